@@ -1,0 +1,14 @@
+// Type-checks every part against its own runtime (shared: no DOM and no Node; renderer: DOM; the rest: Node).
+import { spawnSync } from 'node:child_process';
+const parts = ['shared', 'server', 'main', 'preload', 'renderer', 'tests'];
+let failed = [];
+for (const part of parts) {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', `tsconfig.${part}.json`], { stdio: 'inherit' });
+  console.log(`typecheck ${part}: ${r.status === 0 ? 'ok' : 'FAILED'} (${Date.now() - t0} ms)`);
+  if (r.status !== 0) failed.push(part);
+}
+if (failed.length) {
+  console.error(`typecheck failed in: ${failed.join(', ')}`);
+  process.exit(1);
+}

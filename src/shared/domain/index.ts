@@ -1,0 +1,4 @@
+export * from './ids';
+export * from './directory';
+export * from './customer';
+export * from './ticket';

@@ -1,0 +1,4 @@
+export * from './domain';
+export * from './protocol';
+export * from './ipc';
+export * from './search/segment';

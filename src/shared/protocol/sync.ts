@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { Customer, Ticket, TicketComment, TicketHistoryEntry, Department, User, Id, TicketPatch } from '../domain';
+
+/**
+ * The sync protocol between a desktop replica and the central service (socket.io).
+ * The server keeps one change stream with a monotonically increasing version; a client pulls
+ * everything in its scope after its cursor. Mutations carry client-made ids and are idempotent.
+ */
+
+export const Change = z.discriminatedUnion('kind', [
+  z.object({ version: z.number().int(), kind: z.literal('ticket'), op: z.literal('upsert'), data: Ticket }),
+  z.object({ version: z.number().int(), kind: z.literal('customer'), op: z.literal('upsert'), data: Customer }),
+  z.object({ version: z.number().int(), kind: z.literal('comment'), op: z.literal('upsert'), data: TicketComment }),
+  z.object({ version: z.number().int(), kind: z.literal('history'), op: z.literal('upsert'), data: TicketHistoryEntry }),
+  z.object({ version: z.number().int(), kind: z.literal('department'), op: z.literal('upsert'), data: Department }),
+  z.object({ version: z.number().int(), kind: z.literal('user'), op: z.literal('upsert'), data: User }),
+  /** The ticket left the client's scope (moved to another department, deleted): drop it from the cache. */
+  z.object({ version: z.number().int(), kind: z.literal('ticket'), op: z.literal('remove'), id: Id }),
+]);
+export type Change = z.infer<typeof Change>;
+
+export const PullRequest = z.object({
+  /** Last version the client has applied; 0 for a fresh replica. */
+  cursor: z.number().int().nonnegative(),
+  limit: z.number().int().min(1).max(5000).default(1000),
+});
+export type PullRequest = z.infer<typeof PullRequest>;
+
+export const PullResponse = z.object({
+  changes: z.array(Change),
+  cursor: z.number().int().nonnegative(),
+  hasMore: z.boolean(),
+  /** Latest version on the server, for a progress bar during the initial sync. */
+  head: z.number().int().nonnegative(),
+});
+export type PullResponse = z.infer<typeof PullResponse>;
+
+export const Mutation = z.discriminatedUnion('name', [
+  z.object({
+    id: Id,
+    name: z.literal('ticket.update'),
+    args: z.object({ ticketId: Id, patch: TicketPatch, baseVersion: z.number().int().nonnegative() }),
+  }),
+  z.object({
+    id: Id,
+    name: z.literal('ticket.comment'),
+    args: z.object({ commentId: Id, ticketId: Id, body: z.string().trim().min(1).max(20000), internal: z.boolean() }),
+  }),
+]);
+export type Mutation = z.infer<typeof Mutation>;
+export type MutationName = Mutation['name'];
+
+export const PushRequest = z.object({ mutations: z.array(Mutation).min(1).max(500) });
+export type PushRequest = z.infer<typeof PushRequest>;
+
+export const MutationResult = z.object({
+  id: Id,
+  /** applied: now or earlier (idempotent replay); rejected: will never apply, the client drops it and shows why. */
+  status: z.enum(['applied', 'rejected']),
+  version: z.number().int().nonnegative().optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type MutationResult = z.infer<typeof MutationResult>;
+
+export const PushResponse = z.object({ results: z.array(MutationResult) });
+export type PushResponse = z.infer<typeof PushResponse>;
+
+/** Server -> client: something in your scope changed; pull from your cursor. */
+export const Poke = z.object({ head: z.number().int().nonnegative() });
+export type Poke = z.infer<typeof Poke>;
+
+export const SocketEvents = {
+  pull: 'sync:pull',
+  push: 'sync:push',
+  poke: 'sync:poke',
+} as const;
