@@ -2,3 +2,4 @@ export * from './ids';
 export * from './directory';
 export * from './customer';
 export * from './ticket';
+export * from './ticket-rules';
