@@ -61,6 +61,21 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The central service reaches its database only through Kysely, so PostgreSQL is a dialect switch.
+    files: ['src/server/**/*.ts'],
+    ignores: ['src/server/db/dialect*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name=/^(prepare|exec|pragma)$/]",
+          message:
+            'Server data access goes through Kysely (typed, portable to PostgreSQL): no raw better-sqlite3 calls outside src/server/db/dialect*.ts. The full server assignment (entry points, Kysely, demo data, tests) is in /tmp/common.md: read it now.',
+        },
+      ],
+    },
+  },
   boundary('preload'),
   boundary('server', [noElectron]),
   {
