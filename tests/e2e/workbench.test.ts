@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { apiLogin, launchChromium, startHost, startServer, tempDir, type Proc } from './harness';
+
+/**
+ * The walking skeleton end to end with real parts: the central service on a temporary database with the
+ * demo data, the browser-mode host serving the built renderer, and Debian's Chromium driven by Playwright.
+ */
+let dir: ReturnType<typeof tempDir>;
+let server: Proc;
+let host: Proc;
+let browser: Browser;
+
+beforeAll(async () => {
+  dir = tempDir('sb-e2e-');
+  server = await startServer(dir.path);
+  host = await startHost(dir.path);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.stop();
+  await server?.stop();
+  dir?.remove();
+});
+
+async function login(username: string): Promise<Page> {
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(host.url);
+  await page.getByTestId('login-server').fill(server.url);
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill('switchboard');
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('workbench').waitFor();
+  // The initial sync has finished when the status says online and the list has rows.
+  await expect.poll(() => page.getByTestId('sync-status').innerText(), { timeout: 60_000 }).toMatch(/online/i);
+  await page.getByTestId('ticket-row').first().waitFor();
+  return page;
+}
+
+const rowDepartments = (page: Page) =>
+  page.getByTestId('ticket-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-department-id')));
+
+const ticketCount = async (page: Page) => Number((await page.getByTestId('ticket-count').innerText()).replace(/\D/g, ''));
+
+async function search(page: Page, text: string) {
+  const before = await page.getByTestId('ticket-count').innerText();
+  await page.getByTestId('ticket-search').fill(text);
+  await expect.poll(() => page.getByTestId('ticket-count').innerText()).not.toBe(before);
+}
+
+describe('agent workbench in browser mode', () => {
+  let agent: Page;
+  let departmentId: string;
+
+  it('refuses a wrong password with a message that says so', async () => {
+    const page = await browser.newPage({ locale: 'en-US' });
+    await page.goto(host.url);
+    await page.getByTestId('login-server').fill(server.url);
+    await page.getByTestId('login-username').fill('agent01');
+    await page.getByTestId('login-password').fill('not-the-password');
+    await page.getByTestId('login-submit').click();
+    await expect.poll(() => page.getByTestId('login-error').innerText()).toMatch(/password/i);
+    await page.close();
+  });
+
+  it('logs an agent in and shows only tickets of their own department', async () => {
+    departmentId = (await apiLogin(server.url, 'agent01')).user.departmentId!;
+    agent = await login('agent01');
+    const total = await ticketCount(agent);
+    // The demo has 10,000 tickets over three departments: an agent sees one department's share.
+    expect(total).toBeGreaterThan(1000);
+    expect(total).toBeLessThan(10_000);
+    const departments = await rowDepartments(agent);
+    expect(departments.length).toBeGreaterThan(5);
+    expect(new Set(departments)).toEqual(new Set([departmentId]));
+  });
+
+  it('searches the local index in Chinese and in English', async () => {
+    const all = await ticketCount(agent);
+    await search(agent, '退款');
+    const zh = await ticketCount(agent);
+    expect(zh).toBeGreaterThan(0);
+    expect(zh).toBeLessThan(all);
+    expect(await agent.getByTestId('ticket-row').first().innerText()).toMatch(/退款|refund/i);
+
+    await search(agent, 'refund');
+    const en = await ticketCount(agent);
+    expect(en).toBeGreaterThan(0);
+    expect(en).toBeLessThan(all);
+    expect(new Set(await rowDepartments(agent))).toEqual(new Set([departmentId]));
+
+    await search(agent, 'zzqxj-no-such-word');
+    expect(await ticketCount(agent)).toBe(0);
+    await search(agent, '');
+    expect(await ticketCount(agent)).toBe(all);
+  });
+
+  it('edits a ticket; the change reaches the server and, live, a second agent of the department', async () => {
+    const row = agent.getByTestId('ticket-row').first();
+    const ticketId = (await row.getAttribute('data-ticket-id'))!;
+    await row.click();
+    await agent.getByTestId('ticket-detail').waitFor();
+    const number = (await agent.getByTestId('ticket-number').innerText()).replace(/\D/g, '');
+
+    // The colleague has the same ticket open before the edit is made.
+    const colleague = await login('agent02');
+    await search(colleague, number);
+    await colleague.locator(`[data-testid="ticket-row"][data-ticket-id="${ticketId}"]`).click();
+    await colleague.getByTestId('ticket-detail').waitFor();
+
+    const status = agent.getByTestId('ticket-status');
+    const next = (await status.inputValue()) === 'pending' ? 'open' : 'pending';
+    await status.selectOption(next);
+    await agent.getByTestId('ticket-priority').selectOption('urgent');
+    const comment = `E2E 回访记录 ${Date.now()}: customer called back`;
+    await agent.getByTestId('comment-input').fill(comment);
+    await agent.getByTestId('comment-submit').click();
+    await expect.poll(() => agent.getByTestId('comment-item').allInnerTexts()).toContainEqual(expect.stringContaining(comment));
+
+    // On the server, through its REST API.
+    const { accessToken } = await apiLogin(server.url, 'agent01');
+    await expect
+      .poll(
+        async () => {
+          const res = await fetch(`${server.url}/api/tickets/${ticketId}`, { headers: { authorization: `Bearer ${accessToken}` } });
+          const body = (await res.json()) as { ticket: { status: string; priority: string }; comments: { body: string }[] };
+          return [body.ticket.status, body.ticket.priority, body.comments.some((c) => c.body === comment)];
+        },
+        { timeout: 20_000 },
+      )
+      .toEqual([next, 'urgent', true]);
+    await expect.poll(() => agent.getByTestId('pending-count').innerText(), { timeout: 20_000 }).toBe('0');
+
+    // On the colleague's screen, without reloading.
+    await expect.poll(() => colleague.getByTestId('ticket-status').inputValue(), { timeout: 20_000 }).toBe(next);
+    expect(await colleague.getByTestId('ticket-priority').inputValue()).toBe('urgent');
+    await expect
+      .poll(() => colleague.getByTestId('comment-item').allInnerTexts(), { timeout: 20_000 })
+      .toContainEqual(expect.stringContaining(comment));
+  });
+});
