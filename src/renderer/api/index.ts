@@ -1,0 +1,3 @@
+export { getApi, hostConnection } from './get-api';
+export { errorBodyOf, toSwitchboardError } from './api-error';
+export type { HostConnection } from './host-connection';

@@ -1,0 +1,141 @@
+import {
+  Alert,
+  Box,
+  Button,
+  Checkbox,
+  CircularProgress,
+  FormControlLabel,
+  LinearProgress,
+  Paper,
+  Stack,
+  TextField,
+  Typography,
+} from '@mui/material';
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ErrorBody, SessionInfo } from '../../shared';
+import { errorBodyOf, getApi } from '../api';
+import { ErrorAlert } from '../common/ErrorAlert';
+import { HostBanner } from '../shell/HostBanner';
+import { LanguageSwitch } from '../shell/LanguageSwitch';
+import { ThemeSwitch } from '../shell/ThemeSwitch';
+
+const SERVER_KEY = 'switchboard.serverUrl';
+const DEFAULT_SERVER = 'http://127.0.0.1:4000';
+
+export function LoginScreen({
+  onLoggedIn,
+  notice,
+  initialError,
+}: {
+  onLoggedIn: (session: SessionInfo) => void;
+  notice?: string | null;
+  initialError?: ErrorBody | null;
+}) {
+  const { t } = useTranslation();
+  const [serverUrl, setServerUrl] = useState(() => localStorage.getItem(SERVER_KEY) ?? DEFAULT_SERVER);
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [remember, setRemember] = useState(true);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ErrorBody | null>(initialError ?? null);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    const server = serverUrl.trim();
+    try {
+      const session = await getApi().invoke('auth.login', {
+        serverUrl: server,
+        username,
+        password,
+        remember,
+      });
+      localStorage.setItem(SERVER_KEY, server);
+      onLoggedIn(session);
+    } catch (err) {
+      setError(errorBodyOf(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Box sx={{ minHeight: '100vh', display: 'flex', flexDirection: 'column', bgcolor: 'background.default' }}>
+      <HostBanner />
+      <Stack direction="row" spacing={1} sx={{ justifyContent: 'flex-end', p: 1 }}>
+        <LanguageSwitch />
+        <ThemeSwitch />
+      </Stack>
+      <Box sx={{ flex: 1, display: 'flex', alignItems: 'center', justifyContent: 'center', p: 2 }}>
+        <Paper variant="outlined" sx={{ width: 360, overflow: 'hidden' }}>
+          <LinearProgress sx={{ visibility: busy ? 'visible' : 'hidden' }} />
+          <Box component="form" onSubmit={submit} noValidate sx={{ p: 3 }}>
+            <Typography variant="h6" component="h1">
+              {t('app.name')}
+            </Typography>
+            <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
+              {t('login.subtitle')} · {t('login.title')}
+            </Typography>
+            <Stack spacing={1.5}>
+              {notice && <Alert severity="info">{notice}</Alert>}
+              <TextField
+                label={t('login.server')}
+                helperText={t('login.serverHelp')}
+                value={serverUrl}
+                onChange={(e) => setServerUrl(e.target.value)}
+                disabled={busy}
+                fullWidth
+                slotProps={{
+                  htmlInput: { 'data-testid': 'login-server', inputMode: 'url', spellCheck: false },
+                }}
+              />
+              <TextField
+                label={t('login.username')}
+                value={username}
+                onChange={(e) => setUsername(e.target.value)}
+                disabled={busy}
+                autoFocus
+                fullWidth
+                autoComplete="username"
+                slotProps={{ htmlInput: { 'data-testid': 'login-username' } }}
+              />
+              <TextField
+                label={t('login.password')}
+                type="password"
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+                disabled={busy}
+                fullWidth
+                autoComplete="current-password"
+                slotProps={{ htmlInput: { 'data-testid': 'login-password' } }}
+              />
+              <FormControlLabel
+                control={
+                  <Checkbox
+                    checked={remember}
+                    onChange={(e) => setRemember(e.target.checked)}
+                    disabled={busy}
+                    slotProps={{ input: { 'data-testid': 'login-remember' } as object }}
+                  />
+                }
+                label={<Typography variant="body2">{t('login.remember')}</Typography>}
+              />
+              {error && <ErrorAlert error={error} testId="login-error" onClose={() => setError(null)} />}
+              <Button
+                type="submit"
+                variant="contained"
+                disabled={busy}
+                data-testid="login-submit"
+                startIcon={busy ? <CircularProgress size={14} color="inherit" /> : undefined}
+              >
+                {busy ? t('login.signingIn') : t('login.submit')}
+              </Button>
+            </Stack>
+          </Box>
+        </Paper>
+      </Box>
+    </Box>
+  );
+}

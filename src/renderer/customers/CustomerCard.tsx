@@ -1,0 +1,53 @@
+import EmailIcon from '@mui/icons-material/EmailOutlined';
+import PhoneIcon from '@mui/icons-material/PhoneOutlined';
+import { Box, Link, Paper, Stack, Typography } from '@mui/material';
+import { useTranslation } from 'react-i18next';
+import type { Customer } from '../../shared';
+
+export function CustomerCard({
+  customer,
+  onOpen,
+}: {
+  customer: Customer | null;
+  onOpen: (id: string) => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <Paper variant="outlined" sx={{ p: 1.5 }} data-testid="customer-card">
+      <Typography variant="overline" color="text.secondary">
+        {t('customer.card')}
+      </Typography>
+      {customer ? (
+        <Stack spacing={0.5}>
+          <Typography sx={{ fontWeight: 600 }}>{customer.name}</Typography>
+          {customer.company && (
+            <Typography variant="body2" color="text.secondary">
+              {customer.company}
+            </Typography>
+          )}
+          <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5, fontSize: 12 }}>
+            <PhoneIcon sx={{ fontSize: 14 }} aria-label={t('customer.phone')} />
+            {customer.phone ?? t('customer.none')}
+          </Box>
+          <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5, fontSize: 12, wordBreak: 'break-all' }}>
+            <EmailIcon sx={{ fontSize: 14 }} aria-label={t('customer.email')} />
+            {customer.email ?? t('customer.none')}
+          </Box>
+          <Link
+            component="button"
+            variant="body2"
+            data-testid="open-customer"
+            onClick={() => onOpen(customer.id)}
+            sx={{ alignSelf: 'flex-start', mt: 0.5 }}
+          >
+            {t('customer.open')} →
+          </Link>
+        </Stack>
+      ) : (
+        <Typography variant="body2" color="text.secondary">
+          {t('customer.noCustomer')}
+        </Typography>
+      )}
+    </Paper>
+  );
+}

@@ -1,0 +1,169 @@
+import ArrowBackIcon from '@mui/icons-material/ArrowBack';
+import { Box, Button, LinearProgress, Paper, Stack, Typography } from '@mui/material';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { CustomerDetail, ErrorBody } from '../../shared';
+import { errorBodyOf, getApi } from '../api';
+import { ErrorAlert } from '../common/ErrorAlert';
+import { useFormat } from '../i18n';
+import { useDataChanged } from '../sync/use-data-changed';
+import { PriorityLabel, StatusChip } from '../tickets/TicketLabels';
+import { ticketNumberText } from '../tickets/TicketListRow';
+
+/** A customer's profile and every ticket of theirs in the agent's scope. */
+export function CustomerView({
+  customerId,
+  onOpenTicket,
+  onBack,
+}: {
+  customerId: string;
+  onOpenTicket: (id: string) => void;
+  onBack: () => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const fmt = useFormat();
+  const [detail, setDetail] = useState<CustomerDetail | null>(null);
+  const [error, setError] = useState<ErrorBody | null>(null);
+  const [generation, setGeneration] = useState(0);
+
+  useDataChanged((c) => {
+    if (
+      c.all ||
+      c.customerIds.includes(customerId) ||
+      detail?.tickets.some((r) => c.ticketIds.includes(r.id))
+    )
+      setGeneration((g) => g + 1);
+  });
+
+  useEffect(() => {
+    let live = true;
+    getApi()
+      .invoke('customers.get', { id: customerId })
+      .then(
+        (d) => {
+          if (!live) return;
+          setDetail(d);
+          setError(null);
+        },
+        (e: unknown) => live && setError(errorBodyOf(e)),
+      );
+    return () => {
+      live = false;
+    };
+  }, [customerId, generation]);
+
+  const c = detail?.customer;
+  return (
+    <Box
+      data-testid="customer-detail"
+      data-customer-id={customerId}
+      sx={{ p: 2, overflowY: 'auto', flex: 1 }}
+    >
+      <Button startIcon={<ArrowBackIcon />} onClick={onBack} sx={{ mb: 1 }} data-testid="customer-back">
+        {t('customer.back')}
+      </Button>
+      {!detail && !error && <LinearProgress />}
+      {error && <ErrorAlert error={error} />}
+      {c && detail && (
+        <Stack spacing={2} sx={{ maxWidth: 900 }}>
+          <Paper variant="outlined" sx={{ p: 2 }}>
+            <Typography variant="h6" data-testid="customer-name">
+              {c.name}
+            </Typography>
+            {c.company && <Typography color="text.secondary">{c.company}</Typography>}
+            <Box
+              component="dl"
+              sx={{
+                display: 'grid',
+                gridTemplateColumns: 'max-content 1fr',
+                columnGap: 2,
+                rowGap: 0.5,
+                m: 0,
+                mt: 1,
+              }}
+            >
+              <Box component="dt" sx={{ color: 'text.secondary' }}>
+                {t('customer.phone')}
+              </Box>
+              <Box component="dd" sx={{ m: 0 }}>
+                {c.phone ?? t('customer.none')}
+              </Box>
+              <Box component="dt" sx={{ color: 'text.secondary' }}>
+                {t('customer.email')}
+              </Box>
+              <Box component="dd" sx={{ m: 0 }}>
+                {c.email ?? t('customer.none')}
+              </Box>
+              <Box component="dt" sx={{ color: 'text.secondary' }}>
+                {t('customer.language')}
+              </Box>
+              <Box component="dd" sx={{ m: 0 }}>
+                {new Intl.DisplayNames([i18n.language], { type: 'language' }).of(c.language) ?? c.language}
+              </Box>
+            </Box>
+          </Paper>
+          <Paper variant="outlined">
+            <Typography variant="overline" color="text.secondary" sx={{ px: 1.5 }}>
+              {t('customer.tickets')} ({detail.tickets.length})
+            </Typography>
+            {detail.tickets.length === 0 && (
+              <Typography variant="body2" color="text.secondary" sx={{ px: 1.5, pb: 1.5 }}>
+                {t('customer.noTickets')}
+              </Typography>
+            )}
+            {detail.tickets.map((r) => (
+              <Box
+                key={r.id}
+                data-testid="customer-ticket-row"
+                data-ticket-id={r.id}
+                role="button"
+                tabIndex={0}
+                onClick={() => onOpenTicket(r.id)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter') onOpenTicket(r.id);
+                }}
+                sx={{
+                  display: 'flex',
+                  alignItems: 'center',
+                  gap: 1,
+                  px: 1.5,
+                  py: 0.75,
+                  borderTop: 1,
+                  borderColor: 'divider',
+                  cursor: 'pointer',
+                  '&:hover, &:focus-visible': { bgcolor: 'action.hover', outline: 'none' },
+                }}
+              >
+                <Box component="span" sx={{ color: 'text.secondary', minWidth: 56 }}>
+                  {ticketNumberText(r.number, t('tickets.localNumber'))}
+                </Box>
+                <Box
+                  component="span"
+                  sx={{
+                    flex: 1,
+                    minWidth: 0,
+                    fontWeight: 600,
+                    overflow: 'hidden',
+                    textOverflow: 'ellipsis',
+                    whiteSpace: 'nowrap',
+                  }}
+                >
+                  {r.subject}
+                </Box>
+                <StatusChip status={r.status} />
+                <PriorityLabel priority={r.priority} />
+                <Box
+                  component="span"
+                  sx={{ color: 'text.secondary', fontSize: 12 }}
+                  title={fmt.absolute(r.updatedAt)}
+                >
+                  {fmt.relative(r.updatedAt)}
+                </Box>
+              </Box>
+            ))}
+          </Paper>
+        </Stack>
+      )}
+    </Box>
+  );
+}

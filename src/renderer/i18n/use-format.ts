@@ -1,0 +1,15 @@
+import { useTranslation } from 'react-i18next';
+import type { Department } from '../../shared';
+import { absoluteTime, relativeTime } from './relative-time';
+
+/** Formatting that follows the chosen language: times, department names. */
+export function useFormat() {
+  const { i18n } = useTranslation();
+  const lang = i18n.language;
+  return {
+    lang,
+    relative: (iso: string) => relativeTime(iso, lang),
+    absolute: (iso: string) => absoluteTime(iso, lang),
+    department: (d: Department | null | undefined) => (d ? (lang === 'zh-CN' ? d.nameZh : d.nameEn) : ''),
+  };
+}

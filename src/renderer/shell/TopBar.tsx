@@ -1,0 +1,58 @@
+import HeadsetMicIcon from '@mui/icons-material/HeadsetMicOutlined';
+import LogoutIcon from '@mui/icons-material/Logout';
+import { AppBar, Box, Button, Divider, IconButton, Stack, Toolbar, Tooltip, Typography } from '@mui/material';
+import { useTranslation } from 'react-i18next';
+import type { SessionInfo, SyncStatus } from '../../shared';
+import { useFormat } from '../i18n';
+import { SyncStatusChip } from '../sync/SyncStatusChip';
+import { LanguageSwitch } from './LanguageSwitch';
+import { ThemeSwitch } from './ThemeSwitch';
+
+export function TopBar({
+  session,
+  status,
+  onNavigateTickets,
+  onLogout,
+}: {
+  session: SessionInfo;
+  status: SyncStatus | null;
+  onNavigateTickets: () => void;
+  onLogout: () => void;
+}) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  return (
+    <AppBar position="static" sx={{ borderBottom: 1, borderColor: 'divider', bgcolor: 'background.paper' }}>
+      <Toolbar sx={{ gap: 1.5, minHeight: 44 }}>
+        <HeadsetMicIcon color="primary" fontSize="small" />
+        <Typography sx={{ fontWeight: 700 }}>{t('app.name')}</Typography>
+        <Divider orientation="vertical" flexItem />
+        <Button color="inherit" onClick={onNavigateTickets}>
+          {t('shell.nav.tickets')}
+        </Button>
+        <Box sx={{ flex: 1 }} />
+        <SyncStatusChip status={status} />
+        <Divider orientation="vertical" flexItem />
+        <Stack sx={{ lineHeight: 1.2, textAlign: 'right' }}>
+          <Box component="span" data-testid="current-user" sx={{ fontWeight: 600 }}>
+            {session.user.displayName}
+          </Box>
+          <Box
+            component="span"
+            sx={{ fontSize: 11, color: 'text.secondary' }}
+            data-testid="current-department"
+          >
+            {session.department ? fmt.department(session.department) : t('shell.noDepartment')}
+          </Box>
+        </Stack>
+        <LanguageSwitch />
+        <ThemeSwitch />
+        <Tooltip title={t('shell.logout')}>
+          <IconButton color="inherit" onClick={onLogout} aria-label={t('shell.logout')} data-testid="logout">
+            <LogoutIcon fontSize="small" />
+          </IconButton>
+        </Tooltip>
+      </Toolbar>
+    </AppBar>
+  );
+}

@@ -1,0 +1,67 @@
+import { Box, LinearProgress, Tooltip } from '@mui/material';
+import { useCallback, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { SessionInfo } from '../../shared';
+import { CustomerView } from '../customers/CustomerView';
+import { DirectoryProvider } from '../directory/DirectoryProvider';
+import { useSyncStatus } from '../sync/use-sync-status';
+import { TicketsPage } from '../tickets/TicketsPage';
+import { HostBanner } from './HostBanner';
+import { TopBar } from './TopBar';
+
+type View = { kind: 'tickets' } | { kind: 'customer'; id: string };
+
+/** The signed-in workspace. The ticket page stays mounted under a customer view so its scroll and cache survive. */
+export function Workbench({ session, onLogout }: { session: SessionInfo; onLogout: () => void }) {
+  const { t } = useTranslation();
+  const status = useSyncStatus();
+  const [view, setView] = useState<View>({ kind: 'tickets' });
+  const [openTicketId, setOpenTicketId] = useState<string | null>(null);
+
+  const openTicket = useCallback((id: string) => {
+    setOpenTicketId(id);
+    setView({ kind: 'tickets' });
+  }, []);
+  const openCustomer = useCallback((id: string) => setView({ kind: 'customer', id }), []);
+
+  const catchingUp = status?.state === 'syncing';
+  const progress = status && status.head > 0 ? Math.min(100, (status.cursor / status.head) * 100) : undefined;
+
+  return (
+    <DirectoryProvider>
+      <Box data-testid="workbench" sx={{ height: '100vh', display: 'flex', flexDirection: 'column' }}>
+        <TopBar
+          session={session}
+          status={status}
+          onNavigateTickets={() => setView({ kind: 'tickets' })}
+          onLogout={onLogout}
+        />
+        <HostBanner />
+        {catchingUp && (
+          <Tooltip title={t('shell.initialSync')}>
+            <LinearProgress
+              data-testid="initial-sync-progress"
+              variant={progress === undefined ? 'indeterminate' : 'determinate'}
+              value={progress}
+            />
+          </Tooltip>
+        )}
+        <Box sx={{ flex: 1, minHeight: 0, display: 'flex', bgcolor: 'background.default' }}>
+          <TicketsPage
+            active={view.kind === 'tickets'}
+            openId={openTicketId}
+            onOpen={setOpenTicketId}
+            onOpenCustomer={openCustomer}
+          />
+          {view.kind === 'customer' && (
+            <CustomerView
+              customerId={view.id}
+              onOpenTicket={openTicket}
+              onBack={() => setView({ kind: 'tickets' })}
+            />
+          )}
+        </Box>
+      </Box>
+    </DirectoryProvider>
+  );
+}

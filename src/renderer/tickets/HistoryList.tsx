@@ -1,0 +1,59 @@
+import { Box, Stack, Typography } from '@mui/material';
+import { useTranslation } from 'react-i18next';
+import type { TicketHistoryEntry } from '../../shared';
+import { useDirectory } from '../directory/DirectoryProvider';
+import { useFormat } from '../i18n';
+
+/** Field values are stored raw (status words, user ids); show them the way the rest of the UI does. */
+function useValueText() {
+  const { t } = useTranslation();
+  const directory = useDirectory();
+  return (field: string, value: string | null) => {
+    if (value === null || value === '') return t('detail.empty');
+    if (field === 'status') return t(`tickets.status.${value}`, { defaultValue: value });
+    if (field === 'priority') return t(`tickets.priority.${value}`, { defaultValue: value });
+    if (field === 'assigneeId') return directory.user(value)?.displayName ?? value;
+    return value;
+  };
+}
+
+export function HistoryList({ history }: { history: TicketHistoryEntry[] }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const valueText = useValueText();
+  if (history.length === 0) {
+    return (
+      <Typography color="text.secondary" variant="body2">
+        {t('detail.noHistory')}
+      </Typography>
+    );
+  }
+  return (
+    <Stack component="ol" spacing={0.5} sx={{ m: 0, p: 0, listStyle: 'none' }}>
+      {history.map((h) => (
+        <Box
+          component="li"
+          key={h.id}
+          data-testid="history-item"
+          sx={{ fontSize: 12, display: 'flex', gap: 1 }}
+        >
+          <Box
+            component="span"
+            sx={{ color: 'text.secondary', flexShrink: 0, minWidth: 90 }}
+            title={fmt.absolute(h.at)}
+          >
+            {fmt.relative(h.at)}
+          </Box>
+          <Box component="span">
+            {t('detail.historyLine', {
+              actor: h.actorName,
+              field: t(`detail.fields.${h.field}`, { defaultValue: h.field }),
+              from: valueText(h.field, h.from),
+              to: valueText(h.field, h.to),
+            })}
+          </Box>
+        </Box>
+      ))}
+    </Stack>
+  );
+}

@@ -1,0 +1,144 @@
+import { Alert, Box, Divider, LinearProgress, Stack, Typography } from '@mui/material';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ErrorBody, TicketPatch } from '../../shared';
+import { errorBodyOf, getApi } from '../api';
+import { ErrorAlert } from '../common/ErrorAlert';
+import { CustomerCard } from '../customers/CustomerCard';
+import { useDirectory } from '../directory/DirectoryProvider';
+import { useFormat } from '../i18n';
+import { CommentComposer } from './CommentComposer';
+import { CommentThread } from './CommentThread';
+import { HistoryList } from './HistoryList';
+import { SubjectField } from './SubjectField';
+import { SyncStateChip } from './SyncStateChip';
+import { TicketFields } from './TicketFields';
+import { ticketNumberText } from './TicketListRow';
+import { useTicketDetail } from './use-ticket-detail';
+
+type SaveState = 'idle' | 'saving' | 'saved';
+
+export function TicketDetailPane({
+  ticketId,
+  onOpenCustomer,
+}: {
+  ticketId: string;
+  onOpenCustomer: (id: string) => void;
+}) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const directory = useDirectory();
+  const { detail, error, reload, applyRow } = useTicketDetail(ticketId);
+  const [saveState, setSaveState] = useState<SaveState>('idle');
+  const [saveError, setSaveError] = useState<ErrorBody | null>(null);
+
+  const update = async (patch: TicketPatch) => {
+    setSaveState('saving');
+    setSaveError(null);
+    try {
+      applyRow(await getApi().invoke('tickets.update', { id: ticketId, patch }));
+      setSaveState('saved');
+    } catch (e) {
+      setSaveError(errorBodyOf(e));
+      setSaveState('idle');
+      // The select already shows what was picked: put the stored value back.
+      reload();
+    }
+  };
+
+  if (!detail) {
+    return error ? (
+      <Box sx={{ p: 2 }}>
+        <ErrorAlert error={error} />
+      </Box>
+    ) : (
+      <LinearProgress />
+    );
+  }
+  const { ticket } = detail;
+
+  return (
+    <Box data-testid="ticket-detail" data-ticket-id={ticket.id} sx={{ p: 2, maxWidth: 1100 }}>
+      <Stack direction="row" spacing={1} sx={{ alignItems: 'center', mb: 0.5 }}>
+        <Typography
+          data-testid="ticket-number"
+          sx={{
+            color: ticket.number === null ? 'warning.main' : 'text.secondary',
+            fontVariantNumeric: 'tabular-nums',
+          }}
+        >
+          {ticketNumberText(ticket.number, t('tickets.localNumber'))}
+        </Typography>
+        <SyncStateChip state={ticket.syncState} />
+        <Typography
+          variant="caption"
+          color="text.secondary"
+          data-testid="ticket-save-state"
+          aria-live="polite"
+        >
+          {saveState === 'saving'
+            ? t('detail.saving')
+            : saveState === 'saved'
+              ? ticket.syncState === 'pending'
+                ? t('detail.savedPending')
+                : t('detail.saved')
+              : ''}
+        </Typography>
+        <Box sx={{ flex: 1 }} />
+        <Typography variant="caption" color="text.secondary" title={fmt.absolute(ticket.updatedAt)}>
+          {fmt.department(directory.department(ticket.departmentId))} ·{' '}
+          {t('detail.updated', { time: fmt.relative(ticket.updatedAt) })}
+        </Typography>
+      </Stack>
+      <SubjectField value={ticket.subject} onSave={(subject) => void update({ subject })} />
+      <Box sx={{ mt: 2 }}>
+        <TicketFields ticket={ticket} onChange={(patch) => void update(patch)} />
+      </Box>
+      {ticket.status === 'closed' && (
+        <Alert severity="info" sx={{ mt: 1, py: 0 }}>
+          {t('detail.closedHint')}
+        </Alert>
+      )}
+      {saveError && (
+        <Box sx={{ mt: 1 }}>
+          <ErrorAlert error={saveError} testId="ticket-save-error" onClose={() => setSaveError(null)} />
+        </Box>
+      )}
+      {error && (
+        <Box sx={{ mt: 1 }}>
+          <ErrorAlert error={error} />
+        </Box>
+      )}
+      <Stack direction={{ xs: 'column', lg: 'row' }} spacing={2} sx={{ mt: 2, alignItems: 'flex-start' }}>
+        <Stack spacing={2} sx={{ flex: 1, minWidth: 0, width: '100%' }}>
+          <section>
+            <Typography variant="overline" color="text.secondary">
+              {t('detail.description')}
+            </Typography>
+            <Typography variant="body2" sx={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word' }}>
+              {ticket.description || t('detail.noDescription')}
+            </Typography>
+          </section>
+          <Divider />
+          <section>
+            <Typography variant="overline" color="text.secondary">
+              {t('detail.comments')}
+            </Typography>
+            <CommentThread comments={detail.comments} />
+          </section>
+          <CommentComposer ticketId={ticket.id} onSent={reload} />
+          <Divider />
+          <section>
+            <Typography variant="overline" color="text.secondary">
+              {t('detail.history')}
+            </Typography>
+            <HistoryList history={detail.history} />
+          </section>
+        </Stack>
+        <Box sx={{ width: { xs: '100%', lg: 260 }, flexShrink: 0 }}>
+          <CustomerCard customer={detail.customer} onOpen={onOpenCustomer} />
+        </Box>
+      </Stack>
+    </Box>
+  );
+}

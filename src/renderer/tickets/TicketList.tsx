@@ -1,0 +1,87 @@
+import { Box, LinearProgress, Typography } from '@mui/material';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorAlert } from '../common/ErrorAlert';
+import type { TicketPageCache } from './ticket-page-cache';
+import { ROW_HEIGHT, TicketListRow } from './TicketListRow';
+
+/** Virtualised over the whole result: only rows in view exist in the DOM, pages load as they scroll in. */
+export function TicketList({
+  cache,
+  selectedIndex,
+  openId,
+  onPick,
+}: {
+  cache: TicketPageCache;
+  selectedIndex: number;
+  openId: string | null;
+  onPick: (index: number) => void;
+}) {
+  const { t } = useTranslation();
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const total = cache.total ?? 0;
+  const virtualizer = useVirtualizer({
+    count: total,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+  });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items[items.length - 1]?.index ?? 0;
+
+  useEffect(() => {
+    cache.ensure(first, last);
+  }, [cache, first, last]);
+
+  useEffect(() => {
+    if (selectedIndex >= 0 && selectedIndex < total)
+      virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
+  }, [selectedIndex, total, virtualizer]);
+
+  // A new query starts at the top.
+  useEffect(() => {
+    scrollRef.current?.scrollTo({ top: 0 });
+  }, [cache]);
+
+  return (
+    <Box sx={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' }}>
+      {cache.total === null && !cache.error && <LinearProgress />}
+      {cache.error && <ErrorAlert error={cache.error} />}
+      <Box
+        ref={scrollRef}
+        data-testid="ticket-list"
+        role="listbox"
+        aria-label={t('shell.nav.tickets')}
+        sx={{ flex: 1, minHeight: 0, overflowY: 'auto', contain: 'strict' }}
+      >
+        {cache.total === 0 && (
+          <Typography color="text.secondary" sx={{ p: 2 }}>
+            {t('tickets.empty')}
+          </Typography>
+        )}
+        <Box sx={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
+          {items.map((item) => {
+            const row = cache.rowAt(item.index);
+            return (
+              <Box
+                key={row?.id ?? `i${item.index}`}
+                data-index={item.index}
+                sx={{ position: 'absolute', top: 0, left: 0, width: '100%', height: item.size }}
+                style={{ transform: `translateY(${item.start}px)` }}
+              >
+                <TicketListRow
+                  row={row}
+                  selected={item.index === selectedIndex}
+                  open={!!row && row.id === openId}
+                  onClick={() => onPick(item.index)}
+                />
+              </Box>
+            );
+          })}
+        </Box>
+      </Box>
+    </Box>
+  );
+}

@@ -1,0 +1,137 @@
+import CloudUploadIcon from '@mui/icons-material/CloudUploadOutlined';
+import { Box, Skeleton, Tooltip } from '@mui/material';
+import { memo } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { TicketRow } from '../../shared';
+import { useDirectory } from '../directory/DirectoryProvider';
+import { useFormat } from '../i18n';
+import { PriorityLabel, StatusChip } from './TicketLabels';
+
+export const ROW_HEIGHT = 52;
+
+export function ticketNumberText(n: number | null, localLabel: string): string {
+  return n === null ? localLabel : `#${n}`;
+}
+
+export const TicketListRow = memo(function TicketListRow({
+  row,
+  selected,
+  open,
+  onClick,
+}: {
+  row: TicketRow | undefined;
+  selected: boolean;
+  open: boolean;
+  onClick: () => void;
+}) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const directory = useDirectory();
+  if (!row) {
+    return (
+      <Box sx={{ px: 1.5, py: 0.75, height: ROW_HEIGHT }} aria-busy>
+        <Skeleton width="70%" />
+        <Skeleton width="40%" />
+      </Box>
+    );
+  }
+  const assignee = row.assigneeId
+    ? (directory.user(row.assigneeId)?.displayName ?? '…')
+    : t('tickets.unassigned');
+  return (
+    <Box
+      data-testid="ticket-row"
+      data-ticket-id={row.id}
+      data-department-id={row.departmentId}
+      data-status={row.status}
+      data-sync-state={row.syncState}
+      role="option"
+      aria-selected={selected}
+      onClick={onClick}
+      sx={{
+        height: ROW_HEIGHT,
+        px: 1.5,
+        py: 0.5,
+        cursor: 'pointer',
+        borderBottom: 1,
+        borderColor: 'divider',
+        borderLeft: 3,
+        borderLeftColor: open ? 'primary.main' : 'transparent',
+        bgcolor: selected ? 'action.selected' : 'transparent',
+        '&:hover': { bgcolor: selected ? 'action.selected' : 'action.hover' },
+        display: 'flex',
+        flexDirection: 'column',
+        justifyContent: 'center',
+        gap: 0.25,
+        overflow: 'hidden',
+      }}
+    >
+      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, minWidth: 0 }}>
+        <Box
+          component="span"
+          sx={{
+            color: row.number === null ? 'warning.main' : 'text.secondary',
+            fontVariantNumeric: 'tabular-nums',
+            flexShrink: 0,
+          }}
+        >
+          {ticketNumberText(row.number, t('tickets.localNumber'))}
+        </Box>
+        <Box
+          component="span"
+          sx={{
+            fontWeight: 600,
+            flex: 1,
+            minWidth: 0,
+            overflow: 'hidden',
+            textOverflow: 'ellipsis',
+            whiteSpace: 'nowrap',
+          }}
+          title={row.subject}
+        >
+          {row.subject}
+        </Box>
+        {row.syncState === 'pending' && (
+          <Tooltip title={t('tickets.pendingMark')}>
+            <CloudUploadIcon
+              data-testid="ticket-row-pending"
+              sx={{ fontSize: 14, color: 'warning.main' }}
+              aria-label={t('tickets.pendingMark')}
+            />
+          </Tooltip>
+        )}
+        <Box
+          component="span"
+          sx={{ color: 'text.secondary', fontSize: 12, flexShrink: 0 }}
+          title={fmt.absolute(row.updatedAt)}
+        >
+          {fmt.relative(row.updatedAt)}
+        </Box>
+      </Box>
+      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, minWidth: 0, fontSize: 12 }}>
+        <StatusChip status={row.status} />
+        <PriorityLabel priority={row.priority} />
+        <Box
+          component="span"
+          sx={{ flex: 1, minWidth: 0, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
+        >
+          {row.customerName}
+        </Box>
+        <Box
+          component="span"
+          sx={{
+            color: row.assigneeId ? 'text.secondary' : 'text.disabled',
+            flexShrink: 0,
+            maxWidth: 110,
+            overflow: 'hidden',
+            textOverflow: 'ellipsis',
+            whiteSpace: 'nowrap',
+          }}
+          title={assignee}
+        >
+          {assignee}
+        </Box>
+      </Box>
+    </Box>
+  );
+});

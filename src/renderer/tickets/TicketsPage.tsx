@@ -1,0 +1,138 @@
+import { Box, Typography } from '@mui/material';
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { isEditable } from './is-editable';
+import { TicketDetailPane } from './TicketDetailPane';
+import { TicketFilterBar } from './TicketFilterBar';
+import { NO_FILTERS, toQuery, type TicketFilters } from './ticket-filters';
+import { TicketList } from './TicketList';
+import { useTicketPages } from './use-ticket-pages';
+
+/** Split view: the filtered, searchable list on the left and the open ticket on the right. */
+export function TicketsPage({
+  active,
+  openId,
+  onOpen,
+  onOpenCustomer,
+}: {
+  active: boolean;
+  openId: string | null;
+  onOpen: (id: string) => void;
+  onOpenCustomer: (id: string) => void;
+}) {
+  const { t } = useTranslation();
+  const [filters, setFilters] = useState<TicketFilters>(NO_FILTERS);
+  const query = useMemo(() => toQuery(filters), [filters]);
+  const cache = useTicketPages(query);
+  const [selectedIndex, setSelectedIndex] = useState(-1);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const total = cache.total ?? 0;
+
+  useEffect(() => setSelectedIndex(-1), [cache]);
+
+  const move = useCallback(
+    (delta: number) => {
+      if (total === 0) return;
+      setSelectedIndex((i) => Math.max(0, Math.min(total - 1, i < 0 ? 0 : i + delta)));
+    },
+    [total],
+  );
+  const openSelected = useCallback(() => {
+    const row = cache.rowAt(selectedIndex);
+    if (row) onOpen(row.id);
+  }, [cache, selectedIndex, onOpen]);
+
+  // Keys of the whole page: '/' to search, arrows or j/k to move, Enter to open; never while typing.
+  useEffect(() => {
+    if (!active) return;
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || isEditable(e.target)) return;
+      if (e.key === '/') {
+        e.preventDefault();
+        searchRef.current?.focus();
+        searchRef.current?.select();
+      } else if (e.key === 'ArrowDown' || e.key === 'j') {
+        e.preventDefault();
+        move(1);
+      } else if (e.key === 'ArrowUp' || e.key === 'k') {
+        e.preventDefault();
+        move(-1);
+      } else if (e.key === 'Enter') {
+        if (e.target instanceof HTMLElement && e.target.closest('button, a, [role="button"]')) return;
+        e.preventDefault();
+        openSelected();
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [active, move, openSelected]);
+
+  // From the search box the arrows and Enter drive the list, as in a mail client.
+  const onSearchKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      move(e.key === 'ArrowDown' ? 1 : -1);
+    } else if (e.key === 'Enter') {
+      e.preventDefault();
+      openSelected();
+    } else if (e.key === 'Escape') {
+      searchRef.current?.blur();
+    }
+  };
+
+  const pick = useCallback(
+    (index: number) => {
+      setSelectedIndex(index);
+      const row = cache.rowAt(index);
+      if (row) onOpen(row.id);
+    },
+    [cache, onOpen],
+  );
+
+  return (
+    <Box sx={{ flex: 1, minHeight: 0, display: active ? 'flex' : 'none' }}>
+      <Box
+        sx={{
+          width: { xs: '100%', md: 440 },
+          flexShrink: 0,
+          display: 'flex',
+          flexDirection: 'column',
+          borderRight: 1,
+          borderColor: 'divider',
+          bgcolor: 'background.paper',
+        }}
+      >
+        <TicketFilterBar
+          filters={filters}
+          onChange={setFilters}
+          searchRef={searchRef}
+          onSearchKeyDown={onSearchKeyDown}
+        />
+        <Box
+          sx={{
+            px: 1.5,
+            py: 0.5,
+            borderBottom: 1,
+            borderColor: 'divider',
+            color: 'text.secondary',
+            fontSize: 12,
+          }}
+        >
+          <span data-testid="ticket-count" data-total={cache.total ?? ''}>
+            {cache.total === null ? '…' : t('tickets.count', { count: cache.total })}
+          </span>
+        </Box>
+        <TicketList cache={cache} selectedIndex={selectedIndex} openId={openId} onPick={pick} />
+      </Box>
+      <Box sx={{ flex: 1, minWidth: 0, overflowY: 'auto', display: { xs: 'none', md: 'block' } }}>
+        {openId ? (
+          <TicketDetailPane key={openId} ticketId={openId} onOpenCustomer={onOpenCustomer} />
+        ) : (
+          <Typography color="text.secondary" sx={{ p: 3 }}>
+            {t('tickets.selectPrompt')}
+          </Typography>
+        )}
+      </Box>
+    </Box>
+  );
+}
