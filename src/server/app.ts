@@ -1,0 +1,75 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server as SocketServer } from 'socket.io';
+import { AuthService } from './auth/auth-service';
+import { loadSigningSecret } from './auth/signing-secret';
+import { DEFAULT_ACCESS_TTL_SECONDS } from './auth/tokens';
+import { openSqlite } from './db/dialect-sqlite';
+import { migrateToLatest } from './db/migrate';
+import { seedDemo } from './demo/seed-demo';
+import { createApi } from './http/api';
+import { attachSync } from './sync/sync-socket';
+
+export interface StartServerOptions {
+  /** 0 picks a free port; default 4000. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** SQLite file (created with its folder if missing), or ':memory:'. */
+  dbPath: string;
+  /** demo: load the demo data set when the database has no users yet. Default none. */
+  seed?: 'demo' | 'none';
+  /** Access token lifetime; default 15 minutes. */
+  accessTokenTtlSeconds?: number;
+  /** Token signing secret; by default generated once and kept in `<dbPath>.jwt-secret` (mode 0600). */
+  jwtSecret?: string;
+  log?: (line: string) => void;
+  /** Injected clock for tests of expiry; default the real time. */
+  now?: () => Date;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the central service: REST under /api and socket.io sync on the same port. */
+export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const now = opts.now ?? (() => new Date());
+  const db = openSqlite(opts.dbPath);
+  try {
+    await migrateToLatest(db);
+    if (opts.seed === 'demo') {
+      const seeded = await seedDemo(db, { now: now() });
+      if (seeded) log(`Demo data loaded in ${seeded.ms} ms (${seeded.tickets} tickets).`);
+    }
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+
+  const secret = loadSigningSecret(opts.dbPath, opts.jwtSecret ?? process.env.SWITCHBOARD_JWT_SECRET);
+  const auth = new AuthService(db, secret, opts.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TTL_SECONDS, now);
+  const http = createServer(createApi({ db, auth, log }));
+  const io = new SocketServer(http, { serveClient: false, maxHttpBufferSize: 5e6 });
+  attachSync(io, { db, auth, now, log });
+
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(opts.port ?? 4000, host, () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    close: async () => {
+      // io.close closes the HTTP server too; only then is it safe to close the database under it.
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import type { Tx } from '../db/schema';
+
+export interface AuditEntry {
+  at: string;
+  actorId: string | null;
+  action: string;
+  subjectId: string | null;
+  detail: Record<string, unknown>;
+}
+
+const GENESIS = '0'.repeat(64);
+
+function hashOf(prev: string, e: AuditEntry): string {
+  return createHash('sha256')
+    .update(prev)
+    .update(JSON.stringify([e.at, e.actorId, e.action, e.subjectId, e.detail]))
+    .digest('hex');
+}
+
+/** Appends one record to the chain; call inside the transaction of the change it records. Never put secrets in `detail`. */
+export async function writeAudit(trx: Tx, e: AuditEntry): Promise<void> {
+  const last = await trx
+    .selectFrom('audit_log')
+    .select('hash')
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const prevHash = last?.hash ?? GENESIS;
+  await trx
+    .insertInto('audit_log')
+    .values({
+      at: e.at,
+      actor_id: e.actorId,
+      action: e.action,
+      subject_id: e.subjectId,
+      detail: JSON.stringify(e.detail),
+      prev_hash: prevHash,
+      hash: hashOf(prevHash, e),
+    })
+    .execute();
+}
+
+/** Walks the chain: ok with the count, or the first sequence number whose record was altered. */
+export async function verifyAudit(
+  trx: Tx,
+): Promise<{ ok: true; count: number } | { ok: false; brokenAt: number }> {
+  let prev = GENESIS;
+  let count = 0;
+  for (const r of await trx.selectFrom('audit_log').selectAll().orderBy('seq').execute()) {
+    const entry: AuditEntry = {
+      at: r.at,
+      actorId: r.actor_id,
+      action: r.action,
+      subjectId: r.subject_id,
+      detail: JSON.parse(r.detail) as Record<string, unknown>,
+    };
+    if (r.prev_hash !== prev || r.hash !== hashOf(prev, entry)) return { ok: false, brokenAt: r.seq };
+    prev = r.hash;
+    count++;
+  }
+  return { ok: true, count };
+}

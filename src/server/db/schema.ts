@@ -1,0 +1,111 @@
+import type { Generated, Kysely, Transaction } from 'kysely';
+
+/** Table types of the central store. Every entity row carries `version`: the change_log version of its last change. */
+export interface Database {
+  departments: { id: string; code: string; name_zh: string; name_en: string; version: number };
+  users: {
+    id: string;
+    username: string;
+    display_name: string;
+    role: 'agent' | 'supervisor' | 'admin';
+    department_id: string | null;
+    password_hash: string;
+    disabled: number;
+    version: number;
+  };
+  refresh_tokens: {
+    token_hash: string;
+    user_id: string;
+    family_id: string;
+    expires_at: string;
+    revoked_at: string | null;
+  };
+  customers: {
+    id: string;
+    name: string;
+    phone: string | null;
+    email: string | null;
+    language: 'zh-CN' | 'en';
+    company: string | null;
+    created_at: string;
+    updated_at: string;
+    version: number;
+  };
+  tickets: {
+    id: string;
+    number: number;
+    department_id: string;
+    customer_id: string;
+    subject: string;
+    description: string;
+    status: 'new' | 'open' | 'pending' | 'solved' | 'closed';
+    priority: 'low' | 'normal' | 'high' | 'urgent';
+    assignee_id: string | null;
+    created_at: string;
+    updated_at: string;
+    version: number;
+  };
+  ticket_comments: {
+    id: string;
+    ticket_id: string;
+    author_id: string | null;
+    author_name: string;
+    body: string;
+    internal: number;
+    created_at: string;
+    version: number;
+  };
+  ticket_history: {
+    id: string;
+    ticket_id: string;
+    field: string;
+    from_value: string | null;
+    to_value: string | null;
+    actor_id: string | null;
+    actor_name: string;
+    at: string;
+    version: number;
+  };
+  knowledge_articles: {
+    id: string;
+    title: string;
+    body: string;
+    language: 'zh-CN' | 'en';
+    department_id: string | null;
+    version: number;
+  };
+  applied_mutations: {
+    id: string;
+    user_id: string;
+    name: string;
+    status: 'applied' | 'rejected';
+    version: number | null;
+    error_code: string | null;
+    error_message: string | null;
+    at: string;
+  };
+  change_log: {
+    version: Generated<number>;
+    kind: ChangeKind;
+    entity_id: string;
+    /** null: in everyone's scope. */
+    department_id: string | null;
+    op: 'upsert' | 'remove';
+  };
+  audit_log: {
+    seq: Generated<number>;
+    at: string;
+    actor_id: string | null;
+    action: string;
+    subject_id: string | null;
+    detail: string;
+    prev_hash: string;
+    hash: string;
+  };
+}
+
+export type ChangeKind = 'department' | 'user' | 'customer' | 'ticket' | 'comment' | 'history';
+
+export type Db = Kysely<Database>;
+/** A database handle or an open transaction: store functions take either. */
+export type Tx = Kysely<Database> | Transaction<Database>;

@@ -1,0 +1,37 @@
+import type { Db } from '../db/schema';
+import { hashPassword } from '../auth/passwords';
+import { buildDemoData, DEMO_PASSWORD, type DemoOptions } from './build-demo';
+
+/** Rows per INSERT: large enough to be fast, small enough for any database's bound-parameter limit. */
+const CHUNK = 500;
+
+async function inChunks<T>(rows: readonly T[], insert: (part: T[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) await insert(rows.slice(i, i + CHUNK));
+}
+
+/**
+ * Loads the demo data set into a database that has no users yet; returns null (and changes nothing) otherwise.
+ * Every demo account's password is `switchboard`.
+ */
+export async function seedDemo(
+  db: Db,
+  opts: DemoOptions = {},
+): Promise<{ ms: number; tickets: number } | null> {
+  const started = Date.now();
+  if (await db.selectFrom('users').select('id').limit(1).executeTakeFirst()) return null;
+  const data = buildDemoData(opts);
+  const users = await Promise.all(
+    data.users.map(async (u) => ({ ...u, password_hash: await hashPassword(DEMO_PASSWORD) })),
+  );
+  await db.transaction().execute(async (trx) => {
+    await inChunks(data.departments, (p) => trx.insertInto('departments').values(p).execute());
+    await inChunks(users, (p) => trx.insertInto('users').values(p).execute());
+    await inChunks(data.customers, (p) => trx.insertInto('customers').values(p).execute());
+    await inChunks(data.tickets, (p) => trx.insertInto('tickets').values(p).execute());
+    await inChunks(data.comments, (p) => trx.insertInto('ticket_comments').values(p).execute());
+    await inChunks(data.history, (p) => trx.insertInto('ticket_history').values(p).execute());
+    await inChunks(data.articles, (p) => trx.insertInto('knowledge_articles').values(p).execute());
+    await inChunks(data.changes, (p) => trx.insertInto('change_log').values(p).execute());
+  });
+  return { ms: Date.now() - started, tickets: data.tickets.length };
+}

@@ -1,0 +1,86 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import {
+  Id,
+  LoginRequest,
+  LogoutRequest,
+  parseOrThrow,
+  RefreshRequest,
+  REST,
+  SwitchboardError,
+  type ErrorBody,
+  type User,
+} from '../../shared';
+import type { AuthService } from '../auth/auth-service';
+import { inScope, scopeOf } from '../auth/scope';
+import { streamHead } from '../db/change-log';
+import type { Db } from '../db/schema';
+import { getTicket, listComments, listHistory } from '../tickets/ticket-store';
+import { errorBody } from './error-body';
+import { httpStatus } from './status';
+
+async function bearerUser(auth: AuthService, req: Request): Promise<User> {
+  const header = req.headers.authorization ?? '';
+  const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
+  if (!token) throw new SwitchboardError('unauthenticated', 'Sign in first: no access token was sent.');
+  return (await auth.authenticate(token)).user;
+}
+
+/** express.json's own failures carry a `type`; they are the client's fault, not ours. */
+function bodyParserError(err: unknown): ErrorBody | null {
+  const type =
+    typeof err === 'object' && err !== null && 'type' in err ? (err as { type: unknown }).type : null;
+  if (type === 'entity.parse.failed')
+    return { code: 'bad_request', message: 'The request body is not valid JSON.' };
+  if (type === 'entity.too.large') return { code: 'bad_request', message: 'The request body is too large.' };
+  return null;
+}
+
+/** The REST part of the service: sign-in, health and single-record reads. */
+export function createApi(deps: { db: Db; auth: AuthService; log: (line: string) => void }) {
+  const { db, auth, log } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '256kb' }));
+
+  app.get(REST.health, async (_req, res) => {
+    res.json({ ok: true, version: await streamHead(db) });
+  });
+
+  app.post(REST.login, async (req, res) => {
+    const body = parseOrThrow(LoginRequest, req.body, 'sign-in request');
+    res.json(await auth.login(body.username, body.password));
+  });
+
+  app.post(REST.refresh, async (req, res) => {
+    const body = parseOrThrow(RefreshRequest, req.body, 'refresh request');
+    res.json(await auth.refresh(body.refreshToken));
+  });
+
+  app.post(REST.logout, async (req, res) => {
+    const body = parseOrThrow(LogoutRequest, req.body, 'sign-out request');
+    await auth.logout(body.refreshToken);
+    res.json({});
+  });
+
+  app.get(REST.ticket(':id'), async (req, res) => {
+    const user = await bearerUser(auth, req);
+    const id = parseOrThrow(Id, req.params.id, 'ticket id');
+    const ticket = await getTicket(db, id);
+    // Out of scope looks exactly like absent, so ids cannot be probed across departments.
+    if (!ticket || !inScope(scopeOf(user), ticket.departmentId)) {
+      throw new SwitchboardError('not_found', 'No such ticket in your department.');
+    }
+    res.json({ ticket, comments: await listComments(db, id), history: await listHistory(db, id) });
+  });
+
+  app.use('/api', () => {
+    throw new SwitchboardError('not_found', 'No such API endpoint.');
+  });
+
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const body = bodyParserError(err) ?? errorBody(err, log);
+    res.status(httpStatus[body.code]).json(body);
+  });
+
+  return app;
+}

@@ -1,0 +1,96 @@
+import type { Change, PullResponse } from '../../shared';
+import type { Scope } from '../auth/scope';
+import { streamHead } from '../db/change-log';
+import type { ChangeKind, Db, Tx } from '../db/schema';
+import { toDepartment, toUser } from '../directory/directory-store';
+import { toComment, toCustomer, toHistory, toTicket } from '../tickets/ticket-store';
+
+type Upsert = Extract<Change, { op: 'upsert' }>;
+
+/** Current state of the entities named by a page of changes, one query per kind. */
+async function loadEntities(trx: Tx, kind: ChangeKind, ids: string[]): Promise<Map<string, Upsert['data']>> {
+  const out = new Map<string, Upsert['data']>();
+  if (ids.length === 0) return out;
+  const put = (rows: Upsert['data'][]) => rows.forEach((r) => out.set(r.id, r));
+  switch (kind) {
+    case 'department':
+      put(
+        (await trx.selectFrom('departments').selectAll().where('id', 'in', ids).execute()).map(toDepartment),
+      );
+      break;
+    case 'user':
+      put((await trx.selectFrom('users').selectAll().where('id', 'in', ids).execute()).map(toUser));
+      break;
+    case 'customer':
+      put((await trx.selectFrom('customers').selectAll().where('id', 'in', ids).execute()).map(toCustomer));
+      break;
+    case 'ticket':
+      put((await trx.selectFrom('tickets').selectAll().where('id', 'in', ids).execute()).map(toTicket));
+      break;
+    case 'comment':
+      put(
+        (await trx.selectFrom('ticket_comments').selectAll().where('id', 'in', ids).execute()).map(toComment),
+      );
+      break;
+    case 'history':
+      put(
+        (await trx.selectFrom('ticket_history').selectAll().where('id', 'in', ids).execute()).map(toHistory),
+      );
+      break;
+  }
+  return out;
+}
+
+/**
+ * Everything in the scope after `cursor`, oldest first, at most `limit` changes. Read in one transaction so
+ * the page and `head` agree. A short page means nothing else in scope exists up to head, so the cursor jumps there.
+ */
+export async function pullChanges(
+  db: Db,
+  scope: Scope,
+  cursor: number,
+  limit: number,
+): Promise<PullResponse> {
+  return db.transaction().execute(async (trx) => {
+    const head = await streamHead(trx);
+    const rows = await trx
+      .selectFrom('change_log')
+      .selectAll()
+      .where('version', '>', cursor)
+      .$if(!scope.all, (q) =>
+        q.where((eb) =>
+          eb.or([
+            eb('department_id', 'is', null),
+            eb('department_id', '=', scope.all ? '' : scope.departmentId),
+          ]),
+        ),
+      )
+      .orderBy('version')
+      .limit(limit)
+      .execute();
+
+    const idsByKind = new Map<ChangeKind, string[]>();
+    for (const r of rows)
+      if (r.op === 'upsert') idsByKind.set(r.kind, [...(idsByKind.get(r.kind) ?? []), r.entity_id]);
+    const entities = new Map<ChangeKind, Map<string, Upsert['data']>>();
+    for (const [kind, ids] of idsByKind) entities.set(kind, await loadEntities(trx, kind, [...new Set(ids)]));
+
+    // An admin sees a customer once per department it has tickets in: send only the newest of those rows.
+    const lastUpsert = new Map<string, number>();
+    for (const r of rows) if (r.op === 'upsert') lastUpsert.set(`${r.kind}:${r.entity_id}`, r.version);
+
+    const changes: Change[] = [];
+    for (const r of rows) {
+      if (r.op === 'remove') {
+        changes.push({ version: r.version, kind: 'ticket', op: 'remove', id: r.entity_id });
+        continue;
+      }
+      if (lastUpsert.get(`${r.kind}:${r.entity_id}`) !== r.version) continue;
+      const data = entities.get(r.kind)?.get(r.entity_id);
+      if (data) changes.push({ version: r.version, kind: r.kind, op: 'upsert', data } as Change);
+    }
+    const hasMore = rows.length === limit;
+    const last = rows[rows.length - 1]?.version ?? cursor;
+    return { changes, cursor: hasMore ? last : Math.max(head, cursor), hasMore, head };
+  });
+}

@@ -1,0 +1,108 @@
+import { SwitchboardError, type Mutation, type MutationResult, type User } from '../../shared';
+import { writeAudit } from '../audit/audit-log';
+import type { Db, Tx } from '../db/schema';
+import { getTicket } from '../tickets/ticket-store';
+import { applyTicketComment, applyTicketUpdate } from '../tickets/ticket-mutations';
+
+export interface PushOutcome {
+  results: MutationResult[];
+  /** Departments whose replicas should pull (something in them changed). */
+  departments: Set<string>;
+}
+
+function run(trx: Tx, user: User, m: Mutation, now: Date): Promise<number> {
+  switch (m.name) {
+    case 'ticket.update':
+      return applyTicketUpdate(trx, user, m.args, now);
+    case 'ticket.comment':
+      return applyTicketComment(trx, user, m.args, now);
+  }
+}
+
+async function replay(trx: Tx, user: User, id: string): Promise<MutationResult | undefined> {
+  const r = await trx.selectFrom('applied_mutations').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!r) return undefined;
+  if (r.user_id !== user.id) {
+    return {
+      id,
+      status: 'rejected',
+      error: { code: 'conflict', message: 'This mutation id was already used by another user.' },
+    };
+  }
+  return r.status === 'applied'
+    ? { id, status: 'applied', ...(r.version !== null ? { version: r.version } : {}) }
+    : { id, status: 'rejected', error: { code: r.error_code ?? 'internal', message: r.error_message ?? '' } };
+}
+
+async function record(trx: Tx, user: User, m: Mutation, r: MutationResult, at: Date): Promise<void> {
+  await trx
+    .insertInto('applied_mutations')
+    .values({
+      id: m.id,
+      user_id: user.id,
+      name: m.name,
+      status: r.status,
+      version: r.version ?? null,
+      error_code: r.error?.code ?? null,
+      error_message: r.error?.message ?? null,
+      at: at.toISOString(),
+    })
+    .execute();
+  await writeAudit(trx, {
+    at: at.toISOString(),
+    actorId: user.id,
+    action: `${m.name}.${r.status}`,
+    subjectId: m.args.ticketId,
+    detail:
+      m.name === 'ticket.update'
+        ? { mutationId: m.id, patch: m.args.patch, ...(r.error ? { error: r.error.code } : {}) }
+        : { mutationId: m.id, commentId: m.args.commentId, ...(r.error ? { error: r.error.code } : {}) },
+  });
+}
+
+/**
+ * Applies mutations in the order sent, each in its own transaction so one refusal does not undo the others.
+ * Applied and refused outcomes are both remembered under the mutation id: a replay gets the same answer and
+ * changes nothing. Unexpected errors are not remembered (the client may retry) and end the push.
+ */
+export async function applyPush(
+  db: Db,
+  user: User,
+  mutations: Mutation[],
+  now: () => Date,
+): Promise<PushOutcome> {
+  const results: MutationResult[] = [];
+  const departments = new Set<string>();
+  for (const m of mutations) {
+    const at = now();
+    let result: MutationResult;
+    try {
+      result = await db.transaction().execute(async (trx) => {
+        const previous = await replay(trx, user, m.id);
+        if (previous) return previous;
+        const version = await run(trx, user, m, at);
+        const r: MutationResult = { id: m.id, status: 'applied', version };
+        await record(trx, user, m, r, at);
+        const dept = (await getTicket(trx, m.args.ticketId))?.departmentId;
+        if (dept) departments.add(dept);
+        return r;
+      });
+    } catch (e) {
+      if (!(e instanceof SwitchboardError)) throw e;
+      // The refusal's own transaction: the failed one rolled back everything it had written.
+      result = await db.transaction().execute(async (trx) => {
+        const previous = await replay(trx, user, m.id);
+        if (previous) return previous;
+        const r: MutationResult = {
+          id: m.id,
+          status: 'rejected',
+          error: { code: e.code, message: e.message },
+        };
+        await record(trx, user, m, r, at);
+        return r;
+      });
+    }
+    results.push(result);
+  }
+  return { results, departments };
+}

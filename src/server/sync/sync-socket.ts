@@ -1,0 +1,116 @@
+import type { ExtendedError, Server, Socket } from 'socket.io';
+import {
+  parseOrThrow,
+  PullRequest,
+  PushRequest,
+  SocketEvents,
+  SwitchboardError,
+  type Ack,
+  type ErrorBody,
+  type Poke,
+  type User,
+} from '../../shared';
+import type { AuthService, Clock } from '../auth/auth-service';
+import { scopeOf } from '../auth/scope';
+import { streamHead } from '../db/change-log';
+import type { Db } from '../db/schema';
+import { errorBody } from '../http/error-body';
+import { pullChanges } from './pull';
+import { applyPush } from './push';
+
+interface SocketData {
+  user: User;
+  /** Access token expiry, seconds since the epoch: events after it get token_expired. */
+  expiresAt: number;
+}
+
+export const ALL_ROOM = 'all';
+export const departmentRoom = (id: string) => `dept:${id}`;
+
+function connectError(body: ErrorBody): ExtendedError {
+  // The message is the bare code, which socket.io-client hands to `connect_error` listeners; data has the sentence.
+  const err: ExtendedError = new Error(body.code);
+  err.data = body;
+  return err;
+}
+
+/**
+ * The sync endpoint. A client connects with `auth: { token: <access token> }`, sends `sync:pull` and
+ * `sync:push` with an acknowledgement callback, and listens for `sync:poke`.
+ */
+export function attachSync(
+  io: Server,
+  deps: { db: Db; auth: AuthService; now: Clock; log: (line: string) => void },
+) {
+  const { db, auth, now, log } = deps;
+
+  io.use((socket, next) => {
+    const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
+    if (typeof token !== 'string' || token.length === 0) {
+      return next(
+        connectError({ code: 'unauthenticated', message: 'Sign in first: no access token was sent.' }),
+      );
+    }
+    auth.authenticate(token).then(
+      ({ user, expiresAt }) => {
+        (socket.data as SocketData) = { user, expiresAt };
+        next();
+      },
+      (e: unknown) => next(connectError(errorBody(e, log))),
+    );
+  });
+
+  /** Wraps a request handler: answers through the ack, checks the token's expiry on every event. */
+  const handle = <T>(socket: Socket, work: (user: User, input: unknown) => Promise<T>) => {
+    return (input: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') return; // Nobody to answer: a request without a callback is ignored.
+      const reply = ack as (a: Ack<T>) => void;
+      const data = socket.data as SocketData;
+      const run = async (): Promise<T> => {
+        if (now().getTime() / 1000 >= data.expiresAt) {
+          throw new SwitchboardError(
+            'token_expired',
+            'The access token has expired; refresh it and reconnect.',
+          );
+        }
+        return work(data.user, input);
+      };
+      run().then(
+        (result) => reply({ ok: true, data: result }),
+        (e: unknown) => reply({ ok: false, error: errorBody(e, log) }),
+      );
+    };
+  };
+
+  io.on('connection', (socket) => {
+    const scope = scopeOf((socket.data as SocketData).user);
+    void socket.join(scope.all ? ALL_ROOM : departmentRoom(scope.departmentId));
+
+    socket.on(
+      SocketEvents.pull,
+      handle(socket, async (user, input) => {
+        const req = parseOrThrow(PullRequest, input, 'pull request');
+        return pullChanges(db, scopeOf(user), req.cursor, req.limit);
+      }),
+    );
+
+    socket.on(
+      SocketEvents.push,
+      handle(socket, async (user, input) => {
+        const req = parseOrThrow(PushRequest, input, 'push request');
+        const outcome = await applyPush(db, user, req.mutations, now);
+        if (outcome.departments.size > 0) await poke([...outcome.departments]);
+        return { results: outcome.results };
+      }),
+    );
+  });
+
+  /** Tells replicas to pull: those that see the given departments (and admins), or everyone when null. */
+  async function poke(departmentIds: string[] | null): Promise<void> {
+    const msg: Poke = { head: await streamHead(db) };
+    if (departmentIds === null) io.emit(SocketEvents.poke, msg);
+    else io.to([ALL_ROOM, ...departmentIds.map(departmentRoom)]).emit(SocketEvents.poke, msg);
+  }
+
+  return { poke };
+}

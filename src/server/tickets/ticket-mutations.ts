@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import {
+  SwitchboardError,
+  transitionError,
+  type Mutation,
+  type Ticket,
+  type TicketPatch,
+  type User,
+} from '../../shared';
+import { inScope, scopeOf } from '../auth/scope';
+import type { Tx } from '../db/schema';
+import { getUserRow } from '../directory/directory-store';
+import {
+  commentExists,
+  getTicket,
+  insertComment,
+  insertHistory,
+  lastFieldChangeSince,
+  saveTicket,
+} from './ticket-store';
+
+type UpdateArgs = Extract<Mutation, { name: 'ticket.update' }>['args'];
+type CommentArgs = Extract<Mutation, { name: 'ticket.comment' }>['args'];
+type Field = keyof TicketPatch;
+
+const FIELDS: readonly Field[] = ['subject', 'status', 'priority', 'assigneeId'];
+
+export async function ticketInScope(trx: Tx, user: User, ticketId: string): Promise<Ticket> {
+  const ticket = await getTicket(trx, ticketId);
+  if (!ticket) throw new SwitchboardError('not_found', 'This ticket does not exist on the server.');
+  if (!inScope(scopeOf(user), ticket.departmentId)) {
+    throw new SwitchboardError(
+      'forbidden',
+      'This ticket belongs to another department; you cannot change it.',
+    );
+  }
+  return ticket;
+}
+
+const asText = (v: string | null | undefined): string | null => v ?? null;
+
+/**
+ * Applies a ticket patch, merging field by field against what others changed since the client's base version.
+ * A field someone else set to a different value meanwhile is a conflict, and the whole patch is refused (never
+ * half-applied) so the agent sees both values and decides. Returns the ticket's version after the change.
+ */
+export async function applyTicketUpdate(trx: Tx, user: User, args: UpdateArgs, now: Date): Promise<number> {
+  const ticket = await ticketInScope(trx, user, args.ticketId);
+  const changed = FIELDS.filter((f) => args.patch[f] !== undefined && args.patch[f] !== ticket[f]);
+
+  const conflicts: string[] = [];
+  for (const field of changed) {
+    const theirs = await lastFieldChangeSince(trx, ticket.id, field, args.baseVersion, user.id);
+    if (theirs && theirs.to !== asText(args.patch[field])) {
+      conflicts.push(`${theirs.actorName} changed ${field} to "${theirs.to ?? 'nobody'}"`);
+    }
+  }
+  if (conflicts.length > 0) {
+    throw new SwitchboardError(
+      'conflict',
+      `Your change was not applied: ${conflicts.join('; ')} in the meantime.`,
+    );
+  }
+
+  if (args.patch.status !== undefined) {
+    const err = transitionError(ticket.status, args.patch.status);
+    if (err) throw new SwitchboardError('conflict', err);
+  }
+  if (args.patch.assigneeId) {
+    const assignee = await getUserRow(trx, args.patch.assigneeId);
+    if (!assignee || assignee.disabled) {
+      throw new SwitchboardError('bad_request', 'The assignee is not an active user.');
+    }
+    if (assignee.department_id !== ticket.departmentId) {
+      throw new SwitchboardError(
+        'bad_request',
+        `${assignee.display_name} is not in this ticket's department.`,
+      );
+    }
+  }
+
+  // Nothing differs from the server's state: the edit is already true, so accept it without a new version.
+  if (changed.length === 0) return ticket.version;
+
+  const at = now.toISOString();
+  const next: Ticket = { ...ticket, updatedAt: at };
+  for (const field of changed) {
+    await insertHistory(
+      trx,
+      {
+        id: randomUUID(),
+        ticketId: ticket.id,
+        field,
+        from: asText(ticket[field]),
+        to: asText(args.patch[field]),
+        actorId: user.id,
+        actorName: user.displayName,
+        at,
+      },
+      ticket.departmentId,
+    );
+    Object.assign(next, { [field]: args.patch[field] });
+  }
+  return saveTicket(trx, next);
+}
+
+/** Adds a comment under the client's comment id. Closed tickets take no more comments (open a follow-up). */
+export async function applyTicketComment(trx: Tx, user: User, args: CommentArgs, now: Date): Promise<number> {
+  const ticket = await ticketInScope(trx, user, args.ticketId);
+  if (ticket.status === 'closed') {
+    throw new SwitchboardError('conflict', 'This ticket is closed; open a follow-up ticket instead.');
+  }
+  if (await commentExists(trx, args.commentId)) {
+    throw new SwitchboardError('conflict', 'A comment with this id already exists.');
+  }
+  return insertComment(
+    trx,
+    {
+      id: args.commentId,
+      ticketId: ticket.id,
+      authorId: user.id,
+      authorName: user.displayName,
+      body: args.body,
+      internal: args.internal,
+      createdAt: now.toISOString(),
+    },
+    ticket.departmentId,
+  );
+}

@@ -1,0 +1,173 @@
+import type { Customer, Ticket, TicketComment, TicketHistoryEntry } from '../../shared';
+import { appendChange } from '../db/change-log';
+import type { Database, Tx } from '../db/schema';
+
+export const toTicket = (r: Database['tickets']): Ticket => ({
+  id: r.id,
+  number: r.number,
+  departmentId: r.department_id,
+  customerId: r.customer_id,
+  subject: r.subject,
+  description: r.description,
+  status: r.status,
+  priority: r.priority,
+  assigneeId: r.assignee_id,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  version: r.version,
+});
+
+export const toComment = (r: Database['ticket_comments']): TicketComment => ({
+  id: r.id,
+  ticketId: r.ticket_id,
+  authorId: r.author_id,
+  authorName: r.author_name,
+  body: r.body,
+  internal: r.internal === 1,
+  createdAt: r.created_at,
+});
+
+export const toHistory = (r: Database['ticket_history']): TicketHistoryEntry => ({
+  id: r.id,
+  ticketId: r.ticket_id,
+  field: r.field,
+  from: r.from_value,
+  to: r.to_value,
+  actorId: r.actor_id,
+  actorName: r.actor_name,
+  at: r.at,
+});
+
+export const toCustomer = (r: Database['customers']): Customer => ({
+  id: r.id,
+  name: r.name,
+  phone: r.phone,
+  email: r.email,
+  language: r.language,
+  company: r.company,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  version: r.version,
+});
+
+export async function getTicket(trx: Tx, id: string): Promise<Ticket | undefined> {
+  const r = await trx.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
+  return r && toTicket(r);
+}
+
+export async function listComments(trx: Tx, ticketId: string): Promise<TicketComment[]> {
+  const rows = await trx
+    .selectFrom('ticket_comments')
+    .selectAll()
+    .where('ticket_id', '=', ticketId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map(toComment);
+}
+
+export async function listHistory(trx: Tx, ticketId: string): Promise<TicketHistoryEntry[]> {
+  const rows = await trx
+    .selectFrom('ticket_history')
+    .selectAll()
+    .where('ticket_id', '=', ticketId)
+    .orderBy('at')
+    .orderBy('version')
+    .execute();
+  return rows.map(toHistory);
+}
+
+/**
+ * The latest change of one field after `afterVersion` by anyone but `exceptActorId`: what a concurrent editor
+ * did. The actor's own edits are left out, because an offline desktop sends a series of edits all based on the
+ * version it last saw.
+ */
+export async function lastFieldChangeSince(
+  trx: Tx,
+  ticketId: string,
+  field: string,
+  afterVersion: number,
+  exceptActorId: string,
+): Promise<{ to: string | null; actorName: string } | undefined> {
+  const r = await trx
+    .selectFrom('ticket_history')
+    .select(['to_value', 'actor_name'])
+    .where('ticket_id', '=', ticketId)
+    .where('field', '=', field)
+    .where('version', '>', afterVersion)
+    .where((eb) => eb.or([eb('actor_id', 'is', null), eb('actor_id', '<>', exceptActorId)]))
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return r && { to: r.to_value, actorName: r.actor_name };
+}
+
+/** Writes the ticket's editable fields and publishes it to its department; returns the new version. */
+export async function saveTicket(trx: Tx, t: Ticket): Promise<number> {
+  const version = await appendChange(trx, 'ticket', t.id, t.departmentId);
+  await trx
+    .updateTable('tickets')
+    .set({
+      subject: t.subject,
+      status: t.status,
+      priority: t.priority,
+      assignee_id: t.assigneeId,
+      department_id: t.departmentId,
+      updated_at: t.updatedAt,
+      version,
+    })
+    .where('id', '=', t.id)
+    .execute();
+  return version;
+}
+
+export async function insertHistory(trx: Tx, h: TicketHistoryEntry, departmentId: string): Promise<number> {
+  const version = await appendChange(trx, 'history', h.id, departmentId);
+  await trx
+    .insertInto('ticket_history')
+    .values({
+      id: h.id,
+      ticket_id: h.ticketId,
+      field: h.field,
+      from_value: h.from,
+      to_value: h.to,
+      actor_id: h.actorId,
+      actor_name: h.actorName,
+      at: h.at,
+      version,
+    })
+    .execute();
+  return version;
+}
+
+export async function commentExists(trx: Tx, id: string): Promise<boolean> {
+  return (
+    (await trx.selectFrom('ticket_comments').select('id').where('id', '=', id).executeTakeFirst()) !==
+    undefined
+  );
+}
+
+export async function insertComment(trx: Tx, c: TicketComment, departmentId: string): Promise<number> {
+  const version = await appendChange(trx, 'comment', c.id, departmentId);
+  await trx
+    .insertInto('ticket_comments')
+    .values({
+      id: c.id,
+      ticket_id: c.ticketId,
+      author_id: c.authorId,
+      author_name: c.authorName,
+      body: c.body,
+      internal: c.internal ? 1 : 0,
+      created_at: c.createdAt,
+      version,
+    })
+    .execute();
+  return version;
+}
+
+/** Publishes a customer to one more department's replicas (it now has a ticket there). */
+export async function publishCustomerTo(trx: Tx, customerId: string, departmentId: string): Promise<number> {
+  const version = await appendChange(trx, 'customer', customerId, departmentId);
+  await trx.updateTable('customers').set({ version }).where('id', '=', customerId).execute();
+  return version;
+}
