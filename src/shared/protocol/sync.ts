@@ -7,7 +7,9 @@ import { Customer, Ticket, TicketComment, TicketHistoryEntry, Department, User, 
  * everything in its scope after its cursor. Mutations carry client-made ids and are idempotent.
  */
 
-export const Change = z.discriminatedUnion('kind', [
+// A plain union, not discriminatedUnion('kind'): 'ticket' appears twice (upsert and remove), which zod 4
+// rejects as a duplicate discriminator at the first parse. The inferred type is the same.
+export const Change = z.union([
   z.object({ version: z.number().int(), kind: z.literal('ticket'), op: z.literal('upsert'), data: Ticket }),
   z.object({ version: z.number().int(), kind: z.literal('customer'), op: z.literal('upsert'), data: Customer }),
   z.object({ version: z.number().int(), kind: z.literal('comment'), op: z.literal('upsert'), data: TicketComment }),
