@@ -1,9 +1,11 @@
-import type { SwitchboardApi } from '../shared';
+import type { SwitchboardApi, SwitchboardBridge } from '../shared';
 
 declare global {
   interface Window {
-    /** Set by the Electron preload (contextBridge); absent in browser mode, where a websocket carries the contract. */
+    /** A ready-made contract client, if whoever hosts the page provides one (tests, embedders). */
     switchboard?: SwitchboardApi;
+    /** Set by the Electron preload (contextBridge, BRIDGE_GLOBAL): the contract as envelopes. */
+    switchboardBridge?: SwitchboardBridge;
   }
 }
 

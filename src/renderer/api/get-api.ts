@@ -1,26 +1,28 @@
 import type { SwitchboardApi } from '../../shared';
+import { bridgeApi } from './bridge-api';
 import { deviceId } from './device-id';
 import { HostConnectionState } from './host-connection';
+import { ipcUrl } from './ipc-url';
 import { validatedApi } from './validated-api';
 import { WebSocketTransport } from './websocket-transport';
 
 let api: SwitchboardApi | null = null;
 
-/** Reachability of the desktop services; always 'connected' under Electron. */
-export const hostConnection = new HostConnectionState(window.switchboard ? 'connected' : 'connecting');
+const inProcess = Boolean(window.switchboardBridge || window.switchboard);
 
-/** The websocket endpoint of the browser-mode host that served this page. */
-export function ipcUrl(loc: Pick<Location, 'protocol' | 'host'>, device: string): string {
-  const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${loc.host}/ipc?device=${encodeURIComponent(device)}`;
-}
+/** Reachability of the desktop services; always 'connected' when they come with the app (Electron). */
+export const hostConnection = new HostConnectionState(inProcess ? 'connected' : 'connecting');
 
-/** The contract, however it is carried: the preload bridge under Electron, a websocket in a browser. */
+/**
+ * The contract, however it is carried: the preload bridge under Electron, a websocket to the host in a
+ * browser. Either way it is wrapped the same, so no screen can tell which one it has.
+ */
 export function getApi(): SwitchboardApi {
   if (api) return api;
-  const carrier =
-    window.switchboard ??
-    new WebSocketTransport({ url: ipcUrl(location, deviceId()), connection: hostConnection });
+  const carrier = window.switchboardBridge
+    ? bridgeApi(window.switchboardBridge)
+    : (window.switchboard ??
+      new WebSocketTransport({ url: ipcUrl(location, deviceId()), connection: hostConnection }));
   api = validatedApi(carrier);
   return api;
 }

@@ -20,7 +20,7 @@ export function TicketList({
 }) {
   const { t } = useTranslation();
   const scrollRef = useRef<HTMLDivElement>(null);
-  const total = cache.total ?? 0;
+  const total = cache.count;
   const virtualizer = useVirtualizer({
     count: total,
     getScrollElement: () => scrollRef.current,

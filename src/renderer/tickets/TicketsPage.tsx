@@ -119,7 +119,9 @@ export function TicketsPage({
           }}
         >
           <span data-testid="ticket-count" data-total={cache.total ?? ''}>
-            {cache.total === null ? '…' : t('tickets.count', { count: cache.total })}
+            {cache.total === null
+              ? '…'
+              : t('tickets.count', { count: cache.total, more: cache.more ? '+' : '' })}
           </span>
         </Box>
         <TicketList cache={cache} selectedIndex={selectedIndex} openId={openId} onPick={pick} />

@@ -15,6 +15,11 @@ interface Page {
  */
 export class TicketPageCache {
   total: number | null = null;
+  /**
+   * The services may stop counting early and report a lower bound: when the page that reaches the
+   * total comes back full, there may be more, so the list keeps one row beyond it to fetch onwards.
+   */
+  more = false;
   error: ErrorBody | null = null;
   private readonly pages = new Map<number, Page>();
   private readonly inFlight = new Map<number, number>();
@@ -27,6 +32,11 @@ export class TicketPageCache {
     private readonly onUpdate: () => void,
     readonly pageSize = 100,
   ) {}
+
+  /** Rows the list should lay out: the total, plus a loading row while more may follow. */
+  get count(): number {
+    return (this.total ?? 0) + (this.more ? 1 : 0);
+  }
 
   rowAt(index: number): TicketRow | undefined {
     return this.pages.get(Math.floor(index / this.pageSize))?.rows[index % this.pageSize];
@@ -54,7 +64,7 @@ export class TicketPageCache {
     const have = this.pages.get(page);
     if (have && have.epoch === this.epoch) return;
     if (this.inFlight.get(page) === this.epoch) return;
-    if (this.total !== null && page > 0 && page * this.pageSize >= this.total) return;
+    if (this.total !== null && page > 0 && page * this.pageSize >= this.count) return;
     const epoch = this.epoch;
     this.inFlight.set(page, epoch);
     this.fetchPage(page * this.pageSize, this.pageSize).then(
@@ -65,6 +75,8 @@ export class TicketPageCache {
         if (current && current.epoch > epoch) return;
         this.pages.set(page, { rows: result.rows, epoch });
         this.total = result.total;
+        const offset = page * this.pageSize;
+        if (offset + result.rows.length >= result.total) this.more = result.rows.length === this.pageSize;
         this.error = null;
         this.onUpdate();
       },

@@ -40,7 +40,7 @@ export const en = {
   },
   tickets: {
     search: 'Search tickets (press /)',
-    count: '{{count}} tickets',
+    count: '{{count}}{{more}} tickets',
     empty: 'No tickets match these filters.',
     loadingRow: 'Loading…',
     localNumber: 'local',

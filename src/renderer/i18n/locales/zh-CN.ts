@@ -40,7 +40,7 @@ export const zhCN: Messages = {
   },
   tickets: {
     search: '搜索工单（按 / 键）',
-    count: '共 {{count}} 个工单',
+    count: '共 {{count}}{{more}} 个工单',
     empty: '没有符合筛选条件的工单。',
     loadingRow: '加载中…',
     localNumber: '本地',
