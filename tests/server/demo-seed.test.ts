@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { Customer, Ticket } from '../../src/shared';
+import { openSqlite } from '../../src/server/db/dialect-sqlite';
+import { migrateToLatest } from '../../src/server/db/migrate';
+import { buildDemoData } from '../../src/server/demo/build-demo';
+import { seedDemo } from '../../src/server/demo/seed-demo';
+import { toCustomer, toTicket } from '../../src/server/tickets/ticket-store';
+
+const now = new Date('2026-11-25T00:00:00Z');
+
+describe('demo data', () => {
+  it('is the same for the same seed and different for another', () => {
+    const a = buildDemoData({ seed: 7, tickets: 50, customers: 20, now });
+    const b = buildDemoData({ seed: 7, tickets: 50, customers: 20, now });
+    const c = buildDemoData({ seed: 8, tickets: 50, customers: 20, now });
+    expect(b.tickets[0]).toEqual(a.tickets[0]);
+    expect(b.users.map((u) => u.id)).toEqual(a.users.map((u) => u.id));
+    expect(c.tickets.map((t) => t.id)).not.toEqual(a.tickets.map((t) => t.id));
+  });
+
+  it('has the documented departments, accounts and volumes, all valid against the shared schemas', () => {
+    const d = buildDemoData({ now });
+    expect(d.departments.map((x) => [x.code, x.name_zh, x.name_en])).toEqual([
+      ['aftersales', '售后服务', 'After-sales'],
+      ['tech', '技术支持', 'Technical support'],
+      ['billing', '账务', 'Billing'],
+    ]);
+    const usernames = d.users.map((u) => u.username);
+    expect(usernames).toEqual([
+      ...Array.from({ length: 12 }, (_, i) => `agent${String(i + 1).padStart(2, '0')}`),
+      'super01',
+      'super02',
+      'admin',
+    ]);
+    const dept = (code: string) => d.departments.find((x) => x.code === code)!.id;
+    expect(d.users.find((u) => u.username === 'agent04')!.department_id).toBe(dept('aftersales'));
+    expect(d.users.find((u) => u.username === 'agent05')!.department_id).toBe(dept('tech'));
+    expect(d.users.find((u) => u.username === 'agent12')!.department_id).toBe(dept('billing'));
+    expect(d.users.find((u) => u.username === 'admin')).toMatchObject({ role: 'admin', department_id: null });
+
+    expect(d.customers).toHaveLength(2000);
+    expect(d.tickets).toHaveLength(10_000);
+    expect(d.articles.length).toBeGreaterThanOrEqual(24);
+    for (const c of d.customers) Customer.parse(toCustomer(c as Parameters<typeof toCustomer>[0]));
+    const userDept = new Map(d.users.map((u) => [u.id, u.department_id]));
+    const ninetyDaysAgo = now.getTime() - 90 * 86_400_000;
+    for (const t of d.tickets) {
+      Ticket.parse(toTicket(t as Parameters<typeof toTicket>[0]));
+      if (t.assignee_id) expect(userDept.get(t.assignee_id)).toBe(t.department_id);
+      expect(Date.parse(t.created_at)).toBeGreaterThanOrEqual(ninetyDaysAgo);
+    }
+    expect(d.tickets.some((t) => /[\u4e00-\u9fff]/.test(t.subject))).toBe(true);
+    expect(d.tickets.some((t) => /^[A-Za-z]/.test(t.subject))).toBe(true);
+    expect(d.tickets.some((t) => t.assignee_id === null)).toBe(true);
+  });
+
+  it('seeds a fresh database in well under 15 s, once', async () => {
+    const db = openSqlite(':memory:');
+    try {
+      await migrateToLatest(db);
+      const started = Date.now();
+      const result = await seedDemo(db, { now });
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(result?.tickets).toBe(10_000);
+      const count = await db
+        .selectFrom('tickets')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst();
+      expect(Number(count?.n)).toBe(10_000);
+      expect(await seedDemo(db, { now })).toBeNull();
+    } finally {
+      await db.destroy();
+    }
+  });
+});

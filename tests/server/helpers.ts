@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { io as connect, type Socket } from 'socket.io-client';
+import { LoginResponse, PullResponse, SocketEvents, type Ack, type Change } from '../../src/shared';
+import { startServer, type RunningServer } from '../../src/server/app';
+import { openSqlite } from '../../src/server/db/dialect-sqlite';
+import { migrateToLatest } from '../../src/server/db/migrate';
+import { seedDemo } from '../../src/server/demo/seed-demo';
+
+export interface TestServer extends RunningServer {
+  dbPath: string;
+  clock: { now: Date };
+  stop(): Promise<void>;
+}
+
+/**
+ * A real server on a free port over a temp database holding a smaller demo data set (same generator and
+ * writer as `--seed demo`, fewer rows, so each file stays fast). The clock can be moved to test expiry.
+ */
+export async function startTestServer(
+  opts: { tickets?: number; customers?: number; accessTokenTtlSeconds?: number } = {},
+): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-server-'));
+  const dbPath = join(dir, 'server.sqlite');
+  const db = openSqlite(dbPath);
+  await migrateToLatest(db);
+  await seedDemo(db, { tickets: opts.tickets ?? 600, customers: opts.customers ?? 200 });
+  await db.destroy();
+  const clock = { now: new Date() };
+  const server = await startServer({
+    port: 0,
+    dbPath,
+    seed: 'none',
+    jwtSecret: 'test-secret-test-secret-test-secret',
+    accessTokenTtlSeconds: opts.accessTokenTtlSeconds,
+    now: () => clock.now,
+    log: () => {},
+  });
+  return {
+    ...server,
+    dbPath,
+    clock,
+    stop: async () => {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+export async function login(
+  baseUrl: string,
+  username: string,
+  password = 'switchboard',
+): Promise<LoginResponse> {
+  const res = await postJson(`${baseUrl}/api/auth/login`, { username, password });
+  if (res.status !== 200) throw new Error(`login ${username} failed: ${JSON.stringify(res.body)}`);
+  return LoginResponse.parse(res.body);
+}
+
+/** Connects a raw socket.io client; rejects with the server's connect error. */
+export function connectSocket(baseUrl: string, token: string | undefined): Promise<Socket> {
+  const socket = connect(baseUrl, {
+    auth: token === undefined ? {} : { token },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (err) => {
+      socket.close();
+      reject(err);
+    });
+  });
+}
+
+export function request<T>(socket: Socket, event: string, payload: unknown): Promise<Ack<T>> {
+  return socket.timeout(10_000).emitWithAck(event, payload) as Promise<Ack<T>>;
+}
+
+/** Pulls every page from `cursor`, validating each response with the shared schema. */
+export async function pullAll(socket: Socket, cursor = 0): Promise<{ changes: Change[]; cursor: number }> {
+  const changes: Change[] = [];
+  for (;;) {
+    const ack = await request<unknown>(socket, SocketEvents.pull, { cursor, limit: 1000 });
+    if (!ack.ok) throw new Error(`pull failed: ${ack.error.message}`);
+    const page = PullResponse.parse(ack.data);
+    changes.push(...page.changes);
+    cursor = page.cursor;
+    if (!page.hasMore) return { changes, cursor };
+  }
+}

@@ -1,0 +1,101 @@
+import { sql } from 'kysely';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openSqlite } from '../../src/server/db/dialect-sqlite';
+import { migrateToLatest, migrations } from '../../src/server/db/migrate';
+import type { Db } from '../../src/server/db/schema';
+
+let db: Db | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  await db?.destroy();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('migrations', () => {
+  it('0001-initial creates every table on a fresh database, and a second run does nothing', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-migrate-'));
+    db = openSqlite(join(dir, 'server.sqlite'));
+    const first = await migrateToLatest(db);
+    expect(first.results?.map((r) => [r.migrationName, r.status])).toEqual(
+      Object.keys(migrations).map((name) => [name, 'Success']),
+    );
+    const tables = (await db.introspection.getTables()).map((t) => t.name);
+    for (const t of [
+      'departments',
+      'users',
+      'refresh_tokens',
+      'customers',
+      'tickets',
+      'ticket_comments',
+      'ticket_history',
+      'knowledge_articles',
+      'applied_mutations',
+      'change_log',
+      'audit_log',
+    ]) {
+      expect(tables).toContain(t);
+    }
+    const second = await migrateToLatest(db);
+    expect(second.results).toEqual([]);
+  });
+
+  it('enforces foreign keys and unique ticket numbers', async () => {
+    db = openSqlite(':memory:');
+    await migrateToLatest(db);
+    const ticket = {
+      id: 't1',
+      number: 1,
+      department_id: 'nope',
+      customer_id: 'nope',
+      subject: 's',
+      description: '',
+      status: 'new' as const,
+      priority: 'normal' as const,
+      assignee_id: null,
+      created_at: '2026-01-01T00:00:00Z',
+      updated_at: '2026-01-01T00:00:00Z',
+      version: 1,
+    };
+    await expect(db.insertInto('tickets').values(ticket).execute()).rejects.toThrow(/FOREIGN KEY/);
+    await db
+      .insertInto('departments')
+      .values({ id: 'd', code: 'd', name_zh: '部', name_en: 'D', version: 1 })
+      .execute();
+    await db
+      .insertInto('customers')
+      .values({
+        id: 'c',
+        name: 'C',
+        phone: null,
+        email: null,
+        language: 'en',
+        company: null,
+        created_at: 'x',
+        updated_at: 'x',
+        version: 1,
+      })
+      .execute();
+    await db
+      .insertInto('tickets')
+      .values({ ...ticket, department_id: 'd', customer_id: 'c' })
+      .execute();
+    await expect(
+      db
+        .insertInto('tickets')
+        .values({ ...ticket, id: 't2', department_id: 'd', customer_id: 'c' })
+        .execute(),
+    ).rejects.toThrow(/UNIQUE/);
+    const mode = await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(db);
+    expect(mode.rows[0]?.journal_mode).toBe('memory'); // in-memory databases cannot use WAL; files do (below)
+  });
+
+  it('opens files in WAL mode', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-migrate-'));
+    db = openSqlite(join(dir, 'nested', 'server.sqlite'));
+    const mode = await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(db);
+    expect(mode.rows[0]?.journal_mode).toBe('wal');
+  });
+});
