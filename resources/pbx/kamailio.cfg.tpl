@@ -1,0 +1,377 @@
+#!KAMAILIO
+#
+# Switchboard PBX: Kamailio (Debian 5.6) as SIP registrar/proxy for the softphone.
+# Rendered by src/server/pbx/config.ts; do not edit the rendered copy in the runtime folder.
+#
+#   {{SIP_PORT}}    UDP + TCP for gateways and load tools (sipp)
+#   {{WS_PORT}}     SIP over WebSocket (ws://) for the softphone (JsSIP)
+#   {{WSS_PORT}}    SIP over secure WebSocket (wss://), only when a certificate is configured
+#   {{RPC_PORT}}    JSON-RPC over HTTP (POST /RPC), loopback only: the central service manages SIP users here
+#   {{ROUTING_URL}} queue routing service (GET ?queue=&caller=&callid= -> first body line = agent SIP user)
+#
+# Packages: kamailio kamailio-websocket-modules kamailio-utils-modules (http_client),
+#           kamailio-tls-modules (only for wss).
+# Runtime folder {{RUN_DIR}} holds the rendered configuration, pid file and control socket.
+
+####### Defines #######
+#!define SB_DOMAIN "{{DOMAIN}}"
+#!define SB_RPC_PORT {{RPC_PORT}}
+#!define SB_WS_PORT {{WS_PORT}}
+{{#ROUTING}}
+#!define WITH_QUEUE_ROUTING
+#!define SB_ROUTING_URL "{{ROUTING_URL}}"
+{{/ROUTING}}
+{{#WSS}}
+#!define WITH_WSS
+#!define SB_WSS_PORT {{WSS_PORT}}
+{{/WSS}}
+
+####### Global parameters #######
+debug={{LOG_LEVEL}}
+log_stderror=yes
+log_prefix="{$mt $hdr(CSeq) $ci} "
+memdbg=5
+memlog=5
+children={{CHILDREN}}
+tcp_children={{CHILDREN}}
+auto_aliases=no
+dns=no
+rev_dns=no
+use_dns_cache=no
+server_header="Server: Switchboard PBX"
+user_agent_header="User-Agent: Switchboard PBX"
+
+# Loopback only: this process never listens on another address.
+listen=udp:127.0.0.1:{{SIP_PORT}}
+listen=tcp:127.0.0.1:{{SIP_PORT}}
+listen=tcp:127.0.0.1:{{WS_PORT}}
+listen=tcp:127.0.0.1:{{RPC_PORT}}
+# The alias carries the port: a port-less alias breaks loose_route() (ENVIRONMENT.md).
+alias="127.0.0.1:{{SIP_PORT}}"
+alias="127.0.0.1:{{WS_PORT}}"
+
+#!ifdef WITH_WSS
+enable_tls=yes
+listen=tls:127.0.0.1:{{WSS_PORT}}
+alias="127.0.0.1:{{WSS_PORT}}"
+#!endif
+
+# HTTP (WebSocket handshake, JSON-RPC) comes without Content-Length on requests.
+tcp_accept_no_cl=yes
+tcp_connection_lifetime=3605
+tcp_max_connections=4096
+
+####### Modules #######
+mpath="{{MODULES_DIR}}"
+
+loadmodule "kex.so"
+loadmodule "corex.so"
+loadmodule "tm.so"
+loadmodule "tmx.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+loadmodule "sanity.so"
+loadmodule "ctl.so"
+loadmodule "auth.so"
+loadmodule "htable.so"
+loadmodule "nathelper.so"
+loadmodule "xhttp.so"
+loadmodule "jsonrpcs.so"
+#!ifdef WITH_WSS
+loadmodule "tls.so"
+#!endif
+loadmodule "websocket.so"
+#!ifdef WITH_QUEUE_ROUTING
+loadmodule "http_client.so"
+#!endif
+
+####### Module parameters #######
+# kamcmd -s unix:{{RUN_DIR}}/kamailio_ctl ... works for debugging.
+modparam("ctl", "binrpc", "unix:{{RUN_DIR}}/kamailio_ctl")
+
+# JSON-RPC only over HTTP (no FIFO in a system folder).
+modparam("jsonrpcs", "transport", 1)
+
+modparam("tm", "failure_reply_mode", 3)
+modparam("tm", "fr_timer", 30000)
+modparam("tm", "fr_inv_timer", 120000)
+
+modparam("rr", "enable_full_lr", 0)
+modparam("rr", "append_fromtag", 1)
+
+# Registrations in memory only; the softphone re-registers after a restart.
+modparam("usrloc", "db_mode", 0)
+modparam("registrar", "max_expires", 3600)
+modparam("registrar", "min_expires", 30)
+modparam("registrar", "gruu_enabled", 0)
+
+# SIP users: username -> HA1 = md5(username:realm:password), filled at run time over JSON-RPC
+# (htable.sets sipusers <user> <ha1>; htable.delete sipusers <user>). No entry, no registration.
+modparam("htable", "htable", "sipusers=>size=10;autoexpire=0;")
+
+modparam("auth", "nonce_expire", 300)
+
+modparam("nathelper|registrar", "received_avp", "$avp(RECEIVED)")
+modparam("nathelper", "natping_interval", 0)
+
+modparam("websocket", "keepalive_mechanism", 1)
+modparam("websocket", "keepalive_timeout", 30)
+modparam("websocket", "keepalive_interval", 5)
+
+#!ifdef WITH_WSS
+modparam("tls", "config", "{{TLS_CONFIG}}")
+#!endif
+
+#!ifdef WITH_QUEUE_ROUTING
+modparam("http_client", "connection_timeout", 2)
+modparam("http_client", "keep_connections", 1)
+modparam("http_client", "query_result", 1)
+#!endif
+
+####### Routing logic #######
+
+request_route {
+	route(REQINIT);
+
+	# SIP over WebSocket: the client's Contact is not reachable as written (RFC 7118).
+	if (nat_uac_test("64")) {
+		force_rport();
+		if (is_method("REGISTER")) {
+			fix_nated_register();
+		} else if (!add_contact_alias()) {
+			xlog("L_ERR", "cannot add contact alias from $si:$sp\n");
+			sl_send_reply("400", "Bad Request");
+			exit;
+		}
+	}
+
+	if (is_method("CANCEL")) {
+		if (t_check_trans()) {
+			route(RELAY);
+		}
+		exit;
+	}
+
+	route(WITHINDLG);
+
+	# Retransmissions of initial requests.
+	if (!is_method("ACK")) {
+		if (t_precheck_trans()) {
+			t_check_trans();
+			exit;
+		}
+		t_check_trans();
+	}
+
+	if (is_method("OPTIONS") && uri == myself && $rU == $null) {
+		sl_send_reply("200", "OK");
+		exit;
+	}
+
+	if (is_method("REGISTER")) {
+		route(REGISTRAR);
+		exit;
+	}
+
+	route(AUTH);
+
+	remove_hf("Route");
+	if (is_method("INVITE|SUBSCRIBE")) {
+		record_route();
+	}
+
+	if ($rU == $null) {
+		sl_send_reply("484", "Address Incomplete");
+		exit;
+	}
+
+	if ($rU =~ "^8[0-9]{3}$") {
+		route(QUEUE);
+		exit;
+	}
+
+	route(LOCATION);
+}
+
+route[REQINIT] {
+	if (!mf_process_maxfwd_header("10")) {
+		sl_send_reply("483", "Too Many Hops");
+		exit;
+	}
+	if (!sanity_check("17895", "7")) {
+		xlog("L_WARN", "malformed SIP request from $si:$sp\n");
+		exit;
+	}
+}
+
+route[WITHINDLG] {
+	if (!has_totag()) return;
+
+	if (loose_route()) {
+		if (!isdsturiset()) {
+			handle_ruri_alias();
+		}
+		route(RELAY);
+		exit;
+	}
+	if (is_method("ACK")) {
+		if (t_check_trans()) {
+			route(RELAY);
+		}
+		exit;
+	}
+	sl_send_reply("404", "Not Here");
+	exit;
+}
+
+# Digest authentication of the caller against $sht(sipusers=>user) (HA1).
+# Unknown user and wrong password get the same 403, so users cannot be probed.
+route[AUTH] {
+	if (!is_present_hf("Proxy-Authorization")) {
+		proxy_challenge(SB_DOMAIN, "1");
+		exit;
+	}
+	if ($sht(sipusers=>$au) == $null) {
+		sl_send_reply("403", "Forbidden");
+		exit;
+	}
+	$var(rc) = pv_proxy_authenticate(SB_DOMAIN, "$sht(sipusers=>$au)", "1");
+	if ($var(rc) == -4 || $var(rc) == -5 || $var(rc) == -6) {
+		proxy_challenge(SB_DOMAIN, "1");
+		exit;
+	}
+	if ($var(rc) < 0) {
+		sl_send_reply("403", "Forbidden");
+		exit;
+	}
+	if ($au != $fU) {
+		sl_send_reply("403", "Forbidden (From user is not the authenticated user)");
+		exit;
+	}
+	consume_credentials();
+}
+
+route[REGISTRAR] {
+	if (!is_present_hf("Authorization")) {
+		www_challenge(SB_DOMAIN, "1");
+		exit;
+	}
+	if ($sht(sipusers=>$au) == $null) {
+		sl_send_reply("403", "Forbidden");
+		exit;
+	}
+	$var(rc) = pv_www_authenticate(SB_DOMAIN, "$sht(sipusers=>$au)", "1");
+	if ($var(rc) == -4 || $var(rc) == -5 || $var(rc) == -6) {
+		www_challenge(SB_DOMAIN, "1");
+		exit;
+	}
+	if ($var(rc) < 0) {
+		sl_send_reply("403", "Forbidden");
+		exit;
+	}
+	if ($au != $tU) {
+		sl_send_reply("403", "Forbidden (To user is not the authenticated user)");
+		exit;
+	}
+	consume_credentials();
+	# One phone per user: the newest registration replaces older contacts (0x04), so a reloaded
+	# softphone does not leave a stale contact that calls would be sent to.
+	if (!save("location", "0x04")) {
+		sl_reply_error();
+	}
+}
+
+route[LOCATION] {
+	if ($sht(sipusers=>$rU) == $null) {
+		send_reply("404", "Not Found");
+		exit;
+	}
+	if (!lookup("location")) {
+		send_reply("480", "Temporarily Unavailable");
+		exit;
+	}
+	route(RELAY);
+}
+
+# Calls to a queue number (8xxx): the routing service picks the agent.
+route[QUEUE] {
+#!ifdef WITH_QUEUE_ROUTING
+	$var(agent) = "";
+	$var(code) = http_client_query(SB_ROUTING_URL + "?queue=$rU&caller=$(fU{s.escape.param})&callid=$(ci{s.escape.param})", "$var(agent)");
+	if ($var(code) == 200 && $var(agent) =~ "^[A-Za-z0-9._-]+$") {
+		xlog("L_INFO", "queue $rU -> agent $var(agent)\n");
+		append_hf("X-Switchboard-Queue: $rU\r\n");
+		$rU = $var(agent);
+		route(LOCATION);
+		exit;
+	}
+	if ($var(code) == 200 || $var(code) == 204 || $var(code) == 404) {
+		send_reply("480", "No Agent Available");
+		exit;
+	}
+	xlog("L_ERR", "queue $rU: routing service answered $var(code)\n");
+	send_reply("503", "Queue Routing Unavailable");
+	exit;
+#!else
+	send_reply("503", "Queue Routing Not Configured");
+	exit;
+#!endif
+}
+
+route[RELAY] {
+	if (is_method("INVITE|BYE|UPDATE|CANCEL|ACK")) {
+		t_on_reply("REPLY");
+	}
+	if (!t_relay()) {
+		sl_reply_error();
+	}
+	exit;
+}
+
+onreply_route[REPLY] {
+	if (nat_uac_test("64")) {
+		add_contact_alias();
+	}
+}
+
+event_route[xhttp:request] {
+	set_reply_close();
+	set_reply_no_connect();
+
+	if ($Rp == SB_RPC_PORT) {
+		if ($si != "127.0.0.1") {
+			xhttp_reply("403", "Forbidden", "text/plain", "loopback only\n");
+			exit;
+		}
+		if ($hu =~ "^/RPC") {
+			jsonrpc_dispatch();
+			exit;
+		}
+		xhttp_reply("404", "Not Found", "text/plain", "JSON-RPC is at /RPC\n");
+		exit;
+	}
+
+#!ifdef WITH_WSS
+	if ($Rp == SB_WS_PORT || $Rp == SB_WSS_PORT) {
+#!else
+	if ($Rp == SB_WS_PORT) {
+#!endif
+		if ($hdr(Upgrade) =~ "websocket" && $hdr(Connection) =~ "Upgrade" && $rm =~ "GET") {
+			if (ws_handle_handshake()) {
+				exit;
+			}
+		}
+	}
+	xhttp_reply("404", "Not Found", "text/plain", "Not Found\n");
+}
+
+event_route[websocket:closed] {
+	xlog("L_INFO", "WebSocket connection from $si:$sp closed\n");
+}

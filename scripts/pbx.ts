@@ -1,0 +1,58 @@
+// npm run pbx: Kamailio for development on loopback, with demo SIP users 1001..1012 (agent01..agent12).
+//   SIP udp+tcp 127.0.0.1:5060, SIP over WebSocket ws://127.0.0.1:8088, JSON-RPC on 127.0.0.1:8089/RPC.
+// Environment: SWITCHBOARD_SIP_DEMO_PASSWORD (default "switchboard"), SWITCHBOARD_PBX_ROUTING_URL (queue
+// routing service; without it calls to 8xxx get 503), SWITCHBOARD_PBX_VERBOSE=1 (Kamailio's log on stderr).
+import { resolve } from 'node:path';
+import { startKamailio } from '../src/server/pbx';
+
+const SIP_PORT = 5060;
+const WS_PORT = 8088;
+const RPC_PORT = 8089;
+
+async function main(): Promise<void> {
+  const password = process.env.SWITCHBOARD_SIP_DEMO_PASSWORD || 'switchboard';
+  const verbose = process.env.SWITCHBOARD_PBX_VERBOSE === '1';
+  const pbx = await startKamailio({
+    runDir: resolve('.data/pbx'),
+    sipPort: SIP_PORT,
+    wsPort: WS_PORT,
+    rpcPort: RPC_PORT,
+    routingUrl: process.env.SWITCHBOARD_PBX_ROUTING_URL || undefined,
+    logLevel: verbose ? 2 : 1,
+    log: (line) => {
+      if (verbose || /ERROR|CRITICAL|ALERT/.test(line)) process.stderr.write(`[kamailio] ${line}\n`);
+    },
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${signal}: stopping Kamailio\n`);
+    pbx.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`${String(e)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  try {
+    for (let i = 1; i <= 12; i++) {
+      // agentNN logs in with SIP user 10NN.
+      await pbx.setSipUser(String(1000 + i), password);
+    }
+  } catch (e) {
+    await pbx.stop();
+    throw e;
+  }
+  process.stdout.write(`Switchboard PBX (Kamailio) ready: ${pbx.wsUrl} sip:127.0.0.1:${pbx.sipPort}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,250 @@
+// Starts Kamailio (Debian package) in the foreground with its own runtime folder, and manages SIP users
+// over its JSON-RPC HTTP endpoint. Self-contained: imports nothing else of src/server.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_DOMAIN, renderKamailioConfig, renderTlsConfig, type WssOptions } from './config';
+import { freeTcpPort, freeUdpTcpPort } from './ports';
+
+export const KAMAILIO_MISSING =
+  'Kamailio is not installed: apt-get install kamailio kamailio-websocket-modules kamailio-utils-modules';
+
+const DEFAULT_TEMPLATE = fileURLToPath(new URL('../../../resources/pbx/kamailio.cfg.tpl', import.meta.url));
+
+export interface StartKamailioOptions {
+  /** Runtime folder: rendered configuration, pid file, control socket. Created when missing. */
+  runDir: string;
+  /** UDP + TCP SIP port; a free one when not given. */
+  sipPort?: number;
+  /** SIP over WebSocket port; a free one when not given. */
+  wsPort?: number;
+  /** JSON-RPC (HTTP, loopback) port; a free one when not given. */
+  rpcPort?: number;
+  /** Secure WebSocket: rendered only when given (needs Debian's kamailio-tls-modules). */
+  wss?: { port?: number; certFile: string; keyFile: string };
+  routingUrl?: string;
+  domain?: string;
+  kamailioBin?: string;
+  templateFile?: string;
+  /** Shared memory in MB (-m). Default 256. */
+  sharedMemoryMb?: number;
+  children?: number;
+  logLevel?: number;
+  /** Kamailio's own log lines (stderr), one call per line. */
+  log?: (line: string) => void;
+  /** How long to wait for Kamailio to answer JSON-RPC. Default 15 s. */
+  startTimeoutMs?: number;
+}
+
+export interface RunningKamailio {
+  sipPort: number;
+  wsPort: number;
+  wsUrl: string;
+  wssUrl?: string;
+  rpcUrl: string;
+  domain: string;
+  pid: number;
+  /** Any JSON-RPC method; throws on a JSON-RPC error. */
+  rpc(method: string, params?: unknown[]): Promise<unknown>;
+  /** Create or change a SIP user; the password is stored as HA1 = md5(user:domain:password). */
+  setSipUser(username: string, password: string): Promise<void>;
+  /** Remove a SIP user: new registrations and calls by it are refused. */
+  removeSipUser(username: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const SIP_USER = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function sipHa1(username: string, domain: string, password: string): string {
+  return createHash('md5').update(`${username}:${domain}:${password}`).digest('hex');
+}
+
+function checkBinary(bin: string): void {
+  const probe = spawnSync(bin, ['-v'], { encoding: 'utf8', timeout: 10_000 });
+  if (probe.error) {
+    if ((probe.error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(KAMAILIO_MISSING);
+    throw probe.error;
+  }
+  if (probe.status !== 0 || !/kamailio/i.test(probe.stdout + probe.stderr)) {
+    throw new Error(`${bin} -v did not answer as Kamailio: ${(probe.stdout + probe.stderr).trim()}`);
+  }
+}
+
+function kamailioBinary(given: string | undefined): string {
+  if (given !== undefined) return given;
+  // Debian puts it in /usr/sbin, which is not on every user's PATH.
+  for (const candidate of ['/usr/sbin/kamailio', '/usr/local/sbin/kamailio']) {
+    if (existsSync(candidate)) return candidate;
+  }
+  return 'kamailio';
+}
+
+export async function startKamailio(opts: StartKamailioOptions): Promise<RunningKamailio> {
+  const bin = kamailioBinary(opts.kamailioBin);
+  checkBinary(bin);
+  const log = opts.log ?? (() => {});
+  const runDir = resolve(opts.runDir);
+  mkdirSync(runDir, { recursive: true });
+
+  const sipPort = opts.sipPort ?? (await freeUdpTcpPort());
+  const taken = new Set([sipPort]);
+  const pick = async (given: number | undefined): Promise<number> => {
+    if (given !== undefined) return given;
+    for (;;) {
+      const port = await freeTcpPort();
+      if (!taken.has(port)) {
+        taken.add(port);
+        return port;
+      }
+    }
+  };
+  const wsPort = await pick(opts.wsPort);
+  taken.add(wsPort);
+  const rpcPort = await pick(opts.rpcPort);
+  taken.add(rpcPort);
+  let wss: WssOptions | undefined;
+  if (opts.wss) {
+    wss = { port: await pick(opts.wss.port), certFile: opts.wss.certFile, keyFile: opts.wss.keyFile };
+  }
+  const domain = opts.domain ?? DEFAULT_DOMAIN;
+
+  const template = readFileSync(opts.templateFile ?? DEFAULT_TEMPLATE, 'utf8');
+  const cfgFile = resolve(runDir, 'kamailio.cfg');
+  const tlsConfigFile = resolve(runDir, 'tls.cfg');
+  if (wss) writeFileSync(tlsConfigFile, renderTlsConfig(wss));
+  writeFileSync(
+    cfgFile,
+    renderKamailioConfig(template, {
+      runDir,
+      sipPort,
+      wsPort,
+      rpcPort,
+      domain,
+      routingUrl: opts.routingUrl,
+      wss,
+      tlsConfigFile: wss ? tlsConfigFile : undefined,
+      children: opts.children,
+      logLevel: opts.logLevel,
+    }),
+  );
+
+  const check = spawnSync(bin, ['-c', '-f', cfgFile], { encoding: 'utf8', timeout: 20_000 });
+  if (check.status !== 0) {
+    const lines = (check.stdout + check.stderr).split('\n').filter((l) => /ERROR|CRITICAL|error/.test(l));
+    throw new Error(`Kamailio refused ${cfgFile}:\n${lines.slice(0, 20).join('\n')}`);
+  }
+
+  const pidFile = resolve(runDir, 'kamailio.pid');
+  const args = ['-f', cfgFile, '-DD', '-E', '-m', String(opts.sharedMemoryMb ?? 256), '-M', '8'];
+  args.push('-P', pidFile, '-Y', runDir);
+  // Own process group, so stop() can end Kamailio's workers too if the main process fails to.
+  const child = spawn(bin, args, { cwd: runDir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const tail: string[] = [];
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exitPromise = new Promise<void>((res) => {
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      res();
+    });
+  });
+  const onLine = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      tail.push(line);
+      if (tail.length > 40) tail.shift();
+      log(line);
+    }
+  };
+  child.stdout?.on('data', onLine);
+  child.stderr?.on('data', onLine);
+  const killGroup = () => killProcessGroup(child);
+  process.once('exit', killGroup);
+
+  const rpcUrl = `http://127.0.0.1:${rpcPort}/RPC`;
+  let rpcId = 0;
+  const rpc = async (method: string, params: unknown[] = []): Promise<unknown> => {
+    const res = await fetch(rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', method, params, id: ++rpcId }),
+      signal: AbortSignal.timeout(5_000),
+    });
+    const body = (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
+    if (body.error) throw new Error(`Kamailio ${method}: ${body.error.message} (${body.error.code})`);
+    return body.result;
+  };
+
+  const stop = async (): Promise<void> => {
+    process.removeListener('exit', killGroup);
+    if (exited) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => killGroup(), 5_000);
+    await exitPromise;
+    clearTimeout(timer);
+    // Workers follow the main process; make sure none is left in the group.
+    killGroup();
+  };
+
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 15_000);
+  for (;;) {
+    if (exited) {
+      process.removeListener('exit', killGroup);
+      throw new Error(
+        `Kamailio exited during start (code ${exited.code}, signal ${exited.signal}):\n${tail.join('\n')}`,
+      );
+    }
+    try {
+      const version = await rpc('core.version');
+      if (typeof version === 'string' && version.includes('kamailio')) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`Kamailio did not answer JSON-RPC at ${rpcUrl} in time:\n${tail.join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    sipPort,
+    wsPort,
+    wsUrl: `ws://127.0.0.1:${wsPort}`,
+    wssUrl: wss ? `wss://127.0.0.1:${wss.port}` : undefined,
+    rpcUrl,
+    domain,
+    pid: child.pid as number,
+    rpc,
+    async setSipUser(username, password) {
+      if (!SIP_USER.test(username)) throw new Error(`invalid SIP user name: ${JSON.stringify(username)}`);
+      if (password.length === 0) throw new Error('SIP password must not be empty');
+      await rpc('htable.sets', ['sipusers', username, sipHa1(username, domain, password)]);
+    },
+    async removeSipUser(username) {
+      if (!SIP_USER.test(username)) throw new Error(`invalid SIP user name: ${JSON.stringify(username)}`);
+      try {
+        await rpc('htable.delete', ['sipusers', username]);
+      } catch (e) {
+        if (!/doesn't exist/.test(String(e))) throw e;
+      }
+      // Existing registrations of the user go too.
+      try {
+        await rpc('ul.rm', ['location', username]);
+      } catch {
+        // not registered
+      }
+    },
+    stop,
+  };
+}
+
+function killProcessGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,103 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { renderKamailioConfig, renderTemplate, renderTlsConfig } from '../../src/server/pbx';
+
+const template = readFileSync(new URL('../../resources/pbx/kamailio.cfg.tpl', import.meta.url), 'utf8');
+const base = { runDir: '/tmp/sb-pbx-run', sipPort: 15060, wsPort: 18088, rpcPort: 18089 };
+const dir = mkdtempSync(join(tmpdir(), 'sb-pbx-cfg-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** `kamailio -c`: Kamailio's own parser and module loader judge the rendered file. */
+function kamailioCheck(cfg: string): { ok: boolean; output: string; sockets: string[] } {
+  const file = join(dir, `check-${Math.random().toString(36).slice(2)}.cfg`);
+  writeFileSync(file, cfg);
+  const r = spawnSync('/usr/sbin/kamailio', ['-c', '-f', file], { encoding: 'utf8', timeout: 20_000 });
+  const output = r.stdout + r.stderr;
+  // "Listening on" section: "             udp: 127.0.0.1 [127.0.0.1]:15060"
+  const sockets = [...output.matchAll(/^\s+(udp|tcp|tls): (\S+) \[[^\]]+\]:(\d+)$/gm)].map(
+    (m) => `${m[1]}:${m[2]}:${m[3]}`,
+  );
+  return { ok: r.status === 0, output, sockets };
+}
+
+describe('renderTemplate', () => {
+  it('keeps enabled sections, drops disabled ones and fills values', () => {
+    const out = renderTemplate(
+      'a={{A}}\n{{#ON}}\non\n{{/ON}}\n{{#OFF}}\noff {{A}}\n{{/OFF}}\nend',
+      { A: '1' },
+      {
+        ON: true,
+        OFF: false,
+      },
+    );
+    expect(out).toBe('a=1\non\nend');
+  });
+
+  it('fails on unknown placeholders and unbalanced sections', () => {
+    expect(() => renderTemplate('{{NOPE}}', {}, {})).toThrow(/NOPE/);
+    expect(() => renderTemplate('{{#X}}\n', {}, { X: true })).toThrow(/unclosed/);
+    expect(() => renderTemplate('{{/X}}\n', {}, { X: true })).toThrow(/unbalanced/);
+  });
+});
+
+describe('renderKamailioConfig', () => {
+  it('renders a loopback-only configuration that Kamailio accepts', () => {
+    const cfg = renderKamailioConfig(template, base);
+    expect(cfg).not.toMatch(/\{\{|\}\}/);
+    expect(cfg).toContain('alias="127.0.0.1:15060"');
+    expect(cfg).not.toContain('#!define WITH_WSS');
+    expect(cfg).not.toContain('#!define WITH_QUEUE_ROUTING');
+    expect(cfg).toContain('modparam("ctl", "binrpc", "unix:/tmp/sb-pbx-run/kamailio_ctl")');
+    const check = kamailioCheck(cfg);
+    expect(check.output).toContain('config file ok');
+    expect(check.ok).toBe(true);
+    expect(check.sockets).toEqual([
+      'udp:127.0.0.1:15060',
+      'tcp:127.0.0.1:15060',
+      'tcp:127.0.0.1:18088',
+      'tcp:127.0.0.1:18089',
+    ]);
+  });
+
+  it('adds queue routing and wss only when configured, and Kamailio accepts that too', () => {
+    const cfg = renderKamailioConfig(template, {
+      ...base,
+      routingUrl: 'http://127.0.0.1:3000/pbx/route',
+      wss: { port: 18443, certFile: '/etc/ssl/certs/x.pem', keyFile: '/etc/ssl/private/x.key' },
+      tlsConfigFile: join(dir, 'tls.cfg'),
+    });
+    expect(cfg).toContain('#!define SB_ROUTING_URL "http://127.0.0.1:3000/pbx/route"');
+    expect(cfg).toContain(`modparam("tls", "config", "${join(dir, 'tls.cfg')}")`);
+    // The tls module reads its certificate only when the server starts; -c checks syntax and modules.
+    writeFileSync(
+      join(dir, 'tls.cfg'),
+      renderTlsConfig({ port: 18443, certFile: '/x.pem', keyFile: '/x.key' }),
+    );
+    const check = kamailioCheck(cfg);
+    expect(check.output).toContain('config file ok');
+    expect(check.ok).toBe(true);
+    expect(check.sockets).toContain('tls:127.0.0.1:18443');
+    expect(check.sockets.every((s) => s.split(':')[1] === '127.0.0.1')).toBe(true);
+  });
+
+  it('refuses values that would break out of the configuration or clash', () => {
+    expect(() => renderKamailioConfig(template, { ...base, routingUrl: 'http://x/"; exit;' })).toThrow(
+      /routingUrl/,
+    );
+    expect(() => renderKamailioConfig(template, { ...base, routingUrl: 'http://x/r?a=1' })).toThrow(/query/);
+    expect(() => renderKamailioConfig(template, { ...base, routingUrl: 'file:///etc/passwd' })).toThrow(
+      /http/,
+    );
+    expect(() => renderKamailioConfig(template, { ...base, routingUrl: 'http://x/$ru' })).toThrow(/\$/);
+    expect(() => renderKamailioConfig(template, { ...base, wsPort: 15060 })).toThrow(/differ/);
+    expect(() => renderKamailioConfig(template, { ...base, rpcPort: 70000 })).toThrow(/rpcPort/);
+    expect(() => renderKamailioConfig(template, { ...base, runDir: 'relative/run' })).toThrow(/absolute/);
+    expect(() => renderKamailioConfig(template, { ...base, domain: 'a b' })).toThrow(/domain/);
+    expect(() =>
+      renderKamailioConfig(template, { ...base, wss: { port: 18443, certFile: '/c', keyFile: '/k' } }),
+    ).toThrow(/tlsConfigFile/);
+  });
+});
