@@ -185,6 +185,20 @@ describe('sync:push', () => {
     expect((await request(mine, SocketEvents.pull, { cursor: 0, limit: 1 })).ok).toBe(true);
   });
 
+  it('refuses the next event once an account is disabled, without waiting for its token to expire', async () => {
+    const session = await login(server.url, 'agent04');
+    const socket = await open(session);
+    expect((await request(socket, SocketEvents.pull, { cursor: 0, limit: 1 })).ok).toBe(true);
+    const admin = openSqlite(server.dbPath);
+    try {
+      await admin.updateTable('users').set({ disabled: 1 }).where('username', '=', 'agent04').execute();
+    } finally {
+      await admin.destroy();
+    }
+    const ack = await request(socket, SocketEvents.pull, { cursor: 0, limit: 1 });
+    expect(ack).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
+  });
+
   it('refuses events after the access token expired, so the client refreshes', async () => {
     const session = await login(server.url, 'agent03');
     const socket = await open(session);

@@ -4,7 +4,6 @@ import {
   PullRequest,
   PushRequest,
   SocketEvents,
-  SwitchboardError,
   type Ack,
   type ErrorBody,
   type Poke,
@@ -19,9 +18,9 @@ import { pullChanges } from './pull';
 import { applyPush } from './push';
 
 interface SocketData {
+  /** Checked again on every event: expiry gives token_expired, a disabled account unauthenticated. */
+  token: string;
   user: User;
-  /** Access token expiry, seconds since the epoch: events after it get token_expired. */
-  expiresAt: number;
 }
 
 export const ALL_ROOM = 'all';
@@ -52,28 +51,26 @@ export function attachSync(
       );
     }
     auth.authenticate(token).then(
-      ({ user, expiresAt }) => {
-        (socket.data as SocketData) = { user, expiresAt };
+      ({ user }) => {
+        (socket.data as SocketData) = { token, user };
         next();
       },
       (e: unknown) => next(connectError(errorBody(e, log))),
     );
   });
 
-  /** Wraps a request handler: answers through the ack, checks the token's expiry on every event. */
+  /**
+   * Wraps a request handler: answers through the ack and authorises every event afresh (token expiry, account
+   * disabled, department changed), not only at connect, because a socket can stay open for days.
+   */
   const handle = <T>(socket: Socket, work: (user: User, input: unknown) => Promise<T>) => {
     return (input: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return; // Nobody to answer: a request without a callback is ignored.
       const reply = ack as (a: Ack<T>) => void;
       const data = socket.data as SocketData;
       const run = async (): Promise<T> => {
-        if (now().getTime() / 1000 >= data.expiresAt) {
-          throw new SwitchboardError(
-            'token_expired',
-            'The access token has expired; refresh it and reconnect.',
-          );
-        }
-        return work(data.user, input);
+        const { user } = await auth.authenticate(data.token);
+        return work(user, input);
       };
       run().then(
         (result) => reply({ ok: true, data: result }),
