@@ -1,4 +1,4 @@
-import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Department, Directory, User } from '../../shared';
 import { getApi } from '../api';
 import { useDataChanged } from '../sync/use-data-changed';
@@ -15,13 +15,27 @@ const DirectoryContext = createContext<DirectoryValue>({
   department: () => undefined,
 });
 
-/** Departments and users, loaded once per session and again when sync brings a full refresh. */
+/** Departments and users for names and pickers. */
 export function DirectoryProvider({ children }: { children: ReactNode }) {
   const [directory, setDirectory] = useState<Directory>(empty);
   const [generation, setGeneration] = useState(0);
-  useDataChanged((c) => {
-    if (c.all) setGeneration((g) => g + 1);
+  // Users and departments arrive with sync like everything else; look again (at most every 2 s) when
+  // data changes, which is cheap since the answer comes from the local replica.
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useDataChanged(() => {
+    if (timer.current) return;
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      setGeneration((g) => g + 1);
+    }, 2000);
   });
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+      timer.current = null;
+    },
+    [],
+  );
   useEffect(() => {
     let live = true;
     getApi()

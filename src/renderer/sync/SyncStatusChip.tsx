@@ -41,7 +41,7 @@ export function SyncStatusChip({ status }: { status: SyncStatus | null }) {
             <>
               {t(`sync.state.${state}`)}
               {progress}
-              <StateWord word={state} />
+              <StateWord word={state} label={t(`sync.state.${state}`)} />
             </>
           }
         />

@@ -16,7 +16,7 @@ export function SyncStateChip({ state }: { state: 'synced' | 'pending' }) {
       label={
         <>
           {t(`detail.syncState.${state}`)}
-          <StateWord word={state} />
+          <StateWord word={state} label={t(`detail.syncState.${state}`)} />
         </>
       }
     />

@@ -10,11 +10,13 @@ import { ROW_HEIGHT, TicketListRow } from './TicketListRow';
 export function TicketList({
   cache,
   selectedIndex,
+  scrollRequest,
   openId,
   onPick,
 }: {
   cache: TicketPageCache;
   selectedIndex: number;
+  scrollRequest: { index: number } | null;
   openId: string | null;
   onPick: (index: number) => void;
 }) {
@@ -35,10 +37,13 @@ export function TicketList({
     cache.ensure(first, last);
   }, [cache, first, last]);
 
+  // Only a new request scrolls, not a change of total.
+  const totalRef = useRef(total);
+  totalRef.current = total;
   useEffect(() => {
-    if (selectedIndex >= 0 && selectedIndex < total)
-      virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
-  }, [selectedIndex, total, virtualizer]);
+    if (scrollRequest && scrollRequest.index < totalRef.current)
+      virtualizer.scrollToIndex(scrollRequest.index, { align: 'auto' });
+  }, [scrollRequest, virtualizer]);
 
   // A new query starts at the top.
   useEffect(() => {

@@ -24,18 +24,29 @@ export function TicketsPage({
   const [filters, setFilters] = useState<TicketFilters>(NO_FILTERS);
   const query = useMemo(() => toQuery(filters), [filters]);
   const cache = useTicketPages(query);
-  const [selectedIndex, setSelectedIndex] = useState(-1);
+  // The selection follows its ticket when edits and sync reorder the list; the index is only a hint.
+  const [selection, setSelection] = useState<{ index: number; id: string | null }>({ index: -1, id: null });
   const searchRef = useRef<HTMLInputElement>(null);
   const total = cache.total ?? 0;
+  const located = selection.id ? cache.indexOf(selection.id, selection.index) : -1;
+  const selectedIndex = located >= 0 ? located : selection.index;
 
-  useEffect(() => setSelectedIndex(-1), [cache]);
+  useEffect(() => setSelection((s) => ({ index: -1, id: s.id })), [cache]);
 
+  const selectIndex = useCallback(
+    (index: number) => setSelection({ index, id: cache.rowAt(index)?.id ?? null }),
+    [cache],
+  );
+  // Only keyboard moves scroll the list; a ticket that jumps because it was edited does not drag the view along.
+  const [scrollRequest, setScrollRequest] = useState<{ index: number } | null>(null);
   const move = useCallback(
     (delta: number) => {
       if (total === 0) return;
-      setSelectedIndex((i) => Math.max(0, Math.min(total - 1, i < 0 ? 0 : i + delta)));
+      const index = Math.max(0, Math.min(total - 1, selectedIndex < 0 ? 0 : selectedIndex + delta));
+      selectIndex(index);
+      setScrollRequest({ index });
     },
-    [total],
+    [total, selectedIndex, selectIndex],
   );
   const openSelected = useCallback(() => {
     const row = cache.rowAt(selectedIndex);
@@ -82,11 +93,11 @@ export function TicketsPage({
 
   const pick = useCallback(
     (index: number) => {
-      setSelectedIndex(index);
+      selectIndex(index);
       const row = cache.rowAt(index);
       if (row) onOpen(row.id);
     },
-    [cache, onOpen],
+    [cache, onOpen, selectIndex],
   );
 
   return (
@@ -124,7 +135,13 @@ export function TicketsPage({
               : t('tickets.count', { count: cache.total, more: cache.more ? '+' : '' })}
           </span>
         </Box>
-        <TicketList cache={cache} selectedIndex={selectedIndex} openId={openId} onPick={pick} />
+        <TicketList
+          cache={cache}
+          selectedIndex={selectedIndex}
+          scrollRequest={scrollRequest}
+          openId={openId}
+          onPick={pick}
+        />
       </Box>
       <Box sx={{ flex: 1, minWidth: 0, overflowY: 'auto', display: { xs: 'none', md: 'block' } }}>
         {openId ? (

@@ -42,6 +42,16 @@ export class TicketPageCache {
     return this.pages.get(Math.floor(index / this.pageSize))?.rows[index % this.pageSize];
   }
 
+  /** Where a ticket is among the loaded rows (checking the hint first), or -1. */
+  indexOf(id: string, hint = -1): number {
+    if (hint >= 0 && this.rowAt(hint)?.id === id) return hint;
+    for (const [page, { rows }] of this.pages) {
+      const i = rows.findIndex((r) => r.id === id);
+      if (i >= 0) return page * this.pageSize + i;
+    }
+    return -1;
+  }
+
   /** Make sure rows start..end (inclusive) are loaded or loading. */
   ensure(start: number, end: number): void {
     this.range = [start, end];
