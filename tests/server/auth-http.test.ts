@@ -19,6 +19,11 @@ describe('sign-in over REST', () => {
     expect(body.user).toMatchObject({ username: 'agent05', role: 'agent' });
     expect(body.department?.code).toBe('tech');
     expect(body.expiresIn).toBe(900);
+    const upper = await postJson(`${server.url}/api/auth/login`, {
+      username: 'Agent05',
+      password: 'switchboard',
+    });
+    expect(upper.status).toBe(200);
   });
 
   it('gives the same answer for a wrong password and an unknown user', async () => {

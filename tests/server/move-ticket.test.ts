@@ -107,3 +107,22 @@ describe('moving a ticket to another department', () => {
     ).rejects.toMatchObject({ code: 'forbidden' });
   });
 });
+
+describe('pulling', () => {
+  it('pages through the scope in version order and resends everything to a cursor past the head', async () => {
+    const dept = (await userNamed('agent01')).departmentId!;
+    const first = await pullChanges(db, scope(dept), 0, 50);
+    expect(first.hasMore).toBe(true);
+    const versions = first.changes.map((c) => c.version);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    const second = await pullChanges(db, scope(dept), first.cursor, 50);
+    expect(second.changes[0]!.version).toBeGreaterThan(first.cursor);
+
+    const head = await streamHead(db);
+    const caughtUp = await pullChanges(db, scope(dept), head, 50);
+    expect(caughtUp).toMatchObject({ changes: [], cursor: head, hasMore: false });
+    // A replica of an older database: its cursor is ahead, so it starts over instead of waiting forever.
+    const stale = await pullChanges(db, scope(dept), head + 1000, 50);
+    expect(stale.changes.map((c) => c.version)).toEqual(versions);
+  });
+});

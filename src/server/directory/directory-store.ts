@@ -17,7 +17,12 @@ export const toDepartment = (r: Database['departments']): Department => ({
 });
 
 export async function findUserByUsername(trx: Tx, username: string) {
-  return trx.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  // People type their user name in any case; names are stored lower-case (demo) and compared lower-case.
+  return trx
+    .selectFrom('users')
+    .selectAll()
+    .where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase()))
+    .executeTakeFirst();
 }
 
 export async function getUserRow(trx: Tx, id: string) {

@@ -45,14 +45,12 @@ async function loadEntities(trx: Tx, kind: ChangeKind, ids: string[]): Promise<M
  * Everything in the scope after `cursor`, oldest first, at most `limit` changes. Read in one transaction so
  * the page and `head` agree. A short page means nothing else in scope exists up to head, so the cursor jumps there.
  */
-export async function pullChanges(
-  db: Db,
-  scope: Scope,
-  cursor: number,
-  limit: number,
-): Promise<PullResponse> {
+export async function pullChanges(db: Db, scope: Scope, from: number, limit: number): Promise<PullResponse> {
   return db.transaction().execute(async (trx) => {
     const head = await streamHead(trx);
+    // A cursor past the head comes from a replica of an earlier database (the server was reset or restored):
+    // it would wait forever, so it gets its whole scope again.
+    const cursor = from > head ? 0 : from;
     const rows = await trx
       .selectFrom('change_log')
       .selectAll()
