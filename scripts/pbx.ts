@@ -1,22 +1,28 @@
 // npm run pbx: Kamailio for development on loopback, with demo SIP users 1001..1012 (agent01..agent12).
 //   SIP udp+tcp 127.0.0.1:5060, SIP over WebSocket ws://127.0.0.1:8088, JSON-RPC on 127.0.0.1:8089/RPC.
 // Environment: SWITCHBOARD_SIP_DEMO_PASSWORD (default "switchboard"), SWITCHBOARD_PBX_ROUTING_URL (queue
-// routing service; without it calls to 8xxx get 503), SWITCHBOARD_PBX_VERBOSE=1 (Kamailio's log on stderr).
+// routing service; without it calls to 8xxx get 503), SWITCHBOARD_PBX_VERBOSE=1 (Kamailio's log on stderr),
+// SWITCHBOARD_PBX_SIP_PORT / _WS_PORT / _RPC_PORT / _RUN_DIR to move it (tests, a second copy).
 import { resolve } from 'node:path';
 import { startKamailio } from '../src/server/pbx';
 
-const SIP_PORT = 5060;
-const WS_PORT = 8088;
-const RPC_PORT = 8089;
+function portFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`${name} must be a port, got ${raw}`);
+  return port;
+}
 
 async function main(): Promise<void> {
   const password = process.env.SWITCHBOARD_SIP_DEMO_PASSWORD || 'switchboard';
   const verbose = process.env.SWITCHBOARD_PBX_VERBOSE === '1';
   const pbx = await startKamailio({
-    runDir: resolve('.data/pbx'),
-    sipPort: SIP_PORT,
-    wsPort: WS_PORT,
-    rpcPort: RPC_PORT,
+    runDir: resolve(process.env.SWITCHBOARD_PBX_RUN_DIR || '.data/pbx'),
+    sipPort: portFromEnv('SWITCHBOARD_PBX_SIP_PORT', 5060),
+    wsPort: portFromEnv('SWITCHBOARD_PBX_WS_PORT', 8088),
+    rpcPort: portFromEnv('SWITCHBOARD_PBX_RPC_PORT', 8089),
     routingUrl: process.env.SWITCHBOARD_PBX_ROUTING_URL || undefined,
     logLevel: verbose ? 2 : 1,
     log: (line) => {

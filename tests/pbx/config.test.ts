@@ -2,12 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderKamailioConfig, renderTemplate, renderTlsConfig } from '../../src/server/pbx';
 
 const template = readFileSync(new URL('../../resources/pbx/kamailio.cfg.tpl', import.meta.url), 'utf8');
 const base = { runDir: '/tmp/sb-pbx-run', sipPort: 15060, wsPort: 18088, rpcPort: 18089 };
-const dir = mkdtempSync(join(tmpdir(), 'sb-pbx-cfg-'));
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sb-pbx-cfg-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** `kamailio -c`: Kamailio's own parser and module loader judge the rendered file. */

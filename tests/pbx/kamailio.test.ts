@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KAMAILIO_MISSING, startKamailio, type RunningKamailio } from '../../src/server/pbx';
-import { invite, register, reply, SipEndpoint, type Account } from './sip-client';
+import { answer, invite, register, reply, sendInDialog, SipEndpoint, type Account } from './sip-client';
 
 function alive(pid: number): boolean {
   try {
@@ -143,6 +143,26 @@ describe('Kamailio as the PBX', () => {
     expect(incoming.headerAll('record-route').length).toBeGreaterThan(0);
     reply(b, incoming, 486, 'Busy Here');
     expect((await call.final).status).toBe(486);
+  });
+
+  it('carries a whole call: answer, ACK and BYE follow the recorded route to the WebSocket phone', async () => {
+    const b = await endpoint('WS');
+    expect((await register(b, account('1003', 'secret-1003'))).status).toBe(200);
+    const a = await endpoint('UDP');
+    const call = await invite(a, account('1001', 'secret-1001'), '1003');
+    const incoming = await b.next((m) => m.method === 'INVITE');
+    answer(b, incoming, '1003');
+    const ok = await call.final;
+    expect(ok.status).toBe(200);
+    expect(ok.body).toContain('m=audio');
+    sendInDialog(a, ok, 'ACK', call.cseq);
+    const ack = await b.next((m) => m.method === 'ACK');
+    expect(ack.header('call-id')).toBe(call.callId);
+    sendInDialog(a, ok, 'BYE', call.cseq + 1);
+    const bye = await b.next((m) => m.method === 'BYE');
+    expect(bye.requestUri).toContain(`sip:1003@${b.viaHost}`);
+    reply(b, bye, 200, 'OK');
+    expect((await a.finalResponse(call.callId, call.cseq + 1)).status).toBe(200);
   });
 
   it('answers 480 for a known user who is not registered and 404 for an unknown one', async () => {

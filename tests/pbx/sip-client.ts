@@ -360,3 +360,60 @@ export function reply(ep: SipEndpoint, req: SipMessage, status: number, reason: 
     ].join('\r\n'),
   );
 }
+
+function uriOf(nameAddr: string): string {
+  const m = nameAddr.match(/<([^>]+)>/);
+  return m ? (m[1] as string) : (nameAddr.split(';')[0] as string).trim();
+}
+
+/** Record-Route entries in order, whether on separate header lines or comma-joined. */
+export function routeSet(msg: SipMessage): string[] {
+  return msg.headerAll('record-route').flatMap((v) => v.match(/<[^>]+>[^,]*/g) ?? []);
+}
+
+/**
+ * A request inside the dialog a 2xx response to our INVITE established (RFC 3261 12.2.1.1): Request-URI is the
+ * remote Contact, Route is the reversed Record-Route set.
+ */
+export function sendInDialog(ep: SipEndpoint, ok: SipMessage, method: 'ACK' | 'BYE', cseq: number): void {
+  const contact = ok.header('contact');
+  if (contact === undefined) throw new Error('2xx without Contact');
+  const routes = routeSet(ok).reverse();
+  ep.send(
+    [
+      `${method} ${uriOf(contact)} SIP/2.0`,
+      `Via: ${ep.via(`z9hG4bK${token()}`)}`,
+      'Max-Forwards: 70',
+      ...(routes.length > 0 ? [`Route: ${routes.join(', ')}`] : []),
+      `From: ${ok.header('from')}`,
+      `To: ${ok.header('to')}`,
+      `Call-ID: ${ok.header('call-id')}`,
+      `CSeq: ${cseq} ${method}`,
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n'),
+  );
+}
+
+/** Answer a received INVITE with 200 OK (our Contact, an SDP answer); returns the To tag. */
+export function answer(ep: SipEndpoint, req: SipMessage, user: string): string {
+  const tag = token();
+  ep.send(
+    [
+      'SIP/2.0 200 OK',
+      ...req.headerAll('via').map((v) => `Via: ${v}`),
+      ...req.headerAll('record-route').map((v) => `Record-Route: ${v}`),
+      `From: ${req.header('from')}`,
+      `To: ${req.header('to')};tag=${tag}`,
+      `Call-ID: ${req.header('call-id')}`,
+      `CSeq: ${req.header('cseq')}`,
+      `Contact: ${ep.contact(user)}`,
+      'Content-Type: application/sdp',
+      `Content-Length: ${Buffer.byteLength(SDP)}`,
+      '',
+      SDP,
+    ].join('\r\n'),
+  );
+  return tag;
+}

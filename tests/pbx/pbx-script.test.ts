@@ -1,0 +1,89 @@
+// scripts/pbx.ts (npm run pbx) as a user runs it: a child process that prints one ready line, serves the demo
+// agents' SIP users, and takes Kamailio down with it on SIGTERM.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freeTcpPort, freeUdpTcpPort } from '../../src/server/pbx';
+import { register, SipEndpoint } from './sip-client';
+
+let runDir: string;
+let child: ChildProcess | undefined;
+
+beforeAll(() => {
+  runDir = mkdtempSync(join(tmpdir(), 'sb-pbx-script-'));
+});
+
+afterAll(() => {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  rmSync(runDir, { recursive: true, force: true });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+it('npm run pbx: ready line, demo agents register with the demo password, SIGTERM stops Kamailio', async () => {
+  const sipPort = await freeUdpTcpPort();
+  const wsPort = await freeTcpPort();
+  const rpcPort = await freeTcpPort();
+  child = spawn(join('node_modules', '.bin', 'tsx'), ['scripts/pbx.ts'], {
+    env: {
+      ...process.env,
+      SWITCHBOARD_SIP_DEMO_PASSWORD: 'demo-pass',
+      SWITCHBOARD_PBX_SIP_PORT: String(sipPort),
+      SWITCHBOARD_PBX_WS_PORT: String(wsPort),
+      SWITCHBOARD_PBX_RPC_PORT: String(rpcPort),
+      SWITCHBOARD_PBX_RUN_DIR: runDir,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const proc = child;
+  let stdout = '';
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  const ready = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line in 20 s; stderr: ${stderr}`)), 20_000);
+    proc.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const line = stdout.split('\n').find((l) => l.startsWith('Switchboard PBX'));
+      if (line !== undefined) {
+        clearTimeout(timer);
+        resolve(line);
+      }
+    });
+    proc.once('exit', () => reject(new Error(`exited before ready; stderr: ${stderr}`)));
+  });
+  expect(ready).toBe(`Switchboard PBX (Kamailio) ready: ws://127.0.0.1:${wsPort} sip:127.0.0.1:${sipPort}`);
+  const kamailioPid = Number(readFileSync(join(runDir, 'kamailio.pid'), 'utf8').trim());
+  expect(alive(kamailioPid)).toBe(true);
+
+  const account = (user: string, password: string) => ({
+    user,
+    password,
+    domain: '127.0.0.1',
+    server: `127.0.0.1:${sipPort}`,
+  });
+  const udp = await SipEndpoint.udp(sipPort);
+  const ws = await SipEndpoint.ws(`ws://127.0.0.1:${wsPort}`);
+  try {
+    expect((await register(udp, account('1001', 'demo-pass'))).status).toBe(200);
+    expect((await register(ws, account('1012', 'demo-pass'))).status).toBe(200);
+    expect((await register(udp, account('1012', 'switchboard'))).status).toBe(403);
+    expect((await register(udp, account('1013', 'demo-pass'))).status).toBe(403);
+  } finally {
+    await udp.close();
+    await ws.close();
+  }
+
+  proc.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(alive(kamailioPid)).toBe(false);
+});
