@@ -1,0 +1,87 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { segmentForIndex } from '../../shared/search/segment';
+
+/**
+ * Keeps ticket_fts in step with tickets, comments and customers. Text goes in through the shared
+ * segmenter (Han bigrams), so the query side (ftsQuery) finds Chinese substrings.
+ */
+export interface FtsText {
+  subject: string;
+  body: string;
+  customer: string;
+}
+
+/** Phone digits as typed by an agent: the full E.164 digits and the national number (no country code). */
+function phoneTokens(e164: string | null): string {
+  if (!e164) return '';
+  const national = parsePhoneNumberFromString(e164)?.nationalNumber ?? '';
+  return `${e164.slice(1)} ${national}`;
+}
+
+export function ftsText(
+  subject: string,
+  description: string,
+  comments: readonly string[],
+  customer: { name: string; phone: string | null; email: string | null } | null,
+): FtsText {
+  return {
+    subject: segmentForIndex(subject),
+    body: segmentForIndex([description, ...comments].join('\n')),
+    customer: customer
+      ? `${segmentForIndex(`${customer.name} ${customer.email ?? ''}`)} ${phoneTokens(customer.phone)}`.trim()
+      : '',
+  };
+}
+
+export class FtsIndex {
+  private readonly ticket: Statement<[string]>;
+  private readonly comments: Statement<[string]>;
+  private readonly del: Statement<[number]>;
+  private readonly ins: Statement<[number, string, string, string]>;
+  private readonly ticketsOfCustomer: Statement<[string]>;
+
+  constructor(db: Database) {
+    this.ticket = db.prepare(
+      `SELECT t.rid, t.subject, t.description, c.name, c.phone, c.email
+       FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id = ?`,
+    );
+    this.comments = db.prepare('SELECT body FROM comments WHERE ticket_id = ? ORDER BY created_at');
+    this.del = db.prepare('DELETE FROM ticket_fts WHERE rowid = ?');
+    this.ins = db.prepare('INSERT INTO ticket_fts (rowid, subject, body, customer) VALUES (?, ?, ?, ?)');
+    this.ticketsOfCustomer = db.prepare('SELECT id FROM tickets WHERE customer_id = ?');
+  }
+
+  /** Rebuild one ticket's index row from what is stored now. */
+  refreshTicket(ticketId: string): void {
+    const t = this.ticket.get(ticketId) as
+      | {
+          rid: number;
+          subject: string;
+          description: string;
+          name: string | null;
+          phone: string | null;
+          email: string | null;
+        }
+      | undefined;
+    if (!t) return;
+    const comments = (this.comments.all(ticketId) as { body: string }[]).map((c) => c.body);
+    const customer = t.name === null ? null : { name: t.name, phone: t.phone, email: t.email };
+    const text = ftsText(t.subject, t.description, comments, customer);
+    this.del.run(t.rid);
+    this.ins.run(t.rid, text.subject, text.body, text.customer);
+  }
+
+  removeRow(rid: number): void {
+    this.del.run(rid);
+  }
+
+  /** Insert a row for a ticket known to have none yet (bulk loading). */
+  insertNew(rid: number, text: FtsText): void {
+    this.ins.run(rid, text.subject, text.body, text.customer);
+  }
+
+  ticketIdsOfCustomer(customerId: string): string[] {
+    return (this.ticketsOfCustomer.all(customerId) as { id: string }[]).map((r) => r.id);
+  }
+}

@@ -1,0 +1,50 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { migrate } from './migrate';
+import { migrations } from './migrations';
+import { StoreReader } from './read';
+import { StoreWriter } from './write';
+
+export { StoreReader } from './read';
+export { StoreWriter, type Touched } from './write';
+export { RANK_WINDOW, TOTAL_CAP, type ResolvedTicketQuery } from './search';
+export { META, type OutboxEntry, type SyncMeta } from './types';
+
+export interface LocalStore {
+  readonly path: string;
+  readonly read: StoreReader;
+  readonly write: StoreWriter;
+  close(): void;
+}
+
+/**
+ * Open (creating and migrating if needed) the replica at `path`: one writing connection and one
+ * read-only connection, WAL so reads never wait for a write.
+ */
+export function openStore(path: string): LocalStore {
+  mkdirSync(dirname(path), { recursive: true });
+  const w = new Database(path);
+  w.pragma('journal_mode = WAL');
+  w.pragma('synchronous = NORMAL');
+  w.pragma('foreign_keys = ON');
+  w.pragma('busy_timeout = 5000');
+  try {
+    migrate(w, migrations);
+  } catch (e) {
+    w.close();
+    throw e;
+  }
+  const r = new Database(path, { readonly: true });
+  r.pragma('busy_timeout = 5000');
+  r.pragma('cache_size = -32000');
+  return {
+    path,
+    read: new StoreReader(r),
+    write: new StoreWriter(w),
+    close() {
+      r.close();
+      w.close();
+    },
+  };
+}

@@ -1,0 +1,7 @@
+import { m001Initial } from './001-initial';
+import type { Migration } from './types';
+
+export type { Migration } from './types';
+
+/** Every migration, in order. Append new files here; never edit one that has shipped. */
+export const migrations: readonly Migration[] = [m001Initial];

@@ -1,0 +1,146 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { Customer, Department, Ticket, User } from '../../shared/domain';
+import type { CustomerDetail, Directory, TicketDetail, TicketPage } from '../../shared/ipc/contract';
+import type { Mutation } from '../../shared/protocol/sync';
+import {
+  commentFromDb,
+  customerFromDb,
+  departmentFromDb,
+  historyFromDb,
+  ticketFromDb,
+  ticketRowFromDb,
+  userFromDb,
+  type CommentDbRow,
+  type CustomerDbRow,
+  type DepartmentDbRow,
+  type HistoryDbRow,
+  type TicketDbRow,
+  type TicketListDbRow,
+  type UserDbRow,
+} from './rows';
+import { TicketSearch, type ResolvedTicketQuery } from './search';
+import { META, type OutboxEntry, type SyncMeta } from './types';
+
+const LIST = `SELECT t.*, c.name AS customer_name,
+  EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending
+  FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id`;
+
+/** Read-only queries over the replica (its own connection; never writes). */
+export class StoreReader {
+  private readonly searcher: TicketSearch;
+  private readonly s: Record<string, Statement>;
+
+  constructor(db: Database) {
+    this.searcher = new TicketSearch(db);
+    this.s = {
+      ticketRow: db.prepare(`${LIST} WHERE t.id = ?`),
+      ticket: db.prepare('SELECT * FROM tickets WHERE id = ?'),
+      customer: db.prepare('SELECT * FROM customers WHERE id = ?'),
+      customerByPhone: db.prepare('SELECT * FROM customers WHERE phone = ? ORDER BY updated_at DESC LIMIT 1'),
+      customerTickets: db.prepare(`${LIST} WHERE t.customer_id = ? ORDER BY t.updated_at DESC LIMIT 200`),
+      comments: db.prepare(
+        `SELECT c.*, EXISTS (SELECT 1 FROM outbox o WHERE o.comment_id = c.id) AS pending
+         FROM comments c WHERE c.ticket_id = ? ORDER BY c.created_at, c.id`,
+      ),
+      history: db.prepare('SELECT * FROM history WHERE ticket_id = ? ORDER BY at, id'),
+      departments: db.prepare('SELECT * FROM departments ORDER BY code'),
+      department: db.prepare('SELECT * FROM departments WHERE id = ?'),
+      users: db.prepare('SELECT * FROM users ORDER BY display_name'),
+      user: db.prepare('SELECT * FROM users WHERE id = ?'),
+      meta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+      pendingCount: db.prepare('SELECT count(*) AS n FROM outbox'),
+      outbox: db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT ?'),
+    };
+  }
+
+  searchTickets(q: ResolvedTicketQuery): TicketPage {
+    return this.searcher.search(q);
+  }
+
+  getTicket(id: string): Ticket | null {
+    const r = this.s.ticket!.get(id) as TicketDbRow | undefined;
+    return r ? ticketFromDb(r) : null;
+  }
+
+  getTicketDetail(id: string): TicketDetail | null {
+    const r = this.s.ticketRow!.get(id) as TicketListDbRow | undefined;
+    if (!r) return null;
+    const customer = this.getCustomer(r.customer_id);
+    const comments = (this.s.comments!.all(id) as (CommentDbRow & { pending: number })[]).map((c) => ({
+      ...commentFromDb(c),
+      syncState: c.pending ? ('pending' as const) : ('synced' as const),
+    }));
+    const history = (this.s.history!.all(id) as HistoryDbRow[]).map(historyFromDb);
+    return { ticket: ticketRowFromDb(r), customer, comments, history };
+  }
+
+  getCustomer(id: string): Customer | null {
+    const r = this.s.customer!.get(id) as CustomerDbRow | undefined;
+    return r ? customerFromDb(r) : null;
+  }
+
+  getCustomerDetail(id: string): CustomerDetail | null {
+    const customer = this.getCustomer(id);
+    if (!customer) return null;
+    const tickets = (this.s.customerTickets!.all(id) as TicketListDbRow[]).map(ticketRowFromDb);
+    return { customer, tickets };
+  }
+
+  /** Screen pop: the caller's profile by E.164 number, from the local index (no network). */
+  findCustomerByPhone(e164: string): Customer | null {
+    const r = this.s.customerByPhone!.get(e164) as CustomerDbRow | undefined;
+    return r ? customerFromDb(r) : null;
+  }
+
+  directory(): Directory {
+    return {
+      departments: (this.s.departments!.all() as DepartmentDbRow[]).map(departmentFromDb),
+      users: (this.s.users!.all() as UserDbRow[]).map(userFromDb),
+    };
+  }
+
+  getUser(id: string): User | null {
+    const r = this.s.user!.get(id) as UserDbRow | undefined;
+    return r ? userFromDb(r) : null;
+  }
+
+  getDepartment(id: string): Department | null {
+    const r = this.s.department!.get(id) as DepartmentDbRow | undefined;
+    return r ? departmentFromDb(r) : null;
+  }
+
+  meta(key: string): string | null {
+    return (this.s.meta!.get(key) as { value: string } | undefined)?.value ?? null;
+  }
+
+  syncMeta(): SyncMeta {
+    return {
+      cursor: Number(this.meta(META.cursor) ?? 0),
+      head: Number(this.meta(META.head) ?? 0),
+      lastSyncedAt: this.meta(META.lastSyncedAt),
+    };
+  }
+
+  pendingCount(): number {
+    return (this.s.pendingCount!.get() as { n: number }).n;
+  }
+
+  /** The oldest queued mutations, in the order they must reach the server. */
+  outbox(limit: number): OutboxEntry[] {
+    return (
+      this.s.outbox!.all(limit) as {
+        seq: number;
+        mutation_id: string;
+        name: Mutation['name'];
+        args: string;
+        attempts: number;
+        last_error: string | null;
+      }[]
+    ).map((r) => ({
+      seq: r.seq,
+      mutation: { id: r.mutation_id, name: r.name, args: JSON.parse(r.args) } as Mutation,
+      attempts: r.attempts,
+      lastError: r.last_error,
+    }));
+  }
+}

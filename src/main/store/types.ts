@@ -1,0 +1,22 @@
+import type { Mutation } from '../../shared/protocol/sync';
+
+/** Keys of the meta table. */
+export const META = {
+  cursor: 'cursor',
+  head: 'head',
+  lastSyncedAt: 'last_synced_at',
+  sessionUser: 'session_user',
+} as const;
+
+export interface OutboxEntry {
+  seq: number;
+  mutation: Mutation;
+  attempts: number;
+  lastError: string | null;
+}
+
+export interface SyncMeta {
+  cursor: number;
+  head: number;
+  lastSyncedAt: string | null;
+}

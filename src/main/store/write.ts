@@ -1,0 +1,280 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { Customer, Ticket, TicketComment, TicketPatch } from '../../shared/domain';
+import type { Change, Mutation } from '../../shared/protocol/sync';
+import { FtsIndex, ftsText } from './fts';
+import {
+  applyPatch,
+  commentToDb,
+  customerToDb,
+  historyToDb,
+  ticketFromDb,
+  ticketToDb,
+  type TicketDbRow,
+} from './rows';
+import { META, type OutboxEntry } from './types';
+
+export interface Touched {
+  ticketIds: string[];
+  customerIds: string[];
+}
+
+/**
+ * Every write to the replica goes through here, on the one writing connection. Each public method is
+ * one transaction, so a crash leaves either all of a change or none of it.
+ */
+export class StoreWriter {
+  readonly fts: FtsIndex;
+  private readonly s: Record<string, Statement>;
+
+  constructor(private readonly db: Database) {
+    this.fts = new FtsIndex(db);
+    const ticketCols =
+      'number, department_id, customer_id, subject, description, status, priority, assignee_id, created_at, updated_at, version';
+    const set = (cols: string) =>
+      cols
+        .split(', ')
+        .map((c) => `${c} = excluded.${c}`)
+        .join(', ');
+    const params = (cols: string) =>
+      cols
+        .split(', ')
+        .map((c) => `@${c}`)
+        .join(', ');
+    const customerCols = 'name, phone, email, language, company, created_at, updated_at, version';
+    this.s = {
+      upsertTicket: db.prepare(
+        `INSERT INTO tickets (id, ${ticketCols}, server_base) VALUES (@id, ${params(ticketCols)}, @server_base)
+         ON CONFLICT(id) DO UPDATE SET ${set(ticketCols)}, server_base = excluded.server_base`,
+      ),
+      upsertCustomer: db.prepare(
+        `INSERT INTO customers (id, ${customerCols}) VALUES (@id, ${params(customerCols)})
+         ON CONFLICT(id) DO UPDATE SET ${set(customerCols)}`,
+      ),
+      upsertComment: db.prepare(
+        `INSERT INTO comments (id, ticket_id, author_id, author_name, body, internal, created_at)
+         VALUES (@id, @ticket_id, @author_id, @author_name, @body, @internal, @created_at)
+         ON CONFLICT(id) DO UPDATE SET body = excluded.body, internal = excluded.internal,
+           author_id = excluded.author_id, author_name = excluded.author_name, created_at = excluded.created_at`,
+      ),
+      upsertHistory: db.prepare(
+        `INSERT OR REPLACE INTO history (id, ticket_id, field, from_value, to_value, actor_id, actor_name, at)
+         VALUES (@id, @ticket_id, @field, @from_value, @to_value, @actor_id, @actor_name, @at)`,
+      ),
+      upsertDepartment: db.prepare(
+        `INSERT OR REPLACE INTO departments (id, code, name_zh, name_en) VALUES (@id, @code, @nameZh, @nameEn)`,
+      ),
+      upsertUser: db.prepare(
+        `INSERT OR REPLACE INTO users (id, username, display_name, role, department_id)
+         VALUES (@id, @username, @displayName, @role, @departmentId)`,
+      ),
+      ticket: db.prepare('SELECT * FROM tickets WHERE id = ?'),
+      ticketExists: db.prepare('SELECT 1 FROM tickets WHERE id = ?'),
+      deleteTicket: db.prepare('DELETE FROM tickets WHERE id = ?'),
+      pendingPatches: db.prepare(
+        `SELECT args FROM outbox WHERE ticket_id = ? AND name = 'ticket.update' ORDER BY seq`,
+      ),
+      setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+      insertOutbox: db.prepare(
+        `INSERT INTO outbox (mutation_id, name, args, ticket_id, comment_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      outboxByMutation: db.prepare('SELECT * FROM outbox WHERE mutation_id = ?'),
+      deleteOutbox: db.prepare('DELETE FROM outbox WHERE mutation_id = ?'),
+      failOutbox: db.prepare(
+        'UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE mutation_id = ?',
+      ),
+      deleteComment: db.prepare('DELETE FROM comments WHERE id = ?'),
+    };
+  }
+
+  /**
+   * Apply one pulled page and move the cursor in the same transaction. Incoming tickets that have
+   * unsent local edits keep them: the server copy is kept aside and the pending patches laid over it.
+   */
+  applyPage(changes: readonly Change[], cursor: number, head: number, now: string): Touched {
+    const tickets = new Set<string>();
+    const customers = new Set<string>();
+    this.db.transaction(() => {
+      for (const c of changes) {
+        switch (c.kind) {
+          case 'ticket':
+            if (c.op === 'remove') {
+              this.removeTicket(c.id);
+            } else {
+              this.putServerTicket(c.data);
+            }
+            tickets.add(c.op === 'remove' ? c.id : c.data.id);
+            break;
+          case 'customer':
+            this.s.upsertCustomer!.run(customerToDb(c.data));
+            customers.add(c.data.id);
+            for (const id of this.fts.ticketIdsOfCustomer(c.data.id)) tickets.add(id);
+            break;
+          case 'comment':
+            // A comment can arrive for a ticket outside our scope (it left between pages): skip it.
+            if (!this.s.ticketExists!.get(c.data.ticketId)) break;
+            this.s.upsertComment!.run(commentToDb(c.data));
+            tickets.add(c.data.ticketId);
+            break;
+          case 'history':
+            if (!this.s.ticketExists!.get(c.data.ticketId)) break;
+            this.s.upsertHistory!.run(historyToDb(c.data));
+            tickets.add(c.data.ticketId);
+            break;
+          case 'department':
+            this.s.upsertDepartment!.run(c.data);
+            break;
+          case 'user':
+            this.s.upsertUser!.run(c.data);
+            break;
+        }
+      }
+      for (const id of tickets) this.fts.refreshTicket(id);
+      this.setMetaIn(META.cursor, String(cursor));
+      this.setMetaIn(META.head, String(head));
+      this.setMetaIn(META.lastSyncedAt, now);
+    })();
+    return { ticketIds: [...tickets], customerIds: [...customers] };
+  }
+
+  private putServerTicket(server: Ticket): void {
+    const patches = this.pendingPatches(server.id);
+    const local = patches.reduce(applyPatch, server);
+    this.s.upsertTicket!.run({
+      ...ticketToDb(local),
+      server_base: patches.length ? JSON.stringify(server) : null,
+    });
+  }
+
+  private removeTicket(id: string): void {
+    const row = this.s.ticket!.get(id) as TicketDbRow | undefined;
+    if (!row) return;
+    this.fts.removeRow(row.rid);
+    // comments and history go with it (ON DELETE CASCADE).
+    this.s.deleteTicket!.run(id);
+  }
+
+  private pendingPatches(ticketId: string): TicketPatch[] {
+    return (this.s.pendingPatches!.all(ticketId) as { args: string }[]).map(
+      (r) => (JSON.parse(r.args) as { patch: TicketPatch }).patch,
+    );
+  }
+
+  /** An agent's edit: change the row now and queue the mutation, atomically. */
+  updateTicketLocally(ticketId: string, patch: TicketPatch, mutationId: string, now: string): Ticket {
+    return this.db.transaction(() => {
+      const row = this.s.ticket!.get(ticketId) as TicketDbRow | undefined;
+      if (!row) throw new Error(`ticket ${ticketId} is not in the local store`);
+      const current = ticketFromDb(row);
+      const base = row.server_base ?? JSON.stringify(current);
+      const args = { ticketId, patch, baseVersion: current.version };
+      this.s.insertOutbox!.run(mutationId, 'ticket.update', JSON.stringify(args), ticketId, null, now);
+      const next = { ...applyPatch(current, patch), updatedAt: now };
+      this.s.upsertTicket!.run({ ...ticketToDb(next), server_base: base });
+      if (patch.subject !== undefined) this.fts.refreshTicket(ticketId);
+      return next;
+    })();
+  }
+
+  addCommentLocally(comment: TicketComment, mutationId: string): void {
+    this.db.transaction(() => {
+      const row = this.s.ticket!.get(comment.ticketId) as TicketDbRow | undefined;
+      if (!row) throw new Error(`ticket ${comment.ticketId} is not in the local store`);
+      this.s.upsertComment!.run(commentToDb(comment));
+      const args = {
+        commentId: comment.id,
+        ticketId: comment.ticketId,
+        body: comment.body,
+        internal: comment.internal,
+      };
+      this.s.insertOutbox!.run(
+        mutationId,
+        'ticket.comment',
+        JSON.stringify(args),
+        comment.ticketId,
+        comment.id,
+        comment.createdAt,
+      );
+      this.fts.refreshTicket(comment.ticketId);
+    })();
+  }
+
+  /** The server applied these mutations (now or on an earlier replay): forget them. */
+  markApplied(mutationIds: readonly string[]): void {
+    this.db.transaction(() => {
+      for (const id of mutationIds) {
+        const entry = this.s.outboxByMutation!.get(id) as { ticket_id: string } | undefined;
+        this.s.deleteOutbox!.run(id);
+        if (entry && this.pendingPatches(entry.ticket_id).length === 0) {
+          this.db.prepare('UPDATE tickets SET server_base = NULL WHERE id = ?').run(entry.ticket_id);
+        }
+      }
+    })();
+  }
+
+  /**
+   * The server will never apply this mutation: drop it and undo it locally, by rebuilding the ticket
+   * from the kept server copy plus whatever other edits are still pending, or deleting the comment.
+   */
+  markRejected(mutationId: string): { ticketId: string } | null {
+    return this.db.transaction(() => {
+      const entry = this.s.outboxByMutation!.get(mutationId) as OutboxDbEntry | undefined;
+      if (!entry) return null;
+      this.s.deleteOutbox!.run(mutationId);
+      if (entry.name === 'ticket.comment' && entry.comment_id) {
+        this.s.deleteComment!.run(entry.comment_id);
+      } else {
+        const row = this.s.ticket!.get(entry.ticket_id) as TicketDbRow | undefined;
+        if (row?.server_base) {
+          const server = JSON.parse(row.server_base) as Ticket;
+          const patches = this.pendingPatches(entry.ticket_id);
+          this.s.upsertTicket!.run({
+            ...ticketToDb(patches.reduce(applyPatch, server)),
+            server_base: patches.length ? row.server_base : null,
+          });
+        }
+      }
+      this.fts.refreshTicket(entry.ticket_id);
+      return { ticketId: entry.ticket_id };
+    })();
+  }
+
+  /** A push failed in transit: keep the mutations, count the attempt. */
+  markAttemptFailed(mutationIds: readonly string[], error: string): void {
+    this.db.transaction(() => {
+      for (const id of mutationIds) this.s.failOutbox!.run(error, id);
+    })();
+  }
+
+  setMeta(key: string, value: string): void {
+    this.setMetaIn(key, value);
+  }
+
+  private setMetaIn(key: string, value: string): void {
+    this.s.setMeta!.run(key, value);
+  }
+
+  /** Bulk-load helpers (benchmark and tests): insert without the per-row pending checks. */
+  bulk<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+  insertCustomer(c: Customer): void {
+    this.s.upsertCustomer!.run(customerToDb(c));
+  }
+  /** A ticket new to this store, with its index row; the customer must already be loaded. */
+  loadTicket(t: Ticket, customer: { name: string; phone: string | null; email: string | null } | null): void {
+    const info = this.s.upsertTicket!.run({ ...ticketToDb(t), server_base: null });
+    this.fts.insertNew(Number(info.lastInsertRowid), ftsText(t.subject, t.description, [], customer));
+  }
+}
+
+interface OutboxDbEntry {
+  seq: number;
+  mutation_id: string;
+  name: Mutation['name'];
+  args: string;
+  ticket_id: string;
+  comment_id: string | null;
+}
+
+export type { OutboxEntry };

@@ -1,0 +1,81 @@
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { openStore } from '../../../src/main/store';
+import { migrate } from '../../../src/main/store/migrate';
+import { migrations, type Migration } from '../../../src/main/store/migrations';
+import { tempDir } from '../fixtures';
+
+const dirs: ReturnType<typeof tempDir>[] = [];
+const dir = () => {
+  const d = tempDir();
+  dirs.push(d);
+  return d.path;
+};
+afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+
+describe('migrations', () => {
+  it('001 creates the replica schema with WAL, foreign keys and the FTS index', () => {
+    const path = join(dir(), 'a.sqlite');
+    const store = openStore(path);
+    store.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const names = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table','index')").all() as { name: string }[]
+    ).map((r) => r.name);
+    for (const t of [
+      'tickets',
+      'customers',
+      'comments',
+      'history',
+      'departments',
+      'users',
+      'outbox',
+      'meta',
+      'ticket_fts',
+    ]) {
+      expect(names).toContain(t);
+    }
+    expect(names).toContain('customers_phone');
+    db.close();
+  });
+
+  it('reopening an up-to-date store changes nothing and keeps the data', () => {
+    const path = join(dir(), 'a.sqlite');
+    const s1 = openStore(path);
+    s1.write.setMeta('cursor', '42');
+    s1.close();
+    const s2 = openStore(path);
+    expect(s2.read.syncMeta().cursor).toBe(42);
+    s2.close();
+  });
+
+  it('a failing migration rolls back as a whole and leaves user_version where it was', () => {
+    const db = new Database(join(dir(), 'b.sqlite'));
+    migrate(db, migrations);
+    const broken: Migration = {
+      version: 2,
+      name: 'broken',
+      up: (d) => {
+        d.exec('CREATE TABLE half_done (x)');
+        d.exec('THIS IS NOT SQL');
+      },
+    };
+    expect(() => migrate(db, [...migrations, broken])).toThrow();
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_done'").get()).toEqual({
+      n: 0,
+    });
+    db.close();
+  });
+
+  it('refuses a database written by a newer version instead of damaging it', () => {
+    const path = join(dir(), 'c.sqlite');
+    const db = new Database(path);
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => openStore(path)).toThrow(/newer Switchboard/);
+  });
+});
