@@ -90,6 +90,13 @@ describe('Kamailio as the PBX', () => {
     expect(cfg).not.toMatch(/\{\{/);
     expect(Number(readFileSync(join(runDir, 'kamailio.pid'), 'utf8').trim())).toBe(pbx.pid);
     expect(await pbx.rpc('core.version')).toMatch(/^kamailio 5\./);
+    // The control endpoint is only on its own port, not on the WebSocket port the softphones use.
+    const viaWsPort = await fetch(`http://127.0.0.1:${pbx.wsPort}/RPC`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'core.version', id: 1 }),
+    });
+    expect(viaWsPort.status).toBe(404);
   });
 
   it('registers a user with the right digest password over UDP', async () => {

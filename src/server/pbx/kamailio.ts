@@ -132,8 +132,12 @@ export async function startKamailio(opts: StartKamailioOptions): Promise<Running
 
   const check = spawnSync(bin, ['-c', '-f', cfgFile], { encoding: 'utf8', timeout: 20_000 });
   if (check.status !== 0) {
-    const lines = (check.stdout + check.stderr).split('\n').filter((l) => /ERROR|CRITICAL|error/.test(l));
-    throw new Error(`Kamailio refused ${cfgFile}:\n${lines.slice(0, 20).join('\n')}`);
+    const all = `${check.stdout ?? ''}${check.stderr ?? ''}${check.error ? String(check.error) : ''}`.split(
+      '\n',
+    );
+    const errors = all.filter((l) => /ERROR|CRITICAL|error/.test(l));
+    const shown = (errors.length > 0 ? errors : all.filter((l) => l.trim() !== '')).slice(-20);
+    throw new Error(`Kamailio refused ${cfgFile}:\n${shown.join('\n')}`);
   }
 
   const pidFile = resolve(runDir, 'kamailio.pid');
