@@ -1,0 +1,64 @@
+import { contract, type EventName, type EventPayload, type MethodName } from '../../shared/ipc/contract';
+import { parseOrThrow, SwitchboardError, type ErrorBody } from '../../shared/protocol/errors';
+import type { ConnectionFactory } from '../sync';
+import type { CredentialVault } from '../vault';
+import { createHandlers } from './handlers';
+import { SessionManager } from './session';
+
+export { storePath, normaliseServerUrl } from './session';
+
+export type InvokeResult = { ok: true; output: unknown } | { ok: false; error: ErrorBody };
+
+export interface DesktopServicesOptions {
+  dataDir: string;
+  deviceId: string;
+  vault: CredentialVault;
+  emit: <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+  log?: (line: string) => void;
+  /** Override the sync connection (tests). */
+  connect?: ConnectionFactory;
+}
+
+export interface DesktopServices {
+  invoke(method: string, input: unknown): Promise<InvokeResult>;
+  dispose(): Promise<void>;
+}
+
+const isMethod = (m: string): m is MethodName => Object.hasOwn(contract, m);
+/** Output checks cost time on big pages: on in development and tests, off in a packaged build. */
+const checkOutput = process.env['NODE_ENV'] !== 'production';
+
+/**
+ * The desktop services behind the contract (src/shared/ipc/contract.ts): the same object serves the
+ * Electron window over IPC and browser tabs over the host's websocket.
+ */
+export function createDesktopServices(opts: DesktopServicesOptions): DesktopServices {
+  const sessions = new SessionManager(opts);
+  const handlers = createHandlers(sessions, opts.emit);
+  let disposed = false;
+
+  return {
+    async invoke(method, input) {
+      try {
+        if (disposed) throw new SwitchboardError('unavailable', 'The desktop services are shutting down.');
+        if (!isMethod(method)) throw new SwitchboardError('bad_request', `Unknown method: ${method}`);
+        const spec = contract[method];
+        const parsed = parseOrThrow(spec.input, input ?? {}, `${method} input`);
+        const output = await (handlers[method] as (i: unknown) => Promise<unknown>)(parsed);
+        if (checkOutput) parseOrThrow(spec.output, output, `${method} output`);
+        return { ok: true, output };
+      } catch (e) {
+        if (e instanceof SwitchboardError) return { ok: false, error: e.toBody() };
+        opts.log?.(`services: ${method} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        return {
+          ok: false,
+          error: { code: 'internal', message: 'Something went wrong on this desktop. Try again.' },
+        };
+      }
+    },
+    async dispose() {
+      disposed = true;
+      await sessions.close();
+    },
+  };
+}

@@ -1,0 +1,208 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { Department, User } from '../../shared/domain';
+import type { EventName, EventPayload, SessionInfo } from '../../shared/ipc/contract';
+import type { LoginResponse } from '../../shared/protocol/auth';
+import { SwitchboardError } from '../../shared/protocol/errors';
+import { META, openStore, type LocalStore } from '../store';
+import { SyncEngine, type ConnectionFactory } from '../sync';
+import * as api from '../sync/server-api';
+import type { CredentialVault } from '../vault';
+
+/** What the vault keeps for remember-me: enough to reopen the replica offline and to sign in again. */
+const Remembered = z.object({
+  serverUrl: z.string(),
+  username: z.string(),
+  refreshToken: z.string(),
+  user: User,
+  department: Department.nullable(),
+});
+type Remembered = z.infer<typeof Remembered>;
+
+export interface SessionDeps {
+  dataDir: string;
+  deviceId: string;
+  vault: CredentialVault;
+  emit: <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+  log?: (line: string) => void;
+  connect?: ConnectionFactory;
+}
+
+export interface ActiveSession {
+  info: SessionInfo;
+  store: LocalStore;
+  engine: SyncEngine;
+}
+
+/** The server address as the user means it: no trailing slash, so one server is one folder. */
+export const normaliseServerUrl = (url: string) => url.trim().replace(/\/+$/, '');
+
+/** One replica per server and user: `${dataDir}/${hash(serverUrl)}/${userId}.sqlite`. */
+export function storePath(dataDir: string, serverUrl: string, userId: string): string {
+  const h = createHash('sha256').update(normaliseServerUrl(serverUrl)).digest('hex').slice(0, 16);
+  return join(dataDir, h, `${userId}.sqlite`);
+}
+
+/** Signs in and out and owns the open replica and its sync engine while signed in. */
+export class SessionManager {
+  private active: ActiveSession | null = null;
+  private username = '';
+
+  constructor(private readonly d: SessionDeps) {}
+
+  get current(): ActiveSession | null {
+    return this.active;
+  }
+
+  require(): ActiveSession {
+    if (!this.active) throw new SwitchboardError('unauthenticated', 'Sign in first.');
+    return this.active;
+  }
+
+  async login(input: {
+    serverUrl: string;
+    username: string;
+    password: string;
+    remember: boolean;
+  }): Promise<SessionInfo> {
+    const serverUrl = normaliseServerUrl(input.serverUrl);
+    let r: LoginResponse;
+    try {
+      r = await api.login(serverUrl, input.username, input.password);
+    } catch (e) {
+      if (e instanceof SwitchboardError && e.code === 'unauthenticated') {
+        throw new SwitchboardError('unauthenticated', 'Wrong username or password.');
+      }
+      throw e;
+    }
+    await this.close();
+    this.username = input.username;
+    let remembered = false;
+    if (input.remember && (await this.d.vault.available())) {
+      remembered = await this.remember({
+        serverUrl,
+        username: input.username,
+        refreshToken: r.refreshToken,
+        user: r.user,
+        department: r.department,
+      });
+    } else {
+      await this.forget();
+    }
+    return this.open(
+      { serverUrl, user: r.user, department: r.department, remembered },
+      r.accessToken,
+      r.refreshToken,
+    );
+  }
+
+  /** Sign in from the vault. Offline, the replica opens anyway and sync waits for the network. */
+  async restore(): Promise<SessionInfo | null> {
+    if (this.active) return this.active.info;
+    if (!(await this.d.vault.available())) return null;
+    const raw = await this.d.vault.get(this.d.deviceId).catch(() => null);
+    if (!raw) return null;
+    let saved: Remembered;
+    try {
+      saved = Remembered.parse(JSON.parse(raw));
+    } catch {
+      await this.forget();
+      return null;
+    }
+    this.username = saved.username;
+    try {
+      const r = await api.refresh(saved.serverUrl, saved.refreshToken);
+      await this.remember({ ...saved, refreshToken: r.refreshToken, user: r.user, department: r.department });
+      return this.open(
+        { serverUrl: saved.serverUrl, user: r.user, department: r.department, remembered: true },
+        r.accessToken,
+        r.refreshToken,
+      );
+    } catch (e) {
+      if (e instanceof SwitchboardError && e.code === 'unavailable') {
+        this.d.log?.(`session: server unreachable, opening the local copy for ${saved.username}`);
+        const info = {
+          serverUrl: saved.serverUrl,
+          user: saved.user,
+          department: saved.department,
+          remembered: true,
+        };
+        return this.open(info, null, saved.refreshToken);
+      }
+      await this.forget();
+      return null;
+    }
+  }
+
+  async logout(): Promise<void> {
+    const s = this.active;
+    if (!s) return;
+    const { refreshToken } = s.engine.tokens;
+    await this.close();
+    await this.forget();
+    // Best effort: the token is forgotten here whatever the server says.
+    await api.logout(s.info.serverUrl, refreshToken).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    const s = this.active;
+    this.active = null;
+    if (!s) return;
+    await s.engine.stop();
+    s.store.close();
+  }
+
+  private open(info: SessionInfo, accessToken: string | null, refreshToken: string): SessionInfo {
+    const store = openStore(storePath(this.d.dataDir, info.serverUrl, info.user.id));
+    store.write.setMeta(META.sessionUser, JSON.stringify({ user: info.user, department: info.department }));
+    const engine = new SyncEngine({
+      serverUrl: info.serverUrl,
+      store,
+      accessToken,
+      refreshToken,
+      refresh: (token) => api.refresh(info.serverUrl, token),
+      onTokens: async (t) => {
+        if (info.remembered) {
+          await this.remember({
+            serverUrl: info.serverUrl,
+            username: this.username,
+            refreshToken: t.refreshToken,
+            user: t.user,
+            department: t.department,
+          });
+        }
+      },
+      emit: (event, payload) => {
+        if (event === 'session.ended') void this.endedByServer();
+        this.d.emit(event, payload);
+      },
+      connect: this.d.connect,
+      log: this.d.log,
+    });
+    this.active = { info, store, engine };
+    engine.start();
+    return info;
+  }
+
+  private async endedByServer(): Promise<void> {
+    await this.forget();
+    await this.close();
+  }
+
+  private async remember(r: Remembered): Promise<boolean> {
+    try {
+      await this.d.vault.set(this.d.deviceId, JSON.stringify(r));
+      return true;
+    } catch (e) {
+      this.d.log?.(
+        `session: could not store the credential (${this.d.vault.kind}): ${e instanceof Error ? e.message : e}`,
+      );
+      return false;
+    }
+  }
+
+  private async forget(): Promise<void> {
+    await this.d.vault.delete(this.d.deviceId).catch(() => undefined);
+  }
+}

@@ -1,0 +1,252 @@
+import type { EventName, EventPayload, SyncStatus } from '../../shared/ipc/contract';
+import type { LoginResponse } from '../../shared/protocol/auth';
+import { SwitchboardError } from '../../shared/protocol/errors';
+import type { LocalStore } from '../store';
+import { pullAll } from './pull';
+import { pushAll } from './push';
+import { socketIoConnection, type ConnectionFactory, type SyncConnection } from './transport';
+
+export interface SyncEngineOptions {
+  serverUrl: string;
+  store: LocalStore;
+  /** accessToken null: sign in with the refresh token first (a remembered session). */
+  accessToken: string | null;
+  refreshToken: string;
+  /** Exchange a refresh token for a new pair (REST). Throws SwitchboardError. */
+  refresh: (refreshToken: string) => Promise<LoginResponse>;
+  /** The refresh token rotated: whoever remembers it must store the new one. */
+  onTokens?: (tokens: LoginResponse) => void | Promise<void>;
+  emit: <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+  connect?: ConnectionFactory;
+  log?: (line: string) => void;
+  pageSize?: number;
+  pushBatch?: number;
+  requestTimeoutMs?: number;
+}
+
+const AUTH_ERRORS = new Set(['unauthenticated', 'token_expired']);
+/** A data.changed naming more tickets than this just says "everything". */
+const MAX_IDS_IN_EVENT = 200;
+
+/**
+ * Keeps the local replica in step with the server: pulls on connect, on every poke and after pushing,
+ * pushes the outbox in order, refreshes the access token when told it expired, and reports its state.
+ * It never trusts the transport alone: every (re)connect pulls from the stored cursor.
+ */
+export class SyncEngine {
+  private conn: SyncConnection | null = null;
+  private accessToken: string | null;
+  private refreshToken: string;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private again = false;
+  private refreshing: Promise<boolean> | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private failures = 0;
+  private current: SyncStatus;
+  private lastEmitted = '';
+
+  constructor(private readonly o: SyncEngineOptions) {
+    this.accessToken = o.accessToken;
+    this.refreshToken = o.refreshToken;
+    const meta = o.store.read.syncMeta();
+    this.current = {
+      state: 'offline',
+      pending: o.store.read.pendingCount(),
+      lastSyncedAt: meta.lastSyncedAt,
+      cursor: meta.cursor,
+      head: meta.head,
+      lastError: null,
+    };
+  }
+
+  status(): SyncStatus {
+    return { ...this.current, pending: this.o.store.read.pendingCount() };
+  }
+
+  get tokens(): { accessToken: string | null; refreshToken: string } {
+    return { accessToken: this.accessToken, refreshToken: this.refreshToken };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.setStatus({ state: 'connecting' });
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.conn?.close();
+    this.conn = null;
+    await Promise.race([this.loop, new Promise((r) => setTimeout(r, 2000).unref())]);
+  }
+
+  /** A local edit was queued: report it and push when connected. */
+  kick(): void {
+    this.setStatus({});
+    this.requestSync();
+  }
+
+  private async connect(): Promise<void> {
+    if (!this.running) return;
+    if (!this.accessToken && !(await this.refreshTokens())) return;
+    if (!this.running) return;
+    if (this.conn) {
+      this.conn.connect();
+      return;
+    }
+    const conn = (this.o.connect ?? socketIoConnection)(this.o.serverUrl, () => this.accessToken ?? '');
+    this.conn = conn;
+    conn.on('connect', () => {
+      this.failures = 0;
+      this.setStatus({ state: 'syncing', lastError: null });
+      this.requestSync();
+    });
+    conn.on('disconnect', (reason) => {
+      if (!this.running) return;
+      this.setStatus({ state: 'offline' });
+      // The server closed us on purpose: socket.io will not come back by itself.
+      if (reason === 'io server disconnect') this.retryLater(() => void this.connect());
+    });
+    conn.on('connect_error', (err) => {
+      if (!this.running) return;
+      if (AUTH_ERRORS.has(err.message)) {
+        void this.refreshTokens().then((ok) => ok && this.conn?.connect());
+        return;
+      }
+      this.setStatus({ state: 'offline', lastError: `Cannot reach the server at ${this.o.serverUrl}.` });
+      if (err.serverRefused) this.retryLater(() => void this.connect());
+    });
+    conn.on('poke', () => this.requestSync());
+    conn.connect();
+  }
+
+  /** One refresh at a time; false when it failed (the session ended, or we retry later). */
+  private refreshTokens(): Promise<boolean> {
+    this.refreshing ??= this.doRefresh().finally(() => (this.refreshing = null));
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<boolean> {
+    try {
+      const r = await this.o.refresh(this.refreshToken);
+      this.accessToken = r.accessToken;
+      this.refreshToken = r.refreshToken;
+      await this.o.onTokens?.(r);
+      return true;
+    } catch (e) {
+      if (!this.running) return false;
+      if (e instanceof SwitchboardError && e.code !== 'unavailable' && e.code !== 'internal') {
+        this.o.log?.(`sync: refresh refused (${e.code}); session ended`);
+        this.running = false;
+        this.conn?.close();
+        this.conn = null;
+        this.setStatus({ state: 'offline', lastError: 'Your session has ended. Sign in again.' });
+        this.o.emit('session.ended', { reason: 'Your session has ended. Sign in again.' });
+        return false;
+      }
+      this.setStatus({ state: 'offline', lastError: e instanceof Error ? e.message : String(e) });
+      this.retryLater(() => void this.connect());
+      return false;
+    }
+  }
+
+  private requestSync(): void {
+    this.again = true;
+    if (this.loop || !this.running) return;
+    this.loop = this.runLoop().finally(() => (this.loop = null));
+  }
+
+  private async runLoop(): Promise<void> {
+    while (this.again && this.running && this.conn?.connected) {
+      this.again = false;
+      const conn = this.conn;
+      try {
+        await pullAll(conn, this.o.store, {
+          pageSize: this.o.pageSize ?? 1000,
+          timeoutMs: this.o.requestTimeoutMs ?? 30_000,
+          onPage: (p) => {
+            this.setStatus({
+              state: p.hasMore ? 'syncing' : this.current.state,
+              cursor: p.cursor,
+              head: p.head,
+            });
+            if (p.count) this.emitChanged(p.ticketIds, p.customerIds);
+          },
+        });
+        const pushed = await pushAll(conn, this.o.store, {
+          batchSize: this.o.pushBatch ?? 100,
+          timeoutMs: this.o.requestTimeoutMs ?? 30_000,
+        });
+        for (const r of pushed.rejected)
+          this.o.log?.(`sync: change to ticket ${r.ticketId} refused: ${r.message}`);
+        if (pushed.rejected.length)
+          this.emitChanged([...new Set(pushed.rejected.map((r) => r.ticketId))], []);
+        // Pull what our pushes produced (server versions, numbers), even if its poke is late.
+        if (pushed.applied) this.again = true;
+        this.failures = 0;
+        const lastError = pushed.rejected.length
+          ? `The server refused a change: ${pushed.rejected.at(-1)!.message}`
+          : null;
+        this.setStatus({
+          state: this.again ? 'syncing' : 'online',
+          lastError,
+          ...this.o.store.read.syncMeta(),
+        });
+      } catch (e) {
+        if (!this.running) return;
+        if (e instanceof SwitchboardError && AUTH_ERRORS.has(e.code)) {
+          // The access token expired mid-connection: reconnect with a fresh one (the connect pulls again).
+          if (await this.refreshTokens()) {
+            this.conn?.close();
+            this.conn = null;
+            void this.connect();
+          }
+          return;
+        }
+        const message = e instanceof Error ? e.message : String(e);
+        this.o.log?.(`sync: ${message}`);
+        this.setStatus({ lastError: message, state: this.conn?.connected ? 'syncing' : 'offline' });
+        this.retryLater(() => this.requestSync());
+        return;
+      }
+    }
+  }
+
+  private retryLater(fn: () => void): void {
+    if (!this.running || this.retryTimer) return;
+    this.failures++;
+    const delay = Math.min(30_000, 500 * 2 ** Math.min(this.failures, 6)) * (0.75 + Math.random() / 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.running) fn();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private emitChanged(ticketIds: string[], customerIds: string[]): void {
+    const all = ticketIds.length + customerIds.length > MAX_IDS_IN_EVENT;
+    this.o.emit(
+      'data.changed',
+      all ? { ticketIds: [], customerIds: [], all } : { ticketIds, customerIds, all },
+    );
+  }
+
+  private setStatus(patch: Partial<SyncStatus>): void {
+    const meta = this.o.store.read.syncMeta();
+    this.current = {
+      ...this.current,
+      lastSyncedAt: meta.lastSyncedAt,
+      cursor: meta.cursor,
+      ...patch,
+      pending: this.o.store.read.pendingCount(),
+    };
+    const key = JSON.stringify(this.current);
+    if (key === this.lastEmitted) return;
+    this.lastEmitted = key;
+    this.o.emit('sync.status', { ...this.current });
+  }
+}

@@ -1,0 +1,48 @@
+import { Ack, SwitchboardError } from '../../shared/protocol/errors';
+import { PullResponse, SocketEvents } from '../../shared/protocol/sync';
+import type { LocalStore, Touched } from '../store';
+import type { SyncConnection } from './transport';
+
+const PullAck = Ack(PullResponse);
+
+/** Turn an acknowledgement into its data, or throw the server's error as a SwitchboardError. */
+export function ackData<T>(
+  schema: { safeParse(x: unknown): { success: boolean; data?: unknown } },
+  raw: unknown,
+): T {
+  const r = schema.safeParse(raw);
+  if (!r.success)
+    throw new SwitchboardError('internal', 'The server sent a sync message this desktop cannot read.');
+  const ack = r.data as Ack<T>;
+  if (!ack.ok) throw new SwitchboardError(ack.error.code, ack.error.message);
+  return ack.data;
+}
+
+/**
+ * Pull every page after the stored cursor until the server says there is no more. Each page is applied,
+ * with its cursor, in one transaction, so an interrupted pull resumes where it stopped.
+ */
+export async function pullAll(
+  conn: SyncConnection,
+  store: LocalStore,
+  opts: {
+    pageSize: number;
+    timeoutMs: number;
+    onPage: (touched: Touched & { count: number; cursor: number; head: number; hasMore: boolean }) => void;
+  },
+): Promise<void> {
+  for (;;) {
+    const { cursor } = store.read.syncMeta();
+    const raw = await conn.request(SocketEvents.pull, { cursor, limit: opts.pageSize }, opts.timeoutMs);
+    const page = ackData<PullResponse>(PullAck, raw);
+    const touched = store.write.applyPage(page.changes, page.cursor, page.head, new Date().toISOString());
+    opts.onPage({
+      ...touched,
+      count: page.changes.length,
+      cursor: page.cursor,
+      head: page.head,
+      hasMore: page.hasMore,
+    });
+    if (!page.hasMore || page.cursor <= cursor) return;
+  }
+}

@@ -1,0 +1,63 @@
+import { Ack, SwitchboardError } from '../../shared/protocol/errors';
+import { PushResponse, SocketEvents } from '../../shared/protocol/sync';
+import type { LocalStore } from '../store';
+import { ackData } from './pull';
+import type { SyncConnection } from './transport';
+
+const PushAck = Ack(PushResponse);
+
+export interface PushOutcome {
+  applied: number;
+  rejected: { ticketId: string; message: string }[];
+}
+
+/**
+ * Push the outbox in order, in batches, until it is empty. Applied mutations are deleted; rejected
+ * ones are deleted and undone locally. A failure in transit leaves them queued (with the attempt
+ * counted) and propagates, so the engine retries with backoff.
+ */
+export async function pushAll(
+  conn: SyncConnection,
+  store: LocalStore,
+  opts: { batchSize: number; timeoutMs: number },
+): Promise<PushOutcome> {
+  const outcome: PushOutcome = { applied: 0, rejected: [] };
+  for (;;) {
+    const batch = store.read.outbox(opts.batchSize);
+    if (batch.length === 0) return outcome;
+    const ids = batch.map((e) => e.mutation.id);
+    let response: PushResponse;
+    try {
+      const raw = await conn.request(
+        SocketEvents.push,
+        { mutations: batch.map((e) => e.mutation) },
+        opts.timeoutMs,
+      );
+      response = ackData<PushResponse>(PushAck, raw);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      store.write.markAttemptFailed(ids, message);
+      throw e;
+    }
+    const results = new Map(response.results.map((r) => [r.id, r]));
+    const applied: string[] = [];
+    let rejected = 0;
+    for (const id of ids) {
+      const r = results.get(id);
+      if (!r) continue;
+      if (r.status === 'applied') applied.push(id);
+      else {
+        rejected++;
+        const undone = store.write.markRejected(id);
+        if (undone)
+          outcome.rejected.push({ ticketId: undone.ticketId, message: r.error?.message ?? 'refused' });
+      }
+    }
+    store.write.markApplied(applied);
+    outcome.applied += applied.length;
+    if (applied.length + rejected === 0) {
+      // The server answered without a word on our mutations: stop rather than resend forever.
+      throw new SwitchboardError('internal', 'The server did not acknowledge the queued changes.');
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import { io, type Socket } from 'socket.io-client';
+
+/**
+ * What the sync engine needs from a connection, so it can run over socket.io in the product and over
+ * anything speaking the same events in a test.
+ */
+export interface SyncConnection {
+  readonly connected: boolean;
+  /** Request/response with an acknowledgement; rejects on timeout or disconnect. */
+  request(event: string, payload: unknown, timeoutMs: number): Promise<unknown>;
+  on(event: 'connect', fn: () => void): void;
+  on(event: 'disconnect', fn: (reason: string) => void): void;
+  /** message is 'unauthenticated' / 'token_expired' when the server refused us, else a transport error. */
+  on(event: 'connect_error', fn: (err: { message: string; serverRefused: boolean }) => void): void;
+  on(event: 'poke', fn: (payload: unknown) => void): void;
+  connect(): void;
+  close(): void;
+}
+
+export type ConnectionFactory = (serverUrl: string, token: () => string) => SyncConnection;
+
+export const socketIoConnection: ConnectionFactory = (serverUrl, token) => {
+  const socket: Socket = io(serverUrl, {
+    autoConnect: false,
+    // The token is read at every (re)connect, so a refreshed one is used without a new socket.
+    auth: (cb) => cb({ token: token() }),
+    transports: ['websocket'],
+    reconnectionDelay: 1000,
+    reconnectionDelayMax: 15_000,
+    timeout: 10_000,
+  });
+  return {
+    get connected() {
+      return socket.connected;
+    },
+    request: (event, payload, timeoutMs) => socket.timeout(timeoutMs).emitWithAck(event, payload),
+    on: ((event: string, fn: (...args: unknown[]) => void) => {
+      if (event === 'poke') socket.on('sync:poke', fn);
+      else if (event === 'connect_error') {
+        socket.on('connect_error', (err: Error) =>
+          // socket.active is false when the server's middleware refused us (no automatic retry then).
+          (fn as (e: { message: string; serverRefused: boolean }) => void)({
+            message: err.message,
+            serverRefused: !socket.active,
+          }),
+        );
+      } else socket.on(event as 'connect', fn as () => void);
+    }) as SyncConnection['on'],
+    connect: () => socket.connect(),
+    close: () => {
+      socket.removeAllListeners();
+      socket.disconnect();
+    },
+  };
+};
