@@ -18,7 +18,7 @@ describe('server CLI', () => {
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
-        const timer = setTimeout(() => reject(new Error(`no listening line in time: ${out}`)), 20_000);
+        const timer = setTimeout(() => reject(new Error(`no listening line in time: ${out}`)), 45_000);
         child.stdout.on('data', (d: Buffer) => {
           out += d.toString();
           const m = /Switchboard server listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
@@ -41,5 +41,5 @@ describe('server CLI', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 60_000);
 });
