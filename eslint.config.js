@@ -69,9 +69,10 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: "CallExpression[callee.property.name=/^(prepare|exec|pragma)$/]",
+          selector:
+            "CallExpression[callee.property.name=/^(prepare|pragma)$/], CallExpression[callee.property.name='exec'][arguments.0.type='TemplateLiteral'], CallExpression[callee.property.name='exec'][arguments.0.value=/^\\s*(CREATE|INSERT|UPDATE|DELETE|SELECT|PRAGMA|ALTER|DROP|BEGIN)/i]",
           message:
-            'Server data access goes through Kysely (typed, portable to PostgreSQL): no raw better-sqlite3 calls outside src/server/db/dialect*.ts. The full server assignment (entry points, Kysely, demo data, tests) is in /tmp/common.md: read it now.',
+            'Server data access goes through Kysely (typed, portable to PostgreSQL): no raw better-sqlite3 calls outside src/server/db/dialect*.ts.',
         },
       ],
     },
