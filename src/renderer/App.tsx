@@ -1,20 +1,21 @@
-import { Box, CircularProgress, Typography } from '@mui/material';
+import { Alert, Box, CircularProgress, Snackbar, Typography } from '@mui/material';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorBody, SessionInfo } from '../shared';
-import { errorBodyOf, getApi } from './api';
+import { errorBodyOf, getApi, hostConnection } from './api';
 import { LoginScreen } from './auth/LoginScreen';
 import { Workbench } from './shell/Workbench';
 
 type Phase =
   | { kind: 'restoring' }
   | { kind: 'login'; notice: string | null; error: ErrorBody | null }
-  | { kind: 'ready'; session: SessionInfo };
+  | { kind: 'ready'; session: SessionInfo; epoch: number };
 
 /** Start-up: try the remembered session first, so an agent who chose "remember me" goes straight to work. */
 export function App() {
   const { t } = useTranslation();
   const [phase, setPhase] = useState<Phase>({ kind: 'restoring' });
+  const [toast, setToast] = useState<string | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -23,7 +24,9 @@ export function App() {
       .then(
         (session) =>
           live &&
-          setPhase(session ? { kind: 'ready', session } : { kind: 'login', notice: null, error: null }),
+          setPhase(
+            session ? { kind: 'ready', session, epoch: 0 } : { kind: 'login', notice: null, error: null },
+          ),
         (e: unknown) => live && setPhase({ kind: 'login', notice: null, error: errorBodyOf(e) }),
       );
     return () => {
@@ -38,6 +41,30 @@ export function App() {
       ),
     [t],
   );
+
+  // A host that went away may come back as a fresh process without our session: sign in again from the
+  // remembered credentials if there are any, and start the workbench over so every view reloads.
+  useEffect(() => {
+    let wasDown = false;
+    return hostConnection.subscribe((state) => {
+      if (state === 'unreachable') wasDown = true;
+      if (state !== 'connected' || !wasDown) return;
+      wasDown = false;
+      const api = getApi();
+      void api
+        .invoke('session.get', {})
+        .then((s) => s ?? api.invoke('auth.restore', {}))
+        .then(
+          (session) =>
+            setPhase((p) => {
+              if (p.kind !== 'ready') return p;
+              if (!session) return { kind: 'login', notice: t('login.hostRestarted'), error: null };
+              return { kind: 'ready', session, epoch: p.epoch + 1 };
+            }),
+          () => {},
+        );
+    });
+  }, [t]);
 
   const logout = async () => {
     try {
@@ -63,9 +90,25 @@ export function App() {
       <LoginScreen
         notice={phase.notice}
         initialError={phase.error}
-        onLoggedIn={(session) => setPhase({ kind: 'ready', session })}
+        onLoggedIn={(session, rememberRequested) => {
+          if (rememberRequested && !session.remembered) setToast(t('login.notRemembered'));
+          setPhase({ kind: 'ready', session, epoch: 0 });
+        }}
       />
     );
   }
-  return <Workbench key={phase.session.user.id} session={phase.session} onLogout={() => void logout()} />;
+  return (
+    <>
+      <Workbench
+        key={`${phase.session.user.id}:${phase.epoch}`}
+        session={phase.session}
+        onLogout={() => void logout()}
+      />
+      <Snackbar open={toast !== null} autoHideDuration={8000} onClose={() => setToast(null)}>
+        <Alert severity="info" onClose={() => setToast(null)}>
+          {toast}
+        </Alert>
+      </Snackbar>
+    </>
+  );
 }

@@ -21,6 +21,7 @@ import { LanguageSwitch } from '../shell/LanguageSwitch';
 import { ThemeSwitch } from '../shell/ThemeSwitch';
 
 const SERVER_KEY = 'switchboard.serverUrl';
+const USER_KEY = 'switchboard.username';
 const DEFAULT_SERVER = 'http://127.0.0.1:4000';
 
 export function LoginScreen({
@@ -28,13 +29,13 @@ export function LoginScreen({
   notice,
   initialError,
 }: {
-  onLoggedIn: (session: SessionInfo) => void;
+  onLoggedIn: (session: SessionInfo, rememberRequested: boolean) => void;
   notice?: string | null;
   initialError?: ErrorBody | null;
 }) {
   const { t } = useTranslation();
   const [serverUrl, setServerUrl] = useState(() => localStorage.getItem(SERVER_KEY) ?? DEFAULT_SERVER);
-  const [username, setUsername] = useState('');
+  const [username, setUsername] = useState(() => localStorage.getItem(USER_KEY) ?? '');
   const [password, setPassword] = useState('');
   const [remember, setRemember] = useState(true);
   const [busy, setBusy] = useState(false);
@@ -54,7 +55,8 @@ export function LoginScreen({
         remember,
       });
       localStorage.setItem(SERVER_KEY, server);
-      onLoggedIn(session);
+      localStorage.setItem(USER_KEY, username.trim());
+      onLoggedIn(session, remember);
     } catch (err) {
       setError(errorBodyOf(err));
       setBusy(false);
@@ -96,7 +98,7 @@ export function LoginScreen({
                 value={username}
                 onChange={(e) => setUsername(e.target.value)}
                 disabled={busy}
-                autoFocus
+                autoFocus={!username}
                 fullWidth
                 autoComplete="username"
                 slotProps={{ htmlInput: { 'data-testid': 'login-username' } }}
@@ -104,6 +106,7 @@ export function LoginScreen({
               <TextField
                 label={t('login.password')}
                 type="password"
+                autoFocus={!!username}
                 value={password}
                 onChange={(e) => setPassword(e.target.value)}
                 disabled={busy}

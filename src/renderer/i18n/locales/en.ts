@@ -16,6 +16,7 @@ export const en = {
     submit: 'Sign in',
     signingIn: 'Signing in…',
     sessionEnded: 'Your session has ended ({{reason}}). Please sign in again.',
+    hostRestarted: 'The desktop services restarted and could not restore your session. Please sign in again.',
     notRemembered:
       'This computer has no secure credential store, so you will need to sign in again next time.',
   },

@@ -17,6 +17,7 @@ export const zhCN: Messages = {
     submit: '登录',
     signingIn: '正在登录…',
     sessionEnded: '会话已结束（{{reason}}），请重新登录。',
+    hostRestarted: '桌面服务已重启，未能恢复你的会话，请重新登录。',
     notRemembered: '这台电脑没有安全的凭据存储，下次需要重新登录。',
   },
   shell: {
