@@ -8,7 +8,7 @@ export function useFormat() {
   const lang = i18n.language;
   return {
     lang,
-    relative: (iso: string) => relativeTime(iso, lang),
+    relative: (iso: string, now?: number) => relativeTime(iso, lang, now),
     absolute: (iso: string) => absoluteTime(iso, lang),
     department: (d: Department | null | undefined) => (d ? (lang === 'zh-CN' ? d.nameZh : d.nameEn) : ''),
   };

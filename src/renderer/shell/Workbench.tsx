@@ -9,6 +9,9 @@ import { TicketsPage } from '../tickets/TicketsPage';
 import { HostBanner } from './HostBanner';
 import { TopBar } from './TopBar';
 
+/** Changes behind the server head above which a pull counts as catching up. */
+const CATCH_UP_GAP = 200;
+
 type View = { kind: 'tickets' } | { kind: 'customer'; id: string };
 
 /** The signed-in workspace. The ticket page stays mounted under a customer view so its scroll and cache survive. */
@@ -24,7 +27,10 @@ export function Workbench({ session, onLogout }: { session: SessionInfo; onLogou
   }, []);
   const openCustomer = useCallback((id: string) => setView({ kind: 'customer', id }), []);
 
-  const catchingUp = status?.state === 'syncing';
+  // The bar is for catching up (first sync, or back after a long time offline), not for every small pull.
+  const catchingUp =
+    status?.state === 'syncing' &&
+    (status.lastSyncedAt === null || status.head - status.cursor > CATCH_UP_GAP);
   const progress = status && status.head > 0 ? Math.min(100, (status.cursor / status.head) * 100) : undefined;
 
   return (

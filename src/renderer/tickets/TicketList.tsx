@@ -3,6 +3,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../common/ErrorAlert';
+import { useNow } from '../i18n';
 import type { TicketPageCache } from './ticket-page-cache';
 import { ROW_HEIGHT, TicketListRow } from './TicketListRow';
 
@@ -22,6 +23,7 @@ export function TicketList({
 }) {
   const { t } = useTranslation();
   const scrollRef = useRef<HTMLDivElement>(null);
+  const now = useNow();
   const total = cache.count;
   const virtualizer = useVirtualizer({
     count: total,
@@ -80,6 +82,7 @@ export function TicketList({
                   row={row}
                   selected={item.index === selectedIndex}
                   open={!!row && row.id === openId}
+                  now={now}
                   onClick={() => onPick(item.index)}
                 />
               </Box>

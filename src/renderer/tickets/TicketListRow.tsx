@@ -17,11 +17,13 @@ export const TicketListRow = memo(function TicketListRow({
   row,
   selected,
   open,
+  now,
   onClick,
 }: {
   row: TicketRow | undefined;
   selected: boolean;
   open: boolean;
+  now: number;
   onClick: () => void;
 }) {
   const { t } = useTranslation();
@@ -105,7 +107,7 @@ export const TicketListRow = memo(function TicketListRow({
           sx={{ color: 'text.secondary', fontSize: 12, flexShrink: 0 }}
           title={fmt.absolute(row.updatedAt)}
         >
-          {fmt.relative(row.updatedAt)}
+          {fmt.relative(row.updatedAt, now)}
         </Box>
       </Box>
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, minWidth: 0, fontSize: 12 }}>
