@@ -10,7 +10,35 @@ export interface FtsText {
   subject: string;
   body: string;
   customer: string;
+  /** Filter values as tokens (see facet), so filtered searches are answered by the index alone. */
+  facets: string;
 }
+
+/**
+ * One token per filter value. unicode61 splits on '-' and '_', so ids go in as bare hex; the 'z'
+ * prefixes keep facet tokens apart from any word in a ticket.
+ */
+export const facet = {
+  status: (s: string) => `zs${s}`,
+  priority: (p: string) => `zp${p}`,
+  department: (id: string) => `zd${id.replaceAll('-', '')}`,
+  assignee: (id: string | null) => (id ? `za${id.replaceAll('-', '')}` : 'zanone'),
+};
+
+export interface FacetValues {
+  status: string;
+  priority: string;
+  departmentId: string;
+  assigneeId: string | null;
+}
+
+const facetText = (f: FacetValues) =>
+  [
+    facet.status(f.status),
+    facet.priority(f.priority),
+    facet.department(f.departmentId),
+    facet.assignee(f.assigneeId),
+  ].join(' ');
 
 /** Phone digits as typed by an agent: the full E.164 digits and the national number (no country code). */
 function phoneTokens(e164: string | null): string {
@@ -24,8 +52,10 @@ export function ftsText(
   description: string,
   comments: readonly string[],
   customer: { name: string; phone: string | null; email: string | null } | null,
+  facets: FacetValues,
 ): FtsText {
   return {
+    facets: facetText(facets),
     subject: segmentForIndex(subject),
     body: segmentForIndex([description, ...comments].join('\n')),
     customer: customer
@@ -38,17 +68,19 @@ export class FtsIndex {
   private readonly ticket: Statement<[string]>;
   private readonly comments: Statement<[string]>;
   private readonly del: Statement<[number]>;
-  private readonly ins: Statement<[number, string, string, string]>;
+  private readonly ins: Statement<[number, string, string, string, string]>;
   private readonly ticketsOfCustomer: Statement<[string]>;
 
   constructor(db: Database) {
     this.ticket = db.prepare(
-      `SELECT t.rid, t.subject, t.description, c.name, c.phone, c.email
+      `SELECT t.rid, t.subject, t.description, t.status, t.priority, t.department_id, t.assignee_id, c.name, c.phone, c.email
        FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id = ?`,
     );
     this.comments = db.prepare('SELECT body FROM comments WHERE ticket_id = ? ORDER BY created_at');
     this.del = db.prepare('DELETE FROM ticket_fts WHERE rowid = ?');
-    this.ins = db.prepare('INSERT INTO ticket_fts (rowid, subject, body, customer) VALUES (?, ?, ?, ?)');
+    this.ins = db.prepare(
+      'INSERT INTO ticket_fts (rowid, subject, body, customer, facets) VALUES (?, ?, ?, ?, ?)',
+    );
     this.ticketsOfCustomer = db.prepare('SELECT id FROM tickets WHERE customer_id = ?');
   }
 
@@ -59,6 +91,10 @@ export class FtsIndex {
           rid: number;
           subject: string;
           description: string;
+          status: string;
+          priority: string;
+          department_id: string;
+          assignee_id: string | null;
           name: string | null;
           phone: string | null;
           email: string | null;
@@ -67,9 +103,14 @@ export class FtsIndex {
     if (!t) return;
     const comments = (this.comments.all(ticketId) as { body: string }[]).map((c) => c.body);
     const customer = t.name === null ? null : { name: t.name, phone: t.phone, email: t.email };
-    const text = ftsText(t.subject, t.description, comments, customer);
+    const text = ftsText(t.subject, t.description, comments, customer, {
+      status: t.status,
+      priority: t.priority,
+      departmentId: t.department_id,
+      assigneeId: t.assignee_id,
+    });
     this.del.run(t.rid);
-    this.ins.run(t.rid, text.subject, text.body, text.customer);
+    this.ins.run(t.rid, text.subject, text.body, text.customer, text.facets);
   }
 
   removeRow(rid: number): void {
@@ -78,7 +119,7 @@ export class FtsIndex {
 
   /** Insert a row for a ticket known to have none yet (bulk loading). */
   insertNew(rid: number, text: FtsText): void {
-    this.ins.run(rid, text.subject, text.body, text.customer);
+    this.ins.run(rid, text.subject, text.body, text.customer, text.facets);
   }
 
   ticketIdsOfCustomer(customerId: string): string[] {

@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { TicketPriority, TicketStatus } from '../../shared/domain';
 import type { TicketPage } from '../../shared/ipc/contract';
 import { ftsQuery } from '../../shared/search/segment';
+import { facet } from './fts';
 import { ticketRowFromDb, type TicketListDbRow } from './rows';
 
 /** A ticket search with 'me' already resolved to a user id. */
@@ -29,8 +30,21 @@ export const TOTAL_CAP = 10_000;
  */
 export const RANK_WINDOW = 1000;
 
+/** Column weights for bm25: subject, body, customer, facets (filters never affect relevance). */
+const BM25_WEIGHTS = '4.0, 1.0, 2.0, 0.0';
+
 const LIST_COLUMNS = `t.*, c.name AS customer_name,
   EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending`;
+
+/** Filters as facet tokens inside a MATCH: FTS5 intersects the lists, no join per match. */
+function facetTerms(q: ResolvedTicketQuery): string[] {
+  return [
+    q.status.length ? `facets : (${q.status.map(facet.status).join(' OR ')})` : '',
+    q.priority.length ? `facets : (${q.priority.map(facet.priority).join(' OR ')})` : '',
+    q.departmentId ? `facets : ${facet.department(q.departmentId)}` : '',
+    q.assignee ? `facets : ${facet.assignee(q.assignee === 'unassigned' ? null : q.assignee)}` : '',
+  ].filter(Boolean);
+}
 
 /**
  * Ticket search over the replica. With text: FTS5 match ranked by bm25, ties by most recently
@@ -74,18 +88,18 @@ export class TicketSearch {
     if (q.text.trim() && !match) return { total: 0, rows: [] };
 
     if (match) {
-      const filter = where.length ? `AND ${where.join(' AND ')}` : '';
-      const join = where.length ? 'JOIN tickets t ON t.rid = f.rowid' : '';
-      const matches = `FROM ticket_fts f ${join} WHERE ticket_fts MATCH ? ${filter}`;
+      const expr = [`(${match})`, ...facetTerms(q)].join(' AND ');
+      const matches = 'FROM ticket_fts WHERE ticket_fts MATCH ?';
       const rows: TicketListDbRow[] = [];
       if (q.offset < RANK_WINDOW) {
         rows.push(
           ...(this.stmt(
             `SELECT ${LIST_COLUMNS}
-             FROM (SELECT f.rowid AS rid, f.rank AS rank ${matches} ORDER BY f.rowid DESC LIMIT ${RANK_WINDOW}) m
+             FROM (SELECT rowid AS rid, bm25(ticket_fts, ${BM25_WEIGHTS}) AS rank ${matches}
+                   ORDER BY rowid DESC LIMIT ${RANK_WINDOW}) m
              JOIN tickets t ON t.rid = m.rid LEFT JOIN customers c ON c.id = t.customer_id
              ORDER BY m.rank, t.updated_at DESC LIMIT ? OFFSET ?`,
-          ).all(match, ...params, Math.min(q.limit, RANK_WINDOW - q.offset), q.offset) as TicketListDbRow[]),
+          ).all(expr, Math.min(q.limit, RANK_WINDOW - q.offset), q.offset) as TicketListDbRow[]),
         );
       }
       const rest = q.limit - rows.length;
@@ -93,15 +107,15 @@ export class TicketSearch {
         rows.push(
           ...(this.stmt(
             `SELECT ${LIST_COLUMNS}
-             FROM (SELECT f.rowid AS rid ${matches} ORDER BY f.rowid DESC LIMIT ? OFFSET ?) m
+             FROM (SELECT rowid AS rid ${matches} ORDER BY rowid DESC LIMIT ? OFFSET ?) m
              JOIN tickets t ON t.rid = m.rid LEFT JOIN customers c ON c.id = t.customer_id
              ORDER BY t.rid DESC`,
-          ).all(match, ...params, rest, Math.max(RANK_WINDOW, q.offset + rows.length)) as TicketListDbRow[]),
+          ).all(expr, rest, Math.max(RANK_WINDOW, q.offset + rows.length)) as TicketListDbRow[]),
         );
       }
       const total = this.count(
         `SELECT count(*) AS n FROM (SELECT 1 ${matches} LIMIT ${TOTAL_CAP})`,
-        [match, ...params],
+        [expr],
         q,
         rows.length,
       );
@@ -113,12 +127,20 @@ export class TicketSearch {
       `SELECT ${LIST_COLUMNS} FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id
        ${filter} ORDER BY t.updated_at DESC LIMIT ? OFFSET ?`,
     ).all(...params, q.limit, q.offset) as TicketListDbRow[];
-    const total = this.count(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM tickets t ${filter} LIMIT ${TOTAL_CAP})`,
-      params,
-      q,
-      rows.length,
-    );
+    // Counting filtered rows through the table costs a lookup per row; the facet lists do it in the index.
+    const total = where.length
+      ? this.count(
+          `SELECT count(*) AS n FROM (SELECT 1 FROM ticket_fts WHERE ticket_fts MATCH ? LIMIT ${TOTAL_CAP})`,
+          [facetTerms(q).join(' AND ')],
+          q,
+          rows.length,
+        )
+      : this.count(
+          `SELECT count(*) AS n FROM (SELECT 1 FROM tickets LIMIT ${TOTAL_CAP})`,
+          [],
+          q,
+          rows.length,
+        );
     return { total, rows: rows.map(ticketRowFromDb) };
   }
 

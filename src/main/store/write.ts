@@ -171,7 +171,7 @@ export class StoreWriter {
       this.s.insertOutbox!.run(mutationId, 'ticket.update', JSON.stringify(args), ticketId, null, now);
       const next = { ...applyPatch(current, patch), updatedAt: now };
       this.s.upsertTicket!.run({ ...ticketToDb(next), server_base: base });
-      if (patch.subject !== undefined) this.fts.refreshTicket(ticketId);
+      this.fts.refreshTicket(ticketId);
       return next;
     })();
   }
@@ -264,7 +264,7 @@ export class StoreWriter {
   /** A ticket new to this store, with its index row; the customer must already be loaded. */
   loadTicket(t: Ticket, customer: { name: string; phone: string | null; email: string | null } | null): void {
     const info = this.s.upsertTicket!.run({ ...ticketToDb(t), server_base: null });
-    this.fts.insertNew(Number(info.lastInsertRowid), ftsText(t.subject, t.description, [], customer));
+    this.fts.insertNew(Number(info.lastInsertRowid), ftsText(t.subject, t.description, [], customer, t));
   }
 }
 

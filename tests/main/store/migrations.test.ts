@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { openStore } from '../../../src/main/store';
 import { migrate } from '../../../src/main/store/migrate';
 import { migrations, type Migration } from '../../../src/main/store/migrations';
-import { tempDir } from '../fixtures';
+import { v7 as uuidv7 } from 'uuid';
+import { DEPT_A, tempDir } from '../fixtures';
 
 const dirs: ReturnType<typeof tempDir>[] = [];
 const dir = () => {
@@ -15,12 +16,12 @@ const dir = () => {
 afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
 
 describe('migrations', () => {
-  it('001 creates the replica schema with WAL, foreign keys and the FTS index', () => {
+  it('creates the replica schema with WAL, foreign keys and the FTS index', () => {
     const path = join(dir(), 'a.sqlite');
     const store = openStore(path);
     store.close();
     const db = new Database(path, { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const names = (
       db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table','index')").all() as { name: string }[]
@@ -56,7 +57,7 @@ describe('migrations', () => {
     const db = new Database(join(dir(), 'b.sqlite'));
     migrate(db, migrations);
     const broken: Migration = {
-      version: 2,
+      version: migrations.length + 1,
       name: 'broken',
       up: (d) => {
         d.exec('CREATE TABLE half_done (x)');
@@ -64,11 +65,40 @@ describe('migrations', () => {
       },
     };
     expect(() => migrate(db, [...migrations, broken])).toThrow();
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_done'").get()).toEqual({
       n: 0,
     });
     db.close();
+  });
+
+  it('002 re-indexes tickets stored under 001 with facet tokens, so filtered text search finds them', () => {
+    const path = join(dir(), 'v1.sqlite');
+    const db = new Database(path);
+    migrate(db, migrations.slice(0, 1));
+    const insert = db.prepare(
+      `INSERT INTO tickets (id, number, department_id, customer_id, subject, description, status, priority,
+         assignee_id, created_at, updated_at, version) VALUES (?, 1, ?, ?, ?, '', ?, 'normal', NULL, ?, ?, 1)`,
+    );
+    const at = '2026-01-01T00:00:00.000Z';
+    insert.run(uuidv7(), DEPT_A, uuidv7(), 'Refund 退款未到账', 'open', at, at);
+    insert.run(uuidv7(), DEPT_A, uuidv7(), 'Refund for order 7', 'closed', at, at);
+    db.close();
+
+    const store = openStore(path);
+    const search = (status: ('open' | 'closed')[]) =>
+      store.read.searchTickets({
+        text: 'refund',
+        status,
+        priority: [],
+        departmentId: DEPT_A,
+        assignee: 'unassigned',
+        offset: 0,
+        limit: 10,
+      });
+    expect(search([]).total).toBe(2);
+    expect(search(['open']).rows.map((r) => r.subject)).toEqual(['Refund 退款未到账']);
+    store.close();
   });
 
   it('refuses a database written by a newer version instead of damaging it', () => {

@@ -1,7 +1,8 @@
 import { m001Initial } from './001-initial';
+import { m002FtsFacets } from './002-fts-facets';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
 
 /** Every migration, in order. Append new files here; never edit one that has shipped. */
-export const migrations: readonly Migration[] = [m001Initial];
+export const migrations: readonly Migration[] = [m001Initial, m002FtsFacets];
