@@ -45,6 +45,7 @@ export class SyncEngine {
   private failures = 0;
   private current: SyncStatus;
   private lastEmitted = '';
+  private refusal: string | null = null;
 
   constructor(private readonly o: SyncEngineOptions) {
     this.accessToken = o.accessToken;
@@ -188,9 +189,11 @@ export class SyncEngine {
         // Pull what our pushes produced (server versions, numbers), even if its poke is late.
         if (pushed.applied) this.again = true;
         this.failures = 0;
-        const lastError = pushed.rejected.length
-          ? `The server refused a change: ${pushed.rejected.at(-1)!.message}`
-          : null;
+        // A refusal stays on show until a later change goes through; transport errors clear at once.
+        if (pushed.rejected.length)
+          this.refusal = `The server refused a change: ${pushed.rejected.at(-1)!.message}`;
+        else if (pushed.applied) this.refusal = null;
+        const lastError = this.refusal;
         this.setStatus({
           state: this.again ? 'syncing' : 'online',
           lastError,
