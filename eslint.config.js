@@ -4,29 +4,15 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
+import partBoundaries from './eslint-rules/part-boundaries.js';
 
-const parts = ['main', 'preload', 'renderer', 'server'];
 const nodeOnly = ['better-sqlite3', 'keytar', 'kysely', 'express', 'socket.io', 'ws', 'node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'http', 'net'];
 
-/** Forbid relative or aliased imports of the other parts, plus any extra package patterns. */
-function boundary(part, extraPatterns = []) {
-  const others = parts.filter((p) => p !== part);
+/** Package restrictions per part; crossings between parts are the local part-boundaries rule. */
+function boundary(part, patterns = []) {
   return {
     files: [`src/${part}/**/*.{ts,tsx}`],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: others.flatMap((o) => [`**/${o}`, `**/${o}/**`, `src/${o}/**`]),
-              message: `src/${part} may import only src/shared (see ARCHITECTURE.md).`,
-            },
-            ...extraPatterns,
-          ],
-        },
-      ],
-    },
+    rules: patterns.length ? { 'no-restricted-imports': ['error', { patterns }] } : {},
   };
 }
 
@@ -39,27 +25,18 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node }, ecmaVersion: 2023, sourceType: 'module' },
+    plugins: { local: { rules: { 'part-boundaries': partBoundaries } } },
     rules: {
+      'local/part-boundaries': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
   boundary('main', [noElectron]),
   {
+    // Only the shell may reach Electron.
     files: ['src/main/electron/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/preload', '**/preload/**', '**/renderer', '**/renderer/**', '**/server', '**/server/**'],
-              message: 'src/main may import only src/shared (see ARCHITECTURE.md).',
-            },
-          ],
-        },
-      ],
-    },
+    rules: { 'no-restricted-imports': 'off' },
   },
   {
     // The central service reaches its database only through Kysely, so PostgreSQL is a dialect switch.
@@ -89,19 +66,5 @@ export default tseslint.config(
       'react-hooks/exhaustive-deps': 'warn',
     },
   },
-  {
-    files: ['src/shared/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: parts.flatMap((o) => [`**/${o}`, `**/${o}/**`]), message: 'src/shared imports nothing of ours.' },
-            noElectron,
-            noNode,
-          ],
-        },
-      ],
-    },
-  },
+  boundary('shared', [noElectron, noNode]),
 );

@@ -1,7 +1,5 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-// The boundary rule's `**/server` pattern is meant for src/server; this is the host's own server.ts.
-// eslint-disable-next-line no-restricted-imports
 import { startHost } from './server';
 
 /**
