@@ -6,7 +6,22 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import partBoundaries from './eslint-rules/part-boundaries.js';
 
-const nodeOnly = ['better-sqlite3', 'keytar', 'kysely', 'express', 'socket.io', 'ws', 'node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'http', 'net'];
+const nodeOnly = [
+  'better-sqlite3',
+  'keytar',
+  'kysely',
+  'express',
+  'socket.io',
+  'ws',
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'crypto',
+  'child_process',
+  'http',
+  'net',
+];
 
 /** Package restrictions per part; crossings between parts are the local part-boundaries rule. */
 function boundary(part, patterns = []) {
@@ -16,7 +31,10 @@ function boundary(part, patterns = []) {
   };
 }
 
-const noElectron = { group: ['electron'], message: "Only src/main/electron and src/preload import 'electron'." };
+const noElectron = {
+  group: ['electron'],
+  message: "Only src/main/electron and src/preload import 'electron'.",
+};
 const noNode = { group: nodeOnly, message: 'Node-only modules are not allowed in this part.' };
 
 export default tseslint.config(

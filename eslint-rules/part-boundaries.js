@@ -15,7 +15,10 @@ function partOf(file) {
 export default {
   meta: {
     type: 'problem',
-    docs: { description: 'Imports between src/main, src/preload, src/renderer and src/server go only through src/shared' },
+    docs: {
+      description:
+        'Imports between src/main, src/preload, src/renderer and src/server go only through src/shared',
+    },
     schema: [],
   },
   create(context) {

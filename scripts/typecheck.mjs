@@ -4,7 +4,9 @@ const parts = ['shared', 'server', 'main', 'preload', 'renderer', 'tests'];
 let failed = [];
 for (const part of parts) {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', `tsconfig.${part}.json`], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', `tsconfig.${part}.json`], {
+    stdio: 'inherit',
+  });
   console.log(`typecheck ${part}: ${r.status === 0 ? 'ok' : 'FAILED'} (${Date.now() - t0} ms)`);
   if (r.status !== 0) failed.push(part);
 }

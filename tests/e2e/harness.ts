@@ -13,7 +13,12 @@ export interface Proc {
 }
 
 /** Starts a project process and resolves with the http address from its "ready" line. */
-export function startProcess(script: string, args: string[], ready: RegExp, env: Record<string, string> = {}): Promise<Proc> {
+export function startProcess(
+  script: string,
+  args: string[],
+  ready: RegExp,
+  env: Record<string, string> = {},
+): Promise<Proc> {
   return new Promise((resolve, reject) => {
     const child = spawn(join(root, 'node_modules/.bin/tsx'), [script, ...args], {
       cwd: root,
@@ -44,7 +49,9 @@ export function startProcess(script: string, args: string[], ready: RegExp, env:
     child.stderr?.on('data', (c: Buffer) => {
       out += String(c);
     });
-    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before it was ready:\n${out}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${script} exited (${code}) before it was ready:\n${out}`)),
+    );
   });
 }
 
@@ -54,13 +61,22 @@ export function tempDir(prefix: string): { path: string; remove(): void } {
 }
 
 export async function startServer(dir: string): Promise<Proc> {
-  return startProcess('src/server/cli.ts', ['--port', '0', '--db', join(dir, 'server.sqlite'), '--seed', 'demo'], /listening on/);
+  return startProcess(
+    'src/server/cli.ts',
+    ['--port', '0', '--db', join(dir, 'server.sqlite'), '--seed', 'demo'],
+    /listening on/,
+  );
 }
 
 export async function startHost(dir: string): Promise<Proc> {
   const rendererDir = join(root, 'out/renderer');
-  if (!existsSync(join(rendererDir, 'index.html'))) throw new Error('out/renderer is missing: run `npm run build` first');
-  return startProcess('src/main/host/cli.ts', ['--port', '0', '--data', join(dir, 'desktop'), '--renderer', rendererDir], /browser mode\) on/);
+  if (!existsSync(join(rendererDir, 'index.html')))
+    throw new Error('out/renderer is missing: run `npm run build` first');
+  return startProcess(
+    'src/main/host/cli.ts',
+    ['--port', '0', '--data', join(dir, 'desktop'), '--renderer', rendererDir],
+    /browser mode\) on/,
+  );
 }
 
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {

@@ -35,7 +35,9 @@ async function login(username: string): Promise<Page> {
   await page.getByTestId('login-submit').click();
   await page.getByTestId('workbench').waitFor();
   // The initial sync has finished when the status says online and the list has rows.
-  await expect.poll(() => page.getByTestId('sync-status').innerText(), { timeout: 60_000 }).toMatch(/online/i);
+  await expect
+    .poll(() => page.getByTestId('sync-status').innerText(), { timeout: 60_000 })
+    .toMatch(/online/i);
   await page.getByTestId('ticket-row').first().waitFor();
   return page;
 }
@@ -43,7 +45,8 @@ async function login(username: string): Promise<Page> {
 const rowDepartments = (page: Page) =>
   page.getByTestId('ticket-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-department-id')));
 
-const ticketCount = async (page: Page) => Number((await page.getByTestId('ticket-count').innerText()).replace(/\D/g, ''));
+const ticketCount = async (page: Page) =>
+  Number((await page.getByTestId('ticket-count').innerText()).replace(/\D/g, ''));
 
 async function search(page: Page, text: string) {
   const before = await page.getByTestId('ticket-count').innerText();
@@ -119,15 +122,22 @@ describe('agent workbench in browser mode', () => {
     const comment = `E2E 回访记录 ${Date.now()}: customer called back`;
     await agent.getByTestId('comment-input').fill(comment);
     await agent.getByTestId('comment-submit').click();
-    await expect.poll(() => agent.getByTestId('comment-item').allInnerTexts()).toContainEqual(expect.stringContaining(comment));
+    await expect
+      .poll(() => agent.getByTestId('comment-item').allInnerTexts())
+      .toContainEqual(expect.stringContaining(comment));
 
     // On the server, through its REST API.
     const { accessToken } = await apiLogin(server.url, 'agent01');
     await expect
       .poll(
         async () => {
-          const res = await fetch(`${server.url}/api/tickets/${ticketId}`, { headers: { authorization: `Bearer ${accessToken}` } });
-          const body = (await res.json()) as { ticket: { status: string; priority: string }; comments: { body: string }[] };
+          const res = await fetch(`${server.url}/api/tickets/${ticketId}`, {
+            headers: { authorization: `Bearer ${accessToken}` },
+          });
+          const body = (await res.json()) as {
+            ticket: { status: string; priority: string };
+            comments: { body: string }[];
+          };
           return [body.ticket.status, body.ticket.priority, body.comments.some((c) => c.body === comment)];
         },
         { timeout: 20_000 },
@@ -136,7 +146,9 @@ describe('agent workbench in browser mode', () => {
     await expect.poll(() => agent.getByTestId('pending-count').innerText(), { timeout: 20_000 }).toBe('0');
 
     // On the colleague's screen, without reloading.
-    await expect.poll(() => colleague.getByTestId('ticket-status').inputValue(), { timeout: 20_000 }).toBe(next);
+    await expect
+      .poll(() => colleague.getByTestId('ticket-status').inputValue(), { timeout: 20_000 })
+      .toBe(next);
     expect(await colleague.getByTestId('ticket-priority').inputValue()).toBe('urgent');
     await expect
       .poll(() => colleague.getByTestId('comment-item').allInnerTexts(), { timeout: 20_000 })

@@ -15,7 +15,9 @@ import { createTray } from './tray';
 const rendererUrl = process.env['ELECTRON_RENDERER_URL'];
 const rendererFile = join(__dirname, '../renderer/index.html');
 const isAppUrl = (url: string) =>
-  rendererUrl ? url.startsWith(rendererUrl) : url.startsWith('file://') && decodeURI(url).includes(rendererFile);
+  rendererUrl
+    ? url.startsWith(rendererUrl)
+    : url.startsWith('file://') && decodeURI(url).includes(rendererFile);
 
 let window: BrowserWindow | null = null;
 let quitting = false;

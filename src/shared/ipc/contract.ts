@@ -57,7 +57,10 @@ export const TicketQuery = z.object({
   priority: z.array(TicketPriority).default([]),
   departmentId: Id.nullable().default(null),
   /** 'me' is resolved by the services to the logged-in user. */
-  assignee: z.union([Id, z.literal('me'), z.literal('unassigned')]).nullable().default(null),
+  assignee: z
+    .union([Id, z.literal('me'), z.literal('unassigned')])
+    .nullable()
+    .default(null),
   offset: z.number().int().nonnegative().default(0),
   limit: z.number().int().min(1).max(500).default(100),
 });
@@ -100,7 +103,11 @@ export const contract = {
   'tickets.get': method(z.object({ id: Id }), TicketDetail),
   'tickets.update': method(z.object({ id: Id, patch: TicketPatch }), TicketRow),
   'tickets.comment': method(
-    z.object({ ticketId: Id, body: z.string().trim().min(1).max(20000), internal: z.boolean().default(false) }),
+    z.object({
+      ticketId: Id,
+      body: z.string().trim().min(1).max(20000),
+      internal: z.boolean().default(false),
+    }),
     TicketComment,
   ),
   'customers.get': method(z.object({ id: Id }), CustomerDetail),
@@ -147,7 +154,9 @@ export const IPC_INVOKE = 'switchboard:invoke';
 export const IPC_EVENT = 'switchboard:event';
 
 /** The implementation side: one handler per method, called with validated input. */
-export type ServiceHandlers = { [M in MethodName]: (input: z.infer<Contract[M]['input']>) => Promise<MethodOutput<M>> };
+export type ServiceHandlers = {
+  [M in MethodName]: (input: z.infer<Contract[M]['input']>) => Promise<MethodOutput<M>>;
+};
 
 /**
  * What the Electron preload exposes as window.switchboardBridge. Results travel as envelopes because

@@ -48,5 +48,8 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, wha
 
 /** Acknowledgement envelope for every socket.io request/response event. */
 export const Ack = <T extends z.ZodType>(data: T) =>
-  z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), data }), z.object({ ok: z.literal(false), error: ErrorBody })]);
+  z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true), data }),
+    z.object({ ok: z.literal(false), error: ErrorBody }),
+  ]);
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
