@@ -7,8 +7,12 @@ import { DEFAULT_ACCESS_TTL_SECONDS } from './auth/tokens';
 import { openSqlite } from './db/dialect-sqlite';
 import { migrateToLatest } from './db/migrate';
 import { seedDemo } from './demo/seed-demo';
-import { createApi } from './http/api';
+import { bearerUser, createApi } from './http/api';
 import { attachSync } from './sync/sync-socket';
+import { ensureSipAccounts, type PbxController } from './voice/credentials';
+import { voiceRouter } from './voice/voice-api';
+import { VoiceService, type VoiceOptions } from './voice/voice-service';
+import { attachVoice } from './voice/voice-socket';
 
 export interface StartServerOptions {
   /** 0 picks a free port; default 4000. */
@@ -26,11 +30,19 @@ export interface StartServerOptions {
   log?: (line: string) => void;
   /** Injected clock for tests of expiry; default the real time. */
   now?: () => Date;
+  /** The PBX (e.g. startKamailio's controller): every agent's SIP credentials are pushed into it at start and on rotation. */
+  pbx?: PbxController;
+  /** Shared secret the PBX sends in x-switchboard-pbx-secret; without one, routing answers loopback callers only. */
+  pbxSecret?: string;
+  /** Agent state timings (Offline grace period, wrap-up limit). */
+  voice?: VoiceOptions;
 }
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** Agent states and routing (for benchmarks and diagnostics). */
+  voice: VoiceService;
   close(): Promise<void>;
 }
 
@@ -52,9 +64,36 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
 
   const secret = loadSigningSecret(opts.dbPath, opts.jwtSecret ?? process.env.SWITCHBOARD_JWT_SECRET);
   const auth = new AuthService(db, secret, opts.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TTL_SECONDS, now);
-  const http = createServer(createApi({ db, auth, log }));
+  let voice: VoiceService;
+  try {
+    const accounts = await ensureSipAccounts(db, now());
+    if (opts.pbx) {
+      for (const a of accounts) await opts.pbx.setSipUser(a.extension, a.password);
+      log(`SIP credentials of ${accounts.length} agents pushed to the PBX.`);
+    }
+    voice = new VoiceService(db, now, log, opts.voice);
+    await voice.load();
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+  const routers = [
+    voiceRouter({
+      db,
+      voice,
+      pbx: opts.pbx,
+      pbxSecret: opts.pbxSecret ?? process.env.SWITCHBOARD_PBX_SECRET,
+      now,
+      bearerUser: (req) => bearerUser(auth, req),
+    }),
+  ];
+  const http = createServer(createApi({ db, auth, log, routers }));
   const io = new SocketServer(http, { serveClient: false, maxHttpBufferSize: 5e6 });
-  attachSync(io, { db, auth, now, log });
+  const sync = attachSync(io, { db, auth, now, log });
+  attachVoice(io, { voice, auth, log });
+  voice.onInteractions = (departmentId) => {
+    sync.poke([departmentId]).catch((e: unknown) => log(`poke failed: ${String(e)}`));
+  };
 
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -66,9 +105,11 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
+    voice,
     close: async () => {
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      await voice.close();
       await db.destroy();
     },
   };

@@ -1,4 +1,5 @@
 import type { Generated, Kysely, Transaction } from 'kysely';
+import type { AgentState, BreakReason, InteractionStatus, RequestableState, StateCause } from '../../shared';
 
 /** Table types of the central store. Every entity row carries `version`: the change_log version of its last change. */
 export interface Database {
@@ -92,6 +93,60 @@ export interface Database {
     department_id: string | null;
     op: 'upsert' | 'remove';
   };
+  sip_accounts: { user_id: string; extension: string; password: string; issued_at: string };
+  queues: {
+    id: string;
+    number: string;
+    name_zh: string;
+    name_en: string;
+    department_id: string;
+    skill: string;
+    ring_timeout_seconds: number;
+  };
+  agent_skills: { user_id: string; skill: string };
+  agent_states: {
+    user_id: string;
+    state: AgentState;
+    reason: BreakReason | null;
+    pending_state: RequestableState | null;
+    pending_reason: BreakReason | null;
+    since: string;
+    idle_since: string | null;
+    interaction_id: string | null;
+    version: number;
+  };
+  agent_state_log: {
+    id: string;
+    user_id: string;
+    from_state: AgentState;
+    to_state: AgentState;
+    reason: BreakReason | null;
+    cause: StateCause;
+    actor_id: string | null;
+    interaction_id: string | null;
+    at: string;
+  };
+  interactions: {
+    id: string;
+    call_id: string;
+    direction: 'inbound' | 'outbound';
+    caller_number: string;
+    callee_number: string;
+    queue_number: string | null;
+    department_id: string;
+    agent_id: string | null;
+    customer_id: string | null;
+    status: InteractionStatus;
+    ring_at: string;
+    answer_at: string | null;
+    end_at: string | null;
+    hold_seconds: number;
+    disposition: string | null;
+    notes: string | null;
+    ticket_id: string | null;
+    completed_at: string | null;
+    version: number;
+  };
   audit_log: {
     seq: Generated<number>;
     at: string;
@@ -104,7 +159,8 @@ export interface Database {
   };
 }
 
-export type ChangeKind = 'department' | 'user' | 'customer' | 'ticket' | 'comment' | 'history';
+export type ChangeKind =
+  'department' | 'user' | 'customer' | 'ticket' | 'comment' | 'history' | 'interaction';
 
 export type Db = Kysely<Database>;
 /** A database handle or an open transaction: store functions take either. */

@@ -8,6 +8,8 @@ import {
   EN_FIRST,
   EN_LAST,
   NOTES,
+  QUEUE_RING_TIMEOUT_SECONDS,
+  QUEUES,
   REPLIES,
   SUPERVISORS,
   TOPICS,
@@ -42,6 +44,8 @@ export interface DemoData {
   history: Row<'ticket_history'>[];
   articles: Row<'knowledge_articles'>[];
   changes: Row<'change_log'>[];
+  queues: Row<'queues'>[];
+  skills: Row<'agent_skills'>[];
 }
 
 const DAY = 86_400_000;
@@ -219,5 +223,23 @@ export function buildDemoData(opts: DemoOptions = {}): DemoData {
     }
   }
 
-  return { departments, users, customers, tickets, comments, history, articles, changes };
+  // Voice: drawn last, so the rows above are the same as before voice existed.
+  const queues: Row<'queues'>[] = QUEUES.map((q) => ({
+    id: rnd.uuid(),
+    number: q.number,
+    name_zh: q.nameZh,
+    name_en: q.nameEn,
+    department_id: deptId(q.code),
+    skill: q.code,
+    ring_timeout_seconds: QUEUE_RING_TIMEOUT_SECONDS,
+  }));
+  // Every agent has their department's skill; those with English names also take English callers.
+  const skills: Row<'agent_skills'>[] = [];
+  for (const u of users) {
+    if (u.role !== 'agent') continue;
+    skills.push({ user_id: u.id, skill: departments.find((d) => d.id === u.department_id)!.code });
+    if (/^[A-Za-z]/.test(u.display_name)) skills.push({ user_id: u.id, skill: 'english' });
+  }
+
+  return { departments, users, customers, tickets, comments, history, articles, changes, queues, skills };
 }

@@ -341,3 +341,11 @@ export const ARTICLES: Record<DepartmentCode, { zh: string[]; en: string[] }> = 
     ],
   },
 };
+
+/** Voice queues of the demo: one per department, each needing the department's skill. */
+export const QUEUES = [
+  { number: '8001', nameZh: '售后服务热线', nameEn: 'After-sales hotline', code: 'aftersales' as const },
+  { number: '8002', nameZh: '技术支持', nameEn: 'Technical support', code: 'tech' as const },
+  { number: '8003', nameZh: '账务', nameEn: 'Billing', code: 'billing' as const },
+];
+export const QUEUE_RING_TIMEOUT_SECONDS = 20;

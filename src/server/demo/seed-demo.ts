@@ -32,6 +32,8 @@ export async function seedDemo(
     await inChunks(data.history, (p) => trx.insertInto('ticket_history').values(p).execute());
     await inChunks(data.articles, (p) => trx.insertInto('knowledge_articles').values(p).execute());
     await inChunks(data.changes, (p) => trx.insertInto('change_log').values(p).execute());
+    await inChunks(data.queues, (p) => trx.insertInto('queues').values(p).execute());
+    await inChunks(data.skills, (p) => trx.insertInto('agent_skills').values(p).execute());
   });
   return { ms: Date.now() - started, tickets: data.tickets.length };
 }

@@ -18,7 +18,7 @@ import { getTicket, listComments, listHistory } from '../tickets/ticket-store';
 import { errorBody } from './error-body';
 import { httpStatus } from './status';
 
-async function bearerUser(auth: AuthService, req: Request): Promise<User> {
+export async function bearerUser(auth: AuthService, req: Request): Promise<User> {
   const header = req.headers.authorization ?? '';
   const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
   if (!token) throw new SwitchboardError('unauthenticated', 'Sign in first: no access token was sent.');
@@ -36,7 +36,13 @@ function bodyParserError(err: unknown): ErrorBody | null {
 }
 
 /** The REST part of the service: sign-in, health and single-record reads. */
-export function createApi(deps: { db: Db; auth: AuthService; log: (line: string) => void }) {
+export function createApi(deps: {
+  db: Db;
+  auth: AuthService;
+  log: (line: string) => void;
+  /** More routes under /api (voice), mounted before the catch-all 404. */
+  routers?: express.Router[];
+}) {
   const { db, auth, log } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -72,6 +78,8 @@ export function createApi(deps: { db: Db; auth: AuthService; log: (line: string)
     }
     res.json({ ticket, comments: await listComments(db, id), history: await listHistory(db, id) });
   });
+
+  for (const r of deps.routers ?? []) app.use(r);
 
   app.use('/api', () => {
     throw new SwitchboardError('not_found', 'No such API endpoint.');

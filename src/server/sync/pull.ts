@@ -4,6 +4,7 @@ import { streamHead } from '../db/change-log';
 import type { ChangeKind, Db, Tx } from '../db/schema';
 import { toDepartment, toUser } from '../directory/directory-store';
 import { toComment, toCustomer, toHistory, toTicket } from '../tickets/ticket-store';
+import { toInteraction } from '../voice/interaction-store';
 
 type Upsert = Extract<Change, { op: 'upsert' }>;
 
@@ -35,6 +36,13 @@ async function loadEntities(trx: Tx, kind: ChangeKind, ids: string[]): Promise<M
     case 'history':
       put(
         (await trx.selectFrom('ticket_history').selectAll().where('id', 'in', ids).execute()).map(toHistory),
+      );
+      break;
+    case 'interaction':
+      put(
+        (await trx.selectFrom('interactions').selectAll().where('id', 'in', ids).execute()).map(
+          toInteraction,
+        ),
       );
       break;
   }

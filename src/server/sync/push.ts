@@ -3,6 +3,7 @@ import { writeAudit } from '../audit/audit-log';
 import type { Db, Tx } from '../db/schema';
 import { getTicket } from '../tickets/ticket-store';
 import { applyTicketComment, applyTicketUpdate } from '../tickets/ticket-mutations';
+import { applyInteractionComplete } from '../voice/interaction-mutations';
 
 export interface PushOutcome {
   results: MutationResult[];
@@ -10,12 +11,50 @@ export interface PushOutcome {
   departments: Set<string>;
 }
 
-function run(trx: Tx, user: User, m: Mutation, now: Date): Promise<number> {
+/** Applies one mutation; returns the new version and the department whose replicas should pull. */
+async function run(
+  trx: Tx,
+  user: User,
+  m: Mutation,
+  now: Date,
+): Promise<{ version: number; departmentId: string | undefined }> {
+  switch (m.name) {
+    case 'ticket.update': {
+      const version = await applyTicketUpdate(trx, user, m.args, now);
+      return { version, departmentId: (await getTicket(trx, m.args.ticketId))?.departmentId };
+    }
+    case 'ticket.comment': {
+      const version = await applyTicketComment(trx, user, m.args, now);
+      return { version, departmentId: (await getTicket(trx, m.args.ticketId))?.departmentId };
+    }
+    case 'interaction.complete':
+      return applyInteractionComplete(trx, user, m.args, now);
+  }
+}
+
+function auditOf(
+  m: Mutation,
+  error: string | undefined,
+): { subjectId: string; detail: Record<string, unknown> } {
+  const err = error ? { error } : {};
   switch (m.name) {
     case 'ticket.update':
-      return applyTicketUpdate(trx, user, m.args, now);
+      return { subjectId: m.args.ticketId, detail: { mutationId: m.id, patch: m.args.patch, ...err } };
     case 'ticket.comment':
-      return applyTicketComment(trx, user, m.args, now);
+      return {
+        subjectId: m.args.ticketId,
+        detail: { mutationId: m.id, commentId: m.args.commentId, ...err },
+      };
+    case 'interaction.complete':
+      return {
+        subjectId: m.args.interactionId,
+        detail: {
+          mutationId: m.id,
+          disposition: m.args.disposition,
+          ticketId: m.args.ticketId ?? null,
+          ...err,
+        },
+      };
   }
 }
 
@@ -52,11 +91,7 @@ async function record(trx: Tx, user: User, m: Mutation, r: MutationResult, at: D
     at: at.toISOString(),
     actorId: user.id,
     action: `${m.name}.${r.status}`,
-    subjectId: m.args.ticketId,
-    detail:
-      m.name === 'ticket.update'
-        ? { mutationId: m.id, patch: m.args.patch, ...(r.error ? { error: r.error.code } : {}) }
-        : { mutationId: m.id, commentId: m.args.commentId, ...(r.error ? { error: r.error.code } : {}) },
+    ...auditOf(m, r.error?.code),
   });
 }
 
@@ -80,11 +115,10 @@ export async function applyPush(
       result = await db.transaction().execute(async (trx) => {
         const previous = await replay(trx, user, m.id);
         if (previous) return previous;
-        const version = await run(trx, user, m, at);
+        const { version, departmentId } = await run(trx, user, m, at);
         const r: MutationResult = { id: m.id, status: 'applied', version };
         await record(trx, user, m, r, at);
-        const dept = (await getTicket(trx, m.args.ticketId))?.departmentId;
-        if (dept) departments.add(dept);
+        if (departmentId) departments.add(departmentId);
         return r;
       });
     } catch (e) {

@@ -17,7 +17,7 @@ import { errorBody } from '../http/error-body';
 import { pullChanges } from './pull';
 import { applyPush } from './push';
 
-interface SocketData {
+export interface SocketData {
   /** Checked again on every event: expiry gives token_expired, a disabled account unauthenticated. */
   token: string;
   user: User;
@@ -31,6 +31,28 @@ function connectError(body: ErrorBody): ExtendedError {
   const err: ExtendedError = new Error(body.code);
   err.data = body;
   return err;
+}
+
+/**
+ * Wraps a request handler: answers through the ack and authorises every event afresh (token expiry, account
+ * disabled, department changed), not only at connect, because a socket can stay open for days.
+ */
+export function socketHandler(auth: AuthService, log: (line: string) => void) {
+  return <T>(socket: Socket, work: (user: User, input: unknown) => Promise<T>) => {
+    return (input: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') return; // Nobody to answer: a request without a callback is ignored.
+      const reply = ack as (a: Ack<T>) => void;
+      const data = socket.data as SocketData;
+      const run = async (): Promise<T> => {
+        const { user } = await auth.authenticate(data.token);
+        return work(user, input);
+      };
+      run().then(
+        (result) => reply({ ok: true, data: result }),
+        (e: unknown) => reply({ ok: false, error: errorBody(e, log) }),
+      );
+    };
+  };
 }
 
 /**
@@ -59,25 +81,7 @@ export function attachSync(
     );
   });
 
-  /**
-   * Wraps a request handler: answers through the ack and authorises every event afresh (token expiry, account
-   * disabled, department changed), not only at connect, because a socket can stay open for days.
-   */
-  const handle = <T>(socket: Socket, work: (user: User, input: unknown) => Promise<T>) => {
-    return (input: unknown, ack: unknown) => {
-      if (typeof ack !== 'function') return; // Nobody to answer: a request without a callback is ignored.
-      const reply = ack as (a: Ack<T>) => void;
-      const data = socket.data as SocketData;
-      const run = async (): Promise<T> => {
-        const { user } = await auth.authenticate(data.token);
-        return work(user, input);
-      };
-      run().then(
-        (result) => reply({ ok: true, data: result }),
-        (e: unknown) => reply({ ok: false, error: errorBody(e, log) }),
-      );
-    };
-  };
+  const handle = socketHandler(auth, log);
 
   io.on('connection', (socket) => {
     const scope = scopeOf((socket.data as SocketData).user);

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { Customer, Ticket, TicketComment, TicketHistoryEntry, Department, User, Id, TicketPatch } from '../domain';
+import {
+  Customer,
+  Ticket,
+  TicketComment,
+  TicketHistoryEntry,
+  Department,
+  User,
+  Id,
+  TicketPatch,
+} from '../domain';
+import { Disposition, Interaction } from './voice';
 
 /**
  * The sync protocol between a desktop replica and the central service (socket.io).
@@ -11,11 +21,38 @@ import { Customer, Ticket, TicketComment, TicketHistoryEntry, Department, User, 
 // rejects as a duplicate discriminator at the first parse. The inferred type is the same.
 export const Change = z.union([
   z.object({ version: z.number().int(), kind: z.literal('ticket'), op: z.literal('upsert'), data: Ticket }),
-  z.object({ version: z.number().int(), kind: z.literal('customer'), op: z.literal('upsert'), data: Customer }),
-  z.object({ version: z.number().int(), kind: z.literal('comment'), op: z.literal('upsert'), data: TicketComment }),
-  z.object({ version: z.number().int(), kind: z.literal('history'), op: z.literal('upsert'), data: TicketHistoryEntry }),
-  z.object({ version: z.number().int(), kind: z.literal('department'), op: z.literal('upsert'), data: Department }),
+  z.object({
+    version: z.number().int(),
+    kind: z.literal('customer'),
+    op: z.literal('upsert'),
+    data: Customer,
+  }),
+  z.object({
+    version: z.number().int(),
+    kind: z.literal('comment'),
+    op: z.literal('upsert'),
+    data: TicketComment,
+  }),
+  z.object({
+    version: z.number().int(),
+    kind: z.literal('history'),
+    op: z.literal('upsert'),
+    data: TicketHistoryEntry,
+  }),
+  z.object({
+    version: z.number().int(),
+    kind: z.literal('department'),
+    op: z.literal('upsert'),
+    data: Department,
+  }),
   z.object({ version: z.number().int(), kind: z.literal('user'), op: z.literal('upsert'), data: User }),
+  /** A call record of the client's department (voice). A desktop that does not keep call records skips it. */
+  z.object({
+    version: z.number().int(),
+    kind: z.literal('interaction'),
+    op: z.literal('upsert'),
+    data: Interaction,
+  }),
   /** The ticket left the client's scope (moved to another department, deleted): drop it from the cache. */
   z.object({ version: z.number().int(), kind: z.literal('ticket'), op: z.literal('remove'), id: Id }),
 ]);
@@ -46,7 +83,23 @@ export const Mutation = z.discriminatedUnion('name', [
   z.object({
     id: Id,
     name: z.literal('ticket.comment'),
-    args: z.object({ commentId: Id, ticketId: Id, body: z.string().trim().min(1).max(20000), internal: z.boolean() }),
+    args: z.object({
+      commentId: Id,
+      ticketId: Id,
+      body: z.string().trim().min(1).max(20000),
+      internal: z.boolean(),
+    }),
+  }),
+  /** After-call work: the disposition, notes and optionally the ticket the call is about. */
+  z.object({
+    id: Id,
+    name: z.literal('interaction.complete'),
+    args: z.object({
+      interactionId: Id,
+      disposition: Disposition,
+      notes: z.string().max(20000).default(''),
+      ticketId: Id.nullable().optional(),
+    }),
   }),
 ]);
 export type Mutation = z.infer<typeof Mutation>;

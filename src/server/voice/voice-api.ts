@@ -1,0 +1,110 @@
+import express, { type Request } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import {
+  CallEvent,
+  Id,
+  parseOrThrow,
+  PBX_SECRET_HEADER,
+  SwitchboardError,
+  VOICE_REST,
+  type User,
+  type VoiceCredentials,
+} from '../../shared';
+import { inScope, scopeOf } from '../auth/scope';
+import type { Db } from '../db/schema';
+import { getSipAccount, rotateSipPassword, type PbxController } from './credentials';
+import type { VoiceService } from './voice-service';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/** The PBX's calls: with a configured secret, the header must carry it; without, only loopback may call. */
+export function pbxAllowed(req: Request, secret: string | undefined): boolean {
+  if (secret !== undefined && secret !== '') {
+    const sent = Buffer.from(String(req.headers[PBX_SECRET_HEADER] ?? ''));
+    const want = Buffer.from(secret);
+    return sent.length === want.length && timingSafeEqual(sent, want);
+  }
+  return LOOPBACK.has(req.socket.remoteAddress ?? '');
+}
+
+const routeQuery = (q: Request['query'], name: string): string => {
+  const v = q[name];
+  if (typeof v !== 'string' || v.length === 0 || v.length > 256) {
+    throw new SwitchboardError('bad_request', `The ${name} parameter is missing or too long.`);
+  }
+  return v;
+};
+
+/** /api/voice: credentials for the signed-in agent, queues, the PBX's routing requests and call events. */
+export function voiceRouter(deps: {
+  db: Db;
+  voice: VoiceService;
+  pbx?: PbxController;
+  pbxSecret?: string;
+  now: () => Date;
+  bearerUser: (req: Request) => Promise<User>;
+}) {
+  const { db, voice, pbx, pbxSecret, now, bearerUser } = deps;
+  const router = express.Router();
+
+  const credentials = async (user: User, rotate: boolean): Promise<VoiceCredentials> => {
+    const account = rotate
+      ? await db.transaction().execute((trx) => rotateSipPassword(trx, user.id, now()))
+      : await getSipAccount(db, user.id);
+    if (!account) throw new SwitchboardError('not_found', 'You have no phone extension.');
+    if (rotate && pbx) await pbx.setSipUser(account.extension, account.password);
+    return {
+      extension: account.extension,
+      password: account.password,
+      wsUrl: pbx?.wsUrl ?? null,
+      domain: pbx?.domain ?? null,
+    };
+  };
+
+  router.get(VOICE_REST.credentials, async (req, res) => {
+    const user = await bearerUser(req);
+    res.set('cache-control', 'no-store').json(await credentials(user, false));
+  });
+
+  router.post(VOICE_REST.rotateCredentials, async (req, res) => {
+    const user = await bearerUser(req);
+    res.set('cache-control', 'no-store').json(await credentials(user, true));
+  });
+
+  router.get(VOICE_REST.queues, async (req, res) => {
+    const user = await bearerUser(req);
+    const scope = scopeOf(user);
+    res.json({ queues: voice.listQueues().filter((q) => inScope(scope, q.departmentId)) });
+  });
+
+  // Kamailio: 200 + the agent's extension on the first line, or 404 (it answers the caller 480).
+  router.get(VOICE_REST.route, async (req, res) => {
+    if (!pbxAllowed(req, pbxSecret))
+      throw new SwitchboardError('forbidden', 'Only the PBX may ask for routing.');
+    const result = await voice.route(
+      routeQuery(req.query, 'queue'),
+      routeQuery(req.query, 'caller'),
+      routeQuery(req.query, 'callid'),
+    );
+    if (result.kind === 'agent') res.type('text/plain').send(`${result.extension}\n`);
+    else res.status(404).type('text/plain').send('');
+  });
+
+  // The PBX (loopback/secret) or the desktop (bearer token of the call's agent or a supervisor).
+  router.post(VOICE_REST.events, async (req, res) => {
+    const body = parseOrThrow(CallEvent, req.body, 'call event');
+    const user = pbxAllowed(req, pbxSecret) && !req.headers.authorization ? null : await bearerUser(req);
+    res.json({ status: await voice.callEvent(body.callId, body.event, user) });
+  });
+
+  router.get(VOICE_REST.interaction(':id'), async (req, res) => {
+    const user = await bearerUser(req);
+    const interaction = await voice.interaction(parseOrThrow(Id, req.params.id, 'interaction id'));
+    if (!interaction || !inScope(scopeOf(user), interaction.departmentId)) {
+      throw new SwitchboardError('not_found', 'No such call in your department.');
+    }
+    res.json(interaction);
+  });
+
+  return router;
+}

@@ -1,0 +1,657 @@
+import { randomUUID } from 'node:crypto';
+import {
+  SwitchboardError,
+  type AgentState,
+  type AgentStateChange,
+  type AgentStatus,
+  type BreakReason,
+  type CallEventKind,
+  type Interaction,
+  type PendingState,
+  type Queue,
+  type SetAgentStateRequest,
+  type StateCause,
+  type User,
+} from '../../shared';
+import type { Database, Db } from '../db/schema';
+import { customerIdByPhone, getInteraction, saveInteraction } from './interaction-store';
+import { normalisePhone } from './phone';
+
+export interface VoiceOptions {
+  /** A disconnected desktop's agent goes Offline after this long without a socket. Default 30 s. */
+  offlineGraceMs?: number;
+  /** Wrap-up ends by itself after this long (then the pending state, or Available, applies). Default 120 s; 0: never. */
+  wrapUpLimitMs?: number;
+  /** An offered call not reported answered within the queue's ring timeout plus this counts as not answered. Default 2 s. */
+  ringSlackMs?: number;
+}
+
+interface AgentEntry {
+  userId: string;
+  username: string;
+  departmentId: string;
+  extension: string | null;
+  skills: Set<string>;
+  queues: QueueEntry[];
+  state: AgentState;
+  reason: BreakReason | null;
+  pending: PendingState | null;
+  since: string;
+  /** ms since the epoch: when the agent last became Available (longest idle first). */
+  idleSince: number;
+  interactionId: string | null;
+  version: number;
+  sockets: number;
+  offlineTimer?: NodeJS.Timeout;
+  wrapTimer?: NodeJS.Timeout;
+}
+
+interface QueueEntry {
+  queue: Queue;
+  /** Agents of the queue's department with its skill, currently Available. */
+  available: Set<AgentEntry>;
+}
+
+interface CallEntry {
+  record: Omit<Interaction, 'version'>;
+  queue: QueueEntry | null;
+  agent: AgentEntry | null;
+  /** Agents already offered this call. */
+  tried: Set<string>;
+  holdStartedAt: number | null;
+  customerLooked: boolean;
+  ringTimer?: NodeJS.Timeout;
+}
+
+export type RouteResult =
+  | { kind: 'agent'; extension: string; userId: string; interactionId: string }
+  | { kind: 'none'; interactionId: string | null };
+
+/**
+ * Agent states, queues and routing. The state of every agent lives in memory (the routing decision reads only
+ * memory: one index of Available agents per queue) and is written through to the database in order: the
+ * current state row and one log row per change. Node runs this single-threaded, so two routing requests can
+ * never reserve the same agent.
+ */
+export class VoiceService {
+  private readonly agents = new Map<string, AgentEntry>();
+  private readonly byExtension = new Map<string, AgentEntry>();
+  private readonly queues = new Map<string, QueueEntry>();
+  private readonly calls = new Map<string, CallEntry>();
+  private writes: Promise<void> = Promise.resolve();
+  private readonly offlineGraceMs: number;
+  private readonly wrapUpLimitMs: number;
+  private readonly ringSlackMs: number;
+  private closed = false;
+  /** Told of every status change (the socket layer pushes it). */
+  onStatus: (s: AgentStatus) => void = () => {};
+  /** Told when call records of a department changed (the socket layer pokes replicas). */
+  onInteractions: (departmentId: string) => void = () => {};
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date,
+    private readonly log: (line: string) => void,
+    opts: VoiceOptions = {},
+  ) {
+    this.offlineGraceMs = opts.offlineGraceMs ?? 30_000;
+    this.wrapUpLimitMs = opts.wrapUpLimitMs ?? 120_000;
+    this.ringSlackMs = opts.ringSlackMs ?? 2_000;
+  }
+
+  /** Loads agents, skills, queues and states. Agents are Offline at start: no desktop is connected yet. */
+  async load(): Promise<void> {
+    const queues = await this.db.selectFrom('queues').selectAll().orderBy('number').execute();
+    for (const q of queues) {
+      this.queues.set(q.number, {
+        queue: {
+          id: q.id,
+          number: q.number,
+          nameZh: q.name_zh,
+          nameEn: q.name_en,
+          departmentId: q.department_id,
+          skill: q.skill,
+          ringTimeoutSeconds: q.ring_timeout_seconds,
+        },
+        available: new Set(),
+      });
+    }
+    const users = await this.db
+      .selectFrom('users')
+      .leftJoin('sip_accounts', 'sip_accounts.user_id', 'users.id')
+      .leftJoin('agent_states', 'agent_states.user_id', 'users.id')
+      .select([
+        'users.id',
+        'users.username',
+        'users.department_id',
+        'sip_accounts.extension',
+        'agent_states.state',
+        'agent_states.version',
+      ])
+      .where('users.role', '=', 'agent')
+      .where('users.disabled', '=', 0)
+      .orderBy('users.username')
+      .execute();
+    const skills = await this.db.selectFrom('agent_skills').selectAll().execute();
+    const at = this.now();
+    for (const u of users) {
+      if (u.department_id === null) continue;
+      const entry: AgentEntry = {
+        userId: u.id,
+        username: u.username,
+        departmentId: u.department_id,
+        extension: u.extension,
+        skills: new Set(skills.filter((s) => s.user_id === u.id).map((s) => s.skill)),
+        queues: [],
+        state: 'Offline',
+        reason: null,
+        pending: null,
+        since: at.toISOString(),
+        idleSince: at.getTime(),
+        interactionId: null,
+        version: u.version ?? 0,
+        sockets: 0,
+      };
+      for (const q of this.queues.values()) {
+        if (q.queue.departmentId === entry.departmentId && entry.skills.has(q.queue.skill))
+          entry.queues.push(q);
+      }
+      this.agents.set(entry.userId, entry);
+      if (entry.extension !== null) this.byExtension.set(entry.extension, entry);
+      if (u.state === null || u.state === undefined) {
+        entry.version = 1;
+        this.persist(entry, null);
+      } else if (u.state !== 'Offline') {
+        entry.version++;
+        this.persist(entry, this.changeRow(entry, u.state, 'server_start', null));
+      }
+    }
+    await this.flush();
+  }
+
+  /** Waits for every state write queued so far. */
+  flush(): Promise<void> {
+    return this.writes;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const a of this.agents.values()) {
+      clearTimeout(a.offlineTimer);
+      clearTimeout(a.wrapTimer);
+    }
+    for (const c of this.calls.values()) clearTimeout(c.ringTimer);
+    await this.flush();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  status(userId: string): AgentStatus | undefined {
+    const a = this.agents.get(userId);
+    return a && this.toStatus(a);
+  }
+
+  listQueues(): Queue[] {
+    return [...this.queues.values()].map((q) => q.queue);
+  }
+
+  /** Agent statuses a user may see: their own (agents), their department's (supervisors), all (admins). */
+  visibleStatuses(user: User): AgentStatus[] {
+    return [...this.agents.values()]
+      .filter((a) =>
+        user.role === 'admin'
+          ? true
+          : user.role === 'supervisor'
+            ? a.departmentId === user.departmentId
+            : a.userId === user.id,
+      )
+      .map((a) => this.toStatus(a));
+  }
+
+  /** The agent a user may act on: oneself, or (supervisors) an agent of their department, (admins) anyone. */
+  agentFor(user: User, userId: string | undefined): AgentEntry {
+    const targetId = userId ?? user.id;
+    const a = this.agents.get(targetId);
+    if (targetId !== user.id) {
+      if (user.role === 'agent') throw new SwitchboardError('forbidden', 'You can only set your own state.');
+      if (user.role === 'supervisor' && a?.departmentId !== user.departmentId) {
+        throw new SwitchboardError('forbidden', 'This agent is not in your department.');
+      }
+    }
+    if (!a) throw new SwitchboardError('not_found', 'No such agent with a phone.');
+    return a;
+  }
+
+  async history(user: User, userId: string | undefined, limit: number): Promise<AgentStateChange[]> {
+    const a = this.agentFor(user, userId);
+    await this.flush();
+    const rows = await this.db
+      .selectFrom('agent_state_log')
+      .selectAll()
+      .where('user_id', '=', a.userId)
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      userId: r.user_id,
+      from: r.from_state,
+      to: r.to_state,
+      reason: r.reason,
+      cause: r.cause,
+      actorId: r.actor_id,
+      interactionId: r.interaction_id,
+      at: r.at,
+    }));
+  }
+
+  // ---------------------------------------------------------------- desktop connections
+
+  /** A desktop of this agent connected: a pending disconnect no longer applies. */
+  connected(userId: string): void {
+    const a = this.agents.get(userId);
+    if (!a) return;
+    a.sockets++;
+    clearTimeout(a.offlineTimer);
+    a.offlineTimer = undefined;
+  }
+
+  /** A desktop went away; without another within the grace period the agent goes Offline (after a call: pending). */
+  disconnected(userId: string): void {
+    const a = this.agents.get(userId);
+    if (!a) return;
+    a.sockets = Math.max(0, a.sockets - 1);
+    if (a.sockets > 0 || this.closed) return;
+    clearTimeout(a.offlineTimer);
+    a.offlineTimer = setTimeout(() => {
+      a.offlineTimer = undefined;
+      if (a.sockets > 0 || this.closed) return;
+      if (a.state === 'OnCall') this.setPending(a, { state: 'Offline', reason: null });
+      else if (a.state !== 'Offline') this.transition(a, 'Offline', null, 'disconnect', null);
+    }, this.offlineGraceMs);
+    a.offlineTimer.unref();
+  }
+
+  // ---------------------------------------------------------------- state commands
+
+  /** `agent:setState`: authorised, checked against the status version the requester saw. */
+  setState(user: User, req: SetAgentStateRequest): AgentStatus {
+    const a = this.agentFor(user, req.userId);
+    if (req.version !== a.version) {
+      throw new SwitchboardError(
+        'conflict',
+        `The agent's state changed meanwhile (version ${a.version}, you sent ${req.version}); look again.`,
+      );
+    }
+    const reason = req.state === 'Break' ? (req.reason ?? null) : null;
+    const cause: StateCause = user.id === a.userId ? 'agent' : 'supervisor';
+    if (req.state === 'Available' && a.sockets === 0) {
+      throw new SwitchboardError('conflict', 'This agent has no desktop connected and cannot take calls.');
+    }
+    switch (a.state) {
+      case 'OnCall':
+        // "After this call": kept and applied when the call and its wrap-up end.
+        this.setPending(a, req.state === 'Available' ? null : { state: req.state, reason });
+        break;
+      case 'WrapUp':
+        if (req.state === 'Available') this.endWrapUp(a, 'wrapup_ended', user.id);
+        else this.transition(a, req.state, reason, 'wrapup_ended', user.id);
+        break;
+      default:
+        if (a.state === req.state && a.reason === reason && a.pending === null) break;
+        this.transition(a, req.state, reason, cause, user.id);
+    }
+    return this.toStatus(a);
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  /**
+   * The routing decision for a call to a queue: among the queue's Available agents (its department, its
+   * skill) the one idle longest, reserved at once (OnCall, cause call_offered). The call is recorded
+   * (ringing, or abandoned when nobody is free). A repeated request for the same call means the previous
+   * agent did not take it: they are treated as not answering and someone else is picked.
+   */
+  async route(queueNumber: string, caller: string, callId: string): Promise<RouteResult> {
+    const q = this.queues.get(queueNumber);
+    if (!q) return { kind: 'none', interactionId: null };
+    const nowDate = this.now();
+    const at = nowDate.toISOString();
+    let call = this.calls.get(callId);
+    if (call && call.agent && call.record.status === 'ringing') this.noAnswer(call);
+    if (call && call.record.status === 'answered' && call.agent?.extension) {
+      // Asked again for a call already answered: the same agent (nothing to decide).
+      return {
+        kind: 'agent',
+        extension: call.agent.extension,
+        userId: call.agent.userId,
+        interactionId: call.record.id,
+      };
+    }
+
+    const agent = this.pick(q, call?.tried);
+    if (!call) {
+      call = {
+        record: {
+          id: randomUUID(),
+          callId,
+          direction: 'inbound',
+          callerNumber: normalisePhone(caller) ?? caller,
+          calleeNumber: queueNumber,
+          queueNumber,
+          departmentId: q.queue.departmentId,
+          agentId: null,
+          customerId: null,
+          status: 'ringing',
+          ringAt: at,
+          answerAt: null,
+          endAt: null,
+          holdSeconds: 0,
+          disposition: null,
+          notes: null,
+          ticketId: null,
+          completedAt: null,
+        },
+        queue: q,
+        agent: null,
+        tried: new Set(),
+        holdStartedAt: null,
+        customerLooked: false,
+      };
+      this.calls.set(callId, call);
+    }
+    const c = call;
+    if (!agent) {
+      c.record = { ...c.record, agentId: null, status: 'abandoned', endAt: at };
+      this.calls.delete(callId);
+      await this.saveCall(c);
+      return { kind: 'none', interactionId: c.record.id };
+    }
+    c.agent = agent;
+    c.tried.add(agent.userId);
+    c.record = { ...c.record, agentId: agent.userId, status: 'ringing' };
+    this.transition(agent, 'OnCall', null, 'call_offered', null, c.record.id);
+    clearTimeout(c.ringTimer);
+    c.ringTimer = setTimeout(
+      () => {
+        if (c.agent === agent && c.record.status === 'ringing') void this.noAnswerAndSave(c);
+      },
+      q.queue.ringTimeoutSeconds * 1000 + this.ringSlackMs,
+    );
+    c.ringTimer.unref();
+    await this.saveCall(c);
+    return {
+      kind: 'agent',
+      extension: agent.extension ?? '',
+      userId: agent.userId,
+      interactionId: c.record.id,
+    };
+  }
+
+  /** Longest idle Available agent of the queue not yet tried for this call (ties: user name order). */
+  private pick(q: QueueEntry, tried: Set<string> | undefined): AgentEntry | null {
+    let best: AgentEntry | null = null;
+    for (const a of q.available) {
+      if (a.extension === null || tried?.has(a.userId)) continue;
+      if (
+        !best ||
+        a.idleSince < best.idleSince ||
+        (a.idleSince === best.idleSince && a.username < best.username)
+      ) {
+        best = a;
+      }
+    }
+    return best;
+  }
+
+  // ---------------------------------------------------------------- call progress
+
+  /**
+   * Call progress from the PBX (trusted) or a desktop (user: only the call's agent, or a supervisor of its
+   * department). Returns the status of the call's agent after the event, if it has one.
+   */
+  async callEvent(callId: string, event: CallEventKind, user: User | null): Promise<AgentStatus | null> {
+    const c = this.calls.get(callId);
+    if (!c) throw new SwitchboardError('not_found', 'No such call in progress.');
+    if (user) {
+      const own = c.agent?.userId === user.id;
+      const sup =
+        user.role === 'admin' || (user.role === 'supervisor' && user.departmentId === c.record.departmentId);
+      if (!own && !sup) throw new SwitchboardError('forbidden', 'This call is not yours.');
+    }
+    const nowMs = this.now().getTime();
+    const at = new Date(nowMs).toISOString();
+    const agent = c.agent;
+    switch (event) {
+      case 'answered':
+        if (c.record.status !== 'ringing' || !agent) break;
+        clearTimeout(c.ringTimer);
+        c.record = { ...c.record, status: 'answered', answerAt: at };
+        this.log(`call ${callId} answered by ${agent.username}`);
+        this.persistChangeOnly(agent, 'call_answered', c.record.id);
+        break;
+      case 'no_answer':
+        if (c.record.status !== 'ringing' || !agent) break;
+        this.noAnswer(c);
+        break;
+      case 'hold':
+        if (c.record.status === 'answered' && c.holdStartedAt === null) c.holdStartedAt = nowMs;
+        break;
+      case 'resume':
+        this.addHold(c, nowMs);
+        break;
+      case 'ended':
+      case 'abandoned': {
+        clearTimeout(c.ringTimer);
+        this.addHold(c, nowMs);
+        const wasAnswered = c.record.status === 'answered';
+        c.record = { ...c.record, status: wasAnswered ? 'ended' : 'abandoned', endAt: at };
+        this.calls.delete(callId);
+        if (agent && agent.interactionId === c.record.id) {
+          if (wasAnswered) this.startWrapUp(agent);
+          else this.afterWork(agent, 'call_ended', null);
+        }
+        break;
+      }
+    }
+    await this.saveCall(c);
+    return agent ? this.toStatus(agent) : null;
+  }
+
+  private addHold(c: CallEntry, nowMs: number): void {
+    if (c.holdStartedAt === null) return;
+    c.record = {
+      ...c.record,
+      holdSeconds: c.record.holdSeconds + Math.round((nowMs - c.holdStartedAt) / 1000),
+    };
+    c.holdStartedAt = null;
+  }
+
+  /** The offered agent did not take the call: Break missed_call (or their pending state), call free for the next. */
+  private noAnswer(c: CallEntry): void {
+    const agent = c.agent;
+    clearTimeout(c.ringTimer);
+    c.agent = null;
+    if (!agent || agent.interactionId !== c.record.id) return;
+    this.log(`call ${c.record.callId} not answered by ${agent.username}`);
+    const next = agent.pending ?? { state: 'Break' as const, reason: 'missed_call' as const };
+    agent.pending = null;
+    agent.interactionId = null;
+    this.transition(agent, next.state, next.reason, 'no_answer', null, c.record.id);
+  }
+
+  private async noAnswerAndSave(c: CallEntry): Promise<void> {
+    this.noAnswer(c);
+    await this.saveCall(c);
+  }
+
+  private startWrapUp(a: AgentEntry): void {
+    this.transition(a, 'WrapUp', null, 'call_ended', null, a.interactionId);
+    if (this.wrapUpLimitMs > 0) {
+      a.wrapTimer = setTimeout(() => {
+        a.wrapTimer = undefined;
+        if (a.state === 'WrapUp') this.endWrapUp(a, 'wrapup_ended', null);
+      }, this.wrapUpLimitMs);
+      a.wrapTimer.unref();
+    }
+  }
+
+  private endWrapUp(a: AgentEntry, cause: StateCause, actorId: string | null): void {
+    this.afterWork(a, cause, actorId);
+  }
+
+  /** The call (and wrap-up) is over: the pending state applies, else Available (Offline if no desktop). */
+  private afterWork(a: AgentEntry, cause: StateCause, actorId: string | null): void {
+    const next = a.pending ?? {
+      state: a.sockets > 0 ? ('Available' as const) : ('Offline' as const),
+      reason: null,
+    };
+    a.pending = null;
+    const interactionId = a.interactionId;
+    a.interactionId = null;
+    this.transition(a, next.state, next.reason, cause, actorId, interactionId);
+  }
+
+  // ---------------------------------------------------------------- state changes and persistence
+
+  private setPending(a: AgentEntry, pending: PendingState | null): void {
+    a.pending = pending;
+    a.version++;
+    this.persist(a, null);
+    this.onStatus(this.toStatus(a));
+  }
+
+  private transition(
+    a: AgentEntry,
+    to: AgentState,
+    reason: BreakReason | null,
+    cause: StateCause,
+    actorId: string | null,
+    interactionId: string | null = null,
+  ): void {
+    const from = a.state;
+    const at = this.now();
+    if (from === 'Available') for (const q of a.queues) q.available.delete(a);
+    a.state = to;
+    a.reason = to === 'Break' ? reason : null;
+    a.since = at.toISOString();
+    if (to === 'OnCall') a.interactionId = interactionId;
+    if (to !== 'OnCall' && to !== 'WrapUp') a.interactionId = null;
+    if (to !== 'WrapUp') {
+      clearTimeout(a.wrapTimer);
+      a.wrapTimer = undefined;
+    }
+    if (to === 'Available') {
+      a.idleSince = at.getTime();
+      for (const q of a.queues) q.available.add(a);
+    }
+    if (to !== 'OnCall' && to !== 'WrapUp') a.pending = null;
+    a.version++;
+    this.persist(a, {
+      id: randomUUID(),
+      user_id: a.userId,
+      from_state: from,
+      to_state: to,
+      reason: a.reason,
+      cause,
+      actor_id: actorId,
+      interaction_id: interactionId,
+      at: a.since,
+    });
+    this.onStatus(this.toStatus(a));
+  }
+
+  private changeRow(
+    a: AgentEntry,
+    from: AgentState,
+    cause: StateCause,
+    interactionId: string | null,
+  ): Database['agent_state_log'] {
+    return {
+      id: randomUUID(),
+      user_id: a.userId,
+      from_state: from,
+      to_state: a.state,
+      reason: a.reason,
+      cause,
+      actor_id: null,
+      interaction_id: interactionId,
+      at: this.now().toISOString(),
+    };
+  }
+
+  /** A log row without a state change (the agent stays OnCall when they answer). */
+  private persistChangeOnly(a: AgentEntry, cause: StateCause, interactionId: string): void {
+    this.persist(a, this.changeRow(a, a.state, cause, interactionId));
+  }
+
+  /** Queues the agent's current state row (and a log row) for writing, in order. */
+  private persist(a: AgentEntry, change: Database['agent_state_log'] | null): void {
+    const row = {
+      user_id: a.userId,
+      state: a.state,
+      reason: a.reason,
+      pending_state: a.pending?.state ?? null,
+      pending_reason: a.pending?.reason ?? null,
+      since: a.since,
+      idle_since: a.state === 'Available' ? new Date(a.idleSince).toISOString() : null,
+      interaction_id: a.interactionId,
+      version: a.version,
+    };
+    this.enqueue(async () => {
+      await this.db.transaction().execute(async (trx) => {
+        const { user_id: _id, ...rest } = row;
+        await trx
+          .insertInto('agent_states')
+          .values(row)
+          .onConflict((oc) => oc.column('user_id').doUpdateSet(rest))
+          .execute();
+        if (change) await trx.insertInto('agent_state_log').values(change).execute();
+      });
+    });
+  }
+
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    const p = this.writes.then(work).catch((e: unknown) => {
+      this.log(`voice: a state write failed: ${e instanceof Error ? e.message : String(e)}`);
+    });
+    this.writes = p;
+    return p;
+  }
+
+  /** Writes the call record (matching the customer on its first write) and tells its department. */
+  private async saveCall(c: CallEntry): Promise<void> {
+    await this.enqueue(async () => {
+      await this.db.transaction().execute(async (trx) => {
+        if (!c.customerLooked) {
+          c.customerLooked = true;
+          if (c.record.callerNumber.startsWith('+')) {
+            c.record = { ...c.record, customerId: await customerIdByPhone(trx, c.record.callerNumber) };
+          }
+        }
+        // The newest state of the call: writes run in order, so a later one never goes back in time.
+        await saveInteraction(trx, c.record);
+      });
+    });
+    this.onInteractions(c.record.departmentId);
+  }
+
+  async interaction(id: string): Promise<Interaction | undefined> {
+    await this.flush();
+    return getInteraction(this.db, id);
+  }
+
+  private toStatus(a: AgentEntry): AgentStatus {
+    return {
+      userId: a.userId,
+      departmentId: a.departmentId,
+      state: a.state,
+      reason: a.reason,
+      pending: a.pending,
+      since: a.since,
+      version: a.version,
+      interactionId: a.interactionId,
+    };
+  }
+}
