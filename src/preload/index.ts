@@ -1,6 +1,7 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import { BRIDGE_GLOBAL, IPC_EVENT, IPC_INVOKE } from '../shared/ipc/contract';
-import type { EventMessage, ResultMessage, SwitchboardBridge } from '../shared/ipc/contract';
+import { BRIDGE_GLOBAL, IPC_EVENT, IPC_INVOKE } from '../shared/ipc/channels';
+import type { EventMessage, ResultMessage } from '../shared/ipc/contract';
+import type { SwitchboardBridge } from '../shared/ipc/channels';
 
 // The only thing the renderer gets from Electron: the contract bridge, never raw ipcRenderer.
 const bridge: SwitchboardBridge = {

@@ -149,22 +149,9 @@ export interface SwitchboardApi {
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
 }
 
-/** Electron IPC channel names. */
-export const IPC_INVOKE = 'switchboard:invoke';
-export const IPC_EVENT = 'switchboard:event';
-
 /** The implementation side: one handler per method, called with validated input. */
 export type ServiceHandlers = {
   [M in MethodName]: (input: z.infer<Contract[M]['input']>) => Promise<MethodOutput<M>>;
 };
 
-/**
- * What the Electron preload exposes as window.switchboardBridge. Results travel as envelopes because
- * contextBridge keeps only the message of a thrown Error; the renderer wraps this into a SwitchboardApi,
- * exactly as it wraps the browser-mode websocket.
- */
-export interface SwitchboardBridge {
-  invokeRaw(method: string, input: unknown): Promise<ResultMessage>;
-  onEvent(listener: (message: EventMessage) => void): () => void;
-}
-export const BRIDGE_GLOBAL = 'switchboardBridge';
+export * from './channels';
