@@ -39,19 +39,35 @@ async function login(username: string): Promise<Page> {
     .poll(() => page.getByTestId('sync-status').innerText(), { timeout: 60_000 })
     .toMatch(/online/i);
   await page.getByTestId('ticket-row').first().waitFor();
+  // The list refreshes a moment after the last page of the initial sync lands: wait until it settles.
+  let last = -1;
+  await expect
+    .poll(
+      async () => {
+        const seen = last;
+        last = await ticketCount(page);
+        return last === seen;
+      },
+      { intervals: [1000], timeout: 30_000 },
+    )
+    .toBe(true);
   return page;
 }
 
 const rowDepartments = (page: Page) =>
   page.getByTestId('ticket-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-department-id')));
 
-const ticketCount = async (page: Page) =>
-  Number((await page.getByTestId('ticket-count').innerText()).replace(/\D/g, ''));
+/** The total shown above the list, once it has loaded (it shows an ellipsis while a search runs). */
+async function ticketCount(page: Page): Promise<number> {
+  const count = page.getByTestId('ticket-count');
+  await expect.poll(() => count.innerText()).toMatch(/\d/);
+  return Number((await count.innerText()).replace(/\D/g, ''));
+}
 
 async function search(page: Page, text: string) {
-  const before = await page.getByTestId('ticket-count').innerText();
   await page.getByTestId('ticket-search').fill(text);
-  await expect.poll(() => page.getByTestId('ticket-count').innerText()).not.toBe(before);
+  // The list has caught up when every row shown matches the query the box holds.
+  await expect.poll(() => page.getByTestId('ticket-count').getAttribute('data-query')).toBe(text);
 }
 
 describe('agent workbench in browser mode', () => {

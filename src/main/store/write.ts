@@ -264,7 +264,10 @@ export class StoreWriter {
   /** A ticket new to this store, with its index row; the customer must already be loaded. */
   loadTicket(t: Ticket, customer: { name: string; phone: string | null; email: string | null } | null): void {
     const info = this.s.upsertTicket!.run({ ...ticketToDb(t), server_base: null });
-    this.fts.insertNew(Number(info.lastInsertRowid), ftsText(t.subject, t.description, [], customer, t));
+    this.fts.insertNew(
+      Number(info.lastInsertRowid),
+      ftsText(t.number, t.subject, t.description, [], customer, t),
+    );
   }
 }
 

@@ -129,7 +129,7 @@ export function TicketsPage({
             fontSize: 12,
           }}
         >
-          <span data-testid="ticket-count" data-total={cache.total ?? ''}>
+          <span data-testid="ticket-count" data-total={cache.total ?? ''} data-query={query.text}>
             {cache.total === null
               ? '…'
               : t('tickets.count', { count: cache.total, more: cache.more ? '+' : '' })}

@@ -90,6 +90,21 @@ describe('ticket search', () => {
     expect(subjects({ text: 'li.na' }).sort()).toEqual(['屏幕碎裂', '退款申请未到账']);
   });
 
+  it('finds a ticket by the number a customer reads out', () => {
+    // Above the fixtures' random numbers (<= 1e6), so no other ticket starts with these digits.
+    const numbered = ticket(li.id, { subject: '发票抬头错误', number: 9048213 });
+    store.write.applyPage([up.ticket(numbered)], 300, 300, new Date().toISOString());
+    expect(subjects({ text: '9048213' })).toEqual(['发票抬头错误']);
+    expect(subjects({ text: '#9048213' })).toEqual(['发票抬头错误']);
+    expect(subjects({ text: '9048214' })).toEqual([]);
+    store.write.applyPage(
+      [{ version: 301, kind: 'ticket', op: 'remove', id: numbered.id }],
+      301,
+      301,
+      new Date().toISOString(),
+    );
+  });
+
   it('treats FTS syntax in user input as plain text', () => {
     expect(() => store.read.searchTickets(q({ text: 'router" OR "x' }))).not.toThrow();
     expect(store.read.searchTickets(q({ text: '*** ()' })).total).toBe(0);
