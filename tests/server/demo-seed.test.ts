@@ -52,6 +52,28 @@ describe('demo data', () => {
     expect(d.tickets.some((t) => /[\u4e00-\u9fff]/.test(t.subject))).toBe(true);
     expect(d.tickets.some((t) => /^[A-Za-z]/.test(t.subject))).toBe(true);
     expect(d.tickets.some((t) => t.assignee_id === null)).toBe(true);
+
+    // Voice: one queue per department needing its skill; every agent has their department's skill.
+    expect(d.queues.map((q) => [q.number, q.name_zh, q.department_id, q.skill])).toEqual([
+      ['8001', '售后服务热线', dept('aftersales'), 'aftersales'],
+      ['8002', '技术支持', dept('tech'), 'tech'],
+      ['8003', '账务', dept('billing'), 'billing'],
+    ]);
+    for (const u of d.users.filter((x) => x.role === 'agent')) {
+      const code = d.departments.find((x) => x.id === u.department_id)!.code;
+      expect(d.skills).toContainEqual({ user_id: u.id, skill: code });
+    }
+    expect(d.skills.filter((s) => s.skill === 'english')).toHaveLength(3);
+  });
+
+  it('adds voice rows without changing the rows it made before voice', () => {
+    const a = buildDemoData({ seed: 7, tickets: 50, customers: 20, now });
+    const b = buildDemoData({ seed: 7, tickets: 50, customers: 20, now });
+    expect(b.queues).toEqual(a.queues);
+    expect(b.skills).toEqual(a.skills);
+    // Ids the generator made before voice existed (same seed): voice rows are drawn last and move none of them.
+    expect(a.tickets.at(-1)!.id).toBe('958ca292-284d-40c2-8849-d67353043da6');
+    expect(a.articles.at(-1)!.id).toBe('33533bc3-29c3-4534-b20e-a813c365ab2b');
   });
 
   it('seeds a fresh database in well under 15 s, once', async () => {

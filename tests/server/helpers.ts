@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { LoginResponse, PullResponse, SocketEvents, type Ack, type Change } from '../../src/shared';
-import { startServer, type RunningServer } from '../../src/server/app';
+import { startServer, type RunningServer, type StartServerOptions } from '../../src/server/app';
 import { openSqlite } from '../../src/server/db/dialect-sqlite';
 import { migrateToLatest } from '../../src/server/db/migrate';
+import type { Db } from '../../src/server/db/schema';
 import { seedDemo } from '../../src/server/demo/seed-demo';
 
 export interface TestServer extends RunningServer {
@@ -19,21 +20,31 @@ export interface TestServer extends RunningServer {
  * writer as `--seed demo`, fewer rows, so each file stays fast). The clock can be moved to test expiry.
  */
 export async function startTestServer(
-  opts: { tickets?: number; customers?: number; accessTokenTtlSeconds?: number } = {},
+  opts: {
+    tickets?: number;
+    customers?: number;
+    accessTokenTtlSeconds?: number;
+    /** Runs on the seeded database before the server opens it. */
+    prepare?: (db: Db) => Promise<void>;
+  } & Pick<StartServerOptions, 'pbx' | 'pbxSecret' | 'voice' | 'port'> = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-server-'));
   const dbPath = join(dir, 'server.sqlite');
   const db = openSqlite(dbPath);
   await migrateToLatest(db);
   await seedDemo(db, { tickets: opts.tickets ?? 600, customers: opts.customers ?? 200 });
+  await opts.prepare?.(db);
   await db.destroy();
   const clock = { now: new Date() };
   const server = await startServer({
-    port: 0,
+    port: opts.port ?? 0,
     dbPath,
     seed: 'none',
     jwtSecret: 'test-secret-test-secret-test-secret',
     accessTokenTtlSeconds: opts.accessTokenTtlSeconds,
+    pbx: opts.pbx,
+    pbxSecret: opts.pbxSecret,
+    voice: opts.voice,
     now: () => clock.now,
     log: () => {},
   });

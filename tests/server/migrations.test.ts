@@ -35,6 +35,12 @@ describe('migrations', () => {
       'applied_mutations',
       'change_log',
       'audit_log',
+      'sip_accounts',
+      'queues',
+      'agent_skills',
+      'agent_states',
+      'agent_state_log',
+      'interactions',
     ]) {
       expect(tables).toContain(t);
     }
@@ -90,6 +96,83 @@ describe('migrations', () => {
     ).rejects.toThrow(/UNIQUE/);
     const mode = await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(db);
     expect(mode.rows[0]?.journal_mode).toBe('memory'); // in-memory databases cannot use WAL; files do (below)
+  });
+
+  it('0002-voice keeps extensions and call ids unique, and its down() leaves 0001 intact', async () => {
+    db = openSqlite(':memory:');
+    await migrateToLatest(db);
+    await db
+      .insertInto('departments')
+      .values({ id: 'd', code: 'd', name_zh: '部', name_en: 'D', version: 1 })
+      .execute();
+    for (const id of ['u1', 'u2']) {
+      await db
+        .insertInto('users')
+        .values({
+          id,
+          username: id,
+          display_name: id,
+          role: 'agent',
+          department_id: 'd',
+          password_hash: 'x',
+          disabled: 0,
+          version: 1,
+        })
+        .execute();
+    }
+    const account = { extension: '1001', password: 'p'.repeat(24), issued_at: 'x' };
+    await db
+      .insertInto('sip_accounts')
+      .values({ user_id: 'u1', ...account })
+      .execute();
+    await expect(
+      db
+        .insertInto('sip_accounts')
+        .values({ user_id: 'u2', ...account })
+        .execute(),
+    ).rejects.toThrow(/UNIQUE/);
+    const call = {
+      call_id: 'c@x',
+      direction: 'inbound' as const,
+      caller_number: '1',
+      callee_number: '8001',
+      queue_number: '8001',
+      department_id: 'd',
+      agent_id: null,
+      customer_id: null,
+      status: 'ringing' as const,
+      ring_at: 'x',
+      answer_at: null,
+      end_at: null,
+      hold_seconds: 0,
+      disposition: null,
+      notes: null,
+      ticket_id: null,
+      completed_at: null,
+      version: 1,
+    };
+    await db
+      .insertInto('interactions')
+      .values({ id: 'i1', ...call })
+      .execute();
+    await expect(
+      db
+        .insertInto('interactions')
+        .values({ id: 'i2', ...call })
+        .execute(),
+    ).rejects.toThrow(/UNIQUE/);
+    await expect(
+      db
+        .insertInto('interactions')
+        .values({ id: 'i3', ...call, call_id: 'other', agent_id: 'nobody' })
+        .execute(),
+    ).rejects.toThrow(/FOREIGN KEY/);
+
+    await migrations['0002-voice']!.down!(db);
+    const tables = (await db.introspection.getTables()).map((t) => t.name);
+    expect(tables).not.toContain('interactions');
+    expect(tables).not.toContain('sip_accounts');
+    expect(tables).toContain('tickets');
   });
 
   it('opens files in WAL mode', async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import {
   SwitchboardError,
   type AgentState,
@@ -229,7 +230,6 @@ export class VoiceService {
       .selectFrom('agent_state_log')
       .selectAll()
       .where('user_id', '=', a.userId)
-      .orderBy('at', 'desc')
       .orderBy('id', 'desc')
       .limit(limit)
       .execute();
@@ -549,7 +549,7 @@ export class VoiceService {
     if (to !== 'OnCall' && to !== 'WrapUp') a.pending = null;
     a.version++;
     this.persist(a, {
-      id: randomUUID(),
+      id: uuidv7(),
       user_id: a.userId,
       from_state: from,
       to_state: to,
@@ -569,7 +569,8 @@ export class VoiceService {
     interactionId: string | null,
   ): Database['agent_state_log'] {
     return {
-      id: randomUUID(),
+      // Time-ordered ids: the log reads back in the order it was written even when times are equal.
+      id: uuidv7(),
       user_id: a.userId,
       from_state: from,
       to_state: a.state,

@@ -61,7 +61,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createIndex('agent_state_log_user')
     .on('agent_state_log')
-    .columns(['user_id', 'at'])
+    .columns(['user_id', 'id'])
     .execute();
 
   await db.schema

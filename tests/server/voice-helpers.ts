@@ -1,0 +1,95 @@
+import type { Socket } from 'socket.io-client';
+import {
+  AgentStatus,
+  VoiceSocketEvents,
+  type Ack,
+  type AgentStateChange,
+  type BreakReason,
+  type LoginResponse,
+  type RequestableState,
+} from '../../src/shared';
+import { connectSocket, login, request } from './helpers';
+
+export interface AgentSession {
+  session: LoginResponse;
+  socket: Socket;
+  /** Every agent:status pushed to this socket, in order. */
+  pushed: AgentStatus[];
+}
+
+export async function signIn(baseUrl: string, username: string): Promise<AgentSession> {
+  const session = await login(baseUrl, username);
+  const socket = await connectSocket(baseUrl, session.accessToken);
+  const pushed: AgentStatus[] = [];
+  socket.on(VoiceSocketEvents.status, (s: unknown) => pushed.push(AgentStatus.parse(s)));
+  return { session, socket, pushed };
+}
+
+export async function statusOf(s: AgentSession, userId?: string): Promise<AgentStatus> {
+  const ack = await request<unknown>(s.socket, VoiceSocketEvents.getStatus, userId ? { userId } : {});
+  if (!ack.ok) throw new Error(`getStatus failed: ${ack.error.message}`);
+  return AgentStatus.parse(ack.data);
+}
+
+/** agent:setState with the version read just before (or the one given), as a desktop would. */
+export async function setState(
+  s: AgentSession,
+  state: RequestableState,
+  opts: { reason?: BreakReason; userId?: string; version?: number } = {},
+): Promise<Ack<AgentStatus>> {
+  const version = opts.version ?? (await statusOf(s, opts.userId)).version;
+  return request<AgentStatus>(s.socket, VoiceSocketEvents.setState, {
+    state,
+    version,
+    ...(opts.reason ? { reason: opts.reason } : {}),
+    ...(opts.userId ? { userId: opts.userId } : {}),
+  });
+}
+
+export async function mustSetState(
+  s: AgentSession,
+  state: RequestableState,
+  opts: { reason?: BreakReason; userId?: string } = {},
+): Promise<AgentStatus> {
+  const ack = await setState(s, state, opts);
+  if (!ack.ok) throw new Error(`setState ${state} failed: ${ack.error.message}`);
+  return ack.data;
+}
+
+export async function historyOf(s: AgentSession, userId?: string): Promise<AgentStateChange[]> {
+  const ack = await request<{ changes: AgentStateChange[] }>(
+    s.socket,
+    VoiceSocketEvents.history,
+    userId ? { userId } : {},
+  );
+  if (!ack.ok) throw new Error(`history failed: ${ack.error.message}`);
+  return ack.data.changes;
+}
+
+export async function route(baseUrl: string, queue: string, callId: string, caller = '13800138000') {
+  const url = `${baseUrl}/api/voice/route?queue=${queue}&caller=${encodeURIComponent(caller)}&callid=${encodeURIComponent(callId)}`;
+  const res = await fetch(url);
+  return { status: res.status, body: await res.text() };
+}
+
+export async function callEvent(baseUrl: string, callId: string, event: string) {
+  const res = await fetch(`${baseUrl}/api/voice/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ callId, event }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+export async function until<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 5_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
