@@ -9,7 +9,7 @@ import { migrateToLatest } from './db/migrate';
 import { seedDemo } from './demo/seed-demo';
 import { bearerUser, createApi } from './http/api';
 import { attachSync } from './sync/sync-socket';
-import { ensureSipAccounts, type PbxController } from './voice/credentials';
+import { ensureSipAccounts, pushSipAccounts, type PbxController } from './voice/credentials';
 import { voiceRouter } from './voice/voice-api';
 import { VoiceService, type VoiceOptions } from './voice/voice-service';
 import { attachVoice } from './voice/voice-socket';
@@ -68,7 +68,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   try {
     const accounts = await ensureSipAccounts(db, now());
     if (opts.pbx) {
-      for (const a of accounts) await opts.pbx.setSipUser(a.extension, a.password);
+      await pushSipAccounts(opts.pbx, accounts);
       log(`SIP credentials of ${accounts.length} agents pushed to the PBX.`);
     }
     voice = new VoiceService(db, now, log, opts.voice);
@@ -89,10 +89,19 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   ];
   const http = createServer(createApi({ db, auth, log, routers }));
   const io = new SocketServer(http, { serveClient: false, maxHttpBufferSize: 5e6 });
-  const sync = attachSync(io, { db, auth, now, log });
+  const sync = attachSync(io, { db, auth, now, log, beforePull: () => voice.flush() });
   attachVoice(io, { voice, auth, log });
+  // Call records change in bursts (ringing, answered, ended): replicas are poked once per burst.
+  const pokeDepartments = new Set<string>();
+  let pokeTimer: NodeJS.Timeout | undefined;
   voice.onInteractions = (departmentId) => {
-    sync.poke([departmentId]).catch((e: unknown) => log(`poke failed: ${String(e)}`));
+    pokeDepartments.add(departmentId);
+    pokeTimer ??= setTimeout(() => {
+      pokeTimer = undefined;
+      const departments = [...pokeDepartments];
+      pokeDepartments.clear();
+      sync.poke(departments).catch((e: unknown) => log(`poke failed: ${String(e)}`));
+    }, 25);
   };
 
   const host = opts.host ?? '127.0.0.1';
@@ -108,6 +117,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     voice,
     close: async () => {
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
+      clearTimeout(pokeTimer);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await voice.close();
       await db.destroy();

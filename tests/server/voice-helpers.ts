@@ -66,8 +66,14 @@ export async function historyOf(s: AgentSession, userId?: string): Promise<Agent
   return ack.data.changes;
 }
 
-export async function route(baseUrl: string, queue: string, callId: string, caller = '13800138000') {
-  const url = `${baseUrl}/api/voice/route?queue=${queue}&caller=${encodeURIComponent(caller)}&callid=${encodeURIComponent(callId)}`;
+export async function route(
+  baseUrl: string,
+  queue: string,
+  callId: string,
+  caller = '13800138000',
+  retry = false,
+) {
+  const url = `${baseUrl}/api/voice/route?queue=${queue}&caller=${encodeURIComponent(caller)}&callid=${encodeURIComponent(callId)}${retry ? '&retry=1' : ''}`;
   const res = await fetch(url);
   return { status: res.status, body: await res.text() };
 }

@@ -175,8 +175,11 @@ describe('queue routing', () => {
 
     // Kamailio asks again for the same call: the next agent.
     expect((await route(server.url, '8001', 'na1')).body).toBe('1002\n');
-    // Asked again without a report in between: agent02 did not take it either; nobody is left.
-    expect((await route(server.url, '8001', 'na1')).status).toBe(404);
+    // A repeated request (a retransmitted INVITE routed twice) does not move the call.
+    expect((await route(server.url, '8001', 'na1')).body).toBe('1002\n');
+    expect((await statusOf(a2)).state).toBe('OnCall');
+    // The PBX's failure route says agent02 did not take it either: nobody is left.
+    expect((await route(server.url, '8001', 'na1', '13800138000', true)).status).toBe(404);
     expect((await statusOf(a2)).reason).toBe('missed_call');
     const record = (await interactionsSeenBy(a1)).find((i) => i.callId === 'na1');
     expect(record?.status).toBe('abandoned');

@@ -61,7 +61,14 @@ export function socketHandler(auth: AuthService, log: (line: string) => void) {
  */
 export function attachSync(
   io: Server,
-  deps: { db: Db; auth: AuthService; now: Clock; log: (line: string) => void },
+  deps: {
+    db: Db;
+    auth: AuthService;
+    now: Clock;
+    log: (line: string) => void;
+    /** Waits for writes made behind an answer (voice), so a pull sees what its client was already told. */
+    beforePull?: () => Promise<void>;
+  },
 ) {
   const { db, auth, now, log } = deps;
 
@@ -91,6 +98,7 @@ export function attachSync(
       SocketEvents.pull,
       handle(socket, async (user, input) => {
         const req = parseOrThrow(PullRequest, input, 'pull request');
+        await deps.beforePull?.();
         return pullChanges(db, scopeOf(user), req.cursor, req.limit);
       }),
     );

@@ -82,3 +82,25 @@ export async function rotateSipPassword(trx: Tx, userId: string, now: Date): Pro
     .executeTakeFirst();
   return r && { userId: r.user_id, extension: r.extension, password: r.password };
 }
+
+/**
+ * Puts SIP accounts into the PBX. Setting a user is idempotent, so a failed attempt (Kamailio's HTTP server
+ * closes kept-alive connections now and then) is retried a few times before giving up.
+ */
+export async function pushSipAccounts(pbx: PbxController, accounts: readonly SipAccount[]): Promise<void> {
+  for (const a of accounts) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await pbx.setSipUser(a.extension, a.password);
+        break;
+      } catch (e) {
+        if (attempt >= 3) {
+          throw new Error(
+            `Could not give the PBX the SIP account ${a.extension}: ${e instanceof Error ? e.message : String(e)}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
+    }
+  }
+}

@@ -12,7 +12,7 @@ import {
 } from '../../shared';
 import { inScope, scopeOf } from '../auth/scope';
 import type { Db } from '../db/schema';
-import { getSipAccount, rotateSipPassword, type PbxController } from './credentials';
+import { getSipAccount, pushSipAccounts, rotateSipPassword, type PbxController } from './credentials';
 import type { VoiceService } from './voice-service';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -52,7 +52,7 @@ export function voiceRouter(deps: {
       ? await db.transaction().execute((trx) => rotateSipPassword(trx, user.id, now()))
       : await getSipAccount(db, user.id);
     if (!account) throw new SwitchboardError('not_found', 'You have no phone extension.');
-    if (rotate && pbx) await pbx.setSipUser(account.extension, account.password);
+    if (rotate && pbx) await pushSipAccounts(pbx, [account]);
     return {
       extension: account.extension,
       password: account.password,
@@ -78,6 +78,7 @@ export function voiceRouter(deps: {
   });
 
   // Kamailio: 200 + the agent's extension on the first line, or 404 (it answers the caller 480).
+  // &retry=1: the agent the call was offered to did not take it; pick the next one.
   router.get(VOICE_REST.route, async (req, res) => {
     if (!pbxAllowed(req, pbxSecret))
       throw new SwitchboardError('forbidden', 'Only the PBX may ask for routing.');
@@ -85,6 +86,7 @@ export function voiceRouter(deps: {
       routeQuery(req.query, 'queue'),
       routeQuery(req.query, 'caller'),
       routeQuery(req.query, 'callid'),
+      req.query.retry === '1',
     );
     if (result.kind === 'agent') res.type('text/plain').send(`${result.extension}\n`);
     else res.status(404).type('text/plain').send('');

@@ -170,7 +170,7 @@ export class VoiceService {
     await this.flush();
   }
 
-  /** Waits for every state write queued so far. */
+  /** Waits for every state and call record write queued so far (reads of the database that must see them). */
   flush(): Promise<void> {
     return this.writes;
   }
@@ -190,6 +190,15 @@ export class VoiceService {
   status(userId: string): AgentStatus | undefined {
     const a = this.agents.get(userId);
     return a && this.toStatus(a);
+  }
+
+  /** Calls ringing or in progress (Call-ID, status, ring time), oldest first. */
+  activeCalls(): { callId: string; status: Interaction['status']; ringAt: string }[] {
+    return [...this.calls.values()].map((c) => ({
+      callId: c.record.callId,
+      status: c.record.status,
+      ringAt: c.record.ringAt,
+    }));
   }
 
   listQueues(): Queue[] {
@@ -310,18 +319,21 @@ export class VoiceService {
   /**
    * The routing decision for a call to a queue: among the queue's Available agents (its department, its
    * skill) the one idle longest, reserved at once (OnCall, cause call_offered). The call is recorded
-   * (ringing, or abandoned when nobody is free). A repeated request for the same call means the previous
-   * agent did not take it: they are treated as not answering and someone else is picked.
+   * (ringing, or abandoned when nobody is free).
+   *
+   * Asking again for a call that is offered to an agent gives the same agent: a retransmitted INVITE reaches
+   * the PBX again while the first is still being routed, and must not move the call. The next agent comes
+   * after the offer failed: a no_answer event, the ring timeout, or `retry` (the PBX's failure route saying
+   * the previous agent did not take it).
    */
-  async route(queueNumber: string, caller: string, callId: string): Promise<RouteResult> {
+  async route(queueNumber: string, caller: string, callId: string, retry = false): Promise<RouteResult> {
     const q = this.queues.get(queueNumber);
     if (!q) return { kind: 'none', interactionId: null };
     const nowDate = this.now();
     const at = nowDate.toISOString();
     let call = this.calls.get(callId);
-    if (call && call.agent && call.record.status === 'ringing') this.noAnswer(call);
-    if (call && call.record.status === 'answered' && call.agent?.extension) {
-      // Asked again for a call already answered: the same agent (nothing to decide).
+    if (call?.agent && call.record.status === 'ringing' && retry) this.noAnswer(call);
+    if (call?.agent?.extension && call.agent.interactionId === call.record.id) {
       return {
         kind: 'agent',
         extension: call.agent.extension,
@@ -365,7 +377,7 @@ export class VoiceService {
     if (!agent) {
       c.record = { ...c.record, agentId: null, status: 'abandoned', endAt: at };
       this.calls.delete(callId);
-      await this.saveCall(c);
+      void this.saveCall(c);
       return { kind: 'none', interactionId: c.record.id };
     }
     c.agent = agent;
@@ -380,7 +392,8 @@ export class VoiceService {
       q.queue.ringTimeoutSeconds * 1000 + this.ringSlackMs,
     );
     c.ringTimer.unref();
-    await this.saveCall(c);
+    // The decision is answered from memory; its records are written behind it, in order (see flush()).
+    void this.saveCall(c);
     return {
       kind: 'agent',
       extension: agent.extension ?? '',
