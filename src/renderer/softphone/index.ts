@@ -1,0 +1,3 @@
+export { createPhone } from './phone';
+export { backoffDelay } from './backoff';
+export type * from './types';

@@ -1,0 +1,480 @@
+// The phone engine: a JsSIP user agent, its call, remote audio, devices and recovery, behind a small
+// state + commands interface. No React here: the engine can run in a window of its own that outlives
+// reloads of the workbench, which then only renders getState() and sends commands.
+//
+// Recovery is ours, not JsSIP's: when the WebSocket drops (network loss, sleep, PBX restart) the user agent
+// is stopped and a fresh one is started after a backoff (backoff.ts), so the status can say
+// 'reconnecting' with the time of the next attempt. A 401/403 is final ('failed', 'wrong_credentials'),
+// except right after a recovery of a phone that was registered before with the same password: a restarted
+// PBX may get the agents' credentials pushed again only a moment after it accepts connections, so such a
+// refusal is retried a few times with the same backoff.
+import * as JsSIP from 'jssip';
+import type { EndEvent, IncomingDTMFEvent, OutgoingDTMFEvent, RTCSession } from 'jssip/lib/RTCSession';
+import type { IncomingRTCSessionEvent, OutgoingRTCSessionEvent } from 'jssip/lib/UA';
+import { backoffDelay } from './backoff';
+import type {
+  CallState,
+  MediaStats,
+  Phone,
+  PhoneConfig,
+  PhoneListener,
+  PhoneState,
+  RegistrationReason,
+  RegistrationState,
+} from './types';
+
+/** Refusals of known-good credentials tolerated after a recovery before the phone gives up. */
+const AUTH_RETRIES_AFTER_RECOVERY = 5;
+const DTMF_TONES = /^[0-9A-D#*,]+$/i;
+
+type NewSessionEvent = IncomingRTCSessionEvent | OutgoingRTCSessionEvent;
+
+/** X-* headers of an incoming INVITE, first value of each, names as the PBX sent them. */
+function xHeaders(event: NewSessionEvent): Record<string, string> {
+  if (event.originator !== 'remote') return {};
+  const out: Record<string, string> = {};
+  const raw = (event.request as unknown as { headers: Record<string, { raw: string }[] | undefined> })
+    .headers;
+  for (const [name, values] of Object.entries(raw)) {
+    const first = values?.[0];
+    if (/^x-/i.test(name) && first) out[name] = first.raw;
+  }
+  return out;
+}
+
+export function createPhone(config: PhoneConfig): Phone {
+  const ownUri = JsSIP.URI.parse(config.sipUri);
+  if (!ownUri || !ownUri.user) throw new Error(`sipUri must be a SIP URI with a user, got ${config.sipUri}`);
+  const domain = ownUri.host;
+  const iceTimeoutMs = config.iceGatheringTimeoutMs ?? 1000;
+  const reconnectMinMs = config.reconnectMinMs ?? 1000;
+  const reconnectMaxMs = config.reconnectMaxMs ?? 30_000;
+
+  let state: PhoneState = {
+    registration: { status: 'unregistered', reason: null, detail: null, nextRetryAt: null, attempts: 0 },
+    call: null,
+  };
+  const listeners = new Set<PhoneListener>();
+  let ua: JsSIP.UA | null = null;
+  /** register() was called and neither unregister() nor a final refusal came since. */
+  let wanted = false;
+  let everRegistered = false;
+  /** 401/403 answers since the last successful registration. */
+  let authRefusals = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  let session: RTCSession | null = null;
+  let iceTimer: ReturnType<typeof setTimeout> | null = null;
+  let inputDeviceId: string | null = null;
+  let disposed = false;
+
+  const audio = new Audio();
+  audio.autoplay = true;
+
+  function emit(): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener(state);
+      } catch (error) {
+        console.error('phone listener failed', error);
+      }
+    }
+  }
+
+  function setRegistration(patch: Partial<RegistrationState>): void {
+    state = { ...state, registration: { ...state.registration, ...patch } };
+    emit();
+  }
+
+  function setCall(patch: Partial<CallState>): void {
+    if (!state.call) return;
+    state = { ...state, call: { ...state.call, ...patch } };
+    emit();
+  }
+
+  function targetUri(target: string): string {
+    const t = target.trim();
+    if (t === '') throw new Error('empty call target');
+    if (/^sips?:/i.test(t)) return t;
+    if (t.includes('@')) return `sip:${t}`;
+    return `sip:${t}@${domain}`;
+  }
+
+  function mediaOptions() {
+    return {
+      mediaConstraints: {
+        audio: inputDeviceId === null ? true : { deviceId: { exact: inputDeviceId } },
+        video: false,
+      },
+      pcConfig: { iceServers: config.iceServers ?? [] },
+    };
+  }
+
+  function clearIceTimer(): void {
+    if (iceTimer !== null) clearTimeout(iceTimer);
+    iceTimer = null;
+  }
+
+  function peerConnection(): RTCPeerConnection | null {
+    const pc = session?.connection as unknown as RTCPeerConnection | undefined;
+    return pc ?? null;
+  }
+
+  function activeSession(): RTCSession {
+    if (!session || session.isEnded()) throw new Error('no call');
+    return session;
+  }
+
+  // ---- registration and recovery ----
+
+  function stopUa(): void {
+    const agent = ua;
+    ua = null;
+    if (!agent) return;
+    try {
+      agent.stop();
+    } catch (error) {
+      console.warn('stopping the SIP user agent failed', error);
+    }
+  }
+
+  function recover(reason: RegistrationReason, detail: string | null): void {
+    if (!wanted || disposed || retryTimer !== null) return;
+    stopUa();
+    const attempts = state.registration.attempts + 1;
+    const delay = backoffDelay(attempts, reconnectMinMs, reconnectMaxMs);
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      if (wanted && !disposed) startUa();
+    }, delay);
+    setRegistration({ status: 'reconnecting', reason, detail, nextRetryAt: Date.now() + delay, attempts });
+  }
+
+  function fail(reason: RegistrationReason, detail: string | null): void {
+    wanted = false;
+    stopUa();
+    setRegistration({ status: 'failed', reason, detail, nextRetryAt: null });
+  }
+
+  function startUa(): void {
+    const agent = new JsSIP.UA({
+      sockets: [new JsSIP.WebSocketInterface(config.wsUrl)],
+      uri: config.sipUri,
+      password: config.password,
+      display_name: config.displayName,
+      register: true,
+      register_expires: config.registerExpiresS ?? 300,
+      session_timers: false,
+      user_agent: 'Switchboard',
+    });
+    ua = agent;
+    const current = () => ua === agent && !disposed;
+
+    agent.on('registered', () => {
+      if (!current()) return;
+      everRegistered = true;
+      authRefusals = 0;
+      setRegistration({ status: 'registered', reason: null, detail: null, nextRetryAt: null, attempts: 0 });
+    });
+    agent.on('registrationFailed', (e) => {
+      if (!current()) return;
+      const response = e.response as { status_code: number; reason_phrase: string } | undefined;
+      if (!response) {
+        // Transport failure or timeout: the connection is not usable.
+        recover('unreachable', e.cause ?? null);
+        return;
+      }
+      const detail = `${response.status_code} ${response.reason_phrase}`;
+      if ([401, 403, 407].includes(response.status_code)) {
+        authRefusals += 1;
+        if (everRegistered && authRefusals <= AUTH_RETRIES_AFTER_RECOVERY) {
+          recover('wrong_credentials', detail);
+        } else {
+          fail('wrong_credentials', detail);
+        }
+        return;
+      }
+      recover('rejected', detail);
+    });
+    agent.on('disconnected', (e) => {
+      if (!current()) return;
+      recover('unreachable', e.reason ?? (e.code !== undefined ? `WebSocket closed (${e.code})` : null));
+    });
+    agent.on('newRTCSession', (e: NewSessionEvent) => {
+      if (!current()) return;
+      onNewSession(e);
+    });
+
+    setRegistration({
+      status: state.registration.attempts > 0 ? 'reconnecting' : 'registering',
+      nextRetryAt: null,
+    });
+    agent.start();
+  }
+
+  // ---- calls ----
+
+  function onNewSession(e: NewSessionEvent): void {
+    const s = e.session;
+    if (session && !session.isEnded() && e.originator === 'remote') {
+      // One call at a time: a second caller gets busy (a queue moves on to the next agent).
+      s.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
+      return;
+    }
+    // A local session while one is live comes from an accepted REFER: the new call replaces the old one,
+    // which the transferor ends.
+    clearIceTimer();
+    session = s;
+    const remote = s.remote_identity;
+    state = {
+      ...state,
+      call: {
+        id: s.id,
+        direction: e.originator === 'remote' ? 'incoming' : 'outgoing',
+        remoteNumber: remote.uri.user ?? '',
+        remoteDisplayName: remote.display_name ? remote.display_name : null,
+        state: e.originator === 'remote' ? 'ringing' : 'connecting',
+        muted: false,
+        remoteHeld: false,
+        startedAt: Date.now(),
+        answeredAt: null,
+        endedAt: null,
+        endCause: null,
+        endedBy: null,
+        headers: xHeaders(e),
+        dtmfReceived: '',
+      },
+    };
+    emit();
+
+    const mine = () => session === s;
+    const attachAudio = (pc: RTCPeerConnection) => {
+      pc.addEventListener('track', (ev) => {
+        if (!mine() || ev.track.kind !== 'audio') return;
+        audio.srcObject = ev.streams[0] ?? new MediaStream([ev.track]);
+        audio.play().catch(() => {
+          // Autoplay refused (no user gesture yet): the UI can call audioElement.play() on a click.
+        });
+      });
+    };
+    if (s.connection) attachAudio(s.connection as unknown as RTCPeerConnection);
+    else s.on('peerconnection', (ev) => attachAudio(ev.peerconnection as unknown as RTCPeerConnection));
+
+    // Bounded ICE gathering: once the first candidate is there, stop waiting after iceTimeoutMs, so an
+    // unreachable STUN/TURN server never holds up the INVITE or the answer.
+    s.on('icecandidate', (ev) => {
+      if (iceTimer === null) {
+        iceTimer = setTimeout(() => {
+          iceTimer = null;
+          ev.ready();
+        }, iceTimeoutMs);
+      }
+    });
+    s.on('sdp', (ev) => {
+      if (ev.originator === 'local') clearIceTimer();
+    });
+
+    s.on('progress', () => {
+      if (mine() && state.call?.direction === 'outgoing' && state.call.state === 'connecting') {
+        setCall({ state: 'ringing' });
+      }
+    });
+    s.on('accepted', () => {
+      if (mine()) setCall({ state: 'active', answeredAt: Date.now() });
+    });
+    s.on('confirmed', () => {
+      if (mine() && (state.call?.state === 'ringing' || state.call?.state === 'connecting')) {
+        setCall({ state: 'active', answeredAt: state.call.answeredAt ?? Date.now() });
+      }
+    });
+    s.on('hold', (ev) => {
+      if (!mine()) return;
+      setCall(ev.originator === 'local' ? { state: 'held' } : { remoteHeld: true });
+    });
+    s.on('unhold', (ev) => {
+      if (!mine()) return;
+      setCall(ev.originator === 'local' ? { state: 'active' } : { remoteHeld: false });
+    });
+    s.on('muted', () => {
+      if (mine()) setCall({ muted: true });
+    });
+    s.on('unmuted', () => {
+      if (mine()) setCall({ muted: false });
+    });
+    s.on('newDTMF', (ev: IncomingDTMFEvent | OutgoingDTMFEvent) => {
+      if (mine() && ev.originator === 'remote') {
+        setCall({ dtmfReceived: (state.call?.dtmfReceived ?? '') + ev.dtmf.tone });
+      }
+    });
+    s.on('refer', (ev) => {
+      // Blind transfer by the other side: call the target; the transferor then ends this call.
+      if (!mine()) return;
+      (ev.accept as (initCallback: undefined, options: ReturnType<typeof mediaOptions>) => void)(
+        undefined,
+        mediaOptions(),
+      );
+    });
+    const ended = (ev: EndEvent) => {
+      if (!mine()) return;
+      clearIceTimer();
+      setCall({
+        state: 'ended',
+        endedAt: Date.now(),
+        endCause: ev.cause,
+        endedBy: ev.originator === 'local' || ev.originator === 'remote' ? ev.originator : 'system',
+      });
+      session = null;
+      audio.srcObject = null;
+    };
+    s.on('ended', ended);
+    s.on('failed', ended);
+  }
+
+  // ---- commands ----
+
+  const phone: Phone = {
+    audioElement: audio,
+
+    getState: () => state,
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+
+    register() {
+      if (disposed) throw new Error('phone disposed');
+      wanted = true;
+      if (ua || retryTimer !== null) return;
+      authRefusals = 0;
+      setRegistration({ attempts: 0, reason: null, detail: null });
+      startUa();
+    },
+
+    unregister() {
+      wanted = false;
+      if (retryTimer !== null) clearTimeout(retryTimer);
+      retryTimer = null;
+      stopUa();
+      setRegistration({ status: 'unregistered', reason: null, detail: null, nextRetryAt: null, attempts: 0 });
+    },
+
+    call(target) {
+      if (!ua || !ua.isConnected()) throw new Error('phone is not connected');
+      if (session && !session.isEnded()) throw new Error('already in a call');
+      ua.call(targetUri(target), mediaOptions());
+    },
+
+    answer() {
+      const s = activeSession();
+      if (state.call?.direction !== 'incoming' || state.call.state !== 'ringing')
+        throw new Error('no ringing call');
+      setCall({ state: 'connecting' });
+      s.answer(mediaOptions());
+    },
+
+    decline() {
+      const s = activeSession();
+      if (state.call?.direction !== 'incoming' || state.call.state !== 'ringing')
+        throw new Error('no ringing call');
+      s.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
+    },
+
+    hangup() {
+      activeSession().terminate();
+    },
+
+    hold() {
+      if (!activeSession().hold()) throw new Error('cannot hold now');
+    },
+
+    resume() {
+      if (!activeSession().unhold()) throw new Error('cannot resume now');
+    },
+
+    mute() {
+      activeSession().mute({ audio: true });
+    },
+
+    unmute() {
+      activeSession().unmute({ audio: true });
+    },
+
+    sendDtmf(tones) {
+      if (!DTMF_TONES.test(tones)) throw new Error(`not DTMF tones: ${tones}`);
+      activeSession().sendDTMF(tones);
+    },
+
+    blindTransfer(target) {
+      const s = activeSession();
+      return new Promise<void>((resolve, reject) => {
+        s.refer(targetUri(target), {
+          eventHandlers: {
+            // 202 Accepted: the other side calls the target by itself; we leave.
+            requestSucceeded: () => {
+              if (!s.isEnded()) s.terminate();
+              resolve();
+            },
+            requestFailed: (e: { cause?: string }) => reject(new Error(`transfer refused: ${e.cause ?? ''}`)),
+          },
+        });
+      });
+    },
+
+    async setOutputDevice(deviceId) {
+      const el = audio as HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
+      if (typeof el.setSinkId !== 'function')
+        throw new Error('choosing the audio output is not supported here');
+      await el.setSinkId(deviceId);
+    },
+
+    async setInputDevice(deviceId) {
+      inputDeviceId = deviceId;
+      const pc = peerConnection();
+      if (!pc || !session || session.isEnded()) return;
+      const sender = pc.getSenders().find((x) => x.track?.kind === 'audio');
+      if (!sender) return;
+      const stream = await navigator.mediaDevices.getUserMedia({
+        audio: mediaOptions().mediaConstraints.audio,
+      });
+      const track = stream.getAudioTracks()[0];
+      if (!track) return;
+      track.enabled = !(state.call?.muted ?? false);
+      const old = sender.track;
+      await sender.replaceTrack(track);
+      old?.stop();
+    },
+
+    getPeerConnection: peerConnection,
+
+    async getMediaStats(): Promise<MediaStats | null> {
+      const pc = peerConnection();
+      if (!pc) return null;
+      let audioBytesReceived = 0;
+      let audioBytesSent = 0;
+      const report = await pc.getStats();
+      report.forEach((stat: { type: string; kind?: string; bytesReceived?: number; bytesSent?: number }) => {
+        if (stat.kind !== 'audio') return;
+        if (stat.type === 'inbound-rtp') audioBytesReceived += stat.bytesReceived ?? 0;
+        if (stat.type === 'outbound-rtp') audioBytesSent += stat.bytesSent ?? 0;
+      });
+      const transceiver = pc.getTransceivers().find((t) => t.receiver.track.kind === 'audio');
+      return {
+        connectionState: pc.connectionState,
+        audioBytesReceived,
+        audioBytesSent,
+        audioDirection: transceiver?.currentDirection ?? null,
+      };
+    },
+
+    dispose() {
+      if (disposed) return;
+      phone.unregister();
+      disposed = true;
+      listeners.clear();
+      audio.srcObject = null;
+    },
+  };
+  return phone;
+}

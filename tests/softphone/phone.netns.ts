@@ -1,0 +1,324 @@
+// The suite phone.test.ts runs inside a loopback-only network namespace (see there): real Kamailio, the
+// real engine bundled by vite into a test page, real Chromium with its fake microphone, one browser
+// context per phone (as two agents' desktops would be).
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKamailio, type RunningKamailio } from '../../src/server/pbx';
+import type { MediaStats, PhoneConfig, PhoneState } from '../../src/renderer/softphone';
+import type { TestWindow } from './fixture/window';
+
+const users = { a: '1001', b: '1002', wrong: '1003' };
+
+let tmp: string;
+let pbx: RunningKamailio;
+let ports: { sipPort: number; wsPort: number; rpcPort: number };
+let pageServer: Server;
+let routing: Server;
+let routingPort: number;
+let pageUrl: string;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const pbxLog: string[] = [];
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : 0);
+    });
+  });
+}
+
+async function startPbx(given?: typeof ports, pushUsers = true): Promise<void> {
+  pbx = await startKamailio({
+    runDir: join(tmp, 'pbx'),
+    ...given,
+    routingUrl: `http://127.0.0.1:${routingPort}/route`,
+    log: (line) => {
+      pbxLog.push(line);
+      if (pbxLog.length > 200) pbxLog.shift();
+    },
+  });
+  ports = { sipPort: pbx.sipPort, wsPort: pbx.wsPort, rpcPort: Number(new URL(pbx.rpcUrl).port) };
+  // Kamailio keeps the users in memory: the central service pushes them again after a restart.
+  if (pushUsers) await pushSipUsers();
+}
+
+async function pushSipUsers(): Promise<void> {
+  for (const user of Object.values(users)) await pbx.setSipUser(user, `secret-${user}`);
+}
+
+/** A fresh browser context with the test page and a phone of `user` created (not registered). */
+async function openPhone(user: string, password = `secret-${user}`): Promise<Page> {
+  const context = await browser.newContext();
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[page ${user}]`, e));
+  await page.goto(pageUrl);
+  await page.waitForFunction(() => (window as unknown as TestWindow).softphoneReady === true);
+  const config: PhoneConfig = {
+    wsUrl: pbx.wsUrl,
+    sipUri: `sip:${user}@${pbx.domain}`,
+    password,
+    displayName: `Agent ${user}`,
+    iceGatheringTimeoutMs: 500,
+    reconnectMinMs: 300,
+    reconnectMaxMs: 2000,
+  };
+  await page.evaluate((cfg) => {
+    const w = window as unknown as TestWindow;
+    w.phone = w.softphone.createPhone(cfg);
+    w.phone.register();
+  }, config);
+  return page;
+}
+
+function state(page: Page): Promise<PhoneState> {
+  return page.evaluate(() => (window as unknown as TestWindow).phone.getState());
+}
+
+function stats(page: Page): Promise<MediaStats | null> {
+  return page.evaluate(() => (window as unknown as TestWindow).phone.getMediaStats());
+}
+
+async function until<T>(
+  what: string,
+  read: () => Promise<T>,
+  ok: (v: T) => boolean,
+  ms = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: T = await read();
+  while (!ok(last)) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last, null, 1)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    last = await read();
+  }
+  return last;
+}
+
+const untilState = (page: Page, what: string, ok: (s: PhoneState) => boolean, ms?: number) =>
+  until(what, () => state(page), ok, ms);
+
+/** Both sides connected, and audio bytes received on both (each side's fake microphone reaches the other). */
+async function expectMediaBothWays(x: Page, y: Page): Promise<void> {
+  for (const page of [x, y]) {
+    const s = await until(
+      'RTCPeerConnection connected with audio received',
+      () => stats(page),
+      (v) =>
+        v !== null && v.connectionState === 'connected' && v.audioBytesReceived > 0 && v.audioBytesSent > 0,
+    );
+    expect(s?.audioDirection).toBe('sendrecv');
+  }
+}
+
+function call(page: Page, target: string): Promise<void> {
+  return page.evaluate((t) => (window as unknown as TestWindow).phone.call(t), target);
+}
+
+function command(
+  page: Page,
+  name: 'answer' | 'hangup' | 'hold' | 'resume' | 'mute' | 'unmute' | 'decline',
+): Promise<void> {
+  return page.evaluate((n) => (window as unknown as TestWindow).phone[n](), name);
+}
+
+beforeAll(async () => {
+  // Only ever inside the namespace phone.test.ts makes: Chromium's ICE must see loopback only.
+  const interfaces = Object.keys(networkInterfaces());
+  if (process.env.SWITCHBOARD_SOFTPHONE_NETNS !== '1' || interfaces.some((name) => name !== 'lo')) {
+    throw new Error(`run through tests/softphone/phone.test.ts (interfaces here: ${interfaces.join(', ')})`);
+  }
+  tmp = mkdtempSync(join(tmpdir(), 'sb-softphone-'));
+  const www = join(tmp, 'www');
+  await build({
+    root: join(import.meta.dirname, 'fixture'),
+    configFile: false,
+    logLevel: 'warn',
+    build: { outDir: www, emptyOutDir: true, minify: false },
+  });
+  pageServer = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const file = normalize(join(www, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(www) || !statSync(file, { throwIfNoEntry: false })?.isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    const type = extname(file) === '.js' ? 'text/javascript' : 'text/html';
+    res.writeHead(200, { 'content-type': type }).end(readFileSync(file));
+  });
+  pageUrl = `http://127.0.0.1:${await listen(pageServer)}/`;
+  // Stand-in for the routing service: queue 8001 goes to agent B.
+  routing = createServer((req, res) => {
+    const queue = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('queue');
+    if (queue === '8001') res.writeHead(200, { 'content-type': 'text/plain' }).end(`${users.b}\n`);
+    else res.writeHead(404).end();
+  });
+  routingPort = await listen(routing);
+  await startPbx();
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--allow-loopback-in-peer-connection',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+});
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => {});
+  await browser?.close();
+  await pbx?.stop();
+  await new Promise((r) => pageServer?.close(r));
+  await new Promise((r) => routing?.close(r));
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe.sequential('softphone engine', () => {
+  let a: Page;
+  let b: Page;
+
+  it('registers two agents; a wrong password is refused with wrong_credentials', async () => {
+    a = await openPhone(users.a);
+    b = await openPhone(users.b);
+    const wrong = await openPhone(users.wrong, 'not-the-password');
+    for (const page of [a, b]) {
+      const s = await untilState(page, 'registered', (v) => v.registration.status === 'registered');
+      expect(s.registration).toMatchObject({ reason: null, nextRetryAt: null, attempts: 0 });
+    }
+    const refused = await untilState(wrong, 'refusal', (v) => v.registration.status === 'failed');
+    expect(refused.registration.reason).toBe('wrong_credentials');
+    expect(refused.registration.detail).toMatch(/^403 /);
+    expect(refused.registration.nextRetryAt).toBeNull();
+    // Kamailio holds exactly the two good registrations.
+    const location = JSON.stringify(await pbx.rpc('ul.dump'));
+    const aors = [...location.matchAll(/"AoR":"([^"]+)"/g)].map((m) => m[1]).sort();
+    expect(aors).toEqual([users.a, users.b]);
+  });
+
+  it('A calls the queue, B rings with A and the queue header, answers; media both ways, hold, mute, DTMF, hang up', async () => {
+    await call(a, '8001');
+    const ringing = await untilState(b, 'B ringing', (v) => v.call?.state === 'ringing');
+    expect(ringing.call).toMatchObject({
+      direction: 'incoming',
+      remoteNumber: users.a,
+      remoteDisplayName: `Agent ${users.a}`,
+      answeredAt: null,
+    });
+    expect(ringing.call?.headers['X-Switchboard-Queue']).toBe('8001');
+    await untilState(
+      a,
+      'A hears ringing',
+      (v) => v.call?.state === 'ringing' && v.call.direction === 'outgoing',
+    );
+
+    await command(b, 'answer');
+    for (const page of [a, b]) {
+      const s = await untilState(page, 'active', (v) => v.call?.state === 'active');
+      expect(s.call?.answeredAt).toBeGreaterThanOrEqual(s.call?.startedAt ?? Infinity);
+    }
+    await expectMediaBothWays(a, b);
+
+    await command(a, 'hold');
+    await untilState(a, 'A held', (v) => v.call?.state === 'held');
+    await untilState(
+      b,
+      'B sees remote hold',
+      (v) => v.call?.remoteHeld === true && v.call.state === 'active',
+    );
+    await until(
+      'A sendonly',
+      () => stats(a),
+      (v) => v?.audioDirection === 'sendonly',
+    );
+    await until(
+      'B recvonly',
+      () => stats(b),
+      (v) => v?.audioDirection === 'recvonly',
+    );
+    await command(a, 'resume');
+    await untilState(a, 'A active again', (v) => v.call?.state === 'active');
+    await untilState(b, 'B sees resume', (v) => v.call?.remoteHeld === false);
+    await until(
+      'A sendrecv',
+      () => stats(a),
+      (v) => v?.audioDirection === 'sendrecv',
+    );
+    await until(
+      'B sendrecv',
+      () => stats(b),
+      (v) => v?.audioDirection === 'sendrecv',
+    );
+
+    await command(b, 'mute');
+    await untilState(b, 'B muted', (v) => v.call?.muted === true);
+    await command(b, 'unmute');
+    await untilState(b, 'B unmuted', (v) => v.call?.muted === false);
+
+    await a.evaluate(() => (window as unknown as TestWindow).phone.sendDtmf('12#'));
+    await untilState(b, 'DTMF at B', (v) => v.call?.dtmfReceived === '12#');
+
+    await command(b, 'hangup');
+    const endA = await untilState(a, 'A ended', (v) => v.call?.state === 'ended');
+    const endB = await untilState(b, 'B ended', (v) => v.call?.state === 'ended');
+    expect(endA.call?.endedBy).toBe('remote');
+    expect(endB.call?.endedBy).toBe('local');
+    expect(await stats(a)).toBeNull();
+  });
+
+  it('after a Kamailio restart both phones reconnect and register by themselves, and calls work again', async () => {
+    await pbx.stop();
+    for (const page of [a, b]) {
+      const s = await untilState(page, 'reconnecting', (v) => v.registration.status === 'reconnecting');
+      expect(s.registration.reason).toBe('unreachable');
+      expect(s.registration.nextRetryAt).toBeGreaterThan(Date.now() - 5_000);
+    }
+    // Back on the same ports, but without the users for a moment (as before the central service pushes
+    // them again): the phones, registered before, take the refusal as part of the recovery and go on.
+    await startPbx(ports, false);
+    for (const page of [a, b]) {
+      const s = await untilState(
+        page,
+        'refused while the PBX has no users',
+        (v) => v.registration.reason === 'wrong_credentials',
+      );
+      expect(s.registration.status).toBe('reconnecting');
+    }
+    await pushSipUsers();
+    for (const page of [a, b]) {
+      await untilState(page, 're-registered', (v) => v.registration.status === 'registered', 20_000);
+    }
+
+    // A declined call ends as busy for the caller.
+    await call(b, users.a);
+    await untilState(a, 'A ringing', (v) => v.call?.state === 'ringing' && v.call.remoteNumber === users.b);
+    await command(a, 'decline');
+    const declined = await untilState(b, 'B sees busy', (v) => v.call?.state === 'ended');
+    expect(declined.call?.endCause).toBe('Busy');
+
+    await call(b, users.a);
+    await untilState(a, 'A ringing again', (v) => v.call?.state === 'ringing' && v.call.answeredAt === null);
+    await command(a, 'answer');
+    await expectMediaBothWays(a, b);
+    await command(a, 'hangup');
+    await untilState(b, 'B ended', (v) => v.call?.state === 'ended' && v.call.endedBy === 'remote');
+  });
+});
