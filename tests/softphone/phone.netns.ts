@@ -2,6 +2,7 @@
 // real engine bundled by vite into a test page, real Chromium with its fake microphone, one browser
 // context per phone (as two agents' desktops would be).
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
@@ -12,7 +13,7 @@ import { startKamailio, type RunningKamailio } from '../../src/server/pbx';
 import type { MediaStats, PhoneConfig, PhoneState } from '../../src/renderer/softphone';
 import type { TestWindow } from './fixture/window';
 
-const users = { a: '1001', b: '1002', wrong: '1003' };
+const users = { a: '1001', b: '1002', wrong: '1003', c: '1004', d: '1005' };
 
 let tmp: string;
 let pbx: RunningKamailio;
@@ -54,9 +55,16 @@ async function pushSipUsers(): Promise<void> {
 }
 
 /** A fresh browser context with the test page and a phone of `user` created (not registered). */
-async function openPhone(user: string, password = `secret-${user}`): Promise<Page> {
-  const context = await browser.newContext();
-  contexts.push(context);
+async function openPhone(
+  user: string,
+  password = `secret-${user}`,
+  options: { context?: BrowserContext; iceServers?: RTCIceServer[] } = {},
+): Promise<Page> {
+  let context = options.context;
+  if (!context) {
+    context = await browser.newContext();
+    contexts.push(context);
+  }
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[page ${user}]`, e));
   await page.goto(pageUrl);
@@ -69,6 +77,7 @@ async function openPhone(user: string, password = `secret-${user}`): Promise<Pag
     iceGatheringTimeoutMs: 500,
     reconnectMinMs: 300,
     reconnectMaxMs: 2000,
+    ...(options.iceServers ? { iceServers: options.iceServers } : {}),
   };
   await page.evaluate((cfg) => {
     const w = window as unknown as TestWindow;
@@ -197,9 +206,12 @@ describe.sequential('softphone engine', () => {
   let b: Page;
 
   it('registers two agents; a wrong password is refused with wrong_credentials', async () => {
-    a = await openPhone(users.a);
-    b = await openPhone(users.b);
-    const wrong = await openPhone(users.wrong, 'not-the-password');
+    let wrong: Page;
+    [a, b, wrong] = await Promise.all([
+      openPhone(users.a),
+      openPhone(users.b),
+      openPhone(users.wrong, 'not-the-password'),
+    ]);
     for (const page of [a, b]) {
       const s = await untilState(page, 'registered', (v) => v.registration.status === 'registered');
       expect(s.registration).toMatchObject({ reason: null, nextRetryAt: null, attempts: 0 });
@@ -210,8 +222,20 @@ describe.sequential('softphone engine', () => {
     expect(refused.registration.nextRetryAt).toBeNull();
     // Kamailio holds exactly the two good registrations.
     const location = JSON.stringify(await pbx.rpc('ul.dump'));
-    const aors = [...location.matchAll(/"AoR":"([^"]+)"/g)].map((m) => m[1]).sort();
-    expect(aors).toEqual([users.a, users.b]);
+    const aors = () => [...location.matchAll(/"AoR":"([^"]+)"/g)].map((m) => m[1]).sort();
+    expect(aors()).toEqual([users.a, users.b]);
+
+    // A second window of agent A (same browser profile) does not take over: it says the phone is open
+    // elsewhere, and A stays registered.
+    const second = await openPhone(users.a, undefined, { context: a.context() });
+    const elsewhere = await untilState(
+      second,
+      'second window refused',
+      (v) => v.registration.status === 'failed',
+    );
+    expect(elsewhere.registration.reason).toBe('open_elsewhere');
+    expect((await state(a)).registration.status).toBe('registered');
+    await second.close();
   });
 
   it('A calls the queue, B rings with A and the queue header, answers; media both ways, hold, mute, DTMF, hang up', async () => {
@@ -282,6 +306,57 @@ describe.sequential('softphone engine', () => {
     expect(endA.call?.endedBy).toBe('remote');
     expect(endB.call?.endedBy).toBe('local');
     expect(await stats(a)).toBeNull();
+  });
+
+  it('blind transfer: B answers A and transfers A to C; C rings with A, answers, media flows', async () => {
+    const c = await openPhone(users.c);
+    await untilState(c, 'C registered', (v) => v.registration.status === 'registered');
+    await call(a, users.b);
+    await untilState(b, 'B ringing', (v) => v.call?.state === 'ringing' && v.call.remoteNumber === users.a);
+    await command(b, 'answer');
+    await untilState(a, 'A active', (v) => v.call?.state === 'active');
+    await b.evaluate((t) => (window as unknown as TestWindow).phone.blindTransfer(t), users.c);
+    await untilState(b, 'B left the call', (v) => v.call?.state === 'ended' && v.call.endedBy === 'local');
+    const ringing = await untilState(c, 'C ringing', (v) => v.call?.state === 'ringing');
+    expect(ringing.call?.remoteNumber).toBe(users.a);
+    await command(c, 'answer');
+    const aWithC = await untilState(
+      a,
+      'A talks to C',
+      (v) => v.call?.state === 'active' && v.call.remoteNumber === users.c,
+    );
+    expect(aWithC.call?.direction).toBe('outgoing');
+    await expectMediaBothWays(a, c);
+    await command(c, 'hangup');
+    await untilState(a, 'A ended', (v) => v.call?.state === 'ended' && v.call.remoteNumber === users.c);
+  });
+
+  it('an unreachable STUN server does not hold up the call: ICE gathering ends after the bound', async () => {
+    // A STUN "server" that swallows every request: without the bound, Chromium would keep gathering for
+    // its whole STUN retransmission time (many seconds) before the INVITE could go out.
+    const blackhole = createSocket('udp4');
+    let stunRequests = 0;
+    blackhole.on('message', () => (stunRequests += 1));
+    await new Promise<void>((r) => blackhole.bind(0, '127.0.0.1', () => r()));
+    try {
+      const stun = `stun:127.0.0.1:${blackhole.address().port}`;
+      const d = await openPhone(users.d, undefined, { iceServers: [{ urls: stun }] });
+      await untilState(d, 'D registered', (v) => v.registration.status === 'registered');
+      const started = Date.now();
+      await call(d, users.b);
+      await untilState(b, 'B ringing', (v) => v.call?.state === 'ringing' && v.call.remoteNumber === users.d);
+      const setupMs = Date.now() - started;
+      // iceGatheringTimeoutMs is 500 for the test phones; unbounded, Chromium gathers for more than 10 s here
+      // (measured: with the bound at 30 s this wait timed out after 10 s).
+      expect(setupMs).toBeLessThan(4_000);
+      expect(stunRequests).toBeGreaterThan(0);
+      await command(b, 'answer');
+      await expectMediaBothWays(d, b);
+      await command(d, 'hangup');
+      await untilState(b, 'B ended', (v) => v.call?.state === 'ended');
+    } finally {
+      blackhole.close();
+    }
   });
 
   it('after a Kamailio restart both phones reconnect and register by themselves, and calls work again', async () => {

@@ -66,6 +66,8 @@ export function createPhone(config: PhoneConfig): Phone {
   let iceTimer: ReturnType<typeof setTimeout> | null = null;
   let inputDeviceId: string | null = null;
   let disposed = false;
+  let releaseLock: (() => void) | null = null;
+  let lockPending = false;
 
   const audio = new Audio();
   audio.autoplay = true;
@@ -149,9 +151,36 @@ export function createPhone(config: PhoneConfig): Phone {
     setRegistration({ status: 'reconnecting', reason, detail, nextRetryAt: Date.now() + delay, attempts });
   }
 
+  /** The per-agent Web Lock; resolves false when another window of this agent holds it. */
+  function acquireLock(): Promise<boolean> {
+    const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
+    if (config.singlePhoneLock === false || !locks) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      locks
+        .request(`switchboard-phone:${ownUri.user}@${domain}`, { ifAvailable: true }, (lock) => {
+          if (!lock) {
+            resolve(false);
+            return undefined;
+          }
+          resolve(true);
+          // Held until released by unregister(), a final failure or dispose().
+          return new Promise<void>((release) => {
+            releaseLock = release;
+          });
+        })
+        .catch(() => resolve(true));
+    });
+  }
+
+  function dropLock(): void {
+    releaseLock?.();
+    releaseLock = null;
+  }
+
   function fail(reason: RegistrationReason, detail: string | null): void {
     wanted = false;
     stopUa();
+    dropLock();
     setRegistration({ status: 'failed', reason, detail, nextRetryAt: null });
   }
 
@@ -346,10 +375,24 @@ export function createPhone(config: PhoneConfig): Phone {
     register() {
       if (disposed) throw new Error('phone disposed');
       wanted = true;
-      if (ua || retryTimer !== null) return;
+      if (ua || retryTimer !== null || lockPending) return;
       authRefusals = 0;
-      setRegistration({ attempts: 0, reason: null, detail: null });
-      startUa();
+      setRegistration({ status: 'registering', attempts: 0, reason: null, detail: null, nextRetryAt: null });
+      if (releaseLock) {
+        startUa();
+        return;
+      }
+      lockPending = true;
+      void acquireLock().then((acquired) => {
+        lockPending = false;
+        if (!wanted || disposed) {
+          dropLock();
+        } else if (!acquired) {
+          fail('open_elsewhere', 'the phone of this agent is open in another window');
+        } else {
+          startUa();
+        }
+      });
     },
 
     unregister() {
@@ -357,6 +400,7 @@ export function createPhone(config: PhoneConfig): Phone {
       if (retryTimer !== null) clearTimeout(retryTimer);
       retryTimer = null;
       stopUa();
+      dropLock();
       setRegistration({ status: 'unregistered', reason: null, detail: null, nextRetryAt: null, attempts: 0 });
     },
 

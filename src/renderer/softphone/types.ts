@@ -4,9 +4,10 @@ export type RegistrationStatus = 'unregistered' | 'registering' | 'registered' |
 
 /**
  * Why the phone is not registered: `wrong_credentials` (the PBX refused us with 401/403),
- * `unreachable` (the WebSocket could not be opened or dropped), `rejected` (any other SIP refusal).
+ * `unreachable` (the WebSocket could not be opened or dropped), `rejected` (any other SIP refusal),
+ * `open_elsewhere` (this agent's phone already runs in another window or tab of this browser/app).
  */
-export type RegistrationReason = 'wrong_credentials' | 'unreachable' | 'rejected';
+export type RegistrationReason = 'wrong_credentials' | 'unreachable' | 'rejected' | 'open_elsewhere';
 
 export interface RegistrationState {
   status: RegistrationStatus;
@@ -66,6 +67,12 @@ export interface PhoneConfig {
   /** Reconnect backoff: first delay and cap (ms). Default 1000 and 30000. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /**
+   * One phone per agent: hold a Web Lock named after the SIP address while registered, so a second window
+   * or tab of the same agent reports 'open_elsewhere' instead of fighting over the registration and the
+   * microphone. Default true (skipped where navigator.locks does not exist).
+   */
+  singlePhoneLock?: boolean;
   /** Registration lifetime asked from the registrar (s). Default 300. */
   registerExpiresS?: number;
 }
