@@ -129,6 +129,20 @@ async function expectMediaBothWays(x: Page, y: Page): Promise<void> {
   }
 }
 
+function ringerPaused(page: Page): Promise<boolean> {
+  return page.evaluate(() => (window as unknown as TestWindow).phone.ringerElement.paused);
+}
+
+function senderTrackId(page: Page): Promise<string | undefined> {
+  return page.evaluate(
+    () =>
+      (window as unknown as TestWindow).phone
+        .getPeerConnection()
+        ?.getSenders()
+        .find((x) => x.track?.kind === 'audio')?.track?.id,
+  );
+}
+
 function call(page: Page, target: string): Promise<void> {
   return page.evaluate((t) => (window as unknown as TestWindow).phone.call(t), target);
 }
@@ -238,7 +252,7 @@ describe.sequential('softphone engine', () => {
     await second.close();
   });
 
-  it('A calls the queue, B rings with A and the queue header, answers; media both ways, hold, mute, DTMF, hang up', async () => {
+  it('A calls the queue, B rings with A and the queue header, answers; ringtone, media both ways, devices, hold, mute, DTMF, hang up', async () => {
     await call(a, '8001');
     const ringing = await untilState(b, 'B ringing', (v) => v.call?.state === 'ringing');
     expect(ringing.call).toMatchObject({
@@ -248,11 +262,15 @@ describe.sequential('softphone engine', () => {
       answeredAt: null,
     });
     expect(ringing.call?.headers['X-Switchboard-Queue']).toBe('8001');
-    await untilState(
+    // The ringtone sounds at the callee only, through its own element.
+    expect(ringing.ringtonePlaying).toBe(true);
+    expect(await ringerPaused(b)).toBe(false);
+    const calling = await untilState(
       a,
       'A hears ringing',
       (v) => v.call?.state === 'ringing' && v.call.direction === 'outgoing',
     );
+    expect(calling.ringtonePlaying).toBe(false);
 
     await command(b, 'answer');
     for (const page of [a, b]) {
@@ -260,6 +278,29 @@ describe.sequential('softphone engine', () => {
       expect(s.call?.answeredAt).toBeGreaterThanOrEqual(s.call?.startedAt ?? Infinity);
     }
     await expectMediaBothWays(a, b);
+    expect((await state(b)).ringtonePlaying).toBe(false);
+    expect(await ringerPaused(b)).toBe(true);
+
+    // Devices during the call: another microphone track goes out on the same call, outputs can be chosen.
+    const devices = await a.evaluate(() => (window as unknown as TestWindow).phone.listDevices());
+    expect(devices.inputs.length).toBeGreaterThan(0);
+    const trackBefore = await senderTrackId(a);
+    const sentBefore = (await stats(a))?.audioBytesSent ?? 0;
+    await a.evaluate(
+      (id) => (window as unknown as TestWindow).phone.setInputDevice(id),
+      devices.inputs[devices.inputs.length - 1]?.deviceId ?? null,
+    );
+    expect(await senderTrackId(a)).not.toBe(trackBefore);
+    await until(
+      'A still sending',
+      () => stats(a),
+      (v) => (v?.audioBytesSent ?? 0) > sentBefore + 1000,
+    );
+    await a.evaluate(async () => {
+      const phone = (window as unknown as TestWindow).phone;
+      await phone.setOutputDevice('default');
+      await phone.setRingerDevice('default');
+    });
 
     await command(a, 'hold');
     await untilState(a, 'A held', (v) => v.call?.state === 'held');

@@ -12,7 +12,9 @@ import * as JsSIP from 'jssip';
 import type { EndEvent, IncomingDTMFEvent, OutgoingDTMFEvent, RTCSession } from 'jssip/lib/RTCSession';
 import type { IncomingRTCSessionEvent, OutgoingRTCSessionEvent } from 'jssip/lib/UA';
 import { backoffDelay } from './backoff';
+import { createRingtone } from './ringtone';
 import type {
+  AudioDevices,
   CallState,
   MediaStats,
   Phone,
@@ -52,6 +54,7 @@ export function createPhone(config: PhoneConfig): Phone {
 
   let state: PhoneState = {
     registration: { status: 'unregistered', reason: null, detail: null, nextRetryAt: null, attempts: 0 },
+    ringtonePlaying: false,
     call: null,
   };
   const listeners = new Set<PhoneListener>();
@@ -71,8 +74,23 @@ export function createPhone(config: PhoneConfig): Phone {
 
   const audio = new Audio();
   audio.autoplay = true;
+  const ringtone = createRingtone(config.ringtoneUrl);
+
+  async function setSink(element: HTMLAudioElement, deviceId: string): Promise<void> {
+    const el = element as HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
+    if (typeof el.setSinkId !== 'function')
+      throw new Error('choosing the audio output is not supported here');
+    await el.setSinkId(deviceId);
+  }
 
   function emit(): void {
+    // The ringtone follows the state: it sounds exactly while an incoming call rings.
+    const ring = !disposed && state.call?.direction === 'incoming' && state.call.state === 'ringing';
+    if (ring !== ringtone.playing) {
+      if (ring) ringtone.start();
+      else ringtone.stop();
+    }
+    if (state.ringtonePlaying !== ring) state = { ...state, ringtonePlaying: ring };
     for (const listener of [...listeners]) {
       try {
         listener(state);
@@ -466,11 +484,19 @@ export function createPhone(config: PhoneConfig): Phone {
       });
     },
 
-    async setOutputDevice(deviceId) {
-      const el = audio as HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
-      if (typeof el.setSinkId !== 'function')
-        throw new Error('choosing the audio output is not supported here');
-      await el.setSinkId(deviceId);
+    ringerElement: ringtone.element,
+
+    setOutputDevice: (deviceId) => setSink(audio, deviceId),
+
+    setRingerDevice: (deviceId) => setSink(ringtone.element, deviceId),
+
+    async listDevices(): Promise<AudioDevices> {
+      const all = await navigator.mediaDevices.enumerateDevices();
+      const pick = (kind: MediaDeviceKind) =>
+        all
+          .filter((d) => d.kind === kind)
+          .map((d) => ({ deviceId: d.deviceId, label: d.label, groupId: d.groupId }));
+      return { inputs: pick('audioinput'), outputs: pick('audiooutput') };
     },
 
     async setInputDevice(deviceId) {
@@ -518,6 +544,7 @@ export function createPhone(config: PhoneConfig): Phone {
       disposed = true;
       listeners.clear();
       audio.srcObject = null;
+      ringtone.dispose();
     },
   };
   return phone;

@@ -49,6 +49,8 @@ export interface CallState {
 
 export interface PhoneState {
   registration: RegistrationState;
+  /** The ringtone is sounding (an incoming call rings). */
+  ringtonePlaying: boolean;
   /** The current call, or the last one (state 'ended') until the next call starts. */
   call: CallState | null;
 }
@@ -73,6 +75,8 @@ export interface PhoneConfig {
    * microphone. Default true (skipped where navigator.locks does not exist).
    */
   singlePhoneLock?: boolean;
+  /** Ringtone file (URL) for incoming calls; a synthesised ring when not given. */
+  ringtoneUrl?: string;
   /** Registration lifetime asked from the registrar (s). Default 300. */
   registerExpiresS?: number;
 }
@@ -86,6 +90,17 @@ export interface MediaStats {
   audioBytesSent: number;
   /** Negotiated direction of the audio transceiver ('sendrecv', 'sendonly', ...), null before negotiation. */
   audioDirection: RTCRtpTransceiverDirection | null;
+}
+
+export interface AudioDevice {
+  deviceId: string;
+  label: string;
+  groupId: string;
+}
+
+export interface AudioDevices {
+  inputs: AudioDevice[];
+  outputs: AudioDevice[];
 }
 
 export type PhoneListener = (state: PhoneState) => void;
@@ -115,8 +130,14 @@ export interface Phone {
   setOutputDevice(deviceId: string): Promise<void>;
   /** Microphone for the next calls; replaces the track of the current call too. */
   setInputDevice(deviceId: string | null): Promise<void>;
+  /** Audio output device of the ringtone (the ringer), at any time. */
+  setRingerDevice(deviceId: string): Promise<void>;
+  /** Microphones and audio outputs (labels once media permission was given). */
+  listDevices(): Promise<AudioDevices>;
   /** The audio element the engine plays remote audio through. */
   readonly audioElement: HTMLAudioElement;
+  /** The audio element of the ringtone. */
+  readonly ringerElement: HTMLAudioElement;
   /** The current call's RTCPeerConnection (for diagnostics and tests), null without a call. */
   getPeerConnection(): RTCPeerConnection | null;
   /** Media statistics of the current call, null without a peer connection. */
