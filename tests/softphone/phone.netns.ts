@@ -218,6 +218,7 @@ afterAll(async () => {
 describe.sequential('softphone engine', () => {
   let a: Page;
   let b: Page;
+  let c: Page;
 
   it('registers two agents; a wrong password is refused with wrong_credentials', async () => {
     let wrong: Page;
@@ -350,7 +351,7 @@ describe.sequential('softphone engine', () => {
   });
 
   it('blind transfer: B answers A and transfers A to C; C rings with A, answers, media flows', async () => {
-    const c = await openPhone(users.c);
+    c = await openPhone(users.c);
     await untilState(c, 'C registered', (v) => v.registration.status === 'registered');
     await call(a, users.b);
     await untilState(b, 'B ringing', (v) => v.call?.state === 'ringing' && v.call.remoteNumber === users.a);
@@ -370,6 +371,45 @@ describe.sequential('softphone engine', () => {
     await expectMediaBothWays(a, c);
     await command(c, 'hangup');
     await untilState(a, 'A ended', (v) => v.call?.state === 'ended' && v.call.remoteNumber === users.c);
+  });
+
+  it('attended transfer: B consults C with A on hold, then connects A and C and leaves', async () => {
+    await call(a, users.b);
+    await untilState(b, 'B ringing', (v) => v.call?.state === 'ringing' && v.call.remoteNumber === users.a);
+    await command(b, 'answer');
+    await untilState(a, 'A active', (v) => v.call?.state === 'active');
+
+    await b.evaluate((t) => (window as unknown as TestWindow).phone.startConsultation(t), users.c);
+    await untilState(
+      b,
+      'B holds A',
+      (v) => v.call?.state === 'held' && v.consultation?.remoteNumber === users.c,
+    );
+    await untilState(a, 'A on hold', (v) => v.call?.remoteHeld === true);
+    const consulted = await untilState(c, 'C ringing', (v) => v.call?.state === 'ringing');
+    expect(consulted.call?.remoteNumber).toBe(users.b);
+    await command(c, 'answer');
+    await untilState(b, 'consultation answered', (v) => v.consultation?.state === 'active');
+    // B talks to C now: B's media stats are those of the consultation.
+    await expectMediaBothWays(b, c);
+
+    await b.evaluate(() => (window as unknown as TestWindow).phone.completeTransfer());
+    const left = await untilState(
+      b,
+      'B left both calls',
+      (v) => v.call?.state === 'ended' && v.consultation?.state === 'ended',
+    );
+    expect(left.call?.endedBy).toBe('local');
+    const cWithA = await untilState(
+      c,
+      'C talks to A',
+      (v) => v.call?.state === 'active' && v.call.remoteNumber === users.a,
+    );
+    expect(cWithA.ringtonePlaying).toBe(false);
+    await untilState(a, 'A talks to C', (v) => v.call?.state === 'active' && v.call.remoteNumber === users.c);
+    await expectMediaBothWays(a, c);
+    await command(a, 'hangup');
+    await untilState(c, 'C ended', (v) => v.call?.state === 'ended' && v.call.endedBy === 'remote');
   });
 
   it('an unreachable STUN server does not hold up the call: ICE gathering ends after the bound', async () => {

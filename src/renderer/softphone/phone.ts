@@ -56,6 +56,7 @@ export function createPhone(config: PhoneConfig): Phone {
     registration: { status: 'unregistered', reason: null, detail: null, nextRetryAt: null, attempts: 0 },
     ringtonePlaying: false,
     call: null,
+    consultation: null,
   };
   const listeners = new Set<PhoneListener>();
   let ua: JsSIP.UA | null = null;
@@ -66,6 +67,10 @@ export function createPhone(config: PhoneConfig): Phone {
   let authRefusals = 0;
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
   let session: RTCSession | null = null;
+  /** The consultation call of an attended transfer (the call is on hold meanwhile). */
+  let consult: RTCSession | null = null;
+  let startingConsultation = false;
+  let acceptingReplaces = false;
   let iceTimer: ReturnType<typeof setTimeout> | null = null;
   let inputDeviceId: string | null = null;
   let disposed = false;
@@ -105,10 +110,15 @@ export function createPhone(config: PhoneConfig): Phone {
     emit();
   }
 
-  function setCall(patch: Partial<CallState>): void {
-    if (!state.call) return;
-    state = { ...state, call: { ...state.call, ...patch } };
+  function setSlot(slot: 'call' | 'consultation', patch: Partial<CallState>): void {
+    const current = state[slot];
+    if (!current) return;
+    state = { ...state, [slot]: { ...current, ...patch } };
     emit();
+  }
+
+  function setCall(patch: Partial<CallState>): void {
+    setSlot('call', patch);
   }
 
   function targetUri(target: string): string {
@@ -135,13 +145,16 @@ export function createPhone(config: PhoneConfig): Phone {
   }
 
   function peerConnection(): RTCPeerConnection | null {
-    const pc = session?.connection as unknown as RTCPeerConnection | undefined;
+    const f = focused();
+    const pc = f?.connection as unknown as RTCPeerConnection | undefined;
     return pc ?? null;
   }
 
+  /** The session commands act on: the consultation while there is one, else the call. */
   function activeSession(): RTCSession {
-    if (!session || session.isEnded()) throw new Error('no call');
-    return session;
+    const f = focused();
+    if (!f || f.isEnded()) throw new Error('no call');
+    return f;
   }
 
   // ---- registration and recovery ----
@@ -260,47 +273,81 @@ export function createPhone(config: PhoneConfig): Phone {
 
   // ---- calls ----
 
-  function onNewSession(e: NewSessionEvent): void {
-    const s = e.session;
-    if (session && !session.isEnded() && e.originator === 'remote') {
-      // One call at a time: a second caller gets busy (a queue moves on to the next agent).
-      s.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
+  type Slot = 'call' | 'consultation';
+
+  function sessionIn(slot: Slot): RTCSession | null {
+    return slot === 'call' ? session : consult;
+  }
+
+  function live(s: RTCSession | null): s is RTCSession {
+    return s !== null && !s.isEnded();
+  }
+
+  /** The session the agent talks in: the consultation while there is one, else the call. */
+  function focused(): RTCSession | null {
+    return live(consult) ? consult : session;
+  }
+
+  /** Remote audio follows the focused session (back to the call when a consultation ends). */
+  function routeAudio(): void {
+    const pc = focused()?.connection as unknown as RTCPeerConnection | undefined;
+    const track = pc?.getReceivers().find((r) => r.track.kind === 'audio')?.track;
+    if (!track) {
+      audio.srcObject = null;
       return;
     }
-    // A local session while one is live comes from an accepted REFER: the new call replaces the old one,
-    // which the transferor ends.
+    const current = audio.srcObject as MediaStream | null;
+    if (current?.getAudioTracks()[0] === track) return;
+    audio.srcObject = new MediaStream([track]);
+    audio.play().catch(() => {
+      // Autoplay refused (no user gesture yet): the UI can call audioElement.play() on a click.
+    });
+  }
+
+  function onNewSession(e: NewSessionEvent): void {
+    const s = e.session;
+    let slot: Slot = 'call';
+    if (e.originator === 'remote') {
+      // An INVITE with Replaces we accepted (attended transfer to us) takes over the call; any other caller
+      // while we are busy gets 486 (a queue moves on to the next agent).
+      if (!acceptingReplaces && (live(session) || live(consult))) {
+        s.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
+        return;
+      }
+    } else if (startingConsultation) {
+      slot = 'consultation';
+    }
+    // A local session while the call is live comes from an accepted REFER (we are being transferred): the
+    // new call replaces the old one, which the transferor ends.
     clearIceTimer();
-    session = s;
+    if (slot === 'call') session = s;
+    else consult = s;
     const remote = s.remote_identity;
-    state = {
-      ...state,
-      call: {
-        id: s.id,
-        direction: e.originator === 'remote' ? 'incoming' : 'outgoing',
-        remoteNumber: remote.uri.user ?? '',
-        remoteDisplayName: remote.display_name ? remote.display_name : null,
-        state: e.originator === 'remote' ? 'ringing' : 'connecting',
-        muted: false,
-        remoteHeld: false,
-        startedAt: Date.now(),
-        answeredAt: null,
-        endedAt: null,
-        endCause: null,
-        endedBy: null,
-        headers: xHeaders(e),
-        dtmfReceived: '',
-      },
+    const call: CallState = {
+      id: s.id,
+      direction: e.originator === 'remote' ? 'incoming' : 'outgoing',
+      remoteNumber: remote.uri.user ?? '',
+      remoteDisplayName: remote.display_name ? remote.display_name : null,
+      state: e.originator === 'remote' && !acceptingReplaces ? 'ringing' : 'connecting',
+      muted: false,
+      remoteHeld: false,
+      startedAt: Date.now(),
+      answeredAt: null,
+      endedAt: null,
+      endCause: null,
+      endedBy: null,
+      headers: xHeaders(e),
+      dtmfReceived: '',
     };
+    state = { ...state, [slot]: call };
     emit();
 
-    const mine = () => session === s;
+    const mine = () => sessionIn(slot) === s;
+    const get = () => state[slot];
+    const set = (patch: Partial<CallState>) => setSlot(slot, patch);
     const attachAudio = (pc: RTCPeerConnection) => {
-      pc.addEventListener('track', (ev) => {
-        if (!mine() || ev.track.kind !== 'audio') return;
-        audio.srcObject = ev.streams[0] ?? new MediaStream([ev.track]);
-        audio.play().catch(() => {
-          // Autoplay refused (no user gesture yet): the UI can call audioElement.play() on a click.
-        });
+      pc.addEventListener('track', () => {
+        if (mine()) routeAudio();
       });
     };
     if (s.connection) attachAudio(s.connection as unknown as RTCPeerConnection);
@@ -321,56 +368,65 @@ export function createPhone(config: PhoneConfig): Phone {
     });
 
     s.on('progress', () => {
-      if (mine() && state.call?.direction === 'outgoing' && state.call.state === 'connecting') {
-        setCall({ state: 'ringing' });
-      }
+      if (mine() && get()?.direction === 'outgoing' && get()?.state === 'connecting')
+        set({ state: 'ringing' });
     });
     s.on('accepted', () => {
-      if (mine()) setCall({ state: 'active', answeredAt: Date.now() });
+      if (mine()) set({ state: 'active', answeredAt: Date.now() });
     });
     s.on('confirmed', () => {
-      if (mine() && (state.call?.state === 'ringing' || state.call?.state === 'connecting')) {
-        setCall({ state: 'active', answeredAt: state.call.answeredAt ?? Date.now() });
+      const c = get();
+      if (mine() && c && (c.state === 'ringing' || c.state === 'connecting')) {
+        set({ state: 'active', answeredAt: c.answeredAt ?? Date.now() });
       }
     });
     s.on('hold', (ev) => {
-      if (!mine()) return;
-      setCall(ev.originator === 'local' ? { state: 'held' } : { remoteHeld: true });
+      if (mine()) set(ev.originator === 'local' ? { state: 'held' } : { remoteHeld: true });
     });
     s.on('unhold', (ev) => {
-      if (!mine()) return;
-      setCall(ev.originator === 'local' ? { state: 'active' } : { remoteHeld: false });
+      if (mine()) set(ev.originator === 'local' ? { state: 'active' } : { remoteHeld: false });
     });
     s.on('muted', () => {
-      if (mine()) setCall({ muted: true });
+      if (mine()) set({ muted: true });
     });
     s.on('unmuted', () => {
-      if (mine()) setCall({ muted: false });
+      if (mine()) set({ muted: false });
     });
     s.on('newDTMF', (ev: IncomingDTMFEvent | OutgoingDTMFEvent) => {
-      if (mine() && ev.originator === 'remote') {
-        setCall({ dtmfReceived: (state.call?.dtmfReceived ?? '') + ev.dtmf.tone });
-      }
+      if (mine() && ev.originator === 'remote')
+        set({ dtmfReceived: (get()?.dtmfReceived ?? '') + ev.dtmf.tone });
     });
     s.on('refer', (ev) => {
-      // Blind transfer by the other side: call the target; the transferor then ends this call.
+      // Transfer by the other side (blind, or attended with Replaces in Refer-To): call the target; the
+      // transferor then ends this call.
       if (!mine()) return;
       (ev.accept as (initCallback: undefined, options: ReturnType<typeof mediaOptions>) => void)(
         undefined,
         mediaOptions(),
       );
     });
+    s.on('replaces', (ev) => {
+      // Attended transfer to us: the transferee's INVITE replaces this call; answer it at once.
+      if (!mine()) return;
+      acceptingReplaces = true;
+      try {
+        (ev.accept as (initCallback: (n: RTCSession) => void) => void)((n) => n.answer(mediaOptions()));
+      } finally {
+        acceptingReplaces = false;
+      }
+    });
     const ended = (ev: EndEvent) => {
       if (!mine()) return;
       clearIceTimer();
-      setCall({
+      set({
         state: 'ended',
         endedAt: Date.now(),
         endCause: ev.cause,
         endedBy: ev.originator === 'local' || ev.originator === 'remote' ? ev.originator : 'system',
       });
-      session = null;
-      audio.srcObject = null;
+      if (slot === 'call') session = null;
+      else consult = null;
+      routeAudio();
     };
     s.on('ended', ended);
     s.on('failed', ended);
@@ -424,23 +480,23 @@ export function createPhone(config: PhoneConfig): Phone {
 
     call(target) {
       if (!ua || !ua.isConnected()) throw new Error('phone is not connected');
-      if (session && !session.isEnded()) throw new Error('already in a call');
+      if (live(session) || live(consult)) throw new Error('already in a call');
       ua.call(targetUri(target), mediaOptions());
     },
 
     answer() {
-      const s = activeSession();
+      const s = session;
       if (state.call?.direction !== 'incoming' || state.call.state !== 'ringing')
         throw new Error('no ringing call');
       setCall({ state: 'connecting' });
-      s.answer(mediaOptions());
+      s?.answer(mediaOptions());
     },
 
     decline() {
-      const s = activeSession();
+      const s = session;
       if (state.call?.direction !== 'incoming' || state.call.state !== 'ringing')
         throw new Error('no ringing call');
-      s.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
+      s?.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
     },
 
     hangup() {
@@ -466,6 +522,51 @@ export function createPhone(config: PhoneConfig): Phone {
     sendDtmf(tones) {
       if (!DTMF_TONES.test(tones)) throw new Error(`not DTMF tones: ${tones}`);
       activeSession().sendDTMF(tones);
+    },
+
+    startConsultation(target) {
+      if (!ua || !ua.isConnected()) throw new Error('phone is not connected');
+      if (!live(session) || !state.call || !['active', 'held'].includes(state.call.state)) {
+        throw new Error('no established call to consult about');
+      }
+      if (live(consult)) throw new Error('already consulting');
+      if (state.call.state === 'active') session.hold();
+      startingConsultation = true;
+      try {
+        ua.call(targetUri(target), mediaOptions());
+      } finally {
+        startingConsultation = false;
+      }
+    },
+
+    cancelConsultation() {
+      if (live(consult)) consult.terminate();
+      if (live(session) && state.call?.state === 'held') session.unhold();
+    },
+
+    completeTransfer() {
+      const original = session;
+      const target = consult;
+      if (!live(original) || !live(target) || state.consultation?.state !== 'active') {
+        return Promise.reject(new Error('no answered consultation to transfer to'));
+      }
+      return new Promise<void>((resolve, reject) => {
+        // REFER the held party to the consulted one, replacing our consultation dialog (RFC 5589).
+        original.refer(target.remote_identity.uri, {
+          replaces: target,
+          eventHandlers: {
+            // NOTIFY 2xx: the transferee reached the target; leave both calls.
+            accepted: () => {
+              if (!original.isEnded()) original.terminate();
+              if (!target.isEnded()) target.terminate();
+              resolve();
+            },
+            requestFailed: (e: { cause?: string }) => reject(new Error(`transfer refused: ${e.cause ?? ''}`)),
+            failed: (e: { status_line?: { status_code?: number } }) =>
+              reject(new Error(`transfer failed: ${e.status_line?.status_code ?? ''}`)),
+          },
+        });
+      });
     },
 
     blindTransfer(target) {
@@ -502,7 +603,7 @@ export function createPhone(config: PhoneConfig): Phone {
     async setInputDevice(deviceId) {
       inputDeviceId = deviceId;
       const pc = peerConnection();
-      if (!pc || !session || session.isEnded()) return;
+      if (!pc) return;
       const sender = pc.getSenders().find((x) => x.track?.kind === 'audio');
       if (!sender) return;
       const stream = await navigator.mediaDevices.getUserMedia({

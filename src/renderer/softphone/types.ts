@@ -53,6 +53,8 @@ export interface PhoneState {
   ringtonePlaying: boolean;
   /** The current call, or the last one (state 'ended') until the next call starts. */
   call: CallState | null;
+  /** The consultation call of an attended transfer (the call is held meanwhile), or the last one. */
+  consultation: CallState | null;
 }
 
 export interface PhoneConfig {
@@ -124,6 +126,15 @@ export interface Phone {
   mute(): void;
   unmute(): void;
   sendDtmf(tones: string): void;
+  /**
+   * Attended transfer, step 1: hold the call and call target. While the consultation is live, hangup,
+   * mute, hold, resume and DTMF act on it.
+   */
+  startConsultation(target: string): void;
+  /** Attended transfer, step 2: connect the held party with the consulted one and leave both calls. */
+  completeTransfer(): Promise<void>;
+  /** End the consultation and resume the call. */
+  cancelConsultation(): void;
   /** REFER the other party to target, then leave the call once the transfer is accepted. */
   blindTransfer(target: string): Promise<void>;
   /** Audio output device of the remote audio (HTMLMediaElement.setSinkId), at any time. */
