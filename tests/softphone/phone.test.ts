@@ -15,7 +15,7 @@ import { expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '../..');
 
-it('phone engine: registration, calls with media, hold, DTMF, recovery after a Kamailio restart', async () => {
+it('phone engine in a loopback-only namespace: registration, calls with media, transfers, bounded ICE, recovery after a Kamailio restart', async () => {
   const started = Date.now();
   const inner = [
     'ip link set lo up',
@@ -26,12 +26,28 @@ it('phone engine: registration, calls with media, hold, DTMF, recovery after a K
       cwd: root,
       env: { ...process.env, SWITCHBOARD_SOFTPHONE_NETNS: '1', CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Own process group, so a hung suite can be stopped as a whole (SIGTERM lets it stop Kamailio and
+      // Chromium; SIGKILL follows if it does not end).
+      detached: true,
     });
+    const stopGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        // already gone
+      }
+    };
+    const term = setTimeout(() => stopGroup('SIGTERM'), 100_000);
+    const kill = setTimeout(() => stopGroup('SIGKILL'), 105_000);
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += String(c)));
     child.stderr.on('data', (c: Buffer) => (out += String(c)));
     child.once('error', reject);
-    child.once('exit', (c) => resolve({ code: c, output: out }));
+    child.once('exit', (c) => {
+      clearTimeout(term);
+      clearTimeout(kill);
+      resolve({ code: c, output: out });
+    });
   });
   if (code !== 0) console.error(output);
   expect(code, 'inner suite in the network namespace failed (output above)').toBe(0);
