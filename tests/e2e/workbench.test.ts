@@ -48,7 +48,7 @@ async function login(username: string): Promise<Page> {
         last = await ticketCount(page);
         return last === seen;
       },
-      { intervals: [1000], timeout: 30_000 },
+      { interval: 1000, timeout: 30_000 },
     )
     .toBe(true);
   return page;
