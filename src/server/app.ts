@@ -10,7 +10,7 @@ import { seedDemo } from './demo/seed-demo';
 import { bearerUser, createApi } from './http/api';
 import { attachSync } from './sync/sync-socket';
 import { ensureSipAccounts, pushSipAccounts, type PbxController } from './voice/credentials';
-import { voiceRouter } from './voice/voice-api';
+import { routeRequestHandler, voiceRouter } from './voice/voice-api';
 import { VoiceService, type VoiceOptions } from './voice/voice-service';
 import { attachVoice } from './voice/voice-socket';
 
@@ -87,7 +87,15 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       bearerUser: (req) => bearerUser(auth, req),
     }),
   ];
-  const http = createServer(createApi({ db, auth, log, routers }));
+  const api = createApi({ db, auth, log, routers });
+  const routeRequest = routeRequestHandler({
+    voice,
+    pbxSecret: opts.pbxSecret ?? process.env.SWITCHBOARD_PBX_SECRET,
+    log,
+  });
+  const http = createServer((req, res) => {
+    if (!routeRequest(req, res)) api(req, res);
+  });
   const io = new SocketServer(http, { serveClient: false, maxHttpBufferSize: 5e6 });
   const sync = attachSync(io, { db, auth, now, log, beforePull: () => voice.flush() });
   attachVoice(io, { voice, auth, log });

@@ -1,5 +1,6 @@
 import express, { type Request } from 'express';
 import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   CallEvent,
   Id,
@@ -13,12 +14,14 @@ import {
 import { inScope, scopeOf } from '../auth/scope';
 import type { Db } from '../db/schema';
 import { getSipAccount, pushSipAccounts, rotateSipPassword, type PbxController } from './credentials';
+import { errorBody } from '../http/error-body';
+import { httpStatus } from '../http/status';
 import type { VoiceService } from './voice-service';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 /** The PBX's calls: with a configured secret, the header must carry it; without, only loopback may call. */
-export function pbxAllowed(req: Request, secret: string | undefined): boolean {
+export function pbxAllowed(req: IncomingMessage, secret: string | undefined): boolean {
   if (secret !== undefined && secret !== '') {
     const sent = Buffer.from(String(req.headers[PBX_SECRET_HEADER] ?? ''));
     const want = Buffer.from(secret);
@@ -27,13 +30,56 @@ export function pbxAllowed(req: Request, secret: string | undefined): boolean {
   return LOOPBACK.has(req.socket.remoteAddress ?? '');
 }
 
-const routeQuery = (q: Request['query'], name: string): string => {
-  const v = q[name];
-  if (typeof v !== 'string' || v.length === 0 || v.length > 256) {
+const routeParam = (q: URLSearchParams, name: string): string => {
+  const v = q.get(name);
+  if (v === null || v.length === 0 || v.length > 256) {
     throw new SwitchboardError('bad_request', `The ${name} parameter is missing or too long.`);
   }
   return v;
 };
+
+/**
+ * GET /api/voice/route?queue=&caller=&callid=[&retry=1], asked by Kamailio for every queue call. Served on
+ * the bare HTTP server, ahead of express, because the PBX waits on it: 200 with the agent's extension on the
+ * first line, or 404 (Kamailio answers the caller 480). retry=1: the agent the call was offered to did not
+ * take it; pick the next one. Returns false for any other request.
+ */
+export function routeRequestHandler(deps: {
+  voice: VoiceService;
+  pbxSecret?: string;
+  log: (line: string) => void;
+}) {
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.method !== 'GET' || !req.url?.startsWith(`${VOICE_REST.route}?`)) return false;
+    const fail = (e: unknown) => {
+      const body = errorBody(e, deps.log);
+      res.writeHead(httpStatus[body.code], { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    try {
+      if (!pbxAllowed(req, deps.pbxSecret)) {
+        throw new SwitchboardError('forbidden', 'Only the PBX may ask for routing.');
+      }
+      const q = new URLSearchParams(req.url.slice(VOICE_REST.route.length + 1));
+      deps.voice
+        .route(
+          routeParam(q, 'queue'),
+          routeParam(q, 'caller'),
+          routeParam(q, 'callid'),
+          q.get('retry') === '1',
+        )
+        .then((result) => {
+          if (result.kind === 'agent') {
+            res.writeHead(200, { 'content-type': 'text/plain' }).end(`${result.extension}\n`);
+          } else {
+            res.writeHead(404, { 'content-type': 'text/plain' }).end();
+          }
+        }, fail);
+    } catch (e) {
+      fail(e);
+    }
+    return true;
+  };
+}
 
 /** /api/voice: credentials for the signed-in agent, queues, the PBX's routing requests and call events. */
 export function voiceRouter(deps: {
@@ -75,21 +121,6 @@ export function voiceRouter(deps: {
     const user = await bearerUser(req);
     const scope = scopeOf(user);
     res.json({ queues: voice.listQueues().filter((q) => inScope(scope, q.departmentId)) });
-  });
-
-  // Kamailio: 200 + the agent's extension on the first line, or 404 (it answers the caller 480).
-  // &retry=1: the agent the call was offered to did not take it; pick the next one.
-  router.get(VOICE_REST.route, async (req, res) => {
-    if (!pbxAllowed(req, pbxSecret))
-      throw new SwitchboardError('forbidden', 'Only the PBX may ask for routing.');
-    const result = await voice.route(
-      routeQuery(req.query, 'queue'),
-      routeQuery(req.query, 'caller'),
-      routeQuery(req.query, 'callid'),
-      req.query.retry === '1',
-    );
-    if (result.kind === 'agent') res.type('text/plain').send(`${result.extension}\n`);
-    else res.status(404).type('text/plain').send('');
   });
 
   // The PBX (loopback/secret) or the desktop (bearer token of the call's agent or a supervisor).

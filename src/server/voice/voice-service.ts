@@ -14,7 +14,7 @@ import {
   type StateCause,
   type User,
 } from '../../shared';
-import type { Database, Db } from '../db/schema';
+import type { Database, Db, Tx } from '../db/schema';
 import { customerIdByPhone, getInteraction, saveInteraction } from './interaction-store';
 import { normalisePhone } from './phone';
 
@@ -79,7 +79,11 @@ export class VoiceService {
   private readonly byExtension = new Map<string, AgentEntry>();
   private readonly queues = new Map<string, QueueEntry>();
   private readonly calls = new Map<string, CallEntry>();
-  private writes: Promise<void> = Promise.resolve();
+  private readonly dirtyAgents = new Set<AgentEntry>();
+  private readonly dirtyCalls = new Set<CallEntry>();
+  private readonly logRows: Database['agent_state_log'][] = [];
+  private waiters: (() => void)[] = [];
+  private writing: Promise<void> | null = null;
   private readonly offlineGraceMs: number;
   private readonly wrapUpLimitMs: number;
   private readonly ringSlackMs: number;
@@ -171,8 +175,8 @@ export class VoiceService {
   }
 
   /** Waits for every state and call record write queued so far (reads of the database that must see them). */
-  flush(): Promise<void> {
-    return this.writes;
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
   }
 
   async close(): Promise<void> {
@@ -486,6 +490,17 @@ export class VoiceService {
     const agent = c.agent;
     clearTimeout(c.ringTimer);
     c.agent = null;
+    // Waiting for the PBX to ask again (retry); if it never does, the caller is gone: record it abandoned.
+    c.ringTimer = setTimeout(
+      () => {
+        if (c.agent || c.record.status !== 'ringing' || this.calls.get(c.record.callId) !== c) return;
+        c.record = { ...c.record, status: 'abandoned', endAt: this.now().toISOString() };
+        this.calls.delete(c.record.callId);
+        void this.saveCall(c);
+      },
+      (c.queue?.queue.ringTimeoutSeconds ?? 20) * 1000 + this.ringSlackMs,
+    );
+    c.ringTimer.unref();
     if (!agent || agent.interactionId !== c.record.id) return;
     this.log(`call ${c.record.callId} not answered by ${agent.username}`);
     const next = agent.pending ?? { state: 'Break' as const, reason: 'missed_call' as const };
@@ -600,55 +615,88 @@ export class VoiceService {
     this.persist(a, this.changeRow(a, a.state, cause, interactionId));
   }
 
-  /** Queues the agent's current state row (and a log row) for writing, in order. */
+  /** Marks the agent's state row for writing, with a log row when the state changed. */
   private persist(a: AgentEntry, change: Database['agent_state_log'] | null): void {
-    const row = {
-      user_id: a.userId,
-      state: a.state,
-      reason: a.reason,
-      pending_state: a.pending?.state ?? null,
-      pending_reason: a.pending?.reason ?? null,
-      since: a.since,
-      idle_since: a.state === 'Available' ? new Date(a.idleSince).toISOString() : null,
-      interaction_id: a.interactionId,
-      version: a.version,
-    };
-    this.enqueue(async () => {
-      await this.db.transaction().execute(async (trx) => {
-        const { user_id: _id, ...rest } = row;
-        await trx
-          .insertInto('agent_states')
-          .values(row)
-          .onConflict((oc) => oc.column('user_id').doUpdateSet(rest))
-          .execute();
-        if (change) await trx.insertInto('agent_state_log').values(change).execute();
-      });
-    });
-  }
-
-  private enqueue(work: () => Promise<void>): Promise<void> {
-    const p = this.writes.then(work).catch((e: unknown) => {
-      this.log(`voice: a state write failed: ${e instanceof Error ? e.message : String(e)}`);
-    });
-    this.writes = p;
-    return p;
+    this.dirtyAgents.add(a);
+    if (change) this.logRows.push(change);
+    void this.schedule();
   }
 
   /** Writes the call record (matching the customer on its first write) and tells its department. */
   private async saveCall(c: CallEntry): Promise<void> {
-    await this.enqueue(async () => {
-      await this.db.transaction().execute(async (trx) => {
-        if (!c.customerLooked) {
-          c.customerLooked = true;
-          if (c.record.callerNumber.startsWith('+')) {
-            c.record = { ...c.record, customerId: await customerIdByPhone(trx, c.record.callerNumber) };
-          }
-        }
-        // The newest state of the call: writes run in order, so a later one never goes back in time.
-        await saveInteraction(trx, c.record);
-      });
-    });
+    this.dirtyCalls.add(c);
+    await this.schedule();
     this.onInteractions(c.record.departmentId);
+  }
+
+  /** Resolves when everything marked so far is committed. */
+  private schedule(): Promise<void> {
+    return new Promise((done) => {
+      this.waiters.push(done);
+      this.writing ??= this.drain();
+    });
+  }
+
+  /**
+   * Write-behind: what changed while one transaction ran is committed together in the next. Memory holds the
+   * truth; each commit writes the newest state row of every changed agent and call (so a row written later
+   * never goes back in time) and every state change log row, in the order they happened.
+   */
+  private async drain(): Promise<void> {
+    while (this.waiters.length > 0) {
+      const agents = [...this.dirtyAgents];
+      this.dirtyAgents.clear();
+      const rows = this.logRows.splice(0);
+      const calls = [...this.dirtyCalls];
+      this.dirtyCalls.clear();
+      const waiters = this.waiters.splice(0);
+      const states = agents.map((a) => ({
+        user_id: a.userId,
+        state: a.state,
+        reason: a.reason,
+        pending_state: a.pending?.state ?? null,
+        pending_reason: a.pending?.reason ?? null,
+        since: a.since,
+        idle_since: a.state === 'Available' ? new Date(a.idleSince).toISOString() : null,
+        interaction_id: a.interactionId,
+        version: a.version,
+      }));
+      try {
+        await this.db.transaction().execute(async (trx) => {
+          for (const row of states) {
+            const { user_id: _id, ...rest } = row;
+            await trx
+              .insertInto('agent_states')
+              .values(row)
+              .onConflict((oc) => oc.column('user_id').doUpdateSet(rest))
+              .execute();
+          }
+          for (let i = 0; i < rows.length; i += 200) {
+            await trx
+              .insertInto('agent_state_log')
+              .values(rows.slice(i, i + 200))
+              .execute();
+          }
+          for (const c of calls) await this.writeCall(trx, c);
+        });
+      } catch (e) {
+        this.log(
+          `voice: writing agent states and calls failed: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+      for (const done of waiters) done();
+    }
+    this.writing = null;
+  }
+
+  private async writeCall(trx: Tx, c: CallEntry): Promise<void> {
+    if (!c.customerLooked) {
+      c.customerLooked = true;
+      if (c.record.callerNumber.startsWith('+')) {
+        c.record = { ...c.record, customerId: await customerIdByPhone(trx, c.record.callerNumber) };
+      }
+    }
+    await saveInteraction(trx, c.record);
   }
 
   async interaction(id: string): Promise<Interaction | undefined> {
