@@ -443,6 +443,10 @@ async function main(): Promise<void> {
         children: 8,
         sharedMemoryMb: 256,
         logLevel: -1,
+        // An alternative configuration template, for trying PBX changes against this load.
+        ...(process.env['BENCH_KAMAILIO_TEMPLATE']
+          ? { templateFile: process.env['BENCH_KAMAILIO_TEMPLATE'] }
+          : {}),
       });
       await pbx.setSipUser(CALLER.user, CALLER.password);
     } catch (e) {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startServer } from './app';
+import { rpcPbxController } from './voice/credentials';
 
 const HELP = `Switchboard central service
 
@@ -8,7 +9,12 @@ Usage: npm run server -- [--port N] [--host ADDR] [--db FILE] [--seed demo|none]
   --host   address to listen on (env SWITCHBOARD_HOST, default 127.0.0.1)
   --db     SQLite database file (env SWITCHBOARD_DB, default .data/server.sqlite)
   --seed   demo: load the demo data set into a new database (env SWITCHBOARD_SEED, default demo)
-Env SWITCHBOARD_JWT_SECRET sets the token signing secret (otherwise kept in <db>.jwt-secret).`;
+  --pbx-rpc  Kamailio JSON-RPC URL (e.g. http://127.0.0.1:8089/RPC from npm run pbx; env SWITCHBOARD_PBX_RPC_URL):
+             agents' SIP credentials are pushed there at start and on rotation
+  --pbx-ws   SIP over WebSocket URL given to softphones (env SWITCHBOARD_PBX_WS_URL, default ws://127.0.0.1:8088)
+  --pbx-domain  SIP domain (env SWITCHBOARD_PBX_DOMAIN, default 127.0.0.1)
+Env SWITCHBOARD_JWT_SECRET sets the token signing secret (otherwise kept in <db>.jwt-secret).
+Env SWITCHBOARD_PBX_SECRET: routing requests must carry it in x-switchboard-pbx-secret (else loopback only).`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -17,6 +23,9 @@ async function main(): Promise<void> {
       host: { type: 'string' },
       db: { type: 'string' },
       seed: { type: 'string' },
+      'pbx-rpc': { type: 'string' },
+      'pbx-ws': { type: 'string' },
+      'pbx-domain': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -31,7 +40,17 @@ async function main(): Promise<void> {
   const seed = values.seed ?? process.env.SWITCHBOARD_SEED ?? 'demo';
   if (seed !== 'demo' && seed !== 'none') throw new Error(`--seed must be demo or none, got "${seed}".`);
 
+  const pbxRpc = values['pbx-rpc'] ?? process.env.SWITCHBOARD_PBX_RPC_URL;
+  const pbx = pbxRpc
+    ? rpcPbxController({
+        rpcUrl: pbxRpc,
+        wsUrl: values['pbx-ws'] ?? process.env.SWITCHBOARD_PBX_WS_URL ?? 'ws://127.0.0.1:8088',
+        domain: values['pbx-domain'] ?? process.env.SWITCHBOARD_PBX_DOMAIN ?? '127.0.0.1',
+      })
+    : undefined;
+
   const server = await startServer({
+    pbx,
     port,
     host: values.host ?? process.env.SWITCHBOARD_HOST ?? '127.0.0.1',
     dbPath: values.db ?? process.env.SWITCHBOARD_DB ?? '.data/server.sqlite',

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Interaction, VoiceCredentials } from '../../src/shared';
 import { freeTcpPort, startKamailio, type RunningKamailio } from '../../src/server/pbx';
 import { answer, invite, register, reply, sendInDialog, SipEndpoint, type Account } from '../pbx/sip-client';
+import { rpcPbxController } from '../../src/server/voice/credentials';
 import { pullAll, startTestServer, type TestServer } from './helpers';
 import { callEvent, historyOf, mustSetState, signIn, statusOf, type AgentSession } from './voice-helpers';
 
@@ -109,6 +110,19 @@ describe('voice with Kamailio', () => {
     expect((await register(await endpoint('WS'), account(creds))).status).toBe(403);
     expect((await register(await endpoint('WS'), account(rotated))).status).toBe(200);
     expect((await credentials(s)).password).toBe(rotated.password);
+  });
+
+  it('can also reach a Kamailio started elsewhere through its JSON-RPC address', async () => {
+    const remote = rpcPbxController({ rpcUrl: pbx.rpcUrl, wsUrl: pbx.wsUrl, domain: pbx.domain });
+    await remote.setSipUser('7001', 'over-rpc-secret-7001');
+    const ep = await endpoint('UDP');
+    expect(
+      (await register(ep, account({ extension: '7001', password: 'over-rpc-secret-7001' }))).status,
+    ).toBe(200);
+    await remote.removeSipUser('7001');
+    expect(
+      (await register(ep, account({ extension: '7001', password: 'over-rpc-secret-7001' }))).status,
+    ).toBe(403);
   });
 
   it('carries a queue call from a UDP caller to the longest idle agent through the real routing endpoint', async () => {

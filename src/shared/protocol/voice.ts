@@ -215,7 +215,7 @@ export const VoiceSocketEvents = {
   list: 'agent:list',
   /** client -> server, ack Ack<AgentHistoryResponse>. */
   history: 'agent:history',
-  /** client -> server (the agent on the call), ack Ack<AgentStatus>. */
+  /** client -> server (the agent on the call), ack Ack<AgentStatus | null> (the call's agent, if any). */
   callEvent: 'voice:callEvent',
   /** server -> the agent and the supervisors of the department: AgentStatus. */
   status: 'agent:status',
