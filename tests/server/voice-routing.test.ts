@@ -21,6 +21,7 @@ import {
   route,
   signIn,
   statusOf,
+  until,
   type AgentSession,
 } from './voice-helpers';
 
@@ -42,7 +43,7 @@ beforeAll(async () => {
   server = await startTestServer({
     tickets: 300,
     customers: 100,
-    voice: { offlineGraceMs: 200 },
+    voice: { offlineGraceMs: 200, ringSlackMs: 100 },
     prepare: async (db) => {
       const agent06 = await db
         .selectFrom('users')
@@ -54,6 +55,8 @@ beforeAll(async () => {
         .where('user_id', '=', agent06.id)
         .where('skill', '=', 'tech')
         .execute();
+      // Billing's queue rings for one second only, so the ring timeout can be watched.
+      await db.updateTable('queues').set({ ring_timeout_seconds: 1 }).where('number', '=', '8003').execute();
     },
   });
   const db = openSqlite(server.dbPath);
@@ -183,6 +186,23 @@ describe('queue routing', () => {
     expect((await statusOf(a2)).reason).toBe('missed_call');
     const record = (await interactionsSeenBy(a1)).find((i) => i.callId === 'na1');
     expect(record?.status).toBe('abandoned');
+  });
+
+  it('treats an offer not answered within the ring timeout as missed, and a call nobody re-routes as abandoned', async () => {
+    const agent = await session('agent09');
+    await mustSetState(agent, 'Available');
+    expect((await route(server.url, '8003', 'rt1')).body).toBe('1009\n');
+    const missed = await until(async () => {
+      const s = await statusOf(agent);
+      return s.state === 'Break' ? s : undefined;
+    });
+    expect(missed.reason).toBe('missed_call');
+    expect((await historyOf(agent))[0]).toMatchObject({ from: 'OnCall', to: 'Break', cause: 'no_answer' });
+    const record = await until(async () => {
+      const r = (await interactionsSeenBy(agent)).find((i) => i.callId === 'rt1');
+      return r?.status === 'abandoned' ? r : undefined;
+    });
+    expect(record.endAt).not.toBeNull();
   });
 
   it('records the call: customer matched by normalised number, answer, hold and end times; synced to the department', async () => {
