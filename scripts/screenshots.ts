@@ -10,7 +10,14 @@ mkdirSync('screenshots', { recursive: true });
 
 const browser = await chromium.launch({
   executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-sync',
+  ],
 });
 
 async function shoot(page: Page, name: string) {
@@ -41,7 +48,8 @@ for (const [locale, theme] of [
   await page.getByTestId('workbench').waitFor();
   if ((await page.locator('html').getAttribute('data-theme')) !== theme) {
     const dark = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-    if ((theme === 'dark') !== /rgb\((\d|[1-5]\d),/.test(dark)) await page.getByTestId('theme-switch').click();
+    if ((theme === 'dark') !== /rgb\((\d|[1-5]\d),/.test(dark))
+      await page.getByTestId('theme-switch').click();
   }
   await page.getByTestId('ticket-row').first().waitFor();
   await shoot(page, `${tag}-tickets`);
