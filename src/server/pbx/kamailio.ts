@@ -2,6 +2,7 @@
 // over its JSON-RPC HTTP endpoint. Self-contained: imports nothing else of src/server.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -169,13 +170,12 @@ export async function startKamailio(opts: StartKamailioOptions): Promise<Running
   const rpcUrl = `http://127.0.0.1:${rpcPort}/RPC`;
   let rpcId = 0;
   const rpc = async (method: string, params: unknown[] = []): Promise<unknown> => {
-    const res = await fetch(rpcUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', method, params, id: ++rpcId }),
-      signal: AbortSignal.timeout(5_000),
-    });
-    const body = (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
+    const text = await postOnce(
+      rpcPort,
+      '/RPC',
+      JSON.stringify({ jsonrpc: '2.0', method, params, id: ++rpcId }),
+    );
+    const body = JSON.parse(text) as { result?: unknown; error?: { code: number; message: string } };
     if (body.error) throw new Error(`Kamailio ${method}: ${body.error.message} (${body.error.code})`);
     return body.result;
   };
@@ -251,4 +251,36 @@ function killProcessGroup(child: ChildProcess): void {
   } catch {
     // already gone
   }
+}
+
+/**
+ * One JSON-RPC POST on a connection of its own. Kamailio's xhttp closes connections after a reply at
+ * times of its choosing; fetch's keep-alive pool would then reuse a closed socket ("other side closed").
+ */
+function postOnce(port: number, path: string, body: string): Promise<string> {
+  return new Promise((resolvePost, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        timeout: 5_000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolvePost(text));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () =>
+      req.destroy(new Error(`Kamailio JSON-RPC on port ${port} did not answer in 5 s`)),
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
