@@ -168,17 +168,8 @@ export async function startKamailio(opts: StartKamailioOptions): Promise<Running
   process.once('exit', killGroup);
 
   const rpcUrl = `http://127.0.0.1:${rpcPort}/RPC`;
-  let rpcId = 0;
-  const rpc = async (method: string, params: unknown[] = []): Promise<unknown> => {
-    const text = await postOnce(
-      rpcPort,
-      '/RPC',
-      JSON.stringify({ jsonrpc: '2.0', method, params, id: ++rpcId }),
-    );
-    const body = JSON.parse(text) as { result?: unknown; error?: { code: number; message: string } };
-    if (body.error) throw new Error(`Kamailio ${method}: ${body.error.message} (${body.error.code})`);
-    return body.result;
-  };
+  const users = kamailioUsers(rpcUrl, domain);
+  const rpc = users.rpc;
 
   const stop = async (): Promise<void> => {
     process.removeListener('exit', killGroup);
@@ -221,25 +212,8 @@ export async function startKamailio(opts: StartKamailioOptions): Promise<Running
     domain,
     pid: child.pid as number,
     rpc,
-    async setSipUser(username, password) {
-      if (!SIP_USER.test(username)) throw new Error(`invalid SIP user name: ${JSON.stringify(username)}`);
-      if (password.length === 0) throw new Error('SIP password must not be empty');
-      await rpc('htable.sets', ['sipusers', username, sipHa1(username, domain, password)]);
-    },
-    async removeSipUser(username) {
-      if (!SIP_USER.test(username)) throw new Error(`invalid SIP user name: ${JSON.stringify(username)}`);
-      try {
-        await rpc('htable.delete', ['sipusers', username]);
-      } catch (e) {
-        if (!/doesn't exist/.test(String(e))) throw e;
-      }
-      // Existing registrations of the user go too.
-      try {
-        await rpc('ul.rm', ['location', username]);
-      } catch {
-        // not registered
-      }
-    },
+    setSipUser: users.setSipUser,
+    removeSipUser: users.removeSipUser,
     stop,
   };
 }
@@ -254,16 +228,53 @@ function killProcessGroup(child: ChildProcess): void {
 }
 
 /**
+ * SIP users of a running Kamailio, over its JSON-RPC endpoint: htable `sipusers` (user -> HA1), and
+ * `ul.rm` so a removed user's registrations go too. Used for a Kamailio we started and for one started
+ * elsewhere (`npm run pbx`).
+ */
+export function kamailioUsers(rpcUrl: string, domain: string) {
+  let rpcId = 0;
+  const rpc = async (method: string, params: unknown[] = []): Promise<unknown> => {
+    const text = await postOnce(rpcUrl, JSON.stringify({ jsonrpc: '2.0', method, params, id: ++rpcId }));
+    const body = JSON.parse(text) as { result?: unknown; error?: { code: number; message: string } };
+    if (body.error) throw new Error(`Kamailio ${method}: ${body.error.message} (${body.error.code})`);
+    return body.result;
+  };
+  return {
+    rpc,
+    async setSipUser(username: string, password: string): Promise<void> {
+      if (!SIP_USER.test(username)) throw new Error(`invalid SIP user name: ${JSON.stringify(username)}`);
+      if (password.length === 0) throw new Error('SIP password must not be empty');
+      await rpc('htable.sets', ['sipusers', username, sipHa1(username, domain, password)]);
+    },
+    async removeSipUser(username: string): Promise<void> {
+      if (!SIP_USER.test(username)) throw new Error(`invalid SIP user name: ${JSON.stringify(username)}`);
+      try {
+        await rpc('htable.delete', ['sipusers', username]);
+      } catch (e) {
+        if (!/doesn't exist/.test(String(e))) throw e;
+      }
+      try {
+        await rpc('ul.rm', ['location', username]);
+      } catch {
+        // not registered
+      }
+    },
+  };
+}
+
+/**
  * One JSON-RPC POST on a connection of its own. Kamailio's xhttp closes connections after a reply at
  * times of its choosing; fetch's keep-alive pool would then reuse a closed socket ("other side closed").
  */
-function postOnce(port: number, path: string, body: string): Promise<string> {
+function postOnce(url: string, body: string): Promise<string> {
+  const { hostname, port, pathname } = new URL(url);
   return new Promise((resolvePost, reject) => {
     const req = request(
       {
-        host: '127.0.0.1',
+        host: hostname,
         port,
-        path,
+        path: pathname,
         method: 'POST',
         agent: false,
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
@@ -277,9 +288,7 @@ function postOnce(port: number, path: string, body: string): Promise<string> {
         res.on('error', reject);
       },
     );
-    req.on('timeout', () =>
-      req.destroy(new Error(`Kamailio JSON-RPC on port ${port} did not answer in 5 s`)),
-    );
+    req.on('timeout', () => req.destroy(new Error(`Kamailio JSON-RPC at ${url} did not answer in 5 s`)));
     req.on('error', reject);
     req.end(body);
   });

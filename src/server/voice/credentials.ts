@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Db, Tx } from '../db/schema';
-import { sipHa1 } from '../pbx/kamailio';
+import { kamailioUsers } from '../pbx/kamailio';
 
 /** What the service needs of a PBX: Kamailio's controller (src/server/pbx) or anything with the same calls. */
 export interface PbxController {
@@ -111,27 +111,11 @@ export async function pushSipAccounts(pbx: PbxController, accounts: readonly Sip
  * same calls startKamailio's controller makes (htable `sipusers`: user -> HA1; `ul.rm` on removal).
  */
 export function rpcPbxController(opts: { rpcUrl: string; wsUrl: string; domain: string }): PbxController {
-  let id = 0;
-  const rpc = async (method: string, params: unknown[]): Promise<unknown> => {
-    const res = await fetch(opts.rpcUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', method, params, id: ++id }),
-      signal: AbortSignal.timeout(5_000),
-    });
-    const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-    if (body.error) throw new Error(`PBX ${method}: ${body.error.message}`);
-    return body.result;
-  };
+  const users = kamailioUsers(opts.rpcUrl, opts.domain);
   return {
     wsUrl: opts.wsUrl,
     domain: opts.domain,
-    async setSipUser(username, password) {
-      await rpc('htable.sets', ['sipusers', username, sipHa1(username, opts.domain, password)]);
-    },
-    async removeSipUser(username) {
-      await rpc('htable.delete', ['sipusers', username]).catch(() => {});
-      await rpc('ul.rm', ['location', username]).catch(() => {});
-    },
+    setSipUser: users.setSipUser,
+    removeSipUser: users.removeSipUser,
   };
 }
