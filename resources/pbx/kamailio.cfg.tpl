@@ -303,6 +303,15 @@ route[LOCATION] {
 # Calls to a queue number (8xxx): the routing service picks the agent.
 route[QUEUE] {
 #!ifdef WITH_QUEUE_ROUTING
+	# Create the transaction before asking the routing service: a retransmitted INVITE that arrives while
+	# the (blocking) HTTP query runs is then absorbed instead of being routed again as a second call.
+	if (is_method("INVITE")) {
+		if (!t_newtran()) {
+			sl_reply_error();
+			exit;
+		}
+		t_reply("100", "Trying");
+	}
 	$var(agent) = "";
 	$var(code) = http_client_query(SB_ROUTING_URL + "?queue=$rU&caller=$(fU{s.escape.param})&callid=$(ci{s.escape.param})", "$var(agent)");
 	if ($var(code) == 200 && $var(agent) =~ "^[A-Za-z0-9._-]+$") {
