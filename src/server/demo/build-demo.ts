@@ -110,8 +110,9 @@ export function buildDemoData(opts: DemoOptions = {}): DemoData {
     customers.push({
       id: rnd.uuid(),
       name,
-      phone: rnd.chance(0.95) ? phone : null,
-      email: rnd.chance(0.7) ? `customer${i + 1}@example.${zh ? 'cn' : 'com'}` : null,
+      // Every demo customer can be called and mailed: the screen pop and email intake need both.
+      phone,
+      email: `customer${i + 1}@example.${zh ? 'cn' : 'com'}`,
       language: zh ? 'zh-CN' : 'en',
       company: rnd.chance(0.3) ? rnd.pick(zh ? ZH_COMPANIES : EN_COMPANIES) : null,
       created_at: created,
