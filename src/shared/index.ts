@@ -2,3 +2,4 @@ export * from './domain';
 export * from './protocol';
 export * from './ipc';
 export * from './search/segment';
+export * from './phone';

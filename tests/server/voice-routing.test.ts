@@ -11,7 +11,7 @@ import {
   type Mutation,
 } from '../../src/shared';
 import { openSqlite } from '../../src/server/db/dialect-sqlite';
-import { normalisePhone } from '../../src/server/voice/phone';
+import { normalisePhone } from '../../src/shared/phone';
 import { pbxAllowed } from '../../src/server/voice/voice-api';
 import { pullAll, request, startTestServer, type TestServer } from './helpers';
 import {

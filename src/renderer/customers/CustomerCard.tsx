@@ -3,6 +3,7 @@ import PhoneIcon from '@mui/icons-material/PhoneOutlined';
 import { Box, Link, Paper, Stack, Typography } from '@mui/material';
 import { useTranslation } from 'react-i18next';
 import type { Customer } from '../../shared';
+import { formatPhone } from '../../shared/phone';
 
 export function CustomerCard({
   customer,
@@ -27,7 +28,7 @@ export function CustomerCard({
           )}
           <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5, fontSize: 12 }}>
             <PhoneIcon sx={{ fontSize: 14 }} aria-label={t('customer.phone')} />
-            {customer.phone ?? t('customer.none')}
+            {customer.phone ? formatPhone(customer.phone) : t('customer.none')}
           </Box>
           <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5, fontSize: 12, wordBreak: 'break-all' }}>
             <EmailIcon sx={{ fontSize: 14 }} aria-label={t('customer.email')} />

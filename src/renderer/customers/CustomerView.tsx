@@ -9,6 +9,7 @@ import { useFormat } from '../i18n';
 import { useDataChanged } from '../sync/use-data-changed';
 import { PriorityLabel, StatusChip } from '../tickets/TicketLabels';
 import { ticketNumberText } from '../tickets/TicketListRow';
+import { formatPhone } from '../../shared/phone';
 
 /** A customer's profile and every ticket of theirs in the agent's scope. */
 export function CustomerView({
@@ -86,7 +87,7 @@ export function CustomerView({
                 {t('customer.phone')}
               </Box>
               <Box component="dd" sx={{ m: 0 }}>
-                {c.phone ?? t('customer.none')}
+                {c.phone ? formatPhone(c.phone) : t('customer.none')}
               </Box>
               <Box component="dt" sx={{ color: 'text.secondary' }}>
                 {t('customer.email')}

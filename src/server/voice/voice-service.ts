@@ -16,7 +16,7 @@ import {
 } from '../../shared';
 import type { Database, Db, Tx } from '../db/schema';
 import { customerIdByPhone, getInteraction, saveInteraction } from './interaction-store';
-import { normalisePhone } from './phone';
+import { normalisePhone } from '../../shared/phone';
 
 export interface VoiceOptions {
   /** A disconnected desktop's agent goes Offline after this long without a socket. Default 30 s. */

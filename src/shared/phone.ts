@@ -1,0 +1,18 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+
+/**
+ * Phone numbers in one place for every part: stored and matched as E.164, shown the way people read them.
+ * libphonenumber-js carries Google's metadata for every region, so "138 0013 8000", "+86 138-0013-8000"
+ * and "008613800138000" all find the same customer.
+ */
+
+/** E.164 for a number as dialled or presented, or null when it is not a valid phone number (e.g. a SIP user). */
+export function normalisePhone(raw: string, defaultRegion: CountryCode = 'CN'): string | null {
+  const parsed = parsePhoneNumberFromString(raw.trim(), defaultRegion);
+  return parsed && parsed.isValid() ? parsed.number : null;
+}
+
+/** An E.164 number in international format for display ("+86 138 0013 8000"); unparseable input unchanged. */
+export function formatPhone(e164: string): string {
+  return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
+}
