@@ -29,6 +29,7 @@ import { migrateToLatest } from '../src/server/db/migrate';
 import type { Database } from '../src/server/db/schema';
 import { freeTcpPort, freeUdpTcpPort, startKamailio, type RunningKamailio } from '../src/server/pbx';
 import { digestAuthorization, parseSip } from '../tests/pbx/sip-client';
+import { mulberry32 } from '../src/server/demo/prng';
 
 const AGENTS = Number(process.env['BENCH_AGENTS'] ?? 500);
 const QUEUES = Number(process.env['BENCH_QUEUES'] ?? 20);
@@ -41,18 +42,8 @@ const SIPP_RATE = Number(process.env['BENCH_SIPP_RATE'] ?? 220);
 const targets = { routingP99Ms: 5, callSetupsPerSecond: 200 };
 const CALLER = { user: '13800138000', password: 'bench-gateway-secret' };
 
-/** mulberry32: seeded, so every run builds the same store. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = prng(20261125);
+// The demo data's seeded PRNG: every run builds the same store.
+const rnd = mulberry32(20261125);
 const int = (n: number) => Math.floor(rnd() * n);
 const uuid = () => {
   const h = Array.from({ length: 32 }, () => int(16).toString(16)).join('');

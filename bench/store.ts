@@ -10,24 +10,16 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Customer, Ticket } from '../src/shared/domain';
 import { openStore, TOTAL_CAP } from '../src/main/store';
+import { EN_FIRST, EN_LAST, ZH_GIVEN, ZH_SURNAMES } from '../src/server/demo/content';
+import { mulberry32 } from '../src/server/demo/prng';
 
 const CUSTOMERS = Number(process.env['BENCH_CUSTOMERS'] ?? 200_000);
 const TICKETS = Number(process.env['BENCH_TICKETS'] ?? 1_000_000);
 const QUERIES = Number(process.env['BENCH_QUERIES'] ?? 1000);
 const targets = { lookupP95Ms: 1, searchP95Ms: 30 };
 
-/** mulberry32: small, fast, seeded, so every run builds the same data. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = prng(20261125);
+// The demo data's seeded PRNG and name lists: every run builds the same store.
+const rnd = mulberry32(20261125);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 const int = (n: number) => Math.floor(rnd() * n);
 
@@ -128,59 +120,6 @@ const products = [
   '5G 畅享套餐',
   'Galaxy S24',
 ];
-const surnames = [
-  '王',
-  '李',
-  '张',
-  '刘',
-  '陈',
-  '杨',
-  '赵',
-  '黄',
-  '周',
-  '吴',
-  '徐',
-  '孙',
-  '马',
-  '朱',
-  '胡',
-  '郭',
-];
-const given = [
-  '伟',
-  '芳',
-  '娜',
-  '秀英',
-  '敏',
-  '静',
-  '丽',
-  '强',
-  '磊',
-  '军',
-  '洋',
-  '勇',
-  '艳',
-  '杰',
-  '娟',
-  '涛',
-  '明',
-  '超',
-];
-const enFirst = [
-  'Alice',
-  'Bob',
-  'Carol',
-  'David',
-  'Emma',
-  'Frank',
-  'Grace',
-  'Henry',
-  'Ivy',
-  'Jack',
-  'Lucy',
-  'Mark',
-];
-const enLast = ['Smith', 'Brown', 'Wilson', 'Taylor', 'Clark', 'Lewis', 'Walker', 'Hall', 'Young', 'King'];
 const statuses = ['new', 'open', 'pending', 'solved', 'closed'] as const;
 const priorities = ['low', 'normal', 'high', 'urgent'] as const;
 
@@ -193,7 +132,7 @@ const agents = Array.from({ length: 12 }, (_, i) => uuid(2, i + 1));
 
 function customer(i: number): Customer {
   const zh = rnd() < 0.7;
-  const name = zh ? pick(surnames) + pick(given) : `${pick(enFirst)} ${pick(enLast)}`;
+  const name = zh ? pick(ZH_SURNAMES) + pick(ZH_GIVEN) : `${pick(EN_FIRST)} ${pick(EN_LAST)}`;
   return {
     id: uuid(3, i),
     name,
@@ -327,7 +266,7 @@ try {
       case 4:
         return pick(enIssues).split(' ').slice(0, 2).join(' ');
       default:
-        return rnd() < 0.5 ? pick(surnames) + pick(given) : `${100000 + int(900000)}`;
+        return rnd() < 0.5 ? pick(ZH_SURNAMES) + pick(ZH_GIVEN) : `${100000 + int(900000)}`;
     }
   });
   const all = {
