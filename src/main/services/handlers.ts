@@ -93,6 +93,8 @@ export function createHandlers(
       return detail;
     },
 
+    'customers.search': async ({ text, limit }) => sessions.require().store.read.searchCustomers(text, limit),
+
     'directory.get': async () => sessions.require().store.read.directory(),
 
     'sync.status': async () => sessions.current?.engine.status() ?? signedOut,

@@ -69,14 +69,33 @@ export function ftsText(
   };
 }
 
+/** A customer as it goes into customer_fts: name and company, then how to reach them. */
+export function customerFtsText(c: {
+  name: string;
+  company: string | null;
+  phone: string | null;
+  email: string | null;
+}) {
+  return {
+    name: segmentForIndex(`${c.name} ${c.company ?? ''}`),
+    contact: `${segmentForIndex(c.email ?? '')} ${phoneTokens(c.phone)}`.trim(),
+  };
+}
+
 export class FtsIndex {
   private readonly ticket: Statement<[string]>;
   private readonly comments: Statement<[string]>;
   private readonly del: Statement<[number]>;
   private readonly ins: Statement<[number, string, string, string, string]>;
   private readonly ticketsOfCustomer: Statement<[string]>;
+  /** Prepared on first use: migration 002 builds this index before 003 creates customer_fts. */
+  private customerStatements?: {
+    get: Statement<[string]>;
+    del: Statement<[number]>;
+    ins: Statement<[number, string, string]>;
+  };
 
-  constructor(db: Database) {
+  constructor(private readonly db: Database) {
     this.ticket = db.prepare(
       `SELECT t.rid, t.number, t.subject, t.description, t.status, t.priority, t.department_id, t.assignee_id, c.name, c.phone, c.email
        FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id = ?`,
@@ -117,6 +136,22 @@ export class FtsIndex {
     });
     this.del.run(t.rid);
     this.ins.run(t.rid, text.subject, text.body, text.customer, text.facets);
+  }
+
+  /** Rebuild one customer's index row from what is stored now. */
+  refreshCustomer(customerId: string): void {
+    const st = (this.customerStatements ??= {
+      get: this.db.prepare('SELECT rid, name, company, phone, email FROM customers WHERE id = ?'),
+      del: this.db.prepare('DELETE FROM customer_fts WHERE rowid = ?'),
+      ins: this.db.prepare('INSERT INTO customer_fts (rowid, name, contact) VALUES (?, ?, ?)'),
+    });
+    const c = st.get.get(customerId) as
+      | { rid: number; name: string; company: string | null; phone: string | null; email: string | null }
+      | undefined;
+    if (!c) return;
+    const text = customerFtsText(c);
+    st.del.run(c.rid);
+    st.ins.run(c.rid, text.name, text.contact);
   }
 
   removeRow(rid: number): void {

@@ -1,6 +1,13 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Customer, Department, Ticket, User } from '../../shared/domain';
-import type { CustomerDetail, Directory, TicketDetail, TicketPage } from '../../shared/ipc/contract';
+import type {
+  CustomerDetail,
+  CustomerPage,
+  Directory,
+  TicketDetail,
+  TicketPage,
+} from '../../shared/ipc/contract';
+import { ftsQuery } from '../../shared/search/segment';
 import type { Mutation } from '../../shared/protocol/sync';
 import {
   commentFromDb,
@@ -30,7 +37,7 @@ export class StoreReader {
   private readonly searcher: TicketSearch;
   private readonly s: Record<string, Statement>;
 
-  constructor(db: Database) {
+  constructor(private readonly db: Database) {
     this.searcher = new TicketSearch(db);
     this.s = {
       ticketRow: db.prepare(`${LIST} WHERE t.id = ?`),
@@ -84,6 +91,39 @@ export class StoreReader {
     if (!customer) return null;
     const tickets = (this.s.customerTickets!.all(id) as TicketListDbRow[]).map(ticketRowFromDb);
     return { customer, tickets };
+  }
+
+  /**
+   * Customers whose name, company, email or phone matches what the agent typed (Chinese substrings,
+   * English prefixes, phone digits with or without the country code), best match first.
+   */
+  searchCustomers(text: string, limit: number): CustomerPage {
+    const match = ftsQuery(text);
+    if (!match) return { total: 0, rows: [] };
+    const rows = this.cached(
+      `SELECT c.* FROM (SELECT rowid AS rid, bm25(customer_fts, 3.0, 1.0) AS rank FROM customer_fts
+         WHERE customer_fts MATCH ? ORDER BY rank LIMIT ?) m
+       JOIN customers c ON c.rid = m.rid ORDER BY m.rank, c.name`,
+    ).all(match, limit) as CustomerDbRow[];
+    const total =
+      rows.length < limit
+        ? rows.length
+        : (
+            this.cached('SELECT count(*) AS n FROM customer_fts WHERE customer_fts MATCH ?').get(match) as {
+              n: number;
+            }
+          ).n;
+    return { total, rows: rows.map(customerFromDb) };
+  }
+
+  private readonly statements = new Map<string, Statement>();
+  private cached(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
   }
 
   /** Screen pop: the caller's profile by E.164 number, from the local index (no network). */

@@ -107,6 +107,7 @@ export class StoreWriter {
             break;
           case 'customer':
             this.s.upsertCustomer!.run(customerToDb(c.data));
+            this.fts.refreshCustomer(c.data.id);
             customers.add(c.data.id);
             for (const id of this.fts.ticketIdsOfCustomer(c.data.id)) tickets.add(id);
             break;
@@ -260,6 +261,7 @@ export class StoreWriter {
   }
   insertCustomer(c: Customer): void {
     this.s.upsertCustomer!.run(customerToDb(c));
+    this.fts.refreshCustomer(c.id);
   }
   /** A ticket new to this store, with its index row; the customer must already be loaded. */
   loadTicket(t: Ticket, customer: { name: string; phone: string | null; email: string | null } | null): void {

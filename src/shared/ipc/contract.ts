@@ -80,6 +80,9 @@ export type TicketDetail = z.infer<typeof TicketDetail>;
 export const CustomerDetail = z.object({ customer: Customer, tickets: z.array(TicketRow) });
 export type CustomerDetail = z.infer<typeof CustomerDetail>;
 
+export const CustomerPage = z.object({ total: z.number().int().nonnegative(), rows: z.array(Customer) });
+export type CustomerPage = z.infer<typeof CustomerPage>;
+
 export const Directory = z.object({ departments: z.array(Department), users: z.array(User) });
 export type Directory = z.infer<typeof Directory>;
 
@@ -111,6 +114,11 @@ export const contract = {
     TicketComment,
   ),
   'customers.get': method(z.object({ id: Id }), CustomerDetail),
+  /** Full-text search over the cached customers: name, company, email, phone digits; Chinese and English. */
+  'customers.search': method(
+    z.object({ text: z.string().max(200), limit: z.number().int().min(1).max(200).default(50) }),
+    CustomerPage,
+  ),
   'directory.get': method(z.object({}), Directory),
   'sync.status': method(z.object({}), SyncStatus),
 } as const;

@@ -101,6 +101,27 @@ describe('migrations', () => {
     store.close();
   });
 
+  it('003 indexes customers stored under 002, so they can be found by name, email and phone', () => {
+    const path = join(dir(), 'v2.sqlite');
+    const db = new Database(path);
+    migrate(db, migrations.slice(0, 2));
+    const at = '2026-01-01T00:00:00.000Z';
+    db.prepare(
+      `INSERT INTO customers (id, name, phone, email, language, company, created_at, updated_at, version)
+       VALUES (?, '欧阳娜娜', '+8613900139000', 'nana@example.cn', 'zh-CN', '绿野农场', ?, ?, 1)`,
+    ).run(uuidv7(), at, at);
+    db.close();
+
+    const store = openStore(path);
+    const names = (text: string) => store.read.searchCustomers(text, 10).rows.map((c) => c.name);
+    expect(names('欧阳')).toEqual(['欧阳娜娜']);
+    expect(names('农场')).toEqual(['欧阳娜娜']);
+    expect(names('nana')).toEqual(['欧阳娜娜']);
+    expect(names('13900139000')).toEqual(['欧阳娜娜']);
+    expect(names('欧阳锋')).toEqual([]);
+    store.close();
+  });
+
   it('refuses a database written by a newer version instead of damaging it', () => {
     const path = join(dir(), 'c.sqlite');
     const db = new Database(path);

@@ -167,3 +167,33 @@ describe('customer lookup by phone', () => {
     expect(store.read.findCustomerByPhone('+8613800138001')).toBeNull();
   });
 });
+
+describe('customer search', () => {
+  const names = (text: string) => store.read.searchCustomers(text, 10).rows.map((c) => c.name);
+
+  it('finds customers by name in Chinese and English, email and phone digits', () => {
+    expect(names('李娜')).toEqual(['李娜']);
+    expect(names('john')).toEqual(['John Smith']);
+    expect(names('smi')).toEqual(['John Smith']);
+    expect(names('li.na')).toEqual(['李娜']);
+    expect(names('4155550123')).toEqual(['John Smith']);
+    expect(names('+1 415')).toEqual([]);
+  });
+
+  it('keeps the index in step when sync changes a customer', () => {
+    store.write.applyPage(
+      [up.customer({ ...smith, name: 'Johanna Smythe' })],
+      400,
+      400,
+      new Date().toISOString(),
+    );
+    expect(names('smythe')).toEqual(['Johanna Smythe']);
+    expect(names('john smith')).toEqual([]);
+    store.write.applyPage([up.customer(smith)], 401, 401, new Date().toISOString());
+    expect(names('john smith')).toEqual(['John Smith']);
+  });
+
+  it('returns nothing for input with no searchable word', () => {
+    expect(store.read.searchCustomers('  ,. ', 10)).toEqual({ total: 0, rows: [] });
+  });
+});
