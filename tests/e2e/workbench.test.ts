@@ -170,4 +170,30 @@ describe('agent workbench in browser mode', () => {
       .poll(() => colleague.getByTestId('comment-item').allInnerTexts(), { timeout: 20_000 })
       .toContainEqual(expect.stringContaining(comment));
   });
+
+  it('finds a customer by a Chinese name and by phone digits and opens their tickets', async () => {
+    await agent.getByTestId('nav-customers').click();
+    const searchCustomers = async (text: string) => {
+      await agent.getByTestId('customer-search').fill(text);
+      await expect.poll(() => agent.getByTestId('customer-count').getAttribute('data-query')).toBe(text);
+    };
+    await searchCustomers('陈');
+    const names = await agent.getByTestId('customer-row').allInnerTexts();
+    expect(names.length).toBeGreaterThan(0);
+    for (const n of names) expect(n).toContain('陈');
+
+    await agent.getByTestId('customer-row').first().click();
+    await agent.getByTestId('customer-detail').waitFor();
+    expect(await agent.getByTestId('customer-name').innerText()).toContain('陈');
+    // Everyone in the replica came with a ticket of the agent's department.
+    expect(await agent.getByTestId('customer-ticket-row').count()).toBeGreaterThan(0);
+    const phone = (await agent.getByTestId('customer-detail').innerText()).match(
+      /\+86 (\d{3}) (\d{4}) (\d{4})/,
+    );
+    expect(phone).not.toBeNull();
+
+    await agent.getByTestId('customer-back').click();
+    await searchCustomers(phone!.slice(1).join(''));
+    expect(await agent.getByTestId('customer-row').first().innerText()).toContain('陈');
+  });
 });

@@ -16,8 +16,10 @@ export function CustomerView({
   customerId,
   onOpenTicket,
   onBack,
+  backTo = 'tickets',
 }: {
   customerId: string;
+  backTo?: 'tickets' | 'customers';
   onOpenTicket: (id: string) => void;
   onBack: () => void;
 }) {
@@ -61,7 +63,7 @@ export function CustomerView({
       sx={{ p: 2, overflowY: 'auto', flex: 1 }}
     >
       <Button startIcon={<ArrowBackIcon />} onClick={onBack} sx={{ mb: 1 }} data-testid="customer-back">
-        {t('customer.back')}
+        {t(backTo === 'tickets' ? 'customer.back' : 'customer.backToCustomers')}
       </Button>
       {!detail && !error && <LinearProgress />}
       {error && <ErrorAlert error={error} />}

@@ -11,12 +11,16 @@ import { ThemeSwitch } from './ThemeSwitch';
 export function TopBar({
   session,
   status,
+  view,
   onNavigateTickets,
+  onNavigateCustomers,
   onLogout,
 }: {
   session: SessionInfo;
   status: SyncStatus | null;
+  view: 'tickets' | 'customers';
   onNavigateTickets: () => void;
+  onNavigateCustomers: () => void;
   onLogout: () => void;
 }) {
   const { t } = useTranslation();
@@ -27,8 +31,21 @@ export function TopBar({
         <HeadsetMicIcon color="primary" fontSize="small" />
         <Typography sx={{ fontWeight: 700 }}>{t('app.name')}</Typography>
         <Divider orientation="vertical" flexItem />
-        <Button color="inherit" onClick={onNavigateTickets}>
+        <Button
+          color={view === 'tickets' ? 'primary' : 'inherit'}
+          onClick={onNavigateTickets}
+          data-testid="nav-tickets"
+          aria-current={view === 'tickets' ? 'page' : undefined}
+        >
           {t('shell.nav.tickets')}
+        </Button>
+        <Button
+          color={view === 'customers' ? 'primary' : 'inherit'}
+          onClick={onNavigateCustomers}
+          data-testid="nav-customers"
+          aria-current={view === 'customers' ? 'page' : undefined}
+        >
+          {t('shell.nav.customers')}
         </Button>
         <Box sx={{ flex: 1 }} />
         <SyncStatusChip status={status} />

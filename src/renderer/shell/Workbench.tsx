@@ -2,6 +2,7 @@ import { Box, LinearProgress, Tooltip } from '@mui/material';
 import { useCallback, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionInfo } from '../../shared';
+import { CustomersPage } from '../customers/CustomersPage';
 import { CustomerView } from '../customers/CustomerView';
 import { DirectoryProvider } from '../directory/DirectoryProvider';
 import { useSyncStatus } from '../sync/use-sync-status';
@@ -12,7 +13,8 @@ import { TopBar } from './TopBar';
 /** Changes behind the server head above which a pull counts as catching up. */
 const CATCH_UP_GAP = 200;
 
-type View = { kind: 'tickets' } | { kind: 'customer'; id: string };
+type Section = 'tickets' | 'customers';
+type View = { kind: Section } | { kind: 'customer'; id: string; from: Section };
 
 /** The signed-in workspace. The ticket page stays mounted under a customer view so its scroll and cache survive. */
 export function Workbench({ session, onLogout }: { session: SessionInfo; onLogout: () => void }) {
@@ -25,7 +27,11 @@ export function Workbench({ session, onLogout }: { session: SessionInfo; onLogou
     setOpenTicketId(id);
     setView({ kind: 'tickets' });
   }, []);
-  const openCustomer = useCallback((id: string) => setView({ kind: 'customer', id }), []);
+  const openCustomerFrom = useCallback(
+    (from: Section) => (id: string) => setView({ kind: 'customer', id, from }),
+    [],
+  );
+  const section: Section = view.kind === 'customer' ? view.from : view.kind;
 
   // The bar is for catching up (first sync, or back after a long time offline), not for every small pull.
   const catchingUp =
@@ -39,7 +45,9 @@ export function Workbench({ session, onLogout }: { session: SessionInfo; onLogou
         <TopBar
           session={session}
           status={status}
+          view={section}
           onNavigateTickets={() => setView({ kind: 'tickets' })}
+          onNavigateCustomers={() => setView({ kind: 'customers' })}
           onLogout={onLogout}
         />
         <HostBanner />
@@ -57,13 +65,15 @@ export function Workbench({ session, onLogout }: { session: SessionInfo; onLogou
             active={view.kind === 'tickets'}
             openId={openTicketId}
             onOpen={setOpenTicketId}
-            onOpenCustomer={openCustomer}
+            onOpenCustomer={openCustomerFrom('tickets')}
           />
+          {view.kind === 'customers' && <CustomersPage onOpenCustomer={openCustomerFrom('customers')} />}
           {view.kind === 'customer' && (
             <CustomerView
               customerId={view.id}
               onOpenTicket={openTicket}
-              onBack={() => setView({ kind: 'tickets' })}
+              onBack={() => setView({ kind: view.from })}
+              backTo={view.from}
             />
           )}
         </Box>

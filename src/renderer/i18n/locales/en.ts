@@ -21,7 +21,7 @@ export const en = {
       'This computer has no secure credential store, so you will need to sign in again next time.',
   },
   shell: {
-    nav: { tickets: 'Tickets' },
+    nav: { tickets: 'Tickets', customers: 'Customers' },
     language: 'Language',
     switchTo: '中文',
     themeLight: 'Switch to light theme',
@@ -91,6 +91,12 @@ export const en = {
     closedHint: 'This ticket is closed; open a follow-up ticket instead.',
     fields: { subject: 'subject', status: 'status', priority: 'priority', assigneeId: 'assignee' },
   },
+  customers: {
+    search: 'Search customers by name, phone or email (press /)',
+    hint: 'Type a name, company, phone number or email to find a customer, also one without tickets.',
+    count: '{{count}} customers',
+    none: 'No customer matches. Check the spelling or search by phone number.',
+  },
   customer: {
     card: 'Customer',
     phone: 'Phone',
@@ -102,6 +108,7 @@ export const en = {
     tickets: 'Tickets of this customer',
     noTickets: 'No tickets.',
     back: 'Back to tickets',
+    backToCustomers: 'Back to customer search',
     noCustomer: 'No customer on this ticket.',
   },
   errors: {

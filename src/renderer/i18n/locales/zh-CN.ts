@@ -21,7 +21,7 @@ export const zhCN: Messages = {
     notRemembered: '这台电脑没有安全的凭据存储，下次需要重新登录。',
   },
   shell: {
-    nav: { tickets: '工单' },
+    nav: { tickets: '工单', customers: '客户' },
     language: '语言',
     switchTo: 'English',
     themeLight: '切换到浅色主题',
@@ -91,6 +91,12 @@ export const zhCN: Messages = {
     closedHint: '该工单已关闭，请新建一个后续工单。',
     fields: { subject: '主题', status: '状态', priority: '优先级', assigneeId: '处理人' },
   },
+  customers: {
+    search: '按姓名、电话或邮箱搜索客户（按 / 聚焦）',
+    hint: '输入姓名、公司、电话或邮箱查找客户，没有工单的客户也能找到。',
+    count: '共 {{count}} 位客户',
+    none: '没有匹配的客户。请检查拼写，或按电话号码搜索。',
+  },
   customer: {
     card: '客户',
     phone: '电话',
@@ -102,6 +108,7 @@ export const zhCN: Messages = {
     tickets: '该客户的工单',
     noTickets: '没有工单。',
     back: '返回工单',
+    backToCustomers: '返回客户搜索',
     noCustomer: '该工单没有关联客户。',
   },
   errors: {
