@@ -61,6 +61,10 @@ for (const [locale, theme] of [
   await page.getByTestId('open-customer').click();
   await page.getByTestId('customer-detail').waitFor();
   await shoot(page, `${tag}-customer`);
+  await page.getByTestId('nav-customers').click();
+  await page.getByTestId('customer-search').fill(locale === 'zh-CN' ? '王' : 'smith');
+  await page.getByTestId('customer-row').first().waitFor();
+  await shoot(page, `${tag}-customers`);
   await context.close();
 }
 await browser.close();
