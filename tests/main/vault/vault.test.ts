@@ -75,37 +75,40 @@ describe('credential vault', () => {
   // .ci/run installs dbus and gnome-keyring, so in CI this always runs (and fails if they are missing);
   // on a developer machine without them it is skipped rather than failing for a missing package.
   const hasKeyring = existsSync('/usr/bin/dbus-run-session') && existsSync('/usr/bin/gnome-keyring-daemon');
-  it.skipIf(!hasKeyring && !process.env['CI'])('keytar stores, reads and deletes in a real (headless) GNOME keyring', () => {
-    const home = dir();
-    const runtime = join(home, 'run');
-    mkdirSync(runtime, { mode: 0o700 });
-    const script = join(home, 'probe.mts');
-    writeFileSync(
-      script,
-      `import { KeytarVault } from ${JSON.stringify(join(root, 'src/main/vault'))};
+  it.skipIf(!hasKeyring && !process.env['CI'])(
+    'keytar stores, reads and deletes in a real (headless) GNOME keyring',
+    () => {
+      const home = dir();
+      const runtime = join(home, 'run');
+      mkdirSync(runtime, { mode: 0o700 });
+      const script = join(home, 'probe.mts');
+      writeFileSync(
+        script,
+        `import { KeytarVault } from ${JSON.stringify(join(root, 'src/main/vault'))};
        const v = new KeytarVault('SwitchboardTest');
        const ok = await v.available();
        await v.set('device', 'secret-1');
        const got = await v.get('device');
        await v.delete('device');
        console.log(JSON.stringify({ ok, got, after: await v.get('device') }));`,
-    );
-    const r = spawnSync(
-      'dbus-run-session',
-      [
-        '--',
-        'bash',
-        '-c',
-        `echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "${join(root, 'node_modules/.bin/tsx')}" "${script}"`,
-      ],
-      {
-        env: { ...process.env, HOME: home, XDG_RUNTIME_DIR: runtime },
-        encoding: 'utf8',
-        timeout: 30_000,
-        cwd: root,
-      },
-    );
-    const last = r.stdout.trim().split('\n').at(-1) ?? '';
-    expect(JSON.parse(last), r.stderr).toEqual({ ok: true, got: 'secret-1', after: null });
-  });
+      );
+      const r = spawnSync(
+        'dbus-run-session',
+        [
+          '--',
+          'bash',
+          '-c',
+          `echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "${join(root, 'node_modules/.bin/tsx')}" "${script}"`,
+        ],
+        {
+          env: { ...process.env, HOME: home, XDG_RUNTIME_DIR: runtime },
+          encoding: 'utf8',
+          timeout: 30_000,
+          cwd: root,
+        },
+      );
+      const last = r.stdout.trim().split('\n').at(-1) ?? '';
+      expect(JSON.parse(last), r.stderr).toEqual({ ok: true, got: 'secret-1', after: null });
+    },
+  );
 });
