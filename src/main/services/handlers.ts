@@ -1,8 +1,10 @@
+import type { CountryCode } from 'libphonenumber-js';
 import { v7 as uuidv7 } from 'uuid';
 import type { TicketComment } from '../../shared/domain';
 import { transitionError } from '../../shared/domain/ticket-rules';
 import type { EventName, EventPayload, ServiceHandlers, SyncStatus } from '../../shared/ipc/contract';
 import { SwitchboardError } from '../../shared/protocol/errors';
+import { normalisePhone } from '../../shared/phone';
 import type { SessionManager } from './session';
 
 const notInCopy = (what: string) =>
@@ -94,6 +96,21 @@ export function createHandlers(
     },
 
     'customers.search': async ({ text, limit }) => sessions.require().store.read.searchCustomers(text, limit),
+
+    'screenpop.lookup': async ({ callerId, region }) => {
+      const number = normalisePhone(callerId, region as CountryCode);
+      const customer = number ? sessions.require().store.read.findCustomerByPhone(number) : null;
+      const tickets = customer
+        ? (sessions.require().store.read.getCustomerDetail(customer.id)?.tickets ?? [])
+        : [];
+      const open = new Set<string>(['new', 'open', 'pending']);
+      return {
+        number,
+        customer,
+        openTickets: tickets.filter((t) => open.has(t.status)),
+        recentTickets: tickets.filter((t) => !open.has(t.status)).slice(0, 5),
+      };
+    },
 
     'directory.get': async () => sessions.require().store.read.directory(),
 

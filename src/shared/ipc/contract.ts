@@ -83,6 +83,18 @@ export type CustomerDetail = z.infer<typeof CustomerDetail>;
 export const CustomerPage = z.object({ total: z.number().int().nonnegative(), rows: z.array(Customer) });
 export type CustomerPage = z.infer<typeof CustomerPage>;
 
+/** What pops up while the phone rings: who is calling and what is open for them, from the local replica. */
+export const ScreenPop = z.object({
+  /** The caller's number as E.164, or null when what the PBX sent is not a phone number. */
+  number: z.string().nullable(),
+  customer: Customer.nullable(),
+  /** new, open and pending tickets of the caller, most recently updated first. */
+  openTickets: z.array(TicketRow),
+  /** The caller's latest solved or closed tickets, for context. */
+  recentTickets: z.array(TicketRow),
+});
+export type ScreenPop = z.infer<typeof ScreenPop>;
+
 export const Directory = z.object({ departments: z.array(Department), users: z.array(User) });
 export type Directory = z.infer<typeof Directory>;
 
@@ -118,6 +130,21 @@ export const contract = {
   'customers.search': method(
     z.object({ text: z.string().max(200), limit: z.number().int().min(1).max(200).default(50) }),
     CustomerPage,
+  ),
+  /**
+   * Screen pop for an incoming call: the caller id as the PBX presents it ("13800138000",
+   * "+86 138-0013-8000", "008613800138000"), read in `region` (ISO country, default CN) when national.
+   * Answered from the local replica only, so it works offline and never waits on the network.
+   */
+  'screenpop.lookup': method(
+    z.object({
+      callerId: z.string().trim().min(1).max(64),
+      region: z
+        .string()
+        .regex(/^[A-Z]{2}$/, 'Use a two-letter country code such as CN or US')
+        .default('CN'),
+    }),
+    ScreenPop,
   ),
   'directory.get': method(z.object({}), Directory),
   'sync.status': method(z.object({}), SyncStatus),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { startServer } from '../../../src/server/app';
 import { EncryptorVault } from '../../../src/main/vault';
 import { aesEncryptor, tempDir } from '../fixtures';
@@ -66,6 +67,26 @@ describe('sync with the central service', () => {
     ).toMatch(/退款/);
   });
 
+  it('pops the caller’s profile and tickets from the local copy, however the number is written', async () => {
+    const ticket = (await search(agent, { limit: 1 })).rows[0]!;
+    const { customer } = await agent.call('tickets.get', { id: ticket.id });
+    expect(customer?.phone).toMatch(/^\+/);
+    // As the PBX may present it: E.164, or the national number in the customer's region.
+    const parsed = parsePhoneNumberFromString(customer!.phone!)!;
+    const region = parsed.country!;
+    for (const callerId of [customer!.phone!, parsed.formatNational(), String(parsed.nationalNumber)]) {
+      const pop = await agent.call('screenpop.lookup', { callerId, region });
+      expect(pop.number).toBe(customer!.phone);
+      expect(pop.customer?.id).toBe(customer!.id);
+      for (const t of pop.openTickets) expect(['new', 'open', 'pending']).toContain(t.status);
+      for (const t of [...pop.openTickets, ...pop.recentTickets]) expect(t.customerId).toBe(customer!.id);
+      expect(pop.openTickets.length + pop.recentTickets.length).toBeGreaterThan(0);
+    }
+    const stranger = await agent.call('screenpop.lookup', { callerId: '13012345678' });
+    expect(stranger).toMatchObject({ number: '+8613012345678', customer: null, openTickets: [] });
+    expect((await agent.call('screenpop.lookup', { callerId: 'agent01' })).number).toBeNull();
+  });
+
   it('pushes an edit and a comment; they land on the server and reach a colleague live', async () => {
     const colleague = desktop(join(dir.path, 'a2'), { deviceId: 'colleague' });
     await colleague.call('auth.login', {
@@ -129,6 +150,11 @@ describe('sync with the central service', () => {
     await expect
       .poll(async () => (await agent.call('sync.status', {})).state, { timeout: 10_000 })
       .toBe('offline');
+
+    // The screen pop needs no network.
+    const customerId = (await agent.call('tickets.get', { id: t.id })).customer!;
+    const pop = await agent.call('screenpop.lookup', { callerId: customerId.phone! });
+    expect(pop.customer?.id).toBe(customerId.id);
 
     await agent.call('tickets.update', { id: t.id, patch: { priority: 'low' } });
     const note = await agent.call('tickets.comment', {
