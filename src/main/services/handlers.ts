@@ -5,6 +5,7 @@ import { transitionError } from '../../shared/domain/ticket-rules';
 import type { EventName, EventPayload, ServiceHandlers, SyncStatus } from '../../shared/ipc/contract';
 import { SwitchboardError } from '../../shared/protocol/errors';
 import { normalisePhone } from '../../shared/phone';
+import * as api from '../sync/server-api';
 import type { SessionManager } from './session';
 
 const notInCopy = (what: string) =>
@@ -110,6 +111,11 @@ export function createHandlers(
         openTickets: tickets.filter((t) => open.has(t.status)),
         recentTickets: tickets.filter((t) => !open.has(t.status)).slice(0, 5),
       };
+    },
+
+    'voice.credentials': async () => {
+      const { engine, info } = sessions.require();
+      return engine.authorized((token) => api.voiceCredentials(info.serverUrl, token));
     },
 
     'directory.get': async () => sessions.require().store.read.directory(),

@@ -125,6 +125,27 @@ export class SyncEngine {
     conn.connect();
   }
 
+  /**
+   * A REST call with the session's access token, refreshing it once when the server says it expired.
+   * The sync connection and such calls share one token pair, so neither rotates the other's away.
+   */
+  async authorized<T>(call: (accessToken: string) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      if (!this.accessToken && !(await this.refreshTokens())) {
+        throw new SwitchboardError(
+          'unavailable',
+          'Not connected to the server. Try again when the status says online.',
+        );
+      }
+      try {
+        return await call(this.accessToken!);
+      } catch (e) {
+        if (attempt > 0 || !(e instanceof SwitchboardError) || e.code !== 'token_expired') throw e;
+        this.accessToken = null;
+      }
+    }
+  }
+
   /** One refresh at a time; false when it failed (the session ended, or we retry later). */
   private refreshTokens(): Promise<boolean> {
     this.refreshing ??= this.doRefresh().finally(() => (this.refreshing = null));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LoginResponse, REST } from '../../shared/protocol/auth';
 import { ErrorBody, SwitchboardError } from '../../shared/protocol/errors';
+import { VOICE_REST, VoiceCredentials } from '../../shared/protocol/voice';
 
 /** The central service's REST endpoints the desktop needs: sign in, rotate the refresh token, sign out. */
 
@@ -13,18 +14,23 @@ export function unreachable(serverUrl: string): SwitchboardError {
   );
 }
 
-async function post<T extends z.ZodType>(
+/** POST a JSON body, or GET when body is undefined; with a bearer token when one is given. */
+async function request<T extends z.ZodType>(
   serverUrl: string,
   path: string,
   body: unknown,
   schema: T,
+  accessToken?: string,
 ): Promise<z.infer<T>> {
   let res: Response;
   try {
     res = await fetch(new URL(path, serverUrl), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      method: body === undefined ? 'GET' : 'POST',
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch {
@@ -57,13 +63,18 @@ async function post<T extends z.ZodType>(
 }
 
 export function login(serverUrl: string, username: string, password: string): Promise<LoginResponse> {
-  return post(serverUrl, REST.login, { username, password }, LoginResponse);
+  return request(serverUrl, REST.login, { username, password }, LoginResponse);
 }
 
 export function refresh(serverUrl: string, refreshToken: string): Promise<LoginResponse> {
-  return post(serverUrl, REST.refresh, { refreshToken }, LoginResponse);
+  return request(serverUrl, REST.refresh, { refreshToken }, LoginResponse);
 }
 
 export async function logout(serverUrl: string, refreshToken: string): Promise<void> {
-  await post(serverUrl, REST.logout, { refreshToken }, z.unknown());
+  await request(serverUrl, REST.logout, { refreshToken }, z.unknown());
+}
+
+/** The signed-in agent's SIP account for the softphone (never stored on the desktop). */
+export function voiceCredentials(serverUrl: string, accessToken: string): Promise<VoiceCredentials> {
+  return request(serverUrl, VOICE_REST.credentials, undefined, VoiceCredentials, accessToken);
 }

@@ -13,6 +13,7 @@ import {
   User,
 } from '../domain';
 import { ErrorBody } from '../protocol/errors';
+import { VoiceCredentials } from '../protocol/voice';
 
 /**
  * The one contract between the renderer and the desktop services (src/main).
@@ -146,6 +147,8 @@ export const contract = {
     }),
     ScreenPop,
   ),
+  /** The agent's SIP account for the softphone, fetched from the server each time (never cached). */
+  'voice.credentials': method(z.object({}), VoiceCredentials),
   'directory.get': method(z.object({}), Directory),
   'sync.status': method(z.object({}), SyncStatus),
 } as const;

@@ -87,6 +87,14 @@ describe('sync with the central service', () => {
     expect((await agent.call('screenpop.lookup', { callerId: 'agent01' })).number).toBeNull();
   });
 
+  it('hands the softphone the agent’s own SIP account from the server', async () => {
+    const sip = await agent.call('voice.credentials', {});
+    expect(sip).toMatchObject({ extension: '1001' });
+    expect(sip.password.length).toBeGreaterThanOrEqual(16);
+    // This server runs without a PBX: the softphone is told there is none rather than given an address.
+    expect(sip.wsUrl).toBeNull();
+  });
+
   it('pushes an edit and a comment; they land on the server and reach a colleague live', async () => {
     const colleague = desktop(join(dir.path, 'a2'), { deviceId: 'colleague' });
     await colleague.call('auth.login', {

@@ -43,8 +43,14 @@ describe('token handling', () => {
     await d.call('tickets.update', { id: t.id, patch: { priority: 'high' } });
     await d.waitSynced();
     // The refresh token rotated, and the vault holds the new one.
+    const afterPush = JSON.parse((await vault.get('short-tokens'))!) as { refreshToken: string };
+    expect(afterPush.refreshToken).not.toBe(first.refreshToken);
+
+    // A REST call made after the access token expired refreshes it once and succeeds.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await d.call('voice.credentials', {})).toMatchObject({ extension: '1006' });
     const second = JSON.parse((await vault.get('short-tokens'))!) as { refreshToken: string };
-    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect(second.refreshToken).not.toBe(afterPush.refreshToken);
 
     // Signing out elsewhere revokes the token: at the next expiry the desktop is told the session ended.
     await fetch(`${server.url}/api/auth/logout`, {
