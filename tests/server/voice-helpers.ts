@@ -25,6 +25,28 @@ export async function signIn(baseUrl: string, username: string): Promise<AgentSe
   return { session, socket, pushed };
 }
 
+/**
+ * Agent sessions a test file opens against its server, closed together after each test, and the
+ * server's clock moved forward for ring timeouts and grace periods.
+ */
+export function agentSessions(server: () => { url: string; clock: { now: Date } }) {
+  const open: AgentSession[] = [];
+  return {
+    async session(username: string): Promise<AgentSession> {
+      const s = await signIn(server().url, username);
+      open.push(s);
+      return s;
+    },
+    closeAll(): void {
+      for (const s of open.splice(0)) s.socket.close();
+    },
+    tick(ms = 1000): void {
+      const clock = server().clock;
+      clock.now = new Date(clock.now.getTime() + ms);
+    },
+  };
+}
+
 export async function statusOf(s: AgentSession, userId?: string): Promise<AgentStatus> {
   const ack = await request<unknown>(s.socket, VoiceSocketEvents.getStatus, userId ? { userId } : {});
   if (!ack.ok) throw new Error(`getStatus failed: ${ack.error.message}`);

@@ -15,26 +15,18 @@ import { normalisePhone } from '../../src/shared/phone';
 import { pbxAllowed } from '../../src/server/voice/voice-api';
 import { pullAll, request, startTestServer, type TestServer } from './helpers';
 import {
+  agentSessions,
   callEvent,
   historyOf,
   mustSetState,
   route,
-  signIn,
   statusOf,
   until,
   type AgentSession,
 } from './voice-helpers';
 
 let server: TestServer;
-const open: AgentSession[] = [];
-async function session(username: string): Promise<AgentSession> {
-  const s = await signIn(server.url, username);
-  open.push(s);
-  return s;
-}
-const tick = (ms = 1000) => {
-  server.clock.now = new Date(server.clock.now.getTime() + ms);
-};
+const { session, closeAll, tick } = agentSessions(() => server);
 
 /** A customer of the demo data with a Chinese mobile number, and agent06 without the tech skill. */
 let customer: { id: string; phone: string };
@@ -75,7 +67,7 @@ beforeAll(async () => {
   }
 });
 afterEach(async () => {
-  for (const s of open.splice(0)) s.socket.close();
+  closeAll();
   await new Promise((r) => setTimeout(r, 300));
 });
 afterAll(async () => server?.stop());

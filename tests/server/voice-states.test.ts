@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VoiceSocketEvents } from '../../src/shared';
 import { request, startTestServer, type TestServer } from './helpers';
 import {
+  agentSessions,
   callEvent,
   historyOf,
   mustSetState,
@@ -11,19 +12,10 @@ import {
   signIn,
   statusOf,
   until,
-  type AgentSession,
 } from './voice-helpers';
 
 let server: TestServer;
-const open: AgentSession[] = [];
-async function session(username: string): Promise<AgentSession> {
-  const s = await signIn(server.url, username);
-  open.push(s);
-  return s;
-}
-const tick = (ms = 1000) => {
-  server.clock.now = new Date(server.clock.now.getTime() + ms);
-};
+const { session, closeAll, tick } = agentSessions(() => server);
 
 beforeAll(async () => {
   server = await startTestServer({
@@ -34,7 +26,7 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   // Every agent back to Offline so the next test starts from a known state.
-  for (const s of open.splice(0)) s.socket.close();
+  closeAll();
   await new Promise((r) => setTimeout(r, 400));
 });
 afterAll(async () => server?.stop());
