@@ -6,10 +6,11 @@ import { createSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKamailio, type RunningKamailio } from '../../src/server/pbx';
+import { launchChromium } from '../e2e/harness';
 import type { MediaStats, PhoneConfig, PhoneState } from '../../src/renderer/softphone';
 import type { TestWindow } from './fixture/window';
 
@@ -187,23 +188,13 @@ beforeAll(async () => {
   });
   routingPort = await listen(routing);
   await startPbx();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--allow-loopback-in-peer-connection',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  // The harness's Chromium, plus what a call needs: loopback ICE, fake devices, a ringtone without a click.
+  browser = await launchChromium([
+    '--allow-loopback-in-peer-connection',
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    '--autoplay-policy=no-user-gesture-required',
+  ]);
 });
 
 afterAll(async () => {
