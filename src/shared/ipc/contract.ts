@@ -13,7 +13,16 @@ import {
   User,
 } from '../domain';
 import { ErrorBody } from '../protocol/errors';
-import { VoiceCredentials } from '../protocol/voice';
+import {
+  AgentStatus,
+  BreakReason,
+  CallEventKind,
+  Disposition,
+  Interaction,
+  InteractionLog,
+  RequestableState,
+  VoiceCredentials,
+} from '../protocol/voice';
 
 /**
  * The one contract between the renderer and the desktop services (src/main).
@@ -84,6 +93,10 @@ export type CustomerDetail = z.infer<typeof CustomerDetail>;
 export const CustomerPage = z.object({ total: z.number().int().nonnegative(), rows: z.array(Customer) });
 export type CustomerPage = z.infer<typeof CustomerPage>;
 
+/** A call record as the desktop holds it; pending: recorded or wrapped up here, not yet on the server. */
+export const InteractionRow = Interaction.extend({ syncState: z.enum(['synced', 'pending']) });
+export type InteractionRow = z.infer<typeof InteractionRow>;
+
 /** What pops up while the phone rings: who is calling and what is open for them, from the local replica. */
 export const ScreenPop = z.object({
   /** The caller's number as E.164, or null when what the PBX sent is not a phone number. */
@@ -93,6 +106,8 @@ export const ScreenPop = z.object({
   openTickets: z.array(TicketRow),
   /** The caller's latest solved or closed tickets, for context. */
   recentTickets: z.array(TicketRow),
+  /** The caller's last calls (any agent of the department), newest first. */
+  interactions: z.array(InteractionRow),
 });
 export type ScreenPop = z.infer<typeof ScreenPop>;
 
@@ -126,7 +141,82 @@ export const contract = {
     }),
     TicketComment,
   ),
+  /**
+   * A new ticket in the agent's department, saved locally at once (provisional number until the server
+   * assigns one) and synced. interactionId links the call it was made from (the call's wrap-up names it).
+   */
+  'tickets.create': method(
+    z.object({
+      customerId: Id,
+      subject: z.string().trim().min(1).max(300),
+      description: z.string().max(20000).default(''),
+      priority: TicketPriority.default('normal'),
+      status: z.enum(['new', 'open']).default('new'),
+      assigneeId: z
+        .union([Id, z.literal('me')])
+        .nullable()
+        .default(null),
+      interactionId: Id.nullable().default(null),
+    }),
+    TicketRow,
+  ),
   'customers.get': method(z.object({ id: Id }), CustomerDetail),
+  /**
+   * A new customer, saved locally at once and synced. phone in any format the agent typed, read in
+   * `region` when national, stored as E.164; a number that is not a phone number is refused.
+   */
+  'customers.create': method(
+    z.object({
+      name: z.string().trim().min(1).max(200),
+      phone: z.string().trim().max(64).nullable().default(null),
+      email: z.email().nullable().default(null),
+      company: z.string().trim().max(200).nullable().default(null),
+      language: z.enum(['zh-CN', 'en']).default('zh-CN'),
+      region: z
+        .string()
+        .regex(/^[A-Z]{2}$/)
+        .default('CN'),
+    }),
+    Customer,
+  ),
+  /** A customer's calls from the local replica, newest first. */
+  'interactions.list': method(
+    z.object({ customerId: Id, limit: z.number().int().min(1).max(200).default(20) }),
+    z.array(InteractionRow),
+  ),
+  /** The local record of a call by its SIP Call-ID (a routed call's record arrives by sync), or null. */
+  'interactions.forCall': method(z.object({ callId: z.string().min(1).max(256) }), InteractionRow.nullable()),
+  /** Record a call nobody routed (direct, outbound, or while the service was unreachable); works offline. */
+  'interactions.log': method(InteractionLog, InteractionRow),
+  /** After-call work: disposition, notes and the ticket the call was about; queued, works offline. */
+  'interactions.complete': method(
+    z.object({
+      interactionId: Id,
+      disposition: Disposition,
+      notes: z.string().max(20000).default(''),
+      ticketId: Id.nullable().default(null),
+    }),
+    InteractionRow,
+  ),
+  /** The agent's state as the server last said it; null while the server is unreachable. */
+  'agent.status': method(z.object({}), AgentStatus.nullable()),
+  /**
+   * Ask the server for a state. version: the status version the agent last saw (a stale window is
+   * refused with `conflict`). While on a call it becomes the pending state ("Break after this call").
+   */
+  'agent.setState': method(
+    z.object({
+      state: RequestableState,
+      reason: BreakReason.optional(),
+      version: z.number().int().nonnegative(),
+    }),
+    AgentStatus,
+  ),
+  /** Call progress from the softphone (answered, hold, ended ...) for the call the server routed here. */
+  'voice.callEvent': method(
+    z.object({ callId: z.string().min(1).max(256), event: CallEventKind }),
+    AgentStatus.nullable(),
+  ),
   /** Full-text search over the cached customers: name, company, email, phone digits; Chinese and English. */
   'customers.search': method(
     z.object({ text: z.string().max(200), limit: z.number().int().min(1).max(200).default(50) }),
@@ -162,7 +252,14 @@ export type MethodOutput<M extends MethodName> = z.infer<Contract[M]['output']>;
 export const events = {
   'sync.status': SyncStatus,
   /** Local data changed (sync applied server changes or a local edit): refresh what shows these tickets. */
-  'data.changed': z.object({ ticketIds: z.array(Id), customerIds: z.array(Id), all: z.boolean() }),
+  'data.changed': z.object({
+    ticketIds: z.array(Id),
+    customerIds: z.array(Id),
+    interactionIds: z.array(Id).default([]),
+    all: z.boolean(),
+  }),
+  /** The agent's state changed on the server (own request, a call, a supervisor, a timeout). */
+  'agent.status': AgentStatus,
   /** The session ended without the user asking (refresh token revoked or expired). */
   'session.ended': z.object({ reason: z.string() }),
 } as const;

@@ -8,8 +8,10 @@ import {
   User,
   Id,
   TicketPatch,
+  TicketPriority,
+  Instant,
 } from '../domain';
-import { Disposition, Interaction } from './voice';
+import { Disposition, Interaction, InteractionLog } from './voice';
 
 /**
  * The sync protocol between a desktop replica and the central service (socket.io).
@@ -89,6 +91,51 @@ export const Mutation = z.discriminatedUnion('name', [
       body: z.string().trim().min(1).max(20000),
       internal: z.boolean(),
     }),
+  }),
+  /**
+   * A ticket made on a desktop (possibly offline). The server assigns its number; until then the desktop
+   * shows a provisional one. interactionId links the call it was made from.
+   */
+  z.object({
+    id: Id,
+    name: z.literal('ticket.create'),
+    args: z.object({
+      ticketId: Id,
+      customerId: Id,
+      departmentId: Id,
+      subject: z.string().trim().min(1).max(300),
+      description: z.string().max(20000).default(''),
+      status: z.enum(['new', 'open']).default('new'),
+      priority: TicketPriority.default('normal'),
+      assigneeId: Id.nullable().default(null),
+      createdAt: Instant,
+      interactionId: Id.nullable().default(null),
+    }),
+  }),
+  /** A customer made on a desktop (quick-create from an unknown caller, or by hand), possibly offline. */
+  z.object({
+    id: Id,
+    name: z.literal('customer.create'),
+    args: z.object({
+      customerId: Id,
+      name: z.string().trim().min(1).max(200),
+      /** E.164; the desktop normalises what the agent typed before it queues the mutation. */
+      phone: Customer.shape.phone,
+      email: Customer.shape.email,
+      company: Customer.shape.company,
+      language: Customer.shape.language,
+      createdAt: Instant,
+    }),
+  }),
+  /**
+   * A call the desktop recorded that no routing decision created on the server (direct and outbound
+   * calls, calls while the service was unreachable). Idempotent by interactionId; a Call-ID the server
+   * already has for the same agent is merged into that record instead.
+   */
+  z.object({
+    id: Id,
+    name: z.literal('interaction.log'),
+    args: InteractionLog,
   }),
   /** After-call work: the disposition, notes and optionally the ticket the call is about. */
   z.object({

@@ -183,6 +183,29 @@ export const Interaction = z.object({
 });
 export type Interaction = z.infer<typeof Interaction>;
 
+/** What a desktop knows of a call it recorded itself (`interaction.log`); the server fills the rest. */
+export const InteractionLog = z
+  .object({
+    interactionId: Id,
+    callId: z.string().min(1).max(256),
+    direction: z.enum(['inbound', 'outbound']),
+    callerNumber: z.string().min(1).max(64),
+    calleeNumber: z.string().min(1).max(64),
+    queueNumber: z
+      .string()
+      .regex(/^8\d{3}$/)
+      .nullable(),
+    ringAt: Instant,
+    answerAt: Instant.nullable(),
+    endAt: Instant,
+    holdSeconds: z.number().int().nonnegative(),
+  })
+  .refine((l) => l.answerAt === null || (l.answerAt >= l.ringAt && l.answerAt <= l.endAt), {
+    message: 'A call is answered after it rang and before it ended.',
+    path: ['answerAt'],
+  });
+export type InteractionLog = z.infer<typeof InteractionLog>;
+
 /** Suggested disposition codes; any short code of the same shape is accepted. */
 export const DISPOSITIONS = [
   'resolved',
