@@ -1,9 +1,11 @@
 import EmailIcon from '@mui/icons-material/EmailOutlined';
 import PhoneIcon from '@mui/icons-material/PhoneOutlined';
-import { Box, Link, Paper, Stack, Typography } from '@mui/material';
+import CallIcon from '@mui/icons-material/Call';
+import { Box, IconButton, Link, Paper, Stack, Tooltip, Typography } from '@mui/material';
 import { useTranslation } from 'react-i18next';
 import type { Customer } from '../../shared';
 import { formatPhone } from '../../shared/phone';
+import { usePhoneDial } from '../softphone/use-phone-dial';
 
 export function CustomerCard({
   customer,
@@ -13,6 +15,7 @@ export function CustomerCard({
   onOpen: (id: string) => void;
 }) {
   const { t } = useTranslation();
+  const dial = usePhoneDial();
   return (
     <Paper variant="outlined" sx={{ p: 1.5 }} data-testid="customer-card">
       <Typography variant="overline" color="text.secondary">
@@ -29,11 +32,31 @@ export function CustomerCard({
           <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5, fontSize: 12 }}>
             <PhoneIcon sx={{ fontSize: 14 }} aria-label={t('customer.phone')} />
             {customer.phone ? formatPhone(customer.phone) : t('customer.none')}
+            {customer.phone && (
+              <Tooltip title={t('phone.call.callCustomer', { number: formatPhone(customer.phone) })}>
+                <span>
+                  <IconButton
+                    size="small"
+                    data-testid="customer-call"
+                    disabled={!dial.canDial}
+                    onClick={() => customer.phone && dial.call(customer.phone)}
+                    aria-label={t('phone.call.callCustomer', { number: formatPhone(customer.phone) })}
+                  >
+                    <CallIcon sx={{ fontSize: 14 }} />
+                  </IconButton>
+                </span>
+              </Tooltip>
+            )}
           </Box>
           <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5, fontSize: 12, wordBreak: 'break-all' }}>
             <EmailIcon sx={{ fontSize: 14 }} aria-label={t('customer.email')} />
             {customer.email ?? t('customer.none')}
           </Box>
+          {dial.error && (
+            <Typography variant="caption" color="error" data-testid="customer-call-error">
+              {t('phone.call.failed', { message: dial.error })}
+            </Typography>
+          )}
           <Link
             component="button"
             variant="body2"

@@ -10,6 +10,7 @@ import { useDataChanged } from '../sync/use-data-changed';
 import { PriorityLabel, StatusChip } from '../tickets/TicketLabels';
 import { ticketNumberText } from '../tickets/TicketListRow';
 import { formatPhone } from '../../shared/phone';
+import { CustomerCalls } from '../softphone/CustomerCalls';
 
 /** A customer's profile and every ticket of theirs in the agent's scope. */
 export function CustomerView({
@@ -165,6 +166,7 @@ export function CustomerView({
               </Box>
             ))}
           </Paper>
+          <CustomerCalls customerId={c.id} />
         </Stack>
       )}
     </Box>

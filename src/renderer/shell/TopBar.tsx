@@ -4,6 +4,7 @@ import { AppBar, Box, Button, Divider, IconButton, Stack, Toolbar, Tooltip, Typo
 import { useTranslation } from 'react-i18next';
 import type { SessionInfo, SyncStatus } from '../../shared';
 import { useFormat } from '../i18n';
+import { PhoneBar } from '../softphone/PhoneBar';
 import { SyncStatusChip } from '../sync/SyncStatusChip';
 import { LanguageSwitch } from './LanguageSwitch';
 import { ThemeSwitch } from './ThemeSwitch';
@@ -48,6 +49,8 @@ export function TopBar({
           {t('shell.nav.customers')}
         </Button>
         <Box sx={{ flex: 1 }} />
+        <PhoneBar />
+        <Divider orientation="vertical" flexItem />
         <SyncStatusChip status={status} />
         <Divider orientation="vertical" flexItem />
         <Stack sx={{ lineHeight: 1.2, textAlign: 'right' }}>

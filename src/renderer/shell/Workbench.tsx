@@ -5,6 +5,8 @@ import type { SessionInfo } from '../../shared';
 import { CustomersPage } from '../customers/CustomersPage';
 import { CustomerView } from '../customers/CustomerView';
 import { DirectoryProvider } from '../directory/DirectoryProvider';
+import { CallPanel } from '../softphone/CallPanel';
+import { PhoneProvider } from '../softphone/PhoneProvider';
 import { useSyncStatus } from '../sync/use-sync-status';
 import { TicketsPage } from '../tickets/TicketsPage';
 import { HostBanner } from './HostBanner';
@@ -41,43 +43,51 @@ export function Workbench({ session, onLogout }: { session: SessionInfo; onLogou
 
   return (
     <DirectoryProvider>
-      <Box data-testid="workbench" sx={{ height: '100vh', display: 'flex', flexDirection: 'column' }}>
-        <TopBar
-          session={session}
-          status={status}
-          view={section}
-          onNavigateTickets={() => setView({ kind: 'tickets' })}
-          onNavigateCustomers={() => setView({ kind: 'customers' })}
-          onLogout={onLogout}
-        />
-        <HostBanner />
-        {catchingUp && (
-          <Tooltip title={t('shell.initialSync')}>
-            <LinearProgress
-              data-testid="initial-sync-progress"
-              variant={progress === undefined ? 'indeterminate' : 'determinate'}
-              value={progress}
-            />
-          </Tooltip>
-        )}
-        <Box sx={{ flex: 1, minHeight: 0, display: 'flex', bgcolor: 'background.default' }}>
-          <TicketsPage
-            active={view.kind === 'tickets'}
-            openId={openTicketId}
-            onOpen={setOpenTicketId}
-            onOpenCustomer={openCustomerFrom('tickets')}
+      <PhoneProvider agentId={session.user.id}>
+        <Box data-testid="workbench" sx={{ height: '100vh', display: 'flex', flexDirection: 'column' }}>
+          <TopBar
+            session={session}
+            status={status}
+            view={section}
+            onNavigateTickets={() => setView({ kind: 'tickets' })}
+            onNavigateCustomers={() => setView({ kind: 'customers' })}
+            onLogout={onLogout}
           />
-          {view.kind === 'customers' && <CustomersPage onOpenCustomer={openCustomerFrom('customers')} />}
-          {view.kind === 'customer' && (
-            <CustomerView
-              customerId={view.id}
-              onOpenTicket={openTicket}
-              onBack={() => setView({ kind: view.from })}
-              backTo={view.from}
-            />
+          <HostBanner />
+          {catchingUp && (
+            <Tooltip title={t('shell.initialSync')}>
+              <LinearProgress
+                data-testid="initial-sync-progress"
+                variant={progress === undefined ? 'indeterminate' : 'determinate'}
+                value={progress}
+              />
+            </Tooltip>
           )}
+          <Box sx={{ flex: 1, minHeight: 0, display: 'flex', bgcolor: 'background.default' }}>
+            <TicketsPage
+              active={view.kind === 'tickets'}
+              openId={openTicketId}
+              onOpen={setOpenTicketId}
+              onOpenCustomer={openCustomerFrom('tickets')}
+            />
+            {view.kind === 'customers' && <CustomersPage onOpenCustomer={openCustomerFrom('customers')} />}
+            {view.kind === 'customer' && (
+              <CustomerView
+                customerId={view.id}
+                onOpenTicket={openTicket}
+                onBack={() => setView({ kind: view.from })}
+                backTo={view.from}
+              />
+            )}
+            <CallPanel
+              onOpenTicket={openTicket}
+              onOpenCustomer={openCustomerFrom(section)}
+              onCreateCustomer={null}
+              onCreateTicket={null}
+            />
+          </Box>
         </Box>
-      </Box>
+      </PhoneProvider>
     </DirectoryProvider>
   );
 }

@@ -76,6 +76,8 @@ export function createPhone(config: PhoneConfig): Phone {
   let disposed = false;
   let releaseLock: (() => void) | null = null;
   let lockPending = false;
+  /** The agent is trying the ringer out in the audio settings. */
+  let ringerTest = false;
 
   const audio = new Audio();
   audio.autoplay = true;
@@ -90,7 +92,8 @@ export function createPhone(config: PhoneConfig): Phone {
 
   function emit(): void {
     // The ringtone follows the state: it sounds exactly while an incoming call rings.
-    const ring = !disposed && state.call?.direction === 'incoming' && state.call.state === 'ringing';
+    const ring =
+      !disposed && (ringerTest || (state.call?.direction === 'incoming' && state.call.state === 'ringing'));
     if (ring !== ringtone.playing) {
       if (ring) ringtone.start();
       else ringtone.stop();
@@ -325,6 +328,7 @@ export function createPhone(config: PhoneConfig): Phone {
     const remote = s.remote_identity;
     const call: CallState = {
       id: s.id,
+      callId: (e.request as unknown as { call_id: string }).call_id,
       direction: e.originator === 'remote' ? 'incoming' : 'outgoing',
       remoteNumber: remote.uri.user ?? '',
       remoteDisplayName: remote.display_name ? remote.display_name : null,
@@ -590,6 +594,11 @@ export function createPhone(config: PhoneConfig): Phone {
     setOutputDevice: (deviceId) => setSink(audio, deviceId),
 
     setRingerDevice: (deviceId) => setSink(ringtone.element, deviceId),
+
+    testRinger(play) {
+      ringerTest = play;
+      emit();
+    },
 
     async listDevices(): Promise<AudioDevices> {
       const all = await navigator.mediaDevices.enumerateDevices();

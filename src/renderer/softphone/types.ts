@@ -26,6 +26,8 @@ export type CallStatus = 'ringing' | 'connecting' | 'active' | 'held' | 'ended';
 export interface CallState {
   /** JsSIP session id (Call-ID + tag). */
   id: string;
+  /** The SIP Call-ID, as the PBX and the central service know the call. */
+  callId: string;
   direction: CallDirection;
   /** User part of the remote party's URI (the caller's or callee's number). */
   remoteNumber: string;
@@ -143,6 +145,8 @@ export interface Phone {
   setInputDevice(deviceId: string | null): Promise<void>;
   /** Audio output device of the ringtone (the ringer), at any time. */
   setRingerDevice(deviceId: string): Promise<void>;
+  /** Sound the ringtone on the ringer device (to try it out), or stop that; a ringing call still rings. */
+  testRinger(play: boolean): void;
   /** Microphones and audio outputs (labels once media permission was given). */
   listDevices(): Promise<AudioDevices>;
   /** The audio element the engine plays remote audio through. */

@@ -1,0 +1,46 @@
+import { useEffect, useState } from 'react';
+import type { ScreenPop } from '../../shared';
+import { getApi } from '../api';
+import { useDataChanged } from '../sync/use-data-changed';
+
+/**
+ * The caller's profile, tickets and last calls from the local replica, asked the moment the call rings
+ * (no network in that path). It is asked again whenever sync brings changes for this customer, which is
+ * how the background refresh from the server shows up.
+ */
+export function useScreenPop(callerId: string | null): { pop: ScreenPop | null; reload: () => void } {
+  const [pop, setPop] = useState<ScreenPop | null>(null);
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => {
+    if (!callerId) {
+      setPop(null);
+      return;
+    }
+    let live = true;
+    getApi()
+      .invoke('screenpop.lookup', { callerId })
+      .then(
+        (p) => {
+          if (!live) return;
+          setPop(p);
+          // For the screen pop benchmark and for diagnostics: when this caller's pop was rendered.
+          performance.mark('switchboard:screenpop-data', { detail: callerId });
+        },
+        () => live && setPop(null),
+      );
+    return () => {
+      live = false;
+    };
+  }, [callerId, generation]);
+  useDataChanged((change) => {
+    if (!pop) return;
+    const customerId = pop.customer?.id;
+    const touched =
+      change.all ||
+      (customerId !== undefined && change.customerIds.includes(customerId)) ||
+      change.interactionIds.length > 0 ||
+      [...pop.openTickets, ...pop.recentTickets].some((r) => change.ticketIds.includes(r.id));
+    if (touched) setGeneration((g) => g + 1);
+  });
+  return { pop, reload: () => setGeneration((g) => g + 1) };
+}
