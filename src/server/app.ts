@@ -10,6 +10,7 @@ import { seedDemo } from './demo/seed-demo';
 import { bearerUser, createApi } from './http/api';
 import { attachSync } from './sync/sync-socket';
 import { ensureSipAccounts, pushSipAccounts, type PbxController } from './voice/credentials';
+import { watchPbx } from './voice/pbx-watchdog';
 import { routeRequestHandler, voiceRouter } from './voice/voice-api';
 import { VoiceService, type VoiceOptions } from './voice/voice-service';
 import { attachVoice } from './voice/voice-socket';
@@ -32,6 +33,8 @@ export interface StartServerOptions {
   now?: () => Date;
   /** The PBX (e.g. startKamailio's controller): every agent's SIP credentials are pushed into it at start and on rotation. */
   pbx?: PbxController;
+  /** How often the PBX is checked for lost SIP users (a restart) and given them again; default 3000 ms. */
+  pbxCheckMs?: number;
   /** Shared secret the PBX sends in x-switchboard-pbx-secret; without one, routing answers loopback callers only. */
   pbxSecret?: string;
   /** Agent state timings (Offline grace period, wrap-up limit). */
@@ -77,6 +80,9 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     await db.destroy();
     throw e;
   }
+  const watchdog = opts.pbx
+    ? watchPbx({ db, pbx: opts.pbx, intervalMs: opts.pbxCheckMs ?? 3000, now, log })
+    : { stop() {} };
   const routers = [
     voiceRouter({
       db,
@@ -126,6 +132,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     close: async () => {
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
       clearTimeout(pokeTimer);
+      watchdog.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await voice.close();
       await db.destroy();

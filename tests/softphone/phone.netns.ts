@@ -1,16 +1,17 @@
 // The suite phone.test.ts runs inside a loopback-only network namespace (see there): real Kamailio, the
 // real engine bundled by vite into a test page, real Chromium with its fake microphone, one browser
 // context per phone (as two agents' desktops would be).
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:http';
-import { networkInterfaces, tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKamailio, type RunningKamailio } from '../../src/server/pbx';
 import { launchChromium } from '../e2e/harness';
+import { assertInNetns, CALL_FLAGS } from '../netns/run-in-netns';
+import { serveFixture, until, type FixtureServer } from './fixture-server';
 import type { MediaStats, PhoneConfig, PhoneState } from '../../src/renderer/softphone';
 import type { TestWindow } from './fixture/window';
 
@@ -19,7 +20,7 @@ const users = { a: '1001', b: '1002', wrong: '1003', c: '1004', d: '1005' };
 let tmp: string;
 let pbx: RunningKamailio;
 let ports: { sipPort: number; wsPort: number; rpcPort: number };
-let pageServer: Server;
+let pageServer: FixtureServer;
 let routing: Server;
 let routingPort: number;
 let pageUrl: string;
@@ -96,24 +97,6 @@ function stats(page: Page): Promise<MediaStats | null> {
   return page.evaluate(() => (window as unknown as TestWindow).phone.getMediaStats());
 }
 
-async function until<T>(
-  what: string,
-  read: () => Promise<T>,
-  ok: (v: T) => boolean,
-  ms = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: T = await read();
-  while (!ok(last)) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last, null, 1)}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-    last = await read();
-  }
-  return last;
-}
-
 const untilState = (page: Page, what: string, ok: (s: PhoneState) => boolean, ms?: number) =>
   until(what, () => state(page), ok, ms);
 
@@ -157,29 +140,10 @@ function command(
 
 beforeAll(async () => {
   // Only ever inside the namespace phone.test.ts makes: Chromium's ICE must see loopback only.
-  const interfaces = Object.keys(networkInterfaces());
-  if (process.env.SWITCHBOARD_SOFTPHONE_NETNS !== '1' || interfaces.some((name) => name !== 'lo')) {
-    throw new Error(`run through tests/softphone/phone.test.ts (interfaces here: ${interfaces.join(', ')})`);
-  }
+  assertInNetns('tests/softphone/phone.test.ts');
   tmp = mkdtempSync(join(tmpdir(), 'sb-softphone-'));
-  const www = join(tmp, 'www');
-  await build({
-    root: join(import.meta.dirname, 'fixture'),
-    configFile: false,
-    logLevel: 'warn',
-    build: { outDir: www, emptyOutDir: true, minify: false },
-  });
-  pageServer = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    const file = normalize(join(www, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(www) || !statSync(file, { throwIfNoEntry: false })?.isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    const type = extname(file) === '.js' ? 'text/javascript' : 'text/html';
-    res.writeHead(200, { 'content-type': type }).end(readFileSync(file));
-  });
-  pageUrl = `http://127.0.0.1:${await listen(pageServer)}/`;
+  pageServer = await serveFixture(join(tmp, 'www'));
+  pageUrl = pageServer.url;
   // Stand-in for the routing service: queue 8001 goes to agent B.
   routing = createServer((req, res) => {
     const queue = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('queue');
@@ -189,19 +153,14 @@ beforeAll(async () => {
   routingPort = await listen(routing);
   await startPbx();
   // The harness's Chromium, plus what a call needs: loopback ICE, fake devices, a ringtone without a click.
-  browser = await launchChromium([
-    '--allow-loopback-in-peer-connection',
-    '--use-fake-ui-for-media-stream',
-    '--use-fake-device-for-media-stream',
-    '--autoplay-policy=no-user-gesture-required',
-  ]);
+  browser = await launchChromium(CALL_FLAGS);
 });
 
 afterAll(async () => {
   for (const context of contexts) await context.close().catch(() => {});
   await browser?.close();
   await pbx?.stop();
-  await new Promise((r) => pageServer?.close(r));
+  await pageServer?.close();
   await new Promise((r) => routing?.close(r));
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });

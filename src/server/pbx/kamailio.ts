@@ -53,6 +53,8 @@ export interface RunningKamailio {
   setSipUser(username: string, password: string): Promise<void>;
   /** Remove a SIP user: new registrations and calls by it are refused. */
   removeSipUser(username: string): Promise<void>;
+  /** Whether the PBX knows this SIP user (false after a restart: it keeps users in memory only). */
+  hasSipUser(username: string): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -214,6 +216,7 @@ export async function startKamailio(opts: StartKamailioOptions): Promise<Running
     rpc,
     setSipUser: users.setSipUser,
     removeSipUser: users.removeSipUser,
+    hasSipUser: users.hasSipUser,
     stop,
   };
 }
@@ -246,6 +249,16 @@ export function kamailioUsers(rpcUrl: string, domain: string) {
       if (!SIP_USER.test(username)) throw new Error(`invalid SIP user name: ${JSON.stringify(username)}`);
       if (password.length === 0) throw new Error('SIP password must not be empty');
       await rpc('htable.sets', ['sipusers', username, sipHa1(username, domain, password)]);
+    },
+    async hasSipUser(username: string): Promise<boolean> {
+      if (!SIP_USER.test(username)) throw new Error(`invalid SIP user name: ${JSON.stringify(username)}`);
+      try {
+        await rpc('htable.get', ['sipusers', username]);
+        return true;
+      } catch (e) {
+        if (/not found|doesn't exist|no such/i.test(String(e))) return false;
+        throw e;
+      }
     },
     async removeSipUser(username: string): Promise<void> {
       if (!SIP_USER.test(username)) throw new Error(`invalid SIP user name: ${JSON.stringify(username)}`);

@@ -6,6 +6,8 @@ import { kamailioUsers } from '../pbx/kamailio';
 export interface PbxController {
   setSipUser(username: string, password: string): Promise<void>;
   removeSipUser(username: string): Promise<void>;
+  /** Whether the PBX knows the user; lets the service notice a restarted PBX that lost its users. */
+  hasSipUser?(username: string): Promise<boolean>;
   /** SIP over WebSocket address handed to softphones. */
   wsUrl: string;
   /** SIP domain and digest realm. */
@@ -117,5 +119,6 @@ export function rpcPbxController(opts: { rpcUrl: string; wsUrl: string; domain: 
     domain: opts.domain,
     setSipUser: users.setSipUser,
     removeSipUser: users.removeSipUser,
+    hasSipUser: users.hasSipUser,
   };
 }
