@@ -75,7 +75,12 @@ export function ScreenPopView({
 }) {
   const { t } = useTranslation();
   useEffect(() => {
-    performance.mark('switchboard:screenpop-rendered', { detail: pop.number });
+    // Diagnostics (and bench:screenpop): the frame this caller's pop is painted in, to pair with the
+    // engine's switchboard:invite mark.
+    const frame = requestAnimationFrame(() =>
+      performance.mark('switchboard:screenpop-rendered', { detail: pop.number }),
+    );
+    return () => cancelAnimationFrame(frame);
   }, [pop]);
   return (
     <Stack spacing={1} data-testid="screen-pop" data-known={pop.customer ? 'yes' : 'no'}>

@@ -343,6 +343,10 @@ export function createPhone(config: PhoneConfig): Phone {
       headers: xHeaders(e),
       dtmfReceived: '',
     };
+    if (e.originator === 'remote') {
+      // Diagnostics (and bench:screenpop): when the INVITE reached the phone.
+      performance.mark('switchboard:invite', { detail: call.callId });
+    }
     state = { ...state, [slot]: call };
     emit();
 

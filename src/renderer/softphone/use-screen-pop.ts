@@ -9,24 +9,18 @@ import { useDataChanged } from '../sync/use-data-changed';
  * how the background refresh from the server shows up.
  */
 export function useScreenPop(callerId: string | null): { pop: ScreenPop | null; reload: () => void } {
-  const [pop, setPop] = useState<ScreenPop | null>(null);
+  // Kept with the number it is for, so the previous caller's profile never shows under a new call.
+  const [found, setFound] = useState<{ callerId: string; pop: ScreenPop | null } | null>(null);
+  const pop = found && found.callerId === callerId ? found.pop : null;
   const [generation, setGeneration] = useState(0);
   useEffect(() => {
-    if (!callerId) {
-      setPop(null);
-      return;
-    }
+    if (!callerId) return;
     let live = true;
     getApi()
       .invoke('screenpop.lookup', { callerId })
       .then(
-        (p) => {
-          if (!live) return;
-          setPop(p);
-          // For the screen pop benchmark and for diagnostics: when this caller's pop was rendered.
-          performance.mark('switchboard:screenpop-data', { detail: callerId });
-        },
-        () => live && setPop(null),
+        (p) => live && setFound({ callerId, pop: p }),
+        () => live && setFound({ callerId, pop: null }),
       );
     return () => {
       live = false;
