@@ -250,6 +250,25 @@ describe.sequential('a customer calls the queue and the agent takes it in the de
       await expect.poll(() => phoneState(page), { timeout: 15_000 }).toBe('registered');
       expect(await agentState(page)).toBe('Offline');
     }
+    // Audio devices: the microphone level moves (Chromium's fake microphone beeps), and the chosen
+    // microphone is remembered for this agent after a reload.
+    await a1.getByTestId('audio-open').click();
+    await expect
+      .poll(async () => Number(await a1.getByTestId('mic-level').getAttribute('aria-valuenow')), {
+        timeout: 10_000,
+      })
+      .toBeGreaterThan(0);
+    const mic = a1.getByTestId('device-microphone');
+    const choice = await mic.locator('option').last().getAttribute('value');
+    expect(choice).toBeTruthy();
+    await mic.selectOption(choice!);
+    await a1.keyboard.press('Escape');
+    await a1.reload();
+    await expect.poll(() => phoneState(a1), { timeout: 15_000 }).toBe('registered');
+    await a1.getByTestId('audio-open').click();
+    await expect.poll(() => a1.getByTestId('device-microphone').inputValue()).toBe(choice);
+    await a1.keyboard.press('Escape');
+
     // agent01 first: the longest idle agent takes the next call.
     await becomeAvailable(a1);
     await becomeAvailable(a2);

@@ -1,4 +1,5 @@
 import ArrowBackIcon from '@mui/icons-material/ArrowBack';
+import CallIcon from '@mui/icons-material/Call';
 import { Box, Button, LinearProgress, Paper, Stack, Typography } from '@mui/material';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -11,6 +12,7 @@ import { PriorityLabel, StatusChip } from '../tickets/TicketLabels';
 import { ticketNumberText } from '../tickets/TicketListRow';
 import { formatPhone } from '../../shared/phone';
 import { CustomerCalls } from '../softphone/CustomerCalls';
+import { usePhoneDial } from '../softphone/use-phone-dial';
 
 /** A customer's profile and every ticket of theirs in the agent's scope. */
 export function CustomerView({
@@ -26,6 +28,7 @@ export function CustomerView({
 }) {
   const { t, i18n } = useTranslation();
   const fmt = useFormat();
+  const dial = usePhoneDial();
   const [detail, setDetail] = useState<CustomerDetail | null>(null);
   const [error, setError] = useState<ErrorBody | null>(null);
   const [generation, setGeneration] = useState(0);
@@ -89,8 +92,24 @@ export function CustomerView({
               <Box component="dt" sx={{ color: 'text.secondary' }}>
                 {t('customer.phone')}
               </Box>
-              <Box component="dd" sx={{ m: 0 }}>
+              <Box component="dd" sx={{ m: 0, display: 'flex', alignItems: 'center', gap: 0.5 }}>
                 {c.phone ? formatPhone(c.phone) : t('customer.none')}
+                {c.phone && (
+                  <Button
+                    size="small"
+                    startIcon={<CallIcon />}
+                    disabled={!dial.canDial}
+                    data-testid="customer-page-call"
+                    onClick={() => c.phone && dial.call(c.phone)}
+                  >
+                    {t('phone.call.call')}
+                  </Button>
+                )}
+                {dial.error && (
+                  <Typography variant="caption" color="error">
+                    {t('phone.call.failed', { message: dial.error })}
+                  </Typography>
+                )}
               </Box>
               <Box component="dt" sx={{ color: 'text.secondary' }}>
                 {t('customer.email')}
