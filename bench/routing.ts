@@ -27,7 +27,13 @@ import { hashPassword } from '../src/server/auth/passwords';
 import { openSqlite } from '../src/server/db/dialect-sqlite';
 import { migrateToLatest } from '../src/server/db/migrate';
 import type { Database } from '../src/server/db/schema';
-import { freeTcpPort, freeUdpTcpPort, startKamailio, type RunningKamailio } from '../src/server/pbx';
+import {
+  freeTcpPort,
+  freeUdpTcpPort,
+  serviceCallUrls,
+  startKamailio,
+  type RunningKamailio,
+} from '../src/server/pbx';
 import { digestAuthorization, parseSip } from '../tests/pbx/sip-client';
 import { mulberry32 } from '../src/server/demo/prng';
 
@@ -189,7 +195,7 @@ async function overHttp(server: RunningServer, store: Store) {
     const res = await fetch(`${server.url}/api/voice/route?queue=${queue}&caller=${caller}&callid=${callId}`);
     const body = await res.text();
     times.push(performance.now() - t0);
-    if (res.status !== 200 || !/^\d+\n$/.test(body)) misses++;
+    if (res.status !== 200 || !/^\d+\n\d+\n$/.test(body)) misses++;
     else await server.voice.callEvent(callId, 'abandoned', null);
   }
   times.sort((a, b) => a - b);
@@ -430,7 +436,7 @@ async function main(): Promise<void> {
     try {
       pbx = await startKamailio({
         runDir: join(dir, 'pbx'),
-        routingUrl: `http://127.0.0.1:${port}/api/voice/route`,
+        ...serviceCallUrls(`http://127.0.0.1:${port}`),
         children: 8,
         sharedMemoryMb: 256,
         logLevel: -1,

@@ -1,10 +1,17 @@
 // npm run pbx: Kamailio for development on loopback, with demo SIP users 1001..1012 (agent01..agent12).
 //   SIP udp+tcp 127.0.0.1:5060, SIP over WebSocket ws://127.0.0.1:8088, JSON-RPC on 127.0.0.1:8089/RPC.
-// Environment: SWITCHBOARD_SIP_DEMO_PASSWORD (default "switchboard"), SWITCHBOARD_PBX_ROUTING_URL (queue
-// routing service; without it calls to 8xxx get 503), SWITCHBOARD_PBX_VERBOSE=1 (Kamailio's log on stderr),
-// SWITCHBOARD_PBX_SIP_PORT / _WS_PORT / _RPC_PORT / _RUN_DIR to move it (tests, a second copy).
+// Environment: SWITCHBOARD_SIP_DEMO_PASSWORD (default "switchboard"); SWITCHBOARD_PBX_SERVICE_URL (the central
+// service, e.g. http://127.0.0.1:4000: queue routing and call events go there) or SWITCHBOARD_PBX_ROUTING_URL
+// (routing only; without either, calls to 8xxx get 503); SWITCHBOARD_PBX_DEMO_USERS=off (no demo users: the
+// central service pushes the real accounts); SWITCHBOARD_PBX_VERBOSE=1 (Kamailio's log on stderr);
+// SWITCHBOARD_PBX_SIP_PORT / _WS_PORT / _RPC_PORT / _RUN_DIR to move it (tests, a second copy);
+// SWITCHBOARD_KAMAILIO_BIN (the kamailio binary, when not Debian's).
+// Exit codes: 0 stopped by SIGINT/SIGTERM, 3 Kamailio is not installed (npm start then runs without a phone),
+// 1 anything else.
 import { resolve } from 'node:path';
-import { startKamailio } from '../src/server/pbx';
+import { KAMAILIO_MISSING, serviceCallUrls, startKamailio } from '../src/server/pbx';
+
+const EXIT_KAMAILIO_MISSING = 3;
 
 function portFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -15,15 +22,24 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
+function serviceUrls(): { routingUrl?: string; eventsUrl?: string } {
+  const service = process.env.SWITCHBOARD_PBX_SERVICE_URL || undefined;
+  const urls = service ? serviceCallUrls(service) : {};
+  const routingUrl = process.env.SWITCHBOARD_PBX_ROUTING_URL || undefined;
+  return routingUrl ? { ...urls, routingUrl } : urls;
+}
+
 async function main(): Promise<void> {
   const password = process.env.SWITCHBOARD_SIP_DEMO_PASSWORD || 'switchboard';
+  const demoUsers = process.env.SWITCHBOARD_PBX_DEMO_USERS !== 'off';
   const verbose = process.env.SWITCHBOARD_PBX_VERBOSE === '1';
   const pbx = await startKamailio({
     runDir: resolve(process.env.SWITCHBOARD_PBX_RUN_DIR || '.data/pbx'),
     sipPort: portFromEnv('SWITCHBOARD_PBX_SIP_PORT', 5060),
     wsPort: portFromEnv('SWITCHBOARD_PBX_WS_PORT', 8088),
     rpcPort: portFromEnv('SWITCHBOARD_PBX_RPC_PORT', 8089),
-    routingUrl: process.env.SWITCHBOARD_PBX_ROUTING_URL || undefined,
+    ...serviceUrls(),
+    kamailioBin: process.env.SWITCHBOARD_KAMAILIO_BIN || undefined,
     logLevel: verbose ? 2 : 1,
     log: (line) => {
       if (verbose || /ERROR|CRITICAL|ALERT/.test(line)) process.stderr.write(`[kamailio] ${line}\n`);
@@ -47,7 +63,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 
   try {
-    for (let i = 1; i <= 12; i++) {
+    for (let i = 1; i <= 12 && demoUsers; i++) {
       // agentNN logs in with SIP user 10NN.
       await pbx.setSipUser(String(1000 + i), password);
     }
@@ -59,6 +75,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`${message}\n`);
+  process.exit(message === KAMAILIO_MISSING ? EXIT_KAMAILIO_MISSING : 1);
 });

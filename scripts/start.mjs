@@ -1,6 +1,8 @@
 // `npm start`: the whole product on one machine with the embedded database and demo data.
-// Builds the UI, starts the central service (seeding a fresh database) and then either the Electron desktop,
-// where the Electron runtime is installed, or the browser-mode host, printing the address to open.
+// Builds the UI, starts the PBX (Kamailio, where it is installed), the central service (seeding a fresh
+// database; it pushes the agents' SIP accounts into the PBX) and then either the Electron desktop, where the
+// Electron runtime is installed, or the browser-mode host, printing the address to open.
+// SWITCHBOARD_SKIP_BUILD=1 serves the UI built before instead of building it again.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,10 +14,19 @@ const env = {
   SWITCHBOARD_SEED: 'demo',
   SWITCHBOARD_HOST_PORT: '4100',
   SWITCHBOARD_DATA: '.data/desktop',
+  SWITCHBOARD_PBX_SIP_PORT: '5060',
+  SWITCHBOARD_PBX_WS_PORT: '8088',
+  SWITCHBOARD_PBX_RPC_PORT: '8089',
+  SWITCHBOARD_PBX_RUN_DIR: '.data/pbx',
   ...process.env,
 };
 const children = [];
-const tsx = 'node_modules/.bin/tsx';
+// TypeScript children run in a plain node with tsx's loader, not under the tsx command: that wrapper relays
+// signals and SIGKILLs a child that takes more than 30 ms to acknowledge one, which on Ctrl+C (the terminal
+// signals the whole group, then shutdown() signals again) could kill the PBX script before it stops Kamailio.
+const tsNode = (script) => [process.execPath, ['--import', 'tsx', script]];
+// scripts/pbx.ts exits with this code when the kamailio binary is missing.
+const EXIT_KAMAILIO_MISSING = 3;
 
 function run(cmd, args, waitFor) {
   return new Promise((resolve, reject) => {
@@ -36,11 +47,74 @@ function run(cmd, args, waitFor) {
   });
 }
 
+/**
+ * Kamailio through `npm run pbx`'s own script, its queue routing and call events pointed at the central
+ * service, without demo passwords (the service pushes the agents' accounts when it starts). Resolves with
+ * the addresses once it is ready, or with the one line to print when the phone is off.
+ */
+function startPbx() {
+  const loopback = ['127.0.0.1', '0.0.0.0', '::', 'localhost'].includes(env.SWITCHBOARD_HOST);
+  const serviceHost = loopback ? '127.0.0.1' : env.SWITCHBOARD_HOST;
+  const pbxEnv = {
+    ...env,
+    SWITCHBOARD_PBX_SERVICE_URL: `http://${serviceHost}:${env.SWITCHBOARD_PORT}`,
+    SWITCHBOARD_PBX_DEMO_USERS: 'off',
+  };
+  return new Promise((resolve) => {
+    const [node, args] = tsNode('scripts/pbx.ts');
+    const child = spawn(node, args, { env: pbxEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    let err = '';
+    let ready = false;
+    child.stdout.on('data', (chunk) => {
+      out += String(chunk);
+      const m = /ready: (ws:\/\/\S+) (sip:\S+)/.exec(out);
+      if (!ready && m) {
+        ready = true;
+        resolve({
+          wsUrl: m[1],
+          sipUri: m[2],
+          rpcUrl: `http://127.0.0.1:${env.SWITCHBOARD_PBX_RPC_PORT}/RPC`,
+        });
+      }
+    });
+    child.stderr.on('data', (chunk) => {
+      // Until it is ready, its errors become the one "phone off" line; after, Kamailio's errors show.
+      if (ready) process.stderr.write(chunk);
+      else err += String(chunk);
+    });
+    child.on('exit', (code) => {
+      if (ready) {
+        if (!stopping) shutdown(code ?? 1);
+        return;
+      }
+      const reason = err.trim().split('\n').filter(Boolean).at(-1) ?? `exit code ${code}`;
+      resolve({
+        off:
+          code === EXIT_KAMAILIO_MISSING
+            ? `Phone off: ${reason}`
+            : `Phone off: the PBX did not start (${reason}). Details: SWITCHBOARD_PBX_VERBOSE=1 npm run pbx`,
+      });
+    });
+  });
+}
+
 let stopping = false;
-function shutdown(code = 0) {
+/** Stops every child and waits for them: the PBX script takes Kamailio down before it exits. */
+async function shutdown(code = 0) {
+  if (stopping) return;
   stopping = true;
-  for (const c of children) c.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 500).unref();
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  const exited = running.map((c) => new Promise((r) => c.once('exit', r)));
+  for (const c of running) c.kill('SIGTERM');
+  const force = setTimeout(() => {
+    for (const c of running) c.kill('SIGKILL');
+    process.exit(code || 1);
+  }, 15_000);
+  await Promise.all(exited);
+  clearTimeout(force);
+  process.exit(code);
 }
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
@@ -54,21 +128,36 @@ function electronBinary() {
   }
 }
 
-console.log('Building the desktop UI ...');
-const build = spawnSync('node_modules/.bin/electron-vite', ['build'], { stdio: 'inherit', env });
-if (build.status !== 0) process.exit(build.status ?? 1);
+if (env.SWITCHBOARD_SKIP_BUILD !== '1') {
+  console.log('Building the desktop UI ...');
+  const build = spawnSync('node_modules/.bin/electron-vite', ['build'], { stdio: 'inherit', env });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
 
 try {
-  await run(tsx, ['src/server/cli.ts'], /listening on/);
+  // The PBX first: Kamailio needs the service's address, the service needs the PBX to push accounts to.
+  const pbx = await startPbx();
+  if (stopping) await new Promise(() => {});
+  if ('wsUrl' in pbx) {
+    env.SWITCHBOARD_PBX_RPC_URL = pbx.rpcUrl;
+    env.SWITCHBOARD_PBX_WS_URL = pbx.wsUrl;
+  }
+  const phone =
+    'wsUrl' in pbx
+      ? `Phone: softphones register at ${pbx.wsUrl} (Kamailio, ${pbx.sipUri}); queues 8001-8003 ring Available agents.`
+      : pbx.off;
+  await run(...tsNode('src/server/cli.ts'), /listening on/);
   const electron = electronBinary();
   const display = process.platform !== 'linux' || env.DISPLAY || env.WAYLAND_DISPLAY;
   if (electron && display && env.SWITCHBOARD_BROWSER_MODE !== '1') {
+    console.log(phone);
     await run(electron, ['.'], /./);
   } else {
-    await run(tsx, ['src/main/host/cli.ts'], /browser mode\) on/);
+    await run(...tsNode('src/main/host/cli.ts'), /browser mode\) on/);
     console.log(
       `\nSwitchboard is running. Open http://127.0.0.1:${env.SWITCHBOARD_HOST_PORT} in Chromium, Chrome, Edge or Firefox.` +
         `\nServer address: http://127.0.0.1:${env.SWITCHBOARD_PORT} · demo users agent01..agent12, super01, super02, admin · password: switchboard` +
+        `\n${phone}` +
         `\n(Electron ${electron ? 'has no display here' : 'is not installed here'}: running in browser mode. Ctrl+C stops everything.)`,
     );
   }

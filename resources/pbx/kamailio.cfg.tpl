@@ -7,7 +7,9 @@
 #   {{WS_PORT}}     SIP over WebSocket (ws://) for the softphone (JsSIP)
 #   {{WSS_PORT}}    SIP over secure WebSocket (wss://), only when a certificate is configured
 #   {{RPC_PORT}}    JSON-RPC over HTTP (POST /RPC), loopback only: the central service manages SIP users here
-#   {{ROUTING_URL}} queue routing service (GET ?queue=&caller=&callid= -> first body line = agent SIP user)
+#   {{ROUTING_URL}} queue routing service (GET ?queue=&caller=&callid=[&retry=1] -> body: agent SIP user on
+#                   the first line, ring timeout in seconds on the second)
+#   {{EVENTS_URL}}  call events of the routing service (POST {callId, event}), told when a caller gives up
 #
 # Packages: kamailio kamailio-websocket-modules kamailio-utils-modules (http_client),
 #           kamailio-tls-modules (only for wss).
@@ -21,6 +23,10 @@
 #!define WITH_QUEUE_ROUTING
 #!define SB_ROUTING_URL "{{ROUTING_URL}}"
 {{/ROUTING}}
+{{#EVENTS}}
+#!define WITH_CALL_EVENTS
+#!define SB_EVENTS_URL "{{EVENTS_URL}}"
+{{/EVENTS}}
 {{#WSS}}
 #!define WITH_WSS
 #!define SB_WSS_PORT {{WSS_PORT}}
@@ -102,6 +108,9 @@ modparam("jsonrpcs", "transport", 1)
 modparam("tm", "failure_reply_mode", 3)
 modparam("tm", "fr_timer", 30000)
 modparam("tm", "fr_inv_timer", 120000)
+# The ring timeout of a queue call counts from the phone's first provisional reply; a phone that repeats
+# 180 Ringing must not restart it, or the next agent would never be tried.
+modparam("tm", "restart_fr_on_each_reply", 0)
 
 modparam("rr", "enable_full_lr", 0)
 modparam("rr", "append_fromtag", 1)
@@ -132,7 +141,8 @@ modparam("tls", "config", "{{TLS_CONFIG}}")
 #!ifdef WITH_QUEUE_ROUTING
 modparam("http_client", "connection_timeout", 2)
 modparam("http_client", "keep_connections", 1)
-modparam("http_client", "query_result", 1)
+# The whole body: the routing answer has the agent on its first line and the ring timeout on the second.
+modparam("http_client", "query_result", 0)
 #!endif
 
 ####### Routing logic #######
@@ -300,39 +310,128 @@ route[LOCATION] {
 	route(RELAY);
 }
 
-# Calls to a queue number (8xxx): the routing service picks the agent.
+# Calls to a queue number (8xxx): the routing service picks the agent; an agent who does not take the call
+# within the queue's ring timeout (or refuses it) is replaced by the next one the service picks.
 route[QUEUE] {
 #!ifdef WITH_QUEUE_ROUTING
+	# Only calls are routed: anything else would reserve an agent for a call that never comes.
+	if (!is_method("INVITE")) {
+		append_to_reply("Allow: INVITE\r\n");
+		send_reply("405", "Method Not Allowed");
+		exit;
+	}
 	# Create the transaction before asking the routing service: a retransmitted INVITE that arrives while
 	# the (blocking) HTTP query runs is then absorbed instead of being routed again as a second call.
-	if (is_method("INVITE")) {
-		if (!t_newtran()) {
-			sl_reply_error();
-			exit;
-		}
-		t_reply("100", "Trying");
-	}
-	$var(agent) = "";
-	$var(code) = http_client_query(SB_ROUTING_URL + "?queue=$rU&caller=$(fU{s.escape.param})&callid=$(ci{s.escape.param})", "$var(agent)");
-	if ($var(code) == 200 && $var(agent) =~ "^[A-Za-z0-9._-]+$") {
-		xlog("L_INFO", "queue $rU -> agent $var(agent)\n");
-		append_hf("X-Switchboard-Queue: $rU\r\n");
-		$rU = $var(agent);
-		route(LOCATION);
+	if (!t_newtran()) {
+		sl_reply_error();
 		exit;
 	}
-	if ($var(code) == 200 || $var(code) == 204 || $var(code) == 404) {
-		send_reply("480", "No Agent Available");
-		exit;
-	}
-	xlog("L_ERR", "queue $rU: routing service answered $var(code)\n");
-	send_reply("503", "Queue Routing Unavailable");
+	t_reply("100", "Trying");
+	# Kept with the transaction for the failure route, where the Request-URI is the agent's phone.
+	$avp(sb_queue) = $rU;
+	$avp(sb_caller) = $fU;
+	# A queue call may ring several agents in turn, each for the queue's ring timeout: tm's default limit of
+	# 180 s for a whole INVITE transaction would cut the later ones short.
+	t_set_max_lifetime(3600000, 0);
+	append_hf("X-Switchboard-Queue: $rU\r\n");
+	$var(sb_retry) = "";
+	route(QUEUE_OFFER);
 	exit;
 #!else
 	send_reply("503", "Queue Routing Not Configured");
 	exit;
 #!endif
 }
+
+#!ifdef WITH_QUEUE_ROUTING
+# Ask the routing service for an agent and ring their phone. $var(sb_retry) is "&retry=1" once an agent of
+# this call did not take it. An agent without a registered phone counts as not taking it, so the loop asks
+# again; the service never offers a call twice to the same agent, so it ends with an agent or with none.
+route[QUEUE_OFFER] {
+	$var(sb_asks) = 0;
+	while ($var(sb_asks) < 50) {
+		$var(sb_asks) = $var(sb_asks) + 1;
+		$var(sb_body) = "";
+		$var(sb_code) = http_client_query(SB_ROUTING_URL + "?queue=$(avp(sb_queue){s.escape.param})&caller=$(avp(sb_caller){s.escape.param})&callid=$(ci{s.escape.param})" + $var(sb_retry), "$var(sb_body)");
+		$var(sb_agent) = "";
+		if ($var(sb_code) == 200 && $(var(sb_body){line.count}) > 0) {
+			$var(sb_agent) = $(var(sb_body){line.at,0}{s.trim});
+		}
+		if ($var(sb_code) == 204 || $var(sb_code) == 404 || ($var(sb_code) == 200 && $var(sb_agent) == "")) {
+			xlog("L_INFO", "queue $avp(sb_queue): no agent available\n");
+			t_reply("480", "No Agent Available");
+			exit;
+		}
+		if ($var(sb_code) != 200 || !($var(sb_agent) =~ "^[A-Za-z0-9._-]+$")) {
+			xlog("L_ERR", "queue $avp(sb_queue): routing service answered $var(sb_code)\n");
+			t_reply("503", "Queue Routing Unavailable");
+			exit;
+		}
+		# From here on, asking again means this agent did not take the call.
+		$var(sb_retry) = "&retry=1";
+		if (t_is_canceled()) {
+			route(QUEUE_ABANDONED);
+			t_reply("487", "Request Terminated");
+			exit;
+		}
+		$var(sb_ring) = 0;
+		if ($(var(sb_body){line.count}) > 1) {
+			$var(sb_ring) = $(var(sb_body){line.at,1}{s.trim}{s.int});
+		}
+		# Without a ring timeout from the service: tm's own no-answer timeout for a phone.
+		if ($var(sb_ring) < 1 || $var(sb_ring) > 600) {
+			$var(sb_ring) = 30;
+		}
+		$ru = "sip:" + $var(sb_agent) + "@" + SB_DOMAIN;
+		if ($sht(sipusers=>$var(sb_agent)) != $null && lookup("location")) {
+			xlog("L_INFO", "queue $avp(sb_queue) -> agent $var(sb_agent), ringing $var(sb_ring) s\n");
+			# Both timers: fr_inv after the phone's first provisional reply, fr until then.
+			t_set_fr($var(sb_ring) * 1000, $var(sb_ring) * 1000);
+			t_on_failure("QUEUE_FAILOVER");
+			t_on_reply("REPLY");
+			if (t_relay()) {
+				return;
+			}
+			xlog("L_WARN", "queue $avp(sb_queue): cannot reach the phone of agent $var(sb_agent)\n");
+		} else {
+			xlog("L_INFO", "queue $avp(sb_queue): agent $var(sb_agent) has no registered phone\n");
+		}
+	}
+	t_reply("480", "No Agent Available");
+	exit;
+}
+
+failure_route[QUEUE_FAILOVER] {
+	if (t_is_canceled()) {
+		route(QUEUE_ABANDONED);
+		exit;
+	}
+	# Timed out (408), refused or unreachable: the next agent. Any other failure goes to the caller as is.
+	if (t_branch_timeout() || t_check_status("^(404|408|410|477|480|486|500|503|600|603)$")) {
+		xlog("L_INFO", "queue $avp(sb_queue): agent did not take the call ($T_reply_code), asking for the next\n");
+		$var(sb_retry) = "&retry=1";
+		route(QUEUE_OFFER);
+	}
+}
+
+# The caller gave up before an agent answered: the service frees the ringing agent at once instead of
+# waiting for its ring timeout.
+route[QUEUE_ABANDONED] {
+#!ifdef WITH_CALL_EVENTS
+	# A Call-ID may hold quotes and backslashes (RFC 3261 word): those calls are left to the service's timeout
+	# rather than escaped into JSON here.
+	if (!($ci =~ "^[^\"\\]+$")) {
+		return;
+	}
+	$var(sb_code) = http_client_query(SB_EVENTS_URL, "{\"callId\":\"$ci\",\"event\":\"abandoned\"}", "Content-Type: application/json", "$var(sb_ignored)");
+	if ($var(sb_code) != 200) {
+		xlog("L_WARN", "queue call abandoned, the service answered $var(sb_code)\n");
+	}
+#!else
+	xlog("L_INFO", "queue call abandoned; the routing service notices by its ring timeout\n");
+#!endif
+}
+#!endif
 
 route[RELAY] {
 	if (is_method("INVITE|BYE|UPDATE|CANCEL|ACK")) {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderKamailioConfig, renderTemplate, renderTlsConfig } from '../../src/server/pbx';
+import { renderKamailioConfig, renderTemplate, renderTlsConfig, serviceCallUrls } from '../../src/server/pbx';
 
 const template = readFileSync(new URL('../../resources/pbx/kamailio.cfg.tpl', import.meta.url), 'utf8');
 const base = { runDir: '/tmp/sb-pbx-run', sipPort: 15060, wsPort: 18088, rpcPort: 18089 };
@@ -84,6 +84,22 @@ describe('renderKamailioConfig', () => {
     expect(check.ok).toBe(true);
     expect(check.sockets).toContain('tls:127.0.0.1:18443');
     expect(check.sockets.every((s) => s.split(':')[1] === '127.0.0.1')).toBe(true);
+    // Without an events address, an abandoned call is left to the service's own timeout.
+    expect(cfg).not.toContain('#!define WITH_CALL_EVENTS');
+  });
+
+  it('posts call events to the central service when its events address is given', () => {
+    const urls = serviceCallUrls('http://127.0.0.1:4000/');
+    expect(urls).toEqual({
+      routingUrl: 'http://127.0.0.1:4000/api/voice/route',
+      eventsUrl: 'http://127.0.0.1:4000/api/voice/events',
+    });
+    const cfg = renderKamailioConfig(template, { ...base, ...urls });
+    expect(cfg).toContain('#!define SB_EVENTS_URL "http://127.0.0.1:4000/api/voice/events"');
+    expect(cfg).toContain('#!define WITH_CALL_EVENTS');
+    const check = kamailioCheck(cfg);
+    expect(check.output).toContain('config file ok');
+    expect(check.ok).toBe(true);
   });
 
   it('refuses values that would break out of the configuration or clash', () => {
@@ -95,6 +111,14 @@ describe('renderKamailioConfig', () => {
       /http/,
     );
     expect(() => renderKamailioConfig(template, { ...base, routingUrl: 'http://x/$ru' })).toThrow(/\$/);
+    expect(() =>
+      renderKamailioConfig(template, {
+        ...base,
+        routingUrl: 'http://x/r',
+        eventsUrl: 'http://x/"; exit;',
+      }),
+    ).toThrow(/eventsUrl/);
+    expect(() => renderKamailioConfig(template, { ...base, eventsUrl: 'http://x/e' })).toThrow(/routingUrl/);
     expect(() => renderKamailioConfig(template, { ...base, wsPort: 15060 })).toThrow(/differ/);
     expect(() => renderKamailioConfig(template, { ...base, rpcPort: 70000 })).toThrow(/rpcPort/);
     expect(() => renderKamailioConfig(template, { ...base, runDir: 'relative/run' })).toThrow(/absolute/);

@@ -7,7 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KAMAILIO_MISSING, startKamailio, type RunningKamailio } from '../../src/server/pbx';
-import { answer, invite, register, reply, sendInDialog, SipEndpoint, type Account } from './sip-client';
+import {
+  answer,
+  invite,
+  message,
+  register,
+  reply,
+  sendInDialog,
+  SipEndpoint,
+  type Account,
+} from './sip-client';
 
 function alive(pid: number): boolean {
   try {
@@ -51,7 +60,10 @@ beforeAll(async () => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     routingRequests.push(url);
     const queue = url.searchParams.get('queue');
-    if (queue === '8001') res.writeHead(200, { 'content-type': 'text/plain' }).end('1002\n');
+    // The first answer alone, without the ring timeout line: Kamailio falls back to its own.
+    if (queue === '8001' && url.searchParams.get('retry') !== '1')
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('1002\n');
+    else if (queue === '8001') res.writeHead(404).end();
     else if (queue === '8002') res.writeHead(404).end();
     else res.writeHead(500).end('boom');
   });
@@ -206,11 +218,22 @@ describe('Kamailio as the PBX', () => {
     expect(incoming.header('x-switchboard-queue')).toBe('8001');
     expect(incoming.header('call-id')).toBe(call.callId);
     reply(agent, incoming, 486, 'Busy Here');
-    expect((await call.final).status).toBe(486);
-    const asked = routingRequests.find((u) => u.searchParams.get('queue') === '8001');
-    expect(asked?.pathname).toBe('/pbx/route');
-    expect(asked?.searchParams.get('caller')).toBe('1001');
-    expect(asked?.searchParams.get('callid')).toBe(call.callId);
+    // The agent refused: Kamailio asks for the next one (retry=1); the stand-in has nobody else.
+    const final = await call.final;
+    expect([final.status, final.reason]).toEqual([480, 'No Agent Available']);
+    const asked = routingRequests.filter((u) => u.searchParams.get('callid') === call.callId);
+    expect(asked.map((u) => u.searchParams.get('retry'))).toEqual([null, '1']);
+    expect(asked[0]?.pathname).toBe('/pbx/route');
+    expect(asked[0]?.searchParams.get('queue')).toBe('8001');
+    expect(asked[0]?.searchParams.get('caller')).toBe('1001');
+  });
+
+  it('answers other requests to a queue number 405 without asking the routing service', async () => {
+    const before = routingRequests.length;
+    const res = await message(await endpoint('UDP'), account('1001', 'secret-1001'), '8001', 'hello');
+    expect(res.status).toBe(405);
+    expect(res.header('allow')).toBe('INVITE');
+    expect(routingRequests.length).toBe(before);
   });
 
   it('answers 480 when no agent is available and 503 when routing fails', async () => {

@@ -200,16 +200,21 @@ export class SipEndpoint {
     });
   }
 
-  /** The final response (>= 200) to the request with this Call-ID and CSeq number. */
-  finalResponse(callId: string, cseq: number, timeoutMs = 3_000): Promise<SipMessage> {
-    return this.next(
-      (m) =>
+  /**
+   * The final response (>= 200) to the request with this Call-ID and CSeq number (and method, when given: a
+   * CANCEL shares its INVITE's CSeq number).
+   */
+  finalResponse(callId: string, cseq: number, timeoutMs = 3_000, method?: string): Promise<SipMessage> {
+    return this.next((m) => {
+      const [number, cseqMethod] = m.header('cseq')?.split(/\s+/) ?? [];
+      return (
         m.status !== undefined &&
         m.status >= 200 &&
         m.header('call-id') === callId &&
-        m.header('cseq')?.split(/\s+/)[0] === String(cseq),
-      timeoutMs,
-    );
+        number === String(cseq) &&
+        (method === undefined || cseqMethod === method)
+      );
+    }, timeoutMs);
   }
 
   via(branch: string): string {
@@ -293,35 +298,84 @@ export interface Invite {
   cseq: number;
   /** Resolves with the INVITE's final response (after proxy authentication). */
   final: Promise<SipMessage>;
+  /** CANCEL the (authenticated) INVITE: the caller hangs up before an answer. */
+  cancel(): void;
 }
 
 /** Send an INVITE from account to target user, answering the 407 challenge. */
 export async function invite(ep: SipEndpoint, account: Account, target: string): Promise<Invite> {
+  const sent = await authenticated(ep, account, 'INVITE', target, ['Content-Type: application/sdp'], SDP);
+  const { uri, callId, cseq, from, to, via } = sent;
+  const final = sent.final.then((response) => {
+    if (response.status !== undefined && response.status >= 300) ackNon2xx(ep, response, uri);
+    return response;
+  });
+  const cancel = () =>
+    ep.send(
+      [
+        `CANCEL ${uri} SIP/2.0`,
+        `Via: ${via}`,
+        'Max-Forwards: 70',
+        `From: ${from}`,
+        `To: ${to}`,
+        `Call-ID: ${callId}`,
+        `CSeq: ${cseq} CANCEL`,
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+  return { callId, cseq, final, cancel };
+}
+
+/** Send a MESSAGE from account to target user, answering the 407 challenge; resolves with the final response. */
+export async function message(
+  ep: SipEndpoint,
+  account: Account,
+  target: string,
+  text: string,
+): Promise<SipMessage> {
+  return (await authenticated(ep, account, 'MESSAGE', target, ['Content-Type: text/plain'], text)).final;
+}
+
+/**
+ * A request that needs proxy authentication: sent once, and again with credentials on a 407. `final` is the
+ * final response to the last one sent; the other fields describe that request (for CANCEL).
+ */
+async function authenticated(
+  ep: SipEndpoint,
+  account: Account,
+  method: 'INVITE' | 'MESSAGE',
+  target: string,
+  extraHeaders: string[],
+  body: string,
+) {
   const callId = `${token()}@test`;
   const from = `<sip:${account.user}@${account.domain}>;tag=${token()}`;
   const to = `<sip:${target}@${account.domain}>`;
   const uri = `sip:${target}@${account.server}`;
-  const extra = [`Contact: ${ep.contact(account.user)}`, 'Content-Type: application/sdp'];
-  ep.send(request(ep, { method: 'INVITE', uri, callId, cseq: 1, from, to }, extra, SDP));
-  const first = await ep.finalResponse(callId, 1);
-  if (first.status !== 407) return { callId, cseq: 1, final: Promise.resolve(first) };
-  ackNon2xx(ep, first, uri);
-  const challenge = first.header('proxy-authenticate');
+  const extra = [`Contact: ${ep.contact(account.user)}`, ...extraHeaders];
+  const first = request(ep, { method, uri, callId, cseq: 1, from, to }, extra, body);
+  ep.send(first);
+  const response = await ep.finalResponse(callId, 1, 3_000, method);
+  const viaOf = (text: string) => parseSip(text).header('via') ?? '';
+  if (response.status !== 407) {
+    return { uri, callId, cseq: 1, from, to, via: viaOf(first), final: Promise.resolve(response) };
+  }
+  if (method === 'INVITE') ackNon2xx(ep, response, uri);
+  const challenge = response.header('proxy-authenticate');
   if (challenge === undefined) throw new Error('407 without Proxy-Authenticate');
-  const authorization = digestAuthorization(challenge, account.user, account.password, 'INVITE', uri);
-  ep.send(
-    request(
-      ep,
-      { method: 'INVITE', uri, callId, cseq: 2, from, to },
-      [...extra, `Proxy-Authorization: ${authorization}`],
-      SDP,
-    ),
+  const authorization = digestAuthorization(challenge, account.user, account.password, method, uri);
+  const second = request(
+    ep,
+    { method, uri, callId, cseq: 2, from, to },
+    [...extra, `Proxy-Authorization: ${authorization}`],
+    body,
   );
-  const final = ep.finalResponse(callId, 2, 5_000).then((response) => {
-    if (response.status !== undefined && response.status >= 300) ackNon2xx(ep, response, uri);
-    return response;
-  });
-  return { callId, cseq: 2, final };
+  ep.send(second);
+  // Queue calls may ring several agents in turn before the caller hears a final answer.
+  const final = ep.finalResponse(callId, 2, 15_000, method);
+  return { uri, callId, cseq: 2, from, to, via: viaOf(second), final };
 }
 
 /** ACK for a non-2xx final response: same Via branch, To with the response's tag (RFC 3261 17.1.1.3). */
@@ -343,15 +397,26 @@ function ackNon2xx(ep: SipEndpoint, response: SipMessage, uri: string): void {
   );
 }
 
-/** Answer a received request with a final response (copies Via, From, To + tag, Call-ID, CSeq). */
-export function reply(ep: SipEndpoint, req: SipMessage, status: number, reason: string): void {
+/**
+ * Answer a received request (copies Via, From, Call-ID, CSeq; To with a tag: the one given, so a final answer
+ * can follow a provisional one in the same dialog, or a new one). Returns the To tag.
+ */
+export function reply(
+  ep: SipEndpoint,
+  req: SipMessage,
+  status: number,
+  reason: string,
+  toTag: string = token(),
+): string {
+  const to = req.header('to') ?? '';
+  const tag = /;tag=([^;]+)/.exec(to)?.[1];
   ep.send(
     [
       `SIP/2.0 ${status} ${reason}`,
       ...req.headerAll('via').map((v) => `Via: ${v}`),
       ...req.headerAll('record-route').map((v) => `Record-Route: ${v}`),
       `From: ${req.header('from')}`,
-      `To: ${req.header('to')};tag=${token()}`,
+      tag === undefined ? `To: ${to};tag=${toTag}` : `To: ${to}`,
       `Call-ID: ${req.header('call-id')}`,
       `CSeq: ${req.header('cseq')}`,
       'Content-Length: 0',
@@ -359,6 +424,7 @@ export function reply(ep: SipEndpoint, req: SipMessage, status: number, reason: 
       '',
     ].join('\r\n'),
   );
+  return tag ?? toTag;
 }
 
 function uriOf(nameAddr: string): string {

@@ -5,11 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Interaction, VoiceCredentials } from '../../src/shared';
-import { freeTcpPort, startKamailio, type RunningKamailio } from '../../src/server/pbx';
+import { freeTcpPort, serviceCallUrls, startKamailio, type RunningKamailio } from '../../src/server/pbx';
 import { answer, invite, register, reply, sendInDialog, SipEndpoint, type Account } from '../pbx/sip-client';
 import { rpcPbxController } from '../../src/server/voice/credentials';
 import { pullAll, startTestServer, type TestServer } from './helpers';
-import { callEvent, historyOf, mustSetState, signIn, statusOf, type AgentSession } from './voice-helpers';
+import {
+  callEvent,
+  historyOf,
+  mustSetState,
+  signIn,
+  statusOf,
+  until,
+  type AgentSession,
+} from './voice-helpers';
 
 let runDir: string;
 let pbx: RunningKamailio;
@@ -17,6 +25,8 @@ let server: TestServer;
 const endpoints: SipEndpoint[] = [];
 const sessions: AgentSession[] = [];
 const CUSTOMER = { user: '13800138000', password: 'gateway-secret-1' };
+/** Billing's queue rings each agent this long here, so a ring timeout can be waited out. */
+const BILLING_RING_SECONDS = 5;
 
 beforeAll(async () => {
   runDir = mkdtempSync(join(tmpdir(), 'sb-voice-pbx-'));
@@ -24,13 +34,26 @@ beforeAll(async () => {
   const port = await freeTcpPort();
   pbx = await startKamailio({
     runDir,
-    routingUrl: `http://127.0.0.1:${port}/api/voice/route`,
+    ...serviceCallUrls(`http://127.0.0.1:${port}`),
     sharedMemoryMb: 64,
     children: 2,
   });
   // The customer's side: a gateway account that may place calls.
   await pbx.setSipUser(CUSTOMER.user, CUSTOMER.password);
-  server = await startTestServer({ tickets: 200, customers: 100, port, pbx, voice: { offlineGraceMs: 500 } });
+  server = await startTestServer({
+    tickets: 200,
+    customers: 100,
+    port,
+    pbx,
+    voice: { offlineGraceMs: 500 },
+    prepare: async (db) => {
+      await db
+        .updateTable('queues')
+        .set({ ring_timeout_seconds: BILLING_RING_SECONDS })
+        .where('number', '=', '8003')
+        .execute();
+    },
+  });
 });
 
 afterEach(async () => {
@@ -189,5 +212,146 @@ describe('voice with Kamailio', () => {
       status: 'abandoned',
       agentId: null,
     });
+  });
+
+  it('moves a call the first agent refuses (486 Busy) to the next agent, who answers', async () => {
+    const first = await agentWithPhone('agent05');
+    const second = await agentWithPhone('agent06');
+    await mustSetState(first.s, 'Available');
+    server.clock.now = new Date(server.clock.now.getTime() + 1000);
+    await mustSetState(second.s, 'Available');
+
+    const caller = await endpoint('UDP');
+    const call = await invite(caller, customer(), '8002');
+    const offered = await first.phone.next((m) => m.method === 'INVITE', 5_000);
+    expect(offered.header('call-id')).toBe(call.callId);
+    reply(first.phone, offered, 486, 'Busy Here');
+
+    const incoming = await second.phone.next((m) => m.method === 'INVITE', 5_000);
+    expect(incoming.header('call-id')).toBe(call.callId);
+    expect(incoming.requestUri).toContain(`sip:${second.creds.extension}@`);
+    // The queue header once, though the request went through the failure route.
+    expect(incoming.headerAll('x-switchboard-queue')).toEqual(['8002']);
+    answer(second.phone, incoming, second.creds.extension);
+    const ok = await call.final;
+    expect(ok.status).toBe(200);
+    sendInDialog(caller, ok, 'ACK', call.cseq);
+    await second.phone.next((m) => m.method === 'ACK');
+    // The caller heard one final answer: the busy agent's 486 never reached them.
+    expect(caller.received.filter((m) => m.status === 486)).toEqual([]);
+
+    expect(await statusOf(first.s)).toMatchObject({ state: 'Break', reason: 'missed_call' });
+    expect((await historyOf(first.s))[0]).toMatchObject({ from: 'OnCall', to: 'Break', cause: 'no_answer' });
+    const taken = await statusOf(second.s);
+    expect(taken.state).toBe('OnCall');
+    expect((await callEvent(server.url, call.callId, 'answered')).status).toBe(200);
+
+    sendInDialog(caller, ok, 'BYE', call.cseq + 1);
+    reply(second.phone, await second.phone.next((m) => m.method === 'BYE'), 200, 'OK');
+    expect((await caller.finalResponse(call.callId, call.cseq + 1)).status).toBe(200);
+    expect((await callEvent(server.url, call.callId, 'ended')).status).toBe(200);
+    const res = await fetch(`${server.url}/api/voice/interactions/${taken.interactionId}`, {
+      headers: { authorization: `Bearer ${second.s.session.accessToken}` },
+    });
+    expect(Interaction.parse(await res.json())).toMatchObject({
+      callId: call.callId,
+      agentId: second.s.session.user.id,
+      status: 'ended',
+    });
+  });
+
+  it('rings the next agent when the first lets it ring past the queue ring timeout', async () => {
+    const first = await agentWithPhone('agent09');
+    const second = await agentWithPhone('agent10');
+    await mustSetState(first.s, 'Available');
+    server.clock.now = new Date(server.clock.now.getTime() + 1000);
+    await mustSetState(second.s, 'Available');
+
+    const caller = await endpoint('UDP');
+    const call = await invite(caller, customer(), '8003');
+    const offered = await first.phone.next((m) => m.method === 'INVITE', 5_000);
+    const ringingSince = Date.now();
+    const tag = reply(first.phone, offered, 180, 'Ringing');
+    expect((await caller.next((m) => m.status === 180)).header('call-id')).toBe(call.callId);
+
+    // Nobody picks up: after the ring timeout Kamailio cancels that phone and rings the next agent.
+    const cancel = await first.phone.next((m) => m.method === 'CANCEL', (BILLING_RING_SECONDS + 3) * 1000);
+    reply(first.phone, cancel, 200, 'OK');
+    reply(first.phone, offered, 487, 'Request Terminated', tag);
+    const incoming = await second.phone.next((m) => m.method === 'INVITE', 5_000);
+    expect(Date.now() - ringingSince).toBeGreaterThanOrEqual(BILLING_RING_SECONDS * 1000 - 500);
+    expect(incoming.header('call-id')).toBe(call.callId);
+    expect(incoming.headerAll('x-switchboard-queue')).toEqual(['8003']);
+    answer(second.phone, incoming, second.creds.extension);
+    const ok = await call.final;
+    expect(ok.status).toBe(200);
+    sendInDialog(caller, ok, 'ACK', call.cseq);
+    await second.phone.next((m) => m.method === 'ACK');
+
+    expect(await statusOf(first.s)).toMatchObject({ state: 'Break', reason: 'missed_call' });
+    expect((await statusOf(second.s)).state).toBe('OnCall');
+    sendInDialog(caller, ok, 'BYE', call.cseq + 1);
+    reply(second.phone, await second.phone.next((m) => m.method === 'BYE'), 200, 'OK');
+    expect((await caller.finalResponse(call.callId, call.cseq + 1)).status).toBe(200);
+  });
+
+  it('skips an Available agent without a registered phone, and answers 480 once every agent refused', async () => {
+    // agent11 is Available in the service but their softphone never registered.
+    const noPhone = await session('agent11');
+    const last = await agentWithPhone('agent12');
+    await mustSetState(noPhone, 'Available');
+    server.clock.now = new Date(server.clock.now.getTime() + 1000);
+    await mustSetState(last.s, 'Available');
+
+    const caller = await endpoint('UDP');
+    const call = await invite(caller, customer(), '8003');
+    const offered = await last.phone.next((m) => m.method === 'INVITE', 5_000);
+    reply(last.phone, offered, 603, 'Decline');
+    const final = await call.final;
+    expect([final.status, final.reason]).toEqual([480, 'No Agent Available']);
+
+    expect(await statusOf(noPhone)).toMatchObject({ state: 'Break', reason: 'missed_call' });
+    expect(await statusOf(last.s)).toMatchObject({ state: 'Break', reason: 'missed_call' });
+    // Synced to the queue's department (billing), which agent12 belongs to.
+    const records = (await pullAll(last.s.socket)).changes.flatMap((c) =>
+      c.kind === 'interaction' ? [c.data] : [],
+    );
+    expect(records.find((i) => i.callId === call.callId)).toMatchObject({
+      status: 'abandoned',
+      queueNumber: '8003',
+    });
+  });
+
+  it("tells the service at once when the caller hangs up while an agent's phone rings", async () => {
+    const agent = await agentWithPhone('agent07');
+    await mustSetState(agent.s, 'Available');
+    const caller = await endpoint('UDP');
+    const call = await invite(caller, customer(), '8002');
+    const offered = await agent.phone.next((m) => m.method === 'INVITE', 5_000);
+    const tag = reply(agent.phone, offered, 180, 'Ringing');
+    await caller.next((m) => m.status === 180);
+    const ringing = await statusOf(agent.s);
+    expect(ringing.state).toBe('OnCall');
+
+    call.cancel();
+    const cancel = await agent.phone.next((m) => m.method === 'CANCEL');
+    reply(agent.phone, cancel, 200, 'OK');
+    reply(agent.phone, offered, 487, 'Request Terminated', tag);
+    expect((await call.final).status).toBe(487);
+    // Well before the queue's 20 s ring timeout: Kamailio posted the abandoned event.
+    const free = await until(async () => {
+      const s = await statusOf(agent.s);
+      return s.state === 'Available' ? s : undefined;
+    }, 3_000);
+    expect(free.reason).toBeNull();
+    expect((await historyOf(agent.s))[0]).toMatchObject({
+      from: 'OnCall',
+      to: 'Available',
+      cause: 'call_ended',
+    });
+    const res = await fetch(`${server.url}/api/voice/interactions/${ringing.interactionId}`, {
+      headers: { authorization: `Bearer ${agent.s.session.accessToken}` },
+    });
+    expect(Interaction.parse(await res.json())).toMatchObject({ callId: call.callId, status: 'abandoned' });
   });
 });

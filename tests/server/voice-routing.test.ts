@@ -98,9 +98,9 @@ describe('queue routing', () => {
     await mustSetState(a4!, 'Available');
     tick();
 
-    expect(await route(server.url, '8001', 'r1')).toEqual({ status: 200, body: '1002\n' });
-    expect(await route(server.url, '8001', 'r2')).toEqual({ status: 200, body: '1001\n' });
-    expect(await route(server.url, '8001', 'r3')).toEqual({ status: 200, body: '1004\n' });
+    expect(await route(server.url, '8001', 'r1')).toEqual({ status: 200, body: '1002\n20\n' });
+    expect(await route(server.url, '8001', 'r2')).toEqual({ status: 200, body: '1001\n20\n' });
+    expect(await route(server.url, '8001', 'r3')).toEqual({ status: 200, body: '1004\n20\n' });
     // agent02, 01, 04 are OnCall, 03 on Break, 05 in tech: nobody left for after-sales.
     expect(await route(server.url, '8001', 'r4')).toEqual({ status: 404, body: '' });
     expect((await statusOf(a2!)).state).toBe('OnCall');
@@ -134,7 +134,7 @@ describe('queue routing', () => {
       tick();
       await mustSetState(s, 'Available');
     }
-    expect((await route(server.url, '8001', 'r5')).body).toBe('1002\n');
+    expect((await route(server.url, '8001', 'r5')).body).toBe('1002\n20\n');
     // The caller gives up while it rings: the agent is free again at once.
     await callEvent(server.url, 'r5', 'abandoned');
     expect((await statusOf(a2!)).state).toBe('Available');
@@ -148,7 +148,7 @@ describe('queue routing', () => {
     tick();
     expect(await route(server.url, '8002', 's1')).toEqual({ status: 404, body: '' });
     await mustSetState(withSkill, 'Available');
-    expect(await route(server.url, '8002', 's2')).toEqual({ status: 200, body: '1007\n' });
+    expect(await route(server.url, '8002', 's2')).toEqual({ status: 200, body: '1007\n20\n' });
     expect((await statusOf(noSkill)).state).toBe('Available');
     // Unknown queues get nothing.
     expect((await route(server.url, '8999', 's3')).status).toBe(404);
@@ -161,7 +161,7 @@ describe('queue routing', () => {
     tick();
     await mustSetState(a2, 'Available');
     tick();
-    expect((await route(server.url, '8001', 'na1')).body).toBe('1001\n');
+    expect((await route(server.url, '8001', 'na1')).body).toBe('1001\n20\n');
     const missed = await callEvent(server.url, 'na1', 'no_answer');
     expect(missed.status).toBe(200);
     expect((await statusOf(a1)).state).toBe('Break');
@@ -169,9 +169,9 @@ describe('queue routing', () => {
     expect((await historyOf(a1))[0]).toMatchObject({ from: 'OnCall', to: 'Break', cause: 'no_answer' });
 
     // Kamailio asks again for the same call: the next agent.
-    expect((await route(server.url, '8001', 'na1')).body).toBe('1002\n');
+    expect((await route(server.url, '8001', 'na1')).body).toBe('1002\n20\n');
     // A repeated request (a retransmitted INVITE routed twice) does not move the call.
-    expect((await route(server.url, '8001', 'na1')).body).toBe('1002\n');
+    expect((await route(server.url, '8001', 'na1')).body).toBe('1002\n20\n');
     expect((await statusOf(a2)).state).toBe('OnCall');
     // The PBX's failure route says agent02 did not take it either: nobody is left.
     expect((await route(server.url, '8001', 'na1', '13800138000', true)).status).toBe(404);
@@ -183,7 +183,7 @@ describe('queue routing', () => {
   it('treats an offer not answered within the ring timeout as missed, and a call nobody re-routes as abandoned', async () => {
     const agent = await session('agent09');
     await mustSetState(agent, 'Available');
-    expect((await route(server.url, '8003', 'rt1')).body).toBe('1009\n');
+    expect((await route(server.url, '8003', 'rt1')).body).toBe('1009\n1\n');
     const missed = await until(async () => {
       const s = await statusOf(agent);
       return s.state === 'Break' ? s : undefined;
@@ -203,7 +203,7 @@ describe('queue routing', () => {
     await mustSetState(agent, 'Available');
     const national = customer.phone.replace(/^\+86/, ''); // as a CN gateway presents it
     const ringAt = server.clock.now.toISOString();
-    expect((await route(server.url, '8001', 'rec1', national)).body).toBe('1003\n');
+    expect((await route(server.url, '8001', 'rec1', national)).body).toBe('1003\n20\n');
     tick(5_000);
     const answerAt = server.clock.now.toISOString();
     await callEvent(server.url, 'rec1', 'answered');
@@ -240,7 +240,7 @@ describe('queue routing', () => {
     const agent = await session('agent04');
     const colleague = await session('agent01');
     await mustSetState(agent, 'Available');
-    expect((await route(server.url, '8001', 'wrap1')).body).toBe('1004\n');
+    expect((await route(server.url, '8001', 'wrap1')).body).toBe('1004\n20\n');
     const interactionId = (await statusOf(agent)).interactionId!;
     await callEvent(server.url, 'wrap1', 'answered');
     await callEvent(server.url, 'wrap1', 'ended');

@@ -131,7 +131,7 @@ describe('agent states', () => {
     const agent = await session('agent03');
     await mustSetState(agent, 'Available');
     const r = await route(server.url, '8001', 'pending-call-1');
-    expect(r).toEqual({ status: 200, body: '1003\n' });
+    expect(r).toEqual({ status: 200, body: '1003\n20\n' });
     const onCall = await statusOf(agent);
     expect(onCall.state).toBe('OnCall');
     expect(onCall.interactionId).not.toBeNull();
@@ -160,7 +160,7 @@ describe('agent states', () => {
   it('ends a forgotten wrap-up by itself after the limit', async () => {
     const agent = await session('agent04');
     await mustSetState(agent, 'Available');
-    expect((await route(server.url, '8001', 'wrap-limit-1')).body).toBe('1004\n');
+    expect((await route(server.url, '8001', 'wrap-limit-1')).body).toBe('1004\n20\n');
     await callEvent(server.url, 'wrap-limit-1', 'answered');
     await callEvent(server.url, 'wrap-limit-1', 'ended');
     expect((await statusOf(agent)).state).toBe('WrapUp');

@@ -2,6 +2,7 @@
 //
 // Template syntax: `{{NAME}}` is replaced by a value; `{{#NAME}}` ... `{{/NAME}}` (each on its own line)
 // keeps its lines only when the section is enabled. Every placeholder must be known: a typo fails loudly.
+import { VOICE_REST } from '../../shared';
 
 export const DEFAULT_MODULES_DIR = '/usr/lib/x86_64-linux-gnu/kamailio/modules';
 export const DEFAULT_DOMAIN = '127.0.0.1';
@@ -24,6 +25,11 @@ export interface KamailioConfigOptions {
   domain?: string;
   /** Queue routing service (http/https URL). Without it, calls to queue numbers get 503. */
   routingUrl?: string;
+  /**
+   * The routing service's call events (POST { callId, event }): told at once when a caller gives up before
+   * an agent answered. Only with routingUrl; without it the service notices by its ring timeout.
+   */
+  eventsUrl?: string;
   /** Secure WebSocket; rendered only when given. */
   wss?: WssOptions;
   /** Path of the rendered TLS configuration file (required with wss). */
@@ -65,25 +71,29 @@ function checkDomain(value: string): string {
   return value;
 }
 
-function checkUrl(value: string): string {
-  checkText('routingUrl', value);
+function checkUrl(name: string, value: string): string {
+  checkText(name, value);
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`routingUrl is not a URL: ${value}`);
+    throw new Error(`${name} is not a URL: ${value}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`routingUrl must be http or https, got ${value}`);
+    throw new Error(`${name} must be http or https, got ${value}`);
   }
   if (url.search !== '' || url.hash !== '') {
-    throw new Error(
-      `routingUrl must not have a query or fragment (Kamailio appends ?queue=...), got ${value}`,
-    );
+    throw new Error(`${name} must not have a query or fragment (Kamailio appends ?queue=...), got ${value}`);
   }
   // Kamailio expands $... as variables inside strings.
-  if (value.includes('$')) throw new Error(`routingUrl must not contain '$', got ${value}`);
+  if (value.includes('$')) throw new Error(`${name} must not contain '$', got ${value}`);
   return value;
+}
+
+/** The central service's routing and call event endpoints, for Kamailio, from the service's base URL. */
+export function serviceCallUrls(serviceUrl: string): { routingUrl: string; eventsUrl: string } {
+  const base = serviceUrl.replace(/\/+$/, '');
+  return { routingUrl: `${base}${VOICE_REST.route}`, eventsUrl: `${base}${VOICE_REST.events}` };
 }
 
 /** Fill a template: sections first, then values. Throws on unknown or unbalanced placeholders. */
@@ -145,7 +155,8 @@ export function renderKamailioConfig(template: string, opts: KamailioConfigOptio
     MODULES_DIR: checkPath('modulesDir', opts.modulesDir ?? DEFAULT_MODULES_DIR),
     CHILDREN: String(children),
     LOG_LEVEL: String(logLevel),
-    ROUTING_URL: opts.routingUrl === undefined ? '' : checkUrl(opts.routingUrl),
+    ROUTING_URL: opts.routingUrl === undefined ? '' : checkUrl('routingUrl', opts.routingUrl),
+    EVENTS_URL: opts.eventsUrl === undefined ? '' : checkUrl('eventsUrl', opts.eventsUrl),
     WSS_PORT: '',
     TLS_CONFIG: '',
   };
@@ -154,8 +165,12 @@ export function renderKamailioConfig(template: string, opts: KamailioConfigOptio
     values.WSS_PORT = String(opts.wss.port);
     values.TLS_CONFIG = checkPath('tlsConfigFile', opts.tlsConfigFile);
   }
+  if (opts.eventsUrl !== undefined && opts.routingUrl === undefined) {
+    throw new Error('eventsUrl needs routingUrl (call events are sent only for routed queue calls)');
+  }
   return renderTemplate(template, values, {
     ROUTING: opts.routingUrl !== undefined,
+    EVENTS: opts.eventsUrl !== undefined,
     WSS: opts.wss !== undefined,
   });
 }

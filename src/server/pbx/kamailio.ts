@@ -26,6 +26,8 @@ export interface StartKamailioOptions {
   /** Secure WebSocket: rendered only when given (needs Debian's kamailio-tls-modules). */
   wss?: { port?: number; certFile: string; keyFile: string };
   routingUrl?: string;
+  /** Call events of the routing service (see KamailioConfigOptions.eventsUrl). */
+  eventsUrl?: string;
   domain?: string;
   kamailioBin?: string;
   templateFile?: string;
@@ -126,6 +128,7 @@ export async function startKamailio(opts: StartKamailioOptions): Promise<Running
       rpcPort,
       domain,
       routingUrl: opts.routingUrl,
+      eventsUrl: opts.eventsUrl,
       wss,
       tlsConfigFile: wss ? tlsConfigFile : undefined,
       children: opts.children,

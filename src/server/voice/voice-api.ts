@@ -41,8 +41,9 @@ const routeParam = (q: URLSearchParams, name: string): string => {
 /**
  * GET /api/voice/route?queue=&caller=&callid=[&retry=1], asked by Kamailio for every queue call. Served on
  * the bare HTTP server, ahead of express, because the PBX waits on it: 200 with the agent's extension on the
- * first line, or 404 (Kamailio answers the caller 480). retry=1: the agent the call was offered to did not
- * take it; pick the next one. Returns false for any other request.
+ * first line and the queue's ring timeout in seconds on the second, or 404 (Kamailio answers the caller 480).
+ * retry=1: the agent the call was offered to did not take it; pick the next one. Returns false for any other
+ * request.
  */
 export function routeRequestHandler(deps: {
   voice: VoiceService;
@@ -69,7 +70,10 @@ export function routeRequestHandler(deps: {
         )
         .then((result) => {
           if (result.kind === 'agent') {
-            res.writeHead(200, { 'content-type': 'text/plain' }).end(`${result.extension}\n`);
+            // Plain lines, not JSON: Kamailio reads them with string transformations, without a JSON module.
+            res
+              .writeHead(200, { 'content-type': 'text/plain' })
+              .end(`${result.extension}\n${result.ringTimeoutSeconds}\n`);
           } else {
             res.writeHead(404, { 'content-type': 'text/plain' }).end();
           }

@@ -65,7 +65,14 @@ interface CallEntry {
 }
 
 export type RouteResult =
-  | { kind: 'agent'; extension: string; userId: string; interactionId: string }
+  | {
+      kind: 'agent';
+      extension: string;
+      userId: string;
+      interactionId: string;
+      /** How long the PBX lets the agent's phone ring before it asks again with retry (the queue's). */
+      ringTimeoutSeconds: number;
+    }
   | { kind: 'none'; interactionId: string | null };
 
 /**
@@ -343,6 +350,7 @@ export class VoiceService {
         extension: call.agent.extension,
         userId: call.agent.userId,
         interactionId: call.record.id,
+        ringTimeoutSeconds: q.queue.ringTimeoutSeconds,
       };
     }
 
@@ -403,6 +411,7 @@ export class VoiceService {
       extension: agent.extension ?? '',
       userId: agent.userId,
       interactionId: c.record.id,
+      ringTimeoutSeconds: q.queue.ringTimeoutSeconds,
     };
   }
 
