@@ -1,7 +1,7 @@
 import type { EventName, EventPayload, SyncStatus } from '../../shared/ipc/contract';
 import type { LoginResponse } from '../../shared/protocol/auth';
 import { SwitchboardError } from '../../shared/protocol/errors';
-import type { LocalStore } from '../store';
+import type { LocalStore, Touched } from '../store';
 import { pullAll } from './pull';
 import { pushAll } from './push';
 import { socketIoConnection, type ConnectionFactory, type SyncConnection } from './transport';
@@ -25,7 +25,7 @@ export interface SyncEngineOptions {
 }
 
 const AUTH_ERRORS = new Set(['unauthenticated', 'token_expired']);
-/** A data.changed naming more tickets than this just says "everything". */
+/** A data.changed naming more records than this just says "everything". */
 const MAX_IDS_IN_EVENT = 200;
 
 /**
@@ -41,6 +41,7 @@ export class SyncEngine {
   private loop: Promise<void> | null = null;
   private again = false;
   private refreshing: Promise<boolean> | null = null;
+  private renewing: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private failures = 0;
   private current: SyncStatus;
@@ -196,17 +197,15 @@ export class SyncEngine {
               cursor: p.cursor,
               head: p.head,
             });
-            if (p.count) this.emitChanged(p.ticketIds, p.customerIds);
+            if (p.count) this.emitChanged(p);
           },
         });
         const pushed = await pushAll(conn, this.o.store, {
           batchSize: this.o.pushBatch ?? 100,
           timeoutMs: this.o.requestTimeoutMs ?? 30_000,
         });
-        for (const r of pushed.rejected)
-          this.o.log?.(`sync: change to ticket ${r.ticketId} refused: ${r.message}`);
-        if (pushed.rejected.length)
-          this.emitChanged([...new Set(pushed.rejected.map((r) => r.ticketId))], []);
+        for (const r of pushed.rejected) this.o.log?.(`sync: ${r.name} refused: ${r.message}`);
+        if (pushed.rejected.length) this.emitChanged(mergeTouched(pushed.rejected.map((r) => r.touched)));
         // Pull what our pushes produced (server versions, numbers), even if its poke is late.
         if (pushed.applied) this.again = true;
         this.failures = 0;
@@ -223,12 +222,7 @@ export class SyncEngine {
       } catch (e) {
         if (!this.running) return;
         if (e instanceof SwitchboardError && AUTH_ERRORS.has(e.code)) {
-          // The access token expired mid-connection: reconnect with a fresh one (the connect pulls again).
-          if (await this.refreshTokens()) {
-            this.conn?.close();
-            this.conn = null;
-            void this.connect();
-          }
+          await this.renewConnection();
           return;
         }
         const message = e instanceof Error ? e.message : String(e);
@@ -251,11 +245,25 @@ export class SyncEngine {
     this.retryTimer.unref();
   }
 
-  private emitChanged(ticketIds: string[], customerIds: string[]): void {
-    const all = ticketIds.length + customerIds.length > MAX_IDS_IN_EVENT;
+  /** The access token expired mid-connection: reconnect with a fresh one (the connect pulls again). */
+  private renewConnection(): Promise<void> {
+    this.renewing ??= (async () => {
+      if (await this.refreshTokens()) {
+        this.conn?.close();
+        this.conn = null;
+        void this.connect();
+      }
+    })().finally(() => (this.renewing = null));
+    return this.renewing;
+  }
+
+  private emitChanged({ ticketIds, customerIds, interactionIds }: Touched): void {
+    const all = ticketIds.length + customerIds.length + interactionIds.length > MAX_IDS_IN_EVENT;
     this.o.emit(
       'data.changed',
-      all ? { ticketIds: [], customerIds: [], all } : { ticketIds, customerIds, all },
+      all
+        ? { ticketIds: [], customerIds: [], interactionIds: [], all }
+        : { ticketIds, customerIds, interactionIds, all },
     );
   }
 
@@ -273,4 +281,13 @@ export class SyncEngine {
     this.lastEmitted = key;
     this.o.emit('sync.status', { ...this.current });
   }
+}
+
+function mergeTouched(list: Touched[]): Touched {
+  const ids = (pick: (t: Touched) => string[]) => [...new Set(list.flatMap(pick))];
+  return {
+    ticketIds: ids((t) => t.ticketIds),
+    customerIds: ids((t) => t.customerIds),
+    interactionIds: ids((t) => t.interactionIds),
+  };
 }
