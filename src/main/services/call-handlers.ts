@@ -2,14 +2,21 @@ import { v7 as uuidv7 } from 'uuid';
 import type { EventName, EventPayload, ServiceHandlers } from '../../shared/ipc/contract';
 import { loggedCallError, loggedNumbers } from '../../shared/protocol/call-records';
 import { SwitchboardError } from '../../shared/protocol/errors';
+import type { AgentStatus } from '../../shared/protocol/voice';
 import type { SessionManager } from './session';
 
 type CallMethods =
-  'interactions.list' | 'interactions.forCall' | 'interactions.log' | 'interactions.complete';
+  | 'interactions.list'
+  | 'interactions.forCall'
+  | 'interactions.log'
+  | 'interactions.complete'
+  | 'agent.status'
+  | 'agent.setState'
+  | 'voice.callEvent';
 
 /**
  * Calls on the desktop: call records answered from and written to the replica (offline too, synced through
- * the outbox).
+ * the outbox), and the agent's state, which only the server can change (over the sync socket, online only).
  */
 export function createCallHandlers(
   sessions: SessionManager,
@@ -81,5 +88,22 @@ export function createCallHandlers(
       engine.kick();
       return store.read.getInteraction(call.id)!;
     },
+
+    'agent.status': async () => {
+      const { engine } = sessions.require();
+      try {
+        return await engine.agent.fetch();
+      } catch (e) {
+        if (!(e instanceof SwitchboardError)) throw e;
+        // Offline: what the server last said. not_found: this user has no phone, so no agent state.
+        if (e.code === 'unavailable') return engine.agent.known();
+        if (e.code === 'not_found') return null;
+        throw e;
+      }
+    },
+
+    'agent.setState': async (req): Promise<AgentStatus> => sessions.require().engine.agent.setState(req),
+
+    'voice.callEvent': async (req) => sessions.require().engine.agent.callEvent(req),
   };
 }

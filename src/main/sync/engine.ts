@@ -1,13 +1,17 @@
+import { z } from 'zod';
 import type { EventName, EventPayload, SyncStatus } from '../../shared/ipc/contract';
 import type { LoginResponse } from '../../shared/protocol/auth';
-import { SwitchboardError } from '../../shared/protocol/errors';
+import { Ack, SwitchboardError } from '../../shared/protocol/errors';
 import type { LocalStore, Touched } from '../store';
+import { AgentStatusLink, offlineError } from './agent-status';
 import { pullAll } from './pull';
 import { pushAll } from './push';
 import { socketIoConnection, type ConnectionFactory, type SyncConnection } from './transport';
 
 export interface SyncEngineOptions {
   serverUrl: string;
+  /** The signed-in user, whose agent state the engine follows. */
+  userId: string;
   store: LocalStore;
   /** accessToken null: sign in with the refresh token first (a remembered session). */
   accessToken: string | null;
@@ -27,6 +31,7 @@ export interface SyncEngineOptions {
 const AUTH_ERRORS = new Set(['unauthenticated', 'token_expired']);
 /** A data.changed naming more records than this just says "everything". */
 const MAX_IDS_IN_EVENT = 200;
+const AnyAck = Ack(z.unknown());
 
 /**
  * Keeps the local replica in step with the server: pulls on connect, on every poke and after pushing,
@@ -47,10 +52,18 @@ export class SyncEngine {
   private current: SyncStatus;
   private lastEmitted = '';
   private refusal: string | null = null;
+  /** The agent's state, over the same socket. */
+  readonly agent: AgentStatusLink;
 
   constructor(private readonly o: SyncEngineOptions) {
     this.accessToken = o.accessToken;
     this.refreshToken = o.refreshToken;
+    this.agent = new AgentStatusLink({
+      userId: o.userId,
+      request: (event, payload) => this.request(event, payload),
+      onStatus: (s) => o.emit('agent.status', s),
+      log: o.log,
+    });
     const meta = o.store.read.syncMeta();
     this.current = {
       state: 'offline',
@@ -106,6 +119,8 @@ export class SyncEngine {
       this.failures = 0;
       this.setStatus({ state: 'syncing', lastError: null });
       this.requestSync();
+      // The state may have moved while we were away (Offline after the grace period, a server restart).
+      void this.agent.refresh();
     });
     conn.on('disconnect', (reason) => {
       if (!this.running) return;
@@ -123,7 +138,32 @@ export class SyncEngine {
       if (err.serverRefused) this.retryLater(() => void this.connect());
     });
     conn.on('poke', () => this.requestSync());
+    conn.on('agentStatus', (raw) => this.agent.pushed(raw));
     conn.connect();
+  }
+
+  /**
+   * A request over the sync socket that is answered now or not at all: offline it fails at once (nothing is
+   * queued). An answer saying the token expired renews the connection, and this request fails.
+   */
+  async request(event: string, payload: unknown): Promise<unknown> {
+    const conn = this.conn;
+    if (!this.running || !conn?.connected) throw offlineError();
+    let raw: unknown;
+    try {
+      raw = await conn.request(event, payload, this.o.requestTimeoutMs ?? 30_000);
+    } catch {
+      throw offlineError();
+    }
+    const ack = AnyAck.safeParse(raw);
+    if (ack.success && !ack.data.ok && AUTH_ERRORS.has(ack.data.error.code)) {
+      void this.renewConnection();
+      throw new SwitchboardError(
+        'unavailable',
+        'The connection to the server is being renewed; try again in a moment.',
+      );
+    }
+    return raw;
   }
 
   /**
