@@ -103,7 +103,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     if (!routeRequest(req, res)) api(req, res);
   });
   const io = new SocketServer(http, { serveClient: false, maxHttpBufferSize: 5e6 });
-  const sync = attachSync(io, { db, auth, now, log, beforePull: () => voice.flush() });
+  const sync = attachSync(io, { db, auth, now, log, beforePull: () => voice.flush(), liveCalls: voice });
   attachVoice(io, { voice, auth, log });
   // Call records change in bursts (ringing, answered, ended): replicas are poked once per burst.
   const pokeDepartments = new Set<string>();

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { Customer, Ticket, TicketComment } from '../../src/shared/domain';
 import type { Change } from '../../src/shared/protocol/sync';
+import type { Interaction } from '../../src/shared/protocol/voice';
 import type { Encryptor } from '../../src/main/vault';
 
 export function tempDir(prefix = 'sb-main-'): { path: string; remove(): void } {
@@ -68,12 +69,45 @@ export function comment(ticketId: string, body: string): TicketComment {
   };
 }
 
+/** A call record as the server sends it: an answered, ended inbound queue call of agent a1. */
+export function interaction(over: Partial<Interaction> = {}): Interaction {
+  const ringAt = nextTime();
+  return {
+    id: uuidv7(),
+    callId: `call-${uuidv7()}`,
+    direction: 'inbound',
+    callerNumber: '+8613800138000',
+    calleeNumber: '8001',
+    queueNumber: '8001',
+    departmentId: DEPT_A,
+    agentId: AGENT_A1,
+    customerId: null,
+    status: 'ended',
+    ringAt,
+    answerAt: ringAt,
+    endAt: ringAt,
+    holdSeconds: 0,
+    disposition: null,
+    notes: null,
+    ticketId: null,
+    completedAt: null,
+    version: 1,
+    ...over,
+  };
+}
+
 let version = 0;
 export const up = {
   ticket: (data: Ticket): Change => ({ version: ++version, kind: 'ticket', op: 'upsert', data }),
   customer: (data: Customer): Change => ({ version: ++version, kind: 'customer', op: 'upsert', data }),
   comment: (data: TicketComment): Change => ({ version: ++version, kind: 'comment', op: 'upsert', data }),
   remove: (id: string): Change => ({ version: ++version, kind: 'ticket', op: 'remove', id }),
+  interaction: (data: Interaction): Change => ({
+    version: ++version,
+    kind: 'interaction',
+    op: 'upsert',
+    data,
+  }),
   directory: (): Change[] => [
     {
       version: ++version,

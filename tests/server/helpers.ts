@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { LoginResponse, PullResponse, SocketEvents, type Ack, type Change } from '../../src/shared';
 import { startServer, type RunningServer, type StartServerOptions } from '../../src/server/app';
@@ -14,6 +14,8 @@ export interface TestServer extends RunningServer {
   clock: { now: Date };
   stop(): Promise<void>;
 }
+
+const JWT_SECRET = 'test-secret-test-secret-test-secret';
 
 /**
  * A real server on a free port over a temp database holding a smaller demo data set (same generator and
@@ -40,7 +42,7 @@ export async function startTestServer(
     port: opts.port ?? 0,
     dbPath,
     seed: 'none',
-    jwtSecret: 'test-secret-test-secret-test-secret',
+    jwtSecret: JWT_SECRET,
     accessTokenTtlSeconds: opts.accessTokenTtlSeconds,
     pbx: opts.pbx,
     pbxSecret: opts.pbxSecret,
@@ -55,6 +57,34 @@ export async function startTestServer(
     stop: async () => {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Starts a test server again after `close()`, on the same port, database, clock and signing secret, so
+ * desktops reconnect with the tokens they hold (the server was down for a while, not replaced).
+ */
+export async function reopenTestServer(
+  closed: TestServer,
+  opts: Pick<StartServerOptions, 'voice'> = {},
+): Promise<TestServer> {
+  const server = await startServer({
+    port: closed.port,
+    dbPath: closed.dbPath,
+    seed: 'none',
+    jwtSecret: JWT_SECRET,
+    voice: opts.voice,
+    now: () => closed.clock.now,
+    log: () => {},
+  });
+  return {
+    ...server,
+    dbPath: closed.dbPath,
+    clock: closed.clock,
+    stop: async () => {
+      await server.close();
+      rmSync(dirname(closed.dbPath), { recursive: true, force: true });
     },
   };
 }

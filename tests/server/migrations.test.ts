@@ -41,6 +41,7 @@ describe('migrations', () => {
       'agent_states',
       'agent_state_log',
       'interactions',
+      'interaction_aliases',
     ]) {
       expect(tables).toContain(t);
     }

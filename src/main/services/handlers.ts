@@ -6,6 +6,7 @@ import type { EventName, EventPayload, ServiceHandlers, SyncStatus } from '../..
 import { SwitchboardError } from '../../shared/protocol/errors';
 import { normalisePhone } from '../../shared/phone';
 import * as api from '../sync/server-api';
+import { createCallHandlers } from './call-handlers';
 import type { SessionManager } from './session';
 
 const notInCopy = (what: string) =>
@@ -13,6 +14,9 @@ const notInCopy = (what: string) =>
     'not_found',
     `This ${what} is not in your local copy (it may be outside your department).`,
   );
+
+/** How many of the caller's last calls the screen pop shows. */
+const SCREENPOP_CALLS = 5;
 
 const signedOut: SyncStatus = {
   state: 'offline',
@@ -67,7 +71,7 @@ export function createHandlers(
         }
       }
       store.write.updateTicketLocally(id, patch, uuidv7(), new Date().toISOString());
-      emit('data.changed', { ticketIds: [id], customerIds: [], all: false });
+      emit('data.changed', { ticketIds: [id], customerIds: [], interactionIds: [], all: false });
       engine.kick();
       return store.read.getTicketDetail(id)!.ticket;
     },
@@ -85,7 +89,7 @@ export function createHandlers(
         createdAt: new Date().toISOString(),
       };
       store.write.addCommentLocally(comment, uuidv7());
-      emit('data.changed', { ticketIds: [ticketId], customerIds: [], all: false });
+      emit('data.changed', { ticketIds: [ticketId], customerIds: [], interactionIds: [], all: false });
       engine.kick();
       return comment;
     },
@@ -99,19 +103,27 @@ export function createHandlers(
     'customers.search': async ({ text, limit }) => sessions.require().store.read.searchCustomers(text, limit),
 
     'screenpop.lookup': async ({ callerId, region }) => {
+      const { read } = sessions.require().store;
       const number = normalisePhone(callerId, region as CountryCode);
-      const customer = number ? sessions.require().store.read.findCustomerByPhone(number) : null;
-      const tickets = customer
-        ? (sessions.require().store.read.getCustomerDetail(customer.id)?.tickets ?? [])
-        : [];
+      const customer = number ? read.findCustomerByPhone(number) : null;
+      const tickets = customer ? (read.getCustomerDetail(customer.id)?.tickets ?? []) : [];
       const open = new Set<string>(['new', 'open', 'pending']);
+      // A caller no customer has yet still has a history: the calls from that number.
+      const interactions = customer
+        ? read.customerInteractions(customer.id, SCREENPOP_CALLS)
+        : number
+          ? read.callerInteractions(number, SCREENPOP_CALLS)
+          : [];
       return {
         number,
         customer,
         openTickets: tickets.filter((t) => open.has(t.status)),
         recentTickets: tickets.filter((t) => !open.has(t.status)).slice(0, 5),
+        interactions,
       };
     },
+
+    ...createCallHandlers(sessions, emit),
 
     'voice.credentials': async () => {
       const { engine, info } = sessions.require();

@@ -158,6 +158,7 @@ export class SessionManager {
     store.write.setMeta(META.sessionUser, JSON.stringify({ user: info.user, department: info.department }));
     const engine = new SyncEngine({
       serverUrl: info.serverUrl,
+      userId: info.user.id,
       store,
       accessToken,
       refreshToken,

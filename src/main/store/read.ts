@@ -4,6 +4,7 @@ import type {
   CustomerDetail,
   CustomerPage,
   Directory,
+  InteractionRow,
   TicketDetail,
   TicketPage,
 } from '../../shared/ipc/contract';
@@ -25,12 +26,16 @@ import {
   type TicketListDbRow,
   type UserDbRow,
 } from './rows';
+import { interactionRowFromDb, type InteractionListDbRow } from './interaction-rows';
 import { TicketSearch, type ResolvedTicketQuery } from './search';
 import { META, type OutboxEntry, type SyncMeta } from './types';
 
 const LIST = `SELECT t.*, c.name AS customer_name,
   EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending
   FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id`;
+
+const CALLS = `SELECT i.*, EXISTS (SELECT 1 FROM outbox o WHERE o.interaction_id = i.id) AS pending
+  FROM interactions i`;
 
 /** Read-only queries over the replica (its own connection; never writes). */
 export class StoreReader {
@@ -57,6 +62,17 @@ export class StoreReader {
       meta: db.prepare('SELECT value FROM meta WHERE key = ?'),
       pendingCount: db.prepare('SELECT count(*) AS n FROM outbox'),
       outbox: db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT ?'),
+      interaction: db.prepare(`${CALLS} WHERE i.id = ?`),
+      interactionAlias: db.prepare('SELECT interaction_id FROM interaction_aliases WHERE id = ?').pluck(),
+      customerCalls: db.prepare(`${CALLS} WHERE i.customer_id = ? ORDER BY i.ring_at DESC LIMIT ?`),
+      callerCalls: db.prepare(
+        `${CALLS} WHERE i.caller_number = ? AND i.direction = 'inbound' ORDER BY i.ring_at DESC LIMIT ?`,
+      ),
+      // This agent's record first (a queue call can have been offered to a colleague before), the server's
+      // record before one only logged here.
+      callRecord: db.prepare(
+        `${CALLS} WHERE i.call_id = ? ORDER BY i.agent_id IS ? DESC, i.provisional, i.ring_at DESC LIMIT 1`,
+      ),
     };
   }
 
@@ -130,6 +146,29 @@ export class StoreReader {
   findCustomerByPhone(e164: string): Customer | null {
     const r = this.s.customerByPhone!.get(e164) as CustomerDbRow | undefined;
     return r ? customerFromDb(r) : null;
+  }
+
+  /** A call record by its id, or by the id it was logged under before the server's record replaced it. */
+  getInteraction(id: string): InteractionRow | null {
+    const target = (this.s.interactionAlias!.get(id) as string | undefined) ?? id;
+    const r = this.s.interaction!.get(target) as InteractionListDbRow | undefined;
+    return r ? interactionRowFromDb(r) : null;
+  }
+
+  /** A customer's calls, newest first. */
+  customerInteractions(customerId: string, limit: number): InteractionRow[] {
+    return (this.s.customerCalls!.all(customerId, limit) as InteractionListDbRow[]).map(interactionRowFromDb);
+  }
+
+  /** Calls from a number no customer has (yet), newest first. */
+  callerInteractions(number: string, limit: number): InteractionRow[] {
+    return (this.s.callerCalls!.all(number, limit) as InteractionListDbRow[]).map(interactionRowFromDb);
+  }
+
+  /** The record of a call by its SIP Call-ID, preferring this agent's. */
+  interactionForCall(callId: string, agentId: string): InteractionRow | null {
+    const r = this.s.callRecord!.get(callId, agentId) as InteractionListDbRow | undefined;
+    return r ? interactionRowFromDb(r) : null;
   }
 
   directory(): Directory {

@@ -1,7 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Customer, Ticket, TicketComment, TicketPatch } from '../../shared/domain';
 import type { Change, Mutation } from '../../shared/protocol/sync';
+import type { InteractionLog } from '../../shared/protocol/voice';
 import { FtsIndex, ftsText } from './fts';
+import { InteractionWriter, type LoggedBy } from './interaction-write';
 import {
   applyPatch,
   commentToDb,
@@ -16,7 +18,10 @@ import { META, type OutboxEntry } from './types';
 export interface Touched {
   ticketIds: string[];
   customerIds: string[];
+  interactionIds: string[];
 }
+
+type CompleteArgs = Extract<Mutation, { name: 'interaction.complete' }>['args'];
 
 /**
  * Every write to the replica goes through here, on the one writing connection. Each public method is
@@ -24,10 +29,12 @@ export interface Touched {
  */
 export class StoreWriter {
   readonly fts: FtsIndex;
+  private readonly calls: InteractionWriter;
   private readonly s: Record<string, Statement>;
 
   constructor(private readonly db: Database) {
     this.fts = new FtsIndex(db);
+    this.calls = new InteractionWriter(db);
     const ticketCols =
       'number, department_id, customer_id, subject, description, status, priority, assignee_id, created_at, updated_at, version';
     const set = (cols: string) =>
@@ -84,16 +91,19 @@ export class StoreWriter {
         'UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE mutation_id = ?',
       ),
       deleteComment: db.prepare('DELETE FROM comments WHERE id = ?'),
+      clearTicketBase: db.prepare('UPDATE tickets SET server_base = NULL WHERE id = ?'),
     };
   }
 
   /**
    * Apply one pulled page and move the cursor in the same transaction. Incoming tickets that have
    * unsent local edits keep them: the server copy is kept aside and the pending patches laid over it.
+   * Call records likewise keep a call logged or wrapped up here until the server has it.
    */
   applyPage(changes: readonly Change[], cursor: number, head: number, now: string): Touched {
     const tickets = new Set<string>();
     const customers = new Set<string>();
+    const interactions = new Set<string>();
     this.db.transaction(() => {
       for (const c of changes) {
         switch (c.kind) {
@@ -128,6 +138,9 @@ export class StoreWriter {
           case 'user':
             this.s.upsertUser!.run(c.data);
             break;
+          case 'interaction':
+            for (const id of this.calls.putServer(c.data)) interactions.add(id);
+            break;
         }
       }
       for (const id of tickets) this.fts.refreshTicket(id);
@@ -135,7 +148,7 @@ export class StoreWriter {
       this.setMetaIn(META.head, String(head));
       this.setMetaIn(META.lastSyncedAt, now);
     })();
-    return { ticketIds: [...tickets], customerIds: [...customers] };
+    return { ticketIds: [...tickets], customerIds: [...customers], interactionIds: [...interactions] };
   }
 
   private putServerTicket(server: Ticket): void {
@@ -200,44 +213,73 @@ export class StoreWriter {
     })();
   }
 
+  /**
+   * A call recorded on this desktop (works offline): the record now, the `interaction.log` mutation queued,
+   * atomically. Returns the id of the record that holds the call (see InteractionWriter.log).
+   */
+  logCallLocally(log: InteractionLog, by: LoggedBy, mutationId: string, now: string): string {
+    return this.db.transaction(() => this.calls.log(log, by, mutationId, now))();
+  }
+
+  /** The agent's wrap-up of a call: the record now, the `interaction.complete` mutation queued, atomically. */
+  completeCallLocally(interactionId: string, args: CompleteArgs, mutationId: string, now: string): void {
+    this.db.transaction(() => this.calls.complete(interactionId, args, mutationId, now))();
+  }
+
   /** The server applied these mutations (now or on an earlier replay): forget them. */
   markApplied(mutationIds: readonly string[]): void {
     this.db.transaction(() => {
       for (const id of mutationIds) {
-        const entry = this.s.outboxByMutation!.get(id) as { ticket_id: string } | undefined;
+        const entry = this.s.outboxByMutation!.get(id) as OutboxDbEntry | undefined;
         this.s.deleteOutbox!.run(id);
-        if (entry && this.pendingPatches(entry.ticket_id).length === 0) {
-          this.db.prepare('UPDATE tickets SET server_base = NULL WHERE id = ?').run(entry.ticket_id);
+        if (entry?.ticket_id && this.pendingPatches(entry.ticket_id).length === 0) {
+          this.s.clearTicketBase!.run(entry.ticket_id);
         }
+        if (entry?.interaction_id)
+          this.calls.acknowledged({ ...entry, interaction_id: entry.interaction_id });
       }
     })();
   }
 
   /**
-   * The server will never apply this mutation: drop it and undo it locally, by rebuilding the ticket
-   * from the kept server copy plus whatever other edits are still pending, or deleting the comment.
+   * The server will never apply this mutation: drop it and undo it locally. A ticket is rebuilt from the
+   * kept server copy plus whatever other edits are still pending, a comment deleted; a call record likewise
+   * (see InteractionWriter.refused). Returns what changed, for the UI to refresh.
    */
-  markRejected(mutationId: string): { ticketId: string } | null {
-    return this.db.transaction(() => {
+  markRejected(mutationId: string): Touched | null {
+    return this.db.transaction((): Touched | null => {
       const entry = this.s.outboxByMutation!.get(mutationId) as OutboxDbEntry | undefined;
       if (!entry) return null;
       this.s.deleteOutbox!.run(mutationId);
-      if (entry.name === 'ticket.comment' && entry.comment_id) {
-        this.s.deleteComment!.run(entry.comment_id);
-      } else {
-        const row = this.s.ticket!.get(entry.ticket_id) as TicketDbRow | undefined;
-        if (row?.server_base) {
-          const server = JSON.parse(row.server_base) as Ticket;
-          const patches = this.pendingPatches(entry.ticket_id);
-          this.s.upsertTicket!.run({
-            ...ticketToDb(patches.reduce(applyPatch, server)),
-            server_base: patches.length ? row.server_base : null,
-          });
-        }
+      const touched: Touched = { ticketIds: [], customerIds: [], interactionIds: [] };
+      if (entry.interaction_id) {
+        touched.interactionIds.push(
+          ...this.calls.refused({ ...entry, interaction_id: entry.interaction_id }),
+        );
       }
-      this.fts.refreshTicket(entry.ticket_id);
-      return { ticketId: entry.ticket_id };
+      if (entry.ticket_id) {
+        this.undoTicketEntry(entry, entry.ticket_id);
+        touched.ticketIds.push(entry.ticket_id);
+      }
+      return touched;
     })();
+  }
+
+  private undoTicketEntry(entry: OutboxDbEntry, ticketId: string): void {
+    if (entry.name === 'ticket.comment' && entry.comment_id) {
+      this.s.deleteComment!.run(entry.comment_id);
+    } else {
+      const row = this.s.ticket!.get(ticketId) as TicketDbRow | undefined;
+      if (row?.server_base) {
+        const server = JSON.parse(row.server_base) as Ticket;
+        const patches = this.pendingPatches(ticketId);
+        this.s.upsertTicket!.run({
+          ...ticketToDb(patches.reduce(applyPatch, server)),
+          server_base: patches.length ? row.server_base : null,
+        });
+      }
+    }
+    this.fts.refreshTicket(ticketId);
   }
 
   /** A push failed in transit: keep the mutations, count the attempt. */
@@ -278,8 +320,10 @@ interface OutboxDbEntry {
   mutation_id: string;
   name: Mutation['name'];
   args: string;
-  ticket_id: string;
+  ticket_id: string | null;
   comment_id: string | null;
+  interaction_id: string | null;
+  created_at: string;
 }
 
 export type { OutboxEntry };

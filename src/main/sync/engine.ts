@@ -1,13 +1,17 @@
+import { z } from 'zod';
 import type { EventName, EventPayload, SyncStatus } from '../../shared/ipc/contract';
 import type { LoginResponse } from '../../shared/protocol/auth';
-import { SwitchboardError } from '../../shared/protocol/errors';
-import type { LocalStore } from '../store';
+import { Ack, SwitchboardError } from '../../shared/protocol/errors';
+import type { LocalStore, Touched } from '../store';
+import { AgentStatusLink, offlineError } from './agent-status';
 import { pullAll } from './pull';
 import { pushAll } from './push';
 import { socketIoConnection, type ConnectionFactory, type SyncConnection } from './transport';
 
 export interface SyncEngineOptions {
   serverUrl: string;
+  /** The signed-in user, whose agent state the engine follows. */
+  userId: string;
   store: LocalStore;
   /** accessToken null: sign in with the refresh token first (a remembered session). */
   accessToken: string | null;
@@ -25,8 +29,9 @@ export interface SyncEngineOptions {
 }
 
 const AUTH_ERRORS = new Set(['unauthenticated', 'token_expired']);
-/** A data.changed naming more tickets than this just says "everything". */
+/** A data.changed naming more records than this just says "everything". */
 const MAX_IDS_IN_EVENT = 200;
+const AnyAck = Ack(z.unknown());
 
 /**
  * Keeps the local replica in step with the server: pulls on connect, on every poke and after pushing,
@@ -41,15 +46,24 @@ export class SyncEngine {
   private loop: Promise<void> | null = null;
   private again = false;
   private refreshing: Promise<boolean> | null = null;
+  private renewing: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private failures = 0;
   private current: SyncStatus;
   private lastEmitted = '';
   private refusal: string | null = null;
+  /** The agent's state, over the same socket. */
+  readonly agent: AgentStatusLink;
 
   constructor(private readonly o: SyncEngineOptions) {
     this.accessToken = o.accessToken;
     this.refreshToken = o.refreshToken;
+    this.agent = new AgentStatusLink({
+      userId: o.userId,
+      request: (event, payload) => this.request(event, payload),
+      onStatus: (s) => o.emit('agent.status', s),
+      log: o.log,
+    });
     const meta = o.store.read.syncMeta();
     this.current = {
       state: 'offline',
@@ -105,6 +119,8 @@ export class SyncEngine {
       this.failures = 0;
       this.setStatus({ state: 'syncing', lastError: null });
       this.requestSync();
+      // The state may have moved while we were away (Offline after the grace period, a server restart).
+      void this.agent.refresh();
     });
     conn.on('disconnect', (reason) => {
       if (!this.running) return;
@@ -122,7 +138,32 @@ export class SyncEngine {
       if (err.serverRefused) this.retryLater(() => void this.connect());
     });
     conn.on('poke', () => this.requestSync());
+    conn.on('agentStatus', (raw) => this.agent.pushed(raw));
     conn.connect();
+  }
+
+  /**
+   * A request over the sync socket that is answered now or not at all: offline it fails at once (nothing is
+   * queued). An answer saying the token expired renews the connection, and this request fails.
+   */
+  async request(event: string, payload: unknown): Promise<unknown> {
+    const conn = this.conn;
+    if (!this.running || !conn?.connected) throw offlineError();
+    let raw: unknown;
+    try {
+      raw = await conn.request(event, payload, this.o.requestTimeoutMs ?? 30_000);
+    } catch {
+      throw offlineError();
+    }
+    const ack = AnyAck.safeParse(raw);
+    if (ack.success && !ack.data.ok && AUTH_ERRORS.has(ack.data.error.code)) {
+      void this.renewConnection();
+      throw new SwitchboardError(
+        'unavailable',
+        'The connection to the server is being renewed; try again in a moment.',
+      );
+    }
+    return raw;
   }
 
   /**
@@ -196,17 +237,15 @@ export class SyncEngine {
               cursor: p.cursor,
               head: p.head,
             });
-            if (p.count) this.emitChanged(p.ticketIds, p.customerIds);
+            if (p.count) this.emitChanged(p);
           },
         });
         const pushed = await pushAll(conn, this.o.store, {
           batchSize: this.o.pushBatch ?? 100,
           timeoutMs: this.o.requestTimeoutMs ?? 30_000,
         });
-        for (const r of pushed.rejected)
-          this.o.log?.(`sync: change to ticket ${r.ticketId} refused: ${r.message}`);
-        if (pushed.rejected.length)
-          this.emitChanged([...new Set(pushed.rejected.map((r) => r.ticketId))], []);
+        for (const r of pushed.rejected) this.o.log?.(`sync: ${r.name} refused: ${r.message}`);
+        if (pushed.rejected.length) this.emitChanged(mergeTouched(pushed.rejected.map((r) => r.touched)));
         // Pull what our pushes produced (server versions, numbers), even if its poke is late.
         if (pushed.applied) this.again = true;
         this.failures = 0;
@@ -223,12 +262,7 @@ export class SyncEngine {
       } catch (e) {
         if (!this.running) return;
         if (e instanceof SwitchboardError && AUTH_ERRORS.has(e.code)) {
-          // The access token expired mid-connection: reconnect with a fresh one (the connect pulls again).
-          if (await this.refreshTokens()) {
-            this.conn?.close();
-            this.conn = null;
-            void this.connect();
-          }
+          await this.renewConnection();
           return;
         }
         const message = e instanceof Error ? e.message : String(e);
@@ -251,11 +285,25 @@ export class SyncEngine {
     this.retryTimer.unref();
   }
 
-  private emitChanged(ticketIds: string[], customerIds: string[]): void {
-    const all = ticketIds.length + customerIds.length > MAX_IDS_IN_EVENT;
+  /** The access token expired mid-connection: reconnect with a fresh one (the connect pulls again). */
+  private renewConnection(): Promise<void> {
+    this.renewing ??= (async () => {
+      if (await this.refreshTokens()) {
+        this.conn?.close();
+        this.conn = null;
+        void this.connect();
+      }
+    })().finally(() => (this.renewing = null));
+    return this.renewing;
+  }
+
+  private emitChanged({ ticketIds, customerIds, interactionIds }: Touched): void {
+    const all = ticketIds.length + customerIds.length + interactionIds.length > MAX_IDS_IN_EVENT;
     this.o.emit(
       'data.changed',
-      all ? { ticketIds: [], customerIds: [], all } : { ticketIds, customerIds, all },
+      all
+        ? { ticketIds: [], customerIds: [], interactionIds: [], all }
+        : { ticketIds, customerIds, interactionIds, all },
     );
   }
 
@@ -273,4 +321,13 @@ export class SyncEngine {
     this.lastEmitted = key;
     this.o.emit('sync.status', { ...this.current });
   }
+}
+
+function mergeTouched(list: Touched[]): Touched {
+  const ids = (pick: (t: Touched) => string[]) => [...new Set(list.flatMap(pick))];
+  return {
+    ticketIds: ids((t) => t.ticketIds),
+    customerIds: ids((t) => t.customerIds),
+    interactionIds: ids((t) => t.interactionIds),
+  };
 }

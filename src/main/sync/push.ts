@@ -1,6 +1,6 @@
 import { Ack, SwitchboardError } from '../../shared/protocol/errors';
 import { PushResponse, SocketEvents } from '../../shared/protocol/sync';
-import type { LocalStore } from '../store';
+import type { LocalStore, Touched } from '../store';
 import { ackData } from './pull';
 import type { SyncConnection } from './transport';
 
@@ -8,7 +8,8 @@ const PushAck = Ack(PushResponse);
 
 export interface PushOutcome {
   applied: number;
-  rejected: { ticketId: string; message: string }[];
+  /** Each refused mutation: what undoing it changed locally, and the server's reason. */
+  rejected: { name: string; touched: Touched; message: string }[];
 }
 
 /**
@@ -42,15 +43,16 @@ export async function pushAll(
     const results = new Map(response.results.map((r) => [r.id, r]));
     const applied: string[] = [];
     let rejected = 0;
-    for (const id of ids) {
-      const r = results.get(id);
+    for (const e of batch) {
+      const r = results.get(e.mutation.id);
       if (!r) continue;
-      if (r.status === 'applied') applied.push(id);
+      if (r.status === 'applied') applied.push(e.mutation.id);
       else {
         rejected++;
-        const undone = store.write.markRejected(id);
-        if (undone)
-          outcome.rejected.push({ ticketId: undone.ticketId, message: r.error?.message ?? 'refused' });
+        const touched = store.write.markRejected(e.mutation.id);
+        if (touched) {
+          outcome.rejected.push({ name: e.mutation.name, touched, message: r.error?.message ?? 'refused' });
+        }
       }
     }
     store.write.markApplied(applied);

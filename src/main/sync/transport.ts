@@ -1,4 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
+import { SocketEvents } from '../../shared/protocol/sync';
+import { VoiceSocketEvents } from '../../shared/protocol/voice';
 
 /**
  * What the sync engine needs from a connection, so it can run over socket.io in the product and over
@@ -13,6 +15,8 @@ export interface SyncConnection {
   /** message is 'unauthenticated' / 'token_expired' when the server refused us, else a transport error. */
   on(event: 'connect_error', fn: (err: { message: string; serverRefused: boolean }) => void): void;
   on(event: 'poke', fn: (payload: unknown) => void): void;
+  /** The server pushed an agent's status (unvalidated: the listener parses it). */
+  on(event: 'agentStatus', fn: (payload: unknown) => void): void;
   connect(): void;
   close(): void;
 }
@@ -35,7 +39,8 @@ export const socketIoConnection: ConnectionFactory = (serverUrl, token) => {
     },
     request: (event, payload, timeoutMs) => socket.timeout(timeoutMs).emitWithAck(event, payload),
     on: ((event: string, fn: (...args: unknown[]) => void) => {
-      if (event === 'poke') socket.on('sync:poke', fn);
+      if (event === 'poke') socket.on(SocketEvents.poke, fn);
+      else if (event === 'agentStatus') socket.on(VoiceSocketEvents.status, fn);
       else if (event === 'connect_error') {
         socket.on('connect_error', (err: Error) =>
           // socket.active is false when the server's middleware refused us (no automatic retry then).

@@ -147,6 +147,8 @@ export interface Database {
     completed_at: string | null;
     version: number;
   };
+  /** A desktop's id for a call it logged, merged into the record the service already had. */
+  interaction_aliases: { id: string; interaction_id: string };
   audit_log: {
     seq: Generated<number>;
     at: string;

@@ -3,7 +3,12 @@ import { writeAudit } from '../audit/audit-log';
 import type { Db, Tx } from '../db/schema';
 import { getTicket } from '../tickets/ticket-store';
 import { applyTicketComment, applyTicketUpdate } from '../tickets/ticket-mutations';
-import { applyInteractionComplete } from '../voice/interaction-mutations';
+import {
+  applyInteractionComplete,
+  applyInteractionLog,
+  checkLoggable,
+  type LiveCalls,
+} from '../voice/interaction-mutations';
 
 export interface PushOutcome {
   results: MutationResult[];
@@ -11,13 +16,16 @@ export interface PushOutcome {
   departments: Set<string>;
 }
 
-/** Applies one mutation; returns the new version and the department whose replicas should pull. */
+/**
+ * Applies one mutation; returns the new version, the department whose replicas should pull, and what the
+ * audit record should say beyond the mutation itself.
+ */
 async function run(
   trx: Tx,
   user: User,
   m: Mutation,
   now: Date,
-): Promise<{ version: number; departmentId: string | undefined }> {
+): Promise<{ version: number; departmentId: string | undefined; detail?: Record<string, unknown> }> {
   switch (m.name) {
     case 'ticket.update': {
       const version = await applyTicketUpdate(trx, user, m.args, now);
@@ -27,6 +35,8 @@ async function run(
       const version = await applyTicketComment(trx, user, m.args, now);
       return { version, departmentId: (await getTicket(trx, m.args.ticketId))?.departmentId };
     }
+    case 'interaction.log':
+      return applyInteractionLog(trx, user, m.args);
     case 'interaction.complete':
       return applyInteractionComplete(trx, user, m.args, now);
   }
@@ -44,6 +54,12 @@ function auditOf(
       return {
         subjectId: m.args.ticketId,
         detail: { mutationId: m.id, commentId: m.args.commentId, ...err },
+      };
+    case 'interaction.log':
+      // The call's times, not its numbers: the audit chain keeps who recorded what, not customers' data.
+      return {
+        subjectId: m.args.interactionId,
+        detail: { mutationId: m.id, callId: m.args.callId, direction: m.args.direction, ...err },
       };
     case 'interaction.complete':
       return {
@@ -73,7 +89,14 @@ async function replay(trx: Tx, user: User, id: string): Promise<MutationResult |
     : { id, status: 'rejected', error: { code: r.error_code ?? 'internal', message: r.error_message ?? '' } };
 }
 
-async function record(trx: Tx, user: User, m: Mutation, r: MutationResult, at: Date): Promise<void> {
+async function record(
+  trx: Tx,
+  user: User,
+  m: Mutation,
+  r: MutationResult,
+  at: Date,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   await trx
     .insertInto('applied_mutations')
     .values({
@@ -87,11 +110,13 @@ async function record(trx: Tx, user: User, m: Mutation, r: MutationResult, at: D
       at: at.toISOString(),
     })
     .execute();
+  const { subjectId, detail } = auditOf(m, r.error?.code);
   await writeAudit(trx, {
     at: at.toISOString(),
     actorId: user.id,
     action: `${m.name}.${r.status}`,
-    ...auditOf(m, r.error?.code),
+    subjectId,
+    detail: { ...detail, ...extra },
   });
 }
 
@@ -99,12 +124,16 @@ async function record(trx: Tx, user: User, m: Mutation, r: MutationResult, at: D
  * Applies mutations in the order sent, each in its own transaction so one refusal does not undo the others.
  * Applied and refused outcomes are both remembered under the mutation id: a replay gets the same answer and
  * changes nothing. Unexpected errors are not remembered (the client may retry) and end the push.
+ *
+ * A logged call the voice service still holds live is ended through it first (liveCalls), outside the
+ * mutation's transaction: the service writes its calls from memory.
  */
 export async function applyPush(
   db: Db,
   user: User,
   mutations: Mutation[],
   now: () => Date,
+  liveCalls?: LiveCalls,
 ): Promise<PushOutcome> {
   const results: MutationResult[] = [];
   const departments = new Set<string>();
@@ -112,12 +141,16 @@ export async function applyPush(
     const at = now();
     let result: MutationResult;
     try {
+      if (m.name === 'interaction.log' && liveCalls) {
+        checkLoggable(user, m.args);
+        await liveCalls.endLoggedCall(user, m.args);
+      }
       result = await db.transaction().execute(async (trx) => {
         const previous = await replay(trx, user, m.id);
         if (previous) return previous;
-        const { version, departmentId } = await run(trx, user, m, at);
+        const { version, departmentId, detail } = await run(trx, user, m, at);
         const r: MutationResult = { id: m.id, status: 'applied', version };
-        await record(trx, user, m, r, at);
+        await record(trx, user, m, r, at, detail);
         if (departmentId) departments.add(departmentId);
         return r;
       });

@@ -14,6 +14,7 @@ import { scopeOf } from '../auth/scope';
 import { streamHead } from '../db/change-log';
 import type { Db } from '../db/schema';
 import { errorBody } from '../http/error-body';
+import type { LiveCalls } from '../voice/interaction-mutations';
 import { pullChanges } from './pull';
 import { applyPush } from './push';
 
@@ -68,6 +69,8 @@ export function attachSync(
     log: (line: string) => void;
     /** Waits for writes made behind an answer (voice), so a pull sees what its client was already told. */
     beforePull?: () => Promise<void>;
+    /** Calls in progress, which a desktop's `interaction.log` may end (the voice service). */
+    liveCalls?: LiveCalls;
   },
 ) {
   const { db, auth, now, log } = deps;
@@ -107,7 +110,7 @@ export function attachSync(
       SocketEvents.push,
       handle(socket, async (user, input) => {
         const req = parseOrThrow(PushRequest, input, 'push request');
-        const outcome = await applyPush(db, user, req.mutations, now);
+        const outcome = await applyPush(db, user, req.mutations, now, deps.liveCalls);
         if (outcome.departments.size > 0) await poke([...outcome.departments]);
         return { results: outcome.results };
       }),

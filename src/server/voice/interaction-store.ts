@@ -71,3 +71,22 @@ export async function customerIdByPhone(trx: Tx, e164: string): Promise<string |
     .executeTakeFirst();
   return r?.id ?? null;
 }
+
+export async function getInteractionByCallId(trx: Tx, callId: string): Promise<Interaction | undefined> {
+  const r = await trx.selectFrom('interactions').selectAll().where('call_id', '=', callId).executeTakeFirst();
+  return r && toInteraction(r);
+}
+
+/** The record a desktop's own id for a call stands for: itself, or the record its log was merged into. */
+export async function resolveInteractionId(trx: Tx, id: string): Promise<string> {
+  const alias = await trx
+    .selectFrom('interaction_aliases')
+    .select('interaction_id')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return alias?.interaction_id ?? id;
+}
+
+export async function addInteractionAlias(trx: Tx, id: string, interactionId: string): Promise<void> {
+  await trx.insertInto('interaction_aliases').values({ id, interaction_id: interactionId }).execute();
+}

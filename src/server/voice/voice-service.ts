@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import {
+  mergeLoggedCall,
   SwitchboardError,
   type AgentState,
   type AgentStateChange,
@@ -8,6 +9,7 @@ import {
   type BreakReason,
   type CallEventKind,
   type Interaction,
+  type InteractionLog,
   type PendingState,
   type Queue,
   type SetAgentStateRequest,
@@ -15,6 +17,7 @@ import {
   type User,
 } from '../../shared';
 import type { Database, Db, Tx } from '../db/schema';
+import type { LiveCalls } from './interaction-mutations';
 import { customerIdByPhone, getInteraction, saveInteraction } from './interaction-store';
 import { normalisePhone } from '../../shared/phone';
 
@@ -81,7 +84,7 @@ export type RouteResult =
  * current state row and one log row per change. Node runs this single-threaded, so two routing requests can
  * never reserve the same agent.
  */
-export class VoiceService {
+export class VoiceService implements LiveCalls {
   private readonly agents = new Map<string, AgentEntry>();
   private readonly byExtension = new Map<string, AgentEntry>();
   private readonly queues = new Map<string, QueueEntry>();
@@ -483,6 +486,28 @@ export class VoiceService {
     }
     await this.saveCall(c);
     return agent ? this.toStatus(agent) : null;
+  }
+
+  /**
+   * A desktop logged a call of its agent that is still live here: its end event never came (the desktop was
+   * offline when the call ended). The desktop's times are merged in (mergeLoggedCall) and the call ends as
+   * if the event had come: an answered call puts the agent into wrap-up, an unanswered one frees them.
+   * Resolves once the record is written, so the log's own transaction reads the merged record.
+   */
+  async endLoggedCall(user: User, log: InteractionLog): Promise<void> {
+    const c = this.calls.get(log.callId);
+    if (!c || c.record.agentId !== user.id || c.record.departmentId !== user.departmentId) return;
+    clearTimeout(c.ringTimer);
+    c.holdStartedAt = null;
+    c.record = mergeLoggedCall(c.record, log);
+    this.calls.delete(log.callId);
+    this.log(`call ${log.callId} ended by ${user.username}'s log`);
+    const agent = c.agent;
+    if (agent && agent.interactionId === c.record.id) {
+      if (c.record.answerAt !== null) this.startWrapUp(agent);
+      else this.afterWork(agent, 'call_ended', null);
+    }
+    await this.saveCall(c);
   }
 
   private addHold(c: CallEntry, nowMs: number): void {

@@ -2,3 +2,4 @@ export * from './errors';
 export * from './auth';
 export * from './sync';
 export * from './voice';
+export * from './call-records';

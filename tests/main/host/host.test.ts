@@ -141,6 +141,15 @@ describe('browser-mode host', () => {
     await expect
       .poll(() => tab2.messages.some((m) => m['event'] === 'sync.status'), { timeout: 10_000 })
       .toBe(true);
+    // The agent's state, fetched when the sync socket connects, reaches the tabs as an event too.
+    await expect
+      .poll(
+        () =>
+          tab2.messages.find((m) => m['event'] === 'agent.status')?.['payload'] as
+            { state: string } | undefined,
+        { timeout: 10_000 },
+      )
+      .toMatchObject({ state: 'Offline' });
     expect(other.messages.some((m) => 'event' in m)).toBe(false);
     await tab1.invoke('auth.logout', {});
     for (const c of [tab1, tab2, other]) c.ws.close();

@@ -36,10 +36,15 @@ describe('migrations', () => {
       'outbox',
       'meta',
       'ticket_fts',
+      'interactions',
+      'interaction_aliases',
     ]) {
       expect(names).toContain(t);
     }
     expect(names).toContain('customers_phone');
+    for (const index of ['interactions_customer', 'interactions_call', 'outbox_interaction']) {
+      expect(names).toContain(index);
+    }
     db.close();
   });
 
@@ -119,6 +124,66 @@ describe('migrations', () => {
     expect(names('nana')).toEqual(['欧阳娜娜']);
     expect(names('13900139000')).toEqual(['欧阳娜娜']);
     expect(names('欧阳锋')).toEqual([]);
+    store.close();
+  });
+
+  it('004 adds call records and keeps the changes queued under 003, in order, with their tickets pending', () => {
+    const path = join(dir(), 'v3.sqlite');
+    const db = new Database(path);
+    migrate(db, migrations.slice(0, 3));
+    const at = '2026-01-01T00:00:00.000Z';
+    const ticketId = uuidv7();
+    db.prepare(
+      `INSERT INTO tickets (id, number, department_id, customer_id, subject, description, status, priority,
+         assignee_id, created_at, updated_at, version) VALUES (?, 7, ?, ?, 'Headset', '', 'open', 'high', NULL, ?, ?, 3)`,
+    ).run(ticketId, DEPT_A, uuidv7(), at, at);
+    const queue = db.prepare(
+      `INSERT INTO outbox (seq, mutation_id, name, args, ticket_id, comment_id, created_at, attempts, last_error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const update = { ticketId, patch: { priority: 'high' }, baseVersion: 3 };
+    const note = { commentId: uuidv7(), ticketId, body: '稍后回电', internal: false };
+    queue.run(4, uuidv7(), 'ticket.update', JSON.stringify(update), ticketId, null, at, 2, 'timeout');
+    queue.run(9, uuidv7(), 'ticket.comment', JSON.stringify(note), ticketId, note.commentId, at, 0, null);
+    db.close();
+
+    const store = openStore(path);
+    expect(
+      store.read.outbox(10).map((e) => [e.seq, e.mutation.name, e.mutation.args, e.attempts, e.lastError]),
+    ).toEqual([
+      [4, 'ticket.update', update, 2, 'timeout'],
+      [9, 'ticket.comment', note, 0, null],
+    ]);
+    expect(store.read.getTicketDetail(ticketId)?.ticket.syncState).toBe('pending');
+    // A call logged now queues behind them.
+    const interactionId = uuidv7();
+    store.write.logCallLocally(
+      {
+        interactionId,
+        callId: 'after-upgrade',
+        direction: 'outbound',
+        callerNumber: '1001',
+        calleeNumber: '13800138000',
+        queueNumber: null,
+        ringAt: at,
+        answerAt: null,
+        endAt: at,
+        holdSeconds: 0,
+      },
+      { departmentId: DEPT_A, agentId: uuidv7(), customerId: null },
+      uuidv7(),
+      at,
+    );
+    expect(store.read.outbox(10).map((e) => [e.seq, e.mutation.name])).toEqual([
+      [4, 'ticket.update'],
+      [9, 'ticket.comment'],
+      [10, 'interaction.log'],
+    ]);
+    expect(store.read.getInteraction(interactionId)).toMatchObject({
+      calleeNumber: '+8613800138000',
+      status: 'abandoned',
+      syncState: 'pending',
+    });
     store.close();
   });
 

@@ -4,7 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { openStore, type LocalStore } from '../../../src/main/store';
 import { SyncEngine, type SyncConnection } from '../../../src/main/sync';
 import type { PushRequest } from '../../../src/shared/protocol/sync';
-import { customer, tempDir, ticket, up } from '../fixtures';
+import { AGENT_A1, customer, tempDir, ticket, up } from '../fixtures';
 import { waitFor } from './helpers';
 
 /**
@@ -21,6 +21,8 @@ function refusingServer(): { connect: () => SyncConnection; pushes: PushRequest[
       async request(event, payload) {
         if (event === 'sync:pull')
           return { ok: true, data: { changes: [], cursor: 100, hasMore: false, head: 100 } };
+        // Only the sync protocol: the engine's agent state request on connect is told there is none.
+        if (event !== 'sync:push') return { ok: false, error: { code: 'not_found', message: 'No agent.' } };
         const req = payload as PushRequest;
         pushes.push(req);
         return {
@@ -79,6 +81,7 @@ describe('a refused push', () => {
     const events: { event: string; payload: unknown }[] = [];
     const engine = new SyncEngine({
       serverUrl: 'http://127.0.0.1:1',
+      userId: AGENT_A1,
       store,
       accessToken: 'token',
       refreshToken: 'refresh-token',
