@@ -1,12 +1,14 @@
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import * as m0001 from './migrations/0001-initial';
 import * as m0002 from './migrations/0002-voice';
+import * as m0003 from './migrations/0003-customer-aliases';
 import type { Db } from './schema';
 
 /** Every migration, listed statically so bundling and tests see exactly what ships. Never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-voice': m0002,
+  '0003-customer-aliases': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -1,6 +1,8 @@
 import { SwitchboardError, type Mutation, type MutationResult, type User } from '../../shared';
 import { writeAudit } from '../audit/audit-log';
+import { applyCustomerCreate } from '../customers/customer-mutations';
 import type { Db, Tx } from '../db/schema';
+import { applyTicketCreate } from '../tickets/create-ticket';
 import { getTicket } from '../tickets/ticket-store';
 import { applyTicketComment, applyTicketUpdate } from '../tickets/ticket-mutations';
 import { applyInteractionComplete } from '../voice/interaction-mutations';
@@ -11,14 +13,28 @@ export interface PushOutcome {
   departments: Set<string>;
 }
 
-/** Applies one mutation; returns the new version and the department whose replicas should pull. */
+/**
+ * Applies one mutation; returns the new version, the department whose replicas should pull, and what the
+ * audit record should add about the outcome (the number a ticket got, the customer a new one merged into).
+ */
 async function run(
   trx: Tx,
   user: User,
   m: Mutation,
   now: Date,
-): Promise<{ version: number; departmentId: string | undefined }> {
+): Promise<{ version: number; departmentId: string | undefined; outcome?: Record<string, unknown> }> {
   switch (m.name) {
+    case 'ticket.create': {
+      const { version, departmentId, number } = await applyTicketCreate(trx, user, m.args, now);
+      return { version, departmentId, outcome: { number } };
+    }
+    case 'customer.create': {
+      const { version, departmentId, mergedInto } = await applyCustomerCreate(trx, user, m.args, now);
+      return { version, departmentId, outcome: mergedInto ? { mergedInto } : {} };
+    }
+    case 'interaction.log':
+      // Placeholder until the voice work lands (another branch); drop at merge.
+      throw new SwitchboardError('bad_request', 'not supported yet');
     case 'ticket.update': {
       const version = await applyTicketUpdate(trx, user, m.args, now);
       return { version, departmentId: (await getTicket(trx, m.args.ticketId))?.departmentId };
@@ -38,6 +54,22 @@ function auditOf(
 ): { subjectId: string; detail: Record<string, unknown> } {
   const err = error ? { error } : {};
   switch (m.name) {
+    case 'ticket.create':
+      return {
+        subjectId: m.args.ticketId,
+        detail: {
+          mutationId: m.id,
+          departmentId: m.args.departmentId,
+          customerId: m.args.customerId,
+          interactionId: m.args.interactionId,
+          ...err,
+        },
+      };
+    // Contact details stay out of the append-only audit chain; the customer row has them.
+    case 'customer.create':
+      return { subjectId: m.args.customerId, detail: { mutationId: m.id, ...err } };
+    case 'interaction.log':
+      return { subjectId: m.args.interactionId, detail: { mutationId: m.id, ...err } };
     case 'ticket.update':
       return { subjectId: m.args.ticketId, detail: { mutationId: m.id, patch: m.args.patch, ...err } };
     case 'ticket.comment':
@@ -73,7 +105,14 @@ async function replay(trx: Tx, user: User, id: string): Promise<MutationResult |
     : { id, status: 'rejected', error: { code: r.error_code ?? 'internal', message: r.error_message ?? '' } };
 }
 
-async function record(trx: Tx, user: User, m: Mutation, r: MutationResult, at: Date): Promise<void> {
+async function record(
+  trx: Tx,
+  user: User,
+  m: Mutation,
+  r: MutationResult,
+  at: Date,
+  outcome: Record<string, unknown> = {},
+): Promise<void> {
   await trx
     .insertInto('applied_mutations')
     .values({
@@ -87,11 +126,13 @@ async function record(trx: Tx, user: User, m: Mutation, r: MutationResult, at: D
       at: at.toISOString(),
     })
     .execute();
+  const { subjectId, detail } = auditOf(m, r.error?.code);
   await writeAudit(trx, {
     at: at.toISOString(),
     actorId: user.id,
     action: `${m.name}.${r.status}`,
-    ...auditOf(m, r.error?.code),
+    subjectId,
+    detail: { ...detail, ...outcome },
   });
 }
 
@@ -115,9 +156,9 @@ export async function applyPush(
       result = await db.transaction().execute(async (trx) => {
         const previous = await replay(trx, user, m.id);
         if (previous) return previous;
-        const { version, departmentId } = await run(trx, user, m, at);
+        const { version, departmentId, outcome } = await run(trx, user, m, at);
         const r: MutationResult = { id: m.id, status: 'applied', version };
-        await record(trx, user, m, r, at);
+        await record(trx, user, m, r, at, outcome);
         if (departmentId) departments.add(departmentId);
         return r;
       });
