@@ -59,9 +59,12 @@ beforeAll(async () => {
         .execute();
     },
   });
-  [agent01, agent02, agent05, admin] = await Promise.all(
-    ['agent01', 'agent02', 'agent05', 'admin'].map((u) => login(server.url, u)),
-  );
+  [agent01, agent02, agent05, admin] = await Promise.all([
+    login(server.url, 'agent01'),
+    login(server.url, 'agent02'),
+    login(server.url, 'agent05'),
+    login(server.url, 'admin'),
+  ]);
 });
 afterEach(() => {
   while (sockets.length) sockets.pop()!.close();
@@ -82,7 +85,8 @@ async function push(socket: Socket, mutations: Mutation[]) {
 
 const latest = <T extends { id: string }>(changes: Change[], kind: 'ticket' | 'customer') => {
   const out = new Map<string, T>();
-  for (const c of changes) if (c.kind === kind && c.op === 'upsert') out.set(c.data.id, c.data as T);
+  for (const c of changes)
+    if (c.kind === kind && c.op === 'upsert') out.set(c.data.id, c.data as unknown as T);
   return out;
 };
 

@@ -204,9 +204,14 @@ export class SyncEngine {
           timeoutMs: this.o.requestTimeoutMs ?? 30_000,
         });
         for (const r of pushed.rejected)
-          this.o.log?.(`sync: change to ticket ${r.ticketId} refused: ${r.message}`);
+          this.o.log?.(
+            `sync: change to ${[...r.ticketIds, ...r.customerIds].join(', ')} refused: ${r.message}`,
+          );
         if (pushed.rejected.length)
-          this.emitChanged([...new Set(pushed.rejected.map((r) => r.ticketId))], []);
+          this.emitChanged(
+            [...new Set(pushed.rejected.flatMap((r) => r.ticketIds))],
+            [...new Set(pushed.rejected.flatMap((r) => r.customerIds))],
+          );
         // Pull what our pushes produced (server versions, numbers), even if its poke is late.
         if (pushed.applied) this.again = true;
         this.failures = 0;
@@ -253,9 +258,12 @@ export class SyncEngine {
 
   private emitChanged(ticketIds: string[], customerIds: string[]): void {
     const all = ticketIds.length + customerIds.length > MAX_IDS_IN_EVENT;
+    // interactionIds: [] until this engine keeps call records (the voice branch fills it).
     this.o.emit(
       'data.changed',
-      all ? { ticketIds: [], customerIds: [], all } : { ticketIds, customerIds, all },
+      all
+        ? { ticketIds: [], customerIds: [], interactionIds: [], all }
+        : { ticketIds, customerIds, interactionIds: [], all },
     );
   }
 

@@ -1,6 +1,6 @@
 import { Ack, SwitchboardError } from '../../shared/protocol/errors';
 import { PushResponse, SocketEvents } from '../../shared/protocol/sync';
-import type { LocalStore } from '../store';
+import type { LocalStore, Touched } from '../store';
 import { ackData } from './pull';
 import type { SyncConnection } from './transport';
 
@@ -8,7 +8,8 @@ const PushAck = Ack(PushResponse);
 
 export interface PushOutcome {
   applied: number;
-  rejected: { ticketId: string; message: string }[];
+  /** What each refusal took back locally, and the server's reason. */
+  rejected: (Touched & { message: string })[];
 }
 
 /**
@@ -49,8 +50,7 @@ export async function pushAll(
       else {
         rejected++;
         const undone = store.write.markRejected(id);
-        if (undone)
-          outcome.rejected.push({ ticketId: undone.ticketId, message: r.error?.message ?? 'refused' });
+        if (undone) outcome.rejected.push({ ...undone, message: r.error?.message ?? 'refused' });
       }
     }
     store.write.markApplied(applied);

@@ -1,9 +1,15 @@
 import { m001Initial } from './001-initial';
 import { m002FtsFacets } from './002-fts-facets';
 import { m003CustomerFts } from './003-customer-fts';
+import { m004CreateOffline } from './004-create-offline';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
 
 /** Every migration, in order. Append new files here; never edit one that has shipped. */
-export const migrations: readonly Migration[] = [m001Initial, m002FtsFacets, m003CustomerFts];
+export const migrations: readonly Migration[] = [
+  m001Initial,
+  m002FtsFacets,
+  m003CustomerFts,
+  m004CreateOffline,
+];
