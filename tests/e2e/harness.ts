@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -12,18 +12,42 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
-/** Starts a project process and resolves with the http address from its "ready" line. */
+/**
+ * Starts a project process and resolves with the http address from its "ready" line. With `keyring` (a
+ * folder) it runs in its own D-Bus session with an unlocked GNOME keyring kept in that folder, as on an
+ * agent's desktop, so "remember me" works and survives a restart of the process.
+ */
 export function startProcess(
   script: string,
   args: string[],
   ready: RegExp,
   env: Record<string, string> = {},
+  keyring?: string,
 ): Promise<Proc> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(root, 'node_modules/.bin/tsx'), [script, ...args], {
+    const tsx = join(root, 'node_modules/.bin/tsx');
+    let command = tsx;
+    let argv = [script, ...args];
+    let extraEnv = env;
+    if (keyring) {
+      const runtime = join(keyring, 'run');
+      mkdirSync(runtime, { recursive: true, mode: 0o700 });
+      const quoted = [tsx, script, ...args].map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(' ');
+      command = 'dbus-run-session';
+      argv = [
+        '--',
+        'bash',
+        '-c',
+        `echo -n switchboard | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec ${quoted}`,
+      ];
+      extraEnv = { ...env, HOME: keyring, XDG_RUNTIME_DIR: runtime };
+    }
+    const child = spawn(command, argv, {
       cwd: root,
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so stopping it also stops the D-Bus session and keyring it started.
+      detached: keyring !== undefined,
     });
     let out = '';
     const onData = (chunk: Buffer) => {
@@ -37,10 +61,19 @@ export function startProcess(
           child,
           stop: () =>
             new Promise<void>((done) => {
-              if (child.exitCode !== null) return done();
+              const exited = () => child.exitCode !== null || child.signalCode !== null;
+              if (exited()) return done();
+              const signal = (s: NodeJS.Signals) => {
+                if (!keyring || !child.pid) return void child.kill(s);
+                try {
+                  process.kill(-child.pid, s);
+                } catch {
+                  // The group is already gone.
+                }
+              };
               child.once('exit', () => done());
-              child.kill('SIGTERM');
-              setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+              signal('SIGTERM');
+              setTimeout(() => !exited() && signal('SIGKILL'), 5000).unref();
             }),
         });
       }
@@ -60,24 +93,37 @@ export function tempDir(prefix: string): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-export async function startServer(dir: string): Promise<Proc> {
+/**
+ * The central service over `<dir>/server.sqlite` (demo data on first start). Started again with the same
+ * dir and `port`, it is the same server back after an outage: same database, same address, same signing
+ * secret (kept beside the database).
+ */
+export async function startServer(dir: string, opts: { port?: number } = {}): Promise<Proc> {
   return startProcess(
     'src/server/cli.ts',
-    ['--port', '0', '--db', join(dir, 'server.sqlite'), '--seed', 'demo'],
+    ['--port', String(opts.port ?? 0), '--db', join(dir, 'server.sqlite'), '--seed', 'demo'],
     /listening on/,
   );
 }
 
-export async function startHost(dir: string): Promise<Proc> {
+/**
+ * The browser-mode host with its data in `<dir>/desktop`. `port` brings a restarted host back where the
+ * open pages look for it; `keyring` gives it an OS keychain (see startProcess) so sessions are remembered.
+ */
+export async function startHost(dir: string, opts: { port?: number; keyring?: boolean } = {}): Promise<Proc> {
   const rendererDir = join(root, 'out/renderer');
   if (!existsSync(join(rendererDir, 'index.html')))
     throw new Error('out/renderer is missing: run `npm run build` first');
   return startProcess(
     'src/main/host/cli.ts',
-    ['--port', '0', '--data', join(dir, 'desktop'), '--renderer', rendererDir],
+    ['--port', String(opts.port ?? 0), '--data', join(dir, 'desktop'), '--renderer', rendererDir],
     /browser mode\) on/,
+    {},
+    opts.keyring ? join(dir, 'keyring-home') : undefined,
   );
 }
+
+export const portOf = (url: string) => Number(new URL(url).port);
 
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({

@@ -42,6 +42,7 @@ describe('migrations', () => {
       'agent_state_log',
       'interactions',
       'interaction_aliases',
+      'customer_aliases',
     ]) {
       expect(tables).toContain(t);
     }
@@ -174,6 +175,39 @@ describe('migrations', () => {
     expect(tables).not.toContain('interactions');
     expect(tables).not.toContain('sip_accounts');
     expect(tables).toContain('tickets');
+  });
+
+  it('0003-customer-aliases points each alias at one existing customer, and its down() drops only it', async () => {
+    db = openSqlite(':memory:');
+    await migrateToLatest(db);
+    const customer = {
+      name: 'C',
+      phone: '+8613800138000',
+      email: null,
+      language: 'zh-CN' as const,
+      company: null,
+      created_at: 'x',
+      updated_at: 'x',
+      version: 1,
+    };
+    await db
+      .insertInto('customers')
+      .values({ id: 'c', ...customer })
+      .execute();
+    const alias = { alias_id: 'a', customer_id: 'c', created_by: null, created_at: 'x' };
+    await db.insertInto('customer_aliases').values(alias).execute();
+    await expect(db.insertInto('customer_aliases').values(alias).execute()).rejects.toThrow(/UNIQUE|PRIMARY/);
+    await expect(
+      db
+        .insertInto('customer_aliases')
+        .values({ ...alias, alias_id: 'b', customer_id: 'nobody' })
+        .execute(),
+    ).rejects.toThrow(/FOREIGN KEY/);
+
+    await migrations['0003-customer-aliases']!.down!(db);
+    const tables = (await db.introspection.getTables()).map((t) => t.name);
+    expect(tables).not.toContain('customer_aliases');
+    expect(tables).toContain('customers');
   });
 
   it('opens files in WAL mode', async () => {

@@ -50,7 +50,7 @@ describe('socket security', () => {
     const kinds = new Set<string>();
     for (const c of changes as Change[]) {
       kinds.add(c.kind);
-      if (c.op === 'remove') continue;
+      if (c.op !== 'upsert') continue;
       switch (c.kind) {
         case 'ticket':
           expect(c.data.departmentId).toBe(dept);

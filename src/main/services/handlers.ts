@@ -1,10 +1,17 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { v7 as uuidv7 } from 'uuid';
-import type { TicketComment } from '../../shared/domain';
+import type { Customer, Ticket, TicketComment } from '../../shared/domain';
 import { transitionError } from '../../shared/domain/ticket-rules';
-import type { EventName, EventPayload, ServiceHandlers, SyncStatus } from '../../shared/ipc/contract';
+import type {
+  EventName,
+  EventPayload,
+  ServiceHandlers,
+  SessionInfo,
+  SyncStatus,
+} from '../../shared/ipc/contract';
 import { SwitchboardError } from '../../shared/protocol/errors';
-import { normalisePhone } from '../../shared/phone';
+import { formatPhone, normalisePhone } from '../../shared/phone';
+import type { LocalStore } from '../store';
 import * as api from '../sync/server-api';
 import { createCallHandlers } from './call-handlers';
 import type { SessionManager } from './session';
@@ -17,6 +24,24 @@ const notInCopy = (what: string) =>
 
 /** How many of the caller's last calls the screen pop shows. */
 const SCREENPOP_CALLS = 5;
+
+/** New tickets and customers belong to the agent's department; an account without one has nowhere to put them. */
+function departmentOf(info: SessionInfo, what: 'ticket' | 'customer'): string {
+  if (info.user.departmentId) return info.user.departmentId;
+  throw new SwitchboardError(
+    'bad_request',
+    `Your account belongs to no department, so there is nowhere to create this ${what}. Ask an administrator to add you to a department.`,
+  );
+}
+
+/** An assignee must be someone the directory knows in the ticket's department. */
+function checkAssignee(store: LocalStore, assigneeId: string, departmentId: string): void {
+  const user = store.read.getUser(assigneeId);
+  if (!user) throw new SwitchboardError('bad_request', 'That assignee is not in the directory.');
+  if (user.departmentId !== departmentId) {
+    throw new SwitchboardError('bad_request', `${user.displayName} is not in this ticket's department.`);
+  }
+}
 
 const signedOut: SyncStatus = {
   state: 'offline',
@@ -60,16 +85,7 @@ export function createHandlers(
         const why = transitionError(ticket.status, patch.status);
         if (why) throw new SwitchboardError('conflict', why);
       }
-      if (patch.assigneeId) {
-        const user = store.read.getUser(patch.assigneeId);
-        if (!user) throw new SwitchboardError('bad_request', 'That assignee is not in the directory.');
-        if (user.departmentId !== ticket.departmentId) {
-          throw new SwitchboardError(
-            'bad_request',
-            `${user.displayName} is not in this ticket's department.`,
-          );
-        }
-      }
+      if (patch.assigneeId) checkAssignee(store, patch.assigneeId, ticket.departmentId);
       store.write.updateTicketLocally(id, patch, uuidv7(), new Date().toISOString());
       emit('data.changed', { ticketIds: [id], customerIds: [], interactionIds: [], all: false });
       engine.kick();
@@ -92,6 +108,75 @@ export function createHandlers(
       emit('data.changed', { ticketIds: [ticketId], customerIds: [], interactionIds: [], all: false });
       engine.kick();
       return comment;
+    },
+
+    'tickets.create': async (input) => {
+      const { store, engine, info } = sessions.require();
+      const departmentId = departmentOf(info, 'ticket');
+      const customer = store.read.getCustomer(input.customerId);
+      if (!customer) throw notInCopy('customer');
+      const assigneeId = input.assigneeId === 'me' ? info.user.id : input.assigneeId;
+      if (assigneeId && assigneeId !== info.user.id) checkAssignee(store, assigneeId, departmentId);
+      const now = new Date().toISOString();
+      const ticket: Ticket = {
+        id: uuidv7(),
+        number: null,
+        departmentId,
+        // The customer may have been merged into another meanwhile: file it under the one that stays.
+        customerId: customer.id,
+        subject: input.subject,
+        description: input.description,
+        status: input.status,
+        priority: input.priority,
+        assigneeId,
+        createdAt: now,
+        updatedAt: now,
+        version: 0,
+      };
+      store.write.createTicketLocally(ticket, input.interactionId, uuidv7());
+      emit('data.changed', {
+        ticketIds: [ticket.id],
+        customerIds: [customer.id],
+        interactionIds: [],
+        all: false,
+      });
+      engine.kick();
+      return store.read.getTicketDetail(ticket.id)!.ticket;
+    },
+
+    'customers.create': async (input) => {
+      const { store, engine, info } = sessions.require();
+      departmentOf(info, 'customer');
+      let phone: string | null = null;
+      if (input.phone) {
+        phone = normalisePhone(input.phone, input.region as CountryCode);
+        if (!phone) {
+          const message = `"${input.phone}" is not a phone number. Type it as dialled in ${input.region} or with its country code, e.g. +86 138 0013 8000.`;
+          throw new SwitchboardError('bad_request', message, [{ path: 'phone', message }]);
+        }
+        // One customer per number (as the server rules): point the agent at the one we already have.
+        const holder = store.read.findCustomerByPhone(phone);
+        if (holder) {
+          const message = `${formatPhone(phone)} already belongs to ${holder.name}. Open that customer instead.`;
+          throw new SwitchboardError('conflict', message, [{ path: 'phone', message }]);
+        }
+      }
+      const now = new Date().toISOString();
+      const customer: Customer = {
+        id: uuidv7(),
+        name: input.name,
+        phone,
+        email: input.email,
+        language: input.language,
+        company: input.company || null,
+        createdAt: now,
+        updatedAt: now,
+        version: 0,
+      };
+      store.write.createCustomerLocally(customer, uuidv7());
+      emit('data.changed', { ticketIds: [], customerIds: [customer.id], interactionIds: [], all: false });
+      engine.kick();
+      return customer;
     },
 
     'customers.get': async ({ id }) => {

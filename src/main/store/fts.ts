@@ -140,11 +140,7 @@ export class FtsIndex {
 
   /** Rebuild one customer's index row from what is stored now. */
   refreshCustomer(customerId: string): void {
-    const st = (this.customerStatements ??= {
-      get: this.db.prepare('SELECT rid, name, company, phone, email FROM customers WHERE id = ?'),
-      del: this.db.prepare('DELETE FROM customer_fts WHERE rowid = ?'),
-      ins: this.db.prepare('INSERT INTO customer_fts (rowid, name, contact) VALUES (?, ?, ?)'),
-    });
+    const st = this.customerSt();
     const c = st.get.get(customerId) as
       | { rid: number; name: string; company: string | null; phone: string | null; email: string | null }
       | undefined;
@@ -156,6 +152,18 @@ export class FtsIndex {
 
   removeRow(rid: number): void {
     this.del.run(rid);
+  }
+
+  removeCustomerRow(rid: number): void {
+    this.customerSt().del.run(rid);
+  }
+
+  private customerSt() {
+    return (this.customerStatements ??= {
+      get: this.db.prepare('SELECT rid, name, company, phone, email FROM customers WHERE id = ?'),
+      del: this.db.prepare('DELETE FROM customer_fts WHERE rowid = ?'),
+      ins: this.db.prepare('INSERT INTO customer_fts (rowid, name, contact) VALUES (?, ?, ?)'),
+    });
   }
 
   /** Insert a row for a ticket known to have none yet (bulk loading). */

@@ -47,7 +47,11 @@ export class StoreReader {
     this.s = {
       ticketRow: db.prepare(`${LIST} WHERE t.id = ?`),
       ticket: db.prepare('SELECT * FROM tickets WHERE id = ?'),
-      customer: db.prepare('SELECT * FROM customers WHERE id = ?'),
+      // A provisional customer the server merged into another (customer_aliases) is found under its old id too.
+      customer: db.prepare(
+        `SELECT * FROM customers
+         WHERE id = coalesce((SELECT customer_id FROM customer_aliases WHERE alias_id = @id), @id)`,
+      ),
       customerByPhone: db.prepare('SELECT * FROM customers WHERE phone = ? ORDER BY updated_at DESC LIMIT 1'),
       customerTickets: db.prepare(`${LIST} WHERE t.customer_id = ? ORDER BY t.updated_at DESC LIMIT 200`),
       comments: db.prepare(
@@ -98,14 +102,14 @@ export class StoreReader {
   }
 
   getCustomer(id: string): Customer | null {
-    const r = this.s.customer!.get(id) as CustomerDbRow | undefined;
+    const r = this.s.customer!.get({ id }) as CustomerDbRow | undefined;
     return r ? customerFromDb(r) : null;
   }
 
   getCustomerDetail(id: string): CustomerDetail | null {
     const customer = this.getCustomer(id);
     if (!customer) return null;
-    const tickets = (this.s.customerTickets!.all(id) as TicketListDbRow[]).map(ticketRowFromDb);
+    const tickets = (this.s.customerTickets!.all(customer.id) as TicketListDbRow[]).map(ticketRowFromDb);
     return { customer, tickets };
   }
 

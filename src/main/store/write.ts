@@ -22,6 +22,8 @@ export interface Touched {
 }
 
 type CompleteArgs = Extract<Mutation, { name: 'interaction.complete' }>['args'];
+type TicketCreateArgs = Extract<Mutation, { name: 'ticket.create' }>['args'];
+type CustomerCreateArgs = Extract<Mutation, { name: 'customer.create' }>['args'];
 
 /**
  * Every write to the replica goes through here, on the one writing connection. Each public method is
@@ -77,13 +79,25 @@ export class StoreWriter {
       ticket: db.prepare('SELECT * FROM tickets WHERE id = ?'),
       ticketExists: db.prepare('SELECT 1 FROM tickets WHERE id = ?'),
       deleteTicket: db.prepare('DELETE FROM tickets WHERE id = ?'),
+      customerRid: db.prepare('SELECT rid FROM customers WHERE id = ?'),
+      deleteCustomer: db.prepare('DELETE FROM customers WHERE id = ?'),
+      ticketsOfCustomer: db.prepare('SELECT id FROM tickets WHERE customer_id = ?'),
+      putAlias: db.prepare('INSERT OR REPLACE INTO customer_aliases (alias_id, customer_id) VALUES (?, ?)'),
+      // The kept server copy follows too, so undoing a refused edit does not bring the alias back.
+      moveServerBases: db.prepare(
+        `UPDATE tickets SET server_base = json_set(server_base, '$.customerId', ?)
+         WHERE customer_id = ? AND server_base IS NOT NULL`,
+      ),
+      moveTickets: db.prepare('UPDATE tickets SET customer_id = ? WHERE customer_id = ?'),
+      deleteOutboxOfTicket: db.prepare('DELETE FROM outbox WHERE ticket_id = ?'),
+      deleteOutboxOfCustomer: db.prepare('DELETE FROM outbox WHERE customer_id = ?'),
       pendingPatches: db.prepare(
         `SELECT args FROM outbox WHERE ticket_id = ? AND name = 'ticket.update' ORDER BY seq`,
       ),
       setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
       insertOutbox: db.prepare(
-        `INSERT INTO outbox (mutation_id, name, args, ticket_id, comment_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO outbox (mutation_id, name, args, ticket_id, comment_id, customer_id, created_at)
+         VALUES (@mutation_id, @name, @args, @ticket_id, @comment_id, @customer_id, @created_at)`,
       ),
       outboxByMutation: db.prepare('SELECT * FROM outbox WHERE mutation_id = ?'),
       deleteOutbox: db.prepare('DELETE FROM outbox WHERE mutation_id = ?'),
@@ -116,6 +130,11 @@ export class StoreWriter {
             tickets.add(c.op === 'remove' ? c.id : c.data.id);
             break;
           case 'customer':
+            if (c.op === 'merge') {
+              this.mergeCustomer(c.id, c.into, tickets);
+              customers.add(c.id).add(c.into);
+              break;
+            }
             this.s.upsertCustomer!.run(customerToDb(c.data));
             this.fts.refreshCustomer(c.data.id);
             customers.add(c.data.id);
@@ -151,6 +170,25 @@ export class StoreWriter {
     return { ticketIds: [...tickets], customerIds: [...customers], interactionIds: [...interactions] };
   }
 
+  /**
+   * The server says the provisional customer `aliasId` is the customer `into` (same phone): its tickets move
+   * to `into` and the provisional row goes. The alias is remembered for screens that still hold the old id.
+   */
+  private mergeCustomer(aliasId: string, into: string, touchedTickets: Set<string>): void {
+    this.s.putAlias!.run(aliasId, into);
+    for (const r of this.s.ticketsOfCustomer!.all(aliasId) as { id: string }[]) touchedTickets.add(r.id);
+    this.s.moveServerBases!.run(into, aliasId);
+    this.s.moveTickets!.run(into, aliasId);
+    this.dropCustomerRow(aliasId);
+  }
+
+  private dropCustomerRow(id: string): void {
+    const row = this.s.customerRid!.get(id) as { rid: number } | undefined;
+    if (!row) return;
+    this.fts.removeCustomerRow(row.rid);
+    this.s.deleteCustomer!.run(id);
+  }
+
   private putServerTicket(server: Ticket): void {
     const patches = this.pendingPatches(server.id);
     const local = patches.reduce(applyPatch, server);
@@ -182,7 +220,7 @@ export class StoreWriter {
       const current = ticketFromDb(row);
       const base = row.server_base ?? JSON.stringify(current);
       const args = { ticketId, patch, baseVersion: current.version };
-      this.s.insertOutbox!.run(mutationId, 'ticket.update', JSON.stringify(args), ticketId, null, now);
+      this.queue(mutationId, 'ticket.update', args, { ticketId }, now);
       const next = { ...applyPatch(current, patch), updatedAt: now };
       this.s.upsertTicket!.run({ ...ticketToDb(next), server_base: base });
       this.fts.refreshTicket(ticketId);
@@ -201,12 +239,11 @@ export class StoreWriter {
         body: comment.body,
         internal: comment.internal,
       };
-      this.s.insertOutbox!.run(
+      this.queue(
         mutationId,
         'ticket.comment',
-        JSON.stringify(args),
-        comment.ticketId,
-        comment.id,
+        args,
+        { ticketId: comment.ticketId, commentId: comment.id },
         comment.createdAt,
       );
       this.fts.refreshTicket(comment.ticketId);
@@ -226,6 +263,73 @@ export class StoreWriter {
     this.db.transaction(() => this.calls.complete(interactionId, args, mutationId, now))();
   }
 
+  /**
+   * A customer made here: the row (indexed, so a search finds it at once) and its queued mutation, atomically.
+   * version 0: the server has not seen it.
+   */
+  createCustomerLocally(customer: Customer, mutationId: string): void {
+    this.db.transaction(() => {
+      this.s.upsertCustomer!.run(customerToDb(customer));
+      this.fts.refreshCustomer(customer.id);
+      const args: CustomerCreateArgs = {
+        customerId: customer.id,
+        name: customer.name,
+        phone: customer.phone,
+        email: customer.email,
+        company: customer.company,
+        language: customer.language,
+        createdAt: customer.createdAt,
+      };
+      this.queue(mutationId, 'customer.create', args, { customerId: customer.id }, customer.createdAt);
+    })();
+  }
+
+  /** A ticket made here, number null until the server assigns one; row, index and queued mutation at once. */
+  createTicketLocally(ticket: Ticket, interactionId: string | null, mutationId: string): void {
+    this.db.transaction(() => {
+      if (this.s.ticketExists!.get(ticket.id)) throw new Error(`ticket ${ticket.id} already exists`);
+      this.s.upsertTicket!.run({ ...ticketToDb(ticket), server_base: null });
+      this.fts.refreshTicket(ticket.id);
+      const args: TicketCreateArgs = {
+        ticketId: ticket.id,
+        customerId: ticket.customerId,
+        departmentId: ticket.departmentId,
+        subject: ticket.subject,
+        description: ticket.description,
+        status: ticket.status as TicketCreateArgs['status'],
+        priority: ticket.priority,
+        assigneeId: ticket.assigneeId,
+        createdAt: ticket.createdAt,
+        interactionId,
+      };
+      this.queue(
+        mutationId,
+        'ticket.create',
+        args,
+        { ticketId: ticket.id, customerId: ticket.customerId },
+        ticket.createdAt,
+      );
+    })();
+  }
+
+  private queue(
+    mutationId: string,
+    name: Mutation['name'],
+    args: unknown,
+    about: { ticketId?: string; commentId?: string; customerId?: string },
+    at: string,
+  ): void {
+    this.s.insertOutbox!.run({
+      mutation_id: mutationId,
+      name,
+      args: JSON.stringify(args),
+      ticket_id: about.ticketId ?? null,
+      comment_id: about.commentId ?? null,
+      customer_id: about.customerId ?? null,
+      created_at: at,
+    });
+  }
+
   /** The server applied these mutations (now or on an earlier replay): forget them. */
   markApplied(mutationIds: readonly string[]): void {
     this.db.transaction(() => {
@@ -243,8 +347,9 @@ export class StoreWriter {
 
   /**
    * The server will never apply this mutation: drop it and undo it locally. A ticket is rebuilt from the
-   * kept server copy plus whatever other edits are still pending, a comment deleted; a call record likewise
-   * (see InteractionWriter.refused). Returns what changed, for the UI to refresh.
+   * kept server copy plus whatever other edits are still pending, a comment deleted; a refused new ticket goes
+   * with everything queued on it, a refused new customer also takes its (local) tickets; a call record is
+   * undone as InteractionWriter.refused says. Returns what changed, for the UI to refresh.
    */
   markRejected(mutationId: string): Touched | null {
     return this.db.transaction((): Touched | null => {
@@ -257,10 +362,27 @@ export class StoreWriter {
           ...this.calls.refused({ ...entry, interaction_id: entry.interaction_id }),
         );
       }
-      if (entry.ticket_id) {
-        this.undoTicketEntry(entry, entry.ticket_id);
-        touched.ticketIds.push(entry.ticket_id);
+      if (entry.name === 'customer.create' && entry.customer_id) {
+        // The server never had this customer, so every ticket naming it was made here.
+        const ticketIds = (this.s.ticketsOfCustomer!.all(entry.customer_id) as { id: string }[]).map(
+          (r) => r.id,
+        );
+        for (const id of ticketIds) this.dropLocalTicket(id);
+        this.s.deleteOutboxOfCustomer!.run(entry.customer_id);
+        this.dropCustomerRow(entry.customer_id);
+        touched.ticketIds.push(...ticketIds);
+        touched.customerIds.push(entry.customer_id);
+        return touched;
       }
+      if (!entry.ticket_id) return touched;
+      if (entry.name === 'ticket.create') {
+        this.dropLocalTicket(entry.ticket_id);
+        touched.ticketIds.push(entry.ticket_id);
+        if (entry.customer_id) touched.customerIds.push(entry.customer_id);
+        return touched;
+      }
+      this.undoTicketEntry(entry, entry.ticket_id);
+      touched.ticketIds.push(entry.ticket_id);
       return touched;
     })();
   }
@@ -280,6 +402,12 @@ export class StoreWriter {
       }
     }
     this.fts.refreshTicket(ticketId);
+  }
+
+  /** A ticket the server will never have: the row, its index entry and whatever is still queued on it. */
+  private dropLocalTicket(ticketId: string): void {
+    this.s.deleteOutboxOfTicket!.run(ticketId);
+    this.removeTicket(ticketId);
   }
 
   /** A push failed in transit: keep the mutations, count the attempt. */
@@ -323,6 +451,7 @@ interface OutboxDbEntry {
   ticket_id: string | null;
   comment_id: string | null;
   interaction_id: string | null;
+  customer_id: string | null;
   created_at: string;
 }
 

@@ -1,6 +1,7 @@
+import AddIcon from '@mui/icons-material/Add';
 import ArrowBackIcon from '@mui/icons-material/ArrowBack';
 import CallIcon from '@mui/icons-material/Call';
-import { Box, Button, LinearProgress, Paper, Stack, Typography } from '@mui/material';
+import { Box, Button, LinearProgress, Paper, Stack, Tooltip, Typography } from '@mui/material';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CustomerDetail, ErrorBody } from '../../shared';
@@ -10,6 +11,8 @@ import { useFormat } from '../i18n';
 import { useDataChanged } from '../sync/use-data-changed';
 import { PriorityLabel, StatusChip } from '../tickets/TicketLabels';
 import { ticketNumberText } from '../tickets/TicketListRow';
+import { NewTicketDialog } from '../tickets/NewTicketDialog';
+import { useNewShortcut } from '../common/use-new-shortcut';
 import { formatPhone } from '../../shared/phone';
 import { CustomerCalls } from '../softphone/CustomerCalls';
 import { usePhoneDial } from '../softphone/use-phone-dial';
@@ -32,6 +35,8 @@ export function CustomerView({
   const [detail, setDetail] = useState<CustomerDetail | null>(null);
   const [error, setError] = useState<ErrorBody | null>(null);
   const [generation, setGeneration] = useState(0);
+  const [creating, setCreating] = useState(false);
+  useNewShortcut(!creating && detail !== null, () => setCreating(true));
 
   useDataChanged((c) => {
     if (
@@ -126,9 +131,21 @@ export function CustomerView({
             </Box>
           </Paper>
           <Paper variant="outlined">
-            <Typography variant="overline" color="text.secondary" sx={{ px: 1.5 }}>
-              {t('customer.tickets')} ({detail.tickets.length})
-            </Typography>
+            <Stack direction="row" sx={{ alignItems: 'center', pr: 1 }}>
+              <Typography variant="overline" color="text.secondary" sx={{ px: 1.5, flex: 1 }}>
+                {t('customer.tickets')} ({detail.tickets.length})
+              </Typography>
+              <Tooltip title={t('create.newTicketHint')}>
+                <Button
+                  startIcon={<AddIcon />}
+                  onClick={() => setCreating(true)}
+                  data-testid="customer-new-ticket"
+                  aria-keyshortcuts="Alt+N"
+                >
+                  {t('create.newTicketForCustomer')}
+                </Button>
+              </Tooltip>
+            </Stack>
             {detail.tickets.length === 0 && (
               <Typography variant="body2" color="text.secondary" sx={{ px: 1.5, pb: 1.5 }}>
                 {t('customer.noTickets')}
@@ -157,7 +174,11 @@ export function CustomerView({
                   '&:hover, &:focus-visible': { bgcolor: 'action.hover', outline: 'none' },
                 }}
               >
-                <Box component="span" sx={{ color: 'text.secondary', minWidth: 56 }}>
+                <Box
+                  component="span"
+                  sx={{ color: r.number === null ? 'warning.main' : 'text.secondary', minWidth: 56 }}
+                  title={r.number === null ? t('create.provisionalHint') : undefined}
+                >
                   {ticketNumberText(r.number, t('tickets.localNumber'))}
                 </Box>
                 <Box
@@ -187,6 +208,17 @@ export function CustomerView({
           </Paper>
           <CustomerCalls customerId={c.id} />
         </Stack>
+      )}
+      {c && (
+        <NewTicketDialog
+          open={creating}
+          onClose={() => setCreating(false)}
+          initial={{ customerId: c.id }}
+          onCreated={(ticket) => {
+            setCreating(false);
+            onOpenTicket(ticket.id);
+          }}
+        />
       )}
     </Box>
   );

@@ -1,13 +1,17 @@
+import PersonAddIcon from '@mui/icons-material/PersonAddAlt1Outlined';
 import SearchIcon from '@mui/icons-material/Search';
 import {
   Alert,
   Box,
+  Button,
   InputAdornment,
   LinearProgress,
   List,
   ListItemButton,
   ListItemText,
+  Stack,
   TextField,
+  Tooltip,
   Typography,
 } from '@mui/material';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
@@ -16,7 +20,9 @@ import type { CustomerPage, ErrorBody } from '../../shared';
 import { formatPhone } from '../../shared/phone';
 import { errorBodyOf, getApi } from '../api';
 import { ErrorAlert } from '../common/ErrorAlert';
+import { useNewShortcut } from '../common/use-new-shortcut';
 import { useDataChanged } from '../sync/use-data-changed';
+import { NewCustomerDialog } from './NewCustomerDialog';
 
 const DEBOUNCE_MS = 150;
 
@@ -32,6 +38,11 @@ export function CustomersPage({ onOpenCustomer }: { onOpenCustomer: (id: string)
   const [selected, setSelected] = useState(0);
   const [generation, setGeneration] = useState(0);
   const input = useRef<HTMLInputElement>(null);
+  const [creating, setCreating] = useState(false);
+  useNewShortcut(!creating, () => setCreating(true));
+  // What was searched for is the likeliest start of a customer nobody found.
+  const typed = text.trim();
+  const seed = /^[\d\s()+-]{5,}$/.test(typed) ? { phone: typed } : typed ? { name: typed } : undefined;
 
   useDataChanged((c) => {
     if (c.all || c.customerIds.length > 0) setGeneration((g) => g + 1);
@@ -65,6 +76,7 @@ export function CustomersPage({ onOpenCustomer }: { onOpenCustomer: (id: string)
 
   useEffect(() => {
     const focusOnSlash = (e: globalThis.KeyboardEvent) => {
+      if (creating) return;
       if (e.key === '/' && document.activeElement !== input.current) {
         e.preventDefault();
         input.current?.focus();
@@ -72,7 +84,7 @@ export function CustomersPage({ onOpenCustomer }: { onOpenCustomer: (id: string)
     };
     window.addEventListener('keydown', focusOnSlash);
     return () => window.removeEventListener('keydown', focusOnSlash);
-  }, []);
+  }, [creating]);
 
   const rows = page?.rows ?? [];
   const onKeyDown = (e: KeyboardEvent) => {
@@ -85,25 +97,39 @@ export function CustomersPage({ onOpenCustomer }: { onOpenCustomer: (id: string)
 
   return (
     <Box data-testid="customers-page" sx={{ flex: 1, p: 2, overflowY: 'auto', maxWidth: 900 }}>
-      <TextField
-        inputRef={input}
-        autoFocus
-        fullWidth
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        onKeyDown={onKeyDown}
-        placeholder={t('customers.search')}
-        slotProps={{
-          htmlInput: { 'data-testid': 'customer-search', 'aria-label': t('customers.search') },
-          input: {
-            startAdornment: (
-              <InputAdornment position="start">
-                <SearchIcon fontSize="small" />
-              </InputAdornment>
-            ),
-          },
-        }}
-      />
+      <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
+        <TextField
+          inputRef={input}
+          autoFocus
+          fullWidth
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={onKeyDown}
+          placeholder={t('customers.search')}
+          slotProps={{
+            htmlInput: { 'data-testid': 'customer-search', 'aria-label': t('customers.search') },
+            input: {
+              startAdornment: (
+                <InputAdornment position="start">
+                  <SearchIcon fontSize="small" />
+                </InputAdornment>
+              ),
+            },
+          }}
+        />
+        <Tooltip title={t('create.newCustomerHint')}>
+          <Button
+            variant="outlined"
+            startIcon={<PersonAddIcon />}
+            onClick={() => setCreating(true)}
+            data-testid="new-customer-button"
+            aria-keyshortcuts="Alt+N"
+            sx={{ flexShrink: 0 }}
+          >
+            {t('create.newCustomer')}
+          </Button>
+        </Tooltip>
+      </Stack>
       {error && <ErrorAlert error={error} />}
       {text.trim() && !page && !error && <LinearProgress sx={{ mt: 1 }} />}
       {!text.trim() && (
@@ -143,6 +169,15 @@ export function CustomersPage({ onOpenCustomer }: { onOpenCustomer: (id: string)
           </List>
         </>
       )}
+      <NewCustomerDialog
+        open={creating}
+        onClose={() => setCreating(false)}
+        initial={seed}
+        onCreated={(customer) => {
+          setCreating(false);
+          onOpenCustomer(customer.id);
+        }}
+      />
     </Box>
   );
 }

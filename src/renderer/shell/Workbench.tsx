@@ -5,7 +5,10 @@ import type { SessionInfo } from '../../shared';
 import { CustomersPage } from '../customers/CustomersPage';
 import { CustomerView } from '../customers/CustomerView';
 import { DirectoryProvider } from '../directory/DirectoryProvider';
-import { CallPanel } from '../softphone/CallPanel';
+import type { Customer, TicketRow } from '../../shared';
+import { NewCustomerDialog } from '../customers/NewCustomerDialog';
+import { CallPanel, type CallPanelActions } from '../softphone/CallPanel';
+import { NewTicketDialog } from '../tickets/NewTicketDialog';
 import { PhoneProvider } from '../softphone/PhoneProvider';
 import { useSyncStatus } from '../sync/use-sync-status';
 import { TicketsPage } from '../tickets/TicketsPage';
@@ -34,6 +37,13 @@ export function Workbench({ session, onLogout }: { session: SessionInfo; onLogou
     [],
   );
   const section: Section = view.kind === 'customer' ? view.from : view.kind;
+
+  // Quick-create from a call: a customer for an unknown caller, a ticket prefilled from the call.
+  const [newCustomer, setNewCustomer] = useState<{ phone: string; done: (c: Customer) => void } | null>(null);
+  type TicketPrefill = Parameters<NonNullable<CallPanelActions['onCreateTicket']>>[0];
+  const [newTicket, setNewTicket] = useState<{ prefill: TicketPrefill; done: (t: TicketRow) => void } | null>(
+    null,
+  );
 
   // The bar is for catching up (first sync, or back after a long time offline), not for every small pull.
   const catchingUp =
@@ -82,8 +92,31 @@ export function Workbench({ session, onLogout }: { session: SessionInfo; onLogou
             <CallPanel
               onOpenTicket={openTicket}
               onOpenCustomer={openCustomerFrom(section)}
-              onCreateCustomer={null}
-              onCreateTicket={null}
+              onCreateCustomer={(phone, done) => setNewCustomer({ phone, done })}
+              onCreateTicket={(prefill, done) => setNewTicket({ prefill, done })}
+            />
+            <NewCustomerDialog
+              open={newCustomer !== null}
+              initial={{ phone: newCustomer?.phone ?? '' }}
+              onClose={() => setNewCustomer(null)}
+              onCreated={(c) => {
+                newCustomer?.done(c);
+                setNewCustomer(null);
+              }}
+            />
+            <NewTicketDialog
+              open={newTicket !== null}
+              initial={{
+                customerId: newTicket?.prefill.customerId ?? undefined,
+                subject: newTicket?.prefill.subject,
+                description: newTicket?.prefill.description,
+                interactionId: newTicket?.prefill.interactionId ?? undefined,
+              }}
+              onClose={() => setNewTicket(null)}
+              onCreated={(t) => {
+                newTicket?.done(t);
+                setNewTicket(null);
+              }}
             />
           </Box>
         </Box>

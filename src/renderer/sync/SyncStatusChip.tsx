@@ -1,6 +1,7 @@
 import CloudDoneIcon from '@mui/icons-material/CloudDoneOutlined';
 import CloudOffIcon from '@mui/icons-material/CloudOffOutlined';
 import CloudSyncIcon from '@mui/icons-material/CloudSyncOutlined';
+import ReportIcon from '@mui/icons-material/ReportGmailerrorredOutlined';
 import { Box, Chip, Stack, Tooltip } from '@mui/material';
 import { useTranslation } from 'react-i18next';
 import type { SyncStatus } from '../../shared';
@@ -28,6 +29,9 @@ export function SyncStatusChip({ status }: { status: SyncStatus | null }) {
     .filter(Boolean)
     .join(' · ');
   const pending = status?.pending ?? 0;
+  // Online with a problem on record means the server refused a change (and the desktop took it back):
+  // that must not hide in a tooltip, since the agent's work just disappeared from the screen.
+  const refusal = state === 'online' && status?.lastError ? status.lastError : null;
   return (
     <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
       <Tooltip title={tooltip}>
@@ -58,6 +62,11 @@ export function SyncStatusChip({ status }: { status: SyncStatus | null }) {
           }
         />
       </Tooltip>
+      {refusal && (
+        <Tooltip title={refusal}>
+          <ReportIcon data-testid="sync-refusal" color="error" fontSize="small" aria-label={refusal} />
+        </Tooltip>
+      )}
       {status?.lastSyncedAt && (
         <Box
           component="span"

@@ -45,12 +45,14 @@ export function HistoryList({ history }: { history: TicketHistoryEntry[] }) {
             {fmt.relative(h.at)}
           </Box>
           <Box component="span">
-            {t('detail.historyLine', {
-              actor: h.actorName,
-              field: t(`detail.fields.${h.field}`, { defaultValue: h.field }),
-              from: valueText(h.field, h.from),
-              to: valueText(h.field, h.to),
-            })}
+            {h.field === 'created'
+              ? t('create.historyCreated', { actor: h.actorName })
+              : t('detail.historyLine', {
+                  actor: h.actorName,
+                  field: t(`detail.fields.${h.field}`, { defaultValue: h.field }),
+                  from: valueText(h.field, h.from),
+                  to: valueText(h.field, h.to),
+                })}
           </Box>
         </Box>
       ))}

@@ -62,6 +62,8 @@ export function TicketDetailPane({
       <Stack direction="row" spacing={1} sx={{ alignItems: 'center', mb: 0.5 }}>
         <Typography
           data-testid="ticket-number"
+          data-provisional={ticket.number === null}
+          title={ticket.number === null ? t('create.provisionalHint') : undefined}
           sx={{
             color: ticket.number === null ? 'warning.main' : 'text.secondary',
             fontVariantNumeric: 'tabular-nums',

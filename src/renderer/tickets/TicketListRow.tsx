@@ -71,6 +71,8 @@ export const TicketListRow = memo(function TicketListRow({
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, minWidth: 0 }}>
         <Box
           component="span"
+          data-testid="ticket-row-number"
+          title={row.number === null ? t('create.provisionalHint') : undefined}
           sx={{
             color: row.number === null ? 'warning.main' : 'text.secondary',
             fontVariantNumeric: 'tabular-nums',

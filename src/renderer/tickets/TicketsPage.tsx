@@ -1,7 +1,10 @@
-import { Box, Typography } from '@mui/material';
+import AddIcon from '@mui/icons-material/Add';
+import { Box, Button, Tooltip, Typography } from '@mui/material';
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { isEditable } from './is-editable';
+import { NewTicketDialog } from './NewTicketDialog';
+import { useNewShortcut } from '../common/use-new-shortcut';
 import { TicketDetailPane } from './TicketDetailPane';
 import { TicketFilterBar } from './TicketFilterBar';
 import { NO_FILTERS, toQuery, type TicketFilters } from './ticket-filters';
@@ -27,6 +30,7 @@ export function TicketsPage({
   // The selection follows its ticket when edits and sync reorder the list; the index is only a hint.
   const [selection, setSelection] = useState<{ index: number; id: string | null }>({ index: -1, id: null });
   const searchRef = useRef<HTMLInputElement>(null);
+  const [creating, setCreating] = useState(false);
   const total = cache.total ?? 0;
   const located = selection.id ? cache.indexOf(selection.id, selection.index) : -1;
   const selectedIndex = located >= 0 ? located : selection.index;
@@ -53,9 +57,11 @@ export function TicketsPage({
     if (row) onOpen(row.id);
   }, [cache, selectedIndex, onOpen]);
 
+  useNewShortcut(active && !creating, () => setCreating(true));
+
   // Keys of the whole page: '/' to search, arrows or j/k to move, Enter to open; never while typing.
   useEffect(() => {
-    if (!active) return;
+    if (!active || creating) return;
     const onKey = (e: globalThis.KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey || isEditable(e.target)) return;
       if (e.key === '/') {
@@ -76,7 +82,7 @@ export function TicketsPage({
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [active, move, openSelected]);
+  }, [active, creating, move, openSelected]);
 
   // From the search box the arrows and Enter drive the list, as in a mail client.
   const onSearchKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
@@ -122,18 +128,32 @@ export function TicketsPage({
         <Box
           sx={{
             px: 1.5,
-            py: 0.5,
+            py: 0.25,
             borderBottom: 1,
             borderColor: 'divider',
             color: 'text.secondary',
             fontSize: 12,
+            display: 'flex',
+            alignItems: 'center',
           }}
         >
-          <span data-testid="ticket-count" data-total={cache.total ?? ''} data-query={query.text}>
-            {cache.total === null
-              ? '…'
-              : t('tickets.count', { count: cache.total, more: cache.more ? '+' : '' })}
-          </span>
+          <Box component="span" sx={{ flex: 1 }}>
+            <span data-testid="ticket-count" data-total={cache.total ?? ''} data-query={query.text}>
+              {cache.total === null
+                ? '…'
+                : t('tickets.count', { count: cache.total, more: cache.more ? '+' : '' })}
+            </span>
+          </Box>
+          <Tooltip title={t('create.newTicketHint')}>
+            <Button
+              startIcon={<AddIcon />}
+              onClick={() => setCreating(true)}
+              data-testid="new-ticket-button"
+              aria-keyshortcuts="Alt+N"
+            >
+              {t('create.newTicket')}
+            </Button>
+          </Tooltip>
         </Box>
         <TicketList
           cache={cache}
@@ -152,6 +172,15 @@ export function TicketsPage({
           </Typography>
         )}
       </Box>
+      <NewTicketDialog
+        open={creating}
+        onClose={() => setCreating(false)}
+        onCreated={(ticket) => {
+          setCreating(false);
+          setSelection({ index: 0, id: ticket.id });
+          onOpen(ticket.id);
+        }}
+      />
     </Box>
   );
 }

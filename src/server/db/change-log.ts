@@ -14,7 +14,7 @@ export async function appendChange(
   kind: ChangeKind,
   entityId: string,
   departmentId: string | null,
-  op: 'upsert' | 'remove' = 'upsert',
+  op: 'upsert' | 'remove' | 'merge' = 'upsert',
 ): Promise<number> {
   await trx
     .deleteFrom('change_log')

@@ -2,6 +2,7 @@ import { Migrator, type Migration, type MigrationProvider, type MigrationResultS
 import * as m0001 from './migrations/0001-initial';
 import * as m0002 from './migrations/0002-voice';
 import * as m0003 from './migrations/0003-logged-calls';
+import * as m0004 from './migrations/0004-customer-aliases';
 import type { Db } from './schema';
 
 /** Every migration, listed statically so bundling and tests see exactly what ships. Never edit a shipped one. */
@@ -9,6 +10,7 @@ export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-voice': m0002,
   '0003-logged-calls': m0003,
+  '0004-customer-aliases': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

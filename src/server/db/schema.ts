@@ -75,6 +75,13 @@ export interface Database {
     department_id: string | null;
     version: number;
   };
+  /** Desktop-made customer ids that turned out to be an existing customer (same phone). */
+  customer_aliases: {
+    alias_id: string;
+    customer_id: string;
+    created_by: string | null;
+    created_at: string;
+  };
   applied_mutations: {
     id: string;
     user_id: string;
@@ -91,7 +98,8 @@ export interface Database {
     entity_id: string;
     /** null: in everyone's scope. */
     department_id: string | null;
-    op: 'upsert' | 'remove';
+    /** merge: kind customer only; entity_id is an alias (customer_aliases) of the customer it names. */
+    op: 'upsert' | 'remove' | 'merge';
   };
   sip_accounts: { user_id: string; extension: string; password: string; issued_at: string };
   queues: {

@@ -80,6 +80,18 @@ export async function pullChanges(db: Db, scope: Scope, from: number, limit: num
       if (r.op === 'upsert') idsByKind.set(r.kind, [...(idsByKind.get(r.kind) ?? []), r.entity_id]);
     const entities = new Map<ChangeKind, Map<string, Upsert['data']>>();
     for (const [kind, ids] of idsByKind) entities.set(kind, await loadEntities(trx, kind, [...new Set(ids)]));
+    const aliasIds = rows.filter((r) => r.op === 'merge').map((r) => r.entity_id);
+    const aliases = new Map(
+      aliasIds.length === 0
+        ? []
+        : (
+            await trx
+              .selectFrom('customer_aliases')
+              .select(['alias_id', 'customer_id'])
+              .where('alias_id', 'in', aliasIds)
+              .execute()
+          ).map((a) => [a.alias_id, a.customer_id]),
+    );
 
     // An admin sees a customer once per department it has tickets in: send only the newest of those rows.
     const lastUpsert = new Map<string, number>();
@@ -89,6 +101,11 @@ export async function pullChanges(db: Db, scope: Scope, from: number, limit: num
     for (const r of rows) {
       if (r.op === 'remove') {
         changes.push({ version: r.version, kind: 'ticket', op: 'remove', id: r.entity_id });
+        continue;
+      }
+      if (r.op === 'merge') {
+        const into = aliases.get(r.entity_id);
+        if (into) changes.push({ version: r.version, kind: 'customer', op: 'merge', id: r.entity_id, into });
         continue;
       }
       if (lastUpsert.get(`${r.kind}:${r.entity_id}`) !== r.version) continue;

@@ -1,6 +1,8 @@
 import { SwitchboardError, type Mutation, type MutationResult, type User } from '../../shared';
 import { writeAudit } from '../audit/audit-log';
+import { applyCustomerCreate } from '../customers/customer-mutations';
 import type { Db, Tx } from '../db/schema';
+import { applyTicketCreate } from '../tickets/create-ticket';
 import { getTicket } from '../tickets/ticket-store';
 import { applyTicketComment, applyTicketUpdate } from '../tickets/ticket-mutations';
 import {
@@ -27,6 +29,14 @@ async function run(
   now: Date,
 ): Promise<{ version: number; departmentId: string | undefined; detail?: Record<string, unknown> }> {
   switch (m.name) {
+    case 'ticket.create': {
+      const { version, departmentId, number } = await applyTicketCreate(trx, user, m.args, now);
+      return { version, departmentId, detail: { number } };
+    }
+    case 'customer.create': {
+      const { version, departmentId, mergedInto } = await applyCustomerCreate(trx, user, m.args, now);
+      return { version, departmentId, detail: mergedInto ? { mergedInto } : {} };
+    }
     case 'ticket.update': {
       const version = await applyTicketUpdate(trx, user, m.args, now);
       return { version, departmentId: (await getTicket(trx, m.args.ticketId))?.departmentId };
@@ -48,6 +58,20 @@ function auditOf(
 ): { subjectId: string; detail: Record<string, unknown> } {
   const err = error ? { error } : {};
   switch (m.name) {
+    case 'ticket.create':
+      return {
+        subjectId: m.args.ticketId,
+        detail: {
+          mutationId: m.id,
+          departmentId: m.args.departmentId,
+          customerId: m.args.customerId,
+          interactionId: m.args.interactionId,
+          ...err,
+        },
+      };
+    // Contact details stay out of the append-only audit chain; the customer row has them.
+    case 'customer.create':
+      return { subjectId: m.args.customerId, detail: { mutationId: m.id, ...err } };
     case 'ticket.update':
       return { subjectId: m.args.ticketId, detail: { mutationId: m.id, patch: m.args.patch, ...err } };
     case 'ticket.comment':

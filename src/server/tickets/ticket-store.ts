@@ -121,6 +121,44 @@ export async function saveTicket(trx: Tx, t: Ticket): Promise<number> {
   return version;
 }
 
+/**
+ * The next human ticket number. SQLite runs one writing transaction at a time, so max + 1 cannot be handed
+ * out twice; on PostgreSQL the unique index turns a race into an error, and the pushing desktop retries.
+ */
+export async function nextTicketNumber(trx: Tx): Promise<number> {
+  const r = await trx
+    .selectFrom('tickets')
+    .select((eb) => eb.fn.max('number').as('last'))
+    .executeTakeFirst();
+  return Number(r?.last ?? 0) + 1;
+}
+
+/** A new ticket, published to its department; returns its version. */
+export async function insertTicket(
+  trx: Tx,
+  t: Omit<Ticket, 'version'> & { number: number },
+): Promise<number> {
+  const version = await appendChange(trx, 'ticket', t.id, t.departmentId);
+  await trx
+    .insertInto('tickets')
+    .values({
+      id: t.id,
+      number: t.number,
+      department_id: t.departmentId,
+      customer_id: t.customerId,
+      subject: t.subject,
+      description: t.description,
+      status: t.status,
+      priority: t.priority,
+      assignee_id: t.assigneeId,
+      created_at: t.createdAt,
+      updated_at: t.updatedAt,
+      version,
+    })
+    .execute();
+  return version;
+}
+
 export async function insertHistory(trx: Tx, h: TicketHistoryEntry, departmentId: string): Promise<number> {
   const version = await appendChange(trx, 'history', h.id, departmentId);
   await trx

@@ -19,7 +19,7 @@ import { Disposition, Interaction, InteractionLog } from './voice';
  * everything in its scope after its cursor. Mutations carry client-made ids and are idempotent.
  */
 
-// A plain union, not discriminatedUnion('kind'): 'ticket' appears twice (upsert and remove), which zod 4
+// A plain union, not discriminatedUnion('kind'): 'ticket' and 'customer' appear twice, which zod 4
 // rejects as a duplicate discriminator at the first parse. The inferred type is the same.
 export const Change = z.union([
   z.object({ version: z.number().int(), kind: z.literal('ticket'), op: z.literal('upsert'), data: Ticket }),
@@ -57,6 +57,17 @@ export const Change = z.union([
   }),
   /** The ticket left the client's scope (moved to another department, deleted): drop it from the cache. */
   z.object({ version: z.number().int(), kind: z.literal('ticket'), op: z.literal('remove'), id: Id }),
+  /**
+   * A customer made on a desktop turned out to be one the server already had (same phone): `id` is now an
+   * alias of `into`. A replica that holds `id` moves its tickets to `into` and drops `id`; others ignore it.
+   */
+  z.object({
+    version: z.number().int(),
+    kind: z.literal('customer'),
+    op: z.literal('merge'),
+    id: Id,
+    into: Id,
+  }),
 ]);
 export type Change = z.infer<typeof Change>;
 

@@ -187,6 +187,54 @@ describe('migrations', () => {
     store.close();
   });
 
+  it('005 keeps edits queued under 004, in order, and then queues customers, which name no ticket', () => {
+    const path = join(dir(), 'v4.sqlite');
+    const db = new Database(path);
+    migrate(db, migrations.slice(0, 4));
+    const at = '2026-01-01T00:00:00.000Z';
+    const ticketId = uuidv7();
+    db.prepare(
+      `INSERT INTO tickets (id, number, department_id, customer_id, subject, description, status, priority,
+         assignee_id, created_at, updated_at, version) VALUES (?, 7, ?, ?, 'Queued', '', 'open', 'normal', NULL, ?, ?, 3)`,
+    ).run(ticketId, DEPT_A, uuidv7(), at, at);
+    const queue = db.prepare(
+      `INSERT INTO outbox (mutation_id, name, args, ticket_id, comment_id, created_at) VALUES (?, 'ticket.update', ?, ?, NULL, ?)`,
+    );
+    const first = uuidv7();
+    const second = uuidv7();
+    queue.run(first, JSON.stringify({ ticketId, patch: { priority: 'high' }, baseVersion: 3 }), ticketId, at);
+    queue.run(
+      second,
+      JSON.stringify({ ticketId, patch: { status: 'pending' }, baseVersion: 3 }),
+      ticketId,
+      at,
+    );
+    db.close();
+
+    const store = openStore(path);
+    expect(store.read.getTicketDetail(ticketId)!.ticket.syncState).toBe('pending');
+    store.write.createCustomerLocally(
+      {
+        id: uuidv7(),
+        name: 'New after 005',
+        phone: null,
+        email: null,
+        language: 'en',
+        company: null,
+        createdAt: at,
+        updatedAt: at,
+        version: 0,
+      },
+      uuidv7(),
+    );
+    expect(store.read.outbox(10).map((e) => [e.mutation.id, e.mutation.name])).toEqual([
+      [first, 'ticket.update'],
+      [second, 'ticket.update'],
+      [expect.any(String), 'customer.create'],
+    ]);
+    store.close();
+  });
+
   it('refuses a database written by a newer version instead of damaging it', () => {
     const path = join(dir(), 'c.sqlite');
     const db = new Database(path);

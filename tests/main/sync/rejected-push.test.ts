@@ -35,7 +35,13 @@ function refusingServer(): { connect: () => SyncConnection; pushes: PushRequest[
                     status: 'rejected',
                     error: { code: 'conflict', message: 'This ticket is closed.' },
                   }
-                : { id: m.id, status: 'applied', version: 101 },
+                : m.name === 'customer.create' || m.name === 'ticket.create'
+                  ? {
+                      id: m.id,
+                      status: 'rejected',
+                      error: { code: 'bad_request', message: 'Customers are created in a department.' },
+                    }
+                  : { id: m.id, status: 'applied', version: 101 },
             ),
           },
         };
@@ -55,6 +61,27 @@ afterEach(() => {
   store?.close();
   dir?.remove();
 });
+
+async function syncOnce(server: ReturnType<typeof refusingServer>) {
+  const events: { event: string; payload: unknown }[] = [];
+  const engine = new SyncEngine({
+    serverUrl: 'http://127.0.0.1:1',
+    userId: AGENT_A1,
+    store,
+    accessToken: 'token',
+    refreshToken: 'refresh-token',
+    refresh: () => Promise.reject(new Error('not expected')),
+    emit: (event, payload) => events.push({ event, payload }),
+    connect: server.connect,
+  });
+  engine.start();
+  await waitFor(
+    async () => engine.status().state === 'online' && engine.status().pending === 0,
+    'outbox drained',
+  );
+  await engine.stop();
+  return { engine, events };
+}
 
 describe('a refused push', () => {
   it('undoes the refused edit, keeps the applied comment, and says why', async () => {
@@ -78,23 +105,7 @@ describe('a refused push', () => {
     );
 
     const server = refusingServer();
-    const events: { event: string; payload: unknown }[] = [];
-    const engine = new SyncEngine({
-      serverUrl: 'http://127.0.0.1:1',
-      userId: AGENT_A1,
-      store,
-      accessToken: 'token',
-      refreshToken: 'refresh-token',
-      refresh: () => Promise.reject(new Error('not expected')),
-      emit: (event, payload) => events.push({ event, payload }),
-      connect: server.connect,
-    });
-    engine.start();
-    await waitFor(
-      async () => engine.status().state === 'online' && engine.status().pending === 0,
-      'outbox drained',
-    );
-    await engine.stop();
+    const { engine, events } = await syncOnce(server);
 
     expect(server.pushes[0]!.mutations.map((m) => m.name)).toEqual(['ticket.update', 'ticket.comment']);
     const detail = store.read.getTicketDetail(t.id)!;
@@ -106,5 +117,24 @@ describe('a refused push', () => {
         (e) => e.event === 'data.changed' && (e.payload as { ticketIds: string[] }).ticketIds.includes(t.id),
       ),
     ).toBe(true);
+  });
+
+  it('takes back a refused new customer with the ticket made for it, and says why', async () => {
+    dir = tempDir();
+    store = openStore(join(dir.path, 'r.sqlite'));
+    const c = customer({ name: 'Refused Rita', version: 0 });
+    store.write.createCustomerLocally(c, uuidv7());
+    const t = ticket(c.id, { number: null, version: 0, subject: 'For Rita' });
+    store.write.createTicketLocally(t, null, uuidv7());
+
+    const { engine, events } = await syncOnce(refusingServer());
+    expect(store.read.getCustomer(c.id)).toBeNull();
+    expect(store.read.getTicketDetail(t.id)).toBeNull();
+    expect(store.read.searchCustomers('Rita', 10).total).toBe(0);
+    expect(engine.status().lastError).toMatch(/Customers are created in a department/);
+    const changed = events.filter((e) => e.event === 'data.changed').map((e) => e.payload);
+    expect(changed).toContainEqual(
+      expect.objectContaining({ ticketIds: [t.id], customerIds: [c.id], all: false }),
+    );
   });
 });

@@ -2,6 +2,7 @@ import { m001Initial } from './001-initial';
 import { m002FtsFacets } from './002-fts-facets';
 import { m003CustomerFts } from './003-customer-fts';
 import { m004Interactions } from './004-interactions';
+import { m005CreateOffline } from './005-create-offline';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -12,4 +13,5 @@ export const migrations: readonly Migration[] = [
   m002FtsFacets,
   m003CustomerFts,
   m004Interactions,
+  m005CreateOffline,
 ];

@@ -1,0 +1,225 @@
+import {
+  Box,
+  Button,
+  CircularProgress,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  Stack,
+  TextField,
+  Typography,
+} from '@mui/material';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Customer, ErrorBody } from '../../shared';
+import { errorBodyOf, getApi } from '../api';
+import { ErrorAlert } from '../common/ErrorAlert';
+import { isSubmitChord, splitFieldErrors } from '../common/form-errors';
+import { NativeSelectField } from '../common/NativeSelectField';
+
+/** Where a number typed without a country code is read; the agent's usual callers come first. */
+const REGIONS = ['CN', 'HK', 'MO', 'TW', 'SG', 'US', 'GB'] as const;
+const FIELDS = ['name', 'phone', 'email', 'company'] as const;
+
+/**
+ * A new customer, saved on this computer at once (offline too) and synced. Reused by the softphone's screen
+ * pop for an unknown caller (initial.phone), so the props stay as they are.
+ */
+export function NewCustomerDialog({
+  open,
+  onClose,
+  onCreated,
+  initial,
+}: {
+  open: boolean;
+  onClose: () => void;
+  onCreated: (customer: Customer) => void;
+  initial?: { phone?: string; name?: string };
+}) {
+  const { t, i18n } = useTranslation();
+  const [name, setName] = useState('');
+  const [phone, setPhone] = useState('');
+  const [region, setRegion] = useState<string>('CN');
+  const [email, setEmail] = useState('');
+  const [company, setCompany] = useState('');
+  const [language, setLanguage] = useState<'zh-CN' | 'en'>('zh-CN');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ErrorBody | null>(null);
+  const nameRef = useRef<HTMLInputElement>(null);
+
+  // Every opening starts from what the caller of the dialog knows, not from the last customer typed.
+  useEffect(() => {
+    if (!open) return;
+    setName(initial?.name ?? '');
+    setPhone(initial?.phone ?? '');
+    setRegion('CN');
+    setEmail('');
+    setCompany('');
+    setLanguage(i18n.language === 'en' ? 'en' : 'zh-CN');
+    setError(null);
+    setBusy(false);
+  }, [open, initial?.name, initial?.phone, i18n.language]);
+
+  const save = async () => {
+    if (busy) return;
+    if (!name.trim()) {
+      setError({
+        code: 'bad_request',
+        message: '',
+        issues: [{ path: 'name', message: t('create.nameRequired') }],
+      });
+      nameRef.current?.focus();
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const customer = await getApi().invoke('customers.create', {
+        name: name.trim(),
+        phone: phone.trim() || null,
+        email: email.trim() || null,
+        company: company.trim() || null,
+        language,
+        region,
+      });
+      onCreated(customer);
+    } catch (e) {
+      setError(errorBodyOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  // Stopped here: React bubbles events through portals, and this dialog may sit inside another form dialog.
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    e.stopPropagation();
+    void save();
+  };
+
+  const { byField, rest } = splitFieldErrors(error, FIELDS);
+  // The services explain a refused number in English; say it in the agent's language, keeping their
+  // words (they name the customer who has the number) as the detail.
+  if (byField.phone && error?.code === 'bad_request') byField.phone = t('create.phoneInvalid', { region });
+  else if (byField.phone && error?.code === 'conflict') {
+    byField.phone = t('create.phoneTaken', { detail: byField.phone });
+  }
+  const field = (key: (typeof FIELDS)[number]) => ({
+    error: byField[key] !== undefined,
+    helperText: byField[key],
+  });
+
+  return (
+    <Dialog
+      open={open}
+      onClose={busy ? undefined : onClose}
+      fullWidth
+      maxWidth="xs"
+      slotProps={{
+        paper: {
+          component: 'form',
+          // Our own messages, in the agent's language, instead of the browser's.
+          noValidate: true,
+          onSubmit: submit,
+          'data-testid': 'new-customer-dialog',
+        } as object,
+      }}
+      onKeyDown={(e) => {
+        if (isSubmitChord(e)) {
+          e.preventDefault();
+          e.stopPropagation();
+          void save();
+        }
+      }}
+    >
+      <DialogTitle sx={{ pb: 1 }}>{t('create.customerTitle')}</DialogTitle>
+      <DialogContent>
+        <Stack spacing={1.5} sx={{ pt: 1 }}>
+          <TextField
+            inputRef={nameRef}
+            autoFocus={!initial?.name}
+            required
+            label={t('create.name')}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            {...field('name')}
+            slotProps={{ htmlInput: { 'data-testid': 'new-customer-name', maxLength: 200 } }}
+          />
+          <Stack direction="row" spacing={1}>
+            <TextField
+              autoFocus={Boolean(initial?.name)}
+              label={t('create.phone')}
+              value={phone}
+              onChange={(e) => setPhone(e.target.value)}
+              {...field('phone')}
+              helperText={byField.phone ?? t('create.phoneHelp')}
+              sx={{ flex: 1 }}
+              slotProps={{
+                htmlInput: { 'data-testid': 'new-customer-phone', inputMode: 'tel', maxLength: 64 },
+              }}
+            />
+            <NativeSelectField
+              label={t('create.region')}
+              testId="new-customer-region"
+              value={region}
+              onChange={setRegion}
+              sx={{ width: 84 }}
+            >
+              {REGIONS.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
+            </NativeSelectField>
+          </Stack>
+          <TextField
+            label={t('create.email')}
+            type="email"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            {...field('email')}
+            slotProps={{ htmlInput: { 'data-testid': 'new-customer-email' } }}
+          />
+          <Stack direction="row" spacing={1}>
+            <TextField
+              label={t('create.company')}
+              value={company}
+              onChange={(e) => setCompany(e.target.value)}
+              {...field('company')}
+              sx={{ flex: 1 }}
+              slotProps={{ htmlInput: { 'data-testid': 'new-customer-company', maxLength: 200 } }}
+            />
+            <NativeSelectField
+              label={t('create.language')}
+              testId="new-customer-language"
+              value={language}
+              onChange={(v) => setLanguage(v === 'en' ? 'en' : 'zh-CN')}
+              sx={{ width: 110 }}
+            >
+              <option value="zh-CN">{t('create.languages.zh')}</option>
+              <option value="en">{t('create.languages.en')}</option>
+            </NativeSelectField>
+          </Stack>
+          {rest && <ErrorAlert error={rest} testId="new-customer-error" onClose={() => setError(null)} />}
+        </Stack>
+      </DialogContent>
+      <DialogActions sx={{ px: 3, pb: 2 }}>
+        <Typography variant="caption" color="text.secondary" sx={{ flex: 1 }}>
+          {t('create.keysHint')}
+        </Typography>
+        <Button onClick={onClose} disabled={busy} data-testid="new-customer-cancel">
+          {t('create.cancel')}
+        </Button>
+        <Button
+          type="submit"
+          variant="contained"
+          disabled={busy}
+          data-testid="new-customer-save"
+          endIcon={busy ? <CircularProgress size={12} color="inherit" /> : undefined}
+        >
+          <Box component="span">{t('create.save')}</Box>
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}

@@ -1,0 +1,351 @@
+import PersonAddIcon from '@mui/icons-material/PersonAddAlt1Outlined';
+import {
+  Autocomplete,
+  Box,
+  Button,
+  Checkbox,
+  CircularProgress,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  FormControlLabel,
+  Stack,
+  TextField,
+  Tooltip,
+  Typography,
+} from '@mui/material';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { TicketPriority, type Customer, type ErrorBody, type TicketRow } from '../../shared';
+import { formatPhone } from '../../shared/phone';
+import { errorBodyOf, getApi } from '../api';
+import { ErrorAlert } from '../common/ErrorAlert';
+import { isSubmitChord, splitFieldErrors } from '../common/form-errors';
+import { NativeSelectField } from '../common/NativeSelectField';
+import { NewCustomerDialog } from '../customers/NewCustomerDialog';
+
+const SEARCH_DEBOUNCE_MS = 150;
+const FIELDS = ['customerId', 'subject', 'description'] as const;
+
+const customerLine = (c: Customer) =>
+  [c.company, c.phone && formatPhone(c.phone), c.email].filter(Boolean).join(' · ');
+
+/** Customers matching what the agent types, from the local replica (so it works offline). */
+function useCustomerOptions(text: string, enabled: boolean): { options: Customer[]; loading: boolean } {
+  const [options, setOptions] = useState<Customer[]>([]);
+  const [loading, setLoading] = useState(false);
+  useEffect(() => {
+    const query = text.trim();
+    if (!enabled || !query) {
+      setOptions([]);
+      setLoading(false);
+      return;
+    }
+    let live = true;
+    setLoading(true);
+    const timer = setTimeout(() => {
+      getApi()
+        .invoke('customers.search', { text: query, limit: 20 })
+        .then(
+          (page) => live && setOptions(page.rows),
+          () => live && setOptions([]),
+        )
+        .finally(() => live && setLoading(false));
+    }, SEARCH_DEBOUNCE_MS);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [text, enabled]);
+  return { options, loading };
+}
+
+/** What the agent typed into the customer picker, as a head start for a new customer. */
+function customerSeed(text: string): { name?: string; phone?: string } {
+  const typed = text.trim();
+  if (!typed) return {};
+  return /^[\d\s()+-]{5,}$/.test(typed) ? { phone: typed } : { name: typed };
+}
+
+/**
+ * A new ticket in the agent's department, saved on this computer at once (offline too; the number follows
+ * when it syncs). Reused by the softphone (a ticket from a call: initial customerId, subject, interactionId),
+ * so the props stay as they are.
+ */
+export function NewTicketDialog({
+  open,
+  onClose,
+  onCreated,
+  initial,
+}: {
+  open: boolean;
+  onClose: () => void;
+  onCreated: (ticket: TicketRow) => void;
+  initial?: { customerId?: string; subject?: string; description?: string; interactionId?: string };
+}) {
+  const { t } = useTranslation();
+  const [customer, setCustomer] = useState<Customer | null>(null);
+  const [customerText, setCustomerText] = useState('');
+  const [subject, setSubject] = useState('');
+  const [description, setDescription] = useState('');
+  const [priority, setPriority] = useState<TicketPriority>('normal');
+  const [assignMe, setAssignMe] = useState(true);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ErrorBody | null>(null);
+  const [creatingCustomer, setCreatingCustomer] = useState(false);
+  const subjectRef = useRef<HTMLInputElement>(null);
+  const customerRef = useRef<HTMLInputElement>(null);
+  const fixedCustomerId = initial?.customerId;
+  const { options, loading } = useCustomerOptions(customerText, open && !fixedCustomerId && !customer);
+
+  useEffect(() => {
+    if (!open) return;
+    setCustomer(null);
+    setCustomerText('');
+    setSubject(initial?.subject ?? '');
+    setDescription(initial?.description ?? '');
+    setPriority('normal');
+    setAssignMe(true);
+    setError(null);
+    setBusy(false);
+  }, [open, initial?.subject, initial?.description]);
+
+  // A given customer is shown, not picked: load it once per opening.
+  useEffect(() => {
+    if (!open || !fixedCustomerId) return;
+    let live = true;
+    getApi()
+      .invoke('customers.get', { id: fixedCustomerId })
+      .then(
+        (d) => live && setCustomer(d.customer),
+        (e: unknown) => live && setError(errorBodyOf(e)),
+      );
+    return () => {
+      live = false;
+    };
+  }, [open, fixedCustomerId]);
+
+  const save = async () => {
+    if (busy) return;
+    const customerId = customer?.id ?? fixedCustomerId;
+    const missing = [
+      !customerId && { path: 'customerId', message: t('create.pickCustomer') },
+      !subject.trim() && { path: 'subject', message: t('create.subjectRequired') },
+    ].filter((x): x is { path: string; message: string } => Boolean(x));
+    if (!customerId || missing.length > 0) {
+      setError({ code: 'bad_request', message: '', issues: missing });
+      (customerId ? subjectRef : customerRef).current?.focus();
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const ticket = await getApi().invoke('tickets.create', {
+        customerId,
+        subject: subject.trim(),
+        description,
+        priority,
+        assigneeId: assignMe ? 'me' : null,
+        interactionId: initial?.interactionId ?? null,
+      });
+      onCreated(ticket);
+    } catch (e) {
+      setError(errorBodyOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  // Stopped here: React bubbles events through portals, and this dialog may be opened from another form.
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    e.stopPropagation();
+    void save();
+  };
+
+  const { byField, rest } = splitFieldErrors(error, FIELDS);
+
+  return (
+    <Dialog
+      open={open}
+      onClose={busy ? undefined : onClose}
+      fullWidth
+      maxWidth="sm"
+      slotProps={{
+        paper: {
+          component: 'form',
+          // Our own messages, in the agent's language, instead of the browser's.
+          noValidate: true,
+          onSubmit: submit,
+          'data-testid': 'new-ticket-dialog',
+        } as object,
+      }}
+      onKeyDown={(e) => {
+        if (isSubmitChord(e)) {
+          e.preventDefault();
+          e.stopPropagation();
+          void save();
+        }
+      }}
+    >
+      <DialogTitle sx={{ pb: 1 }}>{t('create.ticketTitle')}</DialogTitle>
+      <DialogContent>
+        <Stack spacing={1.5} sx={{ pt: 1 }}>
+          {fixedCustomerId ? (
+            <Box data-testid="new-ticket-customer-fixed" data-customer-id={fixedCustomerId}>
+              <Typography variant="caption" color="text.secondary">
+                {t('create.customer')}
+              </Typography>
+              <Typography sx={{ fontWeight: 600 }}>{customer?.name ?? '…'}</Typography>
+              {customer && (
+                <Typography variant="body2" color="text.secondary">
+                  {customerLine(customer)}
+                </Typography>
+              )}
+            </Box>
+          ) : (
+            <Stack direction="row" spacing={1} sx={{ alignItems: 'flex-start' }}>
+              <Autocomplete<Customer>
+                sx={{ flex: 1 }}
+                value={customer}
+                onChange={(_e, c) => {
+                  setCustomer(c);
+                  if (c) requestAnimationFrame(() => subjectRef.current?.focus());
+                }}
+                inputValue={customerText}
+                onInputChange={(_e, text) => setCustomerText(text)}
+                options={options}
+                loading={loading}
+                filterOptions={(x) => x}
+                isOptionEqualToValue={(a, b) => a.id === b.id}
+                getOptionLabel={(c) => c.name}
+                noOptionsText={customerText.trim() ? t('create.noCustomerMatch') : t('create.customerSearch')}
+                loadingText={t('create.searching')}
+                renderOption={({ key, ...props }, c) => (
+                  <Box
+                    component="li"
+                    key={key}
+                    {...props}
+                    data-testid="new-ticket-customer-option"
+                    data-customer-id={c.id}
+                  >
+                    <Stack sx={{ minWidth: 0 }}>
+                      <Box component="span" sx={{ fontWeight: 600 }}>
+                        {c.name}
+                      </Box>
+                      <Box component="span" sx={{ fontSize: 12, color: 'text.secondary' }}>
+                        {customerLine(c)}
+                      </Box>
+                    </Stack>
+                  </Box>
+                )}
+                renderInput={(params) => (
+                  <TextField
+                    {...params}
+                    inputRef={customerRef}
+                    autoFocus
+                    required
+                    label={t('create.customer')}
+                    placeholder={t('create.customerSearch')}
+                    error={byField.customerId !== undefined}
+                    helperText={byField.customerId}
+                    slotProps={{
+                      ...params.slotProps,
+                      htmlInput: { ...params.slotProps.htmlInput, 'data-testid': 'new-ticket-customer' },
+                    }}
+                  />
+                )}
+              />
+              <Tooltip title={t('create.newCustomer')}>
+                <Button
+                  onClick={() => setCreatingCustomer(true)}
+                  startIcon={<PersonAddIcon />}
+                  data-testid="new-ticket-new-customer"
+                  sx={{ mt: 0.5, flexShrink: 0 }}
+                >
+                  {t('create.newCustomer')}
+                </Button>
+              </Tooltip>
+            </Stack>
+          )}
+          <TextField
+            inputRef={subjectRef}
+            autoFocus={Boolean(fixedCustomerId)}
+            required
+            label={t('create.subject')}
+            value={subject}
+            onChange={(e) => setSubject(e.target.value)}
+            error={byField.subject !== undefined}
+            helperText={byField.subject}
+            slotProps={{ htmlInput: { 'data-testid': 'new-ticket-subject', maxLength: 300 } }}
+          />
+          <TextField
+            multiline
+            minRows={3}
+            maxRows={10}
+            label={t('create.description')}
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+            error={byField.description !== undefined}
+            helperText={byField.description}
+            slotProps={{ htmlInput: { 'data-testid': 'new-ticket-description', maxLength: 20000 } }}
+          />
+          <Stack direction="row" spacing={2} sx={{ alignItems: 'center' }}>
+            <NativeSelectField
+              label={t('create.priority')}
+              testId="new-ticket-priority"
+              value={priority}
+              onChange={(v) => setPriority(v as TicketPriority)}
+              sx={{ minWidth: 120 }}
+            >
+              {TicketPriority.options.map((p) => (
+                <option key={p} value={p}>
+                  {t(`tickets.priority.${p}`)}
+                </option>
+              ))}
+            </NativeSelectField>
+            <FormControlLabel
+              control={
+                <Checkbox
+                  checked={assignMe}
+                  onChange={(e) => setAssignMe(e.target.checked)}
+                  slotProps={{ input: { 'data-testid': 'new-ticket-assign-me' } as object }}
+                />
+              }
+              label={<Typography variant="body2">{t('create.assignToMe')}</Typography>}
+            />
+          </Stack>
+          {rest && <ErrorAlert error={rest} testId="new-ticket-error" onClose={() => setError(null)} />}
+        </Stack>
+      </DialogContent>
+      <DialogActions sx={{ px: 3, pb: 2 }}>
+        <Typography variant="caption" color="text.secondary" sx={{ flex: 1 }}>
+          {t('create.keysHint')}
+        </Typography>
+        <Button onClick={onClose} disabled={busy} data-testid="new-ticket-cancel">
+          {t('create.cancel')}
+        </Button>
+        <Button
+          type="submit"
+          variant="contained"
+          disabled={busy}
+          data-testid="new-ticket-save"
+          endIcon={busy ? <CircularProgress size={12} color="inherit" /> : undefined}
+        >
+          {t('create.save')}
+        </Button>
+      </DialogActions>
+      <NewCustomerDialog
+        open={creatingCustomer}
+        onClose={() => setCreatingCustomer(false)}
+        initial={customerSeed(customerText)}
+        onCreated={(c) => {
+          setCreatingCustomer(false);
+          setCustomer(c);
+          setCustomerText(c.name);
+          requestAnimationFrame(() => subjectRef.current?.focus());
+        }}
+      />
+    </Dialog>
+  );
+}

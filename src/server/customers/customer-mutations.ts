@@ -1,0 +1,59 @@
+import { SwitchboardError, type Mutation, type User } from '../../shared';
+import type { Tx } from '../db/schema';
+import { publishCustomerTo } from '../tickets/ticket-store';
+import { addAlias, customerWithPhone, insertCustomer, resolveCustomer } from './customer-store';
+
+type CreateArgs = Extract<Mutation, { name: 'customer.create' }>['args'];
+
+/** A time a desktop reports, never later than the server's clock (a fast desktop clock must not date the future). */
+export const notAfter = (reported: string, now: Date): string =>
+  Date.parse(reported) > now.getTime() ? now.toISOString() : new Date(Date.parse(reported)).toISOString();
+
+/**
+ * A customer made on a desktop, published to the maker's department. Idempotent by customerId. A phone that
+ * already belongs to a customer makes no second customer: the new id becomes an alias of the existing one,
+ * which is published to the department instead (rules in ./README.md). Returns the version to acknowledge.
+ */
+export async function applyCustomerCreate(
+  trx: Tx,
+  user: User,
+  args: CreateArgs,
+  now: Date,
+): Promise<{ version: number; departmentId: string; mergedInto?: string }> {
+  const departmentId = user.departmentId;
+  if (departmentId === null) {
+    throw new SwitchboardError(
+      'bad_request',
+      'Customers are created in a department; this account belongs to none.',
+    );
+  }
+  const known = await resolveCustomer(trx, args.customerId);
+  if (known) return { version: known.version, departmentId };
+
+  const at = now.toISOString();
+  const existing = args.phone ? await customerWithPhone(trx, args.phone) : undefined;
+  if (existing) {
+    await publishCustomerTo(trx, existing.id, departmentId);
+    const version = await addAlias(
+      trx,
+      { aliasId: args.customerId, customerId: existing.id, createdBy: user.id, createdAt: at },
+      departmentId,
+    );
+    return { version, departmentId, mergedInto: existing.id };
+  }
+  const version = await insertCustomer(
+    trx,
+    {
+      id: args.customerId,
+      name: args.name,
+      phone: args.phone,
+      email: args.email,
+      language: args.language,
+      company: args.company,
+      createdAt: notAfter(args.createdAt, now),
+      updatedAt: at,
+    },
+    departmentId,
+  );
+  return { version, departmentId };
+}

@@ -1,0 +1,91 @@
+import type { Customer } from '../../shared';
+import { appendChange } from '../db/change-log';
+import type { Tx } from '../db/schema';
+import { toCustomer } from '../tickets/ticket-store';
+
+export async function getCustomer(trx: Tx, id: string): Promise<Customer | undefined> {
+  const r = await trx.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+  return r && toCustomer(r);
+}
+
+/** The customer an id names: the customer itself, or the one it became an alias of. */
+export async function resolveCustomer(trx: Tx, id: string): Promise<Customer | undefined> {
+  const direct = await getCustomer(trx, id);
+  if (direct) return direct;
+  const alias = await trx
+    .selectFrom('customer_aliases')
+    .select('customer_id')
+    .where('alias_id', '=', id)
+    .executeTakeFirst();
+  return alias && getCustomer(trx, alias.customer_id);
+}
+
+/** The customer who already has this E.164 number; the most recently updated one if (legacy data) several do. */
+export async function customerWithPhone(trx: Tx, e164: string): Promise<Customer | undefined> {
+  const r = await trx
+    .selectFrom('customers')
+    .selectAll()
+    .where('phone', '=', e164)
+    .orderBy('updated_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return r && toCustomer(r);
+}
+
+/** Whether the department's replicas have been sent this customer (the change stream keeps one row per department). */
+export async function isPublishedTo(trx: Tx, customerId: string, departmentId: string): Promise<boolean> {
+  const r = await trx
+    .selectFrom('change_log')
+    .select('version')
+    .where('kind', '=', 'customer')
+    .where('entity_id', '=', customerId)
+    .where('department_id', '=', departmentId)
+    .where('op', '=', 'upsert')
+    .executeTakeFirst();
+  return r !== undefined;
+}
+
+/** A new customer, published to one department; returns its version. */
+export async function insertCustomer(
+  trx: Tx,
+  c: Omit<Customer, 'version'>,
+  departmentId: string,
+): Promise<number> {
+  const version = await appendChange(trx, 'customer', c.id, departmentId);
+  await trx
+    .insertInto('customers')
+    .values({
+      id: c.id,
+      name: c.name,
+      phone: c.phone,
+      email: c.email,
+      language: c.language,
+      company: c.company,
+      created_at: c.createdAt,
+      updated_at: c.updatedAt,
+      version,
+    })
+    .execute();
+  return version;
+}
+
+/**
+ * Records `aliasId` as another name of `customerId` and tells the department's replicas (the one that made
+ * the alias holds a provisional customer under it); returns the version of that change.
+ */
+export async function addAlias(
+  trx: Tx,
+  a: { aliasId: string; customerId: string; createdBy: string; createdAt: string },
+  departmentId: string,
+): Promise<number> {
+  await trx
+    .insertInto('customer_aliases')
+    .values({
+      alias_id: a.aliasId,
+      customer_id: a.customerId,
+      created_by: a.createdBy,
+      created_at: a.createdAt,
+    })
+    .execute();
+  return appendChange(trx, 'customer', a.aliasId, departmentId, 'merge');
+}

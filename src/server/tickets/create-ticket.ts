@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { SwitchboardError, type Mutation, type User } from '../../shared';
+import { inScope, scopeOf } from '../auth/scope';
+import { notAfter } from '../customers/customer-mutations';
+import { isPublishedTo, resolveCustomer } from '../customers/customer-store';
+import type { Tx } from '../db/schema';
+import { getDepartment, getUserRow } from '../directory/directory-store';
+import { getInteraction, saveInteraction } from '../voice/interaction-store';
+import { getTicket, insertHistory, insertTicket, nextTicketNumber, publishCustomerTo } from './ticket-store';
+
+type CreateArgs = Extract<Mutation, { name: 'ticket.create' }>['args'];
+
+/**
+ * A ticket made on a desktop: checked as strictly as an edit, given the next ticket number, recorded with a
+ * `created` history entry. Idempotent by ticketId. The customer may be an alias (src/server/customers/README.md):
+ * the ticket is filed under the customer it stands for. Returns the ticket's version and department.
+ */
+export async function applyTicketCreate(
+  trx: Tx,
+  user: User,
+  args: CreateArgs,
+  now: Date,
+): Promise<{ version: number; departmentId: string; number: number }> {
+  const existing = await getTicket(trx, args.ticketId);
+  if (existing) {
+    if (!inScope(scopeOf(user), existing.departmentId)) {
+      throw new SwitchboardError('conflict', 'A ticket with this id already exists.');
+    }
+    return { version: existing.version, departmentId: existing.departmentId, number: existing.number! };
+  }
+  if (!inScope(scopeOf(user), args.departmentId)) {
+    throw new SwitchboardError('forbidden', 'You can create tickets only in your own department.');
+  }
+  if (!(await getDepartment(trx, args.departmentId))) {
+    throw new SwitchboardError('bad_request', 'The department of this ticket does not exist.');
+  }
+  const customer = await resolveCustomer(trx, args.customerId);
+  if (!customer) {
+    throw new SwitchboardError('not_found', 'The customer of this ticket does not exist on the server.');
+  }
+  if (args.assigneeId) {
+    const assignee = await getUserRow(trx, args.assigneeId);
+    if (!assignee || assignee.disabled) {
+      throw new SwitchboardError('bad_request', 'The assignee is not an active user.');
+    }
+    if (assignee.department_id !== args.departmentId) {
+      throw new SwitchboardError(
+        'bad_request',
+        `${assignee.display_name} is not in this ticket's department.`,
+      );
+    }
+  }
+
+  const at = now.toISOString();
+  // The department's replicas must know the customer before the ticket that names it arrives.
+  if (!(await isPublishedTo(trx, customer.id, args.departmentId))) {
+    await publishCustomerTo(trx, customer.id, args.departmentId);
+  }
+  const number = await nextTicketNumber(trx);
+  const version = await insertTicket(trx, {
+    id: args.ticketId,
+    number,
+    departmentId: args.departmentId,
+    customerId: customer.id,
+    subject: args.subject,
+    description: args.description,
+    status: args.status,
+    priority: args.priority,
+    assigneeId: args.assigneeId,
+    createdAt: notAfter(args.createdAt, now),
+    updatedAt: at,
+  });
+  await insertHistory(
+    trx,
+    {
+      id: randomUUID(),
+      ticketId: args.ticketId,
+      field: 'created',
+      from: null,
+      to: String(number),
+      actorId: user.id,
+      actorName: user.displayName,
+      at,
+    },
+    args.departmentId,
+  );
+  if (args.interactionId) await linkInteraction(trx, args.interactionId, args.ticketId, args.departmentId);
+  return { version, departmentId: args.departmentId, number };
+}
+
+/** The call the ticket was made from points at it, unless it is elsewhere or already about another ticket. */
+async function linkInteraction(trx: Tx, interactionId: string, ticketId: string, departmentId: string) {
+  const interaction = await getInteraction(trx, interactionId);
+  if (!interaction || interaction.departmentId !== departmentId || interaction.ticketId !== null) return;
+  await saveInteraction(trx, { ...interaction, ticketId });
+}
