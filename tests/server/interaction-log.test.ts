@@ -193,7 +193,7 @@ describe('interaction.log', () => {
     const agent = await session('agent03');
     await mustSetState(agent, 'Available');
     const ringAt = server.clock.now.toISOString();
-    expect((await route(server.url, '8001', 'merge-ended')).body).toBe('1003\n');
+    expect((await route(server.url, '8001', 'merge-ended')).body).toMatch(/^1003\n\d+\n$/);
     tick(4_000);
     await callEvent(server.url, 'merge-ended', 'answered');
     tick(60_000);
@@ -242,7 +242,7 @@ describe('interaction.log', () => {
   it('ends a call the service still thinks live with the desktop’s times, and moves the agent on', async () => {
     const agent = await session('agent04');
     await mustSetState(agent, 'Available');
-    expect((await route(server.url, '8001', 'live-answered')).body).toBe('1004\n');
+    expect((await route(server.url, '8001', 'live-answered')).body).toMatch(/^1004\n\d+\n$/);
     await callEvent(server.url, 'live-answered', 'answered');
     tick(90_000);
     // The hang-up never reached the service (the desktop was offline); the log says when it was.
@@ -256,7 +256,7 @@ describe('interaction.log', () => {
 
     // Still ringing here, but the desktop talked on it: its answer counts.
     await mustSetState(agent, 'Available');
-    expect((await route(server.url, '8001', 'live-ringing')).body).toBe('1004\n');
+    expect((await route(server.url, '8001', 'live-ringing')).body).toMatch(/^1004\n\d+\n$/);
     tick(30_000);
     const ringing = callLog({
       callId: 'live-ringing',

@@ -177,7 +177,7 @@ describe('migrations', () => {
     expect(tables).toContain('tickets');
   });
 
-  it('0003-customer-aliases points each alias at one existing customer, and its down() drops only it', async () => {
+  it('0004-customer-aliases points each alias at one existing customer, and its down() drops only it', async () => {
     db = openSqlite(':memory:');
     await migrateToLatest(db);
     const customer = {
@@ -204,7 +204,7 @@ describe('migrations', () => {
         .execute(),
     ).rejects.toThrow(/FOREIGN KEY/);
 
-    await migrations['0003-customer-aliases']!.down!(db);
+    await migrations['0004-customer-aliases']!.down!(db);
     const tables = (await db.introspection.getTables()).map((t) => t.name);
     expect(tables).not.toContain('customer_aliases');
     expect(tables).toContain('customers');

@@ -90,7 +90,11 @@ describe('creating locally', () => {
     store.write.createTicketLocally(t, null, mid);
     store.write.addCommentLocally(comment(t.id, 'note on a ticket that never was'), uuidv7());
     expect(store.read.pendingCount()).toBe(2);
-    expect(store.write.markRejected(mid)).toEqual({ ticketIds: [t.id], customerIds: [known.id] });
+    expect(store.write.markRejected(mid)).toEqual({
+      ticketIds: [t.id],
+      customerIds: [known.id],
+      interactionIds: [],
+    });
     expect(store.read.getTicketDetail(t.id)).toBeNull();
     expect(search('refused').total).toBe(0);
     expect(search('never').total).toBe(0);
@@ -108,7 +112,11 @@ describe('creating locally', () => {
     store.write.createTicketLocally(t, null, uuidv7());
     store.write.updateTicketLocally(other.id, { priority: 'urgent' }, uuidv7(), now());
 
-    expect(store.write.markRejected(mid)).toEqual({ ticketIds: [t.id], customerIds: [c.id] });
+    expect(store.write.markRejected(mid)).toEqual({
+      ticketIds: [t.id],
+      customerIds: [c.id],
+      interactionIds: [],
+    });
     expect(store.read.getCustomer(c.id)).toBeNull();
     expect(store.read.searchCustomers('never', 10).total).toBe(0);
     expect(store.read.getTicketDetail(t.id)).toBeNull();

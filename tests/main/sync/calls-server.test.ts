@@ -105,7 +105,7 @@ describe('calls on the desktop', () => {
   it('reports call progress over the socket, finds the routed call by its Call-ID and pops it for the caller', async () => {
     expect(await route(server.url, '8001', 'desk-1', customer.national)).toEqual({
       status: 200,
-      body: '1001\n',
+      body: expect.stringMatching(/^1001\n\d+\n$/),
     });
     expect(await agent.call('voice.callEvent', { callId: 'desk-1', event: 'answered' })).toMatchObject({
       state: 'OnCall',
@@ -152,7 +152,7 @@ describe('calls on the desktop', () => {
     const t = server.clock.now.getTime() + 60_000;
     const iso = (s: number) => new Date(t + s * 1000).toISOString();
     server.clock.now = new Date(t);
-    expect((await route(server.url, '8001', 'desk-2', customer.national)).body).toBe('1001\n');
+    expect((await route(server.url, '8001', 'desk-2', customer.national)).body).toMatch(/^1001\n\d+\n$/);
     await agent.call('voice.callEvent', { callId: 'desk-2', event: 'answered' });
     await waitFor(
       async () => (await agent.call('interactions.forCall', { callId: 'desk-2' }))?.status === 'answered',
