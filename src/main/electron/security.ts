@@ -8,7 +8,9 @@ export const CONTENT_SECURITY_POLICY = [
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self' data:",
-  "connect-src 'self'",
+  // The softphone opens SIP over WebSocket to the PBX the central service names at sign-in (any host), so
+  // WebSockets may leave; plain HTTP(S) requests may not.
+  "connect-src 'self' ws: wss:",
   "media-src 'self' blob:",
   "object-src 'none'",
   "base-uri 'none'",
