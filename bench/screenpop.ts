@@ -11,12 +11,11 @@
  * in). `npm run bench:screenpop` (BENCH_CUSTOMERS / BENCH_TICKETS / BENCH_CALLS to scale down).
  * Needs Debian's kamailio, kamailio-websocket-modules, kamailio-utils-modules and chromium.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startHost } from '../src/main/host/server';
-import { storePath } from '../src/main/services/session';
 import { openStore } from '../src/main/store';
 import { startServer } from '../src/server/app';
 import { freeTcpPort, startKamailio } from '../src/server/pbx';
@@ -85,7 +84,12 @@ try {
 
   // Grow agent01's replica to the benchmark size, in the agent's department (the pop shows in-scope tickets).
   const agent = await apiLogin(server.url, AGENT);
-  const store = openStore(storePath(join(dir, 'desktop'), server.url, agent.user.id));
+  // Browser mode keeps one replica per device (the browser's id) under devices/: find agent01's.
+  const replica = readdirSync(join(dir, 'desktop'), { recursive: true, encoding: 'utf8' }).find((f) =>
+    f.endsWith(`${agent.user.id}.sqlite`),
+  );
+  if (!replica) throw new Error(`no replica of ${AGENT} under ${join(dir, 'desktop')}`);
+  const store = openStore(join(dir, 'desktop', replica));
   console.log(
     `Growing ${AGENT}'s replica by ${CUSTOMERS.toLocaleString('en')} customers and ${TICKETS.toLocaleString('en')} tickets`,
   );

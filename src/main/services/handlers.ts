@@ -210,6 +210,11 @@ export function createHandlers(
 
     ...createCallHandlers(sessions, emit),
 
+    'voice.queues': async () => {
+      const { engine, info } = sessions.require();
+      return engine.authorized((token) => api.voiceQueues(info.serverUrl, token));
+    },
+
     'voice.credentials': async () => {
       const { engine, info } = sessions.require();
       return engine.authorized((token) => api.voiceCredentials(info.serverUrl, token));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LoginResponse, REST } from '../../shared/protocol/auth';
 import { ErrorBody, SwitchboardError } from '../../shared/protocol/errors';
-import { VOICE_REST, VoiceCredentials } from '../../shared/protocol/voice';
+import { QueueList, VOICE_REST, VoiceCredentials } from '../../shared/protocol/voice';
 
 /** The central service's REST endpoints the desktop needs: sign in, rotate the refresh token, sign out. */
 
@@ -75,6 +75,10 @@ export async function logout(serverUrl: string, refreshToken: string): Promise<v
 }
 
 /** The signed-in agent's SIP account for the softphone (never stored on the desktop). */
+export function voiceQueues(serverUrl: string, accessToken: string): Promise<QueueList> {
+  return request(serverUrl, VOICE_REST.queues, undefined, QueueList, accessToken);
+}
+
 export function voiceCredentials(serverUrl: string, accessToken: string): Promise<VoiceCredentials> {
   return request(serverUrl, VOICE_REST.credentials, undefined, VoiceCredentials, accessToken);
 }

@@ -18,7 +18,7 @@ import {
   Tooltip,
   Typography,
 } from '@mui/material';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Customer, TicketRow } from '../../shared';
 import { formatPhone } from '../../shared/phone';
@@ -77,7 +77,8 @@ function shortcut(label: string, key: keyof typeof SHORTCUT_KEYS): string {
 export function CallPanel(actions: CallPanelActions) {
   const { t } = useTranslation();
   const session = usePhoneSession();
-  const { phone: ps, wrapUp } = usePhoneState();
+  const { phone: ps, wrapUp, queues } = usePhoneState();
+  const { i18n } = useTranslation();
   const phone = session?.phone ?? null;
   const [dismissed, setDismissed] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -107,6 +108,14 @@ export function CallPanel(actions: CallPanelActions) {
     setError(null);
     setCreatedTickets([]);
   }, [shown?.id]);
+
+  // A finished wrap-up closes the panel: the call is done and in the customer's history.
+  const wrapUpCallId = wrapUp?.call.id ?? null;
+  const lastWrapUp = useRef<string | null>(null);
+  useEffect(() => {
+    if (lastWrapUp.current && wrapUpCallId === null) setDismissed(lastWrapUp.current);
+    lastWrapUp.current = wrapUpCallId;
+  }, [wrapUpCallId]);
 
   usePhoneShortcuts({
     answer: () => {
@@ -145,7 +154,13 @@ export function CallPanel(actions: CallPanelActions) {
   const live = shown.state !== 'ended';
   const ringingIn = shown.direction === 'incoming' && shown.state === 'ringing';
   const focus = consultation ?? shown;
-  const queue = shown.headers[QUEUE_HEADER] ?? null;
+  const queueNumber = shown.headers[QUEUE_HEADER] ?? null;
+  const queueInfo = queueNumber ? queues[queueNumber] : undefined;
+  const queue = queueNumber
+    ? queueInfo
+      ? `${i18n.language === 'zh-CN' ? queueInfo.nameZh : queueInfo.nameEn} · ${queueNumber}`
+      : t('phone.call.queue', { queue: queueNumber })
+    : null;
   const otherHeaders = Object.entries(shown.headers).filter(([k]) => k !== QUEUE_HEADER);
   const name = pop?.customer?.name ?? shown.remoteDisplayName ?? t('phone.call.unknownCaller');
 
@@ -179,10 +194,10 @@ export function CallPanel(actions: CallPanelActions) {
           {name}
         </Typography>
         <Typography color="text.secondary" data-testid="call-number">
-          {displayNumber(shown.remoteNumber)}
+          {pop?.number ? formatPhone(pop.number) : displayNumber(shown.remoteNumber)}
         </Typography>
         <Stack direction="row" spacing={0.5} sx={{ mt: 0.5, flexWrap: 'wrap', rowGap: 0.5 }}>
-          {queue && <Chip size="small" data-testid="call-queue" label={t('phone.call.queue', { queue })} />}
+          {queue && <Chip size="small" data-testid="call-queue" label={queue} />}
           {otherHeaders.map(([k, v]) => (
             <Chip key={k} size="small" variant="outlined" label={`${k.replace(/^X-/i, '')}: ${v}`} />
           ))}

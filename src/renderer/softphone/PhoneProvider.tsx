@@ -22,6 +22,7 @@ export function usePhoneSession(): PhoneSession | null {
 
 const EMPTY: PhoneSessionState = {
   account: { status: 'loading' },
+  queues: {},
   phone: null,
   agent: null,
   agentError: null,

@@ -5,7 +5,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { AgentStatus, ErrorBody, InteractionRow, SwitchboardApi } from '../../shared';
 import { SwitchboardError } from '../../shared';
-import type { BreakReason, CallEventKind, RequestableState } from '../../shared/protocol/voice';
+import type { BreakReason, CallEventKind, Queue, RequestableState } from '../../shared/protocol/voice';
 import { errorBodyOf } from '../api/api-error';
 import { createAudioDeviceManager, type AudioDeviceManager } from './audio-devices';
 import { createPhone } from './phone';
@@ -38,6 +38,8 @@ export interface WrapUp {
 
 export interface PhoneSessionState {
   account: PhoneAccount;
+  /** The department's queues by number, for naming the queue a call came through. */
+  queues: Record<string, Queue>;
   phone: PhoneState | null;
   agent: AgentStatus | null;
   agentError: ErrorBody | null;
@@ -75,6 +77,7 @@ interface Tracked {
 export function createPhoneSession(api: SwitchboardApi, opts: { agentId: string }): PhoneSession {
   let state: PhoneSessionState = {
     account: { status: 'loading' },
+    queues: {},
     phone: null,
     agent: null,
     agentError: null,
@@ -113,6 +116,12 @@ export function createPhoneSession(api: SwitchboardApi, opts: { agentId: string 
         account: { status: 'ready', extension: creds.extension, domain: creds.domain, wsUrl: creds.wsUrl },
       });
       startPhone(creds.wsUrl, `sip:${creds.extension}@${creds.domain}`, creds.password);
+      void api.invoke('voice.queues', {}).then(
+        ({ queues }) => set({ queues: Object.fromEntries(queues.map((q) => [q.number, q])) }),
+        () => {
+          // Without names the call panel shows the queue number, which still says where the call came from.
+        },
+      );
     } catch (e) {
       if (disposed) return;
       const error = errorBodyOf(e);

@@ -20,6 +20,7 @@ import {
   Disposition,
   Interaction,
   InteractionLog,
+  QueueList,
   RequestableState,
   VoiceCredentials,
 } from '../protocol/voice';
@@ -239,6 +240,8 @@ export const contract = {
   ),
   /** The agent's SIP account for the softphone, fetched from the server each time (never cached). */
   'voice.credentials': method(z.object({}), VoiceCredentials),
+  /** The queues of the agent's department (names for the call panel), from the server. */
+  'voice.queues': method(z.object({}), QueueList),
   'directory.get': method(z.object({}), Directory),
   'sync.status': method(z.object({}), SyncStatus),
 } as const;
