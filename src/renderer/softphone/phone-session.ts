@@ -302,6 +302,8 @@ export function createPhoneSession(api: SwitchboardApi, opts: { agentId: string 
       else if (phone && phone.getState().registration.status === 'failed') phone.register();
     },
     async setAgentState(next, reason) {
+      // The version names the state the agent saw; right after sign-in it may not be here yet.
+      if (!state.agent) await loadAgent();
       const version = state.agent?.version ?? 0;
       try {
         const status = await api.invoke('agent.setState', {
