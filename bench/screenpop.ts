@@ -140,17 +140,35 @@ try {
   }
   const seconds = (performance.now() - t0) / 1000;
 
-  const times = await page.evaluate(() => {
+  // Per call: INVITE -> lookup asked -> answered -> painted (marks of the engine, useScreenPop, ScreenPopView).
+  const steps = await page.evaluate(() => {
     const marks = performance.getEntriesByType('mark');
-    const out: number[] = [];
+    const out: { total: number; ask: number; answer: number; paint: number }[] = [];
     for (const [i, m] of marks.entries()) {
       if (m.name !== 'switchboard:invite') continue;
-      const pop = marks.slice(i + 1).find((x) => x.name === 'switchboard:screenpop-rendered');
-      const next = marks.slice(i + 1).find((x) => x.name === 'switchboard:invite');
-      if (pop && (!next || pop.startTime < next.startTime)) out.push(pop.startTime - m.startTime);
+      const rest = marks.slice(i + 1);
+      const next = rest.findIndex((x) => x.name === 'switchboard:invite');
+      const mine = next < 0 ? rest : rest.slice(0, next);
+      // No named helper here: the bundler would wrap it in a function the page does not have.
+      const asked = mine.find((x) => x.name === 'switchboard:screenpop-asked')?.startTime;
+      const answered = mine.find((x) => x.name === 'switchboard:screenpop-answered')?.startTime;
+      const painted = mine.find((x) => x.name === 'switchboard:screenpop-rendered')?.startTime;
+      if (asked === undefined || answered === undefined || painted === undefined) continue;
+      out.push({
+        total: painted - m.startTime,
+        ask: asked - m.startTime,
+        answer: answered - asked,
+        paint: painted - answered,
+      });
     }
     return out;
   });
+  const times = steps.map((s) => s.total);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  console.log(
+    `median split: INVITE -> lookup asked ${median(steps.map((s) => s.ask)).toFixed(1)} ms, ` +
+      `lookup answered ${median(steps.map((s) => s.answer)).toFixed(1)} ms, painted ${median(steps.map((s) => s.paint)).toFixed(1)} ms`,
+  );
   if (times.length !== CALLS) throw new Error(`expected ${CALLS} pops, measured ${times.length}`);
   if (unknown > 0) throw new Error(`${unknown} pops did not find their caller`);
   times.sort((a, b) => a - b);

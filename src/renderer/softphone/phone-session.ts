@@ -9,6 +9,7 @@ import type { BreakReason, CallEventKind, Queue, RequestableState } from '../../
 import { errorBodyOf } from '../api/api-error';
 import { createAudioDeviceManager, type AudioDeviceManager } from './audio-devices';
 import { createPhone } from './phone';
+import { lookupScreenPop } from './screen-pop-lookup';
 import type { CallState, Phone, PhoneState } from './types';
 
 /** Header the PBX adds to a call it routed from a queue (resources/pbx/kamailio.cfg.tpl). */
@@ -166,6 +167,10 @@ export function createPhoneSession(api: SwitchboardApi, opts: { agentId: string 
     if (!before) {
       if (call.state === 'ended') return;
       tracked.set(call.id, { call, routed: call.direction === 'incoming' && QUEUE_HEADER in call.headers });
+      // The pop's lookup starts with the INVITE, not after the first render of the call panel.
+      if (call.direction === 'incoming' && call.remoteNumber) {
+        lookupScreenPop(api, call.remoteNumber).catch(() => {});
+      }
       return;
     }
     const prev = before.call;

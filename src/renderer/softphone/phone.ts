@@ -94,10 +94,6 @@ export function createPhone(config: PhoneConfig): Phone {
     // The ringtone follows the state: it sounds exactly while an incoming call rings.
     const ring =
       !disposed && (ringerTest || (state.call?.direction === 'incoming' && state.call.state === 'ringing'));
-    if (ring !== ringtone.playing) {
-      if (ring) ringtone.start();
-      else ringtone.stop();
-    }
     if (state.ringtonePlaying !== ring) state = { ...state, ringtonePlaying: ring };
     for (const listener of [...listeners]) {
       try {
@@ -105,6 +101,12 @@ export function createPhone(config: PhoneConfig): Phone {
       } catch (error) {
         console.error('phone listener failed', error);
       }
+    }
+    // After the listeners: synthesising the ring takes a few milliseconds the screen pop's lookup should not
+    // wait for.
+    if (ring !== ringtone.playing) {
+      if (ring) ringtone.start();
+      else ringtone.stop();
     }
   }
 

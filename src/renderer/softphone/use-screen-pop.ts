@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ScreenPop } from '../../shared';
 import { getApi } from '../api';
 import { useDataChanged } from '../sync/use-data-changed';
+import { lookupScreenPop } from './screen-pop-lookup';
 
 /**
  * The caller's profile, tickets and last calls from the local replica, asked the moment the call rings
@@ -16,12 +17,10 @@ export function useScreenPop(callerId: string | null): { pop: ScreenPop | null; 
   useEffect(() => {
     if (!callerId) return;
     let live = true;
-    getApi()
-      .invoke('screenpop.lookup', { callerId })
-      .then(
-        (p) => live && setFound({ callerId, pop: p }),
-        () => live && setFound({ callerId, pop: null }),
-      );
+    lookupScreenPop(getApi(), callerId, generation > 0).then(
+      (p) => live && setFound({ callerId, pop: p }),
+      () => live && setFound({ callerId, pop: null }),
+    );
     return () => {
       live = false;
     };
