@@ -4,7 +4,15 @@ import { bridgeApi } from '../../src/renderer/api/bridge-api';
 import { toSwitchboardError } from '../../src/renderer/api/api-error';
 import { validatedApi } from '../../src/renderer/api/validated-api';
 
-const status = { state: 'online', pending: 0, lastSyncedAt: null, cursor: 5, head: 5, lastError: null };
+const status = {
+  state: 'online',
+  pending: 0,
+  lastSyncedAt: null,
+  cursor: 5,
+  head: 5,
+  lastError: null,
+  nextRetryAt: null,
+};
 
 function carrier(
   answer: (method: string, input: unknown) => unknown,

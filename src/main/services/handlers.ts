@@ -50,6 +50,7 @@ const signedOut: SyncStatus = {
   cursor: 0,
   head: 0,
   lastError: null,
+  nextRetryAt: null,
 };
 
 /** The contract's methods over the session's replica. Reads never touch the network. */
@@ -90,6 +91,25 @@ export function createHandlers(
       emit('data.changed', { ticketIds: [id], customerIds: [], interactionIds: [], all: false });
       engine.kick();
       return store.read.getTicketDetail(id)!.ticket;
+    },
+
+    'tickets.resolveConflict': async ({ ticketId, field, keep }) => {
+      const { store, engine } = sessions.require();
+      const before = store.read.getTicketDetail(ticketId);
+      if (!before) throw notInCopy('ticket');
+      const open = before.conflicts.find((k) => k.field === field);
+      if (!open) throw new SwitchboardError('not_found', 'This conflict was already settled.');
+      if (keep === 'mine' && field === 'status' && open.mine) {
+        const why = transitionError(before.ticket.status, open.mine as Ticket['status']);
+        if (why) throw new SwitchboardError('conflict', why);
+      }
+      if (keep === 'mine' && field === 'assigneeId' && open.mine) {
+        checkAssignee(store, open.mine, before.ticket.departmentId);
+      }
+      store.write.resolveConflict(ticketId, field, keep, uuidv7(), new Date().toISOString());
+      emit('data.changed', { ticketIds: [ticketId], customerIds: [], interactionIds: [], all: false });
+      if (keep === 'mine') engine.kick();
+      return store.read.getTicketDetail(ticketId)!;
     },
 
     'tickets.comment': async ({ ticketId, body, internal }) => {
@@ -223,5 +243,6 @@ export function createHandlers(
     'directory.get': async () => sessions.require().store.read.directory(),
 
     'sync.status': async () => sessions.current?.engine.status() ?? signedOut,
+    'sync.retryNow': async () => sessions.current?.engine.retryNow() ?? signedOut,
   };
 }

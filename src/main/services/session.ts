@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Department, User } from '../../shared/domain';
@@ -131,6 +132,10 @@ export class SessionManager {
         return this.open(info, null, saved.refreshToken);
       }
       await this.forget();
+      if (e instanceof SwitchboardError && e.code === 'forbidden') {
+        const path = storePath(this.d.dataDir, saved.serverUrl, saved.user.id);
+        for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+      }
       return null;
     }
   }
@@ -175,7 +180,9 @@ export class SessionManager {
         }
       },
       emit: (event, payload) => {
-        if (event === 'session.ended') void this.endedByServer();
+        if (event === 'session.ended') {
+          void this.endedByServer((payload as EventPayload<'session.ended'>).accountDisabled);
+        }
         this.d.emit(event, payload);
       },
       connect: this.d.connect,
@@ -186,9 +193,18 @@ export class SessionManager {
     return info;
   }
 
-  private async endedByServer(): Promise<void> {
+  /**
+   * A disabled account has no scope left: its copy of customers and tickets must not stay on this machine.
+   * A session that merely ended keeps the copy (and its unsent work) for the next sign-in.
+   */
+  private async endedByServer(accountDisabled: boolean): Promise<void> {
+    const path = this.active?.store.path;
     await this.forget();
     await this.close();
+    if (accountDisabled && path) {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+      this.d.log?.('session: account disabled; the local copy was deleted');
+    }
   }
 
   private async remember(r: Remembered): Promise<boolean> {

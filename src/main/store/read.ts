@@ -5,6 +5,7 @@ import type {
   CustomerPage,
   Directory,
   InteractionRow,
+  TicketConflict,
   TicketDetail,
   TicketPage,
 } from '../../shared/ipc/contract';
@@ -31,11 +32,22 @@ import { TicketSearch, type ResolvedTicketQuery } from './search';
 import { META, type OutboxEntry, type SyncMeta } from './types';
 
 const LIST = `SELECT t.*, c.name AS customer_name,
-  EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending
+  EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending,
+  EXISTS (SELECT 1 FROM ticket_conflicts k WHERE k.ticket_id = t.id) AS conflict
   FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id`;
 
 const CALLS = `SELECT i.*, EXISTS (SELECT 1 FROM outbox o WHERE o.interaction_id = i.id) AS pending
   FROM interactions i`;
+
+interface ConflictDbRow {
+  ticket_id: string;
+  field: TicketConflict['field'];
+  mine: string | null;
+  theirs: string | null;
+  changed_by_id: string | null;
+  changed_by_name: string;
+  changed_at: string;
+}
 
 /** Read-only queries over the replica (its own connection; never writes). */
 export class StoreReader {
@@ -59,6 +71,7 @@ export class StoreReader {
          FROM comments c WHERE c.ticket_id = ? ORDER BY c.created_at, c.id`,
       ),
       history: db.prepare('SELECT * FROM history WHERE ticket_id = ? ORDER BY at, id'),
+      conflicts: db.prepare('SELECT * FROM ticket_conflicts WHERE ticket_id = ? ORDER BY field'),
       departments: db.prepare('SELECT * FROM departments ORDER BY code'),
       department: db.prepare('SELECT * FROM departments WHERE id = ?'),
       users: db.prepare('SELECT * FROM users ORDER BY display_name'),
@@ -98,7 +111,14 @@ export class StoreReader {
       syncState: c.pending ? ('pending' as const) : ('synced' as const),
     }));
     const history = (this.s.history!.all(id) as HistoryDbRow[]).map(historyFromDb);
-    return { ticket: ticketRowFromDb(r), customer, comments, history };
+    const conflicts = (this.s.conflicts!.all(id) as ConflictDbRow[]).map((k) => ({
+      field: k.field,
+      mine: k.mine,
+      theirs: k.theirs,
+      changedByName: k.changed_by_name,
+      changedAt: k.changed_at,
+    }));
+    return { ticket: ticketRowFromDb(r), customer, comments, history, conflicts };
   }
 
   getCustomer(id: string): Customer | null {

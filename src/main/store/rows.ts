@@ -58,12 +58,18 @@ export const ticketToDb = (t: Ticket) => ({
   version: t.version,
 });
 
-export type TicketListDbRow = TicketDbRow & { customer_name: string | null; pending: number };
+export type TicketListDbRow = TicketDbRow & {
+  customer_name: string | null;
+  pending: number;
+  /** Absent in queries that do not ask (a ticket then shows pending or synced). */
+  conflict?: number;
+};
 
+// A conflict outranks pending: it waits on the agent, pending only on the network.
 export const ticketRowFromDb = (r: TicketListDbRow): TicketRow => ({
   ...ticketFromDb(r),
   customerName: r.customer_name ?? '',
-  syncState: r.pending ? 'pending' : 'synced',
+  syncState: r.conflict ? 'conflict' : r.pending ? 'pending' : 'synced',
 });
 
 /** The local view of a ticket: the server copy with the agent's unsent edits laid over it, in order. */

@@ -34,7 +34,8 @@ export const RANK_WINDOW = 1000;
 const BM25_WEIGHTS = '4.0, 1.0, 2.0, 0.0';
 
 const LIST_COLUMNS = `t.*, c.name AS customer_name,
-  EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending`;
+  EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending,
+  EXISTS (SELECT 1 FROM ticket_conflicts k WHERE k.ticket_id = t.id) AS conflict`;
 
 /** Filters as facet tokens inside a MATCH: FTS5 intersects the lists, no join per match. */
 function facetTerms(q: ResolvedTicketQuery): string[] {

@@ -6,6 +6,8 @@ export const META = {
   head: 'head',
   lastSyncedAt: 'last_synced_at',
   sessionUser: 'session_user',
+  /** The scope key of the last pull answer: whose data this replica holds. */
+  scope: 'scope',
 } as const;
 
 export interface OutboxEntry {

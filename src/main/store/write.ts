@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { v7 as uuidv7 } from 'uuid';
 import type { Customer, Ticket, TicketComment, TicketPatch } from '../../shared/domain';
-import type { Change, Mutation } from '../../shared/protocol/sync';
+import type { Change, FieldConflict, Mutation } from '../../shared/protocol/sync';
 import type { InteractionLog } from '../../shared/protocol/voice';
 import { FtsIndex, ftsText } from './fts';
 import { InteractionWriter, type LoggedBy } from './interaction-write';
@@ -106,6 +107,13 @@ export class StoreWriter {
       ),
       deleteComment: db.prepare('DELETE FROM comments WHERE id = ?'),
       clearTicketBase: db.prepare('UPDATE tickets SET server_base = NULL WHERE id = ?'),
+      putConflict: db.prepare(
+        `INSERT OR REPLACE INTO ticket_conflicts
+           (ticket_id, field, mine, theirs, changed_by_id, changed_by_name, changed_at)
+         VALUES (@ticket_id, @field, @mine, @theirs, @changed_by_id, @changed_by_name, @changed_at)`,
+      ),
+      conflict: db.prepare('SELECT mine FROM ticket_conflicts WHERE ticket_id = ? AND field = ?'),
+      deleteConflict: db.prepare('DELETE FROM ticket_conflicts WHERE ticket_id = ? AND field = ?'),
     };
   }
 
@@ -114,11 +122,19 @@ export class StoreWriter {
    * unsent local edits keep them: the server copy is kept aside and the pending patches laid over it.
    * Call records likewise keep a call logged or wrapped up here until the server has it.
    */
-  applyPage(changes: readonly Change[], cursor: number, head: number, now: string): Touched {
+  applyPage(
+    changes: readonly Change[],
+    cursor: number,
+    head: number,
+    now: string,
+    scope: { key?: string; reset?: boolean } = {},
+  ): Touched {
     const tickets = new Set<string>();
     const customers = new Set<string>();
     const interactions = new Set<string>();
     this.db.transaction(() => {
+      if (scope.reset) this.dropScopedData();
+      if (scope.key) this.setMetaIn(META.scope, scope.key);
       for (const c of changes) {
         switch (c.kind) {
           case 'ticket':
@@ -168,6 +184,23 @@ export class StoreWriter {
       this.setMetaIn(META.lastSyncedAt, now);
     })();
     return { ticketIds: [...tickets], customerIds: [...customers], interactionIds: [...interactions] };
+  }
+
+  /**
+   * The user now works for another department: what this replica held of the old one (tickets with their
+   * comments, history and conflicts, customers, calls) goes, in the same transaction as the new scope's first
+   * page. The directory is everyone's and stays; the outbox stays too, and the server answers each entry.
+   */
+  private dropScopedData(): void {
+    this.db.exec(`
+      DELETE FROM tickets;
+      DELETE FROM customers;
+      DELETE FROM customer_aliases;
+      DELETE FROM interactions;
+      DELETE FROM interaction_aliases;
+      INSERT INTO ticket_fts(ticket_fts) VALUES ('delete-all');
+      INSERT INTO customer_fts(customer_fts) VALUES ('delete-all');
+    `);
   }
 
   /**
@@ -351,11 +384,14 @@ export class StoreWriter {
    * with everything queued on it, a refused new customer also takes its (local) tickets; a call record is
    * undone as InteractionWriter.refused says. Returns what changed, for the UI to refresh.
    */
-  markRejected(mutationId: string): Touched | null {
+  markRejected(mutationId: string, conflicts: readonly FieldConflict[] = []): Touched | null {
     return this.db.transaction((): Touched | null => {
       const entry = this.s.outboxByMutation!.get(mutationId) as OutboxDbEntry | undefined;
       if (!entry) return null;
       this.s.deleteOutbox!.run(mutationId);
+      if (entry.name === 'ticket.update' && entry.ticket_id && conflicts.length > 0) {
+        this.keepConflicts(entry, entry.ticket_id, conflicts);
+      }
       const touched: Touched = { ticketIds: [], customerIds: [], interactionIds: [] };
       if (entry.interaction_id) {
         touched.interactionIds.push(
@@ -384,6 +420,58 @@ export class StoreWriter {
       this.undoTicketEntry(entry, entry.ticket_id);
       touched.ticketIds.push(entry.ticket_id);
       return touched;
+    })();
+  }
+
+  /**
+   * The server refused the whole patch because of these fields: remember the agent's value beside the server's
+   * for them, and send the rest of the patch again on its own, since edits to other fields merge.
+   */
+  private keepConflicts(entry: OutboxDbEntry, ticketId: string, conflicts: readonly FieldConflict[]): void {
+    const { patch } = JSON.parse(entry.args) as { patch: TicketPatch };
+    const rest: TicketPatch = { ...patch };
+    for (const k of conflicts) {
+      delete rest[k.field];
+      this.s.putConflict!.run({
+        ticket_id: ticketId,
+        field: k.field,
+        mine: patch[k.field] ?? null,
+        theirs: k.theirs,
+        changed_by_id: k.changedById,
+        changed_by_name: k.changedByName,
+        changed_at: k.changedAt,
+      });
+    }
+    if (Object.keys(rest).length === 0) return;
+    const args = { ticketId, patch: rest, baseVersion: this.serverVersion(ticketId) };
+    this.queue(uuidv7(), 'ticket.update', args, { ticketId }, entry.created_at);
+  }
+
+  /** The version of the server's copy this replica holds (under any pending edits). */
+  private serverVersion(ticketId: string): number {
+    const row = this.s.ticket!.get(ticketId) as TicketDbRow | undefined;
+    if (!row) return 0;
+    return row.server_base ? (JSON.parse(row.server_base) as Ticket).version : row.version;
+  }
+
+  /**
+   * The agent chose a side of a conflict. 'theirs' forgets their refused value; 'mine' queues it again on the
+   * server version now held, as a fresh edit. Returns false when there was no such conflict.
+   */
+  resolveConflict(
+    ticketId: string,
+    field: FieldConflict['field'],
+    keep: 'mine' | 'theirs',
+    mutationId: string,
+    now: string,
+  ): boolean {
+    return this.db.transaction(() => {
+      const k = this.s.conflict!.get(ticketId, field) as { mine: string | null } | undefined;
+      if (!k) return false;
+      this.s.deleteConflict!.run(ticketId, field);
+      if (keep === 'mine')
+        this.updateTicketLocally(ticketId, { [field]: k.mine } as TicketPatch, mutationId, now);
+      return true;
     })();
   }
 

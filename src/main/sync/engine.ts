@@ -72,6 +72,7 @@ export class SyncEngine {
       cursor: meta.cursor,
       head: meta.head,
       lastError: null,
+      nextRetryAt: null,
     };
   }
 
@@ -99,6 +100,23 @@ export class SyncEngine {
     await Promise.race([this.loop, new Promise((r) => setTimeout(r, 2000).unref())]);
   }
 
+  /**
+   * The agent asked not to wait: offline, reconnect at once (the backoff timer is dropped); connected, pull and
+   * push now.
+   */
+  retryNow(): SyncStatus {
+    if (!this.running) return this.status();
+    if (this.conn?.connected) {
+      this.requestSync();
+      return this.status();
+    }
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.setStatus({ state: 'connecting', nextRetryAt: null });
+    void this.connect();
+    return this.status();
+  }
+
   /** A local edit was queued: report it and push when connected. */
   kick(): void {
     this.setStatus({});
@@ -117,16 +135,18 @@ export class SyncEngine {
     this.conn = conn;
     conn.on('connect', () => {
       this.failures = 0;
-      this.setStatus({ state: 'syncing', lastError: null });
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      this.setStatus({ state: 'syncing', lastError: null, nextRetryAt: null });
       this.requestSync();
       // The state may have moved while we were away (Offline after the grace period, a server restart).
       void this.agent.refresh();
     });
     conn.on('disconnect', (reason) => {
       if (!this.running) return;
+      this.o.log?.(`sync: disconnected (${reason})`);
       this.setStatus({ state: 'offline' });
-      // The server closed us on purpose: socket.io will not come back by itself.
-      if (reason === 'io server disconnect') this.retryLater(() => void this.connect());
+      this.retryLater(() => void this.connect());
     });
     conn.on('connect_error', (err) => {
       if (!this.running) return;
@@ -135,7 +155,7 @@ export class SyncEngine {
         return;
       }
       this.setStatus({ state: 'offline', lastError: `Cannot reach the server at ${this.o.serverUrl}.` });
-      if (err.serverRefused) this.retryLater(() => void this.connect());
+      this.retryLater(() => void this.connect());
     });
     conn.on('poke', () => this.requestSync());
     conn.on('agentStatus', (raw) => this.agent.pushed(raw));
@@ -207,8 +227,13 @@ export class SyncEngine {
         this.running = false;
         this.conn?.close();
         this.conn = null;
-        this.setStatus({ state: 'offline', lastError: 'Your session has ended. Sign in again.' });
-        this.o.emit('session.ended', { reason: 'Your session has ended. Sign in again.' });
+        // forbidden: the server refuses this account itself (disabled), not just this session.
+        const accountDisabled = e.code === 'forbidden';
+        const reason = accountDisabled
+          ? 'Your account has been disabled. Ask an administrator.'
+          : 'Your session has ended. Sign in again.';
+        this.setStatus({ state: 'offline', lastError: reason, nextRetryAt: null });
+        this.o.emit('session.ended', { reason, accountDisabled });
         return false;
       }
       this.setStatus({ state: 'offline', lastError: e instanceof Error ? e.message : String(e) });
@@ -231,6 +256,10 @@ export class SyncEngine {
         await pullAll(conn, this.o.store, {
           pageSize: this.o.pageSize ?? 1000,
           timeoutMs: this.o.requestTimeoutMs ?? 30_000,
+          onReset: () => {
+            this.o.log?.('sync: the account moved to another scope; the local copy was replaced');
+            this.o.emit('data.changed', { ticketIds: [], customerIds: [], interactionIds: [], all: true });
+          },
           onPage: (p) => {
             this.setStatus({
               state: p.hasMore ? 'syncing' : this.current.state,
@@ -277,12 +306,18 @@ export class SyncEngine {
   private retryLater(fn: () => void): void {
     if (!this.running || this.retryTimer) return;
     this.failures++;
-    const delay = Math.min(30_000, 500 * 2 ** Math.min(this.failures, 6)) * (0.75 + Math.random() / 2);
+    const delay = Math.min(15_000, 500 * 2 ** Math.min(this.failures, 5)) * (0.75 + Math.random() / 2);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      if (this.running) fn();
+      if (!this.running) return;
+      this.setStatus({
+        nextRetryAt: null,
+        ...(this.conn?.connected ? {} : { state: 'connecting' as const }),
+      });
+      fn();
     }, delay);
     this.retryTimer.unref();
+    this.setStatus({ nextRetryAt: new Date(Date.now() + delay).toISOString() });
   }
 
   /** The access token expired mid-connection: reconnect with a fresh one (the connect pulls again). */

@@ -1,6 +1,6 @@
 import { Ack, SwitchboardError } from '../../shared/protocol/errors';
 import { PullResponse, SocketEvents } from '../../shared/protocol/sync';
-import type { LocalStore, Touched } from '../store';
+import { META, type LocalStore, type Touched } from '../store';
 import type { SyncConnection } from './transport';
 
 const PullAck = Ack(PullResponse);
@@ -29,13 +29,24 @@ export async function pullAll(
     pageSize: number;
     timeoutMs: number;
     onPage: (touched: Touched & { count: number; cursor: number; head: number; hasMore: boolean }) => void;
+    /** The replica was emptied for a new scope: everything on screen is stale. */
+    onReset?: () => void;
   },
 ): Promise<void> {
   for (;;) {
     const { cursor } = store.read.syncMeta();
-    const raw = await conn.request(SocketEvents.pull, { cursor, limit: opts.pageSize }, opts.timeoutMs);
+    const scope = store.read.meta(META.scope) ?? undefined;
+    const raw = await conn.request(
+      SocketEvents.pull,
+      { cursor, limit: opts.pageSize, ...(scope ? { scope } : {}) },
+      opts.timeoutMs,
+    );
     const page = ackData<PullResponse>(PullAck, raw);
-    const touched = store.write.applyPage(page.changes, page.cursor, page.head, new Date().toISOString());
+    const touched = store.write.applyPage(page.changes, page.cursor, page.head, new Date().toISOString(), {
+      key: page.scope,
+      reset: page.reset,
+    });
+    if (page.reset) opts.onReset?.();
     opts.onPage({
       ...touched,
       count: page.changes.length,
@@ -43,6 +54,6 @@ export async function pullAll(
       head: page.head,
       hasMore: page.hasMore,
     });
-    if (!page.hasMore || page.cursor <= cursor) return;
+    if (!page.hasMore || (page.cursor <= cursor && !page.reset)) return;
   }
 }

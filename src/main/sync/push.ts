@@ -14,7 +14,7 @@ export interface PushOutcome {
 
 /**
  * Push the outbox in order, in batches, until it is empty. Applied mutations are deleted; rejected
- * ones are deleted and undone locally. A failure in transit leaves them queued (with the attempt
+ * ones are deleted and undone locally (a field conflict is kept for the agent to settle). A failure in transit leaves them queued (with the attempt
  * counted) and propagates, so the engine retries with backoff.
  */
 export async function pushAll(
@@ -49,7 +49,7 @@ export async function pushAll(
       if (r.status === 'applied') applied.push(e.mutation.id);
       else {
         rejected++;
-        const touched = store.write.markRejected(e.mutation.id);
+        const touched = store.write.markRejected(e.mutation.id, r.error?.conflicts);
         if (touched) {
           outcome.rejected.push({ name: e.mutation.name, touched, message: r.error?.message ?? 'refused' });
         }

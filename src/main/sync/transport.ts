@@ -29,8 +29,8 @@ export const socketIoConnection: ConnectionFactory = (serverUrl, token) => {
     // The token is read at every (re)connect, so a refreshed one is used without a new socket.
     auth: (cb) => cb({ token: token() }),
     transports: ['websocket'],
-    reconnectionDelay: 1000,
-    reconnectionDelayMax: 15_000,
+    // The engine schedules reconnects itself, so it can say when the next try is and try now on request.
+    reconnection: false,
     timeout: 10_000,
   });
   return {

@@ -10,6 +10,7 @@ import { NewCustomerDialog } from '../customers/NewCustomerDialog';
 import { CallPanel, type CallPanelActions } from '../softphone/CallPanel';
 import { NewTicketDialog } from '../tickets/NewTicketDialog';
 import { PhoneProvider } from '../softphone/PhoneProvider';
+import { ConnectionBanner } from '../sync/ConnectionBanner';
 import { useSyncStatus } from '../sync/use-sync-status';
 import { TicketsPage } from '../tickets/TicketsPage';
 import { HostBanner } from './HostBanner';
@@ -64,6 +65,7 @@ export function Workbench({ session, onLogout }: { session: SessionInfo; onLogou
             onLogout={onLogout}
           />
           <HostBanner />
+          <ConnectionBanner status={status} />
           {catchingUp && (
             <Tooltip title={t('shell.initialSync')}>
               <LinearProgress

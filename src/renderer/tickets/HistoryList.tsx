@@ -5,7 +5,7 @@ import { useDirectory } from '../directory/DirectoryProvider';
 import { useFormat } from '../i18n';
 
 /** Field values are stored raw (status words, user ids); show them the way the rest of the UI does. */
-function useValueText() {
+export function useValueText() {
   const { t } = useTranslation();
   const directory = useDirectory();
   return (field: string, value: string | null) => {

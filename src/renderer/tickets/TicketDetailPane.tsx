@@ -9,6 +9,7 @@ import { useDirectory } from '../directory/DirectoryProvider';
 import { useFormat } from '../i18n';
 import { CommentComposer } from './CommentComposer';
 import { CommentThread } from './CommentThread';
+import { ConflictAlerts } from './ConflictAlerts';
 import { HistoryList } from './HistoryList';
 import { SubjectField } from './SubjectField';
 import { SyncStateChip } from './SyncStateChip';
@@ -96,6 +97,7 @@ export function TicketDetailPane({
       <Box sx={{ mt: 2 }}>
         <TicketFields ticket={ticket} onChange={(patch) => void update(patch)} />
       </Box>
+      <ConflictAlerts ticketId={ticket.id} conflicts={detail.conflicts} onResolved={reload} />
       {ticket.status === 'closed' && (
         <Alert severity="info" sx={{ mt: 1, py: 0 }}>
           {t('detail.closedHint')}

@@ -1,4 +1,5 @@
 import CloudUploadIcon from '@mui/icons-material/CloudUploadOutlined';
+import SyncProblemIcon from '@mui/icons-material/SyncProblemOutlined';
 import { Box, Skeleton, Tooltip } from '@mui/material';
 import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -95,6 +96,15 @@ export const TicketListRow = memo(function TicketListRow({
         >
           {row.subject}
         </Box>
+        {row.syncState === 'conflict' && (
+          <Tooltip title={t('tickets.conflictMark')}>
+            <SyncProblemIcon
+              data-testid="ticket-row-conflict"
+              sx={{ fontSize: 14, color: 'error.main' }}
+              aria-label={t('tickets.conflictMark')}
+            />
+          </Tooltip>
+        )}
         {row.syncState === 'pending' && (
           <Tooltip title={t('tickets.pendingMark')}>
             <CloudUploadIcon

@@ -57,6 +57,9 @@ export class AuthService {
         .where('token_hash', '=', hashRefreshToken(refreshToken))
         .executeTakeFirst();
       if (!row) throw new SwitchboardError('unauthenticated', 'Unknown session; sign in again.');
+      const userRow = await getUserRow(trx, row.user_id);
+      // forbidden, not unauthenticated: the desktop drops its copy of the data for a disabled account only.
+      if (!userRow || userRow.disabled) throw new SwitchboardError('forbidden', 'This account is disabled.');
       if (row.revoked_at !== null) {
         await this.revokeFamily(trx, row.family_id);
         await writeAudit(trx, {
@@ -71,9 +74,6 @@ export class AuthService {
       if (Date.parse(row.expires_at) <= now.getTime()) {
         throw new SwitchboardError('unauthenticated', 'The session has expired; sign in again.');
       }
-      const userRow = await getUserRow(trx, row.user_id);
-      if (!userRow || userRow.disabled)
-        throw new SwitchboardError('unauthenticated', 'This account is disabled.');
       await trx
         .updateTable('refresh_tokens')
         .set({ revoked_at: now.toISOString() })

@@ -49,16 +49,28 @@ async function loadEntities(trx: Tx, kind: ChangeKind, ids: string[]): Promise<M
   return out;
 }
 
+export const scopeKey = (scope: Scope): string => (scope.all ? 'all' : `dept:${scope.departmentId}`);
+
 /**
  * Everything in the scope after `cursor`, oldest first, at most `limit` changes. Read in one transaction so
  * the page and `head` agree. A short page means nothing else in scope exists up to head, so the cursor jumps there.
+ * `held` is the scope the replica was filled for: when the user has moved since, the answer starts over from 0
+ * with `reset`, because the stream never says "this department is no longer yours" ticket by ticket.
  */
-export async function pullChanges(db: Db, scope: Scope, from: number, limit: number): Promise<PullResponse> {
+export async function pullChanges(
+  db: Db,
+  scope: Scope,
+  from: number,
+  limit: number,
+  held?: string,
+): Promise<PullResponse> {
+  const key = scopeKey(scope);
+  const reset = held !== undefined && held !== key;
   return db.transaction().execute(async (trx) => {
     const head = await streamHead(trx);
     // A cursor past the head comes from a replica of an earlier database (the server was reset or restored):
     // it would wait forever, so it gets its whole scope again.
-    const cursor = from > head ? 0 : from;
+    const cursor = reset || from > head ? 0 : from;
     const rows = await trx
       .selectFrom('change_log')
       .selectAll()
@@ -114,6 +126,6 @@ export async function pullChanges(db: Db, scope: Scope, from: number, limit: num
     }
     const hasMore = rows.length === limit;
     const last = rows[rows.length - 1]?.version ?? cursor;
-    return { changes, cursor: hasMore ? last : Math.max(head, cursor), hasMore, head };
+    return { changes, cursor: hasMore ? last : Math.max(head, cursor), hasMore, head, scope: key, reset };
   });
 }

@@ -4,7 +4,7 @@ import { applyCustomerCreate } from '../customers/customer-mutations';
 import type { Db, Tx } from '../db/schema';
 import { applyTicketCreate } from '../tickets/create-ticket';
 import { getTicket } from '../tickets/ticket-store';
-import { applyTicketComment, applyTicketUpdate } from '../tickets/ticket-mutations';
+import { applyTicketComment, applyTicketUpdate, TicketConflictError } from '../tickets/ticket-mutations';
 import {
   applyInteractionComplete,
   applyInteractionLog,
@@ -190,6 +190,8 @@ export async function applyPush(
           error: { code: e.code, message: e.message },
         };
         await record(trx, user, m, r, at);
+        // Sent with this answer only: a replay gets the code and message (the audit chain keeps the patch).
+        if (e instanceof TicketConflictError) r.error!.conflicts = e.conflicts;
         return r;
       });
     }

@@ -93,16 +93,25 @@ export function attachSync(
 
   const handle = socketHandler(auth, log);
 
+  /** Pokes follow the user's scope now: a user moved to another department stops hearing the old one. */
+  const joinScope = (socket: Socket, user: User) => {
+    const scope = scopeOf(user);
+    const room = scope.all ? ALL_ROOM : departmentRoom(scope.departmentId);
+    if (socket.rooms.has(room)) return;
+    for (const r of socket.rooms) if (r === ALL_ROOM || r.startsWith('dept:')) void socket.leave(r);
+    void socket.join(room);
+  };
+
   io.on('connection', (socket) => {
-    const scope = scopeOf((socket.data as SocketData).user);
-    void socket.join(scope.all ? ALL_ROOM : departmentRoom(scope.departmentId));
+    joinScope(socket, (socket.data as SocketData).user);
 
     socket.on(
       SocketEvents.pull,
       handle(socket, async (user, input) => {
         const req = parseOrThrow(PullRequest, input, 'pull request');
+        joinScope(socket, user);
         await deps.beforePull?.();
-        return pullChanges(db, scopeOf(user), req.cursor, req.limit);
+        return pullChanges(db, scopeOf(user), req.cursor, req.limit, req.scope);
       }),
     );
 

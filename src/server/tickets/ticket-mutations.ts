@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   SwitchboardError,
   transitionError,
+  type FieldConflict,
   type Mutation,
   type Ticket,
   type TicketPatch,
@@ -39,6 +40,16 @@ export async function ticketInScope(trx: Tx, user: User, ticketId: string): Prom
 
 const asText = (v: string | null | undefined): string | null => v ?? null;
 
+/** A refused ticket.update that collided with someone else's change; push answers with the fields. */
+export class TicketConflictError extends SwitchboardError {
+  constructor(
+    message: string,
+    readonly conflicts: FieldConflict[],
+  ) {
+    super('conflict', message);
+  }
+}
+
 /**
  * Applies a ticket patch, merging field by field against what others changed since the client's base version.
  * A field someone else set to a different value meanwhile is a conflict, and the whole patch is refused (never
@@ -48,17 +59,25 @@ export async function applyTicketUpdate(trx: Tx, user: User, args: UpdateArgs, n
   const ticket = await ticketInScope(trx, user, args.ticketId);
   const changed = FIELDS.filter((f) => args.patch[f] !== undefined && args.patch[f] !== ticket[f]);
 
-  const conflicts: string[] = [];
+  const conflicts: FieldConflict[] = [];
   for (const field of changed) {
     const theirs = await lastFieldChangeSince(trx, ticket.id, field, args.baseVersion, user.id);
     if (theirs && theirs.to !== asText(args.patch[field])) {
-      conflicts.push(`${theirs.actorName} changed ${field} to "${theirs.to ?? 'nobody'}"`);
+      conflicts.push({
+        field,
+        // What stands on the server now, which may be later than the change that collided.
+        theirs: asText(ticket[field]),
+        changedById: theirs.actorId,
+        changedByName: theirs.actorName,
+        changedAt: theirs.at,
+      });
     }
   }
   if (conflicts.length > 0) {
-    throw new SwitchboardError(
-      'conflict',
-      `Your change was not applied: ${conflicts.join('; ')} in the meantime.`,
+    const said = conflicts.map((c) => `${c.changedByName} changed ${c.field} to "${c.theirs ?? 'nobody'}"`);
+    throw new TicketConflictError(
+      `Your change was not applied: ${said.join('; ')} in the meantime.`,
+      conflicts,
     );
   }
 

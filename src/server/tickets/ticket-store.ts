@@ -88,10 +88,10 @@ export async function lastFieldChangeSince(
   field: string,
   afterVersion: number,
   exceptActorId: string,
-): Promise<{ to: string | null; actorName: string } | undefined> {
+): Promise<{ to: string | null; actorId: string | null; actorName: string; at: string } | undefined> {
   const r = await trx
     .selectFrom('ticket_history')
-    .select(['to_value', 'actor_name'])
+    .select(['to_value', 'actor_id', 'actor_name', 'at'])
     .where('ticket_id', '=', ticketId)
     .where('field', '=', field)
     .where('version', '>', afterVersion)
@@ -99,7 +99,7 @@ export async function lastFieldChangeSince(
     .orderBy('version', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return r && { to: r.to_value, actorName: r.actor_name };
+  return r && { to: r.to_value, actorId: r.actor_id, actorName: r.actor_name, at: r.at };
 }
 
 /** Writes the ticket's editable fields and publishes it to its department; returns the new version. */

@@ -50,14 +50,19 @@ export const SyncStatus = z.object({
   /** Server head while catching up, for a progress bar. */
   head: z.number().int().nonnegative(),
   lastError: z.string().nullable(),
+  /** While offline: when the engine tries to reach the server again (null: not scheduled). */
+  nextRetryAt: Instant.nullable().default(null),
 });
 export type SyncStatus = z.infer<typeof SyncStatus>;
 
 /** A ticket as listed: the row plus what the list shows without another lookup. */
 export const TicketRow = Ticket.extend({
   customerName: z.string(),
-  /** pending: has local changes not yet on the server. */
-  syncState: z.enum(['synced', 'pending']),
+  /**
+   * pending: has local changes not yet on the server; conflict: the server refused an edit because someone
+   * else changed the same field meanwhile, and the agent has not chosen which value stays.
+   */
+  syncState: z.enum(['synced', 'pending', 'conflict']),
 });
 export type TicketRow = z.infer<typeof TicketRow>;
 
@@ -80,8 +85,19 @@ export type TicketQuery = z.input<typeof TicketQuery>;
 export const TicketPage = z.object({ total: z.number().int().nonnegative(), rows: z.array(TicketRow) });
 export type TicketPage = z.infer<typeof TicketPage>;
 
+/** One open conflict on a ticket field: the agent's refused value and the server's, which stands until they choose. */
+export const TicketConflict = z.object({
+  field: z.enum(['subject', 'status', 'priority', 'assigneeId']),
+  mine: z.string().nullable(),
+  theirs: z.string().nullable(),
+  changedByName: z.string(),
+  changedAt: Instant,
+});
+export type TicketConflict = z.infer<typeof TicketConflict>;
+
 export const TicketDetail = z.object({
   ticket: TicketRow,
+  conflicts: z.array(TicketConflict).default([]),
   customer: Customer.nullable(),
   comments: z.array(TicketComment.extend({ syncState: z.enum(['synced', 'pending']) })),
   history: z.array(TicketHistoryEntry),
@@ -134,6 +150,18 @@ export const contract = {
   'tickets.search': method(TicketQuery, TicketPage),
   'tickets.get': method(z.object({ id: Id }), TicketDetail),
   'tickets.update': method(z.object({ id: Id, patch: TicketPatch }), TicketRow),
+  /**
+   * Settle a conflict: 'theirs' accepts the server's value; 'mine' queues the agent's value again on top of the
+   * server's current version (so it applies unless someone changes the field yet again).
+   */
+  'tickets.resolveConflict': method(
+    z.object({
+      ticketId: Id,
+      field: TicketConflict.shape.field,
+      keep: z.enum(['mine', 'theirs']),
+    }),
+    TicketDetail,
+  ),
   'tickets.comment': method(
     z.object({
       ticketId: Id,
@@ -244,6 +272,8 @@ export const contract = {
   'voice.queues': method(z.object({}), QueueList),
   'directory.get': method(z.object({}), Directory),
   'sync.status': method(z.object({}), SyncStatus),
+  /** Offline: try to reach the server now instead of waiting for the next scheduled retry. */
+  'sync.retryNow': method(z.object({}), SyncStatus),
 } as const;
 
 export type Contract = typeof contract;
@@ -264,7 +294,11 @@ export const events = {
   /** The agent's state changed on the server (own request, a call, a supervisor, a timeout). */
   'agent.status': AgentStatus,
   /** The session ended without the user asking (refresh token revoked or expired). */
-  'session.ended': z.object({ reason: z.string() }),
+  'session.ended': z.object({
+    reason: z.string(),
+    /** The account was disabled: the desktop also dropped its local copy. */
+    accountDisabled: z.boolean().default(false),
+  }),
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

@@ -71,10 +71,15 @@ export const Change = z.union([
 ]);
 export type Change = z.infer<typeof Change>;
 
+/** Whose data a replica holds: 'all' (an admin) or 'dept:<id>'. */
+export const ScopeKey = z.string().min(1).max(100);
+
 export const PullRequest = z.object({
   /** Last version the client has applied; 0 for a fresh replica. */
   cursor: z.number().int().nonnegative(),
   limit: z.number().int().min(1).max(5000).default(1000),
+  /** The scope the replica was filled for (from an earlier answer); absent on a replica that never pulled. */
+  scope: ScopeKey.optional(),
 });
 export type PullRequest = z.infer<typeof PullRequest>;
 
@@ -84,6 +89,13 @@ export const PullResponse = z.object({
   hasMore: z.boolean(),
   /** Latest version on the server, for a progress bar during the initial sync. */
   head: z.number().int().nonnegative(),
+  /** The scope this answer is for: the user's scope now. */
+  scope: ScopeKey.optional(),
+  /**
+   * The user's scope is not the one the replica was filled for (moved to another department): this page starts
+   * from version 0 of the new scope, and the client must drop everything it cached before applying it.
+   */
+  reset: z.boolean().default(false),
 });
 export type PullResponse = z.infer<typeof PullResponse>;
 
@@ -166,12 +178,30 @@ export type MutationName = Mutation['name'];
 export const PushRequest = z.object({ mutations: z.array(Mutation).min(1).max(500) });
 export type PushRequest = z.infer<typeof PushRequest>;
 
+/** A ticket field someone else changed since the client's base version, to a value other than the client's. */
+export const FieldConflict = z.object({
+  field: z.enum(['subject', 'status', 'priority', 'assigneeId']),
+  /** The value on the server now (it wins). */
+  theirs: z.string().nullable(),
+  changedById: Id.nullable(),
+  changedByName: z.string(),
+  changedAt: Instant,
+});
+export type FieldConflict = z.infer<typeof FieldConflict>;
+
 export const MutationResult = z.object({
   id: Id,
   /** applied: now or earlier (idempotent replay); rejected: will never apply, the client drops it and shows why. */
   status: z.enum(['applied', 'rejected']),
   version: z.number().int().nonnegative().optional(),
-  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  error: z
+    .object({
+      code: z.string(),
+      message: z.string(),
+      /** code 'conflict' on ticket.update: the fields that collided, so the client can show both values. */
+      conflicts: z.array(FieldConflict).optional(),
+    })
+    .optional(),
 });
 export type MutationResult = z.infer<typeof MutationResult>;
 

@@ -5,7 +5,7 @@ import { openStore } from '../../../src/main/store';
 import { migrate } from '../../../src/main/store/migrate';
 import { migrations, type Migration } from '../../../src/main/store/migrations';
 import { v7 as uuidv7 } from 'uuid';
-import { DEPT_A, tempDir } from '../fixtures';
+import { customer, DEPT_A, tempDir, ticket, up } from '../fixtures';
 
 const dirs: ReturnType<typeof tempDir>[] = [];
 const dir = () => {
@@ -233,6 +233,44 @@ describe('migrations', () => {
       [expect.any(String), 'customer.create'],
     ]);
     store.close();
+  });
+
+  it('006 keeps a refused value beside the server value on a store made under 005, until the ticket goes', () => {
+    const path = join(dir(), 'v5.sqlite');
+    const db = new Database(path);
+    migrate(db, migrations.slice(0, 5));
+    db.close();
+
+    const store = openStore(path);
+    const c = customer();
+    const t = ticket(c.id, { priority: 'normal' });
+    store.write.applyPage([up.customer(c), up.ticket(t)], 10, 10, new Date().toISOString());
+    const mutationId = uuidv7();
+    store.write.updateTicketLocally(t.id, { priority: 'high' }, mutationId, new Date().toISOString());
+    store.write.markRejected(mutationId, [
+      {
+        field: 'priority',
+        theirs: 'normal',
+        changedById: null,
+        changedByName: 'Li Na',
+        changedAt: '2026-01-01T00:00:00.000Z',
+      },
+    ]);
+    const detail = store.read.getTicketDetail(t.id)!;
+    expect(detail.ticket).toMatchObject({ priority: 'normal', syncState: 'conflict' });
+    expect(detail.conflicts).toEqual([
+      expect.objectContaining({ field: 'priority', mine: 'high', theirs: 'normal' }),
+    ]);
+    store.write.applyPage(
+      [{ version: 11, kind: 'ticket', op: 'remove', id: t.id }],
+      11,
+      11,
+      new Date().toISOString(),
+    );
+    store.close();
+    const raw = new Database(path, { readonly: true });
+    expect(raw.prepare('SELECT count(*) AS n FROM ticket_conflicts').get()).toEqual({ n: 0 });
+    raw.close();
   });
 
   it('refuses a database written by a newer version instead of damaging it', () => {

@@ -3,6 +3,7 @@ import { m002FtsFacets } from './002-fts-facets';
 import { m003CustomerFts } from './003-customer-fts';
 import { m004Interactions } from './004-interactions';
 import { m005CreateOffline } from './005-create-offline';
+import { m006TicketConflicts } from './006-ticket-conflicts';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -14,4 +15,5 @@ export const migrations: readonly Migration[] = [
   m003CustomerFts,
   m004Interactions,
   m005CreateOffline,
+  m006TicketConflicts,
 ];
