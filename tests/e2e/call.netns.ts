@@ -378,8 +378,12 @@ describe.sequential('a customer calls the queue and the agent takes it in the de
         username: 'agent01',
       });
 
-    // The customer's page on agent01's desktop lists the call with its outcome.
-    await a1.getByTestId('open-customer').first().click();
+    // The call panel closed with the wrap-up; the customer's page on agent01's desktop lists the call with
+    // its outcome.
+    await a1.getByTestId('call-panel').waitFor({ state: 'detached' });
+    await a1.getByTestId('nav-customers').click();
+    await a1.getByTestId('customer-search').fill(caller.digits);
+    await a1.getByTestId('customer-row').first().click();
     const calls = a1.getByTestId('customer-calls');
     await expect
       .poll(() => calls.getByTestId('call-disposition').allInnerTexts(), { timeout: 15_000 })
