@@ -9,7 +9,7 @@ const PushAck = Ack(PushResponse);
 export interface PushOutcome {
   applied: number;
   /** Each refused mutation: what undoing it changed locally, and the server's reason. */
-  rejected: { name: string; touched: Touched; message: string }[];
+  rejected: { id: string; name: string; touched: Touched; message: string }[];
 }
 
 /**
@@ -51,7 +51,12 @@ export async function pushAll(
         rejected++;
         const touched = store.write.markRejected(e.mutation.id);
         if (touched) {
-          outcome.rejected.push({ name: e.mutation.name, touched, message: r.error?.message ?? 'refused' });
+          outcome.rejected.push({
+            id: e.mutation.id,
+            name: e.mutation.name,
+            touched,
+            message: r.error?.message ?? 'refused',
+          });
         }
       }
     }
