@@ -60,7 +60,10 @@ export async function pushAll(
         }
       }
     }
-    store.write.markApplied(applied);
+    const versions = new Map(
+      response.results.flatMap((r) => (r.version !== undefined ? [[r.id, r.version] as const] : [])),
+    );
+    store.write.markApplied(applied, versions);
     outcome.applied += applied.length;
     if (applied.length + rejected === 0) {
       // The server answered without a word on our mutations: stop rather than resend forever.
