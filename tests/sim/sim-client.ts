@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { transitionError } from '../../src/shared/domain/ticket-rules';
 import type { TicketPatch, TicketPriority, TicketStatus, User } from '../../src/shared';
@@ -15,6 +17,18 @@ export interface Confirmed {
   ticketId?: string;
   customerId?: string;
   commentId?: string;
+}
+
+let emptyReplica: string | null = null;
+
+/** A migrated, empty replica made once per process: migrating costs more than most of a run. */
+function emptyReplicaFile(): string {
+  if (emptyReplica) return emptyReplica;
+  const dir = mkdtempSync(join(tmpdir(), 'sb-sim-replica-'));
+  const path = join(dir, 'empty.sqlite');
+  openStore(path).close(); // close() checkpoints, so the one file is the whole replica
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return (emptyReplica = path);
 }
 
 /** The desktop died with the server's answer in hand, before acting on it. */
@@ -55,11 +69,12 @@ export class SimClient {
     private readonly now: () => string,
   ) {
     const path = join(dir, `client-${index}.sqlite`);
+    copyFileSync(emptyReplicaFile(), path);
     this.store = openStore(path);
     this.peek = new Database(path, { readonly: true });
     // Small batches and pages so outboxes and pulls span several requests, where faults can fall between.
     this.batchSize = rnd.int(1, 4);
-    this.pageSize = rnd.int(3, 50);
+    this.pageSize = rnd.int(5, 100);
   }
 
   get path(): string {
@@ -198,14 +213,18 @@ export class SimClient {
     try {
       for (let again = true, rounds = 0; again && rounds < 20; rounds++) {
         await pullAll(conn, this.store, { pageSize: this.pageSize, timeoutMs: 1, onPage: () => {} });
-        const pushed = await pushAll(conn, this.store, { batchSize: this.batchSize, timeoutMs: 1 });
-        for (const r of pushed.rejected) {
-          this.refusals.set(r.id, r.message);
-          // A refused create takes back what was queued on it; a refused edit or comment takes back only itself.
-          if (r.name !== 'ticket.create' && r.name !== 'customer.create') continue;
-          r.touched.ticketIds.forEach((id) => this.takenBack.tickets.add(id));
-          r.touched.customerIds.forEach((id) => this.takenBack.customers.add(id));
-        }
+        const pushed = await pushAll(conn, this.store, {
+          batchSize: this.batchSize,
+          timeoutMs: 1,
+          // As the engine does: each refusal is reported when it happens, even if a later batch fails.
+          onRejected: (r) => {
+            this.refusals.set(r.id, r.message);
+            // A refused create takes back what was queued on it; a refused edit or comment only itself.
+            if (r.name !== 'ticket.create' && r.name !== 'customer.create') return;
+            r.touched.ticketIds.forEach((id) => this.takenBack.tickets.add(id));
+            r.touched.customerIds.forEach((id) => this.takenBack.customers.add(id));
+          },
+        });
         again = pushed.applied > 0;
       }
     } catch (e) {
