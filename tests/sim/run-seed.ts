@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { simTmp } from './sim-tmp';
 import { Random } from '../../src/server/demo/prng';
 import { checkMutations, checkReplicas } from './invariants';
 import { SimClient } from './sim-client';
@@ -36,7 +36,7 @@ export async function runSeed(seed: number): Promise<SeedResult> {
   const rnd = new Random(seed);
   let clock = Date.UTC(2026, 0, 2, 9);
   const now = () => new Date(clock);
-  const dir = mkdtempSync(join(tmpdir(), `sb-sim-${seed}-`));
+  const dir = mkdtempSync(join(simTmp(), `sb-sim-${seed}-`));
   const server = await SimServer.open(dir, now);
   const clients: SimClient[] = [];
   try {
@@ -60,7 +60,7 @@ export async function runSeed(seed: number): Promise<SeedResult> {
       clients.push(new SimClient(i, user, dir, rnd, () => now().toISOString()));
     }
 
-    const steps = rnd.int(60, 140);
+    const steps = rnd.int(40, 100);
     for (let step = 0; step < steps; step++) {
       clock += rnd.int(1, 120) * 1000;
       if (!server.up && rnd.chance(0.3)) await server.restart();

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { simTmp } from './sim-tmp';
 import { transitionError } from '../../src/shared/domain/ticket-rules';
 import type { TicketPatch, TicketPriority, TicketStatus, User } from '../../src/shared';
 import { openStore, type LocalStore } from '../../src/main/store';
@@ -24,7 +24,7 @@ let emptyReplica: string | null = null;
 /** A migrated, empty replica made once per process: migrating costs more than most of a run. */
 function emptyReplicaFile(): string {
   if (emptyReplica) return emptyReplica;
-  const dir = mkdtempSync(join(tmpdir(), 'sb-sim-replica-'));
+  const dir = mkdtempSync(join(simTmp(), 'sb-sim-replica-'));
   const path = join(dir, 'empty.sqlite');
   openStore(path).close(); // close() checkpoints, so the one file is the whole replica
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { simTmp } from './sim-tmp';
 import { parseOrThrow, PullRequest, PushRequest, SocketEvents, type Ack, type User } from '../../src/shared';
 import { scopeOf } from '../../src/server/auth/scope';
 import { openSqlite } from '../../src/server/db/dialect-sqlite';
@@ -27,7 +27,7 @@ let template: Promise<string> | null = null;
  */
 function templateDb(): Promise<string> {
   template ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sb-sim-template-'));
+    const dir = mkdtempSync(join(simTmp(), 'sb-sim-template-'));
     const path = join(dir, 'server.sqlite');
     const db = openSqlite(path);
     await migrateToLatest(db);
