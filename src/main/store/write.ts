@@ -363,19 +363,41 @@ export class StoreWriter {
     });
   }
 
-  /** The server applied these mutations (now or on an earlier replay): forget them. */
-  markApplied(mutationIds: readonly string[]): void {
+  /**
+   * The server applied these mutations (now or on an earlier replay): forget them. `versions` are the versions
+   * the server answered with, by mutation id.
+   */
+  markApplied(mutationIds: readonly string[], versions: ReadonlyMap<string, number> = new Map()): void {
     this.db.transaction(() => {
       for (const id of mutationIds) {
         const entry = this.s.outboxByMutation!.get(id) as OutboxDbEntry | undefined;
         this.s.deleteOutbox!.run(id);
         if (entry?.ticket_id && this.pendingPatches(entry.ticket_id).length === 0) {
-          this.s.clearTicketBase!.run(entry.ticket_id);
+          this.settleTicket(entry, versions.get(id));
         }
         if (entry?.interaction_id)
           this.calls.acknowledged({ ...entry, interaction_id: entry.interaction_id });
       }
     })();
+  }
+
+  /**
+   * The ticket's last pending edit went through. Normally the server's new version comes down the stream
+   * and replaces the local row. But an edit that changed nothing on the server (it already held those values)
+   * makes no new version, and an edit whose result we pulled before its answer arrived is already in the kept
+   * server copy: in both cases the answer's version is not newer than that copy and nothing more will come,
+   * so the copy is the server's truth (without it, the local updatedAt would stay forever).
+   */
+  private settleTicket(entry: OutboxDbEntry, version: number | undefined): void {
+    const ticketId = entry.ticket_id!;
+    const row = this.s.ticket!.get(ticketId) as TicketDbRow | undefined;
+    const base = row?.server_base ? (JSON.parse(row.server_base) as Ticket) : null;
+    if (entry.name === 'ticket.update' && base && version !== undefined && version <= base.version) {
+      this.s.upsertTicket!.run({ ...ticketToDb(base), server_base: null });
+      this.fts.refreshTicket(ticketId);
+      return;
+    }
+    this.s.clearTicketBase!.run(ticketId);
   }
 
   /**

@@ -5,7 +5,7 @@ import { Ack, SwitchboardError } from '../../shared/protocol/errors';
 import type { LocalStore, Touched } from '../store';
 import { AgentStatusLink, offlineError } from './agent-status';
 import { pullAll } from './pull';
-import { pushAll } from './push';
+import { pushAll, type Refusal } from './push';
 import { socketIoConnection, type ConnectionFactory, type SyncConnection } from './transport';
 
 export interface SyncEngineOptions {
@@ -252,6 +252,8 @@ export class SyncEngine {
     while (this.again && this.running && this.conn?.connected) {
       this.again = false;
       const conn = this.conn;
+      // Refusals are reported even when a later batch fails in transit: their outbox entries are already gone.
+      const refused: Refusal[] = [];
       try {
         await pullAll(conn, this.o.store, {
           pageSize: this.o.pageSize ?? 1000,
@@ -272,16 +274,15 @@ export class SyncEngine {
         const pushed = await pushAll(conn, this.o.store, {
           batchSize: this.o.pushBatch ?? 100,
           timeoutMs: this.o.requestTimeoutMs ?? 30_000,
+          onRejected: (r) => refused.push(r),
         });
-        for (const r of pushed.rejected) this.o.log?.(`sync: ${r.name} refused: ${r.message}`);
-        if (pushed.rejected.length) this.emitChanged(mergeTouched(pushed.rejected.map((r) => r.touched)));
+        const anyRefused = refused.length > 0;
+        this.reportRefused(refused);
         // Pull what our pushes produced (server versions, numbers), even if its poke is late.
         if (pushed.applied) this.again = true;
         this.failures = 0;
         // A refusal stays on show until a later change goes through; transport errors clear at once.
-        if (pushed.rejected.length)
-          this.refusal = `The server refused a change: ${pushed.rejected.at(-1)!.message}`;
-        else if (pushed.applied) this.refusal = null;
+        if (!anyRefused && pushed.applied) this.refusal = null;
         const lastError = this.refusal;
         this.setStatus({
           state: this.again ? 'syncing' : 'online',
@@ -289,6 +290,7 @@ export class SyncEngine {
           ...this.o.store.read.syncMeta(),
         });
       } catch (e) {
+        this.reportRefused(refused);
         if (!this.running) return;
         if (e instanceof SwitchboardError && AUTH_ERRORS.has(e.code)) {
           await this.renewConnection();
@@ -301,6 +303,15 @@ export class SyncEngine {
         return;
       }
     }
+  }
+
+  /** Reports, and forgets, the refusals gathered so far (so the error path cannot report them twice). */
+  private reportRefused(gathered: Refusal[]): void {
+    const refused = gathered.splice(0);
+    if (!refused.length) return;
+    for (const r of refused) this.o.log?.(`sync: ${r.name} refused: ${r.message}`);
+    this.emitChanged(mergeTouched(refused.map((r) => r.touched)));
+    this.refusal = `The server refused a change: ${refused.at(-1)!.message}`;
   }
 
   private retryLater(fn: () => void): void {

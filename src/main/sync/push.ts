@@ -6,10 +6,17 @@ import type { SyncConnection } from './transport';
 
 const PushAck = Ack(PushResponse);
 
+/** A refused mutation: what undoing it changed locally, and the server's reason. */
+export interface Refusal {
+  id: string;
+  name: string;
+  touched: Touched;
+  message: string;
+}
+
 export interface PushOutcome {
   applied: number;
-  /** Each refused mutation: what undoing it changed locally, and the server's reason. */
-  rejected: { name: string; touched: Touched; message: string }[];
+  rejected: Refusal[];
 }
 
 /**
@@ -20,7 +27,15 @@ export interface PushOutcome {
 export async function pushAll(
   conn: SyncConnection,
   store: LocalStore,
-  opts: { batchSize: number; timeoutMs: number },
+  opts: {
+    batchSize: number;
+    timeoutMs: number;
+    /**
+     * Told of each refusal as soon as it is undone locally. A later batch can still fail in transit and
+     * end the push with an error, and the refusal must reach the agent all the same: its outbox entry is gone.
+     */
+    onRejected?: (r: Refusal) => void;
+  },
 ): Promise<PushOutcome> {
   const outcome: PushOutcome = { applied: 0, rejected: [] };
   for (;;) {
@@ -51,11 +66,21 @@ export async function pushAll(
         rejected++;
         const touched = store.write.markRejected(e.mutation.id, r.error?.conflicts);
         if (touched) {
-          outcome.rejected.push({ name: e.mutation.name, touched, message: r.error?.message ?? 'refused' });
+          const refusal = {
+            id: e.mutation.id,
+            name: e.mutation.name,
+            touched,
+            message: r.error?.message ?? 'refused',
+          };
+          outcome.rejected.push(refusal);
+          opts.onRejected?.(refusal);
         }
       }
     }
-    store.write.markApplied(applied);
+    const versions = new Map(
+      response.results.flatMap((r) => (r.version !== undefined ? [[r.id, r.version] as const] : [])),
+    );
+    store.write.markApplied(applied, versions);
     outcome.applied += applied.length;
     if (applied.length + rejected === 0) {
       // The server answered without a word on our mutations: stop rather than resend forever.

@@ -51,6 +51,55 @@ async function loadEntities(trx: Tx, kind: ChangeKind, ids: string[]): Promise<M
 
 export const scopeKey = (scope: Scope): string => (scope.all ? 'all' : `dept:${scope.departmentId}`);
 
+type Row = { version: number; kind: ChangeKind; entity_id: string; op: string };
+type TicketData = Extract<Upsert, { kind: 'ticket' }>['data'];
+
+/**
+ * Comments and history whose ticket's own change comes later in the stream, keyed `kind:id`, with that ticket.
+ * Every ticket edit moves the ticket's row to the end of the stream (older rows are compacted away), behind the
+ * comments it already had; a replica that does not hold the ticket yet (a first sync, or a page boundary)
+ * drops children of a ticket it does not know, so the ticket is sent first, ahead of its children.
+ */
+async function ticketsAfterTheirChildren(
+  trx: Tx,
+  scope: Scope,
+  rows: readonly Row[],
+  entities: Map<ChangeKind, Map<string, Upsert['data']>>,
+): Promise<Map<string, { ticket: TicketData; sent: boolean }>> {
+  const out = new Map<string, { ticket: TicketData; sent: boolean }>();
+  const children = rows.flatMap((r) => {
+    if (r.op !== 'upsert' || (r.kind !== 'comment' && r.kind !== 'history')) return [];
+    const data = entities.get(r.kind)?.get(r.entity_id) as { ticketId: string } | undefined;
+    return data ? [{ key: `${r.kind}:${r.entity_id}`, version: r.version, ticketId: data.ticketId }] : [];
+  });
+  if (children.length === 0) return out;
+  const ticketIds = [...new Set(children.map((c) => c.ticketId))];
+  const latest = new Map<string, number>();
+  const ticketRows = await trx
+    .selectFrom('change_log')
+    .select(['entity_id', 'version'])
+    .where('kind', '=', 'ticket')
+    .where('op', '=', 'upsert')
+    .where('entity_id', 'in', ticketIds)
+    .$if(!scope.all, (q) => q.where('department_id', '=', scope.all ? '' : scope.departmentId))
+    .execute();
+  for (const r of ticketRows) latest.set(r.entity_id, Math.max(r.version, latest.get(r.entity_id) ?? 0));
+  const late = ticketIds.filter((id) =>
+    children.some((c) => c.ticketId === id && c.version < latest.get(id)!),
+  );
+  if (late.length === 0) return out;
+  const tickets = await loadEntities(trx, 'ticket', late);
+  const shared = new Map<string, { ticket: TicketData; sent: boolean }>();
+  for (const c of children) {
+    const ticket = tickets.get(c.ticketId) as TicketData | undefined;
+    if (!ticket || !(c.version < (latest.get(c.ticketId) ?? 0))) continue;
+    // One entry per ticket, so it is sent once, before the first of its children.
+    if (!shared.has(c.ticketId)) shared.set(c.ticketId, { ticket, sent: false });
+    out.set(c.key, shared.get(c.ticketId)!);
+  }
+  return out;
+}
+
 /**
  * Everything in the scope after `cursor`, oldest first, at most `limit` changes. Read in one transaction so
  * the page and `head` agree. A short page means nothing else in scope exists up to head, so the cursor jumps there.
@@ -109,8 +158,16 @@ export async function pullChanges(
     const lastUpsert = new Map<string, number>();
     for (const r of rows) if (r.op === 'upsert') lastUpsert.set(`${r.kind}:${r.entity_id}`, r.version);
 
+    const early = await ticketsAfterTheirChildren(trx, scope, rows, entities);
+    const sentEarly = new Set<string>();
     const changes: Change[] = [];
     for (const r of rows) {
+      const parent = r.op === 'upsert' ? early.get(`${r.kind}:${r.entity_id}`) : undefined;
+      if (parent && !parent.sent) {
+        parent.sent = true;
+        sentEarly.add(parent.ticket.id);
+        changes.push({ version: r.version, kind: 'ticket', op: 'upsert', data: parent.ticket });
+      }
       if (r.op === 'remove') {
         changes.push({ version: r.version, kind: 'ticket', op: 'remove', id: r.entity_id });
         continue;
@@ -121,6 +178,8 @@ export async function pullChanges(
         continue;
       }
       if (lastUpsert.get(`${r.kind}:${r.entity_id}`) !== r.version) continue;
+      // Already sent ahead of its children, in the state it has now.
+      if (r.kind === 'ticket' && sentEarly.has(r.entity_id)) continue;
       const data = entities.get(r.kind)?.get(r.entity_id);
       if (data) changes.push({ version: r.version, kind: r.kind, op: 'upsert', data } as Change);
     }

@@ -98,6 +98,23 @@ describe('outbox', () => {
     expect(store.read.pendingCount()).toBe(0);
   });
 
+  // Found by the sync simulation (tests/sim): the server accepts an edit that changes nothing without a new
+  // version, so no change ever came to replace the row the desktop had stamped with its own updatedAt.
+  it('returns to the server copy when an applied edit made no new version', () => {
+    const edit = uuidv7();
+    store.write.updateTicketLocally(t.id, { priority: 'normal' }, edit, now());
+    expect(store.read.getTicket(t.id)!.updatedAt).not.toBe(t.updatedAt);
+    store.write.markApplied([edit], new Map([[edit, t.version]]));
+    expect(store.read.getTicket(t.id)).toEqual(t);
+  });
+
+  it('keeps the edited row when the applied edit made a version still to be pulled', () => {
+    const edit = uuidv7();
+    store.write.updateTicketLocally(t.id, { priority: 'low' }, edit, now());
+    store.write.markApplied([edit], new Map([[edit, t.version + 3]]));
+    expect(store.read.getTicketDetail(t.id)!.ticket).toMatchObject({ priority: 'low', syncState: 'synced' });
+  });
+
   it('drops a ticket that left the scope with its comments and index rows', () => {
     store.write.applyPage([up.comment(comment(t.id, 'headset serial 42'))], 12, 12, now());
     store.write.applyPage([up.remove(t.id)], 13, 13, now());

@@ -1,0 +1,127 @@
+import type { SyncConnection } from '../../src/main/sync';
+import type { Random } from '../../src/server/demo/prng';
+import { ServerCrash, type SimServer } from './sim-server';
+
+/** What the desktop sees when a request goes unanswered: socket.io's ack timeout. */
+export class SimTimeout extends Error {
+  constructor(why: string) {
+    super(`operation has timed out (${why})`);
+  }
+}
+
+/** A request still on the wire after its sender gave up: delivered later, perhaps more than once. */
+interface Ghost {
+  userId: string;
+  event: string;
+  payload: unknown;
+}
+
+export interface Faults {
+  /** The request never reaches the server. */
+  drop: number;
+  /** The request is held back and reaches the server later, after the sender timed out (reordering). */
+  delay: number;
+  /** The server gets the request again later. */
+  duplicate: number;
+  /** The server handled the request; the answer is lost. */
+  dropAck: number;
+  /** The server process dies in the middle of a push. */
+  crash: number;
+}
+
+export const NO_FAULTS: Faults = { drop: 0, delay: 0, duplicate: 0, dropAck: 0, crash: 0 };
+
+/**
+ * A network between desktops and the server whose every decision (lose, hold back, repeat, cut the answer,
+ * kill the server mid-request) comes from the seed's PRNG. Requests are handled one at a time, in the order
+ * the simulation makes them, so the same seed replays the same interleaving.
+ */
+export class SimNetwork {
+  faults: Faults;
+  private readonly ghosts: Ghost[] = [];
+  delivered = 0;
+
+  constructor(
+    private readonly rnd: Random,
+    private readonly server: SimServer,
+    faults: Faults,
+  ) {
+    this.faults = faults;
+  }
+
+  get inFlight(): number {
+    return this.ghosts.length;
+  }
+
+  /** The connection one desktop's sync round uses. `online` false: the cable is out. */
+  connection(userId: string, online: () => boolean, onAck?: () => void): SyncConnection {
+    const server = this.server;
+    return {
+      get connected() {
+        return online() && server.up;
+      },
+      request: (event, payload) => this.send(userId, event, payload, online, onAck),
+      on: () => undefined,
+      connect: () => undefined,
+      close: () => undefined,
+    };
+  }
+
+  private async send(
+    userId: string,
+    event: string,
+    payload: unknown,
+    online: () => boolean,
+    onAck?: () => void,
+  ): Promise<unknown> {
+    const f = this.faults;
+    if (!online()) throw new SimTimeout('offline');
+    if (!this.server.up) throw new SimTimeout('server down');
+    // A copy, as a socket serialises it: nobody may share objects with the server.
+    const wire = structuredClone(payload);
+    if (this.rnd.chance(f.drop)) throw new SimTimeout('request lost');
+    if (this.rnd.chance(f.delay)) {
+      this.ghosts.push({ userId, event, payload: wire });
+      throw new SimTimeout('request delayed');
+    }
+    const crashAfter =
+      event === 'sync:push' && this.rnd.chance(f.crash)
+        ? this.rnd.int(0, (wire as { mutations: unknown[] }).mutations.length)
+        : undefined;
+    let ack: unknown;
+    try {
+      ack = await this.server.handle(userId, event, wire, crashAfter);
+    } catch (e) {
+      if (e instanceof ServerCrash) throw new SimTimeout('server killed mid-request');
+      throw e;
+    }
+    this.delivered++;
+    if (this.rnd.chance(f.duplicate)) this.ghosts.push({ userId, event, payload: structuredClone(wire) });
+    if (this.rnd.chance(f.dropAck)) throw new SimTimeout('answer lost');
+    onAck?.();
+    return structuredClone(ack);
+  }
+
+  /** One held-back request arrives (any of them: that is the reordering); its answer goes nowhere. */
+  async deliverGhost(): Promise<void> {
+    if (this.ghosts.length === 0 || !this.server.up) return;
+    const i = this.rnd.int(0, this.ghosts.length - 1);
+    const g = this.ghosts[i]!;
+    // Sometimes it stays on the wire to arrive once more.
+    if (!this.rnd.chance(this.faults.duplicate)) this.ghosts.splice(i, 1);
+    try {
+      await this.server.handle(g.userId, g.event, g.payload);
+    } catch (e) {
+      if (!(e instanceof ServerCrash)) throw e;
+    }
+  }
+
+  /** Quiescence: whatever is still on the wire arrives (in a seeded order) or never will. */
+  async flush(): Promise<void> {
+    while (this.ghosts.length > 0) {
+      const i = this.rnd.int(0, this.ghosts.length - 1);
+      const [g] = this.ghosts.splice(i, 1);
+      if (this.rnd.chance(0.5)) await this.server.handle(g!.userId, g!.event, g!.payload);
+    }
+  }
+}
