@@ -120,21 +120,28 @@ export async function pullChanges(
     // A cursor past the head comes from a replica of an earlier database (the server was reset or restored):
     // it would wait forever, so it gets its whole scope again.
     const cursor = reset || from > head ? 0 : from;
-    const rows = await trx
-      .selectFrom('change_log')
-      .selectAll()
-      .where('version', '>', cursor)
-      .$if(!scope.all, (q) =>
-        q.where((eb) =>
-          eb.or([
-            eb('department_id', 'is', null),
-            eb('department_id', '=', scope.all ? '' : scope.departmentId),
-          ]),
-        ),
-      )
-      .orderBy('version')
-      .limit(limit)
-      .execute();
+    // One index range per part of the scope, each in version order and stopping at `limit`: an OR of the two
+    // made SQLite read every row after the cursor and sort them, for each page (quadratic in a first sync).
+    const part = (departmentId: string | null) =>
+      trx
+        .selectFrom('change_log')
+        .selectAll()
+        .where('version', '>', cursor)
+        .where('department_id', departmentId === null ? 'is' : '=', departmentId)
+        .orderBy('version')
+        .limit(limit)
+        .execute();
+    const rows = scope.all
+      ? await trx
+          .selectFrom('change_log')
+          .selectAll()
+          .where('version', '>', cursor)
+          .orderBy('version')
+          .limit(limit)
+          .execute()
+      : [...(await part(null)), ...(await part(scope.departmentId))]
+          .sort((a, b) => a.version - b.version)
+          .slice(0, limit);
 
     const idsByKind = new Map<ChangeKind, string[]>();
     for (const r of rows)

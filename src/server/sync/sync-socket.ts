@@ -7,10 +7,11 @@ import {
   type Ack,
   type ErrorBody,
   type Poke,
+  type PullResponse,
   type User,
 } from '../../shared';
 import type { AuthService, Clock } from '../auth/auth-service';
-import { scopeOf } from '../auth/scope';
+import { scopeOf, type Scope } from '../auth/scope';
 import { streamHead } from '../db/change-log';
 import type { Db } from '../db/schema';
 import { errorBody } from '../http/error-body';
@@ -25,6 +26,8 @@ export interface SocketData {
 }
 
 export const ALL_ROOM = 'all';
+/** Pull answers kept for replicas asking the same question (see sharedPull). */
+const SHARED_ANSWERS = 32;
 export const departmentRoom = (id: string) => `dept:${id}`;
 
 function connectError(body: ErrorBody): ExtendedError {
@@ -102,6 +105,36 @@ export function attachSync(
     void socket.join(room);
   };
 
+  // A poke sends every replica of a department after the same page at once: while the stream head stays
+  // where it was, they share one answer instead of each running the queries. Only short (caught-up)
+  // pages are kept once answered, a few of them, so an initial sync does not pile up in memory.
+  const answers = new Map<string, Promise<PullResponse>>();
+  let answersHead = -1;
+  async function sharedPull(
+    scope: Scope,
+    cursor: number,
+    limit: number,
+    held: PullRequest['scope'],
+  ): Promise<PullResponse> {
+    const head = await streamHead(db);
+    if (head !== answersHead) {
+      answers.clear();
+      answersHead = head;
+    }
+    // `held` (the scope the replica says it holds) is part of the key: it decides whether the answer is a reset.
+    const key = `${scope.all ? '*' : scope.departmentId}:${cursor}:${limit}:${held ?? ''}`;
+    const known = answers.get(key);
+    if (known) return known;
+    const answer = pullChanges(db, scope, cursor, limit, held);
+    answers.set(key, answer);
+    if (answers.size > SHARED_ANSWERS) answers.delete(answers.keys().next().value as string);
+    answer.then(
+      (r) => r.hasMore && answers.get(key) === answer && answers.delete(key),
+      () => answers.get(key) === answer && answers.delete(key),
+    );
+    return answer;
+  }
+
   io.on('connection', (socket) => {
     joinScope(socket, (socket.data as SocketData).user);
 
@@ -111,7 +144,7 @@ export function attachSync(
         const req = parseOrThrow(PullRequest, input, 'pull request');
         joinScope(socket, user);
         await deps.beforePull?.();
-        return pullChanges(db, scopeOf(user), req.cursor, req.limit, req.scope);
+        return sharedPull(scopeOf(user), req.cursor, req.limit, req.scope);
       }),
     );
 

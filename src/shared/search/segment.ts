@@ -38,8 +38,25 @@ function runs(text: string): { han: boolean; text: string }[] {
   return out;
 }
 
+/**
+ * Text of nothing but ASCII, Han and punctuation: the dictionary segmenter then only tells Han runs from
+ * ASCII words, which unicode61 splits again at every non-alphanumeric character anyway, so a regular
+ * expression gives the same tokens at a fraction of the cost (it dominated the initial sync).
+ */
+const SIMPLE = /^(?:\p{ASCII}|\p{Script=Han}|\p{P}|\p{Zs})*$/u;
+const SIMPLE_RUN = /\p{Script=Han}+|[a-z0-9]+/gu;
+
 /** Text as it goes into an FTS5 column (unicode61 tokeniser): tokens separated by spaces. */
 export function segmentForIndex(text: string): string {
+  const normal = text.normalize('NFKC').toLowerCase();
+  if (SIMPLE.test(normal)) {
+    const out: string[] = [];
+    for (const m of normal.matchAll(SIMPLE_RUN)) {
+      if (HAN.test(m[0])) out.push(...hanBigrams(m[0]));
+      else out.push(m[0]);
+    }
+    return out.join(' ');
+  }
   return runs(text)
     .flatMap((r) => (r.han ? hanBigrams(r.text) : [r.text]))
     .join(' ');
