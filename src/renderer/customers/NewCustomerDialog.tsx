@@ -1,19 +1,9 @@
-import {
-  Box,
-  Button,
-  CircularProgress,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogTitle,
-  Stack,
-  TextField,
-  Typography,
-} from '@mui/material';
+import { Dialog, DialogContent, DialogTitle, Stack, TextField } from '@mui/material';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Customer, ErrorBody } from '../../shared';
 import { errorBodyOf, getApi } from '../api';
+import { CreateDialogActions } from '../common/CreateDialogActions';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { isSubmitChord, splitFieldErrors } from '../common/form-errors';
 import { NativeSelectField } from '../common/NativeSelectField';
@@ -203,23 +193,7 @@ export function NewCustomerDialog({
           {rest && <ErrorAlert error={rest} testId="new-customer-error" onClose={() => setError(null)} />}
         </Stack>
       </DialogContent>
-      <DialogActions sx={{ px: 3, pb: 2 }}>
-        <Typography variant="caption" color="text.secondary" sx={{ flex: 1 }}>
-          {t('create.keysHint')}
-        </Typography>
-        <Button onClick={onClose} disabled={busy} data-testid="new-customer-cancel">
-          {t('create.cancel')}
-        </Button>
-        <Button
-          type="submit"
-          variant="contained"
-          disabled={busy}
-          data-testid="new-customer-save"
-          endIcon={busy ? <CircularProgress size={12} color="inherit" /> : undefined}
-        >
-          <Box component="span">{t('create.save')}</Box>
-        </Button>
-      </DialogActions>
+      <CreateDialogActions busy={busy} onCancel={onClose} testIdPrefix="new-customer" />
     </Dialog>
   );
 }

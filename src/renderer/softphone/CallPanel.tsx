@@ -22,6 +22,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Customer, TicketRow } from '../../shared';
 import { formatPhone } from '../../shared/phone';
+import { displayNumber } from './display-number';
 import { useNow } from '../i18n/use-now';
 import { callDuration } from './call-time';
 import { DialDialog } from './DialDialog';
@@ -51,11 +52,6 @@ export interface CallPanelActions {
         onCreated: (ticket: TicketRow) => void,
       ) => void)
     | null;
-}
-
-/** Shows a number as the agent reads it: formatted when it is a phone number, as is for an extension. */
-function displayNumber(n: string): string {
-  return n.length > 6 ? formatPhone(n) : n;
 }
 
 function useCallTimer(call: CallState | null): string {

@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
-import { formatPhone } from '../../shared/phone';
+import { displayNumber } from './display-number';
 import { usePhoneState } from './PhoneProvider';
 
 /**
@@ -22,7 +22,7 @@ export function useRingNotification(): void {
 
   useEffect(() => {
     if (!ringing) return;
-    const number = ringing.remoteNumber.length > 6 ? formatPhone(ringing.remoteNumber) : ringing.remoteNumber;
+    const number = displayNumber(ringing.remoteNumber);
     const title = document.title;
     document.title = `☎ ${number} · ${title}`;
     let notification: Notification | null = null;

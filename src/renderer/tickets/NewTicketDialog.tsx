@@ -4,9 +4,7 @@ import {
   Box,
   Button,
   Checkbox,
-  CircularProgress,
   Dialog,
-  DialogActions,
   DialogContent,
   DialogTitle,
   FormControlLabel,
@@ -20,6 +18,7 @@ import { useTranslation } from 'react-i18next';
 import { TicketPriority, type Customer, type ErrorBody, type TicketRow } from '../../shared';
 import { formatPhone } from '../../shared/phone';
 import { errorBodyOf, getApi } from '../api';
+import { CreateDialogActions } from '../common/CreateDialogActions';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { isSubmitChord, splitFieldErrors } from '../common/form-errors';
 import { NativeSelectField } from '../common/NativeSelectField';
@@ -318,23 +317,7 @@ export function NewTicketDialog({
           {rest && <ErrorAlert error={rest} testId="new-ticket-error" onClose={() => setError(null)} />}
         </Stack>
       </DialogContent>
-      <DialogActions sx={{ px: 3, pb: 2 }}>
-        <Typography variant="caption" color="text.secondary" sx={{ flex: 1 }}>
-          {t('create.keysHint')}
-        </Typography>
-        <Button onClick={onClose} disabled={busy} data-testid="new-ticket-cancel">
-          {t('create.cancel')}
-        </Button>
-        <Button
-          type="submit"
-          variant="contained"
-          disabled={busy}
-          data-testid="new-ticket-save"
-          endIcon={busy ? <CircularProgress size={12} color="inherit" /> : undefined}
-        >
-          {t('create.save')}
-        </Button>
-      </DialogActions>
+      <CreateDialogActions busy={busy} onCancel={onClose} testIdPrefix="new-ticket" />
       <NewCustomerDialog
         open={creatingCustomer}
         onClose={() => setCreatingCustomer(false)}

@@ -1,0 +1,37 @@
+import { Button, CircularProgress, DialogActions, Typography } from '@mui/material';
+import { useTranslation } from 'react-i18next';
+
+/**
+ * The foot of a create dialog: the keyboard hint, cancel, and a save button that submits the dialog's form
+ * and shows progress while saving. testIdPrefix names the buttons (`${prefix}-cancel`, `${prefix}-save`).
+ */
+export function CreateDialogActions({
+  busy,
+  onCancel,
+  testIdPrefix,
+}: {
+  busy: boolean;
+  onCancel: () => void;
+  testIdPrefix: string;
+}) {
+  const { t } = useTranslation();
+  return (
+    <DialogActions sx={{ px: 3, pb: 2 }}>
+      <Typography variant="caption" color="text.secondary" sx={{ flex: 1 }}>
+        {t('create.keysHint')}
+      </Typography>
+      <Button onClick={onCancel} disabled={busy} data-testid={`${testIdPrefix}-cancel`}>
+        {t('create.cancel')}
+      </Button>
+      <Button
+        type="submit"
+        variant="contained"
+        disabled={busy}
+        data-testid={`${testIdPrefix}-save`}
+        endIcon={busy ? <CircularProgress size={12} color="inherit" /> : undefined}
+      >
+        {t('create.save')}
+      </Button>
+    </DialogActions>
+  );
+}
