@@ -2,22 +2,21 @@
  * Sync benchmark over a real server on loopback and real desktop services (SQLite replica, sync engine on
  * socket.io): initial sync of 100,000 tickets in one department; a local edit made durable and read back
  * through the services (p95); replay of 10,000 edits made offline; an edit seen on a second desktop while
- * 500 more agents are connected (p95). `npm run bench:sync`; env BENCH_TICKETS, BENCH_EDITS, BENCH_OFFLINE,
+ * 500 more agents are connected (p95). The service and the 500 agents run in processes of their own
+ * (bench/sync-server.ts, bench/sync-agents.ts), as they do on their own machines; the two measured
+ * desktops share this one. `npm run bench:sync`; env BENCH_TICKETS, BENCH_EDITS, BENCH_OFFLINE,
  * BENCH_REMOTE, BENCH_AGENTS scale it. Last line: one JSON summary; exit code 1 when a target is missed.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { io as connectSocket, type Socket } from 'socket.io-client';
+import { fileURLToPath } from 'node:url';
 import { createDesktopServices, storePath, type DesktopServices } from '../src/main/services';
 import { NoVault } from '../src/main/vault';
-import { startServer, type RunningServer } from '../src/server/app';
-import { signAccessToken } from '../src/server/auth/tokens';
-import { toUser } from '../src/server/directory/directory-store';
 import type { EventName, EventPayload, MethodName, MethodOutput } from '../src/shared/ipc/contract';
-import { SocketEvents } from '../src/shared/protocol/sync';
 import { seedSyncServer } from './sync-data';
 
 const TICKETS = Number(process.env['BENCH_TICKETS'] ?? 100_000);
@@ -126,18 +125,43 @@ async function replicaTickets(d: BenchDesktop, serverUrl: string): Promise<numbe
 }
 const dir = mkdtempSync(join(tmpdir(), 'sb-bench-sync-'));
 const dbPath = join(dir, 'server.sqlite');
-const sockets: Socket[] = [];
-const desktops: BenchDesktop[] = [];
-let server: RunningServer | null = null;
-const start = (port = 0) =>
-  startServer({
-    port,
-    dbPath,
-    seed: 'none',
-    jwtSecret: JWT_SECRET,
-    accessTokenTtlSeconds: TTL_SECONDS,
-    log: () => {},
+const here = dirname(fileURLToPath(import.meta.url));
+const childEnv = { ...process.env, BENCH_JWT_SECRET: JWT_SECRET, BENCH_TTL_SECONDS: String(TTL_SECONDS) };
+
+/** A bench process forked with tsx and an IPC channel; resolves with its first message. */
+function forkChild<T>(script: string, args: string[]): Promise<{ child: ChildProcess; first: T }> {
+  const child = fork(join(here, script), args, { execArgv: ['--import', 'tsx'], env: childEnv });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve({ child, first: m as T }));
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before it was ready`)));
   });
+}
+
+interface BenchServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+async function start(port = 0): Promise<BenchServer> {
+  const { child, first } = await forkChild<{ url: string; port: number }>('sync-server.ts', [
+    dbPath,
+    String(port),
+  ]);
+  child.removeAllListeners('exit');
+  return {
+    ...first,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.send('close');
+      }),
+  };
+}
+
+let agents: ChildProcess | null = null;
+const desktops: BenchDesktop[] = [];
+let server: BenchServer | null = null;
 
 try {
   console.log(`Load average at start: ${load()} (2 cores shared with other work)`);
@@ -214,59 +238,17 @@ try {
   });
   await until(() => caughtUp(b), 'the second desktop’s initial sync');
   t0 = performance.now();
-  const head = serverHead();
-  let simPulls = 0;
-  await Promise.all(
-    seeded.extraAgents.map(async (row) => {
-      const token = await signAccessToken(
-        new TextEncoder().encode(JWT_SECRET),
-        toUser(row),
-        TTL_SECONDS,
-        new Date(),
-      );
-      const socket = connectSocket(url, {
-        auth: { token },
-        transports: ['websocket'],
-        forceNew: true,
-        reconnectionDelay: 1000,
-      });
-      sockets.push(socket);
-      // Each behaves like a caught-up desktop: on a poke it pulls what is new since its cursor.
-      let cursor = head;
-      let pulling = false;
-      let again = false;
-      const pull = async () => {
-        if (pulling) {
-          again = true;
-          return;
-        }
-        pulling = true;
-        try {
-          do {
-            again = false;
-            const ack = (await socket
-              .timeout(30_000)
-              .emitWithAck(SocketEvents.pull, { cursor, limit: 1000 })
-              .catch(() => null)) as { ok: boolean; data?: { cursor: number; hasMore: boolean } } | null;
-            simPulls++;
-            if (ack?.ok && ack.data) {
-              cursor = ack.data.cursor;
-              if (ack.data.hasMore) again = true;
-            }
-          } while (again && socket.connected);
-        } finally {
-          pulling = false;
-        }
-      };
-      socket.on(SocketEvents.poke, () => void pull());
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', resolve);
-        socket.once('connect_error', reject);
-      });
-    }),
-  );
+  const accountsFile = join(dir, 'agents.json');
+  writeFileSync(accountsFile, JSON.stringify(seeded.extraAgents));
+  const forked = await forkChild<{ connected: number }>('sync-agents.ts', [
+    url,
+    String(serverHead()),
+    accountsFile,
+  ]);
+  agents = forked.child;
+  const connected = forked.first.connected;
   console.log(
-    `  ${sockets.length} more agents connected in ${((performance.now() - t0) / 1000).toFixed(1)} s (spread over ${seeded.departmentIds.length} departments; each pulls on a poke)`,
+    `  ${connected} more agents connected in ${((performance.now() - t0) / 1000).toFixed(1)} s from their own process (spread over ${seeded.departmentIds.length} departments; each pulls on a poke)`,
   );
 
   const remoteTimes: number[] = [];
@@ -296,12 +278,16 @@ try {
     await sleep(20);
   }
   const remote = summary(
-    `edit on desktop A -> visible on desktop B (${sockets.length} more agents connected)`,
+    `edit on desktop A -> visible on desktop B (${connected} more agents connected)`,
     remoteTimes,
   );
+  const simPulls = await new Promise<number>((resolve) => {
+    agents!.once('message', (m) => resolve((m as { pulls: number }).pulls));
+    agents!.send('count');
+  });
   console.log(`  the simulated agents pulled ${simPulls} times`);
-  for (const s of sockets) s.close();
-  sockets.length = 0;
+  agents.disconnect();
+  agents = null;
   await desktops.pop()!.services.dispose();
   await until(() => caughtUp(a), 'desktop A to settle');
 
@@ -378,7 +364,7 @@ try {
   console.error(e);
   process.exitCode = 1;
 } finally {
-  for (const s of sockets) s.close();
+  agents?.kill();
   for (const d of desktops) await d.services.dispose();
   serverReader.db?.close();
   await server?.close();

@@ -256,7 +256,8 @@ export class SyncEngine {
       const refused: Refusal[] = [];
       try {
         await pullAll(conn, this.o.store, {
-          pageSize: this.o.pageSize ?? 1000,
+          // Pages are short once caught up; while catching up, fewer and larger commits are much cheaper.
+          pageSize: this.o.pageSize ?? 5000,
           timeoutMs: this.o.requestTimeoutMs ?? 30_000,
           onReset: () => {
             this.o.log?.('sync: the account moved to another scope; the local copy was replaced');

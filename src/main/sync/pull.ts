@@ -20,7 +20,8 @@ export function ackData<T>(
 
 /**
  * Pull every page after the stored cursor until the server says there is no more. Each page is applied,
- * with its cursor, in one transaction, so an interrupted pull resumes where it stopped.
+ * with its cursor, in one transaction, so an interrupted pull resumes where it stopped. The next page is
+ * asked for before this one is applied, so the server reads it while this desktop writes.
  */
 export async function pullAll(
   conn: SyncConnection,
@@ -33,15 +34,22 @@ export async function pullAll(
     onReset?: () => void;
   },
 ): Promise<void> {
-  for (;;) {
-    const { cursor } = store.read.syncMeta();
-    const scope = store.read.meta(META.scope) ?? undefined;
-    const raw = await conn.request(
+  const ask = (cursor: number, scope: string | null | undefined) =>
+    conn.request(
       SocketEvents.pull,
       { cursor, limit: opts.pageSize, ...(scope ? { scope } : {}) },
       opts.timeoutMs,
     );
-    const page = ackData<PullResponse>(PullAck, raw);
+  let { cursor } = store.read.syncMeta();
+  let next = ask(cursor, store.read.meta(META.scope));
+  for (;;) {
+    const page = ackData<PullResponse>(PullAck, await next);
+    const more = page.hasMore && (page.cursor > cursor || page.reset);
+    if (more) {
+      next = ask(page.cursor, page.scope);
+      // Dropped unread if applying this page fails; the failure is reported from here.
+      next.catch(() => {});
+    }
     const touched = store.write.applyPage(page.changes, page.cursor, page.head, new Date().toISOString(), {
       key: page.scope,
       reset: page.reset,
@@ -54,6 +62,7 @@ export async function pullAll(
       head: page.head,
       hasMore: page.hasMore,
     });
-    if (!page.hasMore || (page.cursor <= cursor && !page.reset)) return;
+    if (!more) return;
+    cursor = page.cursor;
   }
 }
