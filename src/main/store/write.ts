@@ -97,6 +97,8 @@ export class StoreWriter {
         `SELECT args FROM outbox WHERE ticket_id = ? AND name = 'ticket.update' ORDER BY seq`,
       ),
       setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+      metaValue: db.prepare('SELECT value FROM meta WHERE key = ?'),
+      deleteMeta: db.prepare('DELETE FROM meta WHERE key = ?'),
       insertOutbox: db.prepare(
         `INSERT INTO outbox (mutation_id, name, args, ticket_id, comment_id, customer_id, created_at)
          VALUES (@mutation_id, @name, @args, @ticket_id, @comment_id, @customer_id, @created_at)`,
@@ -129,6 +131,8 @@ export class StoreWriter {
     head: number,
     now: string,
     scope: { key?: string; reset?: boolean } = {},
+    /** Part of a first sync spanning many pages: load without secondary or search indexes (see beginBulkLoad). */
+    bulk = false,
   ): Touched {
     const tickets = new Set<string>();
     const customers = new Set<string>();
@@ -140,6 +144,7 @@ export class StoreWriter {
       if (scope.reset) this.dropScopedData();
       if (scope.key) this.setMetaIn(META.scope, scope.key);
       const edits = this.s.anyTicketEdit!.get() !== undefined;
+      const deferIndexes = bulk ? this.beginBulkLoad() : this.s.metaValue!.get(META.bulkLoad) !== undefined;
       for (const c of changes) {
         switch (c.kind) {
           case 'ticket':
@@ -156,12 +161,16 @@ export class StoreWriter {
               customers.add(c.id).add(c.into);
               break;
             }
+            customers.add(c.data.id);
+            if (deferIndexes) {
+              this.s.upsertCustomer!.run(customerToDb(c.data));
+              break;
+            }
             {
               const known = this.s.customerRid!.get(c.data.id) !== undefined;
               this.s.upsertCustomer!.run(customerToDb(c.data));
               this.fts.refreshCustomer(c.data.id, !known);
             }
-            customers.add(c.data.id);
             for (const id of this.fts.ticketIdsOfCustomer(c.data.id)) tickets.add(id);
             break;
           case 'comment':
@@ -186,12 +195,51 @@ export class StoreWriter {
             break;
         }
       }
-      for (const id of tickets) this.fts.refreshTicket(id, newTickets.has(id));
+      if (!deferIndexes) for (const id of tickets) this.fts.refreshTicket(id, newTickets.has(id));
       this.setMetaIn(META.cursor, String(cursor));
       this.setMetaIn(META.head, String(head));
       this.setMetaIn(META.lastSyncedAt, now);
     })();
     return { ticketIds: [...tickets], customerIds: [...customers], interactionIds: [...interactions] };
+  }
+
+  /**
+   * A first sync writes 100,000s of rows. Kept up row by row, the secondary indexes (keyed by customer or
+   * ticket, so in no order the stream follows) dirtied a different page per row and each commit wrote and
+   * checkpointed ~15 MB for ~2.5 MB of data; the search index doubled the rest. So the load drops them (saving
+   * their definitions, in the transaction of its first page) and finishBulkLoad builds them in one pass.
+   * Until then, reads still work, unindexed and slower, and search finds only what was edited here.
+   * Returns true: this page is part of a bulk load.
+   */
+  private beginBulkLoad(): boolean {
+    if (this.s.metaValue!.get(META.bulkLoad) !== undefined) return true;
+    const indexes = this.db
+      .prepare(
+        `SELECT name, sql FROM sqlite_master
+         WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'
+           AND tbl_name IN ('tickets', 'comments', 'history', 'customers')`,
+      )
+      .all() as { name: string; sql: string }[];
+    for (const i of indexes) this.db.exec(`DROP INDEX "${i.name}"`);
+    this.setMetaIn(META.bulkLoad, JSON.stringify(indexes.map((i) => [i.name, i.sql])));
+    return true;
+  }
+
+  /**
+   * Ends a bulk load: the dropped indexes and the search index are built again, in one transaction with
+   * clearing the mark, so a crash in between leaves the mark and the next open finishes the job.
+   * Returns false when no load was under way.
+   */
+  finishBulkLoad(): boolean {
+    const saved = this.s.metaValue!.get(META.bulkLoad) as { value: string } | undefined;
+    if (!saved) return false;
+    this.db.transaction(() => {
+      for (const [, sql] of JSON.parse(saved.value) as [string, string][])
+        this.db.exec(sql.replace(/^CREATE INDEX /i, 'CREATE INDEX IF NOT EXISTS '));
+      this.fts.rebuildAll();
+      this.s.deleteMeta!.run(META.bulkLoad);
+    })();
+    return true;
   }
 
   /**

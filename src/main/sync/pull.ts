@@ -42,18 +42,27 @@ export async function pullAll(
     );
   let { cursor } = store.read.syncMeta();
   let next = ask(cursor, store.read.meta(META.scope));
+  let bulk = false;
   for (;;) {
     const page = ackData<PullResponse>(PullAck, await next);
     const more = page.hasMore && (page.cursor > cursor || page.reset);
+    // A first sync (or a new scope) spanning pages loads in bulk, its indexes built once at the end.
+    if (more && (cursor === 0 || page.reset)) bulk = true;
     if (more) {
       next = ask(page.cursor, page.scope);
       // Dropped unread if applying this page fails; the failure is reported from here.
       next.catch(() => {});
     }
-    const touched = store.write.applyPage(page.changes, page.cursor, page.head, new Date().toISOString(), {
-      key: page.scope,
-      reset: page.reset,
-    });
+    const touched = store.write.applyPage(
+      page.changes,
+      page.cursor,
+      page.head,
+      new Date().toISOString(),
+      { key: page.scope, reset: page.reset },
+      bulk,
+    );
+    // Before the last page is reported, so the replica is not shown as synced while its indexes are down.
+    if (!more) store.write.finishBulkLoad();
     if (page.reset) opts.onReset?.();
     opts.onPage({
       ...touched,
