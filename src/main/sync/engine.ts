@@ -35,8 +35,9 @@ const MAX_IDS_IN_EVENT = 200;
 const AnyAck = Ack(z.unknown());
 
 /**
- * Keeps the local replica in step with the server: pulls on connect, on every poke and after pushing,
- * pushes the outbox in order, refreshes the access token when told it expired, and reports its state.
+ * Keeps the local replica in step with the server: pulls on connect, after pushing and on every poke whose
+ * changes it cannot apply as they come, pushes the outbox in order, refreshes the access token when told it
+ * expired, and reports its state.
  * It never trusts the transport alone: every (re)connect pulls from the stored cursor.
  */
 export class SyncEngine {
