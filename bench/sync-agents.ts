@@ -1,6 +1,7 @@
 /**
  * The other connected agents of bench:sync, in a process of their own as on their own machines: each holds a
- * socket.io connection as a desktop does and, on a poke, pulls what is new since its cursor. Forked by
+ * socket.io connection as a desktop does and, on a poke, takes the changes it carries when they start at its
+ * cursor, or else pulls what is new since its cursor. Forked by
  * bench/sync.ts with the server URL, the stream head and a JSON file of the accounts; it answers
  * `{ connected }` once every socket is up, and `{ pulls }` when asked 'count'.
  */
@@ -56,7 +57,11 @@ await Promise.all(
         pulling = false;
       }
     };
-    socket.on(SocketEvents.poke, () => void pull());
+    // As the desktop engine does: a poke carrying the changes right after this cursor stands in for the pull.
+    socket.on(SocketEvents.poke, (poke: { head: number; from?: number; changes?: unknown[] }) => {
+      if (!pulling && poke.changes && poke.from === cursor) cursor = poke.head;
+      else void pull();
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('connect_error', reject);

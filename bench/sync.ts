@@ -248,7 +248,7 @@ try {
   agents = forked.child;
   const connected = forked.first.connected;
   console.log(
-    `  ${connected} more agents connected in ${((performance.now() - t0) / 1000).toFixed(1)} s from their own process (spread over ${seeded.departmentIds.length} departments; each pulls on a poke)`,
+    `  ${connected} more agents connected in ${((performance.now() - t0) / 1000).toFixed(1)} s from their own process (spread over ${seeded.departmentIds.length} departments; each takes a poke's changes or pulls)`,
   );
 
   const remoteTimes: number[] = [];

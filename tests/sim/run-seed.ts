@@ -18,6 +18,9 @@ export interface SeedResult {
     serverKills: number;
     clientKills: number;
     delivered: number;
+    /** Pokes whose changes a desktop applied, and pokes a desktop answered with a pull. */
+    pokesApplied: number;
+    pokesPulled: number;
   };
 }
 
@@ -60,6 +63,21 @@ export async function runSeed(seed: number): Promise<SeedResult> {
       clients.push(new SimClient(i, user, dir, rnd, () => now().toISOString()));
     }
 
+    // Every desktop of a department the push changed is poked (the sim has no admins, so no 'all' room).
+    server.onPokes = (pokes) =>
+      net.sendPokes(
+        clients.flatMap((c) => {
+          const poke = pokes.get(`dept:${c.user.departmentId}`);
+          return poke ? [{ userId: c.user.id, poke }] : [];
+        }),
+      );
+    const deliverPoke = async (killOnAckNow: number) => {
+      const p = net.takePoke();
+      const c = p && clients.find((x) => x.user.id === p.userId);
+      // An offline desktop has no socket to hear it on.
+      if (c?.online) await c.poked(p!.poke, net, killOnAckNow);
+    };
+
     const steps = rnd.int(40, 100);
     for (let step = 0; step < steps; step++) {
       clock += rnd.int(1, 120) * 1000;
@@ -69,8 +87,10 @@ export async function runSeed(seed: number): Promise<SeedResult> {
       if (r < 0.4) {
         // kill -9 right after the local write, before any push could carry it.
         if (c.localOp(phones) && rnd.chance(0.1)) c.kill();
-      } else if (r < 0.75) {
+      } else if (r < 0.65) {
         if (c.online) await c.syncRound(net, killOnAck);
+      } else if (r < 0.75) {
+        await deliverPoke(killOnAck);
       } else if (r < 0.84) {
         c.online = !c.online;
       } else if (r < 0.92) {
@@ -87,6 +107,7 @@ export async function runSeed(seed: number): Promise<SeedResult> {
     await server.restart();
     for (const c of clients) c.online = true;
     await net.flush();
+    while (net.pokesInFlight > 0) await deliverPoke(0);
     for (let round = 0; round < 10 && clients.some((c) => c.outboxIds().length > 0); round++) {
       for (const c of clients) await c.syncRound(net, 0);
     }
@@ -109,6 +130,8 @@ export async function runSeed(seed: number): Promise<SeedResult> {
         serverKills: server.kills,
         clientKills: clients.reduce((n, c) => n + c.kills, 0),
         delivered: net.delivered,
+        pokesApplied: clients.reduce((n, c) => n + c.pokesApplied, 0),
+        pokesPulled: clients.reduce((n, c) => n + c.pokesPulled, 0),
       },
     };
   } finally {

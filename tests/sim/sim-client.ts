@@ -3,9 +3,9 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { simTmp } from './sim-tmp';
 import { transitionError } from '../../src/shared/domain/ticket-rules';
-import type { TicketPatch, TicketPriority, TicketStatus, User } from '../../src/shared';
+import { Poke, type TicketPatch, type TicketPriority, type TicketStatus, type User } from '../../src/shared';
 import { openStore, type LocalStore } from '../../src/main/store';
-import { pullAll } from '../../src/main/sync/pull';
+import { applyPoke, pullAll } from '../../src/main/sync/pull';
 import { pushAll } from '../../src/main/sync/push';
 import type { Random } from '../../src/server/demo/prng';
 import { SimTimeout, type SimNetwork } from './sim-network';
@@ -58,6 +58,9 @@ export class SimClient {
   readonly takenBack = { tickets: new Set<string>(), customers: new Set<string>() };
   /** Transport errors other than timeouts: a server that answers a valid request with an error is a bug. */
   readonly errors: string[] = [];
+  /** Pokes whose changes this desktop applied instead of pulling, and pokes it answered with a pull. */
+  pokesApplied = 0;
+  pokesPulled = 0;
   private readonly batchSize: number;
   private readonly pageSize: number;
 
@@ -231,6 +234,18 @@ export class SimClient {
       if (e instanceof ClientKilled) this.kill();
       else if (!(e instanceof SimTimeout)) this.errors.push(e instanceof Error ? e.message : String(e));
     }
+  }
+
+  /**
+   * What SyncEngine does with a poke that arrives between sync rounds: apply the changes it carries when they
+   * continue this replica (applyPoke, the engine's own call), else pull; a queued edit still needs a round.
+   */
+  async poked(raw: unknown, net: SimNetwork, killOnAck: number): Promise<void> {
+    const poke = Poke.safeParse(raw);
+    const applied = poke.success ? applyPoke(this.store, poke.data) : null;
+    if (applied) this.pokesApplied++;
+    else this.pokesPulled++;
+    if (!applied || this.outboxIds().length > 0) await this.syncRound(net, killOnAck);
   }
 
   close(): void {

@@ -39,6 +39,8 @@ export const NO_FAULTS: Faults = { drop: 0, delay: 0, duplicate: 0, dropAck: 0, 
 export class SimNetwork {
   faults: Faults;
   private readonly ghosts: Ghost[] = [];
+  /** Pokes on their way to desktops, in no particular order (the reordering), some twice. */
+  private readonly pokes: { userId: string; poke: unknown }[] = [];
   delivered = 0;
 
   constructor(
@@ -51,6 +53,10 @@ export class SimNetwork {
 
   get inFlight(): number {
     return this.ghosts.length;
+  }
+
+  get pokesInFlight(): number {
+    return this.pokes.length;
   }
 
   /** The connection one desktop's sync round uses. `online` false: the cable is out. */
@@ -100,6 +106,23 @@ export class SimNetwork {
     if (this.rnd.chance(f.dropAck)) throw new SimTimeout('answer lost');
     onAck?.();
     return structuredClone(ack);
+  }
+
+  /** The server poked these desktops: each poke is lost, or arrives later (see takePoke), perhaps twice. */
+  sendPokes(pokes: { userId: string; poke: unknown }[]): void {
+    for (const p of pokes) {
+      if (this.rnd.chance(this.faults.drop)) continue;
+      this.pokes.push({ userId: p.userId, poke: structuredClone(p.poke) });
+      if (this.rnd.chance(this.faults.duplicate))
+        this.pokes.push({ userId: p.userId, poke: structuredClone(p.poke) });
+    }
+  }
+
+  /** Any one of the pokes on the wire arrives (not necessarily the oldest); null when none is. */
+  takePoke(): { userId: string; poke: unknown } | null {
+    if (this.pokes.length === 0) return null;
+    const [p] = this.pokes.splice(this.rnd.int(0, this.pokes.length - 1), 1);
+    return p!;
   }
 
   /** One held-back request arrives (any of them: that is the reordering); its answer goes nowhere. */

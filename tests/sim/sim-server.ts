@@ -1,7 +1,15 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { simTmp } from './sim-tmp';
-import { parseOrThrow, PullRequest, PushRequest, SocketEvents, type Ack, type User } from '../../src/shared';
+import {
+  parseOrThrow,
+  PullRequest,
+  PushRequest,
+  SocketEvents,
+  type Ack,
+  type Poke,
+  type User,
+} from '../../src/shared';
 import { scopeOf } from '../../src/server/auth/scope';
 import { openSqlite } from '../../src/server/db/dialect-sqlite';
 import { migrateToLatest } from '../../src/server/db/migrate';
@@ -9,6 +17,7 @@ import type { Db } from '../../src/server/db/schema';
 import { seedDemo } from '../../src/server/demo/seed-demo';
 import { getUserRow, toUser } from '../../src/server/directory/directory-store';
 import { errorBody } from '../../src/server/http/error-body';
+import { PokeFeed } from '../../src/server/sync/poke-feed';
 import { pullChanges } from '../../src/server/sync/pull';
 import { applyPush } from '../../src/server/sync/push';
 
@@ -47,6 +56,10 @@ function templateDb(): Promise<string> {
  */
 export class SimServer {
   private db: Db | null = null;
+  /** The pokes' memory of the running process: a restart forgets it, so its first pokes are plain. */
+  private feed: PokeFeed | null = null;
+  /** The server pokes each department a push changed (as sync-socket.ts does), by scope key. */
+  onPokes?: (pokes: Map<string, Poke>) => void;
   /** Handles of "killed" processes: kept open until the run ends, as a dead process's file stays as it was. */
   private readonly dead: Db[] = [];
   kills = 0;
@@ -73,12 +86,14 @@ export class SimServer {
     const db = openSqlite(this.path);
     await migrateToLatest(db);
     this.db = db;
+    this.feed = new PokeFeed(db);
   }
 
   kill(): void {
     if (!this.db) return;
     this.dead.push(this.db);
     this.db = null;
+    this.feed = null;
     this.kills++;
   }
 
@@ -121,6 +136,13 @@ export class SimServer {
           return this.now();
         };
         const outcome = await applyPush(db, user, req.mutations, now);
+        if (outcome.departments.size > 0 && this.feed) {
+          const scopes = [...outcome.departments].map((departmentId) => ({
+            all: false as const,
+            departmentId,
+          }));
+          this.onPokes?.(await this.feed.next(scopes));
+        }
         return { ok: true, data: { results: outcome.results } };
       }
       return { ok: false, error: { code: 'not_found', message: `No handler for ${event}.` } };

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import type { EventName, EventPayload, SyncStatus } from '../../shared/ipc/contract';
 import type { LoginResponse } from '../../shared/protocol/auth';
 import { Ack, SwitchboardError } from '../../shared/protocol/errors';
+import { Poke } from '../../shared/protocol/sync';
 import type { LocalStore, Touched } from '../store';
 import { AgentStatusLink, offlineError } from './agent-status';
-import { pullAll } from './pull';
+import { applyPoke, pullAll, type AppliedPage } from './pull';
 import { pushAll, type Refusal } from './push';
 import { socketIoConnection, type ConnectionFactory, type SyncConnection } from './transport';
 
@@ -34,8 +35,9 @@ const MAX_IDS_IN_EVENT = 200;
 const AnyAck = Ack(z.unknown());
 
 /**
- * Keeps the local replica in step with the server: pulls on connect, on every poke and after pushing,
- * pushes the outbox in order, refreshes the access token when told it expired, and reports its state.
+ * Keeps the local replica in step with the server: pulls on connect, after pushing and on every poke whose
+ * changes it cannot apply as they come, pushes the outbox in order, refreshes the access token when told it
+ * expired, and reports its state.
  * It never trusts the transport alone: every (re)connect pulls from the stored cursor.
  */
 export class SyncEngine {
@@ -157,7 +159,7 @@ export class SyncEngine {
       this.setStatus({ state: 'offline', lastError: `Cannot reach the server at ${this.o.serverUrl}.` });
       this.retryLater(() => void this.connect());
     });
-    conn.on('poke', () => this.requestSync());
+    conn.on('poke', (raw) => this.poked(raw));
     conn.on('agentStatus', (raw) => this.agent.pushed(raw));
     conn.connect();
   }
@@ -263,14 +265,7 @@ export class SyncEngine {
             this.o.log?.('sync: the account moved to another scope; the local copy was replaced');
             this.o.emit('data.changed', { ticketIds: [], customerIds: [], interactionIds: [], all: true });
           },
-          onPage: (p) => {
-            this.setStatus({
-              state: p.hasMore ? 'syncing' : this.current.state,
-              cursor: p.cursor,
-              head: p.head,
-            });
-            if (p.count) this.emitChanged(p);
-          },
+          onPage: (p) => this.pageApplied(p),
         });
         const pushed = await pushAll(conn, this.o.store, {
           batchSize: this.o.pushBatch ?? 100,
@@ -304,6 +299,34 @@ export class SyncEngine {
         return;
       }
     }
+  }
+
+  private pageApplied(p: AppliedPage): void {
+    this.setStatus({
+      state: p.hasMore ? 'syncing' : this.current.state,
+      cursor: p.cursor,
+      head: p.head,
+    });
+    if (p.count) this.emitChanged(p);
+  }
+
+  /**
+   * A poke carrying changes is applied on the spot when it continues the replica and no pull or push is under
+   * way (one could move the cursor or the outbox under it); every other poke asks for a pull, so a late,
+   * repeated or reordered one costs a pull at worst. A queued edit still needs the loop to push it.
+   */
+  private poked(raw: unknown): void {
+    const poke = Poke.safeParse(raw);
+    let applied: AppliedPage | null = null;
+    if (poke.success && !this.loop && this.running && this.conn?.connected) {
+      try {
+        applied = applyPoke(this.o.store, poke.data);
+      } catch (e) {
+        this.o.log?.(`sync: a poke could not be applied, pulling instead: ${String(e)}`);
+      }
+    }
+    if (applied) this.pageApplied(applied);
+    if (!applied || this.o.store.read.pendingCount() > 0) this.requestSync();
   }
 
   /** Reports, and forgets, the refusals gathered so far (so the error path cannot report them twice). */

@@ -1,5 +1,5 @@
 import { Ack, SwitchboardError } from '../../shared/protocol/errors';
-import { PullResponse, SocketEvents } from '../../shared/protocol/sync';
+import { PullResponse, SocketEvents, type Poke } from '../../shared/protocol/sync';
 import { META, type LocalStore, type Touched } from '../store';
 import type { SyncConnection } from './transport';
 
@@ -18,6 +18,23 @@ export function ackData<T>(
   return ack.data;
 }
 
+/** What one applied page (pulled, or carried by a poke) changed, for the status and data.changed events. */
+export type AppliedPage = Touched & { count: number; cursor: number; head: number; hasMore: boolean };
+
+/**
+ * Applies the changes a poke carries when they continue this replica exactly: they start at its cursor and are
+ * for the scope it holds, so they are the very page a pull would have answered (the server made them with the
+ * same query), applied the same way. Returns null, having changed nothing, for any other poke (plain, late,
+ * repeated, reordered, for a scope this replica no longer holds): the caller pulls then.
+ */
+export function applyPoke(store: LocalStore, poke: Poke): AppliedPage | null {
+  const { changes, from, scope, head } = poke;
+  if (!changes || from === undefined || !scope) return null;
+  if (from !== store.read.syncMeta().cursor || scope !== store.read.meta(META.scope)) return null;
+  const touched = store.write.applyPage(changes, head, head, new Date().toISOString(), { key: scope });
+  return { ...touched, count: changes.length, cursor: head, head, hasMore: false };
+}
+
 /**
  * Pull every page after the stored cursor until the server says there is no more. Each page is applied,
  * with its cursor, in one transaction, so an interrupted pull resumes where it stopped. The next page is
@@ -29,7 +46,7 @@ export async function pullAll(
   opts: {
     pageSize: number;
     timeoutMs: number;
-    onPage: (touched: Touched & { count: number; cursor: number; head: number; hasMore: boolean }) => void;
+    onPage: (page: AppliedPage) => void;
     /** The replica was emptied for a new scope: everything on screen is stale. */
     onReset?: () => void;
   },

@@ -5,11 +5,13 @@ import type { Db, Tx } from '../db/schema';
 import { findUserByUsername, getDepartment, getUserRow, toUser } from '../directory/directory-store';
 import { DUMMY_HASH, verifyPassword } from './passwords';
 import {
+  checkNotExpired,
   hashRefreshToken,
   newRefreshToken,
   REFRESH_TTL_SECONDS,
   signAccessToken,
   verifyAccessToken,
+  type AccessClaims,
 } from './tokens';
 
 export type Clock = () => Date;
@@ -107,10 +109,24 @@ export class AuthService {
 
   /** The user behind an access token, checked against the database so a disabled account stops at once. */
   async authenticate(accessToken: string): Promise<{ user: User; expiresAt: number }> {
-    const claims = await verifyAccessToken(this.secret, accessToken, this.now());
+    const claims = await this.verify(accessToken);
+    return { user: await this.userFor(claims), expiresAt: claims.expiresAt };
+  }
+
+  /** The signature and expiry of an access token: the costly half of `authenticate`, which a socket can keep. */
+  verify(accessToken: string): Promise<AccessClaims> {
+    return verifyAccessToken(this.secret, accessToken, this.now());
+  }
+
+  /**
+   * The user behind claims `verify` accepted, perhaps a while ago: expiry is checked against the clock again and
+   * the user's row read afresh, so an expired token or a disabled account stops at once.
+   */
+  async userFor(claims: AccessClaims): Promise<User> {
+    checkNotExpired(claims, this.now());
     const row = await getUserRow(this.db, claims.userId);
     if (!row || row.disabled) throw new SwitchboardError('unauthenticated', 'This account is disabled.');
-    return { user: toUser(row), expiresAt: claims.expiresAt };
+    return toUser(row);
   }
 
   private async storeRefreshToken(trx: Tx, userId: string, familyId: string): Promise<string> {

@@ -42,11 +42,18 @@ export async function verifyAccessToken(secret: Uint8Array, token: string, now: 
     return { userId: payload.sub, expiresAt: payload.exp };
   } catch (e) {
     if (e instanceof SwitchboardError) throw e;
-    if (e instanceof errors.JWTExpired) {
-      throw new SwitchboardError('token_expired', 'The access token has expired; refresh it.');
-    }
+    if (e instanceof errors.JWTExpired) throw tokenExpired();
     throw new SwitchboardError('unauthenticated', 'The access token is not valid; sign in again.');
   }
+}
+
+/** The same check jose makes (whole seconds), for claims verified earlier and held since. */
+export function checkNotExpired(claims: AccessClaims, now: Date): void {
+  if (claims.expiresAt <= Math.floor(now.getTime() / 1000)) throw tokenExpired();
+}
+
+function tokenExpired(): SwitchboardError {
+  return new SwitchboardError('token_expired', 'The access token has expired; refresh it.');
 }
 
 /** Refresh tokens are opaque random strings; only their SHA-256 is stored. */

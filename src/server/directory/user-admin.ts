@@ -8,6 +8,8 @@ import { getDepartment, getUserRow, toUser } from './directory-store';
  * An administrator's changes to who works where (no UI yet: the CLI or an admin script calls these).
  * Either takes effect on the user's next sync request, because every socket event re-reads the user: their
  * replica is answered with a `reset` (moved) or refused (disabled), and their desktop drops what it held.
+ * Pokes carry data, so they re-read the users too (sync-socket.ts `poke`): from the next one, the user's open
+ * sockets get no data of the old department and leave its room.
  */
 
 async function target(trx: Tx, actor: User, userId: string) {

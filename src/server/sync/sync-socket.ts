@@ -11,11 +11,13 @@ import {
   type User,
 } from '../../shared';
 import type { AuthService, Clock } from '../auth/auth-service';
+import type { AccessClaims } from '../auth/tokens';
 import { scopeOf, type Scope } from '../auth/scope';
 import { streamHead } from '../db/change-log';
 import type { Db } from '../db/schema';
 import { errorBody } from '../http/error-body';
 import type { LiveCalls } from '../voice/interaction-mutations';
+import { PokeFeed } from './poke-feed';
 import { pullChanges } from './pull';
 import { applyPush } from './push';
 
@@ -23,12 +25,19 @@ export interface SocketData {
   /** Checked again on every event: expiry gives token_expired, a disabled account unauthenticated. */
   token: string;
   user: User;
+  /** The access token's expiry (seconds since the epoch): after it, pokes to this socket carry no data. */
+  expiresAt: number;
+  /** The claims of `token` once its signature was checked, so later events only check expiry and the user. */
+  verified?: { token: string; claims: AccessClaims };
 }
 
 export const ALL_ROOM = 'all';
 /** Pull answers kept for replicas asking the same question (see sharedPull). */
 const SHARED_ANSWERS = 32;
 export const departmentRoom = (id: string) => `dept:${id}`;
+/** A scope's room is named by its scope key, so a poke's `scope` is the room it was sent to. */
+const roomOf = (scope: Scope) => (scope.all ? ALL_ROOM : departmentRoom(scope.departmentId));
+const socketUser = (s: { data: unknown }) => (s.data as SocketData).user;
 
 function connectError(body: ErrorBody): ExtendedError {
   // The message is the bare code, which socket.io-client hands to `connect_error` listeners; data has the sentence.
@@ -39,7 +48,9 @@ function connectError(body: ErrorBody): ExtendedError {
 
 /**
  * Wraps a request handler: answers through the ack and authorises every event afresh (token expiry, account
- * disabled, department changed), not only at connect, because a socket can stay open for days.
+ * disabled, department changed), not only at connect, because a socket can stay open for days. The token's
+ * signature is checked once per token and its claims kept on the socket: a poke makes a whole department ask at
+ * once, and verifying the same token again for each of those requests was most of their cost.
  */
 export function socketHandler(auth: AuthService, log: (line: string) => void) {
   return <T>(socket: Socket, work: (user: User, input: unknown) => Promise<T>) => {
@@ -48,8 +59,13 @@ export function socketHandler(auth: AuthService, log: (line: string) => void) {
       const reply = ack as (a: Ack<T>) => void;
       const data = socket.data as SocketData;
       const run = async (): Promise<T> => {
-        const { user } = await auth.authenticate(data.token);
-        return work(user, input);
+        const token = data.token;
+        let claims = data.verified?.token === token ? data.verified.claims : undefined;
+        if (!claims) {
+          claims = await auth.verify(token);
+          data.verified = { token, claims };
+        }
+        return work(await auth.userFor(claims), input);
       };
       run().then(
         (result) => reply({ ok: true, data: result }),
@@ -85,11 +101,13 @@ export function attachSync(
         connectError({ code: 'unauthenticated', message: 'Sign in first: no access token was sent.' }),
       );
     }
-    auth.authenticate(token).then(
-      ({ user }) => {
-        (socket.data as SocketData) = { token, user };
-        next();
-      },
+    const admit = async () => {
+      const claims = await auth.verify(token);
+      const user = await auth.userFor(claims);
+      (socket.data as SocketData) = { token, user, expiresAt: claims.expiresAt, verified: { token, claims } };
+    };
+    admit().then(
+      () => next(),
       (e: unknown) => next(connectError(errorBody(e, log))),
     );
   });
@@ -98,8 +116,7 @@ export function attachSync(
 
   /** Pokes follow the user's scope now: a user moved to another department stops hearing the old one. */
   const joinScope = (socket: Socket, user: User) => {
-    const scope = scopeOf(user);
-    const room = scope.all ? ALL_ROOM : departmentRoom(scope.departmentId);
+    const room = roomOf(scopeOf(user));
     if (socket.rooms.has(room)) return;
     for (const r of socket.rooms) if (r === ALL_ROOM || r.startsWith('dept:')) void socket.leave(r);
     void socket.join(room);
@@ -153,17 +170,77 @@ export function attachSync(
       handle(socket, async (user, input) => {
         const req = parseOrThrow(PushRequest, input, 'push request');
         const outcome = await applyPush(db, user, req.mutations, now, deps.liveCalls);
-        if (outcome.departments.size > 0) await poke([...outcome.departments]);
+        // The mutations are committed: a failed poke must not make the push look failed (others catch up on
+        // their next pull or reconnect).
+        if (outcome.departments.size > 0) {
+          await poke([...outcome.departments]).catch((e: unknown) => log(`poke failed: ${String(e)}`));
+        }
         return { results: outcome.results };
       }),
     );
   });
 
-  /** Tells replicas to pull: those that see the given departments (and admins), or everyone when null. */
+  const feed = new PokeFeed(db);
+
+  /**
+   * Tells the replicas that see the given departments (and admins) what changed there, or everyone to pull
+   * when null.
+   *
+   * The rule for a poke that carries data: it goes only to a socket whose access token has not expired and whose
+   * user, read from the database at poke time, is enabled and still has the scope of the room. Sockets follow
+   * their user's scope only at their own requests (joinScope), and an administrator disables or moves a user in
+   * the database (user-admin.ts), not in the sockets, so being in the room proves nothing. Every other socket
+   * gets the plain poke, whose pull is authorised afresh (token_expired, unauthenticated, or a reset into the new
+   * scope); a disabled or moved user's socket also leaves the room, so it hears nothing more from it.
+   */
   async function poke(departmentIds: string[] | null): Promise<void> {
-    const msg: Poke = { head: await streamHead(db) };
-    if (departmentIds === null) io.emit(SocketEvents.poke, msg);
-    else io.to([ALL_ROOM, ...departmentIds.map(departmentRoom)]).emit(SocketEvents.poke, msg);
+    if (departmentIds === null) {
+      const msg: Poke = { head: await streamHead(db) };
+      io.emit(SocketEvents.poke, msg);
+      return;
+    }
+    const rooms = new Map<string, { scope: Scope; sockets: Awaited<ReturnType<typeof io.fetchSockets>> }>();
+    const wanted: [string, Scope][] = [
+      [ALL_ROOM, { all: true }],
+      ...departmentIds.map((id): [string, Scope] => [departmentRoom(id), { all: false, departmentId: id }]),
+    ];
+    for (const [room, scope] of wanted) {
+      const sockets = await io.in(room).fetchSockets();
+      if (sockets.length === 0) feed.forget(room);
+      else rooms.set(room, { scope, sockets });
+    }
+    if (rooms.size === 0) return;
+    const pokes = await feed.next([...rooms.values()].map((r) => r.scope));
+    const userIds = new Set([...rooms.values()].flatMap((r) => r.sockets.map((s) => socketUser(s).id)));
+    const users = new Map(
+      (
+        await db
+          .selectFrom('users')
+          .select(['id', 'department_id', 'disabled'])
+          .where('id', 'in', [...userIds])
+          .execute()
+      ).map((r) => [r.id, r]),
+    );
+    const nowSeconds = Math.floor(now().getTime() / 1000);
+    for (const [room, { sockets }] of rooms) {
+      const msg = pokes.get(room)!;
+      if (!msg.changes) {
+        io.to(room).emit(SocketEvents.poke, msg);
+        continue;
+      }
+      const trusted: string[] = [];
+      const others: string[] = [];
+      for (const s of sockets) {
+        const row = users.get(socketUser(s).id);
+        const inScope =
+          row !== undefined && !row.disabled && roomOf(scopeOf({ departmentId: row.department_id })) === room;
+        if (!inScope) void s.leave(room);
+        (inScope && (s.data as SocketData).expiresAt > nowSeconds ? trusted : others).push(s.id);
+      }
+      if (trusted.length > 0) io.to(trusted).emit(SocketEvents.poke, msg);
+      const plain: Poke = { head: msg.head };
+      if (others.length > 0) io.to(others).emit(SocketEvents.poke, plain);
+    }
   }
 
   return { poke };

@@ -214,8 +214,18 @@ export type MutationResult = z.infer<typeof MutationResult>;
 export const PushResponse = z.object({ results: z.array(MutationResult) });
 export type PushResponse = z.infer<typeof PushResponse>;
 
-/** Server -> client: something in your scope changed; pull from your cursor. */
-export const Poke = z.object({ head: z.number().int().nonnegative() });
+/**
+ * Server -> client: something in your scope changed. A plain poke says "pull from your cursor". When the change
+ * is small the poke carries it: `changes` is the whole of `scope` in (`from`, `head`], exactly the page a pull
+ * from `from` would answer, so a replica whose cursor is `from` and whose scope is `scope` applies it instead of
+ * pulling; any other replica pulls as for a plain poke.
+ */
+export const Poke = z.object({
+  head: z.number().int().nonnegative(),
+  from: z.number().int().nonnegative().optional(),
+  changes: z.array(Change).optional(),
+  scope: ScopeKey.optional(),
+});
 export type Poke = z.infer<typeof Poke>;
 
 export const SocketEvents = {

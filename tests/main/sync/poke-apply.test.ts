@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type LocalStore } from '../../../src/main/store';
+import { socketIoConnection, SyncEngine, type ConnectionFactory } from '../../../src/main/sync';
+import type { EventName, EventPayload } from '../../../src/shared/ipc/contract';
+import { SocketEvents, type Change, type Mutation, type Ticket } from '../../../src/shared';
+import {
+  connectSocket,
+  login,
+  pullAll,
+  request,
+  startTestServer,
+  type TestServer,
+} from '../../server/helpers';
+import { tempDir } from '../fixtures';
+import { waitFor } from './helpers';
+
+let server: TestServer;
+let dir: ReturnType<typeof tempDir>;
+let store: LocalStore;
+let engine: SyncEngine;
+let pulls = 0;
+let deliverPoke: (payload: unknown) => void = () => undefined;
+const pokes: unknown[] = [];
+const changed: EventPayload<'data.changed'>[] = [];
+
+/** The product's socket.io connection, counting the pulls the engine asks for and recording the pokes it hears. */
+const counting: ConnectionFactory = (url, token) => {
+  const conn = socketIoConnection(url, token);
+  return {
+    get connected() {
+      return conn.connected;
+    },
+    request: (event, payload, timeoutMs) => {
+      if (event === SocketEvents.pull) pulls++;
+      return conn.request(event, payload, timeoutMs);
+    },
+    on: ((event: string, fn: (...args: unknown[]) => void) => {
+      if (event === 'poke') {
+        deliverPoke = fn;
+        conn.on('poke', (p) => {
+          pokes.push(p);
+          fn(p);
+        });
+      } else (conn.on as (e: string, f: (...args: unknown[]) => void) => void)(event, fn);
+    }) as typeof conn.on,
+    connect: () => conn.connect(),
+    close: () => conn.close(),
+  };
+};
+
+beforeAll(async () => {
+  server = await startTestServer({ tickets: 200, customers: 60 });
+  dir = tempDir('sb-poke-');
+  store = openStore(join(dir.path, 'replica.sqlite'));
+  const session = await login(server.url, 'agent02');
+  engine = new SyncEngine({
+    serverUrl: server.url,
+    userId: session.user.id,
+    store,
+    accessToken: session.accessToken,
+    refreshToken: session.refreshToken,
+    refresh: () => Promise.reject(new Error('not needed')),
+    emit: <E extends EventName>(event: E, payload: EventPayload<E>) => {
+      if (event === 'data.changed') changed.push(payload as EventPayload<'data.changed'>);
+    },
+    connect: counting,
+  });
+  engine.start();
+});
+afterAll(async () => {
+  await engine?.stop();
+  store?.close();
+  await server?.stop();
+  dir?.remove();
+});
+
+/** Caught up and idle: online, with the cursor at the head the server last poked or answered. */
+async function settled(): Promise<void> {
+  await waitFor(async () => engine.status().state === 'online', 'online');
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+describe('a poke that carries changes', () => {
+  it('is applied without a pull when it continues the replica, and answered with a pull otherwise', async () => {
+    await settled();
+    const colleague = await connectSocket(server.url, (await login(server.url, 'agent01')).accessToken);
+    try {
+      const first = (await pullAll(colleague)).changes.find((c) => c.kind === 'ticket' && c.op === 'upsert');
+      const ticket = store.read.getTicket(
+        (first as Extract<Change, { kind: 'ticket'; op: 'upsert' }>).data.id,
+      )!;
+      let version = ticket.version;
+      const edit = async (subject: string) => {
+        const m = {
+          id: randomUUID(),
+          name: 'ticket.update',
+          args: { ticketId: ticket.id, patch: { subject }, baseVersion: version++ },
+        } as Mutation;
+        const ack = await request<unknown>(colleague, SocketEvents.push, { mutations: [m] });
+        if (!ack.ok) throw new Error(ack.error.message);
+      };
+
+      // The server's first poke after its start is plain: the desktop pulls.
+      await edit('Warm-up');
+      await waitFor(async () => store.read.getTicket(ticket.id)?.subject === 'Warm-up', 'the warm-up edit');
+      await settled();
+
+      const before = pulls;
+      changed.length = 0;
+      await edit('Carried');
+      await waitFor(async () => store.read.getTicket(ticket.id)?.subject === 'Carried', 'the carried edit');
+      const carried = pokes.at(-1) as { head: number; changes?: Change[]; scope?: string };
+      expect(carried.changes?.length).toBeGreaterThan(0);
+      expect(pulls).toBe(before);
+      expect(store.read.syncMeta().cursor).toBe(carried.head);
+      expect(changed.some((c) => c.ticketIds.includes(ticket.id))).toBe(true);
+      await settled();
+      expect(pulls).toBe(before);
+
+      // Late or reordered: it does not start at the cursor, so nothing of it is applied and the desktop pulls.
+      const cursor = store.read.syncMeta().cursor;
+      const stale = { ...(carried.changes![0] as Extract<Change, { kind: 'ticket'; op: 'upsert' }>) };
+      const bogus: Ticket = { ...stale.data, subject: 'Never applied' };
+      deliverPoke({
+        head: cursor + 5,
+        from: cursor - 1,
+        changes: [{ ...stale, data: bogus }],
+        scope: carried.scope,
+      });
+      await waitFor(async () => pulls === before + 1, 'a pull');
+      await settled();
+      expect(store.read.getTicket(ticket.id)?.subject).toBe('Carried');
+      expect(store.read.syncMeta().cursor).toBe(cursor);
+
+      // Malformed: ignored, but still a reason to pull.
+      deliverPoke({ head: 'soon' });
+      await waitFor(async () => pulls === before + 2, 'a second pull');
+    } finally {
+      colleague.close();
+    }
+  }, 60_000);
+});
