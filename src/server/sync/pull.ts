@@ -1,6 +1,7 @@
 import type { Change, PullResponse } from '../../shared';
 import type { Scope } from '../auth/scope';
 import { streamHead } from '../db/change-log';
+import { idList } from '../db/id-list';
 import type { ChangeKind, Db, Tx } from '../db/schema';
 import { toDepartment, toUser } from '../directory/directory-store';
 import { toComment, toCustomer, toHistory, toTicket } from '../tickets/ticket-store';
@@ -16,31 +17,43 @@ async function loadEntities(trx: Tx, kind: ChangeKind, ids: string[]): Promise<M
   switch (kind) {
     case 'department':
       put(
-        (await trx.selectFrom('departments').selectAll().where('id', 'in', ids).execute()).map(toDepartment),
+        (await trx.selectFrom('departments').selectAll().where('id', 'in', idList(ids)).execute()).map(
+          toDepartment,
+        ),
       );
       break;
     case 'user':
-      put((await trx.selectFrom('users').selectAll().where('id', 'in', ids).execute()).map(toUser));
+      put((await trx.selectFrom('users').selectAll().where('id', 'in', idList(ids)).execute()).map(toUser));
       break;
     case 'customer':
-      put((await trx.selectFrom('customers').selectAll().where('id', 'in', ids).execute()).map(toCustomer));
+      put(
+        (await trx.selectFrom('customers').selectAll().where('id', 'in', idList(ids)).execute()).map(
+          toCustomer,
+        ),
+      );
       break;
     case 'ticket':
-      put((await trx.selectFrom('tickets').selectAll().where('id', 'in', ids).execute()).map(toTicket));
+      put(
+        (await trx.selectFrom('tickets').selectAll().where('id', 'in', idList(ids)).execute()).map(toTicket),
+      );
       break;
     case 'comment':
       put(
-        (await trx.selectFrom('ticket_comments').selectAll().where('id', 'in', ids).execute()).map(toComment),
+        (await trx.selectFrom('ticket_comments').selectAll().where('id', 'in', idList(ids)).execute()).map(
+          toComment,
+        ),
       );
       break;
     case 'history':
       put(
-        (await trx.selectFrom('ticket_history').selectAll().where('id', 'in', ids).execute()).map(toHistory),
+        (await trx.selectFrom('ticket_history').selectAll().where('id', 'in', idList(ids)).execute()).map(
+          toHistory,
+        ),
       );
       break;
     case 'interaction':
       put(
-        (await trx.selectFrom('interactions').selectAll().where('id', 'in', ids).execute()).map(
+        (await trx.selectFrom('interactions').selectAll().where('id', 'in', idList(ids)).execute()).map(
           toInteraction,
         ),
       );
@@ -81,7 +94,7 @@ async function ticketsAfterTheirChildren(
     .selectFrom('change_log')
     .select(['entity_id', 'version', 'department_id', 'op'])
     .where('kind', '=', 'ticket')
-    .where('entity_id', 'in', ticketIds)
+    .where('entity_id', 'in', idList(ticketIds))
     .execute();
   for (const r of ticketRows) {
     if (r.op !== 'upsert' || (!scope.all && r.department_id !== scope.departmentId)) continue;
@@ -91,7 +104,14 @@ async function ticketsAfterTheirChildren(
     ...new Set(children.filter((c) => c.version < (latest.get(c.ticketId) ?? 0)).map((c) => c.ticketId)),
   ];
   if (late.length === 0) return out;
-  const tickets = await loadEntities(trx, 'ticket', late);
+  // Tickets whose own change is later in this same page are already loaded, in the same state.
+  const loaded = entities.get('ticket') ?? new Map<string, Upsert['data']>();
+  const tickets = await loadEntities(
+    trx,
+    'ticket',
+    late.filter((id) => !loaded.has(id)),
+  );
+  for (const id of late) if (loaded.has(id)) tickets.set(id, loaded.get(id)!);
   const shared = new Map<string, { ticket: TicketData; sent: boolean }>();
   for (const c of children) {
     const ticket = tickets.get(c.ticketId) as TicketData | undefined;
@@ -163,7 +183,7 @@ export async function pullChanges(
             await trx
               .selectFrom('customer_aliases')
               .select(['alias_id', 'customer_id'])
-              .where('alias_id', 'in', aliasIds)
+              .where('alias_id', 'in', idList(aliasIds))
               .execute()
           ).map((a) => [a.alias_id, a.customer_id]),
     );

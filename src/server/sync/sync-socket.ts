@@ -126,7 +126,16 @@ export function attachSync(
   // where it was, they share one answer instead of each running the queries. Only short (caught-up)
   // pages are kept once answered, a few of them, so an initial sync does not pile up in memory.
   const answers = new Map<string, Promise<PullResponse>>();
+  /**
+   * The page after a full one, read as soon as that one is answered: a replica catching up asks for it next,
+   * and reading it while the replica receives and applies the last one keeps both sides busy (a first sync
+   * of 100,000 tickets waited ~2.5 s on the server otherwise). Taken once; a few at most; dropped with the head.
+   */
+  const ahead = new Map<string, Promise<PullResponse>>();
+  const AHEAD_PAGES = 4;
   let answersHead = -1;
+  const pullKey = (scope: Scope, cursor: number, limit: number, held: string | undefined) =>
+    `${scope.all ? '*' : scope.departmentId}:${cursor}:${limit}:${held ?? ''}`;
   async function sharedPull(
     scope: Scope,
     cursor: number,
@@ -136,20 +145,40 @@ export function attachSync(
     const head = await streamHead(db);
     if (head !== answersHead) {
       answers.clear();
+      ahead.clear();
       answersHead = head;
     }
     // `held` (the scope the replica says it holds) is part of the key: it decides whether the answer is a reset.
-    const key = `${scope.all ? '*' : scope.departmentId}:${cursor}:${limit}:${held ?? ''}`;
+    const key = pullKey(scope, cursor, limit, held);
     const known = answers.get(key);
     if (known) return known;
+    const early = ahead.get(key);
+    if (early) {
+      ahead.delete(key);
+      void early.then((r) => readAhead(scope, r, limit, head));
+      return early;
+    }
     const answer = pullChanges(db, scope, cursor, limit, held);
     answers.set(key, answer);
     if (answers.size > SHARED_ANSWERS) answers.delete(answers.keys().next().value as string);
     answer.then(
-      (r) => r.hasMore && answers.get(key) === answer && answers.delete(key),
+      (r) => {
+        if (r.hasMore && answers.get(key) === answer) answers.delete(key);
+        readAhead(scope, r, limit, head);
+      },
       () => answers.get(key) === answer && answers.delete(key),
     );
     return answer;
+  }
+
+  /** After a full page, start on the next one, asked as the replica will ask it (holding the page's scope). */
+  function readAhead(scope: Scope, page: PullResponse, limit: number, head: number): void {
+    if (!page.hasMore || head !== answersHead || ahead.size >= AHEAD_PAGES) return;
+    const key = pullKey(scope, page.cursor, limit, page.scope);
+    if (ahead.has(key) || answers.has(key)) return;
+    const next = pullChanges(db, scope, page.cursor, limit, page.scope);
+    ahead.set(key, next);
+    next.catch(() => ahead.get(key) === next && ahead.delete(key));
   }
 
   io.on('connection', (socket) => {
