@@ -21,7 +21,9 @@ import { formatPhone } from '../../shared/phone';
 import { errorBodyOf, getApi } from '../api';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { useNewShortcut } from '../common/use-new-shortcut';
+import { isCatchingUp } from '../sync/catching-up';
 import { useDataChanged } from '../sync/use-data-changed';
+import { useSyncStatus } from '../sync/use-sync-status';
 import { NewCustomerDialog } from './NewCustomerDialog';
 
 const DEBOUNCE_MS = 150;
@@ -32,6 +34,7 @@ const DEBOUNCE_MS = 150;
  */
 export function CustomersPage({ onOpenCustomer }: { onOpenCustomer: (id: string) => void }) {
   const { t } = useTranslation();
+  const catchingUp = isCatchingUp(useSyncStatus());
   const [text, setText] = useState('');
   const [page, setPage] = useState<(CustomerPage & { text: string }) | null>(null);
   const [error, setError] = useState<ErrorBody | null>(null);
@@ -149,7 +152,16 @@ export function CustomersPage({ onOpenCustomer }: { onOpenCustomer: (id: string)
           >
             {t('customers.count', { count: page.total })}
           </Typography>
-          {rows.length === 0 && <Typography sx={{ mt: 1 }}>{t('customers.none')}</Typography>}
+          {rows.length === 0 && (
+            <Typography sx={{ mt: 1 }}>
+              {t('customers.none')}
+              {catchingUp && (
+                <Box component="span" data-testid="search-while-syncing" sx={{ display: 'block', mt: 0.5 }}>
+                  {t('sync.searchWhileSyncing')}
+                </Box>
+              )}
+            </Typography>
+          )}
           <List dense disablePadding>
             {rows.map((c, i) => (
               <ListItemButton

@@ -11,13 +11,11 @@ import { CallPanel, type CallPanelActions } from '../softphone/CallPanel';
 import { NewTicketDialog } from '../tickets/NewTicketDialog';
 import { PhoneProvider } from '../softphone/PhoneProvider';
 import { ConnectionBanner } from '../sync/ConnectionBanner';
+import { isCatchingUp } from '../sync/catching-up';
 import { useSyncStatus } from '../sync/use-sync-status';
 import { TicketsPage } from '../tickets/TicketsPage';
 import { HostBanner } from './HostBanner';
 import { TopBar } from './TopBar';
-
-/** Changes behind the server head above which a pull counts as catching up. */
-const CATCH_UP_GAP = 200;
 
 type Section = 'tickets' | 'customers';
 type View = { kind: Section } | { kind: 'customer'; id: string; from: Section };
@@ -46,10 +44,7 @@ export function Workbench({ session, onLogout }: { session: SessionInfo; onLogou
     null,
   );
 
-  // The bar is for catching up (first sync, or back after a long time offline), not for every small pull.
-  const catchingUp =
-    status?.state === 'syncing' &&
-    (status.lastSyncedAt === null || status.head - status.cursor > CATCH_UP_GAP);
+  const catchingUp = isCatchingUp(status);
   const progress = status && status.head > 0 ? Math.min(100, (status.cursor / status.head) * 100) : undefined;
 
   return (

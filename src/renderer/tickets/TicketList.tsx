@@ -4,6 +4,8 @@ import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { useNow } from '../i18n';
+import { isCatchingUp } from '../sync/catching-up';
+import { useSyncStatus } from '../sync/use-sync-status';
 import type { TicketPageCache } from './ticket-page-cache';
 import { ROW_HEIGHT, TicketListRow } from './TicketListRow';
 
@@ -22,6 +24,7 @@ export function TicketList({
   onPick: (index: number) => void;
 }) {
   const { t } = useTranslation();
+  const catchingUp = isCatchingUp(useSyncStatus());
   const scrollRef = useRef<HTMLDivElement>(null);
   const now = useNow();
   const total = cache.count;
@@ -66,6 +69,11 @@ export function TicketList({
         {cache.total === 0 && (
           <Typography color="text.secondary" sx={{ p: 2 }}>
             {t('tickets.empty')}
+            {catchingUp && (
+              <Box component="span" data-testid="search-while-syncing" sx={{ display: 'block', mt: 0.5 }}>
+                {t('sync.searchWhileSyncing')}
+              </Box>
+            )}
           </Typography>
         )}
         <Box sx={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>

@@ -31,6 +31,8 @@ export const en = {
     initialSync: 'Downloading your tickets for offline use…',
   },
   sync: {
+    searchWhileSyncing:
+      'Your tickets and customers are still downloading; search finds them once the download finishes.',
     state: { online: 'Online', syncing: 'Syncing', offline: 'Offline', connecting: 'Connecting' },
     progress: '{{cursor}} / {{head}}',
     pending: 'Pending changes',

@@ -31,6 +31,7 @@ export const zhCN: Messages = {
     initialSync: '正在下载你的工单，以便离线使用…',
   },
   sync: {
+    searchWhileSyncing: '工单和客户仍在下载中，下载完成后即可搜索到。',
     state: { online: '在线', syncing: '同步中', offline: '离线', connecting: '连接中' },
     progress: '{{cursor}} / {{head}}',
     pending: '待同步的更改',
