@@ -138,16 +138,16 @@ async function becomeAvailable(page: Page): Promise<void> {
   await expect.poll(() => agentState(page)).toBe('Available');
 }
 
-async function callerPhone(): Promise<Page> {
+async function callerPhone(who: { digits: string; name: string } = caller): Promise<Page> {
   const context = await browser.newContext();
   contexts.push(context);
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('[caller]', e));
   await openFixturePhone(page, fixture.url, {
     wsUrl: pbx.wsUrl,
-    sipUri: `sip:${caller.digits}@${pbx.domain}`,
+    sipUri: `sip:${who.digits}@${pbx.domain}`,
     password: CALLER_PASSWORD,
-    displayName: caller.name,
+    displayName: who.name,
     iceGatheringTimeoutMs: 500,
   });
   await until(
@@ -434,5 +434,71 @@ describe.sequential('a customer calls the queue and the agent takes it in the de
     await expectDesktopAudio(a1);
     await a1.getByTestId('call-hangup').click();
     await a1.getByTestId('wrap-up').waitFor();
+  });
+
+  it('a caller nobody knows: agent01 makes a customer of them during the call, and the call lands on their page', async () => {
+    await a1.getByTestId('wrap-up-done').click();
+    await a1.getByTestId('wrap-up').waitFor({ state: 'detached' });
+    await expect.poll(() => agentState(a1)).toBe('Available');
+
+    // A number no demo customer has.
+    const db = serverDb();
+    const known = new Set(db.prepare('SELECT phone FROM customers').pluck().all() as (string | null)[]);
+    db.close();
+    let digits = 13012340000;
+    while (known.has(`+86${digits}`)) digits += 1;
+    const stranger = { digits: String(digits), name: 'Unknown' };
+    await pbx.setSipUser(stranger.digits, CALLER_PASSWORD);
+    const phone = await callerPhone(stranger);
+    await phone.evaluate(
+      (q) => (window as unknown as { phone: { call(t: string): void } }).phone.call(q),
+      caller.queue,
+    );
+    await expect
+      .poll(() => a1.getByTestId('call-panel').getAttribute('data-call-state'), { timeout: 15_000 })
+      .toBe('ringing');
+    expect(await a1.getByTestId('screen-pop').getAttribute('data-known')).toBe('no');
+    await a1.getByTestId('call-answer').click();
+
+    await a1.getByTestId('pop-create-customer').click();
+    await a1.getByTestId('new-customer-dialog').waitFor();
+    expect((await a1.getByTestId('new-customer-phone').inputValue()).replace(/\D/g, '')).toContain(
+      stranger.digits,
+    );
+    await a1.getByTestId('new-customer-name').fill('陈新客');
+    await a1.getByTestId('new-customer-save').click();
+    await a1.getByTestId('new-customer-dialog').waitFor({ state: 'detached' });
+    await expect.poll(() => a1.getByTestId('call-name').innerText()).toBe('陈新客');
+
+    await a1.getByTestId('call-hangup').click();
+    await a1.getByTestId('wrap-up-notes').fill('First call; customer record made');
+    await a1.getByTestId('wrap-up-done').click();
+    await a1.getByTestId('wrap-up').waitFor({ state: 'detached' });
+
+    const onServer = () => {
+      const db = serverDb();
+      try {
+        return db
+          .prepare(
+            `SELECT c.name, i.notes FROM interactions i JOIN customers c ON c.id = i.customer_id
+              WHERE i.caller_number = ?`,
+          )
+          .all(`+86${stranger.digits}`);
+      } finally {
+        db.close();
+      }
+    };
+    await expect
+      .poll(onServer, { timeout: 15_000 })
+      .toEqual([{ name: '陈新客', notes: 'First call; customer record made' }]);
+
+    await a1.getByTestId('nav-customers').click();
+    await a1.getByTestId('customer-search').fill(stranger.digits);
+    await a1.getByTestId('customer-row').first().click();
+    await expect
+      .poll(() => a1.getByTestId('customer-calls').getByTestId('call-notes').allInnerTexts(), {
+        timeout: 15_000,
+      })
+      .toEqual(['First call; customer record made']);
   });
 });

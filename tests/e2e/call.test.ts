@@ -7,6 +7,6 @@ it('a customer calls the queue; the agent desktop pops the caller, answers, hold
   const { code, output, ms } = await runInNetns('tests/e2e/netns.vitest.config.ts', 280_000);
   if (code !== 0) console.error(output);
   expect(code, 'inner suite in the network namespace failed (output above)').toBe(0);
-  expect(output).toMatch(/Tests\s+8 passed \(8\)/);
+  expect(output).toMatch(/Tests\s+9 passed \(9\)/);
   console.log(`call suite in its namespace: ${ms} ms\n${testLines(output)}`);
 }, 300_000);

@@ -239,6 +239,71 @@ describe('interaction.log', () => {
     ]);
   });
 
+  it('links a call from an unknown number to the customer the agent made of the caller, at the wrap-up', async () => {
+    const agent = await session('agent02');
+    await mustSetState(agent, 'Available');
+    const caller = '13012345678';
+    expect((await route(server.url, '8001', 'new-caller', caller)).body).toMatch(/^1002\n\d+\n$/);
+    await callEvent(server.url, 'new-caller', 'answered');
+    tick(30_000);
+    await callEvent(server.url, 'new-caller', 'ended');
+    const [routed] = await callsOf(agent, 'new-caller');
+    expect(routed).toMatchObject({ callerNumber: '+8613012345678', customerId: null });
+
+    // During the call the agent made a customer of the caller; the wrap-up names them.
+    const customerId = uuidv7();
+    const results = await push(
+      agent,
+      {
+        id: uuidv7(),
+        name: 'customer.create',
+        args: {
+          customerId,
+          name: '新客户',
+          phone: '+8613012345678',
+          email: null,
+          company: null,
+          language: 'zh-CN',
+          createdAt: at(-5),
+        },
+      },
+      {
+        id: uuidv7(),
+        name: 'interaction.complete',
+        args: { interactionId: routed!.id, disposition: 'resolved', notes: '', customerId },
+      },
+    );
+    expect(results.map((r) => r.status)).toEqual(['applied', 'applied']);
+    const colleague = await session('agent01');
+    expect((await callsOf(colleague, 'new-caller'))[0]).toMatchObject({
+      customerId,
+      disposition: 'resolved',
+    });
+
+    // A call keeps the customer it has: a later wrap-up naming someone else, or no one known, changes only
+    // the wrap-up.
+    const again = await push(
+      agent,
+      {
+        id: uuidv7(),
+        name: 'interaction.complete',
+        args: { interactionId: routed!.id, disposition: 'callback', notes: 'n', customerId: customer.id },
+      },
+      {
+        id: uuidv7(),
+        name: 'interaction.complete',
+        args: { interactionId: routed!.id, disposition: 'escalated', notes: 'm', customerId: uuidv7() },
+      },
+    );
+    expect(again.map((r) => r.status)).toEqual(['applied', 'applied']);
+    expect((await callsOf(agent, 'new-caller'))[0]).toMatchObject({ customerId, disposition: 'escalated' });
+    expect((await auditOf(routed!.id)).map((a) => a.detail['customerLinked'] ?? null)).toEqual([
+      customerId,
+      null,
+      null,
+    ]);
+  });
+
   it('ends a call the service still thinks live with the desktop’s times, and moves the agent on', async () => {
     const agent = await session('agent04');
     await mustSetState(agent, 'Available');

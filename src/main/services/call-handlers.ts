@@ -55,7 +55,7 @@ export function createCallHandlers(
       return store.read.getInteraction(id)!;
     },
 
-    'interactions.complete': async ({ interactionId, disposition, notes, ticketId }) => {
+    'interactions.complete': async ({ interactionId, disposition, notes, ticketId, customerId }) => {
       const { store, engine, info } = sessions.require();
       const call = store.read.getInteraction(interactionId);
       if (!call) {
@@ -78,9 +78,14 @@ export function createCallHandlers(
       if (ticketId !== null && store.read.getTicket(ticketId)?.departmentId !== call.departmentId) {
         throw new SwitchboardError('bad_request', "The linked ticket is not in this call's department.");
       }
+      // As the server does: only a call without a customer is linked, and only to one this replica has.
+      const linked =
+        call.customerId === null && customerId !== null && store.read.getCustomer(customerId)
+          ? customerId
+          : null;
       store.write.completeCallLocally(
         call.id,
-        { interactionId: call.id, disposition, notes, ticketId },
+        { interactionId: call.id, disposition, notes, ticketId, ...(linked ? { customerId: linked } : {}) },
         uuidv7(),
         new Date().toISOString(),
       );

@@ -351,7 +351,9 @@ export function CallPanel(actions: CallPanelActions) {
           wrapUp={wrapUp}
           tickets={pop?.openTickets ?? []}
           extraTickets={createdTickets}
-          onComplete={(input) => void session?.completeWrapUp(input)}
+          onComplete={(input) =>
+            void session?.completeWrapUp({ ...input, customerId: pop?.customer?.id ?? null })
+          }
           onDismiss={wrapUp.routed ? null : () => session?.dismissWrapUp()}
           onCreateTicket={
             actions.onCreateTicket

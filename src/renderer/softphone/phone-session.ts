@@ -51,6 +51,8 @@ export interface WrapUpInput {
   disposition: string;
   notes: string;
   ticketId: string | null;
+  /** The caller as the pop now shows them: links a call that had no customer (one made during the call). */
+  customerId?: string | null;
 }
 
 export interface PhoneSession {

@@ -4,13 +4,15 @@ import {
   mergeLoggedCall,
   recordFromLog,
   SwitchboardError,
+  wrapUpCall,
   type InteractionLog,
   type Mutation,
   type User,
 } from '../../shared';
 import { inScope, scopeOf } from '../auth/scope';
 import type { Tx } from '../db/schema';
-import { getTicket } from '../tickets/ticket-store';
+import { isPublishedTo, resolveCustomer } from '../customers/customer-store';
+import { getTicket, publishCustomerTo } from '../tickets/ticket-store';
 import {
   addInteractionAlias,
   customerIdByPhone,
@@ -144,16 +146,38 @@ export async function applyInteractionComplete(
       throw new SwitchboardError('bad_request', "The linked ticket is not in this call's department.");
     }
   }
-  const version = await saveInteraction(trx, {
-    ...interaction,
-    disposition: args.disposition,
-    notes: args.notes,
-    ticketId,
-    completedAt: now.toISOString(),
-  });
+  const customerId = await callerToLink(trx, interaction, args.customerId ?? null);
+  const version = await saveInteraction(
+    trx,
+    wrapUpCall(interaction, { ...args, ticketId, customerId }, now.toISOString()),
+  );
+  const detail = {
+    ...(interaction.id !== args.interactionId ? { resolvedTo: interaction.id } : {}),
+    ...(customerId !== null ? { customerLinked: customerId } : {}),
+  };
   return {
     version,
     departmentId: interaction.departmentId,
-    ...(interaction.id !== args.interactionId ? { detail: { resolvedTo: interaction.id } } : {}),
+    ...(Object.keys(detail).length > 0 ? { detail } : {}),
   };
+}
+
+/**
+ * The customer a wrap-up links a call to: only a call with no customer yet, and only a customer the server
+ * has (an alias resolves to the customer it was merged into). Anything else is ignored rather than refused,
+ * so a wrap-up is never lost over its link (the customer's creation may itself have been refused).
+ */
+async function callerToLink(
+  trx: Tx,
+  interaction: { customerId: string | null; departmentId: string },
+  requested: string | null,
+): Promise<string | null> {
+  if (requested === null || interaction.customerId !== null) return null;
+  const customer = await resolveCustomer(trx, requested);
+  if (!customer) return null;
+  // The department's replicas must know the customer before the call that names it arrives.
+  if (!(await isPublishedTo(trx, customer.id, interaction.departmentId))) {
+    await publishCustomerTo(trx, customer.id, interaction.departmentId);
+  }
+  return customer.id;
 }

@@ -217,13 +217,17 @@ export const contract = {
   'interactions.forCall': method(z.object({ callId: z.string().min(1).max(256) }), InteractionRow.nullable()),
   /** Record a call nobody routed (direct, outbound, or while the service was unreachable); works offline. */
   'interactions.log': method(InteractionLog, InteractionRow),
-  /** After-call work: disposition, notes and the ticket the call was about; queued, works offline. */
+  /**
+   * After-call work: disposition, notes and the ticket the call was about; queued, works offline. customerId
+   * links a call that has no customer yet to the one the agent made of the caller (kept if it has one).
+   */
   'interactions.complete': method(
     z.object({
       interactionId: Id,
       disposition: Disposition,
       notes: z.string().max(20000).default(''),
       ticketId: Id.nullable().default(null),
+      customerId: Id.nullable().default(null),
     }),
     InteractionRow,
   ),

@@ -78,14 +78,18 @@ export function mergeLoggedCall<T extends CallRecord>(record: T, log: Interactio
   return { ...record, answerAt, endAt, holdSeconds, status: answerAt === null ? 'abandoned' : 'ended' };
 }
 
-/** The agent's wrap-up, as `interaction.complete` sets it: it replaces any earlier one. */
+/**
+ * The agent's wrap-up, as `interaction.complete` sets it: it replaces any earlier one. A customer named in
+ * it fills a call that had none; it never replaces the customer a call already has.
+ */
 export function wrapUpCall<T extends CallRecord>(
   record: T,
-  args: { disposition: string; notes: string; ticketId?: string | null },
+  args: { disposition: string; notes: string; ticketId?: string | null; customerId?: string | null },
   at: string,
 ): T {
   return {
     ...record,
+    customerId: record.customerId ?? args.customerId ?? null,
     disposition: args.disposition,
     notes: args.notes,
     ticketId: args.ticketId ?? null,

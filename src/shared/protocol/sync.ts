@@ -166,7 +166,11 @@ export const Mutation = z.discriminatedUnion('name', [
     name: z.literal('interaction.log'),
     args: InteractionLog,
   }),
-  /** After-call work: the disposition, notes and optionally the ticket the call is about. */
+  /**
+   * After-call work: the disposition, notes and optionally the ticket the call is about. customerId names
+   * the caller when the call has no customer yet (an unknown caller the agent made a customer of during the
+   * call); a call that already names one keeps it.
+   */
   z.object({
     id: Id,
     name: z.literal('interaction.complete'),
@@ -175,6 +179,7 @@ export const Mutation = z.discriminatedUnion('name', [
       disposition: Disposition,
       notes: z.string().max(20000).default(''),
       ticketId: Id.nullable().optional(),
+      customerId: Id.nullable().optional(),
     }),
   }),
 ]);

@@ -147,6 +147,41 @@ describe('calls on the desktop', () => {
     await agent.call('agent.setState', { state: 'Available', version: s.version });
   });
 
+  it('a caller nobody knew, made a customer during the call, has the call on their page after the wrap-up', async () => {
+    expect((await route(server.url, '8001', 'desk-new', '13012349876')).body).toMatch(/^1001\n\d+\n$/);
+    await agent.call('voice.callEvent', { callId: 'desk-new', event: 'answered' });
+    await agent.call('voice.callEvent', { callId: 'desk-new', event: 'ended' });
+    await waitFor(
+      async () => (await agent.call('interactions.forCall', { callId: 'desk-new' }))?.status === 'ended',
+      'the unknown caller’s call record',
+    );
+    const call = (await agent.call('interactions.forCall', { callId: 'desk-new' }))!;
+    expect(call.customerId).toBeNull();
+
+    // The pop's "create customer", then the wrap-up with the caller as the pop now shows them.
+    const made = await agent.call('customers.create', { name: '赵新', phone: '130 1234 9876' });
+    expect((await agent.call('screenpop.lookup', { callerId: '13012349876' })).customer?.id).toBe(made.id);
+    const wrapped = await agent.call('interactions.complete', {
+      interactionId: call.id,
+      disposition: 'resolved',
+      notes: '',
+      customerId: made.id,
+    });
+    expect(wrapped).toMatchObject({ customerId: made.id, syncState: 'pending' });
+    expect((await agent.call('interactions.list', { customerId: made.id })).map((i) => i.id)).toEqual([
+      call.id,
+    ]);
+
+    await agent.waitSynced();
+    expect(await serverRecord(call.id)).toMatchObject({ customer_id: made.id, disposition: 'resolved' });
+    expect((await agent.call('interactions.list', { customerId: made.id }))[0]).toMatchObject({
+      id: call.id,
+      syncState: 'synced',
+    });
+    const s = (await agent.call('agent.status', {}))!;
+    await agent.call('agent.setState', { state: 'Available', version: s.version });
+  });
+
   it('works offline: calls are logged and wrapped up locally, state changes wait for the connection, all syncs when back', async () => {
     // A queue call the desktop saw routed and answered, then the network went.
     const t = server.clock.now.getTime() + 60_000;
