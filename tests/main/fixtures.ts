@@ -6,6 +6,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Customer, Ticket, TicketComment } from '../../src/shared/domain';
 import type { Change } from '../../src/shared/protocol/sync';
 import type { Interaction } from '../../src/shared/protocol/voice';
+import type { ResolvedTicketQuery } from '../../src/main/store';
 import type { Encryptor } from '../../src/main/vault';
 
 export function tempDir(prefix = 'sb-main-'): { path: string; remove(): void } {
@@ -21,6 +22,18 @@ export const AGENT_B1 = '0190b000-0000-7000-8000-0000000000b1';
 
 let clock = Date.UTC(2026, 0, 1);
 const nextTime = () => new Date((clock += 60_000)).toISOString();
+
+/** A ticket list query with no filters: all statuses, priorities, departments and assignees. */
+export const ticketQuery = (over: Partial<ResolvedTicketQuery> = {}): ResolvedTicketQuery => ({
+  text: '',
+  status: [],
+  priority: [],
+  departmentId: null,
+  assignee: null,
+  offset: 0,
+  limit: 100,
+  ...over,
+});
 
 export function customer(over: Partial<Customer> = {}): Customer {
   const t = nextTime();

@@ -3,23 +3,14 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { openStore, type LocalStore, type ResolvedTicketQuery } from '../../../src/main/store';
 import type { Change } from '../../../src/shared/protocol/sync';
-import { AGENT_A1, comment, customer, tempDir, ticket, up } from '../fixtures';
+import { AGENT_A1, comment, customer, tempDir, ticket, ticketQuery, up } from '../fixtures';
 
 // A first sync loads in bulk (indexes dropped, built once at the end). What an agent finds afterwards must be
 // exactly what a replica kept up change by change finds, and a load cut short must not leave a replica
 // that cannot search.
 
 const NOW = '2026-11-25T09:00:00.000Z';
-const q = (text: string, over: Partial<ResolvedTicketQuery> = {}): ResolvedTicketQuery => ({
-  text,
-  status: [],
-  priority: [],
-  departmentId: null,
-  assignee: null,
-  offset: 0,
-  limit: 100,
-  ...over,
-});
+const q = (text: string, over: Partial<ResolvedTicketQuery> = {}) => ticketQuery({ text, ...over });
 
 const li = customer({ name: '李娜', phone: '+8613800138000', email: 'li.na@example.com' });
 const smith = customer({ name: 'John Smith', phone: '+14155550123', language: 'en' });

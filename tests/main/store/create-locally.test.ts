@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { openStore, type LocalStore, type ResolvedTicketQuery } from '../../../src/main/store';
 import type { Change } from '../../../src/shared/protocol/sync';
-import { AGENT_A1, comment, customer, DEPT_A, tempDir, ticket, up } from '../fixtures';
+import { AGENT_A1, comment, customer, DEPT_A, tempDir, ticket, ticketQuery, up } from '../fixtures';
 
 let dir: ReturnType<typeof tempDir>;
 let path: string;
@@ -12,16 +12,7 @@ const now = () => new Date().toISOString();
 const known = customer({ name: '张伟', phone: '+8613800138000' });
 
 const search = (text: string, over: Partial<ResolvedTicketQuery> = {}) =>
-  store.read.searchTickets({
-    text,
-    status: [],
-    priority: [],
-    departmentId: null,
-    assignee: null,
-    offset: 0,
-    limit: 20,
-    ...over,
-  });
+  store.read.searchTickets(ticketQuery({ text, limit: 20, ...over }));
 
 /** A ticket as the desktop makes it: no number, version 0. */
 const provisional = (customerId: string, subject: string) =>

@@ -1,21 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { openStore, RANK_WINDOW, type LocalStore, type ResolvedTicketQuery } from '../../../src/main/store';
-import { AGENT_A1, AGENT_A2, comment, customer, DEPT_B, tempDir, ticket, up } from '../fixtures';
+import { AGENT_A1, AGENT_A2, comment, customer, DEPT_B, tempDir, ticket, ticketQuery, up } from '../fixtures';
 import type { Change } from '../../../src/shared/protocol/sync';
 
 let dir: ReturnType<typeof tempDir>;
 let store: LocalStore;
-const q = (over: Partial<ResolvedTicketQuery>): ResolvedTicketQuery => ({
-  text: '',
-  status: [],
-  priority: [],
-  departmentId: null,
-  assignee: null,
-  offset: 0,
-  limit: 100,
-  ...over,
-});
+const q = ticketQuery;
 const subjects = (over: Partial<ResolvedTicketQuery>) =>
   store.read.searchTickets(q(over)).rows.map((r) => r.subject);
 
