@@ -16,3 +16,17 @@ export function normalisePhone(raw: string, defaultRegion: CountryCode = 'CN'): 
 export function formatPhone(e164: string): string {
   return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
 }
+
+/** Where Chinese is the language people are usually served in. */
+const CHINESE_SPEAKING = new Set<CountryCode>(['CN', 'TW', 'HK', 'MO', 'SG']);
+
+/**
+ * The language a new customer most likely wants, from where their number is: Chinese for numbers of
+ * Chinese-speaking regions, English for any other valid number, null when the number says nothing (empty or
+ * not a phone number), so the caller keeps its own default.
+ */
+export function languageForPhone(raw: string, defaultRegion: CountryCode = 'CN'): 'zh-CN' | 'en' | null {
+  const parsed = parsePhoneNumberFromString(raw.trim(), defaultRegion);
+  if (!parsed || !parsed.isValid() || !parsed.country) return null;
+  return CHINESE_SPEAKING.has(parsed.country) ? 'zh-CN' : 'en';
+}

@@ -158,6 +158,21 @@ async function callerPhone(who: { digits: string; name: string } = caller): Prom
   return page;
 }
 
+/** The caller's phone dials the department's queue. */
+async function callQueue(phone: Page): Promise<void> {
+  await phone.evaluate(
+    (q) => (window as unknown as { phone: { call(t: string): void } }).phone.call(q),
+    caller.queue,
+  );
+}
+
+async function callQueueToRingAt(phone: Page, agent: Page): Promise<void> {
+  await callQueue(phone);
+  await expect
+    .poll(() => agent.getByTestId('call-panel').getAttribute('data-call-state'), { timeout: 15_000 })
+    .toBe('ringing');
+}
+
 beforeAll(async () => {
   assertInNetns('tests/e2e/call.test.ts');
   dir = tempDir('sb-e2e-call-');
@@ -276,10 +291,7 @@ describe.sequential('a customer calls the queue and the agent takes it in the de
 
   it('the call rings at agent01 with the caller profile and open tickets shown before answering', async () => {
     customer = await callerPhone();
-    await customer.evaluate(
-      (q) => (window as unknown as { phone: { call(t: string): void } }).phone.call(q),
-      caller.queue,
-    );
+    await callQueue(customer);
     const panel = a1.getByTestId('call-panel');
     await panel.waitFor({ timeout: 15_000 });
     expect(await panel.getAttribute('data-call-state')).toBe('ringing');
@@ -423,13 +435,7 @@ describe.sequential('a customer calls the queue and the agent takes it in the de
       (s) => s.registration.status === 'registered',
       45_000,
     );
-    await customer.evaluate(
-      (q) => (window as unknown as { phone: { call(t: string): void } }).phone.call(q),
-      caller.queue,
-    );
-    await expect
-      .poll(() => a1.getByTestId('call-panel').getAttribute('data-call-state'), { timeout: 15_000 })
-      .toBe('ringing');
+    await callQueueToRingAt(customer, a1);
     await a1.getByTestId('call-answer').click();
     await expectDesktopAudio(a1);
     await a1.getByTestId('call-hangup').click();
@@ -450,13 +456,7 @@ describe.sequential('a customer calls the queue and the agent takes it in the de
     const stranger = { digits: String(digits), name: 'Unknown' };
     await pbx.setSipUser(stranger.digits, CALLER_PASSWORD);
     const phone = await callerPhone(stranger);
-    await phone.evaluate(
-      (q) => (window as unknown as { phone: { call(t: string): void } }).phone.call(q),
-      caller.queue,
-    );
-    await expect
-      .poll(() => a1.getByTestId('call-panel').getAttribute('data-call-state'), { timeout: 15_000 })
-      .toBe('ringing');
+    await callQueueToRingAt(phone, a1);
     expect(await a1.getByTestId('screen-pop').getAttribute('data-known')).toBe('no');
     await a1.getByTestId('call-answer').click();
 
@@ -466,6 +466,8 @@ describe.sequential('a customer calls the queue and the agent takes it in the de
       stranger.digits,
     );
     await a1.getByTestId('new-customer-name').fill('陈新客');
+    // A +86 caller is served in Chinese by default, though this agent's screen is in English.
+    expect(await a1.getByTestId('new-customer-language').inputValue()).toBe('zh-CN');
     await a1.getByTestId('new-customer-save').click();
     await a1.getByTestId('new-customer-dialog').waitFor({ state: 'detached' });
     await expect.poll(() => a1.getByTestId('call-name').innerText()).toBe('陈新客');

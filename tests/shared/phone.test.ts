@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPhone, normalisePhone } from '../../src/shared/phone';
+import { formatPhone, languageForPhone, normalisePhone } from '../../src/shared/phone';
 
 describe('phone numbers', () => {
   it('finds one E.164 number however a Chinese mobile number is written', () => {
@@ -18,5 +18,14 @@ describe('phone numbers', () => {
     expect(formatPhone('+8613800138000')).toBe('+86 138 0013 8000');
     expect(formatPhone('+442079460000')).toBe('+44 20 7946 0000');
     expect(formatPhone('not-a-number')).toBe('not-a-number');
+  });
+
+  it('suggests a new customer’s language from where their number is', () => {
+    expect(languageForPhone('138 0013 8000')).toBe('zh-CN');
+    expect(languageForPhone('+852 5123 4567')).toBe('zh-CN');
+    expect(languageForPhone('+44 20 7946 0000')).toBe('en');
+    expect(languageForPhone('(415) 555-2671', 'US')).toBe('en');
+    expect(languageForPhone('')).toBeNull();
+    expect(languageForPhone('1001')).toBeNull();
   });
 });

@@ -1,7 +1,9 @@
 import { Dialog, DialogContent, DialogTitle, Stack, TextField } from '@mui/material';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { CountryCode } from 'libphonenumber-js';
 import type { Customer, ErrorBody } from '../../shared';
+import { languageForPhone } from '../../shared/phone';
 import { errorBodyOf, getApi } from '../api';
 import { CreateDialogActions } from '../common/CreateDialogActions';
 import { ErrorAlert } from '../common/ErrorAlert';
@@ -33,7 +35,13 @@ export function NewCustomerDialog({
   const [region, setRegion] = useState<string>('CN');
   const [email, setEmail] = useState('');
   const [company, setCompany] = useState('');
-  const [language, setLanguage] = useState<'zh-CN' | 'en'>('zh-CN');
+  // Until the agent picks one, the language follows the number (a +86 caller is served in Chinese even
+  // when the agent's screen is in English), then the agent's own language.
+  const [chosenLanguage, setChosenLanguage] = useState<'zh-CN' | 'en' | null>(null);
+  const language =
+    chosenLanguage ??
+    languageForPhone(phone, region as CountryCode) ??
+    (i18n.language === 'en' ? 'en' : 'zh-CN');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorBody | null>(null);
   const nameRef = useRef<HTMLInputElement>(null);
@@ -46,10 +54,10 @@ export function NewCustomerDialog({
     setRegion('CN');
     setEmail('');
     setCompany('');
-    setLanguage(i18n.language === 'en' ? 'en' : 'zh-CN');
+    setChosenLanguage(null);
     setError(null);
     setBusy(false);
-  }, [open, initial?.name, initial?.phone, i18n.language]);
+  }, [open, initial?.name, initial?.phone]);
 
   const save = async () => {
     if (busy) return;
@@ -183,7 +191,7 @@ export function NewCustomerDialog({
               label={t('create.language')}
               testId="new-customer-language"
               value={language}
-              onChange={(v) => setLanguage(v === 'en' ? 'en' : 'zh-CN')}
+              onChange={(v) => setChosenLanguage(v === 'en' ? 'en' : 'zh-CN')}
               sx={{ width: 110 }}
             >
               <option value="zh-CN">{t('create.languages.zh')}</option>
