@@ -16,7 +16,16 @@ import {
   until,
   type FixtureServer,
 } from '../softphone/fixture-server';
-import { apiLogin, launchChromium, startHost, startProcess, tempDir, type Proc } from './harness';
+import {
+  apiLogin,
+  launchChromium,
+  signIn,
+  startHost,
+  startProcess,
+  tempDir,
+  untilOnline,
+  type Proc,
+} from './harness';
 
 let dir: ReturnType<typeof tempDir>;
 let pbx: RunningKamailio;
@@ -117,15 +126,8 @@ async function desktop(username: string): Promise<Page> {
   await instrument(context);
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[${username}]`, e));
-  await page.goto(host.url);
-  await page.getByTestId('login-server').fill(server.url);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill('switchboard');
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('workbench').waitFor();
-  await expect
-    .poll(() => page.getByTestId('sync-status').innerText(), { timeout: 60_000 })
-    .toMatch(/online/i);
+  await signIn(page, { hostUrl: host.url, serverUrl: server.url }, username);
+  await untilOnline(page);
   return page;
 }
 

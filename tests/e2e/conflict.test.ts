@@ -2,7 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
 import type { Browser, Page } from 'playwright-core';
-import { apiLogin, launchChromium, portOf, startHost, startServer, tempDir, type Proc } from './harness';
+import {
+  apiLogin,
+  launchChromium,
+  portOf,
+  startHost,
+  startServer,
+  tempDir,
+  signIn,
+  untilOnline,
+  type Proc,
+} from './harness';
 
 /**
  * Two agents of after-sales change the same ticket's priority: agent01 on a desktop cut off from the server,
@@ -37,15 +47,8 @@ afterAll(async () => {
 async function login(username: string): Promise<Page> {
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
-  await page.goto(host.url);
-  await page.getByTestId('login-server').fill(server.url);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill('switchboard');
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('workbench').waitFor();
-  await expect
-    .poll(() => page.getByTestId('sync-status').getAttribute('data-state'), { timeout: 90_000 })
-    .toBe('online');
+  await signIn(page, { hostUrl: host.url, serverUrl: server.url }, username);
+  await untilOnline(page);
   await page.getByTestId('ticket-row').first().waitFor();
   return page;
 }

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -151,4 +152,50 @@ export async function apiLogin(serverUrl: string, username: string, password = '
   });
   if (!res.ok) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
   return (await res.json()) as { accessToken: string; user: { id: string; departmentId: string | null } };
+}
+
+/**
+ * Signs `username` in on the browser-mode desktop at hostUrl against the service at serverUrl, as an agent
+ * does on the sign-in screen; resolves once the workbench is up. `beforeSubmit` checks the filled form.
+ */
+export async function signIn(
+  page: Page,
+  at: { hostUrl: string; serverUrl: string },
+  username: string,
+  beforeSubmit?: (page: Page) => Promise<void>,
+): Promise<void> {
+  await page.goto(at.hostUrl);
+  await page.getByTestId('login-server').fill(at.serverUrl);
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill('switchboard');
+  await beforeSubmit?.(page);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('workbench').waitFor();
+}
+
+/** The desktop's status says online: its first sync (or catch-up) is done. */
+export async function untilOnline(page: Page): Promise<void> {
+  await expect
+    .poll(() => page.getByTestId('sync-status').getAttribute('data-state'), { timeout: 90_000 })
+    .toBe('online');
+}
+
+/**
+ * Online, and the ticket list shows rows and has stopped changing: it refreshes a moment after the last page
+ * of the first sync lands.
+ */
+export async function untilTicketsSettled(page: Page): Promise<void> {
+  await untilOnline(page);
+  await page.getByTestId('ticket-row').first().waitFor();
+  let last = '';
+  await expect
+    .poll(
+      async () => {
+        const seen = last;
+        last = (await page.getByTestId('ticket-count').getAttribute('data-total')) ?? '';
+        return last !== '' && last === seen;
+      },
+      { interval: 1000, timeout: 30_000 },
+    )
+    .toBe(true);
 }

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { apiLogin, launchChromium, portOf, startHost, startServer, tempDir, type Proc } from './harness';
+import {
+  apiLogin,
+  launchChromium,
+  portOf,
+  startHost,
+  startServer,
+  tempDir,
+  signIn,
+  untilTicketsSettled,
+  type Proc,
+} from './harness';
 
 /**
  * The issue's offline story in browser mode with real parts: the central service goes down, the agent keeps
@@ -40,29 +50,10 @@ const comment = `断网时的回访记录 ${suffix}`;
 async function login(username: string): Promise<Page> {
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
-  await page.goto(host.url);
-  await page.getByTestId('login-server').fill(server.url);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill('switchboard');
-  expect(await page.getByTestId('login-remember').isChecked()).toBe(true);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('workbench').waitFor();
-  await expect
-    .poll(() => page.getByTestId('sync-status').getAttribute('data-state'), { timeout: 90_000 })
-    .toBe('online');
-  await page.getByTestId('ticket-row').first().waitFor();
-  // The list refreshes a moment after the last page of the initial sync lands: wait until it settles.
-  let last = '';
-  await expect
-    .poll(
-      async () => {
-        const seen = last;
-        last = (await page.getByTestId('ticket-count').getAttribute('data-total')) ?? '';
-        return last !== '' && last === seen;
-      },
-      { interval: 1000, timeout: 30_000 },
-    )
-    .toBe(true);
+  await signIn(page, { hostUrl: host.url, serverUrl: server.url }, username, async (p) => {
+    expect(await p.getByTestId('login-remember').isChecked()).toBe(true);
+  });
+  await untilTicketsSettled(page);
   return page;
 }
 

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { apiLogin, launchChromium, startHost, startServer, tempDir, type Proc } from './harness';
+import {
+  apiLogin,
+  launchChromium,
+  startHost,
+  startServer,
+  tempDir,
+  signIn,
+  untilTicketsSettled,
+  type Proc,
+} from './harness';
 
 /**
  * The walking skeleton end to end with real parts: the central service on a temporary database with the
@@ -28,29 +37,8 @@ afterAll(async () => {
 async function login(username: string): Promise<Page> {
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
-  await page.goto(host.url);
-  await page.getByTestId('login-server').fill(server.url);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill('switchboard');
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('workbench').waitFor();
-  // The initial sync has finished when the status says online and the list has rows.
-  await expect
-    .poll(() => page.getByTestId('sync-status').innerText(), { timeout: 60_000 })
-    .toMatch(/online/i);
-  await page.getByTestId('ticket-row').first().waitFor();
-  // The list refreshes a moment after the last page of the initial sync lands: wait until it settles.
-  let last = -1;
-  await expect
-    .poll(
-      async () => {
-        const seen = last;
-        last = await ticketCount(page);
-        return last === seen;
-      },
-      { interval: 1000, timeout: 30_000 },
-    )
-    .toBe(true);
+  await signIn(page, { hostUrl: host.url, serverUrl: server.url }, username);
+  await untilTicketsSettled(page);
   return page;
 }
 
