@@ -8,55 +8,27 @@ import type {
   User,
 } from '../../shared/domain';
 import type { TicketRow } from '../../shared/ipc/contract';
+import {
+  commentFromColumns,
+  commentToColumns,
+  customerFromColumns,
+  customerToColumns,
+  historyFromColumns,
+  historyToColumns,
+  ticketFromColumns,
+  ticketToColumns,
+  type CommentColumns,
+  type CustomerColumns,
+  type HistoryColumns,
+  type TicketColumns,
+} from '../../shared/storage/columns';
 
-/** Column shapes as SQLite returns them, and the mapping to the shared domain types. */
+/** Column shapes as the replica's SQLite returns them; the synced entities' columns are shared with the service. */
 
-export interface TicketDbRow {
-  rid: number;
-  id: string;
-  number: number | null;
-  department_id: string;
-  customer_id: string;
-  subject: string;
-  description: string;
-  status: Ticket['status'];
-  priority: Ticket['priority'];
-  assignee_id: string | null;
-  created_at: string;
-  updated_at: string;
-  version: number;
-  server_base: string | null;
-}
+export type TicketDbRow = TicketColumns & { rid: number; server_base: string | null };
 
-export const ticketFromDb = (r: TicketDbRow): Ticket => ({
-  id: r.id,
-  number: r.number,
-  departmentId: r.department_id,
-  customerId: r.customer_id,
-  subject: r.subject,
-  description: r.description,
-  status: r.status,
-  priority: r.priority,
-  assigneeId: r.assignee_id,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  version: r.version,
-});
-
-export const ticketToDb = (t: Ticket) => ({
-  id: t.id,
-  number: t.number,
-  department_id: t.departmentId,
-  customer_id: t.customerId,
-  subject: t.subject,
-  description: t.description,
-  status: t.status,
-  priority: t.priority,
-  assignee_id: t.assigneeId,
-  created_at: t.createdAt,
-  updated_at: t.updatedAt,
-  version: t.version,
-});
+export const ticketFromDb: (r: TicketColumns) => Ticket = ticketFromColumns;
+export const ticketToDb: (t: Ticket) => TicketColumns = ticketToColumns;
 
 export type TicketListDbRow = TicketDbRow & {
   customer_name: string | null;
@@ -77,105 +49,16 @@ export function applyPatch(t: Ticket, patch: TicketPatch): Ticket {
   return { ...t, ...patch };
 }
 
-export interface CustomerDbRow {
-  rid: number;
-  id: string;
-  name: string;
-  phone: string | null;
-  email: string | null;
-  language: Customer['language'];
-  company: string | null;
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
+export type CustomerDbRow = CustomerColumns & { rid: number };
+export type CommentDbRow = CommentColumns;
+export type HistoryDbRow = HistoryColumns;
 
-export const customerFromDb = (r: CustomerDbRow): Customer => ({
-  id: r.id,
-  name: r.name,
-  phone: r.phone,
-  email: r.email,
-  language: r.language,
-  company: r.company,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  version: r.version,
-});
-
-export const customerToDb = (c: Customer) => ({
-  id: c.id,
-  name: c.name,
-  phone: c.phone,
-  email: c.email,
-  language: c.language,
-  company: c.company,
-  created_at: c.createdAt,
-  updated_at: c.updatedAt,
-  version: c.version,
-});
-
-export interface CommentDbRow {
-  id: string;
-  ticket_id: string;
-  author_id: string | null;
-  author_name: string;
-  body: string;
-  internal: number;
-  created_at: string;
-}
-
-export const commentFromDb = (r: CommentDbRow): TicketComment => ({
-  id: r.id,
-  ticketId: r.ticket_id,
-  authorId: r.author_id,
-  authorName: r.author_name,
-  body: r.body,
-  internal: r.internal === 1,
-  createdAt: r.created_at,
-});
-
-export const commentToDb = (c: TicketComment) => ({
-  id: c.id,
-  ticket_id: c.ticketId,
-  author_id: c.authorId,
-  author_name: c.authorName,
-  body: c.body,
-  internal: c.internal ? 1 : 0,
-  created_at: c.createdAt,
-});
-
-export interface HistoryDbRow {
-  id: string;
-  ticket_id: string;
-  field: string;
-  from_value: string | null;
-  to_value: string | null;
-  actor_id: string | null;
-  actor_name: string;
-  at: string;
-}
-
-export const historyFromDb = (r: HistoryDbRow): TicketHistoryEntry => ({
-  id: r.id,
-  ticketId: r.ticket_id,
-  field: r.field,
-  from: r.from_value,
-  to: r.to_value,
-  actorId: r.actor_id,
-  actorName: r.actor_name,
-  at: r.at,
-});
-
-export const historyToDb = (h: TicketHistoryEntry) => ({
-  id: h.id,
-  ticket_id: h.ticketId,
-  field: h.field,
-  from_value: h.from,
-  to_value: h.to,
-  actor_id: h.actorId,
-  actor_name: h.actorName,
-  at: h.at,
-});
+export const customerFromDb: (r: CustomerColumns) => Customer = customerFromColumns;
+export const customerToDb: (c: Customer) => CustomerColumns = customerToColumns;
+export const commentFromDb: (r: CommentColumns) => TicketComment = commentFromColumns;
+export const commentToDb: (c: TicketComment) => CommentColumns = commentToColumns;
+export const historyFromDb: (r: HistoryColumns) => TicketHistoryEntry = historyFromColumns;
+export const historyToDb: (h: TicketHistoryEntry) => HistoryColumns = historyToColumns;
 
 export interface DepartmentDbRow {
   id: string;

@@ -1,4 +1,5 @@
 import type { Customer } from '../../shared';
+import { customerToColumns } from '../../shared/storage/columns';
 import { appendChange } from '../db/change-log';
 import type { Tx } from '../db/schema';
 import { toCustomer } from '../tickets/ticket-store';
@@ -54,17 +55,7 @@ export async function insertCustomer(
   const version = await appendChange(trx, 'customer', c.id, departmentId);
   await trx
     .insertInto('customers')
-    .values({
-      id: c.id,
-      name: c.name,
-      phone: c.phone,
-      email: c.email,
-      language: c.language,
-      company: c.company,
-      created_at: c.createdAt,
-      updated_at: c.updatedAt,
-      version,
-    })
+    .values(customerToColumns({ ...c, version }))
     .execute();
   return version;
 }

@@ -1,5 +1,12 @@
 import type { Generated, Kysely, Transaction } from 'kysely';
-import type { AgentState, BreakReason, InteractionStatus, RequestableState, StateCause } from '../../shared';
+import type { AgentState, BreakReason, RequestableState, StateCause } from '../../shared';
+import type {
+  CommentColumns,
+  CustomerColumns,
+  HistoryColumns,
+  InteractionColumns,
+  TicketColumns,
+} from '../../shared/storage/columns';
 
 /** Table types of the central store. Every entity row carries `version`: the change_log version of its last change. */
 export interface Database {
@@ -21,52 +28,11 @@ export interface Database {
     expires_at: string;
     revoked_at: string | null;
   };
-  customers: {
-    id: string;
-    name: string;
-    phone: string | null;
-    email: string | null;
-    language: 'zh-CN' | 'en';
-    company: string | null;
-    created_at: string;
-    updated_at: string;
-    version: number;
-  };
-  tickets: {
-    id: string;
-    number: number;
-    department_id: string;
-    customer_id: string;
-    subject: string;
-    description: string;
-    status: 'new' | 'open' | 'pending' | 'solved' | 'closed';
-    priority: 'low' | 'normal' | 'high' | 'urgent';
-    assignee_id: string | null;
-    created_at: string;
-    updated_at: string;
-    version: number;
-  };
-  ticket_comments: {
-    id: string;
-    ticket_id: string;
-    author_id: string | null;
-    author_name: string;
-    body: string;
-    internal: number;
-    created_at: string;
-    version: number;
-  };
-  ticket_history: {
-    id: string;
-    ticket_id: string;
-    field: string;
-    from_value: string | null;
-    to_value: string | null;
-    actor_id: string | null;
-    actor_name: string;
-    at: string;
-    version: number;
-  };
+  customers: CustomerColumns;
+  /** The service numbers every ticket it holds. */
+  tickets: TicketColumns & { number: number };
+  ticket_comments: CommentColumns & { version: number };
+  ticket_history: HistoryColumns & { version: number };
   knowledge_articles: {
     id: string;
     title: string;
@@ -134,27 +100,7 @@ export interface Database {
     interaction_id: string | null;
     at: string;
   };
-  interactions: {
-    id: string;
-    call_id: string;
-    direction: 'inbound' | 'outbound';
-    caller_number: string;
-    callee_number: string;
-    queue_number: string | null;
-    department_id: string;
-    agent_id: string | null;
-    customer_id: string | null;
-    status: InteractionStatus;
-    ring_at: string;
-    answer_at: string | null;
-    end_at: string | null;
-    hold_seconds: number;
-    disposition: string | null;
-    notes: string | null;
-    ticket_id: string | null;
-    completed_at: string | null;
-    version: number;
-  };
+  interactions: InteractionColumns;
   /** A desktop's id for a call it logged, merged into the record the service already had. */
   interaction_aliases: { id: string; interaction_id: string };
   audit_log: {

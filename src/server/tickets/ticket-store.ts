@@ -1,54 +1,20 @@
 import type { Customer, Ticket, TicketComment, TicketHistoryEntry } from '../../shared';
+import {
+  commentFromColumns,
+  commentToColumns,
+  customerFromColumns,
+  historyFromColumns,
+  historyToColumns,
+  ticketFromColumns,
+  ticketToColumns,
+} from '../../shared/storage/columns';
 import { appendChange } from '../db/change-log';
 import type { Database, Tx } from '../db/schema';
 
-export const toTicket = (r: Database['tickets']): Ticket => ({
-  id: r.id,
-  number: r.number,
-  departmentId: r.department_id,
-  customerId: r.customer_id,
-  subject: r.subject,
-  description: r.description,
-  status: r.status,
-  priority: r.priority,
-  assigneeId: r.assignee_id,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  version: r.version,
-});
-
-export const toComment = (r: Database['ticket_comments']): TicketComment => ({
-  id: r.id,
-  ticketId: r.ticket_id,
-  authorId: r.author_id,
-  authorName: r.author_name,
-  body: r.body,
-  internal: r.internal === 1,
-  createdAt: r.created_at,
-});
-
-export const toHistory = (r: Database['ticket_history']): TicketHistoryEntry => ({
-  id: r.id,
-  ticketId: r.ticket_id,
-  field: r.field,
-  from: r.from_value,
-  to: r.to_value,
-  actorId: r.actor_id,
-  actorName: r.actor_name,
-  at: r.at,
-});
-
-export const toCustomer = (r: Database['customers']): Customer => ({
-  id: r.id,
-  name: r.name,
-  phone: r.phone,
-  email: r.email,
-  language: r.language,
-  company: r.company,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  version: r.version,
-});
+export const toTicket: (r: Database['tickets']) => Ticket = ticketFromColumns;
+export const toComment: (r: Database['ticket_comments']) => TicketComment = commentFromColumns;
+export const toHistory: (r: Database['ticket_history']) => TicketHistoryEntry = historyFromColumns;
+export const toCustomer: (r: Database['customers']) => Customer = customerFromColumns;
 
 export async function getTicket(trx: Tx, id: string): Promise<Ticket | undefined> {
   const r = await trx.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
@@ -141,20 +107,7 @@ export async function insertTicket(
   const version = await appendChange(trx, 'ticket', t.id, t.departmentId);
   await trx
     .insertInto('tickets')
-    .values({
-      id: t.id,
-      number: t.number,
-      department_id: t.departmentId,
-      customer_id: t.customerId,
-      subject: t.subject,
-      description: t.description,
-      status: t.status,
-      priority: t.priority,
-      assignee_id: t.assigneeId,
-      created_at: t.createdAt,
-      updated_at: t.updatedAt,
-      version,
-    })
+    .values({ ...ticketToColumns({ ...t, version }), number: t.number })
     .execute();
   return version;
 }
@@ -163,17 +116,7 @@ export async function insertHistory(trx: Tx, h: TicketHistoryEntry, departmentId
   const version = await appendChange(trx, 'history', h.id, departmentId);
   await trx
     .insertInto('ticket_history')
-    .values({
-      id: h.id,
-      ticket_id: h.ticketId,
-      field: h.field,
-      from_value: h.from,
-      to_value: h.to,
-      actor_id: h.actorId,
-      actor_name: h.actorName,
-      at: h.at,
-      version,
-    })
+    .values({ ...historyToColumns(h), version })
     .execute();
   return version;
 }
@@ -189,16 +132,7 @@ export async function insertComment(trx: Tx, c: TicketComment, departmentId: str
   const version = await appendChange(trx, 'comment', c.id, departmentId);
   await trx
     .insertInto('ticket_comments')
-    .values({
-      id: c.id,
-      ticket_id: c.ticketId,
-      author_id: c.authorId,
-      author_name: c.authorName,
-      body: c.body,
-      internal: c.internal ? 1 : 0,
-      created_at: c.createdAt,
-      version,
-    })
+    .values({ ...commentToColumns(c), version })
     .execute();
   return version;
 }

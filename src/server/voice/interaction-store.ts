@@ -1,28 +1,9 @@
 import type { Interaction } from '../../shared';
+import { interactionFromColumns, interactionToColumns } from '../../shared/storage/columns';
 import { appendChange } from '../db/change-log';
 import type { Database, Tx } from '../db/schema';
 
-export const toInteraction = (r: Database['interactions']): Interaction => ({
-  id: r.id,
-  callId: r.call_id,
-  direction: r.direction,
-  callerNumber: r.caller_number,
-  calleeNumber: r.callee_number,
-  queueNumber: r.queue_number,
-  departmentId: r.department_id,
-  agentId: r.agent_id,
-  customerId: r.customer_id,
-  status: r.status,
-  ringAt: r.ring_at,
-  answerAt: r.answer_at,
-  endAt: r.end_at,
-  holdSeconds: r.hold_seconds,
-  disposition: r.disposition,
-  notes: r.notes,
-  ticketId: r.ticket_id,
-  completedAt: r.completed_at,
-  version: r.version,
-});
+export const toInteraction: (r: Database['interactions']) => Interaction = interactionFromColumns;
 
 export async function getInteraction(trx: Tx, id: string): Promise<Interaction | undefined> {
   const r = await trx.selectFrom('interactions').selectAll().where('id', '=', id).executeTakeFirst();
@@ -32,29 +13,10 @@ export async function getInteraction(trx: Tx, id: string): Promise<Interaction |
 /** Inserts or replaces a call record and publishes it to its department; returns the new version. */
 export async function saveInteraction(trx: Tx, i: Omit<Interaction, 'version'>): Promise<number> {
   const version = await appendChange(trx, 'interaction', i.id, i.departmentId);
-  const row = {
-    call_id: i.callId,
-    direction: i.direction,
-    caller_number: i.callerNumber,
-    callee_number: i.calleeNumber,
-    queue_number: i.queueNumber,
-    department_id: i.departmentId,
-    agent_id: i.agentId,
-    customer_id: i.customerId,
-    status: i.status,
-    ring_at: i.ringAt,
-    answer_at: i.answerAt,
-    end_at: i.endAt,
-    hold_seconds: i.holdSeconds,
-    disposition: i.disposition,
-    notes: i.notes,
-    ticket_id: i.ticketId,
-    completed_at: i.completedAt,
-    version,
-  };
+  const { id, ...row } = interactionToColumns({ ...i, version });
   await trx
     .insertInto('interactions')
-    .values({ id: i.id, ...row })
+    .values({ id, ...row })
     .onConflict((oc) => oc.column('id').doUpdateSet(row))
     .execute();
   return version;
