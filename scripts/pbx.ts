@@ -2,7 +2,8 @@
 //   SIP udp+tcp 127.0.0.1:5060, SIP over WebSocket ws://127.0.0.1:8088, JSON-RPC on 127.0.0.1:8089/RPC.
 // Environment: SWITCHBOARD_SIP_DEMO_PASSWORD (default "switchboard"); SWITCHBOARD_PBX_SERVICE_URL (the central
 // service, e.g. http://127.0.0.1:4000: queue routing and call events go there) or SWITCHBOARD_PBX_ROUTING_URL
-// (routing only; without either, calls to 8xxx get 503); SWITCHBOARD_PBX_DEMO_USERS=off (no demo users: the
+// (routing only; without either, calls to 8xxx get 503); SWITCHBOARD_PBX_SECRET (the service's PBX secret,
+// sent with routing requests and call events); SWITCHBOARD_PBX_DEMO_USERS=off (no demo users: the
 // central service pushes the real accounts); SWITCHBOARD_PBX_VERBOSE=1 (Kamailio's log on stderr);
 // SWITCHBOARD_PBX_SIP_PORT / _WS_PORT / _RPC_PORT / _RUN_DIR to move it (tests, a second copy);
 // SWITCHBOARD_KAMAILIO_BIN (the kamailio binary, when not Debian's).
@@ -22,11 +23,16 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
-function serviceUrls(): { routingUrl?: string; eventsUrl?: string } {
+function serviceUrls(): { routingUrl?: string; eventsUrl?: string; serviceSecret?: string } {
   const service = process.env.SWITCHBOARD_PBX_SERVICE_URL || undefined;
   const urls = service ? serviceCallUrls(service) : {};
   const routingUrl = process.env.SWITCHBOARD_PBX_ROUTING_URL || undefined;
-  return routingUrl ? { ...urls, routingUrl } : urls;
+  const withRouting: { routingUrl?: string; eventsUrl?: string } = routingUrl
+    ? { ...urls, routingUrl }
+    : urls;
+  // The secret goes only where Kamailio talks to the service.
+  const serviceSecret = process.env.SWITCHBOARD_PBX_SECRET || undefined;
+  return withRouting.routingUrl && serviceSecret ? { ...withRouting, serviceSecret } : withRouting;
 }
 
 async function main(): Promise<void> {

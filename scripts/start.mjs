@@ -4,6 +4,7 @@
 // Electron runtime is installed, or the browser-mode host, printing the address to open.
 // SWITCHBOARD_SKIP_BUILD=1 serves the UI built before instead of building it again.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -18,6 +19,9 @@ const env = {
   SWITCHBOARD_PBX_WS_PORT: '8088',
   SWITCHBOARD_PBX_RPC_PORT: '8089',
   SWITCHBOARD_PBX_RUN_DIR: '.data/pbx',
+  // The PBX proves itself to the service with this on every routing request and call event, so nothing
+  // else on the machine can reserve agents or end calls. New each start; both sides get it from here.
+  SWITCHBOARD_PBX_SECRET: randomBytes(24).toString('base64url'),
   ...process.env,
 };
 const children = [];

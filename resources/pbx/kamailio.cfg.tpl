@@ -23,6 +23,9 @@
 #!define WITH_QUEUE_ROUTING
 #!define SB_ROUTING_URL "{{ROUTING_URL}}"
 {{/ROUTING}}
+{{#SECRET}}
+#!define SB_SECRET_HEADER "{{SECRET_HEADER}}"
+{{/SECRET}}
 {{#EVENTS}}
 #!define WITH_CALL_EVENTS
 #!define SB_EVENTS_URL "{{EVENTS_URL}}"
@@ -344,6 +347,16 @@ route[QUEUE] {
 }
 
 #!ifdef WITH_QUEUE_ROUTING
+# $var(sb_hdrs): the headers every request to the service carries; with SWITCHBOARD_PBX_SECRET set on the
+# service, its shared secret (the service refuses the PBX's requests without it).
+route[SERVICE_HEADERS] {
+#!ifdef SB_SECRET_HEADER
+	$var(sb_hdrs) = SB_SECRET_HEADER;
+#!else
+	$var(sb_hdrs) = "";
+#!endif
+}
+
 # Ask the routing service for an agent and ring their phone. $var(sb_retry) is "&retry=1" once an agent of
 # this call did not take it. An agent without a registered phone counts as not taking it, so the loop asks
 # again; the service never offers a call twice to the same agent, so it ends with an agent or with none.
@@ -352,7 +365,8 @@ route[QUEUE_OFFER] {
 	while ($var(sb_asks) < 50) {
 		$var(sb_asks) = $var(sb_asks) + 1;
 		$var(sb_body) = "";
-		$var(sb_code) = http_client_query(SB_ROUTING_URL + "?queue=$(avp(sb_queue){s.escape.param})&caller=$(avp(sb_caller){s.escape.param})&callid=$(ci{s.escape.param})" + $var(sb_retry), "$var(sb_body)");
+		route(SERVICE_HEADERS);
+		$var(sb_code) = http_client_query(SB_ROUTING_URL + "?queue=$(avp(sb_queue){s.escape.param})&caller=$(avp(sb_caller){s.escape.param})&callid=$(ci{s.escape.param})" + $var(sb_retry), "", "$var(sb_hdrs)", "$var(sb_body)");
 		$var(sb_agent) = "";
 		if ($var(sb_code) == 200 && $(var(sb_body){line.count}) > 0) {
 			$var(sb_agent) = $(var(sb_body){line.at,0}{s.trim});
@@ -423,7 +437,14 @@ route[QUEUE_ABANDONED] {
 	if (!($ci =~ "^[^\"\\]+$")) {
 		return;
 	}
-	$var(sb_code) = http_client_query(SB_EVENTS_URL, "{\"callId\":\"$ci\",\"event\":\"abandoned\"}", "Content-Type: application/json", "$var(sb_ignored)");
+	route(SERVICE_HEADERS);
+	# One header string: http_client hands it to curl as one line, so a second header rides after a CRLF.
+	if ($var(sb_hdrs) == "") {
+		$var(sb_hdrs) = "Content-Type: application/json";
+	} else {
+		$var(sb_hdrs) = "Content-Type: application/json\r\n" + $var(sb_hdrs);
+	}
+	$var(sb_code) = http_client_query(SB_EVENTS_URL, "{\"callId\":\"$ci\",\"event\":\"abandoned\"}", "$var(sb_hdrs)", "$var(sb_ignored)");
 	if ($var(sb_code) != 200) {
 		xlog("L_WARN", "queue call abandoned, the service answered $var(sb_code)\n");
 	}

@@ -102,6 +102,23 @@ describe('renderKamailioConfig', () => {
     expect(check.ok).toBe(true);
   });
 
+  it('sends the service’s PBX secret with routing requests and call events when it is given', () => {
+    const urls = serviceCallUrls('http://127.0.0.1:4000');
+    const cfg = renderKamailioConfig(template, { ...base, ...urls, serviceSecret: 'Zq9_x-4' });
+    expect(cfg).toContain('#!define SB_SECRET_HEADER "x-switchboard-pbx-secret: Zq9_x-4"');
+    const check = kamailioCheck(cfg);
+    expect(check.output).toContain('config file ok');
+    expect(check.ok).toBe(true);
+    expect(renderKamailioConfig(template, { ...base, ...urls })).not.toContain('SB_SECRET_HEADER "');
+    // Nothing that could end the string, expand as a variable, or add a header line of its own.
+    for (const bad of ['a"b', 'a$b', 'a\r\nX: y', '']) {
+      expect(() => renderKamailioConfig(template, { ...base, ...urls, serviceSecret: bad })).toThrow(
+        /serviceSecret/,
+      );
+    }
+    expect(() => renderKamailioConfig(template, { ...base, serviceSecret: 'Zq9_x-4' })).toThrow(/routingUrl/);
+  });
+
   it('refuses values that would break out of the configuration or clash', () => {
     expect(() => renderKamailioConfig(template, { ...base, routingUrl: 'http://x/"; exit;' })).toThrow(
       /routingUrl/,

@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io-client';
 import {
   AgentStatus,
+  PBX_SECRET_HEADER,
   VoiceSocketEvents,
   type Ack,
   type AgentStateChange,
@@ -100,10 +101,14 @@ export async function route(
   return { status: res.status, body: await res.text() };
 }
 
-export async function callEvent(baseUrl: string, callId: string, event: string) {
+/** A call event as the PBX posts it; `pbxSecret` when the service is configured with one. */
+export async function callEvent(baseUrl: string, callId: string, event: string, pbxSecret?: string) {
   const res = await fetch(`${baseUrl}/api/voice/events`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      ...(pbxSecret ? { [PBX_SECRET_HEADER]: pbxSecret } : {}),
+    },
     body: JSON.stringify({ callId, event }),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };

@@ -25,6 +25,7 @@ let server: TestServer;
 const endpoints: SipEndpoint[] = [];
 const sessions: AgentSession[] = [];
 const CUSTOMER = { user: '13800138000', password: 'gateway-secret-1' };
+const PBX_SECRET = 'pbx-secret-Zq9_x-4';
 /** Billing's queue rings each agent this long here, so a ring timeout can be waited out. */
 const BILLING_RING_SECONDS = 5;
 
@@ -32,9 +33,12 @@ beforeAll(async () => {
   runDir = mkdtempSync(join(tmpdir(), 'sb-voice-pbx-'));
   // Kamailio needs the routing address at start and the service needs the PBX at start: fix the port first.
   const port = await freeTcpPort();
+  // With a PBX secret on both sides, as `npm start` runs them: every routing request and call event below
+  // reaches the service only because Kamailio sends it.
   pbx = await startKamailio({
     runDir,
     ...serviceCallUrls(`http://127.0.0.1:${port}`),
+    serviceSecret: PBX_SECRET,
     sharedMemoryMb: 64,
     children: 2,
   });
@@ -45,6 +49,7 @@ beforeAll(async () => {
     customers: 100,
     port,
     pbx,
+    pbxSecret: PBX_SECRET,
     voice: { offlineGraceMs: 500 },
     prepare: async (db) => {
       await db
@@ -171,12 +176,12 @@ describe('voice with Kamailio', () => {
     expect(ok.status).toBe(200);
     sendInDialog(caller, ok, 'ACK', call.cseq);
     await first.phone.next((m) => m.method === 'ACK');
-    expect((await callEvent(server.url, call.callId, 'answered')).status).toBe(200);
+    expect((await callEvent(server.url, call.callId, 'answered', PBX_SECRET)).status).toBe(200);
     sendInDialog(caller, ok, 'BYE', call.cseq + 1);
     const bye = await first.phone.next((m) => m.method === 'BYE');
     reply(first.phone, bye, 200, 'OK');
     expect((await caller.finalResponse(call.callId, call.cseq + 1)).status).toBe(200);
-    expect((await callEvent(server.url, call.callId, 'ended')).status).toBe(200);
+    expect((await callEvent(server.url, call.callId, 'ended', PBX_SECRET)).status).toBe(200);
     expect(second.phone.received.some((m) => m.method === 'INVITE')).toBe(false);
 
     expect((await statusOf(first.s)).state).toBe('WrapUp');
@@ -244,12 +249,12 @@ describe('voice with Kamailio', () => {
     expect((await historyOf(first.s))[0]).toMatchObject({ from: 'OnCall', to: 'Break', cause: 'no_answer' });
     const taken = await statusOf(second.s);
     expect(taken.state).toBe('OnCall');
-    expect((await callEvent(server.url, call.callId, 'answered')).status).toBe(200);
+    expect((await callEvent(server.url, call.callId, 'answered', PBX_SECRET)).status).toBe(200);
 
     sendInDialog(caller, ok, 'BYE', call.cseq + 1);
     reply(second.phone, await second.phone.next((m) => m.method === 'BYE'), 200, 'OK');
     expect((await caller.finalResponse(call.callId, call.cseq + 1)).status).toBe(200);
-    expect((await callEvent(server.url, call.callId, 'ended')).status).toBe(200);
+    expect((await callEvent(server.url, call.callId, 'ended', PBX_SECRET)).status).toBe(200);
     const res = await fetch(`${server.url}/api/voice/interactions/${taken.interactionId}`, {
       headers: { authorization: `Bearer ${second.s.session.accessToken}` },
     });

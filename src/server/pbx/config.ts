@@ -2,7 +2,7 @@
 //
 // Template syntax: `{{NAME}}` is replaced by a value; `{{#NAME}}` ... `{{/NAME}}` (each on its own line)
 // keeps its lines only when the section is enabled. Every placeholder must be known: a typo fails loudly.
-import { VOICE_REST } from '../../shared';
+import { PBX_SECRET_HEADER, VOICE_REST } from '../../shared';
 
 export const DEFAULT_MODULES_DIR = '/usr/lib/x86_64-linux-gnu/kamailio/modules';
 export const DEFAULT_DOMAIN = '127.0.0.1';
@@ -30,6 +30,11 @@ export interface KamailioConfigOptions {
    * an agent answered. Only with routingUrl; without it the service notices by its ring timeout.
    */
   eventsUrl?: string;
+  /**
+   * The service's shared secret for the PBX (SWITCHBOARD_PBX_SECRET): sent in x-switchboard-pbx-secret with
+   * every routing request and call event. Only with routingUrl.
+   */
+  serviceSecret?: string;
   /** Secure WebSocket; rendered only when given. */
   wss?: WssOptions;
   /** Path of the rendered TLS configuration file (required with wss). */
@@ -157,9 +162,18 @@ export function renderKamailioConfig(template: string, opts: KamailioConfigOptio
     LOG_LEVEL: String(logLevel),
     ROUTING_URL: opts.routingUrl === undefined ? '' : checkUrl('routingUrl', opts.routingUrl),
     EVENTS_URL: opts.eventsUrl === undefined ? '' : checkUrl('eventsUrl', opts.eventsUrl),
+    SECRET_HEADER: '',
     WSS_PORT: '',
     TLS_CONFIG: '',
   };
+  if (opts.serviceSecret !== undefined) {
+    if (opts.routingUrl === undefined)
+      throw new Error('serviceSecret needs routingUrl (it is sent to the service)');
+    const secret = checkText('serviceSecret', opts.serviceSecret);
+    // Kamailio expands $... inside strings, and the value ends up in an HTTP header line.
+    if (secret.includes('$')) throw new Error("serviceSecret must not contain '$'");
+    values.SECRET_HEADER = `${PBX_SECRET_HEADER}: ${secret}`;
+  }
   if (opts.wss) {
     if (opts.tlsConfigFile === undefined) throw new Error('tlsConfigFile is required with wss');
     values.WSS_PORT = String(opts.wss.port);
@@ -171,6 +185,7 @@ export function renderKamailioConfig(template: string, opts: KamailioConfigOptio
   return renderTemplate(template, values, {
     ROUTING: opts.routingUrl !== undefined,
     EVENTS: opts.eventsUrl !== undefined,
+    SECRET: opts.serviceSecret !== undefined,
     WSS: opts.wss !== undefined,
   });
 }

@@ -28,6 +28,8 @@ export interface StartKamailioOptions {
   routingUrl?: string;
   /** Call events of the routing service (see KamailioConfigOptions.eventsUrl). */
   eventsUrl?: string;
+  /** The service's PBX secret, sent with routing requests and call events (see KamailioConfigOptions). */
+  serviceSecret?: string;
   domain?: string;
   kamailioBin?: string;
   templateFile?: string;
@@ -129,11 +131,14 @@ export async function startKamailio(opts: StartKamailioOptions): Promise<Running
       domain,
       routingUrl: opts.routingUrl,
       eventsUrl: opts.eventsUrl,
+      serviceSecret: opts.serviceSecret,
       wss,
       tlsConfigFile: wss ? tlsConfigFile : undefined,
       children: opts.children,
       logLevel: opts.logLevel,
     }),
+    // It may hold the service's PBX secret.
+    { mode: 0o600 },
   );
 
   const check = spawnSync(bin, ['-c', '-f', cfgFile], { encoding: 'utf8', timeout: 20_000 });
