@@ -329,6 +329,22 @@ describe.sequential('a customer calls the queue and the agent takes it in the de
       () => fixtureState(customer),
       (s) => s.call?.remoteHeld === false,
     );
+
+    // The call's own record (answered, on the server and by now synced here) is not listed under the
+    // profile as one of the caller's last calls.
+    const callId = (await a1.getByTestId('call-panel').getAttribute('data-call-id'))!;
+    await expect
+      .poll(() => {
+        const db = serverDb();
+        try {
+          return db.prepare('SELECT status FROM interactions WHERE call_id = ?').pluck().get(callId);
+        } finally {
+          db.close();
+        }
+      })
+      .toBe('answered');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await a1.getByTestId('screen-pop').locator(`[data-call-id="${callId}"]`).count()).toBe(0);
   });
 
   it('blind transfer to agent02: agent02 rings with the same caller, answers, and audio flows', async () => {

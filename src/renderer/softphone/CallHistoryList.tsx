@@ -22,7 +22,13 @@ export function CallHistoryList({ rows, detailed = false }: { rows: InteractionR
         const talk =
           r.answerAt && r.endAt ? callDuration(Date.parse(r.endAt) - Date.parse(r.answerAt)) : null;
         return (
-          <Box key={r.id} data-testid="call-history-row" data-sync={r.syncState} sx={{ fontSize: 12 }}>
+          <Box
+            key={r.id}
+            data-testid="call-history-row"
+            data-call-id={r.callId}
+            data-sync={r.syncState}
+            sx={{ fontSize: 12 }}
+          >
             <Box sx={{ display: 'flex', gap: 1, alignItems: 'center' }} title={fmt.absolute(r.ringAt)}>
               {r.direction === 'inbound' ? (
                 <CallReceivedIcon sx={{ fontSize: 14 }} aria-label={t('phone.interaction.inbound')} />

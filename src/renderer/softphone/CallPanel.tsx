@@ -166,6 +166,7 @@ export function CallPanel(actions: CallPanelActions) {
       elevation={0}
       data-testid="call-panel"
       data-call-state={shown.state}
+      data-call-id={shown.callId}
       sx={{
         width: 380,
         flexShrink: 0,
@@ -335,6 +336,7 @@ export function CallPanel(actions: CallPanelActions) {
         {pop && (
           <ScreenPopView
             pop={pop}
+            currentCallId={shown.callId}
             onOpenTicket={actions.onOpenTicket}
             onOpenCustomer={actions.onOpenCustomer}
             onCreateCustomer={() => {
