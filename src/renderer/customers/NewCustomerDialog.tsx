@@ -1,13 +1,13 @@
-import { Dialog, DialogContent, DialogTitle, Stack, TextField } from '@mui/material';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { Stack, TextField } from '@mui/material';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Customer, ErrorBody } from '../../shared';
 import { languageForPhone } from '../../shared/phone';
 import { errorBodyOf, getApi } from '../api';
-import { CreateDialogActions } from '../common/CreateDialogActions';
+import { CreateDialog } from '../common/CreateDialog';
 import { ErrorAlert } from '../common/ErrorAlert';
-import { isSubmitChord, splitFieldErrors } from '../common/form-errors';
+import { splitFieldErrors } from '../common/form-errors';
 import { NativeSelectField } from '../common/NativeSelectField';
 
 /** Where a number typed without a country code is read; the agent's usual callers come first. */
@@ -88,12 +88,6 @@ export function NewCustomerDialog({
       setBusy(false);
     }
   };
-  // Stopped here: React bubbles events through portals, and this dialog may sit inside another form dialog.
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    e.stopPropagation();
-    void save();
-  };
 
   const { byField, rest } = splitFieldErrors(error, FIELDS);
   // The services explain a refused number in English; say it in the agent's language, keeping their
@@ -108,100 +102,81 @@ export function NewCustomerDialog({
   });
 
   return (
-    <Dialog
+    <CreateDialog
       open={open}
-      onClose={busy ? undefined : onClose}
-      fullWidth
+      busy={busy}
+      title={t('create.customerTitle')}
+      testId="new-customer"
       maxWidth="xs"
-      slotProps={{
-        paper: {
-          component: 'form',
-          // Our own messages, in the agent's language, instead of the browser's.
-          noValidate: true,
-          onSubmit: submit,
-          'data-testid': 'new-customer-dialog',
-        } as object,
-      }}
-      onKeyDown={(e) => {
-        if (isSubmitChord(e)) {
-          e.preventDefault();
-          e.stopPropagation();
-          void save();
-        }
-      }}
+      onSave={() => void save()}
+      onClose={onClose}
     >
-      <DialogTitle sx={{ pb: 1 }}>{t('create.customerTitle')}</DialogTitle>
-      <DialogContent>
-        <Stack spacing={1.5} sx={{ pt: 1 }}>
-          <TextField
-            inputRef={nameRef}
-            autoFocus={!initial?.name}
-            required
-            label={t('create.name')}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            {...field('name')}
-            slotProps={{ htmlInput: { 'data-testid': 'new-customer-name', maxLength: 200 } }}
-          />
-          <Stack direction="row" spacing={1}>
-            <TextField
-              autoFocus={Boolean(initial?.name)}
-              label={t('create.phone')}
-              value={phone}
-              onChange={(e) => setPhone(e.target.value)}
-              {...field('phone')}
-              helperText={byField.phone ?? t('create.phoneHelp')}
-              sx={{ flex: 1 }}
-              slotProps={{
-                htmlInput: { 'data-testid': 'new-customer-phone', inputMode: 'tel', maxLength: 64 },
-              }}
-            />
-            <NativeSelectField
-              label={t('create.region')}
-              testId="new-customer-region"
-              value={region}
-              onChange={setRegion}
-              sx={{ width: 84 }}
-            >
-              {REGIONS.map((r) => (
-                <option key={r} value={r}>
-                  {r}
-                </option>
-              ))}
-            </NativeSelectField>
-          </Stack>
-          <TextField
-            label={t('create.email')}
-            type="email"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            {...field('email')}
-            slotProps={{ htmlInput: { 'data-testid': 'new-customer-email' } }}
-          />
-          <Stack direction="row" spacing={1}>
-            <TextField
-              label={t('create.company')}
-              value={company}
-              onChange={(e) => setCompany(e.target.value)}
-              {...field('company')}
-              sx={{ flex: 1 }}
-              slotProps={{ htmlInput: { 'data-testid': 'new-customer-company', maxLength: 200 } }}
-            />
-            <NativeSelectField
-              label={t('create.language')}
-              testId="new-customer-language"
-              value={language}
-              onChange={(v) => setChosenLanguage(v === 'en' ? 'en' : 'zh-CN')}
-              sx={{ width: 110 }}
-            >
-              <option value="zh-CN">{t('create.languages.zh')}</option>
-              <option value="en">{t('create.languages.en')}</option>
-            </NativeSelectField>
-          </Stack>
-          {rest && <ErrorAlert error={rest} testId="new-customer-error" onClose={() => setError(null)} />}
-        </Stack>
-      </DialogContent>
-      <CreateDialogActions busy={busy} onCancel={onClose} testIdPrefix="new-customer" />
-    </Dialog>
+      <TextField
+        inputRef={nameRef}
+        autoFocus={!initial?.name}
+        required
+        label={t('create.name')}
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        {...field('name')}
+        slotProps={{ htmlInput: { 'data-testid': 'new-customer-name', maxLength: 200 } }}
+      />
+      <Stack direction="row" spacing={1}>
+        <TextField
+          autoFocus={Boolean(initial?.name)}
+          label={t('create.phone')}
+          value={phone}
+          onChange={(e) => setPhone(e.target.value)}
+          {...field('phone')}
+          helperText={byField.phone ?? t('create.phoneHelp')}
+          sx={{ flex: 1 }}
+          slotProps={{
+            htmlInput: { 'data-testid': 'new-customer-phone', inputMode: 'tel', maxLength: 64 },
+          }}
+        />
+        <NativeSelectField
+          label={t('create.region')}
+          testId="new-customer-region"
+          value={region}
+          onChange={setRegion}
+          sx={{ width: 84 }}
+        >
+          {REGIONS.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </NativeSelectField>
+      </Stack>
+      <TextField
+        label={t('create.email')}
+        type="email"
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+        {...field('email')}
+        slotProps={{ htmlInput: { 'data-testid': 'new-customer-email' } }}
+      />
+      <Stack direction="row" spacing={1}>
+        <TextField
+          label={t('create.company')}
+          value={company}
+          onChange={(e) => setCompany(e.target.value)}
+          {...field('company')}
+          sx={{ flex: 1 }}
+          slotProps={{ htmlInput: { 'data-testid': 'new-customer-company', maxLength: 200 } }}
+        />
+        <NativeSelectField
+          label={t('create.language')}
+          testId="new-customer-language"
+          value={language}
+          onChange={(v) => setChosenLanguage(v === 'en' ? 'en' : 'zh-CN')}
+          sx={{ width: 110 }}
+        >
+          <option value="zh-CN">{t('create.languages.zh')}</option>
+          <option value="en">{t('create.languages.en')}</option>
+        </NativeSelectField>
+      </Stack>
+      {rest && <ErrorAlert error={rest} testId="new-customer-error" onClose={() => setError(null)} />}
+    </CreateDialog>
   );
 }

@@ -4,23 +4,20 @@ import {
   Box,
   Button,
   Checkbox,
-  Dialog,
-  DialogContent,
-  DialogTitle,
   FormControlLabel,
   Stack,
   TextField,
   Tooltip,
   Typography,
 } from '@mui/material';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { TicketPriority, type Customer, type ErrorBody, type TicketRow } from '../../shared';
 import { formatPhone } from '../../shared/phone';
 import { errorBodyOf, getApi } from '../api';
-import { CreateDialogActions } from '../common/CreateDialogActions';
+import { CreateDialog } from '../common/CreateDialog';
 import { ErrorAlert } from '../common/ErrorAlert';
-import { isSubmitChord, splitFieldErrors } from '../common/form-errors';
+import { splitFieldErrors } from '../common/form-errors';
 import { NativeSelectField } from '../common/NativeSelectField';
 import { NewCustomerDialog } from '../customers/NewCustomerDialog';
 
@@ -155,180 +152,157 @@ export function NewTicketDialog({
       setBusy(false);
     }
   };
-  // Stopped here: React bubbles events through portals, and this dialog may be opened from another form.
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    e.stopPropagation();
-    void save();
-  };
 
   const { byField, rest } = splitFieldErrors(error, FIELDS);
 
   return (
-    <Dialog
+    <CreateDialog
       open={open}
-      onClose={busy ? undefined : onClose}
-      fullWidth
+      busy={busy}
+      title={t('create.ticketTitle')}
+      testId="new-ticket"
       maxWidth="sm"
-      slotProps={{
-        paper: {
-          component: 'form',
-          // Our own messages, in the agent's language, instead of the browser's.
-          noValidate: true,
-          onSubmit: submit,
-          'data-testid': 'new-ticket-dialog',
-        } as object,
-      }}
-      onKeyDown={(e) => {
-        if (isSubmitChord(e)) {
-          e.preventDefault();
-          e.stopPropagation();
-          void save();
-        }
-      }}
+      onSave={() => void save()}
+      onClose={onClose}
+      after={
+        <NewCustomerDialog
+          open={creatingCustomer}
+          onClose={() => setCreatingCustomer(false)}
+          initial={customerSeed(customerText)}
+          onCreated={(c) => {
+            setCreatingCustomer(false);
+            setCustomer(c);
+            setCustomerText(c.name);
+            requestAnimationFrame(() => subjectRef.current?.focus());
+          }}
+        />
+      }
     >
-      <DialogTitle sx={{ pb: 1 }}>{t('create.ticketTitle')}</DialogTitle>
-      <DialogContent>
-        <Stack spacing={1.5} sx={{ pt: 1 }}>
-          {fixedCustomerId ? (
-            <Box data-testid="new-ticket-customer-fixed" data-customer-id={fixedCustomerId}>
-              <Typography variant="caption" color="text.secondary">
-                {t('create.customer')}
-              </Typography>
-              <Typography sx={{ fontWeight: 600 }}>{customer?.name ?? '…'}</Typography>
-              {customer && (
-                <Typography variant="body2" color="text.secondary">
-                  {customerLine(customer)}
-                </Typography>
-              )}
-            </Box>
-          ) : (
-            <Stack direction="row" spacing={1} sx={{ alignItems: 'flex-start' }}>
-              <Autocomplete<Customer>
-                sx={{ flex: 1 }}
-                value={customer}
-                onChange={(_e, c) => {
-                  setCustomer(c);
-                  if (c) requestAnimationFrame(() => subjectRef.current?.focus());
-                }}
-                inputValue={customerText}
-                onInputChange={(_e, text) => setCustomerText(text)}
-                options={options}
-                loading={loading}
-                filterOptions={(x) => x}
-                isOptionEqualToValue={(a, b) => a.id === b.id}
-                getOptionLabel={(c) => c.name}
-                noOptionsText={customerText.trim() ? t('create.noCustomerMatch') : t('create.customerSearch')}
-                loadingText={t('create.searching')}
-                renderOption={({ key, ...props }, c) => (
-                  <Box
-                    component="li"
-                    key={key}
-                    {...props}
-                    data-testid="new-ticket-customer-option"
-                    data-customer-id={c.id}
-                  >
-                    <Stack sx={{ minWidth: 0 }}>
-                      <Box component="span" sx={{ fontWeight: 600 }}>
-                        {c.name}
-                      </Box>
-                      <Box component="span" sx={{ fontSize: 12, color: 'text.secondary' }}>
-                        {customerLine(c)}
-                      </Box>
-                    </Stack>
-                  </Box>
-                )}
-                renderInput={(params) => (
-                  <TextField
-                    {...params}
-                    inputRef={customerRef}
-                    autoFocus
-                    required
-                    label={t('create.customer')}
-                    placeholder={t('create.customerSearch')}
-                    error={byField.customerId !== undefined}
-                    helperText={byField.customerId}
-                    slotProps={{
-                      ...params.slotProps,
-                      htmlInput: { ...params.slotProps.htmlInput, 'data-testid': 'new-ticket-customer' },
-                    }}
-                  />
-                )}
-              />
-              <Tooltip title={t('create.newCustomer')}>
-                <Button
-                  onClick={() => setCreatingCustomer(true)}
-                  startIcon={<PersonAddIcon />}
-                  data-testid="new-ticket-new-customer"
-                  sx={{ mt: 0.5, flexShrink: 0 }}
-                >
-                  {t('create.newCustomer')}
-                </Button>
-              </Tooltip>
-            </Stack>
+      {fixedCustomerId ? (
+        <Box data-testid="new-ticket-customer-fixed" data-customer-id={fixedCustomerId}>
+          <Typography variant="caption" color="text.secondary">
+            {t('create.customer')}
+          </Typography>
+          <Typography sx={{ fontWeight: 600 }}>{customer?.name ?? '…'}</Typography>
+          {customer && (
+            <Typography variant="body2" color="text.secondary">
+              {customerLine(customer)}
+            </Typography>
           )}
-          <TextField
-            inputRef={subjectRef}
-            autoFocus={Boolean(fixedCustomerId)}
-            required
-            label={t('create.subject')}
-            value={subject}
-            onChange={(e) => setSubject(e.target.value)}
-            error={byField.subject !== undefined}
-            helperText={byField.subject}
-            slotProps={{ htmlInput: { 'data-testid': 'new-ticket-subject', maxLength: 300 } }}
+        </Box>
+      ) : (
+        <Stack direction="row" spacing={1} sx={{ alignItems: 'flex-start' }}>
+          <Autocomplete<Customer>
+            sx={{ flex: 1 }}
+            value={customer}
+            onChange={(_e, c) => {
+              setCustomer(c);
+              if (c) requestAnimationFrame(() => subjectRef.current?.focus());
+            }}
+            inputValue={customerText}
+            onInputChange={(_e, text) => setCustomerText(text)}
+            options={options}
+            loading={loading}
+            filterOptions={(x) => x}
+            isOptionEqualToValue={(a, b) => a.id === b.id}
+            getOptionLabel={(c) => c.name}
+            noOptionsText={customerText.trim() ? t('create.noCustomerMatch') : t('create.customerSearch')}
+            loadingText={t('create.searching')}
+            renderOption={({ key, ...props }, c) => (
+              <Box
+                component="li"
+                key={key}
+                {...props}
+                data-testid="new-ticket-customer-option"
+                data-customer-id={c.id}
+              >
+                <Stack sx={{ minWidth: 0 }}>
+                  <Box component="span" sx={{ fontWeight: 600 }}>
+                    {c.name}
+                  </Box>
+                  <Box component="span" sx={{ fontSize: 12, color: 'text.secondary' }}>
+                    {customerLine(c)}
+                  </Box>
+                </Stack>
+              </Box>
+            )}
+            renderInput={(params) => (
+              <TextField
+                {...params}
+                inputRef={customerRef}
+                autoFocus
+                required
+                label={t('create.customer')}
+                placeholder={t('create.customerSearch')}
+                error={byField.customerId !== undefined}
+                helperText={byField.customerId}
+                slotProps={{
+                  ...params.slotProps,
+                  htmlInput: { ...params.slotProps.htmlInput, 'data-testid': 'new-ticket-customer' },
+                }}
+              />
+            )}
           />
-          <TextField
-            multiline
-            minRows={3}
-            maxRows={10}
-            label={t('create.description')}
-            value={description}
-            onChange={(e) => setDescription(e.target.value)}
-            error={byField.description !== undefined}
-            helperText={byField.description}
-            slotProps={{ htmlInput: { 'data-testid': 'new-ticket-description', maxLength: 20000 } }}
-          />
-          <Stack direction="row" spacing={2} sx={{ alignItems: 'center' }}>
-            <NativeSelectField
-              label={t('create.priority')}
-              testId="new-ticket-priority"
-              value={priority}
-              onChange={(v) => setPriority(v as TicketPriority)}
-              sx={{ minWidth: 120 }}
+          <Tooltip title={t('create.newCustomer')}>
+            <Button
+              onClick={() => setCreatingCustomer(true)}
+              startIcon={<PersonAddIcon />}
+              data-testid="new-ticket-new-customer"
+              sx={{ mt: 0.5, flexShrink: 0 }}
             >
-              {TicketPriority.options.map((p) => (
-                <option key={p} value={p}>
-                  {t(`tickets.priority.${p}`)}
-                </option>
-              ))}
-            </NativeSelectField>
-            <FormControlLabel
-              control={
-                <Checkbox
-                  checked={assignMe}
-                  onChange={(e) => setAssignMe(e.target.checked)}
-                  slotProps={{ input: { 'data-testid': 'new-ticket-assign-me' } as object }}
-                />
-              }
-              label={<Typography variant="body2">{t('create.assignToMe')}</Typography>}
-            />
-          </Stack>
-          {rest && <ErrorAlert error={rest} testId="new-ticket-error" onClose={() => setError(null)} />}
+              {t('create.newCustomer')}
+            </Button>
+          </Tooltip>
         </Stack>
-      </DialogContent>
-      <CreateDialogActions busy={busy} onCancel={onClose} testIdPrefix="new-ticket" />
-      <NewCustomerDialog
-        open={creatingCustomer}
-        onClose={() => setCreatingCustomer(false)}
-        initial={customerSeed(customerText)}
-        onCreated={(c) => {
-          setCreatingCustomer(false);
-          setCustomer(c);
-          setCustomerText(c.name);
-          requestAnimationFrame(() => subjectRef.current?.focus());
-        }}
+      )}
+      <TextField
+        inputRef={subjectRef}
+        autoFocus={Boolean(fixedCustomerId)}
+        required
+        label={t('create.subject')}
+        value={subject}
+        onChange={(e) => setSubject(e.target.value)}
+        error={byField.subject !== undefined}
+        helperText={byField.subject}
+        slotProps={{ htmlInput: { 'data-testid': 'new-ticket-subject', maxLength: 300 } }}
       />
-    </Dialog>
+      <TextField
+        multiline
+        minRows={3}
+        maxRows={10}
+        label={t('create.description')}
+        value={description}
+        onChange={(e) => setDescription(e.target.value)}
+        error={byField.description !== undefined}
+        helperText={byField.description}
+        slotProps={{ htmlInput: { 'data-testid': 'new-ticket-description', maxLength: 20000 } }}
+      />
+      <Stack direction="row" spacing={2} sx={{ alignItems: 'center' }}>
+        <NativeSelectField
+          label={t('create.priority')}
+          testId="new-ticket-priority"
+          value={priority}
+          onChange={(v) => setPriority(v as TicketPriority)}
+          sx={{ minWidth: 120 }}
+        >
+          {TicketPriority.options.map((p) => (
+            <option key={p} value={p}>
+              {t(`tickets.priority.${p}`)}
+            </option>
+          ))}
+        </NativeSelectField>
+        <FormControlLabel
+          control={
+            <Checkbox
+              checked={assignMe}
+              onChange={(e) => setAssignMe(e.target.checked)}
+              slotProps={{ input: { 'data-testid': 'new-ticket-assign-me' } as object }}
+            />
+          }
+          label={<Typography variant="body2">{t('create.assignToMe')}</Typography>}
+        />
+      </Stack>
+      {rest && <ErrorAlert error={rest} testId="new-ticket-error" onClose={() => setError(null)} />}
+    </CreateDialog>
   );
 }
