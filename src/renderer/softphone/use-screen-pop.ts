@@ -6,8 +6,8 @@ import { lookupScreenPop } from './screen-pop-lookup';
 
 /**
  * The caller's profile, tickets and last calls from the local replica, asked the moment the call rings
- * (no network in that path). It is asked again whenever sync brings changes for this customer, which is
- * how the background refresh from the server shows up.
+ * (no network in that path). It is asked again whenever sync brings changes to this customer, their
+ * tickets or the calls it lists, which is how the background refresh from the server shows up.
  */
 export function useScreenPop(callerId: string | null): { pop: ScreenPop | null; reload: () => void } {
   // Kept with the number it is for, so the previous caller's profile never shows under a new call.
@@ -31,7 +31,9 @@ export function useScreenPop(callerId: string | null): { pop: ScreenPop | null; 
     const touched =
       change.all ||
       (customerId !== undefined && change.customerIds.includes(customerId)) ||
-      change.interactionIds.length > 0 ||
+      // Only calls it shows: every routed call's record syncs in while its phone rings, and reloading the
+      // pop for each would put a second lookup and render in the way of the first paint.
+      pop.interactions.some((i) => change.interactionIds.includes(i.id)) ||
       [...pop.openTickets, ...pop.recentTickets].some((r) => change.ticketIds.includes(r.id));
     if (touched) setGeneration((g) => g + 1);
   });
