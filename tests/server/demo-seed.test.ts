@@ -4,7 +4,7 @@ import { openSqlite } from '../../src/server/db/dialect-sqlite';
 import { migrateToLatest } from '../../src/server/db/migrate';
 import { buildDemoData } from '../../src/server/demo/build-demo';
 import { seedDemo } from '../../src/server/demo/seed-demo';
-import { toCustomer, toTicket } from '../../src/server/tickets/ticket-store';
+import { customerFromColumns, ticketFromColumns } from '../../src/shared/storage/columns';
 
 const now = new Date('2026-11-25T00:00:00Z');
 
@@ -41,13 +41,14 @@ describe('demo data', () => {
     expect(d.customers).toHaveLength(2000);
     expect(d.tickets).toHaveLength(10_000);
     expect(d.articles.length).toBeGreaterThanOrEqual(24);
-    for (const c of d.customers) Customer.parse(toCustomer(c as Parameters<typeof toCustomer>[0]));
+    for (const c of d.customers)
+      Customer.parse(customerFromColumns(c as Parameters<typeof customerFromColumns>[0]));
     // Every customer can be called back and mailed.
     expect(d.customers.filter((c) => !c.phone || !c.email)).toEqual([]);
     const userDept = new Map(d.users.map((u) => [u.id, u.department_id]));
     const ninetyDaysAgo = now.getTime() - 90 * 86_400_000;
     for (const t of d.tickets) {
-      Ticket.parse(toTicket(t as Parameters<typeof toTicket>[0]));
+      Ticket.parse(ticketFromColumns(t as Parameters<typeof ticketFromColumns>[0]));
       if (t.assignee_id) expect(userDept.get(t.assignee_id)).toBe(t.department_id);
       expect(Date.parse(t.created_at)).toBeGreaterThanOrEqual(ninetyDaysAgo);
     }

@@ -1,16 +1,14 @@
-import {
-  commentFromDb,
-  customerFromDb,
-  historyFromDb,
-  ticketFromDb,
-  type CommentDbRow,
-  type CustomerDbRow,
-  type HistoryDbRow,
-  type TicketDbRow,
-} from '../../src/main/store/rows';
+import { type CustomerDbRow, type TicketDbRow } from '../../src/main/store/rows';
 import type { Db } from '../../src/server/db/schema';
-import { toComment, toCustomer, toHistory, toTicket } from '../../src/server/tickets/ticket-store';
 import type { SimClient } from './sim-client';
+import {
+  type CommentColumns,
+  type HistoryColumns,
+  commentFromColumns,
+  customerFromColumns,
+  historyFromColumns,
+  ticketFromColumns,
+} from '../../src/shared/storage/columns';
 
 /** Lines saying what differs between two sets of records keyed by id (at most a few, to stay readable). */
 function diff<T extends { id: string }>(what: string, server: T[], replica: T[]): string[] {
@@ -90,14 +88,14 @@ export async function checkReplicas(db: Db, clients: SimClient[]): Promise<strin
     const inDept = db.selectFrom('tickets').select('id').where('department_id', '=', dept);
     const server = {
       tickets: (await db.selectFrom('tickets').selectAll().where('department_id', '=', dept).execute()).map(
-        toTicket,
+        ticketFromColumns,
       ),
       comments: (
         await db.selectFrom('ticket_comments').selectAll().where('ticket_id', 'in', inDept).execute()
-      ).map(toComment),
+      ).map(commentFromColumns),
       history: (
         await db.selectFrom('ticket_history').selectAll().where('ticket_id', 'in', inDept).execute()
-      ).map(toHistory),
+      ).map(historyFromColumns),
       customers: (
         await db
           .selectFrom('customers')
@@ -113,13 +111,13 @@ export async function checkReplicas(db: Db, clients: SimClient[]): Promise<strin
               .where('department_id', '=', dept),
           )
           .execute()
-      ).map(toCustomer),
+      ).map(customerFromColumns),
     };
     const replica = {
-      tickets: c.rows<TicketDbRow>('SELECT * FROM tickets').map(ticketFromDb),
-      comments: c.rows<CommentDbRow>('SELECT * FROM comments').map(commentFromDb),
-      history: c.rows<HistoryDbRow>('SELECT * FROM history').map(historyFromDb),
-      customers: c.rows<CustomerDbRow>('SELECT * FROM customers').map(customerFromDb),
+      tickets: c.rows<TicketDbRow>('SELECT * FROM tickets').map(ticketFromColumns),
+      comments: c.rows<CommentColumns>('SELECT * FROM comments').map(commentFromColumns),
+      history: c.rows<HistoryColumns>('SELECT * FROM history').map(historyFromColumns),
+      customers: c.rows<CustomerDbRow>('SELECT * FROM customers').map(customerFromColumns),
     };
     const outside = replica.tickets.filter((t) => t.departmentId !== dept);
     if (outside.length) failures.push(`${who}: holds ${outside.length} tickets of other departments`);

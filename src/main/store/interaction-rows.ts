@@ -10,8 +10,6 @@ import {
 
 export type InteractionDbRow = InteractionColumns & { provisional: number; server_base: string | null };
 
-export const interactionFromDb: (r: InteractionColumns) => Interaction = interactionFromColumns;
-
 export const interactionToDb = (
   i: Interaction,
   sync: { provisional: boolean; serverBase: string | null },
@@ -24,7 +22,7 @@ export const interactionToDb = (
 export type InteractionListDbRow = InteractionDbRow & { pending: number };
 
 export const interactionRowFromDb = (r: InteractionListDbRow): InteractionRow => ({
-  ...interactionFromDb(r),
+  ...interactionFromColumns(r),
   syncState: r.pending ? 'pending' : 'synced',
 });
 

@@ -3,12 +3,8 @@ import { mergeLoggedCall, recordFromLog, wrapUpCall } from '../../shared/protoco
 import { SwitchboardError } from '../../shared/protocol/errors';
 import type { Mutation } from '../../shared/protocol/sync';
 import type { Interaction, InteractionLog } from '../../shared/protocol/voice';
-import {
-  INTERACTION_COLUMNS,
-  interactionFromDb,
-  interactionToDb,
-  type InteractionDbRow,
-} from './interaction-rows';
+import { INTERACTION_COLUMNS, interactionToDb, type InteractionDbRow } from './interaction-rows';
+import { interactionFromColumns } from '../../shared/storage/columns';
 
 type CompleteArgs = Extract<Mutation, { name: 'interaction.complete' }>['args'];
 
@@ -111,7 +107,7 @@ export class InteractionWriter {
     const held = current?.server_base
       ? (JSON.parse(current.server_base) as Interaction)
       : current && !current.provisional
-        ? interactionFromDb(current)
+        ? interactionFromColumns(current)
         : null;
     // Pages arrive in version order; this only keeps a replayed, older page from going back in time.
     const base = held && held.version > server.version ? held : server;
@@ -133,7 +129,7 @@ export class InteractionWriter {
     const rows = this.s.byCall!.all(log.callId) as InteractionDbRow[];
     const mine = rows.find((r) => r.agent_id === by.agentId);
     if (mine) {
-      const current = interactionFromDb(mine);
+      const current = interactionFromColumns(mine);
       this.s.insertOutbox!.run(mutationId, 'interaction.log', JSON.stringify(log), mine.id, now);
       this.s.putAlias!.run(log.interactionId, mine.id);
       this.save(
@@ -155,7 +151,7 @@ export class InteractionWriter {
   complete(id: string, args: CompleteArgs, mutationId: string, now: string): void {
     const row = this.row(id);
     if (!row) throw new Error(`interaction ${id} is not in the local store`);
-    const current = interactionFromDb(row);
+    const current = interactionFromColumns(row);
     const queued: CompleteArgs = { ...args, interactionId: id };
     this.s.insertOutbox!.run(mutationId, 'interaction.complete', JSON.stringify(queued), id, now);
     this.save(
@@ -199,8 +195,8 @@ export class InteractionWriter {
     const base = row.server_base
       ? (JSON.parse(row.server_base) as Interaction)
       : row.provisional
-        ? withoutWrapUp(interactionFromDb(row))
-        : interactionFromDb(row);
+        ? withoutWrapUp(interactionFromColumns(row))
+        : interactionFromColumns(row);
     const pending = this.pending(row.id);
     this.save(pending.reduce(overlay, base), row.provisional === 1, pending.length ? row.server_base : null);
     return [row.id];

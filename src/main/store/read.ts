@@ -12,17 +12,11 @@ import type {
 import { ftsQuery } from '../../shared/search/segment';
 import type { Mutation } from '../../shared/protocol/sync';
 import {
-  commentFromDb,
-  customerFromDb,
   departmentFromDb,
-  historyFromDb,
-  ticketFromDb,
   ticketRowFromDb,
   userFromDb,
-  type CommentDbRow,
   type CustomerDbRow,
   type DepartmentDbRow,
-  type HistoryDbRow,
   type TicketDbRow,
   type TicketListDbRow,
   type UserDbRow,
@@ -30,6 +24,14 @@ import {
 import { interactionRowFromDb, type InteractionListDbRow } from './interaction-rows';
 import { TicketSearch, type ResolvedTicketQuery } from './search';
 import { META, type OutboxEntry, type SyncMeta } from './types';
+import {
+  type CommentColumns,
+  type HistoryColumns,
+  commentFromColumns,
+  customerFromColumns,
+  historyFromColumns,
+  ticketFromColumns,
+} from '../../shared/storage/columns';
 
 const LIST = `SELECT t.*, c.name AS customer_name,
   EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending,
@@ -99,18 +101,18 @@ export class StoreReader {
 
   getTicket(id: string): Ticket | null {
     const r = this.s.ticket!.get(id) as TicketDbRow | undefined;
-    return r ? ticketFromDb(r) : null;
+    return r ? ticketFromColumns(r) : null;
   }
 
   getTicketDetail(id: string): TicketDetail | null {
     const r = this.s.ticketRow!.get(id) as TicketListDbRow | undefined;
     if (!r) return null;
     const customer = this.getCustomer(r.customer_id);
-    const comments = (this.s.comments!.all(id) as (CommentDbRow & { pending: number })[]).map((c) => ({
-      ...commentFromDb(c),
+    const comments = (this.s.comments!.all(id) as (CommentColumns & { pending: number })[]).map((c) => ({
+      ...commentFromColumns(c),
       syncState: c.pending ? ('pending' as const) : ('synced' as const),
     }));
-    const history = (this.s.history!.all(id) as HistoryDbRow[]).map(historyFromDb);
+    const history = (this.s.history!.all(id) as HistoryColumns[]).map(historyFromColumns);
     const conflicts = (this.s.conflicts!.all(id) as ConflictDbRow[]).map((k) => ({
       field: k.field,
       mine: k.mine,
@@ -123,7 +125,7 @@ export class StoreReader {
 
   getCustomer(id: string): Customer | null {
     const r = this.s.customer!.get({ id }) as CustomerDbRow | undefined;
-    return r ? customerFromDb(r) : null;
+    return r ? customerFromColumns(r) : null;
   }
 
   getCustomerDetail(id: string): CustomerDetail | null {
@@ -153,7 +155,7 @@ export class StoreReader {
               n: number;
             }
           ).n;
-    return { total, rows: rows.map(customerFromDb) };
+    return { total, rows: rows.map(customerFromColumns) };
   }
 
   private readonly statements = new Map<string, Statement>();
@@ -169,7 +171,7 @@ export class StoreReader {
   /** Screen pop: the caller's profile by E.164 number, from the local index (no network). */
   findCustomerByPhone(e164: string): Customer | null {
     const r = this.s.customerByPhone!.get(e164) as CustomerDbRow | undefined;
-    return r ? customerFromDb(r) : null;
+    return r ? customerFromColumns(r) : null;
   }
 
   /** A call record by its id, or by the id it was logged under before the server's record replaced it. */

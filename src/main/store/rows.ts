@@ -1,34 +1,10 @@
-import type {
-  Customer,
-  Department,
-  Ticket,
-  TicketComment,
-  TicketHistoryEntry,
-  TicketPatch,
-  User,
-} from '../../shared/domain';
+import type { Department, Ticket, TicketPatch, User } from '../../shared/domain';
 import type { TicketRow } from '../../shared/ipc/contract';
-import {
-  commentFromColumns,
-  commentToColumns,
-  customerFromColumns,
-  customerToColumns,
-  historyFromColumns,
-  historyToColumns,
-  ticketFromColumns,
-  ticketToColumns,
-  type CommentColumns,
-  type CustomerColumns,
-  type HistoryColumns,
-  type TicketColumns,
-} from '../../shared/storage/columns';
+import { ticketFromColumns, type CustomerColumns, type TicketColumns } from '../../shared/storage/columns';
 
 /** Column shapes as the replica's SQLite returns them; the synced entities' columns are shared with the service. */
 
 export type TicketDbRow = TicketColumns & { rid: number; server_base: string | null };
-
-export const ticketFromDb: (r: TicketColumns) => Ticket = ticketFromColumns;
-export const ticketToDb: (t: Ticket) => TicketColumns = ticketToColumns;
 
 export type TicketListDbRow = TicketDbRow & {
   customer_name: string | null;
@@ -39,7 +15,7 @@ export type TicketListDbRow = TicketDbRow & {
 
 // A conflict outranks pending: it waits on the agent, pending only on the network.
 export const ticketRowFromDb = (r: TicketListDbRow): TicketRow => ({
-  ...ticketFromDb(r),
+  ...ticketFromColumns(r),
   customerName: r.customer_name ?? '',
   syncState: r.conflict ? 'conflict' : r.pending ? 'pending' : 'synced',
 });
@@ -50,15 +26,6 @@ export function applyPatch(t: Ticket, patch: TicketPatch): Ticket {
 }
 
 export type CustomerDbRow = CustomerColumns & { rid: number };
-export type CommentDbRow = CommentColumns;
-export type HistoryDbRow = HistoryColumns;
-
-export const customerFromDb: (r: CustomerColumns) => Customer = customerFromColumns;
-export const customerToDb: (c: Customer) => CustomerColumns = customerToColumns;
-export const commentFromDb: (r: CommentColumns) => TicketComment = commentFromColumns;
-export const commentToDb: (c: TicketComment) => CommentColumns = commentToColumns;
-export const historyFromDb: (r: HistoryColumns) => TicketHistoryEntry = historyFromColumns;
-export const historyToDb: (h: TicketHistoryEntry) => HistoryColumns = historyToColumns;
 
 export interface DepartmentDbRow {
   id: string;

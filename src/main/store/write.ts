@@ -5,16 +5,15 @@ import type { Change, FieldConflict, Mutation } from '../../shared/protocol/sync
 import type { InteractionLog } from '../../shared/protocol/voice';
 import { FtsIndex, ftsText } from './fts';
 import { InteractionWriter, type LoggedBy } from './interaction-write';
-import {
-  applyPatch,
-  commentToDb,
-  customerToDb,
-  historyToDb,
-  ticketFromDb,
-  ticketToDb,
-  type TicketDbRow,
-} from './rows';
+import { applyPatch, type TicketDbRow } from './rows';
 import { META, type OutboxEntry } from './types';
+import {
+  commentToColumns,
+  customerToColumns,
+  historyToColumns,
+  ticketFromColumns,
+  ticketToColumns,
+} from '../../shared/storage/columns';
 
 export interface Touched {
   ticketIds: string[];
@@ -163,12 +162,12 @@ export class StoreWriter {
             }
             customers.add(c.data.id);
             if (deferIndexes) {
-              this.s.upsertCustomer!.run(customerToDb(c.data));
+              this.s.upsertCustomer!.run(customerToColumns(c.data));
               break;
             }
             {
               const known = this.s.customerRid!.get(c.data.id) !== undefined;
-              this.s.upsertCustomer!.run(customerToDb(c.data));
+              this.s.upsertCustomer!.run(customerToColumns(c.data));
               this.fts.refreshCustomer(c.data.id, !known);
             }
             for (const id of this.fts.ticketIdsOfCustomer(c.data.id)) tickets.add(id);
@@ -176,12 +175,12 @@ export class StoreWriter {
           case 'comment':
             // A comment can arrive for a ticket outside our scope (it left between pages): skip it.
             if (!this.s.ticketExists!.get(c.data.ticketId)) break;
-            this.s.upsertComment!.run(commentToDb(c.data));
+            this.s.upsertComment!.run(commentToColumns(c.data));
             tickets.add(c.data.ticketId);
             break;
           case 'history':
             if (!this.s.ticketExists!.get(c.data.ticketId)) break;
-            this.s.upsertHistory!.run(historyToDb(c.data));
+            this.s.upsertHistory!.run(historyToColumns(c.data));
             tickets.add(c.data.ticketId);
             break;
           case 'department':
@@ -284,7 +283,7 @@ export class StoreWriter {
     const patches = anyEdits && known ? this.pendingPatches(server.id) : [];
     const local = patches.reduce(applyPatch, server);
     this.s.upsertTicket!.run({
-      ...ticketToDb(local),
+      ...ticketToColumns(local),
       server_base: patches.length ? JSON.stringify(server) : null,
     });
     return !known;
@@ -309,12 +308,12 @@ export class StoreWriter {
     return this.db.transaction(() => {
       const row = this.s.ticket!.get(ticketId) as TicketDbRow | undefined;
       if (!row) throw new Error(`ticket ${ticketId} is not in the local store`);
-      const current = ticketFromDb(row);
+      const current = ticketFromColumns(row);
       const base = row.server_base ?? JSON.stringify(current);
       const args = { ticketId, patch, baseVersion: current.version };
       this.queue(mutationId, 'ticket.update', args, { ticketId }, now);
       const next = { ...applyPatch(current, patch), updatedAt: now };
-      this.s.upsertTicket!.run({ ...ticketToDb(next), server_base: base });
+      this.s.upsertTicket!.run({ ...ticketToColumns(next), server_base: base });
       this.fts.refreshTicket(ticketId);
       return next;
     })();
@@ -324,7 +323,7 @@ export class StoreWriter {
     this.db.transaction(() => {
       const row = this.s.ticket!.get(comment.ticketId) as TicketDbRow | undefined;
       if (!row) throw new Error(`ticket ${comment.ticketId} is not in the local store`);
-      this.s.upsertComment!.run(commentToDb(comment));
+      this.s.upsertComment!.run(commentToColumns(comment));
       const args = {
         commentId: comment.id,
         ticketId: comment.ticketId,
@@ -361,7 +360,7 @@ export class StoreWriter {
    */
   createCustomerLocally(customer: Customer, mutationId: string): void {
     this.db.transaction(() => {
-      this.s.upsertCustomer!.run(customerToDb(customer));
+      this.s.upsertCustomer!.run(customerToColumns(customer));
       this.fts.refreshCustomer(customer.id);
       const args: CustomerCreateArgs = {
         customerId: customer.id,
@@ -380,7 +379,7 @@ export class StoreWriter {
   createTicketLocally(ticket: Ticket, interactionId: string | null, mutationId: string): void {
     this.db.transaction(() => {
       if (this.s.ticketExists!.get(ticket.id)) throw new Error(`ticket ${ticket.id} already exists`);
-      this.s.upsertTicket!.run({ ...ticketToDb(ticket), server_base: null });
+      this.s.upsertTicket!.run({ ...ticketToColumns(ticket), server_base: null });
       this.fts.refreshTicket(ticket.id);
       const args: TicketCreateArgs = {
         ticketId: ticket.id,
@@ -452,7 +451,7 @@ export class StoreWriter {
     const row = this.s.ticket!.get(ticketId) as TicketDbRow | undefined;
     const base = row?.server_base ? (JSON.parse(row.server_base) as Ticket) : null;
     if (entry.name === 'ticket.update' && base && version !== undefined && version <= base.version) {
-      this.s.upsertTicket!.run({ ...ticketToDb(base), server_base: null });
+      this.s.upsertTicket!.run({ ...ticketToColumns(base), server_base: null });
       this.fts.refreshTicket(ticketId);
       return;
     }
@@ -565,7 +564,7 @@ export class StoreWriter {
         const server = JSON.parse(row.server_base) as Ticket;
         const patches = this.pendingPatches(ticketId);
         this.s.upsertTicket!.run({
-          ...ticketToDb(patches.reduce(applyPatch, server)),
+          ...ticketToColumns(patches.reduce(applyPatch, server)),
           server_base: patches.length ? row.server_base : null,
         });
       }
@@ -599,12 +598,12 @@ export class StoreWriter {
     return this.db.transaction(fn)();
   }
   insertCustomer(c: Customer): void {
-    this.s.upsertCustomer!.run(customerToDb(c));
+    this.s.upsertCustomer!.run(customerToColumns(c));
     this.fts.refreshCustomer(c.id);
   }
   /** A ticket new to this store, with its index row; the customer must already be loaded. */
   loadTicket(t: Ticket, customer: { name: string; phone: string | null; email: string | null } | null): void {
-    const info = this.s.upsertTicket!.run({ ...ticketToDb(t), server_base: null });
+    const info = this.s.upsertTicket!.run({ ...ticketToColumns(t), server_base: null });
     this.fts.insertNew(
       Number(info.lastInsertRowid),
       ftsText(t.number, t.subject, t.description, [], customer, t),

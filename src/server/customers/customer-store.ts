@@ -1,12 +1,12 @@
 import type { Customer } from '../../shared';
-import { customerToColumns } from '../../shared/storage/columns';
+import { customerFromColumns, customerToColumns } from '../../shared/storage/columns';
 import { appendChange } from '../db/change-log';
 import type { Tx } from '../db/schema';
-import { toCustomer } from '../tickets/ticket-store';
+import { publishCustomerTo } from '../tickets/ticket-store';
 
 export async function getCustomer(trx: Tx, id: string): Promise<Customer | undefined> {
   const r = await trx.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
-  return r && toCustomer(r);
+  return r && customerFromColumns(r);
 }
 
 /** The customer an id names: the customer itself, or the one it became an alias of. */
@@ -30,11 +30,11 @@ export async function customerWithPhone(trx: Tx, e164: string): Promise<Customer
     .orderBy('updated_at', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return r && toCustomer(r);
+  return r && customerFromColumns(r);
 }
 
 /** Whether the department's replicas have been sent this customer (the change stream keeps one row per department). */
-export async function isPublishedTo(trx: Tx, customerId: string, departmentId: string): Promise<boolean> {
+async function isPublishedTo(trx: Tx, customerId: string, departmentId: string): Promise<boolean> {
   const r = await trx
     .selectFrom('change_log')
     .select('version')
@@ -44,6 +44,13 @@ export async function isPublishedTo(trx: Tx, customerId: string, departmentId: s
     .where('op', '=', 'upsert')
     .executeTakeFirst();
   return r !== undefined;
+}
+
+/** Sends the customer to the department's replicas unless they have it: before a ticket or call there names it. */
+export async function ensurePublishedTo(trx: Tx, customerId: string, departmentId: string): Promise<void> {
+  if (!(await isPublishedTo(trx, customerId, departmentId))) {
+    await publishCustomerTo(trx, customerId, departmentId);
+  }
 }
 
 /** A new customer, published to one department; returns its version. */

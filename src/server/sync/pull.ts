@@ -4,8 +4,13 @@ import { streamHead } from '../db/change-log';
 import { idList } from '../db/id-list';
 import type { ChangeKind, Db, Tx } from '../db/schema';
 import { toDepartment, toUser } from '../directory/directory-store';
-import { toComment, toCustomer, toHistory, toTicket } from '../tickets/ticket-store';
-import { toInteraction } from '../voice/interaction-store';
+import {
+  commentFromColumns,
+  customerFromColumns,
+  historyFromColumns,
+  interactionFromColumns,
+  ticketFromColumns,
+} from '../../shared/storage/columns';
 
 type Upsert = Extract<Change, { op: 'upsert' }>;
 
@@ -28,33 +33,35 @@ async function loadEntities(trx: Tx, kind: ChangeKind, ids: string[]): Promise<M
     case 'customer':
       put(
         (await trx.selectFrom('customers').selectAll().where('id', 'in', idList(ids)).execute()).map(
-          toCustomer,
+          customerFromColumns,
         ),
       );
       break;
     case 'ticket':
       put(
-        (await trx.selectFrom('tickets').selectAll().where('id', 'in', idList(ids)).execute()).map(toTicket),
+        (await trx.selectFrom('tickets').selectAll().where('id', 'in', idList(ids)).execute()).map(
+          ticketFromColumns,
+        ),
       );
       break;
     case 'comment':
       put(
         (await trx.selectFrom('ticket_comments').selectAll().where('id', 'in', idList(ids)).execute()).map(
-          toComment,
+          commentFromColumns,
         ),
       );
       break;
     case 'history':
       put(
         (await trx.selectFrom('ticket_history').selectAll().where('id', 'in', idList(ids)).execute()).map(
-          toHistory,
+          historyFromColumns,
         ),
       );
       break;
     case 'interaction':
       put(
         (await trx.selectFrom('interactions').selectAll().where('id', 'in', idList(ids)).execute()).map(
-          toInteraction,
+          interactionFromColumns,
         ),
       );
       break;

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { SwitchboardError, type Mutation, type User } from '../../shared';
 import { inScope, scopeOf } from '../auth/scope';
 import { notAfter } from '../customers/customer-mutations';
-import { isPublishedTo, resolveCustomer } from '../customers/customer-store';
+import { ensurePublishedTo, resolveCustomer } from '../customers/customer-store';
 import type { Tx } from '../db/schema';
 import { getDepartment, getUserRow } from '../directory/directory-store';
 import { getInteraction, saveInteraction } from '../voice/interaction-store';
-import { getTicket, insertHistory, insertTicket, nextTicketNumber, publishCustomerTo } from './ticket-store';
+import { getTicket, insertHistory, insertTicket, nextTicketNumber } from './ticket-store';
 
 type CreateArgs = Extract<Mutation, { name: 'ticket.create' }>['args'];
 
@@ -53,9 +53,7 @@ export async function applyTicketCreate(
 
   const at = now.toISOString();
   // The department's replicas must know the customer before the ticket that names it arrives.
-  if (!(await isPublishedTo(trx, customer.id, args.departmentId))) {
-    await publishCustomerTo(trx, customer.id, args.departmentId);
-  }
+  await ensurePublishedTo(trx, customer.id, args.departmentId);
   const number = await nextTicketNumber(trx);
   const version = await insertTicket(trx, {
     id: args.ticketId,

@@ -1,24 +1,18 @@
-import type { Customer, Ticket, TicketComment, TicketHistoryEntry } from '../../shared';
+import type { Ticket, TicketComment, TicketHistoryEntry } from '../../shared';
 import {
   commentFromColumns,
   commentToColumns,
-  customerFromColumns,
   historyFromColumns,
   historyToColumns,
   ticketFromColumns,
   ticketToColumns,
 } from '../../shared/storage/columns';
 import { appendChange } from '../db/change-log';
-import type { Database, Tx } from '../db/schema';
-
-export const toTicket: (r: Database['tickets']) => Ticket = ticketFromColumns;
-export const toComment: (r: Database['ticket_comments']) => TicketComment = commentFromColumns;
-export const toHistory: (r: Database['ticket_history']) => TicketHistoryEntry = historyFromColumns;
-export const toCustomer: (r: Database['customers']) => Customer = customerFromColumns;
+import type { Tx } from '../db/schema';
 
 export async function getTicket(trx: Tx, id: string): Promise<Ticket | undefined> {
   const r = await trx.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
-  return r && toTicket(r);
+  return r && ticketFromColumns(r);
 }
 
 export async function listComments(trx: Tx, ticketId: string): Promise<TicketComment[]> {
@@ -29,7 +23,7 @@ export async function listComments(trx: Tx, ticketId: string): Promise<TicketCom
     .orderBy('created_at')
     .orderBy('id')
     .execute();
-  return rows.map(toComment);
+  return rows.map(commentFromColumns);
 }
 
 export async function listHistory(trx: Tx, ticketId: string): Promise<TicketHistoryEntry[]> {
@@ -40,7 +34,7 @@ export async function listHistory(trx: Tx, ticketId: string): Promise<TicketHist
     .orderBy('at')
     .orderBy('version')
     .execute();
-  return rows.map(toHistory);
+  return rows.map(historyFromColumns);
 }
 
 /**

@@ -11,8 +11,8 @@ import {
 } from '../../shared';
 import { inScope, scopeOf } from '../auth/scope';
 import type { Tx } from '../db/schema';
-import { isPublishedTo, resolveCustomer } from '../customers/customer-store';
-import { getTicket, publishCustomerTo } from '../tickets/ticket-store';
+import { ensurePublishedTo, resolveCustomer } from '../customers/customer-store';
+import { getTicket } from '../tickets/ticket-store';
 import {
   addInteractionAlias,
   customerIdByPhone,
@@ -175,9 +175,6 @@ async function callerToLink(
   if (requested === null || interaction.customerId !== null) return null;
   const customer = await resolveCustomer(trx, requested);
   if (!customer) return null;
-  // The department's replicas must know the customer before the call that names it arrives.
-  if (!(await isPublishedTo(trx, customer.id, interaction.departmentId))) {
-    await publishCustomerTo(trx, customer.id, interaction.departmentId);
-  }
+  await ensurePublishedTo(trx, customer.id, interaction.departmentId);
   return customer.id;
 }

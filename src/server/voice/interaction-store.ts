@@ -1,13 +1,11 @@
 import type { Interaction } from '../../shared';
 import { interactionFromColumns, interactionToColumns } from '../../shared/storage/columns';
 import { appendChange } from '../db/change-log';
-import type { Database, Tx } from '../db/schema';
-
-export const toInteraction: (r: Database['interactions']) => Interaction = interactionFromColumns;
+import type { Tx } from '../db/schema';
 
 export async function getInteraction(trx: Tx, id: string): Promise<Interaction | undefined> {
   const r = await trx.selectFrom('interactions').selectAll().where('id', '=', id).executeTakeFirst();
-  return r && toInteraction(r);
+  return r && interactionFromColumns(r);
 }
 
 /** Inserts or replaces a call record and publishes it to its department; returns the new version. */
@@ -36,7 +34,7 @@ export async function customerIdByPhone(trx: Tx, e164: string): Promise<string |
 
 export async function getInteractionByCallId(trx: Tx, callId: string): Promise<Interaction | undefined> {
   const r = await trx.selectFrom('interactions').selectAll().where('call_id', '=', callId).executeTakeFirst();
-  return r && toInteraction(r);
+  return r && interactionFromColumns(r);
 }
 
 /** The record a desktop's own id for a call stands for: itself, or the record its log was merged into. */
