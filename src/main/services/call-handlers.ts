@@ -85,7 +85,7 @@ export function createCallHandlers(
           : null;
       store.write.completeCallLocally(
         call.id,
-        { interactionId: call.id, disposition, notes, ticketId, ...(linked ? { customerId: linked } : {}) },
+        { interactionId: call.id, disposition, notes, ticketId, customerId: linked },
         uuidv7(),
         new Date().toISOString(),
       );

@@ -96,7 +96,7 @@ export function CallPanel(actions: CallPanelActions) {
   const consultation = ps?.consultation && ps.consultation.state !== 'ended' ? ps.consultation : null;
   const shown: CallState | null = wrapUp?.call ?? (call && call.id !== dismissed ? call : null);
   const remote = shown?.remoteNumber ?? null;
-  const { pop, reload } = useScreenPop(remote);
+  const { pop, reload } = useScreenPop(remote, shown?.callId ?? null);
   const timer = useCallTimer(shown);
   const consultTimer = useCallTimer(consultation);
 
@@ -336,7 +336,6 @@ export function CallPanel(actions: CallPanelActions) {
         {pop && (
           <ScreenPopView
             pop={pop}
-            currentCallId={shown.callId}
             onOpenTicket={actions.onOpenTicket}
             onOpenCustomer={actions.onOpenCustomer}
             onCreateCustomer={() => {

@@ -64,14 +64,11 @@ function Section({ title, children }: { title: string; children: React.ReactNode
 /** Who is calling: the profile, open and recent tickets and last calls, all from this computer's cache. */
 export function ScreenPopView({
   pop,
-  currentCallId,
   onOpenTicket,
   onOpenCustomer,
   onCreateCustomer,
 }: {
   pop: ScreenPop;
-  /** The SIP Call-ID on screen: its own record (synced while it rings) is not one of the caller's last calls. */
-  currentCallId: string;
   onOpenTicket: (id: string) => void;
   onOpenCustomer: (id: string) => void;
   onCreateCustomer: () => void;
@@ -113,7 +110,7 @@ export function ScreenPopView({
             <TicketLines rows={pop.recentTickets} onOpen={onOpenTicket} testId="pop-recent-tickets" />
           </Section>
           <Section title={t('phone.pop.lastCalls')}>
-            <CallHistoryList rows={pop.interactions.filter((i) => i.callId !== currentCallId)} />
+            <CallHistoryList rows={pop.interactions} />
           </Section>
         </>
       )}
