@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openStore, TOTAL_CAP } from '../src/main/store';
 import { ZH_GIVEN, ZH_SURNAMES } from '../src/server/demo/content';
+import { ticketQuery } from '../tests/main/fixtures';
 import {
   agents,
   departments,
@@ -94,15 +95,7 @@ try {
         return rnd() < 0.5 ? pick(ZH_SURNAMES) + pick(ZH_GIVEN) : `${100000 + int(900000)}`;
     }
   });
-  const all = {
-    text: '',
-    status: [],
-    priority: [],
-    departmentId: null,
-    assignee: null,
-    offset: 0,
-    limit: 50,
-  };
+  const all = ticketQuery({ limit: 50 });
   const search = measure('ticket search (limit 50, first page with total)', QUERIES, (i) => {
     const page = store.read.searchTickets({ ...all, text: texts[i]! });
     return page;
@@ -115,13 +108,11 @@ try {
   );
   const filtered = measure('ticket search with filters (status open+pending, assignee)', QUERIES, (i) =>
     store.read.searchTickets({
+      ...all,
       text: i % 2 ? texts[i]! : '',
       status: ['open', 'pending'],
-      priority: [],
       departmentId: departments[i % 3]!,
       assignee: agents[(i % 3) * 4 + (i % 4)]!,
-      offset: 0,
-      limit: 50,
     }),
   );
 
