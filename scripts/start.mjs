@@ -1,12 +1,14 @@
 // `npm start`: the whole product on one machine with the embedded database and demo data.
 // Builds the UI, starts the PBX (Kamailio, where it is installed), the central service (seeding a fresh
-// database; it pushes the agents' SIP accounts into the PBX) and then either the Electron desktop, where the
-// Electron runtime is installed, or the browser-mode host, printing the address to open.
+// database; it pushes the agents' SIP accounts into the PBX) and then either the Electron desktop, where a
+// display is available and the Electron runtime is (or can be downloaded), or the browser-mode host,
+// printing the address to open.
 // SWITCHBOARD_SKIP_BUILD=1 serves the UI built before instead of building it again.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { ensureNativeAddons } from './native-addons.mjs';
 
 const env = {
   SWITCHBOARD_PORT: '4000',
@@ -132,6 +134,27 @@ function electronBinary() {
   }
 }
 
+/**
+ * The Electron runtime, fetched on first use: `npm ci` never downloads it (package.json's allowScripts
+ * denies electron's install script, so set-up works on machines without internet and needs no variable).
+ * Returns the binary, or the reason for browser mode in a few words.
+ */
+function electronRuntime() {
+  if (env.SWITCHBOARD_BROWSER_MODE === '1') return { why: 'SWITCHBOARD_BROWSER_MODE=1' };
+  if (process.platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) return { why: 'no display here' };
+  if (!existsSync('node_modules/electron/install.js')) return { why: 'Electron is not installed' };
+  const ready = electronBinary();
+  if (ready) return { path: ready };
+  console.log('Downloading the Electron runtime (once) ...');
+  const fetched = spawnSync(process.execPath, ['node_modules/electron/install.js'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env,
+    timeout: 300_000,
+  });
+  const path = fetched.status === 0 ? electronBinary() : null;
+  return path ? { path } : { why: 'the Electron runtime could not be downloaded (no internet?)' };
+}
+
 if (env.SWITCHBOARD_SKIP_BUILD !== '1') {
   console.log('Building the desktop UI ...');
   const build = spawnSync('node_modules/.bin/electron-vite', ['build'], { stdio: 'inherit', env });
@@ -139,6 +162,7 @@ if (env.SWITCHBOARD_SKIP_BUILD !== '1') {
 }
 
 try {
+  ensureNativeAddons();
   // The PBX first: Kamailio needs the service's address, the service needs the PBX to push accounts to.
   const pbx = await startPbx();
   if (stopping) await new Promise(() => {});
@@ -151,18 +175,17 @@ try {
       ? `Phone: softphones register at ${pbx.wsUrl} (Kamailio, ${pbx.sipUri}); queues 8001-8003 ring Available agents.`
       : pbx.off;
   await run(...tsNode('src/server/cli.ts'), /listening on/);
-  const electron = electronBinary();
-  const display = process.platform !== 'linux' || env.DISPLAY || env.WAYLAND_DISPLAY;
-  if (electron && display && env.SWITCHBOARD_BROWSER_MODE !== '1') {
+  const electron = electronRuntime();
+  if (electron.path) {
     console.log(phone);
-    await run(electron, ['.'], /./);
+    await run(electron.path, ['.'], /./);
   } else {
     await run(...tsNode('src/main/host/cli.ts'), /browser mode\) on/);
     console.log(
       `\nSwitchboard is running. Open http://127.0.0.1:${env.SWITCHBOARD_HOST_PORT} in Chromium, Chrome, Edge or Firefox.` +
         `\nServer address: http://127.0.0.1:${env.SWITCHBOARD_PORT} · demo users agent01..agent12, super01, super02, admin · password: switchboard` +
         `\n${phone}` +
-        `\n(Electron ${electron ? 'has no display here' : 'is not installed here'}: running in browser mode. Ctrl+C stops everything.)`,
+        `\n(Browser mode: ${electron.why}. Ctrl+C stops everything.)`,
     );
   }
 } catch (err) {

@@ -2,7 +2,7 @@
 // pushed by the central service, the phone's address in the ready message, and Ctrl+C taking everything down.
 // The UI build is skipped (SWITCHBOARD_SKIP_BUILD): it is slow and not what these tests are about.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -164,3 +164,37 @@ it('runs everything else without Kamailio and says in one line which packages gi
   expect(await run.exited).toBe(0);
   await expect.poll(() => groupMembers(run.child.pid as number), { timeout: 10_000 }).toEqual([]);
 });
+
+// `npm ci` never downloads the Electron runtime (package.json's allowScripts denies its install script);
+// npm start uses it where it can be had and otherwise says in one line why it runs in browser mode.
+const electronRuntimePresent = existsSync('node_modules/electron/dist');
+
+it('falls back to browser mode in one line where there is no display', async () => {
+  const env: Record<string, string> = { SWITCHBOARD_BROWSER_MODE: '', DISPLAY: '', WAYLAND_DISPLAY: '' };
+  const run = await npmStart({ ...env, SWITCHBOARD_KAMAILIO_BIN: join(dir, 'no-such-kamailio') });
+  const lines = run.stdout.split('\n').filter((l) => /browser mode/i.test(l) && !/on http/.test(l));
+  expect(lines).toEqual(['(Browser mode: no display here. Ctrl+C stops everything.)']);
+  run.child.kill('SIGTERM');
+  expect(await run.exited).toBe(0);
+});
+
+// Where the runtime was downloaded before (a developer's machine with internet), npm start would open it.
+it.skipIf(electronRuntimePresent)(
+  'tries to fetch the Electron runtime where there is a display, and runs in browser mode when it cannot',
+  async () => {
+    const run = await npmStart({
+      SWITCHBOARD_BROWSER_MODE: '',
+      DISPLAY: ':99',
+      // No download can succeed: nothing listens there (and this machine has no internet either).
+      ELECTRON_MIRROR: 'http://127.0.0.1:9/',
+      SWITCHBOARD_KAMAILIO_BIN: join(dir, 'no-such-kamailio'),
+    });
+    expect(run.stdout).toContain('Downloading the Electron runtime (once) ...');
+    const lines = run.stdout.split('\n').filter((l) => /browser mode/i.test(l) && !/on http/.test(l));
+    expect(lines).toEqual([
+      '(Browser mode: the Electron runtime could not be downloaded (no internet?). Ctrl+C stops everything.)',
+    ]);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  },
+);
