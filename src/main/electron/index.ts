@@ -91,6 +91,9 @@ async function main(): Promise<void> {
       // refuses those anyway, and the desktop has no use for the event, so it is off at the source.
       disableBlinkFeatures: 'Auxclick',
       spellcheck: false,
+      // No DevTools in the shipped app: "paste this into the console" is a classic trick on support
+      // desks, and the console would reach the services bridge. Development builds keep them.
+      devTools: !app.isPackaged,
     },
   });
   window.once('ready-to-show', () => window?.show());
