@@ -37,16 +37,27 @@ export function hardenSession(ses: Session, location: AppLocation): void {
   ses.setDevicePermissionHandler(() => false);
 }
 
+/** An https link goes to the system browser; any other URL is dropped (externalLinkTarget). */
+function openOutside(url: string): void {
+  const target = externalLinkTarget(url);
+  if (target) void shell.openExternal(target);
+}
+
 /**
  * No navigation away from the app and no new windows, in every web contents ever created: links, forms,
  * redirects, a file dropped on the window, frames, window.open, target=_blank, middle-click and
- * shift-click all end here. An https link opens in the system browser; nothing else leaves.
+ * shift-click all end here. An https link the agent follows opens in the system browser; nothing else
+ * leaves, and the window itself never shows anything but the app.
  */
 export function lockNavigation(location: AppLocation): void {
   app.on('web-contents-created', (_e, contents: WebContents) => {
     contents.on('will-navigate', (event) => {
-      if (!location.isAppUrl(event.url)) event.preventDefault();
+      if (location.isAppUrl(event.url)) return;
+      event.preventDefault();
+      openOutside(event.url);
     });
+    // Fires for subframes as well as the main frame (will-navigate is main frame only); frames are
+    // refused by the CSP too, this is the shell's own line.
     contents.on('will-frame-navigate', (event) => {
       if (!location.isAppUrl(event.url)) event.preventDefault();
     });
@@ -55,8 +66,7 @@ export function lockNavigation(location: AppLocation): void {
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      const target = externalLinkTarget(url);
-      if (target) void shell.openExternal(target);
+      openOutside(url);
       return { action: 'deny' };
     });
   });
