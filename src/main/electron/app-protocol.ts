@@ -1,4 +1,7 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
+// The default export, with fs.promises.* looked up at each call: in the packaged app the renderer folder
+// lies inside app.asar, which Electron makes readable by patching those functions on the fs module, and
+// ES named imports of a builtin can hold the functions from before the patch.
+import fs from 'node:fs';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { APP_HOST, APP_SCHEME } from './app-url';
 
@@ -143,17 +146,20 @@ export async function serveAppRequest(
   let real: string;
   let realRoot: string;
   try {
-    [real, realRoot] = await Promise.all([realpath(path.file), realpath(rendererDir)]);
+    [real, realRoot] = await Promise.all([
+      fs.promises.realpath(path.file),
+      fs.promises.realpath(rendererDir),
+    ]);
   } catch {
     return refusal(404);
   }
   // A symbolic link inside the folder must not lead out of it.
   if (!isInside(realRoot, real)) return refusal(403);
-  const info = await stat(real).catch(() => null);
+  const info = await fs.promises.stat(real).catch(() => null);
   if (!info?.isFile()) return refusal(404);
   return {
     status: 200,
     headers: { ...APP_SECURITY_HEADERS, 'Content-Type': contentTypeOf(real) },
-    body: method === 'HEAD' ? null : await readFile(real),
+    body: method === 'HEAD' ? null : await fs.promises.readFile(real),
   };
 }
