@@ -1,9 +1,11 @@
 import { join } from 'node:path';
-import { app, BrowserWindow, ipcMain, safeStorage } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol, safeStorage, session } from 'electron';
 import { IPC_EVENT, IPC_INVOKE } from '../../shared/ipc/contract';
 import type { EventMessage } from '../../shared/ipc/contract';
 import { createDesktopServices } from '../services';
 import { createVault } from '../vault';
+import { serveAppRequest } from './app-protocol';
+import { APP_SCHEME, appLocation } from './app-url';
 import { hardenSession, lockNavigation } from './security';
 import { createTray } from './tray';
 
@@ -12,12 +14,18 @@ import { createTray } from './tray';
  * plain Node modules (src/main/*) that the browser-mode host runs as well.
  */
 
-const rendererUrl = process.env['ELECTRON_RENDERER_URL'];
-const rendererFile = join(__dirname, '../renderer/index.html');
-const isAppUrl = (url: string) =>
-  rendererUrl
-    ? url.startsWith(rendererUrl)
-    : url.startsWith('file://') && decodeURI(url).includes(rendererFile);
+const rendererDir = join(__dirname, '../renderer');
+// app://switchboard/index.html, or electron-vite's dev server during `electron-vite dev`.
+const appPage = appLocation(process.env['ELECTRON_RENDERER_URL'] || undefined);
+
+// Before ready, or Chromium treats app: as an opaque scheme: standard gives it an origin ('self' in the
+// CSP, storage, relative URLs), secure makes it a secure context (getUserMedia for the softphone).
+protocol.registerSchemesAsPrivileged([
+  {
+    scheme: APP_SCHEME,
+    privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
+  },
+]);
 
 let window: BrowserWindow | null = null;
 let quitting = false;
@@ -37,8 +45,12 @@ async function main(): Promise<void> {
   }
   app.on('second-instance', showWindow);
   await app.whenReady();
-  hardenSession();
-  lockNavigation(isAppUrl);
+  hardenSession(session.defaultSession, appPage);
+  lockNavigation(appPage);
+  session.defaultSession.protocol.handle(APP_SCHEME, async (request) => {
+    const answer = await serveAppRequest(rendererDir, request.method, request.url);
+    return new Response(answer.body, { status: answer.status, headers: answer.headers });
+  });
 
   const dataDir = app.getPath('userData');
   const services = createDesktopServices({
@@ -53,7 +65,7 @@ async function main(): Promise<void> {
 
   ipcMain.handle(IPC_INVOKE, (event, message: { method: string; input: unknown }) => {
     // Only our own renderer may call the services, never a frame that navigated elsewhere.
-    if (!event.senderFrame || !isAppUrl(event.senderFrame.url)) {
+    if (!event.senderFrame || !appPage.isAppUrl(event.senderFrame.url)) {
       return { id: 0, ok: false, error: { code: 'forbidden', message: 'Not the Switchboard window.' } };
     }
     return services.invoke(message.method, message.input).then((r) => ({ id: 0, ...r }));
@@ -73,7 +85,15 @@ async function main(): Promise<void> {
       sandbox: true,
       nodeIntegration: false,
       webSecurity: true,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      // Middle-click (auxclick) is one more way to open a link as a new window; the window-open handler
+      // refuses those anyway, and the desktop has no use for the event, so it is off at the source.
+      disableBlinkFeatures: 'Auxclick',
       spellcheck: false,
+      // No DevTools in the shipped app: "paste this into the console" is a classic trick on support
+      // desks, and the console would reach the services bridge. Development builds keep them.
+      devTools: !app.isPackaged,
     },
   });
   window.once('ready-to-show', () => window?.show());
@@ -96,8 +116,7 @@ async function main(): Promise<void> {
     void services.dispose();
   });
 
-  if (rendererUrl) await window.loadURL(rendererUrl);
-  else await window.loadFile(rendererFile);
+  await window.loadURL(appPage.entryUrl);
 }
 
 void main();
