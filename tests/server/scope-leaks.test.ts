@@ -141,9 +141,8 @@ const victimPublishedTo = () =>
 /** Everything that names the victim's id from the attacker's side: tickets, calls, aliases. */
 const linksToVictim = () =>
   withDb(async (db) => ({
-    tickets: (
-      await db.selectFrom('tickets').select('id').where('customer_id', '=', victim.id).execute()
-    ).length,
+    tickets: (await db.selectFrom('tickets').select('id').where('customer_id', '=', victim.id).execute())
+      .length,
     calls: (
       await db
         .selectFrom('interactions')
@@ -320,7 +319,9 @@ describe('an agent aiming at another department’s customer', () => {
     expect(results.map((r) => r.status)).toEqual(['applied']);
     const { changes } = await pullAll(a.socket);
     expect(
-      (changes as Change[]).find((c) => c.kind === 'interaction' && c.op === 'upsert' && c.data.id === routed.id),
+      (changes as Change[]).find(
+        (c) => c.kind === 'interaction' && c.op === 'upsert' && c.data.id === routed.id,
+      ),
     ).toMatchObject({ data: { customerId: null, disposition: 'resolved' } });
     expectNothingOfVictim('pull', changes);
     expectNothingOfVictim('pokes', a.pokes);

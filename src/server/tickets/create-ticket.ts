@@ -37,7 +37,10 @@ export async function applyTicketCreate(
   // A customer the maker cannot see is refused as if absent: filing under it would publish its record here.
   const customer = await resolveCustomerInScope(trx, args.customerId, scopeOf(user));
   if (!customer) {
-    throw new SwitchboardError('not_found', 'The customer of this ticket is not among your department’s customers.');
+    throw new SwitchboardError(
+      'not_found',
+      'The customer of this ticket is not among your department’s customers.',
+    );
   }
   if (args.assigneeId) {
     const assignee = await getUserRow(trx, args.assigneeId);
