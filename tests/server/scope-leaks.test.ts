@@ -317,6 +317,15 @@ describe('an agent aiming at another department’s customer', () => {
     });
     // The wrap-up itself is kept; only its link to a customer the department cannot see is dropped.
     expect(results.map((r) => r.status)).toEqual(['applied']);
+    // Naming their ticket is refused as naming none that exists.
+    const aboutTicket = (ticketId: string): Mutation => ({
+      id: randomUUID(),
+      name: 'interaction.complete',
+      args: { interactionId: routed.id, disposition: 'resolved', notes: '', ticketId },
+    });
+    const [theirs, nobodys] = await push(a, aboutTicket(techTicketId), aboutTicket(randomUUID()));
+    expect(nobodys!.status).toBe('rejected');
+    expect(outcome(theirs!)).toEqual(outcome(nobodys!));
     const { changes } = await pullAll(a.socket);
     expect(
       (changes as Change[]).find(
