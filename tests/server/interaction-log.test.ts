@@ -27,6 +27,17 @@ beforeAll(async () => {
       .selectFrom('customers')
       .select(['id', 'phone'])
       .where('phone', 'like', '+861%')
+      // After-sales' customer (queue 8001): a call matches only customers its department sees.
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('change_log')
+            .innerJoin('users', 'users.department_id', 'change_log.department_id')
+            .select('change_log.version')
+            .where('users.username', '=', 'agent01')
+            .where('change_log.kind', '=', 'customer')
+            .whereRef('change_log.entity_id', '=', 'customers.id'),
+        ),
+      )
       .execute();
     const row = rows.find((r) => normalisePhone(r.phone!.replace(/^\+86/, '')) === r.phone)!;
     customer = { id: row.id, phone: row.phone! };

@@ -115,7 +115,7 @@ describe('sync:push', () => {
       update(openOne, { priority: 'high' }), // a valid one after refusals still applies
     ]);
     expect(results.map((r) => [r.status, r.error?.code])).toEqual([
-      ['rejected', 'forbidden'],
+      ['rejected', 'not_found'], // as if it did not exist: ids of other departments cannot be probed
       ['rejected', 'bad_request'],
       ['rejected', 'conflict'],
       ['applied', undefined],

@@ -1,7 +1,14 @@
 import { SwitchboardError, type Mutation, type User } from '../../shared';
+import { scopeOf } from '../auth/scope';
 import type { Tx } from '../db/schema';
 import { publishCustomerTo } from '../tickets/ticket-store';
-import { addAlias, customerWithPhone, insertCustomer, resolveCustomer } from './customer-store';
+import {
+  addAlias,
+  customerInScope,
+  customerWithPhone,
+  insertCustomer,
+  resolveCustomer,
+} from './customer-store';
 
 type CreateArgs = Extract<Mutation, { name: 'customer.create' }>['args'];
 
@@ -11,8 +18,9 @@ export const notAfter = (reported: string, now: Date): string =>
 
 /**
  * A customer made on a desktop, published to the maker's department. Idempotent by customerId. A phone that
- * already belongs to a customer makes no second customer: the new id becomes an alias of the existing one,
- * which is published to the department instead (rules in ./README.md). Returns the version to acknowledge.
+ * already belongs to a customer the department sees makes no second customer: the new id becomes an alias of
+ * the existing one. A phone only other departments know is a new customer here: matching it would hand their
+ * record to this agent (rules in ./README.md). Returns the version to acknowledge.
  */
 export async function applyCustomerCreate(
   trx: Tx,
@@ -28,10 +36,18 @@ export async function applyCustomerCreate(
     );
   }
   const known = await resolveCustomer(trx, args.customerId);
-  if (known) return { version: known.version, departmentId };
+  if (known) {
+    if (await customerInScope(trx, known.id, scopeOf(user))) return { version: known.version, departmentId };
+    // Ids are random, so only someone who learnt another department's id sends it: refused without a word
+    // about whose it is or what it holds.
+    throw new SwitchboardError(
+      'conflict',
+      'This customer id is already taken; create the customer again to give it a new id.',
+    );
+  }
 
   const at = now.toISOString();
-  const existing = args.phone ? await customerWithPhone(trx, args.phone) : undefined;
+  const existing = args.phone ? await customerWithPhone(trx, args.phone, departmentId) : undefined;
   if (existing) {
     await publishCustomerTo(trx, existing.id, departmentId);
     const version = await addAlias(

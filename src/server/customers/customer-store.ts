@@ -1,5 +1,7 @@
+import { sql } from 'kysely';
 import type { Customer } from '../../shared';
 import { customerFromColumns, customerToColumns } from '../../shared/storage/columns';
+import type { Scope } from '../auth/scope';
 import { appendChange } from '../db/change-log';
 import type { Tx } from '../db/schema';
 import { publishCustomerTo } from '../tickets/ticket-store';
@@ -21,12 +23,32 @@ export async function resolveCustomer(trx: Tx, id: string): Promise<Customer | u
   return alias && getCustomer(trx, alias.customer_id);
 }
 
-/** The customer who already has this E.164 number; the most recently updated one if (legacy data) several do. */
-export async function customerWithPhone(trx: Tx, e164: string): Promise<Customer | undefined> {
+/**
+ * The customer of this E.164 number that the department sees (published to it); the most recently updated one
+ * if (legacy data) several do. Customers only other departments see are never matched: matching one would hand
+ * its record to this department (README.md, "Scope").
+ */
+export async function customerWithPhone(
+  trx: Tx,
+  e164: string,
+  departmentId: string,
+): Promise<Customer | undefined> {
   const r = await trx
     .selectFrom('customers')
     .selectAll()
     .where('phone', '=', e164)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('change_log')
+          .select('version')
+          .where('kind', '=', 'customer')
+          .whereRef('entity_id', '=', 'customers.id')
+          // Unary + keeps SQLite on the (kind, entity_id) index (as in ../db/change-log.ts): with the
+          // department index it read the whole department for every call routed.
+          .where(sql`+department_id`, '=', departmentId)
+          .where('op', '=', 'upsert'),
+      ),
+    )
     .orderBy('updated_at', 'desc')
     .limit(1)
     .executeTakeFirst();
@@ -40,10 +62,31 @@ async function isPublishedTo(trx: Tx, customerId: string, departmentId: string):
     .select('version')
     .where('kind', '=', 'customer')
     .where('entity_id', '=', customerId)
-    .where('department_id', '=', departmentId)
+    .where(sql`+department_id`, '=', departmentId) // the entity index, not the department's (see above)
     .where('op', '=', 'upsert')
     .executeTakeFirst();
   return r !== undefined;
+}
+
+/**
+ * Whether the scope sees the customer: admins see every customer, a department the customers published to it
+ * (it has, or had, a ticket or call of theirs there, or one of its agents made them).
+ */
+export async function customerInScope(trx: Tx, customerId: string, scope: Scope): Promise<boolean> {
+  return scope.all || isPublishedTo(trx, customerId, scope.departmentId);
+}
+
+/**
+ * The customer an id names (itself or through an alias) if the scope sees it; otherwise undefined, exactly as
+ * for an id nobody has, so a client cannot tell another department's customer from no customer.
+ */
+export async function resolveCustomerInScope(
+  trx: Tx,
+  id: string,
+  scope: Scope,
+): Promise<Customer | undefined> {
+  const customer = await resolveCustomer(trx, id);
+  return customer && (await customerInScope(trx, customer.id, scope)) ? customer : undefined;
 }
 
 /** Sends the customer to the department's replicas unless they have it: before a ticket or call there names it. */

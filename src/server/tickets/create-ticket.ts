@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SwitchboardError, type Mutation, type User } from '../../shared';
 import { inScope, scopeOf } from '../auth/scope';
 import { notAfter } from '../customers/customer-mutations';
-import { ensurePublishedTo, resolveCustomer } from '../customers/customer-store';
+import { ensurePublishedTo, resolveCustomerInScope } from '../customers/customer-store';
 import type { Tx } from '../db/schema';
 import { getDepartment, getUserRow } from '../directory/directory-store';
 import { getInteraction, saveInteraction } from '../voice/interaction-store';
@@ -34,9 +34,13 @@ export async function applyTicketCreate(
   if (!(await getDepartment(trx, args.departmentId))) {
     throw new SwitchboardError('bad_request', 'The department of this ticket does not exist.');
   }
-  const customer = await resolveCustomer(trx, args.customerId);
+  // A customer the maker cannot see is refused as if absent: filing under it would publish its record here.
+  const customer = await resolveCustomerInScope(trx, args.customerId, scopeOf(user));
   if (!customer) {
-    throw new SwitchboardError('not_found', 'The customer of this ticket does not exist on the server.');
+    throw new SwitchboardError(
+      'not_found',
+      'The customer of this ticket is not among your department’s customers.',
+    );
   }
   if (args.assigneeId) {
     const assignee = await getUserRow(trx, args.assigneeId);
@@ -52,7 +56,8 @@ export async function applyTicketCreate(
   }
 
   const at = now.toISOString();
-  // The department's replicas must know the customer before the ticket that names it arrives.
+  // The department's replicas must know the customer before the ticket that names it arrives (news only when
+  // an admin files a ticket for a customer of another department).
   await ensurePublishedTo(trx, customer.id, args.departmentId);
   const number = await nextTicketNumber(trx);
   const version = await insertTicket(trx, {

@@ -16,9 +16,9 @@ export async function moveTicket(trx: Tx, actor: User, ticketId: string, toDepar
   if (actor.role === 'agent')
     throw new SwitchboardError('forbidden', 'Only supervisors and admins move tickets.');
   const ticket = await getTicket(trx, ticketId);
-  if (!ticket) throw new SwitchboardError('not_found', 'This ticket does not exist on the server.');
-  if (actor.departmentId !== null && actor.departmentId !== ticket.departmentId) {
-    throw new SwitchboardError('forbidden', 'This ticket belongs to another department; you cannot move it.');
+  // Another department's ticket is refused exactly as a missing one, so ids cannot be probed.
+  if (!ticket || (actor.departmentId !== null && actor.departmentId !== ticket.departmentId)) {
+    throw new SwitchboardError('not_found', 'No such ticket in your department.');
   }
   const target = await getDepartment(trx, toDepartmentId);
   if (!target) throw new SwitchboardError('bad_request', 'The target department does not exist.');

@@ -26,14 +26,11 @@ type Field = keyof TicketPatch;
 
 const FIELDS: readonly Field[] = ['subject', 'status', 'priority', 'assigneeId'];
 
+/** The ticket if the user's scope holds it. Another department's ticket is refused exactly as a missing one. */
 export async function ticketInScope(trx: Tx, user: User, ticketId: string): Promise<Ticket> {
   const ticket = await getTicket(trx, ticketId);
-  if (!ticket) throw new SwitchboardError('not_found', 'This ticket does not exist on the server.');
-  if (!inScope(scopeOf(user), ticket.departmentId)) {
-    throw new SwitchboardError(
-      'forbidden',
-      'This ticket belongs to another department; you cannot change it.',
-    );
+  if (!ticket || !inScope(scopeOf(user), ticket.departmentId)) {
+    throw new SwitchboardError('not_found', 'No such ticket in your department.');
   }
   return ticket;
 }

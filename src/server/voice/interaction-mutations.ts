@@ -11,7 +11,7 @@ import {
 } from '../../shared';
 import { inScope, scopeOf } from '../auth/scope';
 import type { Tx } from '../db/schema';
-import { ensurePublishedTo, resolveCustomer } from '../customers/customer-store';
+import { resolveCustomerInScope } from '../customers/customer-store';
 import { getTicket } from '../tickets/ticket-store';
 import {
   addInteractionAlias,
@@ -109,7 +109,7 @@ export async function applyInteractionLog(
     }
   }
   const { customerNumber } = loggedNumbers(log);
-  const customerId = customerNumber ? await customerIdByPhone(trx, customerNumber) : null;
+  const customerId = customerNumber ? await customerIdByPhone(trx, customerNumber, departmentId) : null;
   const version = await saveInteraction(
     trx,
     recordFromLog(log, { departmentId, agentId: user.id, customerId }),
@@ -163,9 +163,10 @@ export async function applyInteractionComplete(
 }
 
 /**
- * The customer a wrap-up links a call to: only a call with no customer yet, and only a customer the server
- * has (an alias resolves to the customer it was merged into). Anything else is ignored rather than refused,
- * so a wrap-up is never lost over its link (the customer's creation may itself have been refused).
+ * The customer a wrap-up links a call to: only a call with no customer yet, and only a customer the call's
+ * department sees (an alias resolves to the customer it was merged into). Anything else, including another
+ * department's customer, is ignored rather than refused, exactly alike, so a wrap-up is never lost over its
+ * link (the customer's creation may itself have been refused) and ids cannot be probed.
  */
 async function callerToLink(
   trx: Tx,
@@ -173,8 +174,9 @@ async function callerToLink(
   requested: string | null,
 ): Promise<string | null> {
   if (requested === null || interaction.customerId !== null) return null;
-  const customer = await resolveCustomer(trx, requested);
-  if (!customer) return null;
-  await ensurePublishedTo(trx, customer.id, interaction.departmentId);
-  return customer.id;
+  const customer = await resolveCustomerInScope(trx, requested, {
+    all: false,
+    departmentId: interaction.departmentId,
+  });
+  return customer?.id ?? null;
 }

@@ -1,5 +1,6 @@
 import type { Interaction } from '../../shared';
 import { interactionFromColumns, interactionToColumns } from '../../shared/storage/columns';
+import { customerWithPhone } from '../customers/customer-store';
 import { appendChange } from '../db/change-log';
 import type { Tx } from '../db/schema';
 
@@ -20,16 +21,13 @@ export async function saveInteraction(trx: Tx, i: Omit<Interaction, 'version'>):
   return version;
 }
 
-/** The most recently updated customer with this E.164 number. */
-export async function customerIdByPhone(trx: Tx, e164: string): Promise<string | null> {
-  const r = await trx
-    .selectFrom('customers')
-    .select('id')
-    .where('phone', '=', e164)
-    .orderBy('updated_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return r?.id ?? null;
+/**
+ * The customer a call from or to this E.164 number is about, among those the call's department sees (the most
+ * recently updated one if several): a call record carries its customer to the department's replicas and screen
+ * pops, so another department's customer must never be matched.
+ */
+export async function customerIdByPhone(trx: Tx, e164: string, departmentId: string): Promise<string | null> {
+  return (await customerWithPhone(trx, e164, departmentId))?.id ?? null;
 }
 
 export async function getInteractionByCallId(trx: Tx, callId: string): Promise<Interaction | undefined> {

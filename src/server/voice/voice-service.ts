@@ -447,6 +447,10 @@ export class VoiceService implements LiveCalls {
       const own = c.agent?.userId === user.id;
       const sup =
         user.role === 'admin' || (user.role === 'supervisor' && user.departmentId === c.record.departmentId);
+      // Another department's call is refused exactly as one not in progress, so Call-IDs cannot be probed.
+      if (!own && !sup && user.departmentId !== c.record.departmentId) {
+        throw new SwitchboardError('not_found', 'No such call in progress.');
+      }
       if (!own && !sup) throw new SwitchboardError('forbidden', 'This call is not yours.');
     }
     const nowMs = this.now().getTime();
@@ -727,7 +731,11 @@ export class VoiceService implements LiveCalls {
     if (!c.customerLooked) {
       c.customerLooked = true;
       if (c.record.callerNumber.startsWith('+')) {
-        c.record = { ...c.record, customerId: await customerIdByPhone(trx, c.record.callerNumber) };
+        c.record = {
+          ...c.record,
+          // Only a customer the call's department sees: the record goes to its agents' screen pops.
+          customerId: await customerIdByPhone(trx, c.record.callerNumber, c.record.departmentId),
+        };
       }
     }
     await saveInteraction(trx, c.record);
