@@ -91,7 +91,9 @@ export function App() {
         notice={phase.notice}
         initialError={phase.error}
         onLoggedIn={(session, rememberRequested) => {
-          if (rememberRequested && !session.remembered) setToast(t('login.notRemembered'));
+          // The sign-in screen already says where remember-me cannot work; this is for a keychain that was
+          // there but refused to store the token.
+          if (rememberRequested && !session.remembered) setToast(t('login.rememberFailed'));
           setPhase({ kind: 'ready', session, epoch: 0 });
         }}
       />
