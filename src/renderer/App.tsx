@@ -81,7 +81,7 @@ export function App() {
         sx={{ height: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', gap: 1.5 }}
       >
         <CircularProgress size={18} />
-        <Typography color="text.secondary">{t('app.loading')}</Typography>
+        <Typography sx={{ color: 'text.secondary' }}>{t('app.loading')}</Typography>
       </Box>
     );
   }

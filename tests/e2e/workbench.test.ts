@@ -163,6 +163,16 @@ describe('agent workbench in browser mode', () => {
     await agent.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
 
+    // The same physical key with a Chinese input method on: the key comes as 'Process' (or a full-width ？).
+    const cdp = await agent.context().newCDPSession(agent);
+    const ime = { key: 'Process', code: 'Slash', modifiers: 8, windowsVirtualKeyCode: 229 };
+    await cdp.send('Input.dispatchKeyEvent', { type: 'rawKeyDown', ...ime });
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', ...ime });
+    await dialog.waitFor();
+    await agent.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await cdp.detach();
+
     await agent.getByTestId('shortcuts-open').click();
     await dialog.waitFor();
     await agent.keyboard.press('Escape');

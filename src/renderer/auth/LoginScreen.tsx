@@ -97,7 +97,7 @@ export function LoginScreen({
             <Typography variant="h6" component="h1">
               {t('app.name')}
             </Typography>
-            <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
+            <Typography variant="body2" sx={{ mb: 2, color: 'text.secondary' }}>
               {t('login.subtitle')} · {t('login.title')}
             </Typography>
             <Stack spacing={1.5}>
@@ -150,7 +150,14 @@ export function LoginScreen({
                       }}
                     />
                   }
-                  label={<Typography variant="body2">{t('login.remember')}</Typography>}
+                  label={
+                    <Typography
+                      variant="body2"
+                      sx={canRemember === false ? { color: 'text.disabled' } : undefined}
+                    >
+                      {t('login.remember')}
+                    </Typography>
+                  }
                 />
                 {canRemember === false && (
                   <FormHelperText

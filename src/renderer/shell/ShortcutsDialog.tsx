@@ -29,35 +29,33 @@ export function ShortcutsDialog({ open, onClose }: { open: boolean; onClose: () 
         </IconButton>
       </DialogTitle>
       <DialogContent>
-        <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
+        <Typography variant="body2" sx={{ mb: 1, color: 'text.secondary' }}>
           {t('shortcuts.hint')}
         </Typography>
-        {SHORTCUT_GROUPS.map((group) => (
-          <Box key={group} component="section" sx={{ mt: 2 }}>
-            <Typography variant="subtitle2" component="h3" color="primary" sx={{ mb: 0.5 }}>
-              {t(`shortcuts.groups.${group}`)}
-            </Typography>
-            <Box
-              component="dl"
-              sx={{
-                display: 'grid',
-                gridTemplateColumns: 'max-content 1fr',
-                columnGap: 2,
-                rowGap: 0.75,
-                m: 0,
-              }}
-            >
+        {/* One table for all groups, so the descriptions line up however wide a group's keys are. */}
+        <Box component="table" sx={{ borderCollapse: 'collapse', width: '100%' }}>
+          {SHORTCUT_GROUPS.map((group) => (
+            <Box component="tbody" key={group}>
+              <tr>
+                <Box
+                  component="th"
+                  colSpan={2}
+                  scope="colgroup"
+                  sx={{ pt: 2, pb: 0.5, textAlign: 'left', color: 'primary.main', typography: 'subtitle2' }}
+                >
+                  {t(`shortcuts.groups.${group}`)}
+                </Box>
+              </tr>
               {SHORTCUTS.filter((s) => s.group === group).map((s) => (
-                <Box key={s.id} data-testid="shortcut-row" data-shortcut={s.id} sx={{ display: 'contents' }}>
-                  <Box component="dt" sx={{ m: 0, whiteSpace: 'nowrap' }}>
+                <tr key={s.id} data-testid="shortcut-row" data-shortcut={s.id}>
+                  <Box component="td" sx={{ py: 0.375, pr: 2, whiteSpace: 'nowrap', width: '1%' }}>
                     {s.keys.map((k, i) => (
                       <Fragment key={k}>
                         {i > 0 && (
                           <Typography
                             component="span"
                             variant="caption"
-                            color="text.secondary"
-                            sx={{ mx: 0.5 }}
+                            sx={{ mx: 0.5, color: 'text.secondary' }}
                           >
                             {t('shortcuts.or')}
                           </Typography>
@@ -84,14 +82,14 @@ export function ShortcutsDialog({ open, onClose }: { open: boolean; onClose: () 
                       </Fragment>
                     ))}
                   </Box>
-                  <Box component="dd" sx={{ m: 0, fontSize: 14, alignSelf: 'center' }}>
+                  <Box component="td" sx={{ py: 0.375, fontSize: 14 }}>
                     {t(`shortcuts.do.${s.id}`)}
                   </Box>
-                </Box>
+                </tr>
               ))}
             </Box>
-          </Box>
-        ))}
+          ))}
+        </Box>
       </DialogContent>
     </Dialog>
   );

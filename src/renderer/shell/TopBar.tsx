@@ -56,7 +56,7 @@ export function TopBar({
         <Divider orientation="vertical" flexItem />
         <SyncStatusChip status={status} />
         <Divider orientation="vertical" flexItem />
-        <Stack sx={{ lineHeight: 1.2, textAlign: 'right' }}>
+        <Stack sx={{ lineHeight: 1.2, textAlign: 'right', whiteSpace: 'nowrap', flexShrink: 0 }}>
           <Box component="span" data-testid="current-user" sx={{ fontWeight: 600 }}>
             {session.user.displayName}
           </Box>
