@@ -95,9 +95,9 @@ describe('agent workbench in browser mode', () => {
       );
     });
     // A notice would come up in the same render as the workbench, so it would be on screen now.
-    expect(await page.getByText(/credential store/i).count()).toBe(0);
+    expect(await page.getByText(/credential store|keychain/i).count()).toBe(0);
     await page.getByTestId('ticket-row').first().waitFor();
-    expect(await page.getByText(/credential store/i).count()).toBe(0);
+    expect(await page.getByText(/credential store|keychain/i).count()).toBe(0);
     await context.close();
   });
 
