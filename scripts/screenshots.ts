@@ -133,6 +133,11 @@ for (const [locale, theme] of [
   }
   await page.getByTestId('ticket-row').first().waitFor();
   await shoot(page, `${tag}-tickets`);
+  await page.keyboard.press('Shift+Slash');
+  await page.getByTestId('shortcuts-dialog').waitFor();
+  await shoot(page, `${tag}-shortcuts`);
+  await page.keyboard.press('Escape');
+  await page.getByTestId('shortcuts-dialog').waitFor({ state: 'detached' });
   await phoneScreens(page, tag);
   await page.getByTestId('ticket-search').fill(locale === 'zh-CN' ? '退款' : 'refund');
   await page.waitForTimeout(800);

@@ -81,7 +81,7 @@ export function App() {
         sx={{ height: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', gap: 1.5 }}
       >
         <CircularProgress size={18} />
-        <Typography color="text.secondary">{t('app.loading')}</Typography>
+        <Typography sx={{ color: 'text.secondary' }}>{t('app.loading')}</Typography>
       </Box>
     );
   }
@@ -91,7 +91,9 @@ export function App() {
         notice={phase.notice}
         initialError={phase.error}
         onLoggedIn={(session, rememberRequested) => {
-          if (rememberRequested && !session.remembered) setToast(t('login.notRemembered'));
+          // The sign-in screen already says where remember-me cannot work; this is for a keychain that was
+          // there but refused to store the token.
+          if (rememberRequested && !session.remembered) setToast(t('login.rememberFailed'));
           setPhase({ kind: 'ready', session, epoch: 0 });
         }}
       />

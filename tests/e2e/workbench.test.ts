@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { SHORTCUTS } from '../../src/renderer/common/shortcuts';
 import {
   apiLogin,
   launchChromium,
@@ -62,15 +63,42 @@ describe('agent workbench in browser mode', () => {
   let agent: Page;
   let departmentId: string;
 
-  it('refuses a wrong password with a message that says so', async () => {
-    const page = await browser.newPage({ locale: 'en-US' });
-    await page.goto(host.url);
-    await page.getByTestId('login-server').fill(server.url);
-    await page.getByTestId('login-username').fill('agent01');
-    await page.getByTestId('login-password').fill('not-the-password');
-    await page.getByTestId('login-submit').click();
-    await expect.poll(() => page.getByTestId('login-error').innerText()).toMatch(/password/i);
-    await page.close();
+  it('refuses a wrong password with a message that says so, and nothing about an ended session', async () => {
+    for (const [locale, sentence, session] of [
+      ['en-US', 'The user name or password is not correct', /session/i],
+      ['zh-CN', '用户名或密码不正确', /会话/],
+    ] as const) {
+      const page = await browser.newPage({ locale });
+      await page.goto(host.url);
+      await page.getByTestId('login-server').fill(server.url);
+      await page.getByTestId('login-username').fill('agent01');
+      await page.getByTestId('login-password').fill('not-the-password');
+      await page.getByTestId('login-submit').click();
+      await page.getByTestId('login-error').waitFor();
+      const text = await page.getByTestId('login-error').innerText();
+      expect(text).toContain(sentence);
+      expect(text).not.toMatch(session);
+      await page.close();
+    }
+  });
+
+  it('says on the sign-in screen that remember-me cannot work here, and not again over the list', async () => {
+    // This host has no keychain (no keyring option): remember-me has nowhere safe to keep a token.
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    await signIn(page, { hostUrl: host.url, serverUrl: server.url }, 'agent03', async (p) => {
+      const remember = p.getByTestId('login-remember');
+      await expect.poll(() => remember.isDisabled()).toBe(true);
+      expect(await remember.isChecked()).toBe(false);
+      expect(await p.getByTestId('login-remember-unavailable').innerText()).toMatch(
+        /no secure credential store/,
+      );
+    });
+    // A notice would come up in the same render as the workbench, so it would be on screen now.
+    expect(await page.getByText(/credential store|keychain/i).count()).toBe(0);
+    await page.getByTestId('ticket-row').first().waitFor();
+    expect(await page.getByText(/credential store|keychain/i).count()).toBe(0);
+    await context.close();
   });
 
   it('logs an agent in and shows only tickets of their own department', async () => {
@@ -103,6 +131,52 @@ describe('agent workbench in browser mode', () => {
     expect(await ticketCount(agent)).toBe(0);
     await search(agent, '');
     expect(await ticketCount(agent)).toBe(all);
+  });
+
+  it('lists every keyboard shortcut on ? and from the top bar, and Esc closes the list', async () => {
+    const dialog = agent.getByTestId('shortcuts-dialog');
+    // Typing a question mark in a field is typing, not asking for help.
+    await agent.getByTestId('ticket-search').focus();
+    await agent.keyboard.press('Shift+Slash');
+    expect(await agent.getByTestId('ticket-search').inputValue()).toBe('?');
+    expect(await dialog.count()).toBe(0);
+    await search(agent, '');
+    await agent.keyboard.press('Escape');
+
+    await agent.keyboard.press('Shift+Slash');
+    await dialog.waitFor();
+    expect(await agent.getByTestId('shortcut-row').count()).toBe(SHORTCUTS.length);
+    const text = await dialog.innerText();
+    for (const keys of [
+      '?',
+      'Alt+N',
+      'Alt+A',
+      'Alt+X',
+      'Alt+H',
+      'Alt+M',
+      'Alt+K',
+      'Alt+P',
+      'Ctrl+Enter',
+      'Esc',
+    ])
+      expect(text).toContain(keys);
+    await agent.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+
+    // The same physical key with a Chinese input method on: the key comes as 'Process' (or a full-width ？).
+    const cdp = await agent.context().newCDPSession(agent);
+    const ime = { key: 'Process', code: 'Slash', modifiers: 8, windowsVirtualKeyCode: 229 };
+    await cdp.send('Input.dispatchKeyEvent', { type: 'rawKeyDown', ...ime });
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', ...ime });
+    await dialog.waitFor();
+    await agent.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await cdp.detach();
+
+    await agent.getByTestId('shortcuts-open').click();
+    await dialog.waitFor();
+    await agent.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
   });
 
   it('edits a ticket; the change reaches the server and, live, a second agent of the department', async () => {

@@ -60,6 +60,7 @@ export function createHandlers(
 ): ServiceHandlers {
   return {
     'auth.login': (input) => sessions.login(input),
+    'auth.canRemember': async () => ({ available: await sessions.canRemember() }),
     'auth.restore': () => sessions.restore(),
     'auth.logout': async () => {
       await sessions.logout();

@@ -98,6 +98,11 @@ export class SessionManager {
     );
   }
 
+  /** Whether remember-me has a secure place to keep the refresh token (never plain text). */
+  canRemember(): Promise<boolean> {
+    return this.d.vault.available();
+  }
+
   /** Sign in from the vault. Offline, the replica opens anyway and sync waits for the network. */
   async restore(): Promise<SessionInfo | null> {
     if (this.active) return this.active.info;

@@ -5,17 +5,19 @@ import {
   Checkbox,
   CircularProgress,
   FormControlLabel,
+  FormHelperText,
   LinearProgress,
   Paper,
   Stack,
   TextField,
   Typography,
 } from '@mui/material';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorBody, SessionInfo } from '../../shared';
 import { errorBodyOf, getApi } from '../api';
 import { ErrorAlert } from '../common/ErrorAlert';
+import { loginErrorText } from './login-error';
 import { HostBanner } from '../shell/HostBanner';
 import { LanguageSwitch } from '../shell/LanguageSwitch';
 import { ThemeSwitch } from '../shell/ThemeSwitch';
@@ -29,6 +31,7 @@ export function LoginScreen({
   notice,
   initialError,
 }: {
+  /** rememberRequested: the agent asked to be remembered where the services said they could. */
   onLoggedIn: (session: SessionInfo, rememberRequested: boolean) => void;
   notice?: string | null;
   initialError?: ErrorBody | null;
@@ -38,8 +41,25 @@ export function LoginScreen({
   const [username, setUsername] = useState(() => localStorage.getItem(USER_KEY) ?? '');
   const [password, setPassword] = useState('');
   const [remember, setRemember] = useState(true);
+  // null until the services answer: the box stays as it was, and only a definite "no" turns it off.
+  const [canRemember, setCanRemember] = useState<boolean | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorBody | null>(initialError ?? null);
+
+  useEffect(() => {
+    let live = true;
+    getApi()
+      .invoke('auth.canRemember', {})
+      .then(
+        ({ available }) => live && setCanRemember(available),
+        () => {},
+      );
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  const rememberChecked = remember && canRemember !== false;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -52,11 +72,11 @@ export function LoginScreen({
         serverUrl: server,
         username,
         password,
-        remember,
+        remember: rememberChecked,
       });
       localStorage.setItem(SERVER_KEY, server);
       localStorage.setItem(USER_KEY, username.trim());
-      onLoggedIn(session, remember);
+      onLoggedIn(session, rememberChecked && canRemember === true);
     } catch (err) {
       setError(errorBodyOf(err));
       setBusy(false);
@@ -77,7 +97,7 @@ export function LoginScreen({
             <Typography variant="h6" component="h1">
               {t('app.name')}
             </Typography>
-            <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
+            <Typography variant="body2" sx={{ mb: 2, color: 'text.secondary' }}>
               {t('login.subtitle')} · {t('login.title')}
             </Typography>
             <Stack spacing={1.5}>
@@ -114,18 +134,49 @@ export function LoginScreen({
                 autoComplete="current-password"
                 slotProps={{ htmlInput: { 'data-testid': 'login-password' } }}
               />
-              <FormControlLabel
-                control={
-                  <Checkbox
-                    checked={remember}
-                    onChange={(e) => setRemember(e.target.checked)}
-                    disabled={busy}
-                    slotProps={{ input: { 'data-testid': 'login-remember' } as object }}
-                  />
-                }
-                label={<Typography variant="body2">{t('login.remember')}</Typography>}
-              />
-              {error && <ErrorAlert error={error} testId="login-error" onClose={() => setError(null)} />}
+              <Box>
+                <FormControlLabel
+                  control={
+                    <Checkbox
+                      checked={rememberChecked}
+                      onChange={(e) => setRemember(e.target.checked)}
+                      disabled={busy || canRemember === false}
+                      slotProps={{
+                        input: {
+                          'data-testid': 'login-remember',
+                          'aria-describedby':
+                            canRemember === false ? 'login-remember-unavailable' : undefined,
+                        } as object,
+                      }}
+                    />
+                  }
+                  label={
+                    <Typography
+                      variant="body2"
+                      sx={canRemember === false ? { color: 'text.disabled' } : undefined}
+                    >
+                      {t('login.remember')}
+                    </Typography>
+                  }
+                />
+                {canRemember === false && (
+                  <FormHelperText
+                    id="login-remember-unavailable"
+                    data-testid="login-remember-unavailable"
+                    sx={{ mt: 0, ml: 4 }}
+                  >
+                    {t('login.rememberUnavailable')}
+                  </FormHelperText>
+                )}
+              </Box>
+              {error && (
+                <ErrorAlert
+                  error={error}
+                  describe={loginErrorText}
+                  testId="login-error"
+                  onClose={() => setError(null)}
+                />
+              )}
               <Button
                 type="submit"
                 variant="contained"

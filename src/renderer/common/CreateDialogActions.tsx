@@ -17,7 +17,7 @@ export function CreateDialogActions({
   const { t } = useTranslation();
   return (
     <DialogActions sx={{ px: 3, pb: 2 }}>
-      <Typography variant="caption" color="text.secondary" sx={{ flex: 1 }}>
+      <Typography variant="caption" sx={{ flex: 1, color: 'text.secondary' }}>
         {t('create.keysHint')}
       </Typography>
       <Button onClick={onCancel} disabled={busy} data-testid={`${testIdPrefix}-cancel`}>

@@ -8,13 +8,16 @@ export function ErrorAlert({
   error,
   testId,
   onClose,
+  describe = errorText,
 }: {
   error: ErrorBody;
   testId?: string;
   onClose?: () => void;
+  /** Where a screen words some codes its own way (the sign-in screen); the general sentences otherwise. */
+  describe?: typeof errorText;
 }) {
   const { t } = useTranslation();
-  const { headline, detail } = errorText(t, error);
+  const { headline, detail } = describe(t, error);
   return (
     <Alert severity="error" data-testid={testId} data-code={error.code} onClose={onClose} sx={{ py: 0 }}>
       <Box>{headline}</Box>

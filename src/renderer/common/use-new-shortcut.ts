@@ -1,8 +1,9 @@
 import { useEffect, useRef } from 'react';
+import { CHORDS, matchesChord } from './shortcuts';
 
 /**
  * Alt+N: "new" on the page that is showing (a ticket on the tickets page, a customer on the customers page).
- * Matched by physical key, so it works with a Chinese input method too; the softphone's Alt letters avoid N.
+ * The chord is in the shared shortcut table; the softphone's Alt letters avoid N.
  */
 export function useNewShortcut(enabled: boolean, onNew: () => void): void {
   const ref = useRef(onNew);
@@ -12,7 +13,7 @@ export function useNewShortcut(enabled: boolean, onNew: () => void): void {
   useEffect(() => {
     if (!enabled) return;
     const onKey = (e: KeyboardEvent) => {
-      if (!e.altKey || e.ctrlKey || e.metaKey || e.shiftKey || e.repeat || e.code !== 'KeyN') return;
+      if (!matchesChord(e, CHORDS.new)) return;
       e.preventDefault();
       ref.current();
     };

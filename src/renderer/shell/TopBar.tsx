@@ -1,4 +1,5 @@
 import HeadsetMicIcon from '@mui/icons-material/HeadsetMicOutlined';
+import KeyboardIcon from '@mui/icons-material/KeyboardOutlined';
 import LogoutIcon from '@mui/icons-material/Logout';
 import { AppBar, Box, Button, Divider, IconButton, Stack, Toolbar, Tooltip, Typography } from '@mui/material';
 import { useTranslation } from 'react-i18next';
@@ -16,6 +17,7 @@ export function TopBar({
   onNavigateTickets,
   onNavigateCustomers,
   onLogout,
+  onShowShortcuts,
 }: {
   session: SessionInfo;
   status: SyncStatus | null;
@@ -23,6 +25,7 @@ export function TopBar({
   onNavigateTickets: () => void;
   onNavigateCustomers: () => void;
   onLogout: () => void;
+  onShowShortcuts: () => void;
 }) {
   const { t } = useTranslation();
   const fmt = useFormat();
@@ -53,7 +56,7 @@ export function TopBar({
         <Divider orientation="vertical" flexItem />
         <SyncStatusChip status={status} />
         <Divider orientation="vertical" flexItem />
-        <Stack sx={{ lineHeight: 1.2, textAlign: 'right' }}>
+        <Stack sx={{ lineHeight: 1.2, textAlign: 'right', whiteSpace: 'nowrap', flexShrink: 0 }}>
           <Box component="span" data-testid="current-user" sx={{ fontWeight: 600 }}>
             {session.user.displayName}
           </Box>
@@ -65,6 +68,16 @@ export function TopBar({
             {session.department ? fmt.department(session.department) : t('shell.noDepartment')}
           </Box>
         </Stack>
+        <Tooltip title={t('shortcuts.open')}>
+          <IconButton
+            color="inherit"
+            onClick={onShowShortcuts}
+            aria-label={t('shortcuts.open')}
+            data-testid="shortcuts-open"
+          >
+            <KeyboardIcon fontSize="small" />
+          </IconButton>
+        </Tooltip>
         <LanguageSwitch />
         <ThemeSwitch />
         <Tooltip title={t('shell.logout')}>

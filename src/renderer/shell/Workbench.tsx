@@ -7,6 +7,7 @@ import { CustomerView } from '../customers/CustomerView';
 import { DirectoryProvider } from '../directory/DirectoryProvider';
 import type { Customer, TicketRow } from '../../shared';
 import { NewCustomerDialog } from '../customers/NewCustomerDialog';
+import { useHelpShortcut } from '../common/use-help-shortcut';
 import { CallPanel, type CallPanelActions } from '../softphone/CallPanel';
 import { NewTicketDialog } from '../tickets/NewTicketDialog';
 import { PhoneProvider } from '../softphone/PhoneProvider';
@@ -15,6 +16,7 @@ import { isCatchingUp } from '../sync/catching-up';
 import { useSyncStatus } from '../sync/use-sync-status';
 import { TicketsPage } from '../tickets/TicketsPage';
 import { HostBanner } from './HostBanner';
+import { ShortcutsDialog } from './ShortcutsDialog';
 import { TopBar } from './TopBar';
 
 type Section = 'tickets' | 'customers';
@@ -26,6 +28,8 @@ export function Workbench({ session, onLogout }: { session: SessionInfo; onLogou
   const status = useSyncStatus();
   const [view, setView] = useState<View>({ kind: 'tickets' });
   const [openTicketId, setOpenTicketId] = useState<string | null>(null);
+  const [shortcutsOpen, setShortcutsOpen] = useState(false);
+  useHelpShortcut(() => setShortcutsOpen(true));
 
   const openTicket = useCallback((id: string) => {
     setOpenTicketId(id);
@@ -58,7 +62,9 @@ export function Workbench({ session, onLogout }: { session: SessionInfo; onLogou
             onNavigateTickets={() => setView({ kind: 'tickets' })}
             onNavigateCustomers={() => setView({ kind: 'customers' })}
             onLogout={onLogout}
+            onShowShortcuts={() => setShortcutsOpen(true)}
           />
+          <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
           <HostBanner />
           <ConnectionBanner status={status} />
           {catchingUp && (

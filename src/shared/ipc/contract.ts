@@ -143,6 +143,11 @@ export const contract = {
     }),
     SessionInfo,
   ),
+  /**
+   * Whether "remember me" can work on this machine (a keychain or safeStorage is there), so the sign-in
+   * screen can say so before the agent signs in rather than after.
+   */
+  'auth.canRemember': method(z.object({}), z.object({ available: z.boolean() })),
   /** Sign in again from the remembered refresh token in the credential vault, if there is one. */
   'auth.restore': method(z.object({}), SessionInfo.nullable()),
   'auth.logout': method(z.object({}), z.object({})),

@@ -17,8 +17,11 @@ export const en = {
     signingIn: 'Signing in…',
     sessionEnded: 'Your session has ended ({{reason}}). Please sign in again.',
     hostRestarted: 'The desktop services restarted and could not restore your session. Please sign in again.',
-    notRemembered:
-      'This computer has no secure credential store, so you will need to sign in again next time.',
+    rememberUnavailable:
+      'Not available: this computer has no secure credential store (system keychain), so you sign in each time.',
+    rememberFailed:
+      'Your sign-in could not be saved in the system keychain, so you will need to sign in again next time.',
+    wrongCredentials: 'The user name or password is not correct. Check both and try again.',
   },
   shell: {
     nav: { tickets: 'Tickets', customers: 'Customers' },
@@ -324,6 +327,42 @@ export const en = {
     historyCreated: '{{actor}} created this ticket',
   },
   time: { justNow: 'just now' },
+  /** The "?" list of keyboard shortcuts; each `do` key is an id in renderer/common/shortcuts.ts. */
+  shortcuts: {
+    title: 'Keyboard shortcuts',
+    open: 'Keyboard shortcuts (?)',
+    close: 'Close',
+    or: 'or',
+    hint: 'Alt shortcuts work everywhere, even while you type in a field.',
+    groups: {
+      general: 'Everywhere',
+      lists: 'Ticket and customer lists',
+      editing: 'Tickets and dialogs',
+      phone: 'Phone',
+    },
+    do: {
+      help: 'Show this list',
+      new: 'New ticket on the ticket list, new customer on the customer list',
+      search: 'Go to the search box',
+      close: 'Close a dialog or menu',
+      next: 'Next row (J on the ticket list)',
+      previous: 'Previous row (K on the ticket list)',
+      open: 'Open the selected ticket or customer',
+      leaveSearch: 'Leave the search box',
+      send: 'Send the reply you are writing on a ticket',
+      saveDialog: 'Save a dialog: new ticket, new customer, call wrap-up',
+      saveSubject: 'Save the ticket subject you are editing',
+      undoSubject: 'Undo your change to the ticket subject',
+      dialNumber: 'Call the number typed in the dial dialog',
+      answer: 'Answer a ringing call',
+      hangup: 'Hang up, or decline a ringing call',
+      hold: 'Hold or resume the call',
+      mute: 'Mute or unmute your microphone',
+      keypad: 'Show the keypad during a call',
+      dial: 'Call a number',
+      tones: 'Send tones while the keypad has the focus',
+    },
+  },
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

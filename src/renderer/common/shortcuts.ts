@@ -1,0 +1,98 @@
+/**
+ * Every keyboard shortcut of the workbench, in one table: the window-wide hooks match their chords from it
+ * and the "?" dialog lists it, so a shortcut cannot be added without showing up in the list.
+ *
+ * Chords are matched by physical key (KeyboardEvent.code), so they work the same with a Chinese input
+ * method or another keyboard layout. Letters that Chromium and Electron keep for themselves (Alt+D, E, F)
+ * are avoided.
+ */
+
+export interface Chord {
+  code: string;
+  alt?: boolean;
+  shift?: boolean;
+  /** How the chord is written when it is not simply modifiers + letter (Shift+/ is "?"). */
+  label?: string;
+}
+
+/** The chords that window-wide hooks listen for. */
+export const CHORDS = {
+  help: { code: 'Slash', shift: true, label: '?' },
+  new: { code: 'KeyN', alt: true },
+  answer: { code: 'KeyA', alt: true },
+  hangup: { code: 'KeyX', alt: true },
+  hold: { code: 'KeyH', alt: true },
+  mute: { code: 'KeyM', alt: true },
+  keypad: { code: 'KeyK', alt: true },
+  dial: { code: 'KeyP', alt: true },
+} as const satisfies Record<string, Chord>;
+
+export type ChordId = keyof typeof CHORDS;
+
+/** "Alt+A", "?": how a chord is written in tooltips and in the shortcut list. */
+export function chordLabel(chord: Chord): string {
+  if (chord.label) return chord.label;
+  const key = chord.code.replace(/^(Key|Digit)/, '');
+  return [chord.alt ? 'Alt' : null, chord.shift ? 'Shift' : null, key].filter(Boolean).join('+');
+}
+
+/** Whether a key press is exactly this chord: no extra modifier, no auto-repeat, no input-method composition. */
+export function matchesChord(
+  e: Pick<KeyboardEvent, 'code' | 'altKey' | 'shiftKey' | 'ctrlKey' | 'metaKey' | 'repeat' | 'isComposing'>,
+  chord: Chord,
+): boolean {
+  return (
+    e.code === chord.code &&
+    e.altKey === !!chord.alt &&
+    e.shiftKey === !!chord.shift &&
+    !e.ctrlKey &&
+    !e.metaKey &&
+    !e.repeat &&
+    !e.isComposing
+  );
+}
+
+export type ShortcutGroup = 'general' | 'lists' | 'editing' | 'phone';
+
+export interface ShortcutEntry {
+  /** Its description is `shortcuts.do.<id>` in the locale files. */
+  id: string;
+  group: ShortcutGroup;
+  /** Each item is one way of pressing it ("↓" or "J"). */
+  keys: readonly string[];
+}
+
+const chord = (id: ChordId, group: ShortcutGroup): ShortcutEntry => ({
+  id,
+  group,
+  keys: [chordLabel(CHORDS[id])],
+});
+
+/**
+ * What the "?" dialog shows, in this order. Keys handled inside one component (the list's arrows, a field's
+ * Enter) are written here by hand; the window-wide chords come from CHORDS.
+ */
+export const SHORTCUTS: readonly ShortcutEntry[] = [
+  chord('help', 'general'),
+  chord('new', 'general'),
+  { id: 'search', group: 'general', keys: ['/'] },
+  { id: 'close', group: 'general', keys: ['Esc'] },
+  { id: 'next', group: 'lists', keys: ['↓', 'J'] },
+  { id: 'previous', group: 'lists', keys: ['↑', 'K'] },
+  { id: 'open', group: 'lists', keys: ['Enter'] },
+  { id: 'leaveSearch', group: 'lists', keys: ['Esc'] },
+  { id: 'send', group: 'editing', keys: ['Ctrl+Enter'] },
+  { id: 'saveDialog', group: 'editing', keys: ['Ctrl+Enter'] },
+  { id: 'saveSubject', group: 'editing', keys: ['Enter'] },
+  { id: 'undoSubject', group: 'editing', keys: ['Esc'] },
+  { id: 'dialNumber', group: 'editing', keys: ['Enter'] },
+  chord('answer', 'phone'),
+  chord('hangup', 'phone'),
+  chord('hold', 'phone'),
+  chord('mute', 'phone'),
+  chord('keypad', 'phone'),
+  chord('dial', 'phone'),
+  { id: 'tones', group: 'phone', keys: ['0–9', '*', '#'] },
+];
+
+export const SHORTCUT_GROUPS: readonly ShortcutGroup[] = ['general', 'lists', 'editing', 'phone'];
