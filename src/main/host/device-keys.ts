@@ -69,12 +69,19 @@ export class DeviceKeys {
    * May the browser holding `key` use `deviceId`? A device id never seen before is bound to this key now.
    */
   admit(deviceId: string, key: string): boolean {
-    const hash = hashKey(key);
-    const known = this.devices.get(deviceId);
-    if (known) return known.length === hash.length && timingSafeEqual(known, hash);
-    this.devices.set(deviceId, hash);
+    if (this.devices.has(deviceId)) return this.mayUse(deviceId, key);
+    this.devices.set(deviceId, hashKey(key));
     this.save();
     return true;
+  }
+
+  /** Would admit() let this key use this device? (No key: only a device nobody has claimed.) */
+  mayUse(deviceId: string, key: string | null): boolean {
+    const known = this.devices.get(deviceId);
+    if (!known) return true;
+    if (!key) return false;
+    const hash = hashKey(key);
+    return known.length === hash.length && timingSafeEqual(known, hash);
   }
 
   private save(): void {

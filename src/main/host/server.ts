@@ -1,5 +1,5 @@
 import { chmodSync, mkdirSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { InvokeMessage, type EventMessage, type ResultMessage } from '../../shar
 import type { CredentialVault } from '../vault';
 import { deviceKeyCookie, DeviceKeys, newDeviceKey, readDeviceKey } from './device-keys';
 import { DEVICE_ID, DeviceRegistry } from './devices';
-import { staticHandler } from './static';
+import { decodePath, staticHandler } from './static';
 
 export interface HostOptions {
   port?: number;
@@ -128,13 +128,26 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       return;
     }
     // Every page load hands the browser its device key (a new one if it has none) and renews its lifetime.
-    res.setHeader('Set-Cookie', deviceKeyCookie(port, readDeviceKey(req, port) ?? newDeviceKey()));
+    const key = readDeviceKey(req, port);
+    res.setHeader('Set-Cookie', deviceKeyCookie(port, key ?? newDeviceKey()));
+    if (req.method === 'GET' && decodePath(req.url) === '/ipc') return deviceCheck(req, res, key);
     serveStatic(req, res).catch((e: unknown) => {
       log(`host: ${req.url}: ${describe(e)}`);
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
   });
+  /**
+   * Plain GET /ipc?device=: may this browser use that device? A browser whose device is bound to another key
+   * (its cookie was cleared, its localStorage kept) learns here, since a refused websocket tells a page
+   * nothing, and starts a new device instead of knocking forever. Binds nothing.
+   */
+  function deviceCheck(req: IncomingMessage, res: ServerResponse, key: string | null): void {
+    const deviceId = new URL(req.url!, 'http://x').searchParams.get('device') ?? '';
+    const status = !DEVICE_ID.test(deviceId) ? 400 : keys.mayUse(deviceId, key) ? 204 : 403;
+    res.writeHead(status, { 'cache-control': 'no-store' }).end();
+  }
+
   // A connection that breaks mid-request must cost that connection only.
   http.on('clientError', (_e, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -162,7 +175,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     if (url.pathname !== '/ipc') return refuse('404 Not Found', 'The desktop services are at /ipc.');
     if (!requestAllowed(req, names)) {
       log(refusedName(req));
-      return refuse('403 Forbidden', 'Not this host\'s own page.');
+      return refuse('403 Forbidden', "Not this host's own page.");
     }
     const deviceId = url.searchParams.get('device') ?? '';
     if (!DEVICE_ID.test(deviceId)) return refuse('400 Bad Request', 'No valid device id.');
@@ -197,7 +210,11 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         return;
       }
       if (isBinary) {
-        send({ id: -1, ok: false, error: { code: 'bad_request', message: 'Send invokes as JSON text, not binary.' } });
+        send({
+          id: -1,
+          ok: false,
+          error: { code: 'bad_request', message: 'Send invokes as JSON text, not binary.' },
+        });
         return;
       }
       const raw = String(data);

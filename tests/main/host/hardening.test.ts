@@ -1,9 +1,18 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { MAX_IPC_MESSAGE_BYTES, startHost, type Host } from '../../../src/main/host/server';
 import { createDesktopServices } from '../../../src/main/services';
+import { checkedDeviceId } from '../../../src/renderer/api/device-id';
 import { openStore } from '../../../src/main/store';
 import { EncryptorVault, NoVault } from '../../../src/main/vault';
 import { startServer } from '../../../src/server/app';
@@ -161,6 +170,27 @@ describe('a device id alone is not a credential', () => {
     });
     await victim.invoke('auth.logout', {});
     for (const c of [victim, own]) c.ws.close();
+  });
+
+  it('a browser that lost its key learns so over plain GET /ipc and starts a new device', async () => {
+    const owner = await connect(host.url, 'lost-key-device', { cookie });
+    owner.ws.close();
+    const fresh = await pageCookie(host.url); // the same browser after its cookies were cleared
+    const store = new Map<string, string>([['switchboard.deviceId', 'lost-key-device']]);
+    const storage = {
+      getItem: (k: string) => store.get(k) ?? null,
+      setItem: (k: string, v: string) => void store.set(k, v),
+      removeItem: (k: string) => void store.delete(k),
+    } as unknown as Storage;
+    const ask = (c: string) => (path: string) => fetch(`${host.url}${path}`, { headers: { cookie: c } });
+    expect(await checkedDeviceId(ask(cookie), storage)).toBe('lost-key-device');
+    const renewed = await checkedDeviceId(ask(fresh), storage);
+    expect(renewed).not.toBe('lost-key-device');
+    expect(store.get('switchboard.deviceId')).toBe(renewed);
+    const c = await connect(host.url, renewed, { cookie: fresh });
+    expect(await c.invoke('session.get', {})).toMatchObject({ ok: true, output: null });
+    c.ws.close();
+    expect((await rawGet(host.url, '/ipc?device=../x', { host: new URL(host.url).host })).status).toBe(400);
   });
 
   it('keeps devices bound to their browser across a host restart, storing only a hash owner-only', async () => {
@@ -348,4 +378,3 @@ describe('bad %-encoding', () => {
     await stillServes();
   });
 });
-
