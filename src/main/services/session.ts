@@ -66,7 +66,9 @@ export function parseServerUrls(list: string | undefined): string[] | null {
   if (entries.length === 0) return null;
   for (const e of entries) {
     if (canonicalServerUrl(e) === null) {
-      throw new Error(`SWITCHBOARD_SERVER_URLS: "${e}" is not an http(s) address such as http://127.0.0.1:4000`);
+      throw new Error(
+        `SWITCHBOARD_SERVER_URLS: "${e}" is not an http(s) address such as http://127.0.0.1:4000`,
+      );
     }
   }
   return entries.map(normaliseServerUrl);
