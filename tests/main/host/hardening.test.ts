@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -134,6 +135,46 @@ describe('bad clients on /ipc', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 400/);
     await stillServes();
   });
+});
+
+describe('the host process', () => {
+  it('stays up, serving others, after an oversized, a non-UTF-8 and a non-URL request', async () => {
+    // As `npm run host` runs it: an uncaught socket error here would end the process and every session on it.
+    const child = spawn(
+      join(import.meta.dirname, '../../../node_modules/.bin/tsx'),
+      ['src/main/host/cli.ts', '--port', '0', '--data', join(dir.path, 'cli'), '--renderer', renderer],
+      { cwd: join(import.meta.dirname, '../../..'), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let exited: number | string | null = null;
+    child.once('exit', (code, signal) => (exited = code ?? signal));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += String(c);
+          const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.once('exit', () => reject(new Error(`the host exited before it was ready: ${out}`)));
+      });
+      const c = await pageCookie(url);
+      const big = await connect(url, 'cli-bad-1', { cookie: c });
+      big.ws.send(Buffer.alloc(2 * 1024 * 1024, 0x61), { binary: false });
+      expect((await big.closed).code).toBe(1009);
+      const utf = await connect(url, 'cli-bad-2', { cookie: c });
+      utf.ws.send(Buffer.from([0xff, 0xfe]), { binary: false });
+      expect((await utf.closed).code).toBe(1007);
+      await rawExchange(
+        url,
+        `GET //[ HTTP/1.1\r\nHost: ${new URL(url).host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+          'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      );
+      await stillServes({ url } as Host, c);
+      expect(exited).toBeNull();
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 60_000);
 });
 
 describe('a device id alone is not a credential', () => {
