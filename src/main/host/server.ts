@@ -148,11 +148,6 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     res.writeHead(status, { 'cache-control': 'no-store' }).end();
   }
 
-  // A connection that breaks mid-request must cost that connection only.
-  http.on('clientError', (_e, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   wss.on('error', (e) => log(`host: websocket server: ${describe(e)}`));
 
