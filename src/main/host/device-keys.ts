@@ -71,7 +71,12 @@ export class DeviceKeys {
   admit(deviceId: string, key: string): boolean {
     if (this.devices.has(deviceId)) return this.mayUse(deviceId, key);
     this.devices.set(deviceId, hashKey(key));
-    this.save();
+    try {
+      this.save();
+    } catch (e) {
+      this.devices.delete(deviceId); // not on disk: a restart would forget it, so it is not bound yet
+      throw e;
+    }
     return true;
   }
 

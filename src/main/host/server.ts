@@ -176,9 +176,15 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     if (!DEVICE_ID.test(deviceId)) return refuse('400 Bad Request', 'No valid device id.');
     const key = readDeviceKey(req, port);
     if (!key) return refuse('403 Forbidden', 'No device key: load the page from this host first.');
-    if (!keys.admit(deviceId, key)) {
-      return refuse('403 Forbidden', `Device ${deviceId} belongs to another browser.`);
+    let admitted: boolean;
+    try {
+      admitted = keys.admit(deviceId, key);
+    } catch (e) {
+      // Recording a new device failed (disk full, permissions): refuse it rather than admit it unbound.
+      log(`host: could not record device ${deviceId}: ${describe(e)}`);
+      return refuse('503 Service Unavailable', 'The host could not record this device; see its log.');
     }
+    if (!admitted) return refuse('403 Forbidden', `Device ${deviceId} belongs to another browser.`);
     wss.handleUpgrade(req, socket, head, (ws) => {
       serveSocket(ws, deviceId).catch((e: unknown) => {
         log(`host: device ${deviceId}: ${describe(e)}`);

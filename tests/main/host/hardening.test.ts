@@ -234,6 +234,18 @@ describe('a device id alone is not a credential', () => {
     expect((await rawGet(host.url, '/ipc?device=../x', { host: new URL(host.url).host })).status).toBe(400);
   });
 
+  it('refuses a new device it cannot record (503) and stays up', async () => {
+    const h = await startHost(hostOpts('unwritable'));
+    try {
+      mkdirSync(join(dir.path, 'unwritable', 'device-keys.json.tmp')); // the write of the records fails
+      const c = await pageCookie(h.url);
+      await expect(connect(h.url, 'unrecorded-device', { cookie: c })).rejects.toThrow(/503/);
+      expect((await fetch(`${h.url}/`)).status).toBe(200);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('keeps devices bound to their browser across a host restart, storing only a hash owner-only', async () => {
     const h1 = await startHost(hostOpts('restart'));
     const a = await pageCookie(h1.url);
