@@ -53,7 +53,12 @@ try {
     log: () => {},
   });
   cleanup.push(() => server.close());
-  const host = await startHost({ port: 0, dataDir: join(dir, 'desktop'), log: () => {} });
+  const host = await startHost({
+    port: 0,
+    dataDir: join(dir, 'desktop'),
+    serverUrls: [server.url],
+    log: () => {},
+  });
   cleanup.push(() => host.close());
   const browser = await launchChromium([
     '--use-fake-ui-for-media-stream',

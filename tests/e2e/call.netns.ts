@@ -204,7 +204,7 @@ beforeAll(async () => {
     ],
     /listening on/,
   );
-  host = await startHost(dir.path);
+  host = await startHost(dir.path, { serverUrls: [server.url] });
   browser = await launchChromium(CALL_FLAGS);
 
   const agent01 = await apiLogin(server.url, 'agent01');

@@ -31,7 +31,7 @@ beforeAll(async () => {
   dir = tempDir('sb-conflict-e2e-');
   server = await startServer(dir.path);
   // A keychain, so the session reopens after the host restarts (see offline.test.ts).
-  host = await startHost(dir.path, { keyring: true });
+  host = await startHost(dir.path, { keyring: true, serverUrls: [server.url] });
   serverPort = portOf(server.url);
   hostPort = portOf(host.url);
   browser = await launchChromium();
@@ -122,7 +122,7 @@ describe('the same field changed by two agents', () => {
     await agent.getByTestId('host-unreachable').waitFor();
     server = await startServer(dir.path, { port: serverPort });
     await pushAsAgent02(ticketId, 'urgent');
-    host = await startHost(dir.path, { port: hostPort, keyring: true });
+    host = await startHost(dir.path, { port: hostPort, keyring: true, serverUrls: [server.url] });
     await agent.getByTestId('host-unreachable').waitFor({ state: 'detached', timeout: 60_000 });
     await expect.poll(() => pending(agent), { timeout: 60_000 }).toBe(0);
     await expect

@@ -109,9 +109,13 @@ export async function startServer(dir: string, opts: { port?: number } = {}): Pr
 
 /**
  * The browser-mode host with its data in `<dir>/desktop`. `port` brings a restarted host back where the
- * open pages look for it; `keyring` gives it an OS keychain (see startProcess) so sessions are remembered.
+ * open pages look for it; `keyring` gives it an OS keychain (see startProcess) so sessions are remembered;
+ * `serverUrls` are the central services its pages may sign in to (SWITCHBOARD_SERVER_URLS).
  */
-export async function startHost(dir: string, opts: { port?: number; keyring?: boolean } = {}): Promise<Proc> {
+export async function startHost(
+  dir: string,
+  opts: { port?: number; keyring?: boolean; serverUrls?: string[] } = {},
+): Promise<Proc> {
   const rendererDir = join(root, 'out/renderer');
   if (!existsSync(join(rendererDir, 'index.html')))
     throw new Error('out/renderer is missing: run `npm run build` first');
@@ -119,7 +123,7 @@ export async function startHost(dir: string, opts: { port?: number; keyring?: bo
     'src/main/host/cli.ts',
     ['--port', String(opts.port ?? 0), '--data', join(dir, 'desktop'), '--renderer', rendererDir],
     /browser mode\) on/,
-    {},
+    opts.serverUrls ? { SWITCHBOARD_SERVER_URLS: opts.serverUrls.join(',') } : {},
     opts.keyring ? join(dir, 'keyring-home') : undefined,
   );
 }

@@ -28,7 +28,7 @@ beforeAll(async () => {
   dir = tempDir('sb-offline-');
   server = await startServer(dir.path);
   // A keychain, as on an agent's computer: "remember me" is what reopens the session after a restart.
-  host = await startHost(dir.path, { keyring: true });
+  host = await startHost(dir.path, { keyring: true, serverUrls: [server.url] });
   serverPort = portOf(server.url);
   hostPort = portOf(host.url);
   browser = await launchChromium();
@@ -153,7 +153,7 @@ describe('offline work in browser mode survives a host restart and reaches the s
     expect(await agent.getByTestId('ticket-search').inputValue()).toBe(suffix);
     await host.stop();
     await agent.getByTestId('host-unreachable').waitFor();
-    host = await startHost(dir.path, { port: hostPort, keyring: true });
+    host = await startHost(dir.path, { port: hostPort, keyring: true, serverUrls: [server.url] });
     // The page finds the host again, the remembered session reopens the local copy, and the workbench
     // starts over on it (so its search box is empty again).
     await agent.getByTestId('host-unreachable').waitFor({ state: 'detached', timeout: 60_000 });

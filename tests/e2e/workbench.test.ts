@@ -24,7 +24,7 @@ let browser: Browser;
 beforeAll(async () => {
   dir = tempDir('sb-e2e-');
   server = await startServer(dir.path);
-  host = await startHost(dir.path);
+  host = await startHost(dir.path, { serverUrls: [server.url] });
   browser = await launchChromium();
 });
 

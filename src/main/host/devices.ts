@@ -1,3 +1,4 @@
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventMessage } from '../../shared/ipc/contract';
 import { createDesktopServices, type DesktopServices } from '../services';
@@ -27,6 +28,8 @@ export class DeviceRegistry {
       graceMs: number;
       log?: (l: string) => void;
       vault?: CredentialVault;
+      /** The servers its devices may sign in to; null: any. */
+      serverUrls?: readonly string[] | null;
     },
   ) {}
 
@@ -45,14 +48,21 @@ export class DeviceRegistry {
       d = this.devices.get(deviceId);
       if (!d) {
         const sockets = new Set<(m: EventMessage) => void>();
+        const dataDir = join(this.o.dataDir, 'devices', deviceId);
+        // Owner-only, also for folders an older version made with the umask's modes.
+        for (const dir of [join(this.o.dataDir, 'devices'), dataDir]) {
+          mkdirSync(dir, { recursive: true, mode: 0o700 });
+          chmodSync(dir, 0o700);
+        }
         const services = createDesktopServices({
-          dataDir: join(this.o.dataDir, 'devices', deviceId),
+          dataDir,
           deviceId,
           vault,
           emit: (event, payload) => {
             for (const s of sockets) s({ event, payload });
           },
           log: this.o.log,
+          allowedServerUrls: this.o.serverUrls ?? null,
         });
         d = { services, sockets, closeTimer: null };
         this.devices.set(deviceId, d);

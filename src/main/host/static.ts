@@ -36,6 +36,16 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'Referrer-Policy': 'no-referrer',
 };
 
+/** The decoded path of a request target, or null when it is not one (bad %-escapes, not a URL). */
+export function decodePath(target: string | undefined): string | null {
+  try {
+    const path = decodeURIComponent(new URL(target ?? '/', 'http://x').pathname);
+    return path.includes('\0') ? null : path;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Serves the built renderer. Paths that look like files (have an extension) must exist; any other
  * path is a client-side route and gets index.html.
@@ -50,11 +60,11 @@ export function staticHandler(rootDir: string) {
         .end('Method not allowed');
       return;
     }
-    let path: string;
-    try {
-      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    } catch {
-      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('Bad request');
+    const path = decodePath(req.url);
+    if (path === null) {
+      res
+        .writeHead(400, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('Bad request: the address is not a valid URL path (check its %-escapes).');
       return;
     }
     let file = normalize(join(root, path));
@@ -92,6 +102,9 @@ export function staticHandler(rootDir: string) {
       res.end();
       return;
     }
-    createReadStream(file).pipe(res);
+    // The file can vanish or become unreadable after stat (a rebuild): that ends this response only.
+    const stream = createReadStream(file);
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
   };
 }

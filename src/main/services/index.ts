@@ -5,7 +5,8 @@ import type { CredentialVault } from '../vault';
 import { createHandlers } from './handlers';
 import { SessionManager } from './session';
 
-export { storePath, normaliseServerUrl } from './session';
+export { storePath, normaliseServerUrl, parseServerUrls } from './session';
+import { parseServerUrls } from './session';
 
 export type InvokeResult = { ok: true; output: unknown } | { ok: false; error: ErrorBody };
 
@@ -17,6 +18,11 @@ export interface DesktopServicesOptions {
   log?: (line: string) => void;
   /** Override the sync connection (tests). */
   connect?: ConnectionFactory;
+  /**
+   * The central services sign-in may name; null: any. Left out, SWITCHBOARD_SERVER_URLS decides, and
+   * without it any server is allowed: an agent's own desktop may name whatever server it is given.
+   */
+  allowedServerUrls?: readonly string[] | null;
 }
 
 export interface DesktopServices {
@@ -33,7 +39,11 @@ const checkOutput = process.env['NODE_ENV'] !== 'production';
  * Electron window over IPC and browser tabs over the host's websocket.
  */
 export function createDesktopServices(opts: DesktopServicesOptions): DesktopServices {
-  const sessions = new SessionManager(opts);
+  const allowedServerUrls =
+    opts.allowedServerUrls !== undefined
+      ? opts.allowedServerUrls
+      : parseServerUrls(process.env['SWITCHBOARD_SERVER_URLS']);
+  const sessions = new SessionManager({ ...opts, allowedServerUrls });
   const handlers = createHandlers(sessions, opts.emit);
   let disposed = false;
 

@@ -28,6 +28,8 @@ export interface SessionDeps {
   emit: <E extends EventName>(event: E, payload: EventPayload<E>) => void;
   log?: (line: string) => void;
   connect?: ConnectionFactory;
+  /** The central services sign-in may name; null or absent: any. */
+  allowedServerUrls?: readonly string[] | null;
 }
 
 export interface ActiveSession {
@@ -38,6 +40,39 @@ export interface ActiveSession {
 
 /** The server address as the user means it: no trailing slash, so one server is one folder. */
 export const normaliseServerUrl = (url: string) => url.trim().replace(/\/+$/, '');
+
+/** A server address compared by what it reaches: scheme, host, port and path, case and slashes aside. */
+function canonicalServerUrl(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url.trim());
+  } catch {
+    return null;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+  if (u.username || u.password || u.search || u.hash) return null;
+  return `${u.origin}${u.pathname}`.replace(/\/+$/, '');
+}
+
+/**
+ * A comma-separated list of server addresses (SWITCHBOARD_SERVER_URLS); null when unset or empty.
+ * Throws on an entry that is not a plain http(s) address, so a typo stops the start instead of every sign-in.
+ */
+export function parseServerUrls(list: string | undefined): string[] | null {
+  const entries = (list ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (entries.length === 0) return null;
+  for (const e of entries) {
+    if (canonicalServerUrl(e) === null) {
+      throw new Error(
+        `SWITCHBOARD_SERVER_URLS: "${e}" is not an http(s) address such as http://127.0.0.1:4000`,
+      );
+    }
+  }
+  return entries.map(normaliseServerUrl);
+}
 
 /** One replica per server and user: `${dataDir}/${hash(serverUrl)}/${userId}.sqlite`. */
 export function storePath(dataDir: string, serverUrl: string, userId: string): string {
@@ -68,6 +103,7 @@ export class SessionManager {
     remember: boolean;
   }): Promise<SessionInfo> {
     const serverUrl = normaliseServerUrl(input.serverUrl);
+    this.checkAllowed(serverUrl);
     let r: LoginResponse;
     try {
       r = await api.login(serverUrl, input.username, input.password);
@@ -116,6 +152,11 @@ export class SessionManager {
       await this.forget();
       return null;
     }
+    if (!this.serverAllowed(saved.serverUrl)) {
+      this.d.log?.(`session: ${saved.serverUrl} is no longer an allowed server; sign in again`);
+      await this.forget();
+      return null;
+    }
     this.username = saved.username;
     try {
       const r = await api.refresh(saved.serverUrl, saved.refreshToken);
@@ -143,6 +184,26 @@ export class SessionManager {
       }
       return null;
     }
+  }
+
+  private serverAllowed(serverUrl: string): boolean {
+    const allowed = this.d.allowedServerUrls;
+    if (!allowed) return true;
+    const wanted = canonicalServerUrl(serverUrl);
+    return wanted !== null && allowed.some((a) => canonicalServerUrl(a) === wanted);
+  }
+
+  /**
+   * On a shared host, a browser must not turn sign-in into a probe of the host's network (any port on
+   * 127.0.0.1, the intranet): only the servers its operator named are contacted at all.
+   */
+  private checkAllowed(serverUrl: string): void {
+    if (this.serverAllowed(serverUrl)) return;
+    throw new SwitchboardError(
+      'forbidden',
+      `This desktop may sign in only to ${this.d.allowedServerUrls!.join(' or ')}, not ${serverUrl}. ` +
+        'Use one of those, or ask whoever runs it to add the address to SWITCHBOARD_SERVER_URLS.',
+    );
   }
 
   async logout(): Promise<void> {

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrate } from './migrate';
 import { migrations } from './migrations';
@@ -19,14 +19,27 @@ export interface LocalStore {
   close(): void;
 }
 
+/** chmod 0600 the database and its -wal and -shm files, those that exist. */
+function ownerOnly(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
+}
+
 /**
  * Open (creating and migrating if needed) the replica at `path`: one writing connection and one
  * read-only connection, WAL so reads never wait for a write.
  */
 export function openStore(path: string): LocalStore {
-  mkdirSync(dirname(path), { recursive: true });
+  // The replica holds customers' names and numbers: owner-only, also where an older version (or the umask)
+  // left it readable by others. SQLite gives the -wal and -shm files the database file's mode.
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  chmodSync(dirname(path), 0o700);
+  closeSync(openSync(path, 'a', 0o600));
+  ownerOnly(path);
   const w = new Database(path);
   w.pragma('journal_mode = WAL');
+  ownerOnly(path);
   w.pragma('synchronous = NORMAL');
   w.pragma('foreign_keys = ON');
   w.pragma('busy_timeout = 5000');

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SwitchboardError } from '../../shared/protocol/errors';
 import type { CredentialVault, Encryptor } from './types';
@@ -28,6 +28,8 @@ export class EncryptorVault implements CredentialVault {
   }
 
   private async readAll(): Promise<Record<string, string>> {
+    // Ciphertext only, but still the agent's: owner-only also where it was written with looser modes.
+    await chmod(this.file, 0o600).catch(() => undefined);
     try {
       return JSON.parse(await readFile(this.file, 'utf8')) as Record<string, string>;
     } catch {
@@ -36,9 +38,11 @@ export class EncryptorVault implements CredentialVault {
   }
 
   private async writeAll(all: Record<string, string>): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true });
+    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+    await chmod(dirname(this.file), 0o700);
     const tmp = `${this.file}.tmp`;
     await writeFile(tmp, JSON.stringify(all), { mode: 0o600 });
+    await chmod(tmp, 0o600); // a leftover tmp keeps the mode it was created with
     await rename(tmp, this.file);
   }
 

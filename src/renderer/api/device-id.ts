@@ -8,3 +8,26 @@ export function deviceId(storage: Storage = localStorage): string {
   storage.setItem(KEY, id);
   return id;
 }
+
+/**
+ * This browser's device id, once the host agrees it is still ours. The host binds a device to the key in
+ * its HttpOnly cookie; a browser that lost the cookie but kept localStorage would be refused forever, so it
+ * asks first (GET /ipc?device=) and, refused, starts a new device (signing in again). If the host cannot
+ * be asked, the id is kept: the websocket's own retries deal with an absent host.
+ */
+export async function checkedDeviceId(
+  ask: (url: string) => Promise<{ status: number }> = (url) =>
+    fetch(url, { credentials: 'same-origin', cache: 'no-store' }),
+  storage: Storage = localStorage,
+): Promise<string> {
+  const id = deviceId(storage);
+  try {
+    const r = await ask(`/ipc?device=${encodeURIComponent(id)}`);
+    if (r.status !== 403) return id;
+  } catch {
+    return id;
+  }
+  console.warn('switchboard: this browser no longer holds the key of its device; starting a new one');
+  storage.removeItem(KEY);
+  return deviceId(storage);
+}

@@ -1,6 +1,6 @@
 import type { SwitchboardApi } from '../../shared';
 import { bridgeApi } from './bridge-api';
-import { deviceId } from './device-id';
+import { checkedDeviceId } from './device-id';
 import { HostConnectionState } from './host-connection';
 import { ipcUrl } from './ipc-url';
 import { validatedApi } from './validated-api';
@@ -22,7 +22,10 @@ export function getApi(): SwitchboardApi {
   const carrier = window.switchboardBridge
     ? bridgeApi(window.switchboardBridge)
     : (window.switchboard ??
-      new WebSocketTransport({ url: ipcUrl(location, deviceId()), connection: hostConnection }));
+      new WebSocketTransport({
+        url: async () => ipcUrl(location, await checkedDeviceId()),
+        connection: hostConnection,
+      }));
   api = validatedApi(carrier);
   return api;
 }

@@ -21,7 +21,8 @@ export interface SocketLike {
 }
 
 export interface WebSocketTransportOptions {
-  url: string;
+  /** The address, or how to find it before each connection (browser mode checks its device id first). */
+  url: string | (() => Promise<string>);
   connection: HostConnectionState;
   createSocket?: (url: string) => SocketLike;
   /** How long an invoke waits for the first connection before it fails. */
@@ -107,7 +108,20 @@ export class WebSocketTransport implements SwitchboardApi {
   }
 
   private connect(): void {
-    const socket = this.createSocket(this.options.url);
+    const { url } = this.options;
+    if (typeof url === 'string') return this.open(url);
+    url().then(
+      (u) => {
+        if (!this.closed) this.open(u);
+      },
+      () => {
+        if (!this.closed) this.scheduleReconnect();
+      },
+    );
+  }
+
+  private open(url: string): void {
+    const socket = this.createSocket(url);
     this.socket = socket;
     socket.onopen = () => {
       this.attempt = 0;
@@ -118,8 +132,12 @@ export class WebSocketTransport implements SwitchboardApi {
     socket.onerror = () => {
       // onclose follows and does the work.
     };
-    socket.onclose = () => {
+    socket.onclose = (ev) => {
       if (this.socket !== socket) return;
+      // The host says why it closed a socket it could not read (1009 too big, 1007 not UTF-8 ...).
+      const reason = (ev as { reason?: unknown } | null)?.reason;
+      if (typeof reason === 'string' && reason)
+        console.warn(`switchboard: the host closed the connection: ${reason}`);
       this.socket = null;
       this.options.connection.set('unreachable');
       const inFlight = [...this.pending.values()];

@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { startHost, type Host } from '../../../src/main/host/server';
 import { startServer } from '../../../src/server/app';
 import { NoVault } from '../../../src/main/vault';
 import { tempDir } from '../fixtures';
+import { connect as hostConnect, pageCookie } from './client';
 
 let dir: ReturnType<typeof tempDir>;
 let host: Host;
@@ -21,19 +21,21 @@ beforeAll(async () => {
   );
   writeFileSync(join(renderer, 'assets', 'app.js'), 'console.log("hi")');
   writeFileSync(join(dir.path, 'secret.txt'), 'outside the renderer');
-  host = await startHost({
-    port: 0,
-    dataDir: join(dir.path, 'data'),
-    rendererDir: renderer,
-    vault: new NoVault(),
-    graceMs: 200,
-  });
   server = await startServer({
     port: 0,
     dbPath: join(dir.path, 'server.sqlite'),
     seed: 'demo',
     log: () => undefined,
   });
+  host = await startHost({
+    port: 0,
+    dataDir: join(dir.path, 'data'),
+    rendererDir: renderer,
+    vault: new NoVault(),
+    graceMs: 200,
+    serverUrls: [server.url],
+  });
+  cookie = await pageCookie(host.url);
 }, 60_000);
 
 afterAll(async () => {
@@ -42,43 +44,9 @@ afterAll(async () => {
   dir?.remove();
 });
 
-interface Client {
-  ws: WebSocket;
-  messages: Record<string, unknown>[];
-  invoke(method: string, input: unknown): Promise<Record<string, unknown>>;
-}
-
-let nextId = 1;
-function connect(device: string, origin: string | undefined = host.url): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(
-      `${host.url.replace('http', 'ws')}/ipc?device=${device}`,
-      origin ? { origin } : {},
-    );
-    const messages: Record<string, unknown>[] = [];
-    ws.on('message', (d) => messages.push(JSON.parse(String(d)) as Record<string, unknown>));
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused: ${res.statusCode}`)));
-    ws.once('error', reject);
-    ws.once('open', () =>
-      resolve({
-        ws,
-        messages,
-        invoke(method, input) {
-          const id = nextId++;
-          ws.send(JSON.stringify({ id, method, input }));
-          return new Promise((done) => {
-            const check = () => {
-              const m = messages.find((x) => x['id'] === id);
-              if (m) done(m);
-              else setTimeout(check, 10);
-            };
-            check();
-          });
-        },
-      }),
-    );
-  });
-}
+let cookie: string;
+const connect = (device: string, origin: string | undefined = host.url) =>
+  hostConnect(host.url, device, { origin: origin ?? null, cookie });
 
 describe('browser-mode host', () => {
   it('serves the renderer with the security headers and falls back to index.html for app routes', async () => {
