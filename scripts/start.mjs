@@ -26,6 +26,15 @@ const env = {
   SWITCHBOARD_PBX_SECRET: randomBytes(24).toString('base64url'),
   ...process.env,
 };
+// The browser-mode host lets agents sign in only to servers the operator names: the one started here.
+env.SWITCHBOARD_SERVER_URLS ??= [
+  ...new Set(
+    ['127.0.0.1', 'localhost', env.SWITCHBOARD_HOST].filter((h) => !['0.0.0.0', '::', ''].includes(h)),
+  ),
+]
+  .map((name) => (name.includes(':') ? `[${name}]` : name))
+  .map((name) => `http://${name}:${env.SWITCHBOARD_PORT}`)
+  .join(',');
 const children = [];
 // TypeScript children run in a plain node with tsx's loader, not under the tsx command: that wrapper relays
 // signals and SIGKILLs a child that takes more than 30 ms to acknowledge one, which on Ctrl+C (the terminal
