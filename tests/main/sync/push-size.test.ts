@@ -61,15 +61,16 @@ describe('a desktop whose outbox is larger than one push', () => {
       remember: false,
     });
     await agent.waitSynced();
-    const tickets = (await agent.call('tickets.search', { status: ['open'], limit: 4 })).rows;
-    expect(tickets).toHaveLength(4);
+    // Spread over 20 tickets: the desktop indexes a ticket with all its comments again at each new one.
+    const tickets = (await agent.call('tickets.search', { status: ['open', 'new', 'pending'], limit: 20 })).rows;
+    expect(tickets).toHaveLength(20);
 
     await server.close();
     await waitFor(async () => (await agent.call('sync.status', {})).state === 'offline', 'offline');
     const comments: { id: string; body: string }[] = [];
     for (let i = 0; i < 120; i++) {
       const body = chinese(20_000, i);
-      const c = await agent.call('tickets.comment', { ticketId: tickets[i % 4]!.id, body });
+      const c = await agent.call('tickets.comment', { ticketId: tickets[i % 20]!.id, body });
       comments.push({ id: c.id, body });
     }
     for (const t of tickets) {
@@ -89,7 +90,7 @@ describe('a desktop whose outbox is larger than one push', () => {
       const body = chinese(20_000, 600 + i);
       comments.push({ id: (await agent.call('tickets.comment', { ticketId: made.id, body })).id, body });
     }
-    const queued = 120 + 4 + 2 + 5;
+    const queued = 120 + 20 + 2 + 5;
     expect((await agent.call('sync.status', {})).pending).toBe(queued);
 
     server = await reopenTestServer(server);
@@ -169,19 +170,23 @@ describe('an outbox holding a mutation that can never go through', () => {
       const tokens = first.tokens;
       await first.stop();
 
-      const ticket: Ticket = store.read.searchTickets({
+      const open: Ticket[] = store.read.searchTickets({
         text: '',
         status: ['open'],
         priority: [],
         departmentId: null,
         assignee: null,
         offset: 0,
-        limit: 1,
-      }).rows[0]!;
-      const comment = (body: string) => {
+        limit: 7,
+      }).rows;
+      expect(open).toHaveLength(7);
+      // The huge one has a ticket of its own: the desktop indexes a ticket's comments again at each new one.
+      const ticket = open[0]!;
+      let made = 0;
+      const comment = (body: string, on = open[1 + (made++ % 6)]!) => {
         const c = {
           id: uuidv7(),
-          ticketId: ticket.id,
+          ticketId: on.id,
           authorId: session.user.id,
           authorName: 'agent02',
           body,
@@ -193,7 +198,7 @@ describe('an outbox holding a mutation that can never go through', () => {
       };
       const before = Array.from({ length: 30 }, (_, i) => comment(chinese(20_000, 2000 + i)));
       // Over the socket's cap by itself: sent, it would drop the connection.
-      const huge = comment(chinese(3_000_000, 1));
+      const huge = comment(chinese(2_900_000, 1), ticket);
       expect(Buffer.byteLength(huge.body)).toBeGreaterThan(SYNC_SOCKET_MAX_BYTES);
       // Small, but the server refuses it (email over 254 characters), and with it the whole push it is in.
       const invalid = customerFixture({
