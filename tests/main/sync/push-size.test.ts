@@ -62,7 +62,8 @@ describe('a desktop whose outbox is larger than one push', () => {
     });
     await agent.waitSynced();
     // Spread over 20 tickets: the desktop indexes a ticket with all its comments again at each new one.
-    const tickets = (await agent.call('tickets.search', { status: ['open', 'new', 'pending'], limit: 20 })).rows;
+    const tickets = (await agent.call('tickets.search', { status: ['open', 'new', 'pending'], limit: 20 }))
+      .rows;
     expect(tickets).toHaveLength(20);
 
     await server.close();
@@ -146,8 +147,9 @@ describe('an outbox holding a mutation that can never go through', () => {
     const session = await login(server.url, 'agent02');
     const store: LocalStore = openStore(join(dir.path, 'raw.sqlite'));
     const logged: string[] = [];
-    const engine = (tokens: { accessToken: string | null; refreshToken: string }) =>
-      new SyncEngine({
+    const started: SyncEngine[] = [];
+    const engine = (tokens: { accessToken: string | null; refreshToken: string }) => {
+      const e = new SyncEngine({
         serverUrl: server.url,
         userId: session.user.id,
         store,
@@ -157,6 +159,9 @@ describe('an outbox holding a mutation that can never go through', () => {
         log: (line) => logged.push(line),
         connect: socketIoConnection,
       });
+      started.push(e);
+      return e;
+    };
     const drained = (e: SyncEngine) =>
       waitFor(
         async () => e.status().state === 'online' && e.status().pending === 0,
@@ -234,6 +239,7 @@ describe('an outbox holding a mutation that can never go through', () => {
         expect.stringMatching(/customer\.create refused: .*email/),
       ]);
     } finally {
+      for (const e of started) await e.stop();
       store.close();
     }
   }, 180_000);
