@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
+import { SYNC_SOCKET_MAX_BYTES } from '../shared';
 import { AuthService } from './auth/auth-service';
 import { loadSigningSecret } from './auth/signing-secret';
 import { DEFAULT_ACCESS_TTL_SECONDS } from './auth/tokens';
@@ -102,7 +103,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const http = createServer((req, res) => {
     if (!routeRequest(req, res)) api(req, res);
   });
-  const io = new SocketServer(http, { serveClient: false, maxHttpBufferSize: 5e6 });
+  // The cap sits far above what one push may carry, so an oversize push is answered (sync-socket.ts).
+  const io = new SocketServer(http, { serveClient: false, maxHttpBufferSize: SYNC_SOCKET_MAX_BYTES });
   const sync = attachSync(io, { db, auth, now, log, beforePull: () => voice.flush(), liveCalls: voice });
   attachVoice(io, { voice, auth, log });
   // Call records change in bursts (ringing, answered, ended): replicas are poked once per burst.

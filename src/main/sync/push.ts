@@ -1,6 +1,12 @@
 import { Ack, SwitchboardError } from '../../shared/protocol/errors';
-import { PushResponse, SocketEvents } from '../../shared/protocol/sync';
-import type { LocalStore, Touched } from '../store';
+import {
+  jsonBytes,
+  PUSH_MAX_BYTES,
+  PushResponse,
+  SocketEvents,
+  type FieldConflict,
+} from '../../shared/protocol/sync';
+import type { LocalStore, OutboxEntry, Touched } from '../store';
 import { ackData } from './pull';
 import type { SyncConnection } from './transport';
 
@@ -19,10 +25,40 @@ export interface PushOutcome {
   rejected: Refusal[];
 }
 
+/** The bytes of a push holding no mutation: `{"mutations":[]}`. Each mutation adds its own, plus a comma. */
+const EMPTY_PUSH_BYTES = jsonBytes({ mutations: [] });
+
+const kib = (bytes: number) => `${Math.ceil(bytes / 1024)} KiB`;
+
 /**
- * Push the outbox in order, in batches, until it is empty. Applied mutations are deleted; rejected
- * ones are deleted and undone locally (a field conflict is kept for the agent to settle). A failure in transit leaves them queued (with the attempt
- * counted) and propagates, so the engine retries with backoff.
+ * The longest prefix of the queued entries that fits one push by bytes (PUSH_MAX_BYTES, counted as the server
+ * counts them: UTF-8 JSON). Long texts in Chinese fill a push with a few dozen mutations where short edits fit
+ * hundreds; the count limit still applies through what was read from the outbox.
+ */
+function fitBatch(entries: OutboxEntry[], maxBytes: number): { batch: OutboxEntry[]; firstBytes: number } {
+  let bytes = EMPTY_PUSH_BYTES;
+  const batch: OutboxEntry[] = [];
+  let firstBytes = 0;
+  for (const e of entries) {
+    const own = jsonBytes(e.mutation);
+    if (batch.length === 0) firstBytes = own;
+    const added = own + (batch.length > 0 ? 1 : 0);
+    if (bytes + added > maxBytes) break;
+    bytes += added;
+    batch.push(e);
+  }
+  return { batch, firstBytes };
+}
+
+/**
+ * Push the outbox in order, in batches of at most `batchSize` mutations and PUSH_MAX_BYTES, until it is empty.
+ * Applied mutations are deleted; rejected ones are deleted and undone locally (a field conflict is kept for
+ * the agent to settle). A failure in transit leaves them queued (with the attempt counted) and propagates, so
+ * the engine retries with backoff.
+ *
+ * Nothing is resent forever for what it holds: a mutation too large for any push is refused here without being
+ * sent, and a push the server refuses as a whole (bad_request: invalid or too large) is sent again in halves
+ * until the one mutation it refuses is found, refused and undone, and the rest of the outbox goes through.
  */
 export async function pushAll(
   conn: SyncConnection,
@@ -38,9 +74,28 @@ export async function pushAll(
   },
 ): Promise<PushOutcome> {
   const outcome: PushOutcome = { applied: 0, rejected: [] };
+  const refuse = (e: OutboxEntry, message: string, conflicts?: FieldConflict[]) => {
+    const touched = store.write.markRejected(e.mutation.id, conflicts);
+    if (!touched) return;
+    const refusal = { id: e.mutation.id, name: e.mutation.name, touched, message };
+    outcome.rejected.push(refusal);
+    opts.onRejected?.(refusal);
+  };
+  // Lowered while halving a push the server refused as a whole; back to batchSize once the culprit is out.
+  let limit = opts.batchSize;
   for (;;) {
-    const batch = store.read.outbox(opts.batchSize);
-    if (batch.length === 0) return outcome;
+    const queued = store.read.outbox(limit);
+    if (queued.length === 0) return outcome;
+    const { batch, firstBytes } = fitBatch(queued, PUSH_MAX_BYTES);
+    if (batch.length === 0) {
+      // Valid mutations always fit (the schemas bound every text); this one is not, and never will be.
+      refuse(
+        queued[0]!,
+        `This change is too large to send (${kib(firstBytes)}; one push carries at most ${kib(PUSH_MAX_BYTES)}). ` +
+          'It was taken back here; make it again in shorter parts.',
+      );
+      continue;
+    }
     const ids = batch.map((e) => e.mutation.id);
     let response: PushResponse;
     try {
@@ -53,6 +108,15 @@ export async function pushAll(
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       store.write.markAttemptFailed(ids, message);
+      // Refused for what it holds: the same push would be refused again, so narrow it down instead.
+      if (e instanceof SwitchboardError && e.code === 'bad_request') {
+        if (batch.length > 1) limit = Math.ceil(batch.length / 2);
+        else {
+          refuse(batch[0]!, message);
+          limit = opts.batchSize;
+        }
+        continue;
+      }
       throw e;
     }
     const results = new Map(response.results.map((r) => [r.id, r]));
@@ -64,17 +128,7 @@ export async function pushAll(
       if (r.status === 'applied') applied.push(e.mutation.id);
       else {
         rejected++;
-        const touched = store.write.markRejected(e.mutation.id, r.error?.conflicts);
-        if (touched) {
-          const refusal = {
-            id: e.mutation.id,
-            name: e.mutation.name,
-            touched,
-            message: r.error?.message ?? 'refused',
-          };
-          outcome.rejected.push(refusal);
-          opts.onRejected?.(refusal);
-        }
+        refuse(e, r.error?.message ?? 'refused', r.error?.conflicts);
       }
     }
     const versions = new Map(

@@ -1,9 +1,12 @@
 import type { ExtendedError, Server, Socket } from 'socket.io';
 import {
+  jsonBytes,
   parseOrThrow,
   PullRequest,
+  PUSH_MAX_BYTES,
   PushRequest,
   SocketEvents,
+  SwitchboardError,
   type Ack,
   type ErrorBody,
   type Poke,
@@ -73,6 +76,22 @@ export function socketHandler(auth: AuthService, log: (line: string) => void) {
       );
     };
   };
+}
+
+/**
+ * A push over PUSH_MAX_BYTES is refused as a whole, before anything in it is applied, with an answer instead of
+ * the dropped connection a message over the socket cap gets (SYNC_SOCKET_MAX_BYTES, set far above this so
+ * there is room to answer). A desktop sends the same changes again in smaller pushes.
+ */
+function checkPushSize(input: unknown): void {
+  const bytes = jsonBytes(input);
+  if (bytes <= PUSH_MAX_BYTES) return;
+  const kib = (n: number) => Math.ceil(n / 1024);
+  throw new SwitchboardError(
+    'bad_request',
+    `This push is ${kib(bytes)} KiB; one push carries at most ${kib(PUSH_MAX_BYTES)} KiB. ` +
+      'Send the changes in smaller pushes (update Switchboard on this desktop if it keeps sending this one).',
+  );
 }
 
 /**
@@ -197,6 +216,7 @@ export function attachSync(
     socket.on(
       SocketEvents.push,
       handle(socket, async (user, input) => {
+        checkPushSize(input);
         const req = parseOrThrow(PushRequest, input, 'push request');
         const outcome = await applyPush(db, user, req.mutations, now, deps.liveCalls);
         // The mutations are committed: a failed poke must not make the push look failed (others catch up on

@@ -203,7 +203,7 @@ export const contract = {
     z.object({
       name: z.string().trim().min(1).max(200),
       phone: z.string().trim().max(64).nullable().default(null),
-      email: z.email().nullable().default(null),
+      email: z.email().max(254).nullable().default(null),
       company: z.string().trim().max(200).nullable().default(null),
       language: z.enum(['zh-CN', 'en']).default('zh-CN'),
       region: z

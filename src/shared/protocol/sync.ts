@@ -150,7 +150,8 @@ export const Mutation = z.discriminatedUnion('name', [
       name: z.string().trim().min(1).max(200),
       /** E.164; the desktop normalises what the agent typed before it queues the mutation. */
       phone: Customer.shape.phone,
-      email: Customer.shape.email,
+      /** 254: the longest address SMTP carries (RFC 5321); bounded so every valid mutation fits one push. */
+      email: Customer.shape.email.unwrap().max(254).nullable(),
       company: Customer.shape.company,
       language: Customer.shape.language,
       createdAt: Instant,
@@ -186,7 +187,43 @@ export const Mutation = z.discriminatedUnion('name', [
 export type Mutation = z.infer<typeof Mutation>;
 export type MutationName = Mutation['name'];
 
-export const PushRequest = z.object({ mutations: z.array(Mutation).min(1).max(500) });
+/**
+ * Sizes on the sync socket, counted as the server reads them: bytes of the UTF-8 JSON of the message. Text
+ * counts more than its length (a Chinese character is 3 bytes, a control character escaped in JSON 6), and
+ * zod's max() counts characters, so limits in bytes are checked on the serialized message.
+ *
+ * SYNC_SOCKET_MAX_BYTES is the server's socket.io cap (maxHttpBufferSize): a larger message closes the
+ * connection before anyone can answer it, so nothing is sent anywhere near it. PUSH_MAX_BYTES is what one push
+ * may carry; the desktop batches under it and the server refuses a larger push with bad_request. The gap
+ * between them is the headroom that turns an oversize push into an answer instead of a dropped connection.
+ * A push of PUSH_MAX_BYTES takes 8 s at 1 Mbit/s, well inside the desktop's 30 s request timeout.
+ */
+export const SYNC_SOCKET_MAX_BYTES = 8 * 1024 * 1024;
+export const PUSH_MAX_BYTES = 1024 * 1024;
+export const PUSH_MAX_MUTATIONS = 500;
+
+/** The UTF-8 length of a string, without encoding it. */
+export function utf8Bytes(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3; // a lone surrogate is written as U+FFFD, 3 bytes (JSON.stringify escapes them anyway)
+  }
+  return n;
+}
+
+/** The size of a value on the sync socket: the UTF-8 length of its JSON. */
+export const jsonBytes = (value: unknown): number => utf8Bytes(JSON.stringify(value) ?? '');
+
+export const PushRequest = z.object({ mutations: z.array(Mutation).min(1).max(PUSH_MAX_MUTATIONS) });
 export type PushRequest = z.infer<typeof PushRequest>;
 
 /** A ticket field someone else changed since the client's base version, to a value other than the client's. */
