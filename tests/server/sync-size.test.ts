@@ -4,6 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   jsonBytes,
   Mutation,
+  PULL_MAX_BYTES,
+  PullResponse,
   PUSH_MAX_BYTES,
   PushResponse,
   SocketEvents,
@@ -212,5 +214,42 @@ describe('one mutation always fits one push', () => {
       },
     };
     expect(Mutation.safeParse(m).success).toBe(false);
+  });
+});
+
+describe('a pull page', () => {
+  it('stays under PULL_MAX_BYTES however long the comments are, and every comment still arrives once', async () => {
+    const socket = await open();
+    const ticket = await someTicket(socket);
+    const mutations = Array.from({ length: 150 }, (_, i) => comment(ticket.id, chinese(20_000, 1000 + i)));
+    // Sent as a desktop does, in pushes under PUSH_MAX_BYTES: 150 x 59 KB is about 9 MB in all.
+    for (let i = 0; i < mutations.length; i += 15) {
+      const ack = await request<unknown>(socket, SocketEvents.push, {
+        mutations: mutations.slice(i, i + 15),
+      });
+      expect(ack.ok).toBe(true);
+    }
+    const wanted = new Set(mutations.map((m) => (m.name === 'ticket.comment' ? m.args.commentId : '')));
+    const seen = new Map<string, number>();
+    let cursor = 0;
+    let pages = 0;
+    for (;;) {
+      const ack = await request<unknown>(socket, SocketEvents.pull, { cursor, limit: 5000 });
+      if (!ack.ok) throw new Error(ack.error.message);
+      const page = PullResponse.parse(ack.data);
+      pages++;
+      expect(jsonBytes(page.changes)).toBeLessThanOrEqual(PULL_MAX_BYTES);
+      for (const c of page.changes) {
+        if (c.kind === 'comment' && c.op === 'upsert' && wanted.has(c.data.id)) {
+          seen.set(c.data.id, (seen.get(c.data.id) ?? 0) + 1);
+        }
+      }
+      expect(page.cursor).toBeGreaterThanOrEqual(cursor);
+      cursor = page.cursor;
+      if (!page.hasMore) break;
+    }
+    expect(pages).toBeGreaterThan(2);
+    expect(seen.size).toBe(150);
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
   });
 });

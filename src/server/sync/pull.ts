@@ -1,4 +1,4 @@
-import type { Change, PullResponse } from '../../shared';
+import { PULL_MAX_BYTES, type Change, type PullResponse } from '../../shared';
 import type { Scope } from '../auth/scope';
 import { streamHead } from '../db/change-log';
 import { idList } from '../db/id-list';
@@ -131,6 +131,22 @@ async function ticketsAfterTheirChildren(
 }
 
 /**
+ * How many of `changes` fit in PULL_MAX_BYTES: all of them as a rule (one serialisation to find out); else the
+ * longest run that fits, never less than every change of the first version so that each page moves on.
+ */
+function fittingBytes(changes: Change[]): number {
+  if (Buffer.byteLength(JSON.stringify(changes)) <= PULL_MAX_BYTES) return changes.length;
+  let bytes = 2;
+  let n = 0;
+  for (; n < changes.length; n++) {
+    bytes += Buffer.byteLength(JSON.stringify(changes[n])) + 1;
+    const firstVersion = changes[n]!.version === changes[0]!.version;
+    if (bytes > PULL_MAX_BYTES && !firstVersion) break;
+  }
+  return n;
+}
+
+/**
  * Everything in the scope after `cursor`, oldest first, at most `limit` changes. Read in one transaction so
  * the page and `head` agree. A short page means nothing else in scope exists up to head, so the cursor jumps there.
  * `held` is the scope the replica was filled for: when the user has moved since, the answer starts over from 0
@@ -223,6 +239,13 @@ export async function pullChanges(
       if (r.kind === 'ticket' && sentEarly.has(r.entity_id)) continue;
       const data = entities.get(r.kind)?.get(r.entity_id);
       if (data) changes.push({ version: r.version, kind: r.kind, op: 'upsert', data } as Change);
+    }
+    const fit = fittingBytes(changes);
+    if (fit < changes.length) {
+      // The rest from the first change left out: the next page starts at its version, so nothing is skipped
+      // (a ticket sent ahead of its child shares the child's version and is simply sent again).
+      const cut = changes[fit]!.version - 1;
+      return { changes: changes.slice(0, fit), cursor: cut, hasMore: true, head, scope: key, reset };
     }
     const hasMore = rows.length === limit;
     const last = rows[rows.length - 1]?.version ?? cursor;

@@ -201,6 +201,11 @@ export type MutationName = Mutation['name'];
 export const SYNC_SOCKET_MAX_BYTES = 8 * 1024 * 1024;
 export const PUSH_MAX_BYTES = 1024 * 1024;
 export const PUSH_MAX_MUTATIONS = 500;
+/**
+ * What one pull page carries at most. The count limit alone let a page of long comments (5,000 of 20,000
+ * Chinese characters are about 300 MB) outgrow the desktop's socket, which dropped it and asked again forever.
+ */
+export const PULL_MAX_BYTES = 4 * 1024 * 1024;
 
 /** The UTF-8 length of a string, without encoding it. */
 export function utf8Bytes(s: string): number {
