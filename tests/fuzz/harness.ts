@@ -45,6 +45,7 @@ interface Tally {
   target: string;
   tried: number;
   failures: number;
+  ms: number;
 }
 
 /**
@@ -57,7 +58,10 @@ export function fuzzTally(suite: string) {
   afterAll(() => {
     const tried = rows.reduce((n, r) => n + r.tried, 0);
     const failures = rows.reduce((n, r) => n + r.failures, 0);
-    const lines = rows.map((r) => `  ${r.target}: ${r.tried} inputs tried, failures: ${r.failures}`);
+    const lines = rows.map(
+      (r) =>
+        `  ${r.target}: ${r.tried} inputs tried, failures: ${r.failures} (${(r.ms / 1000).toFixed(1)} s)`,
+    );
     console.log(
       `fuzz ${suite} (seed ${FUZZ.seed}, ${FUZZ.runs} runs per target): ${rows.length} targets, ` +
         `${tried} inputs tried, failures: ${failures}\n${lines.join('\n')}`,
@@ -75,7 +79,8 @@ export function fuzzTally(suite: string) {
      */
     async check<T>(target: string, arb: fc.Arbitrary<T>, predicate: (input: T) => Promise<void>) {
       if (FUZZ.target !== undefined && FUZZ.target !== target) return;
-      const row: Tally = { target, tried: 0, failures: 0 };
+      const row: Tally = { target, tried: 0, failures: 0, ms: 0 };
+      const started = performance.now();
       rows.push(row);
       const property = fc.asyncProperty(arb, async (input) => {
         row.tried++;
@@ -86,23 +91,27 @@ export function fuzzTally(suite: string) {
           throw e;
         }
       });
-      await fc.assert(property, {
-        numRuns: FUZZ.runs,
-        seed: FUZZ.seed,
-        path: FUZZ.path,
-        maxSkipsPerRun: 1000,
-        reporter: (run) => {
-          if (!run.failed) return;
-          const cause =
-            run.errorInstance instanceof Error ? run.errorInstance.message : String(run.errorInstance);
-          throw new Error(
-            `fuzz target "${target}" failed after ${run.numRuns} inputs (shrunk ${run.numShrinks} times)\n` +
-              `replay: FUZZ_SEED=${run.seed} FUZZ_PATH="${run.counterexamplePath}" FUZZ_TARGET="${target}" ` +
-              `FUZZ_RUNS=${FUZZ.runs}\ncounterexample: ${summarize(run.counterexample)}\ncause: ${cause}`,
-            { cause: run.errorInstance },
-          );
-        },
-      });
+      try {
+        await fc.assert(property, {
+          numRuns: FUZZ.runs,
+          seed: FUZZ.seed,
+          path: FUZZ.path,
+          maxSkipsPerRun: 1000,
+          reporter: (run) => {
+            if (!run.failed) return;
+            const cause =
+              run.errorInstance instanceof Error ? run.errorInstance.message : String(run.errorInstance);
+            throw new Error(
+              `fuzz target "${target}" failed after ${run.numRuns} inputs (shrunk ${run.numShrinks} times)\n` +
+                `replay: FUZZ_SEED=${run.seed} FUZZ_PATH="${run.counterexamplePath}" FUZZ_TARGET="${target}" ` +
+                `FUZZ_RUNS=${FUZZ.runs}\ncounterexample: ${summarize(run.counterexample)}\ncause: ${cause}`,
+              { cause: run.errorInstance },
+            );
+          },
+        });
+      } finally {
+        row.ms = performance.now() - started;
+      }
     },
   };
 }
