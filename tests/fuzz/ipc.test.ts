@@ -290,3 +290,29 @@ describe('fuzzing every IPC method', () => {
     testTimeout(1),
   );
 });
+
+/** Inputs the fuzzer found that once broke a method, kept as fixed examples (they fail on the unfixed code). */
+describe('regressions found by fuzzing', () => {
+  it('names at most 20 wrong fields of an input with 100,000 wrong items, in a short message', async () => {
+    const r = await invoke('tickets.search', { status: Array.from({ length: 100_000 }, () => 0) });
+    expect(r.ok).toBe(false);
+    const error = expectClearError((r as { error: unknown }).error, 'tickets.search');
+    expect(error.code).toBe('bad_request');
+    expect(error.issues).toHaveLength(20);
+    expect(error.message).toMatch(/and 99980 more$/);
+  });
+
+  it('does not echo a megabyte method name back', async () => {
+    const r = await invoke('x'.repeat(1_000_000), {});
+    expect(expectClearError((r as { error: unknown }).error, 'unknown method').code).toBe('bad_request');
+  });
+
+  it('answers a method name that is not a string, even one whose toString is broken', async () => {
+    for (const method of [JSON.parse('{"toString":"x"}') as unknown, 42, null, ['tickets.get']]) {
+      const r = await invoke(method as string, {});
+      expect(expectClearError((r as { error: unknown }).error, 'method of another type').code).toBe(
+        'bad_request',
+      );
+    }
+  });
+});

@@ -509,6 +509,30 @@ describe('fuzzing every REST route', () => {
   });
 });
 
+/** Requests the fuzzer found answered with a 500, kept as fixed examples (they fail on the unfixed code). */
+describe('regressions found by fuzzing', () => {
+  it('answers a path whose %-encoding does not decode with a 400', async () => {
+    for (const path of [REST.ticket('%'), REST.ticket('%E0%A4%A'), VOICE_REST.interaction('%ZZ')]) {
+      const res = await expectRefused({ method: 'GET', path, headers: [bearer(session.accessToken)] });
+      expect(res.status).toBe(400);
+    }
+  });
+
+  it('answers a body in a charset or encoding the server does not read with a 400', async () => {
+    for (const headers of [
+      [['content-type', 'application/json; charset=latin1']],
+      [
+        ['content-type', 'application/json'],
+        ['content-encoding', 'compress'],
+      ],
+    ] as [string, string][][]) {
+      const body = json({ username: 'agent01', password: 'switchboard' });
+      const res = await expectRefused({ method: 'POST', path: REST.login, headers, body });
+      expect(res.status).toBe(400);
+    }
+  });
+});
+
 function decodeURIComponentSafe(s: string): string {
   try {
     return decodeURIComponent(s);
