@@ -111,7 +111,7 @@ async function forge(opts: {
 
 /** Authorization headers that must not get anyone in. */
 const badAuth: fc.Arbitrary<[string, string][]> = fc.oneof(
-  fc.constant([]),
+  fc.constant<[string, string][]>([]),
   fc.constantFrom<[string, string][]>(
     [['authorization', 'Bearer']],
     [['authorization', 'Bearer    ']],
@@ -396,7 +396,10 @@ describe('fuzzing every REST route', () => {
       );
       await tally.check(
         `rest POST ${VOICE_REST.events}`,
-        fc.tuple(eventBodies, fc.oneof(secret, fc.constant([bearer('@session')]), badAuth)),
+        fc.tuple(
+          eventBodies,
+          fc.oneof(secret, fc.constant<[string, string][]>([bearer('@session')]), badAuth),
+        ),
         async ([body, auth]) => {
           const headers = (await realise(auth)).map(([k, v]): [string, string] =>
             v === 'Bearer @session' ? bearer(session.accessToken) : [k, v],
@@ -434,7 +437,7 @@ describe('fuzzing every REST route', () => {
           REST.logout,
           REST.health,
           REST.ticket(ticketId),
-          ...Object.values(VOICE_REST).filter(
+          ...Object.values(VOICE_REST as Record<string, unknown>).filter(
             (p): p is string => typeof p === 'string' && p !== VOICE_REST.route,
           ),
         ),
