@@ -17,7 +17,7 @@ const envInt = (name: string, fallback: number): number => {
 };
 
 export const FUZZ = {
-  runs: envInt('FUZZ_RUNS', 40),
+  runs: envInt('FUZZ_RUNS', 100),
   seed: envInt('FUZZ_SEED', 20261204),
   path: process.env['FUZZ_PATH'] || undefined,
   /** Only the target of this name runs (to replay one failure with its FUZZ_PATH). */
