@@ -383,6 +383,17 @@ describe('fuzzing every socket event', () => {
   });
 });
 
+/** A payload the fuzzer found answered with megabytes, kept as a fixed example (it fails on the unfixed code). */
+describe('regressions found by fuzzing', () => {
+  it('answers a push of 500 wrong mutations with a short error naming the first few', async () => {
+    const r = await ack(SocketEvents.push, { mutations: Array.from({ length: 500 }, () => 0) });
+    if (r.ok) throw new Error('a push of zeros was accepted');
+    const error = expectClearError(r.error, 'push');
+    expect(error.code).toBe('bad_request');
+    expect(error.issues).toHaveLength(20);
+  });
+});
+
 /**
  * A socket.io session spoken by hand: open, connect with the token, send `garbage`, then a well-formed request
  * with an ack id. Either its answer comes (the garbage was ignored or refused) or the server closes this
