@@ -30,7 +30,12 @@ export interface DesktopServices {
   dispose(): Promise<void>;
 }
 
-const isMethod = (m: string): m is MethodName => Object.hasOwn(contract, m);
+const isMethod = (m: unknown): m is MethodName => typeof m === 'string' && Object.hasOwn(contract, m);
+/** A method name as an error quotes it: whatever a broken or hostile caller sent, a line, not megabytes. */
+const quoted = (m: unknown) => {
+  const s = typeof m === 'string' ? m : `(${typeof m})`;
+  return JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
+};
 /** Output checks cost time on big pages: on in development and tests, off in a packaged build. */
 const checkOutput = process.env['NODE_ENV'] !== 'production';
 
@@ -51,7 +56,12 @@ export function createDesktopServices(opts: DesktopServicesOptions): DesktopServ
     async invoke(method, input) {
       try {
         if (disposed) throw new SwitchboardError('unavailable', 'The desktop services are shutting down.');
-        if (!isMethod(method)) throw new SwitchboardError('bad_request', `Unknown method: ${method}`);
+        if (!isMethod(method)) {
+          throw new SwitchboardError(
+            'bad_request',
+            `Unknown method ${quoted(method)}: this desktop may be older than the window calling it. Restart Switchboard.`,
+          );
+        }
         const spec = contract[method];
         const parsed = parseOrThrow(spec.input, input ?? {}, `${method} input`);
         const output = await (handlers[method] as (i: unknown) => Promise<unknown>)(parsed);
@@ -59,7 +69,9 @@ export function createDesktopServices(opts: DesktopServicesOptions): DesktopServ
         return { ok: true, output };
       } catch (e) {
         if (e instanceof SwitchboardError) return { ok: false, error: e.toBody() };
-        opts.log?.(`services: ${method} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        opts.log?.(
+          `services: ${quoted(method)} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+        );
         return {
           ok: false,
           error: { code: 'internal', message: 'Something went wrong on this desktop. Try again.' },

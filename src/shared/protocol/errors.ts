@@ -35,14 +35,23 @@ export class SwitchboardError extends Error {
   }
 }
 
-/** Parse with a schema, turning a failure into a bad_request that names every wrong field. */
+/** How many wrong fields an error names: a list of 100,000 bad items gets a sentence, not megabytes. */
+const MAX_ISSUES = 20;
+const clip = (s: string, max = 200) => (s.length > max ? `${s.slice(0, max)}…` : s);
+
+/** Parse with a schema, turning a failure into a bad_request that names the wrong fields (the first 20). */
 export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, what = 'input'): z.infer<T> {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
+  const all = r.error.issues;
+  const issues = all
+    .slice(0, MAX_ISSUES)
+    .map((i) => ({ path: clip(i.path.map(String).join('.')), message: clip(i.message) }));
+  const more = all.length > MAX_ISSUES ? `; and ${all.length - MAX_ISSUES} more` : '';
   throw new SwitchboardError(
     'bad_request',
-    `Invalid ${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-    r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    `Invalid ${what}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}${more}`,
+    issues,
   );
 }
 

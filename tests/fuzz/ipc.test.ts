@@ -1,0 +1,318 @@
+import fc from 'fast-check';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDesktopServices, storePath, type DesktopServices } from '../../src/main/services';
+import { NoVault } from '../../src/main/vault';
+import { contract, type MethodName } from '../../src/shared/ipc/contract';
+import { tempDir } from '../main/fixtures';
+import { startTestServer, type TestServer } from '../server/helpers';
+import { waitFor } from '../main/sync/helpers';
+import { fingerprinter } from './fingerprint';
+import {
+  answerWithin,
+  expectClearError,
+  expectPrototypesClean,
+  fuzzTally,
+  preview,
+  summarize,
+  testTimeout,
+} from './harness';
+import { brokenUtf16, hostileClone, hugeString, malformed } from './hostile';
+
+/**
+ * Every IPC method of the desktop services (src/shared/ipc/contract.ts), fed malformed input as Electron's
+ * structured clone or the browser host's JSON would deliver it, on a desktop signed in to a real server.
+ */
+
+let dir: ReturnType<typeof tempDir>;
+let server: TestServer;
+let services: DesktopServices;
+let replica: ReturnType<typeof fingerprinter>;
+let central: ReturnType<typeof fingerprinter>;
+let templates: Record<MethodName, unknown>;
+const tally = fuzzTally('ipc');
+
+const invoke = (method: string, input: unknown) =>
+  answerWithin(services.invoke(method, input), `${summarize(method)} ${preview(input, 120)}`);
+
+/** Electron IPC carries what structured clone can; anything else never reaches the services. */
+const cloneWire = (v: unknown) => structuredClone(v);
+const clonable = (v: unknown) => {
+  try {
+    structuredClone(v);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+beforeAll(async () => {
+  dir = tempDir('sb-fuzz-ipc-');
+  server = await startTestServer({ tickets: 120, customers: 60 });
+  services = createDesktopServices({
+    dataDir: join(dir.path, 'desktop'),
+    deviceId: 'fuzz-device',
+    vault: new NoVault(),
+    emit: () => {},
+  });
+  const login = await services.invoke('auth.login', {
+    serverUrl: server.url,
+    username: 'agent01',
+    password: 'switchboard',
+    remember: false,
+  });
+  if (!login.ok) throw new Error(`sign-in failed: ${login.error.message}`);
+  const session = contract['auth.login'].output.parse(login.output);
+  await waitFor(async () => {
+    const r = await services.invoke('sync.status', {});
+    return r.ok && (r.output as { state: string; pending: number }).state === 'online';
+  }, 'the desktop online');
+  replica = fingerprinter(storePath(join(dir.path, 'desktop'), server.url, session.user.id));
+  // Sign-ins and agent states move with the sessions the test opens, not with the input under test.
+  central = fingerprinter(server.dbPath, { skip: ['refresh_tokens', 'agent_states', 'agent_state_log'] });
+
+  const page = await services.invoke('tickets.search', { limit: 1 });
+  if (!page.ok) throw new Error(page.error.message);
+  const row = (page.output as { rows: { id: string; customerId: string; departmentId: string }[] }).rows[0]!;
+  const now = new Date().toISOString();
+  templates = {
+    'auth.login': { serverUrl: server.url, username: 'agent01', password: 'switchboard', remember: false },
+    'auth.restore': {},
+    'auth.logout': {},
+    'session.get': {},
+    'tickets.search': {
+      text: '打印机 printer',
+      status: ['open', 'new'],
+      priority: ['high'],
+      departmentId: row.departmentId,
+      assignee: 'me',
+      offset: 0,
+      limit: 50,
+    },
+    'tickets.get': { id: row.id },
+    'tickets.update': {
+      id: row.id,
+      patch: { subject: 'Printer jam', status: 'open', priority: 'high', assigneeId: null },
+    },
+    'tickets.resolveConflict': { ticketId: row.id, field: 'status', keep: 'mine' },
+    'tickets.comment': { ticketId: row.id, body: 'Called back, no answer.', internal: false },
+    'tickets.create': {
+      customerId: row.customerId,
+      subject: 'Refund',
+      description: 'Asked for a refund',
+      priority: 'normal',
+      status: 'new',
+      assigneeId: 'me',
+      interactionId: null,
+    },
+    'customers.get': { id: row.customerId },
+    'customers.create': {
+      name: '周杰',
+      phone: '139 0013 8000',
+      email: 'zhou.jie@example.cn',
+      company: '星河科技',
+      language: 'zh-CN',
+      region: 'CN',
+    },
+    'interactions.list': { customerId: row.customerId, limit: 20 },
+    'interactions.forCall': { callId: 'call-1@pbx' },
+    'interactions.log': {
+      interactionId: '0190b000-0000-7000-8000-0000000000f1',
+      callId: 'call-2@pbx',
+      direction: 'outbound',
+      callerNumber: '1001',
+      calleeNumber: '+8613800138000',
+      queueNumber: null,
+      ringAt: now,
+      answerAt: now,
+      endAt: now,
+      holdSeconds: 0,
+    },
+    'interactions.complete': {
+      interactionId: '0190b000-0000-7000-8000-0000000000f2',
+      disposition: 'resolved',
+      notes: 'ok',
+      ticketId: row.id,
+      customerId: null,
+    },
+    'agent.status': {},
+    'agent.setState': { state: 'Break', reason: 'lunch', version: 0 },
+    'voice.callEvent': { callId: 'call-3@pbx', event: 'answered' },
+    'customers.search': { text: '王', limit: 10 },
+    'screenpop.lookup': { callerId: '13800138000', region: 'CN' },
+    'voice.credentials': {},
+    'voice.queues': {},
+    'directory.get': {},
+    'sync.status': {},
+    'sync.retryNow': {},
+  };
+}, 120_000);
+
+afterAll(async () => {
+  replica?.close();
+  central?.close();
+  await services?.dispose();
+  await server?.stop();
+  dir?.remove();
+});
+
+/** After a batch: nothing was written anywhere, and the desktop still answers a well-formed request. */
+async function expectUnharmed(before: { replica: object; central: object }) {
+  expect(replica.full()).toEqual(before.replica);
+  expect(central.full()).toEqual(before.central);
+  const search = await invoke('tickets.search', { text: '', limit: 5 });
+  expect(search.ok, JSON.stringify(search)).toBe(true);
+  expect((search as { output: { rows: unknown[] } }).output.rows.length).toBeGreaterThan(0);
+  const status = await invoke('sync.status', {});
+  expect(status.ok && (status.output as { state: string }).state).toBe('online');
+}
+
+const methods = Object.keys(contract) as MethodName[];
+
+describe('fuzzing every IPC method', () => {
+  it('has a well-formed template for every method of the contract', () => {
+    for (const m of methods) {
+      expect(contract[m].input.safeParse(templates[m]).success, `${m} template`).toBe(true);
+    }
+  });
+
+  it(
+    'answers malformed input with a clear error and writes nothing',
+    async () => {
+      const before = { replica: replica.full(), central: central.full() };
+      for (const method of methods) {
+        const schema = contract[method].input;
+        const arb = malformed(templates[method], schema, { values: hostileClone, wire: cloneWire });
+        await tally.check(`ipc ${method}`, arb, async (input) => {
+          const quick = { replica: replica.quick(), central: central.quick() };
+          const r = await invoke(method, cloneWire(input));
+          if (r.ok) throw new Error(`${method} accepted ${preview(input)}`);
+          const error = expectClearError(r.error, method);
+          expect(error.code).toBe('bad_request');
+          expect({ replica: replica.quick(), central: central.quick() }).toEqual(quick);
+          expectPrototypesClean();
+        });
+      }
+      await expectUnharmed(before);
+    },
+    testTimeout(methods.length),
+  );
+
+  it(
+    'answers unknown method names with bad_request',
+    async () => {
+      const names = fc.oneof(
+        fc.constantFrom(
+          '__proto__',
+          'constructor',
+          'toString',
+          'hasOwnProperty',
+          'valueOf',
+          'tickets.get ',
+          'TICKETS.GET',
+          'tickets',
+          '',
+          'auth.login\u0000',
+        ),
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        brokenUtf16,
+        hugeString,
+        // Electron hands over whatever the renderer put in the message, not only strings.
+        hostileClone.filter((m) => typeof m !== 'string'),
+      );
+      await tally.check(
+        'ipc <unknown method>',
+        fc
+          .tuple(names, hostileClone)
+          .filter(([m]) => typeof m !== 'string' || !Object.hasOwn(contract, m))
+          .filter(([m, input]) => clonable(m) && clonable(input)),
+        async ([method, input]) => {
+          const r = await invoke(method as string, cloneWire(input));
+          if (r.ok) throw new Error(`unknown method ${preview(method)} answered`);
+          expect(expectClearError(r.error, 'unknown method').code).toBe('bad_request');
+        },
+      );
+    },
+    testTimeout(1),
+  );
+
+  it(
+    'answers well-formed input naming records that do not exist with not_found, and writes nothing',
+    async () => {
+      const before = { replica: replica.full(), central: central.full() };
+      const id = fc.uuid({ version: 7 });
+      const text = fc.oneof(
+        brokenUtf16,
+        fc.string({ minLength: 1, maxLength: 50 }),
+        fc.constantFrom('工单 ticket'),
+      );
+      const wrongIds = fc.oneof(
+        fc.record({ method: fc.constant('tickets.get'), input: fc.record({ id }) }),
+        fc.record({
+          method: fc.constant('tickets.update'),
+          input: fc.record({ id, patch: fc.record({ priority: fc.constantFrom('high', 'low') }) }),
+        }),
+        fc.record({
+          method: fc.constant('tickets.resolveConflict'),
+          input: fc.record({
+            ticketId: id,
+            field: fc.constantFrom('subject', 'status', 'priority', 'assigneeId'),
+            keep: fc.constantFrom('mine', 'theirs'),
+          }),
+        }),
+        fc.record({
+          method: fc.constant('tickets.comment'),
+          input: fc.record({ ticketId: id, body: text, internal: fc.boolean() }),
+        }),
+        fc.record({
+          method: fc.constant('tickets.create'),
+          input: fc.record({ customerId: id, subject: text, interactionId: fc.option(id) }),
+        }),
+        fc.record({ method: fc.constant('customers.get'), input: fc.record({ id }) }),
+        fc.record({
+          method: fc.constant('interactions.complete'),
+          input: fc.record({ interactionId: id, disposition: fc.constant('resolved'), notes: text }),
+        }),
+      );
+      await tally.check(
+        'ipc <records that do not exist>',
+        wrongIds.filter(({ method, input }) => contract[method as MethodName].input.safeParse(input).success),
+        async ({ method, input }) => {
+          const quick = { replica: replica.quick(), central: central.quick() };
+          const r = await invoke(method, input);
+          if (r.ok) throw new Error(`${method} found a record that does not exist: ${preview(r.output)}`);
+          expect(expectClearError(r.error, method).code).toBe('not_found');
+          expect({ replica: replica.quick(), central: central.quick() }).toEqual(quick);
+        },
+      );
+      await expectUnharmed(before);
+    },
+    testTimeout(1),
+  );
+});
+
+/** Inputs the fuzzer found that once broke a method, kept as fixed examples (they fail on the unfixed code). */
+describe('regressions found by fuzzing', () => {
+  it('names at most 20 wrong fields of an input with 100,000 wrong items, in a short message', async () => {
+    const r = await invoke('tickets.search', { status: Array.from({ length: 100_000 }, () => 0) });
+    expect(r.ok).toBe(false);
+    const error = expectClearError((r as { error: unknown }).error, 'tickets.search');
+    expect(error.code).toBe('bad_request');
+    expect(error.issues).toHaveLength(20);
+    expect(error.message).toMatch(/and 99980 more$/);
+  });
+
+  it('does not echo a megabyte method name back', async () => {
+    const r = await invoke('x'.repeat(1_000_000), {});
+    expect(expectClearError((r as { error: unknown }).error, 'unknown method').code).toBe('bad_request');
+  });
+
+  it('answers a method name that is not a string, even one whose toString is broken', async () => {
+    for (const method of [JSON.parse('{"toString":"x"}') as unknown, 42, null, ['tickets.get']]) {
+      const r = await invoke(method as string, {});
+      expect(expectClearError((r as { error: unknown }).error, 'method of another type').code).toBe(
+        'bad_request',
+      );
+    }
+  });
+});
