@@ -38,7 +38,7 @@ const noElectron = {
 const noNode = { group: nodeOnly, message: 'Node-only modules are not allowed in this part.' };
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', '.data/**'] },
+  { ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', '.data/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

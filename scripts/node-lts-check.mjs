@@ -113,7 +113,9 @@ const ready = await new Promise((r) => {
 if (!ready) {
   try {
     process.kill(-start.pid, 'SIGKILL');
-  } catch {}
+  } catch {
+    // already gone
+  }
   fail(`npm start did not come up: ${out.split('\n').slice(-5).join(' | ')}`);
 }
 if (!out.includes(`Rebuilding better-sqlite3 for Node ${version}`))

@@ -77,6 +77,7 @@ beforeAll(async () => {
   const now = new Date().toISOString();
   templates = {
     'auth.login': { serverUrl: server.url, username: 'agent01', password: 'switchboard', remember: false },
+    'auth.canRemember': {},
     'auth.restore': {},
     'auth.logout': {},
     'session.get': {},
