@@ -30,7 +30,8 @@ describe('sign-in over REST', () => {
     const wrong = await postJson(`${server.url}/api/auth/login`, { username: 'agent05', password: 'nope' });
     const unknown = await postJson(`${server.url}/api/auth/login`, { username: 'nobody', password: 'nope' });
     expect(wrong.status).toBe(401);
-    expect(wrong.body).toEqual({ code: 'unauthenticated', message: 'Wrong user name or password.' });
+    // Its own code: the sentence for it speaks of the name and password, never of an ended session.
+    expect(wrong.body).toEqual({ code: 'wrong_credentials', message: 'Wrong user name or password.' });
     expect(unknown).toEqual(wrong);
   });
 
