@@ -164,7 +164,9 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   // forgotten; the sweep also does this for those left from before a restart.
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweep = () => {
-    sweeping = auth.throttle.sweep().catch((e: unknown) => log(`sign-in throttle sweep failed: ${String(e)}`));
+    sweeping = auth.throttle
+      .sweep()
+      .catch((e: unknown) => log(`sign-in throttle sweep failed: ${String(e)}`));
   };
   sweep();
   const sweeper = setInterval(sweep, 60_000);

@@ -5,7 +5,15 @@ import { openSqlite } from '../../src/server/db/dialect-sqlite';
 import type { Db } from '../../src/server/db/schema';
 import { toUser } from '../../src/server/directory/directory-store';
 import { disableUser, setUserPassword } from '../../src/server/directory/user-admin';
-import { connectSocket, login, postJson, pullAll, request, startTestServer, type TestServer } from './helpers';
+import {
+  connectSocket,
+  login,
+  postJson,
+  pullAll,
+  request,
+  startTestServer,
+  type TestServer,
+} from './helpers';
 
 /**
  * An access token lives 15 minutes, but a session that ended (sign-out, password change, an administrator)
@@ -34,7 +42,11 @@ async function socketOf(token: string) {
 async function asAdmin<T>(work: (db: Db, admin: User) => Promise<T>): Promise<T> {
   const db = openSqlite(server.dbPath);
   try {
-    const row = await db.selectFrom('users').selectAll().where('username', '=', 'admin').executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', 'admin')
+      .executeTakeFirstOrThrow();
     return await work(db, toUser(row));
   } finally {
     await db.destroy();
@@ -62,22 +74,25 @@ describe('ending a session stops its access tokens at once', () => {
     await pullAll(socket);
     expect((await queues(session.accessToken)).status).toBe(200);
 
-    expect((await postJson(`${server.url}/api/auth/logout`, { refreshToken: session.refreshToken })).status).toBe(
-      200,
-    );
+    expect(
+      (await postJson(`${server.url}/api/auth/logout`, { refreshToken: session.refreshToken })).status,
+    ).toBe(200);
 
     const rest = await queues(session.accessToken);
     expect(rest.status).toBe(401);
-    expect(await rest.json()).toMatchObject({ code: 'unauthenticated', message: expect.stringMatching(/ended/) });
+    expect(await rest.json()).toMatchObject({
+      code: 'unauthenticated',
+      message: expect.stringMatching(/ended/),
+    });
     const refused = await request<unknown>(socket, SocketEvents.pull, { cursor: 0, limit: 10 });
     expect(refused).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
     await expect(connectSocket(server.url, session.accessToken)).rejects.toMatchObject({
       message: 'unauthenticated',
     });
     // Refreshing it does not bring it back.
-    expect((await postJson(`${server.url}/api/auth/refresh`, { refreshToken: session.refreshToken })).status).toBe(
-      401,
-    );
+    expect(
+      (await postJson(`${server.url}/api/auth/refresh`, { refreshToken: session.refreshToken })).status,
+    ).toBe(401);
 
     expect((await queues(other.accessToken)).status).toBe(200);
     const logouts = await audited('auth.logout', session.user.id);
@@ -95,19 +110,29 @@ describe('ending a session stops its access tokens at once', () => {
     const ticket = changes.find((c) => c.kind === 'ticket' && c.op === 'upsert');
     if (!ticket || ticket.kind !== 'ticket' || ticket.op !== 'upsert') throw new Error('no ticket');
 
+    const edit = async (subject: string, baseVersion: number) => {
+      const ack = await request<unknown>(editorSocket, SocketEvents.push, {
+        mutations: [
+          {
+            id: crypto.randomUUID(),
+            name: 'ticket.update',
+            args: { ticketId: ticket.data.id, patch: { subject }, baseVersion },
+          },
+        ],
+      });
+      expect(ack.ok).toBe(true);
+    };
+    // The first poke of a room is plain; from the second on, a signed-in socket is sent the changes.
+    await edit('Before sign-out', ticket.data.version);
+    await expect.poll(() => pokes.length).toBe(1);
+    await edit('Still signed in', ticket.data.version + 1);
+    await expect.poll(() => pokes.length).toBe(2);
+    expect(pokes[1]!.changes?.length).toBeGreaterThan(0);
+
     await postJson(`${server.url}/api/auth/logout`, { refreshToken: leaving.refreshToken });
-    const ack = await request<unknown>(editorSocket, SocketEvents.push, {
-      mutations: [
-        {
-          id: crypto.randomUUID(),
-          name: 'ticket.update',
-          args: { ticketId: ticket.data.id, patch: { subject: 'After sign-out' }, baseVersion: ticket.data.version },
-        },
-      ],
-    });
-    expect(ack.ok).toBe(true);
-    await expect.poll(() => pokes.length).toBeGreaterThan(0);
-    expect(pokes.every((p) => p.changes === undefined)).toBe(true);
+    await edit('After sign-out', ticket.data.version + 2);
+    await expect.poll(() => pokes.length).toBe(3);
+    expect(pokes[2]).toEqual({ head: expect.any(Number) });
   });
 
   it('password change: every session of the user ends, the caller gets a new one, the old password stops', async () => {
@@ -138,10 +163,15 @@ describe('ending a session stops its access tokens at once', () => {
       ok: false,
       error: { code: 'unauthenticated' },
     });
-    expect((await postJson(`${server.url}/api/auth/refresh`, { refreshToken: b.refreshToken })).status).toBe(401);
+    expect((await postJson(`${server.url}/api/auth/refresh`, { refreshToken: b.refreshToken })).status).toBe(
+      401,
+    );
     expect((await queues(fresh.accessToken)).status).toBe(200);
 
-    const old = await postJson(`${server.url}/api/auth/login`, { username: 'agent06', password: 'switchboard' });
+    const old = await postJson(`${server.url}/api/auth/login`, {
+      username: 'agent06',
+      password: 'switchboard',
+    });
     expect(old).toMatchObject({ status: 401, body: { code: 'wrong_credentials' } });
     expect((await login(server.url, 'agent06', 'a-new-password-6')).user.username).toBe('agent06');
 
@@ -159,9 +189,9 @@ describe('ending a session stops its access tokens at once', () => {
     });
     expect((await queues(reset.accessToken)).status).toBe(401);
     expect((await queues(disabled.accessToken)).status).toBe(401);
-    expect((await postJson(`${server.url}/api/auth/refresh`, { refreshToken: reset.refreshToken })).status).toBe(
-      401,
-    );
+    expect(
+      (await postJson(`${server.url}/api/auth/refresh`, { refreshToken: reset.refreshToken })).status,
+    ).toBe(401);
     expect(await audited('auth.revoke', disabled.user.id)).toEqual([
       expect.objectContaining({ reason: 'disabled' }),
     ]);

@@ -18,27 +18,29 @@ afterEach(async () => {
 /** One sign-in on a connection of its own: the server is restarted in between, and pooled ones would be dead. */
 function signIn(username: string, password: string) {
   const payload = JSON.stringify({ username, password });
-  return new Promise<{ status: number; retryAfter: string | null; body: ReturnType<typeof ErrorBody.safeParse> }>(
-    (resolve, reject) => {
-      const req = httpRequest(
-        `${server!.url}/api/auth/login`,
-        { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } },
-        (res) => {
-          let text = '';
-          res.on('data', (d: Buffer) => (text += d.toString()));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              retryAfter: (res.headers['retry-after'] as string | undefined) ?? null,
-              body: ErrorBody.safeParse(JSON.parse(text)),
-            }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    },
-  );
+  return new Promise<{
+    status: number;
+    retryAfter: string | null;
+    body: ReturnType<typeof ErrorBody.safeParse>;
+  }>((resolve, reject) => {
+    const req = httpRequest(
+      `${server!.url}/api/auth/login`,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfter: (res.headers['retry-after'] as string | undefined) ?? null,
+            body: ErrorBody.safeParse(JSON.parse(text)),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 function tick(seconds: number) {
@@ -174,10 +176,14 @@ describe('sign-in throttling per address', () => {
     server = await startTestServer({
       tickets: 20,
       customers: 10,
-      loginThrottle: { account: { delayAfter: 1000, lockoutAfter: 1000 }, address: { delayAfter: 3, lockoutAfter: 5 } },
+      loginThrottle: {
+        account: { delayAfter: 1000, lockoutAfter: 1000 },
+        address: { delayAfter: 3, lockoutAfter: 5 },
+      },
     });
     // An office of agents signing in from one address: successes do not add up to a lockout.
-    for (let i = 0; i < 12; i++) expect((await signIn(`agent0${(i % 9) + 1}`, 'switchboard')).status).toBe(200);
+    for (let i = 0; i < 12; i++)
+      expect((await signIn(`agent0${(i % 9) + 1}`, 'switchboard')).status).toBe(200);
     expect((await signIn('agent01', 'typo')).status).toBe(401);
     expect((await signIn('agent01', 'switchboard')).status).toBe(200);
   });

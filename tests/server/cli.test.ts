@@ -58,7 +58,14 @@ describe('server CLI', () => {
   it('refuses a sign-in throttle setting that is not a whole number of at least 1, naming it', async () => {
     const child = spawn(
       process.execPath,
-      ['node_modules/tsx/dist/cli.mjs', 'src/server/cli.ts', '--db', ':memory:', '--login-lockout-after', '0'],
+      [
+        'node_modules/tsx/dist/cli.mjs',
+        'src/server/cli.ts',
+        '--db',
+        ':memory:',
+        '--login-lockout-after',
+        '0',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let err = '';

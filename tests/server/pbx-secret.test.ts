@@ -61,18 +61,24 @@ describe('a server started without a PBX secret', () => {
       code: 'forbidden',
       message: expect.stringContaining(PBX_SECRET_HEADER),
     });
-    expect((await fetch(routeUrl(server.url), { headers: { [PBX_SECRET_HEADER]: 'wrong' } })).status).toBe(403);
+    expect((await fetch(routeUrl(server.url), { headers: { [PBX_SECRET_HEADER]: 'wrong' } })).status).toBe(
+      403,
+    );
     expect((await postEvent(server.url, { [PBX_SECRET_HEADER]: 'wrong' })).status).toBe(403);
     expect((await postEvent(server.url, {})).status).toBe(401); // neither the PBX nor a signed-in desktop
     expect(lines.some((l) => /PBX request refused from .*127\.0\.0\.1/.test(l))).toBe(true);
     // With the file's secret it is the PBX: no such queue here, so 404 (the PBX answers the caller 480).
-    expect((await fetch(routeUrl(server.url), { headers: { [PBX_SECRET_HEADER]: secret } })).status).toBe(404);
+    expect((await fetch(routeUrl(server.url), { headers: { [PBX_SECRET_HEADER]: secret } })).status).toBe(
+      404,
+    );
     expect(lines.join('\n')).not.toContain(secret);
 
     await server.close();
     server = await start(dbPath);
     expect(readFileSync(file, 'utf8').trim()).toBe(secret);
-    expect((await fetch(routeUrl(server.url), { headers: { [PBX_SECRET_HEADER]: secret } })).status).toBe(404);
+    expect((await fetch(routeUrl(server.url), { headers: { [PBX_SECRET_HEADER]: secret } })).status).toBe(
+      404,
+    );
     expect(lines.join('\n')).not.toContain(secret);
   });
 
@@ -110,7 +116,11 @@ describe('PBX requests are audited', () => {
     const db = openSqlite(server.dbPath);
     try {
       await expect
-        .poll(async () => (await db.selectFrom('audit_log').select('seq').where('action', 'like', 'pbx.%').execute()).length)
+        .poll(
+          async () =>
+            (await db.selectFrom('audit_log').select('seq').where('action', 'like', 'pbx.%').execute())
+              .length,
+        )
         .toBe(4);
       const rows = await db
         .selectFrom('audit_log')

@@ -102,12 +102,7 @@ export async function route(
 }
 
 /** A call event as the PBX posts it, with the test servers' PBX secret unless another is given. */
-export async function callEvent(
-  baseUrl: string,
-  callId: string,
-  event: string,
-  pbxSecret = TEST_PBX_SECRET,
-) {
+export async function callEvent(baseUrl: string, callId: string, event: string, pbxSecret = TEST_PBX_SECRET) {
   const res = await fetch(`${baseUrl}/api/voice/events`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', [PBX_SECRET_HEADER]: pbxSecret },

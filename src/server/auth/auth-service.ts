@@ -227,7 +227,13 @@ export class AuthService {
       .insertInto('sessions')
       .values({ id: sessionId, user_id: userId, created_at: at, revoked_at: null, revoked_reason: null })
       .execute();
-    await writeAudit(trx, { at, actorId: userId, action, subjectId: userId, detail: { session: sessionId, ...detail } });
+    await writeAudit(trx, {
+      at,
+      actorId: userId,
+      action,
+      subjectId: userId,
+      detail: { session: sessionId, ...detail },
+    });
     return this.storeRefreshToken(trx, userId, sessionId);
   }
 

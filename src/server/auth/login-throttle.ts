@@ -53,7 +53,8 @@ export const DEFAULT_LOGIN_THROTTLE: LoginThrottleOptions = {
 /** Checks a configuration, naming the setting that is wrong. */
 export function checkThrottleOptions(o: LoginThrottleOptions): LoginThrottleOptions {
   const positive = (name: string, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a whole number of at least 1, got ${v}.`);
+    if (!Number.isInteger(v) || v < 1)
+      throw new Error(`${name} must be a whole number of at least 1, got ${v}.`);
   };
   for (const kind of ['account', 'address'] as const) {
     positive(`The ${kind} delayAfter`, o[kind].delayAfter);
@@ -112,7 +113,11 @@ export class LoginThrottle {
       let by: Kind = 'account';
       const rows = new Map<string, Row>();
       for (const [kind, key] of keys) {
-        let row = await trx.selectFrom('login_throttle').selectAll().where('key', '=', key).executeTakeFirst();
+        let row = await trx
+          .selectFrom('login_throttle')
+          .selectAll()
+          .where('key', '=', key)
+          .executeTakeFirst();
         if (row && this.forgotten(row, now)) {
           await rollUp(trx, row, now);
           row = undefined;
@@ -201,7 +206,11 @@ export class LoginThrottle {
   private async succeeded(trx: Tx, keys: [Kind, string][]): Promise<void> {
     const now = this.now();
     for (const [kind, key] of keys) {
-      const row = await trx.selectFrom('login_throttle').selectAll().where('key', '=', key).executeTakeFirst();
+      const row = await trx
+        .selectFrom('login_throttle')
+        .selectAll()
+        .where('key', '=', key)
+        .executeTakeFirst();
       if (!row) continue;
       const earlier = { ...row, failures: row.failures - 1 };
       if (kind === 'account' || (earlier.failures === 0 && earlier.refused === 0)) {
@@ -222,7 +231,11 @@ export class LoginThrottle {
     const now = this.now();
     await this.db.transaction().execute(async (trx) => {
       for (const [kind, key] of keys) {
-        const row = await trx.selectFrom('login_throttle').selectAll().where('key', '=', key).executeTakeFirst();
+        const row = await trx
+          .selectFrom('login_throttle')
+          .selectAll()
+          .where('key', '=', key)
+          .executeTakeFirst();
         if (row?.failures !== this.opts[kind].lockoutAfter) continue;
         await writeAudit(trx, {
           at: now.toISOString(),

@@ -77,7 +77,8 @@ export async function setUserPassword(
   password: string,
   now: Date,
 ): Promise<void> {
-  if (password.length < 8) throw new SwitchboardError('bad_request', 'A password needs at least 8 characters.');
+  if (password.length < 8)
+    throw new SwitchboardError('bad_request', 'A password needs at least 8 characters.');
   // Hashed before the transaction: scrypt takes tens of milliseconds, too long to hold the database.
   const hash = await hashPassword(password);
   await db.transaction().execute(async (trx) => {

@@ -79,7 +79,9 @@ export function createApi(deps: {
     const body = parseOrThrow(ChangePasswordRequest, req.body, 'password change');
     res
       .set('cache-control', 'no-store')
-      .json(await auth.changePassword(token, body.currentPassword, body.newPassword, req.socket.remoteAddress));
+      .json(
+        await auth.changePassword(token, body.currentPassword, body.newPassword, req.socket.remoteAddress),
+      );
   });
 
   app.get(REST.ticket(':id'), async (req, res) => {

@@ -122,26 +122,24 @@ export function routeRequestHandler(deps: {
         routeParam(q, 'callid'),
         q.get('retry') === '1',
       ] as const;
-      deps.voice
-        .route(queue, caller, callId, retry)
-        .then((result) => {
-          // The caller's number is in the call record already; the audit says who decided what.
-          audit(deps.now(), 'pbx.route', result.kind === 'agent' ? result.userId : null, {
-            queue,
-            callId,
-            retry,
-            extension: result.kind === 'agent' ? result.extension : null,
-            interactionId: result.interactionId,
-          });
-          if (result.kind === 'agent') {
-            // Plain lines, not JSON: Kamailio reads them with string transformations, without a JSON module.
-            res
-              .writeHead(200, { 'content-type': 'text/plain' })
-              .end(`${result.extension}\n${result.ringTimeoutSeconds}\n`);
-          } else {
-            res.writeHead(404, { 'content-type': 'text/plain' }).end();
-          }
-        }, fail);
+      deps.voice.route(queue, caller, callId, retry).then((result) => {
+        // The caller's number is in the call record already; the audit says who decided what.
+        audit(deps.now(), 'pbx.route', result.kind === 'agent' ? result.userId : null, {
+          queue,
+          callId,
+          retry,
+          extension: result.kind === 'agent' ? result.extension : null,
+          interactionId: result.interactionId,
+        });
+        if (result.kind === 'agent') {
+          // Plain lines, not JSON: Kamailio reads them with string transformations, without a JSON module.
+          res
+            .writeHead(200, { 'content-type': 'text/plain' })
+            .end(`${result.extension}\n${result.ringTimeoutSeconds}\n`);
+        } else {
+          res.writeHead(404, { 'content-type': 'text/plain' }).end();
+        }
+      }, fail);
     } catch (e) {
       fail(e);
     }
