@@ -1,6 +1,10 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import i18next from 'i18next';
 import { ErrorBody } from '../../src/shared';
+import { errorText } from '../../src/renderer/i18n/error-text';
+import { en } from '../../src/renderer/i18n/locales/en';
+import { zhCN } from '../../src/renderer/i18n/locales/zh-CN';
 import { openSqlite } from '../../src/server/db/dialect-sqlite';
 import { reopenTestServer, startTestServer, type TestServer } from './helpers';
 
@@ -98,6 +102,17 @@ describe('sign-in throttling per account', () => {
       expect(locked.status).toBe(429);
       expect(locked.body.data).toMatchObject({ code: 'too_many_attempts', retryAfterSeconds: 900 });
     }
+    // The sign-in screen says how long to wait, in both languages.
+    const lockedBody = (await signIn('agent05', 'switchboard')).body.data!;
+    const i = i18next.createInstance();
+    await i.init({ resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } }, lng: 'en' });
+    expect(errorText(i.t, lockedBody).headline).toBe(
+      'Too many failed sign-ins. Wait 15 minutes, then try again.',
+    );
+    await i.changeLanguage('zh-CN');
+    expect(errorText(i.t, lockedBody).headline).toBe('登录失败次数过多，请等待15分钟后再试。');
+    expect(errorText(i.t, { ...lockedBody, retryAfterSeconds: 1 }).headline).toContain('等待1秒后');
+
     // Another account is not affected.
     expect((await signIn('agent06', 'switchboard')).status).toBe(200);
 
@@ -121,7 +136,7 @@ describe('sign-in throttling per account', () => {
     expect((await signIn('agent05', 'switchboard')).status).toBe(200);
     const rollups = (await auditRows('auth.login_failures')).filter((r) => r.detail.username === 'agent05');
     expect(rollups).toHaveLength(1);
-    expect(rollups[0]!.detail).toMatchObject({ failures: 10, refused: 7 + 40 + 1 });
+    expect(rollups[0]!.detail).toMatchObject({ failures: 10, refused: 7 + 40 + 1 + 1 });
   });
 
   it('counts unknown user names the same way, so a lockout does not tell which names exist', async () => {
