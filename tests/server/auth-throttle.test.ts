@@ -5,6 +5,7 @@ import { ErrorBody } from '../../src/shared';
 import { errorText } from '../../src/renderer/i18n/error-text';
 import { en } from '../../src/renderer/i18n/locales/en';
 import { zhCN } from '../../src/renderer/i18n/locales/zh-CN';
+import { clientAddress } from '../../src/server/auth/login-throttle';
 import { openSqlite } from '../../src/server/db/dialect-sqlite';
 import { reopenTestServer, startTestServer, type TestServer } from './helpers';
 
@@ -201,5 +202,20 @@ describe('sign-in throttling per address', () => {
       expect((await signIn(`agent0${(i % 9) + 1}`, 'switchboard')).status).toBe(200);
     expect((await signIn('agent01', 'typo')).status).toBe(401);
     expect((await signIn('agent01', 'switchboard')).status).toBe(200);
+    // Two right passwords at once (two devices): neither is reported as a failure of the other's.
+    const both = await Promise.all([signIn('agent02', 'switchboard'), signIn('agent02', 'switchboard')]);
+    expect(both.map((r) => r.status)).toEqual([200, 200]);
+    const failures = (await auditRows('auth.login_failures')).map((r) => r.detail);
+    expect(failures).toEqual([expect.objectContaining({ username: 'agent01', failures: 1 })]);
+  });
+});
+
+describe('client addresses', () => {
+  it('counts IPv4 as it is and IPv6 by its /64, the share one subscriber usually gets', () => {
+    expect(clientAddress('::ffff:10.0.0.7')).toBe('10.0.0.7');
+    expect(clientAddress('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
+    expect(clientAddress('2001:0db8:0001:0002::9')).toBe('2001:db8:1:2::/64');
+    expect(clientAddress('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(clientAddress(undefined)).toBe('unknown');
   });
 });

@@ -83,9 +83,16 @@ export class AuthService {
    */
   async login(username: string, password: string, address?: string): Promise<LoginResponse> {
     const attempt = await this.throttle.begin(username, address);
-    const row = await findUserByUsername(this.db, username);
-    // scrypt runs even for unknown names, so timing does not tell which names exist.
-    const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
+    let row: Awaited<ReturnType<typeof findUserByUsername>>;
+    let ok: boolean;
+    try {
+      row = await findUserByUsername(this.db, username);
+      // scrypt runs even for unknown names, so timing does not tell which names exist.
+      ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
+    } catch (e) {
+      await attempt.failed(null); // a try that could not be checked stays counted
+      throw e;
+    }
     if (!row || !ok || row.disabled) {
       await attempt.failed(row?.id ?? null);
       throw new SwitchboardError('wrong_credentials', WRONG_LOGIN);
@@ -169,8 +176,15 @@ export class AuthService {
   ): Promise<LoginResponse> {
     const { user } = await this.authenticate(accessToken);
     const attempt = await this.throttle.begin(user.username, address);
-    const row = await getUserRow(this.db, user.id);
-    if (!row || !(await verifyPassword(currentPassword, row.password_hash))) {
+    let right: boolean;
+    try {
+      const row = await getUserRow(this.db, user.id);
+      right = row !== undefined && (await verifyPassword(currentPassword, row.password_hash));
+    } catch (e) {
+      await attempt.failed(user.id);
+      throw e;
+    }
+    if (!right) {
       await attempt.failed(user.id);
       throw new SwitchboardError('wrong_credentials', 'The current password is not correct.');
     }

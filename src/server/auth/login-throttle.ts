@@ -92,6 +92,9 @@ export function clientAddress(raw: string | undefined): string {
 }
 
 export class LoginThrottle {
+  /** Tries per account key counted in advance and not yet ended (this process only: a crash leaves failures). */
+  private readonly inFlight = new Map<string, number>();
+
   constructor(
     private readonly db: Db,
     private readonly opts: LoginThrottleOptions,
@@ -161,9 +164,25 @@ export class LoginThrottle {
         refusal.wait,
       );
     }
+    const account = keys[0][1];
+    this.inFlight.set(account, (this.inFlight.get(account) ?? 0) + 1);
+    const done = () => {
+      const n = (this.inFlight.get(account) ?? 1) - 1;
+      if (n > 0) this.inFlight.set(account, n);
+      else this.inFlight.delete(account);
+    };
     return {
-      succeeded: (trx) => this.succeeded(trx, keys),
-      failed: (userId) => this.failed(keys, userId),
+      succeeded: async (trx) => {
+        try {
+          await this.succeeded(trx, keys);
+        } finally {
+          done();
+        }
+      },
+      failed: async (userId) => {
+        done();
+        await this.failed(keys, userId);
+      },
     };
   }
 
@@ -212,10 +231,23 @@ export class LoginThrottle {
         .where('key', '=', key)
         .executeTakeFirst();
       if (!row) continue;
-      const earlier = { ...row, failures: row.failures - 1 };
-      if (kind === 'account' || (earlier.failures === 0 && earlier.refused === 0)) {
-        if (earlier.failures > 0 || earlier.refused > 0) await rollUp(trx, earlier, now);
+      if (kind === 'account') {
+        // Tries of this name still being checked were counted in advance too: they are not failures (yet),
+        // so they are neither reported nor forgotten, and stay counted until they end.
+        const others = (this.inFlight.get(key) ?? 1) - 1;
+        const failures = row.failures - 1 - others;
+        if (failures > 0 || row.refused > 0)
+          await rollUp(trx, { ...row, failures: Math.max(0, failures) }, now);
         else await trx.deleteFrom('login_throttle').where('key', '=', key).execute();
+        if (others > 0) {
+          const at = now.toISOString();
+          await trx
+            .insertInto('login_throttle')
+            .values({ key, failures: others, refused: 0, first_failure_at: at, last_failure_at: at })
+            .execute();
+        }
+      } else if (row.failures <= 1 && row.refused === 0) {
+        await trx.deleteFrom('login_throttle').where('key', '=', key).execute();
       } else {
         await trx
           .updateTable('login_throttle')
