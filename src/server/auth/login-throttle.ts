@@ -164,7 +164,7 @@ export class LoginThrottle {
         refusal.wait,
       );
     }
-    const account = keys[0][1];
+    const account = accountKey(username);
     this.inFlight.set(account, (this.inFlight.get(account) ?? 0) + 1);
     const done = () => {
       const n = (this.inFlight.get(account) ?? 1) - 1;
