@@ -11,6 +11,7 @@
  * in). `npm run bench:screenpop` (BENCH_CUSTOMERS / BENCH_TICKETS / BENCH_CALLS to scale down).
  * Needs Debian's kamailio, kamailio-websocket-modules, kamailio-utils-modules and chromium.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,8 @@ const CALLS = Number(process.env['BENCH_CALLS'] ?? 200);
 const targets = { popP95Ms: 100 };
 const AGENT = 'agent01';
 const EXTENSION = '1001';
+/** Kamailio proves itself to the service with this on routing requests. */
+const PBX_SECRET = randomBytes(24).toString('base64url');
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -41,6 +44,7 @@ try {
   const pbx = await startKamailio({
     runDir: join(dir, 'pbx'),
     routingUrl: `http://127.0.0.1:${port}/api/voice/route`,
+    serviceSecret: PBX_SECRET,
     sharedMemoryMb: 128,
     children: 2,
   });
@@ -50,6 +54,7 @@ try {
     dbPath: join(dir, 'server.sqlite'),
     seed: 'demo',
     pbx,
+    pbxSecret: PBX_SECRET,
     log: () => {},
   });
   cleanup.push(() => server.close());

@@ -23,7 +23,8 @@ let pulls = 0;
 
 await Promise.all(
   accounts.map(async (row) => {
-    const token = await signAccessToken(secret, toUser(row), ttl, new Date());
+    // The session bench/sync-data.ts made for the agent has the agent's id.
+    const token = await signAccessToken(secret, toUser(row), row.id, ttl, new Date());
     const socket = connectSocket(url, {
       auth: { token },
       transports: ['websocket'],

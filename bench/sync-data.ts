@@ -158,6 +158,19 @@ export async function seedSyncServer(
     };
     await db.transaction().execute(async (trx) => {
       await chunks(extraAgents, (p) => trx.insertInto('users').values(p).execute());
+      // Signed in without a password check (bench/sync-agents.ts signs their tokens): one session each,
+      // named by the user id, which their access tokens carry.
+      const at = new Date(now).toISOString();
+      await chunks(
+        extraAgents.map((a) => ({
+          id: a.id,
+          user_id: a.id,
+          created_at: at,
+          revoked_at: null,
+          revoked_reason: null,
+        })),
+        (p) => trx.insertInto('sessions').values(p).execute(),
+      );
       for (const [id, v] of customerVersion)
         await trx.updateTable('customers').set({ version: v }).where('id', '=', id).execute();
       await chunks(tickets, (p) => trx.insertInto('tickets').values(p).execute());

@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
 import { SYNC_SOCKET_MAX_BYTES } from '../shared';
 import { AuthService } from './auth/auth-service';
-import { loadSigningSecret } from './auth/signing-secret';
+import {
+  checkThrottleOptions,
+  DEFAULT_LOGIN_THROTTLE,
+  type LoginThrottleOptions,
+  type ThrottleRule,
+} from './auth/login-throttle';
+import { loadPbxSecret, loadSigningSecret, pbxSecretNotice } from './auth/signing-secret';
 import { DEFAULT_ACCESS_TTL_SECONDS } from './auth/tokens';
 import { openSqlite } from './db/dialect-sqlite';
 import { migrateToLatest } from './db/migrate';
@@ -36,8 +42,23 @@ export interface StartServerOptions {
   pbx?: PbxController;
   /** How often the PBX is checked for lost SIP users (a restart) and given them again; default 3000 ms. */
   pbxCheckMs?: number;
-  /** Shared secret the PBX sends in x-switchboard-pbx-secret; without one, routing answers loopback callers only. */
+  /**
+   * Shared secret the PBX sends in x-switchboard-pbx-secret with routing requests and call events (default
+   * SWITCHBOARD_PBX_SECRET, else generated once and kept in `<dbPath>.pbx-secret`, mode 0600; an in-memory
+   * database without one refuses every PBX request). The PBX endpoints never answer without it.
+   */
   pbxSecret?: string;
+  /**
+   * Sign-in throttling per user name and per client address (auth/login-throttle.ts); each setting defaults
+   * to DEFAULT_LOGIN_THROTTLE: waits doubling from 1 s after 3 failures of a name, a 15-minute lockout
+   * after 10 (after 10 and 50 for an address).
+   */
+  loginThrottle?: {
+    account?: Partial<ThrottleRule>;
+    address?: Partial<ThrottleRule>;
+    baseDelaySeconds?: number;
+    lockoutSeconds?: number;
+  };
   /** Agent state timings (Offline grace period, wrap-up limit). */
   voice?: VoiceOptions;
 }
@@ -66,8 +87,25 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     throw e;
   }
 
-  const secret = loadSigningSecret(opts.dbPath, opts.jwtSecret ?? process.env.SWITCHBOARD_JWT_SECRET);
-  const auth = new AuthService(db, secret, opts.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TTL_SECONDS, now);
+  let auth: AuthService;
+  let pbxSecret: string | undefined;
+  try {
+    const secret = loadSigningSecret(opts.dbPath, opts.jwtSecret ?? process.env.SWITCHBOARD_JWT_SECRET);
+    auth = new AuthService(
+      db,
+      secret,
+      opts.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TTL_SECONDS,
+      now,
+      throttleOptions(opts.loginThrottle),
+    );
+    const pbxKey = loadPbxSecret(opts.dbPath, opts.pbxSecret ?? process.env.SWITCHBOARD_PBX_SECRET);
+    pbxSecret = pbxKey.source === 'none' ? undefined : pbxKey.secret;
+    const notice = pbxSecretNotice(pbxKey);
+    if (notice) log(notice);
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
   let voice: VoiceService;
   try {
     const accounts = await ensureSipAccounts(db, now());
@@ -89,17 +127,14 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       db,
       voice,
       pbx: opts.pbx,
-      pbxSecret: opts.pbxSecret ?? process.env.SWITCHBOARD_PBX_SECRET,
+      pbxSecret,
       now,
+      log,
       bearerUser: (req) => bearerUser(auth, req),
     }),
   ];
   const api = createApi({ db, auth, log, routers });
-  const routeRequest = routeRequestHandler({
-    voice,
-    pbxSecret: opts.pbxSecret ?? process.env.SWITCHBOARD_PBX_SECRET,
-    log,
-  });
+  const routeRequest = routeRequestHandler({ db, voice, pbxSecret, now, log });
   const http = createServer((req, res) => {
     if (!routeRequest(req, res)) api(req, res);
   });
@@ -127,6 +162,18 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   });
   const port = (http.address() as AddressInfo).port;
 
+  // Failed sign-ins of a quiet name or address reach the audit log as one record (login-throttle.ts) and are
+  // forgotten; the sweep also does this for those left from before a restart.
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweep = () => {
+    sweeping = auth.throttle
+      .sweep()
+      .catch((e: unknown) => log(`sign-in throttle sweep failed: ${String(e)}`));
+  };
+  sweep();
+  const sweeper = setInterval(sweep, 60_000);
+  sweeper.unref();
+
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
@@ -134,10 +181,27 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     close: async () => {
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
       clearTimeout(pokeTimer);
+      clearInterval(sweeper);
       watchdog.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await voice.close();
+      await sweeping;
       await db.destroy();
     },
   };
+}
+
+function throttleOptions(o: StartServerOptions['loginThrottle'] = {}): LoginThrottleOptions {
+  const d = DEFAULT_LOGIN_THROTTLE;
+  // Field by field: a setting given as undefined (a CLI flag left out) keeps its default.
+  const rule = (r: Partial<ThrottleRule> = {}, def: ThrottleRule): ThrottleRule => ({
+    delayAfter: r.delayAfter ?? def.delayAfter,
+    lockoutAfter: r.lockoutAfter ?? def.lockoutAfter,
+  });
+  return checkThrottleOptions({
+    account: rule(o.account, d.account),
+    address: rule(o.address, d.address),
+    baseDelaySeconds: o.baseDelaySeconds ?? d.baseDelaySeconds,
+    lockoutSeconds: o.lockoutSeconds ?? d.lockoutSeconds,
+  });
 }

@@ -13,8 +13,26 @@ Usage: npm run server -- [--port N] [--host ADDR] [--db FILE] [--seed demo|none]
              agents' SIP credentials are pushed there at start and on rotation
   --pbx-ws   SIP over WebSocket URL given to softphones (env SWITCHBOARD_PBX_WS_URL, default ws://127.0.0.1:8088)
   --pbx-domain  SIP domain (env SWITCHBOARD_PBX_DOMAIN, default 127.0.0.1)
+Sign-in throttling (per user name, and per client address for the --login-address-* ones):
+  --login-delay-after N          failures of a name before each try waits, doubling (env SWITCHBOARD_LOGIN_DELAY_AFTER, default 3)
+  --login-lockout-after N        failures of a name that lock it (env SWITCHBOARD_LOGIN_LOCKOUT_AFTER, default 10)
+  --login-address-delay-after N  (env SWITCHBOARD_LOGIN_ADDRESS_DELAY_AFTER, default 10)
+  --login-address-lockout-after N  (env SWITCHBOARD_LOGIN_ADDRESS_LOCKOUT_AFTER, default 50)
+  --login-delay-seconds N        the first wait (env SWITCHBOARD_LOGIN_DELAY_SECONDS, default 1)
+  --login-lockout-minutes N      how long a lockout lasts (env SWITCHBOARD_LOGIN_LOCKOUT_MINUTES, default 15)
 Env SWITCHBOARD_JWT_SECRET sets the token signing secret (otherwise kept in <db>.jwt-secret).
-Env SWITCHBOARD_PBX_SECRET: routing requests must carry it in x-switchboard-pbx-secret (else loopback only).`;
+Env SWITCHBOARD_PBX_SECRET: routing requests and call events must carry it in x-switchboard-pbx-secret;
+  without it one is generated once and kept in <db>.pbx-secret (owner-only): give the PBX its contents.`;
+
+/** A whole number of at least 1 from a flag or its environment variable, or undefined for the default. */
+function count(flag: string, value: string | undefined, env: string): number | undefined {
+  const text = value ?? process.env[env];
+  if (text === undefined || text === '') return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--${flag} (env ${env}) must be a whole number of at least 1, got "${text}".`);
+  return n;
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -26,6 +44,12 @@ async function main(): Promise<void> {
       'pbx-rpc': { type: 'string' },
       'pbx-ws': { type: 'string' },
       'pbx-domain': { type: 'string' },
+      'login-delay-after': { type: 'string' },
+      'login-lockout-after': { type: 'string' },
+      'login-address-delay-after': { type: 'string' },
+      'login-address-lockout-after': { type: 'string' },
+      'login-delay-seconds': { type: 'string' },
+      'login-lockout-minutes': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -49,8 +73,23 @@ async function main(): Promise<void> {
       })
     : undefined;
 
+  const flag = (name: keyof typeof values & string, env: string) =>
+    count(name, values[name] as string | undefined, env);
+  const lockoutMinutes = flag('login-lockout-minutes', 'SWITCHBOARD_LOGIN_LOCKOUT_MINUTES');
   const server = await startServer({
     pbx,
+    loginThrottle: {
+      account: {
+        delayAfter: flag('login-delay-after', 'SWITCHBOARD_LOGIN_DELAY_AFTER'),
+        lockoutAfter: flag('login-lockout-after', 'SWITCHBOARD_LOGIN_LOCKOUT_AFTER'),
+      },
+      address: {
+        delayAfter: flag('login-address-delay-after', 'SWITCHBOARD_LOGIN_ADDRESS_DELAY_AFTER'),
+        lockoutAfter: flag('login-address-lockout-after', 'SWITCHBOARD_LOGIN_ADDRESS_LOCKOUT_AFTER'),
+      },
+      baseDelaySeconds: flag('login-delay-seconds', 'SWITCHBOARD_LOGIN_DELAY_SECONDS'),
+      lockoutSeconds: lockoutMinutes === undefined ? undefined : lockoutMinutes * 60,
+    },
     port,
     host: values.host ?? process.env.SWITCHBOARD_HOST ?? '127.0.0.1',
     dbPath: values.db ?? process.env.SWITCHBOARD_DB ?? '.data/server.sqlite',

@@ -40,6 +40,8 @@ const contexts: BrowserContext[] = [];
 /** The caller: a demo customer of agent01's department with open tickets, calling from their own number. */
 let caller: { id: string; name: string; digits: string; openTickets: number; queue: string };
 const CALLER_PASSWORD = 'customer-gateway-secret';
+/** The PBX proves itself to the service with this (the PBX endpoints never answer without one). */
+const PBX_SECRET = 'e2e-call-pbx-secret-e2e-call-pbx-secret';
 
 function serverDb(): Database.Database {
   return new Database(join(dir.path, 'server.sqlite'), { readonly: true, fileMustExist: true });
@@ -50,6 +52,7 @@ async function startPbx(ports?: typeof pbxPorts): Promise<void> {
     runDir: join(dir.path, 'pbx'),
     ...ports,
     routingUrl,
+    serviceSecret: PBX_SECRET,
     sharedMemoryMb: 64,
     children: 2,
   });
@@ -203,6 +206,7 @@ beforeAll(async () => {
       pbx.domain,
     ],
     /listening on/,
+    { SWITCHBOARD_PBX_SECRET: PBX_SECRET },
   );
   host = await startHost(dir.path, { serverUrls: [server.url] });
   browser = await launchChromium(CALL_FLAGS);

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import i18next from 'i18next';
 import { ErrorBody, LoginResponse } from '../../src/shared';
+import { errorText } from '../../src/renderer/i18n/error-text';
+import { en } from '../../src/renderer/i18n/locales/en';
+import { zhCN } from '../../src/renderer/i18n/locales/zh-CN';
 import { login, postJson, startTestServer, type TestServer } from './helpers';
 
 let server: TestServer;
@@ -30,8 +34,19 @@ describe('sign-in over REST', () => {
     const wrong = await postJson(`${server.url}/api/auth/login`, { username: 'agent05', password: 'nope' });
     const unknown = await postJson(`${server.url}/api/auth/login`, { username: 'nobody', password: 'nope' });
     expect(wrong.status).toBe(401);
-    expect(wrong.body).toEqual({ code: 'unauthenticated', message: 'Wrong user name or password.' });
+    // Its own code: the sentence for it speaks of the name and password, never of an ended session.
+    expect(wrong.body).toEqual({ code: 'wrong_credentials', message: 'Wrong user name or password.' });
     expect(unknown).toEqual(wrong);
+
+    // What the sign-in screen shows for it, in both languages: the name and password, not an ended session.
+    const i = i18next.createInstance();
+    await i.init({ resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } }, lng: 'en' });
+    const body = ErrorBody.parse(wrong.body);
+    expect(errorText(i.t, body).headline).toMatch(/^Wrong user name or password/);
+    expect(errorText(i.t, body).headline).not.toMatch(/session/i);
+    await i.changeLanguage('zh-CN');
+    expect(errorText(i.t, body).headline).toMatch(/^用户名或密码错误/);
+    expect(errorText(i.t, body).headline).not.toContain('会话');
   });
 
   it('answers bad input with 400 and names each wrong field', async () => {

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 describe('server CLI', () => {
-  it('prints the listening line when ready, serves, keeps the signing secret owner-only and stops on SIGTERM', async () => {
+  it('prints the listening line when ready, serves, keeps the signing and PBX secrets owner-only and stops on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
     const db = join(dir, 'server.sqlite');
     const child = spawn(
@@ -13,11 +13,12 @@ describe('server CLI', () => {
       ['node_modules/tsx/dist/cli.mjs', 'src/server/cli.ts', '--port', '0', '--db', db, '--seed', 'none'],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, SWITCHBOARD_PBX_SECRET: '' },
       },
     );
+    let out = '';
     try {
       const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
         const timer = setTimeout(() => reject(new Error(`no listening line in time: ${out}`)), 45_000);
         child.stdout.on('data', (d: Buffer) => {
           out += d.toString();
@@ -34,6 +35,17 @@ describe('server CLI', () => {
       expect(health.ok).toBe(true);
       expect(statSync(`${db}.jwt-secret`).mode & 0o777).toBe(0o600);
 
+      // No PBX secret configured: one is generated, its place is printed, never its value, and the PBX
+      // endpoints refuse whoever does not send it, loopback included.
+      const pbxSecret = readFileSync(`${db}.pbx-secret`, 'utf8').trim();
+      expect(statSync(`${db}.pbx-secret`).mode & 0o777).toBe(0o600);
+      expect(out).toContain(`${db}.pbx-secret`);
+      const routing = `${url}/api/voice/route?queue=8001&caller=1&callid=c1`;
+      expect((await fetch(routing)).status).toBe(403);
+      expect((await fetch(routing, { headers: { 'x-switchboard-pbx-secret': pbxSecret } })).status).toBe(404);
+      await expect.poll(() => out).toMatch(/PBX request refused/);
+      expect(out).not.toContain(pbxSecret);
+
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
@@ -41,5 +53,25 @@ describe('server CLI', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
+  }, 60_000);
+
+  it('refuses a sign-in throttle setting that is not a whole number of at least 1, naming it', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        'node_modules/tsx/dist/cli.mjs',
+        'src/server/cli.ts',
+        '--db',
+        ':memory:',
+        '--login-lockout-after',
+        '0',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(err).toMatch(/--login-lockout-after .*SWITCHBOARD_LOGIN_LOCKOUT_AFTER.* at least 1, got "0"/);
   }, 60_000);
 });

@@ -16,6 +16,8 @@ export interface TestServer extends RunningServer {
 }
 
 const JWT_SECRET = 'test-secret-test-secret-test-secret';
+/** The PBX secret of every test server unless a test gives its own: the PBX endpoints never answer without one. */
+export const TEST_PBX_SECRET = 'test-pbx-secret-test-pbx-secret';
 
 /**
  * A real server on a free port over a temp database holding a smaller demo data set (same generator and
@@ -28,7 +30,7 @@ export async function startTestServer(
     accessTokenTtlSeconds?: number;
     /** Runs on the seeded database before the server opens it. */
     prepare?: (db: Db) => Promise<void>;
-  } & Pick<StartServerOptions, 'pbx' | 'pbxSecret' | 'voice' | 'port'> = {},
+  } & Pick<StartServerOptions, 'pbx' | 'pbxSecret' | 'voice' | 'port' | 'loginThrottle'> = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-server-'));
   const dbPath = join(dir, 'server.sqlite');
@@ -45,7 +47,8 @@ export async function startTestServer(
     jwtSecret: JWT_SECRET,
     accessTokenTtlSeconds: opts.accessTokenTtlSeconds,
     pbx: opts.pbx,
-    pbxSecret: opts.pbxSecret,
+    pbxSecret: opts.pbxSecret ?? TEST_PBX_SECRET,
+    loginThrottle: opts.loginThrottle,
     voice: opts.voice,
     now: () => clock.now,
     log: () => {},
@@ -67,13 +70,15 @@ export async function startTestServer(
  */
 export async function reopenTestServer(
   closed: TestServer,
-  opts: Pick<StartServerOptions, 'voice'> = {},
+  opts: Pick<StartServerOptions, 'voice' | 'loginThrottle'> = {},
 ): Promise<TestServer> {
   const server = await startServer({
+    loginThrottle: opts.loginThrottle,
     port: closed.port,
     dbPath: closed.dbPath,
     seed: 'none',
     jwtSecret: JWT_SECRET,
+    pbxSecret: TEST_PBX_SECRET,
     voice: opts.voice,
     now: () => closed.clock.now,
     log: () => {},

@@ -9,7 +9,7 @@ import {
   type LoginResponse,
   type RequestableState,
 } from '../../src/shared';
-import { connectSocket, login, request } from './helpers';
+import { connectSocket, login, request, TEST_PBX_SECRET } from './helpers';
 
 export interface AgentSession {
   session: LoginResponse;
@@ -97,18 +97,15 @@ export async function route(
   retry = false,
 ) {
   const url = `${baseUrl}/api/voice/route?queue=${queue}&caller=${encodeURIComponent(caller)}&callid=${encodeURIComponent(callId)}${retry ? '&retry=1' : ''}`;
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: { [PBX_SECRET_HEADER]: TEST_PBX_SECRET } });
   return { status: res.status, body: await res.text() };
 }
 
-/** A call event as the PBX posts it; `pbxSecret` when the service is configured with one. */
-export async function callEvent(baseUrl: string, callId: string, event: string, pbxSecret?: string) {
+/** A call event as the PBX posts it, with the test servers' PBX secret unless another is given. */
+export async function callEvent(baseUrl: string, callId: string, event: string, pbxSecret = TEST_PBX_SECRET) {
   const res = await fetch(`${baseUrl}/api/voice/events`, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(pbxSecret ? { [PBX_SECRET_HEADER]: pbxSecret } : {}),
-    },
+    headers: { 'content-type': 'application/json', [PBX_SECRET_HEADER]: pbxSecret },
     body: JSON.stringify({ callId, event }),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };

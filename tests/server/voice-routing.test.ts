@@ -335,10 +335,10 @@ describe('who may ask for routing', () => {
     }
   });
 
-  it('without a secret, only loopback addresses', () => {
+  it('without a secret, nobody: not even loopback (any web page can make the browser call 127.0.0.1)', () => {
     const req = (remoteAddress: string) => ({ socket: { remoteAddress }, headers: {} }) as unknown as Request;
-    expect(pbxAllowed(req('127.0.0.1'), undefined)).toBe(true);
-    expect(pbxAllowed(req('::ffff:127.0.0.1'), undefined)).toBe(true);
+    expect(pbxAllowed(req('127.0.0.1'), undefined)).toBe(false);
+    expect(pbxAllowed(req('::ffff:127.0.0.1'), undefined)).toBe(false);
     expect(pbxAllowed(req('10.0.0.7'), undefined)).toBe(false);
     expect(pbxAllowed(req('127.0.0.1'), 's3cret')).toBe(false);
   });

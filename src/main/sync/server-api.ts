@@ -45,7 +45,7 @@ async function request<T extends z.ZodType>(
   }
   if (!res.ok) {
     const err = ErrorBody.safeParse(json);
-    if (err.success) throw new SwitchboardError(err.data.code, err.data.message, err.data.issues);
+    if (err.success) throw SwitchboardError.fromBody(err.data);
     if (res.status >= 500 || res.status === 404) throw unreachable(serverUrl);
     throw new SwitchboardError(
       'internal',

@@ -8,7 +8,7 @@ import { ErrorBody, SwitchboardError } from '../../shared';
 export function toSwitchboardError(e: unknown): SwitchboardError {
   if (e instanceof SwitchboardError) return e;
   const body = findBody(e);
-  if (body) return new SwitchboardError(body.code, body.message, body.issues);
+  if (body) return SwitchboardError.fromBody(body);
   const message = e instanceof Error ? e.message : String(e);
   return new SwitchboardError('internal', message);
 }

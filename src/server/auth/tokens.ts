@@ -8,6 +8,8 @@ const ISSUER = 'switchboard';
 
 export interface AccessClaims {
   userId: string;
+  /** The session (sessions.id) the token belongs to: ending it stops the token at once. */
+  sessionId: string;
   /** Seconds since the epoch. */
   expiresAt: number;
 }
@@ -15,11 +17,12 @@ export interface AccessClaims {
 export async function signAccessToken(
   secret: Uint8Array,
   user: User,
+  sessionId: string,
   ttlSeconds: number,
   now: Date,
 ): Promise<string> {
   const iat = Math.floor(now.getTime() / 1000);
-  return new SignJWT({ role: user.role, dept: user.departmentId })
+  return new SignJWT({ role: user.role, dept: user.departmentId, sid: sessionId })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(user.id)
     .setIssuer(ISSUER)
@@ -39,7 +42,9 @@ export async function verifyAccessToken(secret: Uint8Array, token: string, now: 
     if (!payload.sub || payload.exp === undefined) {
       throw new SwitchboardError('unauthenticated', 'The access token is not valid; sign in again.');
     }
-    return { userId: payload.sub, expiresAt: payload.exp };
+    // Signed by us before sessions were tracked: the client's refresh gives it one that names its session.
+    if (typeof payload.sid !== 'string' || payload.sid === '') throw tokenExpired();
+    return { userId: payload.sub, sessionId: payload.sid, expiresAt: payload.exp };
   } catch (e) {
     if (e instanceof SwitchboardError) throw e;
     if (e instanceof errors.JWTExpired) throw tokenExpired();

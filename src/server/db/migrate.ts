@@ -3,6 +3,7 @@ import * as m0001 from './migrations/0001-initial';
 import * as m0002 from './migrations/0002-voice';
 import * as m0003 from './migrations/0003-logged-calls';
 import * as m0004 from './migrations/0004-customer-aliases';
+import * as m0005 from './migrations/0005-sessions-and-sign-in-throttle';
 import type { Db } from './schema';
 
 /** Every migration, listed statically so bundling and tests see exactly what ships. Never edit a shipped one. */
@@ -11,6 +12,7 @@ export const migrations: Record<string, Migration> = {
   '0002-voice': m0002,
   '0003-logged-calls': m0003,
   '0004-customer-aliases': m0004,
+  '0005-sessions-and-sign-in-throttle': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -28,6 +28,23 @@ export interface Database {
     expires_at: string;
     revoked_at: string | null;
   };
+  /** One sign-in; its id is the refresh-token family and the access tokens' `sid`. */
+  sessions: {
+    id: string;
+    user_id: string;
+    created_at: string;
+    revoked_at: string | null;
+    /** logout, password, disabled, refresh-reused, before-sessions */
+    revoked_reason: string | null;
+  };
+  /** Failed sign-ins per account or client address (auth/login-throttle.ts). */
+  login_throttle: {
+    key: string;
+    failures: number;
+    refused: number;
+    first_failure_at: string;
+    last_failure_at: string;
+  };
   customers: CustomerColumns;
   /** The service numbers every ticket it holds. */
   tickets: TicketColumns & { number: number };

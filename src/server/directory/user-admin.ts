@@ -1,7 +1,10 @@
 import { SwitchboardError, type User } from '../../shared';
 import { writeAudit } from '../audit/audit-log';
+import { revokeSessions, setPasswordHash } from '../auth/auth-service';
+import { liftAccountLockout } from '../auth/login-throttle';
+import { hashPassword } from '../auth/passwords';
 import { appendChange } from '../db/change-log';
-import type { Tx } from '../db/schema';
+import type { Db, Tx } from '../db/schema';
 import { getDepartment, getUserRow, toUser } from './directory-store';
 
 /**
@@ -51,19 +54,36 @@ export async function moveUser(
   return toUser((await getUserRow(trx, userId))!);
 }
 
-/** Disables an account: its sessions end (refresh tokens revoked) and its open sockets are refused. */
+/** Disables an account: its sessions end (access and refresh tokens stop at once) and its open sockets are refused. */
 export async function disableUser(trx: Tx, actor: User, userId: string, now: Date): Promise<void> {
   const row = await target(trx, actor, userId);
   if (row.id === actor.id) throw new SwitchboardError('bad_request', 'You cannot disable your own account.');
   if (row.disabled) return;
   const at = now.toISOString();
   await trx.updateTable('users').set({ disabled: 1 }).where('id', '=', userId).execute();
-  await trx
-    .updateTable('refresh_tokens')
-    .set({ revoked_at: at })
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
-    .execute();
   await republish(trx, userId);
   await writeAudit(trx, { at, actorId: actor.id, action: 'user.disable', subjectId: userId, detail: {} });
+  await revokeSessions(trx, { userId }, 'disabled', actor.id, now);
+}
+
+/**
+ * An administrator sets a user's password: every session of the user ends at once (their access tokens are
+ * refused from the next request or socket event) and a sign-in lockout of the account is lifted.
+ */
+export async function setUserPassword(
+  db: Db,
+  actor: User,
+  userId: string,
+  password: string,
+  now: Date,
+): Promise<void> {
+  if (password.length < 8)
+    throw new SwitchboardError('bad_request', 'A password needs at least 8 characters.');
+  // Hashed before the transaction: scrypt takes tens of milliseconds, too long to hold the database.
+  const hash = await hashPassword(password);
+  await db.transaction().execute(async (trx) => {
+    const row = await target(trx, actor, userId);
+    await setPasswordHash(trx, userId, hash, actor.id, now);
+    await liftAccountLockout(trx, row.username, now);
+  });
 }

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import {
+  ChangePasswordRequest,
   Id,
   LoginRequest,
   LogoutRequest,
@@ -18,11 +19,15 @@ import { getTicket, listComments, listHistory } from '../tickets/ticket-store';
 import { errorBody } from './error-body';
 import { httpStatus } from './status';
 
-export async function bearerUser(auth: AuthService, req: Request): Promise<User> {
+function bearerToken(req: Request): string {
   const header = req.headers.authorization ?? '';
   const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
   if (!token) throw new SwitchboardError('unauthenticated', 'Sign in first: no access token was sent.');
-  return (await auth.authenticate(token)).user;
+  return token;
+}
+
+export async function bearerUser(auth: AuthService, req: Request): Promise<User> {
+  return (await auth.authenticate(bearerToken(req))).user;
 }
 
 /** express.json's own failures carry a `type`; they are the client's fault, not ours. */
@@ -54,7 +59,8 @@ export function createApi(deps: {
 
   app.post(REST.login, async (req, res) => {
     const body = parseOrThrow(LoginRequest, req.body, 'sign-in request');
-    res.json(await auth.login(body.username, body.password));
+    // The peer address, not X-Forwarded-For: a header anyone can write would let a guesser pick its address.
+    res.json(await auth.login(body.username, body.password, req.socket.remoteAddress));
   });
 
   app.post(REST.refresh, async (req, res) => {
@@ -66,6 +72,16 @@ export function createApi(deps: {
     const body = parseOrThrow(LogoutRequest, req.body, 'sign-out request');
     await auth.logout(body.refreshToken);
     res.json({});
+  });
+
+  app.post(REST.password, async (req, res) => {
+    const token = bearerToken(req);
+    const body = parseOrThrow(ChangePasswordRequest, req.body, 'password change');
+    res
+      .set('cache-control', 'no-store')
+      .json(
+        await auth.changePassword(token, body.currentPassword, body.newPassword, req.socket.remoteAddress),
+      );
   });
 
   app.get(REST.ticket(':id'), async (req, res) => {
@@ -87,6 +103,7 @@ export function createApi(deps: {
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const body = bodyParserError(err) ?? errorBody(err, log);
+    if (body.retryAfterSeconds !== undefined) res.set('retry-after', String(body.retryAfterSeconds));
     res.status(httpStatus[body.code]).json(body);
   });
 

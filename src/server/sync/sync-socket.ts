@@ -270,6 +270,19 @@ export function attachSync(
           .execute()
       ).map((r) => [r.id, r]),
     );
+    // A signed-out session's socket hears no data either (its next request is refused: AuthService.userFor).
+    const sessionOf = (s: { data: unknown }) => (s.data as SocketData).verified?.claims.sessionId ?? '';
+    const sessionIds = new Set([...rooms.values()].flatMap((r) => r.sockets.map(sessionOf)));
+    const live = new Set(
+      (
+        await db
+          .selectFrom('sessions')
+          .select('id')
+          .where('id', 'in', [...sessionIds])
+          .where('revoked_at', 'is', null)
+          .execute()
+      ).map((r) => r.id),
+    );
     const nowSeconds = Math.floor(now().getTime() / 1000);
     for (const [room, { sockets }] of rooms) {
       const msg = pokes.get(room)!;
@@ -282,7 +295,10 @@ export function attachSync(
       for (const s of sockets) {
         const row = users.get(socketUser(s).id);
         const inScope =
-          row !== undefined && !row.disabled && roomOf(scopeOf({ departmentId: row.department_id })) === room;
+          row !== undefined &&
+          !row.disabled &&
+          live.has(sessionOf(s)) &&
+          roomOf(scopeOf({ departmentId: row.department_id })) === room;
         if (!inScope) void s.leave(room);
         (inScope && (s.data as SocketData).expiresAt > nowSeconds ? trusted : others).push(s.id);
       }

@@ -11,6 +11,7 @@ import {
   type User,
   type VoiceCredentials,
 } from '../../shared';
+import { writeAudit } from '../audit/audit-log';
 import { inScope, scopeOf } from '../auth/scope';
 import type { Db } from '../db/schema';
 import { getSipAccount, pushSipAccounts, rotateSipPassword, type PbxController } from './credentials';
@@ -18,16 +19,65 @@ import { errorBody } from '../http/error-body';
 import { httpStatus } from '../http/status';
 import type { VoiceService } from './voice-service';
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
-
-/** The PBX's calls: with a configured secret, the header must carry it; without, only loopback may call. */
+/**
+ * Whether a request comes from the PBX: it must carry the service's PBX secret. Without a secret nothing is
+ * the PBX, loopback callers included: any web page the agent opens can make the browser send GETs to
+ * 127.0.0.1, and any local user or process can connect there.
+ */
 export function pbxAllowed(req: IncomingMessage, secret: string | undefined): boolean {
-  if (secret !== undefined && secret !== '') {
-    const sent = Buffer.from(String(req.headers[PBX_SECRET_HEADER] ?? ''));
-    const want = Buffer.from(secret);
-    return sent.length === want.length && timingSafeEqual(sent, want);
-  }
-  return LOOPBACK.has(req.socket.remoteAddress ?? '');
+  if (secret === undefined || secret === '') return false;
+  const sent = Buffer.from(String(req.headers[PBX_SECRET_HEADER] ?? ''));
+  const want = Buffer.from(secret);
+  return sent.length === want.length && timingSafeEqual(sent, want);
+}
+
+function pbxRefusal(secret: string | undefined): SwitchboardError {
+  return new SwitchboardError(
+    'forbidden',
+    secret
+      ? `Only the PBX may call this: the ${PBX_SECRET_HEADER} header is missing or wrong.`
+      : 'The PBX endpoints are closed: no PBX secret is configured on the service. Set SWITCHBOARD_PBX_SECRET for the service and the PBX.',
+  );
+}
+
+/**
+ * Logs refused PBX requests, one line per minute at most (with the count of the others), so a misconfigured
+ * PBX is seen at once and a flood of them does not flood the log.
+ */
+export function pbxRefusalLog(log: (line: string) => void, now: () => Date = () => new Date()) {
+  let lastAt = -Infinity;
+  let quiet = 0;
+  return (req: IncomingMessage, secret: string | undefined) => {
+    const t = now().getTime();
+    if (t - lastAt < 60_000) {
+      quiet++;
+      return;
+    }
+    const more = quiet > 0 ? ` (and ${quiet} more refused since the last line)` : '';
+    lastAt = t;
+    quiet = 0;
+    log(
+      `PBX request refused from ${req.socket.remoteAddress ?? 'an unknown address'}: ` +
+        `${secret ? 'missing or wrong PBX secret' : 'no PBX secret is configured'}${more}.`,
+    );
+  };
+}
+
+/**
+ * One audit record per routing answer and per PBX call event, written behind the answer (the PBX waits on
+ * it), in a transaction of its own so the hash chain stays whole; a failure to write is logged.
+ */
+export function auditPbx(db: Db, log: (line: string) => void) {
+  return (
+    now: Date,
+    action: 'pbx.route' | 'pbx.call_event',
+    subjectId: string | null,
+    detail: Record<string, unknown>,
+  ) => {
+    db.transaction()
+      .execute((trx) => writeAudit(trx, { at: now.toISOString(), actorId: null, action, subjectId, detail }))
+      .catch((e: unknown) => log(`audit of ${action} failed: ${e instanceof Error ? e.message : String(e)}`));
+  };
 }
 
 const routeParam = (q: URLSearchParams, name: string): string => {
@@ -46,10 +96,14 @@ const routeParam = (q: URLSearchParams, name: string): string => {
  * request.
  */
 export function routeRequestHandler(deps: {
+  db: Db;
   voice: VoiceService;
   pbxSecret?: string;
+  now: () => Date;
   log: (line: string) => void;
 }) {
+  const refused = pbxRefusalLog(deps.log, deps.now);
+  const audit = auditPbx(deps.db, deps.log);
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     if (req.method !== 'GET' || !req.url?.startsWith(`${VOICE_REST.route}?`)) return false;
     const fail = (e: unknown) => {
@@ -58,26 +112,34 @@ export function routeRequestHandler(deps: {
     };
     try {
       if (!pbxAllowed(req, deps.pbxSecret)) {
-        throw new SwitchboardError('forbidden', 'Only the PBX may ask for routing.');
+        refused(req, deps.pbxSecret);
+        throw pbxRefusal(deps.pbxSecret);
       }
       const q = new URLSearchParams(req.url.slice(VOICE_REST.route.length + 1));
-      deps.voice
-        .route(
-          routeParam(q, 'queue'),
-          routeParam(q, 'caller'),
-          routeParam(q, 'callid'),
-          q.get('retry') === '1',
-        )
-        .then((result) => {
-          if (result.kind === 'agent') {
-            // Plain lines, not JSON: Kamailio reads them with string transformations, without a JSON module.
-            res
-              .writeHead(200, { 'content-type': 'text/plain' })
-              .end(`${result.extension}\n${result.ringTimeoutSeconds}\n`);
-          } else {
-            res.writeHead(404, { 'content-type': 'text/plain' }).end();
-          }
-        }, fail);
+      const [queue, caller, callId, retry] = [
+        routeParam(q, 'queue'),
+        routeParam(q, 'caller'),
+        routeParam(q, 'callid'),
+        q.get('retry') === '1',
+      ] as const;
+      deps.voice.route(queue, caller, callId, retry).then((result) => {
+        // The caller's number is in the call record already; the audit says who decided what.
+        audit(deps.now(), 'pbx.route', result.kind === 'agent' ? result.userId : null, {
+          queue,
+          callId,
+          retry,
+          extension: result.kind === 'agent' ? result.extension : null,
+          interactionId: result.interactionId,
+        });
+        if (result.kind === 'agent') {
+          // Plain lines, not JSON: Kamailio reads them with string transformations, without a JSON module.
+          res
+            .writeHead(200, { 'content-type': 'text/plain' })
+            .end(`${result.extension}\n${result.ringTimeoutSeconds}\n`);
+        } else {
+          res.writeHead(404, { 'content-type': 'text/plain' }).end();
+        }
+      }, fail);
     } catch (e) {
       fail(e);
     }
@@ -92,10 +154,13 @@ export function voiceRouter(deps: {
   pbx?: PbxController;
   pbxSecret?: string;
   now: () => Date;
+  log: (line: string) => void;
   bearerUser: (req: Request) => Promise<User>;
 }) {
   const { db, voice, pbx, pbxSecret, now, bearerUser } = deps;
   const router = express.Router();
+  const refused = pbxRefusalLog(deps.log, now);
+  const audit = auditPbx(db, deps.log);
 
   const credentials = async (user: User, rotate: boolean): Promise<VoiceCredentials> => {
     const account = rotate
@@ -127,11 +192,21 @@ export function voiceRouter(deps: {
     res.json({ queues: voice.listQueues().filter((q) => inScope(scope, q.departmentId)) });
   });
 
-  // The PBX (loopback/secret) or the desktop (bearer token of the call's agent or a supervisor).
+  // The PBX (its secret) or the desktop (bearer token of the call's agent or a supervisor).
   router.post(VOICE_REST.events, async (req, res) => {
+    const fromPbx = !req.headers.authorization;
+    if (fromPbx && req.headers[PBX_SECRET_HEADER] !== undefined && !pbxAllowed(req, pbxSecret)) {
+      // Looks like the PBX, with the wrong secret: say so (a missing bearer token would mislead).
+      refused(req, pbxSecret);
+      throw pbxRefusal(pbxSecret);
+    }
+    const user = fromPbx && pbxAllowed(req, pbxSecret) ? null : await bearerUser(req);
     const body = parseOrThrow(CallEvent, req.body, 'call event');
-    const user = pbxAllowed(req, pbxSecret) && !req.headers.authorization ? null : await bearerUser(req);
-    res.json({ status: await voice.callEvent(body.callId, body.event, user) });
+    const status = await voice.callEvent(body.callId, body.event, user);
+    if (user === null) {
+      audit(now(), 'pbx.call_event', status?.userId ?? null, { callId: body.callId, event: body.event });
+    }
+    res.json({ status });
   });
 
   router.get(VOICE_REST.interaction(':id'), async (req, res) => {

@@ -4,6 +4,10 @@ import { z } from 'zod';
 export const ErrorCode = z.enum([
   'bad_request',
   'unauthenticated',
+  /** Sign-in only: the user name or password is wrong (never about sessions; see unauthenticated). */
+  'wrong_credentials',
+  /** Sign-in refused for a while after repeated failures; the body says how long (retryAfterSeconds). */
+  'too_many_attempts',
   'token_expired',
   'forbidden',
   'not_found',
@@ -18,6 +22,8 @@ export const ErrorBody = z.object({
   message: z.string(),
   /** Field-level problems from schema validation: path -> message. */
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  /** too_many_attempts: seconds until another try can be made (also sent as HTTP Retry-After). */
+  retryAfterSeconds: z.number().int().positive().optional(),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
@@ -26,12 +32,22 @@ export class SwitchboardError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly issues?: { path: string; message: string }[],
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'SwitchboardError';
   }
+  /** The error a wire body describes, with everything it carries (so a relay loses nothing). */
+  static fromBody(body: ErrorBody): SwitchboardError {
+    return new SwitchboardError(body.code, body.message, body.issues, body.retryAfterSeconds);
+  }
   toBody(): ErrorBody {
-    return { code: this.code, message: this.message, ...(this.issues ? { issues: this.issues } : {}) };
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.issues ? { issues: this.issues } : {}),
+      ...(this.retryAfterSeconds !== undefined ? { retryAfterSeconds: this.retryAfterSeconds } : {}),
+    };
   }
 }
 

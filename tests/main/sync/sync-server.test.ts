@@ -210,7 +210,7 @@ describe('sync with the central service', () => {
     });
     expect(wrong).toMatchObject({
       ok: false,
-      error: { code: 'unauthenticated', message: expect.stringMatching(/password/) },
+      error: { code: 'wrong_credentials', message: expect.stringMatching(/password/) },
     });
     expect(await d.call('session.get', {})).toBeNull();
     await d.services.dispose();

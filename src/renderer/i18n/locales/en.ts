@@ -279,8 +279,14 @@ export const en = {
   },
   errors: {
     bad_request: 'Some of what you entered is not valid. Check the highlighted fields and try again.',
-    unauthenticated:
-      'The user name or password is not correct, or your session has ended. Please sign in again.',
+    unauthenticated: 'Your session has ended. Please sign in again.',
+    wrong_credentials: 'Wrong user name or password. Check both and try again.',
+    too_many_attempts: 'Too many failed sign-ins. Wait {{wait}}, then try again.',
+    waitSeconds_one: '{{count}} second',
+    waitSeconds_other: '{{count}} seconds',
+    waitMinutes_one: '{{count}} minute',
+    waitMinutes_other: '{{count}} minutes',
+    waitAWhile: 'a few minutes',
     token_expired: 'Your session has expired. Please sign in again.',
     forbidden: 'You do not have permission to do this. Ask a supervisor if you need access.',
     not_found: 'This item no longer exists or was moved out of your departments. Refresh the list.',
