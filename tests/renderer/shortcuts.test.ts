@@ -85,8 +85,8 @@ describe('keyboard shortcut table', () => {
 describe('sign-in failures', () => {
   it('says the user name or password is wrong, and nothing about an ended session', async () => {
     const i = await translator();
-    // Today's code for a refused sign-in, and the one the server gives it of its own.
-    for (const code of ['unauthenticated', 'invalid_credentials']) {
+    // The server's own code for it, and the one servers before it gave.
+    for (const code of ['wrong_credentials', 'unauthenticated']) {
       const body = { code, message: 'Wrong username or password.' } as Parameters<typeof loginErrorText>[1];
       await i.changeLanguage('en');
       const enText = loginErrorText(i.t, body);

@@ -42,10 +42,10 @@ describe('sign-in over REST', () => {
     const i = i18next.createInstance();
     await i.init({ resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } }, lng: 'en' });
     const body = ErrorBody.parse(wrong.body);
-    expect(errorText(i.t, body).headline).toMatch(/^Wrong user name or password/);
+    expect(errorText(i.t, body).headline).toMatch(/^The user name or password is not correct/);
     expect(errorText(i.t, body).headline).not.toMatch(/session/i);
     await i.changeLanguage('zh-CN');
-    expect(errorText(i.t, body).headline).toMatch(/^用户名或密码错误/);
+    expect(errorText(i.t, body).headline).toMatch(/^用户名或密码不正确/);
     expect(errorText(i.t, body).headline).not.toContain('会话');
   });
 

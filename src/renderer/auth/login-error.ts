@@ -3,15 +3,15 @@ import type { ErrorBody } from '../../shared';
 import { errorText } from '../i18n/error-text';
 
 /**
- * Codes with which a sign-in is refused for a wrong user name or password. A sign-in has no session yet, so
- * the general 'unauthenticated' sentence ("...or your session has ended") would only confuse here;
- * 'invalid_credentials' is the code the server gives this case of its own.
+ * Codes with which a sign-in is refused for a wrong user name or password: the server's own, and
+ * 'unauthenticated' from servers before it. A sign-in has no session yet, so the general 'unauthenticated'
+ * sentence (about an ended session) would only confuse here.
  */
-const WRONG_CREDENTIALS: readonly string[] = ['unauthenticated', 'invalid_credentials'];
+const WRONG_CREDENTIALS: readonly string[] = ['wrong_credentials', 'unauthenticated'];
 
 /** What the sign-in screen says about a failed sign-in. */
 export function loginErrorText(t: TFunction, body: ErrorBody): { headline: string; detail: string | null } {
   // The services' own words repeat the headline in English only: left out.
-  if (WRONG_CREDENTIALS.includes(body.code)) return { headline: t('login.wrongCredentials'), detail: null };
+  if (WRONG_CREDENTIALS.includes(body.code)) return { headline: t('errors.wrong_credentials'), detail: null };
   return errorText(t, body);
 }

@@ -21,7 +21,6 @@ export const en = {
       'Not available: this computer has no secure credential store (system keychain), so you sign in each time.',
     rememberFailed:
       'Your sign-in could not be saved in the system keychain, so you will need to sign in again next time.',
-    wrongCredentials: 'The user name or password is not correct. Check both and try again.',
   },
   shell: {
     nav: { tickets: 'Tickets', customers: 'Customers' },
@@ -280,7 +279,7 @@ export const en = {
   errors: {
     bad_request: 'Some of what you entered is not valid. Check the highlighted fields and try again.',
     unauthenticated: 'Your session has ended. Please sign in again.',
-    wrong_credentials: 'Wrong user name or password. Check both and try again.',
+    wrong_credentials: 'The user name or password is not correct. Check both and try again.',
     too_many_attempts: 'Too many failed sign-ins. Wait {{wait}}, then try again.',
     waitSeconds_one: '{{count}} second',
     waitSeconds_other: '{{count}} seconds',

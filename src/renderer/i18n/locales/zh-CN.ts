@@ -20,7 +20,6 @@ export const zhCN: Messages = {
     hostRestarted: '桌面服务已重启，未能恢复你的会话，请重新登录。',
     rememberUnavailable: '不可用：这台电脑没有安全的凭据存储（系统钥匙串），每次都需要登录。',
     rememberFailed: '未能把登录信息保存到系统钥匙串，下次需要重新登录。',
-    wrongCredentials: '用户名或密码不正确，请检查后重试。',
   },
   shell: {
     nav: { tickets: '工单', customers: '客户' },
@@ -277,7 +276,7 @@ export const zhCN: Messages = {
   errors: {
     bad_request: '输入的内容有误，请检查标出的字段后重试。',
     unauthenticated: '会话已结束，请重新登录。',
-    wrong_credentials: '用户名或密码错误，请检查后重试。',
+    wrong_credentials: '用户名或密码不正确，请检查后重试。',
     too_many_attempts: '登录失败次数过多，请等待{{wait}}后再试。',
     waitSeconds_one: '{{count}}秒',
     waitSeconds_other: '{{count}}秒',
