@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
-import { SYNC_SOCKET_MAX_BYTES } from '../shared';
+import { SYNC_SOCKET_MAX_BYTES, type Ack } from '../shared';
 import { AuthService } from './auth/auth-service';
 import {
   checkThrottleOptions,
@@ -142,6 +142,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const io = new SocketServer(http, { serveClient: false, maxHttpBufferSize: SYNC_SOCKET_MAX_BYTES });
   const sync = attachSync(io, { db, auth, now, log, beforePull: () => voice.flush(), liveCalls: voice });
   attachVoice(io, { voice, auth, log });
+  answerUnknownEvents(io);
   // Call records change in bursts (ringing, answered, ended): replicas are poked once per burst.
   const pokeDepartments = new Set<string>();
   let pokeTimer: NodeJS.Timeout | undefined;
@@ -203,5 +204,27 @@ function throttleOptions(o: StartServerOptions['loginThrottle'] = {}): LoginThro
     address: rule(o.address, d.address),
     baseDelaySeconds: o.baseDelaySeconds ?? d.baseDelaySeconds,
     lockoutSeconds: o.lockoutSeconds ?? d.lockoutSeconds,
+  });
+}
+
+/**
+ * An event nobody handles is answered at once (when it asks for an answer), instead of leaving the client to
+ * wait out its own time-out: a desktop newer than this server learns at once what it cannot do here.
+ */
+function answerUnknownEvents(io: SocketServer): void {
+  io.on('connection', (socket) => {
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      const ack = args.at(-1);
+      if (typeof ack !== 'function' || (typeof event === 'string' && socket.listeners(event).length > 0))
+        return;
+      const name = String(event).slice(0, 80);
+      (ack as (a: Ack<never>) => void)({
+        ok: false,
+        error: {
+          code: 'bad_request',
+          message: `This server has no event "${name}". Update Switchboard or check the event name.`,
+        },
+      });
+    });
   });
 }

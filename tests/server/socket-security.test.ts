@@ -103,3 +103,24 @@ describe('socket security', () => {
     (await connectSocket(server.url, real.accessToken)).close();
   });
 });
+
+describe('events the server does not have', () => {
+  it('are answered at once with bad_request, and the socket still works', async () => {
+    const session = await login(server.url, 'agent01');
+    const socket = await connectSocket(server.url, session.accessToken);
+    try {
+      for (const event of ['sync:nope', 'agent:fly', 'constructor', '__proto__']) {
+        const ack = (await socket.timeout(5_000).emitWithAck(event, {})) as {
+          ok: boolean;
+          error?: { code: string; message: string };
+        };
+        expect(ack.ok).toBe(false);
+        expect(ack.error?.code).toBe('bad_request');
+        expect(ack.error?.message).toContain('has no event');
+      }
+      expect((await pullAll(socket)).changes.length).toBeGreaterThan(0);
+    } finally {
+      socket.close();
+    }
+  });
+});
