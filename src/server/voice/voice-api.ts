@@ -123,14 +123,17 @@ export function routeRequestHandler(deps: {
         q.get('retry') === '1',
       ] as const;
       deps.voice.route(queue, caller, callId, retry).then((result) => {
-        // The caller's number is in the call record already; the audit says who decided what.
-        audit(deps.now(), 'pbx.route', result.kind === 'agent' ? result.userId : null, {
-          queue,
-          callId,
-          retry,
-          extension: result.kind === 'agent' ? result.extension : null,
-          interactionId: result.interactionId,
-        });
+        // The caller's number is in the call record already; the audit says who decided what. A request
+        // about no queue of ours made no call and decided nothing: logged by the PBX, not audited here.
+        if (result.interactionId !== null) {
+          audit(deps.now(), 'pbx.route', result.kind === 'agent' ? result.userId : null, {
+            queue,
+            callId,
+            retry,
+            extension: result.kind === 'agent' ? result.extension : null,
+            interactionId: result.interactionId,
+          });
+        }
         if (result.kind === 'agent') {
           // Plain lines, not JSON: Kamailio reads them with string transformations, without a JSON module.
           res
