@@ -3,13 +3,14 @@
 // Environment: SWITCHBOARD_SIP_DEMO_PASSWORD (default "switchboard"); SWITCHBOARD_PBX_SERVICE_URL (the central
 // service, e.g. http://127.0.0.1:4000: queue routing and call events go there) or SWITCHBOARD_PBX_ROUTING_URL
 // (routing only; without either, calls to 8xxx get 503); SWITCHBOARD_PBX_SECRET (the service's PBX secret,
-// sent with routing requests and call events); SWITCHBOARD_PBX_DEMO_USERS=off (no demo users: the
+// sent with routing requests and call events; default: the one kept beside SWITCHBOARD_DB, as the server does); SWITCHBOARD_PBX_DEMO_USERS=off (no demo users: the
 // central service pushes the real accounts); SWITCHBOARD_PBX_VERBOSE=1 (Kamailio's log on stderr);
 // SWITCHBOARD_PBX_SIP_PORT / _WS_PORT / _RPC_PORT / _RUN_DIR to move it (tests, a second copy);
 // SWITCHBOARD_KAMAILIO_BIN (the kamailio binary, when not Debian's).
 // Exit codes: 0 stopped by SIGINT/SIGTERM, 3 Kamailio is not installed (npm start then runs without a phone),
 // 1 anything else.
 import { resolve } from 'node:path';
+import { loadPbxSecret } from '../src/server/auth/signing-secret';
 import { KAMAILIO_MISSING, serviceCallUrls, startKamailio } from '../src/server/pbx';
 
 const EXIT_KAMAILIO_MISSING = 3;
@@ -30,8 +31,12 @@ function serviceUrls(): { routingUrl?: string; eventsUrl?: string; serviceSecret
   const withRouting: { routingUrl?: string; eventsUrl?: string } = routingUrl
     ? { ...urls, routingUrl }
     : urls;
-  // The secret goes only where Kamailio talks to the service.
-  const serviceSecret = process.env.SWITCHBOARD_PBX_SECRET || undefined;
+  // The secret goes only where Kamailio talks to the service. Unset, it is the one `npm run server` keeps
+  // beside its database (made here first if the PBX starts first), so the two pair up with nothing to copy.
+  const configured = process.env.SWITCHBOARD_PBX_SECRET || undefined;
+  const db = resolve(process.env.SWITCHBOARD_DB || '.data/server.sqlite');
+  const secret = withRouting.routingUrl ? loadPbxSecret(db, configured) : { source: 'none' as const };
+  const serviceSecret = secret.source === 'none' ? undefined : secret.secret;
   return withRouting.routingUrl && serviceSecret ? { ...withRouting, serviceSecret } : withRouting;
 }
 
