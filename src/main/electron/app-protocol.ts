@@ -2,8 +2,11 @@
 // lies inside app.asar, which Electron makes readable by patching those functions on the fs module, and
 // ES named imports of a builtin can hold the functions from before the patch.
 import fs from 'node:fs';
-import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { CONTENT_SECURITY_POLICY, contentTypeOf } from '../renderer-page/headers';
 import { APP_HOST, APP_SCHEME } from './app-url';
+
+export { CONTENT_SECURITY_POLICY };
 
 /**
  * What app://switchboard/... answers. Pure Node (no 'electron' import), so the path checks are
@@ -15,24 +18,6 @@ import { APP_HOST, APP_SCHEME } from './app-url';
  * a look-alike path is easy to forge. app://switchboard is one origin that serves one folder and nothing else.
  */
 
-/** CSP for the renderer; emotion (MUI) needs inline styles, nothing needs inline scripts or remote origins. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  // The softphone opens SIP over WebSocket to the PBX the central service names at sign-in (any host), so
-  // WebSockets may leave; plain HTTP(S) requests may not.
-  "connect-src 'self' ws: wss:",
-  "media-src 'self' blob:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-src 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
 /** Headers on every app:// answer, errors included. */
 export const APP_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
@@ -40,38 +25,6 @@ export const APP_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Referrer-Policy': 'no-referrer',
   'Cross-Origin-Opener-Policy': 'same-origin',
 };
-
-/** What the renderer build emits; anything else is served as opaque bytes (nosniff keeps it inert). */
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.otf': 'font/otf',
-  '.mp3': 'audio/mpeg',
-  '.ogg': 'audio/ogg',
-  '.wav': 'audio/wav',
-  '.webm': 'audio/webm',
-  '.wasm': 'application/wasm',
-};
-
-export function contentTypeOf(file: string): string {
-  return CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-}
 
 export type AppPath = { ok: true; file: string } | { ok: false; status: 400 | 403 | 404; reason: string };
 

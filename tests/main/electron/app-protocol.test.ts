@@ -5,10 +5,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CONTENT_SECURITY_POLICY,
-  contentTypeOf,
   resolveAppPath,
   serveAppRequest,
 } from '../../../src/main/electron/app-protocol';
+import { contentTypeOf } from '../../../src/main/renderer-page/headers';
 import { tempDir } from '../fixtures';
 
 // app://switchboard serves the built renderer folder and nothing else: the files an attacker wants are
