@@ -157,7 +157,14 @@ describe('one agent, two desktops, the same field changed on both while offline'
       syncState: 'conflict',
     });
     expect(onDesk.conflicts).toEqual([
-      expect.objectContaining({ field: 'priority', mine: 'urgent', theirs: 'high', changedByName: '王芳' }),
+      expect.objectContaining({
+        field: 'priority',
+        mine: 'urgent',
+        theirs: 'high',
+        changedByName: '王芳',
+        // Shown as "you, on another device", not as a colleague.
+        byYou: true,
+      }),
     ]);
 
     // Each device's change reached the server once, under its own installation's id.
