@@ -8,6 +8,7 @@ import type { LoginResponse } from '../../shared/protocol/auth';
 import { SwitchboardError } from '../../shared/protocol/errors';
 import { META, openStore, type LocalStore } from '../store';
 import { SyncEngine, type ConnectionFactory } from '../sync';
+import { syncDeviceId } from '../sync/device-id';
 import * as api from '../sync/server-api';
 import type { CredentialVault } from '../vault';
 
@@ -253,6 +254,7 @@ export class SessionManager {
       },
       connect: this.d.connect,
       log: this.d.log,
+      deviceId: syncDeviceId(this.d.dataDir),
     });
     this.active = { info, store, engine };
     engine.start();

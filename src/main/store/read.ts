@@ -113,12 +113,14 @@ export class StoreReader {
       syncState: c.pending ? ('pending' as const) : ('synced' as const),
     }));
     const history = (this.s.history!.all(id) as HistoryColumns[]).map(historyFromColumns);
+    const me = this.replicaUserId();
     const conflicts = (this.s.conflicts!.all(id) as ConflictDbRow[]).map((k) => ({
       field: k.field,
       mine: k.mine,
       theirs: k.theirs,
       changedByName: k.changed_by_name,
       changedAt: k.changed_at,
+      byYou: k.changed_by_id !== null && k.changed_by_id === me,
     }));
     return { ticket: ticketRowFromDb(r), customer, comments, history, conflicts };
   }
@@ -212,6 +214,16 @@ export class StoreReader {
   getDepartment(id: string): Department | null {
     const r = this.s.department!.get(id) as DepartmentDbRow | undefined;
     return r ? departmentFromDb(r) : null;
+  }
+
+  /** Whose replica this is (one per server and user), as the session that opened it recorded. */
+  private replicaUserId(): string | null {
+    try {
+      const saved = JSON.parse(this.meta(META.sessionUser) ?? 'null') as { user?: { id?: unknown } } | null;
+      return typeof saved?.user?.id === 'string' ? saved.user.id : null;
+    } catch {
+      return null;
+    }
   }
 
   meta(key: string): string | null {

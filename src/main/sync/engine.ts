@@ -24,6 +24,11 @@ export interface SyncEngineOptions {
   emit: <E extends EventName>(event: E, payload: EventPayload<E>) => void;
   connect?: ConnectionFactory;
   log?: (line: string) => void;
+  /**
+   * This installation's device id (syncDeviceId), sent with every push: the server detects conflicts per
+   * device, so one agent's two desktops conflict like two agents do.
+   */
+  deviceId?: string;
   pageSize?: number;
   pushBatch?: number;
   requestTimeoutMs?: number;
@@ -270,6 +275,7 @@ export class SyncEngine {
         const pushed = await pushAll(conn, this.o.store, {
           batchSize: this.o.pushBatch ?? 100,
           timeoutMs: this.o.requestTimeoutMs ?? 30_000,
+          deviceId: this.o.deviceId,
           onRejected: (r) => refused.push(r),
         });
         const anyRefused = refused.length > 0;

@@ -25,8 +25,9 @@ export interface PushOutcome {
   rejected: Refusal[];
 }
 
-/** The bytes of a push holding no mutation: `{"mutations":[]}`. Each mutation adds its own, plus a comma. */
-const EMPTY_PUSH_BYTES = jsonBytes({ mutations: [] });
+/** What a push carries besides its mutations. */
+const pushBody = (mutations: unknown[], deviceId: string | undefined) =>
+  deviceId === undefined ? { mutations } : { mutations, deviceId };
 
 const kib = (bytes: number) => `${Math.ceil(bytes / 1024)} KiB`;
 
@@ -35,8 +36,13 @@ const kib = (bytes: number) => `${Math.ceil(bytes / 1024)} KiB`;
  * counts them: UTF-8 JSON). Long texts in Chinese fill a push with a few dozen mutations where short edits fit
  * hundreds; the count limit still applies through what was read from the outbox.
  */
-function fitBatch(entries: OutboxEntry[], maxBytes: number): { batch: OutboxEntry[]; firstBytes: number } {
-  let bytes = EMPTY_PUSH_BYTES;
+function fitBatch(
+  entries: OutboxEntry[],
+  maxBytes: number,
+  deviceId: string | undefined,
+): { batch: OutboxEntry[]; firstBytes: number } {
+  // A push holding no mutation (`{"mutations":[],...}`); each mutation adds its own bytes, plus a comma.
+  let bytes = jsonBytes(pushBody([], deviceId));
   const batch: OutboxEntry[] = [];
   let firstBytes = 0;
   for (const e of entries) {
@@ -66,6 +72,8 @@ export async function pushAll(
   opts: {
     batchSize: number;
     timeoutMs: number;
+    /** This installation's id, sent with every push (the server tells conflicting devices apart by it). */
+    deviceId?: string;
     /**
      * Told of each refusal as soon as it is undone locally. A later batch can still fail in transit and
      * end the push with an error, and the refusal must reach the agent all the same: its outbox entry is gone.
@@ -86,7 +94,7 @@ export async function pushAll(
   for (;;) {
     const queued = store.read.outbox(limit);
     if (queued.length === 0) return outcome;
-    const { batch, firstBytes } = fitBatch(queued, PUSH_MAX_BYTES);
+    const { batch, firstBytes } = fitBatch(queued, PUSH_MAX_BYTES, opts.deviceId);
     if (batch.length === 0) {
       // Valid mutations always fit (the schemas bound every text); this one is not, and never will be.
       refuse(
@@ -101,7 +109,10 @@ export async function pushAll(
     try {
       const raw = await conn.request(
         SocketEvents.push,
-        { mutations: batch.map((e) => e.mutation) },
+        pushBody(
+          batch.map((e) => e.mutation),
+          opts.deviceId,
+        ),
         opts.timeoutMs,
       );
       response = ackData<PushResponse>(PushAck, raw);

@@ -78,7 +78,7 @@ export function ConflictAlerts({
               field: t(`detail.fields.${k.field}`),
               mine: valueText(k.field, k.mine),
               theirs: valueText(k.field, k.theirs),
-              name: k.changedByName,
+              name: k.byYou ? t('conflict.youOnAnotherDevice') : k.changedByName,
             })}
           </span>
         </Alert>

@@ -4,6 +4,7 @@ import * as m0002 from './migrations/0002-voice';
 import * as m0003 from './migrations/0003-logged-calls';
 import * as m0004 from './migrations/0004-customer-aliases';
 import * as m0005 from './migrations/0005-sessions-and-sign-in-throttle';
+import * as m0006 from './migrations/0006-history-device';
 import type { Db } from './schema';
 
 /** Every migration, listed statically so bundling and tests see exactly what ships. Never edit a shipped one. */
@@ -13,6 +14,7 @@ export const migrations: Record<string, Migration> = {
   '0003-logged-calls': m0003,
   '0004-customer-aliases': m0004,
   '0005-sessions-and-sign-in-throttle': m0005,
+  '0006-history-device': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

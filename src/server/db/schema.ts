@@ -49,7 +49,8 @@ export interface Database {
   /** The service numbers every ticket it holds. */
   tickets: TicketColumns & { number: number };
   ticket_comments: CommentColumns & { version: number };
-  ticket_history: HistoryColumns & { version: number };
+  /** device_id: the installation that made the change (migration 0006); null when unknown or not a desktop's. */
+  ticket_history: HistoryColumns & { version: number; device_id: string | null };
   knowledge_articles: {
     id: string;
     title: string;

@@ -27,6 +27,7 @@ async function run(
   user: User,
   m: Mutation,
   now: Date,
+  deviceId: string | null,
 ): Promise<{ version: number; departmentId: string | undefined; detail?: Record<string, unknown> }> {
   switch (m.name) {
     case 'ticket.create': {
@@ -38,7 +39,7 @@ async function run(
       return { version, departmentId, detail: mergedInto ? { mergedInto } : {} };
     }
     case 'ticket.update': {
-      const version = await applyTicketUpdate(trx, user, m.args, now);
+      const version = await applyTicketUpdate(trx, user, m.args, now, deviceId);
       return { version, departmentId: (await getTicket(trx, m.args.ticketId))?.departmentId };
     }
     case 'ticket.comment': {
@@ -151,14 +152,20 @@ async function record(
  *
  * A logged call the voice service still holds live is ended through it first (liveCalls), outside the
  * mutation's transaction: the service writes its calls from memory.
+ *
+ * deviceId is the installation the push came from (PushRequest): a ticket field changed on another device
+ * since a patch's base version conflicts with it even when that device is the same user's. Absent (an older
+ * desktop), the push counts as one device of its own for its user.
  */
 export async function applyPush(
   db: Db,
   user: User,
   mutations: Mutation[],
   now: () => Date,
-  liveCalls?: LiveCalls,
+  opts: { liveCalls?: LiveCalls; deviceId?: string } = {},
 ): Promise<PushOutcome> {
+  const { liveCalls } = opts;
+  const deviceId = opts.deviceId ?? null;
   const results: MutationResult[] = [];
   const departments = new Set<string>();
   for (const m of mutations) {
@@ -172,7 +179,7 @@ export async function applyPush(
       result = await db.transaction().execute(async (trx) => {
         const previous = await replay(trx, user, m.id);
         if (previous) return previous;
-        const { version, departmentId, detail } = await run(trx, user, m, at);
+        const { version, departmentId, detail } = await run(trx, user, m, at, deviceId);
         const r: MutationResult = { id: m.id, status: 'applied', version };
         await record(trx, user, m, r, at, detail);
         if (departmentId) departments.add(departmentId);

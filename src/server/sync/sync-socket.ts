@@ -218,7 +218,10 @@ export function attachSync(
       handle(socket, async (user, input) => {
         checkPushSize(input);
         const req = parseOrThrow(PushRequest, input, 'push request');
-        const outcome = await applyPush(db, user, req.mutations, now, deps.liveCalls);
+        const outcome = await applyPush(db, user, req.mutations, now, {
+          liveCalls: deps.liveCalls,
+          deviceId: req.deviceId,
+        });
         // The mutations are committed: a failed poke must not make the push look failed (others catch up on
         // their next pull or reconnect).
         if (outcome.departments.size > 0) {

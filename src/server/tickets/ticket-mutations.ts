@@ -51,14 +51,27 @@ export class TicketConflictError extends SwitchboardError {
  * Applies a ticket patch, merging field by field against what others changed since the client's base version.
  * A field someone else set to a different value meanwhile is a conflict, and the whole patch is refused (never
  * half-applied) so the agent sees both values and decides. Returns the ticket's version after the change.
+ *
+ * "Someone else" is another device, not only another user (deviceId: the installation the push came from,
+ * null for a desktop too old to say): an agent signed in on two desktops who changes one field on both while
+ * offline gets a conflict on the second, as two agents would, instead of the last push silently winning.
  */
-export async function applyTicketUpdate(trx: Tx, user: User, args: UpdateArgs, now: Date): Promise<number> {
+export async function applyTicketUpdate(
+  trx: Tx,
+  user: User,
+  args: UpdateArgs,
+  now: Date,
+  deviceId: string | null = null,
+): Promise<number> {
   const ticket = await ticketInScope(trx, user, args.ticketId);
   const changed = FIELDS.filter((f) => args.patch[f] !== undefined && args.patch[f] !== ticket[f]);
 
   const conflicts: FieldConflict[] = [];
   for (const field of changed) {
-    const theirs = await lastFieldChangeSince(trx, ticket.id, field, args.baseVersion, user.id);
+    const theirs = await lastFieldChangeSince(trx, ticket.id, field, args.baseVersion, {
+      actorId: user.id,
+      deviceId,
+    });
     if (theirs && theirs.to !== asText(args.patch[field])) {
       conflicts.push({
         field,
@@ -71,7 +84,11 @@ export async function applyTicketUpdate(trx: Tx, user: User, args: UpdateArgs, n
     }
   }
   if (conflicts.length > 0) {
-    const said = conflicts.map((c) => `${c.changedByName} changed ${c.field} to "${c.theirs ?? 'nobody'}"`);
+    const said = conflicts.map((c) =>
+      c.changedById === user.id
+        ? `you changed ${c.field} to "${c.theirs ?? 'nobody'}" on another device`
+        : `${c.changedByName} changed ${c.field} to "${c.theirs ?? 'nobody'}"`,
+    );
     throw new TicketConflictError(
       `Your change was not applied: ${said.join('; ')} in the meantime.`,
       conflicts,
@@ -114,6 +131,7 @@ export async function applyTicketUpdate(trx: Tx, user: User, args: UpdateArgs, n
         at,
       },
       ticket.departmentId,
+      deviceId,
     );
     Object.assign(next, { [field]: args.patch[field] });
   }

@@ -38,16 +38,18 @@ export async function listHistory(trx: Tx, ticketId: string): Promise<TicketHist
 }
 
 /**
- * The latest change of one field after `afterVersion` by anyone but `exceptActorId`: what a concurrent editor
- * did. The actor's own edits are left out, because an offline desktop sends a series of edits all based on the
- * version it last saw.
+ * The latest change of one field after `afterVersion` made anywhere but on `except`'s device: what a concurrent
+ * editor did, whether another user or the same user on another device. The device's own edits are left out,
+ * because an offline desktop sends a series of edits all based on the version it last saw. A device is a user
+ * and a device id together; a null id (a desktop too old to send one, or a change older than the column) counts
+ * as one device of its own.
  */
 export async function lastFieldChangeSince(
   trx: Tx,
   ticketId: string,
   field: string,
   afterVersion: number,
-  exceptActorId: string,
+  except: { actorId: string; deviceId: string | null },
 ): Promise<{ to: string | null; actorId: string | null; actorName: string; at: string } | undefined> {
   const r = await trx
     .selectFrom('ticket_history')
@@ -55,7 +57,14 @@ export async function lastFieldChangeSince(
     .where('ticket_id', '=', ticketId)
     .where('field', '=', field)
     .where('version', '>', afterVersion)
-    .where((eb) => eb.or([eb('actor_id', 'is', null), eb('actor_id', '<>', exceptActorId)]))
+    .where((eb) =>
+      eb.or([
+        eb('actor_id', 'is', null),
+        eb('actor_id', '<>', except.actorId),
+        // SQLite's IS NOT compares nulls as values: a null device differs from a named one, equals another null.
+        eb('device_id', 'is not', except.deviceId),
+      ]),
+    )
     .orderBy('version', 'desc')
     .limit(1)
     .executeTakeFirst();
@@ -106,11 +115,17 @@ export async function insertTicket(
   return version;
 }
 
-export async function insertHistory(trx: Tx, h: TicketHistoryEntry, departmentId: string): Promise<number> {
+/** deviceId: the installation that made the change, kept server-side only (replicas are not told it). */
+export async function insertHistory(
+  trx: Tx,
+  h: TicketHistoryEntry,
+  departmentId: string,
+  deviceId: string | null = null,
+): Promise<number> {
   const version = await appendChange(trx, 'history', h.id, departmentId);
   await trx
     .insertInto('ticket_history')
-    .values({ ...historyToColumns(h), version })
+    .values({ ...historyToColumns(h), version, device_id: deviceId })
     .execute();
   return version;
 }

@@ -92,6 +92,8 @@ export const TicketConflict = z.object({
   theirs: z.string().nullable(),
   changedByName: z.string(),
   changedAt: Instant,
+  /** The value standing is the agent's own, changed on another of their devices (conflicts are per device). */
+  byYou: z.boolean().default(false),
 });
 export type TicketConflict = z.infer<typeof TicketConflict>;
 

@@ -228,7 +228,24 @@ export function utf8Bytes(s: string): number {
 /** The size of a value on the sync socket: the UTF-8 length of its JSON. */
 export const jsonBytes = (value: unknown): number => utf8Bytes(JSON.stringify(value) ?? '');
 
-export const PushRequest = z.object({ mutations: z.array(Mutation).min(1).max(PUSH_MAX_MUTATIONS) });
+/**
+ * The installation a push comes from: made once by each desktop and kept in its data folder (the browser-mode
+ * host keeps one per browser device). Conflicts are told apart by device, not by user: the same agent editing
+ * one field on two devices from the same base version is a conflict, exactly as two agents are.
+ */
+export const DeviceId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{8,64}$/, 'a device id is 8-64 letters, digits, - or _');
+export type DeviceId = z.infer<typeof DeviceId>;
+
+export const PushRequest = z.object({
+  mutations: z.array(Mutation).min(1).max(PUSH_MAX_MUTATIONS),
+  /**
+   * Absent from desktops older than device ids. The server counts all of one user's pushes without an id as one
+   * device of its own (see applyTicketUpdate), so an older desktop still conflicts with its user's newer ones.
+   */
+  deviceId: DeviceId.optional(),
+});
 export type PushRequest = z.infer<typeof PushRequest>;
 
 /** A ticket field someone else changed since the client's base version, to a value other than the client's. */

@@ -56,6 +56,7 @@ export const en = {
   },
   conflict: {
     line: '{{field}} — yours: {{mine}} / theirs: {{theirs}} (changed by {{name}})',
+    youOnAnotherDevice: 'you, on another device',
     keepMine: 'Keep mine',
     keepTheirs: 'Keep theirs',
   },

@@ -54,6 +54,7 @@ export const zhCN: Messages = {
   },
   conflict: {
     line: '{{field}} — 你的：{{mine}} / 对方的：{{theirs}}（由 {{name}} 修改）',
+    youOnAnotherDevice: '你在另一台设备上',
     keepMine: '保留我的',
     keepTheirs: '保留对方的',
   },
