@@ -42,6 +42,17 @@ export function App() {
     [t],
   );
 
+  // An offline sign-in moves on (the server is back and wants the password, or accepted the session).
+  useEffect(
+    () =>
+      getApi().on('session.changed', (session) =>
+        setPhase((p) =>
+          p.kind === 'ready' && p.session.user.id === session.user.id ? { ...p, session } : p,
+        ),
+      ),
+    [],
+  );
+
   // A host that went away may come back as a fresh process without our session: sign in again from the
   // remembered credentials if there are any, and start the workbench over so every view reloads.
   useEffect(() => {
@@ -66,9 +77,9 @@ export function App() {
     });
   }, [t]);
 
-  const logout = async () => {
+  const logout = async (forgetDevice: boolean) => {
     try {
-      await getApi().invoke('auth.logout', {});
+      await getApi().invoke('auth.logout', { forgetDevice });
     } catch {
       // Signing out locally still matters when the services cannot revoke the token right now.
     }
@@ -104,7 +115,7 @@ export function App() {
       <Workbench
         key={`${phase.session.user.id}:${phase.epoch}`}
         session={phase.session}
-        onLogout={() => void logout()}
+        onLogout={(forgetDevice) => void logout(forgetDevice)}
       />
       <Snackbar open={toast !== null} autoHideDuration={8000} onClose={() => setToast(null)}>
         <Alert severity="info" onClose={() => setToast(null)}>
