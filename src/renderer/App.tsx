@@ -104,7 +104,9 @@ export function App() {
         onLoggedIn={(session, rememberRequested) => {
           // The sign-in screen already says where remember-me cannot work; this is for a keychain that was
           // there but refused to store the token.
-          if (rememberRequested && !session.remembered) setToast(t('login.rememberFailed'));
+          // Offline, the token comes (and is remembered) only once the server accepts the sign-in.
+          if (rememberRequested && !session.remembered && !session.offline)
+            setToast(t('login.rememberFailed'));
           setPhase({ kind: 'ready', session, epoch: 0 });
         }}
       />

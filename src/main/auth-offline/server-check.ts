@@ -88,7 +88,8 @@ export class ServerCheck {
 
   private later(): void {
     this.failures++;
-    this.schedule(Math.min(15_000, 500 * 2 ** Math.min(this.failures, 5)));
+    // A look at the health endpoint costs the server next to nothing: the agent should not wait long.
+    this.schedule(Math.min(5_000, 500 * 2 ** Math.min(this.failures, 4)));
   }
 
   private async attempt(): Promise<void> {

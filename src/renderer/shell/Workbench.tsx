@@ -74,7 +74,8 @@ export function Workbench({
           <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
           <HostBanner />
           <OfflineSignInBanner session={session} />
-          <ConnectionBanner status={status} />
+          {/* Sync waits for the password, not the network: the offline sign-in banner says so instead. */}
+          <ConnectionBanner status={session.offline?.check === 'password' ? null : status} />
           {catchingUp && (
             <Tooltip title={t('shell.initialSync')}>
               <LinearProgress
