@@ -80,6 +80,7 @@ async function screenshots(page: Page, name: string): Promise<void> {
       await expect.poll(() => page.getByTestId('lang-switch').getAttribute('data-lang')).toBe(lang);
     }
     await page.mouse.move(700, 880); // away from the switch, so its tooltip is not in the picture
+    await page.getByRole('tooltip').waitFor({ state: 'detached' });
     await page.screenshot({ path: join(folder, `${name}-${lang}.png`) });
   }
   await page.getByTestId('lang-switch').click();

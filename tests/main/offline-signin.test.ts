@@ -84,7 +84,16 @@ describe('offline sign-in', () => {
     // The verifier is owner-only and holds no password.
     const file = join(dir.path, 'main', 'offline-signin.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(readFileSync(file, 'utf8')).not.toContain('switchboard');
+    const kept = readFileSync(file, 'utf8');
+    expect(kept).not.toContain('switchboard');
+    // A memory-hard KDF: scrypt with at least N = 2^15, r = 8, p = 1 and a salt of its own.
+    const entry = Object.values(
+      (JSON.parse(kept) as { entries: Record<string, { kdf: Record<string, unknown>; salt: string }> })
+        .entries,
+    )[0]!;
+    expect(entry.kdf).toMatchObject({ name: 'scrypt', r: 8, p: 1 });
+    expect(entry.kdf['N']).toBeGreaterThanOrEqual(2 ** 15);
+    expect(Buffer.from(entry.salt, 'base64').length).toBeGreaterThanOrEqual(16);
 
     await serverDown();
     const d = start('main');
