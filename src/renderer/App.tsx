@@ -108,6 +108,20 @@ export function App() {
           if (rememberRequested && !session.remembered && !session.offline)
             setToast(t('login.rememberFailed'));
           setPhase({ kind: 'ready', session, epoch: 0 });
+          // The server may have come back between the offline sign-in and now (its session.changed came
+          // before there was a workbench to take it): read the state once more.
+          if (session.offline) {
+            void getApi()
+              .invoke('session.get', {})
+              .then(
+                (now) =>
+                  now &&
+                  setPhase((p) =>
+                    p.kind === 'ready' && p.session.user.id === now.user.id ? { ...p, session: now } : p,
+                  ),
+                () => {},
+              );
+          }
         }}
       />
     );
