@@ -42,6 +42,17 @@ export function App() {
     [t],
   );
 
+  // An offline sign-in moves on (the server is back and wants the password, or accepted the session).
+  useEffect(
+    () =>
+      getApi().on('session.changed', (session) =>
+        setPhase((p) =>
+          p.kind === 'ready' && p.session.user.id === session.user.id ? { ...p, session } : p,
+        ),
+      ),
+    [],
+  );
+
   // A host that went away may come back as a fresh process without our session: sign in again from the
   // remembered credentials if there are any, and start the workbench over so every view reloads.
   useEffect(() => {
@@ -66,9 +77,9 @@ export function App() {
     });
   }, [t]);
 
-  const logout = async () => {
+  const logout = async (forgetDevice: boolean) => {
     try {
-      await getApi().invoke('auth.logout', {});
+      await getApi().invoke('auth.logout', { forgetDevice });
     } catch {
       // Signing out locally still matters when the services cannot revoke the token right now.
     }
@@ -93,8 +104,24 @@ export function App() {
         onLoggedIn={(session, rememberRequested) => {
           // The sign-in screen already says where remember-me cannot work; this is for a keychain that was
           // there but refused to store the token.
-          if (rememberRequested && !session.remembered) setToast(t('login.rememberFailed'));
+          // Offline, the token comes (and is remembered) only once the server accepts the sign-in.
+          if (rememberRequested && !session.remembered && !session.offline)
+            setToast(t('login.rememberFailed'));
           setPhase({ kind: 'ready', session, epoch: 0 });
+          // The server may have come back between the offline sign-in and now (its session.changed came
+          // before there was a workbench to take it): read the state once more.
+          if (session.offline) {
+            void getApi()
+              .invoke('session.get', {})
+              .then(
+                (now) =>
+                  now &&
+                  setPhase((p) =>
+                    p.kind === 'ready' && p.session.user.id === now.user.id ? { ...p, session: now } : p,
+                  ),
+                () => {},
+              );
+          }
         }}
       />
     );
@@ -104,7 +131,7 @@ export function App() {
       <Workbench
         key={`${phase.session.user.id}:${phase.epoch}`}
         session={phase.session}
-        onLogout={() => void logout()}
+        onLogout={(forgetDevice) => void logout(forgetDevice)}
       />
       <Snackbar open={toast !== null} autoHideDuration={8000} onClose={() => setToast(null)}>
         <Alert severity="info" onClose={() => setToast(null)}>

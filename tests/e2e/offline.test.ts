@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
@@ -14,8 +16,10 @@ import {
 
 /**
  * The issue's offline story in browser mode with real parts: the central service goes down, the agent keeps
- * working (edit, comment, new customer, new ticket), the desktop host restarts while still offline, the
- * service comes back on the same database and address, and everything reaches the server and a colleague.
+ * working (edit, comment, new customer, new ticket), the desktop host restarts while still offline, the agent
+ * signs out and the host restarts again, the agent signs in offline with their password, the service comes
+ * back on the same database and address, checks the sign-in, and everything reaches the server and a colleague.
+ * With SWITCHBOARD_SCREENS set to a folder, the offline sign-in screens are saved there in both languages.
  */
 let dir: ReturnType<typeof tempDir>;
 let server: Proc;
@@ -63,6 +67,24 @@ const pending = async (page: Page) => Number(await page.getByTestId('pending-cou
 async function searchTickets(page: Page, text: string) {
   await page.getByTestId('ticket-search').fill(text);
   await expect.poll(() => page.getByTestId('ticket-count').getAttribute('data-query')).toBe(text);
+}
+
+/** Saves the page as <SWITCHBOARD_SCREENS>/<name>-<lang>.png in English and Chinese, then back to English. */
+async function screenshots(page: Page, name: string): Promise<void> {
+  const folder = process.env['SWITCHBOARD_SCREENS'];
+  if (!folder) return;
+  mkdirSync(folder, { recursive: true });
+  for (const lang of ['en', 'zh-CN']) {
+    if ((await page.getByTestId('lang-switch').getAttribute('data-lang')) !== lang) {
+      await page.getByTestId('lang-switch').click();
+      await expect.poll(() => page.getByTestId('lang-switch').getAttribute('data-lang')).toBe(lang);
+    }
+    await page.mouse.move(700, 880); // away from the switch, so its tooltip is not in the picture
+    await page.getByRole('tooltip').waitFor({ state: 'detached' });
+    await page.screenshot({ path: join(folder, `${name}-${lang}.png`) });
+  }
+  await page.getByTestId('lang-switch').click();
+  await expect.poll(() => page.getByTestId('lang-switch').getAttribute('data-lang')).toBe('en');
 }
 
 async function restGet<T>(path: string, token: string): Promise<T> {
@@ -167,8 +189,65 @@ describe('offline work in browser mode survives a host restart and reaches the s
     expect(await row.getAttribute('data-sync-state')).toBe('pending');
   });
 
-  it('the server comes back: the outbox drains and the new ticket gets its number', async () => {
+  it('signed out during the outage and the host restarted again: the agent signs in offline with their password', async () => {
+    const before = await pending(agent);
+    await agent.getByTestId('logout').click();
+    await agent.getByTestId('logout-signout').click();
+    await agent.getByTestId('login-submit').waitFor();
+    await host.stop();
+    await agent.getByTestId('host-unreachable').waitFor();
+    host = await startHost(dir.path, { port: hostPort, keyring: true, serverUrls: [server.url] });
+    await agent.getByTestId('host-unreachable').waitFor({ state: 'detached', timeout: 60_000 });
+
+    // Signing in needs the server, which is down: the screen says so and offers the offline way.
+    await agent.getByTestId('login-server').fill(server.url);
+    await agent.getByTestId('login-username').fill('agent01');
+    await agent.getByTestId('login-password').fill('switchboard');
+    await agent.getByTestId('login-submit').click();
+    const panel = agent.getByTestId('login-offline');
+    await panel.waitFor();
+    expect(await agent.getByTestId('login-error').getAttribute('data-code')).toBe('unavailable');
+    expect(await panel.getAttribute('data-available')).toBe('true');
+    expect(await panel.innerText()).toMatch(/cannot see new work from others/);
+    await screenshots(agent, 'offline-signin-screen');
+
+    // A wrong password is refused on this computer, and the tries left go down.
+    await agent.getByTestId('login-password').fill('not-my-password');
+    await agent.getByTestId('login-offline-submit').click();
+    await expect
+      .poll(() => agent.getByTestId('login-error').innerText())
+      .toMatch(/does not match the one last used on this computer/);
+    expect(await agent.getByTestId('login-offline-attempts').innerText()).toMatch(/^4 tries left/);
+
+    await agent.getByTestId('login-password').fill('switchboard');
+    await agent.getByTestId('login-offline-submit').click();
+    await agent.getByTestId('workbench').waitFor();
+    const banner = agent.getByTestId('offline-signin');
+    expect(await banner.getAttribute('data-check')).toBe('waiting');
+    expect(await agent.getByTestId('offline-signin-text').innerText()).toBe(
+      'Signed in offline: your changes are kept on this computer and sent when the server is reachable; you cannot see new work from others until then.',
+    );
+    await agent.getByTestId('offline-chip').waitFor();
+    // The work queued before the restarts is all there, still waiting.
+    await expect.poll(() => pending(agent), { timeout: 20_000 }).toBe(before);
+    await searchTickets(agent, suffix);
+    const row = agent.locator(`[data-testid="ticket-row"][data-ticket-id="${newTicketId}"]`);
+    expect(await row.getAttribute('data-sync-state')).toBe('pending');
+    await screenshots(agent, 'offline-signin-workbench');
+  });
+
+  it('the server comes back: it checks the sign-in first, then the outbox drains and the new ticket gets its number', async () => {
+    const before = await pending(agent);
     server = await startServer(dir.path, { port: serverPort });
+    // Nothing goes before the server has checked the session: the desktop asks for the password in place.
+    const banner = agent.getByTestId('offline-signin');
+    await expect.poll(() => banner.getAttribute('data-check'), { timeout: 60_000 }).toBe('password');
+    expect(await pending(agent)).toBe(before);
+    await screenshots(agent, 'offline-signin-password');
+    await agent.getByTestId('offline-confirm-password').fill('switchboard');
+    await agent.getByTestId('offline-confirm-submit').click();
+    await banner.waitFor({ state: 'detached', timeout: 30_000 });
+    expect(await agent.getByTestId('offline-chip').count()).toBe(0);
     await expect.poll(() => pending(agent), { timeout: 90_000 }).toBe(0);
     await expect.poll(() => syncState(agent), { timeout: 30_000 }).toBe('online');
 

@@ -79,6 +79,8 @@ beforeAll(async () => {
     'auth.login': { serverUrl: server.url, username: 'agent01', password: 'switchboard', remember: false },
     'auth.canRemember': {},
     'auth.restore': {},
+    'auth.offlineStatus': { serverUrl: server.url, username: 'agent01' },
+    'auth.confirm': { password: 'switchboard' },
     'auth.logout': {},
     'session.get': {},
     'tickets.search': {

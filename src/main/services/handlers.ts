@@ -62,8 +62,10 @@ export function createHandlers(
     'auth.login': (input) => sessions.login(input),
     'auth.canRemember': async () => ({ available: await sessions.canRemember() }),
     'auth.restore': () => sessions.restore(),
-    'auth.logout': async () => {
-      await sessions.logout();
+    'auth.offlineStatus': ({ serverUrl, username }) => sessions.offlineStatus(serverUrl, username),
+    'auth.confirm': ({ password }) => sessions.confirm(password),
+    'auth.logout': async ({ forgetDevice }) => {
+      await sessions.logout({ forgetDevice });
       return {};
     },
     'session.get': async () => sessions.current?.info ?? null,
@@ -244,6 +246,6 @@ export function createHandlers(
     'directory.get': async () => sessions.require().store.read.directory(),
 
     'sync.status': async () => sessions.current?.engine.status() ?? signedOut,
-    'sync.retryNow': async () => sessions.current?.engine.retryNow() ?? signedOut,
+    'sync.retryNow': async () => sessions.retryNow() ?? signedOut,
   };
 }

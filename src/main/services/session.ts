@@ -3,9 +3,10 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Department, User } from '../../shared/domain';
-import type { EventName, EventPayload, SessionInfo } from '../../shared/ipc/contract';
+import type { EventName, EventPayload, OfflineCheck, SessionInfo } from '../../shared/ipc/contract';
 import type { LoginResponse } from '../../shared/protocol/auth';
 import { SwitchboardError } from '../../shared/protocol/errors';
+import { OfflineVerifiers, ServerCheck, type OfflineStatus } from '../auth-offline';
 import { META, openStore, type LocalStore } from '../store';
 import { SyncEngine, type ConnectionFactory } from '../sync';
 import { syncDeviceId } from '../sync/device-id';
@@ -36,7 +37,10 @@ export interface SessionDeps {
 export interface ActiveSession {
   info: SessionInfo;
   store: LocalStore;
+  /** Replaced when an offline sign-in is accepted by the server: the first one never ran. */
   engine: SyncEngine;
+  /** Signed in offline: watches for the server to accept the session before anything is sent. */
+  check: ServerCheck | null;
 }
 
 /** The server address as the user means it: no trailing slash, so one server is one folder. */
@@ -85,8 +89,11 @@ export function storePath(dataDir: string, serverUrl: string, userId: string): s
 export class SessionManager {
   private active: ActiveSession | null = null;
   private username = '';
+  private readonly verifiers: OfflineVerifiers;
 
-  constructor(private readonly d: SessionDeps) {}
+  constructor(private readonly d: SessionDeps) {
+    this.verifiers = new OfflineVerifiers(d.dataDir);
+  }
 
   get current(): ActiveSession | null {
     return this.active;
@@ -102,6 +109,7 @@ export class SessionManager {
     username: string;
     password: string;
     remember: boolean;
+    offline?: boolean;
   }): Promise<SessionInfo> {
     const serverUrl = normaliseServerUrl(input.serverUrl);
     this.checkAllowed(serverUrl);
@@ -109,11 +117,19 @@ export class SessionManager {
     try {
       r = await api.login(serverUrl, input.username, input.password);
     } catch (e) {
+      // Only an unreachable server opens the offline way: a "no" from the server is final.
+      if (input.offline && e instanceof SwitchboardError && e.code === 'unavailable') {
+        return this.loginOffline({ ...input, serverUrl });
+      }
+      if (e instanceof SwitchboardError && (e.code === 'wrong_credentials' || e.code === 'unauthenticated')) {
+        await this.refusedOnline(serverUrl, input.username, input.password);
+      }
       if (e instanceof SwitchboardError && e.code === 'unauthenticated') {
         throw new SwitchboardError('unauthenticated', 'Wrong username or password.');
       }
       throw e;
     }
+    await this.recordVerifier(serverUrl, input.username, input.password, r);
     await this.close();
     this.username = input.username;
     let remembered = false;
@@ -129,10 +145,155 @@ export class SessionManager {
       await this.forget();
     }
     return this.open(
-      { serverUrl, user: r.user, department: r.department, remembered },
+      { serverUrl, user: r.user, department: r.department, remembered, offline: null },
       r.accessToken,
       r.refreshToken,
     );
+  }
+
+  /**
+   * Offline sign-in: the server is out of reach, so the password is checked against the verifier of the last
+   * online sign-in here and the replica opens; sync stays off until the server has accepted the session
+   * (ServerCheck), so nothing is sent on the strength of a local check alone.
+   */
+  private async loginOffline(input: {
+    serverUrl: string;
+    username: string;
+    password: string;
+    remember: boolean;
+  }): Promise<SessionInfo> {
+    const entry = await this.verifiers.verify(input.serverUrl, input.username, input.password);
+    await this.close();
+    this.username = entry.username;
+    this.d.log?.(`session: ${entry.username} signed in offline; nothing is sent until the server accepts it`);
+    const saved = await this.rememberedFor(input.serverUrl, entry.user.id);
+    const info: SessionInfo = {
+      serverUrl: input.serverUrl,
+      user: entry.user,
+      department: entry.department,
+      remembered: saved !== null,
+      offline: { check: 'waiting', refusal: null },
+    };
+    const store = openStore(storePath(this.d.dataDir, info.serverUrl, info.user.id));
+    // An engine that is never started: it reports the outbox, and any call that needs the server says offline.
+    const idle = this.engine(info, store, null, '');
+    const session: ActiveSession = { info, store, engine: idle, check: null };
+    this.active = session;
+    session.check = new ServerCheck({
+      serverUrl: info.serverUrl,
+      username: entry.username,
+      refreshToken: saved?.refreshToken ?? null,
+      log: this.d.log,
+      onState: (state) => this.offlineState(session, state),
+      onVerified: (tokens, password) => this.acceptedByServer(session, tokens, password, input.remember),
+    });
+    return info;
+  }
+
+  /** What the sign-in screen says about signing in offline as this user here. */
+  offlineStatus(serverUrl: string, username: string): Promise<OfflineStatus> {
+    return this.verifiers.status(normaliseServerUrl(serverUrl), username);
+  }
+
+  /** The agent typed their password into the prompt after an offline sign-in. */
+  async confirm(password: string): Promise<SessionInfo> {
+    const s = this.require();
+    if (!s.check) return s.info;
+    try {
+      await s.check.confirm(password);
+    } catch (e) {
+      if (e instanceof SwitchboardError && e.code === 'wrong_credentials') {
+        await this.refusedOnline(s.info.serverUrl, this.username, password);
+      }
+      throw e;
+    }
+    return this.active?.info ?? s.info;
+  }
+
+  /** Offline, the ConnectionBanner's "Retry now" also means "look for the server to check my sign-in". */
+  retryNow() {
+    const s = this.active;
+    s?.check?.retryNow();
+    return s?.engine.retryNow();
+  }
+
+  private offlineState(s: ActiveSession, state: OfflineCheck): void {
+    if (this.active !== s) return;
+    s.info = { ...s.info, offline: state };
+    this.d.emit('session.changed', s.info);
+  }
+
+  /** The server accepted an offline session: from now on it is an ordinary one, and the outbox may go. */
+  private async acceptedByServer(
+    s: ActiveSession,
+    r: LoginResponse,
+    password: string | null,
+    rememberRequested: boolean,
+  ): Promise<void> {
+    if (this.active !== s) return;
+    if (r.user.id !== s.info.user.id) {
+      // Not the account whose replica is open (recreated under the same name): leave its outbox alone.
+      this.offlineState(s, { check: 'password', refusal: 'password_refused' });
+      await api.logout(s.info.serverUrl, r.refreshToken).catch(() => undefined);
+      return;
+    }
+    if (password !== null) await this.recordVerifier(s.info.serverUrl, this.username, password, r);
+    let remembered = s.info.remembered;
+    if ((remembered || rememberRequested) && (await this.d.vault.available())) {
+      remembered = await this.remember({
+        serverUrl: s.info.serverUrl,
+        username: this.username,
+        refreshToken: r.refreshToken,
+        user: r.user,
+        department: r.department,
+      });
+    }
+    s.check = null;
+    s.info = { ...s.info, user: r.user, department: r.department, remembered, offline: null };
+    const idle = s.engine;
+    s.engine = this.engine(s.info, s.store, r.accessToken, r.refreshToken);
+    await idle.stop();
+    this.d.log?.(`session: the server accepted ${this.username}'s offline sign-in; sending what was queued`);
+    this.d.emit('session.changed', s.info);
+    s.engine.start();
+  }
+
+  /** The remembered session of this user on this server, if the vault holds one. */
+  private async rememberedFor(serverUrl: string, userId: string): Promise<Remembered | null> {
+    if (!(await this.d.vault.available())) return null;
+    const raw = await this.d.vault.get(this.d.deviceId).catch(() => null);
+    let saved: ReturnType<typeof Remembered.safeParse> | null = null;
+    try {
+      saved = raw ? Remembered.safeParse(JSON.parse(raw)) : null;
+    } catch {
+      return null;
+    }
+    if (!saved?.success) return null;
+    const same = saved.data.user.id === userId && normaliseServerUrl(saved.data.serverUrl) === serverUrl;
+    return same ? saved.data : null;
+  }
+
+  /** Never fails a sign-in: without a verifier, only offline sign-in is lost, and the log says why. */
+  private async recordVerifier(serverUrl: string, username: string, password: string, r: LoginResponse) {
+    try {
+      await this.verifiers.record({ serverUrl, username, password, user: r.user, department: r.department });
+    } catch (e) {
+      this.d.log?.(
+        `session: could not keep the offline sign-in verifier: ${e instanceof Error ? e.message : e}`,
+      );
+    }
+  }
+
+  private async refusedOnline(serverUrl: string, username: string, password: string) {
+    try {
+      if (await this.verifiers.refusedOnline(serverUrl, username, password)) {
+        this.d.log?.(`session: the server refused ${username}'s kept password; offline sign-in is off`);
+      }
+    } catch (e) {
+      this.d.log?.(
+        `session: could not update the offline sign-in verifier: ${e instanceof Error ? e.message : e}`,
+      );
+    }
   }
 
   /** Whether remember-me has a secure place to keep the refresh token (never plain text). */
@@ -163,7 +324,13 @@ export class SessionManager {
       const r = await api.refresh(saved.serverUrl, saved.refreshToken);
       await this.remember({ ...saved, refreshToken: r.refreshToken, user: r.user, department: r.department });
       return this.open(
-        { serverUrl: saved.serverUrl, user: r.user, department: r.department, remembered: true },
+        {
+          serverUrl: saved.serverUrl,
+          user: r.user,
+          department: r.department,
+          remembered: true,
+          offline: null,
+        },
         r.accessToken,
         r.refreshToken,
       );
@@ -175,6 +342,7 @@ export class SessionManager {
           user: saved.user,
           department: saved.department,
           remembered: true,
+          offline: null,
         };
         return this.open(info, null, saved.refreshToken);
       }
@@ -207,34 +375,54 @@ export class SessionManager {
     );
   }
 
-  async logout(): Promise<void> {
+  /**
+   * Signing out keeps the offline sign-in verifier (it is how the agent gets back in during the next outage);
+   * forgetDevice removes it too.
+   */
+  async logout(opts: { forgetDevice?: boolean } = {}): Promise<void> {
     const s = this.active;
     if (!s) return;
     const { refreshToken } = s.engine.tokens;
     await this.close();
     await this.forget();
+    if (opts.forgetDevice) await this.verifiers.forget(s.info.serverUrl, this.username);
     // Best effort: the token is forgotten here whatever the server says.
-    await api.logout(s.info.serverUrl, refreshToken).catch(() => undefined);
+    if (refreshToken) await api.logout(s.info.serverUrl, refreshToken).catch(() => undefined);
   }
 
   async close(): Promise<void> {
     const s = this.active;
     this.active = null;
     if (!s) return;
+    s.check?.stop();
     await s.engine.stop();
     s.store.close();
   }
 
   private open(info: SessionInfo, accessToken: string | null, refreshToken: string): SessionInfo {
     const store = openStore(storePath(this.d.dataDir, info.serverUrl, info.user.id));
+    const engine = this.engine(info, store, accessToken, refreshToken);
+    this.active = { info, store, engine, check: null };
+    engine.start();
+    return info;
+  }
+
+  private engine(
+    info: SessionInfo,
+    store: LocalStore,
+    accessToken: string | null,
+    refreshToken: string,
+  ): SyncEngine {
     store.write.setMeta(META.sessionUser, JSON.stringify({ user: info.user, department: info.department }));
-    const engine = new SyncEngine({
+    return new SyncEngine({
       serverUrl: info.serverUrl,
       userId: info.user.id,
       store,
       accessToken,
       refreshToken,
-      refresh: (token) => api.refresh(info.serverUrl, token),
+      // No token: an offline sign-in the server has not accepted yet, so nothing is asked of it.
+      refresh: (token) =>
+        token ? api.refresh(info.serverUrl, token) : Promise.reject(api.unreachable(info.serverUrl)),
       onTokens: async (t) => {
         if (info.remembered) {
           await this.remember({
@@ -256,9 +444,6 @@ export class SessionManager {
       log: this.d.log,
       deviceId: syncDeviceId(this.d.dataDir),
     });
-    this.active = { info, store, engine };
-    engine.start();
-    return info;
   }
 
   /**

@@ -14,10 +14,11 @@ import {
 } from '@mui/material';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ErrorBody, SessionInfo } from '../../shared';
+import type { ErrorBody, MethodOutput, SessionInfo } from '../../shared';
 import { errorBodyOf, getApi } from '../api';
 import { ErrorAlert } from '../common/ErrorAlert';
-import { loginErrorText } from './login-error';
+import { loginErrorText, offlineLoginErrorText } from './login-error';
+import { OfflineSignInPanel } from './OfflineSignInPanel';
 import { HostBanner } from '../shell/HostBanner';
 import { LanguageSwitch } from '../shell/LanguageSwitch';
 import { ThemeSwitch } from '../shell/ThemeSwitch';
@@ -45,6 +46,9 @@ export function LoginScreen({
   const [canRemember, setCanRemember] = useState<boolean | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorBody | null>(initialError ?? null);
+  /** Set once the server proved unreachable: whether and how this user may sign in offline here. */
+  const [offline, setOffline] = useState<MethodOutput<'auth.offlineStatus'> | null>(null);
+  const [offlineTried, setOfflineTried] = useState(false);
 
   useEffect(() => {
     let live = true;
@@ -61,11 +65,11 @@ export function LoginScreen({
 
   const rememberChecked = remember && canRemember !== false;
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const signIn = async (asOffline: boolean) => {
     if (busy) return;
     setBusy(true);
     setError(null);
+    setOfflineTried(asOffline);
     const server = serverUrl.trim();
     try {
       const session = await getApi().invoke('auth.login', {
@@ -73,14 +77,31 @@ export function LoginScreen({
         username,
         password,
         remember: rememberChecked,
+        offline: asOffline,
       });
       localStorage.setItem(SERVER_KEY, server);
       localStorage.setItem(USER_KEY, username.trim());
       onLoggedIn(session, rememberChecked && canRemember === true);
     } catch (err) {
-      setError(errorBodyOf(err));
+      const body = errorBodyOf(err);
+      // Only an unreachable server offers the offline way (a "no" from the server is final); after an
+      // offline try, the tries left change.
+      const offerOffline = asOffline || body.code === 'unavailable';
+      const status = offerOffline
+        ? await getApi()
+            .invoke('auth.offlineStatus', { serverUrl: server, username })
+            .catch(() => null)
+        : null;
+      setOffline(status);
+      // The panel says why an offline sign-in is not possible (locked, never online here).
+      setError(asOffline && body.code === 'forbidden' ? null : body);
       setBusy(false);
     }
+  };
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void signIn(false);
   };
 
   return (
@@ -106,7 +127,10 @@ export function LoginScreen({
                 label={t('login.server')}
                 helperText={t('login.serverHelp')}
                 value={serverUrl}
-                onChange={(e) => setServerUrl(e.target.value)}
+                onChange={(e) => {
+                  setServerUrl(e.target.value);
+                  setOffline(null);
+                }}
                 disabled={busy}
                 fullWidth
                 slotProps={{
@@ -116,7 +140,10 @@ export function LoginScreen({
               <TextField
                 label={t('login.username')}
                 value={username}
-                onChange={(e) => setUsername(e.target.value)}
+                onChange={(e) => {
+                  setUsername(e.target.value);
+                  setOffline(null);
+                }}
                 disabled={busy}
                 autoFocus={!username}
                 fullWidth
@@ -172,7 +199,7 @@ export function LoginScreen({
               {error && (
                 <ErrorAlert
                   error={error}
-                  describe={loginErrorText}
+                  describe={offlineTried ? offlineLoginErrorText : loginErrorText}
                   testId="login-error"
                   onClose={() => setError(null)}
                 />
@@ -186,6 +213,9 @@ export function LoginScreen({
               >
                 {busy ? t('login.signingIn') : t('login.submit')}
               </Button>
+              {offline && (
+                <OfflineSignInPanel status={offline} busy={busy} onSignIn={() => void signIn(true)} />
+              )}
             </Stack>
           </Box>
         </Paper>

@@ -15,3 +15,15 @@ export function loginErrorText(t: TFunction, body: ErrorBody): { headline: strin
   if (WRONG_CREDENTIALS.includes(body.code)) return { headline: t('errors.wrong_credentials'), detail: null };
   return errorText(t, body);
 }
+
+/**
+ * What the sign-in screen says when an offline sign-in is refused: the services count and lock tries on this
+ * computer, so "wrong password" here means "not the one last used here", never the server's verdict.
+ */
+export function offlineLoginErrorText(
+  t: TFunction,
+  body: ErrorBody,
+): { headline: string; detail: string | null } {
+  if (body.code === 'wrong_credentials') return { headline: t('login.offline.wrongPassword'), detail: null };
+  return loginErrorText(t, body);
+}

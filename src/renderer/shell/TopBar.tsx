@@ -1,7 +1,23 @@
 import HeadsetMicIcon from '@mui/icons-material/HeadsetMicOutlined';
 import KeyboardIcon from '@mui/icons-material/KeyboardOutlined';
 import LogoutIcon from '@mui/icons-material/Logout';
-import { AppBar, Box, Button, Divider, IconButton, Stack, Toolbar, Tooltip, Typography } from '@mui/material';
+import NoAccountsIcon from '@mui/icons-material/NoAccountsOutlined';
+import {
+  AppBar,
+  Box,
+  Button,
+  Chip,
+  Divider,
+  IconButton,
+  ListItemText,
+  Menu,
+  MenuItem,
+  Stack,
+  Toolbar,
+  Tooltip,
+  Typography,
+} from '@mui/material';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionInfo, SyncStatus } from '../../shared';
 import { useFormat } from '../i18n';
@@ -24,11 +40,13 @@ export function TopBar({
   view: 'tickets' | 'customers';
   onNavigateTickets: () => void;
   onNavigateCustomers: () => void;
-  onLogout: () => void;
+  /** forgetDevice: also remove offline sign-in for this user from this computer. */
+  onLogout: (forgetDevice: boolean) => void;
   onShowShortcuts: () => void;
 }) {
   const { t } = useTranslation();
   const fmt = useFormat();
+  const [logoutMenu, setLogoutMenu] = useState<HTMLElement | null>(null);
   return (
     <AppBar position="static" sx={{ borderBottom: 1, borderColor: 'divider', bgcolor: 'background.paper' }}>
       <Toolbar sx={{ gap: 1.5, minHeight: 44 }}>
@@ -56,6 +74,18 @@ export function TopBar({
         <Divider orientation="vertical" flexItem />
         <SyncStatusChip status={status} />
         <Divider orientation="vertical" flexItem />
+        {session.offline && (
+          <Tooltip title={t('offlineSession.banner')}>
+            <Chip
+              size="small"
+              color="warning"
+              variant="outlined"
+              icon={<NoAccountsIcon />}
+              label={t('offlineSession.chip')}
+              data-testid="offline-chip"
+            />
+          </Tooltip>
+        )}
         <Stack sx={{ lineHeight: 1.2, textAlign: 'right', whiteSpace: 'nowrap', flexShrink: 0 }}>
           <Box component="span" data-testid="current-user" sx={{ fontWeight: 600 }}>
             {session.user.displayName}
@@ -81,10 +111,41 @@ export function TopBar({
         <LanguageSwitch />
         <ThemeSwitch />
         <Tooltip title={t('shell.logout')}>
-          <IconButton color="inherit" onClick={onLogout} aria-label={t('shell.logout')} data-testid="logout">
+          <IconButton
+            color="inherit"
+            onClick={(e) => setLogoutMenu(e.currentTarget)}
+            aria-label={t('shell.logout')}
+            aria-haspopup="menu"
+            data-testid="logout"
+          >
             <LogoutIcon fontSize="small" />
           </IconButton>
         </Tooltip>
+        <Menu anchorEl={logoutMenu} open={logoutMenu !== null} onClose={() => setLogoutMenu(null)}>
+          <MenuItem
+            data-testid="logout-signout"
+            onClick={() => {
+              setLogoutMenu(null);
+              onLogout(false);
+            }}
+          >
+            {t('shell.logout')}
+          </MenuItem>
+          <MenuItem
+            data-testid="logout-forget"
+            onClick={() => {
+              setLogoutMenu(null);
+              onLogout(true);
+            }}
+            sx={{ maxWidth: 340 }}
+          >
+            <ListItemText
+              primary={t('shell.logoutForget')}
+              secondary={t('shell.logoutForgetHint')}
+              slotProps={{ secondary: { sx: { whiteSpace: 'normal' } } }}
+            />
+          </MenuItem>
+        </Menu>
       </Toolbar>
     </AppBar>
   );

@@ -16,6 +16,7 @@ import { isCatchingUp } from '../sync/catching-up';
 import { useSyncStatus } from '../sync/use-sync-status';
 import { TicketsPage } from '../tickets/TicketsPage';
 import { HostBanner } from './HostBanner';
+import { OfflineSignInBanner } from './OfflineSignInBanner';
 import { ShortcutsDialog } from './ShortcutsDialog';
 import { TopBar } from './TopBar';
 
@@ -23,7 +24,13 @@ type Section = 'tickets' | 'customers';
 type View = { kind: Section } | { kind: 'customer'; id: string; from: Section };
 
 /** The signed-in workspace. The ticket page stays mounted under a customer view so its scroll and cache survive. */
-export function Workbench({ session, onLogout }: { session: SessionInfo; onLogout: () => void }) {
+export function Workbench({
+  session,
+  onLogout,
+}: {
+  session: SessionInfo;
+  onLogout: (forgetDevice: boolean) => void;
+}) {
   const { t } = useTranslation();
   const status = useSyncStatus();
   const [view, setView] = useState<View>({ kind: 'tickets' });
@@ -66,7 +73,9 @@ export function Workbench({ session, onLogout }: { session: SessionInfo; onLogou
           />
           <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
           <HostBanner />
-          <ConnectionBanner status={status} />
+          <OfflineSignInBanner session={session} />
+          {/* Sync waits for the password, not the network: the offline sign-in banner says so instead. */}
+          <ConnectionBanner status={session.offline?.check === 'password' ? null : status} />
           {catchingUp && (
             <Tooltip title={t('shell.initialSync')}>
               <LinearProgress

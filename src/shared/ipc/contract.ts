@@ -31,12 +31,25 @@ import {
  * to the Node host. Both sides validate every message with these schemas.
  */
 
+/**
+ * A session signed in offline (against this computer's password verifier) that the server has not accepted
+ * yet; nothing is sent until it has. waiting: the server cannot be reached; password: it can, and the agent's
+ * password is needed to check the session. refusal: why the server's last answer was no (the outbox is kept).
+ */
+export const OfflineCheck = z.object({
+  check: z.enum(['waiting', 'password']),
+  refusal: z.enum(['password_refused', 'account_disabled']).nullable(),
+});
+export type OfflineCheck = z.infer<typeof OfflineCheck>;
+
 export const SessionInfo = z.object({
   serverUrl: z.url(),
   user: User,
   department: Department.nullable(),
   /** Whether "remember me" could be honoured: false when no keychain or safeStorage is available. */
   remembered: z.boolean(),
+  /** Signed in offline and not yet accepted by the server; null once it has (or for an online sign-in). */
+  offline: OfflineCheck.nullable().default(null),
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
 
@@ -142,9 +155,30 @@ export const contract = {
       username: z.string().trim().min(1).max(64),
       password: z.string().min(1).max(256),
       remember: z.boolean(),
+      /**
+       * When the server cannot be reached (only then: never when it refuses the password), sign in against
+       * this computer's copy with the password of the last online sign-in here.
+       */
+      offline: z.boolean().default(false),
     }),
     SessionInfo,
   ),
+  /**
+   * Whether this user can sign in offline on this computer: they signed in online here before, and offline
+   * sign-in is not locked (too many wrong passwords, or the server refused the kept password since).
+   */
+  'auth.offlineStatus': method(
+    z.object({ serverUrl: z.url(), username: z.string().trim().min(1).max(64) }),
+    z.object({
+      available: z.boolean(),
+      locked: z.boolean(),
+      attemptsLeft: z.number().int().nonnegative(),
+      /** When this user last signed in online here. */
+      lastOnlineAt: Instant.nullable(),
+    }),
+  ),
+  /** After an offline sign-in, with the server reachable again: the server checks the password, then sync starts. */
+  'auth.confirm': method(z.object({ password: z.string().min(1).max(256) }), SessionInfo),
   /**
    * Whether "remember me" can work on this machine (a keychain or safeStorage is there), so the sign-in
    * screen can say so before the agent signs in rather than after.
@@ -152,7 +186,8 @@ export const contract = {
   'auth.canRemember': method(z.object({}), z.object({ available: z.boolean() })),
   /** Sign in again from the remembered refresh token in the credential vault, if there is one. */
   'auth.restore': method(z.object({}), SessionInfo.nullable()),
-  'auth.logout': method(z.object({}), z.object({})),
+  /** forgetDevice: also remove this user's offline sign-in from this computer (it is kept otherwise). */
+  'auth.logout': method(z.object({ forgetDevice: z.boolean().default(false) }), z.object({})),
   'session.get': method(z.object({}), SessionInfo.nullable()),
   'tickets.search': method(TicketQuery, TicketPage),
   'tickets.get': method(z.object({ id: Id }), TicketDetail),
@@ -310,6 +345,8 @@ export const events = {
     /** The account was disabled: the desktop also dropped its local copy. */
     accountDisabled: z.boolean().default(false),
   }),
+  /** The session's own state changed (an offline sign-in was accepted by the server, or needs the password). */
+  'session.changed': SessionInfo,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

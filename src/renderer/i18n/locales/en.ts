@@ -21,6 +21,34 @@ export const en = {
       'Not available: this computer has no secure credential store (system keychain), so you sign in each time.',
     rememberFailed:
       'Your sign-in could not be saved in the system keychain, so you will need to sign in again next time.',
+
+    offline: {
+      title: 'The server cannot be reached',
+      explain:
+        'You can sign in offline with the password you last used on this computer. You can search, open, edit and create tickets and customers and add comments: your changes are kept on this computer and sent once the server has checked your sign-in. Until then you cannot see new work from others, take calls or change your status.',
+      submit: 'Sign in offline',
+      lastOnline: 'Last signed in online here {{time}}.',
+      attemptsLeft_one: '{{count}} try left before offline sign-in is locked.',
+      attemptsLeft_other: '{{count}} tries left before offline sign-in is locked.',
+      wrongPassword: 'This password does not match the one last used on this computer.',
+      locked:
+        'Offline sign-in is locked for this user on this computer (too many wrong passwords, or the server no longer accepts the password kept here). Sign in when the server is reachable again.',
+      none: 'Offline sign-in works only for someone who has signed in online on this computer before. Sign in when the server is reachable again.',
+    },
+  },
+  offlineSession: {
+    chip: 'Signed in offline',
+    banner:
+      'Signed in offline: your changes are kept on this computer and sent when the server is reachable; you cannot see new work from others until then.',
+    passwordNeeded:
+      'The server is reachable again. Enter your password so it can check your sign-in; then your changes are sent.',
+    password: 'Password',
+    confirm: 'Check and send',
+    checking: 'Checking…',
+    password_refused:
+      'The server did not accept the password: it may have been changed, or your account disabled. Nothing was sent and nothing was deleted; your changes stay on this computer.',
+    account_disabled:
+      'The server says your account is disabled. Nothing was sent and nothing was deleted; your changes stay on this computer. Ask an administrator.',
   },
   shell: {
     nav: { tickets: 'Tickets', customers: 'Customers' },
@@ -29,6 +57,8 @@ export const en = {
     themeLight: 'Switch to light theme',
     themeDark: 'Switch to dark theme',
     logout: 'Sign out',
+    logoutForget: 'Sign out and forget this computer',
+    logoutForgetHint: 'Also removes offline sign-in for you here; your next sign-in needs the server.',
     noDepartment: 'All departments',
     initialSync: 'Downloading your tickets for offline use…',
   },

@@ -20,6 +20,33 @@ export const zhCN: Messages = {
     hostRestarted: '桌面服务已重启，未能恢复你的会话，请重新登录。',
     rememberUnavailable: '不可用：这台电脑没有安全的凭据存储（系统钥匙串），每次都需要登录。',
     rememberFailed: '未能把登录信息保存到系统钥匙串，下次需要重新登录。',
+
+    offline: {
+      title: '无法连接到服务器',
+      explain:
+        '你可以用上次在这台电脑上使用的密码离线登录。离线时可以搜索、查看、编辑和新建工单与客户，也可以添加备注：你的更改保存在这台电脑上，等服务器核验你的登录后再发送。在此之前，你看不到其他人的新工作，也不能接听电话或更改状态。',
+      submit: '离线登录',
+      lastOnline: '上次在这台电脑上在线登录：{{time}}。',
+      attemptsLeft_one: '还可尝试 {{count}} 次，之后将锁定离线登录。',
+      attemptsLeft_other: '还可尝试 {{count}} 次，之后将锁定离线登录。',
+      wrongPassword: '密码与上次在这台电脑上使用的不一致。',
+      locked:
+        '该用户在这台电脑上的离线登录已锁定（密码错误次数过多，或服务器已不再接受这里保存的密码）。请在能连接服务器时登录。',
+      none: '只有以前在这台电脑上在线登录过的用户才能离线登录。请在能连接服务器时登录。',
+    },
+  },
+  offlineSession: {
+    chip: '离线登录',
+    banner:
+      '已离线登录：你的更改保存在这台电脑上，服务器可连接时会自动发送；在此之前你看不到其他人的新工作。',
+    passwordNeeded: '已能连接服务器。请输入密码，让服务器核验你的登录，然后发送你的更改。',
+    password: '密码',
+    confirm: '核验并发送',
+    checking: '正在核验…',
+    password_refused:
+      '服务器不接受这个密码：密码可能已被更改，或你的账号已被停用。没有发送任何内容，也没有删除任何内容；你的更改仍保存在这台电脑上。',
+    account_disabled:
+      '服务器表示你的账号已被停用。没有发送任何内容，也没有删除任何内容；你的更改仍保存在这台电脑上。请联系管理员。',
   },
   shell: {
     nav: { tickets: '工单', customers: '客户' },
@@ -28,6 +55,8 @@ export const zhCN: Messages = {
     themeLight: '切换到浅色主题',
     themeDark: '切换到深色主题',
     logout: '退出登录',
+    logoutForget: '退出登录并让这台电脑忘记我',
+    logoutForgetHint: '同时删除你在这台电脑上的离线登录；下次登录需要连接服务器。',
     noDepartment: '全部部门',
     initialSync: '正在下载你的工单，以便离线使用…',
   },
