@@ -100,6 +100,29 @@ describe('sign-in failures', () => {
     }
   });
 
+  it('says how long a throttled sign-in waits, once, and names a server address the desktop may not use', async () => {
+    const i = await translator();
+    await i.changeLanguage('en');
+    const wait = loginErrorText(i.t, {
+      code: 'too_many_attempts',
+      message: 'Too many failed sign-ins for this user name; try again in 8 seconds.',
+      retryAfterSeconds: 8,
+    });
+    expect(wait.headline).toContain('8 seconds');
+    expect(wait.detail).toBeNull();
+    const refused = loginErrorText(i.t, {
+      code: 'forbidden',
+      message: 'This desktop may sign in only to http://127.0.0.1:4000, not http://127.0.0.1:22.',
+    });
+    expect(refused.headline).toContain('may not sign in to that server address');
+    expect(refused.headline).not.toMatch(/permission|supervisor/i);
+    expect(refused.detail).toContain('http://127.0.0.1:4000');
+    await i.changeLanguage('zh-CN');
+    expect(loginErrorText(i.t, { code: 'forbidden', message: 'x' }).headline).toContain(
+      '不允许登录到该服务器地址',
+    );
+  });
+
   it('keeps the general sentence for other failures, such as an unreachable server', async () => {
     const i = await translator();
     const text = loginErrorText(i.t, { code: 'unavailable', message: 'ECONNREFUSED' });

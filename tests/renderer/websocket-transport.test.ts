@@ -84,6 +84,20 @@ describe('WebSocketTransport', () => {
     });
   });
 
+  it('keeps how long a throttled sign-in must wait, so the screen can say so', async () => {
+    sockets[0]!.open();
+    const p = transport.invoke('auth.login', {
+      serverUrl: 'http://127.0.0.1:4000',
+      username: 'agent01',
+      password: 'guess',
+      remember: false,
+    });
+    const error = { code: 'too_many_attempts', message: 'Too many failed sign-ins.', retryAfterSeconds: 8 };
+    sockets[0]!.push({ id: 1, ok: false, error });
+    const e = await p.catch((x: unknown) => x);
+    expect((e as SwitchboardError).toBody()).toEqual(error);
+  });
+
   it('delivers pushed events to their listeners only', () => {
     sockets[0]!.open();
     const seen: unknown[] = [];

@@ -23,8 +23,7 @@ export function bridgeApi(bridge: SwitchboardBridge): SwitchboardApi {
       if (!envelope.success)
         throw new SwitchboardError('internal', `Malformed answer to ${method} from the preload`);
       if (envelope.data.ok) return envelope.data.output as MethodOutput<M>;
-      const { code, message, issues } = envelope.data.error;
-      throw new SwitchboardError(code, message, issues);
+      throw SwitchboardError.fromBody(envelope.data.error);
     },
     on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
       // One subscription to the bridge fans out to every listener here.

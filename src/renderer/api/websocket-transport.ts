@@ -173,10 +173,7 @@ export class WebSocketTransport implements SwitchboardApi {
       if (!p) return;
       this.pending.delete(result.data.id);
       if (result.data.ok) p.resolve(result.data.output);
-      else {
-        const { code, message: text, issues } = result.data.error;
-        p.reject(new SwitchboardError(code, text, issues));
-      }
+      else p.reject(SwitchboardError.fromBody(result.data.error));
       return;
     }
     const event = EventMessage.safeParse(message);

@@ -13,6 +13,11 @@ const WRONG_CREDENTIALS: readonly string[] = ['wrong_credentials', 'unauthentica
 export function loginErrorText(t: TFunction, body: ErrorBody): { headline: string; detail: string | null } {
   // The services' own words repeat the headline in English only: left out.
   if (WRONG_CREDENTIALS.includes(body.code)) return { headline: t('errors.wrong_credentials'), detail: null };
+  // The headline already says how long to wait.
+  if (body.code === 'too_many_attempts') return { ...errorText(t, body), detail: null };
+  // Before any session, 'forbidden' is the desktop refusing a server address its operator did not allow; the
+  // services' words name the allowed ones.
+  if (body.code === 'forbidden') return { headline: t('login.serverNotAllowed'), detail: body.message };
   return errorText(t, body);
 }
 

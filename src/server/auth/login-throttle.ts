@@ -158,8 +158,8 @@ export class LoginThrottle {
       throw new SwitchboardError(
         'too_many_attempts',
         refusal.by === 'account'
-          ? `Too many failed sign-ins for this user name; try again in ${refusal.wait} seconds.`
-          : `Too many failed sign-ins from your network address; try again in ${refusal.wait} seconds.`,
+          ? `Too many failed sign-ins for this user name; try again in ${seconds(refusal.wait)}.`
+          : `Too many failed sign-ins from your network address; try again in ${seconds(refusal.wait)}.`,
         undefined,
         refusal.wait,
       );
@@ -324,3 +324,5 @@ async function rollUp(trx: Tx, row: Row, now: Date): Promise<void> {
     });
   await trx.deleteFrom('login_throttle').where('key', '=', row.key).execute();
 }
+
+const seconds = (n: number) => (n === 1 ? '1 second' : `${n} seconds`);

@@ -6,6 +6,8 @@ export const en = {
     connecting: 'Connecting to the desktop services…',
   },
   login: {
+    serverNotAllowed:
+      'This desktop may not sign in to that server address. Use one of the addresses below, or ask your administrator.',
     title: 'Sign in',
     subtitle: 'Agent workspace',
     server: 'Server address',

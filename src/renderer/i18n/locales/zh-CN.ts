@@ -7,6 +7,7 @@ export const zhCN: Messages = {
     connecting: '正在连接桌面服务…',
   },
   login: {
+    serverNotAllowed: '此桌面不允许登录到该服务器地址。请使用下面列出的地址之一，或联系管理员。',
     title: '登录',
     subtitle: '坐席工作台',
     server: '服务器地址',
