@@ -6,7 +6,7 @@ import { Department, User } from '../../shared/domain';
 import type { EventName, EventPayload, SessionInfo } from '../../shared/ipc/contract';
 import type { LoginResponse } from '../../shared/protocol/auth';
 import { SwitchboardError } from '../../shared/protocol/errors';
-import { META, openStore, type LocalStore } from '../store';
+import { asStorageError, META, openStore, type LocalStore } from '../store';
 import { SyncEngine, type ConnectionFactory } from '../sync';
 import * as api from '../sync/server-api';
 import type { CredentialVault } from '../vault';
@@ -225,8 +225,14 @@ export class SessionManager {
   }
 
   private open(info: SessionInfo, accessToken: string | null, refreshToken: string): SessionInfo {
-    const store = openStore(storePath(this.d.dataDir, info.serverUrl, info.user.id));
-    store.write.setMeta(META.sessionUser, JSON.stringify({ user: info.user, department: info.department }));
+    // A damaged replica is set aside and rebuilt here; a full, read-only or locked one throws its own code.
+    const store = openStore(storePath(this.d.dataDir, info.serverUrl, info.user.id), { log: this.d.log });
+    try {
+      store.write.setMeta(META.sessionUser, JSON.stringify({ user: info.user, department: info.department }));
+    } catch (e) {
+      store.close();
+      throw asStorageError(e, store.path);
+    }
     const engine = new SyncEngine({
       serverUrl: info.serverUrl,
       userId: info.user.id,

@@ -579,6 +579,24 @@ export class StoreWriter {
   }
 
   /** A push failed in transit: keep the mutations, count the attempt. */
+  /**
+   * Whether this connection can take the write lock now, found without writing (BEGIN IMMEDIATE, ROLLBACK)
+   * and without the busy timeout, which would block the desktop's thread for seconds.
+   */
+  canLock(): boolean {
+    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec('ROLLBACK');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      this.db.pragma(`busy_timeout = ${timeout}`);
+    }
+  }
+
   markAttemptFailed(mutationIds: readonly string[], error: string): void {
     this.db.transaction(() => {
       for (const id of mutationIds) this.s.failOutbox!.run(error, id);

@@ -1,9 +1,11 @@
+import { accessSync, constants, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { EventName, EventPayload, SyncStatus } from '../../shared/ipc/contract';
 import type { LoginResponse } from '../../shared/protocol/auth';
-import { Ack, SwitchboardError } from '../../shared/protocol/errors';
+import { Ack, SwitchboardError, type StorageFault } from '../../shared/protocol/errors';
 import { Poke } from '../../shared/protocol/sync';
-import type { LocalStore, Touched } from '../store';
+import { asStorageError, storageFault, type LocalStore, type Touched } from '../store';
 import { AgentStatusLink, offlineError } from './agent-status';
 import { applyPoke, pullAll, type AppliedPage } from './pull';
 import { pushAll, type Refusal } from './push';
@@ -33,6 +35,16 @@ const AUTH_ERRORS = new Set(['unauthenticated', 'token_expired']);
 /** A data.changed naming more records than this just says "everything". */
 const MAX_IDS_IN_EVENT = 200;
 const AnyAck = Ack(z.unknown());
+/**
+ * Reconnect backoff: 0.5 s doubling to 4 s, jittered by ±25% so a server restart is not met by every desktop
+ * at once; at most 5 s, so an agent is back within a few seconds of the server.
+ */
+const RETRY_BASE_MS = 500;
+const RETRY_CAP_MS = 4000;
+/** While a storage fault holds, how often the engine looks (cheaply, without writing) whether it cleared. */
+const FAULT_PROBE_MS = 5000;
+/** Free space that counts as "room again" after a full disk: enough for a push's answers and a pull page. */
+const ROOM_BYTES = 1024 * 1024;
 
 /**
  * Keeps the local replica in step with the server: pulls on connect, after pushing and on every poke whose
@@ -54,6 +66,9 @@ export class SyncEngine {
   private current: SyncStatus;
   private lastEmitted = '';
   private refusal: string | null = null;
+  /** A storage fault stopped syncing: no timed retries until the agent acts or the probe finds it cleared. */
+  private fault: StorageFault | null = null;
+  private faultProbe: NodeJS.Timeout | null = null;
   /** The agent's state, over the same socket. */
   readonly agent: AgentStatusLink;
 
@@ -75,11 +90,17 @@ export class SyncEngine {
       head: meta.head,
       lastError: null,
       nextRetryAt: null,
+      storageFault: null,
+      setAside: o.store.setAside,
     };
   }
 
   status(): SyncStatus {
-    return { ...this.current, pending: this.o.store.read.pendingCount() };
+    try {
+      return { ...this.current, pending: this.o.store.read.pendingCount() };
+    } catch {
+      return { ...this.current };
+    }
   }
 
   get tokens(): { accessToken: string | null; refreshToken: string } {
@@ -97,6 +118,7 @@ export class SyncEngine {
     this.running = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    this.stopProbe();
     this.conn?.close();
     this.conn = null;
     await Promise.race([this.loop, new Promise((r) => setTimeout(r, 2000).unref())]);
@@ -108,6 +130,7 @@ export class SyncEngine {
    */
   retryNow(): SyncStatus {
     if (!this.running) return this.status();
+    this.clearFault();
     if (this.conn?.connected) {
       this.requestSync();
       return this.status();
@@ -119,10 +142,22 @@ export class SyncEngine {
     return this.status();
   }
 
-  /** A local edit was queued: report it and push when connected. */
+  /** A local edit was queued: report it and push when connected. A storage fault it was saved past is over. */
   kick(): void {
+    this.clearFault();
     this.setStatus({});
     this.requestSync();
+  }
+
+  /**
+   * Something the agent did failed on the replica for a storage fault: show it, and stop syncing into a
+   * replica that cannot take it. Returns the error as the agent should see it.
+   */
+  storageFailed(e: unknown): unknown {
+    const err = asStorageError(e, this.o.store.path);
+    const fault = storageFault(err);
+    if (fault && err instanceof SwitchboardError) this.enterFault(fault, err.message);
+    return err;
   }
 
   private async connect(): Promise<void> {
@@ -246,7 +281,7 @@ export class SyncEngine {
 
   private requestSync(): void {
     this.again = true;
-    if (this.loop || !this.running) return;
+    if (this.loop || !this.running || this.fault) return;
     this.loop = this.runLoop().finally(() => (this.loop = null));
   }
 
@@ -290,6 +325,11 @@ export class SyncEngine {
         if (!this.running) return;
         if (e instanceof SwitchboardError && AUTH_ERRORS.has(e.code)) {
           await this.renewConnection();
+          return;
+        }
+        if (storageFault(e)) {
+          // The same write would fail the same way at every retry: stop here and say why.
+          this.storageFailed(e);
           return;
         }
         const message = e instanceof Error ? e.message : String(e);
@@ -338,10 +378,65 @@ export class SyncEngine {
     this.refusal = `The server refused a change: ${refused.at(-1)!.message}`;
   }
 
+  private enterFault(fault: StorageFault, message: string): void {
+    this.o.log?.(`sync: stopped by a storage fault (${fault}): ${message}`);
+    if (fault === 'storage_corrupt') this.o.store.markDamaged(message);
+    this.fault = fault;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.setStatus({ storageFault: fault, lastError: message, nextRetryAt: null });
+    // A damaged replica does not heal: it is set aside at the next open (sign-in). The others can clear.
+    if (fault !== 'storage_corrupt' && !this.faultProbe) {
+      this.faultProbe = setInterval(() => {
+        if (this.fault && this.faultCleared(this.fault)) {
+          this.o.log?.(`sync: the storage fault (${this.fault}) cleared; syncing again`);
+          this.clearFault();
+          if (this.conn?.connected) this.requestSync();
+          else this.retryNow();
+        }
+      }, FAULT_PROBE_MS);
+      this.faultProbe.unref();
+    }
+  }
+
+  /** Whether the condition behind `fault` is gone, found without writing to the replica. */
+  private faultCleared(fault: StorageFault): boolean {
+    const dir = dirname(this.o.store.path);
+    try {
+      if (fault === 'disk_full') {
+        const fs = statfsSync(dir);
+        return fs.bavail * fs.bsize >= ROOM_BYTES;
+      }
+      if (fault === 'storage_read_only') {
+        accessSync(dir, constants.W_OK);
+        accessSync(this.o.store.path, constants.W_OK);
+        return true;
+      }
+      if (fault === 'storage_locked') return this.o.store.write.canLock();
+    } catch {
+      return false;
+    }
+    return false;
+  }
+
+  private clearFault(): void {
+    this.stopProbe();
+    if (!this.fault) return;
+    this.fault = null;
+    this.setStatus({ storageFault: null, lastError: null });
+  }
+
+  private stopProbe(): void {
+    if (this.faultProbe) clearInterval(this.faultProbe);
+    this.faultProbe = null;
+  }
+
   private retryLater(fn: () => void): void {
     if (!this.running || this.retryTimer) return;
     this.failures++;
-    const delay = Math.min(15_000, 500 * 2 ** Math.min(this.failures, 5)) * (0.75 + Math.random() / 2);
+    const delay =
+      Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.min(this.failures - 1, 10)) *
+      (0.75 + Math.random() / 2);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       if (!this.running) return;
@@ -378,14 +473,23 @@ export class SyncEngine {
   }
 
   private setStatus(patch: Partial<SyncStatus>): void {
-    const meta = this.o.store.read.syncMeta();
-    this.current = {
-      ...this.current,
-      lastSyncedAt: meta.lastSyncedAt,
-      cursor: meta.cursor,
-      ...patch,
-      pending: this.o.store.read.pendingCount(),
-    };
+    let stored: Pick<SyncStatus, 'lastSyncedAt' | 'cursor' | 'pending'>;
+    try {
+      const meta = this.o.store.read.syncMeta();
+      stored = {
+        lastSyncedAt: meta.lastSyncedAt,
+        cursor: meta.cursor,
+        pending: this.o.store.read.pendingCount(),
+      };
+    } catch {
+      // A damaged replica can fail reads too: the status still goes out, with the last figures read.
+      stored = {
+        lastSyncedAt: this.current.lastSyncedAt,
+        cursor: this.current.cursor,
+        pending: this.current.pending,
+      };
+    }
+    this.current = { ...this.current, ...stored, ...patch, pending: stored.pending };
     const key = JSON.stringify(this.current);
     if (key === this.lastEmitted) return;
     this.lastEmitted = key;
