@@ -43,8 +43,16 @@ const RETRY_BASE_MS = 500;
 const RETRY_CAP_MS = 4000;
 /** While a storage fault holds, how often the engine looks (cheaply, without writing) whether it cleared. */
 const FAULT_PROBE_MS = 5000;
-/** Free space that counts as "room again" after a full disk: enough for a push's answers and a pull page. */
+/**
+ * A full disk counts as having room again once this much more is free than when the write failed: SQLite
+ * fills whatever is free before failing, so a resumed sync that fails again needs the agent to free more.
+ */
 const ROOM_BYTES = 1024 * 1024;
+/**
+ * A probe that said "cleared" while the very next sync failed the same way (a lock taken again and again, a
+ * fault the probe cannot see) gets this many chances; after that only the agent's action resumes.
+ */
+const MAX_PROBE_RESUMES = 3;
 
 /**
  * Keeps the local replica in step with the server: pulls on connect, after pushing and on every poke whose
@@ -69,6 +77,10 @@ export class SyncEngine {
   /** A storage fault stopped syncing: no timed retries until the agent acts or the probe finds it cleared. */
   private fault: StorageFault | null = null;
   private faultProbe: NodeJS.Timeout | null = null;
+  /** Free bytes on the replica's disk when disk_full was met. */
+  private freeAtFault = 0;
+  /** Syncs resumed by the probe since the last one that went through. */
+  private probeResumes = 0;
   /** The agent's state, over the same socket. */
   readonly agent: AgentStatusLink;
 
@@ -129,6 +141,11 @@ export class SyncEngine {
    * push now.
    */
   retryNow(): SyncStatus {
+    this.probeResumes = 0;
+    return this.resume();
+  }
+
+  private resume(): SyncStatus {
     if (!this.running) return this.status();
     this.clearFault();
     if (this.conn?.connected) {
@@ -144,6 +161,7 @@ export class SyncEngine {
 
   /** A local edit was queued: report it and push when connected. A storage fault it was saved past is over. */
   kick(): void {
+    this.probeResumes = 0;
     this.clearFault();
     this.setStatus({});
     this.requestSync();
@@ -312,6 +330,7 @@ export class SyncEngine {
         // Pull what our pushes produced (server versions, numbers), even if its poke is late.
         if (pushed.applied) this.again = true;
         this.failures = 0;
+        this.probeResumes = 0;
         // A refusal stays on show until a later change goes through; transport errors clear at once.
         if (!anyRefused && pushed.applied) this.refusal = null;
         const lastError = this.refusal;
@@ -382,17 +401,17 @@ export class SyncEngine {
     this.o.log?.(`sync: stopped by a storage fault (${fault}): ${message}`);
     if (fault === 'storage_corrupt') this.o.store.markDamaged(message);
     this.fault = fault;
+    this.freeAtFault = fault === 'disk_full' ? this.freeBytes() : 0;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.setStatus({ storageFault: fault, lastError: message, nextRetryAt: null });
     // A damaged replica does not heal: it is set aside at the next open (sign-in). The others can clear.
-    if (fault !== 'storage_corrupt' && !this.faultProbe) {
+    if (fault !== 'storage_corrupt' && !this.faultProbe && this.probeResumes < MAX_PROBE_RESUMES) {
       this.faultProbe = setInterval(() => {
         if (this.fault && this.faultCleared(this.fault)) {
           this.o.log?.(`sync: the storage fault (${this.fault}) cleared; syncing again`);
-          this.clearFault();
-          if (this.conn?.connected) this.requestSync();
-          else this.retryNow();
+          this.probeResumes++;
+          this.resume();
         }
       }, FAULT_PROBE_MS);
       this.faultProbe.unref();
@@ -403,10 +422,7 @@ export class SyncEngine {
   private faultCleared(fault: StorageFault): boolean {
     const dir = dirname(this.o.store.path);
     try {
-      if (fault === 'disk_full') {
-        const fs = statfsSync(dir);
-        return fs.bavail * fs.bsize >= ROOM_BYTES;
-      }
+      if (fault === 'disk_full') return this.freeBytes() >= this.freeAtFault + ROOM_BYTES;
       if (fault === 'storage_read_only') {
         accessSync(dir, constants.W_OK);
         accessSync(this.o.store.path, constants.W_OK);
@@ -417,6 +433,15 @@ export class SyncEngine {
       return false;
     }
     return false;
+  }
+
+  private freeBytes(): number {
+    try {
+      const fs = statfsSync(dirname(this.o.store.path));
+      return fs.bavail * fs.bsize;
+    } catch {
+      return 0;
+    }
   }
 
   private clearFault(): void {
