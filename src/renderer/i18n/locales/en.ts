@@ -303,9 +303,9 @@ export const en = {
     disk_full:
       'The disk of this computer is full: free some space (empty the recycle bin, remove large files). Your unsent work is safe and will be sent when there is room.',
     storage_read_only:
-      'Switchboard cannot write to its data folder on this computer (it is read-only or belongs to someone else). Make it writable, or ask your administrator, then choose Retry. Your unsent work is safe.',
+      'Switchboard cannot write to its data folder on this computer (it is read-only or belongs to someone else). Make it writable, or ask your administrator, then try again. Your unsent work is safe.',
     storage_locked:
-      'Another program is holding Switchboard’s data on this computer (a second Switchboard, a backup or file-sync tool). Close it, then choose Retry. Your unsent work is safe.',
+      'Another program is holding Switchboard’s data on this computer (a second Switchboard, a backup or file-sync tool). Close it, then try again. Your unsent work is safe.',
     storage_corrupt:
       'The copy of your data on this computer is damaged. Sign out and sign in again: the damaged copy is set aside, the unsent work it still holds is recovered, and a fresh copy is downloaded from the server.',
     detail: 'Details: {{message}}',
