@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import {
   chmodSync,
   closeSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   openSync,
@@ -9,6 +10,7 @@ import {
   rmSync,
   statSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { asStorageError, storageFault } from './faults';
@@ -162,15 +164,21 @@ type OutboxRow = Record<string, unknown>;
 
 /** The outbox rows SQLite can still read from a damaged replica, in order; complete false if it stopped early. */
 function readOutbox(path: string): { rows: OutboxRow[]; complete: boolean } {
+  const found = readOutboxOf(path);
+  if (found.rows.length > 0 || found.complete || !found.badHeader) return found;
+  return readOutboxBehindHeader(path) ?? found;
+}
+
+function readOutboxOf(path: string): { rows: OutboxRow[]; complete: boolean; badHeader: boolean } {
   const rows: OutboxRow[] = [];
   let db: Database.Database | null = null;
   try {
     // Read-write, so SQLite replays the -wal file: the newest edits are often only there.
     db = new Database(path, { fileMustExist: true });
     for (const row of db.prepare('SELECT * FROM outbox ORDER BY seq').iterate()) rows.push(row as OutboxRow);
-    return { rows, complete: true };
-  } catch {
-    return { rows, complete: false };
+    return { rows, complete: true, badHeader: false };
+  } catch (e) {
+    return { rows, complete: false, badHeader: (e as { code?: string }).code === 'SQLITE_NOTADB' };
   } finally {
     try {
       db?.close();
@@ -178,6 +186,61 @@ function readOutbox(path: string): { rows: OutboxRow[]; complete: boolean } {
       // A damaged database may refuse even to close cleanly; it is set aside as it is.
     }
   }
+}
+
+/** The page sizes to try behind a lost header: SQLite's default first. */
+const PAGE_SIZES = [4096, 1024, 2048, 8192, 16384, 32768, 65536];
+
+/**
+ * The first 100 bytes of the file (SQLite's header) are gone, and with them the page size and the file format;
+ * every page after them can still be whole. On a copy (the damaged file is kept as it was), write a plain
+ * header for each likely page size until SQLite reads the outbox through it.
+ */
+function readOutboxBehindHeader(path: string): { rows: OutboxRow[]; complete: boolean } | null {
+  const size = statSync(path).size;
+  const copy = `${path}.recovery-${process.pid}`;
+  const files = () => ['', '-wal', '-shm'].map((s) => copy + s);
+  try {
+    for (const pageSize of PAGE_SIZES) {
+      if (size < pageSize || size % pageSize !== 0) continue;
+      for (const f of files()) rmSync(f, { force: true });
+      copyFileSync(path, copy);
+      if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${copy}-wal`);
+      const fd = openSync(copy, 'r+');
+      try {
+        writeSync(fd, plainHeader(pageSize, size / pageSize), 0, 100, 0);
+      } finally {
+        closeSync(fd);
+      }
+      const found = readOutboxOf(copy);
+      if (found.complete || found.rows.length > 0) return { rows: found.rows, complete: found.complete };
+    }
+    return null;
+  } catch {
+    return null;
+  } finally {
+    for (const f of files()) rmSync(f, { force: true });
+  }
+}
+
+/** A database header as SQLite writes it for a WAL database of `pages` pages (fileformat.html, section 1.3). */
+function plainHeader(pageSize: number, pages: number): Buffer {
+  const h = Buffer.alloc(100);
+  h.write('SQLite format 3\0', 0, 'latin1');
+  h.writeUInt16BE(pageSize === 65536 ? 1 : pageSize, 16);
+  h.writeUInt8(2, 18); // file format write version: WAL
+  h.writeUInt8(2, 19); // read version: WAL
+  h.writeUInt8(64, 21); // max embedded payload fraction
+  h.writeUInt8(32, 22); // min embedded payload fraction
+  h.writeUInt8(32, 23); // leaf payload fraction
+  h.writeUInt32BE(1, 24); // change counter
+  h.writeUInt32BE(pages, 28); // size in pages, valid because the change counter equals version-valid-for
+  h.writeUInt32BE(1, 40); // schema cookie
+  h.writeUInt32BE(4, 44); // schema format
+  h.writeUInt32BE(1, 56); // text encoding: UTF-8
+  h.writeUInt32BE(1, 92); // version-valid-for
+  h.writeUInt32BE(3_046_000, 96);
+  return h;
 }
 
 /** Rename the damaged database and its -wal/-shm files to `<name>.damaged-<time>.sqlite[-wal|-shm]`. */

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { storePath } from '../../../src/main/services';
 import { reopenTestServer, startTestServer, type TestServer } from '../../server/helpers';
@@ -249,9 +258,10 @@ describe('a damaged replica is set aside, its unsent work recovered, and the rep
     }
   }, 90_000);
 
-  it('damaged at its header: the copy is kept aside, a fresh replica is downloaded, and the agent is told the outbox was unreadable', async () => {
+  it('damaged at its header: the outbox is read behind a rebuilt header, pushed, and the copy kept aside', async () => {
     const data = join(dir.path, 'head');
-    const { path } = await replicaWithOutbox(data, 'agent05');
+    const { path, a, b } = await replicaWithOutbox(data, 'agent05');
+    // The 100-byte header (magic string, page size, format) overwritten: SQLite calls it "not a database".
     const fd = openSync(path, 'r+');
     writeSync(fd, Buffer.alloc(100, 0x5a), 0, 100, 0);
     closeSync(fd);
@@ -260,10 +270,18 @@ describe('a damaged replica is set aside, its unsent work recovered, and the rep
     try {
       await signIn(d, 'agent05');
       await d.waitSynced();
-      const status = await d.call('sync.status', {});
-      expect(status.setAside).toMatchObject({ recovered: 0, outboxReadable: false });
-      expect(asideFiles(path)).toHaveLength(1);
+      const { accessToken } = await apiLogin(server.url, 'agent05');
+      expect((await serverTicket(server.url, accessToken, a)).ticket.subject).toBe(
+        'Typed offline by agent05',
+      );
+      const comments = (await serverTicket(server.url, accessToken, b)).comments.map((c) => c.body);
+      expect(comments).toContain('Offline note by agent05');
       expect((await d.call('tickets.search', { limit: 1 })).total).toBeGreaterThan(10);
+      const status = await d.call('sync.status', {});
+      expect(status.setAside).toMatchObject({ recovered: 2, outboxReadable: true });
+      // Kept as it was found (header still damaged), for whoever wants to look at it; no recovery copy left.
+      expect(asideFiles(path)).toEqual([basename(status.setAside!.path)]);
+      expect(readFileSync(status.setAside!.path).subarray(0, 100)).toEqual(Buffer.alloc(100, 0x5a));
     } finally {
       await d.services.dispose();
     }
