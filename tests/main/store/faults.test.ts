@@ -139,16 +139,25 @@ describe('storage faults reach the agent named, with a next step, and stop the r
     }
   });
 
-  it('a replica whose write lock another program holds: storage_locked, and the edit goes through once it lets go', async () => {
+  it('a replica locked by another program past the busy timeout: storage_locked, and the edit goes through once it lets go', async () => {
     const data = join(dir.path, 'locked');
     const d = desktop(data, { deviceId: 'locked' });
-    let holder: ChildProcess | null = null;
+    let holder: Holder | null = null;
     try {
       const info = await signIn(d, 'agent03');
       await d.waitSynced();
       const [t] = await anyTicket(d);
-      holder = holdWriteLock(storePath(data, server.url, info.user.id));
-      await new Promise<void>((resolve) => holder!.stdout!.once('data', () => resolve()));
+      const replica = storePath(data, server.url, info.user.id);
+
+      // A lock held briefly (well under the 5 s busy timeout) is waited out: the edit saves.
+      holder = holdWriteLock(replica, 300);
+      await holder.held;
+      await d.call('tickets.update', { id: t!.id, patch: { priority: 'high' } });
+      await holder.exited;
+
+      // Held past the busy timeout: the agent is told what holds it and what to do.
+      holder = holdWriteLock(replica);
+      await holder.held;
 
       const edit = await d.services.invoke('tickets.update', { id: t!.id, patch: { priority: 'low' } });
       expect(edit.ok).toBe(false);
@@ -158,33 +167,49 @@ describe('storage faults reach the agent named, with a next step, and stop the r
       }
       expect((await d.call('sync.status', {})).storageFault).toBe('storage_locked');
 
-      holder.stdin!.end();
-      await new Promise((r) => holder!.once('exit', r));
+      holder.child.stdin!.end();
+      await holder.exited;
       holder = null;
       await d.call('tickets.update', { id: t!.id, patch: { priority: 'low' } });
       await d.waitSynced();
       expect((await d.call('sync.status', {})).storageFault).toBeNull();
     } finally {
-      holder?.kill();
+      holder?.child.kill();
       await d.services.dispose();
     }
   }, 60_000);
 });
 
-/** Another process holding the replica's write lock until its stdin closes; it prints a line once it holds it. */
-function holdWriteLock(path: string): ChildProcess {
+/**
+ * Another process holding the replica's write lock until its stdin closes (or for `releaseAfterMs`); it prints
+ * a line once it holds it.
+ */
+interface Holder {
+  child: ChildProcess;
+  held: Promise<void>;
+  exited: Promise<void>;
+}
+
+function holdWriteLock(path: string, releaseAfterMs?: number): Holder {
   const script = `
     const Database = require('better-sqlite3');
     const db = new Database(${JSON.stringify(path)});
     db.exec('BEGIN IMMEDIATE');
     process.stdout.write('locked\\n');
-    process.stdin.on('end', () => { db.exec('ROLLBACK'); db.close(); });
+    const release = () => { db.exec('ROLLBACK'); db.close(); process.exit(0); };
+    ${releaseAfterMs === undefined ? '' : `setTimeout(release, ${releaseAfterMs});`}
+    process.stdin.on('end', release);
     process.stdin.resume();
   `;
-  return spawn(process.execPath, ['-e', script], {
+  const child = spawn(process.execPath, ['-e', script], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, NODE_PATH: join(process.cwd(), 'node_modules') },
   });
+  return {
+    child,
+    held: new Promise((resolve) => child.stdout!.once('data', () => resolve())),
+    exited: new Promise((resolve) => child.once('exit', () => resolve())),
+  };
 }
 
 describe('a damaged replica is set aside, its unsent work recovered, and the replica rebuilt', () => {
