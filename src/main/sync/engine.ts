@@ -404,7 +404,13 @@ export class SyncEngine {
     this.freeAtFault = fault === 'disk_full' ? this.freeBytes() : 0;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    this.setStatus({ storageFault: fault, lastError: message, nextRetryAt: null });
+    // Not "syncing" while nothing syncs: connected, the server is reachable and the fault is ours.
+    this.setStatus({
+      storageFault: fault,
+      lastError: message,
+      nextRetryAt: null,
+      ...(this.conn?.connected ? { state: 'online' as const } : {}),
+    });
     // A damaged replica does not heal: it is set aside at the next open (sign-in). The others can clear.
     if (fault !== 'storage_corrupt' && !this.faultProbe && this.probeResumes < MAX_PROBE_RESUMES) {
       this.faultProbe = setInterval(() => {
