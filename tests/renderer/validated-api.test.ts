@@ -12,6 +12,8 @@ const status = {
   head: 5,
   lastError: null,
   nextRetryAt: null,
+  storageFault: null,
+  setAside: null,
 };
 
 function carrier(

@@ -51,6 +51,8 @@ const signedOut: SyncStatus = {
   head: 0,
   lastError: null,
   nextRetryAt: null,
+  storageFault: null,
+  setAside: null,
 };
 
 /** The contract's methods over the session's replica. Reads never touch the network. */

@@ -1,5 +1,6 @@
 import { contract, type EventName, type EventPayload, type MethodName } from '../../shared/ipc/contract';
 import { parseOrThrow, SwitchboardError, type ErrorBody } from '../../shared/protocol/errors';
+import { asStorageError } from '../store';
 import type { ConnectionFactory } from '../sync';
 import type { CredentialVault } from '../vault';
 import { createHandlers } from './handlers';
@@ -67,8 +68,15 @@ export function createDesktopServices(opts: DesktopServicesOptions): DesktopServ
         const output = await (handlers[method] as (i: unknown) => Promise<unknown>)(parsed);
         if (checkOutput) parseOrThrow(spec.output, output, `${method} output`);
         return { ok: true, output };
-      } catch (e) {
-        if (e instanceof SwitchboardError) return { ok: false, error: e.toBody() };
+      } catch (caught) {
+        // A storage fault (disk full, read-only folder, locked or damaged replica) gets its own code and next
+        // step, and stops the sync engine from retrying into the same fault.
+        const active = sessions.current;
+        const e = active ? active.engine.storageFailed(caught) : asStorageError(caught, opts.dataDir);
+        if (e instanceof SwitchboardError) {
+          if (e !== caught) opts.log?.(`services: ${quoted(method)} failed: ${String(caught)}`);
+          return { ok: false, error: e.toBody() };
+        }
         opts.log?.(
           `services: ${quoted(method)} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
         );

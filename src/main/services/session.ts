@@ -7,7 +7,7 @@ import type { EventName, EventPayload, OfflineCheck, SessionInfo } from '../../s
 import type { LoginResponse } from '../../shared/protocol/auth';
 import { SwitchboardError } from '../../shared/protocol/errors';
 import { OfflineVerifiers, ServerCheck, type OfflineStatus } from '../auth-offline';
-import { META, openStore, type LocalStore } from '../store';
+import { asStorageError, META, openStore, type LocalStore } from '../store';
 import { SyncEngine, type ConnectionFactory } from '../sync';
 import { syncDeviceId } from '../sync/device-id';
 import * as api from '../sync/server-api';
@@ -174,7 +174,7 @@ export class SessionManager {
       remembered: saved !== null,
       offline: { check: 'waiting', refusal: null },
     };
-    const store = openStore(storePath(this.d.dataDir, info.serverUrl, info.user.id));
+    const store = openStore(storePath(this.d.dataDir, info.serverUrl, info.user.id), { log: this.d.log });
     // An engine that is never started: it reports the outbox, and any call that needs the server says offline.
     const idle = this.engine(info, store, null, '');
     const session: ActiveSession = { info, store, engine: idle, check: null };
@@ -400,7 +400,14 @@ export class SessionManager {
   }
 
   private open(info: SessionInfo, accessToken: string | null, refreshToken: string): SessionInfo {
-    const store = openStore(storePath(this.d.dataDir, info.serverUrl, info.user.id));
+    // A damaged replica is set aside and rebuilt here; a full, read-only or locked one throws its own code.
+    const store = openStore(storePath(this.d.dataDir, info.serverUrl, info.user.id), { log: this.d.log });
+    try {
+      store.write.setMeta(META.sessionUser, JSON.stringify({ user: info.user, department: info.department }));
+    } catch (e) {
+      store.close();
+      throw asStorageError(e, store.path);
+    }
     const engine = this.engine(info, store, accessToken, refreshToken);
     this.active = { info, store, engine, check: null };
     engine.start();
@@ -413,7 +420,6 @@ export class SessionManager {
     accessToken: string | null,
     refreshToken: string,
   ): SyncEngine {
-    store.write.setMeta(META.sessionUser, JSON.stringify({ user: info.user, department: info.department }));
     return new SyncEngine({
       serverUrl: info.serverUrl,
       userId: info.user.id,

@@ -139,66 +139,68 @@ export class StoreWriter {
     // Rows this page inserts have no index row yet: indexing them skips the delete, which in a contentless
     // FTS5 table costs a tombstone lookup per row (a first sync is 100,000 of them).
     const newTickets = new Set<string>();
-    this.db.transaction(() => {
-      if (scope.reset) this.dropScopedData();
-      if (scope.key) this.setMetaIn(META.scope, scope.key);
-      const edits = this.s.anyTicketEdit!.get() !== undefined;
-      const deferIndexes = bulk ? this.beginBulkLoad() : this.s.metaValue!.get(META.bulkLoad) !== undefined;
-      for (const c of changes) {
-        switch (c.kind) {
-          case 'ticket':
-            if (c.op === 'remove') {
-              this.removeTicket(c.id);
-            } else {
-              if (this.putServerTicket(c.data, edits)) newTickets.add(c.data.id);
-            }
-            tickets.add(c.op === 'remove' ? c.id : c.data.id);
-            break;
-          case 'customer':
-            if (c.op === 'merge') {
-              this.mergeCustomer(c.id, c.into, tickets);
-              customers.add(c.id).add(c.into);
+    this.db
+      .transaction(() => {
+        if (scope.reset) this.dropScopedData();
+        if (scope.key) this.setMetaIn(META.scope, scope.key);
+        const edits = this.s.anyTicketEdit!.get() !== undefined;
+        const deferIndexes = bulk ? this.beginBulkLoad() : this.s.metaValue!.get(META.bulkLoad) !== undefined;
+        for (const c of changes) {
+          switch (c.kind) {
+            case 'ticket':
+              if (c.op === 'remove') {
+                this.removeTicket(c.id);
+              } else {
+                if (this.putServerTicket(c.data, edits)) newTickets.add(c.data.id);
+              }
+              tickets.add(c.op === 'remove' ? c.id : c.data.id);
               break;
-            }
-            customers.add(c.data.id);
-            if (deferIndexes) {
-              this.s.upsertCustomer!.run(customerToColumns(c.data));
+            case 'customer':
+              if (c.op === 'merge') {
+                this.mergeCustomer(c.id, c.into, tickets);
+                customers.add(c.id).add(c.into);
+                break;
+              }
+              customers.add(c.data.id);
+              if (deferIndexes) {
+                this.s.upsertCustomer!.run(customerToColumns(c.data));
+                break;
+              }
+              {
+                const known = this.s.customerRid!.get(c.data.id) !== undefined;
+                this.s.upsertCustomer!.run(customerToColumns(c.data));
+                this.fts.refreshCustomer(c.data.id, !known);
+              }
+              for (const id of this.fts.ticketIdsOfCustomer(c.data.id)) tickets.add(id);
               break;
-            }
-            {
-              const known = this.s.customerRid!.get(c.data.id) !== undefined;
-              this.s.upsertCustomer!.run(customerToColumns(c.data));
-              this.fts.refreshCustomer(c.data.id, !known);
-            }
-            for (const id of this.fts.ticketIdsOfCustomer(c.data.id)) tickets.add(id);
-            break;
-          case 'comment':
-            // A comment can arrive for a ticket outside our scope (it left between pages): skip it.
-            if (!this.s.ticketExists!.get(c.data.ticketId)) break;
-            this.s.upsertComment!.run(commentToColumns(c.data));
-            tickets.add(c.data.ticketId);
-            break;
-          case 'history':
-            if (!this.s.ticketExists!.get(c.data.ticketId)) break;
-            this.s.upsertHistory!.run(historyToColumns(c.data));
-            tickets.add(c.data.ticketId);
-            break;
-          case 'department':
-            this.s.upsertDepartment!.run(c.data);
-            break;
-          case 'user':
-            this.s.upsertUser!.run(c.data);
-            break;
-          case 'interaction':
-            for (const id of this.calls.putServer(c.data)) interactions.add(id);
-            break;
+            case 'comment':
+              // A comment can arrive for a ticket outside our scope (it left between pages): skip it.
+              if (!this.s.ticketExists!.get(c.data.ticketId)) break;
+              this.s.upsertComment!.run(commentToColumns(c.data));
+              tickets.add(c.data.ticketId);
+              break;
+            case 'history':
+              if (!this.s.ticketExists!.get(c.data.ticketId)) break;
+              this.s.upsertHistory!.run(historyToColumns(c.data));
+              tickets.add(c.data.ticketId);
+              break;
+            case 'department':
+              this.s.upsertDepartment!.run(c.data);
+              break;
+            case 'user':
+              this.s.upsertUser!.run(c.data);
+              break;
+            case 'interaction':
+              for (const id of this.calls.putServer(c.data)) interactions.add(id);
+              break;
+          }
         }
-      }
-      if (!deferIndexes) for (const id of tickets) this.fts.refreshTicket(id, newTickets.has(id));
-      this.setMetaIn(META.cursor, String(cursor));
-      this.setMetaIn(META.head, String(head));
-      this.setMetaIn(META.lastSyncedAt, now);
-    })();
+        if (!deferIndexes) for (const id of tickets) this.fts.refreshTicket(id, newTickets.has(id));
+        this.setMetaIn(META.cursor, String(cursor));
+        this.setMetaIn(META.head, String(head));
+        this.setMetaIn(META.lastSyncedAt, now);
+      })
+      .immediate();
     return { ticketIds: [...tickets], customerIds: [...customers], interactionIds: [...interactions] };
   }
 
@@ -232,12 +234,14 @@ export class StoreWriter {
   finishBulkLoad(): boolean {
     const saved = this.s.metaValue!.get(META.bulkLoad) as { value: string } | undefined;
     if (!saved) return false;
-    this.db.transaction(() => {
-      for (const [, sql] of JSON.parse(saved.value) as [string, string][])
-        this.db.exec(sql.replace(/^CREATE INDEX /i, 'CREATE INDEX IF NOT EXISTS '));
-      this.fts.rebuildAll();
-      this.s.deleteMeta!.run(META.bulkLoad);
-    })();
+    this.db
+      .transaction(() => {
+        for (const [, sql] of JSON.parse(saved.value) as [string, string][])
+          this.db.exec(sql.replace(/^CREATE INDEX /i, 'CREATE INDEX IF NOT EXISTS '));
+        this.fts.rebuildAll();
+        this.s.deleteMeta!.run(META.bulkLoad);
+      })
+      .immediate();
     return true;
   }
 
@@ -305,40 +309,44 @@ export class StoreWriter {
 
   /** An agent's edit: change the row now and queue the mutation, atomically. */
   updateTicketLocally(ticketId: string, patch: TicketPatch, mutationId: string, now: string): Ticket {
-    return this.db.transaction(() => {
-      const row = this.s.ticket!.get(ticketId) as TicketDbRow | undefined;
-      if (!row) throw new Error(`ticket ${ticketId} is not in the local store`);
-      const current = ticketFromColumns(row);
-      const base = row.server_base ?? JSON.stringify(current);
-      const args = { ticketId, patch, baseVersion: current.version };
-      this.queue(mutationId, 'ticket.update', args, { ticketId }, now);
-      const next = { ...applyPatch(current, patch), updatedAt: now };
-      this.s.upsertTicket!.run({ ...ticketToColumns(next), server_base: base });
-      this.fts.refreshTicket(ticketId);
-      return next;
-    })();
+    return this.db
+      .transaction(() => {
+        const row = this.s.ticket!.get(ticketId) as TicketDbRow | undefined;
+        if (!row) throw new Error(`ticket ${ticketId} is not in the local store`);
+        const current = ticketFromColumns(row);
+        const base = row.server_base ?? JSON.stringify(current);
+        const args = { ticketId, patch, baseVersion: current.version };
+        this.queue(mutationId, 'ticket.update', args, { ticketId }, now);
+        const next = { ...applyPatch(current, patch), updatedAt: now };
+        this.s.upsertTicket!.run({ ...ticketToColumns(next), server_base: base });
+        this.fts.refreshTicket(ticketId);
+        return next;
+      })
+      .immediate();
   }
 
   addCommentLocally(comment: TicketComment, mutationId: string): void {
-    this.db.transaction(() => {
-      const row = this.s.ticket!.get(comment.ticketId) as TicketDbRow | undefined;
-      if (!row) throw new Error(`ticket ${comment.ticketId} is not in the local store`);
-      this.s.upsertComment!.run(commentToColumns(comment));
-      const args = {
-        commentId: comment.id,
-        ticketId: comment.ticketId,
-        body: comment.body,
-        internal: comment.internal,
-      };
-      this.queue(
-        mutationId,
-        'ticket.comment',
-        args,
-        { ticketId: comment.ticketId, commentId: comment.id },
-        comment.createdAt,
-      );
-      this.fts.refreshTicket(comment.ticketId);
-    })();
+    this.db
+      .transaction(() => {
+        const row = this.s.ticket!.get(comment.ticketId) as TicketDbRow | undefined;
+        if (!row) throw new Error(`ticket ${comment.ticketId} is not in the local store`);
+        this.s.upsertComment!.run(commentToColumns(comment));
+        const args = {
+          commentId: comment.id,
+          ticketId: comment.ticketId,
+          body: comment.body,
+          internal: comment.internal,
+        };
+        this.queue(
+          mutationId,
+          'ticket.comment',
+          args,
+          { ticketId: comment.ticketId, commentId: comment.id },
+          comment.createdAt,
+        );
+        this.fts.refreshTicket(comment.ticketId);
+      })
+      .immediate();
   }
 
   /**
@@ -346,12 +354,12 @@ export class StoreWriter {
    * atomically. Returns the id of the record that holds the call (see InteractionWriter.log).
    */
   logCallLocally(log: InteractionLog, by: LoggedBy, mutationId: string, now: string): string {
-    return this.db.transaction(() => this.calls.log(log, by, mutationId, now))();
+    return this.db.transaction(() => this.calls.log(log, by, mutationId, now)).immediate();
   }
 
   /** The agent's wrap-up of a call: the record now, the `interaction.complete` mutation queued, atomically. */
   completeCallLocally(interactionId: string, args: CompleteArgs, mutationId: string, now: string): void {
-    this.db.transaction(() => this.calls.complete(interactionId, args, mutationId, now))();
+    this.db.transaction(() => this.calls.complete(interactionId, args, mutationId, now)).immediate();
   }
 
   /**
@@ -359,48 +367,52 @@ export class StoreWriter {
    * version 0: the server has not seen it.
    */
   createCustomerLocally(customer: Customer, mutationId: string): void {
-    this.db.transaction(() => {
-      this.s.upsertCustomer!.run(customerToColumns(customer));
-      this.fts.refreshCustomer(customer.id);
-      const args: CustomerCreateArgs = {
-        customerId: customer.id,
-        name: customer.name,
-        phone: customer.phone,
-        email: customer.email,
-        company: customer.company,
-        language: customer.language,
-        createdAt: customer.createdAt,
-      };
-      this.queue(mutationId, 'customer.create', args, { customerId: customer.id }, customer.createdAt);
-    })();
+    this.db
+      .transaction(() => {
+        this.s.upsertCustomer!.run(customerToColumns(customer));
+        this.fts.refreshCustomer(customer.id);
+        const args: CustomerCreateArgs = {
+          customerId: customer.id,
+          name: customer.name,
+          phone: customer.phone,
+          email: customer.email,
+          company: customer.company,
+          language: customer.language,
+          createdAt: customer.createdAt,
+        };
+        this.queue(mutationId, 'customer.create', args, { customerId: customer.id }, customer.createdAt);
+      })
+      .immediate();
   }
 
   /** A ticket made here, number null until the server assigns one; row, index and queued mutation at once. */
   createTicketLocally(ticket: Ticket, interactionId: string | null, mutationId: string): void {
-    this.db.transaction(() => {
-      if (this.s.ticketExists!.get(ticket.id)) throw new Error(`ticket ${ticket.id} already exists`);
-      this.s.upsertTicket!.run({ ...ticketToColumns(ticket), server_base: null });
-      this.fts.refreshTicket(ticket.id);
-      const args: TicketCreateArgs = {
-        ticketId: ticket.id,
-        customerId: ticket.customerId,
-        departmentId: ticket.departmentId,
-        subject: ticket.subject,
-        description: ticket.description,
-        status: ticket.status as TicketCreateArgs['status'],
-        priority: ticket.priority,
-        assigneeId: ticket.assigneeId,
-        createdAt: ticket.createdAt,
-        interactionId,
-      };
-      this.queue(
-        mutationId,
-        'ticket.create',
-        args,
-        { ticketId: ticket.id, customerId: ticket.customerId },
-        ticket.createdAt,
-      );
-    })();
+    this.db
+      .transaction(() => {
+        if (this.s.ticketExists!.get(ticket.id)) throw new Error(`ticket ${ticket.id} already exists`);
+        this.s.upsertTicket!.run({ ...ticketToColumns(ticket), server_base: null });
+        this.fts.refreshTicket(ticket.id);
+        const args: TicketCreateArgs = {
+          ticketId: ticket.id,
+          customerId: ticket.customerId,
+          departmentId: ticket.departmentId,
+          subject: ticket.subject,
+          description: ticket.description,
+          status: ticket.status as TicketCreateArgs['status'],
+          priority: ticket.priority,
+          assigneeId: ticket.assigneeId,
+          createdAt: ticket.createdAt,
+          interactionId,
+        };
+        this.queue(
+          mutationId,
+          'ticket.create',
+          args,
+          { ticketId: ticket.id, customerId: ticket.customerId },
+          ticket.createdAt,
+        );
+      })
+      .immediate();
   }
 
   private queue(
@@ -426,17 +438,19 @@ export class StoreWriter {
    * the server answered with, by mutation id.
    */
   markApplied(mutationIds: readonly string[], versions: ReadonlyMap<string, number> = new Map()): void {
-    this.db.transaction(() => {
-      for (const id of mutationIds) {
-        const entry = this.s.outboxByMutation!.get(id) as OutboxDbEntry | undefined;
-        this.s.deleteOutbox!.run(id);
-        if (entry?.ticket_id && this.pendingPatches(entry.ticket_id).length === 0) {
-          this.settleTicket(entry, versions.get(id));
+    this.db
+      .transaction(() => {
+        for (const id of mutationIds) {
+          const entry = this.s.outboxByMutation!.get(id) as OutboxDbEntry | undefined;
+          this.s.deleteOutbox!.run(id);
+          if (entry?.ticket_id && this.pendingPatches(entry.ticket_id).length === 0) {
+            this.settleTicket(entry, versions.get(id));
+          }
+          if (entry?.interaction_id)
+            this.calls.acknowledged({ ...entry, interaction_id: entry.interaction_id });
         }
-        if (entry?.interaction_id)
-          this.calls.acknowledged({ ...entry, interaction_id: entry.interaction_id });
-      }
-    })();
+      })
+      .immediate();
   }
 
   /**
@@ -465,42 +479,44 @@ export class StoreWriter {
    * undone as InteractionWriter.refused says. Returns what changed, for the UI to refresh.
    */
   markRejected(mutationId: string, conflicts: readonly FieldConflict[] = []): Touched | null {
-    return this.db.transaction((): Touched | null => {
-      const entry = this.s.outboxByMutation!.get(mutationId) as OutboxDbEntry | undefined;
-      if (!entry) return null;
-      this.s.deleteOutbox!.run(mutationId);
-      if (entry.name === 'ticket.update' && entry.ticket_id && conflicts.length > 0) {
-        this.keepConflicts(entry, entry.ticket_id, conflicts);
-      }
-      const touched: Touched = { ticketIds: [], customerIds: [], interactionIds: [] };
-      if (entry.interaction_id) {
-        touched.interactionIds.push(
-          ...this.calls.refused({ ...entry, interaction_id: entry.interaction_id }),
-        );
-      }
-      if (entry.name === 'customer.create' && entry.customer_id) {
-        // The server never had this customer, so every ticket naming it was made here.
-        const ticketIds = (this.s.ticketsOfCustomer!.all(entry.customer_id) as { id: string }[]).map(
-          (r) => r.id,
-        );
-        for (const id of ticketIds) this.dropLocalTicket(id);
-        this.s.deleteOutboxOfCustomer!.run(entry.customer_id);
-        this.dropCustomerRow(entry.customer_id);
-        touched.ticketIds.push(...ticketIds);
-        touched.customerIds.push(entry.customer_id);
-        return touched;
-      }
-      if (!entry.ticket_id) return touched;
-      if (entry.name === 'ticket.create') {
-        this.dropLocalTicket(entry.ticket_id);
+    return this.db
+      .transaction((): Touched | null => {
+        const entry = this.s.outboxByMutation!.get(mutationId) as OutboxDbEntry | undefined;
+        if (!entry) return null;
+        this.s.deleteOutbox!.run(mutationId);
+        if (entry.name === 'ticket.update' && entry.ticket_id && conflicts.length > 0) {
+          this.keepConflicts(entry, entry.ticket_id, conflicts);
+        }
+        const touched: Touched = { ticketIds: [], customerIds: [], interactionIds: [] };
+        if (entry.interaction_id) {
+          touched.interactionIds.push(
+            ...this.calls.refused({ ...entry, interaction_id: entry.interaction_id }),
+          );
+        }
+        if (entry.name === 'customer.create' && entry.customer_id) {
+          // The server never had this customer, so every ticket naming it was made here.
+          const ticketIds = (this.s.ticketsOfCustomer!.all(entry.customer_id) as { id: string }[]).map(
+            (r) => r.id,
+          );
+          for (const id of ticketIds) this.dropLocalTicket(id);
+          this.s.deleteOutboxOfCustomer!.run(entry.customer_id);
+          this.dropCustomerRow(entry.customer_id);
+          touched.ticketIds.push(...ticketIds);
+          touched.customerIds.push(entry.customer_id);
+          return touched;
+        }
+        if (!entry.ticket_id) return touched;
+        if (entry.name === 'ticket.create') {
+          this.dropLocalTicket(entry.ticket_id);
+          touched.ticketIds.push(entry.ticket_id);
+          if (entry.customer_id) touched.customerIds.push(entry.customer_id);
+          return touched;
+        }
+        this.undoTicketEntry(entry, entry.ticket_id);
         touched.ticketIds.push(entry.ticket_id);
-        if (entry.customer_id) touched.customerIds.push(entry.customer_id);
         return touched;
-      }
-      this.undoTicketEntry(entry, entry.ticket_id);
-      touched.ticketIds.push(entry.ticket_id);
-      return touched;
-    })();
+      })
+      .immediate();
   }
 
   /**
@@ -545,14 +561,16 @@ export class StoreWriter {
     mutationId: string,
     now: string,
   ): boolean {
-    return this.db.transaction(() => {
-      const k = this.s.conflict!.get(ticketId, field) as { mine: string | null } | undefined;
-      if (!k) return false;
-      this.s.deleteConflict!.run(ticketId, field);
-      if (keep === 'mine')
-        this.updateTicketLocally(ticketId, { [field]: k.mine } as TicketPatch, mutationId, now);
-      return true;
-    })();
+    return this.db
+      .transaction(() => {
+        const k = this.s.conflict!.get(ticketId, field) as { mine: string | null } | undefined;
+        if (!k) return false;
+        this.s.deleteConflict!.run(ticketId, field);
+        if (keep === 'mine')
+          this.updateTicketLocally(ticketId, { [field]: k.mine } as TicketPatch, mutationId, now);
+        return true;
+      })
+      .immediate();
   }
 
   private undoTicketEntry(entry: OutboxDbEntry, ticketId: string): void {
@@ -579,10 +597,30 @@ export class StoreWriter {
   }
 
   /** A push failed in transit: keep the mutations, count the attempt. */
+  /**
+   * Whether this connection can take the write lock now, found without writing (BEGIN IMMEDIATE, ROLLBACK)
+   * and without the busy timeout, which would block the desktop's thread for seconds.
+   */
+  canLock(): boolean {
+    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec('ROLLBACK');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      this.db.pragma(`busy_timeout = ${timeout}`);
+    }
+  }
+
   markAttemptFailed(mutationIds: readonly string[], error: string): void {
-    this.db.transaction(() => {
-      for (const id of mutationIds) this.s.failOutbox!.run(error, id);
-    })();
+    this.db
+      .transaction(() => {
+        for (const id of mutationIds) this.s.failOutbox!.run(error, id);
+      })
+      .immediate();
   }
 
   setMeta(key: string, value: string): void {
@@ -595,7 +633,7 @@ export class StoreWriter {
 
   /** Bulk-load helpers (benchmark and tests): insert without the per-row pending checks. */
   bulk<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(fn).immediate();
   }
   insertCustomer(c: Customer): void {
     this.s.upsertCustomer!.run(customerToColumns(c));

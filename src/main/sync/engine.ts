@@ -1,9 +1,11 @@
+import { accessSync, constants, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { EventName, EventPayload, SyncStatus } from '../../shared/ipc/contract';
 import type { LoginResponse } from '../../shared/protocol/auth';
-import { Ack, SwitchboardError } from '../../shared/protocol/errors';
+import { Ack, SwitchboardError, type StorageFault } from '../../shared/protocol/errors';
 import { Poke } from '../../shared/protocol/sync';
-import type { LocalStore, Touched } from '../store';
+import { asStorageError, storageFault, type LocalStore, type Touched } from '../store';
 import { AgentStatusLink, offlineError } from './agent-status';
 import { applyPoke, pullAll, type AppliedPage } from './pull';
 import { pushAll, type Refusal } from './push';
@@ -38,6 +40,24 @@ const AUTH_ERRORS = new Set(['unauthenticated', 'token_expired']);
 /** A data.changed naming more records than this just says "everything". */
 const MAX_IDS_IN_EVENT = 200;
 const AnyAck = Ack(z.unknown());
+/**
+ * Reconnect backoff: 0.5 s doubling to 4 s, jittered by ±25% so a server restart is not met by every desktop
+ * at once; at most 5 s, so an agent is back within a few seconds of the server.
+ */
+const RETRY_BASE_MS = 500;
+const RETRY_CAP_MS = 4000;
+/** While a storage fault holds, how often the engine looks (cheaply, without writing) whether it cleared. */
+const FAULT_PROBE_MS = 5000;
+/**
+ * A full disk counts as having room again once this much more is free than when the write failed: SQLite
+ * fills whatever is free before failing, so a resumed sync that fails again needs the agent to free more.
+ */
+const ROOM_BYTES = 1024 * 1024;
+/**
+ * A probe that said "cleared" while the very next sync failed the same way (a lock taken again and again, a
+ * fault the probe cannot see) gets this many chances; after that only the agent's action resumes.
+ */
+const MAX_PROBE_RESUMES = 3;
 
 /**
  * Keeps the local replica in step with the server: pulls on connect, after pushing and on every poke whose
@@ -59,6 +79,13 @@ export class SyncEngine {
   private current: SyncStatus;
   private lastEmitted = '';
   private refusal: string | null = null;
+  /** A storage fault stopped syncing: no timed retries until the agent acts or the probe finds it cleared. */
+  private fault: StorageFault | null = null;
+  private faultProbe: NodeJS.Timeout | null = null;
+  /** Free bytes on the replica's disk when disk_full was met. */
+  private freeAtFault = 0;
+  /** Syncs resumed by the probe since the last one that went through. */
+  private probeResumes = 0;
   /** The agent's state, over the same socket. */
   readonly agent: AgentStatusLink;
 
@@ -80,11 +107,17 @@ export class SyncEngine {
       head: meta.head,
       lastError: null,
       nextRetryAt: null,
+      storageFault: null,
+      setAside: o.store.setAside,
     };
   }
 
   status(): SyncStatus {
-    return { ...this.current, pending: this.o.store.read.pendingCount() };
+    try {
+      return { ...this.current, pending: this.o.store.read.pendingCount() };
+    } catch {
+      return { ...this.current };
+    }
   }
 
   get tokens(): { accessToken: string | null; refreshToken: string } {
@@ -102,6 +135,7 @@ export class SyncEngine {
     this.running = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    this.stopProbe();
     this.conn?.close();
     this.conn = null;
     await Promise.race([this.loop, new Promise((r) => setTimeout(r, 2000).unref())]);
@@ -112,7 +146,13 @@ export class SyncEngine {
    * push now.
    */
   retryNow(): SyncStatus {
+    this.probeResumes = 0;
+    return this.resume();
+  }
+
+  private resume(): SyncStatus {
     if (!this.running) return this.status();
+    this.clearFault();
     if (this.conn?.connected) {
       this.requestSync();
       return this.status();
@@ -124,10 +164,23 @@ export class SyncEngine {
     return this.status();
   }
 
-  /** A local edit was queued: report it and push when connected. */
+  /** A local edit was queued: report it and push when connected. A storage fault it was saved past is over. */
   kick(): void {
+    this.probeResumes = 0;
+    this.clearFault();
     this.setStatus({});
     this.requestSync();
+  }
+
+  /**
+   * Something the agent did failed on the replica for a storage fault: show it, and stop syncing into a
+   * replica that cannot take it. Returns the error as the agent should see it.
+   */
+  storageFailed(e: unknown): unknown {
+    const err = asStorageError(e, this.o.store.path);
+    const fault = storageFault(err);
+    if (fault && err instanceof SwitchboardError) this.enterFault(fault, err.message);
+    return err;
   }
 
   private async connect(): Promise<void> {
@@ -251,7 +304,7 @@ export class SyncEngine {
 
   private requestSync(): void {
     this.again = true;
-    if (this.loop || !this.running) return;
+    if (this.loop || !this.running || this.fault) return;
     this.loop = this.runLoop().finally(() => (this.loop = null));
   }
 
@@ -283,6 +336,7 @@ export class SyncEngine {
         // Pull what our pushes produced (server versions, numbers), even if its poke is late.
         if (pushed.applied) this.again = true;
         this.failures = 0;
+        this.probeResumes = 0;
         // A refusal stays on show until a later change goes through; transport errors clear at once.
         if (!anyRefused && pushed.applied) this.refusal = null;
         const lastError = this.refusal;
@@ -296,6 +350,11 @@ export class SyncEngine {
         if (!this.running) return;
         if (e instanceof SwitchboardError && AUTH_ERRORS.has(e.code)) {
           await this.renewConnection();
+          return;
+        }
+        if (storageFault(e)) {
+          // The same write would fail the same way at every retry: stop here and say why.
+          this.storageFailed(e);
           return;
         }
         const message = e instanceof Error ? e.message : String(e);
@@ -344,10 +403,77 @@ export class SyncEngine {
     this.refusal = `The server refused a change: ${refused.at(-1)!.message}`;
   }
 
+  private enterFault(fault: StorageFault, message: string): void {
+    this.o.log?.(`sync: stopped by a storage fault (${fault}): ${message}`);
+    if (fault === 'storage_corrupt') this.o.store.markDamaged(message);
+    this.fault = fault;
+    this.freeAtFault = fault === 'disk_full' ? this.freeBytes() : 0;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    // Not "syncing" while nothing syncs: connected, the server is reachable and the fault is ours.
+    this.setStatus({
+      storageFault: fault,
+      lastError: message,
+      nextRetryAt: null,
+      ...(this.conn?.connected ? { state: 'online' as const } : {}),
+    });
+    // A damaged replica does not heal: it is set aside at the next open (sign-in). The others can clear.
+    if (fault !== 'storage_corrupt' && !this.faultProbe && this.probeResumes < MAX_PROBE_RESUMES) {
+      this.faultProbe = setInterval(() => {
+        if (this.fault && this.faultCleared(this.fault)) {
+          this.o.log?.(`sync: the storage fault (${this.fault}) cleared; syncing again`);
+          this.probeResumes++;
+          this.resume();
+        }
+      }, FAULT_PROBE_MS);
+      this.faultProbe.unref();
+    }
+  }
+
+  /** Whether the condition behind `fault` is gone, found without writing to the replica. */
+  private faultCleared(fault: StorageFault): boolean {
+    const dir = dirname(this.o.store.path);
+    try {
+      if (fault === 'disk_full') return this.freeBytes() >= this.freeAtFault + ROOM_BYTES;
+      if (fault === 'storage_read_only') {
+        accessSync(dir, constants.W_OK);
+        accessSync(this.o.store.path, constants.W_OK);
+        return true;
+      }
+      if (fault === 'storage_locked') return this.o.store.write.canLock();
+    } catch {
+      return false;
+    }
+    return false;
+  }
+
+  private freeBytes(): number {
+    try {
+      const fs = statfsSync(dirname(this.o.store.path));
+      return fs.bavail * fs.bsize;
+    } catch {
+      return 0;
+    }
+  }
+
+  private clearFault(): void {
+    this.stopProbe();
+    if (!this.fault) return;
+    this.fault = null;
+    this.setStatus({ storageFault: null, lastError: null });
+  }
+
+  private stopProbe(): void {
+    if (this.faultProbe) clearInterval(this.faultProbe);
+    this.faultProbe = null;
+  }
+
   private retryLater(fn: () => void): void {
     if (!this.running || this.retryTimer) return;
     this.failures++;
-    const delay = Math.min(15_000, 500 * 2 ** Math.min(this.failures, 5)) * (0.75 + Math.random() / 2);
+    const delay =
+      Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.min(this.failures - 1, 10)) *
+      (0.75 + Math.random() / 2);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       if (!this.running) return;
@@ -384,14 +510,23 @@ export class SyncEngine {
   }
 
   private setStatus(patch: Partial<SyncStatus>): void {
-    const meta = this.o.store.read.syncMeta();
-    this.current = {
-      ...this.current,
-      lastSyncedAt: meta.lastSyncedAt,
-      cursor: meta.cursor,
-      ...patch,
-      pending: this.o.store.read.pendingCount(),
-    };
+    let stored: Pick<SyncStatus, 'lastSyncedAt' | 'cursor' | 'pending'>;
+    try {
+      const meta = this.o.store.read.syncMeta();
+      stored = {
+        lastSyncedAt: meta.lastSyncedAt,
+        cursor: meta.cursor,
+        pending: this.o.store.read.pendingCount(),
+      };
+    } catch {
+      // A damaged replica can fail reads too: the status still goes out, with the last figures read.
+      stored = {
+        lastSyncedAt: this.current.lastSyncedAt,
+        cursor: this.current.cursor,
+        pending: this.current.pending,
+      };
+    }
+    this.current = { ...this.current, ...stored, ...patch, pending: stored.pending };
     const key = JSON.stringify(this.current);
     if (key === this.lastEmitted) return;
     this.lastEmitted = key;

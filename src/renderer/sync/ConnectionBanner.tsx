@@ -1,7 +1,7 @@
 import { Alert, Box, Button } from '@mui/material';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { SyncStatus } from '../../shared';
+import type { StorageFault, SyncStatus } from '../../shared';
 import { getApi } from '../api';
 import { useFormat, useNow } from '../i18n';
 
@@ -14,7 +14,31 @@ export function ConnectionBanner({ status }: { status: SyncStatus | null }) {
   const fmt = useFormat();
   const now = useNow(1000);
   const [asked, setAsked] = useState(false);
-  if (!status || status.state === 'online' || status.state === 'syncing') return null;
+  const [dismissedAside, setDismissedAside] = useState<string | null>(null);
+  if (!status) return null;
+  // A storage fault outranks the connection: sync is stopped on this computer, whatever the network does.
+  if (status.storageFault) return <StorageFaultBanner status={status} fault={status.storageFault} />;
+  if (status.setAside && dismissedAside !== status.setAside.path) {
+    const aside = status.setAside;
+    return (
+      <Alert
+        severity="info"
+        square
+        role="status"
+        data-testid="replica-set-aside"
+        sx={{ py: 0, alignItems: 'center' }}
+        action={
+          <Button size="small" color="inherit" onClick={() => setDismissedAside(aside.path)}>
+            {t('connection.dismiss')}
+          </Button>
+        }
+      >
+        {t('connection.setAside', { count: aside.recovered, path: aside.path })}
+        {!aside.outboxReadable && ` ${t('connection.setAsideUnreadable')}`}
+      </Alert>
+    );
+  }
+  if (status.state === 'online' || status.state === 'syncing') return null;
 
   const offline = status.state === 'offline';
   const retryAt = status.nextRetryAt ? Date.parse(status.nextRetryAt) : null;
@@ -66,6 +90,47 @@ export function ConnectionBanner({ status }: { status: SyncStatus | null }) {
       {headline}
       <Box component="span" sx={{ ml: 1, color: 'text.secondary' }} data-testid="connection-details">
         {details.join(' · ')}
+      </Box>
+    </Alert>
+  );
+}
+
+/** Disk full, read-only folder, locked or damaged replica: what it is and what to do, with Retry where it helps. */
+function StorageFaultBanner({ status, fault }: { status: SyncStatus; fault: StorageFault }) {
+  const { t } = useTranslation();
+  const [asked, setAsked] = useState(false);
+  const retry = () => {
+    setAsked(true);
+    void getApi()
+      .invoke('sync.retryNow', {})
+      .finally(() => setAsked(false));
+  };
+  // A damaged replica does not heal while open: signing in again rebuilds it, so Retry would only fail again.
+  const canRetry = fault !== 'storage_corrupt';
+  return (
+    <Alert
+      severity="error"
+      square
+      role="alert"
+      data-testid="storage-fault"
+      data-fault={fault}
+      sx={{ py: 0, alignItems: 'center' }}
+      action={
+        canRetry ? (
+          <Button size="small" color="inherit" disabled={asked} onClick={retry}>
+            {t('connection.retryNow')}
+          </Button>
+        ) : undefined
+      }
+    >
+      {t(`errors.${fault}`)}
+      <Box component="span" sx={{ ml: 1, color: 'text.secondary' }}>
+        {[
+          canRetry ? t('connection.storageStopped') : null,
+          status.pending > 0 ? t('connection.pending', { count: status.pending }) : null,
+        ]
+          .filter(Boolean)
+          .join(' · ')}
       </Box>
     </Alert>
   );

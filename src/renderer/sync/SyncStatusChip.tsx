@@ -14,6 +14,8 @@ export function SyncStatusChip({ status }: { status: SyncStatus | null }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const state = status?.state ?? 'connecting';
+  // A storage fault is said in the agent's language (the services' own words are English).
+  const lastError = status?.storageFault ? t(`errors.${status.storageFault}`) : (status?.lastError ?? null);
   const icon =
     state === 'online' ? <CloudDoneIcon /> : state === 'offline' ? <CloudOffIcon /> : <CloudSyncIcon />;
   const progress =
@@ -24,14 +26,14 @@ export function SyncStatusChip({ status }: { status: SyncStatus | null }) {
     status?.lastSyncedAt
       ? t('sync.lastSynced', { time: fmt.absolute(status.lastSyncedAt) })
       : t('sync.neverSynced'),
-    status?.lastError ? t('sync.lastError', { error: status.lastError }) : null,
+    lastError ? t('sync.lastError', { error: lastError }) : null,
   ]
     .filter(Boolean)
     .join(' · ');
   const pending = status?.pending ?? 0;
   // Online with a problem on record means the server refused a change (and the desktop took it back):
   // that must not hide in a tooltip, since the agent's work just disappeared from the screen.
-  const refusal = state === 'online' && status?.lastError ? status.lastError : null;
+  const refusal = state === 'online' && lastError ? lastError : null;
   return (
     <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
       <Tooltip title={tooltip}>

@@ -11,4 +11,9 @@ export const httpStatus: Record<ErrorCode, number> = {
   conflict: 409,
   unavailable: 503,
   internal: 500,
+  // Desktop storage faults: the server never sends them, but every code needs a status.
+  disk_full: 507,
+  storage_read_only: 500,
+  storage_locked: 503,
+  storage_corrupt: 500,
 };

@@ -12,7 +12,7 @@ import {
   TicketStatus,
   User,
 } from '../domain';
-import { ErrorBody } from '../protocol/errors';
+import { ErrorBody, StorageFault } from '../protocol/errors';
 import {
   AgentStatus,
   BreakReason,
@@ -65,6 +65,23 @@ export const SyncStatus = z.object({
   lastError: z.string().nullable(),
   /** While offline: when the engine tries to reach the server again (null: not scheduled). */
   nextRetryAt: Instant.nullable().default(null),
+  /**
+   * A storage fault that stopped syncing (null: none). Sync does not retry it on a timer: it resumes when the
+   * agent acts (retry, an edit that saves) or a check finds the condition cleared.
+   */
+  storageFault: StorageFault.nullable().default(null),
+  /** The replica was found damaged when opened: set aside (kept, renamed) and rebuilt from the server. */
+  setAside: z
+    .object({
+      /** Where the damaged copy now is. */
+      path: z.string(),
+      /** Unsent changes read from it and queued again. */
+      recovered: z.number().int().nonnegative(),
+      /** false: its outbox could not be read (or only in part); the damaged copy keeps the rest. */
+      outboxReadable: z.boolean(),
+    })
+    .nullable()
+    .default(null),
 });
 export type SyncStatus = z.infer<typeof SyncStatus>;
 

@@ -14,8 +14,25 @@ export const ErrorCode = z.enum([
   'conflict',
   'unavailable',
   'internal',
+  /** This computer's disk is full (SQLITE_FULL, ENOSPC): nothing queued is lost; it is sent once there is room. */
+  'disk_full',
+  /** The desktop's data folder or replica cannot be written (SQLITE_READONLY, EACCES, EROFS). */
+  'storage_read_only',
+  /** Another program holds the replica's lock past the busy timeout (SQLITE_BUSY, SQLITE_LOCKED). */
+  'storage_locked',
+  /** The replica is damaged (SQLITE_CORRUPT, SQLITE_NOTADB): it is set aside and rebuilt from the server. */
+  'storage_corrupt',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
+
+/** The error codes that name a fault of the desktop's own storage (see src/main/store/faults.ts). */
+export const StorageFault = ErrorCode.extract([
+  'disk_full',
+  'storage_read_only',
+  'storage_locked',
+  'storage_corrupt',
+]);
+export type StorageFault = z.infer<typeof StorageFault>;
 
 export const ErrorBody = z.object({
   code: ErrorCode,

@@ -81,6 +81,14 @@ export const en = {
     retrying: 'Retrying…',
     connecting: 'Connecting to the server…',
     retryNow: 'Retry now',
+    storageStopped: 'Sync is paused until this is fixed; it resumes by itself when it is.',
+    setAside_one:
+      'The copy of your data on this computer was damaged. It was kept aside ({{path}}) and a fresh copy is being downloaded; {{count}} unsent change was recovered and will be sent.',
+    setAside_other:
+      'The copy of your data on this computer was damaged. It was kept aside ({{path}}) and a fresh copy is being downloaded; {{count}} unsent changes were recovered and will be sent.',
+    setAsideUnreadable:
+      'Some unsent changes in it could not be read: the damaged copy keeps them; give its name to your administrator.',
+    dismiss: 'Dismiss',
     pending_one: '{{count}} change waiting',
     pending_other: '{{count}} changes waiting',
     lastSynced: 'last synced {{time}}',
@@ -325,6 +333,14 @@ export const en = {
     conflict: 'Someone else changed this at the same time. Review the latest version and try again.',
     unavailable: 'Cannot reach the server. Check the address and your network.',
     internal: 'Something went wrong on our side. Try again; if it keeps happening, tell your administrator.',
+    disk_full:
+      'The disk of this computer is full: free some space (empty the recycle bin, remove large files). Your unsent work is safe and will be sent when there is room.',
+    storage_read_only:
+      'Switchboard cannot write to its data folder on this computer (it is read-only or belongs to someone else). Make it writable, or ask your administrator, then try again. Your unsent work is safe.',
+    storage_locked:
+      'Another program is holding Switchboard’s data on this computer (a second Switchboard, a backup or file-sync tool). Close it, then try again. Your unsent work is safe.',
+    storage_corrupt:
+      'The copy of your data on this computer is damaged. Sign out and sign in again: the damaged copy is set aside, the unsent work it still holds is recovered, and a fresh copy is downloaded from the server.',
     detail: 'Details: {{message}}',
   },
   /** Creating tickets and customers (dialogs reused by the softphone's screen pop and wrap-up). */

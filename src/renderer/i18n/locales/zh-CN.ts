@@ -77,6 +77,13 @@ export const zhCN: Messages = {
     retrying: '正在重试…',
     connecting: '正在连接服务器…',
     retryNow: '立即重试',
+    storageStopped: '同步已暂停，问题解决后会自动恢复。',
+    setAside_one:
+      '本机的数据副本已损坏，已保留在一旁（{{path}}），正在重新下载新副本；已恢复 {{count}} 条未发送的更改，稍后会发送。',
+    setAside_other:
+      '本机的数据副本已损坏，已保留在一旁（{{path}}），正在重新下载新副本；已恢复 {{count}} 条未发送的更改，稍后会发送。',
+    setAsideUnreadable: '其中部分未发送的更改无法读取：它们仍在损坏的副本中，请把该文件名告诉管理员。',
+    dismiss: '知道了',
     pending_one: '{{count}} 项更改待同步',
     pending_other: '{{count}} 项更改待同步',
     lastSynced: '上次同步 {{time}}',
@@ -320,6 +327,14 @@ export const zhCN: Messages = {
     conflict: '其他人同时修改了这里，请查看最新内容后重试。',
     unavailable: '无法连接服务器，请检查地址和网络',
     internal: '系统出现问题，请重试；如果反复出现，请联系管理员。',
+    disk_full:
+      '本机磁盘已满：请清理一些空间（清空回收站、删除大文件）。未发送的工作已安全保存，有空间后会自动发送。',
+    storage_read_only:
+      'Switchboard 无法写入本机的数据文件夹（文件夹只读或不属于当前用户）。请将其设为可写，或联系管理员，然后重试。未发送的工作已安全保存。',
+    storage_locked:
+      '另一个程序正占用本机的 Switchboard 数据（例如另一个 Switchboard、备份或文件同步工具）。请关闭它，然后重试。未发送的工作已安全保存。',
+    storage_corrupt:
+      '本机保存的数据副本已损坏。请退出登录后重新登录：损坏的副本会被保留在一旁，其中能读取的未发送工作会被恢复，并从服务器重新下载一份新副本。',
     detail: '详细信息：{{message}}',
   },
   /** 新建工单和客户（软电话的来电弹屏和话后处理也复用这些对话框）。 */
