@@ -52,6 +52,15 @@ function unsentOutboxes(deviceDir: string): Outbox[] {
   return found;
 }
 
+/** unsentOutboxes, or none for a device folder that cannot be listed (nothing to report then). */
+function outboxesOf(deviceDir: string): Outbox[] {
+  try {
+    return unsentOutboxes(deviceDir);
+  } catch {
+    return [];
+  }
+}
+
 const changes = (n: number) => (n === 1 ? '1 unsent change' : `${n} unsent changes`);
 
 /**
@@ -151,7 +160,19 @@ export class DeviceRegistry {
       if (d.sockets.size > 0 || this.devices.get(deviceId) !== d) return;
       if ((d.services.outbox()?.pending ?? 0) > 0) return;
       this.devices.delete(deviceId);
-      void d.services.dispose();
+      // Signed out or ended by the server with work unsent: it stays on disk, and the operator hears of it.
+      void d.services
+        .dispose()
+        .then(() =>
+          this.leftOnDisk(
+            deviceId,
+            outboxesOf(join(this.o.dataDir, 'devices', deviceId)),
+            'no signed-in session to push them',
+          ),
+        )
+        .catch((e: unknown) =>
+          this.o.log?.(`host: device ${deviceId}: closing its services: ${describe(e)}`),
+        );
     }, this.o.graceMs);
     d.closeTimer.unref();
   }
@@ -203,15 +224,19 @@ export class DeviceRegistry {
       this.o.log?.(`host: device ${deviceId}: pushing ${changes(live.pending)} of ${user} with no tab open`);
     }
     const left = outboxes.filter((o) => !live || resolve(o.replica) !== resolve(live.replica));
-    if (left.length > 0) {
-      const unreadable = left.filter((o) => o.pending < 0).length;
-      const count = left.reduce((n, o) => n + Math.max(o.pending, 0), 0);
-      this.o.log?.(
-        `host: device ${deviceId}: ${changes(count)}${unreadable ? ` and ${unreadable} unreadable replica(s)` : ''} ` +
-          'wait on disk with no remembered session to push them; they are pushed when that browser signs in again',
-      );
-    }
+    this.leftOnDisk(deviceId, left, 'no remembered session to push them');
     this.settle(deviceId);
+  }
+
+  /** One log line for a device's unsent work that nothing will push until its browser signs in again. */
+  private leftOnDisk(deviceId: string, outboxes: Outbox[], why: string): void {
+    if (outboxes.length === 0) return;
+    const unreadable = outboxes.filter((o) => o.pending < 0).length;
+    const count = outboxes.reduce((n, o) => n + Math.max(o.pending, 0), 0);
+    this.o.log?.(
+      `host: device ${deviceId}: ${changes(count)}${unreadable ? ` and ${unreadable} unreadable replica(s)` : ''} ` +
+        `wait on disk (${why}); they are pushed when that browser signs in again`,
+    );
   }
 
   get size(): number {

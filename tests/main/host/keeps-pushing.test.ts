@@ -5,6 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deviceCookieName } from '../../../src/main/host/device-keys';
 import { startHost, type Host } from '../../../src/main/host/server';
 import { storePath } from '../../../src/main/services';
+import { openSqlite } from '../../../src/server/db/dialect-sqlite';
+import { toUser } from '../../../src/server/directory/directory-store';
+import { setUserPassword } from '../../../src/server/directory/user-admin';
 import { EncryptorVault, NoVault, type CredentialVault } from '../../../src/main/vault';
 import { reopenTestServer, startTestServer, type TestServer } from '../../server/helpers';
 import { aesEncryptor, tempDir } from '../fixtures';
@@ -20,7 +23,7 @@ let dir: ReturnType<typeof tempDir>;
 let renderer: string;
 let server: TestServer;
 let ticketId: string | undefined;
-/** agent01's user id, which names its replica. */
+/** The last signed-in agent's user id, which names its replica. */
 let agentId = '';
 const hosts: Host[] = [];
 const GRACE_MS = 200;
@@ -85,12 +88,17 @@ async function tab(h: Host, device: string): Promise<Client> {
   return connect(h.url, device, { cookie: `${deviceCookieName(h.port)}=${key}` });
 }
 
-/** A tab of `device` signs agent01 in and waits until its replica is in step with the server. */
-async function signedInTab(h: Host, device: string, remember: boolean): Promise<Client> {
+/** A tab of `device` signs the agent (agent01 unless named) in and waits until its replica is in step with the server. */
+async function signedInTab(
+  h: Host,
+  device: string,
+  remember: boolean,
+  username = 'agent01',
+): Promise<Client> {
   const c = await tab(h, device);
   const session = await ok(c, 'auth.login', {
     serverUrl: server.url,
-    username: 'agent01',
+    username,
     password: 'switchboard',
     remember,
   });
@@ -191,7 +199,9 @@ describe('browser mode keeps pushing', () => {
     const count = outbox.prepare('SELECT count(*) AS n FROM outbox').pluck();
     await serverBack();
     // Stop the host (what SIGTERM does) as soon as the first push is through, with more in flight.
-    while ((count.get() as number) === bodies.length) await new Promise((r) => setTimeout(r, 2));
+    await expect
+      .poll(() => count.get() as number, { timeout: 45_000, interval: 2 })
+      .toBeLessThan(bodies.length);
     await hosts.pop()!.close();
     outbox.close();
     await host('mid-push', vault);
@@ -233,6 +243,36 @@ describe('browser mode keeps pushing', () => {
     await expect.poll(() => count.get(), { timeout: 45_000 }).toBe(0);
     outbox.close();
     expect(await onServer(bodies)).toEqual(once(bodies));
+  }, 90_000);
+
+  it('a session the server ends lets the device go and keeps its outbox on disk', async () => {
+    const lines: string[] = [];
+    const h = await host('ended', new NoVault(), (l) => lines.push(l));
+    const c = await signedInTab(h, 'device-ended', false, 'agent02');
+    const userId = agentId;
+    const bodies = await queueWhileDown(c, 2, 'ended');
+    await closeTab(c);
+    // While the server is away, an administrator resets agent02's password: every session of theirs ends.
+    const db = openSqlite(server.dbPath);
+    try {
+      const admin = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('username', '=', 'admin')
+        .executeTakeFirstOrThrow();
+      await setUserPassword(db, toUser(admin), userId, 'reset-by-admin-2', new Date());
+    } finally {
+      await db.destroy();
+    }
+    await serverBack();
+    await expect
+      .poll(() => lines.filter((l) => l.includes('device-ended')), { timeout: 45_000 })
+      .toEqual([expect.stringMatching(/2 unsent changes wait on disk \(no signed-in session/)]);
+    const replica = storePath(join(dir.path, 'ended', 'devices', 'device-ended'), server.url, userId);
+    const outbox = new Database(replica, { readonly: true });
+    expect(outbox.prepare('SELECT count(*) AS n FROM outbox').get()).toEqual({ n: 2 });
+    outbox.close();
+    expect(await onServer(bodies)).toEqual([0, 0]);
   }, 90_000);
 
   it('an outbox with no remembered session stays on disk, is named in the log and goes out at the next sign-in', async () => {
