@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -82,7 +83,7 @@ async function ok(c: Client, method: string, input: unknown): Promise<Record<str
 /** Each device's browser keeps its device key, also across host restarts (the cookie is named by port). */
 const keys = new Map<string, string>();
 
-async function tab(h: Host, device: string): Promise<Client> {
+async function tab(h: Pick<Host, 'url' | 'port'>, device: string): Promise<Client> {
   let key = keys.get(device);
   if (!key) keys.set(device, (key = (await pageCookie(h.url)).split('=')[1]!));
   return connect(h.url, device, { cookie: `${deviceCookieName(h.port)}=${key}` });
@@ -90,7 +91,7 @@ async function tab(h: Host, device: string): Promise<Client> {
 
 /** A tab of `device` signs the agent (agent01 unless named) in and waits until its replica is in step with the server. */
 async function signedInTab(
-  h: Host,
+  h: Pick<Host, 'url' | 'port'>,
   device: string,
   remember: boolean,
   username = 'agent01',
@@ -122,11 +123,11 @@ async function queueWhileDown(c: Client, n: number, label: string, pad = 0): Pro
   return bodies;
 }
 
-async function closeTab(c: Client): Promise<void> {
+async function closeTab(c: Client, graceMs = GRACE_MS): Promise<void> {
   c.ws.close();
   await c.closed;
   // Well past the grace, so services kept only for a reload would be gone by now.
-  await new Promise((r) => setTimeout(r, GRACE_MS * 5));
+  await new Promise((r) => setTimeout(r, graceMs * 1.5 + 500));
 }
 
 /** How many times each body is among the ticket's comments on the server. */
@@ -206,6 +207,60 @@ describe('browser mode keeps pushing', () => {
     outbox.close();
     await host('mid-push', vault);
     await expect.poll(() => onServer(bodies), { timeout: 45_000, interval: 500 }).toEqual(once(bodies));
+  }, 120_000);
+
+  it('SIGTERM to `npm run host` in the middle of a push: nothing lost, nothing applied twice', async () => {
+    const data = join(dir.path, 'sigterm');
+    const child = spawn(
+      join(import.meta.dirname, '../../../node_modules/.bin/tsx'),
+      ['src/main/host/cli.ts', '--port', '0', '--data', data, '--renderer', renderer],
+      {
+        cwd: join(import.meta.dirname, '../../..'),
+        env: { ...process.env, SWITCHBOARD_SERVER_URLS: server.url },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const exited = new Promise<number | string | null>((done) =>
+      child.once('exit', (code, signal) => done(code ?? signal)),
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += String(c);
+          const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.once('exit', () => reject(new Error(`the host exited before it was ready: ${out}`)));
+      });
+      const cookie = await pageCookie(url);
+      keys.set('device-sigterm', cookie.split('=')[1]!);
+      const c = await signedInTab({ url, port: Number(new URL(url).port) }, 'device-sigterm', false);
+      const bodies = await queueWhileDown(c, 60, 'sigterm', 19_900);
+      await closeTab(c, 10_000); // the grace of `npm run host`
+      const replica = storePath(join(data, 'devices', 'device-sigterm'), server.url, agentId);
+      const outbox = new Database(replica, { readonly: true });
+      const count = outbox.prepare('SELECT count(*) AS n FROM outbox').pluck();
+      await serverBack();
+      await expect
+        .poll(() => count.get() as number, { timeout: 45_000, interval: 2 })
+        .toBeLessThan(bodies.length);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      outbox.close();
+      // The agent signs in again in that browser, on a host started over the same folder.
+      const again = await tab(await host('sigterm', new NoVault()), 'device-sigterm');
+      await ok(again, 'auth.login', {
+        serverUrl: server.url,
+        username: 'agent01',
+        password: 'switchboard',
+        remember: false,
+      });
+      await expect.poll(() => onServer(bodies), { timeout: 45_000, interval: 500 }).toEqual(once(bodies));
+      again.ws.close();
+    } finally {
+      child.kill('SIGKILL');
+    }
   }, 120_000);
 
   it('a host whose acknowledgements were lost pushes again and the server applies nothing twice', async () => {
