@@ -174,6 +174,27 @@ describe('browser mode keeps pushing', () => {
     later.ws.close();
   }, 90_000);
 
+  it('an open tab sees the pending count fall push by push, not only once the outbox is empty', async () => {
+    const h = await host('falling', new NoVault());
+    const c = await signedInTab(h, 'device-falling', false);
+    // About 40 KB of UTF-8 each: a push carries at most 1 MiB, so these go in three pushes.
+    const bodies = await queueWhileDown(c, 60, 'falling', 19_900);
+    const seen = () =>
+      c.messages
+        .filter((m) => m['event'] === 'sync.status')
+        .map((m) => (m['payload'] as { pending: number }).pending);
+    const before = seen().length;
+    await serverBack();
+    await ok(c, 'sync.retryNow', {});
+    await expect.poll(() => seen().at(-1), { timeout: 45_000 }).toBe(0);
+    const during = seen().slice(before);
+    expect(during.some((n) => n > 0 && n < bodies.length)).toBe(true);
+    // Never up again while nothing new is queued.
+    expect(during).toEqual([...during].sort((a, b) => b - a));
+    expect(await onServer(bodies)).toEqual(once(bodies));
+    c.ws.close();
+  }, 90_000);
+
   it('a host restarted with a remembered session and an outbox pushes it with no tab, each change once', async () => {
     const vault = new EncryptorVault(aesEncryptor(), join(dir.path, 'vault'));
     const first = await host('restart', vault);
