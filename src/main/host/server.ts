@@ -255,6 +255,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   });
   http.on('error', (e) => log(`host: http server: ${describe(e)}`));
   port = (http.address() as AddressInfo).port;
+  // Work left unsent by the last run goes out now, not when its browser comes back (a tab may never).
+  const resumed = devices
+    .resumeAll()
+    .catch((e: unknown) => log(`host: resuming devices with unsent changes: ${describe(e)}`));
   const shown = WILDCARD.has(bind) ? '127.0.0.1' : bracket(bind);
   return {
     url: `http://${shown}:${port}`,
@@ -263,6 +267,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       for (const c of wss.clients) c.terminate();
       wss.close();
       await devices.closeAll();
+      await resumed;
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();

@@ -1,4 +1,10 @@
-import { contract, type EventName, type EventPayload, type MethodName } from '../../shared/ipc/contract';
+import {
+  contract,
+  type EventName,
+  type EventPayload,
+  type MethodName,
+  type SessionInfo,
+} from '../../shared/ipc/contract';
 import { parseOrThrow, SwitchboardError, type ErrorBody } from '../../shared/protocol/errors';
 import { asStorageError } from '../store';
 import type { ConnectionFactory } from '../sync';
@@ -28,6 +34,17 @@ export interface DesktopServicesOptions {
 
 export interface DesktopServices {
   invoke(method: string, input: unknown): Promise<InvokeResult>;
+  /**
+   * Signs in from the remembered session, as auth.restore does (one restore at a time, shared by every
+   * caller, so two tabs, or a tab and the host, never spend one refresh token twice).
+   */
+  resume(): Promise<SessionInfo | null>;
+  /**
+   * The signed-in session's replica and how many mutations it has not sent yet; null when no session can
+   * push them (signed out, or the server ended the session). The browser-mode host keeps a device's
+   * services alive while this says there is unsent work.
+   */
+  outbox(): { replica: string; pending: number } | null;
   dispose(): Promise<void>;
 }
 
@@ -49,9 +66,21 @@ export function createDesktopServices(opts: DesktopServicesOptions): DesktopServ
     opts.allowedServerUrls !== undefined
       ? opts.allowedServerUrls
       : parseServerUrls(process.env['SWITCHBOARD_SERVER_URLS']);
-  const sessions = new SessionManager({ ...opts, allowedServerUrls });
-  const handlers = createHandlers(sessions, opts.emit);
+  // Sessions the server ended: they still look open until their replica is closed, but push nothing more.
+  const ended = new WeakSet<object>();
+  const emit: DesktopServicesOptions['emit'] = (event, payload) => {
+    if (event === 'session.ended' && sessions.current) ended.add(sessions.current);
+    opts.emit(event, payload);
+  };
+  const sessions = new SessionManager({ ...opts, emit, allowedServerUrls });
+  const handlers = createHandlers(sessions, emit);
   let disposed = false;
+  let restoring: Promise<SessionInfo | null> | null = null;
+  const resume = () => {
+    restoring ??= sessions.restore().finally(() => (restoring = null));
+    return restoring;
+  };
+  handlers['auth.restore'] = () => resume();
 
   return {
     async invoke(method, input) {
@@ -86,8 +115,23 @@ export function createDesktopServices(opts: DesktopServicesOptions): DesktopServ
         };
       }
     },
+    resume() {
+      if (disposed) return Promise.resolve(null);
+      return resume();
+    },
+    outbox() {
+      const s = sessions.current;
+      if (disposed || !s || ended.has(s)) return null;
+      try {
+        return { replica: s.store.path, pending: s.store.read.pendingCount() };
+      } catch {
+        return null; // a replica that cannot be read pushes nothing either
+      }
+    },
     async dispose() {
       disposed = true;
+      // A restore under way would open its replica after the close below and leave it running.
+      await restoring?.catch(() => undefined);
       await sessions.close();
     },
   };

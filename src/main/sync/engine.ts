@@ -325,7 +325,7 @@ export class SyncEngine {
           },
           onPage: (p) => this.pageApplied(p),
         });
-        const pushed = await pushAll(conn, this.o.store, {
+        const pushed = await pushAll(this.reportingPushes(conn), this.o.store, {
           batchSize: this.o.pushBatch ?? 100,
           timeoutMs: this.o.requestTimeoutMs ?? 30_000,
           deviceId: this.o.deviceId,
@@ -364,6 +364,29 @@ export class SyncEngine {
         return;
       }
     }
+  }
+
+  /**
+   * The connection as pushAll sees it, reporting the outbox once each push is answered and recorded: a long
+   * outbox shows its true count falling push by push, not a stale one until the last push is done.
+   */
+  private reportingPushes(conn: SyncConnection): SyncConnection {
+    return {
+      get connected() {
+        return conn.connected;
+      },
+      request: async (event, payload, timeoutMs) => {
+        const answer = await conn.request(event, payload, timeoutMs);
+        // pushAll records the answer synchronously once it has it; report after that, not before.
+        setImmediate(() => {
+          if (this.running && this.conn === conn) this.setStatus({});
+        });
+        return answer;
+      },
+      on: conn.on.bind(conn) as SyncConnection['on'],
+      connect: () => conn.connect(),
+      close: () => conn.close(),
+    };
   }
 
   private pageApplied(p: AppliedPage): void {
