@@ -1,10 +1,11 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { v7 as uuidv7 } from 'uuid';
-import type { Customer, Ticket, TicketComment } from '../../shared/domain';
+import type { Customer, Ticket, TicketComment, TicketPatch } from '../../shared/domain';
 import { transitionError } from '../../shared/domain/ticket-rules';
 import type {
   EventName,
   EventPayload,
+  NotSentItem,
   ServiceHandlers,
   SessionInfo,
   SyncStatus,
@@ -14,7 +15,7 @@ import { formatPhone, normalisePhone } from '../../shared/phone';
 import type { LocalStore } from '../store';
 import * as api from '../sync/server-api';
 import { createCallHandlers } from './call-handlers';
-import type { SessionManager } from './session';
+import type { ActiveSession, SessionManager } from './session';
 
 const notInCopy = (what: string) =>
   new SwitchboardError(
@@ -40,6 +41,137 @@ function checkAssignee(store: LocalStore, assigneeId: string, departmentId: stri
   if (!user) throw new SwitchboardError('bad_request', 'That assignee is not in the directory.');
   if (user.departmentId !== departmentId) {
     throw new SwitchboardError('bad_request', `${user.displayName} is not in this ticket's department.`);
+  }
+}
+
+/** The words the agent typed in a not-sent change, as one text (to copy, or to send to another ticket). */
+export function notSentText(item: NotSentItem): string {
+  const a = item.args;
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  switch (item.kind) {
+    case 'ticket.comment':
+      return str(a.body);
+    case 'ticket.create':
+      return [str(a.subject), str(a.description)].filter(Boolean).join('\n\n');
+    case 'ticket.update': {
+      const patch = (a.patch ?? {}) as Record<string, unknown>;
+      return Object.entries(patch)
+        .map(([k, v]) => `${k}: ${v === null ? '-' : String(v)}`)
+        .join('\n');
+    }
+    case 'customer.create':
+      return [a.name, a.phone, a.email, a.company].filter((v) => typeof v === 'string' && v).join('\n');
+    case 'interaction.complete':
+      return str(a.notes);
+    default:
+      return '';
+  }
+}
+
+/**
+ * Queue a not-sent change again as a new one (new mutation id) on what this replica holds now, checked as the
+ * agent's own edit would be. The server still judges scope: a ticket outside it is refused again.
+ */
+function requeue(
+  s: ActiveSession,
+  item: NotSentItem,
+  customerId: string | undefined,
+): { ticketIds: string[]; customerIds: string[] } {
+  const { store, info } = s;
+  const a = item.args;
+  const now = new Date().toISOString();
+  const gone = () =>
+    new SwitchboardError(
+      'not_found',
+      'This ticket is not in your department any more. Copy your text, or send it to a ticket you can see.',
+    );
+  switch (item.kind) {
+    case 'ticket.update': {
+      const ticketId = String(a.ticketId);
+      const ticket = store.read.getTicket(ticketId);
+      if (!ticket) throw gone();
+      const patch = a.patch as TicketPatch;
+      if (patch.status && patch.status !== ticket.status) {
+        const why = transitionError(ticket.status, patch.status);
+        if (why) throw new SwitchboardError('conflict', why);
+      }
+      if (patch.assigneeId) checkAssignee(store, patch.assigneeId, ticket.departmentId);
+      store.write.updateTicketLocally(ticketId, patch, uuidv7(), now);
+      return { ticketIds: [ticketId], customerIds: [] };
+    }
+    case 'ticket.comment': {
+      const ticketId = String(a.ticketId);
+      if (!store.read.getTicket(ticketId)) throw gone();
+      const comment: TicketComment = {
+        id: uuidv7(),
+        ticketId,
+        authorId: info.user.id,
+        authorName: info.user.displayName,
+        body: String(a.body),
+        internal: a.internal === true,
+        createdAt: now,
+      };
+      store.write.addCommentLocally(comment, uuidv7());
+      return { ticketIds: [ticketId], customerIds: [] };
+    }
+    case 'ticket.create': {
+      // Filed in the agent's department now, under the customer they pick if the first one is out of reach.
+      const departmentId = departmentOf(info, 'ticket');
+      const customer = store.read.getCustomer(customerId ?? String(a.customerId));
+      if (!customer) {
+        throw new SwitchboardError(
+          'not_found',
+          'The customer of this ticket is not in your department any more. Pick a customer you can see.',
+        );
+      }
+      const assigneeId = typeof a.assigneeId === 'string' ? a.assigneeId : null;
+      const ticket: Ticket = {
+        id: uuidv7(),
+        number: null,
+        departmentId,
+        customerId: customer.id,
+        subject: String(a.subject),
+        description: typeof a.description === 'string' ? a.description : '',
+        status: a.status === 'open' ? 'open' : 'new',
+        priority: (a.priority as Ticket['priority']) ?? 'normal',
+        // The old assignee may be in the old department: only the agent themself is sure to fit.
+        assigneeId: assigneeId === info.user.id ? assigneeId : null,
+        createdAt: now,
+        updatedAt: now,
+        version: 0,
+      };
+      store.write.createTicketLocally(ticket, null, uuidv7());
+      return { ticketIds: [ticket.id], customerIds: [customer.id] };
+    }
+    case 'customer.create': {
+      departmentOf(info, 'customer');
+      const phone = typeof a.phone === 'string' ? a.phone : null;
+      const holder = phone ? store.read.findCustomerByPhone(phone) : null;
+      if (holder) {
+        throw new SwitchboardError(
+          'conflict',
+          `${formatPhone(phone!)} already belongs to ${holder.name}. Open that customer instead.`,
+        );
+      }
+      const customer: Customer = {
+        id: uuidv7(),
+        name: String(a.name),
+        phone,
+        email: typeof a.email === 'string' ? a.email : null,
+        language: a.language === 'en' ? 'en' : 'zh-CN',
+        company: typeof a.company === 'string' && a.company ? a.company : null,
+        createdAt: now,
+        updatedAt: now,
+        version: 0,
+      };
+      store.write.createCustomerLocally(customer, uuidv7());
+      return { ticketIds: [], customerIds: [customer.id] };
+    }
+    default:
+      throw new SwitchboardError(
+        'bad_request',
+        'A call record cannot be sent again from here. Copy its notes, or send them to a ticket.',
+      );
   }
 }
 
@@ -246,6 +378,53 @@ export function createHandlers(
     },
 
     'directory.get': async () => sessions.require().store.read.directory(),
+
+    'notSent.list': async () => sessions.current?.notSent.list() ?? [],
+
+    'notSent.retry': async ({ id, customerId }) => {
+      const s = sessions.require();
+      const item = s.notSent.get(id);
+      if (!item) throw new SwitchboardError('not_found', 'This change was already retried or dismissed.');
+      const touched = requeue(s, item, customerId);
+      // Queued and kept in the same order as a refusal: in the outbox first, then out of the list.
+      s.notSent.remove([id]);
+      emit('notSent.changed', { count: s.notSent.count() });
+      emit('data.changed', { ...touched, interactionIds: [], all: false });
+      s.engine.kick();
+      return {};
+    },
+
+    'notSent.sendTo': async ({ id, ticketId }) => {
+      const s = sessions.require();
+      const item = s.notSent.get(id);
+      if (!item) throw new SwitchboardError('not_found', 'This change was already retried or dismissed.');
+      if (!s.store.read.getTicket(ticketId)) throw notInCopy('ticket');
+      const body = notSentText(item).slice(0, 20000);
+      if (!body.trim()) throw new SwitchboardError('bad_request', 'This change has no text to send.');
+      const comment: TicketComment = {
+        id: uuidv7(),
+        ticketId,
+        authorId: s.info.user.id,
+        authorName: s.info.user.displayName,
+        body,
+        // A comment keeps its own choice; notes and ticket text stay internal, as the agent never chose otherwise.
+        internal: item.kind === 'ticket.comment' ? item.args.internal === true : true,
+        createdAt: new Date().toISOString(),
+      };
+      s.store.write.addCommentLocally(comment, uuidv7());
+      s.notSent.remove([id]);
+      emit('notSent.changed', { count: s.notSent.count() });
+      emit('data.changed', { ticketIds: [ticketId], customerIds: [], interactionIds: [], all: false });
+      s.engine.kick();
+      return comment;
+    },
+
+    'notSent.dismiss': async ({ ids }) => {
+      const s = sessions.require();
+      s.notSent.remove(ids);
+      emit('notSent.changed', { count: s.notSent.count() });
+      return {};
+    },
 
     'sync.status': async () => sessions.current?.engine.status() ?? signedOut,
     'sync.retryNow': async () => sessions.retryNow() ?? signedOut,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Department, User } from '../../shared/domain';
@@ -8,6 +8,7 @@ import type { LoginResponse } from '../../shared/protocol/auth';
 import { SwitchboardError } from '../../shared/protocol/errors';
 import { OfflineVerifiers, ServerCheck, type OfflineStatus } from '../auth-offline';
 import { asStorageError, META, openStore, type LocalStore } from '../store';
+import { NotSentStore, notSentPath } from '../store/not-sent';
 import { SyncEngine, type ConnectionFactory } from '../sync';
 import { syncDeviceId } from '../sync/device-id';
 import * as api from '../sync/server-api';
@@ -41,6 +42,8 @@ export interface ActiveSession {
   engine: SyncEngine;
   /** Signed in offline: watches for the server to accept the session before anything is sent. */
   check: ServerCheck | null;
+  /** The agent's changes that did not go (refused, or saved from a replica that had to go); outlives the replica. */
+  notSent: NotSentStore;
 }
 
 /** The server address as the user means it: no trailing slash, so one server is one folder. */
@@ -175,9 +178,10 @@ export class SessionManager {
       offline: { check: 'waiting', refusal: null },
     };
     const store = openStore(storePath(this.d.dataDir, info.serverUrl, info.user.id), { log: this.d.log });
+    const notSent = this.openNotSent(store);
     // An engine that is never started: it reports the outbox, and any call that needs the server says offline.
     const idle = this.engine(info, store, null, '');
-    const session: ActiveSession = { info, store, engine: idle, check: null };
+    const session: ActiveSession = { info, store, engine: idle, check: null, notSent };
     this.active = session;
     session.check = new ServerCheck({
       serverUrl: info.serverUrl,
@@ -348,8 +352,7 @@ export class SessionManager {
       }
       await this.forget();
       if (e instanceof SwitchboardError && e.code === 'forbidden') {
-        const path = storePath(this.d.dataDir, saved.serverUrl, saved.user.id);
-        for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+        this.deleteReplica(storePath(this.d.dataDir, saved.serverUrl, saved.user.id), null);
       }
       return null;
     }
@@ -397,19 +400,77 @@ export class SessionManager {
     s.check?.stop();
     await s.engine.stop();
     s.store.close();
+    s.notSent.close();
+  }
+
+  /** The not-sent list of this replica's user, wired so that every refusal lands in it as it leaves the outbox. */
+  private openNotSent(store: LocalStore): NotSentStore {
+    let notSent: NotSentStore;
+    try {
+      notSent = new NotSentStore(notSentPath(store.path));
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+    store.write.keepRefused = (items) => {
+      notSent.keep(items);
+      this.d.log?.(`session: ${items.length} change(s) not sent kept for the agent`);
+      this.d.emit('notSent.changed', { count: notSent.count() });
+    };
+    return notSent;
+  }
+
+  /**
+   * A disabled account's copy of customers and tickets must not stay on this machine, but what the agent typed
+   * is theirs: every queued change goes to the not-sent list first. If that fails, the replica is kept (and the
+   * log says so): deleting it would destroy the only copy of their work.
+   */
+  private deleteReplica(path: string, open: { store: LocalStore; notSent: NotSentStore } | null): void {
+    const reason = {
+      code: 'account_disabled',
+      message: 'Your account was disabled before this change was sent.',
+    };
+    try {
+      if (open) {
+        open.store.write.setAsideOutbox(reason);
+      } else if (existsSync(path)) {
+        const store = openStore(path, { log: this.d.log });
+        try {
+          const notSent = this.openNotSent(store);
+          try {
+            store.write.setAsideOutbox(reason);
+          } finally {
+            notSent.close();
+          }
+        } finally {
+          store.close();
+        }
+      }
+    } catch (e) {
+      this.d.log?.(
+        `session: account disabled, but its unsent changes could not be kept (${e instanceof Error ? e.message : e}); the local copy stays at ${path}`,
+      );
+      open?.store.close();
+      return;
+    }
+    open?.store.close();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+    this.d.log?.('session: account disabled; the local copy was deleted and its unsent changes kept');
   }
 
   private open(info: SessionInfo, accessToken: string | null, refreshToken: string): SessionInfo {
     // A damaged replica is set aside and rebuilt here; a full, read-only or locked one throws its own code.
     const store = openStore(storePath(this.d.dataDir, info.serverUrl, info.user.id), { log: this.d.log });
+    const notSent = this.openNotSent(store);
     try {
       store.write.setMeta(META.sessionUser, JSON.stringify({ user: info.user, department: info.department }));
     } catch (e) {
       store.close();
+      notSent.close();
       throw asStorageError(e, store.path);
     }
     const engine = this.engine(info, store, accessToken, refreshToken);
-    this.active = { info, store, engine, check: null };
+    this.active = { info, store, engine, check: null, notSent };
     engine.start();
     return info;
   }
@@ -457,13 +518,15 @@ export class SessionManager {
    * A session that merely ended keeps the copy (and its unsent work) for the next sign-in.
    */
   private async endedByServer(accountDisabled: boolean): Promise<void> {
-    const path = this.active?.store.path;
+    const s = this.active;
     await this.forget();
-    await this.close();
-    if (accountDisabled && path) {
-      for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
-      this.d.log?.('session: account disabled; the local copy was deleted');
-    }
+    if (!s) return;
+    this.active = null;
+    s.check?.stop();
+    await s.engine.stop();
+    if (accountDisabled) this.deleteReplica(s.store.path, s);
+    else s.store.close();
+    s.notSent.close();
   }
 
   private async remember(r: Remembered): Promise<boolean> {

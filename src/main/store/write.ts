@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 import type { Customer, Ticket, TicketComment, TicketPatch } from '../../shared/domain';
+import type { NotSentItem } from '../../shared/ipc/contract';
 import type { Change, FieldConflict, Mutation } from '../../shared/protocol/sync';
 import type { InteractionLog } from '../../shared/protocol/voice';
 import { FtsIndex, ftsText } from './fts';
@@ -33,6 +34,13 @@ export class StoreWriter {
   readonly fts: FtsIndex;
   private readonly calls: InteractionWriter;
   private readonly s: Record<string, Statement>;
+
+  /**
+   * Given, inside the transaction that takes them off the outbox, every entry a refusal removes (the refused one
+   * and what depended on it), to keep in the not-sent list. Throwing rolls the removal back: an entry is always
+   * in the outbox, the not-sent list, or (after a crash between the two commits) both, never in neither.
+   */
+  keepRefused: ((items: NotSentItem[]) => void) | null = null;
 
   constructor(private readonly db: Database) {
     this.fts = new FtsIndex(db);
@@ -478,11 +486,22 @@ export class StoreWriter {
    * with everything queued on it, a refused new customer also takes its (local) tickets; a call record is
    * undone as InteractionWriter.refused says. Returns what changed, for the UI to refresh.
    */
-  markRejected(mutationId: string, conflicts: readonly FieldConflict[] = []): Touched | null {
+  markRejected(
+    mutationId: string,
+    conflicts: readonly FieldConflict[] = [],
+    reason: { code: string; message: string } = {
+      code: 'refused',
+      message: 'The server refused this change.',
+    },
+  ): Touched | null {
     return this.db
       .transaction((): Touched | null => {
         const entry = this.s.outboxByMutation!.get(mutationId) as OutboxDbEntry | undefined;
         if (!entry) return null;
+        // A same-field conflict keeps the agent's value on the ticket (ticket_conflicts) for them to settle.
+        if (!(entry.name === 'ticket.update' && conflicts.length > 0)) {
+          this.keepRefused?.(this.notSentOf(this.withDependents(entry), entry.mutation_id, reason));
+        }
         this.s.deleteOutbox!.run(mutationId);
         if (entry.name === 'ticket.update' && entry.ticket_id && conflicts.length > 0) {
           this.keepConflicts(entry, entry.ticket_id, conflicts);
@@ -594,6 +613,93 @@ export class StoreWriter {
   private dropLocalTicket(ticketId: string): void {
     this.s.deleteOutboxOfTicket!.run(ticketId);
     this.removeTicket(ticketId);
+  }
+
+  /** The refused entry and every queued entry that cannot go without it (its new ticket's or customer's). */
+  private withDependents(entry: OutboxDbEntry): OutboxDbEntry[] {
+    const all = this.db.prepare('SELECT * FROM outbox ORDER BY seq').all() as OutboxDbEntry[];
+    if (entry.name === 'customer.create' && entry.customer_id) {
+      const tickets = new Set(
+        (this.s.ticketsOfCustomer!.all(entry.customer_id) as { id: string }[]).map((r) => r.id),
+      );
+      for (const e of all) {
+        if (e.name === 'ticket.create' && e.customer_id === entry.customer_id && e.ticket_id) {
+          tickets.add(e.ticket_id);
+        }
+      }
+      return all.filter(
+        (e) =>
+          e.mutation_id === entry.mutation_id ||
+          e.customer_id === entry.customer_id ||
+          (e.ticket_id !== null && tickets.has(e.ticket_id)),
+      );
+    }
+    if (entry.name === 'ticket.create' && entry.ticket_id) {
+      return all.filter((e) => e.mutation_id === entry.mutation_id || e.ticket_id === entry.ticket_id);
+    }
+    return [entry];
+  }
+
+  /** Outbox entries as not-sent items: what was typed, why it did not go, and the server copy held here. */
+  private notSentOf(
+    entries: readonly OutboxDbEntry[],
+    refusedId: string | null,
+    reason: { code: string; message: string },
+  ): NotSentItem[] {
+    const now = new Date().toISOString();
+    return entries.map((e) => {
+      const row = e.ticket_id ? (this.s.ticket!.get(e.ticket_id) as TicketDbRow | undefined) : undefined;
+      const local = row ? ticketFromColumns(row) : null;
+      // Only a ticket the server has (version > 0) has a server copy to show.
+      const base = row?.server_base ? (JSON.parse(row.server_base) as Ticket) : local;
+      const current =
+        base && base.version > 0
+          ? {
+              subject: base.subject,
+              status: base.status,
+              priority: base.priority,
+              assigneeId: base.assigneeId,
+              version: base.version,
+            }
+          : null;
+      const args = JSON.parse(e.args) as Record<string, unknown>;
+      const ticket = local
+        ? { number: local.number, subject: local.subject }
+        : e.name === 'ticket.create'
+          ? { number: null, subject: String(args.subject ?? '') }
+          : null;
+      const dependent = refusedId !== null && e.mutation_id !== refusedId;
+      return {
+        id: e.mutation_id,
+        kind: e.name,
+        args,
+        ticketId: e.ticket_id,
+        customerId: e.customer_id,
+        ticket,
+        typedAt: e.created_at,
+        refusedAt: now,
+        code: dependent ? 'parent_refused' : reason.code,
+        message: reason.message,
+        current,
+      };
+    });
+  }
+
+  /**
+   * Hand every queued change to keepRefused and empty the outbox, in one transaction: the replica is about to
+   * be deleted (a disabled account) and the agent's typed work must outlive it. Returns how many were kept.
+   */
+  setAsideOutbox(reason: { code: string; message: string }): number {
+    return this.db
+      .transaction((): number => {
+        const all = this.db.prepare('SELECT * FROM outbox ORDER BY seq').all() as OutboxDbEntry[];
+        if (all.length === 0) return 0;
+        if (!this.keepRefused) throw new Error('There is nowhere to keep the unsent changes.');
+        this.keepRefused(this.notSentOf(all, null, reason));
+        this.db.prepare('DELETE FROM outbox').run();
+        return all.length;
+      })
+      .immediate();
   }
 
   /** A push failed in transit: keep the mutations, count the attempt. */

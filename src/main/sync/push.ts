@@ -82,8 +82,9 @@ export async function pushAll(
   },
 ): Promise<PushOutcome> {
   const outcome: PushOutcome = { applied: 0, rejected: [] };
-  const refuse = (e: OutboxEntry, message: string, conflicts?: FieldConflict[]) => {
-    const touched = store.write.markRejected(e.mutation.id, conflicts);
+  const refuse = (e: OutboxEntry, code: string, message: string, conflicts?: FieldConflict[]) => {
+    // The refused entry (and what depended on it) goes to the agent's not-sent list in the same step.
+    const touched = store.write.markRejected(e.mutation.id, conflicts, { code, message });
     if (!touched) return;
     const refusal = { id: e.mutation.id, name: e.mutation.name, touched, message };
     outcome.rejected.push(refusal);
@@ -99,6 +100,7 @@ export async function pushAll(
       // Valid mutations always fit (the schemas bound every text); this one is not, and never will be.
       refuse(
         queued[0]!,
+        'too_large',
         `This change is too large to send (${kib(firstBytes)}; one push carries at most ${kib(PUSH_MAX_BYTES)}). ` +
           'It was taken back here; make it again in shorter parts.',
       );
@@ -123,7 +125,7 @@ export async function pushAll(
       if (e instanceof SwitchboardError && e.code === 'bad_request') {
         if (batch.length > 1) limit = Math.ceil(batch.length / 2);
         else {
-          refuse(batch[0]!, message);
+          refuse(batch[0]!, 'bad_request', message);
           limit = opts.batchSize;
         }
         continue;
@@ -139,7 +141,7 @@ export async function pushAll(
       if (r.status === 'applied') applied.push(e.mutation.id);
       else {
         rejected++;
-        refuse(e, r.error?.message ?? 'refused', r.error?.conflicts);
+        refuse(e, r.error?.code ?? 'refused', r.error?.message ?? 'refused', r.error?.conflicts);
       }
     }
     const versions = new Map(

@@ -53,6 +53,51 @@ export const SessionInfo = z.object({
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
 
+/**
+ * A change the agent made that will not reach the server as it stands: refused by the server (any reason), or
+ * taken off a replica the desktop had to delete (a disabled account). Kept outside the replica, per user and
+ * server, until the agent retries, sends it elsewhere or dismisses it: the system never drops what was typed.
+ */
+export const NotSentItem = z.object({
+  /** The refused mutation's id. */
+  id: Id,
+  kind: z.enum([
+    'ticket.update',
+    'ticket.comment',
+    'ticket.create',
+    'customer.create',
+    'interaction.log',
+    'interaction.complete',
+  ]),
+  /** The mutation's arguments exactly as they were queued. */
+  args: z.record(z.string(), z.unknown()),
+  ticketId: Id.nullable(),
+  customerId: Id.nullable(),
+  /** The ticket as this desktop last knew it (number, subject), to name it; null: not known here. */
+  ticket: z.object({ number: z.number().int().nullable(), subject: z.string() }).nullable(),
+  typedAt: Instant,
+  refusedAt: Instant,
+  /**
+   * Why it was not sent: a server error code (not_found, forbidden, conflict, bad_request, ...), or
+   * account_disabled (taken from a replica deleted for a disabled account), or parent_refused (it belonged to a
+   * new ticket or customer the server refused).
+   */
+  code: z.string(),
+  /** The server's sentence (English), shown when the code has no sentence of its own. */
+  message: z.string(),
+  /** The server's copy of the ticket when it was refused, where this desktop held it; null: not known. */
+  current: z
+    .object({
+      subject: z.string(),
+      status: TicketStatus,
+      priority: TicketPriority,
+      assigneeId: Id.nullable(),
+      version: z.number().int().nonnegative(),
+    })
+    .nullable(),
+});
+export type NotSentItem = z.infer<typeof NotSentItem>;
+
 export const SyncState = z.enum(['offline', 'connecting', 'syncing', 'online']);
 export const SyncStatus = z.object({
   state: SyncState,
@@ -337,6 +382,17 @@ export const contract = {
   'sync.status': method(z.object({}), SyncStatus),
   /** Offline: try to reach the server now instead of waiting for the next scheduled retry. */
   'sync.retryNow': method(z.object({}), SyncStatus),
+  /** The agent's changes that were not sent (refused, or saved from a deleted replica), newest first. */
+  'notSent.list': method(z.object({}), z.array(NotSentItem)),
+  /**
+   * Queue it again as a new change on the server version held now. customerId: for a new ticket whose customer
+   * is not in the agent's scope any more, the customer to file it under (in the agent's department).
+   */
+  'notSent.retry': method(z.object({ id: Id, customerId: Id.optional() }), z.object({})),
+  /** Its text (comment, ticket subject and description, call notes) as a new comment on a ticket in scope. */
+  'notSent.sendTo': method(z.object({ id: Id, ticketId: Id }), TicketComment),
+  /** The agent's explicit choice: forget these, and only these. */
+  'notSent.dismiss': method(z.object({ ids: z.array(Id).min(1).max(1000) }), z.object({})),
 } as const;
 
 export type Contract = typeof contract;
@@ -364,6 +420,8 @@ export const events = {
   }),
   /** The session's own state changed (an offline sign-in was accepted by the server, or needs the password). */
   'session.changed': SessionInfo,
+  /** The not-sent list changed (an item was kept, retried, sent elsewhere or dismissed). */
+  'notSent.changed': z.object({ count: z.number().int().nonnegative() }),
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;
