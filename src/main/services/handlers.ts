@@ -12,7 +12,7 @@ import type {
 } from '../../shared/ipc/contract';
 import { SwitchboardError } from '../../shared/protocol/errors';
 import { formatPhone, normalisePhone } from '../../shared/phone';
-import type { LocalStore } from '../store';
+import { META, type LocalStore } from '../store';
 import * as api from '../sync/server-api';
 import { createCallHandlers } from './call-handlers';
 import type { ActiveSession, SessionManager } from './session';
@@ -26,8 +26,14 @@ const notInCopy = (what: string) =>
 /** How many of the caller's last calls the screen pop shows. */
 const SCREENPOP_CALLS = 5;
 
-/** New tickets and customers belong to the agent's department; an account without one has nowhere to put them. */
-function departmentOf(info: SessionInfo, what: 'ticket' | 'customer'): string {
+/**
+ * New tickets and customers belong to the agent's department; an account without one has nowhere to put them.
+ * The replica's scope is the freshest word on it: a move shows there at the next pull, while the session's
+ * user is the one of the last sign-in or token refresh.
+ */
+function departmentOf(store: LocalStore, info: SessionInfo, what: 'ticket' | 'customer'): string {
+  const scope = store.read.meta(META.scope);
+  if (scope?.startsWith('dept:')) return scope.slice('dept:'.length);
   if (info.user.departmentId) return info.user.departmentId;
   throw new SwitchboardError(
     'bad_request',
@@ -116,7 +122,7 @@ function requeue(
     }
     case 'ticket.create': {
       // Filed in the agent's department now, under the customer they pick if the first one is out of reach.
-      const departmentId = departmentOf(info, 'ticket');
+      const departmentId = departmentOf(store, info, 'ticket');
       const customer = store.read.getCustomer(customerId ?? String(a.customerId));
       if (!customer) {
         throw new SwitchboardError(
@@ -144,7 +150,7 @@ function requeue(
       return { ticketIds: [ticket.id], customerIds: [customer.id] };
     }
     case 'customer.create': {
-      departmentOf(info, 'customer');
+      departmentOf(store, info, 'customer');
       const phone = typeof a.phone === 'string' ? a.phone : null;
       const holder = phone ? store.read.findCustomerByPhone(phone) : null;
       if (holder) {
@@ -269,7 +275,7 @@ export function createHandlers(
 
     'tickets.create': async (input) => {
       const { store, engine, info } = sessions.require();
-      const departmentId = departmentOf(info, 'ticket');
+      const departmentId = departmentOf(store, info, 'ticket');
       const customer = store.read.getCustomer(input.customerId);
       if (!customer) throw notInCopy('customer');
       const assigneeId = input.assigneeId === 'me' ? info.user.id : input.assigneeId;
@@ -303,7 +309,7 @@ export function createHandlers(
 
     'customers.create': async (input) => {
       const { store, engine, info } = sessions.require();
-      departmentOf(info, 'customer');
+      departmentOf(store, info, 'customer');
       let phone: string | null = null;
       if (input.phone) {
         phone = normalisePhone(input.phone, input.region as CountryCode);

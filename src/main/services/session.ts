@@ -491,6 +491,12 @@ export class SessionManager {
       refresh: (token) =>
         token ? api.refresh(info.serverUrl, token) : Promise.reject(api.unreachable(info.serverUrl)),
       onTokens: async (t) => {
+        // A refresh brings the account as it is now (moved, renamed): the UI should say so.
+        const s = this.active;
+        if (s && s.info.user.id === t.user.id) {
+          s.info = { ...s.info, user: t.user, department: t.department };
+          this.d.emit('session.changed', s.info);
+        }
         if (info.remembered) {
           await this.remember({
             serverUrl: info.serverUrl,

@@ -1,0 +1,234 @@
+import Database from 'better-sqlite3';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../../../src/server/app';
+import { storePath } from '../../../src/main/services';
+import { notSentPath } from '../../../src/main/store/not-sent';
+import type { NotSentItem } from '../../../src/shared/ipc/contract';
+import { tempDir } from '../fixtures';
+import { apiLogin, desktop, serverTicket, waitFor, type TestDesktop } from './helpers';
+
+/**
+ * Unsent work is never destroyed by the system: what the server refuses, and what a disabled account's deleted
+ * replica held, lands in the agent's not-sent list, through the real desktop services and the real server.
+ */
+let dir: ReturnType<typeof tempDir>;
+let server: Awaited<ReturnType<typeof startServer>>;
+let port = 0;
+const dbPath = () => join(dir.path, 'server.sqlite');
+const start = async () => {
+  server = await startServer({ port, dbPath: dbPath(), seed: 'demo', log: () => undefined });
+  port = server.port;
+  // fetch keeps connections to the server that was closed on this port; the first use of one fails and drops it.
+  await waitFor(
+    () =>
+      fetch(`${server.url}/api/health`).then(
+        () => true,
+        () => false,
+      ),
+    'the restarted server to answer',
+  );
+};
+
+/** What an administrator does while the agent is offline (the server is down, so its database is ours). */
+function adminWhileDown(sql: string, ...params: unknown[]) {
+  const db = new Database(dbPath());
+  try {
+    db.prepare(sql).run(...params);
+  } finally {
+    db.close();
+  }
+}
+
+const signIn = (d: TestDesktop, username = 'agent01') =>
+  d.call('auth.login', { serverUrl: server.url, username, password: 'switchboard', remember: false });
+
+const search = (d: TestDesktop, input: object) => d.call('tickets.search', { limit: 50, ...input });
+
+async function goOffline(d: TestDesktop) {
+  await server.close();
+  await expect.poll(async () => (await d.call('sync.status', {})).state, { timeout: 10_000 }).toBe('offline');
+}
+
+/** Offline: an edit, a comment, a new ticket and a comment on it. Returns what was typed, to find it again. */
+async function typeOffline(d: TestDesktop, tag: string) {
+  const t = (await search(d, { status: ['new', 'open'] })).rows[0]!;
+  const customerId = t.customerId;
+  await d.call('tickets.update', { id: t.id, patch: { priority: t.priority === 'low' ? 'high' : 'low' } });
+  await d.call('tickets.comment', { ticketId: t.id, body: `${tag}: 客户来电说明情况`, internal: false });
+  const created = await d.call('tickets.create', { customerId, subject: `${tag}: new ticket` });
+  await d.call('tickets.comment', {
+    ticketId: created.id,
+    body: `${tag}: note on the new ticket`,
+    internal: true,
+  });
+  expect((await d.call('sync.status', {})).pending).toBe(4);
+  return { ticketId: t.id, createdId: created.id };
+}
+
+const kinds = (items: NotSentItem[]) => items.map((i) => i.kind).sort();
+
+let dept: { home: string; other: string };
+let agentId: string;
+
+beforeAll(async () => {
+  dir = tempDir('sb-notsent-');
+  await start();
+  const login = await apiLogin(server.url, 'agent01');
+  agentId = login.user.id;
+  const db = new Database(dbPath(), { readonly: true });
+  const others = db
+    .prepare('SELECT id FROM departments WHERE id != ? ORDER BY code')
+    .all(login.user.departmentId) as { id: string }[];
+  db.close();
+  dept = { home: login.user.departmentId!, other: others[0]!.id };
+}, 120_000);
+
+afterAll(async () => {
+  await server?.close();
+  dir?.remove();
+});
+
+describe('the not-sent list', () => {
+  let a: TestDesktop;
+  let typed: { ticketId: string; createdId: string };
+
+  it('keeps every change refused after a department move while offline, with its reason', async () => {
+    a = desktop(join(dir.path, 'move'));
+    await signIn(a);
+    await a.waitSynced();
+    await goOffline(a);
+    typed = await typeOffline(a, 'move');
+    adminWhileDown('UPDATE users SET department_id = ? WHERE id = ?', dept.other, agentId);
+    await start();
+
+    await waitFor(async () => (await a.call('notSent.list', {})).length === 4, 'four changes not sent');
+    await a.waitSynced();
+    const items = await a.call('notSent.list', {});
+    expect(kinds(items)).toEqual(['ticket.comment', 'ticket.comment', 'ticket.create', 'ticket.update']);
+    const byKind = (k: string, ticketId: string) =>
+      items.find((i) => i.kind === k && i.ticketId === ticketId)!;
+    expect(byKind('ticket.update', typed.ticketId).code).toBe('not_found');
+    expect(byKind('ticket.comment', typed.ticketId)).toMatchObject({
+      code: 'not_found',
+      args: { body: 'move: 客户来电说明情况' },
+    });
+    expect(byKind('ticket.create', typed.createdId)).toMatchObject({
+      args: { subject: 'move: new ticket' },
+      ticket: { number: null, subject: 'move: new ticket' },
+    });
+    // The comment on the refused new ticket went with it, and says so.
+    expect(byKind('ticket.comment', typed.createdId)).toMatchObject({
+      code: 'parent_refused',
+      args: { body: 'move: note on the new ticket' },
+    });
+    for (const i of items) expect(i.message.length).toBeGreaterThan(0);
+    expect(a.events.some((e) => e.event === 'notSent.changed')).toBe(true);
+    // Owner-only, and beside the replica, not in it.
+    const file = notSentPath(storePath(join(dir.path, 'move'), server.url, agentId));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  }, 90_000);
+
+  it('sends a refused comment to a ticket in the new department, once', async () => {
+    const items = await a.call('notSent.list', {});
+    const comment = items.find((i) => i.kind === 'ticket.comment' && i.ticketId === typed.ticketId)!;
+    const target = (await search(a, {})).rows[0]!;
+    expect(target.departmentId).toBe(dept.other);
+    await a.call('notSent.sendTo', { id: comment.id, ticketId: target.id });
+    // A second click on a stale list cannot send it twice.
+    const again = await a.services.invoke('notSent.sendTo', { id: comment.id, ticketId: target.id });
+    expect(again.ok).toBe(false);
+    await a.waitSynced();
+    const onServer = await serverTicket(
+      server.url,
+      (await apiLogin(server.url, 'agent01')).accessToken,
+      target.id,
+    );
+    expect(onServer.comments.filter((c) => c.body === 'move: 客户来电说明情况')).toHaveLength(1);
+    expect((await a.call('notSent.list', {})).map((i) => i.id)).not.toContain(comment.id);
+  }, 60_000);
+
+  it('retries a refused new ticket as a new one in the department the agent is in now', async () => {
+    const item = (await a.call('notSent.list', {})).find((i) => i.kind === 'ticket.create')!;
+    await a.call('notSent.retry', { id: item.id });
+    await a.waitSynced();
+    const mine = await search(a, { text: 'move: new ticket' });
+    expect(mine.rows).toHaveLength(1);
+    expect(mine.rows[0]).toMatchObject({ departmentId: dept.other, syncState: 'synced' });
+    expect(mine.rows[0]!.number).not.toBeNull();
+    expect((await a.call('notSent.list', {})).map((i) => i.id)).not.toContain(item.id);
+  }, 60_000);
+
+  it('dismisses only what the agent chose', async () => {
+    const before = await a.call('notSent.list', {});
+    expect(before).toHaveLength(2);
+    await a.call('notSent.dismiss', { ids: [before[0]!.id] });
+    expect((await a.call('notSent.list', {})).map((i) => i.id)).toEqual([before[1]!.id]);
+  });
+
+  it('survives a restart of the desktop services and a sign-out', async () => {
+    const before = await a.call('notSent.list', {});
+    await a.call('auth.logout', {});
+    await a.services.dispose();
+    a = desktop(join(dir.path, 'move'));
+    await signIn(a);
+    expect(await a.call('notSent.list', {})).toEqual(before);
+    await a.call('auth.logout', {});
+    await a.services.dispose();
+    // Keyed by user: another agent on this device sees none of it.
+    const b = desktop(join(dir.path, 'move'));
+    await b.call('auth.login', {
+      serverUrl: server.url,
+      username: 'agent02',
+      password: 'switchboard',
+      remember: false,
+    });
+    expect(await b.call('notSent.list', {})).toEqual([]);
+    await b.services.dispose();
+    // Back home for the next test.
+    await server.close();
+    adminWhileDown('UPDATE users SET department_id = ? WHERE id = ?', dept.home, agentId);
+    await start();
+  }, 60_000);
+
+  it('keeps the outbox of a replica deleted for a disabled account, shown after re-enabling', async () => {
+    const d = desktop(join(dir.path, 'disabled'));
+    await signIn(d);
+    await d.waitSynced();
+    const replica = storePath(join(dir.path, 'disabled'), server.url, agentId);
+    await goOffline(d);
+    const t = await typeOffline(d, 'disabled');
+    adminWhileDown('UPDATE users SET disabled = 1 WHERE id = ?', agentId);
+    await start();
+    await waitFor(async () => d.events.some((e) => e.event === 'session.ended'), 'the session to end');
+    await waitFor(async () => !existsSync(replica), 'the replica to be deleted');
+    await server.close();
+    adminWhileDown('UPDATE users SET disabled = 0 WHERE id = ?', agentId);
+    await start();
+
+    await signIn(d);
+    const items = await d.call('notSent.list', {});
+    expect(kinds(items)).toEqual(['ticket.comment', 'ticket.comment', 'ticket.create', 'ticket.update']);
+    for (const i of items) expect(i.code).toBe('account_disabled');
+    expect(items.find((i) => i.kind === 'ticket.comment' && i.ticketId === t.ticketId)!.args.body).toBe(
+      'disabled: 客户来电说明情况',
+    );
+    // The server copy as it stood when the work was set aside, to compare with what the agent typed.
+    expect(items.find((i) => i.kind === 'ticket.update')!.current).toMatchObject({
+      version: expect.any(Number),
+    });
+    // Retrying the comment now lands it on its own ticket, once.
+    const comment = items.find((i) => i.kind === 'ticket.comment' && i.ticketId === t.ticketId)!;
+    await d.waitSynced();
+    await d.call('notSent.retry', { id: comment.id });
+    await d.waitSynced();
+    const onServer = await serverTicket(
+      server.url,
+      (await apiLogin(server.url, 'agent01')).accessToken,
+      t.ticketId,
+    );
+    expect(onServer.comments.filter((c) => c.body === 'disabled: 客户来电说明情况')).toHaveLength(1);
+    await d.services.dispose();
+  }, 90_000);
+});
