@@ -148,6 +148,10 @@ beforeAll(async () => {
     'directory.get': {},
     'sync.status': {},
     'sync.retryNow': {},
+    'notSent.list': {},
+    'notSent.retry': { id: row.id },
+    'notSent.sendTo': { id: row.id, ticketId: row.id },
+    'notSent.dismiss': { ids: [row.id] },
   };
 }, 120_000);
 

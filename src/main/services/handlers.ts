@@ -2,13 +2,14 @@ import type { CountryCode } from 'libphonenumber-js';
 import { v7 as uuidv7 } from 'uuid';
 import type { Customer, Ticket, TicketComment, TicketPatch } from '../../shared/domain';
 import { transitionError } from '../../shared/domain/ticket-rules';
-import type {
-  EventName,
-  EventPayload,
-  NotSentItem,
-  ServiceHandlers,
-  SessionInfo,
-  SyncStatus,
+import {
+  notSentText,
+  type EventName,
+  type EventPayload,
+  type NotSentItem,
+  type ServiceHandlers,
+  type SessionInfo,
+  type SyncStatus,
 } from '../../shared/ipc/contract';
 import { SwitchboardError } from '../../shared/protocol/errors';
 import { formatPhone, normalisePhone } from '../../shared/phone';
@@ -47,30 +48,6 @@ function checkAssignee(store: LocalStore, assigneeId: string, departmentId: stri
   if (!user) throw new SwitchboardError('bad_request', 'That assignee is not in the directory.');
   if (user.departmentId !== departmentId) {
     throw new SwitchboardError('bad_request', `${user.displayName} is not in this ticket's department.`);
-  }
-}
-
-/** The words the agent typed in a not-sent change, as one text (to copy, or to send to another ticket). */
-export function notSentText(item: NotSentItem): string {
-  const a = item.args;
-  const str = (v: unknown) => (typeof v === 'string' ? v : '');
-  switch (item.kind) {
-    case 'ticket.comment':
-      return str(a.body);
-    case 'ticket.create':
-      return [str(a.subject), str(a.description)].filter(Boolean).join('\n\n');
-    case 'ticket.update': {
-      const patch = (a.patch ?? {}) as Record<string, unknown>;
-      return Object.entries(patch)
-        .map(([k, v]) => `${k}: ${v === null ? '-' : String(v)}`)
-        .join('\n');
-    }
-    case 'customer.create':
-      return [a.name, a.phone, a.email, a.company].filter((v) => typeof v === 'string' && v).join('\n');
-    case 'interaction.complete':
-      return str(a.notes);
-    default:
-      return '';
   }
 }
 

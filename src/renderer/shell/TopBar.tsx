@@ -2,8 +2,10 @@ import HeadsetMicIcon from '@mui/icons-material/HeadsetMicOutlined';
 import KeyboardIcon from '@mui/icons-material/KeyboardOutlined';
 import LogoutIcon from '@mui/icons-material/Logout';
 import NoAccountsIcon from '@mui/icons-material/NoAccountsOutlined';
+import UnsentIcon from '@mui/icons-material/ScheduleSendOutlined';
 import {
   AppBar,
+  Badge,
   Box,
   Button,
   Chip,
@@ -22,7 +24,9 @@ import { useTranslation } from 'react-i18next';
 import type { SessionInfo, SyncStatus } from '../../shared';
 import { useFormat } from '../i18n';
 import { PhoneBar } from '../softphone/PhoneBar';
+import { NotSentPanel } from '../sync/NotSentPanel';
 import { SyncStatusChip } from '../sync/SyncStatusChip';
+import { useNotSent } from '../sync/use-not-sent';
 import { LanguageSwitch } from './LanguageSwitch';
 import { ThemeSwitch } from './ThemeSwitch';
 
@@ -47,6 +51,8 @@ export function TopBar({
   const { t } = useTranslation();
   const fmt = useFormat();
   const [logoutMenu, setLogoutMenu] = useState<HTMLElement | null>(null);
+  const notSent = useNotSent();
+  const [notSentOpen, setNotSentOpen] = useState(false);
   return (
     <AppBar position="static" sx={{ borderBottom: 1, borderColor: 'divider', bgcolor: 'background.paper' }}>
       <Toolbar sx={{ gap: 1.5, minHeight: 44 }}>
@@ -73,6 +79,32 @@ export function TopBar({
         <PhoneBar />
         <Divider orientation="vertical" flexItem />
         <SyncStatusChip status={status} />
+        {/* Shown while anything waits: the agent's words the server did not take stay until they choose. */}
+        {notSent.items.length > 0 && (
+          <Tooltip title={t('notSent.openHint', { count: notSent.items.length })}>
+            <Button
+              size="small"
+              color="error"
+              variant="outlined"
+              onClick={() => setNotSentOpen(true)}
+              data-testid="not-sent-open"
+              startIcon={
+                <Badge
+                  badgeContent={notSent.items.length}
+                  color="error"
+                  max={999}
+                  data-testid="not-sent-count"
+                >
+                  <UnsentIcon fontSize="small" />
+                </Badge>
+              }
+              sx={{ whiteSpace: 'nowrap', flexShrink: 0, pl: 1.5 }}
+            >
+              {t('notSent.open')}
+            </Button>
+          </Tooltip>
+        )}
+        <NotSentPanel open={notSentOpen} items={notSent.items} onClose={() => setNotSentOpen(false)} />
         <Divider orientation="vertical" flexItem />
         {session.offline && (
           <Tooltip title={t('offlineSession.banner')}>

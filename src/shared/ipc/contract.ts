@@ -98,6 +98,30 @@ export const NotSentItem = z.object({
 });
 export type NotSentItem = z.infer<typeof NotSentItem>;
 
+/** The words the agent typed in a not-sent change, as one text (to copy, or to send to another ticket). */
+export function notSentText(item: NotSentItem): string {
+  const a = item.args;
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  switch (item.kind) {
+    case 'ticket.comment':
+      return str(a.body);
+    case 'ticket.create':
+      return [str(a.subject), str(a.description)].filter(Boolean).join('\n\n');
+    case 'ticket.update': {
+      const patch = (a.patch ?? {}) as Record<string, unknown>;
+      return Object.entries(patch)
+        .map(([k, v]) => `${k}: ${v === null ? '-' : String(v)}`)
+        .join('\n');
+    }
+    case 'customer.create':
+      return [a.name, a.phone, a.email, a.company].filter((v) => typeof v === 'string' && v).join('\n');
+    case 'interaction.complete':
+      return str(a.notes);
+    default:
+      return '';
+  }
+}
+
 export const SyncState = z.enum(['offline', 'connecting', 'syncing', 'online']);
 export const SyncStatus = z.object({
   state: SyncState,

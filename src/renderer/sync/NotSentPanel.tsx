@@ -1,0 +1,341 @@
+import ContentCopyIcon from '@mui/icons-material/ContentCopyOutlined';
+import DeleteIcon from '@mui/icons-material/DeleteOutlined';
+import ReplayIcon from '@mui/icons-material/Replay';
+import SendIcon from '@mui/icons-material/SendOutlined';
+import {
+  Alert,
+  Box,
+  Button,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  List,
+  ListItemButton,
+  ListItemText,
+  Paper,
+  Stack,
+  TextField,
+  Typography,
+} from '@mui/material';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { notSentText, type ErrorBody, type NotSentItem, type TicketRow } from '../../shared';
+import { errorBodyOf, getApi } from '../api';
+import { ErrorAlert } from '../common/ErrorAlert';
+import { useFormat } from '../i18n';
+import { ticketNumberText } from '../tickets/TicketListRow';
+
+const KIND_KEY: Record<NotSentItem['kind'], string> = {
+  'ticket.update': 'ticketUpdate',
+  'ticket.comment': 'ticketComment',
+  'ticket.create': 'ticketCreate',
+  'customer.create': 'customerCreate',
+  'interaction.log': 'interactionLog',
+  'interaction.complete': 'interactionComplete',
+};
+
+const REASONS = new Set([
+  'not_found',
+  'forbidden',
+  'account_disabled',
+  'parent_refused',
+  'conflict',
+  'bad_request',
+  'too_large',
+]);
+
+/** Whose words can go to another ticket as a comment: those with text the agent wrote. */
+const canSendElsewhere = (i: NotSentItem) =>
+  i.kind === 'ticket.comment' || i.kind === 'ticket.create' || i.kind === 'interaction.complete';
+const canRetry = (i: NotSentItem) => !i.kind.startsWith('interaction.');
+
+/**
+ * What the server did not take, kept until the agent chooses: retry it, copy it, send its text to another
+ * ticket, or dismiss it (after a confirmation). Nothing here is removed by the system.
+ */
+export function NotSentPanel({
+  open,
+  items,
+  onClose,
+}: {
+  open: boolean;
+  items: NotSentItem[];
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const [sendFor, setSendFor] = useState<NotSentItem | null>(null);
+  const [dismissFor, setDismissFor] = useState<NotSentItem | null>(null);
+  const [error, setError] = useState<ErrorBody | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+
+  const act = async (what: () => Promise<unknown>, message: string) => {
+    setError(null);
+    setDone(null);
+    try {
+      await what();
+      setDone(message);
+    } catch (e) {
+      setError(errorBodyOf(e));
+    }
+  };
+
+  return (
+    <Dialog open={open} onClose={onClose} maxWidth="md" fullWidth data-testid="not-sent-panel">
+      <DialogTitle>{t('notSent.title')}</DialogTitle>
+      <DialogContent dividers>
+        <Typography variant="body2" sx={{ color: 'text.secondary', mb: 1.5 }}>
+          {t('notSent.intro')}
+        </Typography>
+        {error && <ErrorAlert error={error} testId="not-sent-error" onClose={() => setError(null)} />}
+        {done && (
+          <Alert
+            severity="success"
+            sx={{ py: 0, mb: 1 }}
+            onClose={() => setDone(null)}
+            data-testid="not-sent-done"
+          >
+            {done}
+          </Alert>
+        )}
+        {items.length === 0 && (
+          <Typography data-testid="not-sent-empty" sx={{ py: 2 }}>
+            {t('notSent.empty')}
+          </Typography>
+        )}
+        <Stack spacing={1.5}>
+          {items.map((item) => (
+            <NotSentCard
+              key={item.id}
+              item={item}
+              onRetry={() =>
+                act(() => getApi().invoke('notSent.retry', { id: item.id }), t('notSent.retried'))
+              }
+              onCopy={() => act(() => navigator.clipboard.writeText(notSentText(item)), t('notSent.copied'))}
+              onSendTo={() => setSendFor(item)}
+              onDismiss={() => setDismissFor(item)}
+            />
+          ))}
+        </Stack>
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onClose} data-testid="not-sent-close">
+          {t('notSent.close')}
+        </Button>
+      </DialogActions>
+      <SendToDialog
+        item={sendFor}
+        onClose={() => setSendFor(null)}
+        onPick={(ticket) => {
+          const item = sendFor!;
+          setSendFor(null);
+          void act(
+            () => getApi().invoke('notSent.sendTo', { id: item.id, ticketId: ticket.id }),
+            t('notSent.sent', { ticket: ticketNumberText(ticket.number, t('tickets.localNumber')) }),
+          );
+        }}
+      />
+      <Dialog open={dismissFor !== null} onClose={() => setDismissFor(null)} data-testid="not-sent-confirm">
+        <DialogContent>{t('notSent.confirmDismiss')}</DialogContent>
+        <DialogActions>
+          <Button onClick={() => setDismissFor(null)}>{t('notSent.cancel')}</Button>
+          <Button
+            color="error"
+            data-testid="not-sent-confirm-dismiss"
+            onClick={() => {
+              const item = dismissFor!;
+              setDismissFor(null);
+              void act(() => getApi().invoke('notSent.dismiss', { ids: [item.id] }), t('notSent.dismissed'));
+            }}
+          >
+            {t('notSent.confirm')}
+          </Button>
+        </DialogActions>
+      </Dialog>
+    </Dialog>
+  );
+}
+
+function NotSentCard({
+  item,
+  onRetry,
+  onCopy,
+  onSendTo,
+  onDismiss,
+}: {
+  item: NotSentItem;
+  onRetry: () => void;
+  onCopy: () => void;
+  onSendTo: () => void;
+  onDismiss: () => void;
+}) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const ticket = item.ticket
+    ? `${ticketNumberText(item.ticket.number, t('tickets.localNumber'))} ${item.ticket.subject}`
+    : item.ticketId
+      ? t('notSent.ticketUnknown')
+      : null;
+  const reason = REASONS.has(item.code) ? t(`notSent.reason.${item.code}`) : t('notSent.reason.other');
+  return (
+    <Paper
+      variant="outlined"
+      sx={{ p: 1.5 }}
+      data-testid="not-sent-item"
+      data-kind={item.kind}
+      data-code={item.code}
+    >
+      <Stack direction="row" spacing={1} sx={{ alignItems: 'baseline', flexWrap: 'wrap' }}>
+        <Typography sx={{ fontWeight: 600 }}>{t(`notSent.kind.${KIND_KEY[item.kind]}`)}</Typography>
+        {ticket && (
+          <Typography variant="body2" sx={{ color: 'text.secondary' }}>
+            {t('notSent.onTicket', { ticket })}
+          </Typography>
+        )}
+        <Box sx={{ flex: 1 }} />
+        <Typography variant="caption" sx={{ color: 'text.secondary' }} title={fmt.absolute(item.typedAt)}>
+          {t('notSent.typedAt', { time: fmt.relative(item.typedAt) })}
+        </Typography>
+      </Stack>
+      <Box
+        data-testid="not-sent-text"
+        sx={{
+          my: 1,
+          p: 1,
+          bgcolor: 'action.hover',
+          borderRadius: 1,
+          whiteSpace: 'pre-wrap',
+          wordBreak: 'break-word',
+          maxHeight: 160,
+          overflow: 'auto',
+        }}
+      >
+        <TypedContent item={item} />
+      </Box>
+      <Typography variant="body2" color="error" data-testid="not-sent-reason">
+        {reason}
+      </Typography>
+      {item.message && !REASONS.has(item.code) && (
+        <Typography variant="caption" sx={{ color: 'text.secondary', display: 'block' }}>
+          {t('notSent.serverSaid', { message: item.message })}
+        </Typography>
+      )}
+      {item.current && (
+        <Typography variant="body2" sx={{ color: 'text.secondary' }} data-testid="not-sent-current">
+          {t('notSent.current', {
+            subject: item.current.subject,
+            status: t(`tickets.status.${item.current.status}`),
+            priority: t(`tickets.priority.${item.current.priority}`),
+          })}
+        </Typography>
+      )}
+      <Stack direction="row" spacing={1} sx={{ mt: 1 }}>
+        {canRetry(item) && (
+          <Button size="small" startIcon={<ReplayIcon />} onClick={onRetry} data-testid="not-sent-retry">
+            {t('notSent.retry')}
+          </Button>
+        )}
+        <Button size="small" startIcon={<ContentCopyIcon />} onClick={onCopy} data-testid="not-sent-copy">
+          {t('notSent.copy')}
+        </Button>
+        {canSendElsewhere(item) && (
+          <Button size="small" startIcon={<SendIcon />} onClick={onSendTo} data-testid="not-sent-send-to">
+            {t('notSent.sendTo')}
+          </Button>
+        )}
+        <Box sx={{ flex: 1 }} />
+        <Button
+          size="small"
+          color="error"
+          startIcon={<DeleteIcon />}
+          onClick={onDismiss}
+          data-testid="not-sent-dismiss"
+        >
+          {t('notSent.dismiss')}
+        </Button>
+      </Stack>
+    </Paper>
+  );
+}
+
+/** The change as the agent typed it, in their language where the values are the app's own words. */
+function TypedContent({ item }: { item: NotSentItem }) {
+  const { t } = useTranslation();
+  if (item.kind !== 'ticket.update') return <>{notSentText(item) || t('notSent.noText')}</>;
+  const patch = (item.args.patch ?? {}) as Record<string, unknown>;
+  return (
+    <>
+      {Object.entries(patch).map(([field, value]) => {
+        const shown =
+          field === 'status' && typeof value === 'string'
+            ? t(`tickets.status.${value}`)
+            : field === 'priority' && typeof value === 'string'
+              ? t(`tickets.priority.${value}`)
+              : value === null
+                ? '—'
+                : String(value);
+        return (
+          <Box key={field}>
+            {t(`detail.fields.${field}`)}: {shown}
+          </Box>
+        );
+      })}
+    </>
+  );
+}
+
+/** Pick a ticket in the agent's scope (searched in the local copy) to receive the text as a comment. */
+function SendToDialog({
+  item,
+  onClose,
+  onPick,
+}: {
+  item: NotSentItem | null;
+  onClose: () => void;
+  onPick: (ticket: TicketRow) => void;
+}) {
+  const { t } = useTranslation();
+  const [text, setText] = useState('');
+  const [rows, setRows] = useState<TicketRow[]>([]);
+  useEffect(() => {
+    if (!item) return;
+    let live = true;
+    getApi()
+      .invoke('tickets.search', { text, limit: 20 })
+      .then((page) => live && setRows(page.rows))
+      .catch(() => live && setRows([]));
+    return () => {
+      live = false;
+    };
+  }, [item, text]);
+  return (
+    <Dialog open={item !== null} onClose={onClose} maxWidth="sm" fullWidth data-testid="not-sent-send-dialog">
+      <DialogTitle>{t('notSent.sendToTitle')}</DialogTitle>
+      <DialogContent>
+        <TextField
+          autoFocus
+          fullWidth
+          size="small"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          label={t('notSent.searchTicket')}
+          slotProps={{ htmlInput: { 'data-testid': 'not-sent-send-search' } }}
+          sx={{ mt: 1 }}
+        />
+        <List dense>
+          {rows.map((r) => (
+            <ListItemButton key={r.id} onClick={() => onPick(r)} data-testid="not-sent-send-pick">
+              <ListItemText
+                primary={`${ticketNumberText(r.number, t('tickets.localNumber'))} ${r.subject}`}
+                secondary={r.customerName}
+              />
+            </ListItemButton>
+          ))}
+        </List>
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onClose}>{t('notSent.cancel')}</Button>
+      </DialogActions>
+    </Dialog>
+  );
+}
