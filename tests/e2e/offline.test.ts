@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -281,3 +282,115 @@ describe('offline work in browser mode survives a host restart and reaches the s
       .toContainEqual(expect.stringContaining(customerName));
   });
 });
+
+/**
+ * Issue 10 point 1 in browser mode: agent01 works offline, an administrator moves them to another department
+ * meanwhile, and the server refuses everything queued. Nothing of it is lost: the not-sent list shows each change
+ * with the reason, and the agent sends a comment on to a ticket of the new department.
+ */
+describe('an agent moved to another department while offline keeps their unsent work', () => {
+  let agent: Page;
+  const movedComment = `调岗前写的评论 ${suffix}`;
+  const movedSubject = `调岗前新建 moved ticket ${suffix}`;
+
+  it('signs agent01 in again and works with the server down', async () => {
+    agent = await login('agent01');
+    await searchTickets(agent, '');
+    await server.stop();
+    await expect.poll(() => syncState(agent), { timeout: 20_000 }).toBe('offline');
+    const editable = agent.locator('[data-testid="ticket-row"]:not([data-status="closed"])').first();
+    const id = (await editable.getAttribute('data-ticket-id'))!;
+    await editable.click();
+    await expect.poll(() => agent.getByTestId('ticket-detail').getAttribute('data-ticket-id')).toBe(id);
+    const priority = agent.getByTestId('ticket-priority');
+    await priority.selectOption((await priority.inputValue()) === 'low' ? 'high' : 'low');
+    await agent.getByTestId('comment-input').fill(movedComment);
+    await agent.getByTestId('comment-submit').click();
+    await expect
+      .poll(() => agent.getByTestId('comment-item').allInnerTexts())
+      .toContainEqual(expect.stringContaining(movedComment));
+    await agent.keyboard.press('Alt+KeyN');
+    await agent.getByTestId('new-ticket-dialog').waitFor();
+    await agent.getByTestId('new-ticket-customer').fill(suffix);
+    await agent.getByTestId('new-ticket-customer-option').first().click();
+    await agent.getByTestId('new-ticket-subject').fill(movedSubject);
+    await agent.keyboard.press('Control+Enter');
+    await agent.getByTestId('new-ticket-dialog').waitFor({ state: 'hidden' });
+    await expect.poll(() => pending(agent)).toBe(3);
+  });
+
+  it('after the move the server refuses all of it, and the not-sent list shows each item with the reason', async () => {
+    const db = new Database(join(dir.path, 'server.sqlite'));
+    const me = db.prepare("SELECT id, department_id FROM users WHERE username = 'agent01'").get() as {
+      id: string;
+      department_id: string;
+    };
+    const other = db
+      .prepare('SELECT id FROM departments WHERE id != ? ORDER BY code LIMIT 1')
+      .get(me.department_id) as { id: string };
+    db.prepare('UPDATE users SET department_id = ? WHERE id = ?').run(other.id, me.id);
+    db.close();
+    server = await startServer(dir.path, { port: serverPort });
+
+    const open = agent.getByTestId('not-sent-open');
+    await open.waitFor({ timeout: 90_000 });
+    await expect.poll(() => pending(agent), { timeout: 60_000 }).toBe(0);
+    await expect.poll(() => agent.getByTestId('not-sent-count').innerText()).toBe('3');
+    await open.click();
+    const items = agent.getByTestId('not-sent-item');
+    await expect.poll(() => items.count()).toBe(3);
+    const texts = await agent.getByTestId('not-sent-text').allInnerTexts();
+    expect(texts).toContainEqual(movedComment);
+    expect(texts).toContainEqual(movedSubject);
+    const reasons = await agent.getByTestId('not-sent-reason').allInnerTexts();
+    expect(reasons.filter((r) => /no longer in your department/.test(r))).toHaveLength(2);
+    expect(reasons.filter((r) => /may not do this any more/.test(r))).toHaveLength(1);
+    // The ticket is named as the agent knew it, though the move took it out of the local copy.
+    const commentItem = agent.locator('[data-testid="not-sent-item"][data-kind="ticket.comment"]');
+    expect(await commentItem.innerText()).toMatch(/on #\d+ /);
+    await notSentScreenshots(agent);
+  });
+
+  it('sends the refused comment on to a ticket of the new department, and dismisses the edit', async () => {
+    const commentItem = agent.locator('[data-testid="not-sent-item"][data-kind="ticket.comment"]');
+    await commentItem.getByTestId('not-sent-send-to').click();
+    await agent.getByTestId('not-sent-send-pick').first().click();
+    await expect.poll(() => agent.getByTestId('not-sent-item').count()).toBe(2);
+    const editItem = agent.locator('[data-testid="not-sent-item"][data-kind="ticket.update"]');
+    await editItem.getByTestId('not-sent-dismiss').click();
+    await agent.getByTestId('not-sent-confirm-dismiss').click();
+    await expect.poll(() => agent.getByTestId('not-sent-item').count()).toBe(1);
+    expect(await agent.locator('[data-testid="not-sent-item"]').getAttribute('data-kind')).toBe(
+      'ticket.create',
+    );
+    await expect.poll(() => pending(agent), { timeout: 30_000 }).toBe(0);
+    await agent.getByTestId('not-sent-close').click();
+    await searchTickets(agent, movedComment);
+    await expect.poll(() => agent.getByTestId('ticket-row').count(), { timeout: 20_000 }).toBe(1);
+  });
+});
+
+/** The open not-sent list as <SWITCHBOARD_SCREENS>/not-sent-<lang>.png; the panel is modal, so it closes to switch. */
+async function notSentScreenshots(page: Page): Promise<void> {
+  const folder = process.env['SWITCHBOARD_SCREENS'];
+  if (!folder) return;
+  mkdirSync(folder, { recursive: true });
+  const reopenIn = async (lang: string) => {
+    await page.getByTestId('not-sent-close').click();
+    await page.getByTestId('not-sent-panel').waitFor({ state: 'hidden' });
+    if ((await page.getByTestId('lang-switch').getAttribute('data-lang')) !== lang) {
+      await page.getByTestId('lang-switch').click();
+      await expect.poll(() => page.getByTestId('lang-switch').getAttribute('data-lang')).toBe(lang);
+    }
+    await page.getByTestId('not-sent-open').click();
+    await page.getByTestId('not-sent-panel').waitFor();
+    // The dialog fades in: a picture taken during the transition shows the page through it.
+    await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+  };
+  for (const lang of ['en', 'zh-CN']) {
+    await reopenIn(lang);
+    await page.mouse.move(700, 880);
+    await page.screenshot({ path: join(folder, `not-sent-${lang}.png`) });
+  }
+  await reopenIn('en');
+}

@@ -259,6 +259,7 @@ export class StoreWriter {
    * page. The directory is everyone's and stays; the outbox stays too, and the server answers each entry.
    */
   private dropScopedData(): void {
+    this.keepOutboxContext();
     this.db.exec(`
       DELETE FROM tickets;
       DELETE FROM customers;
@@ -615,6 +616,23 @@ export class StoreWriter {
     this.removeTicket(ticketId);
   }
 
+  /**
+   * Before the tickets go (a department move), note what the queued changes were about, so that the not-sent
+   * list can still name each ticket and show the server's copy when the server refuses them.
+   */
+  private keepOutboxContext(): void {
+    this.db.exec(
+      'DELETE FROM outbox_context WHERE ticket_id NOT IN (SELECT ticket_id FROM outbox WHERE ticket_id IS NOT NULL)',
+    );
+    const rows = this.db
+      .prepare('SELECT * FROM tickets WHERE id IN (SELECT ticket_id FROM outbox WHERE ticket_id IS NOT NULL)')
+      .all() as TicketDbRow[];
+    const put = this.db.prepare(
+      'INSERT OR REPLACE INTO outbox_context (ticket_id, local, base) VALUES (?, ?, ?)',
+    );
+    for (const r of rows) put.run(r.id, JSON.stringify(ticketFromColumns(r)), r.server_base);
+  }
+
   /** The refused entry and every queued entry that cannot go without it (its new ticket's or customer's). */
   private withDependents(entry: OutboxDbEntry): OutboxDbEntry[] {
     const all = this.db.prepare('SELECT * FROM outbox ORDER BY seq').all() as OutboxDbEntry[];
@@ -649,9 +667,17 @@ export class StoreWriter {
     const now = new Date().toISOString();
     return entries.map((e) => {
       const row = e.ticket_id ? (this.s.ticket!.get(e.ticket_id) as TicketDbRow | undefined) : undefined;
-      const local = row ? ticketFromColumns(row) : null;
+      // A department move emptied the replica before the refusal: what it held then was noted for this.
+      const kept =
+        !row && e.ticket_id
+          ? (this.db
+              .prepare('SELECT local, base FROM outbox_context WHERE ticket_id = ?')
+              .get(e.ticket_id) as { local: string; base: string | null } | undefined)
+          : undefined;
+      const local = row ? ticketFromColumns(row) : kept ? (JSON.parse(kept.local) as Ticket) : null;
+      const serverBase = row ? row.server_base : (kept?.base ?? null);
       // Only a ticket the server has (version > 0) has a server copy to show.
-      const base = row?.server_base ? (JSON.parse(row.server_base) as Ticket) : local;
+      const base = serverBase ? (JSON.parse(serverBase) as Ticket) : local;
       const current =
         base && base.version > 0
           ? {

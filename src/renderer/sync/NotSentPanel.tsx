@@ -171,11 +171,17 @@ function NotSentCard({
 }) {
   const { t } = useTranslation();
   const fmt = useFormat();
-  const ticket = item.ticket
-    ? `${ticketNumberText(item.ticket.number, t('tickets.localNumber'))} ${item.ticket.subject}`
-    : item.ticketId
-      ? t('notSent.ticketUnknown')
-      : null;
+  // A new ticket's subject is in its text; a ticket the server never numbered is named by its subject.
+  const ticket =
+    item.kind === 'ticket.create'
+      ? null
+      : item.ticket
+        ? [item.ticket.number === null ? null : `#${item.ticket.number}`, item.ticket.subject]
+            .filter(Boolean)
+            .join(' ')
+        : item.ticketId
+          ? t('notSent.ticketUnknown')
+          : null;
   const reason = REASONS.has(item.code) ? t(`notSent.reason.${item.code}`) : t('notSent.reason.other');
   return (
     <Paper

@@ -4,6 +4,7 @@ import { m003CustomerFts } from './003-customer-fts';
 import { m004Interactions } from './004-interactions';
 import { m005CreateOffline } from './005-create-offline';
 import { m006TicketConflicts } from './006-ticket-conflicts';
+import { m007OutboxContext } from './007-outbox-context';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -16,4 +17,5 @@ export const migrations: readonly Migration[] = [
   m004Interactions,
   m005CreateOffline,
   m006TicketConflicts,
+  m007OutboxContext,
 ];
