@@ -6,7 +6,8 @@ import { startServer } from '../../../src/server/app';
 import { storePath } from '../../../src/main/services';
 import { notSentPath } from '../../../src/main/store/not-sent';
 import type { NotSentItem } from '../../../src/shared/ipc/contract';
-import { tempDir } from '../fixtures';
+import { EncryptorVault } from '../../../src/main/vault';
+import { aesEncryptor, tempDir } from '../fixtures';
 import { apiLogin, desktop, serverTicket, waitFor, type TestDesktop } from './helpers';
 
 /**
@@ -242,6 +243,39 @@ describe('the not-sent list', () => {
       t.ticketId,
     );
     expect(onServer.comments.filter((c) => c.body === 'disabled: 客户来电说明情况')).toHaveLength(1);
+    await d.services.dispose();
+  }, 90_000);
+
+  it('keeps the outbox when a remembered session finds the account disabled at the next start', async () => {
+    const data = join(dir.path, 'remembered');
+    const vault = new EncryptorVault(aesEncryptor(), data);
+    let d = desktop(data, { vault, deviceId: 'remembered-device' });
+    await d.call('auth.login', {
+      serverUrl: server.url,
+      username: 'agent01',
+      password: 'switchboard',
+      remember: true,
+    });
+    await d.waitSynced();
+    await goOffline(d);
+    const t = await typeOffline(d, 'restart');
+    // The desktop is closed during the outage, and the account is disabled meanwhile.
+    await d.services.dispose();
+    adminWhileDown('UPDATE users SET disabled = 1 WHERE id = ?', agentId);
+    await start();
+    d = desktop(data, { vault, deviceId: 'remembered-device' });
+    expect(await d.call('auth.restore', {})).toBeNull();
+    expect(existsSync(storePath(data, server.url, agentId))).toBe(false);
+    await server.close();
+    adminWhileDown('UPDATE users SET disabled = 0 WHERE id = ?', agentId);
+    await start();
+    await signIn(d);
+    const items = await d.call('notSent.list', {});
+    expect(kinds(items)).toEqual(['ticket.comment', 'ticket.comment', 'ticket.create', 'ticket.update']);
+    expect(items.find((i) => i.kind === 'ticket.create')!.args.subject).toBe('restart: new ticket');
+    expect(items.find((i) => i.kind === 'ticket.comment' && i.ticketId === t.ticketId)!.code).toBe(
+      'account_disabled',
+    );
     await d.services.dispose();
   }, 90_000);
 });
