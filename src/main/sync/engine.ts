@@ -322,6 +322,9 @@ export class SyncEngine {
           onReset: () => {
             this.o.log?.('sync: the account moved to another scope; the local copy was replaced');
             this.o.emit('data.changed', { ticketIds: [], customerIds: [], interactionIds: [], all: true });
+            // The account itself changed (a move): a refresh brings it as it is now, for the top bar and for
+            // where new tickets go, instead of the one of the last sign-in.
+            void this.refreshTokens();
           },
           onPage: (p) => this.pageApplied(p),
         });

@@ -138,6 +138,8 @@ describe('the not-sent list', () => {
       args: { body: 'move: note on the new ticket' },
     });
     for (const i of items) expect(i.message.length).toBeGreaterThan(0);
+    // The session says where the agent is now.
+    await expect.poll(async () => (await a.call('session.get', {}))?.user.departmentId).toBe(dept.other);
     expect(a.events.some((e) => e.event === 'notSent.changed')).toBe(true);
     // Owner-only, and beside the replica, not in it.
     const file = notSentPath(storePath(join(dir.path, 'move'), server.url, agentId));
