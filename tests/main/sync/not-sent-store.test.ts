@@ -43,7 +43,13 @@ describe('refusals into the not-sent list', () => {
         args: expect.objectContaining({ patch: { priority: 'urgent' } }),
         code: 'not_found',
         ticket: { number: t.number, subject: 'Printer jam' },
-        current: { subject: 'Printer jam', status: 'open', priority: 'normal', assigneeId: t.assigneeId, version: 4 },
+        current: {
+          subject: 'Printer jam',
+          status: 'open',
+          priority: 'normal',
+          assigneeId: t.assigneeId,
+          version: 4,
+        },
       }),
     ]);
   });
@@ -72,7 +78,9 @@ describe('refusals into the not-sent list', () => {
     store.write.keepRefused = () => {
       throw new Error('disk full');
     };
-    expect(() => store.write.markRejected(id, [], { code: 'not_found', message: 'gone' })).toThrow(/disk full/);
+    expect(() => store.write.markRejected(id, [], { code: 'not_found', message: 'gone' })).toThrow(
+      /disk full/,
+    );
     expect(store.read.outbox(10).map((e) => e.mutation.id)).toEqual([id]);
     expect(notSent.count()).toBe(0);
   });
@@ -82,7 +90,12 @@ describe('refusals into the not-sent list', () => {
     store.write.addCommentLocally(comment(t.id, 'kept for the agent'), uuidv7());
     expect(store.write.setAsideOutbox({ code: 'account_disabled', message: 'disabled' })).toBe(2);
     expect(store.read.pendingCount()).toBe(0);
-    expect(notSent.list().map((i) => [i.kind, i.code]).sort()).toEqual([
+    expect(
+      notSent
+        .list()
+        .map((i) => [i.kind, i.code])
+        .sort(),
+    ).toEqual([
       ['ticket.comment', 'account_disabled'],
       ['ticket.update', 'account_disabled'],
     ]);
