@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { EventMessage } from '../../shared/ipc/contract';
 import { createDesktopServices, type DesktopServices } from '../services';
+import { isReplicaFile } from '../store';
 import { createVault, type CredentialVault } from '../vault';
 
 /** A device id the browser made up and keeps in localStorage; used in a path, so strictly shaped. */
@@ -33,7 +34,7 @@ function unsentOutboxes(deviceDir: string): Outbox[] {
   for (const server of dirs) {
     const folder = join(deviceDir, server.name);
     for (const file of readdirSync(folder)) {
-      if (!file.endsWith('.sqlite')) continue;
+      if (!isReplicaFile(file)) continue;
       const replica = join(folder, file);
       let pending: number;
       try {

@@ -65,6 +65,12 @@ export interface OpenStoreOptions {
  * 256 MB: above the ~150 MB a 100,000-ticket department takes, so every replica a real agent has is checked,
  * and the check stays around a second at worst (measured in the report of issue 10).
  */
+/**
+ * Is this file name a replica (`<user id>.sqlite`)? Beside replicas lie their not-sent lists
+ * (`<user id>.not-sent.sqlite`) and damaged copies set aside (`<user id>.damaged-<time>.sqlite`).
+ */
+export const isReplicaFile = (name: string) => /^[^.]+\.sqlite$/.test(name);
+
 export const QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024;
 
 /** chmod 0600 the database and its -wal and -shm files, those that exist. */
