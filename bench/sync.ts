@@ -127,10 +127,17 @@ const dir = mkdtempSync(join(tmpdir(), 'sb-bench-sync-'));
 const dbPath = join(dir, 'server.sqlite');
 const here = dirname(fileURLToPath(import.meta.url));
 const childEnv = { ...process.env, BENCH_JWT_SECRET: JWT_SECRET, BENCH_TTL_SECONDS: String(TTL_SECONDS) };
+// BENCH_PROFILE_DIR=<dir>: the forked processes write CPU profiles there (run this one with node --cpu-prof too).
+const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
+const childArgv = [
+  '--import',
+  'tsx',
+  ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+];
 
 /** A bench process forked with tsx and an IPC channel; resolves with its first message. */
 function forkChild<T>(script: string, args: string[]): Promise<{ child: ChildProcess; first: T }> {
-  const child = fork(join(here, script), args, { execArgv: ['--import', 'tsx'], env: childEnv });
+  const child = fork(join(here, script), args, { execArgv: childArgv, env: childEnv });
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve({ child, first: m as T }));
     child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before it was ready`)));
