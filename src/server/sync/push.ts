@@ -1,11 +1,11 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { SwitchboardError, type Mutation, type MutationResult, type User } from '../../shared';
 import { writeAudit } from '../audit/audit-log';
 import { applyCustomerCreate } from '../customers/customer-mutations';
-import type { Db, Tx } from '../db/schema';
+import { idList } from '../db/id-list';
+import type { Database, Db, Tx } from '../db/schema';
 import { applyTicketCreate } from '../tickets/create-ticket';
-import { getTicket } from '../tickets/ticket-store';
-import { applyTicketComment, applyTicketUpdate, TicketConflictError } from '../tickets/ticket-mutations';
+import { commentTicket, TicketConflictError, updateTicket } from '../tickets/ticket-mutations';
 import {
   applyInteractionComplete,
   applyInteractionLog,
@@ -39,14 +39,10 @@ async function run(
       const { version, departmentId, mergedInto } = await applyCustomerCreate(trx, user, m.args, now);
       return { version, departmentId, detail: mergedInto ? { mergedInto } : {} };
     }
-    case 'ticket.update': {
-      const version = await applyTicketUpdate(trx, user, m.args, now, deviceId);
-      return { version, departmentId: (await getTicket(trx, m.args.ticketId))?.departmentId };
-    }
-    case 'ticket.comment': {
-      const version = await applyTicketComment(trx, user, m.args, now);
-      return { version, departmentId: (await getTicket(trx, m.args.ticketId))?.departmentId };
-    }
+    case 'ticket.update':
+      return updateTicket(trx, user, m.args, now, deviceId);
+    case 'ticket.comment':
+      return commentTicket(trx, user, m.args, now);
     case 'interaction.log':
       return applyInteractionLog(trx, user, m.args);
     case 'interaction.complete':
@@ -100,8 +96,27 @@ function auditOf(
   }
 }
 
-async function replay(trx: Tx, user: User, id: string): Promise<MutationResult | undefined> {
-  const r = await trx.selectFrom('applied_mutations').selectAll().where('id', '=', id).executeTakeFirst();
+type AppliedRow = Selectable<Database['applied_mutations']>;
+
+/**
+ * The ids among `ids` already answered, read in one query for a run of mutations. Only valid until one of the
+ * run is recorded: a mutation sent twice in one push is looked up again (see applyOne).
+ */
+async function answered(trx: Tx, ids: readonly string[]): Promise<Map<string, AppliedRow>> {
+  const rows = await trx.selectFrom('applied_mutations').selectAll().where('id', 'in', idList(ids)).execute();
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+async function replay(
+  trx: Tx,
+  user: User,
+  id: string,
+  known?: { rows: Map<string, AppliedRow>; recorded: Set<string> },
+): Promise<MutationResult | undefined> {
+  const r =
+    known && !known.recorded.has(id)
+      ? known.rows.get(id)
+      : await trx.selectFrom('applied_mutations').selectAll().where('id', '=', id).executeTakeFirst();
   if (!r) return undefined;
   if (r.user_id !== user.id) {
     return {
@@ -164,18 +179,19 @@ async function applyOne(
   at: Date,
   deviceId: string | null,
   departments: Set<string>,
+  known: { rows: Map<string, AppliedRow>; recorded: Set<string> },
 ): Promise<MutationResult> {
+  const previous = await replay(trx, user, m.id, known);
+  if (previous) return previous;
+  // From here this id is (or will be, refused) recorded: a second copy in the run is looked up afresh.
+  known.recorded.add(m.id);
   // A savepoint per mutation, so a refusal undoes only what that mutation had written.
   await sql`SAVEPOINT mutation`.execute(trx);
   try {
-    const previous = await replay(trx, user, m.id);
-    let result = previous;
-    if (!result) {
-      const { version, departmentId, detail } = await run(trx, user, m, at, deviceId);
-      result = { id: m.id, status: 'applied', version };
-      await record(trx, user, m, result, at, detail);
-      if (departmentId) departments.add(departmentId);
-    }
+    const { version, departmentId, detail } = await run(trx, user, m, at, deviceId);
+    const result: MutationResult = { id: m.id, status: 'applied', version };
+    await record(trx, user, m, result, at, detail);
+    if (departmentId) departments.add(departmentId);
     await sql`RELEASE mutation`.execute(trx);
     return result;
   } catch (e) {
@@ -240,10 +256,17 @@ export async function applyPush(
     const unexpected: unknown[] = [];
     await db.transaction().execute(async (trx) => {
       const end = Math.min(mutations.length, next + MUTATIONS_PER_TRANSACTION);
+      const known = {
+        rows: await answered(
+          trx,
+          mutations.slice(next, end).map((m) => m.id),
+        ),
+        recorded: new Set<string>(),
+      };
       // The first may be a logged call (its live call ended above); any later one starts a batch of its own.
       for (let i = next; i < end && (i === next || !outsideTransaction(mutations[i]!)); i++) {
         try {
-          results.push(await applyOne(trx, user, mutations[i]!, now(), deviceId, departments));
+          results.push(await applyOne(trx, user, mutations[i]!, now(), deviceId, departments, known));
           next = i + 1;
         } catch (e) {
           if (e instanceof TransactionBroken) throw e.error;
