@@ -25,7 +25,7 @@ const OFFLINE = Number(process.env['BENCH_OFFLINE'] ?? 10_000);
 const REMOTE = Number(process.env['BENCH_REMOTE'] ?? 200);
 const AGENTS = Number(process.env['BENCH_AGENTS'] ?? 500);
 const REPLAY_WAIT_S = Number(process.env['BENCH_REPLAY_WAIT_S'] ?? 180);
-const targets = { editP95Ms: 16, initialSyncSeconds: 15, replaySeconds: 20, remoteP95Ms: 50 };
+const targets = { editP95Ms: 16, initialSyncSeconds: 10, replaySeconds: 10, remoteP95Ms: 50 };
 
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
 const TTL_SECONDS = 4 * 3600; // longer than any run, so no refresh lands in a measurement
