@@ -125,6 +125,48 @@ describe('sync:push', () => {
     expect((await ticketWhere(theirs, (t) => t.id === techTicket.id)).priority).toBe(techTicket.priority);
   });
 
+  it('answers a long push in order across its transactions: a mutation sent twice applies once, a refusal undoes only itself', async () => {
+    const mine = await open(aftersales);
+    const theirs = await open(tech);
+    const techTicket = await ticketWhere(theirs, () => true);
+    const target = await ticketWhere(mine, (t) => t.status === 'open');
+    const levels = ['low', 'normal', 'high', 'urgent'] as const;
+    // 250 edits of one ticket: more than one of the server's transactions (100 mutations each).
+    const edits = Array.from({ length: 250 }, (_, i) => update(target, { priority: levels[i % 4] }));
+    const refused = update(techTicket, { priority: 'low' });
+    const batch = [...edits.slice(0, 11), edits[10]!, ...edits.slice(11, 120), refused, ...edits.slice(120)];
+    batch.splice(160, 0, edits[10]!); // and again in a later transaction of the same push
+    const audit = openSqlite(server.dbPath);
+    try {
+      const count = async (ids: string[]) =>
+        (await audit.selectFrom('applied_mutations').select('id').where('id', 'in', ids).execute()).length;
+      const results = await push(mine, batch);
+      expect(results.map((r) => r.id)).toEqual(batch.map((m) => m.id));
+      expect(results[11]).toEqual(results[10]);
+      expect(results[160]).toEqual(results[10]);
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([
+        expect.objectContaining({ id: refused.id, error: expect.objectContaining({ code: 'not_found' }) }),
+      ]);
+      expect(await count([...edits.map((m) => m.id), refused.id])).toBe(251);
+      // Each edit once in the ticket's history: 250 edits cycling through four values change it 250 times less
+      // the first when it already held that value.
+      const history = await audit
+        .selectFrom('ticket_history')
+        .select('id')
+        .where('ticket_id', '=', target.id)
+        .where('field', '=', 'priority')
+        .where('version', '>', target.version)
+        .execute();
+      expect(history.length).toBe(target.priority === 'low' ? 249 : 250);
+      const versions = results.filter((r) => r.status === 'applied').map((r) => r.version!);
+      expect(Math.max(...versions)).toBe((await ticketWhere(mine, (t) => t.id === target.id)).version);
+      expect((await ticketWhere(mine, (t) => t.id === target.id)).priority).toBe(levels[249 % 4]);
+      expect((await verifyAudit(audit)).ok).toBe(true);
+    } finally {
+      await audit.destroy();
+    }
+  });
+
   it('merges edits of different fields and refuses an edit of a field someone else changed meanwhile', async () => {
     const mine = await open(aftersales);
     const theirs = await open(colleague);

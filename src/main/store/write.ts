@@ -73,9 +73,19 @@ export class StoreWriter {
          ON CONFLICT(id) DO UPDATE SET body = excluded.body, internal = excluded.internal,
            author_id = excluded.author_id, author_name = excluded.author_name, created_at = excluded.created_at`,
       ),
-      upsertHistory: db.prepare(
+      // The same, only when the ticket is here: a pulled comment or history row can name a ticket outside our
+      // scope (it left between pages). One statement instead of a lookup and an insert, 200,000 times a first sync.
+      upsertCommentOfKnownTicket: db.prepare(
+        `INSERT INTO comments (id, ticket_id, author_id, author_name, body, internal, created_at)
+         SELECT @id, @ticket_id, @author_id, @author_name, @body, @internal, @created_at
+         WHERE EXISTS (SELECT 1 FROM tickets WHERE id = @ticket_id)
+         ON CONFLICT(id) DO UPDATE SET body = excluded.body, internal = excluded.internal,
+           author_id = excluded.author_id, author_name = excluded.author_name, created_at = excluded.created_at`,
+      ),
+      upsertHistoryOfKnownTicket: db.prepare(
         `INSERT OR REPLACE INTO history (id, ticket_id, field, from_value, to_value, actor_id, actor_name, at)
-         VALUES (@id, @ticket_id, @field, @from_value, @to_value, @actor_id, @actor_name, @at)`,
+         SELECT @id, @ticket_id, @field, @from_value, @to_value, @actor_id, @actor_name, @at
+         WHERE EXISTS (SELECT 1 FROM tickets WHERE id = @ticket_id)`,
       ),
       upsertDepartment: db.prepare(
         `INSERT OR REPLACE INTO departments (id, code, name_zh, name_en) VALUES (@id, @code, @nameZh, @nameEn)`,
@@ -159,7 +169,7 @@ export class StoreWriter {
               if (c.op === 'remove') {
                 this.removeTicket(c.id);
               } else {
-                if (this.putServerTicket(c.data, edits)) newTickets.add(c.data.id);
+                if (this.putServerTicket(c.data, edits, !deferIndexes)) newTickets.add(c.data.id);
               }
               tickets.add(c.op === 'remove' ? c.id : c.data.id);
               break;
@@ -182,15 +192,13 @@ export class StoreWriter {
               for (const id of this.fts.ticketIdsOfCustomer(c.data.id)) tickets.add(id);
               break;
             case 'comment':
-              // A comment can arrive for a ticket outside our scope (it left between pages): skip it.
-              if (!this.s.ticketExists!.get(c.data.ticketId)) break;
-              this.s.upsertComment!.run(commentToColumns(c.data));
-              tickets.add(c.data.ticketId);
+              // A comment can arrive for a ticket outside our scope (it left between pages): skipped.
+              if (this.s.upsertCommentOfKnownTicket!.run(commentToColumns(c.data)).changes > 0)
+                tickets.add(c.data.ticketId);
               break;
             case 'history':
-              if (!this.s.ticketExists!.get(c.data.ticketId)) break;
-              this.s.upsertHistory!.run(historyToColumns(c.data));
-              tickets.add(c.data.ticketId);
+              if (this.s.upsertHistoryOfKnownTicket!.run(historyToColumns(c.data)).changes > 0)
+                tickets.add(c.data.ticketId);
               break;
             case 'department':
               this.s.upsertDepartment!.run(c.data);
@@ -291,7 +299,12 @@ export class StoreWriter {
   }
 
   /** Store the server's copy with any unsent edits laid over it; true when the ticket was not here before. */
-  private putServerTicket(server: Ticket, anyEdits: boolean): boolean {
+  private putServerTicket(server: Ticket, anyEdits: boolean, indexed: boolean): boolean {
+    if (!anyEdits && !indexed) {
+      // A bulk load with nothing queued: nothing to lay over it, no index row to keep, so no lookup first.
+      this.s.upsertTicket!.run({ ...ticketToColumns(server), server_base: null });
+      return false;
+    }
     const known = this.s.ticketExists!.get(server.id) !== undefined;
     const patches = anyEdits && known ? this.pendingPatches(server.id) : [];
     const local = patches.reduce(applyPatch, server);

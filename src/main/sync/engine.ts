@@ -8,7 +8,7 @@ import { Poke } from '../../shared/protocol/sync';
 import { asStorageError, storageFault, type LocalStore, type Touched } from '../store';
 import { AgentStatusLink, offlineError } from './agent-status';
 import { applyPoke, pullAll, type AppliedPage } from './pull';
-import { pushAll, type Refusal } from './push';
+import { PUSH_BATCH, pushAll, type Refusal } from './push';
 import { socketIoConnection, type ConnectionFactory, type SyncConnection } from './transport';
 
 export interface SyncEngineOptions {
@@ -329,7 +329,7 @@ export class SyncEngine {
           onPage: (p) => this.pageApplied(p),
         });
         const pushed = await pushAll(this.reportingPushes(conn), this.o.store, {
-          batchSize: this.o.pushBatch ?? 100,
+          batchSize: this.o.pushBatch ?? PUSH_BATCH,
           timeoutMs: this.o.requestTimeoutMs ?? 30_000,
           deviceId: this.o.deviceId,
           onRejected: (r) => refused.push(r),

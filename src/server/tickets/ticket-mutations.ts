@@ -63,6 +63,17 @@ export async function applyTicketUpdate(
   now: Date,
   deviceId: string | null = null,
 ): Promise<number> {
+  return (await updateTicket(trx, user, args, now, deviceId)).version;
+}
+
+/** applyTicketUpdate, also saying the ticket's department (a push pokes it) without reading the ticket again. */
+export async function updateTicket(
+  trx: Tx,
+  user: User,
+  args: UpdateArgs,
+  now: Date,
+  deviceId: string | null,
+): Promise<{ version: number; departmentId: string }> {
   const ticket = await ticketInScope(trx, user, args.ticketId);
   const changed = FIELDS.filter((f) => args.patch[f] !== undefined && args.patch[f] !== ticket[f]);
 
@@ -113,7 +124,7 @@ export async function applyTicketUpdate(
   }
 
   // Nothing differs from the server's state: the edit is already true, so accept it without a new version.
-  if (changed.length === 0) return ticket.version;
+  if (changed.length === 0) return { version: ticket.version, departmentId: ticket.departmentId };
 
   const at = now.toISOString();
   const next: Ticket = { ...ticket, updatedAt: at };
@@ -135,11 +146,21 @@ export async function applyTicketUpdate(
     );
     Object.assign(next, { [field]: args.patch[field] });
   }
-  return saveTicket(trx, next);
+  return { version: await saveTicket(trx, next), departmentId: ticket.departmentId };
 }
 
 /** Adds a comment under the client's comment id. Closed tickets take no more comments (open a follow-up). */
 export async function applyTicketComment(trx: Tx, user: User, args: CommentArgs, now: Date): Promise<number> {
+  return (await commentTicket(trx, user, args, now)).version;
+}
+
+/** applyTicketComment, also saying the ticket's department. */
+export async function commentTicket(
+  trx: Tx,
+  user: User,
+  args: CommentArgs,
+  now: Date,
+): Promise<{ version: number; departmentId: string }> {
   const ticket = await ticketInScope(trx, user, args.ticketId);
   if (ticket.status === 'closed') {
     throw new SwitchboardError('conflict', 'This ticket is closed; open a follow-up ticket instead.');
@@ -147,7 +168,7 @@ export async function applyTicketComment(trx: Tx, user: User, args: CommentArgs,
   if (await commentExists(trx, args.commentId)) {
     throw new SwitchboardError('conflict', 'A comment with this id already exists.');
   }
-  return insertComment(
+  const version = await insertComment(
     trx,
     {
       id: args.commentId,
@@ -160,4 +181,5 @@ export async function applyTicketComment(trx: Tx, user: User, args: CommentArgs,
     },
     ticket.departmentId,
   );
+  return { version, departmentId: ticket.departmentId };
 }
