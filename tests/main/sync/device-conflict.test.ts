@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventName, EventPayload } from '../../../src/shared/ipc/contract';
 import { SocketEvents } from '../../../src/shared/protocol/sync';
-import { createDesktopServices } from '../../../src/main/services';
 import { socketIoConnection, type ConnectionFactory } from '../../../src/main/sync';
 import { DEVICE_ID_FILE } from '../../../src/main/sync/device-id';
-import { NoVault } from '../../../src/main/vault';
 import { openSqlite } from '../../../src/server/db/dialect-sqlite';
 import { reopenTestServer, startTestServer, type TestServer } from '../../server/helpers';
 import { tempDir } from '../fixtures';
-import { desktop, waitFor, type TestDesktop } from './helpers';
+import { desktop, type TestDesktop } from './helpers';
 
 /**
  * One agent signed in on two desktops, both cut off, changes one field of one ticket on each. Before device ids
@@ -51,32 +48,9 @@ const lossyConnection: ConnectionFactory = (url, token) => {
 };
 
 /** A desktop as tests/main/sync/helpers.ts makes one, over the lossy connection. */
-function lossyDesktop(dataDir: string): TestDesktop {
-  const events: { event: EventName; payload: unknown }[] = [];
-  const services = createDesktopServices({
-    dataDir,
-    deviceId: 'electron', // as the Electron shell names every installation: sync must not rely on it
-    vault: new NoVault(),
-    emit: <E extends EventName>(event: E, payload: EventPayload<E>) => events.push({ event, payload }),
-    connect: lossyConnection,
-  });
-  const call: TestDesktop['call'] = async (method, input) => {
-    const r = await services.invoke(method, input);
-    if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
-    return r.output as never;
-  };
-  return {
-    services,
-    events,
-    call,
-    async waitSynced() {
-      await waitFor(async () => {
-        const s = await call('sync.status', {});
-        return s.state === 'online' && s.pending === 0;
-      }, 'sync online with an empty outbox');
-    },
-  };
-}
+const lossyDesktop = (dataDir: string): TestDesktop =>
+  // 'electron' is how the Electron shell names every installation: sync must not rely on it.
+  desktop(dataDir, { deviceId: 'electron', connect: lossyConnection });
 
 const signIn = async (d: TestDesktop) => {
   await d.call('auth.login', {

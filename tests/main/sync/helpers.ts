@@ -1,5 +1,6 @@
 import type { EventName, EventPayload, MethodName, MethodOutput } from '../../../src/shared/ipc/contract';
 import { createDesktopServices, type DesktopServices } from '../../../src/main/services';
+import type { ConnectionFactory } from '../../../src/main/sync';
 import type { CredentialVault } from '../../../src/main/vault';
 import { NoVault } from '../../../src/main/vault';
 
@@ -13,7 +14,7 @@ export interface TestDesktop {
 /** A desktop as the renderer sees it: invoke + events, failing loudly on an error result. */
 export function desktop(
   dataDir: string,
-  opts: { vault?: CredentialVault; deviceId?: string } = {},
+  opts: { vault?: CredentialVault; deviceId?: string; connect?: ConnectionFactory } = {},
 ): TestDesktop {
   const events: { event: EventName; payload: unknown }[] = [];
   const services = createDesktopServices({
@@ -21,6 +22,7 @@ export function desktop(
     deviceId: opts.deviceId ?? 'test-device',
     vault: opts.vault ?? new NoVault(),
     emit: <E extends EventName>(event: E, payload: EventPayload<E>) => events.push({ event, payload }),
+    ...(opts.connect ? { connect: opts.connect } : {}),
   });
   const call = async <M extends MethodName>(method: M, input: unknown) => {
     const r = await services.invoke(method, input);
