@@ -1,11 +1,10 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginResponse, Poke, SocketEvents, type User } from '../../src/shared';
-import { openSqlite } from '../../src/server/db/dialect-sqlite';
 import type { Db } from '../../src/server/db/schema';
-import { toUser } from '../../src/server/directory/directory-store';
 import { disableUser, setUserPassword } from '../../src/server/directory/user-admin';
 import {
+  asAdmin as asAdminOf,
   connectSocket,
   login,
   postJson,
@@ -39,19 +38,7 @@ async function socketOf(token: string) {
   return socket;
 }
 
-async function asAdmin<T>(work: (db: Db, admin: User) => Promise<T>): Promise<T> {
-  const db = openSqlite(server.dbPath);
-  try {
-    const row = await db
-      .selectFrom('users')
-      .selectAll()
-      .where('username', '=', 'admin')
-      .executeTakeFirstOrThrow();
-    return await work(db, toUser(row));
-  } finally {
-    await db.destroy();
-  }
-}
+const asAdmin = <T>(work: (db: Db, admin: User) => Promise<T>) => asAdminOf(server.dbPath, work);
 
 async function audited(action: string, subjectId: string) {
   return asAdmin(async (db) =>

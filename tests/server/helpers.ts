@@ -2,12 +2,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
-import { LoginResponse, PullResponse, SocketEvents, type Ack, type Change } from '../../src/shared';
+import {
+  LoginResponse,
+  PullResponse,
+  SocketEvents,
+  type Ack,
+  type Change,
+  type User,
+} from '../../src/shared';
 import { startServer, type RunningServer, type StartServerOptions } from '../../src/server/app';
 import { openSqlite } from '../../src/server/db/dialect-sqlite';
 import { migrateToLatest } from '../../src/server/db/migrate';
 import type { Db } from '../../src/server/db/schema';
 import { seedDemo } from '../../src/server/demo/seed-demo';
+import { toUser } from '../../src/server/directory/directory-store';
 
 export interface TestServer extends RunningServer {
   dbPath: string;
@@ -144,5 +152,20 @@ export async function pullAll(socket: Socket, cursor = 0): Promise<{ changes: Ch
     changes.push(...page.changes);
     cursor = page.cursor;
     if (!page.hasMore) return { changes, cursor };
+  }
+}
+
+/** Work on the server's database as the demo admin (admin actions the tests make while the server runs). */
+export async function asAdmin<T>(dbPath: string, work: (db: Db, admin: User) => Promise<T>): Promise<T> {
+  const db = openSqlite(dbPath);
+  try {
+    const row = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', 'admin')
+      .executeTakeFirstOrThrow();
+    return await work(db, toUser(row));
+  } finally {
+    await db.destroy();
   }
 }

@@ -2,10 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Poke, PullResponse, SocketEvents, type Mutation, type Ticket, type User } from '../../src/shared';
-import { openSqlite } from '../../src/server/db/dialect-sqlite';
-import { toUser } from '../../src/server/directory/directory-store';
 import { disableUser, moveUser } from '../../src/server/directory/user-admin';
-import { connectSocket, login, pullAll, request, startTestServer, type TestServer } from './helpers';
+import type { Db } from '../../src/server/db/schema';
+import {
+  asAdmin as asAdminOf,
+  connectSocket,
+  login,
+  pullAll,
+  request,
+  startTestServer,
+  type TestServer,
+} from './helpers';
 
 let server: TestServer;
 const sockets: Socket[] = [];
@@ -37,19 +44,7 @@ async function edit(socket: Socket, ticket: Ticket, subject: string): Promise<vo
   if (!ack.ok) throw new Error(`push failed: ${ack.error.message}`);
 }
 
-async function asAdmin<T>(work: (db: ReturnType<typeof openSqlite>, admin: User) => Promise<T>): Promise<T> {
-  const db = openSqlite(server.dbPath);
-  try {
-    const row = await db
-      .selectFrom('users')
-      .selectAll()
-      .where('username', '=', 'admin')
-      .executeTakeFirstOrThrow();
-    return await work(db, toUser(row));
-  } finally {
-    await db.destroy();
-  }
-}
+const asAdmin = <T>(work: (db: Db, admin: User) => Promise<T>) => asAdminOf(server.dbPath, work);
 
 describe('pokes that carry changes', () => {
   it('go only to sockets whose user is still enabled, in the department and holding an unexpired token', async () => {

@@ -1,6 +1,21 @@
+import type { ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { request } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
 import WebSocket from 'ws';
+
+/** The address a `npm run host` child prints once it serves; rejects if it exits first. */
+export function hostReady(child: ChildProcessByStdio<null, Readable, Readable>): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += String(c);
+      const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', () => reject(new Error(`the host exited before it was ready: ${out}`)));
+  });
+}
 
 /** What a browser would hold after loading the page: the device cookie, as `name=value`. */
 export async function pageCookie(hostUrl: string): Promise<string> {

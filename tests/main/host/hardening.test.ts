@@ -18,7 +18,7 @@ import { openStore } from '../../../src/main/store';
 import { EncryptorVault, NoVault } from '../../../src/main/vault';
 import { startServer } from '../../../src/server/app';
 import { tempDir, aesEncryptor } from '../fixtures';
-import { connect, pageCookie, rawExchange, rawGet } from './client';
+import { connect, hostReady, pageCookie, rawExchange, rawGet } from './client';
 
 let dir: ReturnType<typeof tempDir>;
 let renderer: string;
@@ -148,15 +148,7 @@ describe('the host process', () => {
     let exited: number | string | null = null;
     child.once('exit', (code, signal) => (exited = code ?? signal));
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (c: Buffer) => {
-          out += String(c);
-          const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-          if (m) resolve(m[1]!);
-        });
-        child.once('exit', () => reject(new Error(`the host exited before it was ready: ${out}`)));
-      });
+      const url = await hostReady(child);
       const c = await pageCookie(url);
       const big = await connect(url, 'cli-bad-1', { cookie: c });
       big.ws.send(Buffer.alloc(2 * 1024 * 1024, 0x61), { binary: false });

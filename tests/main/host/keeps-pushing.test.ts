@@ -13,7 +13,7 @@ import { EncryptorVault, NoVault, type CredentialVault } from '../../../src/main
 import { reopenTestServer, startTestServer, type TestServer } from '../../server/helpers';
 import { aesEncryptor, tempDir } from '../fixtures';
 import { apiLogin, serverTicket } from '../sync/helpers';
-import { connect, pageCookie, type Client } from './client';
+import { connect, hostReady, pageCookie, type Client } from './client';
 
 /**
  * Browser mode keeps pushing: a tab closed during an outage, or a host restarted, must not strand the
@@ -245,15 +245,7 @@ describe('browser mode keeps pushing', () => {
       child.once('exit', (code, signal) => done(code ?? signal)),
     );
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (c: Buffer) => {
-          out += String(c);
-          const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-          if (m) resolve(m[1]!);
-        });
-        child.once('exit', () => reject(new Error(`the host exited before it was ready: ${out}`)));
-      });
+      const url = await hostReady(child);
       const cookie = await pageCookie(url);
       keys.set('device-sigterm', cookie.split('=')[1]!);
       const c = await signedInTab({ url, port: Number(new URL(url).port) }, 'device-sigterm', false);
