@@ -70,6 +70,9 @@ export function checkThrottleOptions(o: LoginThrottleOptions): LoginThrottleOpti
 type Kind = 'account' | 'address';
 type Row = Database['login_throttle'];
 
+const throttleRow = (trx: Tx, key: string) =>
+  trx.selectFrom('login_throttle').selectAll().where('key', '=', key).executeTakeFirst();
+
 const accountKey = (username: string) => `account:${username.trim().toLowerCase()}`;
 const addressKey = (address: string | undefined) => `address:${clientAddress(address)}`;
 
@@ -116,11 +119,7 @@ export class LoginThrottle {
       let by: Kind = 'account';
       const rows = new Map<string, Row>();
       for (const [kind, key] of keys) {
-        let row = await trx
-          .selectFrom('login_throttle')
-          .selectAll()
-          .where('key', '=', key)
-          .executeTakeFirst();
+        let row = await throttleRow(trx, key);
         if (row && this.forgotten(row, now)) {
           await rollUp(trx, row, now);
           row = undefined;
@@ -225,11 +224,7 @@ export class LoginThrottle {
   private async succeeded(trx: Tx, keys: [Kind, string][]): Promise<void> {
     const now = this.now();
     for (const [kind, key] of keys) {
-      const row = await trx
-        .selectFrom('login_throttle')
-        .selectAll()
-        .where('key', '=', key)
-        .executeTakeFirst();
+      const row = await throttleRow(trx, key);
       if (!row) continue;
       if (kind === 'account') {
         // Tries of this name still being checked were counted in advance too: they are not failures (yet),
@@ -263,11 +258,7 @@ export class LoginThrottle {
     const now = this.now();
     await this.db.transaction().execute(async (trx) => {
       for (const [kind, key] of keys) {
-        const row = await trx
-          .selectFrom('login_throttle')
-          .selectAll()
-          .where('key', '=', key)
-          .executeTakeFirst();
+        const row = await throttleRow(trx, key);
         if (row?.failures !== this.opts[kind].lockoutAfter) continue;
         await writeAudit(trx, {
           at: now.toISOString(),
@@ -295,11 +286,7 @@ export interface Attempt {
 
 /** Lifts an account's lockout (an administrator set a new password), keeping its counts in the audit log. */
 export async function liftAccountLockout(trx: Tx, username: string, now: Date): Promise<void> {
-  const row = await trx
-    .selectFrom('login_throttle')
-    .selectAll()
-    .where('key', '=', accountKey(username))
-    .executeTakeFirst();
+  const row = await throttleRow(trx, accountKey(username));
   if (row) await rollUp(trx, row, now);
 }
 
