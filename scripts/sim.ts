@@ -2,6 +2,7 @@
  * The sync simulation on demand (issue #4): thousands of seeds, or one to replay.
  *   npm run sim -- --from 1 --count 5000     seeds 1..5000, stops at the first failure
  *   npm run sim -- --seed 1234               one seed, with everything it found
+ * Without --seed it ends with what the seeds exercised in all (kills, sign-ins, disabled accounts, ...).
  */
 import { parseArgs } from 'node:util';
 import { replayCommand, runSeed } from '../tests/sim/run-seed';
@@ -23,9 +24,19 @@ if (!Number.isInteger(from) || !Number.isInteger(count) || count < 1) {
   process.exit(2);
 }
 
+/** What the seeds exercised, summed: so a run that never disabled an account or damaged a replica shows it. */
+const totals: Record<string, number> = {};
+const add = (stats: object) => {
+  for (const [k, v] of Object.entries(stats)) {
+    if (typeof v === 'number') totals[k] = (totals[k] ?? 0) + v;
+    else add(v as object);
+  }
+};
+
 const started = Date.now();
 for (let seed = from; seed < from + count; seed++) {
   const r = await runSeed(seed);
+  add(r.stats);
   if (single || values.verbose) console.log(`seed ${seed}: ${JSON.stringify(r.stats)}`);
   if (r.failures.length) {
     console.error(`\nseed ${seed} FAILED (${r.failures.length} problems):`);
@@ -39,4 +50,5 @@ for (let seed = from; seed < from + count; seed++) {
     console.log(`${done}/${count} seeds ok (up to ${seed}), ${s.toFixed(1)} s`);
   }
 }
+if (!single) console.log(`exercised: ${JSON.stringify(totals)}`);
 console.log(single ? `seed ${from} ok` : `all ${count} seeds from ${from} ok`);

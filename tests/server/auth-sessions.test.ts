@@ -2,7 +2,12 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginResponse, Poke, SocketEvents, type User } from '../../src/shared';
 import type { Db } from '../../src/server/db/schema';
-import { disableUser, setUserPassword } from '../../src/server/directory/user-admin';
+import {
+  disableUser,
+  enableUser,
+  endUserSessions,
+  setUserPassword,
+} from '../../src/server/directory/user-admin';
 import {
   asAdmin as asAdminOf,
   connectSocket,
@@ -182,6 +187,44 @@ describe('ending a session stops its access tokens at once', () => {
     expect(await audited('auth.revoke', disabled.user.id)).toEqual([
       expect.objectContaining({ reason: 'disabled' }),
     ]);
+  });
+
+  it('an administrator ends every session of a user: tokens stop, the password still signs in', async () => {
+    const one = await login(server.url, 'agent10');
+    const two = await login(server.url, 'agent10');
+    const ended = await asAdmin((db, admin) =>
+      db.transaction().execute((trx) => endUserSessions(trx, admin, one.user.id, new Date())),
+    );
+    expect(ended).toBe(2);
+    expect((await queues(one.accessToken)).status).toBe(401);
+    expect((await queues(two.accessToken)).status).toBe(401);
+    expect(
+      (await postJson(`${server.url}/api/auth/refresh`, { refreshToken: two.refreshToken })).status,
+    ).toBe(401);
+    expect(await audited('auth.revoke', one.user.id)).toEqual([expect.objectContaining({ reason: 'admin' })]);
+    const again = await login(server.url, 'agent10');
+    expect((await queues(again.accessToken)).status).toBe(200);
+  });
+
+  it('enabling a disabled account lets its agent sign in again; its old sessions stay ended', async () => {
+    const before = await login(server.url, 'agent11');
+    await asAdmin((db, admin) =>
+      db.transaction().execute((trx) => disableUser(trx, admin, before.user.id, new Date())),
+    );
+    const refused = await postJson(`${server.url}/api/auth/login`, {
+      username: 'agent11',
+      password: 'switchboard',
+    });
+    expect(refused.status).toBe(401);
+    await asAdmin((db, admin) =>
+      db.transaction().execute((trx) => enableUser(trx, admin, before.user.id, new Date())),
+    );
+    expect(
+      (await postJson(`${server.url}/api/auth/refresh`, { refreshToken: before.refreshToken })).status,
+    ).toBe(401);
+    const after = await login(server.url, 'agent11');
+    expect((await queues(after.accessToken)).status).toBe(200);
+    expect(await audited('user.enable', before.user.id)).toHaveLength(1);
   });
 
   it('audits sign-in and token refresh', async () => {

@@ -11,7 +11,8 @@ export class SimTimeout extends Error {
 
 /** A request still on the wire after its sender gave up: delivered later, perhaps more than once. */
 interface Ghost {
-  userId: string;
+  /** The access token it was sent with: by the time it arrives the session may have ended. */
+  token: string;
   event: string;
   payload: unknown;
 }
@@ -39,8 +40,8 @@ export const NO_FAULTS: Faults = { drop: 0, delay: 0, duplicate: 0, dropAck: 0, 
 export class SimNetwork {
   faults: Faults;
   private readonly ghosts: Ghost[] = [];
-  /** Pokes on their way to desktops, in no particular order (the reordering), some twice. */
-  private readonly pokes: { userId: string; poke: unknown }[] = [];
+  /** Pokes on their way to desktops (by index), in no particular order (the reordering), some twice. */
+  private readonly pokes: { device: number; poke: unknown }[] = [];
   delivered = 0;
 
   constructor(
@@ -59,14 +60,22 @@ export class SimNetwork {
     return this.pokes.length;
   }
 
-  /** The connection one desktop's sync round uses. `online` false: the cable is out. */
-  connection(userId: string, online: () => boolean, onAck?: () => void): SyncConnection {
+  /**
+   * The connection one desktop's sync round uses, with its access token. `online` false: the cable is out.
+   * `inFlight`: called while a push is on its way, when the agent may go on typing.
+   */
+  connection(
+    token: string,
+    online: () => boolean,
+    onAck?: () => void,
+    inFlight?: () => void,
+  ): SyncConnection {
     const server = this.server;
     return {
       get connected() {
         return online() && server.up;
       },
-      request: (event, payload) => this.send(userId, event, payload, online, onAck),
+      request: (event, payload) => this.send(token, event, payload, online, onAck, inFlight),
       on: () => undefined,
       connect: () => undefined,
       close: () => undefined,
@@ -74,11 +83,12 @@ export class SimNetwork {
   }
 
   private async send(
-    userId: string,
+    token: string,
     event: string,
     payload: unknown,
     online: () => boolean,
     onAck?: () => void,
+    inFlight?: () => void,
   ): Promise<unknown> {
     const f = this.faults;
     if (!online()) throw new SimTimeout('offline');
@@ -87,39 +97,40 @@ export class SimNetwork {
     const wire = structuredClone(payload);
     if (this.rnd.chance(f.drop)) throw new SimTimeout('request lost');
     if (this.rnd.chance(f.delay)) {
-      this.ghosts.push({ userId, event, payload: wire });
+      this.ghosts.push({ token, event, payload: wire });
       throw new SimTimeout('request delayed');
     }
+    if (event === 'sync:push') inFlight?.();
     const crashAfter =
       event === 'sync:push' && this.rnd.chance(f.crash)
         ? this.rnd.int(0, (wire as { mutations: unknown[] }).mutations.length)
         : undefined;
     let ack: unknown;
     try {
-      ack = await this.server.handle(userId, event, wire, crashAfter);
+      ack = await this.server.handle(token, event, wire, crashAfter);
     } catch (e) {
       if (e instanceof ServerCrash) throw new SimTimeout('server killed mid-request');
       throw e;
     }
     this.delivered++;
-    if (this.rnd.chance(f.duplicate)) this.ghosts.push({ userId, event, payload: structuredClone(wire) });
+    if (this.rnd.chance(f.duplicate)) this.ghosts.push({ token, event, payload: structuredClone(wire) });
     if (this.rnd.chance(f.dropAck)) throw new SimTimeout('answer lost');
     onAck?.();
     return structuredClone(ack);
   }
 
   /** The server poked these desktops: each poke is lost, or arrives later (see takePoke), perhaps twice. */
-  sendPokes(pokes: { userId: string; poke: unknown }[]): void {
+  sendPokes(pokes: { device: number; poke: unknown }[]): void {
     for (const p of pokes) {
       if (this.rnd.chance(this.faults.drop)) continue;
-      this.pokes.push({ userId: p.userId, poke: structuredClone(p.poke) });
+      this.pokes.push({ device: p.device, poke: structuredClone(p.poke) });
       if (this.rnd.chance(this.faults.duplicate))
-        this.pokes.push({ userId: p.userId, poke: structuredClone(p.poke) });
+        this.pokes.push({ device: p.device, poke: structuredClone(p.poke) });
     }
   }
 
   /** Any one of the pokes on the wire arrives (not necessarily the oldest); null when none is. */
-  takePoke(): { userId: string; poke: unknown } | null {
+  takePoke(): { device: number; poke: unknown } | null {
     if (this.pokes.length === 0) return null;
     const [p] = this.pokes.splice(this.rnd.int(0, this.pokes.length - 1), 1);
     return p!;
@@ -133,7 +144,7 @@ export class SimNetwork {
     // Sometimes it stays on the wire to arrive once more.
     if (!this.rnd.chance(this.faults.duplicate)) this.ghosts.splice(i, 1);
     try {
-      await this.server.handle(g.userId, g.event, g.payload);
+      await this.server.handle(g.token, g.event, g.payload);
     } catch (e) {
       if (!(e instanceof ServerCrash)) throw e;
     }
@@ -144,7 +155,7 @@ export class SimNetwork {
     while (this.ghosts.length > 0) {
       const i = this.rnd.int(0, this.ghosts.length - 1);
       const [g] = this.ghosts.splice(i, 1);
-      if (this.rnd.chance(0.5)) await this.server.handle(g!.userId, g!.event, g!.payload);
+      if (this.rnd.chance(0.5)) await this.server.handle(g!.token, g!.event, g!.payload);
     }
   }
 }

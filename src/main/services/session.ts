@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Department, User } from '../../shared/domain';
@@ -8,11 +7,12 @@ import type { LoginResponse } from '../../shared/protocol/auth';
 import { SwitchboardError } from '../../shared/protocol/errors';
 import { OfflineVerifiers, ServerCheck, type OfflineStatus } from '../auth-offline';
 import { asStorageError, META, openStore, type LocalStore } from '../store';
-import { NotSentStore, notSentPath } from '../store/not-sent';
+import type { NotSentStore } from '../store/not-sent';
 import { SyncEngine, type ConnectionFactory } from '../sync';
 import { syncDeviceId } from '../sync/device-id';
 import * as api from '../sync/server-api';
 import type { CredentialVault } from '../vault';
+import { dropReplicaOfDisabledAccount, openNotSentFor, resendUnanswered } from './unsent-work';
 
 /** What the vault keeps for remember-me: enough to reopen the replica offline and to sign in again. */
 const Remembered = z.object({
@@ -179,6 +179,13 @@ export class SessionManager {
     };
     const store = openStore(storePath(this.d.dataDir, info.serverUrl, info.user.id), { log: this.d.log });
     const notSent = this.openNotSent(store);
+    try {
+      this.resendUnanswered(store, notSent);
+    } catch (e) {
+      store.close();
+      notSent.close();
+      throw asStorageError(e, store.path);
+    }
     // An engine that is never started: it reports the outbox, and any call that needs the server says offline.
     const idle = this.engine(info, store, null, '');
     const session: ActiveSession = { info, store, engine: idle, check: null, notSent };
@@ -405,57 +412,24 @@ export class SessionManager {
 
   /** The not-sent list of this replica's user, wired so that every refusal lands in it as it leaves the outbox. */
   private openNotSent(store: LocalStore): NotSentStore {
-    let notSent: NotSentStore;
-    try {
-      notSent = new NotSentStore(notSentPath(store.path));
-    } catch (e) {
-      store.close();
-      throw e;
-    }
-    store.write.keepRefused = (items) => {
-      notSent.keep(items);
-      this.d.log?.(`session: ${items.length} change(s) not sent kept for the agent`);
-      this.d.emit('notSent.changed', { count: notSent.count() });
-    };
-    return notSent;
+    return openNotSentFor(store, this.keptNotSent);
   }
 
-  /**
-   * A disabled account's copy of customers and tickets must not stay on this machine, but what the agent typed
-   * is theirs: every queued change goes to the not-sent list first. If that fails, the replica is kept (and the
-   * log says so): deleting it would destroy the only copy of their work.
-   */
+  private readonly keptNotSent = (added: number, total: number) => {
+    this.d.log?.(`session: ${added} change(s) not sent kept for the agent`);
+    this.d.emit('notSent.changed', { count: total });
+  };
+
+  /** What a disabled account set aside goes out again with this session, under its own ids. */
+  private resendUnanswered(store: LocalStore, notSent: NotSentStore): void {
+    const n = resendUnanswered(store, notSent);
+    if (n === 0) return;
+    this.d.log?.(`session: ${n} change(s) set aside unanswered are queued again`);
+    this.d.emit('notSent.changed', { count: notSent.count() });
+  }
+
   private deleteReplica(path: string, open: { store: LocalStore; notSent: NotSentStore } | null): void {
-    const reason = {
-      code: 'account_disabled',
-      message: 'Your account was disabled before this change was sent.',
-    };
-    try {
-      if (open) {
-        open.store.write.setAsideOutbox(reason);
-      } else if (existsSync(path)) {
-        const store = openStore(path, { log: this.d.log });
-        try {
-          const notSent = this.openNotSent(store);
-          try {
-            store.write.setAsideOutbox(reason);
-          } finally {
-            notSent.close();
-          }
-        } finally {
-          store.close();
-        }
-      }
-    } catch (e) {
-      this.d.log?.(
-        `session: account disabled, but its unsent changes could not be kept (${e instanceof Error ? e.message : e}); the local copy stays at ${path}`,
-      );
-      open?.store.close();
-      return;
-    }
-    open?.store.close();
-    for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
-    this.d.log?.('session: account disabled; the local copy was deleted and its unsent changes kept');
+    dropReplicaOfDisabledAccount(path, open, { log: this.d.log, kept: this.keptNotSent });
   }
 
   private open(info: SessionInfo, accessToken: string | null, refreshToken: string): SessionInfo {
@@ -464,6 +438,7 @@ export class SessionManager {
     const notSent = this.openNotSent(store);
     try {
       store.write.setMeta(META.sessionUser, JSON.stringify({ user: info.user, department: info.department }));
+      this.resendUnanswered(store, notSent);
     } catch (e) {
       store.close();
       notSent.close();
@@ -530,9 +505,12 @@ export class SessionManager {
     this.active = null;
     s.check?.stop();
     await s.engine.stop();
-    if (accountDisabled) this.deleteReplica(s.store.path, s);
-    else s.store.close();
-    s.notSent.close();
+    if (accountDisabled) {
+      this.deleteReplica(s.store.path, s);
+    } else {
+      s.store.close();
+      s.notSent.close();
+    }
   }
 
   private async remember(r: Remembered): Promise<boolean> {

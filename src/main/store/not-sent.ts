@@ -42,6 +42,9 @@ interface NotSentDbRow {
   current: string | null;
 }
 
+/** Reasons given without a word from the server about the change itself: it may have been applied. */
+const UNANSWERED = ['account_disabled'];
+
 /** The not-sent list of one user on one server: beside their replica, `<replica>.not-sent.sqlite`. */
 export const notSentPath = (replicaPath: string) => replicaPath.replace(/\.sqlite$/, '') + '.not-sent.sqlite';
 
@@ -100,6 +103,19 @@ export class NotSentStore {
     const rows = this.db
       .prepare('SELECT * FROM not_sent ORDER BY refused_at DESC, typed_at DESC')
       .all() as NotSentDbRow[];
+    return rows.map(fromRow);
+  }
+
+  /**
+   * Entries the server never answered (set aside with a disabled account's replica), in the order they were
+   * queued: they may have been applied with the answer lost, so they go back with their own ids, never as new.
+   */
+  unanswered(): NotSentItem[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM not_sent WHERE code IN (${UNANSWERED.map(() => '?').join(', ')}) ORDER BY rowid`,
+      )
+      .all(...UNANSWERED) as NotSentDbRow[];
     return rows.map(fromRow);
   }
 

@@ -741,6 +741,38 @@ export class StoreWriter {
       .immediate();
   }
 
+  /**
+   * Queue these not-sent entries again under their own mutation ids, in their order (see
+   * NotSentStore.unanswered): the server's once-only check then settles each one. One it applied before the
+   * answer was lost is answered as applied and forgotten; any other is applied now, or refused with its real
+   * reason and kept in the list again. What they change locally comes back as the pulls overlay pending edits.
+   */
+  requeue(items: readonly NotSentItem[]): void {
+    this.db
+      .transaction(() => {
+        const put = this.db.prepare(
+          `INSERT OR IGNORE INTO outbox (mutation_id, name, args, ticket_id, comment_id, customer_id, interaction_id, created_at)
+           VALUES (@mutation_id, @name, @args, @ticket_id, @comment_id, @customer_id, @interaction_id, @created_at)`,
+        );
+        for (const i of items) {
+          const args = i.args as { commentId?: string; interactionId?: string; id?: string };
+          put.run({
+            mutation_id: i.id,
+            name: i.kind,
+            args: JSON.stringify(i.args),
+            ticket_id: i.ticketId,
+            comment_id: i.kind === 'ticket.comment' ? (args.commentId ?? null) : null,
+            customer_id: i.customerId,
+            interaction_id: i.kind.startsWith('interaction.')
+              ? (args.interactionId ?? args.id ?? null)
+              : null,
+            created_at: i.typedAt,
+          });
+        }
+      })
+      .immediate();
+  }
+
   /** A push failed in transit: keep the mutations, count the attempt. */
   /**
    * Whether this connection can take the write lock now, found without writing (BEGIN IMMEDIATE, ROLLBACK)

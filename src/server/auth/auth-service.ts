@@ -18,7 +18,7 @@ import {
 export type Clock = () => Date;
 
 /** Why a session ended (sessions.revoked_reason). */
-export type RevokeReason = 'logout' | 'password' | 'disabled' | 'refresh-reused';
+export type RevokeReason = 'logout' | 'password' | 'disabled' | 'refresh-reused' | 'admin';
 
 const WRONG_LOGIN = 'Wrong user name or password.';
 const SESSION_ENDED =

@@ -67,6 +67,31 @@ export async function disableUser(trx: Tx, actor: User, userId: string, now: Dat
 }
 
 /**
+ * Enables a disabled account again. Its sessions stay ended: the agent signs in again, and whatever their
+ * desktop kept (the not-sent list, an outbox of an offline sign-in) goes from there.
+ */
+export async function enableUser(trx: Tx, actor: User, userId: string, now: Date): Promise<void> {
+  const row = await target(trx, actor, userId);
+  if (!row.disabled) return;
+  await trx.updateTable('users').set({ disabled: 0 }).where('id', '=', userId).execute();
+  await republish(trx, userId);
+  await writeAudit(trx, {
+    at: now.toISOString(),
+    actorId: actor.id,
+    action: 'user.enable',
+    subjectId: userId,
+    detail: {},
+  });
+  await liftAccountLockout(trx, row.username, now);
+}
+
+/** Ends every session of a user (a lost laptop, a suspicion): their tokens stop at once; they sign in again. */
+export async function endUserSessions(trx: Tx, actor: User, userId: string, now: Date): Promise<number> {
+  await target(trx, actor, userId);
+  return revokeSessions(trx, { userId }, 'admin', actor.id, now);
+}
+
+/**
  * An administrator sets a user's password: every session of the user ends at once (their access tokens are
  * refused from the next request or socket event) and a sign-in lockout of the account is lifted.
  */
