@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { type CustomerDbRow, type TicketDbRow } from '../../src/main/store/rows';
 import type { Db } from '../../src/server/db/schema';
 import type { Confirmed, SimDevice } from './sim-client';
@@ -47,6 +48,14 @@ export async function checkMutations(db: Db, devices: SimDevice[]): Promise<stri
   const tickets = new Set((await db.selectFrom('tickets').select('id').execute()).map((r) => r.id));
   const history = await db.selectFrom('ticket_history').selectAll().orderBy('version').execute();
   const byVersion = new Map(history.map((h) => [h.version, h]));
+  // Which change made each version: the first applied with it (in the order the server applied them). A
+  // change that found its value already there is answered with the version standing, and made nothing.
+  const writer = new Map<number, string>();
+  const inOrder = await sql<{ id: string; version: number | null; status: string }>`
+    SELECT id, version, status FROM applied_mutations ORDER BY rowid`.execute(db);
+  for (const r of inOrder.rows) {
+    if (r.status === 'applied' && r.version !== null && !writer.has(r.version)) writer.set(r.version, r.id);
+  }
 
   for (const d of devices) {
     const who = `device ${d.index} (${d.agent.username})`;
@@ -59,7 +68,7 @@ export async function checkMutations(db: Db, devices: SimDevice[]): Promise<stri
     const own = new Set<number>();
     for (const m of d.confirmed) {
       const r = applied.get(m.id);
-      if (r?.status !== 'applied' || r.version === null) continue;
+      if (r?.status !== 'applied' || r.version === null || writer.get(r.version) !== m.id) continue;
       for (let v = r.version - 1; byVersion.get(v)?.ticket_id === m.ticketId; v--) own.add(v);
     }
     for (const m of d.confirmed) {
@@ -79,7 +88,7 @@ export async function checkMutations(db: Db, devices: SimDevice[]): Promise<stri
           failures.push(`${who}: comment ${m.commentId} stored ${comments.get(m.commentId!) ?? 0} times`);
         if (m.name === 'ticket.create' && !tickets.has(m.ticketId!))
           failures.push(`${who}: ticket ${m.ticketId} applied but not on the server`);
-        if (m.name === 'ticket.update')
+        if (m.name === 'ticket.update' && writer.get(row.version!) === m.id)
           failures.push(...overwrites(who, m, row.version!, own, byVersion, history));
         continue;
       }

@@ -129,8 +129,8 @@ export class StoreWriter {
       clearTicketBase: db.prepare('UPDATE tickets SET server_base = NULL WHERE id = ?'),
       putConflict: db.prepare(
         `INSERT OR REPLACE INTO ticket_conflicts
-           (ticket_id, field, mine, theirs, changed_by_id, changed_by_name, changed_at)
-         VALUES (@ticket_id, @field, @mine, @theirs, @changed_by_id, @changed_by_name, @changed_at)`,
+           (ticket_id, field, mine, theirs, changed_by_id, changed_by_name, changed_at, mutation_id, typed_at)
+         VALUES (@ticket_id, @field, @mine, @theirs, @changed_by_id, @changed_by_name, @changed_at, @mutation_id, @typed_at)`,
       ),
       conflict: db.prepare('SELECT mine FROM ticket_conflicts WHERE ticket_id = ? AND field = ?'),
       deleteConflict: db.prepare('DELETE FROM ticket_conflicts WHERE ticket_id = ? AND field = ?'),
@@ -267,6 +267,7 @@ export class StoreWriter {
    * page. The directory is everyone's and stays; the outbox stays too, and the server answers each entry.
    */
   private dropScopedData(): void {
+    this.keepUnsettledConflicts(null);
     this.keepOutboxContext();
     this.db.exec(`
       DELETE FROM tickets;
@@ -318,6 +319,7 @@ export class StoreWriter {
   private removeTicket(id: string): void {
     const row = this.s.ticket!.get(id) as TicketDbRow | undefined;
     if (!row) return;
+    this.keepUnsettledConflicts(id);
     this.fts.removeRow(row.rid);
     // comments and history go with it (ON DELETE CASCADE).
     this.s.deleteTicket!.run(id);
@@ -569,6 +571,8 @@ export class StoreWriter {
         changed_by_id: k.changedById,
         changed_by_name: k.changedByName,
         changed_at: k.changedAt,
+        mutation_id: entry.mutation_id,
+        typed_at: entry.created_at,
       });
     }
     if (Object.keys(rest).length === 0) return;
@@ -627,6 +631,54 @@ export class StoreWriter {
   private dropLocalTicket(ticketId: string): void {
     this.s.deleteOutboxOfTicket!.run(ticketId);
     this.removeTicket(ticketId);
+  }
+
+  /**
+   * Same-field conflicts the agent has not settled, on one ticket (or all: null), go to the not-sent list
+   * before their ticket leaves the replica (the rows would go with it): the agent's value, under the id of
+   * the change it came from, beside the server copy held here. Returns how many changes were kept.
+   */
+  private keepUnsettledConflicts(ticketId: string | null): number {
+    if (!this.keepRefused) return 0;
+    const rows = (
+      ticketId === null
+        ? this.db.prepare('SELECT * FROM ticket_conflicts ORDER BY ticket_id, field').all()
+        : this.db.prepare('SELECT * FROM ticket_conflicts WHERE ticket_id = ? ORDER BY field').all(ticketId)
+    ) as ConflictDbRow[];
+    if (rows.length === 0) return 0;
+    // One entry per change: a patch whose fields met several conflicts is kept whole.
+    const byChange = new Map<string, ConflictDbRow[]>();
+    for (const r of rows) {
+      const key = r.mutation_id ?? `${r.ticket_id}:${r.field}`;
+      byChange.set(key, [...(byChange.get(key) ?? []), r]);
+    }
+    const items = [...byChange.values()].flatMap((group) => {
+      const first = group[0]!;
+      const patch = Object.fromEntries(group.map((r) => [r.field, r.mine]));
+      const entry = {
+        seq: 0,
+        // A conflict kept before its change's id was (an older desktop) gets one of its own.
+        mutation_id: first.mutation_id ?? uuidv7(),
+        name: 'ticket.update',
+        args: JSON.stringify({ ticketId: first.ticket_id, patch }),
+        ticket_id: first.ticket_id,
+        comment_id: null,
+        customer_id: null,
+        interaction_id: null,
+        created_at: first.typed_at ?? first.changed_at,
+      } as OutboxDbEntry;
+      const who = group
+        .map((r) => `${r.changed_by_name} changed ${r.field} to "${r.theirs ?? ''}"`)
+        .join('; ');
+      return this.notSentOf([entry], null, {
+        code: 'conflict',
+        message: `Not applied: ${who} in the meantime, and the ticket left this desktop before you chose.`,
+      });
+    });
+    this.keepRefused(items);
+    if (ticketId === null) this.db.exec('DELETE FROM ticket_conflicts');
+    else this.db.prepare('DELETE FROM ticket_conflicts WHERE ticket_id = ?').run(ticketId);
+    return items.length;
   }
 
   /**
@@ -732,11 +784,12 @@ export class StoreWriter {
     return this.db
       .transaction((): number => {
         const all = this.db.prepare('SELECT * FROM outbox ORDER BY seq').all() as OutboxDbEntry[];
-        if (all.length === 0) return 0;
+        const conflicts = this.db.prepare('SELECT count(*) FROM ticket_conflicts').pluck().get() as number;
+        if (all.length === 0 && conflicts === 0) return 0;
         if (!this.keepRefused) throw new Error('There is nowhere to keep the unsent changes.');
-        this.keepRefused(this.notSentOf(all, null, reason));
+        if (all.length > 0) this.keepRefused(this.notSentOf(all, null, reason));
         this.db.prepare('DELETE FROM outbox').run();
-        return all.length;
+        return all.length + this.keepUnsettledConflicts(null);
       })
       .immediate();
   }
@@ -824,6 +877,17 @@ export class StoreWriter {
       ftsText(t.number, t.subject, t.description, [], customer, t),
     );
   }
+}
+
+interface ConflictDbRow {
+  ticket_id: string;
+  field: string;
+  mine: string | null;
+  theirs: string | null;
+  changed_by_name: string;
+  changed_at: string;
+  mutation_id: string | null;
+  typed_at: string | null;
 }
 
 interface OutboxDbEntry {

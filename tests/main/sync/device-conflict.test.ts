@@ -5,7 +5,8 @@ import { SocketEvents } from '../../../src/shared/protocol/sync';
 import { socketIoConnection, type ConnectionFactory } from '../../../src/main/sync';
 import { DEVICE_ID_FILE } from '../../../src/main/sync/device-id';
 import { openSqlite } from '../../../src/server/db/dialect-sqlite';
-import { reopenTestServer, startTestServer, type TestServer } from '../../server/helpers';
+import { moveUser } from '../../../src/server/directory/user-admin';
+import { asAdmin, reopenTestServer, startTestServer, type TestServer } from '../../server/helpers';
 import { tempDir } from '../fixtures';
 import { desktop, type TestDesktop } from './helpers';
 
@@ -166,6 +167,62 @@ describe('one agent, two desktops, the same field changed on both while offline'
       { from_value: 'normal', to_value: 'high', device_id: laptopId },
       { from_value: 'high', to_value: 'urgent', device_id: deskId },
     ]);
+  }, 120_000);
+
+  it('a conflict the agent had not settled outlives a department move: it goes to the not-sent list', async () => {
+    const ticket = (await laptop.call('tickets.search', { status: ['open'], priority: ['normal'], limit: 1 }))
+      .rows[0]!;
+    await desk.waitSynced();
+    await server.close();
+    await laptop.call('tickets.update', { id: ticket.id, patch: { priority: 'low' } });
+    await desk.call('tickets.update', { id: ticket.id, patch: { priority: 'high' } });
+    // The desk waits (closed) until the laptop's change is in, so the desk's is the one that meets it.
+    await desk.services.dispose();
+    server = await reopenTestServer(server);
+    await laptop.waitSynced();
+    desk = desktop(join(dir.path, 'desk'), { deviceId: 'electron' });
+    await signIn(desk);
+    expect((await desk.call('tickets.get', { id: ticket.id })).conflicts).toEqual([
+      expect.objectContaining({ field: 'priority', mine: 'high', theirs: 'low', byYou: true }),
+    ]);
+
+    // Before the agent settles it, an administrator moves them: the replica is emptied for the new department.
+    const [agent, other] = await asAdmin(server.dbPath, async (db, admin) => {
+      const user = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('username', '=', 'agent01')
+        .executeTakeFirstOrThrow();
+      const dept = await db
+        .selectFrom('departments')
+        .select('id')
+        .where('id', '!=', user.department_id!)
+        .executeTakeFirstOrThrow();
+      await db.transaction().execute((trx) => moveUser(trx, admin, user.id, dept.id, new Date()));
+      return [user, dept.id] as const;
+    });
+    try {
+      await desk.call('sync.retryNow', {});
+      await expect
+        .poll(async () => (await desk.call('session.get', {}))?.user.departmentId, { timeout: 20_000 })
+        .toBe(other);
+      await desk.waitSynced();
+      const items = await desk.call('notSent.list', {});
+      expect(items).toEqual([
+        expect.objectContaining({
+          kind: 'ticket.update',
+          ticketId: ticket.id,
+          code: 'conflict',
+          args: expect.objectContaining({ patch: { priority: 'high' } }),
+          ticket: expect.objectContaining({ number: ticket.number }),
+          current: expect.objectContaining({ priority: 'low' }),
+        }),
+      ]);
+    } finally {
+      await asAdmin(server.dbPath, (db, admin) =>
+        db.transaction().execute((trx) => moveUser(trx, admin, agent.id, agent.department_id, new Date())),
+      );
+    }
   }, 120_000);
 
   it('keeps one device id per data folder across restarts', async () => {

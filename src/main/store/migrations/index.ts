@@ -5,6 +5,7 @@ import { m004Interactions } from './004-interactions';
 import { m005CreateOffline } from './005-create-offline';
 import { m006TicketConflicts } from './006-ticket-conflicts';
 import { m007OutboxContext } from './007-outbox-context';
+import { m008ConflictOrigin } from './008-conflict-origin';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -18,4 +19,5 @@ export const migrations: readonly Migration[] = [
   m005CreateOffline,
   m006TicketConflicts,
   m007OutboxContext,
+  m008ConflictOrigin,
 ];
