@@ -18,14 +18,14 @@ export function CustomerCard({
   const dial = usePhoneDial();
   return (
     <Paper variant="outlined" sx={{ p: 1.5 }} data-testid="customer-card">
-      <Typography variant="overline" color="text.secondary">
+      <Typography variant="overline" color="textSecondary">
         {t('customer.card')}
       </Typography>
       {customer ? (
         <Stack spacing={0.5}>
           <Typography sx={{ fontWeight: 600 }}>{customer.name}</Typography>
           {customer.company && (
-            <Typography variant="body2" color="text.secondary">
+            <Typography variant="body2" color="textSecondary">
               {customer.company}
             </Typography>
           )}
@@ -68,7 +68,7 @@ export function CustomerCard({
           </Link>
         </Stack>
       ) : (
-        <Typography variant="body2" color="text.secondary">
+        <Typography variant="body2" color="textSecondary">
           {t('customer.noCustomer')}
         </Typography>
       )}

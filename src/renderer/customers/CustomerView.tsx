@@ -82,7 +82,7 @@ export function CustomerView({
             <Typography variant="h6" data-testid="customer-name">
               {c.name}
             </Typography>
-            {c.company && <Typography color="text.secondary">{c.company}</Typography>}
+            {c.company && <Typography color="textSecondary">{c.company}</Typography>}
             <Box
               component="dl"
               sx={{
@@ -132,7 +132,7 @@ export function CustomerView({
           </Paper>
           <Paper variant="outlined">
             <Stack direction="row" sx={{ alignItems: 'center', pr: 1 }}>
-              <Typography variant="overline" color="text.secondary" sx={{ px: 1.5, flex: 1 }}>
+              <Typography variant="overline" color="textSecondary" sx={{ px: 1.5, flex: 1 }}>
                 {t('customer.tickets')} ({detail.tickets.length})
               </Typography>
               <Tooltip title={t('create.newTicketHint')}>
@@ -147,7 +147,7 @@ export function CustomerView({
               </Tooltip>
             </Stack>
             {detail.tickets.length === 0 && (
-              <Typography variant="body2" color="text.secondary" sx={{ px: 1.5, pb: 1.5 }}>
+              <Typography variant="body2" color="textSecondary" sx={{ px: 1.5, pb: 1.5 }}>
                 {t('customer.noTickets')}
               </Typography>
             )}

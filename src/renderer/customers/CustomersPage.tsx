@@ -144,7 +144,7 @@ export function CustomersPage({ onOpenCustomer }: { onOpenCustomer: (id: string)
         <>
           <Typography
             variant="caption"
-            color="text.secondary"
+            color="textSecondary"
             component="div"
             sx={{ mt: 1.5 }}
             data-testid="customer-count"

@@ -102,7 +102,7 @@ export function AudioSettingsDialog({ open, onClose }: { open: boolean; onClose:
           {unlabeled && <Alert severity="info">{t('phone.devices.permission')}</Alert>}
           {field('input', t('phone.devices.microphone'), 'device-microphone')}
           <Stack spacing={0.5}>
-            <Typography variant="caption" color="text.secondary">
+            <Typography variant="caption" color="textSecondary">
               {t('phone.devices.level')}
             </Typography>
             <LinearProgress

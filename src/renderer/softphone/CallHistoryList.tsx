@@ -12,7 +12,7 @@ export function CallHistoryList({ rows, detailed = false }: { rows: InteractionR
   const fmt = useFormat();
   if (rows.length === 0)
     return (
-      <Typography variant="body2" color="text.secondary" sx={{ px: 1 }}>
+      <Typography variant="body2" color="textSecondary" sx={{ px: 1 }}>
         {t('phone.pop.noCalls')}
       </Typography>
     );

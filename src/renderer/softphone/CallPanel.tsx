@@ -179,7 +179,7 @@ export function CallPanel(actions: CallPanelActions) {
     >
       <Box sx={{ p: 1.5, borderBottom: 1, borderColor: 'divider' }}>
         <Box sx={{ display: 'flex', alignItems: 'baseline', justifyContent: 'space-between', gap: 1 }}>
-          <Typography variant="overline" color="text.secondary">
+          <Typography variant="overline" color="textSecondary">
             {shown.direction === 'incoming' ? t('phone.call.incoming') : t('phone.call.outgoing')} ·{' '}
             <span data-testid="call-state">{t(`phone.call.state.${shown.state}`)}</span>
           </Typography>
@@ -190,7 +190,7 @@ export function CallPanel(actions: CallPanelActions) {
         <Typography variant="h6" sx={{ lineHeight: 1.2 }} data-testid="call-name">
           {name}
         </Typography>
-        <Typography color="text.secondary" data-testid="call-number">
+        <Typography color="textSecondary" data-testid="call-number">
           {pop?.number ? formatPhone(pop.number) : displayNumber(shown.remoteNumber)}
         </Typography>
         <Stack direction="row" spacing={0.5} sx={{ mt: 0.5, flexWrap: 'wrap', rowGap: 0.5 }}>

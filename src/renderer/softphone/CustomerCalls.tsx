@@ -29,7 +29,7 @@ export function CustomerCalls({ customerId }: { customerId: string }) {
   }, [customerId, generation]);
   return (
     <Paper variant="outlined" sx={{ pb: 1 }} data-testid="customer-calls">
-      <Typography variant="overline" color="text.secondary" sx={{ px: 1.5 }}>
+      <Typography variant="overline" color="textSecondary" sx={{ px: 1.5 }}>
         {t('phone.pop.lastCalls')} {rows ? `(${rows.length})` : ''}
       </Typography>
       {rows && <CallHistoryList rows={rows} detailed />}

@@ -21,7 +21,7 @@ function TicketLines({
   const { t } = useTranslation();
   if (rows.length === 0)
     return (
-      <Typography variant="body2" color="text.secondary" sx={{ px: 1 }}>
+      <Typography variant="body2" color="textSecondary" sx={{ px: 1 }}>
         {t('phone.pop.noTickets')}
       </Typography>
     );
@@ -53,7 +53,7 @@ function TicketLines({
 function Section({ title, children }: { title: string; children: React.ReactNode }) {
   return (
     <Box>
-      <Typography variant="overline" color="text.secondary" sx={{ px: 1 }}>
+      <Typography variant="overline" color="textSecondary" sx={{ px: 1 }}>
         {title}
       </Typography>
       {children}
@@ -88,7 +88,7 @@ export function ScreenPopView({
         <CustomerCard customer={pop.customer} onOpen={onOpenCustomer} />
       ) : (
         <Box sx={{ px: 1 }} data-testid="pop-unknown">
-          <Typography variant="body2" color="text.secondary">
+          <Typography variant="body2" color="textSecondary">
             {t('phone.pop.unknownHint')} {pop.number ? formatPhone(pop.number) : ''}
           </Typography>
           <Button

@@ -61,7 +61,7 @@ export function WrapUpForm({
     >
       <Box sx={{ display: 'flex', alignItems: 'baseline', justifyContent: 'space-between' }}>
         <Typography sx={{ fontWeight: 600 }}>{t('phone.wrapUp.title')}</Typography>
-        <Typography variant="body2" color="text.secondary" data-testid="wrap-up-timer">
+        <Typography variant="body2" color="textSecondary" data-testid="wrap-up-timer">
           {t('phone.wrapUp.elapsed', { time: callDuration(now - wrapUp.startedAt) })}
         </Typography>
       </Box>

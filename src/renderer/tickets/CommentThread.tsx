@@ -13,7 +13,7 @@ export function CommentThread({ comments }: { comments: Comment[] }) {
   const fmt = useFormat();
   if (comments.length === 0) {
     return (
-      <Typography color="text.secondary" variant="body2">
+      <Typography color="textSecondary" variant="body2">
         {t('detail.noComments')}
       </Typography>
     );

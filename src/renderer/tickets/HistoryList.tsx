@@ -23,7 +23,7 @@ export function HistoryList({ history }: { history: TicketHistoryEntry[] }) {
   const valueText = useValueText();
   if (history.length === 0) {
     return (
-      <Typography color="text.secondary" variant="body2">
+      <Typography color="textSecondary" variant="body2">
         {t('detail.noHistory')}
       </Typography>
     );

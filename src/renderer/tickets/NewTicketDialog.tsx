@@ -180,12 +180,12 @@ export function NewTicketDialog({
     >
       {fixedCustomerId ? (
         <Box data-testid="new-ticket-customer-fixed" data-customer-id={fixedCustomerId}>
-          <Typography variant="caption" color="text.secondary">
+          <Typography variant="caption" color="textSecondary">
             {t('create.customer')}
           </Typography>
           <Typography sx={{ fontWeight: 600 }}>{customer?.name ?? '…'}</Typography>
           {customer && (
-            <Typography variant="body2" color="text.secondary">
+            <Typography variant="body2" color="textSecondary">
               {customerLine(customer)}
             </Typography>
           )}

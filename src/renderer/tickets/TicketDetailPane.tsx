@@ -75,7 +75,7 @@ export function TicketDetailPane({
         <SyncStateChip state={ticket.syncState} />
         <Typography
           variant="caption"
-          color="text.secondary"
+          color="textSecondary"
           data-testid="ticket-save-state"
           aria-live="polite"
         >
@@ -88,7 +88,7 @@ export function TicketDetailPane({
               : ''}
         </Typography>
         <Box sx={{ flex: 1 }} />
-        <Typography variant="caption" color="text.secondary" title={fmt.absolute(ticket.updatedAt)}>
+        <Typography variant="caption" color="textSecondary" title={fmt.absolute(ticket.updatedAt)}>
           {fmt.department(directory.department(ticket.departmentId))} ·{' '}
           {t('detail.updated', { time: fmt.relative(ticket.updatedAt) })}
         </Typography>
@@ -116,7 +116,7 @@ export function TicketDetailPane({
       <Stack direction={{ xs: 'column', lg: 'row' }} spacing={2} sx={{ mt: 2, alignItems: 'flex-start' }}>
         <Stack spacing={2} sx={{ flex: 1, minWidth: 0, width: '100%' }}>
           <section>
-            <Typography variant="overline" color="text.secondary">
+            <Typography variant="overline" color="textSecondary">
               {t('detail.description')}
             </Typography>
             <Typography variant="body2" sx={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word' }}>
@@ -125,7 +125,7 @@ export function TicketDetailPane({
           </section>
           <Divider />
           <section>
-            <Typography variant="overline" color="text.secondary">
+            <Typography variant="overline" color="textSecondary">
               {t('detail.comments')}
             </Typography>
             <CommentThread comments={detail.comments} />
@@ -133,7 +133,7 @@ export function TicketDetailPane({
           <CommentComposer ticketId={ticket.id} onSent={reload} />
           <Divider />
           <section>
-            <Typography variant="overline" color="text.secondary">
+            <Typography variant="overline" color="textSecondary">
               {t('detail.history')}
             </Typography>
             <HistoryList history={detail.history} />

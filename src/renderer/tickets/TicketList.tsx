@@ -67,7 +67,7 @@ export function TicketList({
         sx={{ flex: 1, minHeight: 0, overflowY: 'auto', contain: 'strict' }}
       >
         {cache.total === 0 && (
-          <Typography color="text.secondary" sx={{ p: 2 }}>
+          <Typography color="textSecondary" sx={{ p: 2 }}>
             {t('tickets.empty')}
             {catchingUp && (
               <Box component="span" data-testid="search-while-syncing" sx={{ display: 'block', mt: 0.5 }}>

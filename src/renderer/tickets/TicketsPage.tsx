@@ -167,7 +167,7 @@ export function TicketsPage({
         {openId ? (
           <TicketDetailPane key={openId} ticketId={openId} onOpenCustomer={onOpenCustomer} />
         ) : (
-          <Typography color="text.secondary" sx={{ p: 3 }}>
+          <Typography color="textSecondary" sx={{ p: 3 }}>
             {t('tickets.selectPrompt')}
           </Typography>
         )}
