@@ -127,7 +127,8 @@ export function retryNotSent(
       retried.push(entry.id);
     } catch (e) {
       if (n === 0 || !(e instanceof SwitchboardError)) throw e;
-      s.notSent.retarget(entry.id, retargeted(entry, moved), { code: e.code, message: e.message });
+      // Its own code (the list says "retried with its group, cannot go as it stands") and this desktop's why.
+      s.notSent.retarget(entry.id, retargeted(entry, moved), { code: 'retry_refused', message: e.message });
       kept.push(entry.id);
     }
   }

@@ -18,7 +18,7 @@ import {
   TextField,
   Typography,
 } from '@mui/material';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { notSentText, type ErrorBody, type NotSentItem, type TicketRow } from '../../shared';
 import { errorBodyOf, getApi } from '../api';
@@ -43,12 +43,25 @@ const REASONS = new Set([
   'conflict',
   'bad_request',
   'too_large',
+  'retry_refused',
 ]);
 
 /** Whose words can go to another ticket as a comment: those with text the agent wrote. */
 const canSendElsewhere = (i: NotSentItem) =>
   i.kind === 'ticket.comment' || i.kind === 'ticket.create' || i.kind === 'interaction.complete';
-const canRetry = (i: NotSentItem) => !i.kind.startsWith('interaction.');
+/** Out of the agent's department: a retry of a call change records the call again where they are now. */
+const outOfScope = (i: NotSentItem) => i.code === 'not_found' || i.code === 'forbidden';
+/**
+ * Every kind can be retried (see not-sent-retry.ts), but call notes whose call left with another department
+ * can only be recorded again if this desktop still knew the call; otherwise the panel says so.
+ */
+const canRetry = (i: NotSentItem) => !(i.kind === 'interaction.complete' && i.call === null && outOfScope(i));
+const reasonKey = (i: NotSentItem) =>
+  !REASONS.has(i.code)
+    ? 'other'
+    : i.code === 'parent_refused' && i.kind === 'interaction.complete'
+      ? 'parent_refused_call'
+      : i.code;
 
 /**
  * What the server did not take, kept until the agent chooses: retry it, copy it, send its text to another
@@ -68,15 +81,25 @@ export function NotSentPanel({
   const [dismissFor, setDismissFor] = useState<NotSentItem | null>(null);
   const [error, setError] = useState<ErrorBody | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  // One action at a time: a second click while the first is on its way does nothing.
+  const [busy, setBusy] = useState(false);
+  // The state shows it; the ref also stops a second click that comes before the next render.
+  const inFlight = useRef(false);
 
-  const act = async (what: () => Promise<unknown>, message: string) => {
+  const act = async <T,>(what: () => Promise<T>, message: string | ((result: T) => string)) => {
+    if (inFlight.current) return;
+    inFlight.current = true;
+    setBusy(true);
     setError(null);
     setDone(null);
     try {
-      await what();
-      setDone(message);
+      const result = await what();
+      setDone(typeof message === 'string' ? message : message(result));
     } catch (e) {
       setError(errorBodyOf(e));
+    } finally {
+      inFlight.current = false;
+      setBusy(false);
     }
   };
 
@@ -108,8 +131,17 @@ export function NotSentPanel({
             <NotSentCard
               key={item.id}
               item={item}
+              busy={busy}
               onRetry={() =>
-                act(() => getApi().invoke('notSent.retry', { id: item.id }), t('notSent.retried'))
+                act(
+                  () => getApi().invoke('notSent.retry', { id: item.id }),
+                  ({ retried, kept }) =>
+                    kept.length > 0
+                      ? t('notSent.retriedKept', { count: kept.length })
+                      : retried.length > 1
+                        ? t('notSent.retriedWith', { count: retried.length - 1 })
+                        : t('notSent.retried'),
+                )
               }
               onCopy={() => act(() => navigator.clipboard.writeText(notSentText(item)), t('notSent.copied'))}
               onSendTo={() => setSendFor(item)}
@@ -158,12 +190,14 @@ export function NotSentPanel({
 
 function NotSentCard({
   item,
+  busy,
   onRetry,
   onCopy,
   onSendTo,
   onDismiss,
 }: {
   item: NotSentItem;
+  busy: boolean;
   onRetry: () => void;
   onCopy: () => void;
   onSendTo: () => void;
@@ -182,7 +216,7 @@ function NotSentCard({
         : item.ticketId
           ? t('notSent.ticketUnknown')
           : null;
-  const reason = REASONS.has(item.code) ? t(`notSent.reason.${item.code}`) : t('notSent.reason.other');
+  const reason = t(`notSent.reason.${reasonKey(item)}`);
   return (
     <Paper
       variant="outlined"
@@ -221,7 +255,7 @@ function NotSentCard({
       <Typography variant="body2" color="error" data-testid="not-sent-reason">
         {reason}
       </Typography>
-      {item.message && !REASONS.has(item.code) && (
+      {item.message && (!REASONS.has(item.code) || item.code === 'retry_refused') && (
         <Typography variant="caption" sx={{ color: 'text.secondary', display: 'block' }}>
           {t('notSent.serverSaid', { message: item.message })}
         </Typography>
@@ -235,9 +269,25 @@ function NotSentCard({
           })}
         </Typography>
       )}
+      {!canRetry(item) && (
+        <Typography variant="body2" sx={{ color: 'text.secondary' }} data-testid="not-sent-no-retry">
+          {t('notSent.noRetryCall')}
+        </Typography>
+      )}
       <Stack direction="row" spacing={1} sx={{ mt: 1 }}>
         {canRetry(item) && (
-          <Button size="small" startIcon={<ReplayIcon />} onClick={onRetry} data-testid="not-sent-retry">
+          <Button
+            size="small"
+            startIcon={<ReplayIcon />}
+            onClick={onRetry}
+            disabled={busy}
+            data-testid="not-sent-retry"
+            title={
+              item.kind.startsWith('interaction.') && outOfScope(item)
+                ? t('notSent.retryCallHint')
+                : undefined
+            }
+          >
             {t('notSent.retry')}
           </Button>
         )}
@@ -245,7 +295,13 @@ function NotSentCard({
           {t('notSent.copy')}
         </Button>
         {canSendElsewhere(item) && (
-          <Button size="small" startIcon={<SendIcon />} onClick={onSendTo} data-testid="not-sent-send-to">
+          <Button
+            size="small"
+            startIcon={<SendIcon />}
+            onClick={onSendTo}
+            disabled={busy}
+            data-testid="not-sent-send-to"
+          >
             {t('notSent.sendTo')}
           </Button>
         )}
@@ -255,6 +311,7 @@ function NotSentCard({
           color="error"
           startIcon={<DeleteIcon />}
           onClick={onDismiss}
+          disabled={busy}
           data-testid="not-sent-dismiss"
         >
           {t('notSent.dismiss')}

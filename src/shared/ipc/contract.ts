@@ -84,7 +84,8 @@ export const NotSentItem = z.object({
   /**
    * Why it was not sent: a server error code (not_found, forbidden, conflict, bad_request, ...), or
    * account_disabled (taken from a replica deleted for a disabled account), or parent_refused (it belonged to a
-   * new ticket or customer the server refused).
+   * new ticket, customer or call record the server refused), or retry_refused (retried with the new ticket,
+   * customer or call it belonged to, it still could not go: message says why).
    */
   code: z.string(),
   /** The server's sentence (English), shown when the code has no sentence of its own. */

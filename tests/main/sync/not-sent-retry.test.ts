@@ -193,7 +193,8 @@ describe('retrying from the not-sent list after a department move', () => {
       kind: 'ticket.update',
       ticketId: ticket.id,
       args: { ticketId: ticket.id, patch: { assigneeId: colleague } },
-      code: 'bad_request',
+      code: 'retry_refused',
+      message: expect.stringMatching(/not in this ticket's department/),
     });
     // Retrying it alone now says why, and keeps it.
     const again = await a.services.invoke('notSent.retry', { id: kept.id });
