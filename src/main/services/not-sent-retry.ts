@@ -206,10 +206,10 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
       const departmentId = departmentOf(store, info, 'ticket');
       const customer = store.read.getCustomer(customerId ?? String(a.customerId));
       if (!customer) {
-        throw new SwitchboardError(
-          'not_found',
-          'The customer of this ticket is not in your department any more. Pick a customer you can see.',
-        );
+        // Named as a field, so that the list can ask which customer to file it under and retry with that one.
+        const message =
+          'The customer of this ticket is not in your department any more. Pick a customer you can see.';
+        throw new SwitchboardError('not_found', message, [{ path: 'customerId', message }]);
       }
       const assigneeId = typeof a.assigneeId === 'string' ? a.assigneeId : null;
       const ticket: Ticket = {

@@ -20,7 +20,7 @@ import {
 } from '@mui/material';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { notSentText, type ErrorBody, type NotSentItem, type TicketRow } from '../../shared';
+import { notSentText, type Customer, type ErrorBody, type NotSentItem, type TicketRow } from '../../shared';
 import { errorBodyOf, getApi } from '../api';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { useFormat } from '../i18n';
@@ -79,6 +79,7 @@ export function NotSentPanel({
   const { t } = useTranslation();
   const [sendFor, setSendFor] = useState<NotSentItem | null>(null);
   const [dismissFor, setDismissFor] = useState<NotSentItem | null>(null);
+  const [customerFor, setCustomerFor] = useState<NotSentItem | null>(null);
   const [error, setError] = useState<ErrorBody | null>(null);
   const [done, setDone] = useState<string | null>(null);
   // One action at a time: a second click while the first is on its way does nothing.
@@ -86,7 +87,12 @@ export function NotSentPanel({
   // The state shows it; the ref also stops a second click that comes before the next render.
   const inFlight = useRef(false);
 
-  const act = async <T,>(what: () => Promise<T>, message: string | ((result: T) => string)) => {
+  const act = async <T,>(
+    what: () => Promise<T>,
+    message: string | ((result: T) => string),
+    /** Handles an error itself (true), instead of showing it. */
+    onError?: (error: ErrorBody) => boolean,
+  ) => {
     if (inFlight.current) return;
     inFlight.current = true;
     setBusy(true);
@@ -96,12 +102,30 @@ export function NotSentPanel({
       const result = await what();
       setDone(typeof message === 'string' ? message : message(result));
     } catch (e) {
-      setError(errorBodyOf(e));
+      const body = errorBodyOf(e);
+      if (!onError?.(body)) setError(body);
     } finally {
       inFlight.current = false;
       setBusy(false);
     }
   };
+
+  /** A new ticket whose customer is out of reach now asks for one to file it under, then retries with it. */
+  const retry = (item: NotSentItem, customerId?: string) =>
+    act(
+      () => getApi().invoke('notSent.retry', { id: item.id, ...(customerId ? { customerId } : {}) }),
+      ({ retried, kept }) =>
+        kept.length > 0
+          ? t('notSent.retriedKept', { count: kept.length })
+          : retried.length > 1
+            ? t('notSent.retriedWith', { count: retried.length - 1 })
+            : t('notSent.retried'),
+      (e) => {
+        if (customerId || !e.issues?.some((i) => i.path === 'customerId')) return false;
+        setCustomerFor(item);
+        return true;
+      },
+    );
 
   return (
     <Dialog open={open} onClose={onClose} maxWidth="md" fullWidth data-testid="not-sent-panel">
@@ -132,17 +156,7 @@ export function NotSentPanel({
               key={item.id}
               item={item}
               busy={busy}
-              onRetry={() =>
-                act(
-                  () => getApi().invoke('notSent.retry', { id: item.id }),
-                  ({ retried, kept }) =>
-                    kept.length > 0
-                      ? t('notSent.retriedKept', { count: kept.length })
-                      : retried.length > 1
-                        ? t('notSent.retriedWith', { count: retried.length - 1 })
-                        : t('notSent.retried'),
-                )
-              }
+              onRetry={() => retry(item)}
               onCopy={() => act(() => navigator.clipboard.writeText(notSentText(item)), t('notSent.copied'))}
               onSendTo={() => setSendFor(item)}
               onDismiss={() => setDismissFor(item)}
@@ -165,6 +179,15 @@ export function NotSentPanel({
             () => getApi().invoke('notSent.sendTo', { id: item.id, ticketId: ticket.id }),
             t('notSent.sent', { ticket: ticketNumberText(ticket.number, t('tickets.localNumber')) }),
           );
+        }}
+      />
+      <CustomerPickDialog
+        item={customerFor}
+        onClose={() => setCustomerFor(null)}
+        onPick={(customer) => {
+          const item = customerFor!;
+          setCustomerFor(null);
+          void retry(item, customer.id);
         }}
       />
       <Dialog open={dismissFor !== null} onClose={() => setDismissFor(null)} data-testid="not-sent-confirm">
@@ -392,6 +415,68 @@ function SendToDialog({
                 primary={`${ticketNumberText(r.number, t('tickets.localNumber'))} ${r.subject}`}
                 secondary={r.customerName}
               />
+            </ListItemButton>
+          ))}
+        </List>
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onClose}>{t('notSent.cancel')}</Button>
+      </DialogActions>
+    </Dialog>
+  );
+}
+
+/** Pick a customer in the agent's scope (searched in the local copy) to file a retried new ticket under. */
+function CustomerPickDialog({
+  item,
+  onClose,
+  onPick,
+}: {
+  item: NotSentItem | null;
+  onClose: () => void;
+  onPick: (customer: Customer) => void;
+}) {
+  const { t } = useTranslation();
+  const [text, setText] = useState('');
+  const [rows, setRows] = useState<Customer[]>([]);
+  useEffect(() => {
+    if (!item) return;
+    let live = true;
+    getApi()
+      .invoke('customers.search', { text, limit: 20 })
+      .then((page) => live && setRows(page.rows))
+      .catch(() => live && setRows([]));
+    return () => {
+      live = false;
+    };
+  }, [item, text]);
+  return (
+    <Dialog
+      open={item !== null}
+      onClose={onClose}
+      maxWidth="sm"
+      fullWidth
+      data-testid="not-sent-customer-dialog"
+    >
+      <DialogTitle>{t('notSent.pickCustomerTitle')}</DialogTitle>
+      <DialogContent>
+        <Typography variant="body2" sx={{ color: 'text.secondary' }}>
+          {t('notSent.pickCustomerIntro')}
+        </Typography>
+        <TextField
+          autoFocus
+          fullWidth
+          size="small"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          label={t('notSent.searchCustomer')}
+          slotProps={{ htmlInput: { 'data-testid': 'not-sent-customer-search' } }}
+          sx={{ mt: 1 }}
+        />
+        <List dense>
+          {rows.map((c) => (
+            <ListItemButton key={c.id} onClick={() => onPick(c)} data-testid="not-sent-customer-pick">
+              <ListItemText primary={c.name} secondary={[c.phone, c.company].filter(Boolean).join(' · ')} />
             </ListItemButton>
           ))}
         </List>

@@ -2,7 +2,7 @@ import CloudDoneIcon from '@mui/icons-material/CloudDoneOutlined';
 import CloudOffIcon from '@mui/icons-material/CloudOffOutlined';
 import CloudSyncIcon from '@mui/icons-material/CloudSyncOutlined';
 import UnsentIcon from '@mui/icons-material/ScheduleSendOutlined';
-import { Badge, Box, Chip, Stack, Tooltip } from '@mui/material';
+import { Box, Chip, Stack, Tooltip } from '@mui/material';
 import { useTranslation } from 'react-i18next';
 import type { SyncStatus } from '../../shared';
 import { StateWord } from '../common/StateWord';
@@ -90,18 +90,15 @@ export function SyncStatusChip({
             onClick={onOpenNotSent}
             aria-label={t('notSent.openLabel', { count: notSent })}
             aria-haspopup="dialog"
-            icon={
-              <Badge
-                badgeContent={notSent}
-                color="error"
-                max={999}
-                slotProps={{ badge: { 'data-testid': 'not-sent-count' } as object }}
-              >
-                <UnsentIcon fontSize="small" />
-              </Badge>
+            icon={<UnsentIcon />}
+            label={
+              <Box component="span">
+                {t('notSent.open')}{' '}
+                <Box component="span" data-testid="not-sent-count" sx={{ fontWeight: 700 }}>
+                  {notSent}
+                </Box>
+              </Box>
             }
-            label={t('notSent.open')}
-            sx={{ pl: 0.5, '& .MuiChip-icon': { mr: 1 } }}
           />
         </Tooltip>
       )}

@@ -109,6 +109,10 @@ export const en = {
     noRetryCall:
       'This desktop no longer knows which call these notes were for, so they cannot be retried. Copy them, or send them to a ticket.',
     retryCallHint: 'Retry records the call again in the department you are in now.',
+    pickCustomerTitle: 'File the new ticket under which customer?',
+    pickCustomerIntro:
+      'Its customer is not in your department any more. Pick one you can see; the ticket is created for them.',
+    searchCustomer: 'Search your customers',
     title: 'Not sent',
     intro:
       'The server did not take these changes. What you typed is kept on this computer, also after you sign out, until you retry it, send it to another ticket or dismiss it.',

@@ -101,6 +101,9 @@ export const zhCN: Messages = {
     retriedKept_other: '已重新排队。属于它的 {{count}} 项更改仍无法发送，已连同原因保留在这里。',
     noRetryCall: '这台电脑已不知道这些备注属于哪通电话，因此无法重试。请复制它们，或发送到工单。',
     retryCallHint: '重试会在你现在所在的部门重新记录这通电话。',
+    pickCustomerTitle: '将新工单归到哪位客户名下？',
+    pickCustomerIntro: '它原来的客户已不在你的部门。请选择一位你能看到的客户，工单将为其创建。',
+    searchCustomer: '搜索你的客户',
     title: '未发送',
     intro:
       '服务器没有接受这些更改。你输入的内容保存在这台电脑上（退出登录后也保留），直到你重试、发送到其他工单或将其删除。',
