@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { Customer, Ticket, TicketComment, TicketPatch } from '../../shared/domain';
 import { NotSentCall, type NotSentItem } from '../../shared/ipc/contract';
@@ -136,6 +137,7 @@ export class StoreWriter {
       ),
       conflict: db.prepare('SELECT mine FROM ticket_conflicts WHERE ticket_id = ? AND field = ?'),
       deleteConflict: db.prepare('DELETE FROM ticket_conflicts WHERE ticket_id = ? AND field = ?'),
+      conflictCount: db.prepare('SELECT count(*) AS n FROM ticket_conflicts'),
     };
   }
 
@@ -270,6 +272,7 @@ export class StoreWriter {
    */
   private dropScopedData(): void {
     this.keepOutboxContext();
+    this.conflictsAside(null);
     this.db.exec(`
       DELETE FROM tickets;
       DELETE FROM customers;
@@ -320,6 +323,7 @@ export class StoreWriter {
   private removeTicket(id: string): void {
     const row = this.s.ticket!.get(id) as TicketDbRow | undefined;
     if (!row) return;
+    this.conflictsAside(id);
     this.fts.removeRow(row.rid);
     // comments and history go with it (ON DELETE CASCADE).
     this.s.deleteTicket!.run(id);
@@ -658,6 +662,55 @@ export class StoreWriter {
     for (const r of calls) put.run(r.id, JSON.stringify(interactionFromColumns(r)), null);
   }
 
+  /**
+   * An unsettled conflict holds the agent's value for a field the server kept someone else's for. Before its
+   * ticket leaves the replica (moved, deleted, a department move, a deleted replica), that value joins the
+   * not-sent list as the edit it was, with the server's copy: only the agent's choice may drop it. Keyed by
+   * the conflict, so keeping it twice (a crash between the two databases' commits) keeps it once.
+   */
+  private conflictsAside(ticketId: string | null): void {
+    if (!this.keepRefused) return;
+    const rows = this.db
+      .prepare(
+        `SELECT k.*, t.* , k.ticket_id AS conflict_ticket FROM ticket_conflicts k JOIN tickets t ON t.id = k.ticket_id
+         ${ticketId === null ? '' : 'WHERE k.ticket_id = ?'}`,
+      )
+      .all(...(ticketId === null ? [] : [ticketId])) as (TicketDbRow &
+      ConflictDbRow & { conflict_ticket: string })[];
+    if (rows.length === 0) return;
+    const now = new Date().toISOString();
+    this.keepRefused(
+      rows.map((r): NotSentItem => {
+        const local = ticketFromColumns(r);
+        const base = r.server_base ? (JSON.parse(r.server_base) as Ticket) : local;
+        const hash = createHash('sha256')
+          .update(`conflict\n${r.conflict_ticket}\n${r.field}\n${r.mine ?? ''}\n${r.changed_at}`)
+          .digest('hex');
+        return {
+          // A UUID (version 8, "custom") made of the conflict, so the same conflict is the same entry.
+          id: `${hash.slice(0, 8)}-${hash.slice(8, 12)}-8${hash.slice(13, 16)}-a${hash.slice(17, 20)}-${hash.slice(20, 32)}`,
+          kind: 'ticket.update',
+          args: { ticketId: r.conflict_ticket, patch: { [r.field]: r.mine }, baseVersion: base.version },
+          ticketId: r.conflict_ticket,
+          customerId: null,
+          ticket: { number: local.number, subject: local.subject },
+          typedAt: r.changed_at,
+          refusedAt: now,
+          code: 'conflict',
+          message: `${r.changed_by_name} changed ${r.field} first${r.theirs === null ? '' : ` (to ${r.theirs})`}; yours was not sent.`,
+          current: {
+            subject: base.subject,
+            status: base.status,
+            priority: base.priority,
+            assigneeId: base.assigneeId,
+            version: base.version,
+          },
+          call: null,
+        };
+      }),
+    );
+  }
+
   /** The refused entry and every queued entry that cannot go without it (its new ticket's or customer's). */
   private withDependents(entry: OutboxDbEntry): OutboxDbEntry[] {
     const all = this.db.prepare('SELECT * FROM outbox ORDER BY seq').all() as OutboxDbEntry[];
@@ -790,11 +843,14 @@ export class StoreWriter {
     return this.db
       .transaction((): number => {
         const all = this.db.prepare('SELECT * FROM outbox ORDER BY seq').all() as OutboxDbEntry[];
-        if (all.length === 0) return 0;
+        const unsettled = this.s.conflictCount!.get() as { n: number };
+        if (all.length === 0 && unsettled.n === 0) return 0;
         if (!this.keepRefused) throw new Error('There is nowhere to keep the unsent changes.');
         this.keepRefused(this.notSentOf(all, null, reason));
+        // The agent's side of a conflict they had not settled is as much their work as the queue.
+        this.conflictsAside(null);
         this.db.prepare('DELETE FROM outbox').run();
-        return all.length;
+        return all.length + unsettled.n;
       })
       .immediate();
   }
@@ -865,3 +921,12 @@ interface OutboxDbEntry {
 }
 
 export type { OutboxEntry };
+
+interface ConflictDbRow {
+  field: string;
+  mine: string | null;
+  theirs: string | null;
+  changed_by_id: string | null;
+  changed_by_name: string;
+  changed_at: string;
+}

@@ -195,6 +195,12 @@ describe('the not-sent list', () => {
     // An id the list does not hold (a stale screen) takes nothing else with it.
     await a.call('notSent.dismiss', { ids: [typed.createdId] });
     expect(await a.call('notSent.list', {})).toEqual(before);
+    // Its ticket stayed in the old department: a retry says so and the edit stays, for the agent to choose.
+    expect(await a.services.invoke('notSent.retry', { id: before[0]!.id })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found', message: expect.stringMatching(/Copy your text/) },
+    });
+    expect(await a.call('notSent.list', {})).toEqual(before);
   });
 
   it('survives a restart of the desktop services and a sign-out', async () => {
