@@ -278,3 +278,68 @@ describe('retrying from the not-sent list after a department move', () => {
     expect(await list()).toEqual([]);
   }, 90_000);
 });
+
+describe('retrying a refused new customer', () => {
+  it('recreates the customer with its new ticket and that ticket’s comment, exactly once', async () => {
+    // On its own: whatever an earlier test left in the list is not part of this group.
+    const left = await list();
+    if (left.length > 0) await a.call('notSent.dismiss', { ids: left.map((i) => i.id) });
+    await server.close();
+    await expect
+      .poll(async () => (await a.call('sync.status', {})).state, { timeout: 10_000 })
+      .toBe('offline');
+    const customer = await a.call('customers.create', {
+      name: '重试客户 retry customer',
+      phone: '139 0000 0077',
+      region: 'CN',
+      email: null,
+      language: 'zh-CN',
+      company: '',
+    });
+    const created = await a.call('tickets.create', {
+      customerId: customer.id,
+      subject: 'retry: customer ticket',
+    });
+    await a.call('tickets.comment', { ticketId: created.id, body: 'retry: 给新客户的备注', internal: true });
+    // Taken out of every department meanwhile: there is nowhere to create a customer.
+    adminWhileDown('UPDATE users SET department_id = NULL WHERE id = ?', agentId);
+    await start();
+    await waitFor(async () => (await list()).length === 3, 'the customer, its ticket and comment not sent');
+    const items = await list();
+    expect(items.find((i) => i.kind === 'customer.create')!.code).not.toBe('parent_refused');
+    expect(
+      items
+        .filter((i) => i.code === 'parent_refused')
+        .map((i) => i.kind)
+        .sort(),
+    ).toEqual(['ticket.comment', 'ticket.create']);
+
+    await server.close();
+    adminWhileDown('UPDATE users SET department_id = ? WHERE id = ?', dept.other, agentId);
+    await start();
+    await waitFor(
+      async () => (await a.call('session.get', {}))?.user.departmentId === dept.other,
+      'a department again',
+    );
+    await a.waitSynced();
+    // Retried from its comment, the deepest of the three: the whole group goes, parents first.
+    const comment = items.find((i) => i.kind === 'ticket.comment')!;
+    const result = await a.call('notSent.retry', { id: comment.id });
+    expect(result.retried).toEqual([
+      items.find((i) => i.kind === 'customer.create')!.id,
+      items.find((i) => i.kind === 'ticket.create')!.id,
+      comment.id,
+    ]);
+    await a.waitSynced();
+    expect(serverRows('SELECT id FROM customers WHERE name = ?', '重试客户 retry customer')).toHaveLength(1);
+    const tickets = serverRows<{ id: string; customer_id: string; department_id: string }>(
+      'SELECT id, customer_id, department_id FROM tickets WHERE subject = ?',
+      'retry: customer ticket',
+    );
+    expect(tickets).toHaveLength(1);
+    expect(tickets[0]!.department_id).toBe(dept.other);
+    const onServer = await serverTicket(server.url, await token(), tickets[0]!.id);
+    expect(onServer.comments.map((c) => c.body)).toEqual(['retry: 给新客户的备注']);
+    expect(await list()).toEqual([]);
+  }, 90_000);
+});
