@@ -126,9 +126,11 @@ export function retryNotSent(
       s.notSent.remove([entry.id]);
       retried.push(entry.id);
     } catch (e) {
-      if (n === 0 || !(e instanceof SwitchboardError)) throw e;
-      // Its own code (the list says "retried with its group, cannot go as it stands") and this desktop's why.
-      s.notSent.retarget(entry.id, retargeted(entry, moved), { code: 'retry_refused', message: e.message });
+      if (n === 0) throw e;
+      // Its parent is queued already: whatever stops this one, it must not keep naming what never was. Its
+      // own code (the list says "retried with its group, cannot go as it stands") and this desktop's why.
+      const message = e instanceof Error ? e.message : String(e);
+      s.notSent.retarget(entry.id, retargeted(entry, moved), { code: 'retry_refused', message });
       kept.push(entry.id);
     }
   }
