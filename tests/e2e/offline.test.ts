@@ -335,8 +335,17 @@ describe('an agent moved to another department while offline keeps their unsent 
     const open = agent.getByTestId('not-sent-open');
     await open.waitFor({ timeout: 90_000 });
     await expect.poll(() => pending(agent), { timeout: 60_000 }).toBe(0);
-    await expect.poll(() => agent.getByTestId('not-sent-count').innerText()).toBe('3');
-    await open.click();
+    // The sync status says how many changes did not go, not the last refusal's sentence, and leads to the list.
+    const chip = agent.getByTestId('sync-status-group').getByTestId('not-sent-open');
+    await expect.poll(() => chip.getByTestId('not-sent-count').innerText()).toBe('3');
+    expect(await chip.getAttribute('aria-label')).toBe('Open the Not sent list: 3 changes');
+    expect(await agent.getByTestId('sync-refusal').count()).toBe(0);
+    await chipScreenshots(agent);
+    // By keyboard: the chip takes the focus and Enter opens the panel.
+    await chip.focus();
+    expect(await chip.evaluate((el) => el === document.activeElement && el.tabIndex >= 0)).toBe(true);
+    await agent.keyboard.press('Enter');
+    await agent.getByTestId('not-sent-panel').waitFor();
     const items = agent.getByTestId('not-sent-item');
     await expect.poll(() => items.count()).toBe(3);
     const texts = await agent.getByTestId('not-sent-text').allInnerTexts();
@@ -368,7 +377,84 @@ describe('an agent moved to another department while offline keeps their unsent 
     await searchTickets(agent, movedComment);
     await expect.poll(() => agent.getByTestId('ticket-row').count(), { timeout: 20_000 }).toBe(1);
   });
+
+  it('the list survives a sign-out and a host restart, and retrying the new ticket files it once', async () => {
+    await agent.getByTestId('logout').click();
+    await agent.getByTestId('logout-signout').click();
+    await agent.getByTestId('login-submit').waitFor();
+    await host.stop();
+    await agent.getByTestId('host-unreachable').waitFor();
+    host = await startHost(dir.path, { port: hostPort, keyring: true, serverUrls: [server.url] });
+    await agent.getByTestId('host-unreachable').waitFor({ state: 'detached', timeout: 60_000 });
+    await signIn(agent, { hostUrl: host.url, serverUrl: server.url }, 'agent01');
+    await untilTicketsSettled(agent);
+
+    await expect.poll(() => agent.getByTestId('not-sent-count').innerText(), { timeout: 30_000 }).toBe('1');
+    await agent.getByTestId('not-sent-open').click();
+    const item = agent.getByTestId('not-sent-item');
+    expect(await item.getAttribute('data-kind')).toBe('ticket.create');
+    expect(await item.getByTestId('not-sent-text').innerText()).toBe(movedSubject);
+    // A double click queues it once. Its customer stayed in the old department: the list asks for one here.
+    await item.getByTestId('not-sent-retry').dblclick();
+    await agent.getByTestId('not-sent-customer-dialog').waitFor();
+    await agent.getByTestId('not-sent-customer-search').fill(customerOfNewDepartment());
+    await agent.getByTestId('not-sent-customer-pick').first().click();
+    await agent.getByTestId('not-sent-empty').waitFor();
+    expect(await agent.getByTestId('not-sent-error').count()).toBe(0);
+    await agent.getByTestId('not-sent-close').click();
+    await expect.poll(() => agent.getByTestId('not-sent-open').count()).toBe(0);
+    await expect.poll(() => pending(agent), { timeout: 30_000 }).toBe(0);
+    await searchTickets(agent, movedSubject);
+    await expect.poll(() => agent.getByTestId('ticket-row').count(), { timeout: 20_000 }).toBe(1);
+    const db = new Database(join(dir.path, 'server.sqlite'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) AS n FROM tickets WHERE subject = ?').get(movedSubject)).toEqual({
+        n: 1,
+      });
+    } finally {
+      db.close();
+    }
+  });
 });
+
+/** The name of a customer agent01 sees in the department they were moved to (one of its tickets' customers). */
+function customerOfNewDepartment(): string {
+  const db = new Database(join(dir.path, 'server.sqlite'), { readonly: true });
+  try {
+    const row = db
+      .prepare(
+        `SELECT c.name FROM tickets t JOIN customers c ON c.id = t.customer_id
+         WHERE t.department_id = (SELECT department_id FROM users WHERE username = 'agent01')
+         ORDER BY t.created_at LIMIT 1`,
+      )
+      .get() as { name: string };
+    return row.name;
+  } finally {
+    db.close();
+  }
+}
+
+/** The sync status with its not-sent count as <SWITCHBOARD_SCREENS>/not-sent-chip-<lang>.png. */
+async function chipScreenshots(page: Page): Promise<void> {
+  const folder = process.env['SWITCHBOARD_SCREENS'];
+  if (!folder) return;
+  mkdirSync(folder, { recursive: true });
+  for (const lang of ['en', 'zh-CN']) {
+    if ((await page.getByTestId('lang-switch').getAttribute('data-lang')) !== lang) {
+      await page.getByTestId('lang-switch').click();
+      await expect.poll(() => page.getByTestId('lang-switch').getAttribute('data-lang')).toBe(lang);
+    }
+    await page.mouse.move(700, 880);
+    await page.getByRole('tooltip').waitFor({ state: 'detached' });
+    const bar = await page.getByTestId('sync-status-group').boundingBox();
+    await page.screenshot({
+      path: join(folder, `not-sent-chip-${lang}.png`),
+      clip: { x: Math.max(0, bar!.x - 280), y: 0, width: Math.min(1400, bar!.width + 560), height: 140 },
+    });
+  }
+  await page.getByTestId('lang-switch').click();
+  await expect.poll(() => page.getByTestId('lang-switch').getAttribute('data-lang')).toBe('en');
+}
 
 /** The open not-sent list as <SWITCHBOARD_SCREENS>/not-sent-<lang>.png; the panel is modal, so it closes to switch. */
 async function notSentScreenshots(page: Page): Promise<void> {

@@ -1,22 +1,20 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { v7 as uuidv7 } from 'uuid';
-import type { Customer, Ticket, TicketComment, TicketPatch } from '../../shared/domain';
+import type { Customer, Ticket, TicketComment } from '../../shared/domain';
 import { transitionError } from '../../shared/domain/ticket-rules';
 import {
   notSentText,
   type EventName,
   type EventPayload,
-  type NotSentItem,
   type ServiceHandlers,
-  type SessionInfo,
   type SyncStatus,
 } from '../../shared/ipc/contract';
 import { SwitchboardError } from '../../shared/protocol/errors';
 import { formatPhone, normalisePhone } from '../../shared/phone';
-import { META, type LocalStore } from '../store';
 import * as api from '../sync/server-api';
 import { createCallHandlers } from './call-handlers';
-import type { ActiveSession, SessionManager } from './session';
+import { checkAssignee, departmentOf, retryNotSent } from './not-sent-retry';
+import type { SessionManager } from './session';
 
 const notInCopy = (what: string) =>
   new SwitchboardError(
@@ -26,137 +24,6 @@ const notInCopy = (what: string) =>
 
 /** How many of the caller's last calls the screen pop shows. */
 const SCREENPOP_CALLS = 5;
-
-/**
- * New tickets and customers belong to the agent's department; an account without one has nowhere to put them.
- * The replica's scope is the freshest word on it: a move shows there at the next pull, while the session's
- * user is the one of the last sign-in or token refresh.
- */
-function departmentOf(store: LocalStore, info: SessionInfo, what: 'ticket' | 'customer'): string {
-  const scope = store.read.meta(META.scope);
-  if (scope?.startsWith('dept:')) return scope.slice('dept:'.length);
-  if (info.user.departmentId) return info.user.departmentId;
-  throw new SwitchboardError(
-    'bad_request',
-    `Your account belongs to no department, so there is nowhere to create this ${what}. Ask an administrator to add you to a department.`,
-  );
-}
-
-/** An assignee must be someone the directory knows in the ticket's department. */
-function checkAssignee(store: LocalStore, assigneeId: string, departmentId: string): void {
-  const user = store.read.getUser(assigneeId);
-  if (!user) throw new SwitchboardError('bad_request', 'That assignee is not in the directory.');
-  if (user.departmentId !== departmentId) {
-    throw new SwitchboardError('bad_request', `${user.displayName} is not in this ticket's department.`);
-  }
-}
-
-/**
- * Queue a not-sent change again as a new one (new mutation id) on what this replica holds now, checked as the
- * agent's own edit would be. The server still judges scope: a ticket outside it is refused again.
- */
-function requeue(
-  s: ActiveSession,
-  item: NotSentItem,
-  customerId: string | undefined,
-): { ticketIds: string[]; customerIds: string[] } {
-  const { store, info } = s;
-  const a = item.args;
-  const now = new Date().toISOString();
-  const gone = () =>
-    new SwitchboardError(
-      'not_found',
-      'This ticket is not in your department any more. Copy your text, or send it to a ticket you can see.',
-    );
-  switch (item.kind) {
-    case 'ticket.update': {
-      const ticketId = String(a.ticketId);
-      const ticket = store.read.getTicket(ticketId);
-      if (!ticket) throw gone();
-      const patch = a.patch as TicketPatch;
-      if (patch.status && patch.status !== ticket.status) {
-        const why = transitionError(ticket.status, patch.status);
-        if (why) throw new SwitchboardError('conflict', why);
-      }
-      if (patch.assigneeId) checkAssignee(store, patch.assigneeId, ticket.departmentId);
-      store.write.updateTicketLocally(ticketId, patch, uuidv7(), now);
-      return { ticketIds: [ticketId], customerIds: [] };
-    }
-    case 'ticket.comment': {
-      const ticketId = String(a.ticketId);
-      if (!store.read.getTicket(ticketId)) throw gone();
-      const comment: TicketComment = {
-        id: uuidv7(),
-        ticketId,
-        authorId: info.user.id,
-        authorName: info.user.displayName,
-        body: String(a.body),
-        internal: a.internal === true,
-        createdAt: now,
-      };
-      store.write.addCommentLocally(comment, uuidv7());
-      return { ticketIds: [ticketId], customerIds: [] };
-    }
-    case 'ticket.create': {
-      // Filed in the agent's department now, under the customer they pick if the first one is out of reach.
-      const departmentId = departmentOf(store, info, 'ticket');
-      const customer = store.read.getCustomer(customerId ?? String(a.customerId));
-      if (!customer) {
-        throw new SwitchboardError(
-          'not_found',
-          'The customer of this ticket is not in your department any more. Pick a customer you can see.',
-        );
-      }
-      const assigneeId = typeof a.assigneeId === 'string' ? a.assigneeId : null;
-      const ticket: Ticket = {
-        id: uuidv7(),
-        number: null,
-        departmentId,
-        customerId: customer.id,
-        subject: String(a.subject),
-        description: typeof a.description === 'string' ? a.description : '',
-        status: a.status === 'open' ? 'open' : 'new',
-        priority: (a.priority as Ticket['priority']) ?? 'normal',
-        // The old assignee may be in the old department: only the agent themself is sure to fit.
-        assigneeId: assigneeId === info.user.id ? assigneeId : null,
-        createdAt: now,
-        updatedAt: now,
-        version: 0,
-      };
-      store.write.createTicketLocally(ticket, null, uuidv7());
-      return { ticketIds: [ticket.id], customerIds: [customer.id] };
-    }
-    case 'customer.create': {
-      departmentOf(store, info, 'customer');
-      const phone = typeof a.phone === 'string' ? a.phone : null;
-      const holder = phone ? store.read.findCustomerByPhone(phone) : null;
-      if (holder) {
-        throw new SwitchboardError(
-          'conflict',
-          `${formatPhone(phone!)} already belongs to ${holder.name}. Open that customer instead.`,
-        );
-      }
-      const customer: Customer = {
-        id: uuidv7(),
-        name: String(a.name),
-        phone,
-        email: typeof a.email === 'string' ? a.email : null,
-        language: a.language === 'en' ? 'en' : 'zh-CN',
-        company: typeof a.company === 'string' && a.company ? a.company : null,
-        createdAt: now,
-        updatedAt: now,
-        version: 0,
-      };
-      store.write.createCustomerLocally(customer, uuidv7());
-      return { ticketIds: [], customerIds: [customer.id] };
-    }
-    default:
-      throw new SwitchboardError(
-        'bad_request',
-        'A call record cannot be sent again from here. Copy its notes, or send them to a ticket.',
-      );
-  }
-}
 
 const signedOut: SyncStatus = {
   state: 'offline',
@@ -366,15 +233,12 @@ export function createHandlers(
 
     'notSent.retry': async ({ id, customerId }) => {
       const s = sessions.require();
-      const item = s.notSent.get(id);
-      if (!item) throw new SwitchboardError('not_found', 'This change was already retried or dismissed.');
-      const touched = requeue(s, item, customerId);
-      // Queued and kept in the same order as a refusal: in the outbox first, then out of the list.
-      s.notSent.remove([id]);
+      // Synchronous from here to the end: a second click, even on a stale list, finds the entry gone.
+      const { retried, kept, touched } = retryNotSent(s, id, customerId);
       emit('notSent.changed', { count: s.notSent.count() });
-      emit('data.changed', { ...touched, interactionIds: [], all: false });
+      emit('data.changed', { ...touched, all: false });
       s.engine.kick();
-      return {};
+      return { retried, kept };
     },
 
     'notSent.sendTo': async ({ id, ticketId }) => {

@@ -9,7 +9,7 @@ import { asStorageError } from './faults';
  * the replica (`<user>.not-sent.sqlite`), not in it: the replica is deleted for a disabled account and emptied
  * for a department move, and what the agent typed must outlive both. Only the agent's choice removes an entry.
  */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS not_sent (
@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS not_sent (
   refused_at TEXT NOT NULL,
   code TEXT NOT NULL,
   message TEXT NOT NULL,
-  current TEXT
+  current TEXT,
+  call TEXT
 );
 CREATE INDEX IF NOT EXISTS not_sent_refused ON not_sent (refused_at);
 `;
@@ -40,6 +41,7 @@ interface NotSentDbRow {
   code: string;
   message: string;
   current: string | null;
+  call: string | null;
 }
 
 /** Reasons given without a word from the server about the change itself: it may have been applied. */
@@ -65,6 +67,8 @@ export class NotSentStore {
         );
       }
       this.db.exec(SCHEMA);
+      // Version 1 lists (a desktop updated with entries in it) gain the call a call record was about.
+      if (version === 1) this.db.exec('ALTER TABLE not_sent ADD COLUMN call TEXT');
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     } catch (e) {
       throw asStorageError(e, path);
@@ -77,8 +81,8 @@ export class NotSentStore {
   keep(items: readonly NotSentItem[]): void {
     if (items.length === 0) return;
     const put = this.db.prepare(
-      `INSERT OR IGNORE INTO not_sent (id, kind, args, ticket_id, customer_id, ticket, typed_at, refused_at, code, message, current)
-       VALUES (@id, @kind, @args, @ticket_id, @customer_id, @ticket, @typed_at, @refused_at, @code, @message, @current)`,
+      `INSERT OR IGNORE INTO not_sent (id, kind, args, ticket_id, customer_id, ticket, typed_at, refused_at, code, message, current, call)
+       VALUES (@id, @kind, @args, @ticket_id, @customer_id, @ticket, @typed_at, @refused_at, @code, @message, @current, @call)`,
     );
     this.db.transaction(() => {
       for (const i of items) {
@@ -94,6 +98,7 @@ export class NotSentStore {
           code: i.code,
           message: i.message,
           current: i.current ? JSON.stringify(i.current) : null,
+          call: i.call ? JSON.stringify(i.call) : null,
         });
       }
     })();
@@ -128,6 +133,31 @@ export class NotSentStore {
     return (this.db.prepare('SELECT count(*) AS n FROM not_sent').get() as { n: number }).n;
   }
 
+  /**
+   * An entry that still cannot go, pointed at what its group was retried as (the new ticket, customer or
+   * call) and saying why it stayed: it keeps its place in the list instead of naming something that never was.
+   */
+  retarget(
+    id: string,
+    to: { args: Record<string, unknown>; ticketId: string | null; customerId: string | null },
+    why: { code: string; message: string },
+  ): void {
+    this.db
+      .prepare(
+        `UPDATE not_sent SET args = ?, ticket_id = ?, customer_id = ?, code = ?, message = ?, refused_at = ?
+         WHERE id = ?`,
+      )
+      .run(
+        JSON.stringify(to.args),
+        to.ticketId,
+        to.customerId,
+        why.code,
+        why.message,
+        new Date().toISOString(),
+        id,
+      );
+  }
+
   /** Forget exactly these; returns how many there were. */
   remove(ids: readonly string[]): number {
     const del = this.db.prepare('DELETE FROM not_sent WHERE id = ?');
@@ -152,5 +182,6 @@ function fromRow(r: NotSentDbRow): NotSentItem {
     code: r.code,
     message: r.message,
     current: r.current ? (JSON.parse(r.current) as NotSentItem['current']) : null,
+    call: r.call ? (JSON.parse(r.call) as NotSentItem['call']) : null,
   };
 }

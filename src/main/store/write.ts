@@ -1,17 +1,19 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 import type { Customer, Ticket, TicketComment, TicketPatch } from '../../shared/domain';
-import type { NotSentItem } from '../../shared/ipc/contract';
+import { NotSentCall, type NotSentItem } from '../../shared/ipc/contract';
 import type { Change, FieldConflict, Mutation } from '../../shared/protocol/sync';
-import type { InteractionLog } from '../../shared/protocol/voice';
+import type { Interaction, InteractionLog } from '../../shared/protocol/voice';
 import { FtsIndex, ftsText } from './fts';
 import { InteractionWriter, type LoggedBy } from './interaction-write';
+import type { InteractionDbRow } from './interaction-rows';
 import { applyPatch, type TicketDbRow } from './rows';
 import { META, type OutboxEntry } from './types';
 import {
   commentToColumns,
   customerToColumns,
   historyToColumns,
+  interactionFromColumns,
   ticketFromColumns,
   ticketToColumns,
 } from '../../shared/storage/columns';
@@ -660,7 +662,11 @@ export class StoreWriter {
         // A conflict kept before its change's id was (an older desktop) gets one of its own.
         mutation_id: first.mutation_id ?? uuidv7(),
         name: 'ticket.update',
-        args: JSON.stringify({ ticketId: first.ticket_id, patch }),
+        args: JSON.stringify({
+          ticketId: first.ticket_id,
+          patch,
+          baseVersion: this.serverVersion(first.ticket_id),
+        }),
         ticket_id: first.ticket_id,
         comment_id: null,
         customer_id: null,
@@ -686,8 +692,12 @@ export class StoreWriter {
    * list can still name each ticket and show the server's copy when the server refuses them.
    */
   private keepOutboxContext(): void {
+    // Calls are noted here too, under their record's id (ids never collide): a refused wrap-up can then
+    // still say which call it was, and a retry record it again in the new department.
     this.db.exec(
-      'DELETE FROM outbox_context WHERE ticket_id NOT IN (SELECT ticket_id FROM outbox WHERE ticket_id IS NOT NULL)',
+      `DELETE FROM outbox_context WHERE ticket_id NOT IN (
+         SELECT ticket_id FROM outbox WHERE ticket_id IS NOT NULL
+         UNION SELECT interaction_id FROM outbox WHERE interaction_id IS NOT NULL)`,
     );
     const rows = this.db
       .prepare('SELECT * FROM tickets WHERE id IN (SELECT ticket_id FROM outbox WHERE ticket_id IS NOT NULL)')
@@ -696,6 +706,12 @@ export class StoreWriter {
       'INSERT OR REPLACE INTO outbox_context (ticket_id, local, base) VALUES (?, ?, ?)',
     );
     for (const r of rows) put.run(r.id, JSON.stringify(ticketFromColumns(r)), r.server_base);
+    const calls = this.db
+      .prepare(
+        'SELECT * FROM interactions WHERE id IN (SELECT interaction_id FROM outbox WHERE interaction_id IS NOT NULL)',
+      )
+      .all() as InteractionDbRow[];
+    for (const r of calls) put.run(r.id, JSON.stringify(interactionFromColumns(r)), null);
   }
 
   /** The refused entry and every queued entry that cannot go without it (its new ticket's or customer's). */
@@ -719,6 +735,19 @@ export class StoreWriter {
     }
     if (entry.name === 'ticket.create' && entry.ticket_id) {
       return all.filter((e) => e.mutation_id === entry.mutation_id || e.ticket_id === entry.ticket_id);
+    }
+    if (entry.name === 'interaction.log' && entry.interaction_id) {
+      // InteractionWriter.refused drops a provisional call the server never had with everything queued on it
+      // (the wrap-up notes the agent typed): those go to the list with it, as a new ticket's comments do.
+      const row = this.db
+        .prepare('SELECT provisional FROM interactions WHERE id = ?')
+        .get(entry.interaction_id) as { provisional: number } | undefined;
+      const logId = (JSON.parse(entry.args) as InteractionLog).interactionId;
+      if (row?.provisional && logId === entry.interaction_id) {
+        return all.filter(
+          (e) => e.mutation_id === entry.mutation_id || e.interaction_id === entry.interaction_id,
+        );
+      }
     }
     return [entry];
   }
@@ -760,6 +789,7 @@ export class StoreWriter {
           ? { number: null, subject: String(args.subject ?? '') }
           : null;
       const dependent = refusedId !== null && e.mutation_id !== refusedId;
+      const call = e.interaction_id ? this.callOf(e.name, args, e.interaction_id) : null;
       return {
         id: e.mutation_id,
         kind: e.name,
@@ -772,8 +802,40 @@ export class StoreWriter {
         code: dependent ? 'parent_refused' : reason.code,
         message: reason.message,
         current,
+        call,
       };
     });
+  }
+
+  /** The call a queued call change is about, as a log of it says: from the log itself, the replica, or the context kept at a move. */
+  private callOf(name: string, args: Record<string, unknown>, interactionId: string): NotSentItem['call'] {
+    const fromLog = ({ interactionId: _id, ...rest }: InteractionLog) => rest;
+    if (name === 'interaction.log') return fromLog(args as unknown as InteractionLog);
+    const row = this.db.prepare('SELECT * FROM interactions WHERE id = ?').get(interactionId) as
+      InteractionDbRow | undefined;
+    const kept = row
+      ? null
+      : (this.db.prepare('SELECT local FROM outbox_context WHERE ticket_id = ?').get(interactionId) as
+          { local: string } | undefined);
+    const i: Interaction | null = row
+      ? interactionFromColumns(row)
+      : kept
+        ? (JSON.parse(kept.local) as Interaction)
+        : null;
+    if (!i || i.endAt === null) return null;
+    // Only what a log may carry: anything else (a number longer than a log takes) names no call to retry.
+    const call = NotSentCall.safeParse({
+      callId: i.callId,
+      direction: i.direction,
+      callerNumber: i.callerNumber,
+      calleeNumber: i.calleeNumber,
+      queueNumber: i.queueNumber,
+      ringAt: i.ringAt,
+      answerAt: i.answerAt,
+      endAt: i.endAt,
+      holdSeconds: i.holdSeconds,
+    });
+    return call.success ? call.data : null;
   }
 
   /**

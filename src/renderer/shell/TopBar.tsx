@@ -2,10 +2,8 @@ import HeadsetMicIcon from '@mui/icons-material/HeadsetMicOutlined';
 import KeyboardIcon from '@mui/icons-material/KeyboardOutlined';
 import LogoutIcon from '@mui/icons-material/Logout';
 import NoAccountsIcon from '@mui/icons-material/NoAccountsOutlined';
-import UnsentIcon from '@mui/icons-material/ScheduleSendOutlined';
 import {
   AppBar,
-  Badge,
   Box,
   Button,
   Chip,
@@ -78,32 +76,11 @@ export function TopBar({
         <Box sx={{ flex: 1 }} />
         <PhoneBar />
         <Divider orientation="vertical" flexItem />
-        <SyncStatusChip status={status} />
-        {/* Shown while anything waits: the agent's words the server did not take stay until they choose. */}
-        {notSent.items.length > 0 && (
-          <Tooltip title={t('notSent.openHint', { count: notSent.items.length })}>
-            <Button
-              size="small"
-              color="error"
-              variant="outlined"
-              onClick={() => setNotSentOpen(true)}
-              data-testid="not-sent-open"
-              startIcon={
-                <Badge
-                  badgeContent={notSent.items.length}
-                  color="error"
-                  max={999}
-                  data-testid="not-sent-count"
-                >
-                  <UnsentIcon fontSize="small" />
-                </Badge>
-              }
-              sx={{ whiteSpace: 'nowrap', flexShrink: 0, pl: 1.5 }}
-            >
-              {t('notSent.open')}
-            </Button>
-          </Tooltip>
-        )}
+        <SyncStatusChip
+          status={status}
+          notSent={notSent.items.length}
+          onOpenNotSent={() => setNotSentOpen(true)}
+        />
         <NotSentPanel open={notSentOpen} items={notSent.items} onClose={() => setNotSentOpen(false)} />
         <Divider orientation="vertical" flexItem />
         {session.offline && (

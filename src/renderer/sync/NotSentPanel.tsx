@@ -18,9 +18,9 @@ import {
   TextField,
   Typography,
 } from '@mui/material';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { notSentText, type ErrorBody, type NotSentItem, type TicketRow } from '../../shared';
+import { notSentText, type Customer, type ErrorBody, type NotSentItem, type TicketRow } from '../../shared';
 import { errorBodyOf, getApi } from '../api';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { useFormat } from '../i18n';
@@ -43,12 +43,25 @@ const REASONS = new Set([
   'conflict',
   'bad_request',
   'too_large',
+  'retry_refused',
 ]);
 
 /** Whose words can go to another ticket as a comment: those with text the agent wrote. */
 const canSendElsewhere = (i: NotSentItem) =>
   i.kind === 'ticket.comment' || i.kind === 'ticket.create' || i.kind === 'interaction.complete';
-const canRetry = (i: NotSentItem) => !i.kind.startsWith('interaction.');
+/** Out of the agent's department: a retry of a call change records the call again where they are now. */
+const outOfScope = (i: NotSentItem) => i.code === 'not_found' || i.code === 'forbidden';
+/**
+ * Every kind can be retried (see not-sent-retry.ts), but call notes whose call left with another department
+ * can only be recorded again if this desktop still knew the call; otherwise the panel says so.
+ */
+const canRetry = (i: NotSentItem) => !(i.kind === 'interaction.complete' && i.call === null && outOfScope(i));
+const reasonKey = (i: NotSentItem) =>
+  !REASONS.has(i.code)
+    ? 'other'
+    : i.code === 'parent_refused' && i.kind === 'interaction.complete'
+      ? 'parent_refused_call'
+      : i.code;
 
 /**
  * What the server did not take, kept until the agent chooses: retry it, copy it, send its text to another
@@ -66,19 +79,53 @@ export function NotSentPanel({
   const { t } = useTranslation();
   const [sendFor, setSendFor] = useState<NotSentItem | null>(null);
   const [dismissFor, setDismissFor] = useState<NotSentItem | null>(null);
+  const [customerFor, setCustomerFor] = useState<NotSentItem | null>(null);
   const [error, setError] = useState<ErrorBody | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  // One action at a time: a second click while the first is on its way does nothing.
+  const [busy, setBusy] = useState(false);
+  // The state shows it; the ref also stops a second click that comes before the next render.
+  const inFlight = useRef(false);
 
-  const act = async (what: () => Promise<unknown>, message: string) => {
+  const act = async <T,>(
+    what: () => Promise<T>,
+    message: string | ((result: T) => string),
+    /** Handles an error itself (true), instead of showing it. */
+    onError?: (error: ErrorBody) => boolean,
+  ) => {
+    if (inFlight.current) return;
+    inFlight.current = true;
+    setBusy(true);
     setError(null);
     setDone(null);
     try {
-      await what();
-      setDone(message);
+      const result = await what();
+      setDone(typeof message === 'string' ? message : message(result));
     } catch (e) {
-      setError(errorBodyOf(e));
+      const body = errorBodyOf(e);
+      if (!onError?.(body)) setError(body);
+    } finally {
+      inFlight.current = false;
+      setBusy(false);
     }
   };
+
+  /** A new ticket whose customer is out of reach now asks for one to file it under, then retries with it. */
+  const retry = (item: NotSentItem, customerId?: string) =>
+    act(
+      () => getApi().invoke('notSent.retry', { id: item.id, ...(customerId ? { customerId } : {}) }),
+      ({ retried, kept }) =>
+        kept.length > 0
+          ? t('notSent.retriedKept', { count: kept.length })
+          : retried.length > 1
+            ? t('notSent.retriedWith', { count: retried.length - 1 })
+            : t('notSent.retried'),
+      (e) => {
+        if (customerId || !e.issues?.some((i) => i.path === 'customerId')) return false;
+        setCustomerFor(item);
+        return true;
+      },
+    );
 
   return (
     <Dialog open={open} onClose={onClose} maxWidth="md" fullWidth data-testid="not-sent-panel">
@@ -108,9 +155,8 @@ export function NotSentPanel({
             <NotSentCard
               key={item.id}
               item={item}
-              onRetry={() =>
-                act(() => getApi().invoke('notSent.retry', { id: item.id }), t('notSent.retried'))
-              }
+              busy={busy}
+              onRetry={() => retry(item)}
               onCopy={() => act(() => navigator.clipboard.writeText(notSentText(item)), t('notSent.copied'))}
               onSendTo={() => setSendFor(item)}
               onDismiss={() => setDismissFor(item)}
@@ -133,6 +179,15 @@ export function NotSentPanel({
             () => getApi().invoke('notSent.sendTo', { id: item.id, ticketId: ticket.id }),
             t('notSent.sent', { ticket: ticketNumberText(ticket.number, t('tickets.localNumber')) }),
           );
+        }}
+      />
+      <CustomerPickDialog
+        item={customerFor}
+        onClose={() => setCustomerFor(null)}
+        onPick={(customer) => {
+          const item = customerFor!;
+          setCustomerFor(null);
+          void retry(item, customer.id);
         }}
       />
       <Dialog open={dismissFor !== null} onClose={() => setDismissFor(null)} data-testid="not-sent-confirm">
@@ -158,12 +213,14 @@ export function NotSentPanel({
 
 function NotSentCard({
   item,
+  busy,
   onRetry,
   onCopy,
   onSendTo,
   onDismiss,
 }: {
   item: NotSentItem;
+  busy: boolean;
   onRetry: () => void;
   onCopy: () => void;
   onSendTo: () => void;
@@ -182,7 +239,7 @@ function NotSentCard({
         : item.ticketId
           ? t('notSent.ticketUnknown')
           : null;
-  const reason = REASONS.has(item.code) ? t(`notSent.reason.${item.code}`) : t('notSent.reason.other');
+  const reason = t(`notSent.reason.${reasonKey(item)}`);
   return (
     <Paper
       variant="outlined"
@@ -221,7 +278,7 @@ function NotSentCard({
       <Typography variant="body2" color="error" data-testid="not-sent-reason">
         {reason}
       </Typography>
-      {item.message && !REASONS.has(item.code) && (
+      {item.message && (!REASONS.has(item.code) || item.code === 'retry_refused') && (
         <Typography variant="caption" sx={{ color: 'text.secondary', display: 'block' }}>
           {t('notSent.serverSaid', { message: item.message })}
         </Typography>
@@ -235,9 +292,25 @@ function NotSentCard({
           })}
         </Typography>
       )}
+      {!canRetry(item) && (
+        <Typography variant="body2" sx={{ color: 'text.secondary' }} data-testid="not-sent-no-retry">
+          {t('notSent.noRetryCall')}
+        </Typography>
+      )}
       <Stack direction="row" spacing={1} sx={{ mt: 1 }}>
         {canRetry(item) && (
-          <Button size="small" startIcon={<ReplayIcon />} onClick={onRetry} data-testid="not-sent-retry">
+          <Button
+            size="small"
+            startIcon={<ReplayIcon />}
+            onClick={onRetry}
+            disabled={busy}
+            data-testid="not-sent-retry"
+            title={
+              item.kind.startsWith('interaction.') && outOfScope(item)
+                ? t('notSent.retryCallHint')
+                : undefined
+            }
+          >
             {t('notSent.retry')}
           </Button>
         )}
@@ -245,7 +318,13 @@ function NotSentCard({
           {t('notSent.copy')}
         </Button>
         {canSendElsewhere(item) && (
-          <Button size="small" startIcon={<SendIcon />} onClick={onSendTo} data-testid="not-sent-send-to">
+          <Button
+            size="small"
+            startIcon={<SendIcon />}
+            onClick={onSendTo}
+            disabled={busy}
+            data-testid="not-sent-send-to"
+          >
             {t('notSent.sendTo')}
           </Button>
         )}
@@ -255,6 +334,7 @@ function NotSentCard({
           color="error"
           startIcon={<DeleteIcon />}
           onClick={onDismiss}
+          disabled={busy}
           data-testid="not-sent-dismiss"
         >
           {t('notSent.dismiss')}
@@ -335,6 +415,68 @@ function SendToDialog({
                 primary={`${ticketNumberText(r.number, t('tickets.localNumber'))} ${r.subject}`}
                 secondary={r.customerName}
               />
+            </ListItemButton>
+          ))}
+        </List>
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onClose}>{t('notSent.cancel')}</Button>
+      </DialogActions>
+    </Dialog>
+  );
+}
+
+/** Pick a customer in the agent's scope (searched in the local copy) to file a retried new ticket under. */
+function CustomerPickDialog({
+  item,
+  onClose,
+  onPick,
+}: {
+  item: NotSentItem | null;
+  onClose: () => void;
+  onPick: (customer: Customer) => void;
+}) {
+  const { t } = useTranslation();
+  const [text, setText] = useState('');
+  const [rows, setRows] = useState<Customer[]>([]);
+  useEffect(() => {
+    if (!item) return;
+    let live = true;
+    getApi()
+      .invoke('customers.search', { text, limit: 20 })
+      .then((page) => live && setRows(page.rows))
+      .catch(() => live && setRows([]));
+    return () => {
+      live = false;
+    };
+  }, [item, text]);
+  return (
+    <Dialog
+      open={item !== null}
+      onClose={onClose}
+      maxWidth="sm"
+      fullWidth
+      data-testid="not-sent-customer-dialog"
+    >
+      <DialogTitle>{t('notSent.pickCustomerTitle')}</DialogTitle>
+      <DialogContent>
+        <Typography variant="body2" sx={{ color: 'text.secondary' }}>
+          {t('notSent.pickCustomerIntro')}
+        </Typography>
+        <TextField
+          autoFocus
+          fullWidth
+          size="small"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          label={t('notSent.searchCustomer')}
+          slotProps={{ htmlInput: { 'data-testid': 'not-sent-customer-search' } }}
+          sx={{ mt: 1 }}
+        />
+        <List dense>
+          {rows.map((c) => (
+            <ListItemButton key={c.id} onClick={() => onPick(c)} data-testid="not-sent-customer-pick">
+              <ListItemText primary={c.name} secondary={[c.phone, c.company].filter(Boolean).join(' · ')} />
             </ListItemButton>
           ))}
         </List>

@@ -1,7 +1,7 @@
 import CloudDoneIcon from '@mui/icons-material/CloudDoneOutlined';
 import CloudOffIcon from '@mui/icons-material/CloudOffOutlined';
 import CloudSyncIcon from '@mui/icons-material/CloudSyncOutlined';
-import ReportIcon from '@mui/icons-material/ReportGmailerrorredOutlined';
+import UnsentIcon from '@mui/icons-material/ScheduleSendOutlined';
 import { Box, Chip, Stack, Tooltip } from '@mui/material';
 import { useTranslation } from 'react-i18next';
 import type { SyncStatus } from '../../shared';
@@ -10,12 +10,31 @@ import { useFormat } from '../i18n';
 
 const COLOR = { online: 'success', syncing: 'info', offline: 'warning', connecting: 'default' } as const;
 
-export function SyncStatusChip({ status }: { status: SyncStatus | null }) {
+/**
+ * Sync at a glance: the connection, what waits to go, and what the server did not take. A refusal is not
+ * shown as its last sentence (online, lastError is the last refusal): the count of not-sent changes stands
+ * for all of them and opens the list, where each has its reason and its text.
+ */
+export function SyncStatusChip({
+  status,
+  notSent,
+  onOpenNotSent,
+}: {
+  status: SyncStatus | null;
+  /** How many changes are in the not-sent list. */
+  notSent: number;
+  onOpenNotSent: () => void;
+}) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const state = status?.state ?? 'connecting';
-  // A storage fault is said in the agent's language (the services' own words are English).
-  const lastError = status?.storageFault ? t(`errors.${status.storageFault}`) : (status?.lastError ?? null);
+  // A storage fault is said in the agent's language (the services' own words are English). Connected, the
+  // last problem is a refusal, which the not-sent list tells better.
+  const lastError = status?.storageFault
+    ? t(`errors.${status.storageFault}`)
+    : state === 'offline' || state === 'connecting'
+      ? (status?.lastError ?? null)
+      : null;
   const icon =
     state === 'online' ? <CloudDoneIcon /> : state === 'offline' ? <CloudOffIcon /> : <CloudSyncIcon />;
   const progress =
@@ -31,11 +50,8 @@ export function SyncStatusChip({ status }: { status: SyncStatus | null }) {
     .filter(Boolean)
     .join(' · ');
   const pending = status?.pending ?? 0;
-  // Online with a problem on record means the server refused a change (and the desktop took it back):
-  // that must not hide in a tooltip, since the agent's work just disappeared from the screen.
-  const refusal = state === 'online' && lastError ? lastError : null;
   return (
-    <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
+    <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }} data-testid="sync-status-group">
       <Tooltip title={tooltip}>
         <Chip
           data-testid="sync-status"
@@ -64,9 +80,26 @@ export function SyncStatusChip({ status }: { status: SyncStatus | null }) {
           }
         />
       </Tooltip>
-      {refusal && (
-        <Tooltip title={refusal}>
-          <ReportIcon data-testid="sync-refusal" color="error" fontSize="small" aria-label={refusal} />
+      {/* The agent's work the server did not take left their screen: this must not hide in a tooltip. */}
+      {notSent > 0 && (
+        <Tooltip title={t('notSent.openHint', { count: notSent })}>
+          <Chip
+            data-testid="not-sent-open"
+            color="error"
+            variant="outlined"
+            onClick={onOpenNotSent}
+            aria-label={t('notSent.openLabel', { count: notSent })}
+            aria-haspopup="dialog"
+            icon={<UnsentIcon />}
+            label={
+              <Box component="span">
+                {t('notSent.open')}{' '}
+                <Box component="span" data-testid="not-sent-count" sx={{ fontWeight: 700 }}>
+                  {notSent}
+                </Box>
+              </Box>
+            }
+          />
         </Tooltip>
       )}
       {status?.lastSyncedAt && (

@@ -58,6 +58,10 @@ export type SessionInfo = z.infer<typeof SessionInfo>;
  * taken off a replica the desktop had to delete (a disabled account). Kept outside the replica, per user and
  * server, until the agent retries, sends it elsewhere or dismisses it: the system never drops what was typed.
  */
+/** A call as a log of it describes it (InteractionLog without the record's id). */
+export const NotSentCall = z.object(InteractionLog.shape).omit({ interactionId: true });
+export type NotSentCall = z.infer<typeof NotSentCall>;
+
 export const NotSentItem = z.object({
   /** The refused mutation's id. */
   id: Id,
@@ -80,7 +84,8 @@ export const NotSentItem = z.object({
   /**
    * Why it was not sent: a server error code (not_found, forbidden, conflict, bad_request, ...), or
    * account_disabled (taken from a replica deleted for a disabled account), or parent_refused (it belonged to a
-   * new ticket or customer the server refused).
+   * new ticket, customer or call record the server refused), or retry_refused (retried with the new ticket,
+   * customer or call it belonged to, it still could not go: message says why).
    */
   code: z.string(),
   /** The server's sentence (English), shown when the code has no sentence of its own. */
@@ -95,6 +100,11 @@ export const NotSentItem = z.object({
       version: z.number().int().nonnegative(),
     })
     .nullable(),
+  /**
+   * For a call record or call notes: the call as this desktop knew it (what a log of it says), so that a retry
+   * can record it again in the department the agent is in now; null: not known here.
+   */
+  call: NotSentCall.nullable().default(null),
 });
 export type NotSentItem = z.infer<typeof NotSentItem>;
 
@@ -409,10 +419,16 @@ export const contract = {
   /** The agent's changes that were not sent (refused, or saved from a deleted replica), newest first. */
   'notSent.list': method(z.object({}), z.array(NotSentItem)),
   /**
-   * Queue it again as a new change on the server version held now. customerId: for a new ticket whose customer
-   * is not in the agent's scope any more, the customer to file it under (in the agent's department).
+   * Queue it again as a new change on the server version held now, with what goes with it: a new ticket with
+   * its comments and edits, a new customer with its tickets, a call record with its notes (whichever of them
+   * was clicked). customerId: for a new ticket whose customer is not in the agent's scope any more, the
+   * customer to file it under (in the agent's department). retried: the entries queued again; kept: those of
+   * the group that still cannot go, left in the list pointed at what was recreated, with the reason.
    */
-  'notSent.retry': method(z.object({ id: Id, customerId: Id.optional() }), z.object({})),
+  'notSent.retry': method(
+    z.object({ id: Id, customerId: Id.optional() }),
+    z.object({ retried: z.array(Id), kept: z.array(Id) }),
+  ),
   /** Its text (comment, ticket subject and description, call notes) as a new comment on a ticket in scope. */
   'notSent.sendTo': method(z.object({ id: Id, ticketId: Id }), TicketComment),
   /** The agent's explicit choice: forget these, and only these. */

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -99,5 +100,43 @@ describe('refusals into the not-sent list', () => {
       ['ticket.comment', 'account_disabled'],
       ['ticket.update', 'account_disabled'],
     ]);
+  });
+
+  it('keeps what a list written by the previous version held when this version opens it', () => {
+    const path = join(dir.path, 'old.not-sent.sqlite');
+    const old = new Database(path);
+    // The list as the first version wrote it (schema 1: no call column).
+    old.exec(`CREATE TABLE not_sent (id TEXT PRIMARY KEY, kind TEXT NOT NULL, args TEXT NOT NULL, ticket_id TEXT,
+      customer_id TEXT, ticket TEXT, typed_at TEXT NOT NULL, refused_at TEXT NOT NULL, code TEXT NOT NULL,
+      message TEXT NOT NULL, current TEXT)`);
+    old
+      .prepare('INSERT INTO not_sent VALUES (?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, NULL)')
+      .run(
+        uuidv7(),
+        'ticket.comment',
+        JSON.stringify({ ticketId: t.id, body: '旧版本的评论' }),
+        t.id,
+        now(),
+        now(),
+        'not_found',
+        'gone',
+      );
+    old.pragma('user_version = 1');
+    old.close();
+    const upgraded = new NotSentStore(path);
+    try {
+      expect(upgraded.list()).toEqual([
+        expect.objectContaining({
+          kind: 'ticket.comment',
+          args: { ticketId: t.id, body: '旧版本的评论' },
+          call: null,
+        }),
+      ]);
+      // And it takes the new kind of entry beside the old one.
+      upgraded.keep([{ ...upgraded.list()[0]!, id: uuidv7(), call: null }]);
+      expect(upgraded.count()).toBe(2);
+    } finally {
+      upgraded.close();
+    }
   });
 });

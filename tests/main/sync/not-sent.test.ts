@@ -180,26 +180,47 @@ describe('the not-sent list', () => {
     expect((await a.call('notSent.list', {})).map((i) => i.id)).not.toContain(comment.id);
   }, 60_000);
 
-  it('retries a refused new ticket as a new one in the department the agent is in now', async () => {
-    const item = (await a.call('notSent.list', {})).find((i) => i.kind === 'ticket.create')!;
-    await a.call('notSent.retry', { id: item.id });
+  it('retries a refused new ticket as a new one in the department the agent is in now, with its comment', async () => {
+    const items = await a.call('notSent.list', {});
+    const item = items.find((i) => i.kind === 'ticket.create')!;
+    const comment = items.find((i) => i.kind === 'ticket.comment' && i.ticketId === typed.createdId)!;
+    expect(await a.call('notSent.retry', { id: item.id })).toEqual({
+      retried: [item.id, comment.id],
+      kept: [],
+    });
     await a.waitSynced();
     const mine = await search(a, { text: 'move: new ticket' });
     expect(mine.rows).toHaveLength(1);
     expect(mine.rows[0]).toMatchObject({ departmentId: dept.other, syncState: 'synced' });
     expect(mine.rows[0]!.number).not.toBeNull();
-    expect((await a.call('notSent.list', {})).map((i) => i.id)).not.toContain(item.id);
+    const onServer = await serverTicket(
+      server.url,
+      (await apiLogin(server.url, 'agent01')).accessToken,
+      mine.rows[0]!.id,
+    );
+    expect(onServer.comments.map((c) => c.body)).toEqual(['move: note on the new ticket']);
+    const left = (await a.call('notSent.list', {})).map((i) => i.id);
+    expect(left).not.toContain(item.id);
+    expect(left).not.toContain(comment.id);
   }, 60_000);
 
   it('dismisses only what the agent chose', async () => {
     const before = await a.call('notSent.list', {});
-    expect(before).toHaveLength(2);
-    await a.call('notSent.dismiss', { ids: [before[0]!.id] });
-    expect((await a.call('notSent.list', {})).map((i) => i.id)).toEqual([before[1]!.id]);
+    expect(before.map((i) => i.kind)).toEqual(['ticket.update']);
+    // An id the list does not hold (a stale screen) takes nothing else with it.
+    await a.call('notSent.dismiss', { ids: [typed.createdId] });
+    expect(await a.call('notSent.list', {})).toEqual(before);
+    // Its ticket stayed in the old department: a retry says so and the edit stays, for the agent to choose.
+    expect(await a.services.invoke('notSent.retry', { id: before[0]!.id })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found', message: expect.stringMatching(/Copy your text/) },
+    });
+    expect(await a.call('notSent.list', {})).toEqual(before);
   });
 
   it('survives a restart of the desktop services and a sign-out', async () => {
     const before = await a.call('notSent.list', {});
+    expect(before).toHaveLength(1);
     await a.call('auth.logout', {});
     await a.services.dispose();
     a = desktop(join(dir.path, 'move'));

@@ -98,6 +98,21 @@ export const en = {
     open: 'Not sent',
     openHint_one: '{{count}} change the server did not take. Your text is kept here until you choose.',
     openHint_other: '{{count}} changes the server did not take. Your text is kept here until you choose.',
+    openLabel_one: 'Open the Not sent list: {{count}} change',
+    openLabel_other: 'Open the Not sent list: {{count}} changes',
+    retriedWith_one: 'Queued again, with the {{count}} change that belonged to it.',
+    retriedWith_other: 'Queued again, with the {{count}} changes that belonged to it.',
+    retriedKept_one:
+      'Queued again. {{count}} change that belonged to it still cannot go: it stays here, with the reason.',
+    retriedKept_other:
+      'Queued again. {{count}} changes that belonged to it still cannot go: they stay here, with the reason.',
+    noRetryCall:
+      'This desktop no longer knows which call these notes were for, so they cannot be retried. Copy them, or send them to a ticket.',
+    retryCallHint: 'Retry records the call again in the department you are in now.',
+    pickCustomerTitle: 'File the new ticket under which customer?',
+    pickCustomerIntro:
+      'Its customer is not in your department any more. Pick one you can see; the ticket is created for them.',
+    searchCustomer: 'Search your customers',
     title: 'Not sent',
     intro:
       'The server did not take these changes. What you typed is kept on this computer, also after you sign out, until you retry it, send it to another ticket or dismiss it.',
@@ -121,6 +136,9 @@ export const en = {
       account_disabled:
         'Not sent: your account was disabled before it went. The local copy was removed; your text was kept.',
       parent_refused: 'Not sent: it belonged to a new ticket or customer the server did not take.',
+      parent_refused_call: 'Not sent: these notes belonged to a call record the server did not take.',
+      retry_refused:
+        'Not sent: it was retried with what it belonged to, but it cannot go as it stands. Change it on the ticket, copy it or dismiss it.',
       conflict: 'Not sent: someone changed the same thing first.',
       bad_request: 'Not sent: the server found something in it that is not valid.',
       too_large: 'Not sent: it is too large to send in one piece; send it in shorter parts.',
