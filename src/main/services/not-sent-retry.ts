@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { v5 as uuidv5 } from 'uuid';
 import type { Customer, Ticket, TicketComment, TicketPatch } from '../../shared/domain';
 import { transitionError } from '../../shared/domain/ticket-rules';
 import type { NotSentItem, SessionInfo } from '../../shared/ipc/contract';
@@ -155,6 +155,19 @@ function retargeted(
   return { args, ticketId, customerId };
 }
 
+/** Any fixed UUID: the namespace of the ids a retry makes. */
+const RETRY_NAMESPACE = '3c0f8a52-7d4e-4b91-a6f3-2e5d9c18b704';
+
+/**
+ * The ids a retry of this entry makes, the same at every attempt. A retry cut off after its change was queued
+ * and before the entry left the list (the two are separate databases) is retried again by the agent: it then
+ * finds its change queued, or answered by the server under the same id (which applies a mutation id once),
+ * instead of making a second one. A retry refused again comes back under the new id, so the next retry of it
+ * makes ids of its own.
+ */
+const retryId = (entryId: string, role: 'mutation' | 'entity' | 'call' | 'call-log') =>
+  uuidv5(`${entryId}/${role}`, RETRY_NAMESPACE);
+
 /** A call record retried in another department than the first time: its Call-ID there must be its own. */
 const movedCallId = (callId: string, newId: string) => `${callId.slice(0, 200)};retried=${newId}`;
 
@@ -162,6 +175,7 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
   const { store, info } = s;
   const a = retargeted(item, moved).args;
   const now = new Date().toISOString();
+  const mutationId = retryId(item.id, 'mutation');
   const none: Touched = { ticketIds: [], customerIds: [], interactionIds: [] };
   const ticketOf = (ticketId: string) => {
     const ticket = store.read.getTicket(ticketId);
@@ -186,13 +200,15 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
         if (why) throw new SwitchboardError('conflict', why);
       }
       if (patch.assigneeId) checkAssignee(store, patch.assigneeId, ticket.departmentId);
-      store.write.updateTicketLocally(ticket.id, patch, uuidv7(), now);
+      if (store.read.isQueued(mutationId)) return { ...none, ticketIds: [ticket.id] };
+      store.write.updateTicketLocally(ticket.id, patch, mutationId, now);
       return { ...none, ticketIds: [ticket.id] };
     }
     case 'ticket.comment': {
       const ticket = ticketOf(String(a.ticketId));
+      if (store.read.isQueued(mutationId)) return { ...none, ticketIds: [ticket.id] };
       const comment: TicketComment = {
-        id: uuidv7(),
+        id: retryId(item.id, 'entity'),
         ticketId: ticket.id,
         authorId: info.user.id,
         authorName: info.user.displayName,
@@ -200,10 +216,15 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
         internal: a.internal === true,
         createdAt: now,
       };
-      store.write.addCommentLocally(comment, uuidv7());
+      store.write.addCommentLocally(comment, mutationId);
       return { ...none, ticketIds: [ticket.id] };
     }
     case 'ticket.create': {
+      const again = store.read.getTicket(retryId(item.id, 'entity'));
+      if (again) {
+        if (item.ticketId) moved.tickets.set(item.ticketId, again.id);
+        return { ...none, ticketIds: [again.id], customerIds: [again.customerId] };
+      }
       // Filed in the agent's department now, under the customer they pick if the first one is out of reach.
       const departmentId = departmentOf(store, info, 'ticket');
       const customer = store.read.getCustomer(customerId ?? String(a.customerId));
@@ -215,7 +236,7 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
       }
       const assigneeId = typeof a.assigneeId === 'string' ? a.assigneeId : null;
       const ticket: Ticket = {
-        id: uuidv7(),
+        id: retryId(item.id, 'entity'),
         number: null,
         departmentId,
         customerId: customer.id,
@@ -229,11 +250,16 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
         updatedAt: now,
         version: 0,
       };
-      store.write.createTicketLocally(ticket, null, uuidv7());
+      store.write.createTicketLocally(ticket, null, mutationId);
       if (item.ticketId) moved.tickets.set(item.ticketId, ticket.id);
       return { ...none, ticketIds: [ticket.id], customerIds: [customer.id] };
     }
     case 'customer.create': {
+      const again = store.read.getCustomer(retryId(item.id, 'entity'));
+      if (again) {
+        if (item.customerId) moved.customers.set(item.customerId, again.id);
+        return { ...none, customerIds: [again.id] };
+      }
       departmentOf(store, info, 'customer');
       const phone = typeof a.phone === 'string' ? a.phone : null;
       const holder = phone ? store.read.findCustomerByPhone(phone) : null;
@@ -244,7 +270,7 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
         );
       }
       const customer: Customer = {
-        id: uuidv7(),
+        id: retryId(item.id, 'entity'),
         name: String(a.name),
         phone,
         email: typeof a.email === 'string' ? a.email : null,
@@ -254,7 +280,7 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
         updatedAt: now,
         version: 0,
       };
-      store.write.createCustomerLocally(customer, uuidv7());
+      store.write.createCustomerLocally(customer, mutationId);
       if (item.customerId) moved.customers.set(item.customerId, customer.id);
       return { ...none, customerIds: [customer.id] };
     }
@@ -264,7 +290,7 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
       // Refused as another department's (its queue, or the routed record of the call): recorded in the
       // agent's department now, as a call of its own there.
       const rescope = item.code === 'forbidden';
-      const heldIn = logCall(s, call, rescope, now);
+      const heldIn = logCall(s, item.id, call, rescope, now);
       moved.calls.set(old, heldIn);
       return { ...none, interactionIds: [heldIn] };
     }
@@ -281,9 +307,10 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
               : 'This desktop no longer knows which call these notes were for. Copy them, or send them to a ticket.',
           );
         }
-        call = store.read.getInteraction(logCall(s, item.call, true, now));
+        call = store.read.getInteraction(logCall(s, item.id, item.call, true, now));
       }
       if (!call) throw new SwitchboardError('internal', 'The call record could not be written again.');
+      if (store.read.isQueued(mutationId)) return { ...none, interactionIds: [call.id] };
       if (info.user.role === 'agent' && call.agentId !== info.user.id) {
         throw new SwitchboardError('forbidden', 'Only the agent who took this call can wrap it up.');
       }
@@ -301,7 +328,7 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
           customerId:
             call.customerId === null && customer && store.read.getCustomer(customer) ? customer : null,
         },
-        uuidv7(),
+        mutationId,
         now,
       );
       return { ...none, interactionIds: [call.id] };
@@ -312,13 +339,16 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
 /** Record a call again under a new id, in the agent's department; returns the id of the record holding it. */
 function logCall(
   s: ActiveSession,
+  entryId: string,
   call: NonNullable<NotSentItem['call']>,
   rescope: boolean,
   now: string,
 ): string {
   const { store, info } = s;
+  const interactionId = retryId(entryId, 'call');
+  // Recorded by an earlier try of this retry: that record it is.
+  if (store.read.getInteraction(interactionId)) return interactionId;
   const departmentId = departmentOf(store, info, 'call record');
-  const interactionId = uuidv7();
   const log: InteractionLog = {
     ...call,
     interactionId,
@@ -328,5 +358,10 @@ function logCall(
   if (why) throw new SwitchboardError('bad_request', why);
   const { customerNumber } = loggedNumbers(log);
   const customerId = customerNumber ? (store.read.findCustomerByPhone(customerNumber)?.id ?? null) : null;
-  return store.write.logCallLocally(log, { departmentId, agentId: info.user.id, customerId }, uuidv7(), now);
+  return store.write.logCallLocally(
+    log,
+    { departmentId, agentId: info.user.id, customerId },
+    retryId(entryId, 'call-log'),
+    now,
+  );
 }

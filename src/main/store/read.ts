@@ -80,6 +80,7 @@ export class StoreReader {
       user: db.prepare('SELECT * FROM users WHERE id = ?'),
       meta: db.prepare('SELECT value FROM meta WHERE key = ?'),
       pendingCount: db.prepare('SELECT count(*) AS n FROM outbox'),
+      queued: db.prepare('SELECT 1 FROM outbox WHERE mutation_id = ?'),
       outbox: db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT ?'),
       interaction: db.prepare(`${CALLS} WHERE i.id = ?`),
       interactionAlias: db.prepare('SELECT interaction_id FROM interaction_aliases WHERE id = ?').pluck(),
@@ -240,6 +241,11 @@ export class StoreReader {
 
   pendingCount(): number {
     return (this.s.pendingCount!.get() as { n: number }).n;
+  }
+
+  /** Whether a change with this mutation id is queued (not yet answered by the server). */
+  isQueued(mutationId: string): boolean {
+    return this.s.queued!.get(mutationId) !== undefined;
   }
 
   /** The oldest queued mutations, in the order they must reach the server. */

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../../src/server/app';
+import { storePath } from '../../../src/main/services';
+import { notSentPath } from '../../../src/main/store/not-sent';
 import type { NotSentItem } from '../../../src/shared/ipc/contract';
 import { tempDir } from '../fixtures';
 import { apiLogin, desktop, serverTicket, waitFor, type TestDesktop } from './helpers';
@@ -340,6 +342,50 @@ describe('retrying a refused new customer', () => {
     expect(tickets[0]!.department_id).toBe(dept.other);
     const onServer = await serverTicket(server.url, await token(), tickets[0]!.id);
     expect(onServer.comments.map((c) => c.body)).toEqual(['retry: 给新客户的备注']);
+    expect(await list()).toEqual([]);
+  }, 90_000);
+});
+
+describe('a retry cut off between the outbox and the list', () => {
+  it('is not queued twice when the agent retries again', async () => {
+    const body = 'retry: 中断后再试一次 once';
+    const ticket = (await a.call('tickets.search', { limit: 1 })).rows[0]!;
+    const home = (await a.call('session.get', {}))!.user.departmentId!;
+    const away = home === dept.home ? dept.other : dept.home;
+    await server.close();
+    await expect
+      .poll(async () => (await a.call('sync.status', {})).state, { timeout: 10_000 })
+      .toBe('offline');
+    await a.call('tickets.comment', { ticketId: ticket.id, body, internal: false });
+    // Moved away and back while offline: the comment is refused once, and its ticket is here again.
+    adminWhileDown('UPDATE users SET department_id = ? WHERE id = ?', away, agentId);
+    await start();
+    await waitFor(async () => (await list()).length === 1, 'the comment not sent');
+    await server.close();
+    adminWhileDown('UPDATE users SET department_id = ? WHERE id = ?', home, agentId);
+    await start();
+    await waitFor(
+      async () => (await a.call('session.get', {}))?.user.departmentId === home,
+      'the home department again',
+    );
+    await a.waitSynced();
+    const item = (await list())[0]!;
+
+    // Another program holds the list's file: the retry is queued, but cannot leave the list.
+    const lock = new Database(notSentPath(storePath(join(dir.path, 'retry'), server.url, agentId)));
+    lock.exec('BEGIN IMMEDIATE');
+    try {
+      expect((await a.services.invoke('notSent.retry', { id: item.id })).ok).toBe(false);
+    } finally {
+      lock.exec('ROLLBACK');
+      lock.close();
+    }
+    expect((await list()).map((i) => i.id)).toEqual([item.id]);
+    // The agent retries again: the change already queued is the one that goes.
+    await a.call('notSent.retry', { id: item.id });
+    await a.waitSynced();
+    const onServer = await serverTicket(server.url, await token(), ticket.id);
+    expect(onServer.comments.filter((c) => c.body === body)).toHaveLength(1);
     expect(await list()).toEqual([]);
   }, 90_000);
 });
