@@ -20,7 +20,13 @@ export function useTicketDetail(id: string) {
           setDetail(d);
           setError(null);
         },
-        (e: unknown) => live && setError(errorBodyOf(e)),
+        (e: unknown) => {
+          if (!live) return;
+          const body = errorBodyOf(e);
+          // Gone from this desktop (a refused new ticket, moved away): its old copy must not stay on show.
+          if (body.code === 'not_found') setDetail(null);
+          setError(body);
+        },
       );
     return () => {
       live = false;
