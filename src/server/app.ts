@@ -9,10 +9,16 @@ import {
   type LoginThrottleOptions,
   type ThrottleRule,
 } from './auth/login-throttle';
-import { loadPbxSecret, loadSigningSecret, pbxSecretNotice } from './auth/signing-secret';
+import {
+  loadPbxSecret,
+  loadSigningSecret,
+  pbxSecretNotice,
+  secretInDatabase,
+  type PbxSecret,
+} from './auth/signing-secret';
 import { DEFAULT_ACCESS_TTL_SECONDS } from './auth/tokens';
-import { openSqlite } from './db/dialect-sqlite';
 import { migrateToLatest } from './db/migrate';
+import { isPostgresUrl, openDatabase } from './db/open';
 import { seedDemo } from './demo/seed-demo';
 import { bearerUser, createApi } from './http/api';
 import { attachSync } from './sync/sync-socket';
@@ -27,7 +33,10 @@ export interface StartServerOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** SQLite file (created with its folder if missing), or ':memory:'. */
+  /**
+   * The store: a SQLite file (created with its folder if missing), ':memory:', or a postgres:// URL. On
+   * PostgreSQL the signing and PBX secrets, when not given, live in the database (every node shares them).
+   */
   dbPath: string;
   /** demo: load the demo data set when the database has no users yet. Default none. */
   seed?: 'demo' | 'none';
@@ -75,7 +84,7 @@ export interface RunningServer {
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const now = opts.now ?? (() => new Date());
-  const db = openSqlite(opts.dbPath);
+  const db = openDatabase(opts.dbPath);
   try {
     await migrateToLatest(db);
     if (opts.seed === 'demo') {
@@ -90,7 +99,13 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   let auth: AuthService;
   let pbxSecret: string | undefined;
   try {
-    const secret = loadSigningSecret(opts.dbPath, opts.jwtSecret ?? process.env.SWITCHBOARD_JWT_SECRET);
+    const configuredJwt = opts.jwtSecret ?? process.env.SWITCHBOARD_JWT_SECRET;
+    const configuredPbx = opts.pbxSecret ?? process.env.SWITCHBOARD_PBX_SECRET;
+    const pg = isPostgresUrl(opts.dbPath);
+    const secret =
+      pg && !configuredJwt
+        ? new TextEncoder().encode((await secretInDatabase(db, 'jwt')).secret)
+        : loadSigningSecret(opts.dbPath, configuredJwt);
     auth = new AuthService(
       db,
       secret,
@@ -98,7 +113,10 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       now,
       throttleOptions(opts.loginThrottle),
     );
-    const pbxKey = loadPbxSecret(opts.dbPath, opts.pbxSecret ?? process.env.SWITCHBOARD_PBX_SECRET);
+    const pbxKey: PbxSecret =
+      pg && !configuredPbx
+        ? { source: 'database', ...(await secretInDatabase(db, 'pbx')) }
+        : loadPbxSecret(opts.dbPath, configuredPbx);
     pbxSecret = pbxKey.source === 'none' ? undefined : pbxKey.secret;
     const notice = pbxSecretNotice(pbxKey);
     if (notice) log(notice);

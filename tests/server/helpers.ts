@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import {
   LoginResponse,
@@ -11,15 +8,21 @@ import {
   type User,
 } from '../../src/shared';
 import { startServer, type RunningServer, type StartServerOptions } from '../../src/server/app';
-import { openSqlite } from '../../src/server/db/dialect-sqlite';
 import { migrateToLatest } from '../../src/server/db/migrate';
+import { openDatabase } from '../../src/server/db/open';
 import type { Db } from '../../src/server/db/schema';
 import { seedDemo } from '../../src/server/demo/seed-demo';
 import { toUser } from '../../src/server/directory/directory-store';
+import { freshDatabase, type TestDatabase } from './test-db';
+
+export { TEST_DIALECT, freshDatabase, scratchDb } from './test-db';
 
 export interface TestServer extends RunningServer {
+  /** The store: a SQLite file, or a postgres:// URL under npm run test:pg (open it with openDatabase). */
   dbPath: string;
   clock: { now: Date };
+  /** The database itself; stop() drops it. */
+  store: TestDatabase;
   stop(): Promise<void>;
 }
 
@@ -40,9 +43,9 @@ export async function startTestServer(
     prepare?: (db: Db) => Promise<void>;
   } & Pick<StartServerOptions, 'pbx' | 'pbxSecret' | 'voice' | 'port' | 'loginThrottle'> = {},
 ): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'switchboard-server-'));
-  const dbPath = join(dir, 'server.sqlite');
-  const db = openSqlite(dbPath);
+  const store = await freshDatabase();
+  const dbPath = store.location;
+  const db = openDatabase(dbPath);
   await migrateToLatest(db);
   await seedDemo(db, { tickets: opts.tickets ?? 600, customers: opts.customers ?? 200 });
   await opts.prepare?.(db);
@@ -65,9 +68,10 @@ export async function startTestServer(
     ...server,
     dbPath,
     clock,
+    store,
     stop: async () => {
       await server.close();
-      rmSync(dir, { recursive: true, force: true });
+      await store.drop();
     },
   };
 }
@@ -95,9 +99,10 @@ export async function reopenTestServer(
     ...server,
     dbPath: closed.dbPath,
     clock: closed.clock,
+    store: closed.store,
     stop: async () => {
       await server.close();
-      rmSync(dirname(closed.dbPath), { recursive: true, force: true });
+      await closed.store.drop();
     },
   };
 }
@@ -157,7 +162,7 @@ export async function pullAll(socket: Socket, cursor = 0): Promise<{ changes: Ch
 
 /** Work on the server's database as the demo admin (admin actions the tests make while the server runs). */
 export async function asAdmin<T>(dbPath: string, work: (db: Db, admin: User) => Promise<T>): Promise<T> {
-  const db = openSqlite(dbPath);
+  const db = openDatabase(dbPath);
   try {
     const row = await db
       .selectFrom('users')

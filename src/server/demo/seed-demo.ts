@@ -1,5 +1,6 @@
 import type { Db } from '../db/schema';
 import { hashPassword } from '../auth/passwords';
+import { countersAfterBulkLoad } from '../db/counters';
 import { buildDemoData, DEMO_PASSWORD, type DemoOptions } from './build-demo';
 
 /** Rows per INSERT: large enough to be fast, small enough for any database's bound-parameter limit. */
@@ -34,6 +35,7 @@ export async function seedDemo(
     await inChunks(data.changes, (p) => trx.insertInto('change_log').values(p).execute());
     await inChunks(data.queues, (p) => trx.insertInto('queues').values(p).execute());
     await inChunks(data.skills, (p) => trx.insertInto('agent_skills').values(p).execute());
+    await countersAfterBulkLoad(trx); // the rows above carry their own versions and ticket numbers
   });
   return { ms: Date.now() - started, tickets: data.tickets.length };
 }
