@@ -107,6 +107,23 @@ export async function reopenTestServer(
   };
 }
 
+/**
+ * A second service node on the database of a running test server (same signing secret and clock), as a
+ * second machine behind one address would be. Only PostgreSQL is made for several nodes; stop() stops this
+ * node and leaves the database to the first server.
+ */
+export async function startSecondNode(first: TestServer): Promise<RunningServer & { url: string }> {
+  return startServer({
+    port: 0,
+    dbPath: first.dbPath,
+    seed: 'none',
+    jwtSecret: JWT_SECRET,
+    pbxSecret: TEST_PBX_SECRET,
+    now: () => first.clock.now,
+    log: () => {},
+  });
+}
+
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(url, {
     method: 'POST',

@@ -72,11 +72,12 @@ export async function freshDatabase(): Promise<TestDatabase> {
 /**
  * A scratch database for store-level tests (what ':memory:' was): opened, plus a close() that also drops it.
  */
-export async function scratchDb(): Promise<{ db: Db; close(): Promise<void> }> {
+export async function scratchDb(): Promise<{ db: Db; location: string; close(): Promise<void> }> {
   const target = await freshDatabase();
   const db = openDatabase(target.location);
   return {
     db,
+    location: target.location,
     close: async () => {
       await db.destroy();
       await target.drop();

@@ -62,8 +62,9 @@ export async function lastFieldChangeSince(
       eb.or([
         eb('actor_id', 'is', null),
         eb('actor_id', '<>', except.actorId),
-        // SQLite's IS NOT compares nulls as values: a null device differs from a named one, equals another null.
-        eb('device_id', 'is not', except.deviceId),
+        // IS DISTINCT FROM compares nulls as values (a null device differs from a named one, equals another
+        // null) on both stores; SQLite's older spelling, IS NOT with a parameter, is an error on PostgreSQL.
+        eb('device_id', 'is distinct from', except.deviceId),
       ]),
     )
     .orderBy('version', 'desc')
