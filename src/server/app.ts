@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
@@ -18,7 +19,8 @@ import {
 } from './auth/signing-secret';
 import { DEFAULT_ACCESS_TTL_SECONDS } from './auth/tokens';
 import { migrateToLatest } from './db/migrate';
-import { isPostgresUrl, openDatabase } from './db/open';
+import type { Db } from './db/schema';
+import { describeLocation, isPostgresUrl, openDatabase } from './db/open';
 import { seedDemo } from './demo/seed-demo';
 import { bearerUser, createApi } from './http/api';
 import { attachSync } from './sync/sync-socket';
@@ -86,6 +88,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const now = opts.now ?? (() => new Date());
   const db = openDatabase(opts.dbPath);
   try {
+    if (isPostgresUrl(opts.dbPath)) await reachPostgres(db, opts.dbPath);
     await migrateToLatest(db);
     if (opts.seed === 'demo') {
       const seeded = await seedDemo(db, { now: now() });
@@ -208,6 +211,19 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       await db.destroy();
     },
   };
+}
+
+/** A first query that, when it fails, says which server could not be reached and what to check. */
+async function reachPostgres(db: Db, location: string): Promise<void> {
+  try {
+    await sql`SELECT 1`.execute(db);
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new Error(
+      `Cannot reach ${describeLocation(location)}: ${reason}. Check that the server runs and the URL's host, ` +
+        `port, user, password and database are right (the database must exist; for a throwaway one: npm run postgres).`,
+    );
+  }
 }
 
 function throttleOptions(o: StartServerOptions['loginThrottle'] = {}): LoginThrottleOptions {

@@ -1,14 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PushResponse, SocketEvents, type LoginResponse, type Mutation } from '../../src/shared';
+import {
+  PBX_SECRET_HEADER,
+  PushResponse,
+  SocketEvents,
+  type LoginResponse,
+  type Mutation,
+} from '../../src/shared';
 import { verifyAudit, writeAudit } from '../../src/server/audit/audit-log';
 import { migrateToLatest } from '../../src/server/db/migrate';
 import { openDatabase } from '../../src/server/db/open';
 import type { Db } from '../../src/server/db/schema';
 import { seedDemo } from '../../src/server/demo/seed-demo';
 import { nextTicketNumber } from '../../src/server/tickets/ticket-store';
-import type { RunningServer } from '../../src/server/app';
+import { startServer, type RunningServer } from '../../src/server/app';
 import {
   connectSocket,
   login,
@@ -176,6 +182,48 @@ describe.skipIf(TEST_DIALECT !== 'postgres')('two service nodes on one PostgreSQ
       expect(await verifyAudit(db)).toMatchObject({ ok: true });
     } finally {
       await db.destroy();
+    }
+  });
+});
+
+describe.skipIf(TEST_DIALECT !== 'postgres')('secrets of nodes on one PostgreSQL database', () => {
+  it('are made once and shared: a token from one node is good on the other, and the PBX secret is one', async () => {
+    const { db, location, close } = await scratchDb();
+    const nodes: RunningServer[] = [];
+    try {
+      await migrateToLatest(db);
+      await seedDemo(db, { tickets: 20, customers: 10 });
+      // Nothing configured: each node would make its own secret if they were kept per machine.
+      const start = () =>
+        startServer({ port: 0, dbPath: location, seed: 'none', log: () => {}, pbxSecret: undefined });
+      const saved = { jwt: process.env.SWITCHBOARD_JWT_SECRET, pbx: process.env.SWITCHBOARD_PBX_SECRET };
+      delete process.env.SWITCHBOARD_JWT_SECRET;
+      delete process.env.SWITCHBOARD_PBX_SECRET;
+      try {
+        nodes.push(...(await Promise.all([start(), start()])));
+      } finally {
+        if (saved.jwt !== undefined) process.env.SWITCHBOARD_JWT_SECRET = saved.jwt;
+        if (saved.pbx !== undefined) process.env.SWITCHBOARD_PBX_SECRET = saved.pbx;
+      }
+      const [a, b] = nodes as [RunningServer, RunningServer];
+      const session = await login(a.url, 'agent01');
+      const socket = await connectSocket(b.url, session.accessToken); // refused if B checked with its own key
+      socket.close();
+      const secrets = await db.selectFrom('server_secrets').selectAll().orderBy('name').execute();
+      expect(secrets.map((r) => r.name)).toEqual(['jwt', 'pbx']);
+      const pbx = secrets.find((r) => r.name === 'pbx')!.value;
+      for (const node of nodes) {
+        const res = await fetch(
+          `${node.url}/api/voice/route?queue=8001&caller=1&callid=shared-${node.port}`,
+          {
+            headers: { [PBX_SECRET_HEADER]: pbx },
+          },
+        );
+        expect(res.status).not.toBe(403);
+      }
+    } finally {
+      for (const n of nodes) await n.close();
+      await close();
     }
   });
 });

@@ -29,7 +29,12 @@ export async function lockAuditChain(trx: Tx): Promise<void> {
   await nextCounter(trx, 'audit');
 }
 
-/** A transaction that writes audit records: the chain's lock is its first lock (see lockAuditChain). */
+/**
+ * A transaction that writes audit records: the chain's lock is its first lock (see lockAuditChain). So on
+ * PostgreSQL every audited transaction (each push batch, sign-ins, administration) runs one at a time across
+ * all nodes, as every transaction did on SQLite; the push's read-merge-write of a ticket relies on that (two
+ * concurrent merges under READ COMMITTED could each miss the other's edit).
+ */
 export function auditedTransaction<T>(db: Db, work: (trx: Tx) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (trx) => {
     await lockAuditChain(trx);

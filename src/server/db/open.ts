@@ -23,14 +23,15 @@ export function dialectOf(db: Tx | Kysely<unknown>): DialectName {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
-/** A location safe to print: a PostgreSQL URL without its password. */
+/** The store named in words safe to print: a PostgreSQL URL loses its password (and its query, which may hold one). */
 export function describeLocation(location: string): string {
-  if (!isPostgresUrl(location)) return location;
+  if (!isPostgresUrl(location)) return `SQLite ${location}`;
   try {
     const u = new URL(location);
     if (u.password) u.password = '***';
-    return u.toString();
+    u.search = '';
+    return `PostgreSQL ${u.toString()}`;
   } catch {
-    return 'postgres://(unparsable URL)';
+    return 'PostgreSQL (a URL that does not parse: check --db / SWITCHBOARD_DB)';
   }
 }
