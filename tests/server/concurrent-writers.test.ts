@@ -187,7 +187,7 @@ describe.skipIf(TEST_DIALECT !== 'postgres')('two service nodes on one PostgreSQ
 });
 
 describe.skipIf(TEST_DIALECT !== 'postgres')('secrets of nodes on one PostgreSQL database', () => {
-  it('are made once and shared: a token from one node is good on the other, and the PBX secret is one', async () => {
+  it('are made once and shared by nodes starting together: a token from one node is good on the other, one PBX secret, one extension per agent', async () => {
     const { db, location, close } = await scratchDb();
     const nodes: RunningServer[] = [];
     try {
@@ -200,7 +200,10 @@ describe.skipIf(TEST_DIALECT !== 'postgres')('secrets of nodes on one PostgreSQL
       delete process.env.SWITCHBOARD_JWT_SECRET;
       delete process.env.SWITCHBOARD_PBX_SECRET;
       try {
-        nodes.push(...(await Promise.all([start(), start()])));
+        // Started together, as a cluster restarts: both make secrets and SIP accounts at the same moment.
+        const started = await Promise.allSettled([start(), start()]);
+        for (const r of started) if (r.status === 'fulfilled') nodes.push(r.value);
+        for (const r of started) if (r.status === 'rejected') throw r.reason;
       } finally {
         if (saved.jwt !== undefined) process.env.SWITCHBOARD_JWT_SECRET = saved.jwt;
         if (saved.pbx !== undefined) process.env.SWITCHBOARD_PBX_SECRET = saved.pbx;
@@ -211,6 +214,9 @@ describe.skipIf(TEST_DIALECT !== 'postgres')('secrets of nodes on one PostgreSQL
       socket.close();
       const secrets = await db.selectFrom('server_secrets').selectAll().orderBy('name').execute();
       expect(secrets.map((r) => r.name)).toEqual(['jwt', 'pbx']);
+      const extensions = await db.selectFrom('sip_accounts').select('extension').execute();
+      expect(extensions.length).toBeGreaterThan(0);
+      expect(new Set(extensions.map((r) => r.extension)).size).toBe(extensions.length);
       const pbx = secrets.find((r) => r.name === 'pbx')!.value;
       for (const node of nodes) {
         const res = await fetch(

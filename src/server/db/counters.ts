@@ -2,7 +2,11 @@ import { sql } from 'kysely';
 import { dialectOf } from './open';
 import type { Tx } from './schema';
 
-export type CounterName = 'ticket_number' | 'audit';
+/**
+ * ticket_number: the last ticket number given. audit: audit records written; its row is the hash chain's lock.
+ * sip_accounts: times extensions were handed out; its row keeps two nodes from giving out one extension.
+ */
+export type CounterName = 'ticket_number' | 'audit' | 'sip_accounts';
 
 /**
  * Takes the next value of a counter (migration 0008), holding the counter's row lock until the caller's
