@@ -232,6 +232,102 @@ describe('migrations', () => {
     expect(tables).toContain('customers');
   });
 
+  it('0005 turns refresh-token families into sessions and 0008 starts the counters past the data, on either store', async () => {
+    db = await emptyDb();
+    const pending = Object.entries(migrations);
+    const upTo = async (last: string) => {
+      for (let next = pending.shift(); next; next = pending.shift()) {
+        await next[1].up(db!);
+        if (next[0] === last) return;
+      }
+    };
+    // Run by hand (not the Migrator) to stop between migrations and write the data of that time.
+    await upTo('0004-customer-aliases');
+    await db
+      .insertInto('departments')
+      .values({ id: 'd', code: 'd', name_zh: '部', name_en: 'D', version: 1 })
+      .execute();
+    await db
+      .insertInto('users')
+      .values({
+        id: 'u',
+        username: 'u',
+        display_name: 'U',
+        role: 'agent',
+        department_id: 'd',
+        password_hash: 'x',
+        disabled: 0,
+        version: 1,
+      })
+      .execute();
+    const token = (hash: string, family: string, revoked: string | null) => ({
+      token_hash: hash,
+      user_id: 'u',
+      family_id: family,
+      expires_at: '2027-01-01T00:00:00.000Z',
+      revoked_at: revoked,
+    });
+    await db
+      .insertInto('refresh_tokens')
+      .values([
+        token('a1', 'open', '2026-01-01T00:00:00.000Z'),
+        token('a2', 'open', null), // the family's current token: the session is still on
+        token('b1', 'ended', '2026-01-01T00:00:00.000Z'),
+        token('b2', 'ended', '2026-01-02T00:00:00.000Z'),
+      ])
+      .execute();
+    await db
+      .insertInto('customers')
+      .values({
+        id: 'c',
+        name: 'C',
+        phone: null,
+        email: null,
+        language: 'en',
+        company: null,
+        created_at: 'x',
+        updated_at: 'x',
+        version: 1,
+      })
+      .execute();
+    const ticket = {
+      department_id: 'd',
+      customer_id: 'c',
+      subject: 's',
+      description: '',
+      status: 'new' as const,
+      priority: 'normal' as const,
+      assignee_id: null,
+      created_at: 'x',
+      updated_at: 'x',
+      version: 1,
+    };
+    await db
+      .insertInto('tickets')
+      .values([
+        { ...ticket, id: 't1', number: 7 },
+        { ...ticket, id: 't2', number: 41 },
+      ])
+      .execute();
+    await upTo('0008-counters-and-secrets');
+
+    const sessions = await db
+      .selectFrom('sessions')
+      .select(['id', 'revoked_at', 'revoked_reason'])
+      .orderBy('id')
+      .execute();
+    expect(sessions).toEqual([
+      { id: 'ended', revoked_at: '2026-01-02T00:00:00.000Z', revoked_reason: 'before-sessions' },
+      { id: 'open', revoked_at: null, revoked_reason: null },
+    ]);
+    const counters = await db.selectFrom('counters').selectAll().orderBy('name').execute();
+    expect(counters).toEqual([
+      { name: 'audit', value: 0 },
+      { name: 'sip_accounts', value: 0 },
+      { name: 'ticket_number', value: 41 },
+    ]);
+  });
+
   it.skipIf(TEST_DIALECT !== 'sqlite')('opens files in WAL mode', async () => {
     dir = mkdtempSync(join(tmpdir(), 'switchboard-migrate-'));
     db = openSqlite(join(dir, 'nested', 'server.sqlite'));
