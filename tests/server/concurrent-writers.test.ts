@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import {
 } from '../../src/shared';
 import { verifyAudit, writeAudit } from '../../src/server/audit/audit-log';
 import { migrateToLatest } from '../../src/server/db/migrate';
+import { retryConflicts } from '../../src/server/db/retry';
 import { openDatabase } from '../../src/server/db/open';
 import type { Db } from '../../src/server/db/schema';
 import { seedDemo } from '../../src/server/demo/seed-demo';
@@ -85,6 +87,44 @@ describe('the audit chain under concurrent writers', () => {
       expect(await verifyAudit(db)).toEqual({ ok: true, count: 40 });
     } finally {
       if (other !== db) await other.destroy();
+      await close();
+    }
+  });
+});
+
+describe.skipIf(TEST_DIALECT !== 'postgres')('transactions that deadlock on PostgreSQL', () => {
+  it('the one PostgreSQL ends is run again, so both changes land once', async () => {
+    const { db, location, close } = await scratchDb();
+    const other = openDatabase(location);
+    try {
+      await migrateToLatest(db);
+      // Two transactions lock two rows in opposite order, each waiting until the other holds its first.
+      let holding = 0;
+      let bothHold!: () => void;
+      const barrier = new Promise<void>((resolve) => (bothHold = resolve));
+      const bump = (name: string) => sql`UPDATE counters SET value = value + 1 WHERE name = ${name}`;
+      const crossing = (handle: Db, first: string, second: string) =>
+        retryConflicts(() =>
+          handle.transaction().execute(async (trx) => {
+            await bump(first).execute(trx);
+            if (++holding === 2) bothHold();
+            await barrier;
+            await bump(second).execute(trx);
+          }),
+        );
+      await Promise.all([crossing(db, 'audit', 'sip_accounts'), crossing(other, 'sip_accounts', 'audit')]);
+      const counters = await db
+        .selectFrom('counters')
+        .selectAll()
+        .where('name', 'in', ['audit', 'sip_accounts'])
+        .orderBy('name')
+        .execute();
+      expect(counters).toEqual([
+        { name: 'audit', value: 2 },
+        { name: 'sip_accounts', value: 2 },
+      ]);
+    } finally {
+      await other.destroy();
       await close();
     }
   });
