@@ -88,7 +88,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const now = opts.now ?? (() => new Date());
   const db = openDatabase(opts.dbPath);
   try {
-    if (isPostgresUrl(opts.dbPath)) await reachPostgres(db, opts.dbPath);
+    if (isPostgresUrl(opts.dbPath)) await reachPostgres(db, opts.dbPath, log);
     await migrateToLatest(db);
     if (opts.seed === 'demo') {
       const seeded = await seedDemo(db, { now: now() });
@@ -214,9 +214,15 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
 }
 
 /** A first query that, when it fails, says which server could not be reached and what to check. */
-async function reachPostgres(db: Db, location: string): Promise<void> {
+async function reachPostgres(db: Db, location: string, log: (line: string) => void): Promise<void> {
+  let collation: string | undefined;
   try {
-    await sql`SELECT 1`.execute(db);
+    // datlocprovider (PostgreSQL 15+): 'i' is an ICU collation, which datcollate does not name.
+    const r = await sql<{ collation: string; provider: string }>`
+      SELECT datcollate AS collation, datlocprovider AS provider FROM pg_database
+      WHERE datname = current_database()`.execute(db);
+    const row = r.rows[0];
+    collation = row && (row.provider === 'i' ? 'ICU' : row.collation);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     throw new Error(
@@ -224,6 +230,12 @@ async function reachPostgres(db: Db, location: string): Promise<void> {
         `port, user, password and database are right (the database must exist; for a throwaway one: npm run postgres).`,
     );
   }
+  // Lists sorted by text (agents by user name, ...) come out in SQLite's bytewise order only under C.
+  if (collation !== undefined && !/^(C|POSIX)(\.utf-?8)?$/i.test(collation))
+    log(
+      `Note: this database sorts text by the collation ${collation}; SQLite and the README's setup sort bytewise ` +
+        `(LC_COLLATE 'C'), so lists ordered by name may come out in another order than on SQLite.`,
+    );
 }
 
 function throttleOptions(o: StartServerOptions['loginThrottle'] = {}): LoginThrottleOptions {

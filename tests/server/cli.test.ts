@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startServer } from '../../src/server/app';
 import { freshDatabase, TEST_DIALECT } from './test-db';
 
 describe('server CLI', () => {
@@ -130,6 +131,30 @@ describe('server CLI', () => {
         if (child.exitCode === null) child.kill('SIGKILL');
         await store.drop();
       }
+    },
+    60_000,
+  );
+
+  it.skipIf(TEST_DIALECT !== 'postgres')(
+    'says so at start when the PostgreSQL database sorts text otherwise than SQLite does',
+    async () => {
+      const lines: string[] = [];
+      const start = async (pgOptions: string) => {
+        const store = await freshDatabase(pgOptions);
+        const server = await startServer({
+          port: 0,
+          dbPath: store.location,
+          log: (l) => lines.push(l),
+          jwtSecret: 'x'.repeat(32),
+          pbxSecret: 'y'.repeat(32),
+        });
+        await server.close();
+        await store.drop();
+      };
+      await start(''); // the test cluster's C collation
+      expect(lines.join('\n')).not.toMatch(/sorts text/);
+      await start("TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'");
+      expect(lines.join('\n')).toMatch(/sorts text by the collation ICU; SQLite .* sort bytewise/);
     },
     60_000,
   );

@@ -49,11 +49,11 @@ async function asClusterAdmin<T>(work: (client: pg.Client) => Promise<T>): Promi
   }
 }
 
-/** A new, empty database of the test dialect. */
-export async function freshDatabase(): Promise<TestDatabase> {
+/** A new, empty database of the test dialect; `pgOptions` is appended to PostgreSQL's CREATE DATABASE. */
+export async function freshDatabase(pgOptions = ''): Promise<TestDatabase> {
   if (TEST_DIALECT === 'postgres') {
     const name = `switchboard_test_${randomBytes(6).toString('hex')}`;
-    await asClusterAdmin((c) => c.query(`CREATE DATABASE ${name}`));
+    await asClusterAdmin((c) => c.query(`CREATE DATABASE ${name} ${pgOptions}`));
     const url = new URL(clusterUrl());
     url.pathname = `/${name}`;
     return {
