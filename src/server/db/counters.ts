@@ -14,8 +14,8 @@ export type CounterName = 'ticket_number' | 'audit' | 'sip_accounts';
  * node's transaction wait for this one to commit or roll back, then see its value; SQLite has one writer.
  * A rolled-back transaction gives its value back, so the numbers have no gaps.
  *
- * Lock order: a transaction that audits takes `audit` first (lockAuditChain in sync/push.ts), so two of
- * them never wait on each other's rows in opposite order.
+ * Lock order: a transaction that audits takes `audit` first (auditedTransaction in audit/audit-log.ts), so
+ * two of them never wait on each other's rows in opposite order.
  */
 export async function nextCounter(trx: Tx, name: CounterName): Promise<number> {
   const row = await trx
@@ -25,7 +25,10 @@ export async function nextCounter(trx: Tx, name: CounterName): Promise<number> {
     .returning('value')
     .executeTakeFirst();
   if (!row) {
-    throw new Error(`The counter "${name}" is missing from the database: run the migrations (0008) again.`);
+    throw new Error(
+      `The counter "${name}" is missing from table counters (migration 0008 adds it); add it with ` +
+        `INSERT INTO counters (name, value) VALUES ('${name}', 0) (ticket numbers then continue after the highest).`,
+    );
   }
   return row.value;
 }
