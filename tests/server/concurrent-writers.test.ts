@@ -63,6 +63,25 @@ describe('ticket numbers under concurrent writers', () => {
   });
 });
 
+describe('the demo data loaded by nodes starting together', () => {
+  it('is loaded once: one loader wins, the others find it there and carry on', async () => {
+    const { db, location, close } = await scratchDb();
+    const other = TEST_DIALECT === 'postgres' ? openDatabase(location) : db;
+    try {
+      await migrateToLatest(db);
+      const results = await Promise.all([
+        seedDemo(db, { tickets: 40, customers: 10 }),
+        seedDemo(other, { tickets: 40, customers: 10 }),
+      ]);
+      expect(results.filter((r) => r !== null)).toHaveLength(1);
+      expect(await numbers(db)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    } finally {
+      if (other !== db) await other.destroy();
+      await close();
+    }
+  });
+});
+
 describe('the audit chain under concurrent writers', () => {
   it('stays one chain when many transactions on two connections audit at once', async () => {
     const { db, location, close } = await scratchDb();
