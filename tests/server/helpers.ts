@@ -62,7 +62,8 @@ export async function startTestServer(
     loginThrottle: opts.loginThrottle,
     voice: opts.voice,
     now: () => clock.now,
-    log: () => {},
+    // DEBUG_SERVER_LOG=1 shows the test server's log (what it did, what failed) on stderr.
+    log: process.env.DEBUG_SERVER_LOG ? (l: string) => console.error(`[server] ${l}`) : () => {},
   });
   return {
     ...server,

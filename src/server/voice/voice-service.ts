@@ -736,11 +736,11 @@ export class VoiceService implements LiveCalls {
     if (!c.customerLooked) {
       c.customerLooked = true;
       if (c.record.callerNumber.startsWith('+')) {
-        c.record = {
-          ...c.record,
-          // Only a customer the call's department sees: the record goes to its agents' screen pops.
-          customerId: await customerIdByPhone(trx, c.record.callerNumber, c.record.departmentId),
-        };
+        // Only a customer the call's department sees: the record goes to its agents' screen pops.
+        const customerId = await customerIdByPhone(trx, c.record.callerNumber, c.record.departmentId);
+        // Read the record after the query, not before: while it ran (a real wait on PostgreSQL) the call may
+        // have moved on (refused, abandoned), and `{ ...c.record, customerId: await ... }` put the old one back.
+        c.record = { ...c.record, customerId };
       }
     }
     await saveInteraction(trx, c.record);
