@@ -11,6 +11,7 @@
 // 1 anything else.
 import { resolve } from 'node:path';
 import { loadPbxSecret } from '../src/server/auth/signing-secret';
+import { isPostgresUrl } from '../src/server/db/open';
 import { KAMAILIO_MISSING, serviceCallUrls, startKamailio } from '../src/server/pbx';
 
 const EXIT_KAMAILIO_MISSING = 3;
@@ -34,7 +35,13 @@ function serviceUrls(): { routingUrl?: string; eventsUrl?: string; serviceSecret
   // The secret goes only where Kamailio talks to the service. Unset, it is the one `npm run server` keeps
   // beside its database (made here first if the PBX starts first), so the two pair up with nothing to copy.
   const configured = process.env.SWITCHBOARD_PBX_SECRET || undefined;
-  const db = resolve(process.env.SWITCHBOARD_DB || '.data/server.sqlite');
+  const store = process.env.SWITCHBOARD_DB || '.data/server.sqlite';
+  if (withRouting.routingUrl && !configured && isPostgresUrl(store))
+    throw new Error(
+      "The service's store is PostgreSQL, which keeps the PBX secret in the database: set SWITCHBOARD_PBX_SECRET " +
+        "to SELECT value FROM server_secrets WHERE name = 'pbx' (or give both the same one).",
+    );
+  const db = resolve(store);
   const secret = withRouting.routingUrl ? loadPbxSecret(db, configured) : { source: 'none' as const };
   const serviceSecret = secret.source === 'none' ? undefined : secret.secret;
   return withRouting.routingUrl && serviceSecret ? { ...withRouting, serviceSecret } : withRouting;

@@ -15,6 +15,7 @@ const PACKAGES = [
   'kamailio-utils-modules', // http_client for routing requests
   'kamailio-tls-modules',
   'openssl',
+  'postgresql-15', // npm run test:pg: initdb/pg_ctl for a throwaway cluster (scripts/postgres.mjs)
 ];
 
 const installed = (name) =>

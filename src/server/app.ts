@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
@@ -9,10 +10,17 @@ import {
   type LoginThrottleOptions,
   type ThrottleRule,
 } from './auth/login-throttle';
-import { loadPbxSecret, loadSigningSecret, pbxSecretNotice } from './auth/signing-secret';
+import {
+  loadPbxSecret,
+  loadSigningSecret,
+  pbxSecretNotice,
+  secretInDatabase,
+  type PbxSecret,
+} from './auth/signing-secret';
 import { DEFAULT_ACCESS_TTL_SECONDS } from './auth/tokens';
-import { openSqlite } from './db/dialect-sqlite';
 import { migrateToLatest } from './db/migrate';
+import type { Db } from './db/schema';
+import { describeLocation, isPostgresUrl, openDatabase } from './db/open';
 import { seedDemo } from './demo/seed-demo';
 import { bearerUser, createApi } from './http/api';
 import { attachSync } from './sync/sync-socket';
@@ -27,7 +35,10 @@ export interface StartServerOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** SQLite file (created with its folder if missing), or ':memory:'. */
+  /**
+   * The store: a SQLite file (created with its folder if missing), ':memory:', or a postgres:// URL. On
+   * PostgreSQL the signing and PBX secrets, when not given, live in the database (every node shares them).
+   */
   dbPath: string;
   /** demo: load the demo data set when the database has no users yet. Default none. */
   seed?: 'demo' | 'none';
@@ -75,8 +86,9 @@ export interface RunningServer {
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const now = opts.now ?? (() => new Date());
-  const db = openSqlite(opts.dbPath);
+  const db = openDatabase(opts.dbPath);
   try {
+    if (isPostgresUrl(opts.dbPath)) await reachPostgres(db, opts.dbPath, log);
     await migrateToLatest(db);
     if (opts.seed === 'demo') {
       const seeded = await seedDemo(db, { now: now() });
@@ -90,7 +102,13 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   let auth: AuthService;
   let pbxSecret: string | undefined;
   try {
-    const secret = loadSigningSecret(opts.dbPath, opts.jwtSecret ?? process.env.SWITCHBOARD_JWT_SECRET);
+    const configuredJwt = opts.jwtSecret ?? process.env.SWITCHBOARD_JWT_SECRET;
+    const configuredPbx = opts.pbxSecret ?? process.env.SWITCHBOARD_PBX_SECRET;
+    const pg = isPostgresUrl(opts.dbPath);
+    const secret =
+      pg && !configuredJwt
+        ? new TextEncoder().encode((await secretInDatabase(db, 'jwt')).secret)
+        : loadSigningSecret(opts.dbPath, configuredJwt);
     auth = new AuthService(
       db,
       secret,
@@ -98,7 +116,10 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       now,
       throttleOptions(opts.loginThrottle),
     );
-    const pbxKey = loadPbxSecret(opts.dbPath, opts.pbxSecret ?? process.env.SWITCHBOARD_PBX_SECRET);
+    const pbxKey: PbxSecret =
+      pg && !configuredPbx
+        ? { source: 'database', ...(await secretInDatabase(db, 'pbx')) }
+        : loadPbxSecret(opts.dbPath, configuredPbx);
     pbxSecret = pbxKey.source === 'none' ? undefined : pbxKey.secret;
     const notice = pbxSecretNotice(pbxKey);
     if (notice) log(notice);
@@ -190,6 +211,31 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       await db.destroy();
     },
   };
+}
+
+/** A first query that, when it fails, says which server could not be reached and what to check. */
+async function reachPostgres(db: Db, location: string, log: (line: string) => void): Promise<void> {
+  let collation: string | undefined;
+  try {
+    // datlocprovider (PostgreSQL 15+): 'i' is an ICU collation, which datcollate does not name.
+    const r = await sql<{ collation: string; provider: string }>`
+      SELECT datcollate AS collation, datlocprovider AS provider FROM pg_database
+      WHERE datname = current_database()`.execute(db);
+    const row = r.rows[0];
+    collation = row && (row.provider === 'i' ? 'ICU' : row.collation);
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new Error(
+      `Cannot reach ${describeLocation(location)}: ${reason}. Check that the server runs and the URL's host, ` +
+        `port, user, password and database are right (the database must exist; for a throwaway one: npm run postgres).`,
+    );
+  }
+  // Lists sorted by text (agents by user name, ...) come out in SQLite's bytewise order only under C.
+  if (collation !== undefined && !/^(C|POSIX)(\.utf-?8)?$/i.test(collation))
+    log(
+      `Note: this database sorts text by the collation ${collation}; SQLite and the README's setup sort bytewise ` +
+        `(LC_COLLATE 'C'), so lists ordered by name may come out in another order than on SQLite.`,
+    );
 }
 
 function throttleOptions(o: StartServerOptions['loginThrottle'] = {}): LoginThrottleOptions {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startServer } from './app';
+import { describeLocation } from './db/open';
 import { rpcPbxController } from './voice/credentials';
 
 const HELP = `Switchboard central service
@@ -7,7 +8,8 @@ const HELP = `Switchboard central service
 Usage: npm run server -- [--port N] [--host ADDR] [--db FILE] [--seed demo|none]
   --port   port to listen on (env SWITCHBOARD_PORT, default 4000)
   --host   address to listen on (env SWITCHBOARD_HOST, default 127.0.0.1)
-  --db     SQLite database file (env SWITCHBOARD_DB, default .data/server.sqlite)
+  --db     the store: a SQLite database file, or a PostgreSQL URL postgres://user:password@host:port/database
+           (env SWITCHBOARD_DB, default .data/server.sqlite). Several nodes may share one PostgreSQL database.
   --seed   demo: load the demo data set into a new database (env SWITCHBOARD_SEED, default demo)
   --pbx-rpc  Kamailio JSON-RPC URL (e.g. http://127.0.0.1:8089/RPC from npm run pbx; env SWITCHBOARD_PBX_RPC_URL):
              agents' SIP credentials are pushed there at start and on rotation
@@ -20,9 +22,11 @@ Sign-in throttling (per user name, and per client address for the --login-addres
   --login-address-lockout-after N  (env SWITCHBOARD_LOGIN_ADDRESS_LOCKOUT_AFTER, default 50)
   --login-delay-seconds N        the first wait (env SWITCHBOARD_LOGIN_DELAY_SECONDS, default 1)
   --login-lockout-minutes N      how long a lockout lasts (env SWITCHBOARD_LOGIN_LOCKOUT_MINUTES, default 15)
-Env SWITCHBOARD_JWT_SECRET sets the token signing secret (otherwise kept in <db>.jwt-secret).
+Env SWITCHBOARD_JWT_SECRET sets the token signing secret (otherwise kept in <db>.jwt-secret; on PostgreSQL in
+  the database's server_secrets table, shared by every node).
 Env SWITCHBOARD_PBX_SECRET: routing requests and call events must carry it in x-switchboard-pbx-secret;
-  without it one is generated once and kept in <db>.pbx-secret (owner-only): give the PBX its contents.`;
+  without it one is generated once and kept in <db>.pbx-secret (owner-only; on PostgreSQL in server_secrets):
+  give the PBX its contents.`;
 
 /** A whole number of at least 1 from a flag or its environment variable, or undefined for the default. */
 function count(flag: string, value: string | undefined, env: string): number | undefined {
@@ -76,6 +80,8 @@ async function main(): Promise<void> {
   const flag = (name: keyof typeof values & string, env: string) =>
     count(name, values[name] as string | undefined, env);
   const lockoutMinutes = flag('login-lockout-minutes', 'SWITCHBOARD_LOGIN_LOCKOUT_MINUTES');
+  const dbPath = values.db ?? process.env.SWITCHBOARD_DB ?? '.data/server.sqlite';
+  console.log(`Switchboard store: ${describeLocation(dbPath)}`);
   const server = await startServer({
     pbx,
     loginThrottle: {
@@ -92,7 +98,7 @@ async function main(): Promise<void> {
     },
     port,
     host: values.host ?? process.env.SWITCHBOARD_HOST ?? '127.0.0.1',
-    dbPath: values.db ?? process.env.SWITCHBOARD_DB ?? '.data/server.sqlite',
+    dbPath,
     seed,
   });
   console.log(`Switchboard server listening on ${server.url}`);

@@ -1,15 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyAudit, writeAudit } from '../../src/server/audit/audit-log';
-import { openSqlite } from '../../src/server/db/dialect-sqlite';
 import { migrateToLatest } from '../../src/server/db/migrate';
 import type { Db } from '../../src/server/db/schema';
+import { scratchDb } from './test-db';
 
 let db: Db | undefined;
-afterEach(async () => db?.destroy());
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
 
 describe('audit chain', () => {
   it('verifies an untouched chain and finds the first edited record', async () => {
-    db = openSqlite(':memory:');
+    ({ db, close } = await scratchDb());
     await migrateToLatest(db);
     for (const action of ['auth.login', 'ticket.update.applied', 'auth.logout']) {
       await writeAudit(db, {

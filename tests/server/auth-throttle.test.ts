@@ -6,7 +6,7 @@ import { errorText } from '../../src/renderer/i18n/error-text';
 import { en } from '../../src/renderer/i18n/locales/en';
 import { zhCN } from '../../src/renderer/i18n/locales/zh-CN';
 import { clientAddress } from '../../src/server/auth/login-throttle';
-import { openSqlite } from '../../src/server/db/dialect-sqlite';
+import { openDatabase } from '../../src/server/db/open';
 import { reopenTestServer, startTestServer, type TestServer } from './helpers';
 
 /**
@@ -53,7 +53,7 @@ function tick(seconds: number) {
 }
 
 async function auditRows(action: string) {
-  const db = openSqlite(server!.dbPath);
+  const db = openDatabase(server!.dbPath);
   try {
     const rows = await db.selectFrom('audit_log').selectAll().where('action', '=', action).execute();
     return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
@@ -63,7 +63,7 @@ async function auditRows(action: string) {
 }
 
 async function auditCount(): Promise<number> {
-  const db = openSqlite(server!.dbPath);
+  const db = openDatabase(server!.dbPath);
   try {
     const r = await db
       .selectFrom('audit_log')

@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startServer } from '../../src/server/app';
+import { freshDatabase, TEST_DIALECT } from './test-db';
 
 describe('server CLI', () => {
   it('prints the listening line when ready, serves, keeps the signing and PBX secrets owner-only and stops on SIGTERM', async () => {
@@ -74,4 +76,86 @@ describe('server CLI', () => {
     expect(code).toBe(1);
     expect(err).toMatch(/--login-lockout-after .*SWITCHBOARD_LOGIN_LOCKOUT_AFTER.* at least 1, got "0"/);
   }, 60_000);
+
+  it.skipIf(TEST_DIALECT !== 'postgres')(
+    'runs on a postgres:// URL given to --db, never printing its password, and stops on SIGTERM',
+    async () => {
+      const store = await freshDatabase();
+      const url = new URL(store.location);
+      url.password = 'not-for-the-log'; // the test cluster trusts loopback, so any password signs in
+      const child = spawn(
+        process.execPath,
+        [
+          'node_modules/tsx/dist/cli.mjs',
+          'src/server/cli.ts',
+          '--port',
+          '0',
+          '--db',
+          url.toString(),
+          '--seed',
+          'demo',
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, SWITCHBOARD_PBX_SECRET: '', SWITCHBOARD_DB: '' },
+        },
+      );
+      let out = '';
+      try {
+        const base = await new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no listening line in time: ${out}`)), 45_000);
+          child.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+            const m = /Switchboard server listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+            if (m?.[1]) {
+              clearTimeout(timer);
+              resolve(m[1]);
+            }
+          });
+          child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+          child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
+        });
+        expect(out).toMatch(/store: PostgreSQL postgres:\/\/switchboard:\*\*\*@127\.0\.0\.1/);
+        expect(out).toMatch(/PBX secret generated in the database/);
+        expect(out).not.toContain('not-for-the-log');
+        const res = await fetch(`${base}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'agent01', password: 'switchboard' }),
+        });
+        expect(res.status).toBe(200); // the demo data went into PostgreSQL
+        const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+        await store.drop();
+      }
+    },
+    60_000,
+  );
+
+  it.skipIf(TEST_DIALECT !== 'postgres')(
+    'says so at start when the PostgreSQL database sorts text otherwise than SQLite does',
+    async () => {
+      const lines: string[] = [];
+      const start = async (pgOptions: string) => {
+        const store = await freshDatabase(pgOptions);
+        const server = await startServer({
+          port: 0,
+          dbPath: store.location,
+          log: (l) => lines.push(l),
+          jwtSecret: 'x'.repeat(32),
+          pbxSecret: 'y'.repeat(32),
+        });
+        await server.close();
+        await store.drop();
+      };
+      await start(''); // the test cluster's C collation
+      expect(lines.join('\n')).not.toMatch(/sorts text/);
+      await start("TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'");
+      expect(lines.join('\n')).toMatch(/sorts text by the collation ICU; SQLite .* sort bytewise/);
+    },
+    60_000,
+  );
 });

@@ -11,7 +11,7 @@ import {
   type Ticket,
 } from '../../src/shared';
 import { verifyAudit } from '../../src/server/audit/audit-log';
-import { openSqlite } from '../../src/server/db/dialect-sqlite';
+import { openDatabase } from '../../src/server/db/open';
 import { connectSocket, login, pullAll, request, startTestServer, type TestServer } from './helpers';
 
 let server: TestServer;
@@ -304,7 +304,7 @@ describe('customer.create', () => {
     expect(latest<Customer>(theirs2, 'customer').has(existing.id)).toBe(true);
     expect(latest<Ticket>(theirs2, 'ticket').get(t.args.ticketId)?.customerId).toBe(existing.id);
 
-    const db = openSqlite(server.dbPath);
+    const db = openDatabase(server.dbPath);
     try {
       const samePhone = await db
         .selectFrom('customers')

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Customer, Ticket } from '../../src/shared';
-import { openSqlite } from '../../src/server/db/dialect-sqlite';
 import { migrateToLatest } from '../../src/server/db/migrate';
 import { buildDemoData } from '../../src/server/demo/build-demo';
 import { seedDemo } from '../../src/server/demo/seed-demo';
 import { customerFromColumns, ticketFromColumns } from '../../src/shared/storage/columns';
+import { scratchDb } from './test-db';
 
 const now = new Date('2026-11-25T00:00:00Z');
 
@@ -81,7 +81,7 @@ describe('demo data', () => {
   });
 
   it('seeds a fresh database with the demo tickets, and only once', async () => {
-    const db = openSqlite(':memory:');
+    const { db, close } = await scratchDb();
     try {
       await migrateToLatest(db);
       const result = await seedDemo(db, { now });
@@ -93,7 +93,7 @@ describe('demo data', () => {
       expect(Number(count?.n)).toBe(10_000);
       expect(await seedDemo(db, { now })).toBeNull();
     } finally {
-      await db.destroy();
+      await close();
     }
   });
 });

@@ -9,7 +9,7 @@ import {
   type Mutation,
   type Ticket,
 } from '../../src/shared';
-import { openSqlite } from '../../src/server/db/dialect-sqlite';
+import { openDatabase } from '../../src/server/db/open';
 import { connectSocket, login, pullAll, request, startTestServer, type TestServer } from './helpers';
 
 /**
@@ -71,7 +71,7 @@ const update = (ticket: Ticket, patch: Record<string, unknown>, baseVersion = ti
   }) as Mutation;
 
 async function serverTicket(id: string) {
-  const db = openSqlite(server.dbPath);
+  const db = openDatabase(server.dbPath);
   try {
     return await db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   } finally {

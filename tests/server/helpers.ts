@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import {
   LoginResponse,
@@ -11,15 +8,21 @@ import {
   type User,
 } from '../../src/shared';
 import { startServer, type RunningServer, type StartServerOptions } from '../../src/server/app';
-import { openSqlite } from '../../src/server/db/dialect-sqlite';
 import { migrateToLatest } from '../../src/server/db/migrate';
+import { openDatabase } from '../../src/server/db/open';
 import type { Db } from '../../src/server/db/schema';
 import { seedDemo } from '../../src/server/demo/seed-demo';
 import { toUser } from '../../src/server/directory/directory-store';
+import { freshDatabase, type TestDatabase } from './test-db';
+
+export { TEST_DIALECT, freshDatabase, scratchDb } from './test-db';
 
 export interface TestServer extends RunningServer {
+  /** The store: a SQLite file, or a postgres:// URL under npm run test:pg (open it with openDatabase). */
   dbPath: string;
   clock: { now: Date };
+  /** The database itself; stop() drops it. */
+  store: TestDatabase;
   stop(): Promise<void>;
 }
 
@@ -40,9 +43,9 @@ export async function startTestServer(
     prepare?: (db: Db) => Promise<void>;
   } & Pick<StartServerOptions, 'pbx' | 'pbxSecret' | 'voice' | 'port' | 'loginThrottle'> = {},
 ): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'switchboard-server-'));
-  const dbPath = join(dir, 'server.sqlite');
-  const db = openSqlite(dbPath);
+  const store = await freshDatabase();
+  const dbPath = store.location;
+  const db = openDatabase(dbPath);
   await migrateToLatest(db);
   await seedDemo(db, { tickets: opts.tickets ?? 600, customers: opts.customers ?? 200 });
   await opts.prepare?.(db);
@@ -59,15 +62,17 @@ export async function startTestServer(
     loginThrottle: opts.loginThrottle,
     voice: opts.voice,
     now: () => clock.now,
-    log: () => {},
+    // DEBUG_SERVER_LOG=1 shows the test server's log (what it did, what failed) on stderr.
+    log: process.env.DEBUG_SERVER_LOG ? (l: string) => console.error(`[server] ${l}`) : () => {},
   });
   return {
     ...server,
     dbPath,
     clock,
+    store,
     stop: async () => {
       await server.close();
-      rmSync(dir, { recursive: true, force: true });
+      await store.drop();
     },
   };
 }
@@ -95,11 +100,29 @@ export async function reopenTestServer(
     ...server,
     dbPath: closed.dbPath,
     clock: closed.clock,
+    store: closed.store,
     stop: async () => {
       await server.close();
-      rmSync(dirname(closed.dbPath), { recursive: true, force: true });
+      await closed.store.drop();
     },
   };
+}
+
+/**
+ * A second service node on the database of a running test server (same signing secret and clock), as a
+ * second machine behind one address would be. Only PostgreSQL is made for several nodes; stop() stops this
+ * node and leaves the database to the first server.
+ */
+export async function startSecondNode(first: TestServer): Promise<RunningServer & { url: string }> {
+  return startServer({
+    port: 0,
+    dbPath: first.dbPath,
+    seed: 'none',
+    jwtSecret: JWT_SECRET,
+    pbxSecret: TEST_PBX_SECRET,
+    now: () => first.clock.now,
+    log: () => {},
+  });
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
@@ -157,7 +180,7 @@ export async function pullAll(socket: Socket, cursor = 0): Promise<{ changes: Ch
 
 /** Work on the server's database as the demo admin (admin actions the tests make while the server runs). */
 export async function asAdmin<T>(dbPath: string, work: (db: Db, admin: User) => Promise<T>): Promise<T> {
-  const db = openSqlite(dbPath);
+  const db = openDatabase(dbPath);
   try {
     const row = await db
       .selectFrom('users')

@@ -10,7 +10,7 @@ import {
   type Mutation,
   type MutationResult,
 } from '../../src/shared';
-import { openSqlite } from '../../src/server/db/dialect-sqlite';
+import { openDatabase } from '../../src/server/db/open';
 import { normalisePhone } from '../../src/shared/phone';
 import { pullAll, request, startTestServer, type TestServer } from './helpers';
 import { agentSessions, callEvent, mustSetState, route, statusOf, type AgentSession } from './voice-helpers';
@@ -21,7 +21,7 @@ let customer: { id: string; phone: string };
 
 beforeAll(async () => {
   server = await startTestServer({ tickets: 200, customers: 100, voice: { offlineGraceMs: 200 } });
-  const db = openSqlite(server.dbPath);
+  const db = openDatabase(server.dbPath);
   try {
     const rows = await db
       .selectFrom('customers')
@@ -86,7 +86,7 @@ async function callsOf(s: AgentSession, callId: string): Promise<Interaction[]> 
 }
 
 async function auditOf(subjectId: string) {
-  const db = openSqlite(server.dbPath);
+  const db = openDatabase(server.dbPath);
   try {
     const rows = await db.selectFrom('audit_log').selectAll().where('subject_id', '=', subjectId).execute();
     return rows.map((r) => ({ action: r.action, detail: JSON.parse(r.detail) as Record<string, unknown> }));

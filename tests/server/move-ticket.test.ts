@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SwitchboardError, type Change, type User } from '../../src/shared';
 import { streamHead } from '../../src/server/db/change-log';
-import { openSqlite } from '../../src/server/db/dialect-sqlite';
 import { migrateToLatest } from '../../src/server/db/migrate';
 import type { Db } from '../../src/server/db/schema';
 import { seedDemo } from '../../src/server/demo/seed-demo';
@@ -9,14 +8,16 @@ import { toUser } from '../../src/server/directory/directory-store';
 import { pullChanges } from '../../src/server/sync/pull';
 import { moveTicket } from '../../src/server/tickets/move-ticket';
 import { applyTicketUpdate } from '../../src/server/tickets/ticket-mutations';
+import { scratchDb } from './test-db';
 
 let db: Db;
+let close: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  db = openSqlite(':memory:');
+  ({ db, close } = await scratchDb());
   await migrateToLatest(db);
   await seedDemo(db, { tickets: 200, customers: 60 });
 });
-afterAll(async () => db?.destroy());
+afterAll(async () => close?.());
 
 const userNamed = async (username: string): Promise<User> =>
   toUser(await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirstOrThrow());

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PBX_SECRET_HEADER } from '../../src/shared';
 import { startServer, type RunningServer } from '../../src/server/app';
-import { openSqlite } from '../../src/server/db/dialect-sqlite';
+import { openDatabase } from '../../src/server/db/open';
 import { startTestServer, TEST_PBX_SECRET, type TestServer } from './helpers';
 import { agentSessions, callEvent, mustSetState, route } from './voice-helpers';
 
@@ -113,7 +113,7 @@ describe('PBX requests are audited', () => {
     expect((await callEvent(server.url, 'audited-1', 'ended')).status).toBe(200);
     expect((await route(server.url, '8001', 'audited-2')).status).toBe(404); // agent01 is in wrap-up
 
-    const db = openSqlite(server.dbPath);
+    const db = openDatabase(server.dbPath);
     try {
       await expect
         .poll(

@@ -11,7 +11,7 @@ import {
   type Mutation,
   type MutationResult,
 } from '../../src/shared';
-import { openSqlite } from '../../src/server/db/dialect-sqlite';
+import { openDatabase } from '../../src/server/db/open';
 import type { Db } from '../../src/server/db/schema';
 import { postJson, pullAll, request, startTestServer, type TestServer } from './helpers';
 import { agentSessions, callEvent, mustSetState, route, type AgentSession } from './voice-helpers';
@@ -116,7 +116,7 @@ async function push(s: AgentSession, ...mutations: Mutation[]): Promise<Mutation
 }
 
 async function withDb<T>(work: (db: Db) => Promise<T>): Promise<T> {
-  const db = openSqlite(server.dbPath);
+  const db = openDatabase(server.dbPath);
   try {
     return await work(db);
   } finally {

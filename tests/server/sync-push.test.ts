@@ -9,7 +9,7 @@ import {
   type Mutation,
   type Ticket,
 } from '../../src/shared';
-import { openSqlite } from '../../src/server/db/dialect-sqlite';
+import { openDatabase } from '../../src/server/db/open';
 import { verifyAudit } from '../../src/server/audit/audit-log';
 import { connectSocket, login, pullAll, request, startTestServer, type TestServer } from './helpers';
 
@@ -93,7 +93,7 @@ describe('sync:push', () => {
     expect(historyEntries).toHaveLength(2); // status and priority, written once although pushed twice
     expect(otherPokes).toEqual([]); // another department is not told about it
 
-    const audit = openSqlite(server.dbPath);
+    const audit = openDatabase(server.dbPath);
     try {
       expect((await verifyAudit(audit)).ok).toBe(true);
     } finally {
@@ -136,7 +136,7 @@ describe('sync:push', () => {
     const refused = update(techTicket, { priority: 'low' });
     const batch = [...edits.slice(0, 11), edits[10]!, ...edits.slice(11, 120), refused, ...edits.slice(120)];
     batch.splice(160, 0, edits[10]!); // and again in a later transaction of the same push
-    const audit = openSqlite(server.dbPath);
+    const audit = openDatabase(server.dbPath);
     try {
       const count = async (ids: string[]) =>
         (await audit.selectFrom('applied_mutations').select('id').where('id', 'in', ids).execute()).length;
@@ -231,7 +231,7 @@ describe('sync:push', () => {
     const session = await login(server.url, 'agent04');
     const socket = await open(session);
     expect((await request(socket, SocketEvents.pull, { cursor: 0, limit: 1 })).ok).toBe(true);
-    const admin = openSqlite(server.dbPath);
+    const admin = openDatabase(server.dbPath);
     try {
       await admin.updateTable('users').set({ disabled: 1 }).where('username', '=', 'agent04').execute();
     } finally {

@@ -14,7 +14,7 @@ import {
   type LoginResponse,
   type Ticket,
 } from '../../src/shared';
-import { openSqlite } from '../../src/server/db/dialect-sqlite';
+import { openDatabase } from '../../src/server/db/open';
 import { connectSocket, login, pullAll, request, startTestServer, type TestServer } from './helpers';
 
 /**
@@ -61,7 +61,7 @@ async function someTicket(socket: Socket): Promise<Ticket> {
 }
 
 async function commentsOnServer(ids: string[]): Promise<number> {
-  const db = openSqlite(server.dbPath);
+  const db = openDatabase(server.dbPath);
   try {
     const r = await db.selectFrom('ticket_comments').select('id').where('id', 'in', ids).execute();
     return r.length;

@@ -10,7 +10,7 @@ import {
   type Change,
   type Mutation,
 } from '../../src/shared';
-import { openSqlite } from '../../src/server/db/dialect-sqlite';
+import { openDatabase } from '../../src/server/db/open';
 import { normalisePhone } from '../../src/shared/phone';
 import { pbxAllowed } from '../../src/server/voice/voice-api';
 import { pullAll, request, startTestServer, type TestServer } from './helpers';
@@ -51,7 +51,7 @@ beforeAll(async () => {
       await db.updateTable('queues').set({ ring_timeout_seconds: 1 }).where('number', '=', '8003').execute();
     },
   });
-  const db = openSqlite(server.dbPath);
+  const db = openDatabase(server.dbPath);
   try {
     const rows = await db
       .selectFrom('customers')

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Tx } from '../db/schema';
+import { nextCounter } from '../db/counters';
+import type { Db, Tx } from '../db/schema';
 
 export interface AuditEntry {
   at: string;
@@ -18,8 +19,35 @@ function hashOf(prev: string, e: AuditEntry): string {
     .digest('hex');
 }
 
-/** Appends one record to the chain; call inside the transaction of the change it records. Never put secrets in `detail`. */
+/**
+ * Takes the chain's lock (the `audit` counter row) until the transaction ends. Two writers that both read the
+ * newest hash before either inserts would fork the chain; SQLite cannot (one writer), PostgreSQL with several
+ * nodes can. A transaction that audits takes this first, before any other row lock (auditedTransaction), so
+ * two of them never wait on each other in opposite order.
+ */
+export async function lockAuditChain(trx: Tx): Promise<void> {
+  await nextCounter(trx, 'audit');
+}
+
+/**
+ * A transaction that writes audit records: the chain's lock is its first lock (see lockAuditChain). So on
+ * PostgreSQL every audited transaction (each push batch, sign-ins, administration) runs one at a time across
+ * all nodes, as every transaction did on SQLite; the push's read-merge-write of a ticket relies on that (two
+ * concurrent merges under READ COMMITTED could each miss the other's edit).
+ */
+export function auditedTransaction<T>(db: Db, work: (trx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await lockAuditChain(trx);
+    return work(trx);
+  });
+}
+
+/**
+ * Appends one record to the chain; call inside the transaction of the change it records. Never put secrets in
+ * `detail`. The hash covers the record's fields as JSON text, the same bytes on SQLite and PostgreSQL.
+ */
 export async function writeAudit(trx: Tx, e: AuditEntry): Promise<void> {
+  await lockAuditChain(trx);
   const last = await trx
     .selectFrom('audit_log')
     .select('hash')

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SwitchboardError, type LoginResponse, type User } from '../../shared';
-import { writeAudit } from '../audit/audit-log';
+import { auditedTransaction, writeAudit } from '../audit/audit-log';
 import type { Db, Tx } from '../db/schema';
 import { findUserByUsername, getDepartment, getUserRow, toUser } from '../directory/directory-store';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle';
@@ -99,7 +99,7 @@ export class AuthService {
     }
     const user = toUser(row);
     const sessionId = randomUUID();
-    const refreshToken = await this.db.transaction().execute(async (trx) => {
+    const refreshToken = await auditedTransaction(this.db, async (trx) => {
       await attempt.succeeded(trx);
       return this.startSession(trx, user.id, sessionId, 'auth.login', { address: address ?? null });
     });
@@ -109,7 +109,7 @@ export class AuthService {
   /** Rotates the refresh token. One that was already rotated is a sign of theft: its whole session is ended. */
   async refresh(refreshToken: string): Promise<LoginResponse> {
     const now = this.now();
-    const next = await this.db.transaction().execute(async (trx) => {
+    const next = await auditedTransaction(this.db, async (trx) => {
       const row = await trx
         .selectFrom('refresh_tokens')
         .selectAll()
@@ -153,7 +153,7 @@ export class AuthService {
 
   /** Ends the session the refresh token belongs to: its access tokens stop working at once. */
   async logout(refreshToken: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await auditedTransaction(this.db, async (trx) => {
       const row = await trx
         .selectFrom('refresh_tokens')
         .select(['family_id', 'user_id'])
@@ -190,7 +190,7 @@ export class AuthService {
     }
     const hash = await hashPassword(newPassword);
     const sessionId = randomUUID();
-    const refreshToken = await this.db.transaction().execute(async (trx) => {
+    const refreshToken = await auditedTransaction(this.db, async (trx) => {
       await attempt.succeeded(trx);
       await setPasswordHash(trx, user.id, hash, user.id, this.now());
       return this.startSession(trx, user.id, sessionId, 'auth.login', { after: 'password change' });

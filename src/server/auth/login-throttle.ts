@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { SwitchboardError } from '../../shared';
-import { writeAudit } from '../audit/audit-log';
+import { auditedTransaction, writeAudit } from '../audit/audit-log';
 import type { Database, Db, Tx } from '../db/schema';
 import { findUserByUsername } from '../directory/directory-store';
 
@@ -114,7 +114,7 @@ export class LoginThrottle {
       ['address', addressKey(address)],
     ];
     const now = this.now();
-    const refusal = await this.db.transaction().execute(async (trx) => {
+    const refusal = await auditedTransaction(this.db, async (trx) => {
       let wait = 0;
       let by: Kind = 'account';
       const rows = new Map<string, Row>();
@@ -147,7 +147,11 @@ export class LoginThrottle {
           .insertInto('login_throttle')
           .values({ key, failures: 1, refused: 0, first_failure_at: at, last_failure_at: at })
           .onConflict((oc) =>
-            oc.column('key').doUpdateSet((eb) => ({ failures: eb('failures', '+', 1), last_failure_at: at })),
+            // Qualified: in PostgreSQL's DO UPDATE a bare name could also be the proposed (excluded) row's.
+            oc.column('key').doUpdateSet((eb) => ({
+              failures: eb('login_throttle.failures', '+', 1),
+              last_failure_at: at,
+            })),
           )
           .execute();
       }
@@ -189,7 +193,7 @@ export class LoginThrottle {
   async sweep(limit = 500): Promise<number> {
     const now = this.now();
     const cutoff = new Date(now.getTime() - this.opts.lockoutSeconds * 1000).toISOString();
-    return this.db.transaction().execute(async (trx) => {
+    return auditedTransaction(this.db, async (trx) => {
       const rows = await trx
         .selectFrom('login_throttle')
         .selectAll()
@@ -256,7 +260,7 @@ export class LoginThrottle {
   /** The password was wrong (already counted): a key that reached its lockout now leaves one audit record. */
   private async failed(keys: [Kind, string][], userId: string | null): Promise<void> {
     const now = this.now();
-    await this.db.transaction().execute(async (trx) => {
+    await auditedTransaction(this.db, async (trx) => {
       for (const [kind, key] of keys) {
         const row = await throttleRow(trx, key);
         if (row?.failures !== this.opts[kind].lockoutAfter) continue;

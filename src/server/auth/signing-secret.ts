@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Db } from '../db/schema';
 
 /** A secret kept in a file beside the database: read when there, else generated (owner-only, 0600). */
 function secretFile(file: string): { secret: string; created: boolean } {
@@ -25,8 +26,36 @@ export function loadSigningSecret(dbPath: string, configured?: string): Uint8Arr
   return new TextEncoder().encode(secretFile(`${dbPath}.jwt-secret`).secret);
 }
 
+/**
+ * A secret kept in the database (PostgreSQL stores, table server_secrets): every node behind one address must
+ * sign and check tokens with the same key, and no node's disk is shared. The first node to start makes it;
+ * ON CONFLICT DO NOTHING lets nodes starting together agree on the first one written.
+ */
+export async function secretInDatabase(
+  db: Db,
+  name: 'jwt' | 'pbx',
+): Promise<{ secret: string; created: boolean }> {
+  const made = randomBytes(32).toString('base64url');
+  await db
+    .insertInto('server_secrets')
+    .values({ name, value: made })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const row = await db
+    .selectFrom('server_secrets')
+    .select('value')
+    .where('name', '=', name)
+    .executeTakeFirstOrThrow();
+  if (row.value.length < 32)
+    throw new Error(
+      `The ${name} secret in table server_secrets is too short; delete its row to make a new one.`,
+    );
+  return { secret: row.value, created: row.value === made };
+}
+
 export type PbxSecret =
   | { source: 'configured'; secret: string }
+  | { source: 'database'; secret: string; created: boolean }
   | { source: 'file'; secret: string; file: string; created: boolean }
   /** In-memory database and nothing configured: the PBX endpoints refuse every request. */
   | { source: 'none' };
@@ -52,6 +81,12 @@ export function pbxSecretNotice(s: PbxSecret): string | null {
       return (
         `PBX secret ${s.created ? 'generated in' : 'read from'} ${s.file} (owner-only): routing requests and call ` +
         `events must carry it in x-switchboard-pbx-secret; start the PBX with SWITCHBOARD_PBX_SECRET set to its contents.`
+      );
+    case 'database':
+      return (
+        `PBX secret ${s.created ? 'generated in' : 'read from'} the database (SELECT value FROM server_secrets WHERE ` +
+        `name = 'pbx'): routing requests and call events must carry it in x-switchboard-pbx-secret; start the PBX ` +
+        `with SWITCHBOARD_PBX_SECRET set to it.`
       );
     case 'none':
       return 'No PBX secret is configured (in-memory database): the PBX endpoints refuse every request. Set SWITCHBOARD_PBX_SECRET to use a PBX.';

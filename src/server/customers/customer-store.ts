@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
 import type { Customer } from '../../shared';
 import { customerFromColumns, customerToColumns } from '../../shared/storage/columns';
 import type { Scope } from '../auth/scope';
 import { appendChange } from '../db/change-log';
+import { unindexed } from '../db/id-list';
 import type { Tx } from '../db/schema';
 import { publishCustomerTo } from '../tickets/ticket-store';
 
@@ -45,7 +45,7 @@ export async function customerWithPhone(
           .whereRef('entity_id', '=', 'customers.id')
           // Unary + keeps SQLite on the (kind, entity_id) index (as in ../db/change-log.ts): with the
           // department index it read the whole department for every call routed.
-          .where(sql`+department_id`, '=', departmentId)
+          .where(unindexed(trx, 'department_id'), '=', departmentId)
           .where('op', '=', 'upsert'),
       ),
     )
@@ -62,7 +62,7 @@ async function isPublishedTo(trx: Tx, customerId: string, departmentId: string):
     .select('version')
     .where('kind', '=', 'customer')
     .where('entity_id', '=', customerId)
-    .where(sql`+department_id`, '=', departmentId) // the entity index, not the department's (see above)
+    .where(unindexed(trx, 'department_id'), '=', departmentId) // the entity index, not the department's (see above)
     .where('op', '=', 'upsert')
     .executeTakeFirst();
   return r !== undefined;

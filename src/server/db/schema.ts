@@ -121,6 +121,10 @@ export interface Database {
   interactions: InteractionColumns;
   /** A desktop's id for a call it logged, merged into the record the service already had. */
   interaction_aliases: { id: string; interaction_id: string };
+  /** Values handed out under a row lock (db/counters.ts, migration 0008). */
+  counters: { name: string; value: number };
+  /** Secrets all nodes on one PostgreSQL share (auth/signing-secret.ts); unused on SQLite. */
+  server_secrets: { name: string; value: string };
   audit_log: {
     seq: Generated<number>;
     at: string;

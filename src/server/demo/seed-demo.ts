@@ -1,5 +1,7 @@
 import type { Db } from '../db/schema';
+import { lockAuditChain } from '../audit/audit-log';
 import { hashPassword } from '../auth/passwords';
+import { countersAfterBulkLoad } from '../db/counters';
 import { buildDemoData, DEMO_PASSWORD, type DemoOptions } from './build-demo';
 
 /** Rows per INSERT: large enough to be fast, small enough for any database's bound-parameter limit. */
@@ -23,7 +25,11 @@ export async function seedDemo(
   const users = await Promise.all(
     data.users.map(async (u) => ({ ...u, password_hash: await hashPassword(DEMO_PASSWORD) })),
   );
-  await db.transaction().execute(async (trx) => {
+  const loaded = await db.transaction().execute(async (trx) => {
+    // Nodes started together on one empty PostgreSQL database would each load the data (the second failing
+    // on its keys and not starting): under the audit chain's lock, the first loads, the others find its users.
+    await lockAuditChain(trx);
+    if (await trx.selectFrom('users').select('id').limit(1).executeTakeFirst()) return false;
     await inChunks(data.departments, (p) => trx.insertInto('departments').values(p).execute());
     await inChunks(users, (p) => trx.insertInto('users').values(p).execute());
     await inChunks(data.customers, (p) => trx.insertInto('customers').values(p).execute());
@@ -34,6 +40,8 @@ export async function seedDemo(
     await inChunks(data.changes, (p) => trx.insertInto('change_log').values(p).execute());
     await inChunks(data.queues, (p) => trx.insertInto('queues').values(p).execute());
     await inChunks(data.skills, (p) => trx.insertInto('agent_skills').values(p).execute());
+    await countersAfterBulkLoad(trx); // the rows above carry their own versions and ticket numbers
+    return true;
   });
-  return { ms: Date.now() - started, tickets: data.tickets.length };
+  return loaded ? { ms: Date.now() - started, tickets: data.tickets.length } : null;
 }

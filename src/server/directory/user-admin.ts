@@ -1,5 +1,5 @@
 import { SwitchboardError, type User } from '../../shared';
-import { writeAudit } from '../audit/audit-log';
+import { auditedTransaction, lockAuditChain, writeAudit } from '../audit/audit-log';
 import { revokeSessions, setPasswordHash } from '../auth/auth-service';
 import { liftAccountLockout } from '../auth/login-throttle';
 import { hashPassword } from '../auth/passwords';
@@ -37,6 +37,7 @@ export async function moveUser(
   departmentId: string | null,
   now: Date,
 ): Promise<User> {
+  await lockAuditChain(trx); // before the user's row: the lock order of audit-log.ts
   const row = await target(trx, actor, userId);
   if (departmentId !== null && !(await getDepartment(trx, departmentId))) {
     throw new SwitchboardError('bad_request', 'The target department does not exist.');
@@ -56,6 +57,7 @@ export async function moveUser(
 
 /** Disables an account: its sessions end (access and refresh tokens stop at once) and its open sockets are refused. */
 export async function disableUser(trx: Tx, actor: User, userId: string, now: Date): Promise<void> {
+  await lockAuditChain(trx); // before the user's row: the lock order of audit-log.ts
   const row = await target(trx, actor, userId);
   if (row.id === actor.id) throw new SwitchboardError('bad_request', 'You cannot disable your own account.');
   if (row.disabled) return;
@@ -106,7 +108,7 @@ export async function setUserPassword(
     throw new SwitchboardError('bad_request', 'A password needs at least 8 characters.');
   // Hashed before the transaction: scrypt takes tens of milliseconds, too long to hold the database.
   const hash = await hashPassword(password);
-  await db.transaction().execute(async (trx) => {
+  await auditedTransaction(db, async (trx) => {
     const row = await target(trx, actor, userId);
     await setPasswordHash(trx, userId, hash, actor.id, now);
     await liftAccountLockout(trx, row.username, now);

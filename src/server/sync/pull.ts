@@ -22,45 +22,47 @@ async function loadEntities(trx: Tx, kind: ChangeKind, ids: string[]): Promise<M
   switch (kind) {
     case 'department':
       put(
-        (await trx.selectFrom('departments').selectAll().where('id', 'in', idList(ids)).execute()).map(
+        (await trx.selectFrom('departments').selectAll().where('id', 'in', idList(trx, ids)).execute()).map(
           toDepartment,
         ),
       );
       break;
     case 'user':
-      put((await trx.selectFrom('users').selectAll().where('id', 'in', idList(ids)).execute()).map(toUser));
+      put(
+        (await trx.selectFrom('users').selectAll().where('id', 'in', idList(trx, ids)).execute()).map(toUser),
+      );
       break;
     case 'customer':
       put(
-        (await trx.selectFrom('customers').selectAll().where('id', 'in', idList(ids)).execute()).map(
+        (await trx.selectFrom('customers').selectAll().where('id', 'in', idList(trx, ids)).execute()).map(
           customerFromColumns,
         ),
       );
       break;
     case 'ticket':
       put(
-        (await trx.selectFrom('tickets').selectAll().where('id', 'in', idList(ids)).execute()).map(
+        (await trx.selectFrom('tickets').selectAll().where('id', 'in', idList(trx, ids)).execute()).map(
           ticketFromColumns,
         ),
       );
       break;
     case 'comment':
       put(
-        (await trx.selectFrom('ticket_comments').selectAll().where('id', 'in', idList(ids)).execute()).map(
-          commentFromColumns,
-        ),
+        (
+          await trx.selectFrom('ticket_comments').selectAll().where('id', 'in', idList(trx, ids)).execute()
+        ).map(commentFromColumns),
       );
       break;
     case 'history':
       put(
-        (await trx.selectFrom('ticket_history').selectAll().where('id', 'in', idList(ids)).execute()).map(
-          historyFromColumns,
-        ),
+        (
+          await trx.selectFrom('ticket_history').selectAll().where('id', 'in', idList(trx, ids)).execute()
+        ).map(historyFromColumns),
       );
       break;
     case 'interaction':
       put(
-        (await trx.selectFrom('interactions').selectAll().where('id', 'in', idList(ids)).execute()).map(
+        (await trx.selectFrom('interactions').selectAll().where('id', 'in', idList(trx, ids)).execute()).map(
           interactionFromColumns,
         ),
       );
@@ -101,7 +103,7 @@ async function ticketsAfterTheirChildren(
     .selectFrom('change_log')
     .select(['entity_id', 'version', 'department_id', 'op'])
     .where('kind', '=', 'ticket')
-    .where('entity_id', 'in', idList(ticketIds))
+    .where('entity_id', 'in', idList(trx, ticketIds))
     .execute();
   for (const r of ticketRows) {
     if (r.op !== 'upsert' || (!scope.all && r.department_id !== scope.departmentId)) continue;
@@ -206,7 +208,7 @@ export async function pullChanges(
             await trx
               .selectFrom('customer_aliases')
               .select(['alias_id', 'customer_id'])
-              .where('alias_id', 'in', idList(aliasIds))
+              .where('alias_id', 'in', idList(trx, aliasIds))
               .execute()
           ).map((a) => [a.alias_id, a.customer_id]),
     );

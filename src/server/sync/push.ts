@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import { SwitchboardError, type Mutation, type MutationResult, type User } from '../../shared';
-import { writeAudit } from '../audit/audit-log';
+import { auditedTransaction, writeAudit } from '../audit/audit-log';
 import { applyCustomerCreate } from '../customers/customer-mutations';
 import { idList } from '../db/id-list';
 import type { Database, Db, Tx } from '../db/schema';
@@ -103,7 +103,11 @@ type AppliedRow = Selectable<Database['applied_mutations']>;
  * run is recorded: a mutation sent twice in one push is looked up again (see applyOne).
  */
 async function answered(trx: Tx, ids: readonly string[]): Promise<Map<string, AppliedRow>> {
-  const rows = await trx.selectFrom('applied_mutations').selectAll().where('id', 'in', idList(ids)).execute();
+  const rows = await trx
+    .selectFrom('applied_mutations')
+    .selectAll()
+    .where('id', 'in', idList(trx, ids))
+    .execute();
   return new Map(rows.map((r) => [r.id, r]));
 }
 
@@ -248,13 +252,14 @@ export async function applyPush(
         await liveCalls.endLoggedCall(user, first.args);
       } catch (e) {
         if (!(e instanceof SwitchboardError)) throw e;
-        results.push(await db.transaction().execute((trx) => refuseOne(trx, user, first, at, e)));
+        results.push(await auditedTransaction(db, (trx) => refuseOne(trx, user, first, at, e)));
         next++;
         continue;
       }
     }
     const unexpected: unknown[] = [];
-    await db.transaction().execute(async (trx) => {
+    // Audited: the chain's lock first (audit-log.ts), before the rows the mutations lock.
+    await auditedTransaction(db, async (trx) => {
       const end = Math.min(mutations.length, next + MUTATIONS_PER_TRANSACTION);
       const known = {
         rows: await answered(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SwitchboardError, type User } from '../../shared';
-import { writeAudit } from '../audit/audit-log';
+import { lockAuditChain, writeAudit } from '../audit/audit-log';
 import { appendChange } from '../db/change-log';
 import type { Tx } from '../db/schema';
 import { getDepartment } from '../directory/directory-store';
@@ -15,6 +15,7 @@ import { getTicket, insertHistory, publishCustomerTo, saveTicket } from './ticke
 export async function moveTicket(trx: Tx, actor: User, ticketId: string, toDepartmentId: string, now: Date) {
   if (actor.role === 'agent')
     throw new SwitchboardError('forbidden', 'Only supervisors and admins move tickets.');
+  await lockAuditChain(trx); // before the ticket's rows: the lock order of audit-log.ts
   const ticket = await getTicket(trx, ticketId);
   // Another department's ticket is refused exactly as a missing one, so ids cannot be probed.
   if (!ticket || (actor.departmentId !== null && actor.departmentId !== ticket.departmentId)) {

@@ -8,6 +8,7 @@ import {
   ticketToColumns,
 } from '../../shared/storage/columns';
 import { appendChange } from '../db/change-log';
+import { nextCounter, raiseCounter } from '../db/counters';
 import type { Tx } from '../db/schema';
 
 export async function getTicket(trx: Tx, id: string): Promise<Ticket | undefined> {
@@ -61,8 +62,9 @@ export async function lastFieldChangeSince(
       eb.or([
         eb('actor_id', 'is', null),
         eb('actor_id', '<>', except.actorId),
-        // SQLite's IS NOT compares nulls as values: a null device differs from a named one, equals another null.
-        eb('device_id', 'is not', except.deviceId),
+        // IS DISTINCT FROM compares nulls as values (a null device differs from a named one, equals another
+        // null) on both stores; SQLite's older spelling, IS NOT with a parameter, is an error on PostgreSQL.
+        eb('device_id', 'is distinct from', except.deviceId),
       ]),
     )
     .orderBy('version', 'desc')
@@ -91,15 +93,21 @@ export async function saveTicket(trx: Tx, t: Ticket): Promise<number> {
 }
 
 /**
- * The next human ticket number. SQLite runs one writing transaction at a time, so max + 1 cannot be handed
- * out twice; on PostgreSQL the unique index turns a race into an error, and the pushing desktop retries.
+ * The next human ticket number, from the `ticket_number` counter under its row lock (db/counters.ts): max + 1
+ * was safe only while one process wrote (SQLite); two nodes on PostgreSQL read the same max. Tickets written
+ * with their own numbers (the demo seed, a test) may have passed the counter: under the lock the highest
+ * number is read afresh, and the counter moved past it.
  */
 export async function nextTicketNumber(trx: Tx): Promise<number> {
+  const next = await nextCounter(trx, 'ticket_number');
   const r = await trx
     .selectFrom('tickets')
     .select((eb) => eb.fn.max('number').as('last'))
     .executeTakeFirst();
-  return Number(r?.last ?? 0) + 1;
+  const last = Number(r?.last ?? 0);
+  if (last < next) return next;
+  await raiseCounter(trx, 'ticket_number', last + 1);
+  return last + 1;
 }
 
 /** A new ticket, published to its department; returns its version. */

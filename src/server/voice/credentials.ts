@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { nextCounter } from '../db/counters';
 import type { Db, Tx } from '../db/schema';
 import { kamailioUsers } from '../pbx/kamailio';
 
@@ -33,6 +34,9 @@ export interface SipAccount {
  */
 export async function ensureSipAccounts(db: Db, now: Date): Promise<SipAccount[]> {
   return db.transaction().execute(async (trx) => {
+    // Several nodes start (and check their PBX) at once on one PostgreSQL: under this lock the second reads
+    // the first one's accounts instead of handing the same extensions out again.
+    await nextCounter(trx, 'sip_accounts');
     const agents = await trx
       .selectFrom('users')
       .leftJoin('sip_accounts', 'sip_accounts.user_id', 'users.id')

@@ -11,7 +11,7 @@ import {
   type User,
   type VoiceCredentials,
 } from '../../shared';
-import { writeAudit } from '../audit/audit-log';
+import { auditedTransaction, writeAudit } from '../audit/audit-log';
 import { inScope, scopeOf } from '../auth/scope';
 import type { Db } from '../db/schema';
 import { getSipAccount, pushSipAccounts, rotateSipPassword, type PbxController } from './credentials';
@@ -74,9 +74,9 @@ export function auditPbx(db: Db, log: (line: string) => void) {
     subjectId: string | null,
     detail: Record<string, unknown>,
   ) => {
-    db.transaction()
-      .execute((trx) => writeAudit(trx, { at: now.toISOString(), actorId: null, action, subjectId, detail }))
-      .catch((e: unknown) => log(`audit of ${action} failed: ${e instanceof Error ? e.message : String(e)}`));
+    auditedTransaction(db, (trx) =>
+      writeAudit(trx, { at: now.toISOString(), actorId: null, action, subjectId, detail }),
+    ).catch((e: unknown) => log(`audit of ${action} failed: ${e instanceof Error ? e.message : String(e)}`));
   };
 }
 

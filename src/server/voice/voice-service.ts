@@ -19,6 +19,7 @@ import {
 import type { Database, Db, Tx } from '../db/schema';
 import type { LiveCalls } from './interaction-mutations';
 import { customerIdByPhone, getInteraction, saveInteraction } from './interaction-store';
+import { retryConflicts } from '../db/retry';
 import { normalisePhone } from '../../shared/phone';
 
 export interface VoiceOptions {
@@ -700,23 +701,27 @@ export class VoiceService implements LiveCalls {
         version: a.version,
       }));
       try {
-        await this.db.transaction().execute(async (trx) => {
-          for (const row of states) {
-            const { user_id: _id, ...rest } = row;
-            await trx
-              .insertInto('agent_states')
-              .values(row)
-              .onConflict((oc) => oc.column('user_id').doUpdateSet(rest))
-              .execute();
-          }
-          for (let i = 0; i < rows.length; i += 200) {
-            await trx
-              .insertInto('agent_state_log')
-              .values(rows.slice(i, i + 200))
-              .execute();
-          }
-          for (const c of calls) await this.writeCall(trx, c);
-        });
+        // A deadlock with another node's or a push's transaction (PostgreSQL) is retried, not dropped: these
+        // rows were taken out of memory for this write.
+        await retryConflicts(() =>
+          this.db.transaction().execute(async (trx) => {
+            for (const row of states) {
+              const { user_id: _id, ...rest } = row;
+              await trx
+                .insertInto('agent_states')
+                .values(row)
+                .onConflict((oc) => oc.column('user_id').doUpdateSet(rest))
+                .execute();
+            }
+            for (let i = 0; i < rows.length; i += 200) {
+              await trx
+                .insertInto('agent_state_log')
+                .values(rows.slice(i, i + 200))
+                .execute();
+            }
+            for (const c of calls) await this.writeCall(trx, c);
+          }),
+        );
       } catch (e) {
         this.log(
           `voice: writing agent states and calls failed: ${e instanceof Error ? e.message : String(e)}`,
@@ -731,11 +736,11 @@ export class VoiceService implements LiveCalls {
     if (!c.customerLooked) {
       c.customerLooked = true;
       if (c.record.callerNumber.startsWith('+')) {
-        c.record = {
-          ...c.record,
-          // Only a customer the call's department sees: the record goes to its agents' screen pops.
-          customerId: await customerIdByPhone(trx, c.record.callerNumber, c.record.departmentId),
-        };
+        // Only a customer the call's department sees: the record goes to its agents' screen pops.
+        const customerId = await customerIdByPhone(trx, c.record.callerNumber, c.record.departmentId);
+        // Read the record after the query, not before: while it ran (a real wait on PostgreSQL) the call may
+        // have moved on (refused, abandoned), and `{ ...c.record, customerId: await ... }` put the old one back.
+        c.record = { ...c.record, customerId };
       }
     }
     await saveInteraction(trx, c.record);

@@ -1,8 +1,13 @@
 import type { Kysely } from 'kysely';
+import { dialectOf } from '../open';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations run against the schema as it was then, not today's types. */
 
 export async function up(db: Kysely<any>): Promise<void> {
+  // The two counters of this schema: SQLite's AUTOINCREMENT, PostgreSQL's serial (a sequence, int4 like
+  // every other integer here, so values read back as numbers). SQLite's DDL is unchanged from release.
+  const pg = dialectOf(db) === 'postgres';
+  const counter = pg ? ('serial' as const) : ('integer' as const);
   await db.schema
     .createTable('departments')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -130,7 +135,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   // what the data costs, not what its history costs.
   await db.schema
     .createTable('change_log')
-    .addColumn('version', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('version', counter, (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('entity_id', 'text', (c) => c.notNull())
     .addColumn('department_id', 'text')
@@ -146,7 +151,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Append-only and hash-chained: each row's hash covers the previous one, so an edited row breaks the chain.
   await db.schema
     .createTable('audit_log')
-    .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('seq', counter, (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
     .addColumn('at', 'text', (c) => c.notNull())
     .addColumn('actor_id', 'text')
     .addColumn('action', 'text', (c) => c.notNull())

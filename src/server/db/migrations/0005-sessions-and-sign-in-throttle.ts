@@ -15,13 +15,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
   // Sign-ins made before this migration keep working: each refresh-token family becomes a session, ended
-  // when every token of it was.
+  // when every token of it was (COUNT(revoked_at) skips the open ones; PostgreSQL cannot SUM a boolean, and groups by
+  // every bare column: a family has one user).
   await sql`
     INSERT INTO sessions (id, user_id, created_at, revoked_at, revoked_reason)
     SELECT family_id, user_id, ${new Date().toISOString()},
-      CASE WHEN SUM(revoked_at IS NULL) > 0 THEN NULL ELSE MAX(revoked_at) END,
-      CASE WHEN SUM(revoked_at IS NULL) > 0 THEN NULL ELSE 'before-sessions' END
-    FROM refresh_tokens GROUP BY family_id`.execute(db);
+      CASE WHEN COUNT(*) > COUNT(revoked_at) THEN NULL ELSE MAX(revoked_at) END,
+      CASE WHEN COUNT(*) > COUNT(revoked_at) THEN NULL ELSE 'before-sessions' END
+    FROM refresh_tokens GROUP BY family_id, user_id`.execute(db);
 
   // Failed sign-ins per user name typed ('account:<name>') and per client address ('address:<ip or /64>'),
   // kept in the database so a restart does not lift a lockout. A row lives from the first failure until
