@@ -1,5 +1,7 @@
+import { sql } from 'kysely';
 import { unindexed } from './id-list';
-import type { ChangeKind, Tx } from './schema';
+import { dialectOf } from './open';
+import type { ChangeKind, Db, Tx } from './schema';
 
 /** Kinds with one row per department: a customer is seen by every department it has tickets in, and a ticket
  * keeps a `remove` row in each department it left, so late clients there still learn it is gone. */
@@ -31,6 +33,17 @@ export async function appendChange(
       ),
     )
     .execute();
+  if (dialectOf(trx) === 'postgres') {
+    // The transaction's id is taken (pg_current_xact_id() gives it one if it has none yet) before the version
+    // (the default nextval, evaluated after the MATERIALIZED CTE): streamHead relies on a writer's version never
+    // being older than its id. See sync/README.md.
+    const r = await sql<{ version: number }>`
+      WITH x AS MATERIALIZED (SELECT pg_current_xact_id() AS txid)
+      INSERT INTO change_log (kind, entity_id, department_id, op, txid)
+      SELECT ${kind}, ${entityId}, ${departmentId}, ${op}, txid FROM x
+      RETURNING version`.execute(trx);
+    return r.rows[0]!.version;
+  }
   const row = await trx
     .insertInto('change_log')
     .values({ kind, entity_id: entityId, department_id: departmentId, op })
@@ -39,8 +52,75 @@ export async function appendChange(
   return row.version;
 }
 
-/** The newest version in the stream (0 when empty). The newest row is never compacted away, so max() is the head. */
-export async function streamHead(trx: Tx): Promise<number> {
+/**
+ * The head a reader may move its cursor up to: every change at or below it is committed (or rolled back), so no
+ * change can still appear below it. See sync/README.md for why and how.
+ *
+ * SQLite has one writer, which commits versions in the order it takes them: the newest version is the head.
+ * PostgreSQL hands versions out from a sequence to concurrent transactions that commit in any order, so the
+ * newest committed version may have an older one still open below it: the head is the newest version seen in a
+ * snapshot once every transaction open in that snapshot has ended (the snapshot's xmax reached by the xmin of a
+ * later one). It waits for them (milliseconds: writers here are short), so a client that pulls after its push
+ * was acknowledged sees its own change; a writer open longer than HEAD_WAIT_MS leaves the head where it was,
+ * which is safe and catches up at the next poke or pull. Needs fresh snapshots: never inside a transaction.
+ */
+export async function streamHead(db: Db | Tx): Promise<number> {
+  if (dialectOf(db) === 'sqlite') return streamEnd(db);
+  if (db.isTransaction)
+    throw new Error('streamHead on PostgreSQL waits for open writers: call it outside a transaction.');
+  let reader = readers.get(db);
+  if (!reader) readers.set(db, (reader = new SafeHeadReader(db)));
+  return reader.read();
+}
+
+/** How long a head waits for transactions open when it was read; past that it stays at the last safe head. */
+export const HEAD_WAIT_MS = 3000;
+
+const readers = new WeakMap<Db, SafeHeadReader>();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One per database handle (a node): the safe head so far, and the reads of it under way. */
+class SafeHeadReader {
+  /** A read not yet started: callers arriving now share it (their writes are committed before it looks). */
+  private open: Promise<number> | undefined;
+  private safe = 0;
+
+  constructor(private readonly db: Db) {}
+
+  read(): Promise<number> {
+    return (this.open ??= this.round());
+  }
+
+  private async round(): Promise<number> {
+    // Lets the requests of one burst (a poke makes a whole department pull) share this read.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.open = undefined;
+    // One statement, one snapshot: a change below `head` still open was given its version before `head`'s was,
+    // so its transaction id (taken before the version) is below the snapshot's xmax.
+    const first = await sql<{ head: number | null; xmin: string; xmax: string }>`
+      SELECT (SELECT max(version) FROM change_log) AS head,
+        pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax
+      FROM pg_current_snapshot() AS s`.execute(this.db);
+    const row = first.rows[0]!;
+    const head = Number(row.head ?? 0);
+    const xmax = BigInt(row.xmax);
+    let xmin = BigInt(row.xmin);
+    const deadline = Date.now() + HEAD_WAIT_MS;
+    for (let pause = 1; xmin < xmax; pause = Math.min(pause * 2, 20)) {
+      if (Date.now() > deadline) return this.safe;
+      await sleep(pause);
+      const next = await sql<{ xmin: string }>`
+        SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`.execute(this.db);
+      xmin = BigInt(next.rows[0]!.xmin);
+    }
+    this.safe = Math.max(this.safe, head);
+    return this.safe;
+  }
+}
+
+/** The newest version in the stream (0 when empty); the newest row is never compacted away. Not a safe head on
+ * PostgreSQL (see streamHead): for telling a cursor from another database apart, not for moving one. */
+export async function streamEnd(trx: Db | Tx): Promise<number> {
   const row = await trx
     .selectFrom('change_log')
     .select((eb) => eb.fn.max('version').as('head'))

@@ -52,7 +52,7 @@ export class PokeFeed {
         out.set(key, { head });
         continue;
       }
-      const page = await pullChanges(this.db, scope, from, this.maxChanges);
+      const page = await pullChanges(this.db, scope, from, this.maxChanges, undefined, head);
       this.last.set(key, page.head);
       out.set(
         key,

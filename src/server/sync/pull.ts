@@ -1,6 +1,6 @@
 import { PULL_MAX_BYTES, type Change, type PullResponse } from '../../shared';
 import type { Scope } from '../auth/scope';
-import { streamHead } from '../db/change-log';
+import { streamEnd, streamHead } from '../db/change-log';
 import { idList } from '../db/id-list';
 import type { ChangeKind, Db, Tx } from '../db/schema';
 import { toDepartment, toUser } from '../directory/directory-store';
@@ -160,13 +160,23 @@ export async function pullChanges(
   from: number,
   limit: number,
   held?: string,
+  /** A safe head the caller has just read (streamHead), so it is not read twice. */
+  knownHead?: number,
 ): Promise<PullResponse> {
   const key = scopeKey(scope);
   const reset = held !== undefined && held !== key;
-  return db.transaction().execute(async (trx) => {
-    const head = await streamHead(trx);
-    // A cursor past the head comes from a replica of an earlier database (the server was reset or restored):
-    // it would wait forever, so it gets its whole scope again.
+  // The safe head, read before the transaction so that its snapshot holds every change up to it; the page stops
+  // there, so a change still being committed below a newer one is never passed (sync/README.md). One snapshot
+  // (REPEATABLE READ) for the page and the entities it names.
+  const head = knownHead ?? (await streamHead(db));
+  return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
+    // A cursor past the newest change comes from a replica of an earlier database (the server was reset or
+    // restored): it would wait forever, so it gets its whole scope again. One past the safe head only (another
+    // node's, while this one waits out a long writer) just waits.
+    if (!reset && from > head) {
+      if (from <= (await streamEnd(trx)))
+        return { changes: [], cursor: from, hasMore: false, head: from, scope: key, reset };
+    }
     const cursor = reset || from > head ? 0 : from;
     // One index range per part of the scope, each in version order and stopping at `limit`: an OR of the two
     // made SQLite read every row after the cursor and sort them, for each page (quadratic in a first sync).
@@ -175,6 +185,7 @@ export async function pullChanges(
         .selectFrom('change_log')
         .selectAll()
         .where('version', '>', cursor)
+        .where('version', '<=', head)
         .where('department_id', departmentId === null ? 'is' : '=', departmentId)
         .orderBy('version')
         .limit(limit)
@@ -184,6 +195,7 @@ export async function pullChanges(
           .selectFrom('change_log')
           .selectAll()
           .where('version', '>', cursor)
+          .where('version', '<=', head)
           .orderBy('version')
           .limit(limit)
           .execute()

@@ -177,7 +177,7 @@ export function attachSync(
       void early.then((r) => readAhead(scope, r, limit, head));
       return early;
     }
-    const answer = pullChanges(db, scope, cursor, limit, held);
+    const answer = pullChanges(db, scope, cursor, limit, held, head);
     answers.set(key, answer);
     if (answers.size > SHARED_ANSWERS) answers.delete(answers.keys().next().value as string);
     answer.then(
@@ -195,7 +195,7 @@ export function attachSync(
     if (!page.hasMore || head !== answersHead || ahead.size >= AHEAD_PAGES) return;
     const key = pullKey(scope, page.cursor, limit, page.scope);
     if (ahead.has(key) || answers.has(key)) return;
-    const next = pullChanges(db, scope, page.cursor, limit, page.scope);
+    const next = pullChanges(db, scope, page.cursor, limit, page.scope, head);
     ahead.set(key, next);
     next.catch(() => ahead.get(key) === next && ahead.delete(key));
   }
