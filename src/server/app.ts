@@ -23,6 +23,7 @@ import type { Db } from './db/schema';
 import { describeLocation, isPostgresUrl, openDatabase } from './db/open';
 import { seedDemo } from './demo/seed-demo';
 import { bearerUser, createApi } from './http/api';
+import { postgresFanOut } from './sync/fan-out';
 import { attachSync } from './sync/sync-socket';
 import { ensureSipAccounts, pushSipAccounts, type PbxController } from './voice/credentials';
 import { watchPbx } from './voice/pbx-watchdog';
@@ -160,8 +161,22 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     if (!routeRequest(req, res)) api(req, res);
   });
   // The cap sits far above what one push may carry, so an oversize push is answered (sync-socket.ts).
-  const io = new SocketServer(http, { serveClient: false, maxHttpBufferSize: SYNC_SOCKET_MAX_BYTES });
-  const sync = attachSync(io, { db, auth, now, log, beforePull: () => voice.flush(), liveCalls: voice });
+  // On PostgreSQL every node may hold sockets of one department: rooms and pokes span the nodes (sync/fan-out.ts).
+  const fanOut = isPostgresUrl(opts.dbPath) ? postgresFanOut(opts.dbPath, log) : undefined;
+  const io = new SocketServer(http, {
+    serveClient: false,
+    maxHttpBufferSize: SYNC_SOCKET_MAX_BYTES,
+    ...(fanOut && { adapter: fanOut.adapter }),
+  });
+  const sync = attachSync(io, {
+    db,
+    auth,
+    now,
+    log,
+    beforePull: () => voice.flush(),
+    liveCalls: voice,
+    clustered: fanOut !== undefined,
+  });
   attachVoice(io, { voice, auth, log });
   answerUnknownEvents(io);
   // Call records change in bursts (ringing, answered, ended): replicas are poked once per burst.
@@ -206,6 +221,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       clearInterval(sweeper);
       watchdog.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      await fanOut?.close();
       await voice.close();
       await sweeping;
       await db.destroy();

@@ -39,7 +39,9 @@ describe.skipIf(TEST_DIALECT !== 'postgres')('the change order with writers comm
     return db;
   };
   const subjectOf = (changes: Awaited<ReturnType<typeof pullAll>>['changes'], id: string) =>
-    changes.flatMap((c) => (c.kind === 'ticket' && c.op === 'upsert' && c.data.id === id ? [c.data.subject] : []));
+    changes.flatMap((c) =>
+      c.kind === 'ticket' && c.op === 'upsert' && c.data.id === id ? [c.data.subject] : [],
+    );
 
   it('never moves a cursor past a change whose transaction took a lower version and commits after the pull', async () => {
     const session = await login(server.url, 'agent01');

@@ -35,6 +35,8 @@ export interface SocketData {
 }
 
 export const ALL_ROOM = 'all';
+/** Between nodes (serverSideEmit): "poke your sockets of these departments" (null: all of them). */
+const POKE_NODES = 'switchboard:poke';
 /** Pull answers kept for replicas asking the same question (see sharedPull). */
 const SHARED_ANSWERS = 32;
 export const departmentRoom = (id: string) => `dept:${id}`;
@@ -109,6 +111,8 @@ export function attachSync(
     beforePull?: () => Promise<void>;
     /** Calls in progress, which a desktop's `interaction.log` may end (the voice service). */
     liveCalls?: LiveCalls;
+    /** io spans several nodes (the PostgreSQL adapter, sync/fan-out.ts): each poke is made on every node. */
+    clustered?: boolean;
   },
 ) {
   const { db, auth, now, log } = deps;
@@ -234,6 +238,23 @@ export function attachSync(
 
   const feed = new PokeFeed(db);
 
+  // Each node pokes the sockets it holds, told by the node that wrote (a message of a few bytes over the
+  // adapter): a poke is tailored per socket from its user's row and session, which one node cannot do for
+  // sockets held elsewhere without fetching all of them across the cluster on every change.
+  io.on(POKE_NODES, (departmentIds: unknown) => {
+    const valid =
+      departmentIds === null ||
+      (Array.isArray(departmentIds) && departmentIds.every((d) => typeof d === 'string'));
+    if (!valid) return log('poke from another node ignored: not a list of departments');
+    pokeHere(departmentIds as string[] | null).catch((e: unknown) => log(`poke failed: ${String(e)}`));
+  });
+
+  /** Pokes the replicas on every node (see pokeHere). */
+  async function poke(departmentIds: string[] | null): Promise<void> {
+    if (deps.clustered) io.serverSideEmit(POKE_NODES, departmentIds);
+    await pokeHere(departmentIds);
+  }
+
   /**
    * Tells the replicas that see the given departments (and admins) what changed there, or everyone to pull
    * when null.
@@ -244,11 +265,14 @@ export function attachSync(
    * the database (user-admin.ts), not in the sockets, so being in the room proves nothing. Every other socket
    * gets the plain poke, whose pull is authorised afresh (token_expired, unauthenticated, or a reset into the new
    * scope); a disabled or moved user's socket also leaves the room, so it hears nothing more from it.
+   *
+   * Only this node's sockets (io.local): the other nodes make their own pokes (POKE_NODES), each from its own
+   * safe head, so no poke carries a head its node has not checked (db/change-log.ts streamHead).
    */
-  async function poke(departmentIds: string[] | null): Promise<void> {
+  async function pokeHere(departmentIds: string[] | null): Promise<void> {
     if (departmentIds === null) {
       const msg: Poke = { head: await streamHead(db) };
-      io.emit(SocketEvents.poke, msg);
+      io.local.emit(SocketEvents.poke, msg);
       return;
     }
     const rooms = new Map<string, { scope: Scope; sockets: Awaited<ReturnType<typeof io.fetchSockets>> }>();
@@ -257,7 +281,7 @@ export function attachSync(
       ...departmentIds.map((id): [string, Scope] => [departmentRoom(id), { all: false, departmentId: id }]),
     ];
     for (const [room, scope] of wanted) {
-      const sockets = await io.in(room).fetchSockets();
+      const sockets = await io.local.in(room).fetchSockets();
       if (sockets.length === 0) feed.forget(room);
       else rooms.set(room, { scope, sockets });
     }
@@ -290,7 +314,7 @@ export function attachSync(
     for (const [room, { sockets }] of rooms) {
       const msg = pokes.get(room)!;
       if (!msg.changes) {
-        io.to(room).emit(SocketEvents.poke, msg);
+        io.local.to(room).emit(SocketEvents.poke, msg);
         continue;
       }
       const trusted: string[] = [];
@@ -305,9 +329,9 @@ export function attachSync(
         if (!inScope) void s.leave(room);
         (inScope && (s.data as SocketData).expiresAt > nowSeconds ? trusted : others).push(s.id);
       }
-      if (trusted.length > 0) io.to(trusted).emit(SocketEvents.poke, msg);
+      if (trusted.length > 0) io.local.to(trusted).emit(SocketEvents.poke, msg);
       const plain: Poke = { head: msg.head };
-      if (others.length > 0) io.to(others).emit(SocketEvents.poke, plain);
+      if (others.length > 0) io.local.to(others).emit(SocketEvents.poke, plain);
     }
   }
 

@@ -3,7 +3,6 @@ import { dialectOf } from '../open';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations run against the schema as it was then, not today's types. */
 
-
 /**
  * PostgreSQL only: SQLite has one writer, so its change_log versions commit in the order they are handed out.
  *
