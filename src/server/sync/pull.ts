@@ -169,105 +169,101 @@ export async function pullChanges(
   // there, so a change still being committed below a newer one is never passed (sync/README.md). One snapshot
   // (REPEATABLE READ) for the page and the entities it names.
   const head = knownHead ?? (await streamHead(db));
-  return db
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .execute(async (trx) => {
-      // A cursor past the newest change comes from a replica of an earlier database (the server was reset or
-      // restored): it would wait forever, so it gets its whole scope again. One past the safe head only (another
-      // node's, while this one waits out a long writer) just waits.
-      if (!reset && from > head) {
-        if (from <= (await streamEnd(trx)))
-          return { changes: [], cursor: from, hasMore: false, head: from, scope: key, reset };
-      }
-      const cursor = reset || from > head ? 0 : from;
-      // One index range per part of the scope, each in version order and stopping at `limit`: an OR of the two
-      // made SQLite read every row after the cursor and sort them, for each page (quadratic in a first sync).
-      const part = (departmentId: string | null) =>
-        trx
+  const snapshot = db.transaction().setIsolationLevel('repeatable read');
+  return snapshot.execute(async (trx) => {
+    // A cursor past the newest change comes from a replica of an earlier database (the server was reset or
+    // restored): it would wait forever, so it gets its whole scope again. One past the safe head only (another
+    // node's, while this one waits out a long writer) just waits.
+    if (!reset && from > head) {
+      if (from <= (await streamEnd(trx)))
+        return { changes: [], cursor: from, hasMore: false, head: from, scope: key, reset };
+    }
+    const cursor = reset || from > head ? 0 : from;
+    // One index range per part of the scope, each in version order and stopping at `limit`: an OR of the two
+    // made SQLite read every row after the cursor and sort them, for each page (quadratic in a first sync).
+    const part = (departmentId: string | null) =>
+      trx
+        .selectFrom('change_log')
+        .selectAll()
+        .where('version', '>', cursor)
+        .where('version', '<=', head)
+        .where('department_id', departmentId === null ? 'is' : '=', departmentId)
+        .orderBy('version')
+        .limit(limit)
+        .execute();
+    const rows = scope.all
+      ? await trx
           .selectFrom('change_log')
           .selectAll()
           .where('version', '>', cursor)
           .where('version', '<=', head)
-          .where('department_id', departmentId === null ? 'is' : '=', departmentId)
           .orderBy('version')
           .limit(limit)
-          .execute();
-      const rows = scope.all
-        ? await trx
-            .selectFrom('change_log')
-            .selectAll()
-            .where('version', '>', cursor)
-            .where('version', '<=', head)
-            .orderBy('version')
-            .limit(limit)
-            .execute()
-        : [...(await part(null)), ...(await part(scope.departmentId))]
-            .sort((a, b) => a.version - b.version)
-            .slice(0, limit);
+          .execute()
+      : [...(await part(null)), ...(await part(scope.departmentId))]
+          .sort((a, b) => a.version - b.version)
+          .slice(0, limit);
 
-      const idsByKind = new Map<ChangeKind, string[]>();
-      for (const r of rows) {
-        if (r.op !== 'upsert') continue;
-        const ids = idsByKind.get(r.kind);
-        if (ids) ids.push(r.entity_id);
-        else idsByKind.set(r.kind, [r.entity_id]);
-      }
-      const entities = new Map<ChangeKind, Map<string, Upsert['data']>>();
-      for (const [kind, ids] of idsByKind)
-        entities.set(kind, await loadEntities(trx, kind, [...new Set(ids)]));
-      const aliasIds = rows.filter((r) => r.op === 'merge').map((r) => r.entity_id);
-      const aliases = new Map(
-        aliasIds.length === 0
-          ? []
-          : (
-              await trx
-                .selectFrom('customer_aliases')
-                .select(['alias_id', 'customer_id'])
-                .where('alias_id', 'in', idList(trx, aliasIds))
-                .execute()
-            ).map((a) => [a.alias_id, a.customer_id]),
-      );
+    const idsByKind = new Map<ChangeKind, string[]>();
+    for (const r of rows) {
+      if (r.op !== 'upsert') continue;
+      const ids = idsByKind.get(r.kind);
+      if (ids) ids.push(r.entity_id);
+      else idsByKind.set(r.kind, [r.entity_id]);
+    }
+    const entities = new Map<ChangeKind, Map<string, Upsert['data']>>();
+    for (const [kind, ids] of idsByKind) entities.set(kind, await loadEntities(trx, kind, [...new Set(ids)]));
+    const aliasIds = rows.filter((r) => r.op === 'merge').map((r) => r.entity_id);
+    const aliases = new Map(
+      aliasIds.length === 0
+        ? []
+        : (
+            await trx
+              .selectFrom('customer_aliases')
+              .select(['alias_id', 'customer_id'])
+              .where('alias_id', 'in', idList(trx, aliasIds))
+              .execute()
+          ).map((a) => [a.alias_id, a.customer_id]),
+    );
 
-      // An admin sees a customer once per department it has tickets in: send only the newest of those rows.
-      const lastUpsert = new Map<string, number>();
-      for (const r of rows) if (r.op === 'upsert') lastUpsert.set(`${r.kind}:${r.entity_id}`, r.version);
+    // An admin sees a customer once per department it has tickets in: send only the newest of those rows.
+    const lastUpsert = new Map<string, number>();
+    for (const r of rows) if (r.op === 'upsert') lastUpsert.set(`${r.kind}:${r.entity_id}`, r.version);
 
-      const early = await ticketsAfterTheirChildren(trx, scope, rows, entities);
-      const sentEarly = new Set<string>();
-      const changes: Change[] = [];
-      for (const r of rows) {
-        const parent = r.op === 'upsert' ? early.get(`${r.kind}:${r.entity_id}`) : undefined;
-        if (parent && !parent.sent) {
-          parent.sent = true;
-          sentEarly.add(parent.ticket.id);
-          changes.push({ version: r.version, kind: 'ticket', op: 'upsert', data: parent.ticket });
-        }
-        if (r.op === 'remove') {
-          changes.push({ version: r.version, kind: 'ticket', op: 'remove', id: r.entity_id });
-          continue;
-        }
-        if (r.op === 'merge') {
-          const into = aliases.get(r.entity_id);
-          if (into)
-            changes.push({ version: r.version, kind: 'customer', op: 'merge', id: r.entity_id, into });
-          continue;
-        }
-        if (lastUpsert.get(`${r.kind}:${r.entity_id}`) !== r.version) continue;
-        // Already sent ahead of its children, in the state it has now.
-        if (r.kind === 'ticket' && sentEarly.has(r.entity_id)) continue;
-        const data = entities.get(r.kind)?.get(r.entity_id);
-        if (data) changes.push({ version: r.version, kind: r.kind, op: 'upsert', data } as Change);
+    const early = await ticketsAfterTheirChildren(trx, scope, rows, entities);
+    const sentEarly = new Set<string>();
+    const changes: Change[] = [];
+    for (const r of rows) {
+      const parent = r.op === 'upsert' ? early.get(`${r.kind}:${r.entity_id}`) : undefined;
+      if (parent && !parent.sent) {
+        parent.sent = true;
+        sentEarly.add(parent.ticket.id);
+        changes.push({ version: r.version, kind: 'ticket', op: 'upsert', data: parent.ticket });
       }
-      const fit = fittingBytes(changes);
-      if (fit < changes.length) {
-        // The rest from the first change left out: the next page starts at its version, so nothing is skipped
-        // (a ticket sent ahead of its child shares the child's version and is simply sent again).
-        const cut = changes[fit]!.version - 1;
-        return { changes: changes.slice(0, fit), cursor: cut, hasMore: true, head, scope: key, reset };
+      if (r.op === 'remove') {
+        changes.push({ version: r.version, kind: 'ticket', op: 'remove', id: r.entity_id });
+        continue;
       }
-      const hasMore = rows.length === limit;
-      const last = rows[rows.length - 1]?.version ?? cursor;
-      return { changes, cursor: hasMore ? last : Math.max(head, cursor), hasMore, head, scope: key, reset };
-    });
+      if (r.op === 'merge') {
+        const into = aliases.get(r.entity_id);
+        if (into) changes.push({ version: r.version, kind: 'customer', op: 'merge', id: r.entity_id, into });
+        continue;
+      }
+      if (lastUpsert.get(`${r.kind}:${r.entity_id}`) !== r.version) continue;
+      // Already sent ahead of its children, in the state it has now.
+      if (r.kind === 'ticket' && sentEarly.has(r.entity_id)) continue;
+      const data = entities.get(r.kind)?.get(r.entity_id);
+      if (data) changes.push({ version: r.version, kind: r.kind, op: 'upsert', data } as Change);
+    }
+    const fit = fittingBytes(changes);
+    if (fit < changes.length) {
+      // The rest from the first change left out: the next page starts at its version, so nothing is skipped
+      // (a ticket sent ahead of its child shares the child's version and is simply sent again).
+      const cut = changes[fit]!.version - 1;
+      return { changes: changes.slice(0, fit), cursor: cut, hasMore: true, head, scope: key, reset };
+    }
+    const hasMore = rows.length === limit;
+    const last = rows[rows.length - 1]?.version ?? cursor;
+    return { changes, cursor: hasMore ? last : Math.max(head, cursor), hasMore, head, scope: key, reset };
+  });
 }
