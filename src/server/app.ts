@@ -177,6 +177,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     liveCalls: voice,
     clustered: fanOut !== undefined,
   });
+  if (fanOut && !(await fanOut.listening(io)))
+    log('Not listening to the other nodes yet (LISTEN/NOTIFY): pokes from them reach this one once it does.');
   attachVoice(io, { voice, auth, log });
   answerUnknownEvents(io);
   // Call records change in bursts (ringing, answered, ended): replicas are poked once per burst.
