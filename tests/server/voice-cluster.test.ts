@@ -40,22 +40,28 @@ describe.runIf(TEST_DIALECT === 'postgres')('voice on two nodes', () => {
     else await a?.stop();
   });
 
-  it('never offers one free agent to two calls routed at once through both nodes', async () => {
-    // The agent's desktop is on both nodes (a second window, or one that just moved): either may be asked.
+  it('never offers one agent two calls routed at once through both nodes', async () => {
+    // agent01's desktop is on both nodes (a second window, or one that just moved): either may be asked.
     const onA = await session(a.url, 'agent01');
     const onB = await session(b.url, 'agent01');
     await mustSetState(onA, 'Available');
     await mustSetState(onB, 'Available');
+    const others = [await session(b.url, 'agent02'), await session(a.url, 'agent04')];
+    for (const s of others) await mustSetState(s, 'Available');
 
     const answers = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => route(i % 2 ? b.url : a.url, '8001', `race-${i}@test`)),
+      Array.from({ length: 40 }, (_, i) => route(i % 2 ? b.url : a.url, '8001', `race-${i}@test`)),
     );
-    const offered = answers.filter((r) => r.status === 200);
-    expect(offered).toHaveLength(1);
-    expect(answers.filter((r) => r.status === 404)).toHaveLength(9);
-    expect((await statusOf(onB)).state).toBe('OnCall');
-    const callId = `race-${answers.findIndex((r) => r.status === 200)}@test`;
-    expect((await callEvent(b.url, callId, 'abandoned')).status).toBe(200);
+    const offered = answers.flatMap((r, i) =>
+      r.status === 200 ? [{ i, extension: r.body.split('\n')[0] }] : [],
+    );
+    // Three free agents: three calls offered, each to another agent; the others are told nobody is free.
+    expect(offered).toHaveLength(3);
+    expect(new Set(offered.map((o) => o.extension)).size).toBe(3);
+    expect(answers.filter((r) => r.status === 404)).toHaveLength(37);
+    for (const s of [onB, ...others]) expect((await statusOf(s)).state).toBe('OnCall');
+    for (const o of offered)
+      expect((await callEvent(o.i % 2 ? a.url : b.url, `race-${o.i}@test`, 'abandoned')).status).toBe(200);
     expect((await statusOf(onA)).state).toBe('Available');
   });
 
