@@ -28,5 +28,7 @@ export function startCluster(opts?: {
   prepare?: (dbUrl: string) => Promise<void>;
   port?: number;
   balance?: string;
+  nodeArgs?: string[];
+  env?: Record<string, string>;
   log?: (line: string) => void;
 }): Promise<RunningCluster>;

@@ -102,7 +102,8 @@ ${nodes.map((n, i) => `  server node${i + 1} 127.0.0.1:${n.port} check`).join('\
  * Starts the cluster; resolves to { url, nodes: [{ url, port, kill(signal) }], db, dir, stop() }.
  * opts: nodes (2), db (an existing postgres:// URL; default a throwaway one), seed (the first node's --seed,
  * default demo), prepare(dbUrl) (runs before the nodes start), port (HAProxy's; default a free one), balance
- * (HAProxy's, default leastconn), log (each node's output lines; default none).
+ * (HAProxy's, default leastconn), nodeArgs and env (more `npm run server` flags and environment for every
+ * node, e.g. --pbx-rpc), log (each node's output lines; default none).
  */
 export async function startCluster(opts = {}) {
   const count = opts.nodes ?? 2;
@@ -153,8 +154,9 @@ export async function startCluster(opts = {}) {
           '127.0.0.1',
           '--seed',
           i === 0 ? (opts.seed ?? 'demo') : 'none',
+          ...(opts.nodeArgs ?? []),
         ],
-        { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } },
+        { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } },
       );
       procs.push(proc);
       const log = opts.log ?? (() => {});
