@@ -4,9 +4,20 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/app';
 import { startSecondNode, startTestServer, TEST_DIALECT, type TestServer } from './helpers';
-import { callEvent, mustSetState, route, signIn, statusOf, until, type AgentSession } from './voice-helpers';
+import {
+  callEvent,
+  mustSetState,
+  route,
+  setState,
+  signIn,
+  statusOf,
+  until,
+  type AgentSession,
+} from './voice-helpers';
 import { request } from './helpers';
 import { VoiceSocketEvents, type AgentStatus } from '../../src/shared';
+import { sql } from 'kysely';
+import { openDatabase } from '../../src/server/db/open';
 
 describe.runIf(TEST_DIALECT === 'postgres')('voice on two nodes', () => {
   let a: TestServer;
@@ -89,6 +100,36 @@ describe.runIf(TEST_DIALECT === 'postgres')('voice on two nodes', () => {
     expect(onCall.pending).toEqual({ state: 'Break', reason: 'meeting' });
     expect((await callEvent(a.url, 'pending-1@test', 'abandoned')).status).toBe(200);
     expect((await statusOf(agent)).state).toBe('Break');
+  });
+
+  it('moves routing to node B when node A loses its database connection; A then passes requests on to B', async () => {
+    const agent = await session(a.url, 'agent04');
+    await mustSetState(agent, 'Available');
+    // What a network cut between node A and PostgreSQL does to A's lock: its session ends.
+    const db = openDatabase(a.dbPath);
+    try {
+      const killed = await sql<{ pid: number }>`
+        SELECT pg_terminate_backend(l.pid) AS done, l.pid FROM pg_locks l
+        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1`.execute(db);
+      expect(killed.rows).toHaveLength(1);
+    } finally {
+      await db.destroy();
+    }
+    // Asked at A, decided by B (A's memory no longer decides): the agent is offered once, and A's view agrees.
+    const first = await route(a.url, '8001', 'cut-1@test');
+    expect(first.status).toBe(200);
+    expect((await route(b.url, '8001', 'cut-2@test')).status).toBe(404);
+    expect((await statusOf(agent)).state).toBe('OnCall');
+    expect((await callEvent(a.url, 'cut-1@test', 'abandoned')).status).toBe(200);
+    // Back with the database, A tells the owner of the desktop it holds: the agent can take calls again (until
+    // then the owner knows of no desktop and refuses Available, or the call's end made them Offline).
+    await until(async () => {
+      const st = await statusOf(agent);
+      if (st.state === 'Available') return true;
+      return (await setState(agent, 'Available')).ok ? true : undefined;
+    });
+    expect((await route(b.url, '8001', 'cut-3@test')).status).toBe(200);
+    expect((await callEvent(b.url, 'cut-3@test', 'abandoned')).status).toBe(200);
   });
 
   it('routes through node B after node A, which owned routing, dies; its call carries on', async () => {

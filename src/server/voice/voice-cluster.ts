@@ -70,21 +70,34 @@ export class VoiceCluster {
   }
 
   /** Joins the cluster once this node listens at `selfUrl`; resolves after the first attempt at ownership. */
-  async start(selfUrl: string): Promise<void> {
+  async start(selfUrl: string, rejoining = false): Promise<void> {
     this.selfUrl = selfUrl;
     const client = new pg.Client({
       connectionString: this.deps.dbUrl,
       application_name: `${APP_PREFIX}${this.nodeId} ${selfUrl}`.slice(0, 63),
     });
-    client.on('error', (e) => this.lost(e));
-    client.on('end', () => this.lost(new Error('connection closed')));
+    client.on('error', (e) => {
+      if (this.client === client) this.lost(e);
+    });
+    client.on('end', () => {
+      if (this.client === client) this.lost(new Error('connection closed'));
+    });
     client.on('notification', (n) => {
       if (n.channel === CHANNEL && n.payload) this.message(n.payload);
     });
-    await client.connect();
     this.client = client;
+    try {
+      await client.connect();
+    } catch (e) {
+      this.client = null;
+      await client.end().catch(() => {});
+      throw e;
+    }
     await client.query(`LISTEN ${CHANNEL}`);
-    await this.tryOwn(true);
+    // Rejoining after a lost connection is never a cold start: the states carry on.
+    await this.tryOwn(!rejoining);
+    // A node back after a cut missed the new owner's announcement: it tells it of its desktops now.
+    if (!this.owning) void this.sendPresence(this.localEntries());
     this.timer = setInterval(() => void this.tick(), this.deps.lockRetryMs ?? 1000);
     this.timer.unref();
   }
@@ -102,9 +115,26 @@ export class VoiceCluster {
     if (this.closed || !this.client) return;
     // Without its connection this node no longer holds the lock: another takes over; this one stops deciding.
     this.deps.log(`voice: lost the cluster connection (${e.message}); routing goes to another node.`);
+    // Its timers (ring timeouts, wrap-up, grace) would decide beside the new owner: they stop here.
+    if (this.owning) this.deps.voice.suspend();
     this.owning = false;
     this.client = null;
     clearInterval(this.timer);
+    this.rejoin();
+  }
+
+  /** Joins again (as a follower first) once the database answers. */
+  private rejoin(): void {
+    const retry = setTimeout(() => {
+      if (this.closed) return;
+      this.start(this.selfUrl, true).catch((err: unknown) => {
+        this.deps.log(
+          `voice: rejoining the cluster failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+        this.rejoin();
+      });
+    }, this.deps.lockRetryMs ?? 1000);
+    retry.unref();
   }
 
   private async tick(): Promise<void> {

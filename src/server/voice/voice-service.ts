@@ -145,6 +145,10 @@ export class VoiceService implements LiveCalls {
    * Offline after the grace period, as after a disconnect.
    */
   async resume(): Promise<void> {
+    // A node that owned routing before, lost its connection and takes over again: the database is the truth.
+    for (const c of this.calls.values()) clearTimeout(c.ringTimer);
+    this.calls.clear();
+    await this.flush();
     const rows = await this.db.selectFrom('agent_states').selectAll().execute();
     for (const r of rows) {
       const a = this.agents.get(r.user_id);
@@ -189,6 +193,18 @@ export class VoiceService implements LiveCalls {
       if (a.state === 'WrapUp') this.armWrapUp(a);
       if (a.state !== 'Offline' && a.sockets === 0) this.armOffline(a);
     }
+  }
+
+  /** This node stopped owning routing: nothing it still has in memory may decide any more (resume() reloads). */
+  suspend(): void {
+    for (const a of this.agents.values()) {
+      clearTimeout(a.offlineTimer);
+      clearTimeout(a.wrapTimer);
+      a.offlineTimer = undefined;
+      a.wrapTimer = undefined;
+    }
+    for (const c of this.calls.values()) clearTimeout(c.ringTimer);
+    this.calls.clear();
   }
 
   /** How many desktops of this agent are connected, across all nodes (the owner's view, voice-cluster.ts). */
