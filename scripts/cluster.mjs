@@ -3,6 +3,7 @@
 //   npm run cluster                       2 nodes; prints the address to sign in to; Ctrl+C stops all of it
 //   npm run cluster -- --nodes 3          more nodes
 //   npm run cluster -- --db postgres://…  an existing PostgreSQL database instead of a throwaway one
+//   npm run cluster -- --no-pbx           without Kamailio (by default it runs as `npm run pbx`, pointed at HAProxy)
 //   import { startCluster } from './scripts/cluster.mjs'   the same from code (tests/cluster)
 //
 // The nodes are `npm run server` processes (src/server/cli.ts); the first loads the demo data into an empty
@@ -11,6 +12,7 @@
 // node it reached), /api/health every second takes a dead node out after two misses, and a new connection goes
 // to a node that is up. The folder goes away with the cluster (and the throwaway PostgreSQL with it).
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -192,6 +194,47 @@ export async function startCluster(opts = {}) {
   }
 }
 
+/**
+ * Kamailio through `npm run pbx`'s own script, pointed at HAProxy (so its routing requests and call events
+ * fail over between nodes with everything else), on the usual ports. Resolves with { child, rpcUrl, wsUrl }
+ * once it is ready, or with { off } (the reason) when it cannot start: the cluster then runs without phones.
+ */
+function startPbx(serviceUrl, secret) {
+  const env = {
+    ...process.env,
+    SWITCHBOARD_PBX_SERVICE_URL: serviceUrl,
+    SWITCHBOARD_PBX_SECRET: secret,
+    SWITCHBOARD_PBX_DEMO_USERS: 'off',
+    SWITCHBOARD_PBX_RUN_DIR: process.env.SWITCHBOARD_PBX_RUN_DIR ?? join(root, '.data/pbx-cluster'),
+  };
+  const rpcPort = env.SWITCHBOARD_PBX_RPC_PORT ?? '8089';
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/pbx.ts')], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    let ready = false;
+    child.stdout.on('data', (b) => {
+      out += String(b);
+      const m = /ready: (ws:\/\/\S+)/.exec(out);
+      if (!ready && m) {
+        ready = true;
+        resolve({ child, wsUrl: m[1], rpcUrl: `http://127.0.0.1:${rpcPort}/RPC` });
+      }
+    });
+    child.stderr.on('data', (b) => {
+      if (ready) process.stderr.write(b);
+      else err += String(b);
+    });
+    child.on('exit', (code) => {
+      if (!ready) resolve({ off: err.trim().split('\n').filter(Boolean).at(-1) ?? `exit code ${code}` });
+    });
+  });
+}
+
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
   const { values } = parseArgs({
@@ -199,27 +242,54 @@ if (isMain) {
       nodes: { type: 'string', default: process.env.SWITCHBOARD_NODES ?? '2' },
       db: { type: 'string' },
       port: { type: 'string', default: process.env.SWITCHBOARD_PORT ?? '4000' },
+      'no-pbx': { type: 'boolean', default: false },
     },
   });
   const nodes = Number(values.nodes);
   if (!Number.isInteger(nodes) || nodes < 1) throw new Error(`--nodes must be a whole number of at least 1`);
+  const port = Number(values.port) || (await freePort());
+  // Shared by the nodes and the PBX, so nothing has to be read out of the database first.
+  const secret = process.env.SWITCHBOARD_PBX_SECRET ?? randomBytes(24).toString('base64url');
+  const pbx = values['no-pbx'] ? { off: '--no-pbx' } : await startPbx(`http://127.0.0.1:${port}`, secret);
+  console.log(
+    'child' in pbx
+      ? `Phone: softphones register at ${pbx.wsUrl}; queues 8001-8003 ring Available agents.`
+      : `Phone off: ${pbx.off}`,
+  );
   console.log(`Starting PostgreSQL, ${nodes} service nodes and HAProxy…`);
-  const cluster = await startCluster({
-    nodes,
-    db: values.db,
-    port: Number(values.port),
-    log: (line) => console.log(line),
-  });
+  let cluster;
+  let quitting = false;
+  const quit = async (code = 0) => {
+    if (quitting) return;
+    quitting = true;
+    cluster?.stop();
+    if ('child' in pbx && pbx.child.exitCode === null) {
+      // The PBX script stops Kamailio before it exits: wait for it (at most 10 s).
+      const gone = new Promise((r) => pbx.child.once('exit', r));
+      pbx.child.kill('SIGTERM');
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000))]);
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void quit());
+  process.on('SIGTERM', () => void quit());
+  try {
+    cluster = await startCluster({
+      nodes,
+      db: values.db,
+      port,
+      env: { SWITCHBOARD_PBX_SECRET: secret },
+      nodeArgs: 'child' in pbx ? ['--pbx-rpc', pbx.rpcUrl, '--pbx-ws', pbx.wsUrl] : [],
+      log: (line) => console.log(line),
+    });
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    await quit(1);
+  }
   for (const [i, n] of cluster.nodes.entries()) console.log(`node${i + 1}: ${n.url} (pid ${n.pid})`);
   console.log(
     `\nSign in to ${cluster.url} (agent01 … agent12, super01, super02, admin; password switchboard).`,
   );
   console.log('Ctrl+C stops all of it.');
-  const quit = () => {
-    cluster.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', quit);
-  process.on('SIGTERM', quit);
-  process.on('exit', () => cluster.stop());
+  process.on('exit', () => cluster?.stop());
 }
