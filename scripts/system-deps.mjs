@@ -16,6 +16,7 @@ const PACKAGES = [
   'kamailio-tls-modules',
   'openssl',
   'postgresql-15', // npm run test:pg: initdb/pg_ctl for a throwaway cluster (scripts/postgres.mjs)
+  'haproxy', // npm run cluster and tests/cluster: one address in front of several service nodes
 ];
 
 const installed = (name) =>

@@ -29,7 +29,8 @@ import { ensureSipAccounts, pushSipAccounts, type PbxController } from './voice/
 import { watchPbx } from './voice/pbx-watchdog';
 import { routeRequestHandler, voiceRouter } from './voice/voice-api';
 import { VoiceService, type VoiceOptions } from './voice/voice-service';
-import { attachVoice } from './voice/voice-socket';
+import { attachVoice, clusterEventRouter } from './voice/voice-socket';
+import { clusterRouter, VoiceCluster } from './voice/voice-cluster';
 
 export interface StartServerOptions {
   /** 0 picks a free port; default 4000. */
@@ -73,6 +74,8 @@ export interface StartServerOptions {
   };
   /** Agent state timings (Offline grace period, wrap-up limit). */
   voice?: VoiceOptions;
+  /** PostgreSQL: how often a node tries to take call routing over from a dead owner (default 1 s). */
+  voiceLockRetryMs?: number;
 }
 
 export interface RunningServer {
@@ -136,7 +139,9 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       log(`SIP credentials of ${accounts.length} agents pushed to the PBX.`);
     }
     voice = new VoiceService(db, now, log, opts.voice);
-    await voice.load();
+    // PostgreSQL: one node of those sharing the database owns routing (voice/voice-cluster.ts).
+    if (isPostgresUrl(opts.dbPath)) await voice.loadPassive();
+    else await voice.load();
   } catch (e) {
     await db.destroy();
     throw e;
@@ -144,8 +149,24 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const watchdog = opts.pbx
     ? watchPbx({ db, pbx: opts.pbx, intervalMs: opts.pbxCheckMs ?? 3000, now, log })
     : { stop() {} };
+  const cluster = isPostgresUrl(opts.dbPath)
+    ? new VoiceCluster({
+        dbUrl: opts.dbPath,
+        voice,
+        secret: pbxSecret,
+        log,
+        lockRetryMs: opts.voiceLockRetryMs,
+      })
+    : undefined;
   const routers = [
+    ...(cluster
+      ? [
+          clusterRouter(cluster, pbxSecret),
+          clusterEventRouter({ voice, cluster, log, bearerUser: (req) => bearerUser(auth, req) }),
+        ]
+      : []),
     voiceRouter({
+      cluster,
       db,
       voice,
       pbx: opts.pbx,
@@ -156,11 +177,12 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     }),
   ];
   const api = createApi({ db, auth, log, routers });
-  const routeRequest = routeRequestHandler({ db, voice, pbxSecret, now, log });
+  const routeRequest = routeRequestHandler({ db, voice, pbxSecret, now, log, cluster });
   const http = createServer((req, res) => {
     if (!routeRequest(req, res)) api(req, res);
   });
   // The cap sits far above what one push may carry, so an oversize push is answered (sync-socket.ts).
+<<<<<<< HEAD
   // On PostgreSQL every node may hold sockets of one department: rooms and pokes span the nodes (sync/fan-out.ts).
   const fanOut = isPostgresUrl(opts.dbPath) ? postgresFanOut(opts.dbPath, log) : undefined;
   const io = new SocketServer(http, {
@@ -180,6 +202,11 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   if (fanOut && !(await fanOut.listening(io)))
     log('Not listening to the other nodes yet (LISTEN/NOTIFY): pokes from them reach this one once it does.');
   attachVoice(io, { voice, auth, log });
+=======
+  const io = new SocketServer(http, { serveClient: false, maxHttpBufferSize: SYNC_SOCKET_MAX_BYTES });
+  const sync = attachSync(io, { db, auth, now, log, beforePull: () => voice.flush(), liveCalls: voice });
+  attachVoice(io, { voice, auth, log, cluster });
+>>>>>>> wt-voice
   answerUnknownEvents(io);
   // Call records change in bursts (ringing, answered, ended): replicas are poked once per burst.
   const pokeDepartments = new Set<string>();
@@ -200,6 +227,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     http.listen(opts.port ?? 4000, host, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  await cluster?.start(url);
 
   // Failed sign-ins of a quiet name or address reach the audit log as one record (login-throttle.ts) and are
   // forgotten; the sweep also does this for those left from before a restart.
@@ -214,7 +243,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   sweeper.unref();
 
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     port,
     voice,
     close: async () => {
@@ -223,6 +252,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       clearInterval(sweeper);
       watchdog.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      await cluster?.close();
       await fanOut?.close();
       await voice.close();
       await sweeping;

@@ -18,6 +18,7 @@ import { getSipAccount, pushSipAccounts, rotateSipPassword, type PbxController }
 import { errorBody } from '../http/error-body';
 import { httpStatus } from '../http/status';
 import type { VoiceService } from './voice-service';
+import type { VoiceCluster } from './voice-cluster';
 
 /**
  * Whether a request comes from the PBX: it must carry the service's PBX secret. Without a secret nothing is
@@ -80,6 +81,12 @@ export function auditPbx(db: Db, log: (line: string) => void) {
   };
 }
 
+interface Answer {
+  status: number;
+  type: string;
+  body: string;
+}
+
 const routeParam = (q: URLSearchParams, name: string): string => {
   const v = q.get(name);
   if (v === null || v.length === 0 || v.length > 256) {
@@ -101,6 +108,8 @@ export function routeRequestHandler(deps: {
   pbxSecret?: string;
   now: () => Date;
   log: (line: string) => void;
+  /** Several nodes: only the owner decides; the others pass the request on to it. */
+  cluster?: VoiceCluster;
 }) {
   const refused = pbxRefusalLog(deps.log, deps.now);
   const audit = auditPbx(deps.db, deps.log);
@@ -122,27 +131,33 @@ export function routeRequestHandler(deps: {
         routeParam(q, 'callid'),
         q.get('retry') === '1',
       ] as const;
-      deps.voice.route(queue, caller, callId, retry).then((result) => {
-        // The caller's number is in the call record already; the audit says who decided what. A request
-        // about no queue of ours made no call and decided nothing: logged by the PBX, not audited here.
-        if (result.interactionId !== null) {
-          audit(deps.now(), 'pbx.route', result.kind === 'agent' ? result.userId : null, {
-            queue,
-            callId,
-            retry,
-            extension: result.kind === 'agent' ? result.extension : null,
-            interactionId: result.interactionId,
-          });
-        }
-        if (result.kind === 'agent') {
+      const url = req.url;
+      const decide = () =>
+        deps.voice.route(queue, caller, callId, retry).then((result): Answer => {
+          // The caller's number is in the call record already; the audit says who decided what. A request
+          // about no queue of ours made no call and decided nothing: logged by the PBX, not audited here.
+          if (result.interactionId !== null) {
+            audit(deps.now(), 'pbx.route', result.kind === 'agent' ? result.userId : null, {
+              queue,
+              callId,
+              retry,
+              extension: result.kind === 'agent' ? result.extension : null,
+              interactionId: result.interactionId,
+            });
+          }
           // Plain lines, not JSON: Kamailio reads them with string transformations, without a JSON module.
-          res
-            .writeHead(200, { 'content-type': 'text/plain' })
-            .end(`${result.extension}\n${result.ringTimeoutSeconds}\n`);
-        } else {
-          res.writeHead(404, { 'content-type': 'text/plain' }).end();
-        }
-      }, fail);
+          return result.kind === 'agent'
+            ? { status: 200, type: 'text/plain', body: `${result.extension}\n${result.ringTimeoutSeconds}\n` }
+            : { status: 404, type: 'text/plain', body: '' };
+        });
+      const answer = deps.cluster
+        ? deps.cluster.via(req, decide, url, { method: 'GET' }, async (r) => ({
+            status: r.status,
+            type: r.headers.get('content-type') ?? 'text/plain',
+            body: await r.text(),
+          }))
+        : decide();
+      answer.then((a) => res.writeHead(a.status, { 'content-type': a.type }).end(a.body), fail);
     } catch (e) {
       fail(e);
     }
@@ -159,8 +174,9 @@ export function voiceRouter(deps: {
   now: () => Date;
   log: (line: string) => void;
   bearerUser: (req: Request) => Promise<User>;
+  cluster?: VoiceCluster;
 }) {
-  const { db, voice, pbx, pbxSecret, now, bearerUser } = deps;
+  const { db, voice, pbx, pbxSecret, now, bearerUser, cluster } = deps;
   const router = express.Router();
   const refused = pbxRefusalLog(deps.log, now);
   const audit = auditPbx(db, deps.log);
@@ -205,6 +221,27 @@ export function voiceRouter(deps: {
     }
     const user = fromPbx && pbxAllowed(req, pbxSecret) ? null : await bearerUser(req);
     const body = parseOrThrow(CallEvent, req.body, 'call event');
+    if (cluster && !(await cluster.decidesHere(req))) {
+      // Checked here already (PBX secret or a signed-in user); the owner checks the bearer token again.
+      const answer = await cluster.via(
+        req,
+        async () => ({ status: 0, text: '' }),
+        VOICE_REST.events,
+        {
+          method: 'POST',
+          body: JSON.stringify(body),
+          headers: {
+            'content-type': 'application/json',
+            ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+          },
+        },
+        async (r) => ({ status: r.status, text: await r.text() }),
+      );
+      if (answer.status !== 0) {
+        res.status(answer.status).type('application/json').send(answer.text);
+        return;
+      }
+    }
     const status = await voice.callEvent(body.callId, body.event, user);
     if (user === null) {
       audit(now(), 'pbx.call_event', status?.userId ?? null, { callId: body.callId, event: body.event });

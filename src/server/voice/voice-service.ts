@@ -21,6 +21,7 @@ import type { LiveCalls } from './interaction-mutations';
 import { customerIdByPhone, getInteraction, saveInteraction } from './interaction-store';
 import { retryConflicts } from '../db/retry';
 import { normalisePhone } from '../../shared/phone';
+import { interactionFromColumns } from '../../shared/storage/columns';
 
 export interface VoiceOptions {
   /** A disconnected desktop's agent goes Offline after this long without a socket. Default 30 s. */
@@ -117,6 +118,108 @@ export class VoiceService implements LiveCalls {
 
   /** Loads agents, skills, queues and states. Agents are Offline at start: no desktop is connected yet. */
   async load(): Promise<void> {
+    await this.loadDirectory(true);
+  }
+
+  /**
+   * Several nodes (PostgreSQL): a node that does not own routing only knows the queues and agents (it forwards
+   * every voice request to the owner, voice-cluster.ts) and writes nothing, so it never overwrites the owner's
+   * states with its own. `resume()` makes it the owner.
+   */
+  async loadPassive(): Promise<void> {
+    await this.loadDirectory(false);
+  }
+
+  /** The first node of a cluster takes routing over as a single node starts: every agent Offline (server_start). */
+  async coldStart(): Promise<void> {
+    this.agents.clear();
+    this.byExtension.clear();
+    this.queues.clear();
+    await this.loadDirectory(true);
+  }
+
+  /**
+   * This node took routing over (the previous owner died or stopped): states, pending states and the calls
+   * in progress carry on from the database, where the previous owner wrote them. Agents count as without a
+   * desktop until their nodes report their sockets (voice-cluster.ts): one whose desktop never comes back goes
+   * Offline after the grace period, as after a disconnect.
+   */
+  async resume(): Promise<void> {
+    // A node that owned routing before, lost its connection and takes over again: the database is the truth.
+    for (const c of this.calls.values()) clearTimeout(c.ringTimer);
+    this.calls.clear();
+    await this.flush();
+    const rows = await this.db.selectFrom('agent_states').selectAll().execute();
+    for (const r of rows) {
+      const a = this.agents.get(r.user_id);
+      if (!a) continue;
+      for (const q of a.queues) q.available.delete(a);
+      a.state = r.state;
+      a.reason = r.reason;
+      a.pending = r.pending_state === null ? null : { state: r.pending_state, reason: r.pending_reason };
+      a.since = r.since;
+      a.idleSince = r.idle_since === null ? new Date(r.since).getTime() : new Date(r.idle_since).getTime();
+      a.interactionId = r.interaction_id;
+      a.version = r.version;
+      if (a.state === 'Available') for (const q of a.queues) q.available.add(a);
+    }
+    const live = await this.db
+      .selectFrom('interactions')
+      .selectAll()
+      .where('status', 'in', ['ringing', 'answered'])
+      .execute();
+    for (const row of live) {
+      const { version: _v, ...record } = interactionFromColumns(row);
+      if (this.calls.has(record.callId) || record.queueNumber === null) continue;
+      const agent = [...this.agents.values()].find((a) => a.interactionId === record.id) ?? null;
+      const c: CallEntry = {
+        record,
+        queue: this.queues.get(record.queueNumber) ?? null,
+        agent,
+        tried: new Set(agent ? [agent.userId] : []),
+        holdStartedAt: null,
+        customerLooked: true,
+      };
+      this.calls.set(record.callId, c);
+      if (record.status === 'ringing') {
+        const ms = (c.queue?.queue.ringTimeoutSeconds ?? 20) * 1000 + this.ringSlackMs;
+        c.ringTimer = setTimeout(() => {
+          if (c.agent === agent && c.record.status === 'ringing') void this.noAnswerAndSave(c);
+        }, ms);
+        c.ringTimer.unref();
+      }
+    }
+    for (const a of this.agents.values()) {
+      if (a.state === 'WrapUp') this.armWrapUp(a);
+      if (a.state !== 'Offline' && a.sockets === 0) this.armOffline(a);
+    }
+  }
+
+  /** This node stopped owning routing: nothing it still has in memory may decide any more (resume() reloads). */
+  suspend(): void {
+    for (const a of this.agents.values()) {
+      clearTimeout(a.offlineTimer);
+      clearTimeout(a.wrapTimer);
+      a.offlineTimer = undefined;
+      a.wrapTimer = undefined;
+    }
+    for (const c of this.calls.values()) clearTimeout(c.ringTimer);
+    this.calls.clear();
+  }
+
+  /** How many desktops of this agent are connected, across all nodes (the owner's view, voice-cluster.ts). */
+  setSockets(userId: string, count: number): void {
+    const a = this.agents.get(userId);
+    if (!a) return;
+    const before = a.sockets;
+    a.sockets = Math.max(0, count);
+    if (a.sockets > 0) {
+      clearTimeout(a.offlineTimer);
+      a.offlineTimer = undefined;
+    } else if (before > 0) this.armOffline(a);
+  }
+
+  private async loadDirectory(write: boolean): Promise<void> {
     const queues = await this.db.selectFrom('queues').selectAll().orderBy('number').execute();
     for (const q of queues) {
       this.queues.set(q.number, {
@@ -174,6 +277,7 @@ export class VoiceService implements LiveCalls {
       }
       this.agents.set(entry.userId, entry);
       if (entry.extension !== null) this.byExtension.set(entry.extension, entry);
+      if (!write) continue;
       if (u.state === null || u.state === undefined) {
         entry.version = 1;
         this.persist(entry, null);
@@ -286,7 +390,12 @@ export class VoiceService implements LiveCalls {
     const a = this.agents.get(userId);
     if (!a) return;
     a.sockets = Math.max(0, a.sockets - 1);
-    if (a.sockets > 0 || this.closed) return;
+    if (a.sockets > 0) return;
+    this.armOffline(a);
+  }
+
+  private armOffline(a: AgentEntry): void {
+    if (this.closed) return;
     clearTimeout(a.offlineTimer);
     a.offlineTimer = setTimeout(() => {
       a.offlineTimer = undefined;
@@ -555,6 +664,10 @@ export class VoiceService implements LiveCalls {
 
   private startWrapUp(a: AgentEntry): void {
     this.transition(a, 'WrapUp', null, 'call_ended', null, a.interactionId);
+    this.armWrapUp(a);
+  }
+
+  private armWrapUp(a: AgentEntry): void {
     if (this.wrapUpLimitMs > 0) {
       a.wrapTimer = setTimeout(() => {
         a.wrapTimer = undefined;
