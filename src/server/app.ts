@@ -182,7 +182,6 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     if (!routeRequest(req, res)) api(req, res);
   });
   // The cap sits far above what one push may carry, so an oversize push is answered (sync-socket.ts).
-<<<<<<< HEAD
   // On PostgreSQL every node may hold sockets of one department: rooms and pokes span the nodes (sync/fan-out.ts).
   const fanOut = isPostgresUrl(opts.dbPath) ? postgresFanOut(opts.dbPath, log) : undefined;
   const io = new SocketServer(http, {
@@ -201,12 +200,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   });
   if (fanOut && !(await fanOut.listening(io)))
     log('Not listening to the other nodes yet (LISTEN/NOTIFY): pokes from them reach this one once it does.');
-  attachVoice(io, { voice, auth, log });
-=======
-  const io = new SocketServer(http, { serveClient: false, maxHttpBufferSize: SYNC_SOCKET_MAX_BYTES });
-  const sync = attachSync(io, { db, auth, now, log, beforePull: () => voice.flush(), liveCalls: voice });
   attachVoice(io, { voice, auth, log, cluster });
->>>>>>> wt-voice
   answerUnknownEvents(io);
   // Call records change in bursts (ringing, answered, ended): replicas are poked once per burst.
   const pokeDepartments = new Set<string>();
