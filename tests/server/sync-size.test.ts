@@ -5,6 +5,7 @@ import {
   jsonBytes,
   Mutation,
   PULL_MAX_BYTES,
+  PULL_MAX_CHANGES,
   PullResponse,
   PUSH_MAX_BYTES,
   PushResponse,
@@ -234,7 +235,8 @@ describe('a pull page', () => {
     let cursor = 0;
     let pages = 0;
     for (;;) {
-      const ack = await request<unknown>(socket, SocketEvents.pull, { cursor, limit: 5000 });
+      // As many changes as a desktop asks for: the byte bound, not the count, cuts these pages.
+      const ack = await request<unknown>(socket, SocketEvents.pull, { cursor, limit: PULL_MAX_CHANGES });
       if (!ack.ok) throw new Error(ack.error.message);
       const page = PullResponse.parse(ack.data);
       pages++;

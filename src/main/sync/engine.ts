@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { EventName, EventPayload, SyncStatus } from '../../shared/ipc/contract';
 import type { LoginResponse } from '../../shared/protocol/auth';
 import { Ack, SwitchboardError, type StorageFault } from '../../shared/protocol/errors';
-import { Poke } from '../../shared/protocol/sync';
+import { Poke, PULL_MAX_CHANGES } from '../../shared/protocol/sync';
 import { asStorageError, storageFault, type LocalStore, type Touched } from '../store';
 import { AgentStatusLink, offlineError } from './agent-status';
 import { applyPoke, pullAll, type AppliedPage } from './pull';
@@ -317,7 +317,7 @@ export class SyncEngine {
       try {
         await pullAll(conn, this.o.store, {
           // Pages are short once caught up; while catching up, fewer and larger commits are much cheaper.
-          pageSize: this.o.pageSize ?? 5000,
+          pageSize: this.o.pageSize ?? PULL_MAX_CHANGES,
           timeoutMs: this.o.requestTimeoutMs ?? 30_000,
           onReset: () => {
             this.o.log?.('sync: the account moved to another scope; the local copy was replaced');

@@ -95,20 +95,31 @@ async function ticketsAfterTheirChildren(
     return data ? [{ key: `${r.kind}:${r.entity_id}`, version: r.version, ticketId: data.ticketId }] : [];
   });
   if (children.length === 0) return out;
-  const ticketIds = [...new Set(children.map((c) => c.ticketId))];
+  // A ticket whose upsert is later in this very page (it is in scope: the page holds nothing else) is late for
+  // every child before it, whatever else the stream holds of it: those children need no lookup. In a first
+  // sync that is nearly all of them, and the lookup was a fifth of the server's time serving it.
+  const inPage = new Map<string, number>();
+  for (const r of rows) if (r.kind === 'ticket' && r.op === 'upsert') inPage.set(r.entity_id, r.version);
   const latest = new Map<string, number>();
+  const ticketIds = [
+    ...new Set(children.filter((c) => !(c.version < (inPage.get(c.ticketId) ?? 0))).map((c) => c.ticketId)),
+  ];
   // Only (kind, entity_id) in SQL, so SQLite takes the entity index; with the department in the WHERE it
   // chose the department index and read the whole department for every page (100 ms a page at 100k tickets).
-  const ticketRows = await trx
-    .selectFrom('change_log')
-    .select(['entity_id', 'version', 'department_id', 'op'])
-    .where('kind', '=', 'ticket')
-    .where('entity_id', 'in', idList(trx, ticketIds))
-    .execute();
+  const ticketRows =
+    ticketIds.length === 0
+      ? []
+      : await trx
+          .selectFrom('change_log')
+          .select(['entity_id', 'version', 'department_id', 'op'])
+          .where('kind', '=', 'ticket')
+          .where('entity_id', 'in', idList(trx, ticketIds))
+          .execute();
   for (const r of ticketRows) {
     if (r.op !== 'upsert' || (!scope.all && r.department_id !== scope.departmentId)) continue;
     latest.set(r.entity_id, Math.max(r.version, latest.get(r.entity_id) ?? 0));
   }
+  for (const [id, version] of inPage) latest.set(id, Math.max(version, latest.get(id) ?? 0));
   const late = [
     ...new Set(children.filter((c) => c.version < (latest.get(c.ticketId) ?? 0)).map((c) => c.ticketId)),
   ];

@@ -9,6 +9,7 @@ import { seedDemo } from '../../../src/server/demo/seed-demo';
 import { toUser } from '../../../src/server/directory/directory-store';
 import { pullChanges } from '../../../src/server/sync/pull';
 import { applyPush } from '../../../src/server/sync/push';
+import { moveTicket } from '../../../src/server/tickets/move-ticket';
 import type { User } from '../../../src/shared';
 import { tempDir } from '../fixtures';
 
@@ -19,6 +20,7 @@ import { tempDir } from '../fixtures';
  */
 let db: Db;
 let agent: User;
+let admin: User;
 let dir: ReturnType<typeof tempDir>;
 
 beforeAll(async () => {
@@ -49,6 +51,38 @@ beforeAll(async () => {
     () => new Date(),
   );
   expect(results[0]!.status).toBe('applied');
+  admin = toUser(
+    await db.selectFrom('users').selectAll().where('role', '=', 'admin').executeTakeFirstOrThrow(),
+  );
+  // A comment after the ticket's own change (the page holds the ticket before it), and a ticket moved in from
+  // another department with its comments: the stream has it as a remove there and an upsert here.
+  const comment = await applyPush(
+    db,
+    agent,
+    [
+      {
+        id: '0190c000-0000-7000-8000-000000000002',
+        name: 'ticket.comment',
+        args: {
+          commentId: '0190c000-0000-7000-8000-000000000003',
+          ticketId: withComments.id,
+          body: 'After the edit',
+          internal: false,
+        },
+      },
+    ],
+    () => new Date(),
+  );
+  expect(comment.results[0]!.status).toBe('applied');
+  const elsewhere = await db
+    .selectFrom('tickets')
+    .innerJoin('ticket_comments', 'ticket_comments.ticket_id', 'tickets.id')
+    .select('tickets.id')
+    .where('tickets.department_id', '!=', agent.departmentId)
+    .executeTakeFirstOrThrow();
+  await db
+    .transaction()
+    .execute((trx) => moveTicket(trx, admin, elsewhere.id, agent.departmentId!, new Date()));
   dir = tempDir();
 });
 afterAll(async () => {
@@ -57,17 +91,27 @@ afterAll(async () => {
 });
 
 describe('a first sync', () => {
-  it.each([1000, 7, 1])(
-    'brings every comment and history entry of the scope (pages of %i)',
-    async (limit) => {
-      const store = openStore(join(dir.path, `r-${limit}.sqlite`));
+  it.each([
+    [1000, 'agent'],
+    [7, 'agent'],
+    [1, 'agent'],
+    [1000, 'admin'],
+    [7, 'admin'],
+  ] as const)(
+    'brings every comment and history entry of the scope (pages of %i, an %s)',
+    async (limit, who) => {
+      const user = who === 'agent' ? agent : admin;
+      const store = openStore(join(dir.path, `r-${limit}-${who}.sqlite`));
       for (let cursor = 0; ;) {
-        const page = await pullChanges(db, scopeOf(agent), cursor, limit);
+        const page = await pullChanges(db, scopeOf(user), cursor, limit);
         store.write.applyPage(page.changes, page.cursor, page.head, new Date().toISOString());
         if (!page.hasMore) break;
         cursor = page.cursor;
       }
-      const inScope = db.selectFrom('tickets').select('id').where('department_id', '=', agent.departmentId);
+      const inScope = db
+        .selectFrom('tickets')
+        .select('id')
+        .$if(user.departmentId !== null, (q) => q.where('department_id', '=', user.departmentId));
       const comments = await db
         .selectFrom('ticket_comments')
         .select('id')
