@@ -169,8 +169,14 @@ export function NotSentPanel({
           {t('notSent.close')}
         </Button>
       </DialogActions>
-      <SendToDialog
-        item={sendFor}
+      <PickDialog<TicketRow>
+        open={sendFor !== null}
+        title={t('notSent.sendToTitle')}
+        searchLabel={t('notSent.searchTicket')}
+        testId="send"
+        search={searchTickets}
+        primary={(r) => `${ticketNumberText(r.number, t('tickets.localNumber'))} ${r.subject}`}
+        secondary={(r) => r.customerName}
         onClose={() => setSendFor(null)}
         onPick={(ticket) => {
           const item = sendFor!;
@@ -181,8 +187,15 @@ export function NotSentPanel({
           );
         }}
       />
-      <CustomerPickDialog
-        item={customerFor}
+      <PickDialog<Customer>
+        open={customerFor !== null}
+        title={t('notSent.pickCustomerTitle')}
+        intro={t('notSent.pickCustomerIntro')}
+        searchLabel={t('notSent.searchCustomer')}
+        testId="customer"
+        search={searchCustomers}
+        primary={(c) => c.name}
+        secondary={(c) => [c.phone, c.company].filter(Boolean).join(' · ')}
         onClose={() => setCustomerFor(null)}
         onPick={(customer) => {
           const item = customerFor!;
@@ -370,51 +383,70 @@ function TypedContent({ item }: { item: NotSentItem }) {
   );
 }
 
-/** Pick a ticket in the agent's scope (searched in the local copy) to receive the text as a comment. */
-function SendToDialog({
-  item,
+/**
+ * Pick one of the agent's records, searched in the local copy as they type: a ticket to receive the text as a
+ * comment, or a customer to file a retried new ticket under. `open` with the item it is for; null closes it.
+ */
+function PickDialog<T extends { id: string }>({
+  open,
+  title,
+  intro,
+  searchLabel,
+  testId,
+  search,
+  primary,
+  secondary,
   onClose,
   onPick,
 }: {
-  item: NotSentItem | null;
+  open: boolean;
+  title: string;
+  intro?: string;
+  searchLabel: string;
+  /** not-sent-<testId>-dialog, -search and -pick */
+  testId: string;
+  search: (text: string) => Promise<T[]>;
+  primary: (row: T) => string;
+  secondary: (row: T) => string | null;
   onClose: () => void;
-  onPick: (ticket: TicketRow) => void;
+  onPick: (row: T) => void;
 }) {
   const { t } = useTranslation();
   const [text, setText] = useState('');
-  const [rows, setRows] = useState<TicketRow[]>([]);
+  const [rows, setRows] = useState<T[]>([]);
   useEffect(() => {
-    if (!item) return;
+    if (!open) return;
     let live = true;
-    getApi()
-      .invoke('tickets.search', { text, limit: 20 })
-      .then((page) => live && setRows(page.rows))
+    search(text)
+      .then((found) => live && setRows(found))
       .catch(() => live && setRows([]));
     return () => {
       live = false;
     };
-  }, [item, text]);
+  }, [open, text, search]);
   return (
-    <Dialog open={item !== null} onClose={onClose} maxWidth="sm" fullWidth data-testid="not-sent-send-dialog">
-      <DialogTitle>{t('notSent.sendToTitle')}</DialogTitle>
+    <Dialog open={open} onClose={onClose} maxWidth="sm" fullWidth data-testid={`not-sent-${testId}-dialog`}>
+      <DialogTitle>{title}</DialogTitle>
       <DialogContent>
+        {intro && (
+          <Typography variant="body2" sx={{ color: 'text.secondary' }}>
+            {intro}
+          </Typography>
+        )}
         <TextField
           autoFocus
           fullWidth
           size="small"
           value={text}
           onChange={(e) => setText(e.target.value)}
-          label={t('notSent.searchTicket')}
-          slotProps={{ htmlInput: { 'data-testid': 'not-sent-send-search' } }}
+          label={searchLabel}
+          slotProps={{ htmlInput: { 'data-testid': `not-sent-${testId}-search` } }}
           sx={{ mt: 1 }}
         />
         <List dense>
           {rows.map((r) => (
-            <ListItemButton key={r.id} onClick={() => onPick(r)} data-testid="not-sent-send-pick">
-              <ListItemText
-                primary={`${ticketNumberText(r.number, t('tickets.localNumber'))} ${r.subject}`}
-                secondary={r.customerName}
-              />
+            <ListItemButton key={r.id} onClick={() => onPick(r)} data-testid={`not-sent-${testId}-pick`}>
+              <ListItemText primary={primary(r)} secondary={secondary(r)} />
             </ListItemButton>
           ))}
         </List>
@@ -426,64 +458,11 @@ function SendToDialog({
   );
 }
 
-/** Pick a customer in the agent's scope (searched in the local copy) to file a retried new ticket under. */
-function CustomerPickDialog({
-  item,
-  onClose,
-  onPick,
-}: {
-  item: NotSentItem | null;
-  onClose: () => void;
-  onPick: (customer: Customer) => void;
-}) {
-  const { t } = useTranslation();
-  const [text, setText] = useState('');
-  const [rows, setRows] = useState<Customer[]>([]);
-  useEffect(() => {
-    if (!item) return;
-    let live = true;
-    getApi()
-      .invoke('customers.search', { text, limit: 20 })
-      .then((page) => live && setRows(page.rows))
-      .catch(() => live && setRows([]));
-    return () => {
-      live = false;
-    };
-  }, [item, text]);
-  return (
-    <Dialog
-      open={item !== null}
-      onClose={onClose}
-      maxWidth="sm"
-      fullWidth
-      data-testid="not-sent-customer-dialog"
-    >
-      <DialogTitle>{t('notSent.pickCustomerTitle')}</DialogTitle>
-      <DialogContent>
-        <Typography variant="body2" sx={{ color: 'text.secondary' }}>
-          {t('notSent.pickCustomerIntro')}
-        </Typography>
-        <TextField
-          autoFocus
-          fullWidth
-          size="small"
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          label={t('notSent.searchCustomer')}
-          slotProps={{ htmlInput: { 'data-testid': 'not-sent-customer-search' } }}
-          sx={{ mt: 1 }}
-        />
-        <List dense>
-          {rows.map((c) => (
-            <ListItemButton key={c.id} onClick={() => onPick(c)} data-testid="not-sent-customer-pick">
-              <ListItemText primary={c.name} secondary={[c.phone, c.company].filter(Boolean).join(' · ')} />
-            </ListItemButton>
-          ))}
-        </List>
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>{t('notSent.cancel')}</Button>
-      </DialogActions>
-    </Dialog>
-  );
-}
+const searchTickets = (text: string) =>
+  getApi()
+    .invoke('tickets.search', { text, limit: 20 })
+    .then((page) => page.rows);
+const searchCustomers = (text: string) =>
+  getApi()
+    .invoke('customers.search', { text, limit: 20 })
+    .then((page) => page.rows);
