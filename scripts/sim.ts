@@ -5,7 +5,7 @@
  * Without --seed it ends with what the seeds exercised in all (kills, sign-ins, disabled accounts, ...).
  */
 import { parseArgs } from 'node:util';
-import { replayCommand, runSeed } from '../tests/sim/run-seed';
+import { addStats, replayCommand, runSeed } from '../tests/sim/run-seed';
 
 const { values } = parseArgs({
   options: {
@@ -26,17 +26,11 @@ if (!Number.isInteger(from) || !Number.isInteger(count) || count < 1) {
 
 /** What the seeds exercised, summed: so a run that never disabled an account or damaged a replica shows it. */
 const totals: Record<string, number> = {};
-const add = (stats: object) => {
-  for (const [k, v] of Object.entries(stats)) {
-    if (typeof v === 'number') totals[k] = (totals[k] ?? 0) + v;
-    else add(v as object);
-  }
-};
 
 const started = Date.now();
 for (let seed = from; seed < from + count; seed++) {
   const r = await runSeed(seed);
-  add(r.stats);
+  addStats(totals, r.stats);
   if (single || values.verbose) console.log(`seed ${seed}: ${JSON.stringify(r.stats)}`);
   if (r.failures.length) {
     console.error(`\nseed ${seed} FAILED (${r.failures.length} problems):`);

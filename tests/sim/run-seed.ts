@@ -37,6 +37,14 @@ type AdminAct = 'disable' | 'enable' | 'move' | 'password' | 'endSessions' | 'ab
 /** Agents of two departments (demo: agent01-04 after-sales, agent05-08 technical support). */
 const AGENTS = ['agent01', 'agent02', 'agent03', 'agent04', 'agent05', 'agent06', 'agent07', 'agent08'];
 
+/** Adds a seed's stats into running totals (nested counts flattened by name): what a run exercised in all. */
+export function addStats(totals: Record<string, number>, stats: object): void {
+  for (const [k, v] of Object.entries(stats)) {
+    if (typeof v === 'number') totals[k] = (totals[k] ?? 0) + v;
+    else addStats(totals, v as object);
+  }
+}
+
 export const replayCommand = (seed: number) => `npm run sim -- --seed ${seed}`;
 
 /**

@@ -208,13 +208,20 @@ export class SimDevice {
     if (this.diskFull) this.limitPages(true);
   }
 
-  private closeReplica(): void {
-    this.store?.close();
-    this.notSent?.close();
+  /** Lets go of the open replica and its list (the view closed), handing them to the caller, if any. */
+  private detach(): { store: LocalStore; notSent: NotSentStore } | null {
+    const open = this.store && this.notSent ? { store: this.store, notSent: this.notSent } : null;
     this.peek?.close();
     this.store = null;
     this.notSent = null;
     this.peek = null;
+    return open;
+  }
+
+  private closeReplica(): void {
+    const open = this.detach();
+    open?.store.close();
+    open?.notSent.close();
   }
 
   /** The disk fills up or gets room again: SQLite then fails growing writes with SQLITE_FULL, as on a full disk. */
@@ -261,14 +268,14 @@ export class SimDevice {
   }
 
   private started(r: LoginResponse): void {
-    this.session = {
-      access: r.accessToken,
-      refresh: r.refreshToken,
-      accessUntil: this.clock() + r.expiresIn * 1000,
-    };
+    this.session = this.sessionOf(r);
     this.user = r.user;
     this.awaitingCheck = false;
     this.signIns++;
+  }
+
+  private sessionOf(r: LoginResponse): Session {
+    return { access: r.accessToken, refresh: r.refreshToken, accessUntil: this.clock() + r.expiresIn * 1000 };
   }
 
   /** A server call over the network: a refusal is returned, an unreachable server says so. */
@@ -300,12 +307,9 @@ export class SimDevice {
    */
   async kill(damage = false): Promise<void> {
     this.kills++;
-    if (this.store) this.dead.push(this.store);
-    this.notSent?.close();
-    this.peek?.close();
-    this.store = null;
-    this.notSent = null;
-    this.peek = null;
+    const open = this.detach();
+    if (open) this.dead.push(open.store);
+    open?.notSent.close();
     if (damage) this.damagePages();
     if (this.remember && this.session?.refresh) {
       this.session = { ...this.session, access: null };
@@ -519,22 +523,14 @@ export class SimDevice {
       this.sessionsEnded++;
       this.session = null;
       if (r.code === 'forbidden') {
-        const open = this.store && this.notSent ? { store: this.store, notSent: this.notSent } : null;
-        this.peek?.close();
-        this.store = null;
-        this.notSent = null;
-        this.peek = null;
-        if (dropReplicaOfDisabledAccount(this.path, open, { kept: () => {} })) this.replicasDropped++;
+        if (dropReplicaOfDisabledAccount(this.path, this.detach(), { kept: () => {} }))
+          this.replicasDropped++;
       } else {
         this.closeReplica();
       }
       return false;
     }
-    this.session = {
-      access: r.accessToken,
-      refresh: r.refreshToken,
-      accessUntil: this.clock() + r.expiresIn * 1000,
-    };
+    this.session = this.sessionOf(r);
     // A refresh brings the account as it is now (moved): new tickets go to the new department.
     this.user = r.user;
     return true;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { replayCommand, runSeed } from './run-seed';
+import { addStats, replayCommand, runSeed } from './run-seed';
 
 /**
  * The seeded sync simulation (see run-seed.ts), issues #4 and #10. SIM_SEEDS=N runs seeds 1..N (default 200);
@@ -13,15 +13,9 @@ describe('sync simulation', () => {
     { timeout: 900_000 },
     async () => {
       const seen: Record<string, number> = {};
-      const add = (stats: object) => {
-        for (const [k, v] of Object.entries(stats)) {
-          if (typeof v === 'number') seen[k] = (seen[k] ?? 0) + v;
-          else add(v as object);
-        }
-      };
       for (let seed = 1; seed <= SEEDS; seed++) {
         const r = await runSeed(seed);
-        add(r.stats);
+        addStats(seen, r.stats);
         if (r.failures.length) {
           const head = r.failures.slice(0, 8).join('\n  ');
           // The seed and how to replay it, on one line each, before the details.
