@@ -177,15 +177,7 @@ export class SessionManager {
       remembered: saved !== null,
       offline: { check: 'waiting', refusal: null },
     };
-    const store = openStore(storePath(this.d.dataDir, info.serverUrl, info.user.id), { log: this.d.log });
-    const notSent = this.openNotSent(store);
-    try {
-      this.resendUnanswered(store, notSent);
-    } catch (e) {
-      store.close();
-      notSent.close();
-      throw asStorageError(e, store.path);
-    }
+    const { store, notSent } = this.openReplica(info);
     // An engine that is never started: it reports the outbox, and any call that needs the server says offline.
     const idle = this.engine(info, store, null, '');
     const session: ActiveSession = { info, store, engine: idle, check: null, notSent };
@@ -420,6 +412,28 @@ export class SessionManager {
     this.d.emit('notSent.changed', { count: total });
   };
 
+  /**
+   * The user's replica and not-sent list, open, with `prepare` written and what a disabled account set aside
+   * queued again under its own ids. A damaged replica is set aside and rebuilt here; a full, read-only or
+   * locked one throws its own code, and nothing is left open.
+   */
+  private openReplica(
+    info: SessionInfo,
+    prepare?: (store: LocalStore) => void,
+  ): { store: LocalStore; notSent: NotSentStore } {
+    const store = openStore(storePath(this.d.dataDir, info.serverUrl, info.user.id), { log: this.d.log });
+    const notSent = this.openNotSent(store);
+    try {
+      prepare?.(store);
+      this.resendUnanswered(store, notSent);
+    } catch (e) {
+      store.close();
+      notSent.close();
+      throw asStorageError(e, store.path);
+    }
+    return { store, notSent };
+  }
+
   /** What a disabled account set aside goes out again with this session, under its own ids. */
   private resendUnanswered(store: LocalStore, notSent: NotSentStore): void {
     const n = resendUnanswered(store, notSent);
@@ -433,17 +447,9 @@ export class SessionManager {
   }
 
   private open(info: SessionInfo, accessToken: string | null, refreshToken: string): SessionInfo {
-    // A damaged replica is set aside and rebuilt here; a full, read-only or locked one throws its own code.
-    const store = openStore(storePath(this.d.dataDir, info.serverUrl, info.user.id), { log: this.d.log });
-    const notSent = this.openNotSent(store);
-    try {
-      store.write.setMeta(META.sessionUser, JSON.stringify({ user: info.user, department: info.department }));
-      this.resendUnanswered(store, notSent);
-    } catch (e) {
-      store.close();
-      notSent.close();
-      throw asStorageError(e, store.path);
-    }
+    const { store, notSent } = this.openReplica(info, (store) =>
+      store.write.setMeta(META.sessionUser, JSON.stringify({ user: info.user, department: info.department })),
+    );
     const engine = this.engine(info, store, accessToken, refreshToken);
     this.active = { info, store, engine, check: null, notSent };
     engine.start();
