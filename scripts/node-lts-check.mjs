@@ -6,8 +6,8 @@
 // server, store and sync suites under that Node.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { delimiter, dirname, join, resolve } from 'node:path';
+import { freePort } from './free-port.mjs';
 
 const major = process.env.SWITCHBOARD_LTS_NODE ?? '24';
 const root = resolve('.');
@@ -61,17 +61,6 @@ const envForNode = {
   ...process.env,
   PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ''}`,
 };
-
-async function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolvePort(port));
-    });
-  });
-}
 
 // 3. npm start under that Node: it rebuilds better-sqlite3 (still built for this Node) and comes up.
 const port = await freePort();

@@ -9,10 +9,10 @@
 // here only because the port is on loopback and the cluster lives as long as its run.
 import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.mjs';
 
 const VERSIONS = ['17', '16', '15'];
 
@@ -26,17 +26,6 @@ export function postgresBinDir() {
         'or set PG_BIN to the folder holding initdb and pg_ctl.',
     );
   return found;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs a binary as the cluster's owner: `postgres` when we are root (initdb refuses root), else ourselves. */
