@@ -70,22 +70,34 @@ async function searchTickets(page: Page, text: string) {
   await expect.poll(() => page.getByTestId('ticket-count').getAttribute('data-query')).toBe(text);
 }
 
-/** Saves the page as <SWITCHBOARD_SCREENS>/<name>-<lang>.png in English and Chinese, then back to English. */
-async function screenshots(page: Page, name: string): Promise<void> {
+/** Switches the workbench's language, unless it is shown in it already. */
+async function showIn(page: Page, lang: string): Promise<void> {
+  if ((await page.getByTestId('lang-switch').getAttribute('data-lang')) === lang) return;
+  await page.getByTestId('lang-switch').click();
+  await expect.poll(() => page.getByTestId('lang-switch').getAttribute('data-lang')).toBe(lang);
+}
+
+/**
+ * Saves the page as <SWITCHBOARD_SCREENS>/<name>-<lang>.png in English and Chinese, then back to English;
+ * `around`: only a band across the top bar around the element with this test id.
+ */
+async function screenshots(page: Page, name: string, around?: string): Promise<void> {
   const folder = process.env['SWITCHBOARD_SCREENS'];
   if (!folder) return;
   mkdirSync(folder, { recursive: true });
   for (const lang of ['en', 'zh-CN']) {
-    if ((await page.getByTestId('lang-switch').getAttribute('data-lang')) !== lang) {
-      await page.getByTestId('lang-switch').click();
-      await expect.poll(() => page.getByTestId('lang-switch').getAttribute('data-lang')).toBe(lang);
-    }
+    await showIn(page, lang);
     await page.mouse.move(700, 880); // away from the switch, so its tooltip is not in the picture
     await page.getByRole('tooltip').waitFor({ state: 'detached' });
-    await page.screenshot({ path: join(folder, `${name}-${lang}.png`) });
+    const box = around ? await page.getByTestId(around).boundingBox() : null;
+    await page.screenshot({
+      path: join(folder, `${name}-${lang}.png`),
+      ...(box && {
+        clip: { x: Math.max(0, box.x - 280), y: 0, width: Math.min(1400, box.width + 560), height: 140 },
+      }),
+    });
   }
-  await page.getByTestId('lang-switch').click();
-  await expect.poll(() => page.getByTestId('lang-switch').getAttribute('data-lang')).toBe('en');
+  await showIn(page, 'en');
 }
 
 async function restGet<T>(path: string, token: string): Promise<T> {
@@ -340,7 +352,8 @@ describe('an agent moved to another department while offline keeps their unsent 
     await expect.poll(() => chip.getByTestId('not-sent-count').innerText()).toBe('3');
     expect(await chip.getAttribute('aria-label')).toBe('Open the Not sent list: 3 changes');
     expect(await agent.getByTestId('sync-refusal').count()).toBe(0);
-    await chipScreenshots(agent);
+    // The sync status with its not-sent count.
+    await screenshots(agent, 'not-sent-chip', 'sync-status-group');
     // By keyboard: the chip takes the focus and Enter opens the panel.
     await chip.focus();
     expect(await chip.evaluate((el) => el === document.activeElement && el.tabIndex >= 0)).toBe(true);
@@ -434,28 +447,6 @@ function customerOfNewDepartment(): string {
   }
 }
 
-/** The sync status with its not-sent count as <SWITCHBOARD_SCREENS>/not-sent-chip-<lang>.png. */
-async function chipScreenshots(page: Page): Promise<void> {
-  const folder = process.env['SWITCHBOARD_SCREENS'];
-  if (!folder) return;
-  mkdirSync(folder, { recursive: true });
-  for (const lang of ['en', 'zh-CN']) {
-    if ((await page.getByTestId('lang-switch').getAttribute('data-lang')) !== lang) {
-      await page.getByTestId('lang-switch').click();
-      await expect.poll(() => page.getByTestId('lang-switch').getAttribute('data-lang')).toBe(lang);
-    }
-    await page.mouse.move(700, 880);
-    await page.getByRole('tooltip').waitFor({ state: 'detached' });
-    const bar = await page.getByTestId('sync-status-group').boundingBox();
-    await page.screenshot({
-      path: join(folder, `not-sent-chip-${lang}.png`),
-      clip: { x: Math.max(0, bar!.x - 280), y: 0, width: Math.min(1400, bar!.width + 560), height: 140 },
-    });
-  }
-  await page.getByTestId('lang-switch').click();
-  await expect.poll(() => page.getByTestId('lang-switch').getAttribute('data-lang')).toBe('en');
-}
-
 /** The open not-sent list as <SWITCHBOARD_SCREENS>/not-sent-<lang>.png; the panel is modal, so it closes to switch. */
 async function notSentScreenshots(page: Page): Promise<void> {
   const folder = process.env['SWITCHBOARD_SCREENS'];
@@ -464,10 +455,7 @@ async function notSentScreenshots(page: Page): Promise<void> {
   const reopenIn = async (lang: string) => {
     await page.getByTestId('not-sent-close').click();
     await page.getByTestId('not-sent-panel').waitFor({ state: 'hidden' });
-    if ((await page.getByTestId('lang-switch').getAttribute('data-lang')) !== lang) {
-      await page.getByTestId('lang-switch').click();
-      await expect.poll(() => page.getByTestId('lang-switch').getAttribute('data-lang')).toBe(lang);
-    }
+    await showIn(page, lang);
     await page.getByTestId('not-sent-open').click();
     await page.getByTestId('not-sent-panel').waitFor();
     // The dialog fades in: a picture taken during the transition shows the page through it.

@@ -262,13 +262,7 @@ describe('browser mode keeps pushing', () => {
       expect(await exited).toBe(0);
       outbox.close();
       // The agent signs in again in that browser, on a host started over the same folder.
-      const again = await tab(await host('sigterm', new NoVault()), 'device-sigterm');
-      await ok(again, 'auth.login', {
-        serverUrl: server.url,
-        username: 'agent01',
-        password: 'switchboard',
-        remember: false,
-      });
+      const again = await signedInTab(await host('sigterm', new NoVault()), 'device-sigterm', false);
       await expect.poll(() => onServer(bodies), { timeout: 45_000, interval: 500 }).toEqual(once(bodies));
       again.ws.close();
     } finally {
@@ -369,13 +363,7 @@ describe('browser mode keeps pushing', () => {
     db.close();
     expect(await onServer(bodies)).toEqual([0, 0]);
     // The agent signs in again in that browser: the work goes out.
-    const again = await tab(second, 'device-no-session');
-    await ok(again, 'auth.login', {
-      serverUrl: server.url,
-      username: 'agent01',
-      password: 'switchboard',
-      remember: false,
-    });
+    const again = await signedInTab(second, 'device-no-session', false);
     await expect.poll(() => onServer(bodies), { timeout: 45_000, interval: 500 }).toEqual(once(bodies));
     again.ws.close();
   }, 90_000);

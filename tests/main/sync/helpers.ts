@@ -1,8 +1,10 @@
+import Database from 'better-sqlite3';
 import type { EventName, EventPayload, MethodName, MethodOutput } from '../../../src/shared/ipc/contract';
 import { createDesktopServices, type DesktopServices } from '../../../src/main/services';
 import type { ConnectionFactory } from '../../../src/main/sync';
 import type { CredentialVault } from '../../../src/main/vault';
 import { NoVault } from '../../../src/main/vault';
+import { startServer } from '../../../src/server/app';
 
 export interface TestDesktop {
   services: DesktopServices;
@@ -73,5 +75,43 @@ export async function waitFor(
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * The central service with the full demo data over the database at `dbPath`, on `port` (0: any free one), once
+ * it answers: a test closes it for an outage and starts it again on the same port and file. The wait is for
+ * fetch's kept connections to the server closed on this port: the first use of one fails and drops it.
+ */
+export async function startDemoServer(dbPath: string, port: number) {
+  const server = await startServer({ port, dbPath, seed: 'demo', log: () => undefined });
+  await waitFor(
+    () =>
+      fetch(`${server.url}/api/health`).then(
+        () => true,
+        () => false,
+      ),
+    'the restarted server to answer',
+  );
+  return server;
+}
+
+/** What an administrator does while the server is down: its SQLite database is the test's to change. */
+export function sqlWhileDown(dbPath: string, sql: string, ...params: unknown[]): void {
+  const db = new Database(dbPath);
+  try {
+    db.prepare(sql).run(...params);
+  } finally {
+    db.close();
+  }
+}
+
+/** Rows of the server's SQLite database, read beside the running server. */
+export function serverRows<T>(dbPath: string, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
   }
 }

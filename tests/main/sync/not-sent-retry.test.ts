@@ -2,12 +2,21 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '../../../src/server/app';
+import type { startServer } from '../../../src/server/app';
 import { storePath } from '../../../src/main/services';
 import { notSentPath } from '../../../src/main/store/not-sent';
 import type { NotSentItem } from '../../../src/shared/ipc/contract';
 import { tempDir } from '../fixtures';
-import { apiLogin, desktop, serverTicket, waitFor, type TestDesktop } from './helpers';
+import {
+  apiLogin,
+  desktop,
+  serverRows,
+  serverTicket,
+  sqlWhileDown,
+  startDemoServer,
+  waitFor,
+  type TestDesktop,
+} from './helpers';
 
 /**
  * Retrying from the not-sent list, through the real desktop services and the real server: every kind the list
@@ -19,35 +28,13 @@ let server: Awaited<ReturnType<typeof startServer>>;
 let port = 0;
 const dbPath = () => join(dir.path, 'server.sqlite');
 const start = async () => {
-  server = await startServer({ port, dbPath: dbPath(), seed: 'demo', log: () => undefined });
+  server = await startDemoServer(dbPath(), port);
   port = server.port;
-  await waitFor(
-    () =>
-      fetch(`${server.url}/api/health`).then(
-        () => true,
-        () => false,
-      ),
-    'the restarted server to answer',
-  );
 };
 
-function adminWhileDown(sql: string, ...params: unknown[]) {
-  const db = new Database(dbPath());
-  try {
-    db.prepare(sql).run(...params);
-  } finally {
-    db.close();
-  }
-}
+const adminWhileDown = (sql: string, ...params: unknown[]) => sqlWhileDown(dbPath(), sql, ...params);
 
-function serverRows<T>(sql: string, ...params: unknown[]): T[] {
-  const db = new Database(dbPath(), { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+const rowsOfServer = <T>(sql: string, ...params: unknown[]) => serverRows<T>(dbPath(), sql, ...params);
 
 const iso = (s: number) => new Date(Date.UTC(2026, 0, 5, 9, 0, s)).toISOString();
 
@@ -64,7 +51,7 @@ const find = async (pred: (i: NotSentItem) => boolean) => (await list()).find(pr
 
 /** The call records of this agent on the server whose notes are these. */
 const callsWithNotes = (notes: string) =>
-  serverRows<{ id: string; department_id: string; call_id: string; queue_number: string | null }>(
+  rowsOfServer<{ id: string; department_id: string; call_id: string; queue_number: string | null }>(
     'SELECT id, department_id, call_id, queue_number FROM interactions WHERE agent_id = ? AND notes = ?',
     agentId,
     notes,
@@ -83,16 +70,16 @@ beforeAll(async () => {
   await start();
   const login = await apiLogin(server.url, 'agent01');
   agentId = login.user.id;
-  const others = serverRows<{ id: string }>(
+  const others = rowsOfServer<{ id: string }>(
     'SELECT id FROM departments WHERE id != ? ORDER BY code',
     login.user.departmentId,
   );
   dept = { home: login.user.departmentId!, other: others[0]!.id, third: others[1]!.id };
-  thirdQueue = serverRows<{ number: string }>(
+  thirdQueue = rowsOfServer<{ number: string }>(
     'SELECT number FROM queues WHERE department_id = ? ORDER BY number',
     dept.third,
   )[0]!.number;
-  colleague = serverRows<{ id: string }>(
+  colleague = rowsOfServer<{ id: string }>(
     "SELECT id FROM users WHERE department_id = ? AND id != ? AND role = 'agent' AND disabled = 0 ORDER BY username",
     dept.home,
     agentId,
@@ -188,7 +175,7 @@ describe('retrying from the not-sent list after a department move', () => {
     expect(ticket).toMatchObject({ departmentId: dept.other, priority: 'urgent', syncState: 'synced' });
     const onServer = await serverTicket(server.url, await token(), ticket.id);
     expect(onServer.comments.filter((c) => c.body === typed.comment)).toHaveLength(1);
-    expect(serverRows('SELECT id FROM tickets WHERE subject = ?', typed.subject)).toHaveLength(1);
+    expect(rowsOfServer('SELECT id FROM tickets WHERE subject = ?', typed.subject)).toHaveLength(1);
 
     const kept = (await list()).find((i) => i.id === result.kept[0])!;
     expect(kept).toMatchObject({
@@ -220,7 +207,7 @@ describe('retrying from the not-sent list after a department move', () => {
     expect(records[0]!.call_id.startsWith(syncedCallId)).toBe(true);
     // The old department's record of the call is untouched.
     expect(
-      serverRows<{ department_id: string; notes: string | null }>(
+      rowsOfServer<{ department_id: string; notes: string | null }>(
         'SELECT department_id, notes FROM interactions WHERE call_id = ?',
         syncedCallId,
       ),
@@ -333,8 +320,10 @@ describe('retrying a refused new customer', () => {
       comment.id,
     ]);
     await a.waitSynced();
-    expect(serverRows('SELECT id FROM customers WHERE name = ?', '重试客户 retry customer')).toHaveLength(1);
-    const tickets = serverRows<{ id: string; customer_id: string; department_id: string }>(
+    expect(rowsOfServer('SELECT id FROM customers WHERE name = ?', '重试客户 retry customer')).toHaveLength(
+      1,
+    );
+    const tickets = rowsOfServer<{ id: string; customer_id: string; department_id: string }>(
       'SELECT id, customer_id, department_id FROM tickets WHERE subject = ?',
       'retry: customer ticket',
     );

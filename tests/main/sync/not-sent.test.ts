@@ -2,13 +2,22 @@ import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '../../../src/server/app';
+import type { startServer } from '../../../src/server/app';
 import { storePath } from '../../../src/main/services';
 import { notSentPath } from '../../../src/main/store/not-sent';
 import type { NotSentItem } from '../../../src/shared/ipc/contract';
 import { EncryptorVault } from '../../../src/main/vault';
 import { aesEncryptor, tempDir } from '../fixtures';
-import { apiLogin, desktop, serverTicket, waitFor, type TestDesktop } from './helpers';
+import {
+  apiLogin,
+  desktop,
+  serverRows,
+  serverTicket,
+  sqlWhileDown,
+  startDemoServer,
+  waitFor,
+  type TestDesktop,
+} from './helpers';
 
 /**
  * Unsent work is never destroyed by the system: what the server refuses, and what a disabled account's deleted
@@ -19,28 +28,12 @@ let server: Awaited<ReturnType<typeof startServer>>;
 let port = 0;
 const dbPath = () => join(dir.path, 'server.sqlite');
 const start = async () => {
-  server = await startServer({ port, dbPath: dbPath(), seed: 'demo', log: () => undefined });
+  server = await startDemoServer(dbPath(), port);
   port = server.port;
-  // fetch keeps connections to the server that was closed on this port; the first use of one fails and drops it.
-  await waitFor(
-    () =>
-      fetch(`${server.url}/api/health`).then(
-        () => true,
-        () => false,
-      ),
-    'the restarted server to answer',
-  );
 };
 
 /** What an administrator does while the agent is offline (the server is down, so its database is ours). */
-function adminWhileDown(sql: string, ...params: unknown[]) {
-  const db = new Database(dbPath());
-  try {
-    db.prepare(sql).run(...params);
-  } finally {
-    db.close();
-  }
-}
+const adminWhileDown = (sql: string, ...params: unknown[]) => sqlWhileDown(dbPath(), sql, ...params);
 
 const signIn = (d: TestDesktop, username = 'agent01') =>
   d.call('auth.login', { serverUrl: server.url, username, password: 'switchboard', remember: false });
@@ -74,6 +67,44 @@ async function typeOffline(d: TestDesktop, tag: string) {
   };
 }
 
+type Typed = Awaited<ReturnType<typeof typeOffline>>;
+
+/** What typeOffline typed, set aside beside the deleted replica of a disabled account: all four, unanswered. */
+function expectSetAside(replica: string, tag: string, t: Typed): void {
+  const kept = listFile(replica);
+  expect(kept.map((i) => i.kind).sort()).toEqual([
+    'ticket.comment',
+    'ticket.comment',
+    'ticket.create',
+    'ticket.update',
+  ]);
+  for (const i of kept) expect(i.code).toBe('account_disabled');
+  expect(kept.find((i) => i.kind === 'ticket.comment' && i.ticket_id === t.ticketId)!.args).toContain(
+    `${tag}: 客户来电说明情况`,
+  );
+  expect(kept.find((i) => i.kind === 'ticket.create')!.args).toContain(`${tag}: new ticket`);
+}
+
+/**
+ * The account enabled again and the agent signed in: the server never answered what was set aside, so it goes
+ * out again under its own ids, each change lands once, and the list is empty again.
+ */
+async function expectSentOnceAfterReenabling(d: TestDesktop, tag: string, t: Typed): Promise<void> {
+  await server.close();
+  adminWhileDown('UPDATE users SET disabled = 0 WHERE id = ?', agentId);
+  await start();
+  await signIn(d);
+  await d.waitSynced();
+  expect(await d.call('notSent.list', {})).toEqual([]);
+  const token = (await apiLogin(server.url, 'agent01')).accessToken;
+  const onServer = await serverTicket(server.url, token, t.ticketId);
+  expect(onServer.comments.filter((c) => c.body === `${tag}: 客户来电说明情况`)).toHaveLength(1);
+  expect(onServer.ticket.priority).toBe(t.priority === 'low' ? 'high' : 'low');
+  const created = await serverTicket(server.url, token, t.createdId);
+  expect(created.ticket.subject).toBe(`${tag}: new ticket`);
+  expect(created.comments.map((c) => c.body)).toEqual([`${tag}: note on the new ticket`]);
+}
+
 const kinds = (items: NotSentItem[]) => items.map((i) => i.kind).sort();
 
 /** The not-sent list as its file holds it, read while no desktop has it open (the replica beside it is gone). */
@@ -99,11 +130,11 @@ beforeAll(async () => {
   await start();
   const login = await apiLogin(server.url, 'agent01');
   agentId = login.user.id;
-  const db = new Database(dbPath(), { readonly: true });
-  const others = db
-    .prepare('SELECT id FROM departments WHERE id != ? ORDER BY code')
-    .all(login.user.departmentId) as { id: string }[];
-  db.close();
+  const others = serverRows<{ id: string }>(
+    dbPath(),
+    'SELECT id FROM departments WHERE id != ? ORDER BY code',
+    login.user.departmentId,
+  );
   dept = { home: login.user.departmentId!, other: others[0]!.id };
 }, 120_000);
 
@@ -256,33 +287,8 @@ describe('the not-sent list', () => {
     await waitFor(async () => d.events.some((e) => e.event === 'session.ended'), 'the session to end');
     await waitFor(async () => !existsSync(replica), 'the replica to be deleted');
     // While the account is disabled, what the agent typed is in the not-sent list beside the deleted replica.
-    const kept = listFile(replica);
-    expect(kept.map((i) => i.kind).sort()).toEqual([
-      'ticket.comment',
-      'ticket.comment',
-      'ticket.create',
-      'ticket.update',
-    ]);
-    for (const i of kept) expect(i.code).toBe('account_disabled');
-    expect(kept.find((i) => i.kind === 'ticket.comment' && i.ticket_id === t.ticketId)!.args).toContain(
-      'disabled: 客户来电说明情况',
-    );
-    await server.close();
-    adminWhileDown('UPDATE users SET disabled = 0 WHERE id = ?', agentId);
-    await start();
-
-    // The server never answered these, so they go out again under their own ids when the agent is back:
-    // each lands once, and the list is empty again.
-    await signIn(d);
-    await d.waitSynced();
-    expect(await d.call('notSent.list', {})).toEqual([]);
-    const token = (await apiLogin(server.url, 'agent01')).accessToken;
-    const onServer = await serverTicket(server.url, token, t.ticketId);
-    expect(onServer.comments.filter((c) => c.body === 'disabled: 客户来电说明情况')).toHaveLength(1);
-    expect(onServer.ticket.priority).toBe(t.priority === 'low' ? 'high' : 'low');
-    const created = await serverTicket(server.url, token, t.createdId);
-    expect(created.ticket.subject).toBe('disabled: new ticket');
-    expect(created.comments.map((c) => c.body)).toEqual(['disabled: note on the new ticket']);
+    expectSetAside(replica, 'disabled', t);
+    await expectSentOnceAfterReenabling(d, 'disabled', t);
     await d.services.dispose();
   }, 90_000);
 
@@ -307,27 +313,8 @@ describe('the not-sent list', () => {
     expect(await d.call('auth.restore', {})).toBeNull();
     const replica = storePath(data, server.url, agentId);
     expect(existsSync(replica)).toBe(false);
-    const kept = listFile(replica);
-    expect(kept.map((i) => i.kind).sort()).toEqual([
-      'ticket.comment',
-      'ticket.comment',
-      'ticket.create',
-      'ticket.update',
-    ]);
-    expect(kept.find((i) => i.kind === 'ticket.create')!.args).toContain('restart: new ticket');
-    expect(kept.find((i) => i.kind === 'ticket.comment' && i.ticket_id === t.ticketId)!.code).toBe(
-      'account_disabled',
-    );
-    await server.close();
-    adminWhileDown('UPDATE users SET disabled = 0 WHERE id = ?', agentId);
-    await start();
-    await signIn(d);
-    await d.waitSynced();
-    expect(await d.call('notSent.list', {})).toEqual([]);
-    const token = (await apiLogin(server.url, 'agent01')).accessToken;
-    const onServer = await serverTicket(server.url, token, t.ticketId);
-    expect(onServer.comments.filter((c) => c.body === 'restart: 客户来电说明情况')).toHaveLength(1);
-    expect((await serverTicket(server.url, token, t.createdId)).ticket.subject).toBe('restart: new ticket');
+    expectSetAside(replica, 'restart', t);
+    await expectSentOnceAfterReenabling(d, 'restart', t);
     await d.services.dispose();
   }, 90_000);
 });
