@@ -9,6 +9,7 @@ import {
   VoiceCredentials,
   type Change,
   type Mutation,
+  VoiceSocketEvents,
 } from '../../src/shared';
 import { openDatabase } from '../../src/server/db/open';
 import { normalisePhone } from '../../src/shared/phone';
@@ -245,6 +246,36 @@ describe('queue routing', () => {
     expect((await interactionsSeenBy(agent)).some((i) => i.id === id)).toBe(true);
     expect((await interactionsSeenBy(billing)).some((i) => i.id === id)).toBe(false);
     expect((await getInteraction(billing, id)).status).toBe(404);
+  });
+
+  it('answers an event the PBX sends again after the call ended as done, changing nothing', async () => {
+    // Kamailio asks again when an answer was lost (the node that applied it died before answering).
+    const agent = await session('agent04');
+    await mustSetState(agent, 'Available');
+    expect((await route(server.url, '8001', 'again1')).status).toBe(200);
+    await callEvent(server.url, 'again1', 'answered');
+    expect((await callEvent(server.url, 'again1', 'ended')).status).toBe(200);
+    const wrapUp = await statusOf(agent);
+    expect(wrapUp.state).toBe('WrapUp');
+    const again = await callEvent(server.url, 'again1', 'ended');
+    expect(again.status).toBe(200);
+    expect((again.body.status as { state: string }).state).toBe('WrapUp');
+    expect(await statusOf(agent)).toEqual(wrapUp);
+    // The agent may repeat it too; someone of another department still cannot tell the Call-ID exists.
+    const own = await request(agent.socket, VoiceSocketEvents.callEvent, {
+      callId: 'again1',
+      event: 'ended',
+    });
+    expect(own.ok).toBe(true);
+    const billing = await session('agent09');
+    const other = await request(billing.socket, VoiceSocketEvents.callEvent, {
+      callId: 'again1',
+      event: 'ended',
+    });
+    expect(other).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    // A Call-ID that never was is still unknown.
+    expect((await callEvent(server.url, 'never-was', 'ended')).status).toBe(404);
+    await mustSetState(agent, 'Available');
   });
 
   it('takes the wrap-up as an interaction.complete mutation from the agent who took the call', async () => {

@@ -326,7 +326,13 @@ export class VoiceCluster {
     };
     const deadline = Date.now() + 5000;
     for (;;) {
-      if (await this.decidesHere(req)) return local();
+      if (await this.decidesHere(req)) {
+        const answer = await local();
+        // Told to nobody before it is in the database: a node taking over after this one dies starts from
+        // there (VoiceService.resume), so an agent this answer reserved is never offered a second call.
+        await this.deps.voice.committed();
+        return answer;
+      }
       let res: Response | undefined;
       try {
         const url = await this.ownerUrl();

@@ -94,7 +94,7 @@ export class VoiceService implements LiveCalls {
   private readonly dirtyAgents = new Set<AgentEntry>();
   private readonly dirtyCalls = new Set<CallEntry>();
   private readonly logRows: Database['agent_state_log'][] = [];
-  private waiters: (() => void)[] = [];
+  private waiters: ((ok: boolean) => void)[] = [];
   private writing: Promise<void> | null = null;
   private readonly offlineGraceMs: number;
   private readonly wrapUpLimitMs: number;
@@ -552,17 +552,8 @@ export class VoiceService implements LiveCalls {
    */
   async callEvent(callId: string, event: CallEventKind, user: User | null): Promise<AgentStatus | null> {
     const c = this.calls.get(callId);
-    if (!c) throw new SwitchboardError('not_found', 'No such call in progress.');
-    if (user) {
-      const own = c.agent?.userId === user.id;
-      const sup =
-        user.role === 'admin' || (user.role === 'supervisor' && user.departmentId === c.record.departmentId);
-      // Another department's call is refused exactly as one not in progress, so Call-IDs cannot be probed.
-      if (!own && !sup && user.departmentId !== c.record.departmentId) {
-        throw new SwitchboardError('not_found', 'No such call in progress.');
-      }
-      if (!own && !sup) throw new SwitchboardError('forbidden', 'This call is not yours.');
-    }
+    if (!c) return this.eventAfterTheEnd(callId, user);
+    if (user) mayReport(user, c.agent?.userId ?? null, c.record.departmentId);
     const nowMs = this.now().getTime();
     const at = new Date(nowMs).toISOString();
     const agent = c.agent;
@@ -600,6 +591,23 @@ export class VoiceService implements LiveCalls {
     }
     await this.saveCall(c);
     return agent ? this.toStatus(agent) : null;
+  }
+
+  /**
+   * An event for a call that is over: a retry of one already applied (Kamailio, or a node passing it on, asks
+   * again when the answer was lost, e.g. because the node that applied it died before answering), or one that
+   * arrived after the end. Answered as done, with the agent's status, so a retry never fails.
+   */
+  private async eventAfterTheEnd(callId: string, user: User | null): Promise<AgentStatus | null> {
+    const row = await this.db
+      .selectFrom('interactions')
+      .select(['agent_id', 'department_id', 'status'])
+      .where('call_id', '=', callId)
+      .executeTakeFirst();
+    if (!row || (row.status !== 'ended' && row.status !== 'abandoned'))
+      throw new SwitchboardError('not_found', 'No such call in progress.');
+    if (user) mayReport(user, row.agent_id, row.department_id);
+    return row.agent_id === null ? null : (this.status(row.agent_id) ?? null);
   }
 
   /**
@@ -781,8 +789,21 @@ export class VoiceService implements LiveCalls {
     this.onInteractions(c.record.departmentId);
   }
 
-  /** Resolves when everything marked so far is committed. */
-  private schedule(): Promise<void> {
+  /**
+   * Resolves when everything marked so far is committed; rejects (`unavailable`) when that write failed. Several
+   * nodes (voice-cluster.ts): the owner answers only after this, so a decision it told anyone about is in the
+   * database before it can die, and the node taking over never offers a reserved agent a second call.
+   */
+  async committed(): Promise<void> {
+    if (!(await this.schedule()))
+      throw new SwitchboardError(
+        'unavailable',
+        'Call routing could not record this in the database; try again in a moment.',
+      );
+  }
+
+  /** Resolves when everything marked so far is written: true when it was committed. */
+  private schedule(): Promise<boolean> {
     return new Promise((done) => {
       this.waiters.push(done);
       this.writing ??= this.drain();
@@ -802,6 +823,7 @@ export class VoiceService implements LiveCalls {
       const calls = [...this.dirtyCalls];
       this.dirtyCalls.clear();
       const waiters = this.waiters.splice(0);
+      let ok = true;
       const states = agents.map((a) => ({
         user_id: a.userId,
         state: a.state,
@@ -836,11 +858,12 @@ export class VoiceService implements LiveCalls {
           }),
         );
       } catch (e) {
+        ok = false;
         this.log(
           `voice: writing agent states and calls failed: ${e instanceof Error ? e.message : String(e)}`,
         );
       }
-      for (const done of waiters) done();
+      for (const done of waiters) done(ok);
     }
     this.writing = null;
   }
@@ -876,4 +899,15 @@ export class VoiceService implements LiveCalls {
       interactionId: a.interactionId,
     };
   }
+}
+
+/** Who may report progress of a call: its agent, a supervisor of its department, an admin. */
+function mayReport(user: User, agentId: string | null, departmentId: string): void {
+  const own = agentId === user.id;
+  const sup = user.role === 'admin' || (user.role === 'supervisor' && user.departmentId === departmentId);
+  // Another department's call is refused exactly as one not in progress, so Call-IDs cannot be probed.
+  if (!own && !sup && user.departmentId !== departmentId) {
+    throw new SwitchboardError('not_found', 'No such call in progress.');
+  }
+  if (!own && !sup) throw new SwitchboardError('forbidden', 'This call is not yours.');
 }

@@ -157,7 +157,10 @@ export function clusterEventRouter(deps: {
       const body = z
         .object({ event: z.enum(Object.keys(VOICE_EVENTS) as [VoiceEvent]), input: z.unknown() })
         .parse(req.body);
-      ack = { ok: true, data: await runVoiceEvent(deps.voice, user, body.event, body.input) };
+      const data = await runVoiceEvent(deps.voice, user, body.event, body.input);
+      // As every owner's answer (VoiceCluster.via): in the database before the asking node hears it.
+      await deps.voice.committed();
+      ack = { ok: true, data };
     } catch (e) {
       const error = errorBody(e, deps.log);
       // Not the owner (any more): the asking node asks again; every other answer goes back to the desktop.
