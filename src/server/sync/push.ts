@@ -222,6 +222,7 @@ async function applyOne(
  * change: a replay gets the same answer and changes nothing. Nothing is answered before its transaction commits,
  * so a crash before then loses only unanswered mutations, which the client sends again. Unexpected errors are
  * not remembered (the client may retry) and end the push, the mutations before the failing one committed.
+ * Pushes of other desktops that arrive meanwhile may share the transaction (see commitTogether).
  *
  * A logged call the voice service still holds live is ended through it first (liveCalls), outside any
  * transaction: the service writes its calls from memory, through the connection a transaction would hold.
@@ -238,13 +239,19 @@ export async function applyPush(
   opts: { liveCalls?: LiveCalls; deviceId?: string } = {},
 ): Promise<PushOutcome> {
   const { liveCalls } = opts;
-  const deviceId = opts.deviceId ?? null;
-  const results: MutationResult[] = [];
-  const departments = new Set<string>();
-  const outsideTransaction = (m: Mutation) => m.name === 'interaction.log' && liveCalls !== undefined;
-  let next = 0;
-  while (next < mutations.length) {
-    const first = mutations[next]!;
+  const unit: Unit = {
+    user,
+    deviceId: opts.deviceId ?? null,
+    mutations,
+    now,
+    next: 0,
+    results: [],
+    departments: new Set<string>(),
+    outsideTransaction: (m: Mutation) => m.name === 'interaction.log' && liveCalls !== undefined,
+    unexpected: undefined,
+  };
+  while (unit.next < mutations.length) {
+    const first = mutations[unit.next]!;
     if (first.name === 'interaction.log' && liveCalls) {
       const at = now();
       try {
@@ -252,38 +259,137 @@ export async function applyPush(
         await liveCalls.endLoggedCall(user, first.args);
       } catch (e) {
         if (!(e instanceof SwitchboardError)) throw e;
-        results.push(await auditedTransaction(db, (trx) => refuseOne(trx, user, first, at, e)));
-        next++;
+        unit.results.push(await auditedTransaction(db, (trx) => refuseOne(trx, user, first, at, e)));
+        unit.next++;
         continue;
       }
     }
-    const unexpected: unknown[] = [];
-    // Audited: the chain's lock first (audit-log.ts), before the rows the mutations lock.
-    await auditedTransaction(db, async (trx) => {
-      const end = Math.min(mutations.length, next + MUTATIONS_PER_TRANSACTION);
-      const known = {
-        rows: await answered(
-          trx,
-          mutations.slice(next, end).map((m) => m.id),
-        ),
-        recorded: new Set<string>(),
-      };
-      // The first may be a logged call (its live call ended above); any later one starts a batch of its own.
-      for (let i = next; i < end && (i === next || !outsideTransaction(mutations[i]!)); i++) {
-        try {
-          results.push(await applyOne(trx, user, mutations[i]!, now(), deviceId, departments, known));
-          next = i + 1;
-        } catch (e) {
-          if (e instanceof TransactionBroken) throw e.error;
-          // What went before commits; the failing mutation was rolled back to its savepoint.
-          unexpected.push(e);
-          return;
+    await commitTogether(db, unit);
+    if (unit.unexpected !== undefined) throw unit.unexpected;
+  }
+  return { results: unit.results, departments: unit.departments };
+}
+
+/** The part of one push that goes into the next transaction, and where the push has got to. */
+interface Unit {
+  user: User;
+  deviceId: string | null;
+  mutations: Mutation[];
+  now: () => Date;
+  /** The first mutation not yet answered. */
+  next: number;
+  results: MutationResult[];
+  departments: Set<string>;
+  /** A mutation that must start a transaction of its own (a logged call ended through the voice service). */
+  outsideTransaction: (m: Mutation) => boolean;
+  unexpected: unknown;
+}
+
+/** Pushes of one database waiting for the transaction under way to end, and whether one is under way. */
+const waiting = new WeakMap<Db, { queue: { unit: Unit; done: (e?: unknown) => void }[]; busy: boolean }>();
+/** Mutations of several pushes in one transaction at most. */
+const MUTATIONS_PER_SHARED_TRANSACTION = 500;
+
+/**
+ * Group commit: pushes that arrive while a transaction runs go together into the next one, in the order they
+ * came, each under its own user. Every audited transaction takes the audit chain's lock first and holds it to
+ * its commit (audit-log.ts), so on PostgreSQL with several nodes they run one at a time: one commit for many
+ * desktops' edits, instead of one each, is what lets a busy contact center's edits through. A push alone is
+ * applied as before. When a shared transaction fails, each push in it is tried again in one of its own, so a
+ * push never fails for another's sake.
+ */
+function commitTogether(db: Db, unit: Unit): Promise<void> {
+  let entry = waiting.get(db);
+  if (!entry) waiting.set(db, (entry = { queue: [], busy: false }));
+  const e = entry;
+  return new Promise((resolve, reject) => {
+    e.queue.push({ unit, done: (err) => (err === undefined ? resolve() : reject(err)) });
+    if (!e.busy) void drainPushes(db, e);
+  });
+}
+
+async function drainPushes(
+  db: Db,
+  e: { queue: { unit: Unit; done: (err?: unknown) => void }[]; busy: boolean },
+): Promise<void> {
+  e.busy = true;
+  try {
+    while (e.queue.length > 0) {
+      let size = 0;
+      let take = 0;
+      while (take < e.queue.length && (take === 0 || size < MUTATIONS_PER_SHARED_TRANSACTION)) {
+        const u = e.queue[take]!.unit;
+        size += Math.min(u.mutations.length - u.next, MUTATIONS_PER_TRANSACTION);
+        take++;
+      }
+      const batch = e.queue.splice(0, take);
+      const failed = await inOneTransaction(
+        db,
+        batch.map((b) => b.unit),
+      );
+      if (failed === null) {
+        for (const b of batch) b.done();
+      } else if (batch.length === 1) {
+        batch[0]!.done(failed);
+      } else {
+        for (const b of batch) {
+          const alone = await inOneTransaction(db, [b.unit]);
+          b.done(alone ?? undefined);
         }
       }
-    });
-    if (unexpected.length > 0) throw unexpected[0];
+    }
+  } finally {
+    e.busy = false;
   }
-  return { results, departments };
+}
+
+/** Applies each unit's next run in one audited transaction; on failure nothing of it stays, in the database or in the units. */
+async function inOneTransaction(db: Db, units: Unit[]): Promise<unknown> {
+  const before = units.map((u) => ({
+    next: u.next,
+    results: u.results.length,
+    departments: [...u.departments],
+  }));
+  try {
+    // Audited: the chain's lock first (audit-log.ts), before the rows the mutations lock.
+    await auditedTransaction(db, async (trx) => {
+      for (const u of units) await applyRun(trx, u);
+    });
+    return null;
+  } catch (err) {
+    for (const [i, u] of units.entries()) {
+      u.next = before[i]!.next;
+      u.results.length = before[i]!.results;
+      u.departments = new Set(before[i]!.departments);
+      u.unexpected = undefined;
+    }
+    return err;
+  }
+}
+
+/** One unit's next run of mutations, inside the shared transaction. */
+async function applyRun(trx: Tx, u: Unit): Promise<void> {
+  const end = Math.min(u.mutations.length, u.next + MUTATIONS_PER_TRANSACTION);
+  // Read here, not when the transaction began: an earlier push in it may have recorded one of these ids.
+  const known = {
+    rows: await answered(
+      trx,
+      u.mutations.slice(u.next, end).map((m) => m.id),
+    ),
+    recorded: new Set<string>(),
+  };
+  // The first may be a logged call (its live call ended already); any later one starts a run of its own.
+  for (let i = u.next; i < end && (i === u.next || !u.outsideTransaction(u.mutations[i]!)); i++) {
+    try {
+      u.results.push(await applyOne(trx, u.user, u.mutations[i]!, u.now(), u.deviceId, u.departments, known));
+      u.next = i + 1;
+    } catch (err) {
+      if (err instanceof TransactionBroken) throw err.error;
+      // What went before commits; the failing mutation was rolled back to its savepoint.
+      u.unexpected = err;
+      return;
+    }
+  }
 }
 
 /** A refusal found before the mutation's transaction (a logged call the voice service would not end). */
