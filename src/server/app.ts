@@ -30,7 +30,7 @@ import { watchPbx } from './voice/pbx-watchdog';
 import { routeRequestHandler, voiceRouter } from './voice/voice-api';
 import { VoiceService, type VoiceOptions } from './voice/voice-service';
 import { attachVoice, clusterEventRouter } from './voice/voice-socket';
-import { clusterRouter, VoiceCluster } from './voice/voice-cluster';
+import { clusterRouter, loggedCallRouter, VoiceCluster } from './voice/voice-cluster';
 
 export interface StartServerOptions {
   /** 0 picks a free port; default 4000. */
@@ -162,6 +162,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     ...(cluster
       ? [
           clusterRouter(cluster, pbxSecret),
+          loggedCallRouter(cluster, voice, db, pbxSecret),
           clusterEventRouter({ voice, cluster, log, bearerUser: (req) => bearerUser(auth, req) }),
         ]
       : []),
@@ -195,7 +196,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     now,
     log,
     beforePull: () => voice.flush(),
-    liveCalls: voice,
+    liveCalls: cluster ? cluster.liveCalls() : voice,
     clustered: fanOut !== undefined,
   });
   if (fanOut && !(await fanOut.listening(io)))

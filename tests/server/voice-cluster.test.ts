@@ -15,7 +15,14 @@ import {
   type AgentSession,
 } from './voice-helpers';
 import { request } from './helpers';
-import { VoiceSocketEvents, type AgentStatus } from '../../src/shared';
+import {
+  PushResponse,
+  SocketEvents,
+  VoiceSocketEvents,
+  type AgentStatus,
+  type InteractionLog,
+} from '../../src/shared';
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { openDatabase } from '../../src/server/db/open';
 
@@ -100,6 +107,37 @@ describe.runIf(TEST_DIALECT === 'postgres')('voice on two nodes', () => {
     expect(onCall.pending).toEqual({ state: 'Break', reason: 'meeting' });
     expect((await callEvent(a.url, 'pending-1@test', 'abandoned')).status).toBe(200);
     expect((await statusOf(agent)).state).toBe('Break');
+  });
+
+  it('ends the call on the owner when a desktop on node B logs it (its end event never came)', async () => {
+    const agent = await session(b.url, 'agent03');
+    await mustSetState(agent, 'Available');
+    const offered = await route(a.url, '8001', 'logged-on-b@test');
+    expect(offered.status).toBe(200);
+    expect((await callEvent(a.url, 'logged-on-b@test', 'answered')).status).toBe(200);
+    expect(a.voice.activeCalls().map((c) => c.callId)).toContain('logged-on-b@test');
+    // The PBX's end event was lost; the desktop, offline meanwhile, sends its own record through node B.
+    const now = Date.now();
+    const log: InteractionLog = {
+      interactionId: randomUUID(),
+      callId: 'logged-on-b@test',
+      direction: 'inbound',
+      callerNumber: '13800138000',
+      calleeNumber: '8001',
+      queueNumber: '8001',
+      ringAt: new Date(now - 60_000).toISOString(),
+      answerAt: new Date(now - 55_000).toISOString(),
+      endAt: new Date(now - 5_000).toISOString(),
+      holdSeconds: 0,
+    };
+    const ack = await request<unknown>(agent.socket, SocketEvents.push, {
+      mutations: [{ id: randomUUID(), name: 'interaction.log', args: log }],
+    });
+    expect(ack.ok && PushResponse.parse(ack.data).results[0]?.status).toBe('applied');
+    // The owner, A, ended it: the agent is in wrap-up wherever asked, and A no longer holds the call.
+    expect((await statusOf(agent)).state).toBe('WrapUp');
+    expect(a.voice.activeCalls().map((c) => c.callId)).not.toContain('logged-on-b@test');
+    await mustSetState(agent, 'Offline');
   });
 
   it('moves routing to node B when node A loses its database connection; A then passes requests on to B', async () => {

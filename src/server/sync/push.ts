@@ -258,7 +258,8 @@ export async function applyPush(
         checkLoggable(user, first.args);
         await liveCalls.endLoggedCall(user, first.args);
       } catch (e) {
-        if (!(e instanceof SwitchboardError)) throw e;
+        // Unavailable (no node owns routing right now) is no answer: the push ends, the desktop sends it again.
+        if (!(e instanceof SwitchboardError) || e.code === 'unavailable') throw e;
         unit.results.push(await auditedTransaction(db, (trx) => refuseOne(trx, user, first, at, e)));
         unit.next++;
         continue;

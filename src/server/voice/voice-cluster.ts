@@ -3,7 +3,16 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import pg from 'pg';
 import { z } from 'zod';
-import { PBX_SECRET_HEADER, SwitchboardError, type AgentStatus } from '../../shared';
+import {
+  InteractionLog,
+  PBX_SECRET_HEADER,
+  SwitchboardError,
+  type AgentStatus,
+  type User,
+} from '../../shared';
+import type { Db } from '../db/schema';
+import { getUserRow, toUser } from '../directory/directory-store';
+import type { LiveCalls } from './interaction-mutations';
 import type { VoiceService } from './voice-service';
 import { pbxAllowed } from './voice-api';
 
@@ -21,6 +30,8 @@ const APP_PREFIX = 'switchboard-voice ';
 /** Marks a request one node passed to another: a node that is not (or no longer) the owner refuses it. */
 export const FORWARDED_HEADER = 'x-switchboard-forwarded';
 export const CLUSTER_PATH = '/api/voice/cluster';
+/** Node to node: a desktop's log of a call that may still be live on the owner (interaction.log). */
+export const LOGGED_CALL_PATH = '/api/voice/cluster/logged-call';
 
 interface PresenceEntry {
   userId: string;
@@ -278,6 +289,31 @@ export class VoiceCluster {
     return n;
   }
 
+  /**
+   * interaction.log of a call that may still be live: only the owner holds live calls, so a desktop's log that
+   * reaches another node is passed on to it, and the push goes on once the owner has ended the call (or found
+   * nothing live). Without an owner for 5 s it fails `unavailable`, which ends the push unanswered: the desktop
+   * sends it again.
+   */
+  liveCalls(): LiveCalls {
+    return {
+      endLoggedCall: (user: User, log: InteractionLog) =>
+        this.via(
+          undefined,
+          () => this.deps.voice.endLoggedCall(user, log),
+          LOGGED_CALL_PATH,
+          {
+            method: 'POST',
+            body: JSON.stringify({ userId: user.id, log }),
+            headers: { 'content-type': 'application/json' },
+          },
+          async (r) => {
+            if (!r.ok) throw new SwitchboardError('unavailable', `The routing node answered ${r.status}.`);
+          },
+        ),
+    };
+  }
+
   // ---------------------------------------------------------------- forwarding
 
   /** Whether this node decides (it owns routing), after a takeover under way ends. */
@@ -353,6 +389,30 @@ const noOwner = () =>
     'unavailable',
     'No node owns call routing at this moment (another takes over within seconds); try again.',
   );
+
+/**
+ * POST /api/voice/cluster/logged-call (the cluster's secret): a desktop's log of a call, passed on by the node
+ * its push reached (VoiceCluster.liveCalls). That node checked the user's token; the user is read again here.
+ */
+export function loggedCallRouter(
+  cluster: VoiceCluster,
+  voice: VoiceService,
+  db: Db,
+  secret: string | undefined,
+) {
+  const router = express.Router();
+  router.post(LOGGED_CALL_PATH, async (req, res) => {
+    if (!pbxAllowed(req, secret)) throw new SwitchboardError('forbidden', 'Only another node may call this.');
+    if (!(await cluster.decidesHere(req))) throw noOwner();
+    const body = z.object({ userId: z.string().max(64), log: InteractionLog }).parse(req.body);
+    const row = await getUserRow(db, body.userId);
+    if (!row) throw new SwitchboardError('not_found', 'No such user.');
+    await voice.endLoggedCall(toUser(row), body.log);
+    await voice.committed();
+    res.json({ ok: true });
+  });
+  return router;
+}
 
 /**
  * POST /api/voice/cluster (the cluster's secret, which is the PBX secret every node reads from the database):
