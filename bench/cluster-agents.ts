@@ -9,7 +9,8 @@
  *   first pull of that department (made here once, as if they had synced before) plus a map of their own for
  *   everything they apply afterwards.
  * - on connect: pull from the cursor until the page is the last, then send the outbox; on a poke: take the
- *   changes it carries when they start at the cursor, else pull (as src/main/sync does).
+ *   changes it carries when they start at the cursor and no pull or push is under way, else pull (as
+ *   src/main/sync/engine.ts and applyPoke do).
  * - outbox: a pushing agent edits the subject of tickets of its department (its own share, so no two agents
  *   edit one ticket), one edit at a time as fast as they are acknowledged; each mutation keeps its id until the
  *   server answers it, and is sent again with the same id after a reconnect. Offline it keeps editing (every
@@ -59,12 +60,17 @@ interface Edit {
   args: { ticketId: string; patch: { subject: string }; baseVersion: number };
 }
 
-const REQUEST_TIMEOUT_MS = 15_000;
+// As src/main/sync/engine.ts: a request times out after 30 s; a failed pull or push is tried again after a
+// back-off of 0.5 s doubling to 4 s (±25 %), while connected (a reconnect pulls and pushes anyway).
+const REQUEST_TIMEOUT_MS = 30_000;
+const retryDelay = (failures: number) =>
+  Math.min(4000, 500 * 2 ** Math.min(failures - 1, 10)) * (0.75 + Math.random() / 2);
 const PUSH_BATCH = 100;
 const stats = {
   applied: 0, // changes applied to replicas
   pokesTaken: 0,
   pulls: 0,
+  retries: 0,
   acked: 0, // mutations answered 'applied'
   rejected: 0,
   disconnects: 0,
@@ -90,6 +96,8 @@ class Agent {
   everConnected = false;
   /** Disconnected since the failover mark: its node died. */
   affected = false;
+  failures = 0;
+  retryTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly row: Database['users'],
@@ -126,10 +134,12 @@ class Agent {
       timeout: 10_000,
     });
     this.socket.on(SocketEvents.poke, (poke: { head: number; from?: number; changes?: WireChange[] }) => {
-      if (!this.pulling && poke.changes && poke.from === this.cursor) {
+      if (!this.pulling && !this.pushing && poke.changes && poke.from === this.cursor) {
         this.apply(poke.changes);
         this.cursor = poke.head;
         stats.pokesTaken++;
+        // As the engine: a queued edit still needs sending.
+        if (this.outbox.length > 0) void this.flush();
       } else void this.pull();
     });
     this.socket.on('disconnect', () => {
@@ -147,6 +157,15 @@ class Agent {
     });
   }
 
+  retryLater() {
+    if (this.retryTimer) return;
+    stats.retries++;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.socket.connected) void this.pull();
+    }, retryDelay(++this.failures));
+  }
+
   async pull(): Promise<void> {
     if (this.pulling) {
       this.again = true;
@@ -161,11 +180,13 @@ class Agent {
           .emitWithAck(SocketEvents.pull, { cursor: this.cursor, limit: 1000 })
           .catch(() => null)) as PullAck | null;
         stats.pulls++;
-        if (!ack) break; // disconnected or timed out: the next connect pulls again
-        if (!ack.ok || !ack.data) {
-          if (stats.errors.length < 20) stats.errors.push(`pull: ${ack.error?.message}`);
-          break;
+        if (!ack?.ok || !ack.data) {
+          if (ack && stats.errors.length < 20) stats.errors.push(`pull: ${ack.error?.message}`);
+          // Timed out or refused: again later (disconnected: the reconnect pulls).
+          if (this.socket.connected) this.retryLater();
+          return;
         }
+        this.failures = 0;
         if (ack.data.reset) {
           this.own.clear();
           this.base = new Map();
@@ -205,7 +226,11 @@ class Agent {
           .timeout(REQUEST_TIMEOUT_MS)
           .emitWithAck(SocketEvents.push, { mutations: batch, deviceId: `bench-${this.row.id}` })
           .catch(() => null)) as PushAck | null;
-        if (!ack?.ok || !ack.data) return; // kept in the outbox, sent again (same ids) after the reconnect
+        if (!ack?.ok || !ack.data) {
+          // Kept in the outbox and sent again with the same ids: after a back-off, or after the reconnect.
+          if (this.socket.connected) this.retryLater();
+          return;
+        }
         const answered = new Set<string>();
         for (const r of ack.data.results) {
           answered.add(r.id);
@@ -266,7 +291,7 @@ setInterval(() => {
   for (const a of pushers) if (!a.socket.connected && a.outbox.length < 20) a.edit();
 }, 250).unref();
 
-function summary(list: Agent[], head: number) {
+function summary(list: Agent[], heads: Record<string, number>) {
   let pending = 0;
   let connected = 0;
   let behind = 0;
@@ -274,7 +299,7 @@ function summary(list: Agent[], head: number) {
   for (const a of list) {
     pending += a.outbox.length;
     if (a.socket.connected) connected++;
-    if (a.cursor < head) behind++;
+    if (a.cursor < (heads[a.row.department_id!] ?? 0)) behind++;
     minCursor = Math.min(minCursor, a.cursor);
   }
   return { count: list.length, connected, pending, behind, minCursor: list.length ? minCursor : 0 };
@@ -283,7 +308,7 @@ function summary(list: Agent[], head: number) {
 type Command =
   | { type: 'edit'; id: number; on: boolean }
   | { type: 'mark'; id: number }
-  | { type: 'status'; id: number; head: number }
+  | { type: 'status'; id: number; heads: Record<string, number> }
   | { type: 'check'; id: number; versions: Record<string, number> }
   | { type: 'report'; id: number };
 
@@ -299,11 +324,11 @@ process.on('message', (m: Command) => {
     case 'status':
       return send({
         id: m.id,
-        all: summary(agents, m.head),
-        pushers: summary(pushers, m.head),
+        all: summary(agents, m.heads),
+        pushers: summary(pushers, m.heads),
         affected: summary(
           agents.filter((a) => a.affected),
-          m.head,
+          m.heads,
         ),
         affectedPushers: pushers.filter((a) => a.affected).length,
         stats: { ...stats, cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000 },

@@ -16,7 +16,7 @@
  *    applied twice (audit records per mutation id), every edit made applied, and each edited ticket holds the
  *    last subject its agent gave it.
  *
- * `npm run bench:cluster`; env BENCH_AGENTS (2000), BENCH_PUSHERS (150), BENCH_TICKETS (3000),
+ * `npm run bench:cluster`; env BENCH_AGENTS (2000), BENCH_PUSHERS (100), BENCH_TICKETS (3000),
  * BENCH_REMOTE (200), BENCH_LOAD_SECONDS (15), BENCH_LOG=1 (the nodes' output). Needs about two open files
  * per agent in HAProxy (its maxconn follows `ulimit -n`): a lower soft limit is raised to the hard one by
  * running this script again under `sh -c 'ulimit -n …'`; below that it stops and says so. Last line: one JSON
@@ -32,13 +32,15 @@ import { sql, type Kysely } from 'kysely';
 import { startCluster, type RunningCluster } from '../scripts/cluster.mjs';
 import { createDesktopServices, type DesktopServices } from '../src/main/services';
 import { NoVault } from '../src/main/vault';
-import { openDatabase } from '../src/server/db/open';
+import { dialectOf, openDatabase } from '../src/server/db/open';
 import type { Database } from '../src/server/db/schema';
 import type { EventName, EventPayload, MethodName, MethodOutput } from '../src/shared/ipc/contract';
 import { seedCluster, type ClusterSeed } from './cluster-data';
 
+const isPostgres = (db: Kysely<Database>) => dialectOf(db) === 'postgres';
+
 const AGENTS = Number(process.env['BENCH_AGENTS'] ?? 2000);
-const PUSHERS = Math.min(AGENTS, Number(process.env['BENCH_PUSHERS'] ?? 150));
+const PUSHERS = Math.min(AGENTS, Number(process.env['BENCH_PUSHERS'] ?? 100));
 const TICKETS = Number(process.env['BENCH_TICKETS'] ?? 3000);
 const REMOTE = Number(process.env['BENCH_REMOTE'] ?? 200);
 const LOAD_S = Number(process.env['BENCH_LOAD_SECONDS'] ?? 15);
@@ -111,6 +113,7 @@ interface Status {
     rejected: number;
     disconnects: number;
     reconnects: number;
+    retries: number;
     errors: string[];
     cpuMs: number;
   };
@@ -187,8 +190,8 @@ async function startAgents(url: string, seed: ClusterSeed, dir: string): Promise
   return procs;
 }
 
-async function status(procs: AgentProcess[], head: number): Promise<Status> {
-  const all = await Promise.all(procs.map((p) => p.ask<Status>({ type: 'status', head })));
+async function status(procs: AgentProcess[], scopeHeads: Record<string, number>): Promise<Status> {
+  const all = await Promise.all(procs.map((p) => p.ask<Status>({ type: 'status', heads: scopeHeads })));
   const add = (k: 'all' | 'pushers' | 'affected'): Summary => ({
     count: all.reduce((s, x) => s + x[k].count, 0),
     connected: all.reduce((s, x) => s + x[k].connected, 0),
@@ -213,6 +216,7 @@ async function status(procs: AgentProcess[], head: number): Promise<Status> {
       rejected: stat('rejected'),
       disconnects: stat('disconnects'),
       reconnects: stat('reconnects'),
+      retries: stat('retries'),
       errors: all.flatMap((x) => x.stats.errors),
       cpuMs: stat('cpuMs'),
     },
@@ -223,15 +227,26 @@ const broadcast = (procs: AgentProcess[], m: Record<string, unknown>) =>
 
 // ---- the store, read beside the service ------------------------------------------------------------------
 
-const head = async (db: Kysely<Database>) =>
-  Number(
-    (
-      await db
-        .selectFrom('change_log')
-        .select((eb) => eb.fn.max('version').as('v'))
-        .executeTakeFirst()
-    )?.v ?? 0,
+/**
+ * The newest change in each department's scope (its own rows and those of no department), committed: where a
+ * replica of that department is current. Not one global head: a replica is poked for its scope only, so after
+ * the last change elsewhere its cursor rightly stays at its own scope's last poke.
+ */
+async function heads(db: Kysely<Database>): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('change_log')
+    .select((eb) => ['department_id', eb.fn.max('version').as('v')])
+    .groupBy('department_id')
+    .execute();
+  const everyone = Number(rows.find((r) => r.department_id === null)?.v ?? 0);
+  return Object.fromEntries(
+    rows
+      .filter((r) => r.department_id !== null)
+      .map((r) => [r.department_id, Math.max(everyone, Number(r.v))]),
   );
+}
+/** The newest change of all (what a desktop's cursor reaches after its next pull). */
+const head = async (db: Kysely<Database>) => Math.max(0, ...Object.values(await heads(db)));
 
 /** CPU seconds a process has used (Linux /proc), for telling the service's work from the simulation's. */
 function cpuSeconds(pid: number | undefined): number {
@@ -281,30 +296,55 @@ async function sustained(
   db: Kysely<Database>,
   servicePids: (number | undefined)[],
 ) {
-  const before = await status(procs, 0);
+  const before = await status(procs, {});
   const cpu0 = servicePids.map(cpuSeconds);
   const t0 = performance.now();
   await broadcast(procs, { type: 'edit', on: true });
-  await sleep(LOAD_S * 1000);
-  const mid = await status(procs, 0);
+  // A line every few seconds: a stall (a node taken out, every agent reconnecting) shows where it happened.
+  for (let s = 0, prev = before; s < LOAD_S; s += 5) {
+    await sleep(Math.min(5, LOAD_S - s) * 1000);
+    const now = await status(procs, {});
+    if (process.env['BENCH_PROGRESS']) {
+      console.log(
+        `  t+${Math.min(s + 5, LOAD_S)} s: ${now.stats.acked - prev.stats.acked} acknowledged, ${now.all.connected} connected, ` +
+          `${now.stats.disconnects} disconnects, ${now.stats.retries} retries so far; load average ${load()}`,
+      );
+      // Where the service's database sessions are (a wait profile): lock waits, idle in a transaction, …
+      if (isPostgres(db)) {
+        const waits = await sql<{ app: string; state: string; wait: string; n: number }>`
+          SELECT application_name AS app, state, coalesce(wait_event_type || ':' || wait_event, '-') AS wait,
+            count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+          GROUP BY 1, 2, 3 ORDER BY 4 DESC`.execute(db);
+        console.log(
+          `    sessions: ${waits.rows.map((w) => `${w.n} ${w.app || '?'} ${w.state} ${w.wait}`).join('; ')}`,
+        );
+      }
+    }
+    prev = now;
+  }
+  const mid = await status(procs, {});
   const t1 = performance.now();
   await broadcast(procs, { type: 'edit', on: false });
   const seconds = (t1 - t0) / 1000;
   const cpu = servicePids.map((p, i) => cpuSeconds(p) - cpu0[i]!);
   const agentCpu = (mid.stats.cpuMs - before.stats.cpuMs) / 1000;
   const rate = (mid.stats.acked - before.stats.acked) / seconds;
-  const lag = await head(db).then((h) => status(procs, h));
+  const lag = await heads(db).then((h) => status(procs, h));
   const stopAt = performance.now();
   let last!: Status;
   await until(
     async () => {
-      last = await status(procs, await head(db));
+      last = await status(procs, await heads(db));
       return last.all.pending === 0 && last.all.behind === 0 && last.all.connected === AGENTS;
     },
     `every ${label} agent to follow`,
     180_000,
     100,
-  );
+  ).catch((e: Error) => {
+    throw new Error(
+      `${e.message}; agents then: ${JSON.stringify({ ...last, stats: { ...last.stats, errors: last.stats.errors.slice(0, 5) } })}`,
+    );
+  });
   const followS = (performance.now() - stopAt) / 1000;
   const versions = Object.fromEntries(
     (await db.selectFrom('tickets').select(['id', 'version']).execute()).map((t) => [t.id, t.version]),
@@ -318,8 +358,13 @@ async function sustained(
       `each edit acknowledged before its next; ${mid.stats.rejected - before.stats.rejected} rejected)`,
   );
   console.log(
-    `  when the load stopped ${lag.all.behind} of ${AGENTS} cursors were behind the head; all ${AGENTS} at the head with empty outboxes ${followS.toFixed(2)} s later; ` +
+    `  when the load stopped ${lag.all.behind} of ${AGENTS} cursors were behind their scope's head; all ${AGENTS} at it with empty outboxes ${followS.toFixed(2)} s later; ` +
       `replicas off the database: ${agentsOff} agents`,
+  );
+  const pokes = mid.stats.pokesTaken - before.stats.pokesTaken;
+  const pulls = mid.stats.pulls - before.stats.pulls;
+  console.log(
+    `  during the load the agents took ${pokes} pokes' changes and pulled ${pulls} times (${(pulls / Math.max(1, mid.stats.acked - before.stats.acked)).toFixed(0)} pulls per edit)`,
   );
   console.log(
     `  CPU during the load: service ${cpu.map((c) => c.toFixed(1)).join(' + ')} s, simulated agents ${agentCpu.toFixed(1)} s (of ${(2 * seconds).toFixed(0)} core-seconds); load average ${load()}`,
@@ -489,7 +534,7 @@ try {
   let failoverS = Number.NaN;
   await until(
     async () => {
-      const h = await head(db);
+      const h = await heads(db);
       fo = await status(procs, h);
       const a = fo.affected;
       return a.count > 0 && a.connected === a.count && a.pending === 0 && a.behind === 0;
@@ -502,13 +547,13 @@ try {
   const foAffected = fo.affected;
   console.log(
     `3. kill -9 of node1 -> all ${foAffected.count} of its agents (${fo.affectedPushers} pushing) reconnected through HAProxy and synced ` +
-      `(outbox empty, cursor at the head): ${Number.isNaN(failoverS) ? 'NOT within 120 s' : `${failoverS.toFixed(2)} s`} (polled every 50 ms); ` +
+      `(outbox empty, cursor at its scope's head): ${Number.isNaN(failoverS) ? 'NOT within 120 s' : `${failoverS.toFixed(2)} s`} (polled every 50 ms); ` +
       `connections on node2 now ${connectionsTo(node2.port)}; load average ${load()}`,
   );
   // Every agent (the other node's pushers too) done, so the database holds everything there is to check.
   await until(
     async () => {
-      const s = await status(procs, await head(db));
+      const s = await status(procs, await heads(db));
       return s.all.pending === 0 && s.all.behind === 0 && s.all.connected === AGENTS;
     },
     'every agent to settle',
@@ -624,6 +669,9 @@ try {
 } catch (e) {
   console.error(e);
   if (logLines.length) console.error(`Last lines of the nodes' output:\n${logLines.join('\n')}`);
+  // Still one JSON line last, so whatever reads the run sees it failed and why.
+  const error = e instanceof Error ? e.message : String(e);
+  console.log(JSON.stringify({ bench: 'cluster', metrics: { error }, targets, pass: false }));
   process.exitCode = 1;
 } finally {
   for (const d of desktops) await d.services.dispose().catch(() => {});
