@@ -24,6 +24,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { signAccessToken } from '../src/server/auth/tokens';
 import type { Database } from '../src/server/db/schema';
@@ -40,6 +41,7 @@ const input = JSON.parse(readFileSync(accountsFile, 'utf8')) as {
 };
 
 interface WireChange {
+  version: number;
   kind: string;
   op: string;
   id?: string;
@@ -63,6 +65,11 @@ interface Edit {
 // As src/main/sync/engine.ts: a request times out after 30 s; a failed pull or push is tried again after a
 // back-off of 0.5 s doubling to 4 s (±25 %), while connected (a reconnect pulls and pushes anyway).
 const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * BENCH_LENIENT_POKES=1, an experiment, not what desktops do: also take a poke whose `from` is below the
+ * cursor (a replica that pulled since the scope's last poke), instead of pulling. Off by default.
+ */
+const LENIENT_POKES = process.env['BENCH_LENIENT_POKES'] === '1';
 const retryDelay = (failures: number) =>
   Math.min(4000, 500 * 2 ** Math.min(failures - 1, 10)) * (0.75 + Math.random() / 2);
 const PUSH_BATCH = 100;
@@ -80,6 +87,8 @@ const stats = {
 /** Every edit made (mutation id, ticket, subject it set) and every id the server acknowledged as applied. */
 const made: { id: string; user: string; ticketId: string; subject: string }[] = [];
 const ackedIds: string[] = [];
+/** Push round trips (send -> acknowledgement) in ms since the last 'rtt' command. */
+let rtts: number[] = [];
 let editing = false;
 let marked = false;
 
@@ -134,8 +143,13 @@ class Agent {
       timeout: 10_000,
     });
     this.socket.on(SocketEvents.poke, (poke: { head: number; from?: number; changes?: WireChange[] }) => {
-      if (!this.pulling && !this.pushing && poke.changes && poke.from === this.cursor) {
-        this.apply(poke.changes);
+      const from = poke.from;
+      const takes =
+        from !== undefined &&
+        (from === this.cursor || (LENIENT_POKES && from < this.cursor && this.cursor <= poke.head));
+      if (!this.pulling && !this.pushing && poke.changes && takes) {
+        // (Lenient: the poke is every change of the scope in (from, head], so the part after the cursor is too.)
+        this.apply(poke.changes.filter((c) => c.version > this.cursor));
         this.cursor = poke.head;
         stats.pokesTaken++;
         // As the engine: a queued edit still needs sending.
@@ -222,6 +236,7 @@ class Agent {
         if (editing && this.tickets.length > 0 && this.outbox.length === 0) this.edit();
         if (this.outbox.length === 0 || !this.socket.connected) return;
         const batch = this.outbox.slice(0, PUSH_BATCH);
+        const sentAt = performance.now();
         const ack = (await this.socket
           .timeout(REQUEST_TIMEOUT_MS)
           .emitWithAck(SocketEvents.push, { mutations: batch, deviceId: `bench-${this.row.id}` })
@@ -231,6 +246,7 @@ class Agent {
           if (this.socket.connected) this.retryLater();
           return;
         }
+        rtts.push(performance.now() - sentAt);
         const answered = new Set<string>();
         for (const r of ack.data.results) {
           answered.add(r.id);
@@ -310,7 +326,8 @@ type Command =
   | { type: 'mark'; id: number }
   | { type: 'status'; id: number; heads: Record<string, number> }
   | { type: 'check'; id: number; versions: Record<string, number> }
-  | { type: 'report'; id: number };
+  | { type: 'report'; id: number }
+  | { type: 'rtt'; id: number };
 
 process.on('message', (m: Command) => {
   switch (m.type) {
@@ -349,6 +366,11 @@ process.on('message', (m: Command) => {
         ticketsOff += off;
       }
       return send({ id: m.id, agentsOff, ticketsOff });
+    }
+    case 'rtt': {
+      const list = rtts;
+      rtts = [];
+      return send({ id: m.id, rtts: list });
     }
     case 'report':
       return send({ id: m.id, made, acked: ackedIds });

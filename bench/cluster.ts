@@ -23,7 +23,7 @@
  * summary; exit code 1 when a target is missed.
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -47,6 +47,7 @@ const LOAD_S = Number(process.env['BENCH_LOAD_SECONDS'] ?? 15);
 /** The pushers keep editing this long after the kill (the dead node's agents queue theirs offline). */
 const EDIT_AFTER_KILL_MS = 500;
 const PROCESSES = AGENTS > 500 ? 2 : 1;
+const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
 const targets = { remoteP95Ms: 100, failoverSeconds: 10, lost: 0 };
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
 
@@ -259,6 +260,25 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** The PostgreSQL server's processes (the postmaster and its children, found from a backend of ours). */
+async function postgresPids(db: Kysely<Database>): Promise<number[]> {
+  const backend = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(db)).rows[0]!.pid;
+  const ppid = (pid: number) =>
+    Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+  const postmaster = ppid(backend);
+  const pids = [postmaster];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      if (ppid(pid) === postmaster) pids.push(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
 /** Established connections to a local port (from /proc/net/tcp): who holds sockets on which node. */
 function connectionsTo(port: number): number {
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
@@ -296,7 +316,10 @@ async function sustained(
   db: Kysely<Database>,
   servicePids: (number | undefined)[],
 ) {
+  await Promise.all(procs.map((p) => p.ask({ type: 'rtt' })));
   const before = await status(procs, {});
+  const dbPids = isPostgres(db) ? await postgresPids(db) : [];
+  const dbCpu0 = dbPids.map(cpuSeconds);
   const cpu0 = servicePids.map(cpuSeconds);
   const t0 = performance.now();
   await broadcast(procs, { type: 'edit', on: true });
@@ -323,10 +346,14 @@ async function sustained(
     prev = now;
   }
   const mid = await status(procs, {});
+  const rtts = (await Promise.all(procs.map((p) => p.ask<{ rtts: number[] }>({ type: 'rtt' }))))
+    .flatMap((r) => r.rtts)
+    .sort((x, y) => x - y);
   const t1 = performance.now();
   await broadcast(procs, { type: 'edit', on: false });
   const seconds = (t1 - t0) / 1000;
   const cpu = servicePids.map((p, i) => cpuSeconds(p) - cpu0[i]!);
+  const dbCpu = dbPids.reduce((sum, p, i) => sum + cpuSeconds(p) - dbCpu0[i]!, 0);
   const agentCpu = (mid.stats.cpuMs - before.stats.cpuMs) / 1000;
   const rate = (mid.stats.acked - before.stats.acked) / seconds;
   const lag = await heads(db).then((h) => status(procs, h));
@@ -364,13 +391,15 @@ async function sustained(
   const pokes = mid.stats.pokesTaken - before.stats.pokesTaken;
   const pulls = mid.stats.pulls - before.stats.pulls;
   console.log(
-    `  during the load the agents took ${pokes} pokes' changes and pulled ${pulls} times (${(pulls / Math.max(1, mid.stats.acked - before.stats.acked)).toFixed(0)} pulls per edit)`,
+    `  push -> acknowledgement: p50 ${percentile(rtts, 50)?.toFixed(0)} ms, p95 ${percentile(rtts, 95)?.toFixed(0)} ms, max ${rtts.at(-1)?.toFixed(0)} ms\n` +
+      `  during the load the agents took ${pokes} pokes' changes and pulled ${pulls} times (${(pulls / Math.max(1, mid.stats.acked - before.stats.acked)).toFixed(0)} pulls per edit)`,
   );
   console.log(
-    `  CPU during the load: service ${cpu.map((c) => c.toFixed(1)).join(' + ')} s, simulated agents ${agentCpu.toFixed(1)} s (of ${(2 * seconds).toFixed(0)} core-seconds); load average ${load()}`,
+    `  CPU during the load: service ${cpu.map((c) => c.toFixed(1)).join(' + ')} s, ${dbPids.length ? `PostgreSQL ${dbCpu.toFixed(1)} s, ` : ''}simulated agents ${agentCpu.toFixed(1)} s (of ${(2 * seconds).toFixed(0)} core-seconds); load average ${load()}`,
   );
   return {
     rate,
+    pushP50Ms: percentile(rtts, 50) ?? 0,
     followS,
     agentsOff,
     behindAtStop: lag.all.behind,
@@ -430,7 +459,10 @@ try {
     nodes: 2,
     seed: 'none',
     balance: 'leastconn',
+    // BENCH_PROFILE_DIR: the nodes write CPU profiles there (node2's at the end, when it is stopped with
+    // SIGTERM; node1 is killed with SIGKILL and leaves none).
     env: { SWITCHBOARD_JWT_SECRET: JWT_SECRET },
+    execArgv: PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
     prepare: async (url) => {
       seed = await seedCluster(url, {
         tickets: TICKETS,
@@ -608,6 +640,11 @@ try {
   );
 
   for (const c of children.splice(0)) c.kill();
+  if (PROFILE_DIR) {
+    const exited = new Promise((r) => node2.process.once('exit', r));
+    node2.kill('SIGTERM');
+    await Promise.race([exited, sleep(15_000)]);
+  }
   cluster.stop();
   cluster = null;
   await pgDb.destroy();
@@ -647,6 +684,8 @@ try {
     clusterEditsPerSecond: round(onCluster.rate, 0),
     sqliteEditsPerSecond: round(onSqlite.rate, 0),
     clusterToSqlite: round(ratio, 2),
+    clusterPushP50Ms: round(onCluster.pushP50Ms, 0),
+    sqlitePushP50Ms: round(onSqlite.pushP50Ms, 0),
     clusterFollowSeconds: round(onCluster.followS, 2),
     sqliteFollowSeconds: round(onSqlite.followS, 2),
     replicasOff: onCluster.agentsOff + onSqlite.agentsOff,

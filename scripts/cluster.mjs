@@ -99,7 +99,8 @@ ${nodes.map((n, i) => `  server node${i + 1} 127.0.0.1:${n.port} check`).join('\
  * opts: nodes (2), db (an existing postgres:// URL; default a throwaway one), seed (the first node's --seed,
  * default demo), prepare(dbUrl) (runs before the nodes start), port (HAProxy's; default a free one), balance
  * (HAProxy's, default leastconn), nodeArgs and env (more `npm run server` flags and environment for every
- * node, e.g. --pbx-rpc), log (each node's output lines; default none).
+ * node, e.g. --pbx-rpc), execArgv (Node's own flags for every node, e.g. --cpu-prof), log (each node's output
+ * lines; default none).
  */
 export async function startCluster(opts = {}) {
   const count = opts.nodes ?? 2;
@@ -141,6 +142,7 @@ export async function startCluster(opts = {}) {
           // killing the pid we hold would leave the server running).
           '--import',
           'tsx',
+          ...(opts.execArgv ?? []),
           join(root, 'src/server/cli.ts'),
           '--db',
           db,
