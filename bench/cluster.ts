@@ -7,20 +7,21 @@
  * 1. edit on a real desktop (createDesktopServices) on node 1 -> visible on a real desktop on node 2, p95,
  *    with every agent connected; the desktops sign in to the node URLs directly, so their node is known.
  * 2. sustained ticket edits per second: BENCH_PUSHERS of the agents (both nodes, every department) push edits
- *    as fast as they are acknowledged for BENCH_LOAD_SECONDS; then every agent's cursor must reach the head
- *    and every replica must hold each ticket at the database's version. The same load, the same agents and
+ *    as fast as they are acknowledged for BENCH_LOAD_SECONDS; then every agent's cursor must reach its scope's
+ *    head (its department's newest change) and every replica must hold each ticket at the database's version. The same load, the same agents and
  *    the same data then run against ONE node on SQLite (bench/sync-server.ts), printed beside it as a ratio.
  * 3. failover: while the pushers push, node 1 gets SIGKILL; from the kill until every agent that lost its
  *    connection is connected again (through HAProxy, so to node 2), its outbox is empty and its cursor is at
- *    the head (polled every 50 ms). Then the database is checked: every acknowledged mutation applied, none
+ *    its scope's head (polled every 50 ms). Then the database is checked: every acknowledged mutation applied, none
  *    applied twice (audit records per mutation id), every edit made applied, and each edited ticket holds the
  *    last subject its agent gave it.
  *
  * `npm run bench:cluster`; env BENCH_AGENTS (2000), BENCH_PUSHERS (100), BENCH_TICKETS (3000),
- * BENCH_REMOTE (200), BENCH_LOAD_SECONDS (15), BENCH_LOG=1 (the nodes' output). Needs about two open files
- * per agent in HAProxy (its maxconn follows `ulimit -n`): a lower soft limit is raised to the hard one by
- * running this script again under `sh -c 'ulimit -n …'`; below that it stops and says so. Last line: one JSON
- * summary; exit code 1 when a target is missed.
+ * BENCH_REMOTE (200), BENCH_LOAD_SECONDS (15), BENCH_LOG=1 (the nodes' and HAProxy's output), BENCH_PROGRESS=1
+ * (a line every 5 s of load, with where PostgreSQL's sessions wait), BENCH_PROFILE_DIR (CPU profiles of the
+ * nodes), BENCH_LENIENT_POKES=1 (an experiment in bench/cluster-agents.ts, not what desktops do). Needs about
+ * two open files per agent in HAProxy (its maxconn follows `ulimit -n`, which in processes started by Node is
+ * the hard limit: Node raises its soft limit to it): below that it stops at once and says how to raise it. Last line: one JSON summary; exit code 1 when a target is missed.
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,35 +62,17 @@ const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 
-// HAProxy holds two descriptors per connection, and each agent process one per socket.
+// HAProxy holds two descriptors per connection, and each agent process one per socket. Node raises its own soft
+// open-file limit to the hard one when it starts, and what it starts (HAProxy, the nodes, the agents) inherits
+// that: the hard limit is the one that counts (`ulimit -n` below, run from here, shows it).
 const neededFiles = 2 * (AGENTS + 200) + 400;
-const softLimit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim());
-if (softLimit < neededFiles) {
-  const hard = Number(spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout.trim());
-  const hardOk =
-    spawnSync('sh', ['-c', 'ulimit -Hn']).stdout.toString().trim() === 'unlimited' || hard >= neededFiles;
-  if (!hardOk || process.env['BENCH_ULIMIT_RAISED']) {
-    console.error(
-      `${AGENTS} agents need an open-file limit of at least ${neededFiles} (ulimit -n is ${softLimit}, hard limit ${hard}): ` +
-        `raise it (ulimit -n ${neededFiles}, or LimitNOFILE/limits.conf) or set BENCH_AGENTS lower.`,
-    );
-    process.exit(1);
-  }
-  console.log(
-    `ulimit -n ${softLimit} is too low for ${AGENTS} agents: running again with ulimit -n ${neededFiles}`,
+const fileLimit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim());
+if (fileLimit < neededFiles) {
+  console.error(
+    `${AGENTS} agents need an open-file limit of at least ${neededFiles}, and this process has ${fileLimit}: raise the ` +
+      `hard limit (ulimit -Hn ${neededFiles} as root, LimitNOFILE= in a systemd unit, nofile in limits.conf) or set BENCH_AGENTS lower.`,
   );
-  const r = spawnSync(
-    'sh',
-    [
-      '-c',
-      `ulimit -n ${neededFiles} && exec "$0" "$@"`,
-      process.execPath,
-      ...process.execArgv,
-      ...process.argv.slice(1),
-    ],
-    { stdio: 'inherit', env: { ...process.env, BENCH_ULIMIT_RAISED: '1' } },
-  );
-  process.exit(r.status ?? 1);
+  process.exit(1);
 }
 
 // ---- the simulated agents' processes ----------------------------------------------------------------------
@@ -451,7 +434,7 @@ let sqliteServer: ChildProcess | null = null;
 
 try {
   console.log(
-    `Load average at start: ${load()} (2 cores shared with other work); ulimit -n ${softLimit}; ${AGENTS} agents in ${PROCESSES} processes`,
+    `Load average at start: ${load()} (2 cores shared with other work); ulimit -n ${fileLimit}; ${AGENTS} agents in ${PROCESSES} processes`,
   );
   let seed!: ClusterSeed;
   const tSeed = performance.now();
