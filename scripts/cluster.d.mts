@@ -29,6 +29,8 @@ export function startCluster(opts?: {
   port?: number;
   balance?: string;
   nodeArgs?: string[];
+  /** Node's own flags for every node process (e.g. --cpu-prof). */
+  execArgv?: string[];
   env?: Record<string, string>;
   log?: (line: string) => void;
 }): Promise<RunningCluster>;

@@ -82,9 +82,14 @@ backend nodes
   balance ${balance}
   option httpchk GET /api/health
   http-check expect status 200
-  # Checked every second; two misses take a node out (its open websockets are cut, so desktops reconnect at
-  # once to a node that is up), two answers bring it back. A refused connection takes it out at once.
-  default-server inter 1s fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down on-marked-down shutdown-sessions
+  # Checked every second; three misses take a node out (its open websockets are cut, so desktops reconnect at
+  # once to a node that is up), two answers bring it back; ten failed connections in a row take it out at once
+  # (a killed node refuses every one). Not one miss or one error: a node that is alive but swamped (the other
+  # node's 1,000 desktops reconnecting to it at once overflow its accept queue, its event loop answers a check
+  # late) was taken out by a single one, all its sessions cut, and their reconnects swamped it again: the last
+  # node up went down and up for minutes (bench:cluster). A check waits 3 s for its answer.
+  timeout check 3s
+  default-server inter 1s fall 3 rise 2 observe layer4 error-limit 10 on-error mark-down on-marked-down shutdown-sessions
 ${nodes.map((n, i) => `  server node${i + 1} 127.0.0.1:${n.port} check`).join('\n')}
 `;
 }
@@ -94,7 +99,8 @@ ${nodes.map((n, i) => `  server node${i + 1} 127.0.0.1:${n.port} check`).join('\
  * opts: nodes (2), db (an existing postgres:// URL; default a throwaway one), seed (the first node's --seed,
  * default demo), prepare(dbUrl) (runs before the nodes start), port (HAProxy's; default a free one), balance
  * (HAProxy's, default leastconn), nodeArgs and env (more `npm run server` flags and environment for every
- * node, e.g. --pbx-rpc), log (each node's output lines; default none).
+ * node, e.g. --pbx-rpc), execArgv (Node's own flags for every node, e.g. --cpu-prof), log (each node's output
+ * lines; default none).
  */
 export async function startCluster(opts = {}) {
   const count = opts.nodes ?? 2;
@@ -136,6 +142,7 @@ export async function startCluster(opts = {}) {
           // killing the pid we hold would leave the server running).
           '--import',
           'tsx',
+          ...(opts.execArgv ?? []),
           join(root, 'src/server/cli.ts'),
           '--db',
           db,
