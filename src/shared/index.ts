@@ -3,3 +3,4 @@ export * from './protocol';
 export * from './ipc';
 export * from './search/segment';
 export * from './phone';
+export * from './sla';

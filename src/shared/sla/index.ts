@@ -1,0 +1,4 @@
+export * from './calendar';
+export * from './calendar-index';
+export * from './clock';
+export * from './china-holidays';
