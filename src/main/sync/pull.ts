@@ -22,17 +22,24 @@ export function ackData<T>(
 export type AppliedPage = Touched & { count: number; cursor: number; head: number; hasMore: boolean };
 
 /**
- * Applies the changes a poke carries when they continue this replica exactly: they start at its cursor and are
- * for the scope it holds, so they are the very page a pull would have answered (the server made them with the
- * same query), applied the same way. Returns null, having changed nothing, for any other poke (plain, late,
- * repeated, reordered, for a scope this replica no longer holds): the caller pulls then.
+ * Applies the changes a poke carries when they continue this replica: the poke holds every change of its scope
+ * after `from` up to `head` (the server made them with a pull's query), so a replica whose cursor lies
+ * anywhere from `from` to `head` takes the ones after its cursor and is at `head`, as a pull would have left
+ * it. A cursor moved on by a pull since the previous poke is the common case when many desktops write at once;
+ * asking for a pull then made each desktop pull after nearly every poke. A cursor already at or past `head`
+ * has nothing to take. Returns null, having changed nothing, for any other poke (plain, one that starts after
+ * the cursor, for a scope this replica no longer holds): the caller pulls then.
  */
 export function applyPoke(store: LocalStore, poke: Poke): AppliedPage | null {
   const { changes, from, scope, head } = poke;
   if (!changes || from === undefined || !scope) return null;
-  if (from !== store.read.syncMeta().cursor || scope !== store.read.meta(META.scope)) return null;
-  const touched = store.write.applyPage(changes, head, head, new Date().toISOString(), { key: scope });
-  return { ...touched, count: changes.length, cursor: head, head, hasMore: false };
+  const { cursor } = store.read.syncMeta();
+  if (cursor < from || scope !== store.read.meta(META.scope)) return null;
+  const none = { ticketIds: [], customerIds: [], interactionIds: [] };
+  if (cursor >= head) return { ...none, count: 0, cursor, head: cursor, hasMore: false };
+  const after = cursor === from ? changes : changes.filter((c) => c.version > cursor);
+  const touched = store.write.applyPage(after, head, head, new Date().toISOString(), { key: scope });
+  return { ...touched, count: after.length, cursor: head, head, hasMore: false };
 }
 
 /**

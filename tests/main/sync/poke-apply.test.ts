@@ -23,6 +23,9 @@ let engine: SyncEngine;
 let pulls = 0;
 let deliverPoke: (payload: unknown) => void = () => undefined;
 const pokes: unknown[] = [];
+/** While set, pokes are recorded in `held` instead of reaching the engine (delivered later by the test). */
+let hold = false;
+const held: unknown[] = [];
 const changed: EventPayload<'data.changed'>[] = [];
 
 /** The product's socket.io connection, counting the pulls the engine asks for and recording the pokes it hears. */
@@ -41,7 +44,8 @@ const counting: ConnectionFactory = (url, token) => {
         deliverPoke = fn;
         conn.on('poke', (p) => {
           pokes.push(p);
-          fn(p);
+          if (hold) held.push(p);
+          else fn(p);
         });
       } else (conn.on as (e: string, f: (...args: unknown[]) => void) => void)(event, fn);
     }) as typeof conn.on,
@@ -83,7 +87,7 @@ async function settled(): Promise<void> {
 }
 
 describe('a poke that carries changes', () => {
-  it('is applied without a pull when it continues the replica, and answered with a pull otherwise', async () => {
+  it('is applied without a pull when it continues the replica or reaches past its cursor, and answered with a pull when it leaves a gap', async () => {
     await settled();
     const colleague = await connectSocket(server.url, (await login(server.url, 'agent01')).accessToken);
     try {
@@ -119,19 +123,47 @@ describe('a poke that carries changes', () => {
       await settled();
       expect(pulls).toBe(before);
 
-      // Late or reordered: it does not start at the cursor, so nothing of it is applied and the desktop pulls.
+      // A poke that reaches past a cursor a pull moved on (many desktops writing at once): the desktop takes
+      // the changes after its cursor from it, and pulls nothing.
+      type Carrying = { head: number; from: number; changes: Change[]; scope: string };
+      hold = true;
+      await edit('Tail 1');
+      await waitFor(async () => held.length === 1, 'the first held poke');
+      await edit('Tail 2 尾');
+      await waitFor(async () => held.length === 2, 'the second held poke');
+      hold = false;
+      const [p1, p2] = held.splice(0) as Carrying[];
+      expect(p2!.from).toBe(p1!.head);
+      deliverPoke(p1);
+      await waitFor(async () => store.read.getTicket(ticket.id)?.subject === 'Tail 1', 'the first tail');
+      const overlapping: Carrying = {
+        head: p2!.head,
+        from: p1!.from,
+        changes: [...p1!.changes, ...p2!.changes],
+        scope: p2!.scope,
+      };
+      deliverPoke(overlapping);
+      await waitFor(async () => store.read.getTicket(ticket.id)?.subject === 'Tail 2 尾', 'the second tail');
+      expect(store.read.syncMeta().cursor).toBe(p2!.head);
+      // One already behind the cursor has nothing for it: no pull either.
+      deliverPoke(p1);
+      await settled();
+      expect(pulls).toBe(before);
+      expect(store.read.getTicket(ticket.id)?.subject).toBe('Tail 2 尾');
+
+      // One that starts after the cursor leaves a gap: nothing of it is applied and the desktop pulls.
       const cursor = store.read.syncMeta().cursor;
       const stale = { ...(carried.changes![0] as Extract<Change, { kind: 'ticket'; op: 'upsert' }>) };
       const bogus: Ticket = { ...stale.data, subject: 'Never applied' };
       deliverPoke({
         head: cursor + 5,
-        from: cursor - 1,
+        from: cursor + 1,
         changes: [{ ...stale, data: bogus }],
         scope: carried.scope,
       });
       await waitFor(async () => pulls === before + 1, 'a pull');
       await settled();
-      expect(store.read.getTicket(ticket.id)?.subject).toBe('Carried');
+      expect(store.read.getTicket(ticket.id)?.subject).toBe('Tail 2 尾');
       expect(store.read.syncMeta().cursor).toBe(cursor);
 
       // Malformed: ignored, but still a reason to pull.
