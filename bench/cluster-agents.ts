@@ -65,11 +65,6 @@ interface Edit {
 // As src/main/sync/engine.ts: a request times out after 30 s; a failed pull or push is tried again after a
 // back-off of 0.5 s doubling to 4 s (±25 %), while connected (a reconnect pulls and pushes anyway).
 const REQUEST_TIMEOUT_MS = 30_000;
-/**
- * BENCH_LENIENT_POKES=1, an experiment, not what desktops do: also take a poke whose `from` is below the
- * cursor (a replica that pulled since the scope's last poke), instead of pulling. Off by default.
- */
-const LENIENT_POKES = process.env['BENCH_LENIENT_POKES'] === '1';
 const retryDelay = (failures: number) =>
   Math.min(4000, 500 * 2 ** Math.min(failures - 1, 10)) * (0.75 + Math.random() / 2);
 const PUSH_BATCH = 100;
@@ -144,13 +139,12 @@ class Agent {
     });
     this.socket.on(SocketEvents.poke, (poke: { head: number; from?: number; changes?: WireChange[] }) => {
       const from = poke.from;
-      const takes =
-        from !== undefined &&
-        (from === this.cursor || (LENIENT_POKES && from < this.cursor && this.cursor <= poke.head));
+      // As applyPoke (src/main/sync/pull.ts): the poke is every change of the scope in (from, head], so a cursor
+      // anywhere in that range takes the part after it; one already at or past head has nothing to take.
+      const takes = from !== undefined && from <= this.cursor;
       if (!this.pulling && !this.pushing && poke.changes && takes) {
-        // (Lenient: the poke is every change of the scope in (from, head], so the part after the cursor is too.)
         this.apply(poke.changes.filter((c) => c.version > this.cursor));
-        this.cursor = poke.head;
+        this.cursor = Math.max(this.cursor, poke.head);
         stats.pokesTaken++;
         // As the engine: a queued edit still needs sending.
         if (this.outbox.length > 0) void this.flush();

@@ -19,7 +19,7 @@
  * `npm run bench:cluster`; env BENCH_AGENTS (2000), BENCH_PUSHERS (100), BENCH_TICKETS (3000),
  * BENCH_REMOTE (200), BENCH_LOAD_SECONDS (15), BENCH_LOG=1 (the nodes' and HAProxy's output), BENCH_PROGRESS=1
  * (a line every 5 s of load, with where PostgreSQL's sessions wait), BENCH_PROFILE_DIR (CPU profiles of the
- * nodes), BENCH_LENIENT_POKES=1 (an experiment in bench/cluster-agents.ts, not what desktops do). Needs about
+ * nodes). Needs about
  * two open files per agent in HAProxy (its maxconn follows `ulimit -n`, which in processes started by Node is
  * the hard limit: Node raises its soft limit to it): below that it stops at once and says how to raise it. Last line: one JSON summary; exit code 1 when a target is missed.
  */

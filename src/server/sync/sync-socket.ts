@@ -246,13 +246,51 @@ export function attachSync(
       departmentIds === null ||
       (Array.isArray(departmentIds) && departmentIds.every((d) => typeof d === 'string'));
     if (!valid) return log('poke from another node ignored: not a list of departments');
-    pokeHere(departmentIds as string[] | null).catch((e: unknown) => log(`poke failed: ${String(e)}`));
+    pokeSoon(departmentIds as string[] | null, false).catch((e: unknown) => log(`poke failed: ${String(e)}`));
   });
 
-  /** Pokes the replicas on every node (see pokeHere). */
-  async function poke(departmentIds: string[] | null): Promise<void> {
-    if (deps.clustered) io.serverSideEmit(POKE_NODES, departmentIds);
-    await pokeHere(departmentIds);
+  /** Pokes the replicas on every node (see pokeHere); resolves once this node's sockets are poked. */
+  function poke(departmentIds: string[] | null): Promise<void> {
+    return pokeSoon(departmentIds, true);
+  }
+
+  // Pokes coalesce: what is asked for while one poke runs goes out together in the next one. A poke reads the
+  // stream from the last one's head (PokeFeed), so one poke covers every change since; with many desktops
+  // writing at once a poke per push made each socket hear, and each node work through, one poke per edit.
+  const asked = { all: false, departments: new Set<string>(), toOthers: new Set<string>(), othersAll: false };
+  let running: Promise<void> | null = null;
+  let next: Promise<void> | null = null;
+  function pokeSoon(departmentIds: string[] | null, fromHere: boolean): Promise<void> {
+    if (departmentIds === null) {
+      asked.all = true;
+      if (fromHere) asked.othersAll = true;
+    } else {
+      for (const d of departmentIds) {
+        asked.departments.add(d);
+        if (fromHere) asked.toOthers.add(d);
+      }
+    }
+    next ??= (async () => {
+      await running?.catch(() => {});
+      const all = asked.all;
+      const departments = [...asked.departments];
+      const othersAll = asked.othersAll;
+      const toOthers = [...asked.toOthers];
+      asked.all = asked.othersAll = false;
+      asked.departments.clear();
+      asked.toOthers.clear();
+      next = null;
+      if (deps.clustered && (othersAll || toOthers.length > 0))
+        io.serverSideEmit(POKE_NODES, othersAll ? null : toOthers);
+      const run = pokeHere(all ? null : departments);
+      running = run;
+      try {
+        await run;
+      } finally {
+        if (running === run) running = null;
+      }
+    })();
+    return next;
   }
 
   /**
