@@ -226,10 +226,11 @@ export function attachSync(
           liveCalls: deps.liveCalls,
           deviceId: req.deviceId,
         });
-        // The mutations are committed: a failed poke must not make the push look failed (others catch up on
-        // their next pull or reconnect).
+        // The mutations are committed: the answer does not wait for the poke (with thousands of sockets a
+        // desktop's push waited for all of them to be told), and a failed poke must not make the push look
+        // failed (others catch up on their next pull or reconnect). The pushing desktop pulls after its push.
         if (outcome.departments.size > 0) {
-          await poke([...outcome.departments]).catch((e: unknown) => log(`poke failed: ${String(e)}`));
+          void poke([...outcome.departments]).catch((e: unknown) => log(`poke failed: ${String(e)}`));
         }
         return { results: outcome.results };
       }),
