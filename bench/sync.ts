@@ -5,19 +5,34 @@
  * 500 more agents are connected (p95). The service and the 500 agents run in processes of their own
  * (bench/sync-server.ts, bench/sync-agents.ts), as they do on their own machines; the two measured
  * desktops share this one. `npm run bench:sync`; env BENCH_TICKETS, BENCH_EDITS, BENCH_OFFLINE,
- * BENCH_REMOTE, BENCH_AGENTS scale it. Last line: one JSON summary; exit code 1 when a target is missed.
+ * BENCH_REMOTE, BENCH_AGENTS scale it. `npm run bench:sync -- --db postgres` runs the same with the service on
+ * a throwaway PostgreSQL cluster (scripts/postgres.mjs); `--db sqlite` (the default) on a SQLite file.
+ * Last line: one JSON summary; exit code 1 when a target is missed.
  */
 import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { databaseUrl, startPostgres } from '../scripts/postgres.mjs';
+import { streamEnd } from '../src/server/db/change-log';
+import { openPostgres } from '../src/server/db/dialect-postgres';
+import { isPostgresUrl } from '../src/server/db/open';
+import type { Database as ServerDatabase } from '../src/server/db/schema';
 import { createDesktopServices, storePath, type DesktopServices } from '../src/main/services';
 import { NoVault } from '../src/main/vault';
 import type { EventName, EventPayload, MethodName, MethodOutput } from '../src/shared/ipc/contract';
 import { seedSyncServer } from './sync-data';
+
+const { values: args } = parseArgs({ options: { db: { type: 'string', default: 'sqlite' } } });
+const store = args.db;
+if (store !== 'sqlite' && store !== 'postgres')
+  throw new Error(`--db ${store}: say --db sqlite (the default) or --db postgres`);
 
 const TICKETS = Number(process.env['BENCH_TICKETS'] ?? 100_000);
 const EDITS = Number(process.env['BENCH_EDITS'] ?? 1000);
@@ -93,24 +108,34 @@ function desktop(dataDir: string, deviceId: string): BenchDesktop {
   return d;
 }
 
-/** A reader beside the server (WAL lets it in) for the stream head and what was applied. */
-const serverReader: { db: Database.Database | null } = { db: null };
-const reader = () => (serverReader.db ??= new Database(dbPath, { readonly: true }));
+/**
+ * A reader beside the server for the stream head and what was applied: on SQLite a read-only connection to its
+ * file (WAL lets it in), on PostgreSQL a pool of two of its own.
+ */
+const serverReader: { db: Kysely<ServerDatabase> | null } = { db: null };
+const reader = () =>
+  (serverReader.db ??= isPostgresUrl(dbLocation)
+    ? openPostgres(dbLocation, { maxConnections: 2 })
+    : new Kysely<ServerDatabase>({
+        dialect: new SqliteDialect({ database: new Database(dbLocation, { readonly: true }) }),
+      }));
 
-function serverHead(): number {
-  return (reader().prepare('SELECT max(version) AS v FROM change_log').get() as { v: number | null }).v ?? 0;
-}
+/** The newest change on the server; on PostgreSQL every writer of the bench has committed when it is read. */
+const serverHead = (): Promise<number> => streamEnd(reader());
 
-function appliedOnServer(userId: string): number {
-  const row = reader()
-    .prepare(`SELECT count(*) AS n FROM applied_mutations WHERE user_id = ? AND status = 'applied'`)
-    .get(userId) as { n: number };
-  return row.n;
+async function appliedOnServer(userId: string): Promise<number> {
+  const row = await reader()
+    .selectFrom('applied_mutations')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .where('status', '=', 'applied')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 async function caughtUp(d: BenchDesktop): Promise<boolean> {
   const s = await d.call('sync.status', {});
-  return s.state === 'online' && s.pending === 0 && s.cursor >= serverHead();
+  return s.state === 'online' && s.pending === 0 && s.cursor >= (await serverHead());
 }
 
 /** Tickets in a desktop's replica, counted in its file (the UI's list caps its total). */
@@ -124,7 +149,9 @@ async function replicaTickets(d: BenchDesktop, serverUrl: string): Promise<numbe
   }
 }
 const dir = mkdtempSync(join(tmpdir(), 'sb-bench-sync-'));
-const dbPath = join(dir, 'server.sqlite');
+// The service's store: a SQLite file in `dir`, or a database on a throwaway PostgreSQL cluster (set below).
+let dbLocation = join(dir, 'server.sqlite');
+let cluster: { url: string; stop(): void } | null = null;
 const here = dirname(fileURLToPath(import.meta.url));
 const childEnv = { ...process.env, BENCH_JWT_SECRET: JWT_SECRET, BENCH_TTL_SECONDS: String(TTL_SECONDS) };
 // BENCH_PROFILE_DIR=<dir>: the forked processes write CPU profiles there (run this one with node --cpu-prof too).
@@ -157,7 +184,7 @@ const cpuMs = () => {
 };
 async function start(port = 0): Promise<BenchServer> {
   const { child, first } = await forkChild<{ url: string; port: number }>('sync-server.ts', [
-    dbPath,
+    dbLocation,
     String(port),
   ]);
   child.removeAllListeners('exit');
@@ -183,10 +210,19 @@ let server: BenchServer | null = null;
 
 try {
   console.log(`Load average at start: ${load()} (2 cores shared with other work)`);
+  if (store === 'postgres') {
+    cluster = await startPostgres();
+    const admin = new pg.Client({ connectionString: cluster.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE switchboard');
+    await admin.end();
+    dbLocation = databaseUrl(cluster.url, 'switchboard');
+    console.log(`The service's store: PostgreSQL (throwaway cluster on port ${new URL(cluster.url).port})`);
+  }
   console.log(
     `Seeding a server with ${TICKETS.toLocaleString('en')} tickets in one department and ${AGENTS} extra agents`,
   );
-  const seeded = await seedSyncServer(dbPath, {
+  const seeded = await seedSyncServer(dbLocation, {
     tickets: TICKETS,
     customers: Math.max(200, Math.round(TICKETS / 5)),
     extraAgents: AGENTS,
@@ -267,7 +303,7 @@ try {
   writeFileSync(accountsFile, JSON.stringify(seeded.extraAgents));
   const forked = await forkChild<{ connected: number }>('sync-agents.ts', [
     url,
-    String(serverHead()),
+    String(await serverHead()),
     accountsFile,
   ]);
   agents = forked.child;
@@ -321,7 +357,7 @@ try {
   await server.close();
   server = null;
   await until(async () => (await a.call('sync.status', {})).state === 'offline', 'desktop A to go offline');
-  const appliedBefore = appliedOnServer((await a.call('session.get', {}))!.user.id);
+  const appliedBefore = await appliedOnServer((await a.call('session.get', {}))!.user.id);
   t0 = performance.now();
   const offlineIds = ids.slice(0, OFFLINE);
   for (const id of offlineIds) {
@@ -346,7 +382,7 @@ try {
   await until(
     async () => {
       const s = await a.call('sync.status', {});
-      return s.pending === 0 && appliedOnServer(userId) - appliedBefore >= pending;
+      return s.pending === 0 && (await appliedOnServer(userId)) - appliedBefore >= pending;
     },
     'the outbox to drain',
     REPLAY_WAIT_S * 1000,
@@ -358,7 +394,7 @@ try {
   };
   a.onStatus = null;
   const replayS = (doneAt - (reconnectedAt || restartAt)) / 1000;
-  const applied = appliedOnServer(userId) - appliedBefore;
+  const applied = (await appliedOnServer(userId)) - appliedBefore;
   const left = (await a.call('sync.status', {})).pending;
   console.log(
     drained
@@ -374,6 +410,7 @@ try {
   console.log(`Load average at end: ${load()}`);
 
   const metrics = {
+    db: store,
     tickets: replicaCount,
     changes: seeded.head,
     initialSyncSeconds: Number(initialS.toFixed(2)),
@@ -400,7 +437,9 @@ try {
     drained &&
     replayS <= targets.replaySeconds &&
     remote.p95 <= targets.remoteP95Ms;
-  console.log(JSON.stringify({ bench: 'sync', metrics, targets, pass }));
+  console.log(
+    JSON.stringify({ bench: store === 'postgres' ? 'sync-postgres' : 'sync', metrics, targets, pass }),
+  );
   process.exitCode = pass ? 0 : 1;
 } catch (e) {
   console.error(e);
@@ -408,7 +447,8 @@ try {
 } finally {
   agents?.kill();
   for (const d of desktops) await d.services.dispose();
-  serverReader.db?.close();
+  await serverReader.db?.destroy();
   await server?.close();
+  cluster?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
