@@ -3,6 +3,7 @@ import { SwitchboardError, type Mutation, type MutationResult, type User } from 
 import { auditedTransaction, writeAudits, type AuditEntry } from '../audit/audit-log';
 import { applyCustomerCreate } from '../customers/customer-mutations';
 import { idList } from '../db/id-list';
+import { dialectOf } from '../db/open';
 import type { Database, Db, Tx } from '../db/schema';
 import { applyTicketCreate } from '../tickets/create-ticket';
 import { commentTicket, TicketConflictError, updateTicket } from '../tickets/ticket-mutations';
@@ -194,6 +195,32 @@ class TransactionBroken extends Error {
   }
 }
 
+/** What a transaction's run of mutations knows besides the database (see applyPush). */
+interface Known {
+  /** Outcomes stored before the transaction, of the run's mutation ids. */
+  rows: Map<string, AppliedRow>;
+  recorded: Recorder;
+  /** The savepoint `mutation` of an applied mutation is still open (PostgreSQL, see openSavepoint). */
+  savepoint: boolean;
+}
+
+/**
+ * Sets the savepoint `mutation` for the next mutation. On PostgreSQL an applied mutation's savepoint is left
+ * open and released here, in the same round trip as the next one is set: one simple query may hold several
+ * statements (no parameters), and a round trip per statement is what a push costs there. SQLite's driver runs
+ * one statement at a time, in process, and releases each savepoint when its mutation is done.
+ */
+async function openSavepoint(trx: Tx, known: Known): Promise<void> {
+  if (known.savepoint) await sql`RELEASE mutation; SAVEPOINT mutation`.execute(trx);
+  else await sql`SAVEPOINT mutation`.execute(trx);
+  known.savepoint = true;
+}
+
+async function closeSavepoint(trx: Tx, known: Known): Promise<void> {
+  await sql`RELEASE mutation`.execute(trx);
+  known.savepoint = false;
+}
+
 /** One mutation inside the caller's transaction: its result, applied or refused, recorded under its id. */
 async function applyOne(
   trx: Tx,
@@ -202,24 +229,25 @@ async function applyOne(
   at: Date,
   deviceId: string | null,
   departments: Set<string>,
-  known: { rows: Map<string, AppliedRow>; recorded: Recorder },
+  known: Known,
 ): Promise<MutationResult> {
   // A second copy of a mutation in the run finds the first one's outcome in known.recorded.
   const previous = await replay(trx, user, m.id, known);
   if (previous) return previous;
   // A savepoint per mutation, so a refusal undoes only what that mutation had written.
-  await sql`SAVEPOINT mutation`.execute(trx);
+  await openSavepoint(trx, known);
   try {
     const { version, departmentId, detail } = await run(trx, user, m, at, deviceId);
     const result: MutationResult = { id: m.id, status: 'applied', version };
-    await sql`RELEASE mutation`.execute(trx);
+    // PostgreSQL releases it with the next savepoint or at the end of the transaction's run (closeSavepoint).
+    if (dialectOf(trx) === 'sqlite') await closeSavepoint(trx, known);
     known.recorded.add(user, m, result, at, detail);
     if (departmentId) departments.add(departmentId);
     return result;
   } catch (e) {
     try {
       await sql`ROLLBACK TO mutation`.execute(trx);
-      await sql`RELEASE mutation`.execute(trx);
+      await closeSavepoint(trx, known);
     } catch (rollback) {
       // Part of this mutation may still be in the transaction: none of it may commit.
       throw new TransactionBroken(rollback);
@@ -279,12 +307,13 @@ export async function applyPush(
     // Audited: the chain's lock first (audit-log.ts), before the rows the mutations lock.
     await auditedTransaction(db, async (trx) => {
       const end = Math.min(mutations.length, next + MUTATIONS_PER_TRANSACTION);
-      const known = {
+      const known: Known = {
         rows: await answered(
           trx,
           mutations.slice(next, end).map((m) => m.id),
         ),
         recorded: new Recorder(),
+        savepoint: false,
       };
       // The first may be a logged call (its live call ended above); any later one starts a batch of its own.
       for (let i = next; i < end && (i === next || !outsideTransaction(mutations[i]!)); i++) {
@@ -298,6 +327,7 @@ export async function applyPush(
           break;
         }
       }
+      if (known.savepoint) await closeSavepoint(trx, known);
       await known.recorded.flush(trx);
     });
     if (unexpected.length > 0) throw unexpected[0];
