@@ -12,14 +12,14 @@
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { databaseUrl, startPostgres } from '../scripts/postgres.mjs';
+import { startPostgres } from '../scripts/postgres.mjs';
 import { streamEnd } from '../src/server/db/change-log';
 import { openPostgres } from '../src/server/db/dialect-postgres';
 import { isPostgresUrl } from '../src/server/db/open';
@@ -151,7 +151,38 @@ async function replicaTickets(d: BenchDesktop, serverUrl: string): Promise<numbe
 const dir = mkdtempSync(join(tmpdir(), 'sb-bench-sync-'));
 // The service's store: a SQLite file in `dir`, or a database on a throwaway PostgreSQL cluster (set below).
 let dbLocation = join(dir, 'server.sqlite');
-let cluster: { url: string; stop(): void } | null = null;
+let cluster: { url: string; dir: string; stop(): void } | null = null;
+
+/**
+ * CPU time (ms) PostgreSQL has used so far, on PostgreSQL runs (0 on SQLite, where the store works inside the
+ * server's process): the postmaster and its live backends, and the backends that ended (reaped, so counted in
+ * the postmaster's children's time). The third process in the pipeline, beside the desktop and the server.
+ */
+function databaseCpuMs(): number {
+  if (!cluster) return 0;
+  const ticks = (pid: string) => {
+    try {
+      // Fields after the command name: state ppid ... utime(12) stime(13) cutime(14) cstime(15), 1-based here.
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return { ppid: f[1], own: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
+    } catch {
+      return null; // a backend that ended meanwhile
+    }
+  };
+  const postmaster = readFileSync(join(cluster.dir, 'data', 'postmaster.pid'), 'utf8')
+    .split('\n')[0]!
+    .trim();
+  const main = ticks(postmaster);
+  if (!main) return 0;
+  let total = main.own + main.children;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const t = ticks(pid);
+    if (t?.ppid === postmaster) total += t.own;
+  }
+  return total * 10; // USER_HZ is 100 on Linux
+}
+const onPostgres = () => store === 'postgres';
 const here = dirname(fileURLToPath(import.meta.url));
 const childEnv = { ...process.env, BENCH_JWT_SECRET: JWT_SECRET, BENCH_TTL_SECONDS: String(TTL_SECONDS) };
 // BENCH_PROFILE_DIR=<dir>: the forked processes write CPU profiles there (run this one with node --cpu-prof too).
@@ -216,8 +247,11 @@ try {
     await admin.connect();
     await admin.query('CREATE DATABASE switchboard');
     await admin.end();
-    dbLocation = databaseUrl(cluster.url, 'switchboard');
-    console.log(`The service's store: PostgreSQL (throwaway cluster on port ${new URL(cluster.url).port})`);
+    // Through the cluster's Unix socket (in its folder), as a service on the database's own host would connect:
+    // every statement is a round trip, and one over loopback TCP costs this 2-core VM about a third more.
+    const port = new URL(cluster.url).port;
+    dbLocation = `postgres://switchboard@/switchboard?host=${encodeURIComponent(cluster.dir)}&port=${port}`;
+    console.log(`The service's store: PostgreSQL (throwaway cluster, port ${port}, over its Unix socket)`);
   }
   console.log(
     `Seeding a server with ${TICKETS.toLocaleString('en')} tickets in one department and ${AGENTS} extra agents`,
@@ -236,6 +270,7 @@ try {
   desktops.push(a);
   const serverCpu0 = await server.cpuMs();
   const desktopCpu0 = cpuMs();
+  const databaseCpu0 = databaseCpuMs();
   let t0 = performance.now();
   await a.call('auth.login', {
     serverUrl: url,
@@ -249,10 +284,11 @@ try {
   const initialCpu = {
     desktop: (cpuMs() - desktopCpu0) / 1000,
     server: ((await server.cpuMs()) - serverCpu0) / 1000,
+    database: (databaseCpuMs() - databaseCpu0) / 1000,
   };
   const replicaCount = await replicaTickets(a, url);
   console.log(
-    `initial sync of ${replicaCount.toLocaleString('en')} tickets (${seeded.head.toLocaleString('en')} changes): ${initialS.toFixed(2)} s (CPU: desktop ${initialCpu.desktop.toFixed(2)} s, server ${initialCpu.server.toFixed(2)} s)`,
+    `initial sync of ${replicaCount.toLocaleString('en')} tickets (${seeded.head.toLocaleString('en')} changes): ${initialS.toFixed(2)} s (CPU: desktop ${initialCpu.desktop.toFixed(2)} s, server ${initialCpu.server.toFixed(2)} s${onPostgres() ? `, PostgreSQL ${initialCpu.database.toFixed(2)} s` : ''})`,
   );
   if (replicaCount < TICKETS)
     throw new Error(`the replica holds ${replicaCount} tickets, expected ${TICKETS}`);
@@ -375,7 +411,7 @@ try {
   };
   const restartAt = performance.now();
   server = await start(port);
-  const replayCpu0 = { desktop: cpuMs(), server: await server.cpuMs() };
+  const replayCpu0 = { desktop: cpuMs(), server: await server.cpuMs(), database: databaseCpuMs() };
   const userId = (await a.call('session.get', {}))!.user.id;
   // A replay far over target is cut off (and reported as such) rather than waited out, so the run still ends.
   let drained = true;
@@ -391,6 +427,7 @@ try {
   const replayCpu = {
     desktop: (cpuMs() - replayCpu0.desktop) / 1000,
     server: ((await server.cpuMs()) - replayCpu0.server) / 1000,
+    database: (databaseCpuMs() - replayCpu0.database) / 1000,
   };
   a.onStatus = null;
   const replayS = (doneAt - (reconnectedAt || restartAt)) / 1000;
@@ -402,7 +439,7 @@ try {
       : `replay of ${pending.toLocaleString('en')} offline edits NOT finished after ${replayS.toFixed(2)} s: ${applied.toLocaleString('en')} applied on the server, ${left.toLocaleString('en')} still queued`,
   );
   console.log(
-    `  (CPU from the restart: desktop ${replayCpu.desktop.toFixed(2)} s, server ${replayCpu.server.toFixed(2)} s)`,
+    `  (CPU from the restart: desktop ${replayCpu.desktop.toFixed(2)} s, server ${replayCpu.server.toFixed(2)} s${onPostgres() ? `, PostgreSQL ${replayCpu.database.toFixed(2)} s` : ''})`,
   );
   console.log(
     `  (server restart -> reconnect took ${(((reconnectedAt || restartAt) - restartAt) / 1000).toFixed(2)} s, the server starting and socket.io back-off, not counted; restart -> outbox empty ${((doneAt - restartAt) / 1000).toFixed(2)} s)`,
@@ -417,6 +454,7 @@ try {
     initialSyncCpuSeconds: {
       desktop: Number(initialCpu.desktop.toFixed(2)),
       server: Number(initialCpu.server.toFixed(2)),
+      ...(onPostgres() ? { database: Number(initialCpu.database.toFixed(2)) } : {}),
     },
     editP50Ms: Number(edit.p50.toFixed(2)),
     editP95Ms: Number(edit.p95.toFixed(2)),
@@ -426,6 +464,7 @@ try {
     replayCpuSeconds: {
       desktop: Number(replayCpu.desktop.toFixed(2)),
       server: Number(replayCpu.server.toFixed(2)),
+      ...(onPostgres() ? { database: Number(replayCpu.database.toFixed(2)) } : {}),
     },
     connectedAgents: AGENTS + 2,
     remoteP50Ms: Number(remote.p50.toFixed(2)),
