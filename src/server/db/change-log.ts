@@ -1,4 +1,4 @@
-import { sql, type OperationNodeSource, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import { unindexed } from './id-list';
 import { dialectOf } from './open';
 import type { ChangeKind, Db, Tx } from './schema';
@@ -8,18 +8,9 @@ import type { ChangeKind, Db, Tx } from './schema';
 const PER_DEPARTMENT: readonly ChangeKind[] = ['ticket', 'customer'];
 
 /**
- * The write of the entity's own row that carries the new version (an INSERT or UPDATE built on trx, not run):
- * `version` is the number on SQLite, on PostgreSQL an expression for the version this same statement takes.
- */
-export type VersionedWrite = (
-  version: number | RawBuilder<number>,
-) => OperationNodeSource & { execute(): Promise<unknown> };
-
-/**
  * Records that an entity changed, in one department's scope (null: everyone's), and returns the new version.
  * The row it supersedes is deleted (a client behind it gets this one instead); for other kinds that is every
  * older row of the entity, which also takes comments and history out of a department their ticket left.
- * `write`, when given, stores the entity's row with that version (see VersionedWrite).
  */
 export async function appendChange(
   trx: Tx,
@@ -27,15 +18,13 @@ export async function appendChange(
   entityId: string,
   departmentId: string | null,
   op: 'upsert' | 'remove' | 'merge' = 'upsert',
-  write?: VersionedWrite,
 ): Promise<number> {
   const perDepartment = PER_DEPARTMENT.includes(kind);
   if (dialectOf(trx) === 'postgres') {
-    // One statement, not a DELETE, an INSERT and the entity's write: on PostgreSQL every statement is a round
-    // trip to the database, and a pushed ticket edit appends two changes (history and ticket); replaying 10,000
-    // offline edits spent over a third of its statements here. All parts see the rows as they were before this
-    // statement, so the DELETE never takes the row inserted beside it; the write reads the new version from
-    // the INSERT's RETURNING.
+    // One statement, not a DELETE then an INSERT: on PostgreSQL every statement is a round trip to the database,
+    // and a pushed ticket edit appends two changes (history and ticket); replaying 10,000 offline edits spent a
+    // seventh of its statements here. The DELETE sees the rows as they were before this statement, so it never
+    // takes the row inserted beside it.
     //
     // The transaction's id is taken (pg_current_xact_id() gives it one if it has none yet) before the version
     // (the default nextval, evaluated after the MATERIALIZED CTE): streamHead relies on a writer's version never
@@ -45,18 +34,14 @@ export async function appendChange(
       : departmentId === null
         ? sql`department_id IS NULL`
         : sql`department_id = ${departmentId}`;
-    const written = write ? sql`, written AS (${write(sql<number>`(SELECT version FROM appended)`)})` : sql``;
     const r = await sql<{ version: number }>`
       WITH x AS MATERIALIZED (SELECT pg_current_xact_id() AS txid),
         superseded AS (
           DELETE FROM change_log WHERE kind = ${kind} AND entity_id = ${entityId} AND ${sameDepartment}
-        ),
-        appended AS (
-          INSERT INTO change_log (kind, entity_id, department_id, op, txid)
-          SELECT ${kind}, ${entityId}, ${departmentId}, ${op}, txid FROM x
-          RETURNING version
-        )${written}
-      SELECT version FROM appended`.execute(trx);
+        )
+      INSERT INTO change_log (kind, entity_id, department_id, op, txid)
+      SELECT ${kind}, ${entityId}, ${departmentId}, ${op}, txid FROM x
+      RETURNING version`.execute(trx);
     return r.rows[0]!.version;
   }
   await trx
@@ -78,7 +63,6 @@ export async function appendChange(
     .values({ kind, entity_id: entityId, department_id: departmentId, op })
     .returning('version')
     .executeTakeFirstOrThrow();
-  if (write) await write(row.version).execute();
   return row.version;
 }
 

@@ -75,21 +75,21 @@ export async function lastFieldChangeSince(
 
 /** Writes the ticket's editable fields and publishes it to its department; returns the new version. */
 export async function saveTicket(trx: Tx, t: Ticket): Promise<number> {
-  // With the change, in one statement on PostgreSQL (appendChange).
-  return appendChange(trx, 'ticket', t.id, t.departmentId, 'upsert', (version) =>
-    trx
-      .updateTable('tickets')
-      .set({
-        subject: t.subject,
-        status: t.status,
-        priority: t.priority,
-        assignee_id: t.assigneeId,
-        department_id: t.departmentId,
-        updated_at: t.updatedAt,
-        version,
-      })
-      .where('id', '=', t.id),
-  );
+  const version = await appendChange(trx, 'ticket', t.id, t.departmentId);
+  await trx
+    .updateTable('tickets')
+    .set({
+      subject: t.subject,
+      status: t.status,
+      priority: t.priority,
+      assignee_id: t.assigneeId,
+      department_id: t.departmentId,
+      updated_at: t.updatedAt,
+      version,
+    })
+    .where('id', '=', t.id)
+    .execute();
+  return version;
 }
 
 /**
@@ -130,10 +130,12 @@ export async function insertHistory(
   departmentId: string,
   deviceId: string | null = null,
 ): Promise<number> {
-  // With the change, in one statement on PostgreSQL (appendChange).
-  return appendChange(trx, 'history', h.id, departmentId, 'upsert', (version) =>
-    trx.insertInto('ticket_history').values({ ...historyToColumns(h), version, device_id: deviceId }),
-  );
+  const version = await appendChange(trx, 'history', h.id, departmentId);
+  await trx
+    .insertInto('ticket_history')
+    .values({ ...historyToColumns(h), version, device_id: deviceId })
+    .execute();
+  return version;
 }
 
 export async function commentExists(trx: Tx, id: string): Promise<boolean> {
