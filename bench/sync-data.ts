@@ -1,11 +1,12 @@
 // The central store for the sync benchmark: the demo's departments, accounts and customers, then many
 // tickets (with comments and history, as the demo has them) in one department and extra agent accounts,
 // written in bulk through Kysely in one transaction with their change_log rows, as the server's own
-// writes would leave them.
-import type { Insertable } from 'kysely';
+// writes would leave them. The store is a SQLite file or a postgres:// URL (an empty database), as for the server.
+import { sql, type Insertable } from 'kysely';
 import { performance } from 'node:perf_hooks';
-import { openSqlite } from '../src/server/db/dialect-sqlite';
+import { countersAfterBulkLoad } from '../src/server/db/counters';
 import { migrateToLatest } from '../src/server/db/migrate';
+import { dialectOf, openDatabase } from '../src/server/db/open';
 import type { Database } from '../src/server/db/schema';
 import { NOTES, REPLIES, TOPICS, type DepartmentCode } from '../src/server/demo/content';
 import { Random } from '../src/server/demo/prng';
@@ -26,18 +27,20 @@ export interface SeededServer {
 const DAY = 86_400_000;
 const STATUSES = ['new', 'open', 'open', 'pending', 'solved', 'solved', 'closed'] as const;
 const PRIORITIES = ['low', 'normal', 'normal', 'normal', 'high', 'urgent'] as const;
+// Rows per INSERT: the widest row here (tickets) has 12 columns, so 6,000 bound values a statement, far below
+// PostgreSQL's limit of 65,535 per statement (SQLite's is 32,766).
 const CHUNK = 500;
 
 /**
- * Seeds `dbPath` with `tickets` tickets in the department of agent01 (customers `customers`), and
+ * Seeds `location` (a SQLite file, or a postgres:// URL of an empty database) with `tickets` tickets in the department of agent01 (customers `customers`), and
  * `extraAgents` more agents spread over every department (password hash of the demo accounts).
  */
 export async function seedSyncServer(
-  dbPath: string,
+  location: string,
   opts: { tickets: number; customers: number; extraAgents: number },
 ): Promise<SeededServer> {
   const t0 = performance.now();
-  const db = openSqlite(dbPath);
+  const db = openDatabase(location);
   try {
     await migrateToLatest(db);
     // Demo accounts, departments, customers and articles; the tickets come below, in one department.
@@ -176,8 +179,16 @@ export async function seedSyncServer(
       await chunks(tickets, (p) => trx.insertInto('tickets').values(p).execute());
       await chunks(comments, (p) => trx.insertInto('ticket_comments').values(p).execute());
       await chunks(history, (p) => trx.insertInto('ticket_history').values(p).execute());
+      // txid stays null on PostgreSQL: these rows are committed before any reader starts, and the safe head
+      // (db/change-log.ts) reads only versions and snapshots, never a row's txid.
       await chunks(changes, (p) => trx.insertInto('change_log').values(p).execute());
+      // The versions and ticket numbers above are explicit: PostgreSQL's change_log sequence must move past
+      // them (or the server's first change would take a version already used), and the ticket counter too.
+      await countersAfterBulkLoad(trx);
     });
+    // Fresh tables have no planner statistics until autovacuum gets to them, which would be minutes into
+    // the run; a database in service has them, so the server is measured with them.
+    if (dialectOf(db) === 'postgres') await sql`ANALYZE`.execute(db);
     return {
       departmentId,
       departmentIds,

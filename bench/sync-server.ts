@@ -1,17 +1,17 @@
 /**
  * The central service for bench:sync, in its own process as in production, so its work does not share the
- * desktops' event loop. Forked by bench/sync.ts with an IPC channel: argv is the database file and the
- * port, the signing secret and token lifetime come in env; it answers `{ url, port }` once listening and
- * closes cleanly on the message 'close'.
+ * desktops' event loop. Forked by bench/sync.ts (and bench/fanout.ts) with an IPC channel: argv is the store
+ * (a SQLite file or a postgres:// URL, as for `--db`) and the port, the signing secret and token lifetime come
+ * in env; it answers `{ url, port }` once listening and closes cleanly on the message 'close'.
  */
 import { startServer } from '../src/server/app';
 
-const [dbPath, portText] = process.argv.slice(2);
-if (!dbPath || !process.send) throw new Error('bench/sync-server.ts is forked by bench/sync.ts');
+const [store, portText] = process.argv.slice(2);
+if (!store || !process.send) throw new Error('bench/sync-server.ts is forked by bench/sync.ts');
 
 const server = await startServer({
   port: Number(portText ?? 0),
-  dbPath,
+  dbPath: store,
   seed: 'none',
   jwtSecret: process.env['BENCH_JWT_SECRET'],
   accessTokenTtlSeconds: Number(process.env['BENCH_TTL_SECONDS'] ?? 3600),

@@ -5,19 +5,34 @@
  * 500 more agents are connected (p95). The service and the 500 agents run in processes of their own
  * (bench/sync-server.ts, bench/sync-agents.ts), as they do on their own machines; the two measured
  * desktops share this one. `npm run bench:sync`; env BENCH_TICKETS, BENCH_EDITS, BENCH_OFFLINE,
- * BENCH_REMOTE, BENCH_AGENTS scale it. Last line: one JSON summary; exit code 1 when a target is missed.
+ * BENCH_REMOTE, BENCH_AGENTS scale it. `npm run bench:sync -- --db postgres` runs the same with the service on
+ * a throwaway PostgreSQL cluster (scripts/postgres.mjs); `--db sqlite` (the default) on a SQLite file.
+ * Last line: one JSON summary; exit code 1 when a target is missed.
  */
 import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { startPostgres } from '../scripts/postgres.mjs';
+import { streamEnd } from '../src/server/db/change-log';
+import { openPostgres } from '../src/server/db/dialect-postgres';
+import { isPostgresUrl } from '../src/server/db/open';
+import type { Database as ServerDatabase } from '../src/server/db/schema';
 import { createDesktopServices, storePath, type DesktopServices } from '../src/main/services';
 import { NoVault } from '../src/main/vault';
 import type { EventName, EventPayload, MethodName, MethodOutput } from '../src/shared/ipc/contract';
 import { seedSyncServer } from './sync-data';
+
+const { values: args } = parseArgs({ options: { db: { type: 'string', default: 'sqlite' } } });
+const store = args.db;
+if (store !== 'sqlite' && store !== 'postgres')
+  throw new Error(`--db ${store}: say --db sqlite (the default) or --db postgres`);
 
 const TICKETS = Number(process.env['BENCH_TICKETS'] ?? 100_000);
 const EDITS = Number(process.env['BENCH_EDITS'] ?? 1000);
@@ -93,24 +108,34 @@ function desktop(dataDir: string, deviceId: string): BenchDesktop {
   return d;
 }
 
-/** A reader beside the server (WAL lets it in) for the stream head and what was applied. */
-const serverReader: { db: Database.Database | null } = { db: null };
-const reader = () => (serverReader.db ??= new Database(dbPath, { readonly: true }));
+/**
+ * A reader beside the server for the stream head and what was applied: on SQLite a read-only connection to its
+ * file (WAL lets it in), on PostgreSQL a pool of two of its own.
+ */
+const serverReader: { db: Kysely<ServerDatabase> | null } = { db: null };
+const reader = () =>
+  (serverReader.db ??= isPostgresUrl(dbLocation)
+    ? openPostgres(dbLocation, { maxConnections: 2 })
+    : new Kysely<ServerDatabase>({
+        dialect: new SqliteDialect({ database: new Database(dbLocation, { readonly: true }) }),
+      }));
 
-function serverHead(): number {
-  return (reader().prepare('SELECT max(version) AS v FROM change_log').get() as { v: number | null }).v ?? 0;
-}
+/** The newest change on the server; on PostgreSQL every writer of the bench has committed when it is read. */
+const serverHead = (): Promise<number> => streamEnd(reader());
 
-function appliedOnServer(userId: string): number {
-  const row = reader()
-    .prepare(`SELECT count(*) AS n FROM applied_mutations WHERE user_id = ? AND status = 'applied'`)
-    .get(userId) as { n: number };
-  return row.n;
+async function appliedOnServer(userId: string): Promise<number> {
+  const row = await reader()
+    .selectFrom('applied_mutations')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .where('status', '=', 'applied')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 async function caughtUp(d: BenchDesktop): Promise<boolean> {
   const s = await d.call('sync.status', {});
-  return s.state === 'online' && s.pending === 0 && s.cursor >= serverHead();
+  return s.state === 'online' && s.pending === 0 && s.cursor >= (await serverHead());
 }
 
 /** Tickets in a desktop's replica, counted in its file (the UI's list caps its total). */
@@ -124,7 +149,40 @@ async function replicaTickets(d: BenchDesktop, serverUrl: string): Promise<numbe
   }
 }
 const dir = mkdtempSync(join(tmpdir(), 'sb-bench-sync-'));
-const dbPath = join(dir, 'server.sqlite');
+// The service's store: a SQLite file in `dir`, or a database on a throwaway PostgreSQL cluster (set below).
+let dbLocation = join(dir, 'server.sqlite');
+let cluster: { url: string; dir: string; stop(): void } | null = null;
+
+/**
+ * CPU time (ms) PostgreSQL has used so far, on PostgreSQL runs (0 on SQLite, where the store works inside the
+ * server's process): the postmaster and its live backends, and the backends that ended (reaped, so counted in
+ * the postmaster's children's time). The third process in the pipeline, beside the desktop and the server.
+ */
+function databaseCpuMs(): number {
+  if (!cluster) return 0;
+  const ticks = (pid: string) => {
+    try {
+      // Fields after the command name: state ppid ... utime(12) stime(13) cutime(14) cstime(15), 1-based here.
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return { ppid: f[1], own: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
+    } catch {
+      return null; // a backend that ended meanwhile
+    }
+  };
+  const postmaster = readFileSync(join(cluster.dir, 'data', 'postmaster.pid'), 'utf8')
+    .split('\n')[0]!
+    .trim();
+  const main = ticks(postmaster);
+  if (!main) return 0;
+  let total = main.own + main.children;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const t = ticks(pid);
+    if (t?.ppid === postmaster) total += t.own;
+  }
+  return total * 10; // USER_HZ is 100 on Linux
+}
+const onPostgres = () => store === 'postgres';
 const here = dirname(fileURLToPath(import.meta.url));
 const childEnv = { ...process.env, BENCH_JWT_SECRET: JWT_SECRET, BENCH_TTL_SECONDS: String(TTL_SECONDS) };
 // BENCH_PROFILE_DIR=<dir>: the forked processes write CPU profiles there (run this one with node --cpu-prof too).
@@ -157,7 +215,7 @@ const cpuMs = () => {
 };
 async function start(port = 0): Promise<BenchServer> {
   const { child, first } = await forkChild<{ url: string; port: number }>('sync-server.ts', [
-    dbPath,
+    dbLocation,
     String(port),
   ]);
   child.removeAllListeners('exit');
@@ -183,10 +241,22 @@ let server: BenchServer | null = null;
 
 try {
   console.log(`Load average at start: ${load()} (2 cores shared with other work)`);
+  if (store === 'postgres') {
+    cluster = await startPostgres();
+    const admin = new pg.Client({ connectionString: cluster.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE switchboard');
+    await admin.end();
+    // Through the cluster's Unix socket (in its folder), as a service on the database's own host would connect:
+    // every statement is a round trip, and one over loopback TCP costs this 2-core VM about a third more.
+    const port = new URL(cluster.url).port;
+    dbLocation = `postgres://switchboard@/switchboard?host=${encodeURIComponent(cluster.dir)}&port=${port}`;
+    console.log(`The service's store: PostgreSQL (throwaway cluster, port ${port}, over its Unix socket)`);
+  }
   console.log(
     `Seeding a server with ${TICKETS.toLocaleString('en')} tickets in one department and ${AGENTS} extra agents`,
   );
-  const seeded = await seedSyncServer(dbPath, {
+  const seeded = await seedSyncServer(dbLocation, {
     tickets: TICKETS,
     customers: Math.max(200, Math.round(TICKETS / 5)),
     extraAgents: AGENTS,
@@ -200,6 +270,7 @@ try {
   desktops.push(a);
   const serverCpu0 = await server.cpuMs();
   const desktopCpu0 = cpuMs();
+  const databaseCpu0 = databaseCpuMs();
   let t0 = performance.now();
   await a.call('auth.login', {
     serverUrl: url,
@@ -213,10 +284,11 @@ try {
   const initialCpu = {
     desktop: (cpuMs() - desktopCpu0) / 1000,
     server: ((await server.cpuMs()) - serverCpu0) / 1000,
+    database: (databaseCpuMs() - databaseCpu0) / 1000,
   };
   const replicaCount = await replicaTickets(a, url);
   console.log(
-    `initial sync of ${replicaCount.toLocaleString('en')} tickets (${seeded.head.toLocaleString('en')} changes): ${initialS.toFixed(2)} s (CPU: desktop ${initialCpu.desktop.toFixed(2)} s, server ${initialCpu.server.toFixed(2)} s)`,
+    `initial sync of ${replicaCount.toLocaleString('en')} tickets (${seeded.head.toLocaleString('en')} changes): ${initialS.toFixed(2)} s (CPU: desktop ${initialCpu.desktop.toFixed(2)} s, server ${initialCpu.server.toFixed(2)} s${onPostgres() ? `, PostgreSQL ${initialCpu.database.toFixed(2)} s` : ''})`,
   );
   if (replicaCount < TICKETS)
     throw new Error(`the replica holds ${replicaCount} tickets, expected ${TICKETS}`);
@@ -267,7 +339,7 @@ try {
   writeFileSync(accountsFile, JSON.stringify(seeded.extraAgents));
   const forked = await forkChild<{ connected: number }>('sync-agents.ts', [
     url,
-    String(serverHead()),
+    String(await serverHead()),
     accountsFile,
   ]);
   agents = forked.child;
@@ -321,7 +393,7 @@ try {
   await server.close();
   server = null;
   await until(async () => (await a.call('sync.status', {})).state === 'offline', 'desktop A to go offline');
-  const appliedBefore = appliedOnServer((await a.call('session.get', {}))!.user.id);
+  const appliedBefore = await appliedOnServer((await a.call('session.get', {}))!.user.id);
   t0 = performance.now();
   const offlineIds = ids.slice(0, OFFLINE);
   for (const id of offlineIds) {
@@ -339,14 +411,14 @@ try {
   };
   const restartAt = performance.now();
   server = await start(port);
-  const replayCpu0 = { desktop: cpuMs(), server: await server.cpuMs() };
+  const replayCpu0 = { desktop: cpuMs(), server: await server.cpuMs(), database: databaseCpuMs() };
   const userId = (await a.call('session.get', {}))!.user.id;
   // A replay far over target is cut off (and reported as such) rather than waited out, so the run still ends.
   let drained = true;
   await until(
     async () => {
       const s = await a.call('sync.status', {});
-      return s.pending === 0 && appliedOnServer(userId) - appliedBefore >= pending;
+      return s.pending === 0 && (await appliedOnServer(userId)) - appliedBefore >= pending;
     },
     'the outbox to drain',
     REPLAY_WAIT_S * 1000,
@@ -355,10 +427,11 @@ try {
   const replayCpu = {
     desktop: (cpuMs() - replayCpu0.desktop) / 1000,
     server: ((await server.cpuMs()) - replayCpu0.server) / 1000,
+    database: (databaseCpuMs() - replayCpu0.database) / 1000,
   };
   a.onStatus = null;
   const replayS = (doneAt - (reconnectedAt || restartAt)) / 1000;
-  const applied = appliedOnServer(userId) - appliedBefore;
+  const applied = (await appliedOnServer(userId)) - appliedBefore;
   const left = (await a.call('sync.status', {})).pending;
   console.log(
     drained
@@ -366,7 +439,7 @@ try {
       : `replay of ${pending.toLocaleString('en')} offline edits NOT finished after ${replayS.toFixed(2)} s: ${applied.toLocaleString('en')} applied on the server, ${left.toLocaleString('en')} still queued`,
   );
   console.log(
-    `  (CPU from the restart: desktop ${replayCpu.desktop.toFixed(2)} s, server ${replayCpu.server.toFixed(2)} s)`,
+    `  (CPU from the restart: desktop ${replayCpu.desktop.toFixed(2)} s, server ${replayCpu.server.toFixed(2)} s${onPostgres() ? `, PostgreSQL ${replayCpu.database.toFixed(2)} s` : ''})`,
   );
   console.log(
     `  (server restart -> reconnect took ${(((reconnectedAt || restartAt) - restartAt) / 1000).toFixed(2)} s, the server starting and socket.io back-off, not counted; restart -> outbox empty ${((doneAt - restartAt) / 1000).toFixed(2)} s)`,
@@ -374,12 +447,14 @@ try {
   console.log(`Load average at end: ${load()}`);
 
   const metrics = {
+    db: store,
     tickets: replicaCount,
     changes: seeded.head,
     initialSyncSeconds: Number(initialS.toFixed(2)),
     initialSyncCpuSeconds: {
       desktop: Number(initialCpu.desktop.toFixed(2)),
       server: Number(initialCpu.server.toFixed(2)),
+      ...(onPostgres() ? { database: Number(initialCpu.database.toFixed(2)) } : {}),
     },
     editP50Ms: Number(edit.p50.toFixed(2)),
     editP95Ms: Number(edit.p95.toFixed(2)),
@@ -389,6 +464,7 @@ try {
     replayCpuSeconds: {
       desktop: Number(replayCpu.desktop.toFixed(2)),
       server: Number(replayCpu.server.toFixed(2)),
+      ...(onPostgres() ? { database: Number(replayCpu.database.toFixed(2)) } : {}),
     },
     connectedAgents: AGENTS + 2,
     remoteP50Ms: Number(remote.p50.toFixed(2)),
@@ -400,7 +476,9 @@ try {
     drained &&
     replayS <= targets.replaySeconds &&
     remote.p95 <= targets.remoteP95Ms;
-  console.log(JSON.stringify({ bench: 'sync', metrics, targets, pass }));
+  console.log(
+    JSON.stringify({ bench: store === 'postgres' ? 'sync-postgres' : 'sync', metrics, targets, pass }),
+  );
   process.exitCode = pass ? 0 : 1;
 } catch (e) {
   console.error(e);
@@ -408,7 +486,8 @@ try {
 } finally {
   agents?.kill();
   for (const d of desktops) await d.services.dispose();
-  serverReader.db?.close();
+  await serverReader.db?.destroy();
   await server?.close();
+  cluster?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
