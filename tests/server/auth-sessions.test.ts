@@ -53,6 +53,7 @@ async function audited(action: string, subjectId: string) {
         .select('detail')
         .where('action', '=', action)
         .where('subject_id', '=', subjectId)
+        .orderBy('seq')
         .execute()
     ).map((r) => JSON.parse(r.detail) as Record<string, unknown>),
   );

@@ -88,7 +88,12 @@ async function callsOf(s: AgentSession, callId: string): Promise<Interaction[]> 
 async function auditOf(subjectId: string) {
   const db = openDatabase(server.dbPath);
   try {
-    const rows = await db.selectFrom('audit_log').selectAll().where('subject_id', '=', subjectId).execute();
+    const rows = await db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('subject_id', '=', subjectId)
+      .orderBy('seq')
+      .execute();
     return rows.map((r) => ({ action: r.action, detail: JSON.parse(r.detail) as Record<string, unknown> }));
   } finally {
     await db.destroy();

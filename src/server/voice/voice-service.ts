@@ -820,7 +820,10 @@ export class VoiceService implements LiveCalls {
       const agents = [...this.dirtyAgents];
       this.dirtyAgents.clear();
       const rows = this.logRows.splice(0);
-      const calls = [...this.dirtyCalls];
+      // Each call as it is now, beside the agents as they are now: a record read later, during the transaction,
+      // could be newer than the agent rows written with it (an event arriving meanwhile), and a node killed
+      // before the next batch left an agent OnCall for a call the database said was over.
+      const calls = [...this.dirtyCalls].map((c) => ({ c, record: c.record }));
       this.dirtyCalls.clear();
       const waiters = this.waiters.splice(0);
       let ok = true;
@@ -854,7 +857,7 @@ export class VoiceService implements LiveCalls {
                 .values(rows.slice(i, i + 200))
                 .execute();
             }
-            for (const c of calls) await this.writeCall(trx, c);
+            for (const call of calls) await this.writeCall(trx, call.c, call.record);
           }),
         );
       } catch (e) {
@@ -868,18 +871,17 @@ export class VoiceService implements LiveCalls {
     this.writing = null;
   }
 
-  private async writeCall(trx: Tx, c: CallEntry): Promise<void> {
-    if (!c.customerLooked) {
-      c.customerLooked = true;
-      if (c.record.callerNumber.startsWith('+')) {
-        // Only a customer the call's department sees: the record goes to its agents' screen pops.
-        const customerId = await customerIdByPhone(trx, c.record.callerNumber, c.record.departmentId);
-        // Read the record after the query, not before: while it ran (a real wait on PostgreSQL) the call may
-        // have moved on (refused, abandoned), and `{ ...c.record, customerId: await ... }` put the old one back.
-        c.record = { ...c.record, customerId };
-      }
+  /** Writes `record`, the call as it was when its batch began (drain), matching the customer on its first write. */
+  private async writeCall(trx: Tx, c: CallEntry, record: CallEntry['record']): Promise<void> {
+    if (!c.customerLooked && c.record.callerNumber.startsWith('+')) {
+      // Only a customer the call's department sees: the record goes to its agents' screen pops.
+      const customerId = await customerIdByPhone(trx, c.record.callerNumber, c.record.departmentId);
+      // Read the record after the query, not before: while it ran (a real wait on PostgreSQL) the call may
+      // have moved on (refused, abandoned), and `{ ...c.record, customerId: await ... }` put the old one back.
+      c.record = { ...c.record, customerId };
     }
-    await saveInteraction(trx, c.record);
+    c.customerLooked = true;
+    await saveInteraction(trx, { ...record, customerId: record.customerId ?? c.record.customerId });
   }
 
   async interaction(id: string): Promise<Interaction | undefined> {
