@@ -143,7 +143,14 @@ class Agent {
       // anywhere in that range takes the part after it; one already at or past head has nothing to take.
       const takes = from !== undefined && from <= this.cursor;
       if (!this.pulling && !this.pushing && poke.changes && takes) {
-        this.apply(poke.changes.filter((c) => c.version > this.cursor));
+        // A ticket sent ahead of its children carries a child's version: judged by its own (as applyPoke).
+        this.apply(
+          poke.changes.filter(
+            (c) =>
+              c.version > this.cursor ||
+              (c.kind === 'ticket' && c.op === 'upsert' && (c.data?.version ?? 0) > this.cursor),
+          ),
+        );
         this.cursor = Math.max(this.cursor, poke.head);
         stats.pokesTaken++;
         // As the engine: a queued edit still needs sending.

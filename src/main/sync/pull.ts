@@ -37,7 +37,14 @@ export function applyPoke(store: LocalStore, poke: Poke): AppliedPage | null {
   if (cursor < from || scope !== store.read.meta(META.scope)) return null;
   const none = { ticketIds: [], customerIds: [], interactionIds: [] };
   if (cursor >= head) return { ...none, count: 0, cursor, head: cursor, hasMore: false };
-  const after = cursor === from ? changes : changes.filter((c) => c.version > cursor);
+  // A ticket sent ahead of its children carries a child's version but its state now (pull.ts on the server,
+  // ticketsAfterTheirChildren), and its own later row is left out of the page: it is judged by its own version.
+  const after =
+    cursor === from
+      ? changes
+      : changes.filter(
+          (c) => c.version > cursor || (c.kind === 'ticket' && c.op === 'upsert' && c.data.version > cursor),
+        );
   const touched = store.write.applyPage(after, head, head, new Date().toISOString(), { key: scope });
   return { ...touched, count: after.length, cursor: head, head, hasMore: false };
 }

@@ -151,6 +151,51 @@ describe('a poke that carries changes', () => {
       expect(pulls).toBe(before);
       expect(store.read.getTicket(ticket.id)?.subject).toBe('Tail 2 尾');
 
+      // A note, then an edit of the same ticket, in two pushes. The desktop takes the first poke; a poke reaching
+      // back past it is the server's page from before both, where the ticket goes ahead of the note carrying the
+      // note's version (its own later row left out): the desktop must still take the edit from it.
+      const start = store.read.syncMeta().cursor;
+      hold = true;
+      const note = await request<unknown>(colleague, SocketEvents.push, {
+        mutations: [
+          {
+            id: randomUUID(),
+            name: 'ticket.comment',
+            args: { commentId: randomUUID(), ticketId: ticket.id, body: 'A note 备注', internal: false },
+          },
+        ],
+      });
+      if (!note.ok) throw new Error(note.error.message);
+      await waitFor(async () => held.length === 1, 'the note’s poke');
+      await edit('After the note');
+      await waitFor(async () => held.length === 2, 'the edit’s poke');
+      hold = false;
+      const [q1] = held.splice(0) as Carrying[];
+      deliverPoke(q1);
+      await waitFor(async () => store.read.syncMeta().cursor === q1!.head, 'the note');
+      const page = await request<{ changes: Change[]; cursor: number; scope: string }>(
+        colleague,
+        SocketEvents.pull,
+        { cursor: start, limit: 1000 },
+      );
+      if (!page.ok) throw new Error(page.error.message);
+      const early = page.data.changes.find(
+        (c): c is Extract<Change, { kind: 'ticket'; op: 'upsert' }> =>
+          c.kind === 'ticket' && c.op === 'upsert' && c.data.id === ticket.id,
+      )!;
+      expect(early.version).toBeLessThanOrEqual(q1!.head);
+      expect(early.data.subject).toBe('After the note');
+      deliverPoke({
+        head: page.data.cursor,
+        from: start,
+        changes: page.data.changes,
+        scope: page.data.scope,
+      });
+      await waitFor(async () => store.read.getTicket(ticket.id)?.subject === 'After the note', 'the edit');
+      expect(store.read.syncMeta().cursor).toBe(page.data.cursor);
+      await settled();
+      expect(pulls).toBe(before);
+
       // One that starts after the cursor leaves a gap: nothing of it is applied and the desktop pulls.
       const cursor = store.read.syncMeta().cursor;
       const stale = { ...(carried.changes![0] as Extract<Change, { kind: 'ticket'; op: 'upsert' }>) };
@@ -163,7 +208,7 @@ describe('a poke that carries changes', () => {
       });
       await waitFor(async () => pulls === before + 1, 'a pull');
       await settled();
-      expect(store.read.getTicket(ticket.id)?.subject).toBe('Tail 2 尾');
+      expect(store.read.getTicket(ticket.id)?.subject).toBe('After the note');
       expect(store.read.syncMeta().cursor).toBe(cursor);
 
       // Malformed: ignored, but still a reason to pull.
