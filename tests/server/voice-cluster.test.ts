@@ -30,6 +30,8 @@ describe.runIf(TEST_DIALECT === 'postgres')('voice on two nodes', () => {
   let a: TestServer;
   let b: RunningServer & { url: string };
   let aDown = false;
+  let c: (RunningServer & { url: string }) | undefined;
+  let bDown = false;
   const open: AgentSession[] = [];
   const session = async (url: string, username: string) => {
     const s = await signIn(url, username);
@@ -53,7 +55,8 @@ describe.runIf(TEST_DIALECT === 'postgres')('voice on two nodes', () => {
     for (const s of open.splice(0)) s.socket.close();
   });
   afterAll(async () => {
-    await b?.close();
+    await c?.close();
+    if (!bDown) await b?.close();
     if (aDown) await a?.store.drop();
     else await a?.stop();
   });
@@ -187,6 +190,43 @@ describe.runIf(TEST_DIALECT === 'postgres')('voice on two nodes', () => {
     const second = await route(b.url, '8001', 'takeover-2@test');
     expect(second.status).toBe(200);
     expect(second.body).toBe(first.body);
+    expect((await statusOf(agent)).state).toBe('OnCall');
+  });
+  it('frees, at a takeover, an agent the database left OnCall for a call that is over', async () => {
+    // Node B owns routing now. A database left half-written (an owner killed between two batches, or a
+    // restore): agent02 OnCall for a call recorded as answered and ended.
+    const db = openDatabase(a.dbPath);
+    try {
+      const over = await db
+        .selectFrom('interactions')
+        .select('id')
+        .where('call_id', '=', 'takeover-1@test')
+        .executeTakeFirstOrThrow();
+      const user = await db
+        .selectFrom('users')
+        .select('id')
+        .where('username', '=', 'agent02')
+        .executeTakeFirstOrThrow();
+      await db
+        .updateTable('agent_states')
+        .set({ state: 'OnCall', interaction_id: over.id, pending_state: null, pending_reason: null })
+        .where('user_id', '=', user.id)
+        .execute();
+    } finally {
+      await db.destroy();
+    }
+    // Node C joins; B stops; C takes routing over and reads the states.
+    c = await startSecondNode(a);
+    await b.close();
+    bDown = true;
+    const agent = await session(c.url, 'agent02');
+    const freed = await until(async () => {
+      const st = await statusOf(agent).catch(() => undefined);
+      return st && st.state !== 'OnCall' ? st : undefined;
+    }, 15_000);
+    expect(freed.state).toBe('WrapUp');
+    await mustSetState(agent, 'Available');
+    expect((await route(c.url, '8001', 'after-repair@test')).status).toBe(200);
     expect((await statusOf(agent)).state).toBe('OnCall');
   });
 });

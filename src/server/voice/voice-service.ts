@@ -189,6 +189,26 @@ export class VoiceService implements LiveCalls {
         c.ringTimer.unref();
       }
     }
+    // An agent OnCall for a call that is no longer live: the database was left half-written (an owner killed
+    // between two batches, before a batch kept each call beside its agent rows, or a restore). Left so, the
+    // agent would never be offered a call again; they move on as the call's end would have moved them.
+    const onLiveCall = new Set([...this.calls.values()].map((c) => c.agent));
+    for (const a of this.agents.values()) {
+      if (a.state !== 'OnCall' || onLiveCall.has(a)) continue;
+      const call =
+        a.interactionId === null
+          ? undefined
+          : await this.db
+              .selectFrom('interactions')
+              .select(['call_id', 'answer_at'])
+              .where('id', '=', a.interactionId)
+              .executeTakeFirst();
+      this.log(
+        `voice: ${a.username} was OnCall for a call that is over (${call?.call_id ?? 'none'}); moving on.`,
+      );
+      if (call?.answer_at) this.transition(a, 'WrapUp', null, 'call_ended', null, a.interactionId);
+      else this.afterWork(a, 'call_ended', null);
+    }
     for (const a of this.agents.values()) {
       if (a.state === 'WrapUp') this.armWrapUp(a);
       if (a.state !== 'Offline' && a.sockets === 0) this.armOffline(a);
