@@ -115,10 +115,12 @@ export async function runSeed(seed: number): Promise<SeedResult> {
       for (const d of devices) {
         if (!d.signedIn || d.awaitingCheck || !d.session?.access) continue;
         const { user, disabled: off } = await server.account(d.agent.id);
-        const poke = pokes.get(`dept:${d.user.departmentId}`) ?? pokes.get(`dept:${user.departmentId}`);
-        if (!poke) continue;
-        const data = d.hearsData && !off && poke.scope === `dept:${user.departmentId}`;
-        out.push({ device: d.index, poke: data ? poke : { head: poke.head } });
+        const parts = pokes.get(`dept:${d.user.departmentId}`) ?? pokes.get(`dept:${user.departmentId}`);
+        if (!parts) continue;
+        const last = parts.at(-1)!;
+        const data = d.hearsData && !off && parts.some((p) => p.scope === `dept:${user.departmentId}`);
+        if (data) for (const poke of parts) out.push({ device: d.index, poke });
+        else out.push({ device: d.index, poke: { head: last.head } });
       }
       net.sendPokes(out);
     };

@@ -91,7 +91,7 @@ export class SimServer {
   /** The pokes' memory of the running process: a restart forgets it, so its first pokes are plain. */
   private feed: PokeFeed | null = null;
   /** The server pokes each department a push changed (as sync-socket.ts does), by scope key. */
-  onPokes?: (pokes: Map<string, Poke>) => void | Promise<void>;
+  onPokes?: (pokes: Map<string, Poke[]>) => void | Promise<void>;
   /** Handles of "killed" processes: kept open until the run ends, as a dead process's file stays as it was. */
   private readonly dead: Db[] = [];
   kills = 0;

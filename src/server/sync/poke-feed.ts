@@ -4,8 +4,14 @@ import { streamHead } from '../db/change-log';
 import type { Db } from '../db/schema';
 import { pullChanges, scopeKey } from './pull';
 
-/** A poke carries at most this many stream rows; a bigger change is left to the replicas' pulls. */
+/** A poke carries at most this many stream rows. */
 export const POKE_MAX_CHANGES = 200;
+/**
+ * A bigger backlog goes out as several pokes in a row, each continuing the one before, up to this many; beyond
+ * that it is left to the replicas' pulls. Pokes coalesce under load (sync-socket.ts), so one often holds more
+ * than POKE_MAX_CHANGES rows: as one plain poke it made every socket of the department pull the same pages.
+ */
+export const POKE_MAX_PARTS = 5;
 
 /**
  * The pokes of each scope, carrying what changed since the previous poke of that scope when it is small.
@@ -26,8 +32,8 @@ export class PokeFeed {
     private readonly maxChanges = POKE_MAX_CHANGES,
   ) {}
 
-  /** The poke for each scope, keyed by scope key. */
-  next(scopes: readonly Scope[]): Promise<Map<string, Poke>> {
+  /** The pokes for each scope, in order, keyed by scope key. */
+  next(scopes: readonly Scope[]): Promise<Map<string, Poke[]>> {
     const run = this.queue.then(() => this.make(scopes));
     this.queue = run.catch(() => undefined);
     return run;
@@ -38,8 +44,8 @@ export class PokeFeed {
     this.last.delete(key);
   }
 
-  private async make(scopes: readonly Scope[]): Promise<Map<string, Poke>> {
-    const out = new Map<string, Poke>();
+  private async make(scopes: readonly Scope[]): Promise<Map<string, Poke[]>> {
+    const out = new Map<string, Poke[]>();
     let head: number | undefined;
     for (const scope of scopes) {
       const key = scopeKey(scope);
@@ -49,15 +55,24 @@ export class PokeFeed {
       // A head below `from` means a database restored under a running server: start over with a plain poke.
       if (from === undefined || from > head) {
         this.last.set(key, head);
-        out.set(key, { head });
+        out.set(key, [{ head }]);
         continue;
       }
-      const page = await pullChanges(this.db, scope, from, this.maxChanges, undefined, head);
-      this.last.set(key, page.head);
-      out.set(
-        key,
-        page.hasMore ? { head: page.head } : { head: page.cursor, from, changes: page.changes, scope: key },
-      );
+      const pokes: Poke[] = [];
+      let at = from;
+      for (;;) {
+        const page = await pullChanges(this.db, scope, at, this.maxChanges, undefined, head);
+        if (page.hasMore && pokes.length + 1 >= POKE_MAX_PARTS) {
+          pokes.push({ head: page.head });
+          at = page.head;
+          break;
+        }
+        pokes.push({ head: page.cursor, from: at, changes: page.changes, scope: key });
+        at = page.cursor;
+        if (!page.hasMore) break;
+      }
+      this.last.set(key, at);
+      out.set(key, pokes);
     }
     return out;
   }

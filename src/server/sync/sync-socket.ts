@@ -351,9 +351,10 @@ export function attachSync(
     );
     const nowSeconds = Math.floor(now().getTime() / 1000);
     for (const [room, { sockets }] of rooms) {
-      const msg = pokes.get(room)!;
-      if (!msg.changes) {
-        io.local.to(room).emit(SocketEvents.poke, msg);
+      const parts = pokes.get(room)!;
+      const last = parts.at(-1)!;
+      if (!parts.some((p) => p.changes)) {
+        io.local.to(room).emit(SocketEvents.poke, last);
         continue;
       }
       const trusted: string[] = [];
@@ -368,8 +369,9 @@ export function attachSync(
         if (!inScope) void s.leave(room);
         (inScope && (s.data as SocketData).expiresAt > nowSeconds ? trusted : others).push(s.id);
       }
-      if (trusted.length > 0) io.local.to(trusted).emit(SocketEvents.poke, msg);
-      const plain: Poke = { head: msg.head };
+      // In order: each part continues the one before (the last may be plain, for a backlog too long to carry).
+      if (trusted.length > 0) for (const msg of parts) io.local.to(trusted).emit(SocketEvents.poke, msg);
+      const plain: Poke = { head: last.head };
       if (others.length > 0) io.local.to(others).emit(SocketEvents.poke, plain);
     }
   }

@@ -218,4 +218,37 @@ describe('a poke that carries changes', () => {
       colleague.close();
     }
   }, 60_000);
+
+  it('carries a backlog longer than one poke as several in a row, each taken without a pull', async () => {
+    await settled();
+    const colleague = await connectSocket(server.url, (await login(server.url, 'agent01')).accessToken);
+    try {
+      const first = (await pullAll(colleague)).changes.find((c) => c.kind === 'ticket' && c.op === 'upsert');
+      const ticket = (first as Extract<Change, { kind: 'ticket'; op: 'upsert' }>).data;
+      const before = pulls;
+      const seen = pokes.length;
+      // One push of 300 notes: more rows than one poke carries (POKE_MAX_CHANGES, 200).
+      const bodies = Array.from({ length: 300 }, (_, i) => `backlog note ${i} 积压`);
+      const ack = await request<unknown>(colleague, SocketEvents.push, {
+        mutations: bodies.map((body) => ({
+          id: randomUUID(),
+          name: 'ticket.comment',
+          args: { commentId: randomUUID(), ticketId: ticket.id, body, internal: false },
+        })),
+      });
+      if (!ack.ok) throw new Error(ack.error.message);
+      await waitFor(async () => {
+        const shown = new Set(store.read.getTicketDetail(ticket.id)?.comments.map((c) => c.body));
+        return bodies.every((b) => shown.has(b));
+      }, 'all 300 notes');
+      const carried = pokes.slice(seen) as { from?: number; head: number; changes?: Change[] }[];
+      expect(carried.filter((p) => p.changes).length).toBeGreaterThanOrEqual(2);
+      // Each part continues the one before.
+      for (let i = 1; i < carried.length; i++) expect(carried[i]!.from).toBe(carried[i - 1]!.head);
+      await settled();
+      expect(pulls).toBe(before);
+    } finally {
+      colleague.close();
+    }
+  }, 60_000);
 });
