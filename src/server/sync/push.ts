@@ -100,8 +100,8 @@ function auditOf(
 type AppliedRow = Selectable<Database['applied_mutations']>;
 
 /**
- * The ids among `ids` already answered, read in one query for a run of mutations. Only valid until one of the
- * run is recorded: a mutation sent twice in one push is looked up again (see applyOne).
+ * The ids among `ids` answered before this transaction, read in one query for a run of mutations. Outcomes
+ * recorded in the transaction itself (a copy sent twice, or by an earlier push sharing it) are in its Recorder.
  */
 async function answered(trx: Tx, ids: readonly string[]): Promise<Map<string, AppliedRow>> {
   const rows = await trx

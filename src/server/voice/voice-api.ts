@@ -11,7 +11,7 @@ import {
   type User,
   type VoiceCredentials,
 } from '../../shared';
-import { auditedTransaction, writeAudit, type AuditEntry } from '../audit/audit-log';
+import { auditedTransaction, writeAudits, type AuditEntry } from '../audit/audit-log';
 import { inScope, scopeOf } from '../auth/scope';
 import type { Db } from '../db/schema';
 import { getSipAccount, pushSipAccounts, rotateSipPassword, type PbxController } from './credentials';
@@ -77,9 +77,7 @@ export function auditPbx(db: Db, log: (line: string) => void) {
     writing = true;
     while (queued.length > 0) {
       const batch = queued.splice(0, 500);
-      await auditedTransaction(db, async (trx) => {
-        for (const e of batch) await writeAudit(trx, e);
-      }).catch((e: unknown) =>
+      await auditedTransaction(db, (trx) => writeAudits(trx, batch)).catch((e: unknown) =>
         log(`audit of ${batch.length} PBX requests failed: ${e instanceof Error ? e.message : String(e)}`),
       );
     }
@@ -257,9 +255,8 @@ export function voiceRouter(deps: {
         return;
       }
     }
-    const status = await voice.callEvent(body.callId, body.event, user);
-    // The owner of a cluster answers once the event is in the database (VoiceCluster.via says why).
-    if (cluster) await voice.committed();
+    const apply = () => voice.callEvent(body.callId, body.event, user);
+    const status = await (cluster ? cluster.decide(apply) : apply());
     if (user === null) {
       audit(now(), 'pbx.call_event', status?.userId ?? null, { callId: body.callId, event: body.event });
     }

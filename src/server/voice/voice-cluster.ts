@@ -344,6 +344,17 @@ export class VoiceCluster {
   }
 
   /**
+   * Every answer of the owner goes through here: it is told to nobody before it is in the database, so a node
+   * taking over after this one dies starts from there (VoiceService.resume), and an agent this answer reserved
+   * is never offered a second call.
+   */
+  async decide<T>(work: () => Promise<T>): Promise<T> {
+    const answer = await work();
+    await this.deps.voice.committed();
+    return answer;
+  }
+
+  /**
    * Runs `local` when this node owns routing, else sends the request to the owner (with the cluster's secret)
    * and reads its answer. While there is no owner (one died; another takes over within `lockRetryMs` or so) or
    * the owner it asked has just lost the lock, it asks again for up to 5 s before answering `unavailable`.
@@ -362,13 +373,7 @@ export class VoiceCluster {
     };
     const deadline = Date.now() + 5000;
     for (;;) {
-      if (await this.decidesHere(req)) {
-        const answer = await local();
-        // Told to nobody before it is in the database: a node taking over after this one dies starts from
-        // there (VoiceService.resume), so an agent this answer reserved is never offered a second call.
-        await this.deps.voice.committed();
-        return answer;
-      }
+      if (await this.decidesHere(req)) return this.decide(local);
       let res: Response | undefined;
       try {
         const url = await this.ownerUrl();
@@ -407,8 +412,7 @@ export function loggedCallRouter(
     const body = z.object({ userId: z.string().max(64), log: InteractionLog }).parse(req.body);
     const row = await getUserRow(db, body.userId);
     if (!row) throw new SwitchboardError('not_found', 'No such user.');
-    await voice.endLoggedCall(toUser(row), body.log);
-    await voice.committed();
+    await cluster.decide(() => voice.endLoggedCall(toUser(row), body.log));
     res.json({ ok: true });
   });
   return router;

@@ -157,10 +157,10 @@ export function clusterEventRouter(deps: {
       const body = z
         .object({ event: z.enum(Object.keys(VOICE_EVENTS) as [VoiceEvent]), input: z.unknown() })
         .parse(req.body);
-      const data = await runVoiceEvent(deps.voice, user, body.event, body.input);
-      // As every owner's answer (VoiceCluster.via): in the database before the asking node hears it.
-      await deps.voice.committed();
-      ack = { ok: true, data };
+      ack = {
+        ok: true,
+        data: await deps.cluster.decide(() => runVoiceEvent(deps.voice, user, body.event, body.input)),
+      };
     } catch (e) {
       const error = errorBody(e, deps.log);
       // Not the owner (any more): the asking node asks again; every other answer goes back to the desktop.
