@@ -31,11 +31,9 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { sql, type Kysely } from 'kysely';
 import { startCluster, type RunningCluster } from '../scripts/cluster.mjs';
-import { createDesktopServices, type DesktopServices } from '../src/main/services';
-import { NoVault } from '../src/main/vault';
 import { dialectOf, openDatabase } from '../src/server/db/open';
 import type { Database } from '../src/server/db/schema';
-import type { EventName, EventPayload, MethodName, MethodOutput } from '../src/shared/ipc/contract';
+import { benchDesktop as desktop, editSeenMs, sleep, type BenchDesktop } from './bench-desktop';
 import { seedCluster, type ClusterSeed } from './cluster-data';
 
 const isPostgres = (db: Kysely<Database>) => dialectOf(db) === 'postgres';
@@ -53,7 +51,6 @@ const targets = { remoteP95Ms: 100, failoverSeconds: 10, lost: 0 };
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
@@ -393,34 +390,6 @@ async function sustained(
 
 // ---- the measured desktops -------------------------------------------------------------------------------
 
-interface BenchDesktop {
-  services: DesktopServices;
-  call<M extends MethodName>(method: M, input: unknown): Promise<MethodOutput<M>>;
-  onChanged: ((ticketIds: string[], all: boolean) => void) | null;
-}
-function desktop(dataDir: string, deviceId: string): BenchDesktop {
-  const d: BenchDesktop = {
-    services: createDesktopServices({
-      dataDir,
-      deviceId,
-      vault: new NoVault(),
-      emit: <E extends EventName>(event: E, payload: EventPayload<E>) => {
-        if (event !== 'data.changed') return;
-        const p = payload as EventPayload<'data.changed'>;
-        d.onChanged?.(p.ticketIds, p.all);
-      },
-      log: (line) => console.log(`  [${deviceId}] ${line}`),
-    }),
-    async call(method, input) {
-      const r = await d.services.invoke(method, input);
-      if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
-      return r.output as never;
-    },
-    onChanged: null,
-  };
-  return d;
-}
-
 // ---- the run ----------------------------------------------------------------------------------------------
 
 const children: ChildProcess[] = [];
@@ -467,7 +436,7 @@ try {
   pgDb = openDatabase(cluster.db);
   const db = pgDb;
 
-  let t0 = performance.now();
+  const t0 = performance.now();
   const procs = await startAgents(cluster.url, seed, dir);
   console.log(
     `${AGENTS} agents connected through HAProxy in ${((performance.now() - t0) / 1000).toFixed(1)} s: ` +
@@ -496,28 +465,9 @@ try {
   });
   await until(async () => (await caughtUp(a)) && (await caughtUp(b)), 'the desktops’ first sync', 120_000);
   const ids = (await a.call('tickets.search', { limit: REMOTE + 10 })).rows.map((r) => r.id);
-  const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
   const remoteTimes: number[] = [];
   for (let i = 0; i < REMOTE + 10; i++) {
-    const id = ids[i % ids.length]!;
-    const before = (await a.call('tickets.get', { id })).ticket.priority;
-    const want = PRIORITIES[(PRIORITIES.indexOf(before) + 1) % PRIORITIES.length]!;
-    let seen!: () => void;
-    const visible = new Promise<void>((r) => (seen = r));
-    b.onChanged = (changed, everything) => {
-      if (!everything && !changed.includes(id)) return;
-      void b.call('tickets.get', { id }).then((d) => d.ticket.priority === want && seen());
-    };
-    t0 = performance.now();
-    await a.call('tickets.update', { id, patch: { priority: want } });
-    await Promise.race([
-      visible,
-      sleep(30_000).then(() => {
-        throw new Error(`ticket ${id} did not reach the desktop on node2`);
-      }),
-    ]);
-    const ms = performance.now() - t0;
-    b.onChanged = null;
+    const ms = await editSeenMs(a, b, ids[i % ids.length]!, 'the desktop on node2');
     if (i >= 10) remoteTimes.push(ms); // the first few warm caches and statements
     // Edits by one agent are seconds apart; let the 2,000 agents' pokes for this one settle.
     await sleep(20);

@@ -24,9 +24,8 @@ import { streamEnd } from '../src/server/db/change-log';
 import { openPostgres } from '../src/server/db/dialect-postgres';
 import { isPostgresUrl } from '../src/server/db/open';
 import type { Database as ServerDatabase } from '../src/server/db/schema';
-import { createDesktopServices, storePath, type DesktopServices } from '../src/main/services';
-import { NoVault } from '../src/main/vault';
-import type { EventName, EventPayload, MethodName, MethodOutput } from '../src/shared/ipc/contract';
+import { storePath } from '../src/main/services';
+import { benchDesktop as desktop, editSeenMs, nextPriority, sleep, type BenchDesktop } from './bench-desktop';
 import { seedSyncServer } from './sync-data';
 
 const { values: args } = parseArgs({ options: { db: { type: 'string', default: 'sqlite' } } });
@@ -44,12 +43,9 @@ const targets = { editP95Ms: 16, initialSyncSeconds: 10, replaySeconds: 10, remo
 
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
 const TTL_SECONDS = 4 * 3600; // longer than any run, so no refresh lands in a measurement
-const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
-type Priority = (typeof PRIORITIES)[number];
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
@@ -70,42 +66,6 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
-}
-
-interface BenchDesktop {
-  dataDir: string;
-  services: DesktopServices;
-  call<M extends MethodName>(method: M, input: unknown): Promise<MethodOutput<M>>;
-  /** Called on every data.changed with the ticket ids it names (all: every ticket may have changed). */
-  onChanged: ((ticketIds: string[], all: boolean) => void) | null;
-  /** Called on every sync.status. */
-  onStatus: ((s: EventPayload<'sync.status'>) => void) | null;
-}
-
-function desktop(dataDir: string, deviceId: string): BenchDesktop {
-  const d: BenchDesktop = {
-    dataDir,
-    services: createDesktopServices({
-      dataDir,
-      deviceId,
-      vault: new NoVault(),
-      emit: <E extends EventName>(event: E, payload: EventPayload<E>) => {
-        if (event === 'data.changed') {
-          const p = payload as EventPayload<'data.changed'>;
-          d.onChanged?.(p.ticketIds, p.all);
-        } else if (event === 'sync.status') d.onStatus?.(payload as EventPayload<'sync.status'>);
-      },
-      log: (line) => console.log(`  [${deviceId}] ${line}`),
-    }),
-    async call(method, input) {
-      const r = await d.services.invoke(method, input);
-      if (!r.ok) throw new Error(`${method}: ${r.error.code}: ${r.error.message}`);
-      return r.output as never;
-    },
-    onChanged: null,
-    onStatus: null,
-  };
-  return d;
 }
 
 /**
@@ -300,8 +260,6 @@ try {
     if (page.rows.length === 0) break;
     ids.push(...page.rows.map((r) => r.id));
   }
-  const nextPriority = (p: Priority): Priority =>
-    PRIORITIES[(PRIORITIES.indexOf(p) + 1) % PRIORITIES.length]!;
 
   // 2. Local edit: the handler writes row + outbox and returns; then the UI reads the ticket back.
   const editTimes: number[] = [];
@@ -351,25 +309,7 @@ try {
   const remoteTimes: number[] = [];
   const remoteIds = ids.slice(EDITS, EDITS + REMOTE + 10);
   for (let i = 0; i < remoteIds.length; i++) {
-    const id = remoteIds[i]!;
-    const before = (await b.call('tickets.get', { id })).ticket.priority;
-    const want = nextPriority(before);
-    let seen!: () => void;
-    const visible = new Promise<void>((r) => (seen = r));
-    b.onChanged = (changed, everything) => {
-      if (!everything && !changed.includes(id)) return;
-      void b.call('tickets.get', { id }).then((d) => d.ticket.priority === want && seen());
-    };
-    t0 = performance.now();
-    await a.call('tickets.update', { id, patch: { priority: want } });
-    await Promise.race([
-      visible,
-      sleep(30_000).then(() => {
-        throw new Error(`ticket ${id} did not reach the second desktop`);
-      }),
-    ]);
-    const ms = performance.now() - t0;
-    b.onChanged = null;
+    const ms = await editSeenMs(a, b, remoteIds[i]!, 'the second desktop');
     if (i >= 10) remoteTimes.push(ms);
     // Let the simulated agents' pulls for this edit settle, as edits by one agent are seconds apart.
     await sleep(20);
