@@ -5,9 +5,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type RunningCluster } from '../../scripts/cluster.mjs';
-import { migrateToLatest } from '../../src/server/db/migrate';
-import { openDatabase } from '../../src/server/db/open';
-import { seedDemo } from '../../src/server/demo/seed-demo';
+import { demoData } from './demo-data';
 import { tempDir } from '../main/fixtures';
 import { apiLogin, desktop, serverTicket, waitFor, type TestDesktop } from '../main/sync/helpers';
 
@@ -30,15 +28,7 @@ beforeAll(async () => {
     seed: 'none',
     // Every new connection to the first node that is up: the desktop's node is known, so the test kills it.
     balance: 'first',
-    prepare: async (url) => {
-      const db = openDatabase(url);
-      try {
-        await migrateToLatest(db);
-        await seedDemo(db, { tickets: 200, customers: 60 });
-      } finally {
-        await db.destroy();
-      }
-    },
+    prepare: demoData({ tickets: 200, customers: 60 }),
     log: process.env.DEBUG_SERVER_LOG ? (l) => console.error(l) : undefined,
   });
 }, 180_000);

@@ -6,10 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type RunningCluster } from '../../scripts/cluster.mjs';
+import { demoData } from './demo-data';
 import { freeTcpPort, serviceCallUrls, startKamailio, type RunningKamailio } from '../../src/server/pbx';
-import { migrateToLatest } from '../../src/server/db/migrate';
-import { openDatabase } from '../../src/server/db/open';
-import { seedDemo } from '../../src/server/demo/seed-demo';
 import { VoiceCredentials } from '../../src/shared';
 import { invite, register, SipEndpoint } from '../pbx/sip-client';
 import { mustSetState, signIn, statusOf, type AgentSession } from '../server/voice-helpers';
@@ -40,15 +38,7 @@ beforeAll(async () => {
     balance: 'first',
     env: { SWITCHBOARD_PBX_SECRET: PBX_SECRET },
     nodeArgs: ['--pbx-rpc', pbx.rpcUrl, '--pbx-ws', pbx.wsUrl, '--pbx-domain', pbx.domain],
-    prepare: async (url) => {
-      const db = openDatabase(url);
-      try {
-        await migrateToLatest(db);
-        await seedDemo(db, { tickets: 50, customers: 20 });
-      } finally {
-        await db.destroy();
-      }
-    },
+    prepare: demoData({ tickets: 50, customers: 20 }),
     log: process.env.DEBUG_SERVER_LOG ? (l) => console.error(l) : undefined,
   });
 }, 180_000);

@@ -6,9 +6,8 @@
 // and every offer is in the database as the agent it was given to.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type RunningCluster } from '../../scripts/cluster.mjs';
-import { migrateToLatest } from '../../src/server/db/migrate';
+import { demoData } from './demo-data';
 import { openDatabase } from '../../src/server/db/open';
-import { seedDemo } from '../../src/server/demo/seed-demo';
 import { PBX_SECRET_HEADER } from '../../src/shared';
 import { TEST_PBX_SECRET } from '../server/helpers';
 import { setState, signIn, statusOf, type AgentSession } from '../server/voice-helpers';
@@ -27,15 +26,7 @@ beforeAll(async () => {
     seed: 'none',
     balance: 'first',
     env: { SWITCHBOARD_PBX_SECRET: TEST_PBX_SECRET },
-    prepare: async (url) => {
-      const db = openDatabase(url);
-      try {
-        await migrateToLatest(db);
-        await seedDemo(db, { tickets: 20, customers: 20 });
-      } finally {
-        await db.destroy();
-      }
-    },
+    prepare: demoData({ tickets: 20, customers: 20 }),
     log: process.env.DEBUG_SERVER_LOG ? (l) => console.error(l) : undefined,
   });
 }, 180_000);
