@@ -157,6 +157,7 @@ function ticket(i: number, customerId: string, departmentIds: readonly string[])
     status: pick(statuses),
     priority: pick(priorities),
     assigneeId: rnd() < 0.2 ? null : agents[(d % 3) * 4 + int(4)]!,
+    handBackTo: null,
     createdAt: at(i),
     updatedAt: at(i + int(5000)),
     version: i + 1,

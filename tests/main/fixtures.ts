@@ -63,6 +63,7 @@ export function ticket(customerId: string, over: Partial<Ticket> = {}): Ticket {
     status: 'open',
     priority: 'normal',
     assigneeId: null,
+    handBackTo: null,
     createdAt: t,
     updatedAt: t,
     version: 1,

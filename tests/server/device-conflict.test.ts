@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  isUnsolved,
   PushResponse,
   SocketEvents,
   type Change,
@@ -56,9 +57,9 @@ async function freshTicket(socket: Socket): Promise<Ticket> {
   const changes: Change[] = (await pullAll(socket)).changes;
   for (const c of changes) if (c.kind === 'ticket' && c.op === 'upsert') latest.set(c.data.id, c.data);
   const t = [...latest.values()].find(
-    (t) => !used.has(t.id) && t.status === 'open' && t.priority === 'normal',
+    (t) => !used.has(t.id) && isUnsolved(t.status) && t.priority === 'normal',
   );
-  if (!t) throw new Error('no unused open ticket of normal priority');
+  if (!t) throw new Error('no unused unsolved ticket of normal priority');
   used.add(t.id);
   return t;
 }

@@ -93,7 +93,8 @@ describe('pushes that arrive together', () => {
       args: { commentId: randomUUID(), ticketId: ticket.id, body: 'sent twice 重发', internal: false },
     };
     // The same push from the desktop's two connections, queued behind another desktop's push (which starts a
-    // transaction at once) and with other pushes between them: the two copies share the next transaction.
+    // transaction at once) and with other pushes between them: the two copies share the next transaction, or on
+    // PostgreSQL may run in two side by side, the second then answered from the first.
     const busy = applyPush(db, agents[2]!, [edit(tickets.at(-1)!, 'busy')], now);
     const [first, , , second] = await Promise.all([
       applyPush(db, agent, [m], now),

@@ -18,7 +18,7 @@ import {
   type LoginResponse,
   type TicketPatch,
   type TicketPriority,
-  type TicketStatus,
+  TicketStatus,
   type User,
 } from '../../src/shared';
 import { openStore, storageFault, type LocalStore } from '../../src/main/store';
@@ -71,7 +71,7 @@ function emptyReplicaFile(): string {
 /** The desktop died with the server's answer in hand, before acting on it. */
 class ClientKilled extends Error {}
 
-const STATUSES: TicketStatus[] = ['new', 'open', 'pending', 'solved', 'closed'];
+const STATUSES: TicketStatus[] = TicketStatus.options;
 const PRIORITIES: TicketPriority[] = ['low', 'normal', 'high', 'urgent'];
 /** The engine's answer to these is a refresh of the session (engine.ts AUTH_ERRORS). */
 const AUTH_ERRORS = new Set(['unauthenticated', 'token_expired']);
@@ -438,6 +438,7 @@ export class SimDevice {
         status: this.rnd.pick(['new', 'open'] as const),
         priority: this.rnd.pick(PRIORITIES),
         assigneeId: this.rnd.chance(0.5) ? this.user.id : null,
+        handBackTo: null,
         createdAt: now,
         updatedAt: now,
         version: 0,

@@ -1,7 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { v7 as uuidv7 } from 'uuid';
-import type { Customer, Ticket, TicketComment } from '../../shared/domain';
-import { transitionError } from '../../shared/domain/ticket-rules';
+import type { Customer, Ticket, TicketChange, TicketComment } from '../../shared/domain';
+import { transferError, transitionError, UNSOLVED_STATUSES } from '../../shared/domain/ticket-rules';
 import {
   notSentText,
   type EventName,
@@ -80,6 +80,29 @@ export function createHandlers(
       return store.read.getTicketDetail(id)!.ticket;
     },
 
+    'tickets.transfer': async ({ id, toDepartmentId, reason, handBack }) => {
+      const { store, engine } = sessions.require();
+      const ticket = store.read.getTicket(id);
+      if (!ticket) throw notInCopy('ticket');
+      if (!store.read.getDepartment(toDepartmentId)) {
+        throw new SwitchboardError('bad_request', 'The department to transfer to does not exist.');
+      }
+      if (toDepartmentId === ticket.departmentId) {
+        throw new SwitchboardError('bad_request', 'The ticket is in this department already.');
+      }
+      const change: TicketChange = {
+        departmentId: toDepartmentId,
+        // Handing a ticket back (to where a transfer asked for it) settles that request.
+        handBackTo: handBack ? ticket.departmentId : null,
+      };
+      const why = transferError(ticket, change, reason);
+      if (why) throw new SwitchboardError('bad_request', why);
+      store.write.updateTicketLocally(id, change, uuidv7(), new Date().toISOString(), reason);
+      emit('data.changed', { ticketIds: [id], customerIds: [], interactionIds: [], all: false });
+      engine.kick();
+      return store.read.getTicketDetail(id)!.ticket;
+    },
+
     'tickets.resolveConflict': async ({ ticketId, field, keep }) => {
       const { store, engine } = sessions.require();
       const before = store.read.getTicketDetail(ticketId);
@@ -89,6 +112,13 @@ export function createHandlers(
       if (keep === 'mine' && field === 'status' && open.mine) {
         const why = transitionError(before.ticket.status, open.mine as Ticket['status']);
         if (why) throw new SwitchboardError('conflict', why);
+      }
+      if (keep === 'mine' && field === 'departmentId') {
+        // A transfer goes with a reason, which the conflict does not keep: the agent transfers again.
+        throw new SwitchboardError(
+          'conflict',
+          'Someone moved this ticket meanwhile. Keep theirs, then transfer it again with a reason if it still must go.',
+        );
       }
       if (keep === 'mine' && field === 'assigneeId' && open.mine) {
         checkAssignee(store, open.mine, before.ticket.departmentId);
@@ -136,6 +166,7 @@ export function createHandlers(
         status: input.status,
         priority: input.priority,
         assigneeId,
+        handBackTo: null,
         createdAt: now,
         updatedAt: now,
         version: 0,
@@ -199,7 +230,7 @@ export function createHandlers(
       const number = normalisePhone(callerId, region as CountryCode);
       const customer = number ? read.findCustomerByPhone(number) : null;
       const tickets = customer ? (read.getCustomerDetail(customer.id)?.tickets ?? []) : [];
-      const open = new Set<string>(['new', 'open', 'pending']);
+      const open = new Set<string>(UNSOLVED_STATUSES);
       // A caller no customer has yet still has a history: the calls from that number.
       const interactions = customer
         ? read.customerInteractions(customer.id, SCREENPOP_CALLS)

@@ -1,6 +1,6 @@
 import { v5 as uuidv5 } from 'uuid';
-import type { Customer, Ticket, TicketComment, TicketPatch } from '../../shared/domain';
-import { transitionError } from '../../shared/domain/ticket-rules';
+import type { Customer, Ticket, TicketChange, TicketComment } from '../../shared/domain';
+import { transferError, transitionError } from '../../shared/domain/ticket-rules';
 import type { NotSentItem, SessionInfo } from '../../shared/ipc/contract';
 import { loggedCallError, loggedNumbers } from '../../shared/protocol/call-records';
 import { SwitchboardError } from '../../shared/protocol/errors';
@@ -194,14 +194,17 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
   switch (item.kind) {
     case 'ticket.update': {
       const ticket = ticketOf(String(a.ticketId));
-      const patch = a.patch as TicketPatch;
+      const patch = a.patch as TicketChange;
+      const reason = typeof a.reason === 'string' ? a.reason : undefined;
       if (patch.status && patch.status !== ticket.status) {
         const why = transitionError(ticket.status, patch.status);
         if (why) throw new SwitchboardError('conflict', why);
       }
-      if (patch.assigneeId) checkAssignee(store, patch.assigneeId, ticket.departmentId);
+      const transferWhy = transferError(ticket, patch, reason);
+      if (transferWhy) throw new SwitchboardError('bad_request', transferWhy);
+      if (patch.assigneeId) checkAssignee(store, patch.assigneeId, patch.departmentId ?? ticket.departmentId);
       if (store.read.isQueued(mutationId)) return { ...none, ticketIds: [ticket.id] };
-      store.write.updateTicketLocally(ticket.id, patch, mutationId, now);
+      store.write.updateTicketLocally(ticket.id, patch, mutationId, now, reason);
       return { ...none, ticketIds: [ticket.id] };
     }
     case 'ticket.comment': {
@@ -246,6 +249,7 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
         priority: (a.priority as Ticket['priority']) ?? 'normal',
         // The old assignee may be in the old department: only the agent themself is sure to fit.
         assigneeId: assigneeId === info.user.id ? assigneeId : null,
+        handBackTo: null,
         createdAt: now,
         updatedAt: now,
         version: 0,

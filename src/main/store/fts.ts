@@ -19,7 +19,8 @@ export interface FtsText {
  * prefixes keep facet tokens apart from any word in a ticket.
  */
 export const facet = {
-  status: (s: string) => `zs${s}`,
+  // unicode61 would split on_hold in two: the underscore goes as the hyphens of ids do.
+  status: (s: string) => `zs${s.replaceAll('_', '')}`,
   priority: (p: string) => `zp${p}`,
   department: (id: string) => `zd${id.replaceAll('-', '')}`,
   assignee: (id: string | null) => (id ? `za${id.replaceAll('-', '')}` : 'zanone'),

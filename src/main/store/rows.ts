@@ -1,4 +1,4 @@
-import type { Department, Ticket, TicketPatch, User } from '../../shared/domain';
+import type { Department, Ticket, TicketChange, User } from '../../shared/domain';
 import type { TicketRow } from '../../shared/ipc/contract';
 import { ticketFromColumns, type CustomerColumns, type TicketColumns } from '../../shared/storage/columns';
 
@@ -21,7 +21,7 @@ export const ticketRowFromDb = (r: TicketListDbRow): TicketRow => ({
 });
 
 /** The local view of a ticket: the server copy with the agent's unsent edits laid over it, in order. */
-export function applyPatch(t: Ticket, patch: TicketPatch): Ticket {
+export function applyPatch(t: Ticket, patch: TicketChange): Ticket {
   return { ...t, ...patch };
 }
 

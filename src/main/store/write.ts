@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
-import type { Customer, Ticket, TicketComment, TicketPatch } from '../../shared/domain';
+import type { Customer, Ticket, TicketChange, TicketComment } from '../../shared/domain';
 import { NotSentCall, type NotSentItem } from '../../shared/ipc/contract';
 import type { Change, FieldConflict, Mutation } from '../../shared/protocol/sync';
 import type { Interaction, InteractionLog } from '../../shared/protocol/voice';
@@ -48,7 +48,7 @@ export class StoreWriter {
     this.fts = new FtsIndex(db);
     this.calls = new InteractionWriter(db);
     const ticketCols =
-      'number, department_id, customer_id, subject, description, status, priority, assignee_id, created_at, updated_at, version';
+      'number, department_id, customer_id, subject, description, status, priority, assignee_id, hand_back_to, created_at, updated_at, version';
     const set = (cols: string) =>
       cols
         .split(', ')
@@ -85,8 +85,8 @@ export class StoreWriter {
            author_id = excluded.author_id, author_name = excluded.author_name, created_at = excluded.created_at`,
       ),
       upsertHistoryOfKnownTicket: db.prepare(
-        `INSERT OR REPLACE INTO history (id, ticket_id, field, from_value, to_value, actor_id, actor_name, at)
-         SELECT @id, @ticket_id, @field, @from_value, @to_value, @actor_id, @actor_name, @at
+        `INSERT OR REPLACE INTO history (id, ticket_id, field, from_value, to_value, actor_id, actor_name, at, note)
+         SELECT @id, @ticket_id, @field, @from_value, @to_value, @actor_id, @actor_name, @at, @note
          WHERE EXISTS (SELECT 1 FROM tickets WHERE id = @ticket_id)`,
       ),
       upsertDepartment: db.prepare(
@@ -327,21 +327,30 @@ export class StoreWriter {
     this.s.deleteTicket!.run(id);
   }
 
-  private pendingPatches(ticketId: string): TicketPatch[] {
+  private pendingPatches(ticketId: string): TicketChange[] {
     return (this.s.pendingPatches!.all(ticketId) as { args: string }[]).map(
-      (r) => (JSON.parse(r.args) as { patch: TicketPatch }).patch,
+      (r) => (JSON.parse(r.args) as { patch: TicketChange }).patch,
     );
   }
 
-  /** An agent's edit: change the row now and queue the mutation, atomically. */
-  updateTicketLocally(ticketId: string, patch: TicketPatch, mutationId: string, now: string): Ticket {
+  /**
+   * An agent's edit: change the row now and queue the mutation, atomically. reason: why, sent with a change
+   * that asks for one (a transfer to another department).
+   */
+  updateTicketLocally(
+    ticketId: string,
+    patch: TicketChange,
+    mutationId: string,
+    now: string,
+    reason?: string,
+  ): Ticket {
     return this.db
       .transaction(() => {
         const row = this.s.ticket!.get(ticketId) as TicketDbRow | undefined;
         if (!row) throw new Error(`ticket ${ticketId} is not in the local store`);
         const current = ticketFromColumns(row);
         const base = row.server_base ?? JSON.stringify(current);
-        const args = { ticketId, patch, baseVersion: current.version };
+        const args = { ticketId, patch, baseVersion: current.version, ...(reason ? { reason } : {}) };
         this.queue(mutationId, 'ticket.update', args, { ticketId }, now);
         const next = { ...applyPatch(current, patch), updatedAt: now };
         this.s.upsertTicket!.run({ ...ticketToColumns(next), server_base: base });
@@ -561,8 +570,8 @@ export class StoreWriter {
    * for them, and send the rest of the patch again on its own, since edits to other fields merge.
    */
   private keepConflicts(entry: OutboxDbEntry, ticketId: string, conflicts: readonly FieldConflict[]): void {
-    const { patch } = JSON.parse(entry.args) as { patch: TicketPatch };
-    const rest: TicketPatch = { ...patch };
+    const { patch, reason } = JSON.parse(entry.args) as { patch: TicketChange; reason?: string };
+    const rest: TicketChange = { ...patch };
     for (const k of conflicts) {
       delete rest[k.field];
       this.s.putConflict!.run({
@@ -578,7 +587,12 @@ export class StoreWriter {
       });
     }
     if (Object.keys(rest).length === 0) return;
-    const args = { ticketId, patch: rest, baseVersion: this.serverVersion(ticketId) };
+    const args = {
+      ticketId,
+      patch: rest,
+      baseVersion: this.serverVersion(ticketId),
+      ...(reason ? { reason } : {}),
+    };
     this.queue(uuidv7(), 'ticket.update', args, { ticketId }, entry.created_at);
   }
 
@@ -606,7 +620,7 @@ export class StoreWriter {
         if (!k) return false;
         this.s.deleteConflict!.run(ticketId, field);
         if (keep === 'mine')
-          this.updateTicketLocally(ticketId, { [field]: k.mine } as TicketPatch, mutationId, now);
+          this.updateTicketLocally(ticketId, { [field]: k.mine } as TicketChange, mutationId, now);
         return true;
       })
       .immediate();

@@ -2,13 +2,16 @@ import { Box, Chip } from '@mui/material';
 import { useTranslation } from 'react-i18next';
 import type { TicketPriority, TicketStatus } from '../../shared';
 
+// Waiting states (the SLA clocks stop) share the warning colour; reopened reads as open, in the other shade.
 const STATUS_COLOR = {
   new: 'info',
   open: 'primary',
+  reopened: 'secondary',
   pending: 'warning',
+  on_hold: 'warning',
   solved: 'success',
   closed: 'default',
-} as const;
+} as const satisfies Record<TicketStatus, string>;
 
 export function StatusChip({ status }: { status: TicketStatus }) {
   const { t } = useTranslation();

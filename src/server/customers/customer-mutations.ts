@@ -1,5 +1,7 @@
+import { sql } from 'kysely';
 import { SwitchboardError, type Mutation, type User } from '../../shared';
 import { scopeOf } from '../auth/scope';
+import { dialectOf } from '../db/open';
 import type { Tx } from '../db/schema';
 import { publishCustomerTo } from '../tickets/ticket-store';
 import {
@@ -15,6 +17,19 @@ type CreateArgs = Extract<Mutation, { name: 'customer.create' }>['args'];
 /** A time a desktop reports, never later than the server's clock (a fast desktop clock must not date the future). */
 export const notAfter = (reported: string, now: Date): string =>
   Date.parse(reported) > now.getTime() ? now.toISOString() : new Date(Date.parse(reported)).toISOString();
+
+/**
+ * On PostgreSQL, holds a transaction lock on one phone number: two nodes creating a customer with the same
+ * phone at once would each find none and make two. The second waits, then finds the first's (READ COMMITTED
+ * reads what committed while it waited). SQLite has one writer.
+ */
+const PHONE_LOCK_SPACE = 7001;
+
+async function lockPhone(trx: Tx, e164: string): Promise<void> {
+  if (dialectOf(trx) === 'postgres')
+    // The two-key form, a space apart from the single-key locks others take (the voice routing owner's).
+    await sql`SELECT pg_advisory_xact_lock(${PHONE_LOCK_SPACE}, hashtext(${e164}))`.execute(trx);
+}
 
 /**
  * A customer made on a desktop, published to the maker's department. Idempotent by customerId. A phone that
@@ -47,6 +62,7 @@ export async function applyCustomerCreate(
   }
 
   const at = now.toISOString();
+  if (args.phone) await lockPhone(trx, args.phone);
   const existing = args.phone ? await customerWithPhone(trx, args.phone, departmentId) : undefined;
   if (existing) {
     await publishCustomerTo(trx, existing.id, departmentId);

@@ -49,7 +49,7 @@ export interface DemoData {
 }
 
 const DAY = 86_400_000;
-const STATUSES = ['new', 'open', 'open', 'pending', 'solved', 'solved', 'closed'] as const;
+const STATUSES = ['new', 'open', 'open', 'reopened', 'pending', 'on_hold', 'solved', 'solved', 'closed'] as const;
 const PRIORITIES = ['low', 'normal', 'normal', 'normal', 'high', 'urgent'] as const;
 
 export function buildDemoData(opts: DemoOptions = {}): DemoData {

@@ -1,9 +1,10 @@
 import { sql, type Selectable } from 'kysely';
 import { SwitchboardError, type Mutation, type MutationResult, type User } from '../../shared';
-import { auditedTransaction, writeAudits, type AuditEntry } from '../audit/audit-log';
+import { writeAudits, type AuditEntry } from '../audit/audit-log';
 import { applyCustomerCreate } from '../customers/customer-mutations';
 import { idList } from '../db/id-list';
 import { dialectOf } from '../db/open';
+import { isRetryableConflict } from '../db/retry';
 import type { Database, Db, Tx } from '../db/schema';
 import { applyTicketCreate } from '../tickets/create-ticket';
 import { commentTicket, TicketConflictError, updateTicket } from '../tickets/ticket-mutations';
@@ -30,7 +31,13 @@ async function run(
   m: Mutation,
   now: Date,
   deviceId: string | null,
-): Promise<{ version: number; departmentId: string | undefined; detail?: Record<string, unknown> }> {
+): Promise<{
+  version: number;
+  departmentId: string | undefined;
+  /** A department the change took the ticket out of: its replicas pull too (to drop it). */
+  left?: string;
+  detail?: Record<string, unknown>;
+}> {
   switch (m.name) {
     case 'ticket.create': {
       const { version, departmentId, number } = await applyTicketCreate(trx, user, m.args, now);
@@ -40,8 +47,10 @@ async function run(
       const { version, departmentId, mergedInto } = await applyCustomerCreate(trx, user, m.args, now);
       return { version, departmentId, detail: mergedInto ? { mergedInto } : {} };
     }
-    case 'ticket.update':
-      return updateTicket(trx, user, m.args, now, deviceId);
+    case 'ticket.update': {
+      const { version, departmentId, from } = await updateTicket(trx, user, m.args, now, deviceId);
+      return { version, departmentId, ...(from ? { left: from } : {}) };
+    }
     case 'ticket.comment':
       return commentTicket(trx, user, m.args, now);
     case 'interaction.log':
@@ -72,7 +81,15 @@ function auditOf(
     case 'customer.create':
       return { subjectId: m.args.customerId, detail: { mutationId: m.id, ...err } };
     case 'ticket.update':
-      return { subjectId: m.args.ticketId, detail: { mutationId: m.id, patch: m.args.patch, ...err } };
+      return {
+        subjectId: m.args.ticketId,
+        detail: {
+          mutationId: m.id,
+          patch: m.args.patch,
+          ...(m.args.reason ? { reason: m.args.reason } : {}),
+          ...err,
+        },
+      };
     case 'ticket.comment':
       return {
         subjectId: m.args.ticketId,
@@ -237,12 +254,13 @@ async function applyOne(
   // A savepoint per mutation, so a refusal undoes only what that mutation had written.
   await openSavepoint(trx, known);
   try {
-    const { version, departmentId, detail } = await run(trx, user, m, at, deviceId);
+    const { version, departmentId, left, detail } = await run(trx, user, m, at, deviceId);
     const result: MutationResult = { id: m.id, status: 'applied', version };
     // PostgreSQL releases it with the next savepoint or at the end of the transaction's run (closeSavepoint).
     if (dialectOf(trx) === 'sqlite') await closeSavepoint(trx, known);
     known.recorded.add(user, m, result, at, detail);
     if (departmentId) departments.add(departmentId);
+    if (left) departments.add(left);
     return result;
   } catch (e) {
     try {
@@ -284,6 +302,82 @@ export async function applyPush(
   now: () => Date,
   opts: { liveCalls?: LiveCalls; deviceId?: string } = {},
 ): Promise<PushOutcome> {
+  const runs = dialectOf(db) === 'postgres' ? independentRuns(mutations, PARALLEL_TRANSACTIONS) : [];
+  if (runs.length <= 1) return applyInOrder(db, user, mutations, now, opts);
+  // Each run in order, the runs side by side; an unexpected error in one ends the push once all have
+  // stopped (what the others committed is answered again from applied_mutations when the desktop resends).
+  const settled = await Promise.allSettled(runs.map((r) => applyInOrder(db, user, r, now, opts)));
+  const failed = settled.find((o) => o.status === 'rejected');
+  if (failed) throw failed.reason;
+  const byId = new Map<string, MutationResult>();
+  const departments = new Set<string>();
+  for (const o of settled) {
+    if (o.status !== 'fulfilled') continue;
+    for (const r of o.value.results) byId.set(r.id, r);
+    for (const d of o.value.departments) departments.add(d);
+  }
+  return { results: mutations.flatMap((m) => byId.get(m.id) ?? []), departments };
+}
+
+/** Transactions of one database that may run at once on PostgreSQL (each holds a pooled connection). */
+const PARALLEL_TRANSACTIONS = 4;
+
+/** The ids a mutation reads or writes besides its own: mutations sharing one must apply in the order sent. */
+function touches(m: Mutation): (string | null | undefined)[] {
+  switch (m.name) {
+    case 'ticket.create':
+      return [m.args.ticketId, m.args.customerId, m.args.interactionId];
+    case 'customer.create':
+      return [m.args.customerId];
+    case 'ticket.update':
+    case 'ticket.comment':
+      return [m.args.ticketId];
+    case 'interaction.log':
+      return [m.args.interactionId];
+    case 'interaction.complete':
+      return [m.args.interactionId, m.args.ticketId, m.args.customerId];
+  }
+}
+
+/**
+ * Splits a push into at most `most` runs that share no ticket, customer or call (nor mutation id), each in the
+ * order sent, so they can apply side by side: on PostgreSQL a transaction is a round trip per statement, and
+ * one desktop's replay of thousands of edits one transaction at a time left both the service and the database
+ * mostly waiting. Mutations linked through any id (a customer, then a ticket for it, then a comment) stay in one
+ * run. Two desktops' runs that touch one ticket meet at its row lock (getTicketForChange).
+ */
+export function independentRuns(mutations: readonly Mutation[], most: number): Mutation[][] {
+  const parent = new Map<string, string>();
+  const root = (k: string): string => {
+    if (!parent.has(k)) parent.set(k, k);
+    let r = k;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(k, r);
+    return r;
+  };
+  const keys = mutations.map((m) => [
+    `m:${m.id}`,
+    ...touches(m).flatMap((id) => (id ? [`x:${id}`] : [])),
+  ]);
+  for (const ks of keys) for (const k of ks.slice(1)) parent.set(root(k), root(ks[0]!));
+  const bucketOf = new Map<string, number>();
+  const runs: Mutation[][] = [];
+  for (const [i, m] of mutations.entries()) {
+    const r = root(keys[i]![0]!);
+    let b = bucketOf.get(r);
+    if (b === undefined) bucketOf.set(r, (b = bucketOf.size % most));
+    (runs[b] ??= []).push(m);
+  }
+  return runs;
+}
+
+async function applyInOrder(
+  db: Db,
+  user: User,
+  mutations: Mutation[],
+  now: () => Date,
+  opts: { liveCalls?: LiveCalls; deviceId?: string },
+): Promise<PushOutcome> {
   const { liveCalls } = opts;
   const unit: Unit = {
     user,
@@ -306,7 +400,7 @@ export async function applyPush(
       } catch (e) {
         // Unavailable (no node owns routing right now) is no answer: the push ends, the desktop sends it again.
         if (!(e instanceof SwitchboardError) || e.code === 'unavailable') throw e;
-        unit.results.push(await auditedTransaction(db, (trx) => refuseOne(trx, user, first, at, e)));
+        unit.results.push(await db.transaction().execute((trx) => refuseOne(trx, user, first, at, e)));
         unit.next++;
         continue;
       }
@@ -332,34 +426,37 @@ interface Unit {
   unexpected: unknown;
 }
 
-/** Pushes of one database waiting for the transaction under way to end, and whether one is under way. */
-const waiting = new WeakMap<Db, { queue: { unit: Unit; done: (e?: unknown) => void }[]; busy: boolean }>();
+interface Waiting {
+  queue: { unit: Unit; done: (e?: unknown) => void }[];
+  /** Transactions under way: one on SQLite (one connection), up to PARALLEL_TRANSACTIONS on PostgreSQL. */
+  running: number;
+}
+
+/** Pushes of one database waiting for a transaction to take them. */
+const waiting = new WeakMap<Db, Waiting>();
 /** Mutations of several pushes in one transaction at most. */
 const MUTATIONS_PER_SHARED_TRANSACTION = 500;
 
 /**
  * Group commit: pushes that arrive while a transaction runs go together into the next one, in the order they
- * came, each under its own user. Every audited transaction takes the audit chain's lock first and holds it to
- * its commit (audit-log.ts), so on PostgreSQL with several nodes they run one at a time: one commit for many
- * desktops' edits, instead of one each, is what lets a busy contact center's edits through. A push alone is
- * applied as before. When a shared transaction fails, each push in it is tried again in one of its own, so a
+ * came, each under its own user: one commit for many desktops' edits, instead of one each, is what lets a busy
+ * contact center's edits through. On PostgreSQL up to PARALLEL_TRANSACTIONS such transactions run at once
+ * (row locks keep two changes of one ticket in order); SQLite has one. A push alone is applied as before. When a shared transaction fails, each push in it is tried again in one of its own, so a
  * push never fails for another's sake.
  */
 function commitTogether(db: Db, unit: Unit): Promise<void> {
   let entry = waiting.get(db);
-  if (!entry) waiting.set(db, (entry = { queue: [], busy: false }));
+  if (!entry) waiting.set(db, (entry = { queue: [], running: 0 }));
   const e = entry;
   return new Promise((resolve, reject) => {
     e.queue.push({ unit, done: (err) => (err === undefined ? resolve() : reject(err)) });
-    if (!e.busy) void drainPushes(db, e);
+    const most = dialectOf(db) === 'postgres' ? PARALLEL_TRANSACTIONS : 1;
+    if (e.running < most) void drainPushes(db, e);
   });
 }
 
-async function drainPushes(
-  db: Db,
-  e: { queue: { unit: Unit; done: (err?: unknown) => void }[]; busy: boolean },
-): Promise<void> {
-  e.busy = true;
+async function drainPushes(db: Db, e: Waiting): Promise<void> {
+  e.running++;
   try {
     while (e.queue.length > 0) {
       let size = 0;
@@ -386,36 +483,55 @@ async function drainPushes(
       }
     }
   } finally {
-    e.busy = false;
+    e.running--;
   }
 }
 
-/** Applies each unit's next run in one audited transaction; on failure nothing of it stays, in the database or in the units. */
+/**
+ * Applies each unit's next run in one transaction; on failure nothing of it stays, in the database or in the
+ * units. The rows a mutation changes are locked as it reads them (getTicketForChange), so transactions of
+ * this node and others that touch different tickets run side by side; one that PostgreSQL ends to break a
+ * deadlock between two of them is run again (retryConflicts' rule).
+ */
 async function inOneTransaction(db: Db, units: Unit[]): Promise<unknown> {
   const before = units.map((u) => ({
     next: u.next,
     results: u.results.length,
     departments: [...u.departments],
   }));
-  try {
-    // Audited: the chain's lock first (audit-log.ts), before the rows the mutations lock.
-    await auditedTransaction(db, async (trx) => {
-      // One recorder for the whole transaction: a mutation id recorded by an earlier push in it is found there.
-      const known: Known = { rows: new Map(), recorded: new Recorder(), savepoint: false };
-      for (const u of units) await applyRun(trx, u, known);
-      if (known.savepoint) await closeSavepoint(trx, known);
-      await known.recorded.flush(trx);
-    });
-    return null;
-  } catch (err) {
-    for (const [i, u] of units.entries()) {
-      u.next = before[i]!.next;
-      u.results.length = before[i]!.results;
-      u.departments = new Set(before[i]!.departments);
-      u.unexpected = undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.transaction().execute(async (trx) => {
+        // One recorder for the whole transaction: a mutation id recorded by an earlier push in it is found there.
+        const known: Known = { rows: new Map(), recorded: new Recorder(), savepoint: false };
+        for (const u of units) await applyRun(trx, u, known);
+        if (known.savepoint) await closeSavepoint(trx, known);
+        await known.recorded.flush(trx);
+      });
+      return null;
+    } catch (err) {
+      for (const [i, u] of units.entries()) {
+        u.next = before[i]!.next;
+        u.results.length = before[i]!.results;
+        u.departments = new Set(before[i]!.departments);
+        u.unexpected = undefined;
+      }
+      if (attempt >= CONFLICT_ATTEMPTS || !(isRetryableConflict(err) || answeredMeanwhile(err))) return err;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
     }
-    return err;
   }
+}
+
+const CONFLICT_ATTEMPTS = 5;
+
+/**
+ * A mutation sent twice at once (a desktop resending on its second connection) may apply in two transactions
+ * side by side: the second to commit fails on the first's answer (applied_mutations' key). Run again, it finds
+ * that answer (replay) and gives the same one.
+ */
+function answeredMeanwhile(e: unknown): boolean {
+  const { code, constraint } = (e ?? {}) as { code?: unknown; constraint?: unknown };
+  return code === '23505' && constraint === 'applied_mutations_pkey';
 }
 
 /** One unit's next run of mutations, inside the shared transaction. */

@@ -70,6 +70,7 @@ export async function applyTicketCreate(
     status: args.status,
     priority: args.priority,
     assigneeId: args.assigneeId,
+    handBackTo: null,
     createdAt: notAfter(args.createdAt, now),
     updatedAt: at,
   });
@@ -84,6 +85,7 @@ export async function applyTicketCreate(
       actorId: user.id,
       actorName: user.displayName,
       at,
+      note: null,
     },
     args.departmentId,
   );

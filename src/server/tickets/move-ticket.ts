@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { SwitchboardError, type User } from '../../shared';
-import { lockAuditChain, writeAudit } from '../audit/audit-log';
+import { SwitchboardError, type Ticket, type User } from '../../shared';
+import { writeAudit } from '../audit/audit-log';
 import { appendChange } from '../db/change-log';
 import type { Tx } from '../db/schema';
 import { getDepartment } from '../directory/directory-store';
-import { getTicket, insertHistory, publishCustomerTo, saveTicket } from './ticket-store';
+import { getTicketForChange, insertHistory, publishCustomerTo, saveTicket } from './ticket-store';
 
 /**
  * Moves a ticket to another department (a supervisor's or admin's decision; the sync protocol has no mutation
@@ -15,8 +15,7 @@ import { getTicket, insertHistory, publishCustomerTo, saveTicket } from './ticke
 export async function moveTicket(trx: Tx, actor: User, ticketId: string, toDepartmentId: string, now: Date) {
   if (actor.role === 'agent')
     throw new SwitchboardError('forbidden', 'Only supervisors and admins move tickets.');
-  await lockAuditChain(trx); // before the ticket's rows: the lock order of audit-log.ts
-  const ticket = await getTicket(trx, ticketId);
+  const ticket = await getTicketForChange(trx, ticketId);
   // Another department's ticket is refused exactly as a missing one, so ids cannot be probed.
   if (!ticket || (actor.departmentId !== null && actor.departmentId !== ticket.departmentId)) {
     throw new SwitchboardError('not_found', 'No such ticket in your department.');
@@ -27,7 +26,44 @@ export async function moveTicket(trx: Tx, actor: User, ticketId: string, toDepar
   if (from === toDepartmentId) return { version: ticket.version, from };
 
   const at = now.toISOString();
-  await appendChange(trx, 'ticket', ticket.id, from, 'remove');
+  await republishTo(trx, ticket, toDepartmentId);
+  const base = { ticketId: ticket.id, actorId: actor.id, actorName: actor.displayName, at };
+  await insertHistory(
+    trx,
+    { id: randomUUID(), ...base, field: 'departmentId', from, to: toDepartmentId, note: null },
+    toDepartmentId,
+  );
+  if (ticket.assigneeId !== null) {
+    await insertHistory(
+      trx,
+      { id: randomUUID(), ...base, field: 'assigneeId', from: ticket.assigneeId, to: null, note: null },
+      toDepartmentId,
+    );
+  }
+  const version = await saveTicket(trx, {
+    ...ticket,
+    departmentId: toDepartmentId,
+    assigneeId: null,
+    handBackTo: null,
+    updatedAt: at,
+  });
+  await writeAudit(trx, {
+    at,
+    actorId: actor.id,
+    action: 'ticket.move',
+    subjectId: ticket.id,
+    detail: { from, to: toDepartmentId },
+  });
+  return { version, from };
+}
+
+/**
+ * What a department change publishes besides the ticket itself, before the ticket is saved there: the old
+ * department's replicas get a `remove`; the new one's get, re-published at new versions, its customer,
+ * comments and history, which their cursors may already have passed.
+ */
+export async function republishTo(trx: Tx, ticket: Ticket, toDepartmentId: string): Promise<void> {
+  await appendChange(trx, 'ticket', ticket.id, ticket.departmentId, 'remove');
   await publishCustomerTo(trx, ticket.customerId, toDepartmentId);
 
   const comments = await trx
@@ -48,31 +84,4 @@ export async function moveTicket(trx: Tx, actor: User, ticketId: string, toDepar
     const version = await appendChange(trx, 'history', h.id, toDepartmentId);
     await trx.updateTable('ticket_history').set({ version }).where('id', '=', h.id).execute();
   }
-  const base = { ticketId: ticket.id, actorId: actor.id, actorName: actor.displayName, at };
-  await insertHistory(
-    trx,
-    { id: randomUUID(), ...base, field: 'departmentId', from, to: toDepartmentId },
-    toDepartmentId,
-  );
-  if (ticket.assigneeId !== null) {
-    await insertHistory(
-      trx,
-      { id: randomUUID(), ...base, field: 'assigneeId', from: ticket.assigneeId, to: null },
-      toDepartmentId,
-    );
-  }
-  const version = await saveTicket(trx, {
-    ...ticket,
-    departmentId: toDepartmentId,
-    assigneeId: null,
-    updatedAt: at,
-  });
-  await writeAudit(trx, {
-    at,
-    actorId: actor.id,
-    action: 'ticket.move',
-    subjectId: ticket.id,
-    detail: { from, to: toDepartmentId },
-  });
-  return { version, from };
 }

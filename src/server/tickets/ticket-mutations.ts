@@ -1,19 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import {
+  CHANGEABLE_FIELDS,
   SwitchboardError,
+  transferError,
   transitionError,
   type FieldConflict,
   type Mutation,
   type Ticket,
-  type TicketPatch,
   type User,
 } from '../../shared';
 import { inScope, scopeOf } from '../auth/scope';
 import type { Tx } from '../db/schema';
-import { getUserRow } from '../directory/directory-store';
+import { getDepartment, getUserRow } from '../directory/directory-store';
+import { republishTo } from './move-ticket';
 import {
   commentExists,
-  getTicket,
+  getTicketForChange,
   insertComment,
   insertHistory,
   lastFieldChangeSince,
@@ -22,13 +24,14 @@ import {
 
 type UpdateArgs = Extract<Mutation, { name: 'ticket.update' }>['args'];
 type CommentArgs = Extract<Mutation, { name: 'ticket.comment' }>['args'];
-type Field = keyof TicketPatch;
+type Field = (typeof CHANGEABLE_FIELDS)[number];
 
-const FIELDS: readonly Field[] = ['subject', 'status', 'priority', 'assigneeId'];
-
-/** The ticket if the user's scope holds it. Another department's ticket is refused exactly as a missing one. */
+/**
+ * The ticket if the user's scope holds it, locked for the caller's change (getTicketForChange). Another
+ * department's ticket is refused exactly as a missing one.
+ */
 export async function ticketInScope(trx: Tx, user: User, ticketId: string): Promise<Ticket> {
-  const ticket = await getTicket(trx, ticketId);
+  const ticket = await getTicketForChange(trx, ticketId);
   if (!ticket || !inScope(scopeOf(user), ticket.departmentId)) {
     throw new SwitchboardError('not_found', 'No such ticket in your department.');
   }
@@ -73,12 +76,17 @@ export async function updateTicket(
   args: UpdateArgs,
   now: Date,
   deviceId: string | null,
-): Promise<{ version: number; departmentId: string }> {
+): Promise<{ version: number; departmentId: string; from?: string }> {
   const ticket = await ticketInScope(trx, user, args.ticketId);
-  const changed = FIELDS.filter((f) => args.patch[f] !== undefined && args.patch[f] !== ticket[f]);
+  const changed = CHANGEABLE_FIELDS.filter(
+    (f) => args.patch[f] !== undefined && args.patch[f] !== ticket[f],
+  );
 
   const conflicts: FieldConflict[] = [];
-  for (const field of changed) {
+  // Every field change saves the ticket (its version is its newest history's or later), so a ticket unchanged
+  // since the client's base has no concurrent edit to find: most of an offline replay is such edits.
+  const touchedSince = ticket.version > args.baseVersion;
+  for (const field of touchedSince ? changed : []) {
     const theirs = await lastFieldChangeSince(trx, ticket.id, field, args.baseVersion, {
       actorId: user.id,
       deviceId,
@@ -110,12 +118,18 @@ export async function updateTicket(
     const err = transitionError(ticket.status, args.patch.status);
     if (err) throw new SwitchboardError('conflict', err);
   }
+  const transferWhy = transferError(ticket, args.patch, args.reason);
+  if (transferWhy) throw new SwitchboardError('bad_request', transferWhy);
+  const target = changed.includes('departmentId') ? args.patch.departmentId! : ticket.departmentId;
+  if (target !== ticket.departmentId && !(await getDepartment(trx, target))) {
+    throw new SwitchboardError('bad_request', 'The department to transfer to does not exist.');
+  }
   if (args.patch.assigneeId) {
     const assignee = await getUserRow(trx, args.patch.assigneeId);
     if (!assignee || assignee.disabled) {
       throw new SwitchboardError('bad_request', 'The assignee is not an active user.');
     }
-    if (assignee.department_id !== ticket.departmentId) {
+    if (assignee.department_id !== target) {
       throw new SwitchboardError(
         'bad_request',
         `${assignee.display_name} is not in this ticket's department.`,
@@ -128,6 +142,15 @@ export async function updateTicket(
 
   const at = now.toISOString();
   const next: Ticket = { ...ticket, updatedAt: at };
+  const moving = target !== ticket.departmentId;
+  // A transfer clears the assignee (they belong to the old department) unless the patch names a new one,
+  // and a hand-back request left over from an earlier transfer, unless the patch sets one.
+  if (moving && args.patch.assigneeId === undefined && ticket.assigneeId !== null) changed.push('assigneeId');
+  if (moving && args.patch.handBackTo === undefined && ticket.handBackTo !== null) changed.push('handBackTo');
+  const valueOf = (field: Field) =>
+    args.patch[field] !== undefined ? args.patch[field] : field === 'departmentId' ? target : null;
+  // History goes where the ticket will be: a moved ticket's old department no longer sees it.
+  if (moving) await republishTo(trx, ticket, target);
   for (const field of changed) {
     await insertHistory(
       trx,
@@ -136,17 +159,20 @@ export async function updateTicket(
         ticketId: ticket.id,
         field,
         from: asText(ticket[field]),
-        to: asText(args.patch[field]),
+        to: asText(valueOf(field)),
         actorId: user.id,
         actorName: user.displayName,
         at,
+        note: field === 'departmentId' ? (args.reason?.trim() ?? null) : null,
       },
-      ticket.departmentId,
+      target,
       deviceId,
     );
-    Object.assign(next, { [field]: args.patch[field] });
+    Object.assign(next, { [field]: valueOf(field) });
   }
-  return { version: await saveTicket(trx, next), departmentId: ticket.departmentId };
+  // The department whose replicas should pull: the new one; the old one's learn of the remove through the
+  // change stream (the push pokes it too, see push.ts, where `from` is kept).
+  return { version: await saveTicket(trx, next), departmentId: target, ...(moving ? { from: ticket.departmentId } : {}) };
 }
 
 /** Adds a comment under the client's comment id. Closed tickets take no more comments (open a follow-up). */

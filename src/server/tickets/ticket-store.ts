@@ -9,10 +9,26 @@ import {
 } from '../../shared/storage/columns';
 import { appendChange } from '../db/change-log';
 import { nextCounter, raiseCounter } from '../db/counters';
+import { dialectOf } from '../db/open';
 import type { Tx } from '../db/schema';
 
 export async function getTicket(trx: Tx, id: string): Promise<Ticket | undefined> {
   const r = await trx.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
+  return r && ticketFromColumns(r);
+}
+
+/**
+ * getTicket for a change: on PostgreSQL the row stays locked to the end of the transaction, so two nodes'
+ * read-merge-writes of one ticket run one after the other, the second reading the first's committed state
+ * (READ COMMITTED re-reads a row it waited for). SQLite has one writer and needs no lock.
+ */
+export async function getTicketForChange(trx: Tx, id: string): Promise<Ticket | undefined> {
+  const r = await trx
+    .selectFrom('tickets')
+    .selectAll()
+    .where('id', '=', id)
+    .$if(dialectOf(trx) === 'postgres', (q) => q.forUpdate())
+    .executeTakeFirst();
   return r && ticketFromColumns(r);
 }
 
@@ -84,6 +100,7 @@ export async function saveTicket(trx: Tx, t: Ticket): Promise<number> {
       priority: t.priority,
       assignee_id: t.assigneeId,
       department_id: t.departmentId,
+      hand_back_to: t.handBackTo,
       updated_at: t.updatedAt,
       version,
     })

@@ -16,8 +16,8 @@ import { getTicket } from '../tickets/ticket-store';
 import {
   addInteractionAlias,
   customerIdByPhone,
-  getInteraction,
   getInteractionByCallId,
+  getInteractionForChange,
   resolveInteractionId,
   saveInteraction,
 } from './interaction-store';
@@ -73,7 +73,7 @@ export async function applyInteractionLog(
   };
 
   const knownId = await resolveInteractionId(trx, log.interactionId);
-  const known = await getInteraction(trx, knownId);
+  const known = await getInteractionForChange(trx, knownId);
   if (known) {
     if (known.agentId !== user.id || known.callId !== log.callId) {
       throw new SwitchboardError('conflict', 'This call id is already used for another call.');
@@ -129,7 +129,10 @@ export async function applyInteractionComplete(
   args: CompleteArgs,
   now: Date,
 ): Promise<InteractionOutcome> {
-  const interaction = await getInteraction(trx, await resolveInteractionId(trx, args.interactionId));
+  const interaction = await getInteractionForChange(
+    trx,
+    await resolveInteractionId(trx, args.interactionId),
+  );
   if (!interaction || !inScope(scopeOf(user), interaction.departmentId)) {
     throw new SwitchboardError('not_found', 'No such call in your department.');
   }

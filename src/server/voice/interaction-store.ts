@@ -2,10 +2,22 @@ import type { Interaction } from '../../shared';
 import { interactionFromColumns, interactionToColumns } from '../../shared/storage/columns';
 import { customerWithPhone } from '../customers/customer-store';
 import { appendChange } from '../db/change-log';
+import { dialectOf } from '../db/open';
 import type { Tx } from '../db/schema';
 
 export async function getInteraction(trx: Tx, id: string): Promise<Interaction | undefined> {
   const r = await trx.selectFrom('interactions').selectAll().where('id', '=', id).executeTakeFirst();
+  return r && interactionFromColumns(r);
+}
+
+/** getInteraction for a change: locked on PostgreSQL to the end of the transaction (as getTicketForChange). */
+export async function getInteractionForChange(trx: Tx, id: string): Promise<Interaction | undefined> {
+  const r = await trx
+    .selectFrom('interactions')
+    .selectAll()
+    .where('id', '=', id)
+    .$if(dialectOf(trx) === 'postgres', (q) => q.forUpdate())
+    .executeTakeFirst();
   return r && interactionFromColumns(r);
 }
 

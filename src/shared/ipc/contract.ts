@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  CHANGEABLE_FIELDS,
   Customer,
   Department,
   Id,
@@ -196,7 +197,7 @@ export type TicketPage = z.infer<typeof TicketPage>;
 
 /** One open conflict on a ticket field: the agent's refused value and the server's, which stands until they choose. */
 export const TicketConflict = z.object({
-  field: z.enum(['subject', 'status', 'priority', 'assigneeId']),
+  field: z.enum(CHANGEABLE_FIELDS),
   mine: z.string().nullable(),
   theirs: z.string().nullable(),
   changedByName: z.string(),
@@ -288,6 +289,20 @@ export const contract = {
   'tickets.search': method(TicketQuery, TicketPage),
   'tickets.get': method(z.object({ id: Id }), TicketDetail),
   'tickets.update': method(z.object({ id: Id, patch: TicketPatch }), TicketRow),
+  /**
+   * Move a ticket to another department with a reason the receiving team reads (works offline; the ticket
+   * leaves this replica once the server has it). handBack asks for it back when their part is done; a
+   * ticket that carries such a request is handed back by transferring it to handBackTo.
+   */
+  'tickets.transfer': method(
+    z.object({
+      id: Id,
+      toDepartmentId: Id,
+      reason: z.string().trim().min(1).max(1000),
+      handBack: z.boolean().default(false),
+    }),
+    TicketRow,
+  ),
   /**
    * Settle a conflict: 'theirs' accepts the server's value; 'mine' queues the agent's value again on top of the
    * server's current version (so it applies unless someone changes the field yet again).

@@ -7,7 +7,8 @@ import {
   Department,
   User,
   Id,
-  TicketPatch,
+  CHANGEABLE_FIELDS,
+  TicketChange,
   TicketPriority,
   Instant,
 } from '../domain';
@@ -116,7 +117,13 @@ export const Mutation = z.discriminatedUnion('name', [
   z.object({
     id: Id,
     name: z.literal('ticket.update'),
-    args: z.object({ ticketId: Id, patch: TicketPatch, baseVersion: z.number().int().nonnegative() }),
+    args: z.object({
+      ticketId: Id,
+      patch: TicketChange,
+      baseVersion: z.number().int().nonnegative(),
+      /** Why: required when the patch moves the ticket to another department (transferError). */
+      reason: z.string().trim().max(1000).optional(),
+    }),
   }),
   z.object({
     id: Id,
@@ -257,7 +264,7 @@ export type PushRequest = z.infer<typeof PushRequest>;
 
 /** A ticket field someone else changed since the client's base version, to a value other than the client's. */
 export const FieldConflict = z.object({
-  field: z.enum(['subject', 'status', 'priority', 'assigneeId']),
+  field: z.enum(CHANGEABLE_FIELDS),
   /** The value on the server now (it wins). */
   theirs: z.string().nullable(),
   changedById: Id.nullable(),

@@ -19,6 +19,7 @@ export interface TicketColumns {
   status: Ticket['status'];
   priority: Ticket['priority'];
   assignee_id: string | null;
+  hand_back_to: string | null;
   created_at: string;
   updated_at: string;
   version: number;
@@ -34,6 +35,7 @@ export const ticketFromColumns = (r: TicketColumns): Ticket => ({
   status: r.status,
   priority: r.priority,
   assigneeId: r.assignee_id,
+  handBackTo: r.hand_back_to ?? null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   version: r.version,
@@ -49,6 +51,7 @@ export const ticketToColumns = (t: Ticket): TicketColumns => ({
   status: t.status,
   priority: t.priority,
   assignee_id: t.assigneeId,
+  hand_back_to: t.handBackTo,
   created_at: t.createdAt,
   updated_at: t.updatedAt,
   version: t.version,
@@ -130,6 +133,7 @@ export interface HistoryColumns {
   actor_id: string | null;
   actor_name: string;
   at: string;
+  note: string | null;
 }
 
 export const historyFromColumns = (r: HistoryColumns): TicketHistoryEntry => ({
@@ -141,6 +145,7 @@ export const historyFromColumns = (r: HistoryColumns): TicketHistoryEntry => ({
   actorId: r.actor_id,
   actorName: r.actor_name,
   at: r.at,
+  note: r.note ?? null,
 });
 
 export const historyToColumns = (h: TicketHistoryEntry): HistoryColumns => ({
@@ -152,6 +157,7 @@ export const historyToColumns = (h: TicketHistoryEntry): HistoryColumns => ({
   actor_id: h.actorId,
   actor_name: h.actorName,
   at: h.at,
+  note: h.note,
 });
 
 export interface InteractionColumns {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { UNSOLVED_STATUSES } from '../../../src/shared';
 import { startServer } from '../../../src/server/app';
 import { EncryptorVault } from '../../../src/main/vault';
 import { aesEncryptor, tempDir } from '../fixtures';
@@ -78,7 +79,7 @@ describe('sync with the central service', () => {
       const pop = await agent.call('screenpop.lookup', { callerId, region });
       expect(pop.number).toBe(customer!.phone);
       expect(pop.customer?.id).toBe(customer!.id);
-      for (const t of pop.openTickets) expect(['new', 'open', 'pending']).toContain(t.status);
+      for (const t of pop.openTickets) expect(UNSOLVED_STATUSES).toContain(t.status);
       for (const t of [...pop.openTickets, ...pop.recentTickets]) expect(t.customerId).toBe(customer!.id);
       expect(pop.openTickets.length + pop.recentTickets.length).toBeGreaterThan(0);
     }
