@@ -15,6 +15,7 @@ import { ConnectionBanner } from '../sync/ConnectionBanner';
 import { isCatchingUp } from '../sync/catching-up';
 import { useSyncStatus } from '../sync/use-sync-status';
 import { TicketsPage } from '../tickets/TicketsPage';
+import { SessionContext } from '../auth/session-context';
 import { HostBanner } from './HostBanner';
 import { OfflineSignInBanner } from './OfflineSignInBanner';
 import { ShortcutsDialog } from './ShortcutsDialog';
@@ -59,80 +60,82 @@ export function Workbench({
   const progress = status && status.head > 0 ? Math.min(100, (status.cursor / status.head) * 100) : undefined;
 
   return (
-    <DirectoryProvider>
-      <PhoneProvider agentId={session.user.id}>
-        <Box data-testid="workbench" sx={{ height: '100vh', display: 'flex', flexDirection: 'column' }}>
-          <TopBar
-            session={session}
-            status={status}
-            view={section}
-            onNavigateTickets={() => setView({ kind: 'tickets' })}
-            onNavigateCustomers={() => setView({ kind: 'customers' })}
-            onLogout={onLogout}
-            onShowShortcuts={() => setShortcutsOpen(true)}
-          />
-          <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
-          <HostBanner />
-          <OfflineSignInBanner session={session} />
-          {/* Sync waits for the password, not the network: the offline sign-in banner says so instead. */}
-          <ConnectionBanner status={session.offline?.check === 'password' ? null : status} />
-          {catchingUp && (
-            <Tooltip title={t('shell.initialSync')}>
-              <LinearProgress
-                data-testid="initial-sync-progress"
-                variant={progress === undefined ? 'indeterminate' : 'determinate'}
-                value={progress}
-              />
-            </Tooltip>
-          )}
-          <Box sx={{ flex: 1, minHeight: 0, display: 'flex', bgcolor: 'background.default' }}>
-            <TicketsPage
-              active={view.kind === 'tickets'}
-              openId={openTicketId}
-              onOpen={setOpenTicketId}
-              onOpenCustomer={openCustomerFrom('tickets')}
+    <SessionContext.Provider value={session}>
+      <DirectoryProvider>
+        <PhoneProvider agentId={session.user.id}>
+          <Box data-testid="workbench" sx={{ height: '100vh', display: 'flex', flexDirection: 'column' }}>
+            <TopBar
+              session={session}
+              status={status}
+              view={section}
+              onNavigateTickets={() => setView({ kind: 'tickets' })}
+              onNavigateCustomers={() => setView({ kind: 'customers' })}
+              onLogout={onLogout}
+              onShowShortcuts={() => setShortcutsOpen(true)}
             />
-            {view.kind === 'customers' && <CustomersPage onOpenCustomer={openCustomerFrom('customers')} />}
-            {view.kind === 'customer' && (
-              <CustomerView
-                customerId={view.id}
-                onOpenTicket={openTicket}
-                onBack={() => setView({ kind: view.from })}
-                backTo={view.from}
-              />
+            <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
+            <HostBanner />
+            <OfflineSignInBanner session={session} />
+            {/* Sync waits for the password, not the network: the offline sign-in banner says so instead. */}
+            <ConnectionBanner status={session.offline?.check === 'password' ? null : status} />
+            {catchingUp && (
+              <Tooltip title={t('shell.initialSync')}>
+                <LinearProgress
+                  data-testid="initial-sync-progress"
+                  variant={progress === undefined ? 'indeterminate' : 'determinate'}
+                  value={progress}
+                />
+              </Tooltip>
             )}
-            <CallPanel
-              onOpenTicket={openTicket}
-              onOpenCustomer={openCustomerFrom(section)}
-              onCreateCustomer={(phone, done) => setNewCustomer({ phone, done })}
-              onCreateTicket={(prefill, done) => setNewTicket({ prefill, done })}
-            />
-            <NewCustomerDialog
-              open={newCustomer !== null}
-              initial={{ phone: newCustomer?.phone ?? '' }}
-              onClose={() => setNewCustomer(null)}
-              onCreated={(c) => {
-                newCustomer?.done(c);
-                setNewCustomer(null);
-              }}
-            />
-            <NewTicketDialog
-              open={newTicket !== null}
-              initial={{
-                customerId: newTicket?.prefill.customerId ?? undefined,
-                subject: newTicket?.prefill.subject,
-                description: newTicket?.prefill.description,
-                interactionId: newTicket?.prefill.interactionId ?? undefined,
-              }}
-              onClose={() => setNewTicket(null)}
-              onCreated={(t) => {
-                newTicket?.done(t);
-                setNewTicket(null);
-              }}
-            />
+            <Box sx={{ flex: 1, minHeight: 0, display: 'flex', bgcolor: 'background.default' }}>
+              <TicketsPage
+                active={view.kind === 'tickets'}
+                openId={openTicketId}
+                onOpen={setOpenTicketId}
+                onOpenCustomer={openCustomerFrom('tickets')}
+              />
+              {view.kind === 'customers' && <CustomersPage onOpenCustomer={openCustomerFrom('customers')} />}
+              {view.kind === 'customer' && (
+                <CustomerView
+                  customerId={view.id}
+                  onOpenTicket={openTicket}
+                  onBack={() => setView({ kind: view.from })}
+                  backTo={view.from}
+                />
+              )}
+              <CallPanel
+                onOpenTicket={openTicket}
+                onOpenCustomer={openCustomerFrom(section)}
+                onCreateCustomer={(phone, done) => setNewCustomer({ phone, done })}
+                onCreateTicket={(prefill, done) => setNewTicket({ prefill, done })}
+              />
+              <NewCustomerDialog
+                open={newCustomer !== null}
+                initial={{ phone: newCustomer?.phone ?? '' }}
+                onClose={() => setNewCustomer(null)}
+                onCreated={(c) => {
+                  newCustomer?.done(c);
+                  setNewCustomer(null);
+                }}
+              />
+              <NewTicketDialog
+                open={newTicket !== null}
+                initial={{
+                  customerId: newTicket?.prefill.customerId ?? undefined,
+                  subject: newTicket?.prefill.subject,
+                  description: newTicket?.prefill.description,
+                  interactionId: newTicket?.prefill.interactionId ?? undefined,
+                }}
+                onClose={() => setNewTicket(null)}
+                onCreated={(t) => {
+                  newTicket?.done(t);
+                  setNewTicket(null);
+                }}
+              />
+            </Box>
           </Box>
-        </Box>
-      </PhoneProvider>
-    </DirectoryProvider>
+        </PhoneProvider>
+      </DirectoryProvider>
+    </SessionContext.Provider>
   );
 }

@@ -7,12 +7,17 @@ import { useFormat } from '../i18n';
 /** Field values are stored raw (status words, user ids); show them the way the rest of the UI does. */
 export function useValueText() {
   const { t } = useTranslation();
+  const fmt = useFormat();
   const directory = useDirectory();
   return (field: string, value: string | null) => {
     if (value === null || value === '') return t('detail.empty');
     if (field === 'status') return t(`tickets.status.${value}`, { defaultValue: value });
     if (field === 'priority') return t(`tickets.priority.${value}`, { defaultValue: value });
     if (field === 'assigneeId') return directory.user(value)?.displayName ?? value;
+    if (field === 'departmentId' || field === 'handBackTo') {
+      const d = directory.department(value);
+      return d ? fmt.department(d) : value;
+    }
     return value;
   };
 }
@@ -53,6 +58,11 @@ export function HistoryList({ history }: { history: TicketHistoryEntry[] }) {
                   from: valueText(h.field, h.from),
                   to: valueText(h.field, h.to),
                 })}
+            {h.note && (
+              <Box component="q" data-testid="history-note" sx={{ ml: 0.5, color: 'text.secondary' }}>
+                {h.note}
+              </Box>
+            )}
           </Box>
         </Box>
       ))}

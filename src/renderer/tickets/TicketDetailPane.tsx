@@ -1,10 +1,11 @@
-import { Alert, Box, Divider, LinearProgress, Stack, Typography } from '@mui/material';
+import { Alert, Box, Button, Divider, LinearProgress, Stack, Typography } from '@mui/material';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorBody, TicketPatch } from '../../shared';
 import { errorBodyOf, getApi } from '../api';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { CustomerCard } from '../customers/CustomerCard';
+import { useSessionInfo } from '../auth/session-context';
 import { useDirectory } from '../directory/DirectoryProvider';
 import { useFormat } from '../i18n';
 import { CommentComposer } from './CommentComposer';
@@ -14,6 +15,7 @@ import { HistoryList } from './HistoryList';
 import { SubjectField } from './SubjectField';
 import { SyncStateChip } from './SyncStateChip';
 import { TicketFields } from './TicketFields';
+import { TransferDialog } from './TransferDialog';
 import { ticketNumberText } from './TicketListRow';
 import { useTicketDetail } from './use-ticket-detail';
 
@@ -32,6 +34,8 @@ export function TicketDetailPane({
   const { detail, error, reload, applyRow } = useTicketDetail(ticketId);
   const [saveState, setSaveState] = useState<SaveState>('idle');
   const [saveError, setSaveError] = useState<ErrorBody | null>(null);
+  const [transfer, setTransfer] = useState<'to' | 'back' | null>(null);
+  const session = useSessionInfo();
 
   const update = async (patch: TicketPatch) => {
     setSaveState('saving');
@@ -57,6 +61,9 @@ export function TicketDetailPane({
     );
   }
   const { ticket } = detail;
+  // A transfer made here that the server has not taken yet: the ticket is still in this replica.
+  const leaving = session.user.departmentId !== null && ticket.departmentId !== session.user.departmentId;
+  const canHandBack = ticket.handBackTo !== null && ticket.handBackTo !== ticket.departmentId && !leaving;
 
   return (
     <Box data-testid="ticket-detail" data-ticket-id={ticket.id} sx={{ p: 2, maxWidth: 1100 }}>
@@ -92,7 +99,39 @@ export function TicketDetailPane({
           {fmt.department(directory.department(ticket.departmentId))} ·{' '}
           {t('detail.updated', { time: fmt.relative(ticket.updatedAt) })}
         </Typography>
+        {canHandBack && (
+          <Button
+            size="small"
+            variant="outlined"
+            data-testid="ticket-hand-back"
+            onClick={() => setTransfer('back')}
+          >
+            {t('transfer.handBack', { department: fmt.department(directory.department(ticket.handBackTo)) })}
+          </Button>
+        )}
+        {ticket.status !== 'closed' && !leaving && (
+          <Button size="small" data-testid="ticket-transfer" onClick={() => setTransfer('to')}>
+            {t('transfer.open')}
+          </Button>
+        )}
       </Stack>
+      {leaving && (
+        <Alert severity="info" sx={{ py: 0, mb: 1 }} data-testid="ticket-leaving">
+          {t('transfer.leaving', { department: fmt.department(directory.department(ticket.departmentId)) })}
+        </Alert>
+      )}
+      {transfer && (
+        <TransferDialog
+          ticket={ticket}
+          handBack={transfer === 'back'}
+          open
+          onClose={() => setTransfer(null)}
+          onDone={(row) => {
+            setTransfer(null);
+            applyRow(row);
+          }}
+        />
+      )}
       <SubjectField value={ticket.subject} onSave={(subject) => void update({ subject })} />
       <Box sx={{ mt: 2 }}>
         <TicketFields ticket={ticket} onChange={(patch) => void update(patch)} />

@@ -200,6 +200,19 @@ export const en = {
     priority: { low: 'Low', normal: 'Normal', high: 'High', urgent: 'Urgent' },
     columns: { number: 'No.', subject: 'Subject', customer: 'Customer', updated: 'Updated' },
   },
+  transfer: {
+    open: 'Transfer…',
+    title: 'Transfer to another department',
+    handBackTitle: 'Hand back',
+    handBack: 'Hand back to {{department}}',
+    to: 'Department',
+    reason: 'Reason',
+    reasonHint: 'The receiving team reads this first: what is needed from them.',
+    reasonMissing: 'Say why the ticket is transferred.',
+    askBack: 'Ask for it back ({{department}}) when their part is done',
+    leaving:
+      'Transferred to {{department}}. It leaves your list once the server has it; until then you can still read it here.',
+  },
   detail: {
     subject: 'Subject',
     status: 'Status',
@@ -226,7 +239,14 @@ export const en = {
     saved: 'Saved',
     savedPending: 'Saved on this computer; will sync when online',
     closedHint: 'This ticket is closed; open a follow-up ticket instead.',
-    fields: { subject: 'subject', status: 'status', priority: 'priority', assigneeId: 'assignee' },
+    fields: {
+      subject: 'subject',
+      status: 'status',
+      priority: 'priority',
+      assigneeId: 'assignee',
+      departmentId: 'department',
+      handBackTo: 'hand back to',
+    },
   },
   customers: {
     search: 'Search customers by name, phone or email (press /)',
