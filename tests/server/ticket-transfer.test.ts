@@ -56,7 +56,10 @@ const update = (t: Ticket, patch: TicketChange, reason?: string): Mutation => ({
 /** The replica a pull from 0 builds: what the user's desktop would hold now. */
 function replica(changes: Change[]) {
   const tickets = new Map<string, Ticket>();
-  const history = new Map<string, { ticketId: string; field: string; to: string | null; note: string | null }>();
+  const history = new Map<
+    string,
+    { ticketId: string; field: string; to: string | null; note: string | null }
+  >();
   const comments = new Map<string, string>();
   for (const c of changes) {
     if (c.kind === 'ticket') {
@@ -81,7 +84,11 @@ describe('transfer between departments', () => {
 
     const techId = liu.user.departmentId!;
     const [r] = await push(a, [
-      update(ticket, { departmentId: techId, handBackTo: ticket.departmentId }, '路由器固件问题，需要技术支持判断'),
+      update(
+        ticket,
+        { departmentId: techId, handBackTo: ticket.departmentId },
+        '路由器固件问题，需要技术支持判断',
+      ),
     ]);
     expect(r!.status).toBe('applied');
 
@@ -98,7 +105,9 @@ describe('transfer between departments', () => {
     expect([...received.comments].filter(([, t]) => t === ticket.id).length).toBe(commentsBefore);
 
     // Handed back: the request is settled and the ticket is home again.
-    const [back] = await push(b, [update(moved, { departmentId: ticket.departmentId, handBackTo: null }, '固件已更新')]);
+    const [back] = await push(b, [
+      update(moved, { departmentId: ticket.departmentId, handBackTo: null }, '固件已更新'),
+    ]);
     expect(back!.status).toBe('applied');
     const home = replica((await pullAll(a)).changes).tickets.get(ticket.id)!;
     expect(home).toMatchObject({ departmentId: ticket.departmentId, handBackTo: null });
@@ -107,7 +116,9 @@ describe('transfer between departments', () => {
 
   it('refuses a transfer without a reason, a hand-back elsewhere, and another department’s ticket', async () => {
     const [a, c] = await Promise.all([open(wang), open(billing)]);
-    const mine = [...replica((await pullAll(a)).changes).tickets.values()].filter((t) => isUnsolved(t.status));
+    const mine = [...replica((await pullAll(a)).changes).tickets.values()].filter((t) =>
+      isUnsolved(t.status),
+    );
     const techId = liu.user.departmentId!;
     const billingId = billing.user.departmentId!;
     const results = await push(a, [

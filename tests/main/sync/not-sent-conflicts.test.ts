@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { User } from '../../../src/shared';
+import { UNSOLVED_STATUSES, type User } from '../../../src/shared';
 import { openSqlite } from '../../../src/server/db/dialect-sqlite';
 import type { Db } from '../../../src/server/db/schema';
 import { toUser } from '../../../src/server/directory/directory-store';
@@ -43,9 +43,9 @@ const signIn = async () => {
 
 /** agent01 raises a ticket's priority offline while agent02 sets another on the server: a conflict on a1. */
 async function conflictOn(priorityMine: 'high' | 'low', skip: number) {
-  const ticket = (await a.call('tickets.search', { status: ['open'], priority: ['normal'], limit: 20 })).rows[
-    skip
-  ]!;
+  const ticket = (
+    await a.call('tickets.search', { status: [...UNSOLVED_STATUSES], priority: ['normal'], limit: 20 })
+  ).rows[skip]!;
   await server.close();
   await a.call('tickets.update', { id: ticket.id, patch: { priority: priorityMine } });
   await withDb(async (db) => {
