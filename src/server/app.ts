@@ -22,6 +22,7 @@ import { migrateToLatest } from './db/migrate';
 import type { Db } from './db/schema';
 import { describeLocation, isPostgresUrl, openDatabase } from './db/open';
 import { seedDemo } from './demo/seed-demo';
+import { closeSolvedTickets, DEFAULT_CLOSE_SOLVED_AFTER_DAYS } from './tickets/auto-close';
 import { bearerUser, createApi } from './http/api';
 import { postgresFanOut } from './sync/fan-out';
 import { attachSync } from './sync/sync-socket';
@@ -49,6 +50,10 @@ export interface StartServerOptions {
   /** Token signing secret; by default generated once and kept in `<dbPath>.jwt-secret` (mode 0600). */
   jwtSecret?: string;
   log?: (line: string) => void;
+  /** Days after which solved tickets are closed; default DEFAULT_CLOSE_SOLVED_AFTER_DAYS. */
+  closeSolvedAfterDays?: number;
+  /** How often solved tickets are checked for closing; default hourly (the first check within 5 minutes). */
+  closeSolvedEveryMs?: number;
   /** Injected clock for tests of expiry; default the real time. */
   now?: () => Date;
   /** The PBX (e.g. startKamailio's controller): every agent's SIP credentials are pushed into it at start and on rotation. */
@@ -237,6 +242,23 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const sweeper = setInterval(sweep, 60_000);
   sweeper.unref();
 
+  // Solved tickets close by themselves after the configured days: first a few minutes after start (not at
+  // once, so a restart loop does not churn), then every interval.
+  let closing: Promise<unknown> = Promise.resolve();
+  const closeSolved = () => {
+    closing = closeSolvedTickets(db, now(), opts.closeSolvedAfterDays ?? DEFAULT_CLOSE_SOLVED_AFTER_DAYS)
+      .then(({ closed, departments }) => {
+        if (closed > 0) log(`Closed ${closed} ticket(s) solved long enough ago.`);
+        return departments.size > 0 ? sync.poke([...departments]) : undefined;
+      })
+      .catch((e: unknown) => log(`closing solved tickets failed: ${String(e)}`));
+  };
+  const closeEvery = opts.closeSolvedEveryMs ?? 3_600_000;
+  const firstClose = setTimeout(closeSolved, Math.min(closeEvery, 300_000));
+  const closer = setInterval(closeSolved, closeEvery);
+  firstClose.unref();
+  closer.unref();
+
   return {
     url,
     port,
@@ -245,12 +267,15 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
       clearTimeout(pokeTimer);
       clearInterval(sweeper);
+      clearTimeout(firstClose);
+      clearInterval(closer);
       watchdog.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await cluster?.close();
       await fanOut?.close();
       await voice.close();
       await sweeping;
+      await closing;
       await db.destroy();
     },
   };
