@@ -13,6 +13,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AdminAction, ErrorBody } from '../../shared';
 import { ErrorAlert } from '../common/ErrorAlert';
+import { adminErrorText } from './admin-error-text';
 import { isSubmitChord, splitFieldErrors } from '../common/form-errors';
 import { useAdmin } from './admin-context';
 
@@ -97,7 +98,7 @@ export function AdminDialog<F extends string>({
       <DialogContent>
         <Stack spacing={1.5} sx={{ pt: 1 }}>
           {children((f) => byField[f])}
-          {rest && <ErrorAlert error={rest} testId={`${testId}-error`} />}
+          {rest && <ErrorAlert describe={adminErrorText} error={rest} testId={`${testId}-error`} />}
         </Stack>
       </DialogContent>
       <DialogActions sx={{ px: 3, pb: 2 }}>

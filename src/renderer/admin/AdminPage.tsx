@@ -2,6 +2,7 @@ import { Alert, Box, Button, LinearProgress, Tab, Tabs, Typography } from '@mui/
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../common/ErrorAlert';
+import { adminErrorText } from './admin-error-text';
 import { AdminProvider, useAdminOverview } from './admin-context';
 import { CustomFieldsTab } from './CustomFieldsTab';
 import { DepartmentsTab } from './DepartmentsTab';
@@ -84,7 +85,7 @@ export function AdminPage({ extraTabs = [] }: { extraTabs?: readonly AdminTab[] 
       >
         {error && (
           <Box sx={{ mb: 1 }}>
-            <ErrorAlert error={error} testId="admin-load-error" />
+            <ErrorAlert describe={adminErrorText} error={error} testId="admin-load-error" />
             <Alert
               severity="info"
               sx={{ mt: 1 }}

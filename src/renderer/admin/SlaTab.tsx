@@ -26,6 +26,7 @@ import {
   type Weekday,
 } from '../../shared';
 import { ErrorAlert } from '../common/ErrorAlert';
+import { adminErrorText } from './admin-error-text';
 import { NativeSelectField } from '../common/NativeSelectField';
 import { useFormat } from '../i18n';
 import { useAdmin } from './admin-context';
@@ -70,7 +71,14 @@ export function SlaTab() {
   );
   return (
     <>
-      {error && <ErrorAlert error={error} onClose={() => setError(null)} testId="admin-sla-error" />}
+      {error && (
+        <ErrorAlert
+          describe={adminErrorText}
+          error={error}
+          onClose={() => setError(null)}
+          testId="admin-sla-error"
+        />
+      )}
       <AdminSection
         title={t('admin.sla.policies')}
         count={t('admin.count', { count: slaPolicies.length })}

@@ -13,6 +13,7 @@ import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AdminUser, ErrorBody, Role } from '../../shared';
 import { ErrorAlert } from '../common/ErrorAlert';
+import { adminErrorText } from './admin-error-text';
 import { NativeSelectField } from '../common/NativeSelectField';
 import { useFormat } from '../i18n';
 import { useAdmin } from './admin-context';
@@ -116,7 +117,14 @@ export function UsersTab() {
         </Stack>
       }
     >
-      {error && <ErrorAlert error={error} onClose={() => setError(null)} testId="admin-user-error" />}
+      {error && (
+        <ErrorAlert
+          describe={adminErrorText}
+          error={error}
+          onClose={() => setError(null)}
+          testId="admin-user-error"
+        />
+      )}
       <AdminTable
         testId="admin-users"
         head={[

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorBody } from '../../shared';
 import { ErrorAlert } from '../common/ErrorAlert';
+import { adminErrorText } from './admin-error-text';
 import { useAdmin } from './admin-context';
 
 export function WorkflowTab() {
@@ -37,7 +38,7 @@ export function WorkflowTab() {
           helperText={fieldError ?? t('admin.workflow.autoCloseHelp')}
           slotProps={{ htmlInput: { min: 1, max: 365, 'data-testid': 'admin-workflow-days' } }}
         />
-        {error && !fieldError && <ErrorAlert error={error} />}
+        {error && !fieldError && <ErrorAlert describe={adminErrorText} error={error} />}
         {saved && <Alert severity="success">{t('admin.saved')}</Alert>}
         <Box>
           <Button type="submit" variant="contained" disabled={busy} data-testid="admin-workflow-save">

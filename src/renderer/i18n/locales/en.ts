@@ -452,6 +452,7 @@ export const en = {
   /** The admin screen (administrators only). */
   admin: {
     title: 'Administration',
+    conflict: 'This exists already. Change the value named below, or edit the existing one instead.',
     keysHint: 'Ctrl+Enter saves · Esc closes',
     loading: 'Loading the settings from the server…',
     offline: 'The admin screen needs the server. Check the connection, then reload.',

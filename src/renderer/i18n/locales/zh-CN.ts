@@ -437,6 +437,7 @@ export const zhCN: Messages = {
   /** 按 ? 打开的键盘快捷键列表；do 下的每个键对应 renderer/common/shortcuts.ts 中的一项。 */
   admin: {
     title: '系统管理',
+    conflict: '该项已存在。请修改下方提到的值，或改为编辑已有的那一项。',
     keysHint: 'Ctrl+Enter 保存 · Esc 关闭',
     loading: '正在从服务器加载设置…',
     offline: '管理界面需要连接服务器。请检查网络连接后重新加载。',
