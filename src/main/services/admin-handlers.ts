@@ -26,7 +26,9 @@ export function createAdminHandlers(
     },
     'config.get': async () => {
       const { engine, info } = sessions.require();
-      return engine.authorized((token) => request(info.serverUrl, CONFIG_REST, undefined, AdminConfig, token));
+      return engine.authorized((token) =>
+        request(info.serverUrl, CONFIG_REST, undefined, AdminConfig, token),
+      );
     },
   };
 }

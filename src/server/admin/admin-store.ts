@@ -1,5 +1,4 @@
-import type {
-  AdminConfig} from '../../shared';
+import type { AdminConfig } from '../../shared';
 import {
   BusinessCalendar,
   CustomFieldDefinition,
