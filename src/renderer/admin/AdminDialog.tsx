@@ -13,7 +13,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AdminAction, ErrorBody } from '../../shared';
 import { ErrorAlert } from '../common/ErrorAlert';
-import { adminErrorText } from './admin-error-text';
+import { adminErrorText, localizeRefusal } from './admin-error-text';
 import { isSubmitChord, splitFieldErrors } from '../common/form-errors';
 import { useAdmin } from './admin-context';
 
@@ -45,11 +45,7 @@ export function AdminDialog<F extends string>({
   const { apply } = useAdmin();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorBody | null>(null);
-  // The desktop checks the action before the server does: its paths start at the action (input.password).
-  const local = error && {
-    ...error,
-    issues: error.issues?.map((i) => ({ ...i, path: i.path.replace(/^input\./, '') })),
-  };
+  const local = error && localizeRefusal(t, error);
   const { byField, rest } = splitFieldErrors(local, fields);
   const close = () => {
     setError(null);

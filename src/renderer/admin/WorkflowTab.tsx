@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorBody } from '../../shared';
 import { ErrorAlert } from '../common/ErrorAlert';
-import { adminErrorText } from './admin-error-text';
+import { adminErrorText, adminMessage } from './admin-error-text';
 import { useAdmin } from './admin-context';
 
 export function WorkflowTab() {
@@ -22,7 +22,8 @@ export function WorkflowTab() {
     setError(refused);
     setSaved(!refused);
   };
-  const fieldError = error?.issues?.[0]?.message;
+  const issue = error?.issues?.[0]?.message;
+  const fieldError = issue && adminMessage(t, issue);
   return (
     <Box component="form" noValidate onSubmit={(e) => void save(e)} sx={{ maxWidth: 560 }}>
       <Stack spacing={1.5}>

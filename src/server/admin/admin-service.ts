@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import {
+  ADMIN_MESSAGES,
   SwitchboardError,
   type AdminUser,
   type BusinessCalendar,
@@ -73,7 +74,7 @@ async function needDepartment(trx: Tx, id: string | null, field = 'departmentId'
     throw new SwitchboardError(
       'bad_request',
       'The chosen department does not exist: pick one from the list (reload it if it is stale).',
-      [{ path: field, message: 'No such department.' }],
+      [{ path: field, message: ADMIN_MESSAGES.noSuchDepartment }],
     );
 }
 
@@ -126,7 +127,7 @@ export async function createUser(
       throw new SwitchboardError(
         'conflict',
         `The user name "${input.username}" is taken: choose another one.`,
-        [{ path: 'username', message: 'This user name is taken.' }],
+        [{ path: 'username', message: ADMIN_MESSAGES.usernameTaken }],
       );
     await needDepartment(trx, input.departmentId);
     const id = uuidv7();
@@ -172,7 +173,7 @@ export async function updateUser(
       throw new SwitchboardError(
         'bad_request',
         'Agents and supervisors work in a department: choose one (only administrators may have none).',
-        [{ path: 'departmentId', message: 'Choose a department.' }],
+        [{ path: 'departmentId', message: ADMIN_MESSAGES.chooseDepartment }],
       );
     const demotes = before.role === 'admin' && role !== 'admin';
     const disables = input.disabled === true && !before.disabled;
@@ -251,7 +252,7 @@ async function uniqueDepartmentCode(trx: Tx, code: string, except: string | null
     .executeTakeFirst();
   if (same && same.id !== except)
     throw new SwitchboardError('conflict', `The department code "${code}" is taken: choose another one.`, [
-      { path: 'code', message: 'This code is taken.' },
+      { path: 'code', message: ADMIN_MESSAGES.codeTaken },
     ]);
 }
 
@@ -310,7 +311,7 @@ async function checkQueue(trx: Tx, input: QueueInput, except: string | null): Pr
     .executeTakeFirst();
   if (same && same.id !== except)
     throw new SwitchboardError('conflict', `Queue number ${input.number} is taken: choose another one.`, [
-      { path: 'number', message: 'This number is taken.' },
+      { path: 'number', message: ADMIN_MESSAGES.numberTaken },
     ]);
   await needDepartment(trx, input.departmentId);
 }
@@ -378,7 +379,7 @@ export async function saveCalendar(
       throw new SwitchboardError(
         'conflict',
         `A calendar with the id "${calendar.id}" exists: choose another id, or edit that calendar.`,
-        [{ path: 'id', message: 'This id is taken.' }],
+        [{ path: 'id', message: ADMIN_MESSAGES.idTaken }],
       );
     if (id !== null && !before) throw notFound('calendar');
     if (id !== null && calendar.id !== id)
@@ -428,7 +429,7 @@ async function checkPolicy(trx: Tx, p: SlaPolicyInput, except: string | null): P
   await needDepartment(trx, p.departmentId);
   if (!(await getCalendar(trx, p.calendarId)))
     throw new SwitchboardError('bad_request', 'The chosen calendar does not exist: pick one from the list.', [
-      { path: 'calendarId', message: 'No such calendar.' },
+      { path: 'calendarId', message: ADMIN_MESSAGES.noSuchCalendar },
     ]);
   const same = await trx
     .selectFrom('sla_policies')
@@ -451,7 +452,7 @@ async function checkPolicy(trx: Tx, p: SlaPolicyInput, except: string | null): P
         throw new SwitchboardError(
           'bad_request',
           `Escalation rule ${i + 1} names a user who does not exist or is disabled: choose an active user.`,
-          [{ path: `escalations.${i}.action.userId`, message: 'No such active user.' }],
+          [{ path: `escalations.${i}.action.userId`, message: ADMIN_MESSAGES.noSuchUser }],
         );
     }
     if (a.kind === 'moveDepartment') {
@@ -460,7 +461,7 @@ async function checkPolicy(trx: Tx, p: SlaPolicyInput, except: string | null): P
         throw new SwitchboardError(
           'bad_request',
           `Escalation rule ${i + 1} moves tickets to the policy's own department: choose another department.`,
-          [{ path: `escalations.${i}.action.departmentId`, message: 'Choose another department.' }],
+          [{ path: `escalations.${i}.action.departmentId`, message: ADMIN_MESSAGES.otherDepartment }],
         );
     }
   }
@@ -545,7 +546,7 @@ export async function saveCustomField(
       throw new SwitchboardError(
         'conflict',
         `This department already has a field with the key "${input.key}": choose another key.`,
-        [{ path: 'key', message: 'This key is taken in this department.' }],
+        [{ path: 'key', message: ADMIN_MESSAGES.keyTaken }],
       );
     const field: CustomFieldDefinition = { id: id ?? uuidv7(), ...input };
     const row = { department_id: field.departmentId, key: field.key, body: JSON.stringify(field) };

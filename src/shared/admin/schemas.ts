@@ -10,34 +10,67 @@ import { SlaTargets } from '../sla/clock';
  * so an admin knows what to type instead.
  */
 
+/**
+ * Every message a field of these forms (and the admin service's checks) may carry, by key: the admin screen
+ * shows each in the admin's language (admin.msg.<key> in the renderer's locales), the API in English.
+ */
+export const ADMIN_MESSAGES = {
+  passwordShort: 'A password needs at least 8 characters.',
+  passwordLong: 'A password is at most 256 characters.',
+  username:
+    'A user name is 2 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.',
+  needsDepartment:
+    'Agents and supervisors work in a department: choose one (only administrators may have none).',
+  nothingToChange: 'Nothing to change: give a display name, role, department or disabled.',
+  skill:
+    'A skill is a lower-case word of up to 32 letters, digits or _, starting with a letter (e.g. billing).',
+  tooManySkills: 'At most 50 skills per agent.',
+  skillTwice: 'A skill is listed twice: keep it once.',
+  departmentCode: 'A department code is 1 to 32 letters, digits, dashes or underscores (e.g. after_sales).',
+  queueNumber: 'A queue number is 4 digits starting with 8 (e.g. 8005).',
+  ringMin: 'Ring at least 5 seconds.',
+  ringMax: 'Ring at most 300 seconds.',
+  notifyWhom: 'Choose the user to notify.',
+  tooManyRules: 'At most 20 escalation rules per policy.',
+  oneTarget: 'Give at least one target (first response, next response or resolution) in minutes.',
+  optionValue: 'An option value is 1 to 40 letters, digits, dashes or underscores.',
+  fieldKey:
+    'A field key is a lower-case word of up to 40 letters, digits or _, starting with a letter (e.g. order_no).',
+  tooManyOptions: 'At most 100 options.',
+  needsOptions: 'A choice field needs at least one option.',
+  noOptions: 'Only single and multi choice fields have options: remove them or change the type.',
+  wholeDays: 'Give whole days.',
+  daysMin: 'Close solved tickets after at least 1 day.',
+  daysMax: 'Close solved tickets after at most 365 days.',
+  required: 'Fill this in.',
+  tooLong: 'This is too long: at most 100 characters.',
+  noSuchDepartment: 'No such department.',
+  usernameTaken: 'This user name is taken.',
+  chooseDepartment: 'Choose a department.',
+  codeTaken: 'This code is taken.',
+  numberTaken: 'This number is taken.',
+  idTaken: 'This id is taken.',
+  noSuchCalendar: 'No such calendar.',
+  noSuchUser: 'No such active user.',
+  otherDepartment: 'Choose another department.',
+  keyTaken: 'This key is taken in this department.',
+} as const;
+export type AdminMessageKey = keyof typeof ADMIN_MESSAGES;
+const M = ADMIN_MESSAGES;
+
 // ---------------------------------------------------------------- users
 
 /** The rule of the password change (ChangePasswordRequest): at least 8 characters. */
-export const NewPassword = z
-  .string()
-  .min(8, 'A password needs at least 8 characters.')
-  .max(256, 'A password is at most 256 characters.');
+export const NewPassword = z.string().min(8, M.passwordShort).max(256, M.passwordLong);
 
 /** Stored lower-case, as sign-in compares user names without case. */
 export const Username = z
   .string()
   .trim()
   .toLowerCase()
-  .pipe(
-    z
-      .string()
-      .regex(
-        /^[a-z0-9][a-z0-9._-]{1,63}$/,
-        'A user name is 2 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.',
-      ),
-  );
+  .pipe(z.string().regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, M.username));
 
-const Name = (what: string, max = 100) =>
-  z
-    .string()
-    .trim()
-    .min(1, `Enter ${what}.`)
-    .max(max, `${what[0]!.toUpperCase()}${what.slice(1)} is at most ${max} characters.`);
+const Name = () => z.string().trim().min(1, M.required).max(100, M.tooLong);
 
 export const AdminUser = User.extend({ disabled: z.boolean(), skills: z.array(Skill) });
 export type AdminUser = z.infer<typeof AdminUser>;
@@ -45,14 +78,14 @@ export type AdminUser = z.infer<typeof AdminUser>;
 const needsDepartment = (u: { role?: Role; departmentId?: string | null }) =>
   u.role === undefined || u.role === 'admin' || u.departmentId !== null;
 const departmentRule = {
-  message: 'Agents and supervisors work in a department: choose one (only administrators may have none).',
+  message: M.needsDepartment,
   path: ['departmentId'],
 };
 
 export const CreateUserRequest = z
   .object({
     username: Username,
-    displayName: Name('a display name'),
+    displayName: Name(),
     role: Role,
     departmentId: Id.nullable(),
     password: NewPassword,
@@ -63,13 +96,13 @@ export type CreateUserRequest = z.infer<typeof CreateUserRequest>;
 /** Any of these; the ones left out stay as they are. A role and department change together are checked together. */
 export const UpdateUserRequest = z
   .object({
-    displayName: Name('a display name').optional(),
+    displayName: Name().optional(),
     role: Role.optional(),
     departmentId: Id.nullable().optional(),
     disabled: z.boolean().optional(),
   })
   .refine((u) => Object.values(u).some((v) => v !== undefined), {
-    message: 'Nothing to change: give a display name, role, department or disabled.',
+    message: M.nothingToChange,
   });
 export type UpdateUserRequest = z.infer<typeof UpdateUserRequest>;
 
@@ -80,17 +113,14 @@ export type ResetPasswordRequest = z.infer<typeof ResetPasswordRequest>;
 export const SkillName = z
   .string()
   .trim()
-  .regex(
-    /^[a-z][a-z0-9_]{0,31}$/,
-    'A skill is a lower-case word of up to 32 letters, digits or _, starting with a letter (e.g. billing).',
-  )
+  .regex(/^[a-z][a-z0-9_]{0,31}$/, M.skill)
   .pipe(Skill);
 
 export const SetSkillsRequest = z.object({
   skills: z
     .array(SkillName)
-    .max(50, 'At most 50 skills per agent.')
-    .refine((s) => new Set(s).size === s.length, 'A skill is listed twice: keep it once.'),
+    .max(50, M.tooManySkills)
+    .refine((s) => new Set(s).size === s.length, M.skillTwice),
 });
 export type SetSkillsRequest = z.infer<typeof SetSkillsRequest>;
 
@@ -108,12 +138,9 @@ export const DepartmentInput = z.object({
   code: z
     .string()
     .trim()
-    .regex(
-      /^[A-Za-z0-9_-]{1,32}$/,
-      'A department code is 1 to 32 letters, digits, dashes or underscores (e.g. after_sales).',
-    ),
-  nameZh: Name('a Chinese name'),
-  nameEn: Name('an English name'),
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, M.departmentCode),
+  nameZh: Name(),
+  nameEn: Name(),
 });
 export type DepartmentInput = z.infer<typeof DepartmentInput>;
 
@@ -121,16 +148,12 @@ export const QueueInput = z.object({
   number: z
     .string()
     .trim()
-    .regex(/^8\d{3}$/, 'A queue number is 4 digits starting with 8 (e.g. 8005).'),
-  nameZh: Name('a Chinese name'),
-  nameEn: Name('an English name'),
+    .regex(/^8\d{3}$/, M.queueNumber),
+  nameZh: Name(),
+  nameEn: Name(),
   departmentId: Id,
   skill: SkillName,
-  ringTimeoutSeconds: z
-    .number()
-    .int()
-    .min(5, 'Ring at least 5 seconds.')
-    .max(300, 'Ring at most 300 seconds.'),
+  ringTimeoutSeconds: z.number().int().min(5, M.ringMin).max(300, M.ringMax),
 });
 export type QueueInput = z.infer<typeof QueueInput>;
 
@@ -165,7 +188,7 @@ export const EscalationRule = z
     action: EscalationAction,
   })
   .refine((r) => r.action.kind !== 'notify' || r.action.who !== 'user' || r.action.userId !== null, {
-    message: 'Choose the user to notify.',
+    message: M.notifyWhom,
     path: ['action', 'userId'],
   });
 export type EscalationRule = z.infer<typeof EscalationRule>;
@@ -177,13 +200,13 @@ export const SlaPolicyInput = z
     channel: Channel,
     calendarId: BusinessCalendar.shape.id,
     ...SlaTargets.shape,
-    escalations: z.array(EscalationRule).max(20, 'At most 20 escalation rules per policy.').default([]),
+    escalations: z.array(EscalationRule).max(20, M.tooManyRules).default([]),
     active: z.boolean().default(true),
   })
   .refine(
     (p) => p.firstResponseMinutes !== null || p.nextResponseMinutes !== null || p.resolutionMinutes !== null,
     {
-      message: 'Give at least one target (first response, next response or resolution) in minutes.',
+      message: M.oneTarget,
       path: ['firstResponseMinutes'],
     },
   );
@@ -209,9 +232,9 @@ export const CustomFieldOption = z.object({
   value: z
     .string()
     .trim()
-    .regex(/^[A-Za-z0-9_-]{1,40}$/, 'An option value is 1 to 40 letters, digits, dashes or underscores.'),
-  labelZh: Name('a Chinese label'),
-  labelEn: Name('an English label'),
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, M.optionValue),
+  labelZh: Name(),
+  labelEn: Name(),
 });
 export type CustomFieldOption = z.infer<typeof CustomFieldOption>;
 
@@ -221,14 +244,11 @@ export const CustomFieldInput = z
     key: z
       .string()
       .trim()
-      .regex(
-        /^[a-z][a-z0-9_]{0,39}$/,
-        'A field key is a lower-case word of up to 40 letters, digits or _, starting with a letter (e.g. order_no).',
-      ),
-    labelZh: Name('a Chinese label'),
-    labelEn: Name('an English label'),
+      .regex(/^[a-z][a-z0-9_]{0,39}$/, M.fieldKey),
+    labelZh: Name(),
+    labelEn: Name(),
     type: CustomFieldType,
-    options: z.array(CustomFieldOption).max(100, 'At most 100 options.').default([]),
+    options: z.array(CustomFieldOption).max(100, M.tooManyOptions).default([]),
     required: z.boolean().default(false),
     active: z.boolean().default(true),
   })
@@ -237,13 +257,13 @@ export const CustomFieldInput = z
     if (choice && f.options.length === 0)
       ctx.addIssue({
         code: 'custom',
-        message: 'A choice field needs at least one option.',
+        message: M.needsOptions,
         path: ['options'],
       });
     if (!choice && f.options.length > 0)
       ctx.addIssue({
         code: 'custom',
-        message: 'Only single and multi choice fields have options: remove them or change the type.',
+        message: M.noOptions,
         path: ['options'],
       });
     const seen = new Set<string>();
@@ -266,12 +286,7 @@ export type CustomFieldDefinition = z.infer<typeof CustomFieldDefinition>;
 
 export const WorkflowSettings = z.object({
   /** Solved tickets close by themselves after this many days without a reply. */
-  autoCloseSolvedAfterDays: z
-    .number()
-    .int('Give whole days.')
-    .min(1, 'Close solved tickets after at least 1 day.')
-    .max(365, 'Close solved tickets after at most 365 days.')
-    .default(7),
+  autoCloseSolvedAfterDays: z.number().int(M.wholeDays).min(1, M.daysMin).max(365, M.daysMax).default(7),
 });
 export type WorkflowSettings = z.infer<typeof WorkflowSettings>;
 export const DEFAULT_WORKFLOW: WorkflowSettings = { autoCloseSolvedAfterDays: 7 };

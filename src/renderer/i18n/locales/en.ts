@@ -452,6 +452,49 @@ export const en = {
   /** The admin screen (administrators only). */
   admin: {
     title: 'Administration',
+    /** The messages of src/shared/admin (ADMIN_MESSAGES), by key. */
+    msg: {
+      passwordShort: 'A password needs at least 8 characters.',
+      passwordLong: 'A password is at most 256 characters.',
+      username:
+        'A user name is 2 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.',
+      needsDepartment:
+        'Agents and supervisors work in a department: choose one (only administrators may have none).',
+      nothingToChange: 'Nothing to change: give a display name, role, department or disabled.',
+      skill:
+        'A skill is a lower-case word of up to 32 letters, digits or _, starting with a letter (e.g. billing).',
+      tooManySkills: 'At most 50 skills per agent.',
+      skillTwice: 'A skill is listed twice: keep it once.',
+      departmentCode:
+        'A department code is 1 to 32 letters, digits, dashes or underscores (e.g. after_sales).',
+      queueNumber: 'A queue number is 4 digits starting with 8 (e.g. 8005).',
+      ringMin: 'Ring at least 5 seconds.',
+      ringMax: 'Ring at most 300 seconds.',
+      notifyWhom: 'Choose the user to notify.',
+      tooManyRules: 'At most 20 escalation rules per policy.',
+      oneTarget: 'Give at least one target (first response, next response or resolution) in minutes.',
+      optionValue: 'An option value is 1 to 40 letters, digits, dashes or underscores.',
+      fieldKey:
+        'A field key is a lower-case word of up to 40 letters, digits or _, starting with a letter (e.g. order_no).',
+      tooManyOptions: 'At most 100 options.',
+      needsOptions: 'A choice field needs at least one option.',
+      noOptions: 'Only single and multi choice fields have options: remove them or change the type.',
+      wholeDays: 'Give whole days.',
+      daysMin: 'Close solved tickets after at least 1 day.',
+      daysMax: 'Close solved tickets after at most 365 days.',
+      required: 'Fill this in.',
+      tooLong: 'This is too long: at most 100 characters.',
+      noSuchDepartment: 'No such department.',
+      usernameTaken: 'This user name is taken.',
+      chooseDepartment: 'Choose a department.',
+      codeTaken: 'This code is taken.',
+      numberTaken: 'This number is taken.',
+      idTaken: 'This id is taken.',
+      noSuchCalendar: 'No such calendar.',
+      noSuchUser: 'No such active user.',
+      otherDepartment: 'Choose another department.',
+      keyTaken: 'This key is taken in this department.',
+    },
     conflict: 'This exists already. Change the value named below, or edit the existing one instead.',
     keysHint: 'Ctrl+Enter saves · Esc closes',
     loading: 'Loading the settings from the server…',
