@@ -1,4 +1,4 @@
-import { Alert, Box, Button, Stack, TextField } from '@mui/material';
+import { Alert, Box, Button, Stack, TextField, Typography } from '@mui/material';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorBody } from '../../shared';
@@ -25,8 +25,11 @@ export function WorkflowTab() {
   const issue = error?.issues?.[0]?.message;
   const fieldError = issue && adminMessage(t, issue);
   return (
-    <Box component="form" noValidate onSubmit={(e) => void save(e)} sx={{ maxWidth: 560 }}>
+    <Box component="form" noValidate onSubmit={(e) => void save(e)} sx={{ maxWidth: 420 }}>
       <Stack spacing={1.5}>
+        <Typography variant="subtitle2" component="h2" sx={{ fontWeight: 700 }}>
+          {t('admin.tabs.workflow')}
+        </Typography>
         <TextField
           label={t('admin.workflow.autoClose')}
           type="number"
