@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
 import { SYNC_SOCKET_MAX_BYTES, type Ack } from '../shared';
+import { adminRouter } from './admin/admin-api';
 import { AuthService } from './auth/auth-service';
 import {
   checkThrottleOptions,
@@ -171,6 +172,16 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
           clusterEventRouter({ voice, cluster, log, bearerUser: (req) => bearerUser(auth, req) }),
         ]
       : []),
+    adminRouter({
+      db,
+      now,
+      log,
+      bearerUser: (req) => bearerUser(auth, req),
+      reloadRouting: () => voice.reloadDirectory(),
+      // Routes run once the server listens, by when `sync` exists.
+      pokeAll: () => void sync.poke(null).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
+      pbx: opts.pbx,
+    }),
     voiceRouter({
       cluster,
       db,

@@ -4,3 +4,4 @@ export * from './ipc';
 export * from './search/segment';
 export * from './phone';
 export * from './sla';
+export * from './admin';

@@ -83,6 +83,9 @@ beforeAll(async () => {
     'auth.confirm': { password: 'switchboard' },
     'auth.logout': {},
     'session.get': {},
+    'admin.overview': {},
+    'admin.apply': { op: 'workflow.update', input: { autoCloseSolvedAfterDays: 5 } },
+    'config.get': {},
     'tickets.search': {
       text: '打印机 printer',
       status: ['open', 'new'],

@@ -12,6 +12,7 @@ import {
 import { SwitchboardError } from '../../shared/protocol/errors';
 import { formatPhone, normalisePhone } from '../../shared/phone';
 import * as api from '../sync/server-api';
+import { createAdminHandlers } from './admin-handlers';
 import { createCallHandlers } from './call-handlers';
 import { checkAssignee, departmentOf, retryNotSent } from './not-sent-retry';
 import type { SessionManager } from './session';
@@ -259,6 +260,8 @@ export function createHandlers(
     },
 
     'directory.get': async () => sessions.require().store.read.directory(),
+
+    ...createAdminHandlers(sessions),
 
     'notSent.list': async () => sessions.current?.notSent.list() ?? [],
 

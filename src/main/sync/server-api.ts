@@ -15,7 +15,7 @@ export function unreachable(serverUrl: string): SwitchboardError {
 }
 
 /** POST a JSON body, or GET when body is undefined; with a bearer token when one is given. */
-async function request<T extends z.ZodType>(
+export async function request<T extends z.ZodType>(
   serverUrl: string,
   path: string,
   body: unknown,

@@ -34,14 +34,17 @@ export function TopBar({
   view,
   onNavigateTickets,
   onNavigateCustomers,
+  onNavigateAdmin,
   onLogout,
   onShowShortcuts,
 }: {
   session: SessionInfo;
   status: SyncStatus | null;
-  view: 'tickets' | 'customers';
+  view: 'tickets' | 'customers' | 'admin';
   onNavigateTickets: () => void;
   onNavigateCustomers: () => void;
+  /** Administrators only: absent, there is no admin entry at all. */
+  onNavigateAdmin?: () => void;
   /** forgetDevice: also remove offline sign-in for this user from this computer. */
   onLogout: (forgetDevice: boolean) => void;
   onShowShortcuts: () => void;
@@ -73,6 +76,16 @@ export function TopBar({
         >
           {t('shell.nav.customers')}
         </Button>
+        {onNavigateAdmin && (
+          <Button
+            color={view === 'admin' ? 'primary' : 'inherit'}
+            onClick={onNavigateAdmin}
+            data-testid="nav-admin"
+            aria-current={view === 'admin' ? 'page' : undefined}
+          >
+            {t('shell.nav.admin')}
+          </Button>
+        )}
         <Box sx={{ flex: 1 }} />
         <PhoneBar />
         <Divider orientation="vertical" flexItem />

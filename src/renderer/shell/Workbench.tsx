@@ -2,6 +2,7 @@ import { Box, LinearProgress, Tooltip } from '@mui/material';
 import { useCallback, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionInfo } from '../../shared';
+import { AdminPage } from '../admin/AdminPage';
 import { CustomersPage } from '../customers/CustomersPage';
 import { CustomerView } from '../customers/CustomerView';
 import { DirectoryProvider } from '../directory/DirectoryProvider';
@@ -22,7 +23,7 @@ import { ShortcutsDialog } from './ShortcutsDialog';
 import { TopBar } from './TopBar';
 
 type Section = 'tickets' | 'customers';
-type View = { kind: Section } | { kind: 'customer'; id: string; from: Section };
+type View = { kind: Section } | { kind: 'admin' } | { kind: 'customer'; id: string; from: Section };
 
 /** The signed-in workspace. The ticket page stays mounted under a customer view so its scroll and cache survive. */
 export function Workbench({
@@ -47,7 +48,7 @@ export function Workbench({
     (from: Section) => (id: string) => setView({ kind: 'customer', id, from }),
     [],
   );
-  const section: Section = view.kind === 'customer' ? view.from : view.kind;
+  const section: Section | 'admin' = view.kind === 'customer' ? view.from : view.kind;
 
   // Quick-create from a call: a customer for an unknown caller, a ticket prefilled from the call.
   const [newCustomer, setNewCustomer] = useState<{ phone: string; done: (c: Customer) => void } | null>(null);
@@ -70,6 +71,7 @@ export function Workbench({
               view={section}
               onNavigateTickets={() => setView({ kind: 'tickets' })}
               onNavigateCustomers={() => setView({ kind: 'customers' })}
+              onNavigateAdmin={session.user.role === 'admin' ? () => setView({ kind: 'admin' }) : undefined}
               onLogout={onLogout}
               onShowShortcuts={() => setShortcutsOpen(true)}
             />
@@ -95,6 +97,7 @@ export function Workbench({
                 onOpenCustomer={openCustomerFrom('tickets')}
               />
               {view.kind === 'customers' && <CustomersPage onOpenCustomer={openCustomerFrom('customers')} />}
+              {view.kind === 'admin' && session.user.role === 'admin' && <AdminPage />}
               {view.kind === 'customer' && (
                 <CustomerView
                   customerId={view.id}
@@ -105,7 +108,7 @@ export function Workbench({
               )}
               <CallPanel
                 onOpenTicket={openTicket}
-                onOpenCustomer={openCustomerFrom(section)}
+                onOpenCustomer={openCustomerFrom(section === 'admin' ? 'tickets' : section)}
                 onCreateCustomer={(phone, done) => setNewCustomer({ phone, done })}
                 onCreateTicket={(prefill, done) => setNewTicket({ prefill, done })}
               />

@@ -125,6 +125,19 @@ export interface Database {
   counters: { name: string; value: number };
   /** Secrets all nodes on one PostgreSQL share (auth/signing-secret.ts); unused on SQLite. */
   server_secrets: { name: string; value: string };
+  /** Admin configuration (migration 0011): each row's definition is JSON of its src/shared/admin schema. */
+  admin_calendars: { id: string; body: string };
+  sla_policies: {
+    id: string;
+    department_id: string;
+    priority: string;
+    channel: string;
+    calendar_id: string;
+    body: string;
+  };
+  custom_fields: { id: string; department_id: string; key: string; body: string };
+  /** 'workflow' (WorkflowSettings JSON), 'config_version' (a number: GET /api/config's version). */
+  admin_settings: { name: string; value: string };
   audit_log: {
     seq: Generated<number>;
     at: string;

@@ -1,3 +1,4 @@
+import { CHINA_MAINLAND_CALENDAR } from '../../shared';
 import type { Db } from '../db/schema';
 import { lockAuditChain } from '../audit/audit-log';
 import { hashPassword } from '../auth/passwords';
@@ -40,6 +41,16 @@ export async function seedDemo(
     await inChunks(data.changes, (p) => trx.insertInto('change_log').values(p).execute());
     await inChunks(data.queues, (p) => trx.insertInto('queues').values(p).execute());
     await inChunks(data.skills, (p) => trx.insertInto('agent_skills').values(p).execute());
+    // The example business-hours calendar (src/shared/sla/china-holidays.ts) that SLA policies start from.
+    await trx
+      .insertInto('admin_calendars')
+      .values({ id: CHINA_MAINLAND_CALENDAR.id, body: JSON.stringify(CHINA_MAINLAND_CALENDAR) })
+      .execute();
+    await trx
+      .updateTable('admin_settings')
+      .set({ value: '1' })
+      .where('name', '=', 'config_version')
+      .execute();
     await countersAfterBulkLoad(trx); // the rows above carry their own versions and ticket numbers
     return true;
   });

@@ -100,6 +100,8 @@ export class VoiceService implements LiveCalls {
   private readonly wrapUpLimitMs: number;
   private readonly ringSlackMs: number;
   private closed = false;
+  /** Whether this node writes agent states (false on a node that does not own routing: loadPassive, suspend). */
+  private writesStates = true;
   /** Told of every status change (the socket layer pushes it). */
   onStatus: (s: AgentStatus) => void = () => {};
   /** Told when call records of a department changed (the socket layer pokes replicas). */
@@ -130,6 +132,94 @@ export class VoiceService implements LiveCalls {
     await this.loadDirectory(false);
   }
 
+  /**
+   * An administrator changed queues, skills or agents (src/server/admin): queues, agents and skills are read
+   * again, so the next routing decision sees them. States, calls and timers stay as they are. An agent new to
+   * routing starts Offline, as at start; one no longer routable (disabled, not an agent any more, no department)
+   * keeps its entry, so calls it holds finish, but is in no queue.
+   */
+  async reloadDirectory(): Promise<void> {
+    const queueRows = await this.db.selectFrom('queues').selectAll().orderBy('number').execute();
+    const numbers = new Set(queueRows.map((q) => q.number));
+    for (const n of [...this.queues.keys()]) if (!numbers.has(n)) this.queues.delete(n);
+    for (const q of queueRows) {
+      const queue: Queue = {
+        id: q.id,
+        number: q.number,
+        nameZh: q.name_zh,
+        nameEn: q.name_en,
+        departmentId: q.department_id,
+        skill: q.skill,
+        ringTimeoutSeconds: q.ring_timeout_seconds,
+      };
+      const entry = this.queues.get(q.number);
+      if (entry) entry.queue = queue;
+      else this.queues.set(q.number, { queue, available: new Set() });
+    }
+    const users = await this.db
+      .selectFrom('users')
+      .leftJoin('sip_accounts', 'sip_accounts.user_id', 'users.id')
+      .leftJoin('agent_states', 'agent_states.user_id', 'users.id')
+      .select([
+        'users.id',
+        'users.username',
+        'users.department_id',
+        'sip_accounts.extension',
+        'agent_states.state',
+      ])
+      .where('users.role', '=', 'agent')
+      .where('users.disabled', '=', 0)
+      .execute();
+    const skills = await this.db.selectFrom('agent_skills').selectAll().execute();
+    const routable = new Set<string>();
+    const at = this.now();
+    for (const u of users) {
+      if (u.department_id === null) continue;
+      routable.add(u.id);
+      let a = this.agents.get(u.id);
+      if (!a) {
+        a = {
+          userId: u.id,
+          username: u.username,
+          departmentId: u.department_id,
+          extension: u.extension,
+          skills: new Set(),
+          queues: [],
+          state: 'Offline',
+          reason: null,
+          pending: null,
+          since: at.toISOString(),
+          idleSince: at.getTime(),
+          interactionId: null,
+          version: 0,
+          sockets: 0,
+        };
+        this.agents.set(u.id, a);
+        if (this.writesStates && (u.state === null || u.state === undefined)) {
+          a.version = 1;
+          this.persist(a, null);
+        }
+      }
+      a.departmentId = u.department_id;
+      if (a.extension !== u.extension) {
+        if (a.extension !== null) this.byExtension.delete(a.extension);
+        a.extension = u.extension;
+        if (u.extension !== null) this.byExtension.set(u.extension, a);
+      }
+      a.skills = new Set(skills.filter((s) => s.user_id === u.id).map((s) => s.skill));
+    }
+    for (const q of this.queues.values()) q.available.clear();
+    for (const a of this.agents.values()) {
+      a.queues = !routable.has(a.userId)
+        ? []
+        : [...this.queues.values()].filter(
+            (q) => q.queue.departmentId === a.departmentId && a.skills.has(q.queue.skill),
+          );
+      if (a.state === 'Available') for (const q of a.queues) q.available.add(a);
+    }
+    await this.flush();
+  }
+
   /** The first node of a cluster takes routing over as a single node starts: every agent Offline (server_start). */
   async coldStart(): Promise<void> {
     this.agents.clear();
@@ -145,6 +235,7 @@ export class VoiceService implements LiveCalls {
    * Offline after the grace period, as after a disconnect.
    */
   async resume(): Promise<void> {
+    this.writesStates = true;
     // A node that owned routing before, lost its connection and takes over again: the database is the truth.
     for (const c of this.calls.values()) clearTimeout(c.ringTimer);
     this.calls.clear();
@@ -217,6 +308,7 @@ export class VoiceService implements LiveCalls {
 
   /** This node stopped owning routing: nothing it still has in memory may decide any more (resume() reloads). */
   suspend(): void {
+    this.writesStates = false;
     for (const a of this.agents.values()) {
       clearTimeout(a.offlineTimer);
       clearTimeout(a.wrapTimer);
@@ -240,6 +332,7 @@ export class VoiceService implements LiveCalls {
   }
 
   private async loadDirectory(write: boolean): Promise<void> {
+    this.writesStates = write;
     const queues = await this.db.selectFrom('queues').selectAll().orderBy('number').execute();
     for (const q of queues) {
       this.queues.set(q.number, {

@@ -13,6 +13,8 @@ import {
   TicketStatus,
   User,
 } from '../domain';
+import { AdminAction } from '../admin/rest';
+import { AdminConfig, AdminOverview } from '../admin/schemas';
 import { ErrorBody, StorageFault } from '../protocol/errors';
 import {
   AgentStatus,
@@ -428,6 +430,12 @@ export const contract = {
   /** The queues of the agent's department (names for the call panel), from the server. */
   'voice.queues': method(z.object({}), QueueList),
   'directory.get': method(z.object({}), Directory),
+  /** Administrators only (the server refuses everyone else): everything the admin screen shows, from the server. */
+  'admin.overview': method(z.object({}), AdminOverview),
+  /** One administrator's change, made on the server (never queued offline: it needs the server's checks). */
+  'admin.apply': method(AdminAction, z.object({})),
+  /** SLA policies, calendars, custom fields and workflow settings, from the server (any signed-in user). */
+  'config.get': method(z.object({}), AdminConfig),
   'sync.status': method(z.object({}), SyncStatus),
   /** Offline: try to reach the server now instead of waiting for the next scheduled retry. */
   'sync.retryNow': method(z.object({}), SyncStatus),

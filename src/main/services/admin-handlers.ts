@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { AdminConfig, AdminOverview, ADMIN_REST, adminRequest, CONFIG_REST } from '../../shared/admin';
+import type { ServiceHandlers } from '../../shared/ipc/contract';
+import { request } from '../sync/server-api';
+import type { SessionManager } from './session';
+
+/**
+ * The admin screen's calls: straight to the server with the session's token, never through the replica or the
+ * outbox (an administrative change needs the server's checks; offline it fails at once and says so).
+ */
+export function createAdminHandlers(
+  sessions: SessionManager,
+): Pick<ServiceHandlers, 'admin.overview' | 'admin.apply' | 'config.get'> {
+  return {
+    'admin.overview': async () => {
+      const { engine, info } = sessions.require();
+      return engine.authorized((token) =>
+        request(info.serverUrl, ADMIN_REST.overview, undefined, AdminOverview, token),
+      );
+    },
+    'admin.apply': async (action) => {
+      const { engine, info } = sessions.require();
+      const { path, body } = adminRequest(action);
+      await engine.authorized((token) => request(info.serverUrl, path, body, z.unknown(), token));
+      return {};
+    },
+    'config.get': async () => {
+      const { engine, info } = sessions.require();
+      return engine.authorized((token) =>
+        request(info.serverUrl, CONFIG_REST, undefined, AdminConfig, token),
+      );
+    },
+  };
+}

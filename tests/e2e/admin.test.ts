@@ -1,0 +1,192 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { ADMIN_REST, CHINA_MAINLAND_CALENDAR, Role } from '../../src/shared';
+import { apiLogin, launchChromium, signIn, startHost, startServer, tempDir, type Proc } from './harness';
+
+/**
+ * The admin screen end to end: the real service with the demo data, the browser-mode host serving the built
+ * renderer, Chromium. An administrator creates a user there; the user signs in on the same desktop.
+ * SWITCHBOARD_SCREENS=<folder> also saves screenshots of the Users and SLA tabs in English and Chinese.
+ */
+let dir: ReturnType<typeof tempDir>;
+let server: Proc;
+let host: Proc;
+let browser: Browser;
+const screens = process.env['SWITCHBOARD_SCREENS'];
+
+beforeAll(async () => {
+  dir = tempDir('sb-e2e-admin-');
+  server = await startServer(dir.path);
+  host = await startHost(dir.path, { serverUrls: [server.url] });
+  browser = await launchChromium();
+  if (screens) mkdirSync(screens, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.stop();
+  await server?.stop();
+  dir?.remove();
+});
+
+async function open(locale = 'en-US'): Promise<Page> {
+  const context = await browser.newContext({ locale, viewport: { width: 1440, height: 900 } });
+  return context.newPage();
+}
+
+async function signOut(page: Page) {
+  await page.getByTestId('logout').click();
+  await page.getByTestId('logout-signout').click();
+  await page.getByTestId('login-submit').waitFor();
+}
+
+async function shoot(page: Page, name: string) {
+  if (!screens) return;
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(screens, `${name}.png`) });
+}
+
+describe('admin screen', () => {
+  it('is not offered to an agent', async () => {
+    const page = await open();
+    await signIn(page, { hostUrl: host.url, serverUrl: server.url }, 'agent01');
+    await page.getByTestId('nav-customers').waitFor();
+    expect(await page.getByTestId('nav-admin').count()).toBe(0);
+    await signOut(page);
+    await page.context().close();
+  });
+
+  it('an admin creates a user who can then sign in', async () => {
+    const page = await open();
+    await signIn(page, { hostUrl: host.url, serverUrl: server.url }, 'admin');
+    await page.getByTestId('nav-admin').click();
+    await page.getByTestId('admin-users').waitFor();
+    expect(await page.getByTestId('admin-user-row').count()).toBeGreaterThan(10);
+
+    await page.getByTestId('admin-user-new').click();
+    await page.getByTestId('admin-user-dialog').waitFor();
+    // Every role the server knows, and only those.
+    const roles = await page
+      .getByTestId('admin-user-role')
+      .locator('option')
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(roles).toEqual([...Role.options]);
+    await page.getByTestId('admin-user-username').fill('Zhao.Min');
+    await page.getByTestId('admin-user-display-name').fill('赵敏');
+    await page.getByTestId('admin-user-role').selectOption('agent');
+    await page.getByTestId('admin-user-department').selectOption({ label: 'Technical support' });
+    // Too short first: the dialog stays open and says what the password needs, under the field.
+    await page.getByTestId('admin-user-password-input').fill('short');
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => page.getByTestId('admin-user-dialog').innerText())
+      .toContain('A password needs at least 8 characters.');
+    await page.getByTestId('admin-user-password-input').fill('zhao-min-2026');
+    await page.getByTestId('admin-user-save').click();
+    await page.getByTestId('admin-user-dialog').waitFor({ state: 'detached' });
+    const row = page.locator('[data-testid="admin-user-row"][data-username="zhao.min"]');
+    await row.waitFor();
+    expect(await row.innerText()).toMatch(/赵敏[\s\S]*Agent[\s\S]*Technical support[\s\S]*Active/);
+    // A name that is taken is refused in the dialog, with what to do.
+    await page.getByTestId('admin-user-new').click();
+    await page.getByTestId('admin-user-username').fill('zhao.min');
+    await page.getByTestId('admin-user-display-name').fill('Someone else');
+    await page.getByTestId('admin-user-password-input').fill('another-pass-1');
+    await page.getByTestId('admin-user-save').click();
+    await expect
+      .poll(() => page.getByTestId('admin-user-dialog').innerText())
+      .toContain('This user name is taken.');
+    await page.getByTestId('admin-user-cancel').click();
+    await page.getByTestId('admin-user-dialog').waitFor({ state: 'detached' });
+
+    if (screens) await screenshots(page);
+    await signOut(page);
+
+    await page.getByTestId('login-server').fill(server.url);
+    await page.getByTestId('login-username').fill('zhao.min');
+    await page.getByTestId('login-password').fill('zhao-min-2026');
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('workbench').waitFor();
+    expect(await page.getByTestId('current-user').innerText()).toBe('赵敏');
+    expect(await page.getByTestId('current-department').innerText()).toBe('Technical support');
+    expect(await page.getByTestId('nav-admin').count()).toBe(0);
+    await page.context().close();
+  });
+});
+
+/** Users and SLA tabs in English and Chinese, light theme, with a few SLA policies to show. */
+async function screenshots(page: Page) {
+  const admin = await apiLogin(server.url, 'admin');
+  const post = (path: string, body: unknown) =>
+    fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.accessToken}` },
+      body: JSON.stringify(body),
+    });
+  const overview = (await (
+    await fetch(`${server.url}${ADMIN_REST.overview}`, {
+      headers: { authorization: `Bearer ${admin.accessToken}` },
+    })
+  ).json()) as { departments: { id: string; code: string }[] };
+  const dept = (code: string) => overview.departments.find((d) => d.code === code)!.id;
+  for (const [code, priority, channel, first, resolution] of [
+    ['aftersales', 'urgent', 'phone', 15, 240],
+    ['aftersales', 'high', 'email', 60, 960],
+    ['tech', 'urgent', 'chat', 10, 480],
+    ['tech', 'normal', 'web', 240, 2400],
+    ['billing', 'normal', 'email', 480, 4800],
+  ] as const) {
+    const res = await post(ADMIN_REST.slaPolicies, {
+      departmentId: dept(code),
+      priority,
+      channel,
+      calendarId: CHINA_MAINLAND_CALENDAR.id,
+      firstResponseMinutes: first,
+      nextResponseMinutes: first * 2,
+      resolutionMinutes: resolution,
+      warning:
+        priority === 'urgent' ? { kind: 'minutesBefore', minutes: 5 } : { kind: 'percent', percent: 80 },
+      escalations: [{ on: 'breach', action: { kind: 'notify', who: 'supervisors' } }],
+    });
+    expect(res.status).toBe(201);
+  }
+  await page.getByTestId('admin-tab-departments').click();
+  await page.getByTestId('admin-tab-users').click();
+  await page.getByTestId('admin-users').waitFor();
+  for (const lang of ['en', 'zh']) {
+    await shoot(page, `admin-users-${lang}`);
+    await page.getByTestId('admin-tab-sla').click();
+    await page.getByTestId('admin-sla-row').first().waitFor();
+    await shoot(page, `admin-sla-${lang}`);
+    await page.getByTestId('admin-sla-row').first().getByRole('button').first().click();
+    await page.getByTestId('admin-sla-dialog').waitFor();
+    await shoot(page, `admin-sla-dialog-${lang}`);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('admin-sla-dialog').waitFor({ state: 'detached' });
+    await page.getByTestId('admin-tab-queues').click();
+    await page.getByTestId('admin-queues').waitFor();
+    await shoot(page, `admin-queues-${lang}`);
+    await page.getByTestId('admin-tab-departments').click();
+    await page.getByTestId('admin-departments').waitFor();
+    await shoot(page, `admin-departments-${lang}`);
+    await page.getByTestId('admin-tab-customFields').click();
+    await page.getByTestId('admin-field-new').click();
+    await page.getByTestId('admin-field-type').selectOption('singleChoice');
+    await shoot(page, `admin-field-dialog-${lang}`);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('admin-field-dialog').waitFor({ state: 'detached' });
+    await page.getByTestId('admin-tab-workflow').click();
+    await page.getByTestId('admin-workflow-days').waitFor();
+    await shoot(page, `admin-workflow-${lang}`);
+    await page.getByTestId('admin-tab-users').click();
+    await page.getByTestId('admin-user-new').click();
+    await page.getByTestId('admin-user-dialog').waitFor();
+    await shoot(page, `admin-user-dialog-${lang}`);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('admin-user-dialog').waitFor({ state: 'detached' });
+    if (lang === 'en') await page.getByTestId('lang-switch').click();
+  }
+  await page.getByTestId('lang-switch').click();
+}
