@@ -23,7 +23,8 @@ import { migrateToLatest } from './db/migrate';
 import type { Db } from './db/schema';
 import { describeLocation, isPostgresUrl, openDatabase } from './db/open';
 import { seedDemo } from './demo/seed-demo';
-import { closeSolvedTickets, DEFAULT_CLOSE_SOLVED_AFTER_DAYS } from './tickets/auto-close';
+import { getWorkflow } from './admin/admin-store';
+import { closeSolvedTickets } from './tickets/auto-close';
 import { bearerUser, createApi } from './http/api';
 import { postgresFanOut } from './sync/fan-out';
 import { attachSync } from './sync/sync-socket';
@@ -51,7 +52,7 @@ export interface StartServerOptions {
   /** Token signing secret; by default generated once and kept in `<dbPath>.jwt-secret` (mode 0600). */
   jwtSecret?: string;
   log?: (line: string) => void;
-  /** Days after which solved tickets are closed; default DEFAULT_CLOSE_SOLVED_AFTER_DAYS. */
+  /** Days after which solved tickets are closed; default the admin's workflow setting (7 unless changed). */
   closeSolvedAfterDays?: number;
   /** How often solved tickets are checked for closing; default hourly (the first check within 5 minutes). */
   closeSolvedEveryMs?: number;
@@ -257,7 +258,13 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   // once, so a restart loop does not churn), then every interval.
   let closing: Promise<unknown> = Promise.resolve();
   const closeSolved = () => {
-    closing = closeSolvedTickets(db, now(), opts.closeSolvedAfterDays ?? DEFAULT_CLOSE_SOLVED_AFTER_DAYS)
+    // The days an admin set (Workflow settings), read at each run so a change applies without a restart.
+    closing = (
+      opts.closeSolvedAfterDays !== undefined
+        ? Promise.resolve(opts.closeSolvedAfterDays)
+        : getWorkflow(db).then((w) => w.autoCloseSolvedAfterDays)
+    )
+      .then((days) => closeSolvedTickets(db, now(), days))
       .then(({ closed, departments }) => {
         if (closed > 0) log(`Closed ${closed} ticket(s) solved long enough ago.`);
         return departments.size > 0 ? sync.poke([...departments]) : undefined;

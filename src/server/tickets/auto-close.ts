@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { DEFAULT_WORKFLOW } from '../../shared';
 import { writeAudits, type AuditEntry } from '../audit/audit-log';
 import type { Db } from '../db/schema';
 import { getTicketForChange, insertHistory, saveTicket } from './ticket-store';
-
-/** Days a solved ticket stays solved (the customer may still answer and reopen it) before it is closed. */
-export const DEFAULT_CLOSE_SOLVED_AFTER_DAYS = 7;
 
 /** Tickets closed per transaction: a first run over years of solved tickets must not hold one for long. */
 const BATCH = 200;
@@ -23,7 +21,7 @@ export const SYSTEM_ACTOR = 'Switchboard';
 export async function closeSolvedTickets(
   db: Db,
   now: Date,
-  afterDays: number = DEFAULT_CLOSE_SOLVED_AFTER_DAYS,
+  afterDays: number = DEFAULT_WORKFLOW.autoCloseSolvedAfterDays,
 ): Promise<{ closed: number; departments: Set<string> }> {
   const cutoff = new Date(now.getTime() - afterDays * 86_400_000).toISOString();
   const departments = new Set<string>();
