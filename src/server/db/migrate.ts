@@ -7,6 +7,7 @@ import * as m0005 from './migrations/0005-sessions-and-sign-in-throttle';
 import * as m0006 from './migrations/0006-history-device';
 import * as m0008 from './migrations/0008-counters-and-secrets';
 import * as m0009 from './migrations/0009-change-order';
+import * as m0010 from './migrations/0010-audit-chain';
 import type { Db } from './schema';
 
 /** Every migration, listed statically so bundling and tests see exactly what ships. Never edit a shipped one. */
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   // 0007 is taken by the sync-speed work on another branch.
   '0008-counters-and-secrets': m0008,
   '0009-change-order': m0009,
+  '0010-audit-chain': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
