@@ -12,19 +12,43 @@ type Fields = Pick<
   'seq' | 'at' | 'actor_id' | 'source' | 'action' | 'subject_id' | 'detail'
 >;
 
-/** A field as hashed: its length (UTF-16 code units) and text, or '-' for none; no field can spill into the next. */
-const f = (v: string | null) => (v === null ? '-' : `${v.length}:${v}`);
+/** Between fields, and standing for a field that is null: characters no stored field contains (see `clean`). */
+const SEP = '\u001f';
+export const NONE = '\u001e';
 
 /**
  * SHA-256 (hex) over the previous record's hash, the record's position and its fields exactly as stored (detail
- * is the stored JSON text, never re-serialised): the same bytes on SQLite and PostgreSQL, cheap to recompute.
+ * is the stored JSON text, never re-serialised), joined by SEP: the same bytes on SQLite and PostgreSQL, and
+ * cheap to recompute. Unambiguous because no stored field contains SEP (the chainer replaces it), so the 7
+ * separators of a record's input are exactly the joins: text cannot move from one field to the next unseen.
  */
 export function recordHash(prev: string, r: Fields): string {
   return createHash('sha256')
     .update(
-      `${prev}\n${r.seq}\n${f(r.at)}\n${f(r.actor_id)}\n${f(r.source)}\n${f(r.action)}\n${f(r.subject_id)}\n${f(r.detail)}`,
+      prev +
+        SEP +
+        r.seq +
+        SEP +
+        r.at +
+        SEP +
+        (r.actor_id ?? NONE) +
+        SEP +
+        (r.source ?? NONE) +
+        SEP +
+        r.action +
+        SEP +
+        (r.subject_id ?? NONE) +
+        SEP +
+        r.detail,
     )
     .digest('hex');
+}
+
+/** A field as the chain stores it: SEP and NONE never occur (JSON text escapes them anyway). */
+function clean<T extends string | null>(v: T): T {
+  return (
+    v !== null && (v.includes(SEP) || v.includes(NONE)) ? v.replace(/[\u001e\u001f]/g, '\ufffd') : v
+  ) as T;
 }
 
 export interface ChainOptions {
@@ -124,12 +148,12 @@ async function chainOnce(
   const rows = pending.map((p) => {
     const r = {
       seq: ++seq,
-      at: p.at,
-      actor_id: p.actor_id,
-      source: p.source,
-      action: p.action,
-      subject_id: p.subject_id,
-      detail: p.detail,
+      at: clean(p.at),
+      actor_id: clean(p.actor_id),
+      source: clean(p.source),
+      action: clean(p.action),
+      subject_id: clean(p.subject_id),
+      detail: clean(p.detail),
       prev_hash: prev,
       hash: '',
     };
