@@ -47,7 +47,9 @@ export function recordHash(prev: string, r: Fields): string {
 /** A field as the chain stores it: SEP and NONE never occur (JSON text escapes them anyway). */
 function clean<T extends string | null>(v: T): T {
   return (
-    v !== null && (v.includes(SEP) || v.includes(NONE)) ? v.replace(/[\u001e\u001f]/g, '\ufffd') : v
+    v !== null && (v.includes(SEP) || v.includes(NONE))
+      ? v.replaceAll(SEP, '\ufffd').replaceAll(NONE, '\ufffd')
+      : v
   ) as T;
 }
 
