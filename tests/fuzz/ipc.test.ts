@@ -152,6 +152,9 @@ beforeAll(async () => {
     'notSent.retry': { id: row.id },
     'notSent.sendTo': { id: row.id, ticketId: row.id },
     'notSent.dismiss': { ids: [row.id] },
+    'audit.verify': {},
+    'audit.search': { action: 'auth.*', from: now, limit: 50 },
+    'audit.export': { format: 'csv', action: 'ticket.update.applied' },
   };
 }, 120_000);
 

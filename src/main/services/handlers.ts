@@ -12,6 +12,7 @@ import {
 import { SwitchboardError } from '../../shared/protocol/errors';
 import { formatPhone, normalisePhone } from '../../shared/phone';
 import * as api from '../sync/server-api';
+import { createAuditHandlers } from './audit-handlers';
 import { createCallHandlers } from './call-handlers';
 import { checkAssignee, departmentOf, retryNotSent } from './not-sent-retry';
 import type { SessionManager } from './session';
@@ -228,6 +229,8 @@ export function createHandlers(
     },
 
     'directory.get': async () => sessions.require().store.read.directory(),
+
+    ...createAuditHandlers(sessions),
 
     'notSent.list': async () => sessions.current?.notSent.list() ?? [],
 

@@ -12,6 +12,7 @@ import {
   TicketStatus,
   User,
 } from '../domain';
+import { AuditExportFormat, AuditPage, AuditQuery, AuditVerifyReport } from '../protocol/audit';
 import { ErrorBody, StorageFault } from '../protocol/errors';
 import {
   AgentStatus,
@@ -413,6 +414,18 @@ export const contract = {
   /** The queues of the agent's department (names for the call panel), from the server. */
   'voice.queues': method(z.object({}), QueueList),
   'directory.get': method(z.object({}), Directory),
+  /** Administrators: the server verifies the whole audit chain (signatures, anchors) and reports. */
+  'audit.verify': method(z.object({}), AuditVerifyReport),
+  /** Administrators: audit records matching the filters, newest first, one page. */
+  'audit.search': method(AuditQuery, AuditPage),
+  /**
+   * Administrators: every record matching the filters as a CSV or JSON file's text (the server records the
+   * export). For ranges of millions of records, use GET /api/audit/export or the CLI instead.
+   */
+  'audit.export': method(
+    AuditQuery.omit({ before: true, limit: true }).extend({ format: AuditExportFormat }),
+    z.object({ fileName: z.string(), mimeType: z.string(), text: z.string() }),
+  ),
   'sync.status': method(z.object({}), SyncStatus),
   /** Offline: try to reach the server now instead of waiting for the next scheduled retry. */
   'sync.retryNow': method(z.object({}), SyncStatus),
