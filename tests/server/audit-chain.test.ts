@@ -6,7 +6,8 @@ import { verifyChain } from '../../src/server/audit/verify';
 import { migrateToLatest } from '../../src/server/db/migrate';
 import { openDatabase } from '../../src/server/db/open';
 import type { Db } from '../../src/server/db/schema';
-import { freshDatabase, TEST_DIALECT, type TestDatabase } from './helpers';
+import { freshDatabase, TEST_DIALECT } from './helpers';
+import type { TestDatabase } from './test-db';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {

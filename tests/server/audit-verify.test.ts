@@ -11,7 +11,8 @@ import { migrateToLatest } from '../../src/server/db/migrate';
 import { openDatabase } from '../../src/server/db/open';
 import type { Db } from '../../src/server/db/schema';
 import { seedDemo } from '../../src/server/demo/seed-demo';
-import { freshDatabase, login, type TestDatabase } from './helpers';
+import { freshDatabase, login } from './helpers';
+import type { TestDatabase } from './test-db';
 
 /**
  * The audit trail as an auditor checks it: a real server (signing checkpoints every 5 records), records written
