@@ -12,45 +12,53 @@ type Fields = Pick<
   'seq' | 'at' | 'actor_id' | 'source' | 'action' | 'subject_id' | 'detail'
 >;
 
-/** Between fields, and standing for a field that is null: characters no stored field contains (see `clean`). */
+/** Between fields: a character no stored field contains (see `clean`; JSON text escapes it anyway). */
 const SEP = '\u001f';
-export const NONE = '\u001e';
+
+/** A field that may be null: '' for null, '+' and the text otherwise, so null and '' hash differently. */
+const opt = (v: string | null) => (v === null ? '' : `+${v}`);
 
 /**
- * SHA-256 (hex) over the previous record's hash, the record's position and its fields exactly as stored (detail
- * is the stored JSON text, never re-serialised), joined by SEP: the same bytes on SQLite and PostgreSQL, and
- * cheap to recompute. Unambiguous because no stored field contains SEP (the chainer replaces it), so the 7
- * separators of a record's input are exactly the joins: text cannot move from one field to the next unseen.
+ * What a record's hash covers besides the previous hash: its position and its fields exactly as stored (detail
+ * is the stored JSON text, never re-serialised), joined by SEP. Unambiguous because no stored field contains
+ * SEP (the chainer replaces it): the 7 separators are exactly the joins, so text cannot move from one field to
+ * the next unseen. hashInputSql builds the same text in the database (SQLite and PostgreSQL alike).
  */
-export function recordHash(prev: string, r: Fields): string {
+export function hashInput(r: Fields): string {
+  return (
+    r.seq +
+    SEP +
+    r.at +
+    SEP +
+    opt(r.actor_id) +
+    SEP +
+    opt(r.source) +
+    SEP +
+    r.action +
+    SEP +
+    opt(r.subject_id) +
+    SEP +
+    r.detail
+  );
+}
+
+/** hashInput as a column, computed by the store: the verifier reads one string per record instead of seven. */
+export const hashInputSql = sql<string>`CAST(seq AS TEXT) || ${SEP} || at || ${SEP} || COALESCE(${'+'} || actor_id, '') || ${SEP} || COALESCE(${'+'} || source, '') || ${SEP} || action || ${SEP} || COALESCE(${'+'} || subject_id, '') || ${SEP} || detail`;
+
+/** SHA-256 (hex) of the previous record's hash and this record's hashInput. */
+export function chainHash(prev: string, input: string): string {
   return createHash('sha256')
-    .update(
-      prev +
-        SEP +
-        r.seq +
-        SEP +
-        r.at +
-        SEP +
-        (r.actor_id ?? NONE) +
-        SEP +
-        (r.source ?? NONE) +
-        SEP +
-        r.action +
-        SEP +
-        (r.subject_id ?? NONE) +
-        SEP +
-        r.detail,
-    )
+    .update(prev + SEP + input)
     .digest('hex');
 }
 
-/** A field as the chain stores it: SEP and NONE never occur (JSON text escapes them anyway). */
+export function recordHash(prev: string, r: Fields): string {
+  return chainHash(prev, hashInput(r));
+}
+
+/** A field as the chain stores it: never containing SEP. */
 function clean<T extends string | null>(v: T): T {
-  return (
-    v !== null && (v.includes(SEP) || v.includes(NONE))
-      ? v.replaceAll(SEP, '\ufffd').replaceAll(NONE, '\ufffd')
-      : v
-  ) as T;
+  return (v !== null && v.includes(SEP) ? v.replaceAll(SEP, '\ufffd') : v) as T;
 }
 
 export interface ChainOptions {
