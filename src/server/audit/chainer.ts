@@ -147,14 +147,7 @@ async function chainOnce(
       checkpoints.push(last);
     }
   }
-  // Stop at the next multiple of `every` past the last checkpoint, so checkpoints fall every `every` records.
-  const room = last ? Math.max(1, every - (seq - last.seq)) : page;
-  const pending = await trx
-    .selectFrom('audit_pending')
-    .selectAll()
-    .orderBy('id')
-    .limit(Math.min(page, room))
-    .execute();
+  const pending = await trx.selectFrom('audit_pending').selectAll().orderBy('id').limit(page).execute();
   const rows = pending.map((p) => {
     const r = {
       seq: ++seq,
@@ -168,6 +161,11 @@ async function chainOnce(
       hash: '',
     };
     r.hash = prev = recordHash(prev, r);
+    // A checkpoint every `every` records exactly, however many this round chains.
+    if (signer && last && seq - last.seq >= every) {
+      last = signer.sign({ id: last.id + 1, chainId: last.chainId, seq, hash: prev, at: now.toISOString() });
+      checkpoints.push(last);
+    }
     return r;
   });
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
@@ -182,7 +180,7 @@ async function chainOnce(
   if (signer && last && seq > last.seq) {
     const seconds = opts.checkpointSeconds ?? DEFAULT_CHECKPOINT_SECONDS;
     const dueByTime = now.getTime() - Date.parse(last.at) >= seconds * 1000;
-    if (seq - last.seq >= every || dueByTime) {
+    if (dueByTime) {
       last = signer.sign({ id: last.id + 1, chainId: last.chainId, seq, hash: prev, at: now.toISOString() });
       checkpoints.push(last);
     }
@@ -200,7 +198,7 @@ async function chainOnce(
         signature: c.signature,
       })
       .execute();
-  return { chained: rows.length, checkpoints, busy: false, full: rows.length === Math.min(page, room) };
+  return { chained: rows.length, checkpoints, busy: false, full: rows.length === page };
 }
 
 /**
