@@ -232,6 +232,7 @@ export function AuditPanel() {
           value={draft.from}
           onChange={set('from')}
           slotProps={{ inputLabel: { shrink: true } }}
+          sx={{ width: 210 }}
         />
         <TextField
           size="small"
@@ -240,6 +241,7 @@ export function AuditPanel() {
           value={draft.to}
           onChange={set('to')}
           slotProps={{ inputLabel: { shrink: true } }}
+          sx={{ width: 210 }}
         />
         <Button size="small" type="submit" variant="outlined" startIcon={<SearchIcon fontSize="small" />}>
           {t('audit.filters.search')}
@@ -354,19 +356,22 @@ function VerifyResult({ report, onShow }: { report: AuditVerifyReport; onShow: (
   const fmt = useFormat();
   if (report.ok) {
     const cp = report.lastCheckpoint;
+    // What stays unprovable until the next checkpoint (audit/README.md): said, not hidden.
+    const uncovered = (report.head?.seq ?? 0) - (cp?.seq ?? 0);
     return (
       <Alert severity="success" sx={{ py: 0 }} data-testid="audit-verify-ok">
         <Box>
           {t('audit.ok', {
-            records: report.records,
-            checkpoints: report.checkpoints,
-            anchors: report.anchors,
+            records: t('audit.records', { count: report.records }),
+            checkpoints: t('audit.checkpoints', { count: report.checkpoints }),
+            anchors: t('audit.anchors', { count: report.anchors }),
           })}
         </Box>
         <Box sx={{ fontSize: '0.9em' }}>
           {cp
             ? t('audit.lastCheckpoint', { time: fmt.absolute(cp.at), seq: cp.seq })
             : t('audit.noCheckpoint')}
+          {uncovered > 0 && ` ${t('audit.uncovered', { count: uncovered })}`}
           {report.pending > 0 && ` ${t('audit.pending', { count: report.pending })}`}
         </Box>
       </Alert>

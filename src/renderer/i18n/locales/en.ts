@@ -452,7 +452,17 @@ export const en = {
     title: 'Audit trail',
     verify: 'Verify the audit trail',
     verifying: 'Verifying every record and signature…',
-    ok: 'Intact: {{records}} records, {{checkpoints}} signed checkpoints, {{anchors}} anchors checked.',
+    ok: 'Intact: {{records}}, {{checkpoints}} and {{anchors}} checked.',
+    records_one: '{{count}} record',
+    records_other: '{{count}} records',
+    checkpoints_one: '{{count}} signed checkpoint',
+    checkpoints_other: '{{count}} signed checkpoints',
+    anchors_one: '{{count}} anchor',
+    anchors_other: '{{count}} anchors',
+    uncovered_one:
+      'The newest record is not covered by a signed checkpoint yet; the next checkpoint covers it.',
+    uncovered_other:
+      'The newest {{count}} records are not covered by a signed checkpoint yet; the next checkpoint covers them.',
     lastCheckpoint: 'Last signed checkpoint {{time}} (record {{seq}}).',
     noCheckpoint: 'No signed checkpoint yet.',
     pending_one: '{{count}} newer record is still being added to the chain.',
