@@ -1,9 +1,10 @@
+import { Migrator, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeAudits } from '../../src/server/audit/audit-log';
 import { chainPending } from '../../src/server/audit/chainer';
 import { ephemeralAuditSigner } from '../../src/server/audit/keys';
 import { verifyChain } from '../../src/server/audit/verify';
-import { migrateToLatest } from '../../src/server/db/migrate';
+import { migrateToLatest, migrations } from '../../src/server/db/migrate';
 import { openDatabase } from '../../src/server/db/open';
 import type { Db } from '../../src/server/db/schema';
 import { freshDatabase, TEST_DIALECT } from './helpers';
@@ -82,5 +83,42 @@ describe('the audit chain under parallel writers', () => {
       );
       expect(mine).toEqual(expected);
     }
+  });
+});
+
+describe('the upgrade to the chained audit trail (migration 0010)', () => {
+  it('keeps every record of the old chain, in its order, as the first positions of the new one', async () => {
+    const store: TestDatabase = await freshDatabase();
+    const db = openDatabase(store.location);
+    cleanup = async () => {
+      await db.destroy();
+      await store.drop();
+    };
+    const provider = { getMigrations: () => Promise.resolve(migrations) };
+    const before = await new Migrator({ db, provider }).migrateTo('0009-change-order');
+    expect(before.error).toBeUndefined();
+    // Records as the old writer stored them (its own hashes, which the new chain replaces).
+    const old = Array.from({ length: 12 }, (_, i) => ({
+      at: new Date(Date.UTC(2026, 10, 1, 9, 0, i)).toISOString(),
+      actor_id: i % 3 === 0 ? null : `u${i}`,
+      action: i % 2 ? 'auth.login' : 'ticket.update.applied',
+      subject_id: `s${i}`,
+      detail: JSON.stringify({ i }),
+      prev_hash: 'x'.repeat(64),
+      hash: 'y'.repeat(64),
+    }));
+    await sql`INSERT INTO audit_log (at, actor_id, action, subject_id, detail, prev_hash, hash)
+      VALUES ${sql.join(old.map((r) => sql`(${r.at}, ${r.actor_id}, ${r.action}, ${r.subject_id}, ${r.detail}, ${r.prev_hash}, ${r.hash})`))}`.execute(
+      db,
+    );
+    await migrateToLatest(db);
+    const signer = ephemeralAuditSigner();
+    await chainPending(db, { signer });
+    const report = await verifyChain(db, { publicKey: signer.publicKey });
+    expect(report).toMatchObject({ ok: true, records: 12, pending: 0 });
+    const rows = await db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
+    expect(rows.map((r) => [r.at, r.actor_id, r.action, r.subject_id, r.detail])).toEqual(
+      old.map((r) => [r.at, r.actor_id, r.action, r.subject_id, r.detail]),
+    );
   });
 });
