@@ -4,6 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
 import { SYNC_SOCKET_MAX_BYTES, type Ack } from '../shared';
 import { adminRouter } from './admin/admin-api';
+import { auditRouter } from './audit/audit-api';
+import { AuditChainer } from './audit/chainer';
+import { auditKeyPaths, ephemeralAuditSigner, loadAuditSigner, type AuditSigner } from './audit/keys';
 import { AuthService } from './auth/auth-service';
 import {
   checkThrottleOptions,
@@ -83,6 +86,13 @@ export interface StartServerOptions {
   voice?: VoiceOptions;
   /** PostgreSQL: how often a node tries to take call routing over from a dead owner (default 1 s). */
   voiceLockRetryMs?: number;
+  /**
+   * The audit trail's signed checkpoints (audit/README.md). keyPath: the Ed25519 key's PEM file (default
+   * SWITCHBOARD_AUDIT_KEY, else `<db>.audit-key.pem`, or .data/audit-key.pem for PostgreSQL; made on first
+   * start). A checkpoint every `checkpointEvery` records (env SWITCHBOARD_AUDIT_CHECKPOINT_RECORDS, default
+   * 1,000) or `checkpointSeconds` (env SWITCHBOARD_AUDIT_CHECKPOINT_SECONDS, default 10), whichever is first.
+   */
+  audit?: { keyPath?: string; checkpointEvery?: number; checkpointSeconds?: number };
 }
 
 export interface RunningServer {
@@ -138,6 +148,34 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     await db.destroy();
     throw e;
   }
+  let auditSigner: AuditSigner;
+  try {
+    auditSigner =
+      opts.dbPath === ':memory:' && !opts.audit?.keyPath && !process.env.SWITCHBOARD_AUDIT_KEY
+        ? ephemeralAuditSigner()
+        : loadAuditSigner(
+            auditKeyPaths(opts.dbPath, opts.audit?.keyPath ?? process.env.SWITCHBOARD_AUDIT_KEY),
+          );
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+  const envCount = (name: string) => {
+    const n = Number(process.env[name]);
+    return Number.isFinite(n) && n > 0 ? n : undefined;
+  };
+  if (auditSigner.anchorsPath)
+    log(
+      `Audit checkpoints signed with key ${auditSigner.keyId} (public key beside it, and at GET /api/audit/public-key); ` +
+        `anchored in ${auditSigner.anchorsPath}.`,
+    );
+  const chainer = new AuditChainer(db, {
+    signer: auditSigner,
+    checkpointEvery: opts.audit?.checkpointEvery ?? envCount('SWITCHBOARD_AUDIT_CHECKPOINT_RECORDS'),
+    checkpointSeconds: opts.audit?.checkpointSeconds ?? envCount('SWITCHBOARD_AUDIT_CHECKPOINT_SECONDS'),
+    now,
+    log,
+  });
   let voice: VoiceService;
   try {
     const accounts = await ensureSipAccounts(db, now());
@@ -150,6 +188,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     if (isPostgresUrl(opts.dbPath)) await voice.loadPassive();
     else await voice.load();
   } catch (e) {
+    await chainer.close();
     await db.destroy();
     throw e;
   }
@@ -166,6 +205,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       })
     : undefined;
   const routers = [
+    auditRouter({ db, chainer, signer: auditSigner, bearerUser: (req) => bearerUser(auth, req), now }),
     ...(cluster
       ? [
           clusterRouter(cluster, pbxSecret),
@@ -294,6 +334,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       await voice.close();
       await sweeping;
       await closing;
+      await chainer.close();
       await db.destroy();
     },
   };

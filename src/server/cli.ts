@@ -26,7 +26,12 @@ Env SWITCHBOARD_JWT_SECRET sets the token signing secret (otherwise kept in <db>
   the database's server_secrets table, shared by every node).
 Env SWITCHBOARD_PBX_SECRET: routing requests and call events must carry it in x-switchboard-pbx-secret;
   without it one is generated once and kept in <db>.pbx-secret (owner-only; on PostgreSQL in server_secrets):
-  give the PBX its contents.`;
+  give the PBX its contents.
+Env SWITCHBOARD_AUDIT_KEY: the audit trail's Ed25519 signing key (PEM; made on first start, owner-only; default
+  <db>.audit-key.pem, or .data/audit-key.pem for PostgreSQL: give every node the same file). Its public key
+  (.pub) and the anchors file (audit-anchors.jsonl) sit beside it; keep both out of the database's reach.
+  SWITCHBOARD_AUDIT_CHECKPOINT_RECORDS / _SECONDS: a signed checkpoint every N records (default 1000) or
+  T seconds (default 10). Verify with: npm run audit:verify -- --db <store>`;
 
 /** A whole number of at least 1 from a flag or its environment variable, or undefined for the default. */
 function count(flag: string, value: string | undefined, env: string): number | undefined {

@@ -68,8 +68,18 @@ beforeAll(async () => {
     return r.ok && (r.output as { state: string; pending: number }).state === 'online';
   }, 'the desktop online');
   replica = fingerprinter(storePath(join(dir.path, 'desktop'), server.url, session.user.id));
-  // Sign-ins and agent states move with the sessions the test opens, not with the input under test.
-  central = fingerprinter(server.dbPath, { skip: ['refresh_tokens', 'agent_states', 'agent_state_log'] });
+  // Sign-ins and agent states move with the sessions the test opens, not with the input under test; so do
+  // their audit records, chained and checkpointed a moment after they are written.
+  central = fingerprinter(server.dbPath, {
+    skip: [
+      'refresh_tokens',
+      'agent_states',
+      'agent_state_log',
+      'audit_pending',
+      'audit_log',
+      'audit_checkpoints',
+    ],
+  });
 
   const page = await services.invoke('tickets.search', { limit: 1 });
   if (!page.ok) throw new Error(page.error.message);
@@ -157,6 +167,9 @@ beforeAll(async () => {
     'notSent.retry': { id: row.id },
     'notSent.sendTo': { id: row.id, ticketId: row.id },
     'notSent.dismiss': { ids: [row.id] },
+    'audit.verify': {},
+    'audit.search': { action: 'auth.*', from: now, limit: 50 },
+    'audit.export': { format: 'csv', action: 'ticket.update.applied' },
   };
 }, 120_000);
 

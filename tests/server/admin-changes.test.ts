@@ -12,6 +12,7 @@ import {
 } from '../../src/shared';
 import { verifyAudit } from '../../src/server/audit/audit-log';
 import { openDatabase } from '../../src/server/db/open';
+import { untilChained } from './audit-wait';
 import { connectSocket, login, postJson, pullAll, startTestServer, type TestServer } from './helpers';
 import { agentSessions, mustSetState, route } from './voice-helpers';
 
@@ -43,6 +44,8 @@ async function get(path: string, token = admin.accessToken) {
 async function auditOf(action: string, subjectId: string) {
   const db = openDatabase(server.dbPath);
   try {
+    // Records are chained shortly after their commit (audit/README.md): wait for this one to have its place.
+    await untilChained(db);
     const rows = await db
       .selectFrom('audit_log')
       .selectAll()

@@ -1,3 +1,4 @@
+import { untilChained } from './audit-wait';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginResponse, Poke, SocketEvents, type User } from '../../src/shared';
@@ -46,8 +47,10 @@ async function socketOf(token: string) {
 const asAdmin = <T>(work: (db: Db, admin: User) => Promise<T>) => asAdminOf(server.dbPath, work);
 
 async function audited(action: string, subjectId: string) {
-  return asAdmin(async (db) =>
-    (
+  return asAdmin(async (db) => {
+    // Records are chained shortly after their transaction commits (audit/README.md): chain what is there.
+    await untilChained(db);
+    return (
       await db
         .selectFrom('audit_log')
         .select('detail')
@@ -55,8 +58,8 @@ async function audited(action: string, subjectId: string) {
         .where('subject_id', '=', subjectId)
         .orderBy('seq')
         .execute()
-    ).map((r) => JSON.parse(r.detail) as Record<string, unknown>),
-  );
+    ).map((r) => JSON.parse(r.detail) as Record<string, unknown>);
+  });
 }
 
 describe('ending a session stops its access tokens at once', () => {

@@ -1,3 +1,4 @@
+import { untilChained } from './audit-wait';
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import i18next from 'i18next';
@@ -55,6 +56,8 @@ function tick(seconds: number) {
 async function auditRows(action: string) {
   const db = openDatabase(server!.dbPath);
   try {
+    // Records are chained shortly after their transaction commits (audit/README.md): chain what is there.
+    await untilChained(db);
     const rows = await db.selectFrom('audit_log').selectAll().where('action', '=', action).execute();
     return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
   } finally {
@@ -65,6 +68,7 @@ async function auditRows(action: string) {
 async function auditCount(): Promise<number> {
   const db = openDatabase(server!.dbPath);
   try {
+    await untilChained(db);
     const r = await db
       .selectFrom('audit_log')
       .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -1,3 +1,4 @@
+import { untilChained } from './audit-wait';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -312,6 +313,7 @@ describe('customer.create', () => {
         .where('phone', '=', existing.phone)
         .execute();
       expect(samePhone.map((r) => r.id)).toEqual([existing.id]);
+      await untilChained(db); // records are chained shortly after commit (audit/README.md)
       const audit = await db
         .selectFrom('audit_log')
         .select('detail')

@@ -1,4 +1,5 @@
 // interaction.log: calls a desktop recorded itself, pushed over the real sync socket of a real server.
+import { untilChained } from './audit-wait';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -88,6 +89,7 @@ async function callsOf(s: AgentSession, callId: string): Promise<Interaction[]> 
 async function auditOf(subjectId: string) {
   const db = openDatabase(server.dbPath);
   try {
+    await untilChained(db); // records are chained shortly after commit (audit/README.md)
     const rows = await db
       .selectFrom('audit_log')
       .selectAll()

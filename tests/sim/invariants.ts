@@ -38,7 +38,14 @@ export async function checkMutations(db: Db, devices: SimDevice[]): Promise<stri
     (await db.selectFrom('applied_mutations').selectAll().execute()).map((r) => [r.id, r]),
   );
   const audited = new Map<string, number>();
-  for (const a of await db.selectFrom('audit_log').select('detail').execute()) {
+  // Chained records and those still waiting for the chainer (audit/README.md): each is one audit record.
+  // One statement, so one snapshot: a record moving between the two meanwhile is counted once.
+  const records = await db
+    .selectFrom('audit_log')
+    .select('detail')
+    .unionAll(db.selectFrom('audit_pending').select('detail'))
+    .execute();
+  for (const a of records) {
     const id = (JSON.parse(a.detail) as { mutationId?: string }).mutationId;
     if (id) audited.set(id, (audited.get(id) ?? 0) + 1);
   }

@@ -13,6 +13,7 @@ import { SwitchboardError } from '../../shared/protocol/errors';
 import { formatPhone, normalisePhone } from '../../shared/phone';
 import * as api from '../sync/server-api';
 import { createAdminHandlers } from './admin-handlers';
+import { createAuditHandlers } from './audit-handlers';
 import { createCallHandlers } from './call-handlers';
 import { checkAssignee, departmentOf, retryNotSent } from './not-sent-retry';
 import type { SessionManager } from './session';
@@ -262,6 +263,7 @@ export function createHandlers(
     'directory.get': async () => sessions.require().store.read.directory(),
 
     ...createAdminHandlers(sessions),
+    ...createAuditHandlers(sessions),
 
     'notSent.list': async () => sessions.current?.notSent.list() ?? [],
 

@@ -101,13 +101,13 @@ export class AuthService {
     const sessionId = randomUUID();
     const refreshToken = await auditedTransaction(this.db, async (trx) => {
       await attempt.succeeded(trx);
-      return this.startSession(trx, user.id, sessionId, 'auth.login', { address: address ?? null });
+      return this.startSession(trx, user.id, sessionId, 'auth.login', { address: address ?? null }, address);
     });
     return this.response(user, sessionId, refreshToken);
   }
 
   /** Rotates the refresh token. One that was already rotated is a sign of theft: its whole session is ended. */
-  async refresh(refreshToken: string): Promise<LoginResponse> {
+  async refresh(refreshToken: string, address?: string): Promise<LoginResponse> {
     const now = this.now();
     const next = await auditedTransaction(this.db, async (trx) => {
       const row = await trx
@@ -138,6 +138,7 @@ export class AuthService {
         actorId: row.user_id,
         action: 'auth.refresh',
         subjectId: row.user_id,
+        source: address ?? null,
         detail: { session: row.family_id },
       });
       return {
@@ -193,7 +194,7 @@ export class AuthService {
     const refreshToken = await auditedTransaction(this.db, async (trx) => {
       await attempt.succeeded(trx);
       await setPasswordHash(trx, user.id, hash, user.id, this.now());
-      return this.startSession(trx, user.id, sessionId, 'auth.login', { after: 'password change' });
+      return this.startSession(trx, user.id, sessionId, 'auth.login', { after: 'password change' }, address);
     });
     return this.response(user, sessionId, refreshToken);
   }
@@ -235,6 +236,7 @@ export class AuthService {
     sessionId: string,
     action: string,
     detail: Record<string, unknown>,
+    address?: string,
   ): Promise<string> {
     const at = this.now().toISOString();
     await trx
@@ -246,6 +248,7 @@ export class AuthService {
       actorId: userId,
       action,
       subjectId: userId,
+      source: address ?? null,
       detail: { session: sessionId, ...detail },
     });
     return this.storeRefreshToken(trx, userId, sessionId);

@@ -7,6 +7,7 @@ import * as m0005 from './migrations/0005-sessions-and-sign-in-throttle';
 import * as m0006 from './migrations/0006-history-device';
 import * as m0008 from './migrations/0008-counters-and-secrets';
 import * as m0009 from './migrations/0009-change-order';
+import * as m0010 from './migrations/0010-audit-chain';
 import * as m0011 from './migrations/0011-admin-config';
 import * as m0012 from './migrations/0012-ticket-transfer';
 import type { Db } from './schema';
@@ -22,7 +23,7 @@ export const migrations: Record<string, Migration> = {
   // 0007 is taken by the sync-speed work on another branch.
   '0008-counters-and-secrets': m0008,
   '0009-change-order': m0009,
-  // 0010 is taken by the audit work on another branch.
+  '0010-audit-chain': m0010,
   '0011-admin-config': m0011,
   '0012-ticket-transfer': m0012,
 };

@@ -138,15 +138,38 @@ export interface Database {
   custom_fields: { id: string; department_id: string; key: string; body: string };
   /** 'workflow' (WorkflowSettings JSON), 'config_version' (a number: GET /api/config's version). */
   admin_settings: { name: string; value: string };
-  audit_log: {
-    seq: Generated<number>;
+  /** Audit records as writers append them, before the chainer gives them a place (audit/README.md). */
+  audit_pending: {
+    id: Generated<number>;
     at: string;
     actor_id: string | null;
+    /** From where: the client's address or device, when the writer knows it. */
+    source: string | null;
+    action: string;
+    subject_id: string | null;
+    detail: string;
+  };
+  /** The hash chain (migration 0010): seq is the chain position the chainer assigned. */
+  audit_log: {
+    seq: number;
+    at: string;
+    actor_id: string | null;
+    source: string | null;
     action: string;
     subject_id: string | null;
     detail: string;
     prev_hash: string;
     hash: string;
+  };
+  /** Signed heads of the chain; id 0 is the chain's signed start. */
+  audit_checkpoints: {
+    id: number;
+    chain_id: string;
+    seq: number;
+    hash: string;
+    at: string;
+    key_id: string;
+    signature: string;
   };
 }
 

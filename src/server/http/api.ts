@@ -65,7 +65,7 @@ export function createApi(deps: {
 
   app.post(REST.refresh, async (req, res) => {
     const body = parseOrThrow(RefreshRequest, req.body, 'refresh request');
-    res.json(await auth.refresh(body.refreshToken));
+    res.json(await auth.refresh(body.refreshToken, req.socket.remoteAddress));
   });
 
   app.post(REST.logout, async (req, res) => {

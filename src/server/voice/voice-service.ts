@@ -16,6 +16,7 @@ import {
   type StateCause,
   type User,
 } from '../../shared';
+import { writeAudits, type AuditEntry } from '../audit/audit-log';
 import type { Database, Db, Tx } from '../db/schema';
 import type { LiveCalls } from './interaction-mutations';
 import { customerIdByPhone, getInteraction, saveInteraction } from './interaction-store';
@@ -94,6 +95,8 @@ export class VoiceService implements LiveCalls {
   private readonly dirtyAgents = new Set<AgentEntry>();
   private readonly dirtyCalls = new Set<CallEntry>();
   private readonly logRows: Database['agent_state_log'][] = [];
+  /** Call events desktops reported (the PBX's are audited where they arrive, voice-api.ts), written with the rest. */
+  private readonly callAudits: AuditEntry[] = [];
   private waiters: ((ok: boolean) => void)[] = [];
   private writing: Promise<void> | null = null;
   private readonly offlineGraceMs: number;
@@ -670,6 +673,7 @@ export class VoiceService implements LiveCalls {
     const nowMs = this.now().getTime();
     const at = new Date(nowMs).toISOString();
     const agent = c.agent;
+    const statusBefore = c.record.status;
     switch (event) {
       case 'answered':
         if (c.record.status !== 'ringing' || !agent) break;
@@ -702,6 +706,14 @@ export class VoiceService implements LiveCalls {
         break;
       }
     }
+    if (user)
+      this.callAudits.push({
+        at,
+        actorId: user.id,
+        action: 'call.event',
+        subjectId: c.record.id,
+        detail: { callId, event, before: { status: statusBefore }, after: { status: c.record.status } },
+      });
     await this.saveCall(c);
     return agent ? this.toStatus(agent) : null;
   }
@@ -933,6 +945,7 @@ export class VoiceService implements LiveCalls {
       const agents = [...this.dirtyAgents];
       this.dirtyAgents.clear();
       const rows = this.logRows.splice(0);
+      const callAudits = this.callAudits.splice(0);
       // Each call as it is now, beside the agents as they are now: a record read later, during the transaction,
       // could be newer than the agent rows written with it (an event arriving meanwhile), and a node killed
       // before the next batch left an agent OnCall for a call the database said was over.
@@ -970,6 +983,23 @@ export class VoiceService implements LiveCalls {
                 .values(rows.slice(i, i + 200))
                 .execute();
             }
+            // Every agent-state change is also an audit record, committed with its log row.
+            await writeAudits(
+              trx,
+              rows.map((r) => ({
+                at: r.at,
+                actorId: r.actor_id,
+                action: 'agent.state',
+                subjectId: r.user_id,
+                detail: {
+                  before: { state: r.from_state },
+                  after: { state: r.to_state, reason: r.reason },
+                  cause: r.cause,
+                  interactionId: r.interaction_id,
+                },
+              })),
+            );
+            await writeAudits(trx, callAudits);
             for (const call of calls) await this.writeCall(trx, call.c, call.record);
           }),
         );

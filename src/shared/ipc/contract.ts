@@ -15,6 +15,7 @@ import {
 } from '../domain';
 import { AdminAction } from '../admin/rest';
 import { AdminConfig, AdminOverview } from '../admin/schemas';
+import { AuditExportFormat, AuditPage, AuditQuery, AuditVerifyReport } from '../protocol/audit';
 import { ErrorBody, StorageFault } from '../protocol/errors';
 import {
   AgentStatus,
@@ -436,6 +437,18 @@ export const contract = {
   'admin.apply': method(AdminAction, z.object({})),
   /** SLA policies, calendars, custom fields and workflow settings, from the server (any signed-in user). */
   'config.get': method(z.object({}), AdminConfig),
+  /** Administrators: the server verifies the whole audit chain (signatures, anchors) and reports. */
+  'audit.verify': method(z.object({}), AuditVerifyReport),
+  /** Administrators: audit records matching the filters, newest first, one page. */
+  'audit.search': method(AuditQuery, AuditPage),
+  /**
+   * Administrators: every record matching the filters as a CSV or JSON file's text (the server records the
+   * export). For ranges of millions of records, use GET /api/audit/export or the CLI instead.
+   */
+  'audit.export': method(
+    AuditQuery.omit({ before: true, limit: true }).extend({ format: AuditExportFormat }),
+    z.object({ fileName: z.string(), mimeType: z.string(), text: z.string() }),
+  ),
   'sync.status': method(z.object({}), SyncStatus),
   /** Offline: try to reach the server now instead of waiting for the next scheduled retry. */
   'sync.retryNow': method(z.object({}), SyncStatus),

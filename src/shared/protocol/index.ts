@@ -3,3 +3,4 @@ export * from './auth';
 export * from './sync';
 export * from './voice';
 export * from './call-records';
+export * from './audit';
