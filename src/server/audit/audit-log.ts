@@ -16,18 +16,20 @@ export interface AuditEntry {
 
 /**
  * Takes the `audit` counter row's lock until the transaction ends. Audit records no longer need it (they are
- * appended raw and chained after commit, audit/README.md); it stays because the push's read-merge-write of a
- * ticket relies on the serialization it gives (see auditedTransaction).
+ * appended raw and chained after commit, audit/README.md), nor does the push (it locks the rows it changes,
+ * tickets/ticket-store.ts getTicketForChange). What still takes it are rare read-then-write transactions that
+ * rely on running one at a time across nodes: sign-in throttling and sessions, user administration, the demo
+ * seed (see auditedTransaction).
  */
 export async function lockAuditChain(trx: Tx): Promise<void> {
   await nextCounter(trx, 'audit');
 }
 
 /**
- * A transaction that takes the `audit` counter lock first (see lockAuditChain). So on PostgreSQL every such
- * transaction (each push batch, sign-ins, administration) runs one at a time across all nodes, as every
- * transaction did on SQLite; the push's read-merge-write of a ticket relies on that (two concurrent merges
- * under READ COMMITTED could each miss the other's edit).
+ * A transaction that takes the `audit` counter lock first (see lockAuditChain): on PostgreSQL such
+ * transactions (sign-ins, token refreshes, administration) run one at a time across all nodes, as every
+ * transaction does on SQLite, so their reads of throttle counters and user rows cannot go stale before they
+ * write. Ticket changes do not use it.
  */
 export function auditedTransaction<T>(db: Db, work: (trx: Tx) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (trx) => {

@@ -3,7 +3,7 @@ import { dialectOf } from './open';
 import type { Tx } from './schema';
 
 /**
- * ticket_number: the last ticket number given. audit: audit records written; its row is the hash chain's lock.
+ * ticket_number: the last ticket number given. audit: its row is the lock of auditedTransaction (sign-ins, administration).
  * sip_accounts: times extensions were handed out; its row keeps two nodes from giving out one extension.
  */
 export type CounterName = 'ticket_number' | 'audit' | 'sip_accounts';
