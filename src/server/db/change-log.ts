@@ -8,6 +8,41 @@ import type { ChangeKind, Db, Tx } from './schema';
 const PER_DEPARTMENT: readonly ChangeKind[] = ['ticket', 'customer'];
 
 /**
+ * PostgreSQL: the WITH clause that records a change (as appendChange does) in the statement it begins, its new
+ * version readable as `change.version`. One statement, not a DELETE then an INSERT: on PostgreSQL every
+ * statement is a round trip to the database, and a pushed ticket edit appends two changes (history and ticket);
+ * replaying 10,000 offline edits spent a seventh of its statements here. A caller that writes the entity itself
+ * (saveTicket, insertHistory) puts its own INSERT or UPDATE after it, one statement for both. The DELETE sees
+ * the rows as they were before this statement, so it never takes the row inserted beside it.
+ *
+ * The transaction's id is taken (pg_current_xact_id() gives it one if it has none yet) before the version (the
+ * default nextval, evaluated after the MATERIALIZED CTE): streamHead relies on a writer's version never being
+ * older than its id. See sync/README.md.
+ */
+export function changeCte(
+  kind: ChangeKind,
+  entityId: string,
+  departmentId: string | null,
+  op: 'upsert' | 'remove' | 'merge' = 'upsert',
+) {
+  const sameDepartment = !PER_DEPARTMENT.includes(kind)
+    ? sql`true`
+    : departmentId === null
+      ? sql`department_id IS NULL`
+      : sql`department_id = ${departmentId}`;
+  return sql`
+    WITH x AS MATERIALIZED (SELECT pg_current_xact_id() AS txid),
+      superseded AS (
+        DELETE FROM change_log WHERE kind = ${kind} AND entity_id = ${entityId} AND ${sameDepartment}
+      ),
+      change AS (
+        INSERT INTO change_log (kind, entity_id, department_id, op, txid)
+        SELECT ${kind}, ${entityId}, ${departmentId}, ${op}, txid FROM x
+        RETURNING version
+      )`;
+}
+
+/**
  * Records that an entity changed, in one department's scope (null: everyone's), and returns the new version.
  * The row it supersedes is deleted (a client behind it gets this one instead); for other kinds that is every
  * older row of the entity, which also takes comments and history out of a department their ticket left.
@@ -21,27 +56,8 @@ export async function appendChange(
 ): Promise<number> {
   const perDepartment = PER_DEPARTMENT.includes(kind);
   if (dialectOf(trx) === 'postgres') {
-    // One statement, not a DELETE then an INSERT: on PostgreSQL every statement is a round trip to the database,
-    // and a pushed ticket edit appends two changes (history and ticket); replaying 10,000 offline edits spent a
-    // seventh of its statements here. The DELETE sees the rows as they were before this statement, so it never
-    // takes the row inserted beside it.
-    //
-    // The transaction's id is taken (pg_current_xact_id() gives it one if it has none yet) before the version
-    // (the default nextval, evaluated after the MATERIALIZED CTE): streamHead relies on a writer's version never
-    // being older than its id. See sync/README.md.
-    const sameDepartment = !perDepartment
-      ? sql`true`
-      : departmentId === null
-        ? sql`department_id IS NULL`
-        : sql`department_id = ${departmentId}`;
     const r = await sql<{ version: number }>`
-      WITH x AS MATERIALIZED (SELECT pg_current_xact_id() AS txid),
-        superseded AS (
-          DELETE FROM change_log WHERE kind = ${kind} AND entity_id = ${entityId} AND ${sameDepartment}
-        )
-      INSERT INTO change_log (kind, entity_id, department_id, op, txid)
-      SELECT ${kind}, ${entityId}, ${departmentId}, ${op}, txid FROM x
-      RETURNING version`.execute(trx);
+      ${changeCte(kind, entityId, departmentId, op)} SELECT version FROM change`.execute(trx);
     return r.rows[0]!.version;
   }
   await trx

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Ticket, TicketComment, TicketHistoryEntry } from '../../shared';
 import {
   commentFromColumns,
@@ -7,7 +8,7 @@ import {
   ticketFromColumns,
   ticketToColumns,
 } from '../../shared/storage/columns';
-import { appendChange } from '../db/change-log';
+import { appendChange, changeCte } from '../db/change-log';
 import { nextCounter, raiseCounter } from '../db/counters';
 import { dialectOf } from '../db/open';
 import type { Tx } from '../db/schema';
@@ -91,6 +92,17 @@ export async function lastFieldChangeSince(
 
 /** Writes the ticket's editable fields and publishes it to its department; returns the new version. */
 export async function saveTicket(trx: Tx, t: Ticket): Promise<number> {
+  if (dialectOf(trx) === 'postgres') {
+    // The change and the row in one statement: a round trip each was a third of an offline replay's.
+    const r = await sql<{ version: number }>`
+      ${changeCte('ticket', t.id, t.departmentId)}
+      UPDATE tickets SET subject = ${t.subject}, status = ${t.status}, priority = ${t.priority},
+        assignee_id = ${t.assigneeId}, department_id = ${t.departmentId}, hand_back_to = ${t.handBackTo},
+        updated_at = ${t.updatedAt}, version = change.version
+      FROM change WHERE tickets.id = ${t.id}
+      RETURNING change.version`.execute(trx);
+    return r.rows[0]!.version;
+  }
   const version = await appendChange(trx, 'ticket', t.id, t.departmentId);
   await trx
     .updateTable('tickets')
@@ -147,6 +159,18 @@ export async function insertHistory(
   departmentId: string,
   deviceId: string | null = null,
 ): Promise<number> {
+  if (dialectOf(trx) === 'postgres') {
+    const c = historyToColumns(h);
+    const r = await sql<{ version: number }>`
+      ${changeCte('history', h.id, departmentId)}
+      INSERT INTO ticket_history
+        (id, ticket_id, field, from_value, to_value, actor_id, actor_name, at, note, version, device_id)
+      SELECT ${c.id}, ${c.ticket_id}, ${c.field}, ${c.from_value}, ${c.to_value}, ${c.actor_id},
+        ${c.actor_name}, ${c.at}, ${c.note}, change.version, ${deviceId}
+      FROM change
+      RETURNING version`.execute(trx);
+    return r.rows[0]!.version;
+  }
   const version = await appendChange(trx, 'history', h.id, departmentId);
   await trx
     .insertInto('ticket_history')
