@@ -49,12 +49,14 @@ const rowOf = (page: Page, id: string) => page.locator(`[data-testid="ticket-row
 
 async function shoot(page: Page, name: string) {
   if (!screens) return;
+  // The switch sits under an open dialog's backdrop: clicked in the page, as a keyboard user's shortcut would.
+  const switchLanguage = () => page.getByTestId('lang-switch').evaluate((b) => (b as HTMLElement).click());
   for (const lang of ['en', 'zh']) {
-    if (lang === 'zh') await page.getByTestId('lang-switch').click();
+    if (lang === 'zh') await switchLanguage();
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(screens, `${name}-${lang}.png`) });
   }
-  await page.getByTestId('lang-switch').click();
+  await switchLanguage();
 }
 
 describe('transfer between departments', () => {

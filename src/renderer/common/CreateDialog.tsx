@@ -18,6 +18,7 @@ export function CreateDialog({
   onClose,
   children,
   after,
+  saveLabel,
 }: {
   open: boolean;
   busy: boolean;
@@ -28,6 +29,7 @@ export function CreateDialog({
   onClose: () => void;
   children: ReactNode;
   after?: ReactNode;
+  saveLabel?: string;
 }) {
   // Stopped here: React bubbles events through portals, and this dialog may be opened from another form.
   const submit = (e: FormEvent) => {
@@ -64,7 +66,7 @@ export function CreateDialog({
           {children}
         </Stack>
       </DialogContent>
-      <CreateDialogActions busy={busy} onCancel={onClose} testIdPrefix={testId} />
+      <CreateDialogActions busy={busy} onCancel={onClose} testIdPrefix={testId} saveLabel={saveLabel} />
       {after}
     </Dialog>
   );

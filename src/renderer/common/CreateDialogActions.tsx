@@ -9,16 +9,19 @@ export function CreateDialogActions({
   busy,
   onCancel,
   testIdPrefix,
+  saveLabel,
 }: {
   busy: boolean;
   onCancel: () => void;
   testIdPrefix: string;
+  /** What the save button does, when it is not creating something (e.g. "Transfer"). */
+  saveLabel?: string;
 }) {
   const { t } = useTranslation();
   return (
     <DialogActions sx={{ px: 3, pb: 2 }}>
       <Typography variant="caption" sx={{ flex: 1, color: 'text.secondary' }}>
-        {t('create.keysHint')}
+        {t('create.keysHint', { action: saveLabel ?? t('create.save') })}
       </Typography>
       <Button onClick={onCancel} disabled={busy} data-testid={`${testIdPrefix}-cancel`}>
         {t('create.cancel')}
@@ -30,7 +33,7 @@ export function CreateDialogActions({
         data-testid={`${testIdPrefix}-save`}
         endIcon={busy ? <CircularProgress size={12} color="inherit" /> : undefined}
       >
-        {t('create.save')}
+        {saveLabel ?? t('create.save')}
       </Button>
     </DialogActions>
   );

@@ -69,6 +69,7 @@ export function TransferDialog({
       maxWidth="sm"
       onSave={() => void save()}
       onClose={onClose}
+      saveLabel={handBack ? t('transfer.handBackAction') : t('transfer.action')}
     >
       <NativeSelectField
         label={t('transfer.to')}

@@ -1,4 +1,5 @@
 import type { Insertable } from 'kysely';
+import type { TicketStatus } from '../../shared';
 import type { Database } from '../db/schema';
 import {
   AGENT_NAMES,
@@ -49,7 +50,26 @@ export interface DemoData {
 }
 
 const DAY = 86_400_000;
-const STATUSES = ['new', 'open', 'open', 'reopened', 'pending', 'on_hold', 'solved', 'solved', 'closed'] as const;
+const STATUSES = [
+  'new',
+  'open',
+  'open',
+  'reopened',
+  'pending',
+  'on_hold',
+  'solved',
+  'solved',
+  'closed',
+] as const;
+const STATUS_PATH: Record<TicketStatus, readonly TicketStatus[]> = {
+  new: [],
+  open: ['open'],
+  reopened: ['open', 'solved', 'reopened'],
+  pending: ['open', 'pending'],
+  on_hold: ['open', 'on_hold'],
+  solved: ['open', 'solved'],
+  closed: ['open', 'solved', 'closed'],
+};
 const PRIORITIES = ['low', 'normal', 'normal', 'normal', 'high', 'urgent'] as const;
 
 export function buildDemoData(opts: DemoOptions = {}): DemoData {
@@ -170,7 +190,12 @@ export function buildDemoData(opts: DemoOptions = {}): DemoData {
       });
     };
     if (assignee) addHistory('assigneeId', null, assignee.id);
-    if (status !== 'new') addHistory('status', 'new', status);
+    // The way each status is reached through the workflow (ticket-rules.ts), as its history shows it.
+    let was: TicketStatus = 'new';
+    for (const next of STATUS_PATH[status]) {
+      addHistory('status', was, next);
+      was = next;
+    }
 
     for (let c = rnd.int(0, 4); c > 0; c--) {
       const id = rnd.uuid();
