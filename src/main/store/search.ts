@@ -1,17 +1,24 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { TicketPriority, TicketStatus } from '../../shared/domain';
-import type { TicketPage } from '../../shared/ipc/contract';
+import type { TicketPage, TicketSort } from '../../shared/ipc/contract';
 import { ftsQuery } from '../../shared/search/segment';
 import { facet } from './fts';
 import { ticketRowFromDb, type TicketListDbRow } from './rows';
 
-/** A ticket search with 'me' already resolved to a user id. */
-export interface ResolvedTicketQuery {
+/** Which tickets: text and filters, with 'me' already resolved to a user id. Empty lists: no filter. */
+export interface ResolvedTicketFilter {
   text: string;
   status: readonly TicketStatus[];
   priority: readonly TicketPriority[];
-  departmentId: string | null;
-  assignee: string | 'unassigned' | null;
+  departmentIds: readonly string[];
+  /** User ids and 'unassigned'. */
+  assignees: readonly string[];
+}
+
+/** A ticket search with 'me' already resolved to a user id. */
+export interface ResolvedTicketQuery extends ResolvedTicketFilter {
+  /** null: relevance when there is text, newest first otherwise. */
+  sort: TicketSort | null;
   offset: number;
   limit: number;
 }
@@ -33,23 +40,70 @@ export const RANK_WINDOW = 1000;
 /** Column weights for bm25: subject, body, customer, facets (filters never affect relevance). */
 const BM25_WEIGHTS = '4.0, 1.0, 2.0, 0.0';
 
+/** Most urgent first: the groups of the priority sort. */
+export const PRIORITY_ORDER: readonly TicketPriority[] = ['urgent', 'high', 'normal', 'low'];
+
+/**
+ * How each sort is read from ticket_fts, whose rowid is the ticket's key in order of creation (`seq`):
+ * - rank: bm25 over the newest RANK_WINDOW matches, then newest first;
+ * - key: the index's own order, so a page costs the same however many tickets match;
+ * - groups: one match per group (a facet value, in order), each newest first, so "urgent first, then newest"
+ *   also reads one page from the index rather than sorting every match.
+ * SLA due (with an sla_due_at column) is the first sort that is not an order of the index: add it to TicketSort
+ * and here as a new kind that joins the matches to tickets and orders by the column (its cost then grows with
+ * the number of matches, so keep a filter such as "breaching soon" in front of it); the compiler asks for it.
+ */
+type SortPlan =
+  | { kind: 'rank' }
+  | { kind: 'key'; dir: 'ASC' | 'DESC' }
+  | { kind: 'groups'; groups: (q: ResolvedTicketFilter) => string[] };
+
+const SORTS: Record<TicketSort, SortPlan> = {
+  relevance: { kind: 'rank' },
+  newest: { kind: 'key', dir: 'DESC' },
+  oldest: { kind: 'key', dir: 'ASC' },
+  priority: {
+    kind: 'groups',
+    groups: (q) =>
+      PRIORITY_ORDER.filter((p) => q.priority.length === 0 || q.priority.includes(p)).map(
+        (p) => `facets : ${facet.priority(p)}`,
+      ),
+  },
+};
+
 const LIST_COLUMNS = `t.*, c.name AS customer_name,
   EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending,
   EXISTS (SELECT 1 FROM ticket_conflicts k WHERE k.ticket_id = t.id) AS conflict`;
 
+const any = (terms: string[]) => (terms.length === 1 ? terms[0]! : `(${terms.join(' OR ')})`);
+
 /** Filters as facet tokens inside a MATCH: FTS5 intersects the lists, no join per match. */
-function facetTerms(q: ResolvedTicketQuery): string[] {
+function facetTerms(q: ResolvedTicketFilter): string[] {
   return [
-    q.status.length ? `facets : (${q.status.map(facet.status).join(' OR ')})` : '',
-    q.priority.length ? `facets : (${q.priority.map(facet.priority).join(' OR ')})` : '',
-    q.departmentId ? `facets : ${facet.department(q.departmentId)}` : '',
-    q.assignee ? `facets : ${facet.assignee(q.assignee === 'unassigned' ? null : q.assignee)}` : '',
+    q.status.length ? `facets : ${any(q.status.map(facet.status))}` : '',
+    q.priority.length ? `facets : ${any(q.priority.map(facet.priority))}` : '',
+    q.departmentIds.length ? `facets : ${any(q.departmentIds.map(facet.department))}` : '',
+    q.assignees.length
+      ? `facets : ${any(q.assignees.map((a) => facet.assignee(a === 'unassigned' ? null : a)))}`
+      : '',
   ].filter(Boolean);
 }
 
 /**
- * Ticket search over the replica. With text: FTS5 match ranked by bm25, ties by most recently
- * updated. Without: most recently updated first. Filters narrow either.
+ * The MATCH expression for text and filters; '' when neither narrows the list (every ticket); null when text
+ * was typed but holds nothing searchable (no ticket).
+ */
+function matchOf(q: ResolvedTicketFilter): string | null {
+  const text = q.text.trim();
+  const match = text ? ftsQuery(text) : null;
+  if (text && !match) return null;
+  return [...(match ? [`(${match})`] : []), ...facetTerms(q)].join(' AND ');
+}
+
+/**
+ * Ticket search over the replica: text (FTS5, Chinese and English) and filters, in the order asked for. Every
+ * order is read from the index a page at a time (see SORTS), so the cost of a page does not grow with the
+ * number of matches; totals are counted up to TOTAL_CAP.
  */
 export class TicketSearch {
   private readonly cache = new Map<string, Statement>();
@@ -66,89 +120,110 @@ export class TicketSearch {
   }
 
   search(q: ResolvedTicketQuery): TicketPage {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.status.length) {
-      where.push(`t.status IN (${q.status.map(() => '?').join(',')})`);
-      params.push(...q.status);
+    const expr = matchOf(q);
+    if (expr === null) return { total: 0, rows: [] };
+    const text = q.text.trim() !== '';
+    let sort = q.sort ?? (text ? 'relevance' : 'newest');
+    if (sort === 'relevance' && !text) sort = 'newest';
+    const plan = SORTS[sort];
+    let rows: TicketListDbRow[];
+    switch (plan.kind) {
+      case 'rank':
+        rows = this.ranked(expr, q.offset, q.limit);
+        break;
+      case 'key':
+        rows = this.byKey(expr, plan.dir, q.offset, q.limit);
+        break;
+      case 'groups':
+        rows = this.grouped(expr, plan.groups(q), q.offset, q.limit);
+        break;
     }
-    if (q.priority.length) {
-      where.push(`t.priority IN (${q.priority.map(() => '?').join(',')})`);
-      params.push(...q.priority);
-    }
-    if (q.departmentId) {
-      where.push('t.department_id = ?');
-      params.push(q.departmentId);
-    }
-    if (q.assignee === 'unassigned') where.push('t.assignee_id IS NULL');
-    else if (q.assignee) {
-      where.push('t.assignee_id = ?');
-      params.push(q.assignee);
-    }
-    const match = q.text.trim() ? ftsQuery(q.text) : null;
-    if (q.text.trim() && !match) return { total: 0, rows: [] };
-
-    if (match) {
-      const expr = [`(${match})`, ...facetTerms(q)].join(' AND ');
-      const matches = 'FROM ticket_fts WHERE ticket_fts MATCH ?';
-      const rows: TicketListDbRow[] = [];
-      if (q.offset < RANK_WINDOW) {
-        rows.push(
-          ...(this.stmt(
-            `SELECT ${LIST_COLUMNS}
-             FROM (SELECT rowid AS rid, bm25(ticket_fts, ${BM25_WEIGHTS}) AS rank ${matches}
-                   ORDER BY rowid DESC LIMIT ${RANK_WINDOW}) m
-             JOIN tickets t ON t.rid = m.rid LEFT JOIN customers c ON c.id = t.customer_id
-             ORDER BY m.rank, t.updated_at DESC LIMIT ? OFFSET ?`,
-          ).all(expr, Math.min(q.limit, RANK_WINDOW - q.offset), q.offset) as TicketListDbRow[]),
-        );
-      }
-      const rest = q.limit - rows.length;
-      if (rest > 0 && (rows.length === 0 || q.offset + rows.length >= RANK_WINDOW)) {
-        rows.push(
-          ...(this.stmt(
-            `SELECT ${LIST_COLUMNS}
-             FROM (SELECT rowid AS rid ${matches} ORDER BY rowid DESC LIMIT ? OFFSET ?) m
-             JOIN tickets t ON t.rid = m.rid LEFT JOIN customers c ON c.id = t.customer_id
-             ORDER BY t.rid DESC`,
-          ).all(expr, rest, Math.max(RANK_WINDOW, q.offset + rows.length)) as TicketListDbRow[]),
-        );
-      }
-      const total = this.count(
-        `SELECT count(*) AS n FROM (SELECT 1 ${matches} LIMIT ${TOTAL_CAP})`,
-        [expr],
-        q,
-        rows.length,
-      );
-      return { total, rows: rows.map(ticketRowFromDb) };
-    }
-
-    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const rows = this.stmt(
-      `SELECT ${LIST_COLUMNS} FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id
-       ${filter} ORDER BY t.updated_at DESC LIMIT ? OFFSET ?`,
-    ).all(...params, q.limit, q.offset) as TicketListDbRow[];
-    // Counting filtered rows through the table costs a lookup per row; the facet lists do it in the index.
-    const total = where.length
-      ? this.count(
-          `SELECT count(*) AS n FROM (SELECT 1 FROM ticket_fts WHERE ticket_fts MATCH ? LIMIT ${TOTAL_CAP})`,
-          [facetTerms(q).join(' AND ')],
-          q,
-          rows.length,
-        )
-      : this.count(
-          `SELECT count(*) AS n FROM (SELECT 1 FROM tickets LIMIT ${TOTAL_CAP})`,
-          [],
-          q,
-          rows.length,
-        );
+    const total = this.count(expr, q.offset, q.limit, rows.length);
     return { total, rows: rows.map(ticketRowFromDb) };
   }
 
+  /** How many tickets match each filter, up to TOTAL_CAP (a larger number means "at least"). */
+  counts(filters: readonly ResolvedTicketFilter[]): number[] {
+    return filters.map((f) => {
+      const expr = matchOf(f);
+      return expr === null ? 0 : this.countAll(expr);
+    });
+  }
+
+  /** Matches in key order (creation), read from the index one page at a time. */
+  private byKey(expr: string, dir: 'ASC' | 'DESC', offset: number, limit: number): TicketListDbRow[] {
+    if (expr === '') {
+      return this.stmt(
+        `SELECT ${LIST_COLUMNS} FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id
+         ORDER BY t.seq ${dir} LIMIT ? OFFSET ?`,
+      ).all(limit, offset) as TicketListDbRow[];
+    }
+    return this.stmt(
+      `SELECT ${LIST_COLUMNS}
+       FROM (SELECT rowid AS k FROM ticket_fts WHERE ticket_fts MATCH ? ORDER BY rowid ${dir} LIMIT ? OFFSET ?) m
+       JOIN tickets t ON t.seq = m.k LEFT JOIN customers c ON c.id = t.customer_id
+       ORDER BY m.k ${dir}`,
+    ).all(expr, limit, offset) as TicketListDbRow[];
+  }
+
+  /** Group after group (each a MATCH term added to expr), newest first within each. */
+  private grouped(expr: string, groups: string[], offset: number, limit: number): TicketListDbRow[] {
+    const rows: TicketListDbRow[] = [];
+    let skip = offset;
+    for (const group of groups) {
+      const within = expr ? `${expr} AND ${group}` : group;
+      if (skip > 0) {
+        // Only the groups before the page are counted, and only as far as the page starts.
+        const n = (
+          this.stmt(
+            'SELECT count(*) AS n FROM (SELECT 1 FROM ticket_fts WHERE ticket_fts MATCH ? LIMIT ?)',
+          ).get(within, skip + 1) as { n: number }
+        ).n;
+        if (n <= skip) {
+          skip -= n;
+          continue;
+        }
+      }
+      rows.push(...this.byKey(within, 'DESC', skip, limit - rows.length));
+      skip = 0;
+      if (rows.length >= limit) break;
+    }
+    return rows;
+  }
+
+  /** bm25 order over the newest RANK_WINDOW matches, then newest first. */
+  private ranked(expr: string, offset: number, limit: number): TicketListDbRow[] {
+    const rows: TicketListDbRow[] = [];
+    if (offset < RANK_WINDOW) {
+      rows.push(
+        ...(this.stmt(
+          `SELECT ${LIST_COLUMNS}
+           FROM (SELECT rowid AS k, bm25(ticket_fts, ${BM25_WEIGHTS}) AS rank
+                 FROM ticket_fts WHERE ticket_fts MATCH ? ORDER BY rowid DESC LIMIT ${RANK_WINDOW}) m
+           JOIN tickets t ON t.seq = m.k LEFT JOIN customers c ON c.id = t.customer_id
+           ORDER BY m.rank, m.k DESC LIMIT ? OFFSET ?`,
+        ).all(expr, Math.min(limit, RANK_WINDOW - offset), offset) as TicketListDbRow[]),
+      );
+    }
+    const rest = limit - rows.length;
+    if (rest > 0 && (rows.length === 0 || offset + rows.length >= RANK_WINDOW)) {
+      rows.push(...this.byKey(expr, 'DESC', Math.max(RANK_WINDOW, offset + rows.length), rest));
+    }
+    return rows;
+  }
+
   /** Exact up to TOTAL_CAP, and never less than what this page proves exists. */
-  private count(sql: string, params: unknown[], q: ResolvedTicketQuery, got: number): number {
-    if (q.offset === 0 && got < q.limit) return got;
-    const n = (this.stmt(sql).get(...params) as { n: number }).n;
-    return Math.max(n, q.offset + got);
+  private count(expr: string, offset: number, limit: number, got: number): number {
+    if (offset === 0 && got < limit) return got;
+    return Math.max(this.countAll(expr), offset + got);
+  }
+
+  private countAll(expr: string): number {
+    // Counting through the index: filtered counts cost no lookup per ticket.
+    const sql =
+      expr === ''
+        ? `SELECT count(*) AS n FROM (SELECT 1 FROM tickets LIMIT ${TOTAL_CAP})`
+        : `SELECT count(*) AS n FROM (SELECT 1 FROM ticket_fts WHERE ticket_fts MATCH ? LIMIT ${TOTAL_CAP})`;
+    return (this.stmt(sql).get(...(expr === '' ? [] : [expr])) as { n: number }).n;
   }
 }

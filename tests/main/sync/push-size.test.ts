@@ -179,8 +179,9 @@ describe('an outbox holding a mutation that can never go through', () => {
         text: '',
         status: ['open'],
         priority: [],
-        departmentId: null,
-        assignee: null,
+        departmentIds: [],
+        assignees: [],
+        sort: null,
         offset: 0,
         limit: 7,
       }).rows;

@@ -6,6 +6,7 @@ import { m005CreateOffline } from './005-create-offline';
 import { m006TicketConflicts } from './006-ticket-conflicts';
 import { m007OutboxContext } from './007-outbox-context';
 import { m008ConflictOrigin } from './008-conflict-origin';
+import { m009TicketSeq } from './009-ticket-seq';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -20,4 +21,5 @@ export const migrations: readonly Migration[] = [
   m006TicketConflicts,
   m007OutboxContext,
   m008ConflictOrigin,
+  m009TicketSeq,
 ];
