@@ -25,6 +25,7 @@ export type { LoggedBy } from './interaction-write';
 export {
   PRIORITY_ORDER,
   RANK_WINDOW,
+  SMALL_MATCH,
   TOTAL_CAP,
   type ResolvedTicketFilter,
   type ResolvedTicketQuery,

@@ -56,7 +56,18 @@ export const PRIORITY_ORDER: readonly TicketPriority[] = ['urgent', 'high', 'nor
 type SortPlan =
   | { kind: 'rank' }
   | { kind: 'key'; dir: 'ASC' | 'DESC' }
-  | { kind: 'groups'; groups: (q: ResolvedTicketFilter) => string[] };
+  | {
+      kind: 'groups';
+      groups: (q: ResolvedTicketFilter) => string[];
+      /** The same order as an ORDER BY over tickets `t`, for few matches (see SMALL_MATCH). */
+      orderBy: string;
+    };
+
+/**
+ * Up to this many matches, a grouped sort joins them all to tickets and sorts them (a few ms): cheaper than one
+ * pass over the index per group when the text is a phrase of common bigrams that few tickets hold.
+ */
+export const SMALL_MATCH = 2000;
 
 const SORTS: Record<TicketSort, SortPlan> = {
   relevance: { kind: 'rank' },
@@ -68,6 +79,7 @@ const SORTS: Record<TicketSort, SortPlan> = {
       PRIORITY_ORDER.filter((p) => q.priority.length === 0 || q.priority.includes(p)).map(
         (p) => `facets : ${facet.priority(p)}`,
       ),
+    orderBy: `CASE t.priority ${PRIORITY_ORDER.map((p, i) => `WHEN '${p}' THEN ${i}`).join(' ')} END, t.seq DESC`,
   },
 };
 
@@ -135,7 +147,10 @@ export class TicketSearch {
         rows = this.byKey(expr, plan.dir, q.offset, q.limit);
         break;
       case 'groups':
-        rows = this.grouped(expr, plan.groups(q), q.offset, q.limit);
+        rows =
+          expr !== '' && this.countUpTo(expr, SMALL_MATCH + 1) <= SMALL_MATCH
+            ? this.joined(expr, plan.orderBy, q.offset, q.limit)
+            : this.grouped(expr, plan.groups(q), q.offset, q.limit);
         break;
     }
     const total = this.count(expr, q.offset, q.limit, rows.length);
@@ -166,6 +181,25 @@ export class TicketSearch {
     ).all(expr, limit, offset) as TicketListDbRow[];
   }
 
+  /** Every match joined to its ticket and sorted: for few matches only, its cost grows with their number. */
+  private joined(expr: string, orderBy: string, offset: number, limit: number): TicketListDbRow[] {
+    return this.stmt(
+      `SELECT ${LIST_COLUMNS}
+       FROM (SELECT rowid AS k FROM ticket_fts WHERE ticket_fts MATCH ?) m
+       JOIN tickets t ON t.seq = m.k LEFT JOIN customers c ON c.id = t.customer_id
+       ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+    ).all(expr, limit, offset) as TicketListDbRow[];
+  }
+
+  private countUpTo(expr: string, cap: number): number {
+    return (
+      this.stmt('SELECT count(*) AS n FROM (SELECT 1 FROM ticket_fts WHERE ticket_fts MATCH ? LIMIT ?)').get(
+        expr,
+        cap,
+      ) as { n: number }
+    ).n;
+  }
+
   /** Group after group (each a MATCH term added to expr), newest first within each. */
   private grouped(expr: string, groups: string[], offset: number, limit: number): TicketListDbRow[] {
     const rows: TicketListDbRow[] = [];
@@ -174,11 +208,7 @@ export class TicketSearch {
       const within = expr ? `${expr} AND ${group}` : group;
       if (skip > 0) {
         // Only the groups before the page are counted, and only as far as the page starts.
-        const n = (
-          this.stmt(
-            'SELECT count(*) AS n FROM (SELECT 1 FROM ticket_fts WHERE ticket_fts MATCH ? LIMIT ?)',
-          ).get(within, skip + 1) as { n: number }
-        ).n;
+        const n = this.countUpTo(within, skip + 1);
         if (n <= skip) {
           skip -= n;
           continue;

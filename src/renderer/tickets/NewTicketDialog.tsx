@@ -74,11 +74,17 @@ export function NewTicketDialog({
   onClose,
   onCreated,
   initial,
+  startCustomerId,
 }: {
   open: boolean;
   onClose: () => void;
   onCreated: (ticket: TicketRow) => void;
   initial?: { customerId?: string; subject?: string; description?: string; interactionId?: string };
+  /**
+   * The customer on screen (of the ticket open beside the list): picked already, and the agent may pick another.
+   * initial.customerId instead fixes the customer (a ticket from a call).
+   */
+  startCustomerId?: string;
 }) {
   const { t } = useTranslation();
   const [customer, setCustomer] = useState<Customer | null>(null);
@@ -106,6 +112,27 @@ export function NewTicketDialog({
     setError(null);
     setBusy(false);
   }, [open, initial?.subject, initial?.description]);
+
+  // The customer on screen is the first guess: picked, and changeable.
+  useEffect(() => {
+    if (!open || fixedCustomerId || !startCustomerId) return;
+    let live = true;
+    getApi()
+      .invoke('customers.get', { id: startCustomerId })
+      .then(
+        (d) => {
+          if (!live) return;
+          // Only if the agent has not started picking one already.
+          setCustomer((picked) => picked ?? d.customer);
+          setCustomerText((typed) => typed || d.customer.name);
+          requestAnimationFrame(() => subjectRef.current?.focus());
+        },
+        () => {},
+      );
+    return () => {
+      live = false;
+    };
+  }, [open, fixedCustomerId, startCustomerId]);
 
   // A given customer is shown, not picked: load it once per opening.
   useEffect(() => {

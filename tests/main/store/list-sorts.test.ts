@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   openStore,
   PRIORITY_ORDER,
+  SMALL_MATCH,
   type LocalStore,
   type ResolvedTicketFilter,
   type ResolvedTicketQuery,
@@ -50,7 +51,8 @@ const cust = customer({ name: 'Sort Test' });
 beforeAll(() => {
   dir = tempDir();
   store = openStore(join(dir.path, 's.sqlite'));
-  for (let i = 0; i < 400; i++) {
+  // More than SMALL_MATCH, so that broad queries take the grouped path of the priority sort.
+  for (let i = 0; i < SMALL_MATCH + 100; i++) {
     // Creation times spread over a year (tickets created in one millisecond: see the test of the same-ms case).
     const created = new Date(T0 + Math.floor(rnd() * 365 * 86_400_000));
     all.push(
@@ -123,6 +125,10 @@ const FILTERS: Partial<ResolvedTicketFilter>[] = [
   { text: '退款到账', status: ['open', 'pending'] },
   { text: 'refund', assignees: ['unassigned', AGENT_B1] },
   { text: '屏幕碎裂', priority: ['high', 'urgent'], departmentIds: [DEPT_A] },
+  // Matching more than SMALL_MATCH tickets: the priority sort reads group after group from the index.
+  { text: 'case' },
+  { departmentIds: [DEPT_A, DEPT_B] },
+  { text: 'case', assignees: ['unassigned', AGENT_A1, AGENT_A2, AGENT_B1], status: STATUSES },
 ];
 
 describe('ticket list sorts and filters', () => {
@@ -131,18 +137,18 @@ describe('ticket list sorts and filters', () => {
       it(`${sort} with ${JSON.stringify(f)}: every match in order, also page by page`, () => {
         const want = ids(expected(f, sort));
         expect(want.length).toBeGreaterThan(0);
-        const page = found({ ...f, sort, limit: 500 });
+        const page = found({ ...f, sort, limit: 5000 });
         expect(ids(page.rows)).toEqual(want);
         expect(page.total).toBe(want.length);
         // Pages that end inside a priority group and pages that cross into the next.
-        expect(paged({ ...f, sort }, 7)).toEqual(want);
+        expect(paged({ ...f, sort }, want.length > 500 ? 151 : 7)).toEqual(want);
         expect(found({ ...f, sort, limit: 5 }).total).toBe(want.length);
       });
     }
   }
 
   it('without text and without a sort, the list is newest first; with text, relevance first', () => {
-    expect(ids(found({ limit: 500 }).rows)).toEqual(ids(expected({}, 'newest')));
+    expect(ids(found({ limit: 5000 }).rows)).toEqual(ids(expected({}, 'newest')));
     const subjectHit = ticket(cust.id, {
       subject: 'Bluetooth pairing fails',
       createdAt: new Date(T0 - 86_400_000).toISOString(),
@@ -212,7 +218,7 @@ describe('ticket list sorts and filters', () => {
   });
 
   it('a ticket edited here keeps its place in the newest-first order', () => {
-    const before = ids(found({ limit: 500 }).rows);
+    const before = ids(found({ limit: 5000 }).rows);
     const victim = all[123]!;
     store.write.updateTicketLocally(
       victim.id,
@@ -220,8 +226,8 @@ describe('ticket list sorts and filters', () => {
       crypto.randomUUID(),
       new Date().toISOString(),
     );
-    expect(ids(found({ limit: 500 }).rows)).toEqual(before);
-    expect(ids(found({ sort: 'priority', priority: ['urgent'], limit: 500 }).rows)).toContain(victim.id);
+    expect(ids(found({ limit: 5000 }).rows)).toEqual(before);
+    expect(ids(found({ sort: 'priority', priority: ['urgent'], limit: 5000 }).rows)).toContain(victim.id);
   });
 });
 
