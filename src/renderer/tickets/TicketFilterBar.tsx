@@ -110,7 +110,8 @@ function FilterMenu({
   );
 }
 
-function SortMenu({ filters, onChange }: { filters: TicketFilters; onChange: (f: TicketFilters) => void }) {
+/** The list's order: a menu of the sorts (relevance only with text), the current one ticked. */
+export function SortMenu({ filters, onChange }: { filters: TicketFilters; onChange: (f: TicketFilters) => void }) {
   const { t } = useTranslation();
   const [anchor, setAnchor] = useState<HTMLElement | null>(null);
   const menuId = useId();
@@ -292,8 +293,6 @@ export function TicketFilterBar({
           onToggle={(v) => set('assignees', v)}
           groups={new Set(['unassigned'])}
         />
-        <Box sx={{ flex: 1 }} />
-        <SortMenu filters={filters} onChange={onChange} />
       </Box>
       {chips.length > 0 && (
         <Box

@@ -10,7 +10,7 @@ import { SavedViewsBar } from './SavedViewsBar';
 import { NewTicketDialog } from './NewTicketDialog';
 import { useNewShortcut } from '../common/use-new-shortcut';
 import { TicketDetailPane } from './TicketDetailPane';
-import { TicketFilterBar } from './TicketFilterBar';
+import { SortMenu, TicketFilterBar } from './TicketFilterBar';
 import { NO_FILTERS, toQuery, type TicketFilters } from './ticket-filters';
 import { TicketList } from './TicketList';
 import { useTicketPages } from './use-ticket-pages';
@@ -174,6 +174,7 @@ export function TicketsPage({
               : t('tickets.count', { count: cache.total, more: cache.more ? '+' : '' })}
           </span>
         </Box>
+        <SortMenu filters={filters} onChange={setFilters} />
         <Tooltip title={t('create.newTicketHint')}>
           <Button
             size="small"

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   openStore,
   PRIORITY_ORDER,
+  RANK_WINDOW,
   SMALL_MATCH,
   type LocalStore,
   type ResolvedTicketFilter,
@@ -145,6 +146,19 @@ describe('ticket list sorts and filters', () => {
         expect(found({ ...f, sort, limit: 5 }).total).toBe(want.length);
       });
     }
+  }
+
+  for (const f of FILTERS.filter((f) => f.text)) {
+    it(`relevance with ${JSON.stringify(f)}: every match once, past the ranked window newest first`, () => {
+      const want = ids(expected(f, 'newest'));
+      const got = paged({ ...f, sort: 'relevance' }, want.length > 500 ? 151 : 7);
+      expect([...got].sort()).toEqual([...want].sort());
+      expect(found({ ...f, sort: 'relevance', limit: 5 }).total).toBe(want.length);
+      // The window is the newest RANK_WINDOW matches of the text alone; what it leaves out follows, newest first.
+      const window = new Set(ids(expected({ text: f.text }, 'newest').slice(0, RANK_WINDOW)));
+      const tail = want.filter((id) => !window.has(id));
+      expect(got.slice(got.length - tail.length)).toEqual(tail);
+    });
   }
 
   it('without text and without a sort, the list is newest first; with text, relevance first', () => {
