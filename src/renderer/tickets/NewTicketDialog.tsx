@@ -99,12 +99,15 @@ export function NewTicketDialog({
   const subjectRef = useRef<HTMLInputElement>(null);
   const customerRef = useRef<HTMLInputElement>(null);
   const fixedCustomerId = initial?.customerId;
+  // The agent has typed in the customer field since the dialog opened: the customer on screen no longer applies.
+  const typedCustomer = useRef(false);
   const { options, loading } = useCustomerOptions(customerText, open && !fixedCustomerId && !customer);
 
   useEffect(() => {
     if (!open) return;
     setCustomer(null);
     setCustomerText('');
+    typedCustomer.current = false;
     setSubject(initial?.subject ?? '');
     setDescription(initial?.description ?? '');
     setPriority('normal');
@@ -121,10 +124,10 @@ export function NewTicketDialog({
       .invoke('customers.get', { id: startCustomerId })
       .then(
         (d) => {
-          if (!live) return;
           // Only if the agent has not started picking one already.
-          setCustomer((picked) => picked ?? d.customer);
-          setCustomerText((typed) => typed || d.customer.name);
+          if (!live || typedCustomer.current) return;
+          setCustomer(d.customer);
+          setCustomerText(d.customer.name);
           requestAnimationFrame(() => subjectRef.current?.focus());
         },
         () => {},
@@ -227,7 +230,13 @@ export function NewTicketDialog({
               if (c) requestAnimationFrame(() => subjectRef.current?.focus());
             }}
             inputValue={customerText}
-            onInputChange={(_e, text) => setCustomerText(text)}
+            onInputChange={(_e, text, reason) => {
+              setCustomerText(text);
+              if (reason !== 'input') return;
+              typedCustomer.current = true;
+              // Typing searches again, also over a customer already picked (the one on screen, say).
+              if (customer && text !== customer.name) setCustomer(null);
+            }}
             options={options}
             loading={loading}
             filterOptions={(x) => x}

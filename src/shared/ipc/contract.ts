@@ -186,8 +186,8 @@ export type TicketSort = z.infer<typeof TicketSort>;
 export const TicketFilter = z.object({
   /** Full-text query over subject, description, comments and customer; Chinese and English. */
   text: z.string().max(200).default(''),
-  status: z.array(TicketStatus).max(20).default([]),
-  priority: z.array(TicketPriority).max(10).default([]),
+  status: z.array(TicketStatus).default([]),
+  priority: z.array(TicketPriority).default([]),
   departmentIds: z.array(Id).max(100).default([]),
   /** 'me' is resolved by the services to the logged-in user. */
   assignees: z
