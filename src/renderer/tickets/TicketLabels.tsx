@@ -2,20 +2,22 @@ import { Box, Chip } from '@mui/material';
 import { useTranslation } from 'react-i18next';
 import type { TicketPriority, TicketStatus } from '../../shared';
 
-const STATUS_COLOR = {
+type ChipColor = 'info' | 'primary' | 'warning' | 'success' | 'default';
+/** A status added to the shared enum without a colour here shows in the default one. */
+const STATUS_COLOR: Partial<Record<TicketStatus, ChipColor>> = {
   new: 'info',
   open: 'primary',
   pending: 'warning',
   solved: 'success',
   closed: 'default',
-} as const;
+};
 
 export function StatusChip({ status }: { status: TicketStatus }) {
   const { t } = useTranslation();
   return (
     <Chip
       label={t(`tickets.status.${status}`)}
-      color={STATUS_COLOR[status]}
+      color={STATUS_COLOR[status] ?? 'default'}
       variant={status === 'closed' ? 'outlined' : 'filled'}
       sx={{ height: 18, fontSize: 11, '& .MuiChip-label': { px: 0.75 } }}
     />
