@@ -111,7 +111,13 @@ function FilterMenu({
 }
 
 /** The list's order: a menu of the sorts (relevance only with text), the current one ticked. */
-export function SortMenu({ filters, onChange }: { filters: TicketFilters; onChange: (f: TicketFilters) => void }) {
+export function SortMenu({
+  filters,
+  onChange,
+}: {
+  filters: TicketFilters;
+  onChange: (f: TicketFilters) => void;
+}) {
   const { t } = useTranslation();
   const [anchor, setAnchor] = useState<HTMLElement | null>(null);
   const menuId = useId();
