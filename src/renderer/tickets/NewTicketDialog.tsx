@@ -101,7 +101,11 @@ export function NewTicketDialog({
   const fixedCustomerId = initial?.customerId;
   // The agent has typed in the customer field since the dialog opened: the customer on screen no longer applies.
   const typedCustomer = useRef(false);
-  const { options, loading } = useCustomerOptions(customerText, open && !fixedCustomerId && !customer);
+  // Typing over a customer already picked (the one on screen, say) searches again; picking replaces it.
+  const { options, loading } = useCustomerOptions(
+    customerText,
+    open && !fixedCustomerId && (!customer || customerText !== customer.name),
+  );
 
   useEffect(() => {
     if (!open) return;
@@ -232,10 +236,7 @@ export function NewTicketDialog({
             inputValue={customerText}
             onInputChange={(_e, text, reason) => {
               setCustomerText(text);
-              if (reason !== 'input') return;
-              typedCustomer.current = true;
-              // Typing searches again, also over a customer already picked (the one on screen, say).
-              if (customer && text !== customer.name) setCustomer(null);
+              if (reason === 'input') typedCustomer.current = true;
             }}
             options={options}
             loading={loading}
