@@ -21,7 +21,7 @@ function saved(): number {
  */
 export function ListSplit({ list, detail }: { list: ReactNode; detail: ReactNode }) {
   const { t } = useTranslation();
-  const wide = useMediaQuery(useTheme().breakpoints.up('md'));
+  const wide = useMediaQuery(useTheme().breakpoints.up('md'), { noSsr: true });
   const [share, setShare] = useState(saved);
   const box = useRef<HTMLDivElement>(null);
   const dragging = useRef(false);

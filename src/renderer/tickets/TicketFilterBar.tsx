@@ -18,7 +18,7 @@ import {
   TextField,
   Tooltip,
 } from '@mui/material';
-import { useEffect, useId, useState, type KeyboardEvent, type ReactNode, type Ref } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode, type Ref } from 'react';
 import { useTranslation } from 'react-i18next';
 import { TicketPriority, TicketSort, TicketStatus } from '../../shared';
 import { useDirectory } from '../directory/DirectoryProvider';
@@ -196,14 +196,21 @@ export function TicketFilterBar({
   const fmt = useFormat();
   const directory = useDirectory();
   const [text, setText] = useState(filters.text);
-
-  // A view or "clear" can change the text from outside.
-  useEffect(() => setText(filters.text), [filters.text]);
+  // The text this box last sent: a different one in `filters` came from outside (a saved view).
+  const sent = useRef(filters.text);
+  useEffect(() => {
+    if (filters.text === sent.current) return;
+    sent.current = filters.text;
+    setText(filters.text);
+  }, [filters.text]);
 
   // Typing stays instant; the query follows once the agent pauses.
   useEffect(() => {
     if (text === filters.text) return;
-    const id = setTimeout(() => onChange({ ...filters, text }), SEARCH_DEBOUNCE_MS);
+    const id = setTimeout(() => {
+      sent.current = text;
+      onChange({ ...filters, text });
+    }, SEARCH_DEBOUNCE_MS);
     return () => clearTimeout(id);
   }, [text, filters, onChange]);
 
