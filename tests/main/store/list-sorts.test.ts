@@ -126,6 +126,9 @@ const FILTERS: Partial<ResolvedTicketFilter>[] = [
   { text: '退款到账', status: ['open', 'pending'] },
   { text: 'refund', assignees: ['unassigned', AGENT_B1] },
   { text: '屏幕碎裂', priority: ['high', 'urgent'], departmentIds: [DEPT_A] },
+  // Most values of an enum: matched as NOT the others, alone and beside text.
+  { priority: ['urgent', 'high', 'normal'], status: ['new', 'open', 'pending', 'solved'] },
+  { text: 'invoice', priority: ['urgent', 'high', 'normal'], status: ['new', 'open', 'pending'] },
   // Matching more than SMALL_MATCH tickets: the priority sort reads group after group from the index.
   { text: 'case' },
   { departmentIds: [DEPT_A, DEPT_B] },
