@@ -100,10 +100,17 @@ beforeAll(async () => {
       text: '打印机 printer',
       status: ['open', 'new'],
       priority: ['high'],
-      departmentId: row.departmentId,
-      assignee: 'me',
+      departmentIds: [row.departmentId],
+      assignees: ['me', 'unassigned'],
+      sort: 'priority',
       offset: 0,
       limit: 50,
+    },
+    'tickets.counts': {
+      filters: [
+        { status: ['open', 'new'], assignees: ['me'] },
+        { text: '打印机', departmentIds: [row.departmentId] },
+      ],
     },
     'tickets.get': { id: row.id },
     'tickets.update': {

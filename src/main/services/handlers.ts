@@ -14,6 +14,7 @@ import { formatPhone, normalisePhone } from '../../shared/phone';
 import * as api from '../sync/server-api';
 import { createAdminHandlers } from './admin-handlers';
 import { createAuditHandlers } from './audit-handlers';
+import { TOTAL_CAP } from '../store';
 import { createCallHandlers } from './call-handlers';
 import { checkAssignee, departmentOf, retryNotSent } from './not-sent-retry';
 import type { SessionManager } from './session';
@@ -23,6 +24,9 @@ const notInCopy = (what: string) =>
     'not_found',
     `This ${what} is not in your local copy (it may be outside your department).`,
   );
+
+/** 'me' in a ticket filter is the signed-in user. */
+const resolveMe = (assignees: readonly string[], me: string) => assignees.map((a) => (a === 'me' ? me : a));
 
 /** How many of the caller's last calls the screen pop shows. */
 const SCREENPOP_CALLS = 5;
@@ -58,7 +62,17 @@ export function createHandlers(
 
     'tickets.search': async (q) => {
       const { store, info } = sessions.require();
-      return store.read.searchTickets({ ...q, assignee: q.assignee === 'me' ? info.user.id : q.assignee });
+      return store.read.searchTickets({ ...q, assignees: resolveMe(q.assignees, info.user.id) });
+    },
+
+    'tickets.counts': async ({ filters }) => {
+      const { store, info } = sessions.require();
+      return {
+        counts: store.read.countTickets(
+          filters.map((f) => ({ ...f, assignees: resolveMe(f.assignees, info.user.id) })),
+        ),
+        cap: TOTAL_CAP,
+      };
     },
 
     'tickets.get': async ({ id }) => {

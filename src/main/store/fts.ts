@@ -201,7 +201,32 @@ const ticketText = (t: IndexedTicket, comments: readonly string[]) =>
     { status: t.status, priority: t.priority, departmentId: t.department_id, assigneeId: t.assignee_id },
   );
 
+/** Keys per millisecond of creation time (see ticketSeq). */
+export const SEQ_SLOTS = 1024;
+
+/**
+ * The first key of a ticket created at `createdAt` in order of creation: its time in ms times SEQ_SLOTS (below
+ * 2^53 until the year 2255, so exact as a JavaScript number); the store adds the first free slot of that
+ * millisecond. null when the time cannot be read.
+ */
+export function ticketSeq(createdAt: string): number | null {
+  const ms = Date.parse(createdAt);
+  return Number.isFinite(ms) && ms >= 0 ? ms * SEQ_SLOTS : null;
+}
+
+/**
+ * Which tickets column is a ticket's rowid in ticket_fts. Since migration 009 it is `seq`, a key in order of
+ * creation (see ticketSeq), so "newest" and "oldest" are the index's own order and a filtered text search sorted
+ * by them stops after one page, however many tickets match. Before 009 (migrations 002 and 003 run on such a
+ * schema) it was `rid`.
+ */
+function ticketKey(db: Database): 'seq' | 'rid' {
+  const columns = db.pragma('table_info(tickets)') as { name: string }[];
+  return columns.some((c) => c.name === 'seq') ? 'seq' : 'rid';
+}
+
 export class FtsIndex {
+  private readonly key: 'seq' | 'rid';
   private readonly ticket: Statement<[string]>;
   private readonly comments: Statement<[string]>;
   private readonly del: Statement<[number]>;
@@ -215,8 +240,9 @@ export class FtsIndex {
   };
 
   constructor(private readonly db: Database) {
+    this.key = ticketKey(db);
     this.ticket = db.prepare(
-      `SELECT t.rid, t.number, t.subject, t.description, t.status, t.priority, t.department_id, t.assignee_id, c.name, c.phone, c.email
+      `SELECT t.${this.key} AS rid, t.number, t.subject, t.description, t.status, t.priority, t.department_id, t.assignee_id, c.name, c.phone, c.email
        FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id = ?`,
     );
     this.comments = db.prepare('SELECT body FROM comments WHERE ticket_id = ? ORDER BY created_at');
@@ -264,13 +290,14 @@ export class FtsIndex {
       }
       after = rows[rows.length - 1]!.rid;
     }
+    // In key order: FTS5 flushes its pending terms whenever a rowid is lower than the one before.
     const tickets = this.db.prepare(
-      `SELECT t.rid, t.number, t.subject, t.description, t.status, t.priority, t.department_id, t.assignee_id,
-              t.customer_id, NULL AS name, NULL AS phone, NULL AS email,
+      `SELECT t.${this.key} AS rid, t.number, t.subject, t.description, t.status, t.priority, t.department_id,
+              t.assignee_id, t.customer_id, NULL AS name, NULL AS phone, NULL AS email,
               (SELECT group_concat(body, char(10) ORDER BY created_at) FROM comments WHERE ticket_id = t.id) AS comments
-       FROM tickets t WHERE t.rid > ? ORDER BY t.rid LIMIT 2000`,
+       FROM tickets t WHERE t.${this.key} > ? ORDER BY t.${this.key} LIMIT 2000`,
     );
-    for (let after = 0; ;) {
+    for (let after = Number.MIN_SAFE_INTEGER; ;) {
       const rows = tickets.all(after) as (IndexedTicket & {
         customer_id: string | null;
         comments: string | null;

@@ -22,7 +22,14 @@ import { StoreWriter } from './write';
 export { StoreReader } from './read';
 export { StoreWriter, type Touched } from './write';
 export type { LoggedBy } from './interaction-write';
-export { RANK_WINDOW, TOTAL_CAP, type ResolvedTicketQuery } from './search';
+export {
+  PRIORITY_ORDER,
+  RANK_WINDOW,
+  SMALL_MATCH,
+  TOTAL_CAP,
+  type ResolvedTicketFilter,
+  type ResolvedTicketQuery,
+} from './search';
 export { META, type OutboxEntry, type SyncMeta } from './types';
 export { asStorageError, storageFault } from './faults';
 

@@ -22,7 +22,7 @@ import {
   type UserDbRow,
 } from './rows';
 import { interactionRowFromDb, type InteractionListDbRow } from './interaction-rows';
-import { TicketSearch, type ResolvedTicketQuery } from './search';
+import { TicketSearch, type ResolvedTicketFilter, type ResolvedTicketQuery } from './search';
 import { META, type OutboxEntry, type SyncMeta } from './types';
 import {
   type CommentColumns,
@@ -98,6 +98,11 @@ export class StoreReader {
 
   searchTickets(q: ResolvedTicketQuery): TicketPage {
     return this.searcher.search(q);
+  }
+
+  /** How many tickets each filter matches, up to TOTAL_CAP. */
+  countTickets(filters: readonly ResolvedTicketFilter[]): number[] {
+    return this.searcher.counts(filters);
   }
 
   getTicket(id: string): Ticket | null {

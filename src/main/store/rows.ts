@@ -4,7 +4,8 @@ import { ticketFromColumns, type CustomerColumns, type TicketColumns } from '../
 
 /** Column shapes as the replica's SQLite returns them; the synced entities' columns are shared with the service. */
 
-export type TicketDbRow = TicketColumns & { rid: number; server_base: string | null };
+/** seq: the ticket's key in order of creation, its rowid in ticket_fts (see ticketSeq). */
+export type TicketDbRow = TicketColumns & { rid: number; seq: number; server_base: string | null };
 
 export type TicketListDbRow = TicketDbRow & {
   customer_name: string | null;

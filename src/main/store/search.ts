@@ -1,17 +1,24 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { TicketPriority, TicketStatus } from '../../shared/domain';
-import type { TicketPage } from '../../shared/ipc/contract';
+import { TicketPriority, TicketStatus } from '../../shared/domain';
+import type { TicketPage, TicketSort } from '../../shared/ipc/contract';
 import { ftsQuery } from '../../shared/search/segment';
 import { facet } from './fts';
 import { ticketRowFromDb, type TicketListDbRow } from './rows';
 
-/** A ticket search with 'me' already resolved to a user id. */
-export interface ResolvedTicketQuery {
+/** Which tickets: text and filters, with 'me' already resolved to a user id. Empty lists: no filter. */
+export interface ResolvedTicketFilter {
   text: string;
   status: readonly TicketStatus[];
   priority: readonly TicketPriority[];
-  departmentId: string | null;
-  assignee: string | 'unassigned' | null;
+  departmentIds: readonly string[];
+  /** User ids and 'unassigned'. */
+  assignees: readonly string[];
+}
+
+/** A ticket search with 'me' already resolved to a user id. */
+export interface ResolvedTicketQuery extends ResolvedTicketFilter {
+  /** null: relevance when there is text, newest first otherwise. */
+  sort: TicketSort | null;
   offset: number;
   limit: number;
 }
@@ -24,32 +31,145 @@ export interface ResolvedTicketQuery {
 export const TOTAL_CAP = 10_000;
 
 /**
- * bm25 is computed for the newest RANK_WINDOW matches only: ranking all 200,000 tickets that mention
- * "refund" takes half a second, and for such a word recency is what an agent wants anyway. Fewer
- * matches than this are ranked in full; beyond the window, results continue newest first.
+ * bm25 is computed for the newest RANK_WINDOW matches of the text only: ranking all 200,000 tickets that
+ * mention "refund" takes half a second, and for such a word recency is what an agent wants anyway. Those of
+ * them that pass the filters come first, best first; the other matches follow, newest first. Fewer text
+ * matches than this are ranked in full. Filters stay out of the ranked MATCH: bm25 weighs every phrase of its
+ * query by how many tickets hold it, and counting the tickets of each status or assignee cost more than the
+ * search (a status filter took relevance from ~20 to ~250 ms over a million tickets).
  */
 export const RANK_WINDOW = 1000;
 
 /** Column weights for bm25: subject, body, customer, facets (filters never affect relevance). */
 const BM25_WEIGHTS = '4.0, 1.0, 2.0, 0.0';
 
+/** Most urgent first: the groups of the priority sort. */
+export const PRIORITY_ORDER: readonly TicketPriority[] = ['urgent', 'high', 'normal', 'low'];
+
+/**
+ * How each sort is read from ticket_fts, whose rowid is the ticket's key in order of creation (`seq`):
+ * - rank: bm25 over the newest RANK_WINDOW matches, then newest first;
+ * - key: the index's own order, so a page costs the same however many tickets match;
+ * - groups: one match per group (a facet value, in order), each newest first, so "urgent first, then newest"
+ *   also reads one page from the index rather than sorting every match.
+ * SLA due (with an sla_due_at column) is the first sort that is not an order of the index: add it to TicketSort
+ * and here as a new kind that joins the matches to tickets and orders by the column (its cost then grows with
+ * the number of matches, so keep a filter such as "breaching soon" in front of it); the compiler asks for it.
+ */
+type SortPlan =
+  | { kind: 'rank' }
+  | { kind: 'key'; dir: 'ASC' | 'DESC' }
+  | {
+      kind: 'groups';
+      groups: (q: ResolvedTicketFilter) => string[];
+      /** The same order as an ORDER BY over tickets `t`, for few matches (see SMALL_MATCH). */
+      orderBy: string;
+    };
+
+/**
+ * Up to this many matches, a grouped sort joins them all to tickets and sorts them (a few ms): cheaper than one
+ * pass over the index per group when the text is a phrase of common bigrams that few tickets hold.
+ */
+export const SMALL_MATCH = 2000;
+
+const SORTS: Record<TicketSort, SortPlan> = {
+  relevance: { kind: 'rank' },
+  newest: { kind: 'key', dir: 'DESC' },
+  oldest: { kind: 'key', dir: 'ASC' },
+  priority: {
+    kind: 'groups',
+    groups: (q) =>
+      PRIORITY_ORDER.filter((p) => q.priority.length === 0 || q.priority.includes(p)).map(
+        (p) => `facets : ${facet.priority(p)}`,
+      ),
+    orderBy: `CASE t.priority ${PRIORITY_ORDER.map((p, i) => `WHEN '${p}' THEN ${i}`).join(' ')} END, t.seq DESC`,
+  },
+};
+
+// Matches join tickets as `m CROSS JOIN tickets t`: with a filter on t, SQLite otherwise walked every ticket of
+// the assignee and probed the matches (100+ ms over a million tickets) instead of looking up the few matches.
 const LIST_COLUMNS = `t.*, c.name AS customer_name,
   EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending,
   EXISTS (SELECT 1 FROM ticket_conflicts k WHERE k.ticket_id = t.id) AS conflict`;
 
-/** Filters as facet tokens inside a MATCH: FTS5 intersects the lists, no join per match. */
-function facetTerms(q: ResolvedTicketQuery): string[] {
-  return [
-    q.status.length ? `facets : (${q.status.map(facet.status).join(' OR ')})` : '',
-    q.priority.length ? `facets : (${q.priority.map(facet.priority).join(' OR ')})` : '',
-    q.departmentId ? `facets : ${facet.department(q.departmentId)}` : '',
-    q.assignee ? `facets : ${facet.assignee(q.assignee === 'unassigned' ? null : q.assignee)}` : '',
-  ].filter(Boolean);
+const any = (terms: string[]) => (terms.length === 1 ? terms[0]! : `(${terms.join(' OR ')})`);
+
+/**
+ * Filters as facet tokens inside a MATCH: FTS5 intersects the lists, no join per match. `all`: terms every match
+ * has; `not`: terms no match has. A choice of most values of an enum (the open statuses) is matched as NOT the
+ * others: FTS5 steps through every list of an OR for each match, and counting a common word among three
+ * statuses cost half again what it cost among the two others excluded.
+ */
+function facetTerms(q: ResolvedTicketFilter): { all: string[]; not: string[]; anyOf: string[] } {
+  const all: string[] = [];
+  const not: string[] = [];
+  // The NOT terms as the values chosen, for a query with nothing positive to subtract them from.
+  const anyOf: string[] = [];
+  const enumTerm = <T extends string>(
+    chosen: readonly T[],
+    options: readonly T[],
+    token: (v: T) => string,
+  ) => {
+    if (chosen.length === 0) return;
+    const rest = options.filter((o) => !chosen.includes(o));
+    if (rest.length === 0) return; // every value: no filter
+    if (rest.length < chosen.length) {
+      not.push(`facets : ${any(rest.map(token))}`);
+      anyOf.push(`facets : ${any(chosen.map(token))}`);
+    } else all.push(`facets : ${any(chosen.map(token))}`);
+  };
+  enumTerm(q.status, TicketStatus.options, facet.status);
+  enumTerm(q.priority, TicketPriority.options, facet.priority);
+  if (q.departmentIds.length) all.push(`facets : ${any(q.departmentIds.map(facet.department))}`);
+  if (q.assignees.length)
+    all.push(`facets : ${any(q.assignees.map((a) => facet.assignee(a === 'unassigned' ? null : a)))}`);
+  return { all, not, anyOf };
+}
+
+/** The filters as a WHERE over tickets `t`, to filter the few ranked matches without the index. */
+function filterSql(q: ResolvedTicketFilter): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const among = (column: string, values: readonly string[]) => {
+    if (values.length === 0) return;
+    where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+    params.push(...values);
+  };
+  among('t.status', q.status);
+  among('t.priority', q.priority);
+  among('t.department_id', q.departmentIds);
+  const users = q.assignees.filter((a) => a !== 'unassigned');
+  const unassigned = q.assignees.includes('unassigned');
+  if (q.assignees.length) {
+    const parts = [
+      ...(users.length ? [`t.assignee_id IN (${users.map(() => '?').join(', ')})`] : []),
+      ...(unassigned ? ['t.assignee_id IS NULL'] : []),
+    ];
+    where.push(`(${parts.join(' OR ')})`);
+    params.push(...users);
+  }
+  return { sql: where.length ? where.join(' AND ') : '1', params };
 }
 
 /**
- * Ticket search over the replica. With text: FTS5 match ranked by bm25, ties by most recently
- * updated. Without: most recently updated first. Filters narrow either.
+ * The MATCH expression for text and filters; '' when neither narrows the list (every ticket); null when text
+ * was typed but holds nothing searchable (no ticket).
+ */
+function matchOf(q: ResolvedTicketFilter): string | null {
+  const text = q.text.trim();
+  const match = text ? ftsQuery(text) : null;
+  if (text && !match) return null;
+  const f = facetTerms(q);
+  const all = [...(match ? [`(${match})`] : []), ...f.all];
+  // NOT needs something to subtract from.
+  if (all.length === 0) return f.anyOf.join(' AND ');
+  return f.not.reduce((expr, n) => `(${expr}) NOT (${n})`, all.join(' AND '));
+}
+
+/**
+ * Ticket search over the replica: text (FTS5, Chinese and English) and filters, in the order asked for. Every
+ * order is read from the index a page at a time (see SORTS), so the cost of a page does not grow with the
+ * number of matches; totals are counted up to TOTAL_CAP.
  */
 export class TicketSearch {
   private readonly cache = new Map<string, Statement>();
@@ -66,89 +186,171 @@ export class TicketSearch {
   }
 
   search(q: ResolvedTicketQuery): TicketPage {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.status.length) {
-      where.push(`t.status IN (${q.status.map(() => '?').join(',')})`);
-      params.push(...q.status);
-    }
-    if (q.priority.length) {
-      where.push(`t.priority IN (${q.priority.map(() => '?').join(',')})`);
-      params.push(...q.priority);
-    }
-    if (q.departmentId) {
-      where.push('t.department_id = ?');
-      params.push(q.departmentId);
-    }
-    if (q.assignee === 'unassigned') where.push('t.assignee_id IS NULL');
-    else if (q.assignee) {
-      where.push('t.assignee_id = ?');
-      params.push(q.assignee);
-    }
-    const match = q.text.trim() ? ftsQuery(q.text) : null;
-    if (q.text.trim() && !match) return { total: 0, rows: [] };
-
-    if (match) {
-      const expr = [`(${match})`, ...facetTerms(q)].join(' AND ');
-      const matches = 'FROM ticket_fts WHERE ticket_fts MATCH ?';
-      const rows: TicketListDbRow[] = [];
-      if (q.offset < RANK_WINDOW) {
-        rows.push(
-          ...(this.stmt(
-            `SELECT ${LIST_COLUMNS}
-             FROM (SELECT rowid AS rid, bm25(ticket_fts, ${BM25_WEIGHTS}) AS rank ${matches}
-                   ORDER BY rowid DESC LIMIT ${RANK_WINDOW}) m
-             JOIN tickets t ON t.rid = m.rid LEFT JOIN customers c ON c.id = t.customer_id
-             ORDER BY m.rank, t.updated_at DESC LIMIT ? OFFSET ?`,
-          ).all(expr, Math.min(q.limit, RANK_WINDOW - q.offset), q.offset) as TicketListDbRow[]),
-        );
+    const expr = matchOf(q);
+    if (expr === null) return { total: 0, rows: [] };
+    const text = q.text.trim() !== '';
+    let sort = q.sort ?? (text ? 'relevance' : 'newest');
+    if (sort === 'relevance' && !text) sort = 'newest';
+    const plan = SORTS[sort];
+    let rows: TicketListDbRow[];
+    let total: number | null = null;
+    switch (plan.kind) {
+      case 'rank':
+        rows = this.ranked(q, expr, q.offset, q.limit);
+        break;
+      case 'key':
+        rows = this.byKey(expr, plan.dir, q.offset, q.limit);
+        break;
+      case 'groups': {
+        // Counted first (the index alone, stopping past SMALL_MATCH): the count is also the total.
+        const n = expr === '' ? Infinity : this.countUpTo(expr, SMALL_MATCH + 1);
+        if (n <= SMALL_MATCH) {
+          rows = this.joined(expr, plan.orderBy, q.offset, q.limit);
+          total = n;
+        } else rows = this.grouped(expr, plan.groups(q), q.offset, q.limit);
+        break;
       }
-      const rest = q.limit - rows.length;
-      if (rest > 0 && (rows.length === 0 || q.offset + rows.length >= RANK_WINDOW)) {
-        rows.push(
-          ...(this.stmt(
-            `SELECT ${LIST_COLUMNS}
-             FROM (SELECT rowid AS rid ${matches} ORDER BY rowid DESC LIMIT ? OFFSET ?) m
-             JOIN tickets t ON t.rid = m.rid LEFT JOIN customers c ON c.id = t.customer_id
-             ORDER BY t.rid DESC`,
-          ).all(expr, rest, Math.max(RANK_WINDOW, q.offset + rows.length)) as TicketListDbRow[]),
-        );
-      }
-      const total = this.count(
-        `SELECT count(*) AS n FROM (SELECT 1 ${matches} LIMIT ${TOTAL_CAP})`,
-        [expr],
-        q,
-        rows.length,
-      );
-      return { total, rows: rows.map(ticketRowFromDb) };
     }
-
-    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const rows = this.stmt(
-      `SELECT ${LIST_COLUMNS} FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id
-       ${filter} ORDER BY t.updated_at DESC LIMIT ? OFFSET ?`,
-    ).all(...params, q.limit, q.offset) as TicketListDbRow[];
-    // Counting filtered rows through the table costs a lookup per row; the facet lists do it in the index.
-    const total = where.length
-      ? this.count(
-          `SELECT count(*) AS n FROM (SELECT 1 FROM ticket_fts WHERE ticket_fts MATCH ? LIMIT ${TOTAL_CAP})`,
-          [facetTerms(q).join(' AND ')],
-          q,
-          rows.length,
-        )
-      : this.count(
-          `SELECT count(*) AS n FROM (SELECT 1 FROM tickets LIMIT ${TOTAL_CAP})`,
-          [],
-          q,
-          rows.length,
-        );
+    total ??= this.count(expr, q.offset, q.limit, rows.length);
     return { total, rows: rows.map(ticketRowFromDb) };
   }
 
+  /** How many tickets match each filter, up to TOTAL_CAP (a larger number means "at least"). */
+  counts(filters: readonly ResolvedTicketFilter[]): number[] {
+    return filters.map((f) => {
+      const expr = matchOf(f);
+      return expr === null ? 0 : this.countAll(expr);
+    });
+  }
+
+  /** Matches in key order (creation), read from the index one page at a time. */
+  private byKey(
+    expr: string,
+    dir: 'ASC' | 'DESC',
+    offset: number,
+    limit: number,
+    /** Only keys below this one. */
+    below?: number,
+  ): TicketListDbRow[] {
+    if (below !== undefined) {
+      return this.stmt(
+        `SELECT ${LIST_COLUMNS}
+         FROM (SELECT rowid AS k FROM ticket_fts WHERE ticket_fts MATCH ? AND rowid < ?
+               ORDER BY rowid ${dir} LIMIT ? OFFSET ?) m
+         CROSS JOIN tickets t ON t.seq = m.k LEFT JOIN customers c ON c.id = t.customer_id
+         ORDER BY m.k ${dir}`,
+      ).all(expr, below, limit, offset) as TicketListDbRow[];
+    }
+    if (expr === '') {
+      return this.stmt(
+        `SELECT ${LIST_COLUMNS} FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id
+         ORDER BY t.seq ${dir} LIMIT ? OFFSET ?`,
+      ).all(limit, offset) as TicketListDbRow[];
+    }
+    return this.stmt(
+      `SELECT ${LIST_COLUMNS}
+       FROM (SELECT rowid AS k FROM ticket_fts WHERE ticket_fts MATCH ? ORDER BY rowid ${dir} LIMIT ? OFFSET ?) m
+       CROSS JOIN tickets t ON t.seq = m.k LEFT JOIN customers c ON c.id = t.customer_id
+       ORDER BY m.k ${dir}`,
+    ).all(expr, limit, offset) as TicketListDbRow[];
+  }
+
+  /** Every match joined to its ticket and sorted: for few matches only, its cost grows with their number. */
+  private joined(expr: string, orderBy: string, offset: number, limit: number): TicketListDbRow[] {
+    // Sorted on the ticket row alone; its customer and sync state only for the page.
+    return this.stmt(
+      `SELECT ${LIST_COLUMNS}
+       FROM (SELECT t.seq AS k FROM (SELECT rowid AS k FROM ticket_fts WHERE ticket_fts MATCH ?) m
+             CROSS JOIN tickets t ON t.seq = m.k ORDER BY ${orderBy} LIMIT ? OFFSET ?) p
+       CROSS JOIN tickets t ON t.seq = p.k LEFT JOIN customers c ON c.id = t.customer_id
+       ORDER BY ${orderBy}`,
+    ).all(expr, limit, offset) as TicketListDbRow[];
+  }
+
+  private countUpTo(expr: string, cap: number): number {
+    return (
+      this.stmt('SELECT count(*) AS n FROM (SELECT 1 FROM ticket_fts WHERE ticket_fts MATCH ? LIMIT ?)').get(
+        expr,
+        cap,
+      ) as { n: number }
+    ).n;
+  }
+
+  /** Group after group (each a MATCH term added to expr), newest first within each. */
+  private grouped(expr: string, groups: string[], offset: number, limit: number): TicketListDbRow[] {
+    const rows: TicketListDbRow[] = [];
+    let skip = offset;
+    for (const group of groups) {
+      const within = expr ? `(${expr}) AND ${group}` : group;
+      if (skip > 0) {
+        // Only the groups before the page are counted, and only as far as the page starts.
+        const n = this.countUpTo(within, skip + 1);
+        if (n <= skip) {
+          skip -= n;
+          continue;
+        }
+      }
+      rows.push(...this.byKey(within, 'DESC', skip, limit - rows.length));
+      skip = 0;
+      if (rows.length >= limit) break;
+    }
+    return rows;
+  }
+
+  /**
+   * bm25 order over the newest RANK_WINDOW text matches that pass the filters, then the other matches newest
+   * first (see RANK_WINDOW).
+   */
+  private ranked(q: ResolvedTicketFilter, expr: string, offset: number, limit: number): TicketListDbRow[] {
+    const text = ftsQuery(q.text.trim())!;
+    const filter = filterSql(q);
+    const window = `SELECT rowid AS k, bm25(ticket_fts, ${BM25_WEIGHTS}) AS rank FROM ticket_fts
+                    WHERE ticket_fts MATCH ? ORDER BY rowid DESC LIMIT ${RANK_WINDOW}`;
+    // The ticket's columns only for the page: computed for the whole window before sorting, they were most of
+    // the cost (a customer and two EXISTS per match).
+    const order = 'p.rank, p.k DESC';
+    const keys =
+      filter.sql === '1'
+        ? `SELECT k, rank FROM (${window}) p ORDER BY ${order} LIMIT ? OFFSET ?`
+        : `SELECT m.k, m.rank FROM (${window}) m CROSS JOIN tickets t ON t.seq = m.k
+           WHERE ${filter.sql} ORDER BY m.rank, m.k DESC LIMIT ? OFFSET ?`;
+    const rows = this.stmt(
+      `SELECT ${LIST_COLUMNS} FROM (${keys}) p
+       CROSS JOIN tickets t ON t.seq = p.k LEFT JOIN customers c ON c.id = t.customer_id ORDER BY ${order}`,
+    ).all(text, ...filter.params, limit, offset) as TicketListDbRow[];
+    if (rows.length === limit) return rows;
+    const edge = this.stmt(
+      `SELECT count(*) AS n, min(k) AS lo FROM (SELECT rowid AS k FROM ticket_fts WHERE ticket_fts MATCH ?
+       ORDER BY rowid DESC LIMIT ${RANK_WINDOW})`,
+    ).get(text) as { n: number; lo: number | null };
+    // Every text match was in the window: nothing follows.
+    if (edge.n < RANK_WINDOW || edge.lo === null) return rows;
+    // How many the ranked part holds: known from this page unless the page starts past it.
+    const ranked =
+      rows.length > 0
+        ? offset + rows.length
+        : (
+            this.stmt(
+              `SELECT count(*) AS n FROM (SELECT rowid AS k FROM ticket_fts WHERE ticket_fts MATCH ?
+               ORDER BY rowid DESC LIMIT ${RANK_WINDOW}) m CROSS JOIN tickets t ON t.seq = m.k WHERE ${filter.sql}`,
+            ).get(text, ...filter.params) as { n: number }
+          ).n;
+    rows.push(...this.byKey(expr, 'DESC', offset + rows.length - ranked, limit - rows.length, edge.lo));
+    return rows;
+  }
+
   /** Exact up to TOTAL_CAP, and never less than what this page proves exists. */
-  private count(sql: string, params: unknown[], q: ResolvedTicketQuery, got: number): number {
-    if (q.offset === 0 && got < q.limit) return got;
-    const n = (this.stmt(sql).get(...params) as { n: number }).n;
-    return Math.max(n, q.offset + got);
+  private count(expr: string, offset: number, limit: number, got: number): number {
+    if (offset === 0 && got < limit) return got;
+    return Math.max(this.countAll(expr), offset + got);
+  }
+
+  private countAll(expr: string): number {
+    // Counting through the index: filtered counts cost no lookup per ticket.
+    const sql =
+      expr === ''
+        ? `SELECT count(*) AS n FROM (SELECT 1 FROM tickets LIMIT ${TOTAL_CAP})`
+        : `SELECT count(*) AS n FROM (SELECT 1 FROM ticket_fts WHERE ticket_fts MATCH ? LIMIT ${TOTAL_CAP})`;
+    return (this.stmt(sql).get(...(expr === '' ? [] : [expr])) as { n: number }).n;
   }
 }

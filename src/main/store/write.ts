@@ -4,7 +4,7 @@ import type { Customer, Ticket, TicketChange, TicketComment } from '../../shared
 import { NotSentCall, type NotSentItem } from '../../shared/ipc/contract';
 import type { Change, FieldConflict, Mutation } from '../../shared/protocol/sync';
 import type { Interaction, InteractionLog } from '../../shared/protocol/voice';
-import { FtsIndex, ftsText } from './fts';
+import { FtsIndex, ftsText, SEQ_SLOTS, ticketSeq } from './fts';
 import { InteractionWriter, type LoggedBy } from './interaction-write';
 import type { InteractionDbRow } from './interaction-rows';
 import { applyPatch, type TicketDbRow } from './rows';
@@ -16,6 +16,7 @@ import {
   interactionFromColumns,
   ticketFromColumns,
   ticketToColumns,
+  type TicketColumns,
 } from '../../shared/storage/columns';
 
 export interface Touched {
@@ -62,7 +63,7 @@ export class StoreWriter {
     const customerCols = 'name, phone, email, language, company, created_at, updated_at, version';
     this.s = {
       upsertTicket: db.prepare(
-        `INSERT INTO tickets (id, ${ticketCols}, server_base) VALUES (@id, ${params(ticketCols)}, @server_base)
+        `INSERT INTO tickets (id, seq, ${ticketCols}, server_base) VALUES (@id, @seq, ${params(ticketCols)}, @server_base)
          ON CONFLICT(id) DO UPDATE SET ${set(ticketCols)}, server_base = excluded.server_base`,
       ),
       upsertCustomer: db.prepare(
@@ -97,6 +98,8 @@ export class StoreWriter {
          VALUES (@id, @username, @displayName, @role, @departmentId)`,
       ),
       ticket: db.prepare('SELECT * FROM tickets WHERE id = ?'),
+      seqInMs: db.prepare('SELECT max(seq) FROM tickets WHERE seq >= ? AND seq < ?').pluck(),
+      maxSeq: db.prepare('SELECT max(seq) FROM tickets').pluck(),
       ticketExists: db.prepare('SELECT 1 FROM tickets WHERE id = ?'),
       deleteTicket: db.prepare('DELETE FROM tickets WHERE id = ?'),
       customerRid: db.prepare('SELECT rid FROM customers WHERE id = ?'),
@@ -305,16 +308,17 @@ export class StoreWriter {
   private putServerTicket(server: Ticket, anyEdits: boolean, indexed: boolean): boolean {
     if (!anyEdits && !indexed) {
       // A bulk load with nothing queued: nothing to lay over it, no index row to keep, so no lookup first.
-      this.s.upsertTicket!.run({ ...ticketToColumns(server), server_base: null });
+      // Known or not, a free key: the update of a known row leaves its key as it is.
+      this.putTicket({ ...ticketToColumns(server), server_base: null }, this.seqFor(server.createdAt));
       return false;
     }
     const known = this.s.ticketExists!.get(server.id) !== undefined;
     const patches = anyEdits && known ? this.pendingPatches(server.id) : [];
     const local = patches.reduce(applyPatch, server);
-    this.s.upsertTicket!.run({
-      ...ticketToColumns(local),
-      server_base: patches.length ? JSON.stringify(server) : null,
-    });
+    this.putTicket(
+      { ...ticketToColumns(local), server_base: patches.length ? JSON.stringify(server) : null },
+      known ? null : this.seqFor(server.createdAt),
+    );
     return !known;
   }
 
@@ -322,7 +326,7 @@ export class StoreWriter {
     const row = this.s.ticket!.get(id) as TicketDbRow | undefined;
     if (!row) return;
     this.keepUnsettledConflicts(id);
-    this.fts.removeRow(row.rid);
+    this.fts.removeRow(row.seq);
     // comments and history go with it (ON DELETE CASCADE).
     this.s.deleteTicket!.run(id);
   }
@@ -353,7 +357,7 @@ export class StoreWriter {
         const args = { ticketId, patch, baseVersion: current.version, ...(reason ? { reason } : {}) };
         this.queue(mutationId, 'ticket.update', args, { ticketId }, now);
         const next = { ...applyPatch(current, patch), updatedAt: now };
-        this.s.upsertTicket!.run({ ...ticketToColumns(next), server_base: base });
+        this.putTicket({ ...ticketToColumns(next), server_base: base }, null);
         this.fts.refreshTicket(ticketId);
         return next;
       })
@@ -425,8 +429,8 @@ export class StoreWriter {
     this.db
       .transaction(() => {
         if (this.s.ticketExists!.get(ticket.id)) throw new Error(`ticket ${ticket.id} already exists`);
-        this.s.upsertTicket!.run({ ...ticketToColumns(ticket), server_base: null });
-        this.fts.refreshTicket(ticket.id);
+        this.putTicket({ ...ticketToColumns(ticket), server_base: null }, this.seqFor(ticket.createdAt));
+        this.fts.refreshTicket(ticket.id, true);
         const args: TicketCreateArgs = {
           ticketId: ticket.id,
           customerId: ticket.customerId,
@@ -500,7 +504,7 @@ export class StoreWriter {
     const row = this.s.ticket!.get(ticketId) as TicketDbRow | undefined;
     const base = row?.server_base ? (JSON.parse(row.server_base) as Ticket) : null;
     if (entry.name === 'ticket.update' && base && version !== undefined && version <= base.version) {
-      this.s.upsertTicket!.run({ ...ticketToColumns(base), server_base: null });
+      this.putTicket({ ...ticketToColumns(base), server_base: null }, null);
       this.fts.refreshTicket(ticketId);
       return;
     }
@@ -634,10 +638,13 @@ export class StoreWriter {
       if (row?.server_base) {
         const server = JSON.parse(row.server_base) as Ticket;
         const patches = this.pendingPatches(ticketId);
-        this.s.upsertTicket!.run({
-          ...ticketToColumns(patches.reduce(applyPatch, server)),
-          server_base: patches.length ? row.server_base : null,
-        });
+        this.putTicket(
+          {
+            ...ticketToColumns(patches.reduce(applyPatch, server)),
+            server_base: patches.length ? row.server_base : null,
+          },
+          null,
+        );
       }
     }
     this.fts.refreshTicket(ticketId);
@@ -947,11 +954,28 @@ export class StoreWriter {
   }
   /** A ticket new to this store, with its index row; the customer must already be loaded. */
   loadTicket(t: Ticket, customer: { name: string; phone: string | null; email: string | null } | null): void {
-    const info = this.s.upsertTicket!.run({ ...ticketToColumns(t), server_base: null });
-    this.fts.insertNew(
-      Number(info.lastInsertRowid),
-      ftsText(t.number, t.subject, t.description, [], customer, t),
-    );
+    const seq = this.seqFor(t.createdAt);
+    this.putTicket({ ...ticketToColumns(t), server_base: null }, seq);
+    this.fts.insertNew(seq, ftsText(t.number, t.subject, t.description, [], customer, t));
+  }
+
+  /**
+   * A key for a new ticket in order of creation (see ticketSeq), free in this replica: the first unused of the
+   * SEQ_SLOTS keys of its millisecond, or past every key if all are taken (or the time cannot be read).
+   */
+  private seqFor(createdAt: string): number {
+    const base = ticketSeq(createdAt);
+    if (base !== null) {
+      const taken = this.s.seqInMs!.get(base, base + SEQ_SLOTS) as number | null;
+      if (taken === null) return base;
+      if (taken + 1 < base + SEQ_SLOTS) return taken + 1;
+    }
+    return ((this.s.maxSeq!.get() as number | null) ?? 0) + 1;
+  }
+
+  /** Insert or update a ticket row; `seq` is used only when it is new (null: known to exist). */
+  private putTicket(row: TicketColumns & { server_base: string | null }, seq: number | null): void {
+    this.s.upsertTicket!.run({ ...row, seq });
   }
 }
 

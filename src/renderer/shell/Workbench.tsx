@@ -91,6 +91,7 @@ export function Workbench({
             )}
             <Box sx={{ flex: 1, minHeight: 0, display: 'flex', bgcolor: 'background.default' }}>
               <TicketsPage
+                session={session}
                 active={view.kind === 'tickets'}
                 openId={openTicketId}
                 onOpen={setOpenTicketId}

@@ -74,11 +74,17 @@ export function NewTicketDialog({
   onClose,
   onCreated,
   initial,
+  startCustomerId,
 }: {
   open: boolean;
   onClose: () => void;
   onCreated: (ticket: TicketRow) => void;
   initial?: { customerId?: string; subject?: string; description?: string; interactionId?: string };
+  /**
+   * The customer on screen (of the ticket open beside the list): picked already, and the agent may pick another.
+   * initial.customerId instead fixes the customer (a ticket from a call).
+   */
+  startCustomerId?: string;
 }) {
   const { t } = useTranslation();
   const [customer, setCustomer] = useState<Customer | null>(null);
@@ -93,12 +99,19 @@ export function NewTicketDialog({
   const subjectRef = useRef<HTMLInputElement>(null);
   const customerRef = useRef<HTMLInputElement>(null);
   const fixedCustomerId = initial?.customerId;
-  const { options, loading } = useCustomerOptions(customerText, open && !fixedCustomerId && !customer);
+  // The agent has typed in the customer field since the dialog opened: the customer on screen no longer applies.
+  const typedCustomer = useRef(false);
+  // Typing over a customer already picked (the one on screen, say) searches again; picking replaces it.
+  const { options, loading } = useCustomerOptions(
+    customerText,
+    open && !fixedCustomerId && (!customer || customerText !== customer.name),
+  );
 
   useEffect(() => {
     if (!open) return;
     setCustomer(null);
     setCustomerText('');
+    typedCustomer.current = false;
     setSubject(initial?.subject ?? '');
     setDescription(initial?.description ?? '');
     setPriority('normal');
@@ -106,6 +119,27 @@ export function NewTicketDialog({
     setError(null);
     setBusy(false);
   }, [open, initial?.subject, initial?.description]);
+
+  // The customer on screen is the first guess: picked, and changeable.
+  useEffect(() => {
+    if (!open || fixedCustomerId || !startCustomerId) return;
+    let live = true;
+    getApi()
+      .invoke('customers.get', { id: startCustomerId })
+      .then(
+        (d) => {
+          // Only if the agent has not started picking one already.
+          if (!live || typedCustomer.current) return;
+          setCustomer(d.customer);
+          setCustomerText(d.customer.name);
+          requestAnimationFrame(() => subjectRef.current?.focus());
+        },
+        () => {},
+      );
+    return () => {
+      live = false;
+    };
+  }, [open, fixedCustomerId, startCustomerId]);
 
   // A given customer is shown, not picked: load it once per opening.
   useEffect(() => {
@@ -200,7 +234,10 @@ export function NewTicketDialog({
               if (c) requestAnimationFrame(() => subjectRef.current?.focus());
             }}
             inputValue={customerText}
-            onInputChange={(_e, text) => setCustomerText(text)}
+            onInputChange={(_e, text, reason) => {
+              setCustomerText(text);
+              if (reason === 'input') typedCustomer.current = true;
+            }}
             options={options}
             loading={loading}
             filterOptions={(x) => x}

@@ -66,7 +66,7 @@ export function TicketDetailPane({
   const canHandBack = ticket.handBackTo !== null && ticket.handBackTo !== ticket.departmentId && !leaving;
 
   return (
-    <Box data-testid="ticket-detail" data-ticket-id={ticket.id} sx={{ p: 2, maxWidth: 1100 }}>
+    <Box data-testid="ticket-detail" data-ticket-id={ticket.id} sx={{ p: 2 }}>
       <Stack direction="row" spacing={1} sx={{ alignItems: 'center', mb: 0.5 }}>
         <Typography
           data-testid="ticket-number"
@@ -152,7 +152,7 @@ export function TicketDetailPane({
           <ErrorAlert error={error} />
         </Box>
       )}
-      <Stack direction={{ xs: 'column', lg: 'row' }} spacing={2} sx={{ mt: 2, alignItems: 'flex-start' }}>
+      <Stack direction={{ xs: 'column', md: 'row' }} spacing={2} sx={{ mt: 2, alignItems: 'flex-start' }}>
         <Stack spacing={2} sx={{ flex: 1, minWidth: 0, width: '100%' }}>
           <section>
             <Typography variant="overline" color="textSecondary">
@@ -178,7 +178,7 @@ export function TicketDetailPane({
             <HistoryList history={detail.history} />
           </section>
         </Stack>
-        <Box sx={{ width: { xs: '100%', lg: 260 }, flexShrink: 0 }}>
+        <Box sx={{ width: { xs: '100%', md: 240, xl: 300 }, flexShrink: 0 }}>
           <CustomerCard customer={detail.customer} onOpen={onOpenCustomer} />
         </Box>
       </Stack>

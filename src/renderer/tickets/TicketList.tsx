@@ -7,7 +7,7 @@ import { useNow } from '../i18n';
 import { isCatchingUp } from '../sync/catching-up';
 import { useSyncStatus } from '../sync/use-sync-status';
 import type { TicketPageCache } from './ticket-page-cache';
-import { ROW_HEIGHT, TicketListRow } from './TicketListRow';
+import { ROW_HEIGHT, SEARCH_ROW_HEIGHT, TicketListRow } from './TicketListRow';
 
 /** Virtualised over the whole result: only rows in view exist in the DOM, pages load as they scroll in. */
 export function TicketList({
@@ -15,9 +15,12 @@ export function TicketList({
   selectedIndex,
   scrollRequest,
   openId,
+  query,
   onPick,
 }: {
   cache: TicketPageCache;
+  /** The search text, for marking matches (rows are taller with it). */
+  query: string;
   selectedIndex: number;
   scrollRequest: { index: number } | null;
   openId: string | null;
@@ -31,7 +34,7 @@ export function TicketList({
   const virtualizer = useVirtualizer({
     count: total,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: () => (query ? SEARCH_ROW_HEIGHT : ROW_HEIGHT),
     overscan: 10,
   });
   const items = virtualizer.getVirtualItems();
@@ -50,10 +53,11 @@ export function TicketList({
       virtualizer.scrollToIndex(scrollRequest.index, { align: 'auto' });
   }, [scrollRequest, virtualizer]);
 
-  // A new query starts at the top.
+  // A new query starts at the top, with rows of the height it needs.
   useEffect(() => {
     scrollRef.current?.scrollTo({ top: 0 });
-  }, [cache]);
+    virtualizer.measure();
+  }, [cache, virtualizer]);
 
   return (
     <Box sx={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' }}>
@@ -91,6 +95,7 @@ export function TicketList({
                   selected={item.index === selectedIndex}
                   open={!!row && row.id === openId}
                   now={now}
+                  query={query}
                   onClick={() => onPick(item.index)}
                 />
               </Box>

@@ -1,14 +1,40 @@
 import CloudUploadIcon from '@mui/icons-material/CloudUploadOutlined';
 import SyncProblemIcon from '@mui/icons-material/SyncProblemOutlined';
 import { Box, Skeleton, Tooltip } from '@mui/material';
-import { memo } from 'react';
+import { memo, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TicketRow } from '../../shared';
 import { useDirectory } from '../directory/DirectoryProvider';
 import { useFormat } from '../i18n';
+import { matchRanges, snippet, type Range } from './highlight';
 import { PriorityLabel, StatusChip } from './TicketLabels';
 
 export const ROW_HEIGHT = 52;
+/** With a search: one more line, where the description shows around what matched. */
+export const SEARCH_ROW_HEIGHT = 70;
+
+/** `text` with the ranges marked. */
+export function Marked({ text, ranges }: { text: string; ranges: readonly Range[] }): ReactNode {
+  if (ranges.length === 0) return text;
+  const out: ReactNode[] = [];
+  let at = 0;
+  for (const [a, b] of ranges) {
+    if (a > at) out.push(text.slice(at, a));
+    out.push(
+      <Box
+        component="mark"
+        key={a}
+        data-testid="match"
+        sx={{ bgcolor: 'warning.light', color: 'inherit', borderRadius: 0.5, px: 0.125 }}
+      >
+        {text.slice(a, b)}
+      </Box>,
+    );
+    at = b;
+  }
+  if (at < text.length) out.push(text.slice(at));
+  return out;
+}
 
 export function ticketNumberText(n: number | null, localLabel: string): string {
   return n === null ? localLabel : `#${n}`;
@@ -19,20 +45,24 @@ export const TicketListRow = memo(function TicketListRow({
   selected,
   open,
   now,
+  query,
   onClick,
 }: {
   row: TicketRow | undefined;
   selected: boolean;
   open: boolean;
   now: number;
+  /** The search text: its words are marked, and a line of the description shows where it matched. */
+  query: string;
   onClick: () => void;
 }) {
+  const height = query ? SEARCH_ROW_HEIGHT : ROW_HEIGHT;
   const { t } = useTranslation();
   const fmt = useFormat();
   const directory = useDirectory();
   if (!row) {
     return (
-      <Box sx={{ px: 1.5, py: 0.75, height: ROW_HEIGHT }} aria-busy>
+      <Box sx={{ px: 1.5, py: 0.75, height }} aria-busy>
         <Skeleton width="70%" />
         <Skeleton width="40%" />
       </Box>
@@ -41,6 +71,7 @@ export const TicketListRow = memo(function TicketListRow({
   const assignee = row.assigneeId
     ? (directory.user(row.assigneeId)?.displayName ?? '…')
     : t('tickets.unassigned');
+  const body = query ? snippet(row.description, query) : null;
   return (
     <Box
       data-testid="ticket-row"
@@ -52,7 +83,7 @@ export const TicketListRow = memo(function TicketListRow({
       aria-selected={selected}
       onClick={onClick}
       sx={{
-        height: ROW_HEIGHT,
+        height,
         px: 1.5,
         py: 0.5,
         cursor: 'pointer',
@@ -93,8 +124,9 @@ export const TicketListRow = memo(function TicketListRow({
             whiteSpace: 'nowrap',
           }}
           title={row.subject}
+          data-testid="ticket-row-subject"
         >
-          {row.subject}
+          <Marked text={row.subject} ranges={query ? matchRanges(row.subject, query) : []} />
         </Box>
         {row.syncState === 'conflict' && (
           <Tooltip title={t('tickets.conflictMark')}>
@@ -114,12 +146,13 @@ export const TicketListRow = memo(function TicketListRow({
             />
           </Tooltip>
         )}
+        {/* The list is in order of creation (or urgency, then creation): the age is what it is sorted by. */}
         <Box
           component="span"
           sx={{ color: 'text.secondary', fontSize: 12, flexShrink: 0 }}
-          title={fmt.absolute(row.updatedAt)}
+          title={`${t('tickets.created', { time: fmt.absolute(row.createdAt) })} · ${t('detail.updated', { time: fmt.absolute(row.updatedAt) })}`}
         >
-          {fmt.relative(row.updatedAt, now)}
+          {fmt.relative(row.createdAt, now)}
         </Box>
       </Box>
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, minWidth: 0, fontSize: 12 }}>
@@ -146,6 +179,21 @@ export const TicketListRow = memo(function TicketListRow({
           {assignee}
         </Box>
       </Box>
+      {query && (
+        <Box
+          data-testid="ticket-row-snippet"
+          sx={{
+            fontSize: 12,
+            color: 'text.secondary',
+            minWidth: 0,
+            overflow: 'hidden',
+            textOverflow: 'ellipsis',
+            whiteSpace: 'nowrap',
+          }}
+        >
+          {body ? <Marked text={body.text} ranges={body.ranges} /> : '\u00a0'}
+        </Box>
+      )}
     </Box>
   );
 });

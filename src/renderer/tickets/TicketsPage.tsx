@@ -2,22 +2,31 @@ import AddIcon from '@mui/icons-material/Add';
 import { Box, Button, Tooltip, Typography } from '@mui/material';
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { SessionInfo } from '../../shared';
+import { getApi } from '../api';
 import { isEditable } from './is-editable';
+import { ListSplit } from './ListSplit';
+import { SavedViewsBar } from './SavedViewsBar';
 import { NewTicketDialog } from './NewTicketDialog';
 import { useNewShortcut } from '../common/use-new-shortcut';
 import { TicketDetailPane } from './TicketDetailPane';
-import { TicketFilterBar } from './TicketFilterBar';
+import { SortMenu, TicketFilterBar } from './TicketFilterBar';
 import { NO_FILTERS, toQuery, type TicketFilters } from './ticket-filters';
 import { TicketList } from './TicketList';
 import { useTicketPages } from './use-ticket-pages';
 
-/** Split view: the filtered, searchable list on the left and the open ticket on the right. */
+/**
+ * Split view: the filtered, searchable list on the left and the open ticket on the right, sharing the whole
+ * width (the agent drags the divider; the split is kept).
+ */
 export function TicketsPage({
+  session,
   active,
   openId,
   onOpen,
   onOpenCustomer,
 }: {
+  session: SessionInfo;
   active: boolean;
   openId: string | null;
   onOpen: (id: string) => void;
@@ -31,6 +40,24 @@ export function TicketsPage({
   const [selection, setSelection] = useState<{ index: number; id: string | null }>({ index: -1, id: null });
   const searchRef = useRef<HTMLInputElement>(null);
   const [creating, setCreating] = useState(false);
+  // A new ticket starts from the ticket on screen: its customer (changeable in the dialog).
+  const [startCustomerId, setStartCustomerId] = useState<string | undefined>(undefined);
+  const startCreating = useCallback(() => {
+    setStartCustomerId(undefined);
+    setCreating(true);
+    if (!openId) return;
+    const row = cache.rowAt(cache.indexOf(openId));
+    if (row) {
+      setStartCustomerId(row.customerId);
+      return;
+    }
+    getApi()
+      .invoke('tickets.get', { id: openId })
+      .then(
+        (d) => setStartCustomerId(d.ticket.customerId),
+        () => {},
+      );
+  }, [openId, cache]);
   const total = cache.total ?? 0;
   const located = selection.id ? cache.indexOf(selection.id, selection.index) : -1;
   const selectedIndex = located >= 0 ? located : selection.index;
@@ -57,13 +84,19 @@ export function TicketsPage({
     if (row) onOpen(row.id);
   }, [cache, selectedIndex, onOpen]);
 
-  useNewShortcut(active && !creating, () => setCreating(true));
+  useNewShortcut(active && !creating, startCreating);
 
   // Keys of the whole page: '/' to search, arrows or j/k to move, Enter to open; never while typing.
   useEffect(() => {
     if (!active || creating) return;
     const onKey = (e: globalThis.KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey || isEditable(e.target)) return;
+      // Keys inside an open menu (filters, sort) or on the divider are theirs.
+      if (
+        e.target instanceof Element &&
+        e.target.closest('[role="menu"], [role="separator"], [role="dialog"]')
+      )
+        return;
       if (e.key === '/') {
         e.preventDefault();
         searchRef.current?.focus();
@@ -106,74 +139,79 @@ export function TicketsPage({
     [cache, onOpen, selectIndex],
   );
 
-  return (
-    <Box sx={{ flex: 1, minHeight: 0, display: active ? 'flex' : 'none' }}>
+  const list = (
+    <Box
+      sx={{
+        height: '100%',
+        display: 'flex',
+        flexDirection: 'column',
+        bgcolor: 'background.paper',
+      }}
+    >
+      <TicketFilterBar
+        filters={filters}
+        onChange={setFilters}
+        searchRef={searchRef}
+        onSearchKeyDown={onSearchKeyDown}
+        views={<SavedViewsBar session={session} filters={filters} onApply={setFilters} />}
+      />
       <Box
         sx={{
-          width: { xs: '100%', md: 440 },
-          flexShrink: 0,
-          display: 'flex',
-          flexDirection: 'column',
-          borderRight: 1,
+          px: 1.5,
+          py: 0.25,
+          borderBottom: 1,
           borderColor: 'divider',
-          bgcolor: 'background.paper',
+          color: 'text.secondary',
+          fontSize: 12,
+          display: 'flex',
+          alignItems: 'center',
         }}
       >
-        <TicketFilterBar
-          filters={filters}
-          onChange={setFilters}
-          searchRef={searchRef}
-          onSearchKeyDown={onSearchKeyDown}
-        />
-        <Box
-          sx={{
-            px: 1.5,
-            py: 0.25,
-            borderBottom: 1,
-            borderColor: 'divider',
-            color: 'text.secondary',
-            fontSize: 12,
-            display: 'flex',
-            alignItems: 'center',
-          }}
-        >
-          <Box component="span" sx={{ flex: 1 }}>
-            <span data-testid="ticket-count" data-total={cache.total ?? ''} data-query={query.text}>
-              {cache.total === null
-                ? '…'
-                : t('tickets.count', { count: cache.total, more: cache.more ? '+' : '' })}
-            </span>
-          </Box>
-          <Tooltip title={t('create.newTicketHint')}>
-            <Button
-              startIcon={<AddIcon />}
-              onClick={() => setCreating(true)}
-              data-testid="new-ticket-button"
-              aria-keyshortcuts="Alt+N"
-            >
-              {t('create.newTicket')}
-            </Button>
-          </Tooltip>
+        <Box component="span" sx={{ flex: 1 }}>
+          <span data-testid="ticket-count" data-total={cache.total ?? ''} data-query={query.text}>
+            {cache.total === null
+              ? '…'
+              : t('tickets.count', { count: cache.total, more: cache.more ? '+' : '' })}
+          </span>
         </Box>
-        <TicketList
-          cache={cache}
-          selectedIndex={selectedIndex}
-          scrollRequest={scrollRequest}
-          openId={openId}
-          onPick={pick}
-        />
+        <SortMenu filters={filters} onChange={setFilters} />
+        <Tooltip title={t('create.newTicketHint')}>
+          <Button
+            size="small"
+            startIcon={<AddIcon />}
+            onClick={startCreating}
+            data-testid="new-ticket-button"
+            aria-keyshortcuts="Alt+N"
+          >
+            {t('create.newTicket')}
+          </Button>
+        </Tooltip>
       </Box>
-      <Box sx={{ flex: 1, minWidth: 0, overflowY: 'auto', display: { xs: 'none', md: 'block' } }}>
-        {openId ? (
-          <TicketDetailPane key={openId} ticketId={openId} onOpenCustomer={onOpenCustomer} />
-        ) : (
-          <Typography color="textSecondary" sx={{ p: 3 }}>
-            {t('tickets.selectPrompt')}
-          </Typography>
-        )}
-      </Box>
+      <TicketList
+        cache={cache}
+        selectedIndex={selectedIndex}
+        scrollRequest={scrollRequest}
+        openId={openId}
+        query={query.text ?? ''}
+        onPick={pick}
+      />
+    </Box>
+  );
+
+  const detail = openId ? (
+    <TicketDetailPane key={openId} ticketId={openId} onOpenCustomer={onOpenCustomer} />
+  ) : (
+    <Typography color="textSecondary" sx={{ p: 3 }}>
+      {t('tickets.selectPrompt')}
+    </Typography>
+  );
+
+  return (
+    <Box sx={{ flex: 1, minHeight: 0, minWidth: 0, display: active ? 'flex' : 'none' }}>
+      <ListSplit list={list} detail={detail} />
       <NewTicketDialog
         open={creating}
+        startCustomerId={startCustomerId}
         onClose={() => setCreating(false)}
         onCreated={(ticket) => {
           setCreating(false);

@@ -1,29 +1,65 @@
-import type { TicketPriority, TicketQuery, TicketStatus } from '../../shared';
+import {
+  TicketStatus,
+  type TicketFilter,
+  type TicketPriority,
+  type TicketQuery,
+  type TicketSort,
+} from '../../shared';
 
+/** What the list shows: text, filters (each a set of values, empty: any) and the order. */
 export interface TicketFilters {
   text: string;
   status: TicketStatus[];
   priority: TicketPriority[];
-  /** '' for any department. */
-  departmentId: string;
-  /** '' any, 'me', 'unassigned' or a user id. */
-  assignee: string;
+  departmentIds: string[];
+  /** User ids, 'me' and 'unassigned'. */
+  assignees: string[];
+  /** null: relevance when there is text, newest first otherwise. */
+  sort: TicketSort | null;
 }
 
 export const NO_FILTERS: TicketFilters = {
   text: '',
   status: [],
   priority: [],
-  departmentId: '',
-  assignee: '',
+  departmentIds: [],
+  assignees: [],
+  sort: null,
 };
 
-export function toQuery(f: TicketFilters): Omit<TicketQuery, 'offset' | 'limit'> {
+/** Statuses after which a ticket needs nothing more from an agent; every other status is "open". */
+const DONE: ReadonlySet<string> = new Set(['solved', 'closed']);
+
+/** The open statuses, from the shared enum, so a status added there is open unless it is done. */
+export const openStatuses = (): TicketStatus[] => TicketStatus.options.filter((s) => !DONE.has(s));
+
+/** The order the list is in: the one chosen, or the default for what is typed. */
+export function effectiveSort(f: Pick<TicketFilters, 'text' | 'sort'>): TicketSort {
+  const text = f.text.trim() !== '';
+  if (f.sort === 'relevance' && !text) return 'newest';
+  return f.sort ?? (text ? 'relevance' : 'newest');
+}
+
+/** How many filter values are set (text and order aside). */
+export const filterCount = (f: TicketFilters) =>
+  f.status.length + f.priority.length + f.departmentIds.length + f.assignees.length;
+
+/** One value in or out of a set, keeping the order the values were given in. */
+export function toggle<T>(values: readonly T[], value: T, order?: readonly T[]): T[] {
+  const next = values.includes(value) ? values.filter((v) => v !== value) : [...values, value];
+  return order ? order.filter((v) => next.includes(v)) : next;
+}
+
+export function toFilter(f: TicketFilters): TicketFilter {
   return {
     text: f.text.trim().slice(0, 200),
     status: f.status,
     priority: f.priority,
-    departmentId: f.departmentId || null,
-    assignee: f.assignee || null,
+    departmentIds: f.departmentIds,
+    assignees: f.assignees,
   };
+}
+
+export function toQuery(f: TicketFilters): Omit<TicketQuery, 'offset' | 'limit'> {
+  return { ...toFilter(f), sort: f.sort };
 }

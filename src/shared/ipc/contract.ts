@@ -179,17 +179,31 @@ export const TicketRow = Ticket.extend({
 });
 export type TicketRow = z.infer<typeof TicketRow>;
 
-export const TicketQuery = z.object({
+/**
+ * The orders of the ticket list. relevance: bm25 (needs text); newest / oldest: by creation; priority: urgent
+ * first, then newest. A new order needs a plan in src/main/store/search.ts (SORTS) and a label in both languages.
+ */
+export const TicketSort = z.enum(['relevance', 'newest', 'oldest', 'priority']);
+export type TicketSort = z.infer<typeof TicketSort>;
+
+/** Which tickets: text and filters. Each list holds the values any of which a ticket may have; empty: any. */
+export const TicketFilter = z.object({
   /** Full-text query over subject, description, comments and customer; Chinese and English. */
   text: z.string().max(200).default(''),
   status: z.array(TicketStatus).default([]),
   priority: z.array(TicketPriority).default([]),
-  departmentId: Id.nullable().default(null),
+  departmentIds: z.array(Id).max(100).default([]),
   /** 'me' is resolved by the services to the logged-in user. */
-  assignee: z
-    .union([Id, z.literal('me'), z.literal('unassigned')])
-    .nullable()
-    .default(null),
+  assignees: z
+    .array(z.union([Id, z.literal('me'), z.literal('unassigned')]))
+    .max(100)
+    .default([]),
+});
+export type TicketFilter = z.input<typeof TicketFilter>;
+
+export const TicketQuery = TicketFilter.extend({
+  /** null: relevance when there is text, newest first otherwise. */
+  sort: TicketSort.nullable().default(null),
   offset: z.number().int().nonnegative().default(0),
   limit: z.number().int().min(1).max(500).default(100),
 });
@@ -290,6 +304,14 @@ export const contract = {
   'auth.logout': method(z.object({ forgetDevice: z.boolean().default(false) }), z.object({})),
   'session.get': method(z.object({}), SessionInfo.nullable()),
   'tickets.search': method(TicketQuery, TicketPage),
+  /**
+   * How many tickets each filter matches (saved views), from the local index: exact up to `cap`, at least `cap`
+   * beyond it.
+   */
+  'tickets.counts': method(
+    z.object({ filters: z.array(TicketFilter).max(20) }),
+    z.object({ counts: z.array(z.number().int().nonnegative()), cap: z.number().int().positive() }),
+  ),
   'tickets.get': method(z.object({ id: Id }), TicketDetail),
   'tickets.update': method(z.object({ id: Id, patch: TicketPatch }), TicketRow),
   /**

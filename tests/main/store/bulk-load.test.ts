@@ -49,7 +49,7 @@ const searches = [
   q('李娜'),
   q('shipment', { status: ['open'] }),
   q('物流', { priority: ['normal'] }),
-  q('', { assignee: AGENT_A1 }),
+  q('', { assignees: [AGENT_A1] }),
   q('invoice', { priority: ['urgent'] }),
 ];
 

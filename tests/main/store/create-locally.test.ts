@@ -47,7 +47,9 @@ describe('creating locally', () => {
       ]);
     }
     // Filters see it too (facets are indexed with it).
-    expect(search('printer', { status: ['new'], assignee: AGENT_A1, departmentId: DEPT_A }).total).toBe(1);
+    expect(search('printer', { status: ['new'], assignees: [AGENT_A1], departmentIds: [DEPT_A] }).total).toBe(
+      1,
+    );
     expect(store.read.getCustomerDetail(c.id)!.tickets.map((r) => r.id)).toEqual([t.id]);
     expect(store.read.outbox(10).map((e) => [e.mutation.name, e.mutation.args])).toEqual([
       ['customer.create', expect.objectContaining({ customerId: c.id, phone: '+8613900139000' })],

@@ -96,8 +96,9 @@ describe('migrations', () => {
         text: 'refund',
         status,
         priority: [],
-        departmentId: DEPT_A,
-        assignee: 'unassigned',
+        departmentIds: [DEPT_A],
+        assignees: ['unassigned'],
+        sort: null,
         offset: 0,
         limit: 10,
       });

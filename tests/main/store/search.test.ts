@@ -107,15 +107,15 @@ describe('ticket search', () => {
       '屏幕碎裂',
     ]);
     expect(subjects({ priority: ['urgent'] })).toEqual(['Invoice request']);
-    expect(subjects({ departmentId: DEPT_B })).toEqual(['Invoice request']);
-    expect(subjects({ assignee: AGENT_A1 })).toEqual(['Router keeps rebooting']);
-    expect(subjects({ assignee: 'unassigned', text: '退款' })).toEqual(['退款申请未到账']);
+    expect(subjects({ departmentIds: [DEPT_B] })).toEqual(['Invoice request']);
+    expect(subjects({ assignees: [AGENT_A1] })).toEqual(['Router keeps rebooting']);
+    expect(subjects({ assignees: ['unassigned'], text: '退款' })).toEqual(['退款申请未到账']);
     expect(subjects({ text: 'router', status: ['closed'] })).toEqual([]);
     // Totals of filtered lists are counted through the index, past the first page.
     expect(store.read.searchTickets(q({ priority: ['low'], limit: 10 })).total).toBe(RANK_WINDOW + 150);
-    expect(store.read.searchTickets(q({ priority: ['low'], assignee: 'unassigned', limit: 10 })).total).toBe(
-      RANK_WINDOW + 150,
-    );
+    expect(
+      store.read.searchTickets(q({ priority: ['low'], assignees: ['unassigned'], limit: 10 })).total,
+    ).toBe(RANK_WINDOW + 150);
     expect(store.read.searchTickets(q({ status: ['pending', 'closed'], limit: 1 })).total).toBe(2);
   });
 

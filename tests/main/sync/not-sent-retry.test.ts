@@ -124,7 +124,16 @@ describe('retrying from the not-sent list after a department move', () => {
       .poll(async () => (await a.call('sync.status', {})).state, { timeout: 10_000 })
       .toBe('offline');
     // Offline: a new ticket with a comment and two edits (one naming a colleague of the home department).
-    const customerId = (await a.call('tickets.search', { limit: 1 })).rows[0]!.customerId;
+    // A customer the department the agent moves to knows too, so the retried ticket can be filed under them.
+    const shared = new Set(
+      rowsOfServer<{ customer_id: string }>(
+        'SELECT customer_id FROM tickets WHERE department_id = ?',
+        dept.other,
+      ).map((r) => r.customer_id),
+    );
+    const customerId = (await a.call('tickets.search', { limit: 500 })).rows.find((r) =>
+      shared.has(r.customerId),
+    )!.customerId;
     const created = await a.call('tickets.create', { customerId, subject: typed.subject });
     await a.call('tickets.comment', { ticketId: created.id, body: typed.comment, internal: false });
     await a.call('tickets.update', { id: created.id, patch: { priority: 'urgent' } });

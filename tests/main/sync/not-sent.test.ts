@@ -47,7 +47,18 @@ async function goOffline(d: TestDesktop) {
 
 /** Offline: an edit, a comment, a new ticket and a comment on it. Returns what was typed, to find it again. */
 async function typeOffline(d: TestDesktop, tag: string) {
-  const t = (await search(d, { status: ['new', 'open'] })).rows[0]!;
+  // A customer the other department knows too (they have a ticket there), so a new ticket for them can be
+  // retried in it after the agent moves (the retry files it under a customer the agent can see).
+  const shared = new Set(
+    serverRows<{ customer_id: string }>(
+      dbPath(),
+      'SELECT customer_id FROM tickets WHERE department_id = ?',
+      dept.other,
+    ).map((r) => r.customer_id),
+  );
+  const t = (await search(d, { status: ['new', 'open'], limit: 500 })).rows.find((r) =>
+    shared.has(r.customerId),
+  )!;
   const customerId = t.customerId;
   await d.call('tickets.update', { id: t.id, patch: { priority: t.priority === 'low' ? 'high' : 'low' } });
   await d.call('tickets.comment', { ticketId: t.id, body: `${tag}: 客户来电说明情况`, internal: false });

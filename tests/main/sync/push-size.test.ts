@@ -5,7 +5,7 @@ import { openStore, type LocalStore } from '../../../src/main/store';
 import { SyncEngine } from '../../../src/main/sync';
 import { refresh } from '../../../src/main/sync/server-api';
 import { socketIoConnection } from '../../../src/main/sync/transport';
-import { SYNC_SOCKET_MAX_BYTES, type Ticket } from '../../../src/shared';
+import { SYNC_SOCKET_MAX_BYTES, UNSOLVED_STATUSES, type Ticket } from '../../../src/shared';
 import { openSqlite } from '../../../src/server/db/dialect-sqlite';
 import { login, reopenTestServer, startTestServer, type TestServer } from '../../server/helpers';
 import { customer as customerFixture, tempDir } from '../fixtures';
@@ -62,8 +62,7 @@ describe('a desktop whose outbox is larger than one push', () => {
     });
     await agent.waitSynced();
     // Spread over 20 tickets: the desktop indexes a ticket with all its comments again at each new one.
-    const tickets = (await agent.call('tickets.search', { status: ['open', 'new', 'pending'], limit: 20 }))
-      .rows;
+    const tickets = (await agent.call('tickets.search', { status: [...UNSOLVED_STATUSES], limit: 20 })).rows;
     expect(tickets).toHaveLength(20);
 
     await server.close();
@@ -177,10 +176,11 @@ describe('an outbox holding a mutation that can never go through', () => {
 
       const open: Ticket[] = store.read.searchTickets({
         text: '',
-        status: ['open'],
+        status: [...UNSOLVED_STATUSES],
         priority: [],
-        departmentId: null,
-        assignee: null,
+        departmentIds: [],
+        assignees: [],
+        sort: null,
         offset: 0,
         limit: 7,
       }).rows;

@@ -6,7 +6,8 @@ import { m005CreateOffline } from './005-create-offline';
 import { m006TicketConflicts } from './006-ticket-conflicts';
 import { m007OutboxContext } from './007-outbox-context';
 import { m008ConflictOrigin } from './008-conflict-origin';
-import { m009TicketTransfer } from './009-ticket-transfer';
+import { m009TicketSeq } from './009-ticket-seq';
+import { m010TicketTransfer } from './010-ticket-transfer';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -21,5 +22,6 @@ export const migrations: readonly Migration[] = [
   m006TicketConflicts,
   m007OutboxContext,
   m008ConflictOrigin,
-  m009TicketTransfer,
+  m009TicketSeq,
+  m010TicketTransfer,
 ];

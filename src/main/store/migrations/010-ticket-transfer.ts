@@ -1,8 +1,8 @@
 import type { Migration } from './types';
 
 /** A ticket's hand-back request and a history entry's reason (a transfer's), as the service keeps them. */
-export const m009TicketTransfer: Migration = {
-  version: 9,
+export const m010TicketTransfer: Migration = {
+  version: 10,
   name: 'ticket-transfer',
   up: (db) => {
     db.exec(`
