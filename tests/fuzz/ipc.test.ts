@@ -118,7 +118,12 @@ beforeAll(async () => {
       patch: { subject: 'Printer jam', status: 'open', priority: 'high', assigneeId: null },
     },
     // The ticket's own department: refused as such (the fuzzer mutates ids anyway).
-    'tickets.transfer': { id: row.id, toDepartmentId: row.departmentId, reason: '需要技术支持', handBack: true },
+    'tickets.transfer': {
+      id: row.id,
+      toDepartmentId: row.departmentId,
+      reason: '需要技术支持',
+      handBack: true,
+    },
     'tickets.resolveConflict': { ticketId: row.id, field: 'status', keep: 'mine' },
     'tickets.comment': { ticketId: row.id, body: 'Called back, no answer.', internal: false },
     'tickets.create': {

@@ -355,10 +355,7 @@ export function independentRuns(mutations: readonly Mutation[], most: number): M
     parent.set(k, r);
     return r;
   };
-  const keys = mutations.map((m) => [
-    `m:${m.id}`,
-    ...touches(m).flatMap((id) => (id ? [`x:${id}`] : [])),
-  ]);
+  const keys = mutations.map((m) => [`m:${m.id}`, ...touches(m).flatMap((id) => (id ? [`x:${id}`] : []))]);
   for (const ks of keys) for (const k of ks.slice(1)) parent.set(root(k), root(ks[0]!));
   const bucketOf = new Map<string, number>();
   const runs: Mutation[][] = [];

@@ -78,9 +78,7 @@ export async function updateTicket(
   deviceId: string | null,
 ): Promise<{ version: number; departmentId: string; from?: string }> {
   const ticket = await ticketInScope(trx, user, args.ticketId);
-  const changed = CHANGEABLE_FIELDS.filter(
-    (f) => args.patch[f] !== undefined && args.patch[f] !== ticket[f],
-  );
+  const changed = CHANGEABLE_FIELDS.filter((f) => args.patch[f] !== undefined && args.patch[f] !== ticket[f]);
 
   const conflicts: FieldConflict[] = [];
   // Every field change saves the ticket (its version is its newest history's or later), so a ticket unchanged
@@ -172,7 +170,11 @@ export async function updateTicket(
   }
   // The department whose replicas should pull: the new one; the old one's learn of the remove through the
   // change stream (the push pokes it too, see push.ts, where `from` is kept).
-  return { version: await saveTicket(trx, next), departmentId: target, ...(moving ? { from: ticket.departmentId } : {}) };
+  return {
+    version: await saveTicket(trx, next),
+    departmentId: target,
+    ...(moving ? { from: ticket.departmentId } : {}),
+  };
 }
 
 /** Adds a comment under the client's comment id. Closed tickets take no more comments (open a follow-up). */

@@ -129,10 +129,7 @@ export async function applyInteractionComplete(
   args: CompleteArgs,
   now: Date,
 ): Promise<InteractionOutcome> {
-  const interaction = await getInteractionForChange(
-    trx,
-    await resolveInteractionId(trx, args.interactionId),
-  );
+  const interaction = await getInteractionForChange(trx, await resolveInteractionId(trx, args.interactionId));
   if (!interaction || !inScope(scopeOf(user), interaction.departmentId)) {
     throw new SwitchboardError('not_found', 'No such call in your department.');
   }

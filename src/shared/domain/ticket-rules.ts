@@ -52,7 +52,11 @@ export function transitionError(from: TicketStatus, to: TicketStatus): string | 
  * fine. Moving to another department needs a reason the receiving team reads; a hand-back can only point
  * to the department the ticket leaves, and is otherwise only cleared.
  */
-export function transferError(ticket: Ticket, change: TicketChange, reason: string | undefined): string | null {
+export function transferError(
+  ticket: Ticket,
+  change: TicketChange,
+  reason: string | undefined,
+): string | null {
   const moving = change.departmentId !== undefined && change.departmentId !== ticket.departmentId;
   if (moving && !reason?.trim()) return 'Say why the ticket is transferred: the receiving team reads it.';
   if (change.handBackTo !== undefined && change.handBackTo !== null) {
