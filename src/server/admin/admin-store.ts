@@ -11,20 +11,14 @@ import {
   type Queue,
   type UserQuery,
 } from '../../shared';
-import type { Database, Tx } from '../db/schema';
+import type { Tx } from '../db/schema';
 import { toDepartment, toUser } from '../directory/directory-store';
+import { queueFromRow } from '../voice/routing-directory';
 
 /** Reads of what administrators manage. Stored JSON is parsed with its shared schema: what desktops get is valid. */
 
-export const toQueue = (q: Database['queues']): Queue => ({
-  id: q.id,
-  number: q.number,
-  nameZh: q.name_zh,
-  nameEn: q.name_en,
-  departmentId: q.department_id,
-  skill: q.skill,
-  ringTimeoutSeconds: q.ring_timeout_seconds,
-});
+/** A queue row as the admin screen shows it (the routing's own reading). */
+export const toQueue = queueFromRow;
 
 export async function skillsOf(trx: Tx, userId: string): Promise<string[]> {
   const rows = await trx.selectFrom('agent_skills').select('skill').where('user_id', '=', userId).execute();

@@ -20,6 +20,7 @@ import { writeAudits, type AuditEntry } from '../audit/audit-log';
 import type { Database, Db, Tx } from '../db/schema';
 import type { LiveCalls } from './interaction-mutations';
 import { customerIdByPhone, getInteraction, saveInteraction } from './interaction-store';
+import { readRoutingDirectory } from './routing-directory';
 import { retryConflicts } from '../db/retry';
 import { normalisePhone } from '../../shared/phone';
 import { interactionFromColumns } from '../../shared/storage/columns';
@@ -142,38 +143,14 @@ export class VoiceService implements LiveCalls {
    * keeps its entry, so calls it holds finish, but is in no queue.
    */
   async reloadDirectory(): Promise<void> {
-    const queueRows = await this.db.selectFrom('queues').selectAll().orderBy('number').execute();
-    const numbers = new Set(queueRows.map((q) => q.number));
+    const { queues, agents: users, skills } = await readRoutingDirectory(this.db);
+    const numbers = new Set(queues.map((q) => q.number));
     for (const n of [...this.queues.keys()]) if (!numbers.has(n)) this.queues.delete(n);
-    for (const q of queueRows) {
-      const queue: Queue = {
-        id: q.id,
-        number: q.number,
-        nameZh: q.name_zh,
-        nameEn: q.name_en,
-        departmentId: q.department_id,
-        skill: q.skill,
-        ringTimeoutSeconds: q.ring_timeout_seconds,
-      };
-      const entry = this.queues.get(q.number);
+    for (const queue of queues) {
+      const entry = this.queues.get(queue.number);
       if (entry) entry.queue = queue;
-      else this.queues.set(q.number, { queue, available: new Set() });
+      else this.queues.set(queue.number, { queue, available: new Set() });
     }
-    const users = await this.db
-      .selectFrom('users')
-      .leftJoin('sip_accounts', 'sip_accounts.user_id', 'users.id')
-      .leftJoin('agent_states', 'agent_states.user_id', 'users.id')
-      .select([
-        'users.id',
-        'users.username',
-        'users.department_id',
-        'sip_accounts.extension',
-        'agent_states.state',
-      ])
-      .where('users.role', '=', 'agent')
-      .where('users.disabled', '=', 0)
-      .execute();
-    const skills = await this.db.selectFrom('agent_skills').selectAll().execute();
     const routable = new Set<string>();
     const at = this.now();
     for (const u of users) {
@@ -209,7 +186,7 @@ export class VoiceService implements LiveCalls {
         a.extension = u.extension;
         if (u.extension !== null) this.byExtension.set(u.extension, a);
       }
-      a.skills = new Set(skills.filter((s) => s.user_id === u.id).map((s) => s.skill));
+      a.skills = new Set(skills.get(u.id));
     }
     for (const q of this.queues.values()) q.available.clear();
     for (const a of this.agents.values()) {
@@ -336,38 +313,8 @@ export class VoiceService implements LiveCalls {
 
   private async loadDirectory(write: boolean): Promise<void> {
     this.writesStates = write;
-    const queues = await this.db.selectFrom('queues').selectAll().orderBy('number').execute();
-    for (const q of queues) {
-      this.queues.set(q.number, {
-        queue: {
-          id: q.id,
-          number: q.number,
-          nameZh: q.name_zh,
-          nameEn: q.name_en,
-          departmentId: q.department_id,
-          skill: q.skill,
-          ringTimeoutSeconds: q.ring_timeout_seconds,
-        },
-        available: new Set(),
-      });
-    }
-    const users = await this.db
-      .selectFrom('users')
-      .leftJoin('sip_accounts', 'sip_accounts.user_id', 'users.id')
-      .leftJoin('agent_states', 'agent_states.user_id', 'users.id')
-      .select([
-        'users.id',
-        'users.username',
-        'users.department_id',
-        'sip_accounts.extension',
-        'agent_states.state',
-        'agent_states.version',
-      ])
-      .where('users.role', '=', 'agent')
-      .where('users.disabled', '=', 0)
-      .orderBy('users.username')
-      .execute();
-    const skills = await this.db.selectFrom('agent_skills').selectAll().execute();
+    const { queues, agents: users, skills } = await readRoutingDirectory(this.db);
+    for (const queue of queues) this.queues.set(queue.number, { queue, available: new Set() });
     const at = this.now();
     for (const u of users) {
       if (u.department_id === null) continue;
@@ -376,7 +323,7 @@ export class VoiceService implements LiveCalls {
         username: u.username,
         departmentId: u.department_id,
         extension: u.extension,
-        skills: new Set(skills.filter((s) => s.user_id === u.id).map((s) => s.skill)),
+        skills: new Set(skills.get(u.id)),
         queues: [],
         state: 'Offline',
         reason: null,
