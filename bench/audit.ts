@@ -11,7 +11,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startPostgres } from '../scripts/postgres.mjs';
 import { writeAudits, type AuditEntry } from '../src/server/audit/audit-log';
@@ -21,11 +20,9 @@ import { verifyChain } from '../src/server/audit/verify';
 import { migrateToLatest } from '../src/server/db/migrate';
 import { openDatabase } from '../src/server/db/open';
 import type { Db } from '../src/server/db/schema';
+import { benchStoreArg } from './store-arg';
 
-const { values: args } = parseArgs({ options: { db: { type: 'string', default: 'sqlite' } } });
-const store = args.db;
-if (store !== 'sqlite' && store !== 'postgres')
-  throw new Error(`--db ${store}: say --db sqlite (the default) or --db postgres`);
+const store = benchStoreArg();
 
 const RECORDS = Number(process.env['BENCH_AUDIT_RECORDS'] ?? 1_000_000);
 const WRITERS = Number(process.env['BENCH_AUDIT_WRITERS'] ?? 8);

@@ -17,7 +17,6 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startPostgres } from '../scripts/postgres.mjs';
 import { streamEnd } from '../src/server/db/change-log';
@@ -27,11 +26,9 @@ import type { Database as ServerDatabase } from '../src/server/db/schema';
 import { storePath } from '../src/main/services';
 import { benchDesktop as desktop, editSeenMs, nextPriority, sleep, type BenchDesktop } from './bench-desktop';
 import { seedSyncServer } from './sync-data';
+import { benchStoreArg } from './store-arg';
 
-const { values: args } = parseArgs({ options: { db: { type: 'string', default: 'sqlite' } } });
-const store = args.db;
-if (store !== 'sqlite' && store !== 'postgres')
-  throw new Error(`--db ${store}: say --db sqlite (the default) or --db postgres`);
+const store = benchStoreArg();
 
 const TICKETS = Number(process.env['BENCH_TICKETS'] ?? 100_000);
 const EDITS = Number(process.env['BENCH_EDITS'] ?? 1000);
