@@ -190,7 +190,11 @@ describe('ticket.create', () => {
   it('refuses another department, an unknown customer and an assignee from elsewhere; admins file anywhere', async () => {
     const mine = await open(agent01);
     const tech = await open(agent05);
-    const techCustomer = [...latest<Customer>((await pullAll(tech)).changes, 'customer').values()][0]!;
+    // A customer both departments know, so the third ticket is refused for its assignee, not its customer.
+    const ours = latest<Customer>((await pullAll(mine)).changes, 'customer');
+    const techCustomer = [...latest<Customer>((await pullAll(tech)).changes, 'customer').values()].find((c) =>
+      ours.has(c.id),
+    )!;
     const results = await push(mine, [
       newTicket(agent01, techCustomer.id, { departmentId: agent05.user.departmentId! }),
       newTicket(agent01, randomUUID()),
