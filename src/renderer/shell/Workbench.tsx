@@ -2,7 +2,8 @@ import { Box, LinearProgress, Tooltip } from '@mui/material';
 import { useCallback, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionInfo } from '../../shared';
-import { AdminPage } from '../admin/AdminPage';
+import { AdminPage, type AdminTab } from '../admin/AdminPage';
+import { AuditPanel } from '../audit/AuditPanel';
 import { CustomersPage } from '../customers/CustomersPage';
 import { CustomerView } from '../customers/CustomerView';
 import { DirectoryProvider } from '../directory/DirectoryProvider';
@@ -21,6 +22,9 @@ import { HostBanner } from './HostBanner';
 import { OfflineSignInBanner } from './OfflineSignInBanner';
 import { ShortcutsDialog } from './ShortcutsDialog';
 import { TopBar } from './TopBar';
+
+/** The audit trail (verify, search, export) as the admin screen's last tab. */
+const AUDIT_TAB: readonly AdminTab[] = [{ id: 'audit', label: 'audit.title', render: () => <AuditPanel /> }];
 
 type Section = 'tickets' | 'customers';
 type View = { kind: Section } | { kind: 'admin' } | { kind: 'customer'; id: string; from: Section };
@@ -98,7 +102,7 @@ export function Workbench({
                 onOpenCustomer={openCustomerFrom('tickets')}
               />
               {view.kind === 'customers' && <CustomersPage onOpenCustomer={openCustomerFrom('customers')} />}
-              {view.kind === 'admin' && session.user.role === 'admin' && <AdminPage />}
+              {view.kind === 'admin' && session.user.role === 'admin' && <AdminPage extraTabs={AUDIT_TAB} />}
               {view.kind === 'customer' && (
                 <CustomerView
                   customerId={view.id}
