@@ -9,13 +9,20 @@ export function isRetryableConflict(e: unknown): boolean {
   return typeof e === 'object' && e !== null && RETRYABLE.has(String((e as { code?: unknown }).code));
 }
 
-/** Runs `work` (a whole transaction, safe to run again) up to `attempts` times while it loses such a conflict. */
-export async function retryConflicts<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+/**
+ * Runs `work` (a whole transaction, safe to run again) up to `attempts` times while it loses such a conflict,
+ * or another failure the caller knows a second run settles (`retryable`).
+ */
+export async function retryConflicts<T>(
+  work: () => Promise<T>,
+  attempts = 5,
+  retryable: (e: unknown) => boolean = isRetryableConflict,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (e) {
-      if (attempt >= attempts || !isRetryableConflict(e)) throw e;
+      if (attempt >= attempts || !retryable(e)) throw e;
       // A short, growing, jittered pause so the two do not collide again at once.
       await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
     }

@@ -4,7 +4,7 @@ import { writeAudits, type AuditEntry } from '../audit/audit-log';
 import { applyCustomerCreate } from '../customers/customer-mutations';
 import { idList } from '../db/id-list';
 import { dialectOf } from '../db/open';
-import { isRetryableConflict } from '../db/retry';
+import { isRetryableConflict, retryConflicts } from '../db/retry';
 import type { Database, Db, Tx } from '../db/schema';
 import { applyTicketCreate } from '../tickets/create-ticket';
 import { commentTicket, TicketConflictError, updateTicket } from '../tickets/ticket-mutations';
@@ -438,8 +438,9 @@ const MUTATIONS_PER_SHARED_TRANSACTION = 500;
  * Group commit: pushes that arrive while a transaction runs go together into the next one, in the order they
  * came, each under its own user: one commit for many desktops' edits, instead of one each, is what lets a busy
  * contact center's edits through. On PostgreSQL up to PARALLEL_TRANSACTIONS such transactions run at once
- * (row locks keep two changes of one ticket in order); SQLite has one. A push alone is applied as before. When a shared transaction fails, each push in it is tried again in one of its own, so a
- * push never fails for another's sake.
+ * (row locks keep two changes of one ticket in order); SQLite has one. A push alone is applied as before.
+ * When a shared transaction fails, each push in it is tried again in one of its own, so a push never fails
+ * for another's sake.
  */
 function commitTogether(db: Db, unit: Unit): Promise<void> {
   let entry = waiting.get(db);
@@ -496,30 +497,35 @@ async function inOneTransaction(db: Db, units: Unit[]): Promise<unknown> {
     results: u.results.length,
     departments: [...u.departments],
   }));
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await db.transaction().execute(async (trx) => {
-        // One recorder for the whole transaction: a mutation id recorded by an earlier push in it is found there.
-        const known: Known = { rows: new Map(), recorded: new Recorder(), savepoint: false };
-        for (const u of units) await applyRun(trx, u, known);
-        if (known.savepoint) await closeSavepoint(trx, known);
-        await known.recorded.flush(trx);
-      });
-      return null;
-    } catch (err) {
-      for (const [i, u] of units.entries()) {
-        u.next = before[i]!.next;
-        u.results.length = before[i]!.results;
-        u.departments = new Set(before[i]!.departments);
-        u.unexpected = undefined;
-      }
-      if (attempt >= CONFLICT_ATTEMPTS || !(isRetryableConflict(err) || answeredMeanwhile(err))) return err;
-      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+  const restore = () => {
+    for (const [i, u] of units.entries()) {
+      u.next = before[i]!.next;
+      u.results.length = before[i]!.results;
+      u.departments = new Set(before[i]!.departments);
+      u.unexpected = undefined;
     }
+  };
+  try {
+    await retryConflicts(
+      () =>
+        db.transaction().execute(async (trx) => {
+          // A run again starts from where the units stood before the first try.
+          restore();
+          // One recorder for the whole transaction: a mutation id recorded by an earlier push in it is found there.
+          const known: Known = { rows: new Map(), recorded: new Recorder(), savepoint: false };
+          for (const u of units) await applyRun(trx, u, known);
+          if (known.savepoint) await closeSavepoint(trx, known);
+          await known.recorded.flush(trx);
+        }),
+      5,
+      (e) => isRetryableConflict(e) || answeredMeanwhile(e),
+    );
+    return null;
+  } catch (err) {
+    restore();
+    return err;
   }
 }
-
-const CONFLICT_ATTEMPTS = 5;
 
 /**
  * A mutation sent twice at once (a desktop resending on its second connection) may apply in two transactions

@@ -145,8 +145,8 @@ export async function updateTicket(
   // and a hand-back request left over from an earlier transfer, unless the patch sets one.
   if (moving && args.patch.assigneeId === undefined && ticket.assigneeId !== null) changed.push('assigneeId');
   if (moving && args.patch.handBackTo === undefined && ticket.handBackTo !== null) changed.push('handBackTo');
-  const valueOf = (field: Field) =>
-    args.patch[field] !== undefined ? args.patch[field] : field === 'departmentId' ? target : null;
+  // A field in `changed` is in the patch, or one the transfer clears.
+  const valueOf = (field: Field) => args.patch[field] ?? null;
   // History goes where the ticket will be: a moved ticket's old department no longer sees it.
   if (moving) await republishTo(trx, ticket, target);
   for (const field of changed) {

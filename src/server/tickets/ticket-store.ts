@@ -92,13 +92,22 @@ export async function lastFieldChangeSince(
 
 /** Writes the ticket's editable fields and publishes it to its department; returns the new version. */
 export async function saveTicket(trx: Tx, t: Ticket): Promise<number> {
+  // The columns a change may touch, one list for both stores.
+  const set = {
+    subject: t.subject,
+    status: t.status,
+    priority: t.priority,
+    assignee_id: t.assigneeId,
+    department_id: t.departmentId,
+    hand_back_to: t.handBackTo,
+    updated_at: t.updatedAt,
+  };
   if (dialectOf(trx) === 'postgres') {
     // The change and the row in one statement: a round trip each was a third of an offline replay's.
+    const assignments = Object.entries(set).map(([column, value]) => sql`${sql.ref(column)} = ${value}`);
     const r = await sql<{ version: number }>`
       ${changeCte('ticket', t.id, t.departmentId)}
-      UPDATE tickets SET subject = ${t.subject}, status = ${t.status}, priority = ${t.priority},
-        assignee_id = ${t.assigneeId}, department_id = ${t.departmentId}, hand_back_to = ${t.handBackTo},
-        updated_at = ${t.updatedAt}, version = change.version
+      UPDATE tickets SET ${sql.join(assignments)}, version = change.version
       FROM change WHERE tickets.id = ${t.id}
       RETURNING change.version`.execute(trx);
     return r.rows[0]!.version;
@@ -106,16 +115,7 @@ export async function saveTicket(trx: Tx, t: Ticket): Promise<number> {
   const version = await appendChange(trx, 'ticket', t.id, t.departmentId);
   await trx
     .updateTable('tickets')
-    .set({
-      subject: t.subject,
-      status: t.status,
-      priority: t.priority,
-      assignee_id: t.assigneeId,
-      department_id: t.departmentId,
-      hand_back_to: t.handBackTo,
-      updated_at: t.updatedAt,
-      version,
-    })
+    .set({ ...set, version })
     .where('id', '=', t.id)
     .execute();
   return version;
@@ -159,22 +159,21 @@ export async function insertHistory(
   departmentId: string,
   deviceId: string | null = null,
 ): Promise<number> {
+  const row = { ...historyToColumns(h), device_id: deviceId };
   if (dialectOf(trx) === 'postgres') {
-    const c = historyToColumns(h);
+    // The change and the row in one statement, as saveTicket.
+    const columns = Object.keys(row).map((c) => sql.ref(c));
     const r = await sql<{ version: number }>`
       ${changeCte('history', h.id, departmentId)}
-      INSERT INTO ticket_history
-        (id, ticket_id, field, from_value, to_value, actor_id, actor_name, at, note, version, device_id)
-      SELECT ${c.id}, ${c.ticket_id}, ${c.field}, ${c.from_value}, ${c.to_value}, ${c.actor_id},
-        ${c.actor_name}, ${c.at}, ${c.note}, change.version, ${deviceId}
-      FROM change
+      INSERT INTO ticket_history (${sql.join(columns)}, version)
+      SELECT ${sql.join(Object.values(row))}, change.version FROM change
       RETURNING version`.execute(trx);
     return r.rows[0]!.version;
   }
   const version = await appendChange(trx, 'history', h.id, departmentId);
   await trx
     .insertInto('ticket_history')
-    .values({ ...historyToColumns(h), version, device_id: deviceId })
+    .values({ ...row, version })
     .execute();
   return version;
 }
