@@ -7,6 +7,7 @@ import { useFormat } from '../i18n';
 import { useAdmin } from './admin-context';
 import { AdminDialog, localRefusal } from './AdminDialog';
 import { AdminSection, AdminTable, EmptyRow } from './AdminTable';
+import { DepartmentOptions } from '../common/DepartmentOptions';
 
 const optionsText = (os: readonly CustomFieldOption[]) =>
   os.map((o) => `${o.value} | ${o.labelZh} | ${o.labelEn}`).join('\n');
@@ -69,7 +70,6 @@ const FIELDS = ['departmentId', 'key', 'labelZh', 'labelEn', 'type', 'options'] 
 
 function FieldDialog({ field, onClose }: { field: CustomFieldDefinition | null; onClose: () => void }) {
   const { t } = useTranslation();
-  const fmt = useFormat();
   const { overview } = useAdmin();
   const [departmentId, setDepartmentId] = useState(field?.departmentId ?? overview.departments[0]?.id ?? '');
   const [key, setKey] = useState(field?.key ?? '');
@@ -114,11 +114,7 @@ function FieldDialog({ field, onClose }: { field: CustomFieldDefinition | null; 
               testId="admin-field-department"
               fullWidth
             >
-              {overview.departments.map((d) => (
-                <option key={d.id} value={d.id}>
-                  {fmt.department(d)}
-                </option>
-              ))}
+              <DepartmentOptions departments={overview.departments} />
             </NativeSelectField>
             <NativeSelectField
               label={t('admin.fields.type')}

@@ -7,6 +7,7 @@ import { useFormat } from '../i18n';
 import { useAdmin } from './admin-context';
 import { AdminDialog } from './AdminDialog';
 import { AdminSection, AdminTable, EmptyRow } from './AdminTable';
+import { DepartmentOptions } from '../common/DepartmentOptions';
 
 export function QueuesTab() {
   const { t } = useTranslation();
@@ -86,7 +87,6 @@ const QUEUE_FIELDS = ['number', 'nameZh', 'nameEn', 'departmentId', 'skill', 'ri
 
 function QueueDialog({ queue, onClose }: { queue: Queue | null; onClose: () => void }) {
   const { t } = useTranslation();
-  const fmt = useFormat();
   const { overview } = useAdmin();
   const [number, setNumber] = useState(queue?.number ?? '');
   const [nameZh, setNameZh] = useState(queue?.nameZh ?? '');
@@ -147,11 +147,7 @@ function QueueDialog({ queue, onClose }: { queue: Queue | null; onClose: () => v
             onChange={setDepartmentId}
             testId="admin-queue-department"
           >
-            {overview.departments.map((d) => (
-              <option key={d.id} value={d.id}>
-                {fmt.department(d)}
-              </option>
-            ))}
+            <DepartmentOptions departments={overview.departments} />
           </NativeSelectField>
           <TextField
             label={t('admin.queues.skill')}

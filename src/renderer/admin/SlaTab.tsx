@@ -41,6 +41,7 @@ import {
   parseWorkdays,
   workdaysText,
 } from './calendar-text';
+import { DepartmentOptions } from '../common/DepartmentOptions';
 
 export function SlaTab() {
   const { t } = useTranslation();
@@ -196,7 +197,6 @@ const POLICY_FIELDS = [
 
 function PolicyDialog({ policy, onClose }: { policy: SlaPolicy | null; onClose: () => void }) {
   const { t } = useTranslation();
-  const fmt = useFormat();
   const { overview } = useAdmin();
   const [departmentId, setDepartmentId] = useState(policy?.departmentId ?? overview.departments[0]?.id ?? '');
   const [priority, setPriority] = useState<TicketPriority>(policy?.priority ?? 'normal');
@@ -271,11 +271,7 @@ function PolicyDialog({ policy, onClose }: { policy: SlaPolicy | null; onClose: 
               testId="admin-sla-department"
               fullWidth
             >
-              {overview.departments.map((d) => (
-                <option key={d.id} value={d.id}>
-                  {fmt.department(d)}
-                </option>
-              ))}
+              <DepartmentOptions departments={overview.departments} />
             </NativeSelectField>
             <NativeSelectField
               label={t('admin.sla.priority')}
@@ -406,7 +402,6 @@ function RuleEditor({
   onRemove: () => void;
 }) {
   const { t } = useTranslation();
-  const fmt = useFormat();
   const { overview } = useAdmin();
   const a = rule.action;
   const users = overview.users.filter((u) => !u.disabled);
@@ -499,11 +494,7 @@ function RuleEditor({
           onChange={(id) => onChange({ ...rule, action: { ...a, departmentId: id } })}
           testId="admin-sla-rule-department"
         >
-          {overview.departments.map((d) => (
-            <option key={d.id} value={d.id}>
-              {fmt.department(d)}
-            </option>
-          ))}
+          <DepartmentOptions departments={overview.departments} />
         </NativeSelectField>
       )}
       <Tooltip title={t('admin.sla.removeRule')}>

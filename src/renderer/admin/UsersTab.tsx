@@ -19,6 +19,7 @@ import { useFormat } from '../i18n';
 import { useAdmin } from './admin-context';
 import { AdminDialog } from './AdminDialog';
 import { AdminSection, AdminTable, EmptyRow } from './AdminTable';
+import { DepartmentOptions } from '../common/DepartmentOptions';
 
 type Editing = { kind: 'new' } | { kind: 'edit'; user: AdminUser } | { kind: 'password'; user: AdminUser };
 
@@ -97,11 +98,7 @@ export function UsersTab() {
             sx={{ minWidth: 150 }}
           >
             <option value="">{t('admin.users.anyDepartment')}</option>
-            {overview.departments.map((d) => (
-              <option key={d.id} value={d.id}>
-                {fmt.department(d)}
-              </option>
-            ))}
+            <DepartmentOptions departments={overview.departments} />
           </NativeSelectField>
           <NativeSelectField
             label={t('admin.users.status')}
@@ -194,7 +191,6 @@ const USER_FIELDS = ['username', 'displayName', 'role', 'departmentId', 'passwor
 
 function UserDialog({ user, onClose }: { user: AdminUser | null; onClose: () => void }) {
   const { t } = useTranslation();
-  const fmt = useFormat();
   const { overview } = useAdmin();
   const [username, setUsername] = useState(user?.username ?? '');
   const [displayName, setDisplayName] = useState(user?.displayName ?? '');
@@ -268,11 +264,7 @@ function UserDialog({ user, onClose }: { user: AdminUser | null; onClose: () => 
               fullWidth
             >
               <option value="">{t('admin.users.noDepartment')}</option>
-              {overview.departments.map((d) => (
-                <option key={d.id} value={d.id}>
-                  {fmt.department(d)}
-                </option>
-              ))}
+              <DepartmentOptions departments={overview.departments} />
             </NativeSelectField>
           </Stack>
           {err('departmentId') && (

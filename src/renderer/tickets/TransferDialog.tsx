@@ -8,6 +8,7 @@ import { ErrorAlert } from '../common/ErrorAlert';
 import { NativeSelectField } from '../common/NativeSelectField';
 import { useDirectory } from '../directory/DirectoryProvider';
 import { useFormat } from '../i18n';
+import { DepartmentOptions } from '../common/DepartmentOptions';
 
 /**
  * Transfer a ticket to another department with a reason the receiving team reads, optionally asking for it
@@ -79,11 +80,9 @@ export function TransferDialog({
         fullWidth
         onChange={setTo}
       >
-        {(handBack ? directory.departments.filter((d) => d.id === to) : others).map((d) => (
-          <option key={d.id} value={d.id}>
-            {fmt.department(d)}
-          </option>
-        ))}
+        <DepartmentOptions
+          departments={handBack ? directory.departments.filter((d) => d.id === to) : others}
+        />
       </NativeSelectField>
       <TextField
         label={t('transfer.reason')}
