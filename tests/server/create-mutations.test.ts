@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  PushResponse,
   SocketEvents,
   type Change,
   type Customer,
@@ -13,7 +12,7 @@ import {
 } from '../../src/shared';
 import { verifyAudit } from '../../src/server/audit/audit-log';
 import { openDatabase } from '../../src/server/db/open';
-import { connectSocket, login, pullAll, request, startTestServer, type TestServer } from './helpers';
+import { connectSocket, login, pullAll, pushAll, request, startTestServer, type TestServer } from './helpers';
 
 let server: TestServer;
 let agent01: LoginResponse; // after-sales
@@ -78,11 +77,7 @@ async function open(session: LoginResponse): Promise<Socket> {
   return s;
 }
 
-async function push(socket: Socket, mutations: Mutation[]) {
-  const ack = await request<unknown>(socket, SocketEvents.push, { mutations });
-  if (!ack.ok) throw new Error(`push failed: ${ack.error.code} ${ack.error.message}`);
-  return PushResponse.parse(ack.data).results;
-}
+const push = (socket: Socket, mutations: Mutation[]) => pushAll(socket, mutations);
 
 const latest = <T extends { id: string }>(changes: Change[], kind: 'ticket' | 'customer') => {
   const out = new Map<string, T>();

@@ -3,7 +3,6 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   isUnsolved,
-  PushResponse,
   SocketEvents,
   type Change,
   type LoginResponse,
@@ -11,7 +10,7 @@ import {
   type Ticket,
 } from '../../src/shared';
 import { openDatabase } from '../../src/server/db/open';
-import { connectSocket, login, pullAll, request, startTestServer, type TestServer } from './helpers';
+import { connectSocket, login, pullAll, pushAll, request, startTestServer, type TestServer } from './helpers';
 
 /**
  * One agent signed in on two desktops: each push names its device, and the same-field check tells devices apart,
@@ -42,14 +41,7 @@ async function open(session: LoginResponse): Promise<Socket> {
   return s;
 }
 
-async function push(socket: Socket, mutations: Mutation[], deviceId?: string) {
-  const ack = await request<unknown>(socket, SocketEvents.push, {
-    mutations,
-    ...(deviceId === undefined ? {} : { deviceId }),
-  });
-  if (!ack.ok) throw new Error(`push failed: ${ack.error.code} ${ack.error.message}`);
-  return PushResponse.parse(ack.data).results;
-}
+const push = pushAll;
 
 /** A ticket nobody in this file has edited yet, as the server holds it now. */
 async function freshTicket(socket: Socket): Promise<Ticket> {

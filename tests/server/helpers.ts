@@ -2,9 +2,11 @@ import { io as connect, type Socket } from 'socket.io-client';
 import {
   LoginResponse,
   PullResponse,
+  PushResponse,
   SocketEvents,
   type Ack,
   type Change,
+  type Mutation,
   type User,
 } from '../../src/shared';
 import { startServer, type RunningServer, type StartServerOptions } from '../../src/server/app';
@@ -163,6 +165,16 @@ export function connectSocket(baseUrl: string, token: string | undefined): Promi
 
 export function request<T>(socket: Socket, event: string, payload: unknown): Promise<Ack<T>> {
   return socket.timeout(10_000).emitWithAck(event, payload) as Promise<Ack<T>>;
+}
+
+/** One push as a desktop sends it (from `deviceId` when given); its results, or an error if the push failed. */
+export async function pushAll(socket: Socket, mutations: Mutation[], deviceId?: string) {
+  const ack = await request<unknown>(socket, SocketEvents.push, {
+    mutations,
+    ...(deviceId === undefined ? {} : { deviceId }),
+  });
+  if (!ack.ok) throw new Error(`push failed: ${ack.error.code} ${ack.error.message}`);
+  return PushResponse.parse(ack.data).results;
 }
 
 /** Pulls every page from `cursor`, validating each response with the shared schema. */

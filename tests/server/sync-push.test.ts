@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  PushResponse,
-  SocketEvents,
-  type Change,
-  type LoginResponse,
-  type Mutation,
-  type Ticket,
-} from '../../src/shared';
+import { SocketEvents, type Change, type LoginResponse, type Mutation, type Ticket } from '../../src/shared';
 import { openDatabase } from '../../src/server/db/open';
 import { verifyAudit } from '../../src/server/audit/audit-log';
-import { connectSocket, login, pullAll, request, startTestServer, type TestServer } from './helpers';
+import { connectSocket, login, pullAll, pushAll, request, startTestServer, type TestServer } from './helpers';
 
 let server: TestServer;
 let aftersales: LoginResponse; // agent01
@@ -38,11 +31,7 @@ async function open(session: LoginResponse): Promise<Socket> {
   return s;
 }
 
-async function push(socket: Socket, mutations: Mutation[]) {
-  const ack = await request<unknown>(socket, SocketEvents.push, { mutations });
-  if (!ack.ok) throw new Error(`push failed: ${ack.error.code} ${ack.error.message}`);
-  return PushResponse.parse(ack.data).results;
-}
+const push = (socket: Socket, mutations: Mutation[]) => pushAll(socket, mutations);
 
 const tickets = (changes: Change[]) =>
   changes.flatMap((c) => (c.kind === 'ticket' && c.op === 'upsert' ? [c.data] : []));

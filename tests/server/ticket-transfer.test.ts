@@ -6,15 +6,13 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   isUnsolved,
-  PushResponse,
-  SocketEvents,
   type Change,
   type LoginResponse,
   type Mutation,
   type Ticket,
   type TicketChange,
 } from '../../src/shared';
-import { connectSocket, login, pullAll, request, startTestServer, type TestServer } from './helpers';
+import { connectSocket, login, pullAll, pushAll, startTestServer, type TestServer } from './helpers';
 
 let server: TestServer;
 let wang: LoginResponse; // agent01, after-sales
@@ -41,11 +39,7 @@ async function open(session: LoginResponse): Promise<Socket> {
   return s;
 }
 
-async function push(socket: Socket, mutations: Mutation[]) {
-  const ack = await request<unknown>(socket, SocketEvents.push, { mutations, deviceId: 'desk-transfer-01' });
-  if (!ack.ok) throw new Error(`push failed: ${ack.error.code} ${ack.error.message}`);
-  return PushResponse.parse(ack.data).results;
-}
+const push = (socket: Socket, mutations: Mutation[]) => pushAll(socket, mutations, 'desk-transfer-01');
 
 const update = (t: Ticket, patch: TicketChange, reason?: string): Mutation => ({
   id: randomUUID(),
