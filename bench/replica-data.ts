@@ -158,6 +158,7 @@ function ticket(i: number, customerId: string, departmentIds: readonly string[])
     priority: pick(priorities),
     assigneeId: rnd() < 0.2 ? null : agents[(d % 3) * 4 + int(4)]!,
     handBackTo: null,
+    channel: 'web',
     createdAt: at(i),
     updatedAt: at(i + int(5000)),
     version: i + 1,

@@ -65,6 +65,7 @@ export function ticket(customerId: string, over: Partial<Ticket> = {}): Ticket {
     priority: 'normal',
     assigneeId: null,
     handBackTo: null,
+    channel: 'web',
     createdAt: t,
     updatedAt: t,
     version: 1,

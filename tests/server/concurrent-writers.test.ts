@@ -218,6 +218,7 @@ describe.skipIf(TEST_DIALECT !== 'postgres')('two service nodes on one PostgreSQ
         assigneeId: null,
         createdAt: new Date().toISOString(),
         interactionId: null,
+        channel: 'web',
       },
     });
     const sessions = [agent01, agent01, agent02, agent02];

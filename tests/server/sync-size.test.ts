@@ -147,6 +147,7 @@ describe('one mutation always fits one push', () => {
           assigneeId: null,
           createdAt: at,
           interactionId: null,
+          channel: 'web',
         },
       },
       {

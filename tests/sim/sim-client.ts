@@ -439,6 +439,7 @@ export class SimDevice {
         priority: this.rnd.pick(PRIORITIES),
         assigneeId: this.rnd.chance(0.5) ? this.user.id : null,
         handBackTo: null,
+        channel: 'web',
         createdAt: now,
         updatedAt: now,
         version: 0,

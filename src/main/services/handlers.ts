@@ -183,6 +183,7 @@ export function createHandlers(
         priority: input.priority,
         assigneeId,
         handBackTo: null,
+        channel: input.channel ?? (input.interactionId ? 'phone' : 'web'),
         createdAt: now,
         updatedAt: now,
         version: 0,

@@ -1,5 +1,11 @@
 import { v5 as uuidv5 } from 'uuid';
-import type { Customer, Ticket, TicketChange, TicketComment } from '../../shared/domain';
+import {
+  Channel,
+  type Customer,
+  type Ticket,
+  type TicketChange,
+  type TicketComment,
+} from '../../shared/domain';
 import { transferError, transitionError } from '../../shared/domain/ticket-rules';
 import type { NotSentItem, SessionInfo } from '../../shared/ipc/contract';
 import { loggedCallError, loggedNumbers } from '../../shared/protocol/call-records';
@@ -250,6 +256,7 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
         // The old assignee may be in the old department: only the agent themself is sure to fit.
         assigneeId: assigneeId === info.user.id ? assigneeId : null,
         handBackTo: null,
+        channel: Channel.safeParse(a.channel).data ?? 'web',
         createdAt: now,
         updatedAt: now,
         version: 0,

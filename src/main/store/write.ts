@@ -49,7 +49,7 @@ export class StoreWriter {
     this.fts = new FtsIndex(db);
     this.calls = new InteractionWriter(db);
     const ticketCols =
-      'number, department_id, customer_id, subject, description, status, priority, assignee_id, hand_back_to, created_at, updated_at, version';
+      'number, department_id, customer_id, subject, description, status, priority, assignee_id, hand_back_to, channel, created_at, updated_at, version';
     const set = (cols: string) =>
       cols
         .split(', ')
@@ -442,6 +442,7 @@ export class StoreWriter {
           assigneeId: ticket.assigneeId,
           createdAt: ticket.createdAt,
           interactionId,
+          channel: ticket.channel,
         };
         this.queue(
           mutationId,

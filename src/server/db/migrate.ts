@@ -10,6 +10,7 @@ import * as m0009 from './migrations/0009-change-order';
 import * as m0010 from './migrations/0010-audit-chain';
 import * as m0011 from './migrations/0011-admin-config';
 import * as m0012 from './migrations/0012-ticket-transfer';
+import * as m0013 from './migrations/0013-ticket-channel';
 import type { Db } from './schema';
 
 /** Every migration, listed statically so bundling and tests see exactly what ships. Never edit a shipped one. */
@@ -26,6 +27,7 @@ export const migrations: Record<string, Migration> = {
   '0010-audit-chain': m0010,
   '0011-admin-config': m0011,
   '0012-ticket-transfer': m0012,
+  '0013-ticket-channel': m0013,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -1,5 +1,5 @@
-import type { Generated, Kysely, Transaction } from 'kysely';
-import type { AgentState, BreakReason, RequestableState, StateCause } from '../../shared';
+import type { ColumnType, Generated, Kysely, Transaction } from 'kysely';
+import type { AgentState, BreakReason, Channel, RequestableState, StateCause } from '../../shared';
 import type {
   CommentColumns,
   CustomerColumns,
@@ -47,7 +47,11 @@ export interface Database {
   };
   customers: CustomerColumns;
   /** The service numbers every ticket it holds. */
-  tickets: TicketColumns & { number: number };
+  tickets: Omit<TicketColumns, 'channel'> & {
+    number: number;
+    /** Defaults to web (migration 0013), so a row written without it reads as an older ticket would. */
+    channel: ColumnType<Channel, Channel | undefined, Channel>;
+  };
   ticket_comments: CommentColumns & { version: number };
   /** device_id: the installation that made the change (migration 0006); null when unknown or not a desktop's. */
   ticket_history: HistoryColumns & { version: number; device_id: string | null };

@@ -71,6 +71,20 @@ const STATUS_PATH: Record<TicketStatus, readonly TicketStatus[]> = {
   closed: ['open', 'solved', 'closed'],
 };
 const PRIORITIES = ['low', 'normal', 'normal', 'normal', 'high', 'urgent'] as const;
+/** Mostly calls, then mail and chat, as a service desk's mix. Picked by number, not by the PRNG, so the rest of
+ * the demo data stays what it was before tickets had channels. */
+const CHANNELS = [
+  'phone',
+  'phone',
+  'email',
+  'phone',
+  'chat',
+  'email',
+  'web',
+  'phone',
+  'chat',
+  'api',
+] as const;
 
 export function buildDemoData(opts: DemoOptions = {}): DemoData {
   const rnd = new Random(opts.seed ?? DEFAULT_DEMO_SEED);
@@ -221,6 +235,7 @@ export function buildDemoData(opts: DemoOptions = {}): DemoData {
       description: topic.description,
       status,
       priority: rnd.pick(PRIORITIES),
+      channel: CHANNELS[i % CHANNELS.length]!,
       assignee_id: assignee?.id ?? null,
       created_at: new Date(createdMs).toISOString(),
       updated_at: new Date(lastMs).toISOString(),

@@ -71,6 +71,7 @@ export async function applyTicketCreate(
     priority: args.priority,
     assigneeId: args.assigneeId,
     handBackTo: null,
+    channel: args.channel,
     createdAt: notAfter(args.createdAt, now),
     updatedAt: at,
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Department, Id, Role, TicketPriority, User } from '../domain';
+import { Channel, Department, Id, Role, TicketPriority, User } from '../domain';
 import { Queue, Skill } from '../protocol/voice';
 import { BusinessCalendar } from '../sla/calendar';
 import { SlaTargets } from '../sla/clock';
@@ -158,10 +158,6 @@ export const QueueInput = z.object({
 export type QueueInput = z.infer<typeof QueueInput>;
 
 // ---------------------------------------------------------------- SLA
-
-/** Where a ticket came in; each SLA policy is for one department, priority and channel. */
-export const Channel = z.enum(['phone', 'chat', 'email', 'web', 'api']);
-export type Channel = z.infer<typeof Channel>;
 
 export const SlaTarget = z.enum(['firstResponse', 'nextResponse', 'resolution']);
 export type SlaTarget = z.infer<typeof SlaTarget>;

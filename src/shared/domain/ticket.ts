@@ -12,6 +12,13 @@ export type TicketStatus = z.infer<typeof TicketStatus>;
 export const TicketPriority = z.enum(['low', 'normal', 'high', 'urgent']);
 export type TicketPriority = z.infer<typeof TicketPriority>;
 
+/**
+ * Where a ticket came in. Each SLA policy is for one department, priority and channel, and a public reply goes
+ * out on the ticket's channel.
+ */
+export const Channel = z.enum(['phone', 'chat', 'email', 'web', 'api']);
+export type Channel = z.infer<typeof Channel>;
+
 export const Ticket = z.object({
   id: Id,
   /** Human ticket number, assigned by the server; null while only local. */
@@ -28,6 +35,8 @@ export const Ticket = z.object({
    * hands it back to when their part is done (a transfer there clears it). Absent from older servers: null.
    */
   handBackTo: Id.nullable().default(null),
+  /** Absent from older servers: web, the channel every earlier ticket was filed as. */
+  channel: Channel.default('web'),
   createdAt: Instant,
   updatedAt: Instant,
   /** Server change-stream version of the last applied change. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   CHANGEABLE_FIELDS,
+  Channel,
   Customer,
   Department,
   Id,
@@ -364,6 +365,8 @@ export const contract = {
         .nullable()
         .default(null),
       interactionId: Id.nullable().default(null),
+      /** Where the customer reached us; by default phone for a ticket made from a call, web otherwise. */
+      channel: Channel.optional(),
     }),
     TicketRow,
   ),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  Channel,
   Customer,
   Ticket,
   TicketComment,
@@ -153,6 +154,8 @@ export const Mutation = z.discriminatedUnion('name', [
       assigneeId: Id.nullable().default(null),
       createdAt: Instant,
       interactionId: Id.nullable().default(null),
+      /** Absent from older desktops: web, as every ticket was filed before channels. */
+      channel: Channel.default('web'),
     }),
   }),
   /** A customer made on a desktop (quick-create from an unknown caller, or by hand), possibly offline. */

@@ -20,6 +20,7 @@ export interface TicketColumns {
   priority: Ticket['priority'];
   assignee_id: string | null;
   hand_back_to: string | null;
+  channel: Ticket['channel'];
   created_at: string;
   updated_at: string;
   version: number;
@@ -36,6 +37,7 @@ export const ticketFromColumns = (r: TicketColumns): Ticket => ({
   priority: r.priority,
   assigneeId: r.assignee_id,
   handBackTo: r.hand_back_to ?? null,
+  channel: r.channel,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   version: r.version,
@@ -52,6 +54,7 @@ export const ticketToColumns = (t: Ticket): TicketColumns => ({
   priority: t.priority,
   assignee_id: t.assigneeId,
   hand_back_to: t.handBackTo,
+  channel: t.channel,
   created_at: t.createdAt,
   updated_at: t.updatedAt,
   version: t.version,

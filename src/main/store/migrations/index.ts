@@ -8,6 +8,7 @@ import { m007OutboxContext } from './007-outbox-context';
 import { m008ConflictOrigin } from './008-conflict-origin';
 import { m009TicketSeq } from './009-ticket-seq';
 import { m010TicketTransfer } from './010-ticket-transfer';
+import { m011TicketChannel } from './011-ticket-channel';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -24,4 +25,5 @@ export const migrations: readonly Migration[] = [
   m008ConflictOrigin,
   m009TicketSeq,
   m010TicketTransfer,
+  m011TicketChannel,
 ];
