@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { ADMIN_REST, CHINA_MAINLAND_CALENDAR, Role } from '../../src/shared';
-import { apiLogin, launchChromium, signIn, startHost, startServer, tempDir, type Proc } from './harness';
+import { Role } from '../../src/shared';
+import { launchChromium, signIn, startHost, startServer, tempDir, type Proc } from './harness';
 
 /**
  * The admin screen end to end: the real service with the demo data, the browser-mode host serving the built
@@ -137,42 +137,8 @@ describe('admin screen', () => {
   });
 });
 
-/** Users and SLA tabs in English and Chinese, light theme, with a few SLA policies to show. */
+/** Users and SLA tabs (the demo's policies) in English and Chinese, light theme. */
 async function screenshots(page: Page) {
-  const admin = await apiLogin(server.url, 'admin');
-  const post = (path: string, body: unknown) =>
-    fetch(`${server.url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.accessToken}` },
-      body: JSON.stringify(body),
-    });
-  const overview = (await (
-    await fetch(`${server.url}${ADMIN_REST.overview}`, {
-      headers: { authorization: `Bearer ${admin.accessToken}` },
-    })
-  ).json()) as { departments: { id: string; code: string }[] };
-  const dept = (code: string) => overview.departments.find((d) => d.code === code)!.id;
-  for (const [code, priority, channel, first, resolution] of [
-    ['aftersales', 'urgent', 'phone', 15, 240],
-    ['aftersales', 'high', 'email', 60, 960],
-    ['tech', 'urgent', 'chat', 10, 480],
-    ['tech', 'normal', 'web', 240, 2400],
-    ['billing', 'normal', 'email', 480, 4800],
-  ] as const) {
-    const res = await post(ADMIN_REST.slaPolicies, {
-      departmentId: dept(code),
-      priority,
-      channel,
-      calendarId: CHINA_MAINLAND_CALENDAR.id,
-      firstResponseMinutes: first,
-      nextResponseMinutes: first * 2,
-      resolutionMinutes: resolution,
-      warning:
-        priority === 'urgent' ? { kind: 'minutesBefore', minutes: 5 } : { kind: 'percent', percent: 80 },
-      escalations: [{ on: 'breach', action: { kind: 'notify', who: 'supervisors' } }],
-    });
-    expect(res.status).toBe(201);
-  }
   await page.getByTestId('admin-tab-departments').click();
   await page.getByTestId('admin-tab-users').click();
   await page.getByTestId('admin-users').waitFor();

@@ -236,7 +236,7 @@ describe('SLA policies, calendars, custom fields and workflow', () => {
   const policy = () => ({
     departmentId: dept('tech'),
     priority: 'high',
-    channel: 'email',
+    channel: 'api',
     calendarId: CHINA_MAINLAND_CALENDAR.id,
     firstResponseMinutes: 60,
     nextResponseMinutes: 240,
@@ -264,16 +264,16 @@ describe('SLA policies, calendars, custom fields and workflow', () => {
     const [audit] = await auditOf('sla_policy.create', created.id);
     expect(audit!.detail).toMatchObject({
       before: null,
-      after: { channel: 'email', resolutionMinutes: 1440 },
+      after: { channel: 'api', resolutionMinutes: 1440 },
     });
 
     const dup = await post(ADMIN_REST.slaPolicies, policy());
     expect(dup.status).toBe(409);
-    expect(dup.body.message).toMatch(/already has a policy for high priority on email: edit that one/);
+    expect(dup.body.message).toMatch(/already has a policy for high priority on api: edit that one/);
     // The calendar a policy uses cannot go.
     const del = await post(ADMIN_REST.calendarDelete(CHINA_MAINLAND_CALENDAR.id), {});
     expect(del.status).toBe(409);
-    expect(del.body.message).toMatch(/1 SLA policy uses this calendar: give it another calendar first/);
+    expect(del.body.message).toMatch(/49 SLA policies use this calendar: give them another calendar first/);
   });
 
   it('names what is wrong in a policy', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Customer, Ticket } from '../../src/shared';
+import { Customer, SlaPolicy, Ticket } from '../../src/shared';
 import { migrateToLatest } from '../../src/server/db/migrate';
 import { buildDemoData } from '../../src/server/demo/build-demo';
 import { seedDemo } from '../../src/server/demo/seed-demo';
@@ -67,6 +67,21 @@ describe('demo data', () => {
       expect(d.skills).toContainEqual({ user_id: u.id, skill: code });
     }
     expect(d.skills.filter((s) => s.skill === 'english')).toHaveLength(3);
+
+    // SLA: a policy per department, priority and channel but api, each valid and stored under its own scope.
+    expect(d.slaPolicies).toHaveLength(3 * 4 * 4);
+    for (const row of d.slaPolicies) {
+      const p = SlaPolicy.parse(JSON.parse(row.body));
+      expect([p.id, p.departmentId, p.priority, p.channel]).toEqual([
+        row.id,
+        row.department_id,
+        row.priority,
+        row.channel,
+      ]);
+    }
+    expect(d.tickets.some((t) => t.channel === 'phone') && d.tickets.some((t) => t.channel === 'api')).toBe(
+      true,
+    );
   });
 
   it('adds voice rows without changing the rows it made before voice', () => {

@@ -1,5 +1,5 @@
 import type { Insertable } from 'kysely';
-import type { TicketStatus } from '../../shared';
+import { CHINA_MAINLAND_CALENDAR, type SlaPolicy, type TicketStatus } from '../../shared';
 import type { Database } from '../db/schema';
 import {
   AGENT_NAMES,
@@ -47,9 +47,19 @@ export interface DemoData {
   changes: Row<'change_log'>[];
   queues: Row<'queues'>[];
   skills: Row<'agent_skills'>[];
+  slaPolicies: Row<'sla_policies'>[];
 }
 
 const DAY = 86_400_000;
+/** Demo SLA targets in business minutes of the mainland calendar (an 8-hour day). Tickets that come in through
+ * the API (integrations) have no policy, as many service desks leave them. */
+const DEMO_SLA_CHANNELS = ['phone', 'email', 'chat', 'web'] as const;
+const DEMO_SLA_MINUTES = {
+  urgent: { first: 30, next: 60, resolution: 480 },
+  high: { first: 60, next: 120, resolution: 960 },
+  normal: { first: 240, next: 480, resolution: 2400 },
+  low: { first: 480, next: 960, resolution: 4800 },
+} as const;
 const STATUSES = [
   'new',
   'open',
@@ -282,5 +292,61 @@ export function buildDemoData(opts: DemoOptions = {}): DemoData {
     if (/^[A-Za-z]/.test(u.display_name)) skills.push({ user_id: u.id, skill: 'english' });
   }
 
-  return { departments, users, customers, tickets, comments, history, articles, changes, queues, skills };
+  // SLA policies: drawn after everything else, for the same reason as voice.
+  const slaPolicies: Row<'sla_policies'>[] = [];
+  for (const d of departments) {
+    for (const priority of ['urgent', 'high', 'normal', 'low'] as const) {
+      for (const channel of DEMO_SLA_CHANNELS) {
+        const t = DEMO_SLA_MINUTES[priority];
+        const policy: SlaPolicy = {
+          id: rnd.uuid(),
+          departmentId: d.id,
+          priority,
+          channel,
+          calendarId: CHINA_MAINLAND_CALENDAR.id,
+          // A chat customer is still in the window: answered four times as fast.
+          firstResponseMinutes: channel === 'chat' ? Math.max(5, Math.round(t.first / 4)) : t.first,
+          nextResponseMinutes: t.next,
+          resolutionMinutes: t.resolution,
+          warning: { kind: 'percent', percent: 80 },
+          escalations: [
+            { on: 'warning', target: null, action: { kind: 'notify', who: 'assignee', userId: null } },
+            { on: 'breach', target: null, action: { kind: 'notify', who: 'supervisors', userId: null } },
+            ...(priority === 'normal' || priority === 'low'
+              ? [
+                  {
+                    on: 'breach' as const,
+                    target: 'resolution' as const,
+                    action: { kind: 'raisePriority' as const },
+                  },
+                ]
+              : []),
+          ],
+          active: true,
+        };
+        slaPolicies.push({
+          id: policy.id,
+          department_id: d.id,
+          priority,
+          channel,
+          calendar_id: policy.calendarId,
+          body: JSON.stringify(policy),
+        });
+      }
+    }
+  }
+
+  return {
+    departments,
+    users,
+    customers,
+    tickets,
+    comments,
+    history,
+    articles,
+    changes,
+    queues,
+    skills,
+    slaPolicies,
+  };
 }

@@ -46,6 +46,7 @@ export async function seedDemo(
       .insertInto('admin_calendars')
       .values({ id: CHINA_MAINLAND_CALENDAR.id, body: JSON.stringify(CHINA_MAINLAND_CALENDAR) })
       .execute();
+    await inChunks(data.slaPolicies, (p) => trx.insertInto('sla_policies').values(p).execute());
     await trx
       .updateTable('admin_settings')
       .set({ value: '1' })
