@@ -18,6 +18,7 @@ import { AdminAction } from '../admin/rest';
 import { AdminConfig, AdminOverview } from '../admin/schemas';
 import { AuditExportFormat, AuditPage, AuditQuery, AuditVerifyReport } from '../protocol/audit';
 import { ErrorBody, StorageFault } from '../protocol/errors';
+import { SlaAlert } from '../protocol/sla';
 import {
   AgentStatus,
   BreakReason,
@@ -523,6 +524,8 @@ export const events = {
   'session.changed': SessionInfo,
   /** The not-sent list changed (an item was kept, retried, sent elsewhere or dismissed). */
   'notSent.changed': z.object({ count: z.number().int().nonnegative() }),
+  /** An SLA warning or breach for this user, from the service or the desktop's own clock (shown once per key). */
+  'sla.alert': SlaAlert,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

@@ -4,3 +4,4 @@ export * from './sync';
 export * from './voice';
 export * from './call-records';
 export * from './audit';
+export * from './sla';
