@@ -159,6 +159,8 @@ function ticket(i: number, customerId: string, departmentIds: readonly string[])
     assigneeId: rnd() < 0.2 ? null : agents[(d % 3) * 4 + int(4)]!,
     handBackTo: null,
     channel: 'web',
+    tags: [],
+    fields: {},
     createdAt: at(i),
     updatedAt: at(i + int(5000)),
     version: i + 1,

@@ -66,6 +66,8 @@ export function ticket(customerId: string, over: Partial<Ticket> = {}): Ticket {
     assigneeId: null,
     handBackTo: null,
     channel: 'web',
+    tags: [],
+    fields: {},
     createdAt: t,
     updatedAt: t,
     version: 1,

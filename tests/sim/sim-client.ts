@@ -440,6 +440,8 @@ export class SimDevice {
         assigneeId: this.rnd.chance(0.5) ? this.user.id : null,
         handBackTo: null,
         channel: 'web',
+        tags: [],
+        fields: {},
         createdAt: now,
         updatedAt: now,
         version: 0,

@@ -184,6 +184,8 @@ export function createHandlers(
         assigneeId,
         handBackTo: null,
         channel: input.channel ?? (input.interactionId ? 'phone' : 'web'),
+        tags: [],
+        fields: {},
         createdAt: now,
         updatedAt: now,
         version: 0,

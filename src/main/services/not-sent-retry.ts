@@ -257,6 +257,8 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
         assigneeId: assigneeId === info.user.id ? assigneeId : null,
         handBackTo: null,
         channel: Channel.safeParse(a.channel).data ?? 'web',
+        tags: [],
+        fields: {},
         createdAt: now,
         updatedAt: now,
         version: 0,

@@ -1,6 +1,13 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
-import type { Customer, Ticket, TicketChange, TicketComment } from '../../shared/domain';
+import {
+  fieldFromText,
+  fieldText,
+  type Customer,
+  type Ticket,
+  type TicketChange,
+  type TicketComment,
+} from '../../shared/domain';
 import { NotSentCall, type NotSentItem } from '../../shared/ipc/contract';
 import type { Change, FieldConflict, Mutation } from '../../shared/protocol/sync';
 import type { Interaction, InteractionLog } from '../../shared/protocol/voice';
@@ -49,7 +56,7 @@ export class StoreWriter {
     this.fts = new FtsIndex(db);
     this.calls = new InteractionWriter(db);
     const ticketCols =
-      'number, department_id, customer_id, subject, description, status, priority, assignee_id, hand_back_to, channel, created_at, updated_at, version';
+      'number, department_id, customer_id, subject, description, status, priority, assignee_id, hand_back_to, channel, tags, fields, created_at, updated_at, version';
     const set = (cols: string) =>
       cols
         .split(', ')
@@ -582,7 +589,7 @@ export class StoreWriter {
       this.s.putConflict!.run({
         ticket_id: ticketId,
         field: k.field,
-        mine: patch[k.field] ?? null,
+        mine: fieldText(patch[k.field]),
         theirs: k.theirs,
         changed_by_id: k.changedById,
         changed_by_name: k.changedByName,
@@ -625,7 +632,7 @@ export class StoreWriter {
         if (!k) return false;
         this.s.deleteConflict!.run(ticketId, field);
         if (keep === 'mine')
-          this.updateTicketLocally(ticketId, { [field]: k.mine } as TicketChange, mutationId, now);
+          this.updateTicketLocally(ticketId, fieldFromText(field, k.mine), mutationId, now);
         return true;
       })
       .immediate();

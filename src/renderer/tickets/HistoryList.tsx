@@ -1,6 +1,7 @@
 import { Box, Stack, Typography } from '@mui/material';
 import { useTranslation } from 'react-i18next';
-import type { TicketHistoryEntry } from '../../shared';
+import type { CustomFieldValues, TicketHistoryEntry } from '../../shared';
+import { useAdminConfig } from '../config/use-admin-config';
 import { useDirectory } from '../directory/DirectoryProvider';
 import { useFormat } from '../i18n';
 
@@ -9,11 +10,28 @@ export function useValueText() {
   const { t } = useTranslation();
   const fmt = useFormat();
   const directory = useDirectory();
+  const config = useAdminConfig();
+  const zh = fmt.lang === 'zh-CN';
+  // Custom field values by their labels (and option labels) where the configuration still names them.
+  const fieldsText = (values: CustomFieldValues) => {
+    const parts = Object.entries(values).map(([key, v]) => {
+      const def = config?.customFields.find((d) => d.key === key);
+      const label = def ? (zh ? def.labelZh : def.labelEn) : key;
+      const opt = (x: string) => {
+        const o = def?.options.find((p) => p.value === x);
+        return o ? (zh ? o.labelZh : o.labelEn) : x;
+      };
+      return `${label}: ${Array.isArray(v) ? v.map(opt).join(', ') : typeof v === 'string' ? opt(v) : String(v)}`;
+    });
+    return parts.join('; ') || t('detail.empty');
+  };
   return (field: string, value: string | null) => {
     if (value === null || value === '') return t('detail.empty');
     if (field === 'status') return t(`tickets.status.${value}`, { defaultValue: value });
     if (field === 'priority') return t(`tickets.priority.${value}`, { defaultValue: value });
     if (field === 'assigneeId') return directory.user(value)?.displayName ?? value;
+    if (field === 'tags') return (JSON.parse(value) as string[]).join(', ') || t('detail.empty');
+    if (field === 'fields') return fieldsText(JSON.parse(value) as CustomFieldValues);
     if (field === 'departmentId' || field === 'handBackTo') {
       const d = directory.department(value);
       return d ? fmt.department(d) : value;

@@ -11,9 +11,11 @@ import { useFormat } from '../i18n';
 import { CommentComposer } from './CommentComposer';
 import { CommentThread } from './CommentThread';
 import { ConflictAlerts } from './ConflictAlerts';
+import { CustomFieldsPanel } from './CustomFieldsPanel';
 import { HistoryList } from './HistoryList';
 import { SubjectField } from './SubjectField';
 import { SyncStateChip } from './SyncStateChip';
+import { TagsField } from './TagsField';
 import { TicketFields } from './TicketFields';
 import { TransferDialog } from './TransferDialog';
 import { ticketNumberText } from './TicketListRow';
@@ -178,9 +180,20 @@ export function TicketDetailPane({
             <HistoryList history={detail.history} />
           </section>
         </Stack>
-        <Box sx={{ width: { xs: '100%', md: 240, xl: 300 }, flexShrink: 0 }}>
+        <Stack spacing={2} sx={{ width: { xs: '100%', md: 240, xl: 300 }, flexShrink: 0 }}>
+          <TagsField
+            tags={ticket.tags}
+            disabled={ticket.status === 'closed'}
+            onChange={(tags) => void update({ tags })}
+          />
+          <CustomFieldsPanel
+            departmentId={ticket.departmentId}
+            values={ticket.fields}
+            disabled={ticket.status === 'closed'}
+            onChange={(patch) => void update(patch)}
+          />
           <CustomerCard customer={detail.customer} onOpen={onOpenCustomer} />
-        </Box>
+        </Stack>
       </Stack>
     </Box>
   );

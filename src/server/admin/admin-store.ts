@@ -75,6 +75,16 @@ export async function getCustomField(trx: Tx, id: string): Promise<CustomFieldDe
   return r && CustomFieldDefinition.parse(JSON.parse(r.body));
 }
 
+/** A department's custom field definitions (active or not), for checking a ticket's values. */
+export async function customFieldsOf(trx: Tx, departmentId: string): Promise<CustomFieldDefinition[]> {
+  const rows = await trx
+    .selectFrom('custom_fields')
+    .select('body')
+    .where('department_id', '=', departmentId)
+    .execute();
+  return rows.map((r) => CustomFieldDefinition.parse(JSON.parse(r.body)));
+}
+
 export async function getWorkflow(trx: Tx): Promise<WorkflowSettings> {
   const r = await trx
     .selectFrom('admin_settings')

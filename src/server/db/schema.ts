@@ -47,10 +47,13 @@ export interface Database {
   };
   customers: CustomerColumns;
   /** The service numbers every ticket it holds. */
-  tickets: Omit<TicketColumns, 'channel'> & {
+  tickets: Omit<TicketColumns, 'channel' | 'tags' | 'fields'> & {
     number: number;
     /** Defaults to web (migration 0013), so a row written without it reads as an older ticket would. */
     channel: ColumnType<Channel, Channel | undefined, Channel>;
+    /** JSON; default none (migration 0016). */
+    tags: ColumnType<string, string | undefined, string>;
+    fields: ColumnType<string, string | undefined, string>;
   };
   ticket_comments: CommentColumns & { version: number };
   /** device_id: the installation that made the change (migration 0006); null when unknown or not a desktop's. */

@@ -72,6 +72,8 @@ export async function applyTicketCreate(
     assigneeId: args.assigneeId,
     handBackTo: null,
     channel: args.channel,
+    tags: [],
+    fields: {},
     createdAt: notAfter(args.createdAt, now),
     updatedAt: at,
   });

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
   CHANGEABLE_FIELDS,
+  customFieldIssues,
+  fieldText,
   SwitchboardError,
+  withoutEmpty,
   transferError,
   transitionError,
   type FieldConflict,
@@ -9,6 +12,7 @@ import {
   type Ticket,
   type User,
 } from '../../shared';
+import { customFieldsOf } from '../admin/admin-store';
 import { inScope, scopeOf } from '../auth/scope';
 import type { Tx } from '../db/schema';
 import { getDepartment, getUserRow } from '../directory/directory-store';
@@ -38,7 +42,7 @@ export async function ticketInScope(trx: Tx, user: User, ticketId: string): Prom
   return ticket;
 }
 
-const asText = (v: string | null | undefined): string | null => v ?? null;
+const asText = fieldText;
 
 /** A refused ticket.update that collided with someone else's change; push answers with the fields. */
 export class TicketConflictError extends SwitchboardError {
@@ -78,7 +82,11 @@ export async function updateTicket(
   deviceId: string | null,
 ): Promise<{ version: number; departmentId: string; from?: string }> {
   const ticket = await ticketInScope(trx, user, args.ticketId);
-  const changed = CHANGEABLE_FIELDS.filter((f) => args.patch[f] !== undefined && args.patch[f] !== ticket[f]);
+  // An empty custom field is absent, whatever the desktop sent for it.
+  const patch = args.patch.fields ? { ...args.patch, fields: withoutEmpty(args.patch.fields) } : args.patch;
+  const changed = CHANGEABLE_FIELDS.filter(
+    (f) => patch[f] !== undefined && fieldText(patch[f]) !== fieldText(ticket[f]),
+  );
 
   const conflicts: FieldConflict[] = [];
   // Every field change saves the ticket (its version is its newest history's or later), so a ticket unchanged
@@ -89,7 +97,7 @@ export async function updateTicket(
       actorId: user.id,
       deviceId,
     });
-    if (theirs && theirs.to !== asText(args.patch[field])) {
+    if (theirs && theirs.to !== asText(patch[field])) {
       conflicts.push({
         field,
         // What stands on the server now, which may be later than the change that collided.
@@ -112,18 +120,18 @@ export async function updateTicket(
     );
   }
 
-  if (args.patch.status !== undefined) {
-    const err = transitionError(ticket.status, args.patch.status);
+  if (patch.status !== undefined) {
+    const err = transitionError(ticket.status, patch.status);
     if (err) throw new SwitchboardError('conflict', err);
   }
-  const transferWhy = transferError(ticket, args.patch, args.reason);
+  const transferWhy = transferError(ticket, patch, args.reason);
   if (transferWhy) throw new SwitchboardError('bad_request', transferWhy);
-  const target = changed.includes('departmentId') ? args.patch.departmentId! : ticket.departmentId;
+  const target = changed.includes('departmentId') ? patch.departmentId! : ticket.departmentId;
   if (target !== ticket.departmentId && !(await getDepartment(trx, target))) {
     throw new SwitchboardError('bad_request', 'The department to transfer to does not exist.');
   }
-  if (args.patch.assigneeId) {
-    const assignee = await getUserRow(trx, args.patch.assigneeId);
+  if (patch.assigneeId) {
+    const assignee = await getUserRow(trx, patch.assigneeId);
     if (!assignee || assignee.disabled) {
       throw new SwitchboardError('bad_request', 'The assignee is not an active user.');
     }
@@ -135,6 +143,21 @@ export async function updateTicket(
     }
   }
 
+  const closingAs =
+    changed.includes('status') && (patch.status === 'solved' || patch.status === 'closed')
+      ? patch.status
+      : null;
+  if (changed.includes('fields') || closingAs) {
+    const issues = customFieldIssues(
+      await customFieldsOf(trx, target),
+      target,
+      ticket.fields,
+      patch.fields ?? ticket.fields,
+      closingAs,
+    );
+    if (issues.length > 0) throw new SwitchboardError('bad_request', issues.map((i) => i.message).join(' '));
+  }
+
   // Nothing differs from the server's state: the edit is already true, so accept it without a new version.
   if (changed.length === 0) return { version: ticket.version, departmentId: ticket.departmentId };
 
@@ -143,10 +166,10 @@ export async function updateTicket(
   const moving = target !== ticket.departmentId;
   // A transfer clears the assignee (they belong to the old department) unless the patch names a new one,
   // and a hand-back request left over from an earlier transfer, unless the patch sets one.
-  if (moving && args.patch.assigneeId === undefined && ticket.assigneeId !== null) changed.push('assigneeId');
-  if (moving && args.patch.handBackTo === undefined && ticket.handBackTo !== null) changed.push('handBackTo');
+  if (moving && patch.assigneeId === undefined && ticket.assigneeId !== null) changed.push('assigneeId');
+  if (moving && patch.handBackTo === undefined && ticket.handBackTo !== null) changed.push('handBackTo');
   // A field in `changed` is in the patch, or one the transfer clears.
-  const valueOf = (field: Field) => args.patch[field] ?? null;
+  const valueOf = (field: Field) => patch[field] ?? null;
   // History goes where the ticket will be: a moved ticket's old department no longer sees it.
   if (moving) await republishTo(trx, ticket, target);
   for (const field of changed) {

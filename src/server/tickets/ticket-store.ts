@@ -100,6 +100,8 @@ export async function saveTicket(trx: Tx, t: Ticket): Promise<number> {
     assignee_id: t.assigneeId,
     department_id: t.departmentId,
     hand_back_to: t.handBackTo,
+    tags: JSON.stringify(t.tags),
+    fields: JSON.stringify(t.fields),
     updated_at: t.updatedAt,
   };
   if (dialectOf(trx) === 'postgres') {

@@ -19,6 +19,38 @@ export type TicketPriority = z.infer<typeof TicketPriority>;
 export const Channel = z.enum(['phone', 'chat', 'email', 'web', 'api']);
 export type Channel = z.infer<typeof Channel>;
 
+/** A label on a ticket: one word (any script), kept lower-case so 退货 and Refund/refund each match once. */
+export const Tag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(
+    z
+      .string()
+      .min(1, 'A tag cannot be empty.')
+      .max(40, 'A tag is at most 40 characters.')
+      .regex(/^[^\s,;]+$/, 'A tag is one word: no spaces, commas or semicolons.'),
+  );
+/** A ticket's tags: each once, sorted, so two agents adding the same tags make the same value. */
+export const Tags = z
+  .array(Tag)
+  .max(20, 'At most 20 tags on a ticket.')
+  .transform((tags) => [...new Set(tags)].sort());
+export type Tags = z.infer<typeof Tags>;
+
+/** A custom field's value: text or date (YYYY-MM-DD) as a string, a number, or a multi choice's option values. */
+export const CustomFieldValue = z.union([
+  z.string().max(2000),
+  z.number().finite(),
+  z.array(z.string().max(40)).max(100),
+]);
+export type CustomFieldValue = z.infer<typeof CustomFieldValue>;
+/** Values by field key (the admin's CustomFieldDefinition.key); a field left empty is absent. */
+export const CustomFieldValues = z
+  .record(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/), CustomFieldValue)
+  .refine((v) => Object.keys(v).length <= 100, 'At most 100 custom fields on a ticket.');
+export type CustomFieldValues = z.infer<typeof CustomFieldValues>;
+
 export const Ticket = z.object({
   id: Id,
   /** Human ticket number, assigned by the server; null while only local. */
@@ -37,6 +69,8 @@ export const Ticket = z.object({
   handBackTo: Id.nullable().default(null),
   /** Absent from older servers: web, the channel every earlier ticket was filed as. */
   channel: Channel.default('web'),
+  tags: Tags.default([]),
+  fields: CustomFieldValues.default({}),
   createdAt: Instant,
   updatedAt: Instant,
   /** Server change-stream version of the last applied change. */
@@ -75,6 +109,9 @@ const editableFields = {
   status: TicketStatus,
   priority: TicketPriority,
   assigneeId: Id.nullable(),
+  tags: Tags,
+  /** The whole set of values (a change sends all of them), so a concurrent edit is a conflict, never lost. */
+  fields: CustomFieldValues,
 };
 const named = (p: object) => Object.keys(p).length > 0;
 const nameOne = { message: 'A ticket change must name at least one field.' };
@@ -101,4 +138,27 @@ export const CHANGEABLE_FIELDS = [
   'assigneeId',
   'departmentId',
   'handBackTo',
+  'tags',
+  'fields',
 ] as const satisfies readonly (keyof TicketChange)[];
+
+type FieldValue = Ticket[(typeof CHANGEABLE_FIELDS)[number]] | null | undefined;
+
+/**
+ * A changeable field's value as history and conflicts record it: text as it is, tags and custom fields as JSON
+ * with sorted keys, so equal values always read the same and a collision is found by comparing text.
+ */
+export function fieldText(value: FieldValue): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return JSON.stringify(value);
+  const sorted = Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return JSON.stringify(sorted);
+}
+
+/** The change that sets `field` back to a value fieldText wrote (an agent keeping their side of a conflict). */
+export function fieldFromText(field: (typeof CHANGEABLE_FIELDS)[number], text: string | null): TicketChange {
+  if (field === 'tags') return { tags: text === null ? [] : (JSON.parse(text) as string[]) };
+  if (field === 'fields') return { fields: text === null ? {} : (JSON.parse(text) as CustomFieldValues) };
+  return { [field]: text } as TicketChange;
+}

@@ -21,6 +21,9 @@ export interface TicketColumns {
   assignee_id: string | null;
   hand_back_to: string | null;
   channel: Ticket['channel'];
+  /** JSON arrays/objects: tags are few and custom fields vary by department, so neither earns a table. */
+  tags: string;
+  fields: string;
   created_at: string;
   updated_at: string;
   version: number;
@@ -38,6 +41,8 @@ export const ticketFromColumns = (r: TicketColumns): Ticket => ({
   assigneeId: r.assignee_id,
   handBackTo: r.hand_back_to ?? null,
   channel: r.channel,
+  tags: JSON.parse(r.tags) as Ticket['tags'],
+  fields: JSON.parse(r.fields) as Ticket['fields'],
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   version: r.version,
@@ -55,6 +60,8 @@ export const ticketToColumns = (t: Ticket): TicketColumns => ({
   assignee_id: t.assigneeId,
   hand_back_to: t.handBackTo,
   channel: t.channel,
+  tags: JSON.stringify(t.tags),
+  fields: JSON.stringify(t.fields),
   created_at: t.createdAt,
   updated_at: t.updatedAt,
   version: t.version,

@@ -115,6 +115,42 @@ describe('the same field changed on two desktops', () => {
     ).toBe(true);
   }, 90_000);
 
+  it('tags set differently on both sides: both shown as tags, keep mine sends them again', async () => {
+    const ticket = (await a1.call('tickets.search', { status: ['open'], limit: 3 })).rows.at(-1)!;
+    await server.close();
+    await a1.call('tickets.update', { id: ticket.id, patch: { tags: ['退货', 'VIP'] } });
+    await withDb(async (db) => {
+      const agent02 = await userNamed(db, 'agent02');
+      await db
+        .transaction()
+        .execute((trx) =>
+          applyTicketUpdate(
+            trx,
+            agent02,
+            { ticketId: ticket.id, patch: { tags: ['refund'] }, baseVersion: ticket.version },
+            new Date(),
+          ),
+        );
+    });
+    server = await reopenTestServer(server);
+    await a1.waitSynced();
+    const detail = await a1.call('tickets.get', { id: ticket.id });
+    expect(detail.ticket.tags).toEqual(['refund']);
+    expect(detail.conflicts).toEqual([
+      expect.objectContaining({ field: 'tags', mine: '["vip","退货"]', theirs: '["refund"]' }),
+    ]);
+    const after = await a1.call('tickets.resolveConflict', {
+      ticketId: ticket.id,
+      field: 'tags',
+      keep: 'mine',
+    });
+    expect(after.ticket.tags).toEqual(['vip', '退货']);
+    await a1.waitSynced();
+    await expect
+      .poll(async () => (await a2.call('tickets.get', { id: ticket.id })).ticket.tags, { timeout: 20_000 })
+      .toEqual(['vip', '退货']);
+  }, 90_000);
+
   it('keep theirs clears the conflict and leaves the server value', async () => {
     const ticket = (await a2.call('tickets.search', { status: ['open'], limit: 5 })).rows.at(-1)!;
     const theirs = ticket.status === 'open' ? 'pending' : 'open';

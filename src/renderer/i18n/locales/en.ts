@@ -275,7 +275,19 @@ export const en = {
       assigneeId: 'assignee',
       departmentId: 'department',
       handBackTo: 'hand back to',
+      tags: 'tags',
+      fields: 'custom fields',
     },
+  },
+  tags: {
+    label: 'Tags',
+    placeholder: 'Add a tag (Enter)',
+    invalid: 'A tag is one word of at most 40 characters.',
+    tooMany: 'At most 20 tags on a ticket.',
+  },
+  customFields: {
+    title: 'Fields',
+    choose: 'Choose…',
   },
   customers: {
     search: 'Search customers by name, phone or email (press /)',

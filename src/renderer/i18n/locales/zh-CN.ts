@@ -262,7 +262,19 @@ export const zhCN: Messages = {
       assigneeId: '处理人',
       departmentId: '部门',
       handBackTo: '交回部门',
+      tags: '标签',
+      fields: '自定义字段',
     },
+  },
+  tags: {
+    label: '标签',
+    placeholder: '添加标签（回车）',
+    invalid: '标签为一个词，最多 40 个字符。',
+    tooMany: '一个工单最多 20 个标签。',
+  },
+  customFields: {
+    title: '字段',
+    choose: '请选择…',
   },
   customers: {
     search: '按姓名、电话或邮箱搜索客户（按 / 聚焦）',
