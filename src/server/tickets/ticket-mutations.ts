@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   CHANGEABLE_FIELDS,
+  rightsForChange,
   SwitchboardError,
   transferError,
   transitionError,
@@ -9,6 +10,7 @@ import {
   type Ticket,
   type User,
 } from '../../shared';
+import { requireRights } from '../auth/rights';
 import { inScope, scopeOf } from '../auth/scope';
 import type { Tx } from '../db/schema';
 import { getDepartment, getUserRow } from '../directory/directory-store';
@@ -78,6 +80,8 @@ export async function updateTicket(
   deviceId: string | null,
 ): Promise<{ version: number; departmentId: string; from?: string }> {
   const ticket = await ticketInScope(trx, user, args.ticketId);
+  // Field-level rights first: a refused change says whom to ask, whatever else it collides with.
+  await requireRights(trx, user, rightsForChange(ticket, args.patch));
   const changed = CHANGEABLE_FIELDS.filter((f) => args.patch[f] !== undefined && args.patch[f] !== ticket[f]);
 
   const conflicts: FieldConflict[] = [];
@@ -190,6 +194,7 @@ export async function commentTicket(
   now: Date,
 ): Promise<{ version: number; departmentId: string }> {
   const ticket = await ticketInScope(trx, user, args.ticketId);
+  if (args.internal) await requireRights(trx, user, ['seeInternalNotes']);
   if (ticket.status === 'closed') {
     throw new SwitchboardError('conflict', 'This ticket is closed; open a follow-up ticket instead.');
   }
