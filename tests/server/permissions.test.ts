@@ -116,7 +116,7 @@ describe('department scope', () => {
       update(tech, { subject: 'mine now' }),
       comment(tech.id, 'hello from after-sales', false),
     ]);
-    expect(results.map((r) => r.status === 'rejected' && r.error.code)).toEqual(['not_found', 'not_found']);
+    expect(results.map((r) => r.status === 'rejected' && r.error?.code)).toEqual(['not_found', 'not_found']);
     const { changes } = await pullAll(socket);
     expect(changes.some((c) => c.kind === 'ticket' && c.op === 'upsert' && c.data.id === tech.id)).toBe(
       false,
@@ -143,7 +143,7 @@ describe('field-level rights', () => {
       const results = await pushAll(agent, attempts);
       for (const r of results) {
         expect(r).toMatchObject({ status: 'rejected', error: { code: 'forbidden' } });
-        expect(r.status === 'rejected' && r.error.message).toMatch(/team lead or supervisor/);
+        expect(r.status === 'rejected' && r.error?.message).toMatch(/team lead or supervisor/);
       }
       expect(await fresh(open.id)).toMatchObject({
         priority: open.priority,

@@ -74,7 +74,8 @@ async function loadEntities(trx: Tx, kind: ChangeKind, ids: string[]): Promise<M
 /** Marks a scope without internal notes: a replica filled with them resets when the right goes, and back. */
 export const WITHOUT_INTERNAL_NOTES = '+public';
 export const scopeKey = (scope: Scope): string =>
-  (scope.all ? 'all' : `dept:${scope.departmentId}`) + (scope.withoutInternalNotes ? WITHOUT_INTERNAL_NOTES : '');
+  (scope.all ? 'all' : `dept:${scope.departmentId}`) +
+  (scope.withoutInternalNotes ? WITHOUT_INTERNAL_NOTES : '');
 
 type Row = { version: number; kind: ChangeKind; entity_id: string; op: string };
 type TicketData = Extract<Upsert, { kind: 'ticket' }>['data'];

@@ -211,7 +211,9 @@ export function attachSync(
   }
 
   io.on('connection', (socket) => {
-    const joined = syncScopeOf(db, (socket.data as SocketData).user).then((scope) => joinScope(socket, scope));
+    const joined = syncScopeOf(db, (socket.data as SocketData).user).then((scope) =>
+      joinScope(socket, scope),
+    );
     joined.catch((e: unknown) => log(`joining the sync room failed: ${String(e)}`));
 
     socket.on(
@@ -327,7 +329,9 @@ export function attachSync(
     const wanted: [string, Scope][] = [
       { all: true } as Scope,
       ...departmentIds.map((id): Scope => ({ all: false, departmentId: id })),
-    ].flatMap((s) => [s, { ...s, withoutInternalNotes: true }].map((scope): [string, Scope] => [roomOf(scope), scope]));
+    ].flatMap((s) =>
+      [s, { ...s, withoutInternalNotes: true }].map((scope): [string, Scope] => [roomOf(scope), scope]),
+    );
     for (const [room, scope] of wanted) {
       const sockets = await io.local.in(room).fetchSockets();
       if (sockets.length === 0) feed.forget(room);

@@ -1007,8 +1007,7 @@ export class VoiceService implements LiveCalls {
 /** Who may report progress of a call: its agent, a team lead or supervisor of its department, an admin. */
 function mayReport(user: User, agentId: string | null, departmentId: string): void {
   const own = agentId === user.id;
-  const sup =
-    user.role === 'admin' || (supervisesAgents(user.role) && user.departmentId === departmentId);
+  const sup = user.role === 'admin' || (supervisesAgents(user.role) && user.departmentId === departmentId);
   // Another department's call is refused exactly as one not in progress, so Call-IDs cannot be probed.
   if (!own && !sup && user.departmentId !== departmentId) {
     throw new SwitchboardError('not_found', 'No such call in progress.');
