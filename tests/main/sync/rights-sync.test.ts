@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_REST, DEFAULT_ROLE_PERMISSIONS, isUnsolved, type RolePermissions } from '../../../src/shared';
+import type { MethodOutput } from '../../../src/shared/ipc/contract';
 import { tempDir } from '../fixtures';
 import { apiLogin, desktop, startDemoServer, waitFor, type TestDesktop } from './helpers';
 
@@ -73,7 +74,7 @@ describe('rights on the desktop', () => {
     // The replica is empty for a moment while it refills: wait for the ticket back, without the note.
     await waitFor(async () => {
       const got = await wang.services.invoke('tickets.get', { id: ticket.id });
-      const ids = got.ok ? got.output.comments.map((c) => c.id) : [];
+      const ids = got.ok ? (got.output as MethodOutput<'tickets.get'>).comments.map((c) => c.id) : [];
       return ids.includes(reply.id) && !ids.includes(note.id);
     }, 'the ticket back in the replica without the internal note');
     await wang.waitSynced();
