@@ -7,6 +7,7 @@ import {
   rightRefusal,
   rightsForChange,
   RolePermissions,
+  scopeDepartment,
   supervisesAgents,
 } from '../../src/shared';
 
@@ -85,5 +86,15 @@ describe('supervisesAgents', () => {
     expect(supervisesAgents('team_lead')).toBe(true);
     expect(supervisesAgents('supervisor')).toBe(true);
     expect(supervisesAgents('admin')).toBe(true);
+  });
+});
+
+describe('scopeDepartment', () => {
+  it('reads the department of a scope key with or without internal notes', () => {
+    const id = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+    expect(scopeDepartment(`dept:${id}`)).toBe(id);
+    expect(scopeDepartment(`dept:${id}+public`)).toBe(id);
+    expect(scopeDepartment('all')).toBeNull();
+    expect(scopeDepartment('all+public')).toBeNull();
   });
 });

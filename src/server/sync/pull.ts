@@ -1,4 +1,4 @@
-import { PULL_MAX_BYTES, type Change, type PullResponse } from '../../shared';
+import { PULL_MAX_BYTES, SCOPE_WITHOUT_INTERNAL_NOTES, type Change, type PullResponse } from '../../shared';
 import type { Scope } from '../auth/scope';
 import { streamEnd, streamHead } from '../db/change-log';
 import { idList } from '../db/id-list';
@@ -72,7 +72,7 @@ async function loadEntities(trx: Tx, kind: ChangeKind, ids: string[]): Promise<M
 }
 
 /** Marks a scope without internal notes: a replica filled with them resets when the right goes, and back. */
-export const WITHOUT_INTERNAL_NOTES = '+public';
+export const WITHOUT_INTERNAL_NOTES = SCOPE_WITHOUT_INTERNAL_NOTES;
 export const scopeKey = (scope: Scope): string =>
   (scope.all ? 'all' : `dept:${scope.departmentId}`) +
   (scope.withoutInternalNotes ? WITHOUT_INTERNAL_NOTES : '');

@@ -78,6 +78,14 @@ describe('rights on the desktop', () => {
       return ids.includes(reply.id) && !ids.includes(note.id);
     }, 'the ticket back in the replica without the internal note');
     await wang.waitSynced();
+    // The replica's scope now says "without internal notes"; new tickets still go to the agent's department.
+    const sales = (await wang.call('session.get', {}))!.user.departmentId!;
+    const made = await wang.call('tickets.create', {
+      customerId: ticket.customerId,
+      subject: '权限变更后的新工单',
+    });
+    expect(made.departmentId).toBe(sales);
+    await wang.waitSynced();
     const config = await wang.call('config.get', {});
     expect(config.rolePermissions.agent).not.toContain('transfer');
 
