@@ -115,6 +115,34 @@ describe('admin screen', () => {
     await page.context().close();
   });
 
+  it('rights set on the Permissions tab take the controls away from an agent', async () => {
+    const page = await open();
+    await signIn(page, { hostUrl: host.url, serverUrl: server.url }, 'admin');
+    await page.getByTestId('nav-admin').click();
+    await page.getByTestId('admin-tab-permissions').click();
+    await page.getByTestId('admin-permissions').waitFor();
+    for (const right of ['changePriority', 'transfer', 'seeInternalNotes'])
+      await page.getByTestId(`admin-permission-agent-${right}`).uncheck();
+    await page.getByTestId('admin-permissions-save').click();
+    await expect.poll(() => page.getByText('Saved').count()).toBeGreaterThan(0);
+    if (screens) await shoot(page, 'admin-permissions-en');
+    await signOut(page);
+
+    await signIn(page, { hostUrl: host.url, serverUrl: server.url }, 'agent01');
+    const row = page.locator('[data-testid="ticket-row"]:not([data-status="closed"])').first();
+    await row.click();
+    await page.getByTestId('ticket-detail').waitFor();
+    await page.getByTestId('comment-input').waitFor();
+    // Absent, not disabled: the priority shows as text, and there is no transfer or internal-note control.
+    await page.getByTestId('ticket-priority-text').waitFor();
+    expect(await page.getByTestId('ticket-priority').count()).toBe(0);
+    expect(await page.getByTestId('ticket-transfer').count()).toBe(0);
+    expect(await page.getByTestId('comment-internal').count()).toBe(0);
+    // What the role may still do is there.
+    expect(await page.getByTestId('ticket-status').count()).toBe(1);
+    await page.context().close();
+  });
+
   it('verifies the audit trail from the Audit tab: every record, checkpoint and anchor intact', async () => {
     const page = await open();
     await signIn(page, { hostUrl: host.url, serverUrl: server.url }, 'admin');

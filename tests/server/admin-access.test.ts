@@ -5,6 +5,7 @@ import {
   AdminConfig,
   CHINA_MAINLAND_CALENDAR,
   CONFIG_REST,
+  Right,
   type LoginResponse,
 } from '../../src/shared';
 import { openDatabase } from '../../src/server/db/open';
@@ -129,6 +130,13 @@ function everyRoute(): {
     { key: 'customField', method: 'POST', path: ADMIN_REST.customField(someId), body: field },
     { key: 'workflow', method: 'GET', path: ADMIN_REST.workflow },
     { key: 'workflow', method: 'POST', path: ADMIN_REST.workflow, body: { autoCloseSolvedAfterDays: 3 } },
+    { key: 'permissions', method: 'GET', path: ADMIN_REST.permissions },
+    {
+      key: 'permissions',
+      method: 'POST',
+      path: ADMIN_REST.permissions,
+      body: { agent: [...Right.options], team_lead: [...Right.options], supervisor: [...Right.options] },
+    },
   ];
 }
 

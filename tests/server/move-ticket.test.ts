@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SwitchboardError, type Change, type User } from '../../src/shared';
+import { DEFAULT_ROLE_PERMISSIONS, type Change, type User } from '../../src/shared';
+import { saveRolePermissions } from '../../src/server/admin/admin-service';
 import { streamHead } from '../../src/server/db/change-log';
 import { migrateToLatest } from '../../src/server/db/migrate';
 import type { Db } from '../../src/server/db/schema';
@@ -91,8 +92,15 @@ describe('moving a ticket to another department', () => {
     expect(idsOf(later.changes, 'ticket')).not.toContain(ticket.id);
   });
 
-  it('is for supervisors and admins of the ticket department only', async () => {
+  it('is for those with the transfer right, in the ticket department only', async () => {
     const agent = await userNamed('agent01');
+    // Agents transfer by default; an administrator takes the right away.
+    await saveRolePermissions(
+      db,
+      await userNamed('admin'),
+      { ...DEFAULT_ROLE_PERMISSIONS, agent: DEFAULT_ROLE_PERMISSIONS.agent.filter((r) => r !== 'transfer') },
+      new Date(),
+    );
     const ticket = await db
       .selectFrom('tickets')
       .select('id')
@@ -101,7 +109,8 @@ describe('moving a ticket to another department', () => {
     const tech = (await userNamed('agent05')).departmentId!;
     await expect(
       db.transaction().execute((trx) => moveTicket(trx, agent, ticket.id, tech, new Date())),
-    ).rejects.toThrow(SwitchboardError);
+    ).rejects.toMatchObject({ code: 'forbidden' });
+    await saveRolePermissions(db, await userNamed('admin'), DEFAULT_ROLE_PERMISSIONS, new Date());
     const otherSupervisor = await userNamed('super02'); // tech supervisor, ticket is after-sales
     await expect(
       db.transaction().execute((trx) => moveTicket(trx, otherSupervisor, ticket.id, tech, new Date())),

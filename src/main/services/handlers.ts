@@ -1,6 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { v7 as uuidv7 } from 'uuid';
 import type { Customer, Ticket, TicketChange, TicketComment } from '../../shared/domain';
+import { rightsForChange } from '../../shared/domain/permissions';
 import { transferError, transitionError, UNSOLVED_STATUSES } from '../../shared/domain/ticket-rules';
 import {
   notSentText,
@@ -17,6 +18,7 @@ import { createAuditHandlers } from './audit-handlers';
 import { TOTAL_CAP } from '../store';
 import { createCallHandlers } from './call-handlers';
 import { checkAssignee, departmentOf, retryNotSent } from './not-sent-retry';
+import { requireRights } from './rights';
 import type { SessionManager } from './session';
 
 const notInCopy = (what: string) =>
@@ -82,9 +84,10 @@ export function createHandlers(
     },
 
     'tickets.update': async ({ id, patch }) => {
-      const { store, engine } = sessions.require();
+      const { store, engine, info } = sessions.require();
       const ticket = store.read.getTicket(id);
       if (!ticket) throw notInCopy('ticket');
+      requireRights(store, info.user, rightsForChange(ticket, patch));
       if (patch.status) {
         const why = transitionError(ticket.status, patch.status);
         if (why) throw new SwitchboardError('conflict', why);
@@ -97,9 +100,10 @@ export function createHandlers(
     },
 
     'tickets.transfer': async ({ id, toDepartmentId, reason, handBack }) => {
-      const { store, engine } = sessions.require();
+      const { store, engine, info } = sessions.require();
       const ticket = store.read.getTicket(id);
       if (!ticket) throw notInCopy('ticket');
+      requireRights(store, info.user, ['transfer']);
       if (!store.read.getDepartment(toDepartmentId)) {
         throw new SwitchboardError('bad_request', 'The department to transfer to does not exist.');
       }
@@ -120,11 +124,13 @@ export function createHandlers(
     },
 
     'tickets.resolveConflict': async ({ ticketId, field, keep }) => {
-      const { store, engine } = sessions.require();
+      const { store, engine, info } = sessions.require();
       const before = store.read.getTicketDetail(ticketId);
       if (!before) throw notInCopy('ticket');
       const open = before.conflicts.find((k) => k.field === field);
       if (!open) throw new SwitchboardError('not_found', 'This conflict was already settled.');
+      if (keep === 'mine' && open.mine !== null)
+        requireRights(store, info.user, rightsForChange(before.ticket, { [field]: open.mine }));
       if (keep === 'mine' && field === 'status' && open.mine) {
         const why = transitionError(before.ticket.status, open.mine as Ticket['status']);
         if (why) throw new SwitchboardError('conflict', why);
@@ -148,6 +154,7 @@ export function createHandlers(
     'tickets.comment': async ({ ticketId, body, internal }) => {
       const { store, engine, info } = sessions.require();
       if (!store.read.getTicket(ticketId)) throw notInCopy('ticket');
+      if (internal) requireRights(store, info.user, ['seeInternalNotes']);
       const comment: TicketComment = {
         id: uuidv7(),
         ticketId,

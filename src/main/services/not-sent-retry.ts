@@ -10,6 +10,7 @@ import { transferError, transitionError } from '../../shared/domain/ticket-rules
 import type { NotSentItem, SessionInfo } from '../../shared/ipc/contract';
 import { loggedCallError, loggedNumbers } from '../../shared/protocol/call-records';
 import { SwitchboardError } from '../../shared/protocol/errors';
+import { scopeDepartment } from '../../shared/protocol/sync';
 import type { InteractionLog } from '../../shared/protocol/voice';
 import { formatPhone } from '../../shared/phone';
 import { META, type LocalStore } from '../store';
@@ -26,7 +27,8 @@ export function departmentOf(
   what: 'ticket' | 'customer' | 'call record',
 ): string {
   const scope = store.read.meta(META.scope);
-  if (scope?.startsWith('dept:')) return scope.slice('dept:'.length);
+  const fromScope = scope ? scopeDepartment(scope) : null;
+  if (fromScope) return fromScope;
   if (info.user.departmentId) return info.user.departmentId;
   throw new SwitchboardError(
     'bad_request',

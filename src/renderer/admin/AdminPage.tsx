@@ -6,6 +6,7 @@ import { adminErrorText } from './admin-error-text';
 import { AdminProvider, useAdminOverview } from './admin-context';
 import { CustomFieldsTab } from './CustomFieldsTab';
 import { DepartmentsTab } from './DepartmentsTab';
+import { PermissionsTab } from './PermissionsTab';
 import { QueuesTab } from './QueuesTab';
 import { SlaTab } from './SlaTab';
 import { UsersTab } from './UsersTab';
@@ -26,6 +27,7 @@ export const ADMIN_TABS: readonly AdminTab[] = [
   { id: 'sla', label: 'admin.tabs.sla', render: () => <SlaTab /> },
   { id: 'customFields', label: 'admin.tabs.customFields', render: () => <CustomFieldsTab /> },
   { id: 'workflow', label: 'admin.tabs.workflow', render: () => <WorkflowTab /> },
+  { id: 'permissions', label: 'admin.tabs.permissions', render: () => <PermissionsTab /> },
 ];
 
 /**

@@ -13,13 +13,17 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorBody } from '../../shared';
 import { errorBodyOf, getApi } from '../api';
+import { useCan } from '../auth/use-rights';
 import { ErrorAlert } from '../common/ErrorAlert';
 
 /** Reply or internal note; Ctrl+Enter (Cmd+Enter on a Mac) sends, so hands stay on the keyboard. */
 export function CommentComposer({ ticketId, onSent }: { ticketId: string; onSent: () => void }) {
   const { t } = useTranslation();
   const [body, setBody] = useState('');
-  const [internal, setInternal] = useState(false);
+  const mayNote = useCan()('seeInternalNotes');
+  const [noteChosen, setInternal] = useState(false);
+  // Without the right there is no internal-note toggle, and nothing sends one.
+  const internal = mayNote && noteChosen;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorBody | null>(null);
 
@@ -61,16 +65,20 @@ export function CommentComposer({ ticketId, onSent }: { ticketId: string; onSent
       />
       {error && <ErrorAlert error={error} onClose={() => setError(null)} />}
       <Stack direction="row" sx={{ alignItems: 'center', justifyContent: 'space-between' }}>
-        <FormControlLabel
-          control={
-            <Checkbox
-              checked={internal}
-              onChange={(e) => setInternal(e.target.checked)}
-              slotProps={{ input: { 'data-testid': 'comment-internal' } as object }}
-            />
-          }
-          label={<Typography variant="body2">{t('detail.internalToggle')}</Typography>}
-        />
+        {mayNote ? (
+          <FormControlLabel
+            control={
+              <Checkbox
+                checked={internal}
+                onChange={(e) => setInternal(e.target.checked)}
+                slotProps={{ input: { 'data-testid': 'comment-internal' } as object }}
+              />
+            }
+            label={<Typography variant="body2">{t('detail.internalToggle')}</Typography>}
+          />
+        ) : (
+          <Box />
+        )}
         <Box>
           <Button
             variant="contained"

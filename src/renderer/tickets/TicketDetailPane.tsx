@@ -6,6 +6,7 @@ import { errorBodyOf, getApi } from '../api';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { CustomerCard } from '../customers/CustomerCard';
 import { useSessionInfo } from '../auth/session-context';
+import { useCan } from '../auth/use-rights';
 import { useDirectory } from '../directory/DirectoryProvider';
 import { useFormat } from '../i18n';
 import { CommentComposer } from './CommentComposer';
@@ -38,6 +39,7 @@ export function TicketDetailPane({
   const [saveError, setSaveError] = useState<ErrorBody | null>(null);
   const [transfer, setTransfer] = useState<'to' | 'back' | null>(null);
   const session = useSessionInfo();
+  const can = useCan();
 
   const update = async (patch: TicketPatch) => {
     setSaveState('saving');
@@ -65,7 +67,8 @@ export function TicketDetailPane({
   const { ticket } = detail;
   // A transfer made here that the server has not taken yet: the ticket is still in this replica.
   const leaving = session.user.departmentId !== null && ticket.departmentId !== session.user.departmentId;
-  const canHandBack = ticket.handBackTo !== null && ticket.handBackTo !== ticket.departmentId && !leaving;
+  const canHandBack =
+    can('transfer') && ticket.handBackTo !== null && ticket.handBackTo !== ticket.departmentId && !leaving;
 
   return (
     <Box data-testid="ticket-detail" data-ticket-id={ticket.id} sx={{ p: 2 }}>
@@ -111,7 +114,7 @@ export function TicketDetailPane({
             {t('transfer.handBack', { department: fmt.department(directory.department(ticket.handBackTo)) })}
           </Button>
         )}
-        {ticket.status !== 'closed' && !leaving && (
+        {ticket.status !== 'closed' && !leaving && can('transfer') && (
           <Button size="small" data-testid="ticket-transfer" onClick={() => setTransfer('to')}>
             {t('transfer.open')}
           </Button>

@@ -10,6 +10,7 @@ import {
   parseOrThrow,
   QueueInput,
   ResetPasswordRequest,
+  RolePermissions,
   SetSkillsRequest,
   SlaPolicyInput,
   SwitchboardError,
@@ -205,6 +206,17 @@ export function adminRouter(deps: AdminApiDeps): express.Router {
   r.post(ADMIN_REST.workflow, async (req, res) => {
     const body = parseOrThrow(WorkflowSettings, req.body, 'workflow settings');
     res.json(await admin.saveWorkflow(db, actor(req), body, now()));
+  });
+
+  r.get(ADMIN_REST.permissions, async (_req, res) => {
+    no(res).json((await readConfig(db)).rolePermissions);
+  });
+  r.post(ADMIN_REST.permissions, async (req, res) => {
+    const body = parseOrThrow(RolePermissions, req.body, 'role permissions');
+    const saved = await admin.saveRolePermissions(db, actor(req), body, now());
+    // Replicas whose sync scope the change moved (internal notes) learn it at their next pull: poke them all.
+    deps.pokeAll();
+    res.json(saved);
   });
 
   return r;

@@ -15,6 +15,7 @@ import {
   type SlaPolicyInput,
   type UpdateUserRequest,
   type User,
+  type RolePermissions,
   type WorkflowSettings,
 } from '../../shared';
 import { auditedTransaction, writeAudit } from '../audit/audit-log';
@@ -29,6 +30,7 @@ import {
   getCalendar,
   getCustomField,
   getSlaPolicy,
+  getRolePermissions,
   getWorkflow,
   skillsOf,
   toQueue,
@@ -172,11 +174,18 @@ export async function updateUser(
     if (role !== 'admin' && departmentId === null)
       throw new SwitchboardError(
         'bad_request',
-        'Agents and supervisors work in a department: choose one (only administrators may have none).',
+        'Agents, team leads and supervisors work in a department: choose one (only administrators may have none).',
         [{ path: 'departmentId', message: ADMIN_MESSAGES.chooseDepartment }],
       );
     const demotes = before.role === 'admin' && role !== 'admin';
     const disables = input.disabled === true && !before.disabled;
+    // Nobody changes their own role, not even within the administrators' reach: a role change is always a
+    // second person's decision, so one account can never widen its own rights.
+    if (id === actor.id && role !== before.role)
+      throw new SwitchboardError(
+        'forbidden',
+        'You cannot change your own role: ask another administrator to change it.',
+      );
     if (id === actor.id && (demotes || disables))
       throw new SwitchboardError(
         'bad_request',
@@ -591,6 +600,36 @@ export async function saveWorkflow(
       await trx.insertInto('admin_settings').values({ name: 'workflow', value }).execute();
     await bumpConfig(trx);
     await audit(trx, actor, now, 'workflow.update', 'workflow', before, input);
+    return input;
+  });
+}
+
+// ---------------------------------------------------------------- permissions
+
+/**
+ * The role × right matrix. Takes effect at each user's next request: the server reads it for every mutation
+ * and pull, and a change of who may see internal notes changes those users' sync scope, so their replicas
+ * reset and refill without the notes (or with them).
+ */
+export async function saveRolePermissions(
+  db: Db,
+  actor: User,
+  input: RolePermissions,
+  now: Date,
+): Promise<RolePermissions> {
+  requireAdmin(actor);
+  return auditedTransaction(db, async (trx) => {
+    const before = await getRolePermissions(trx);
+    const value = JSON.stringify(input);
+    const updated = await trx
+      .updateTable('admin_settings')
+      .set({ value })
+      .where('name', '=', 'role_permissions')
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0)
+      await trx.insertInto('admin_settings').values({ name: 'role_permissions', value }).execute();
+    await bumpConfig(trx);
+    await audit(trx, actor, now, 'permissions.update', 'role_permissions', before, input);
     return input;
   });
 }

@@ -2,8 +2,10 @@ import type { AdminConfig } from '../../shared';
 import {
   BusinessCalendar,
   CustomFieldDefinition,
+  DEFAULT_ROLE_PERMISSIONS,
   DEFAULT_WORKFLOW,
   Role,
+  RolePermissions,
   SlaPolicy,
   WorkflowSettings,
   type AdminOverview,
@@ -94,6 +96,16 @@ export async function getWorkflow(trx: Tx): Promise<WorkflowSettings> {
   return r ? WorkflowSettings.parse(JSON.parse(r.value)) : DEFAULT_WORKFLOW;
 }
 
+/** The rights matrix (admin_settings 'role_permissions'), the defaults until an administrator saves one. */
+export async function getRolePermissions(trx: Tx): Promise<RolePermissions> {
+  const r = await trx
+    .selectFrom('admin_settings')
+    .select('value')
+    .where('name', '=', 'role_permissions')
+    .executeTakeFirst();
+  return r ? RolePermissions.parse(JSON.parse(r.value)) : DEFAULT_ROLE_PERMISSIONS;
+}
+
 export async function configVersion(trx: Tx): Promise<number> {
   const r = await trx
     .selectFrom('admin_settings')
@@ -125,6 +137,7 @@ export async function readConfig(trx: Tx): Promise<AdminConfig> {
     slaPolicies: policies.map((r) => SlaPolicy.parse(JSON.parse(r.body))),
     customFields: fields.map((r) => CustomFieldDefinition.parse(JSON.parse(r.body))),
     workflow: await getWorkflow(trx),
+    rolePermissions: await getRolePermissions(trx),
   };
 }
 

@@ -15,7 +15,7 @@ export interface Database {
     id: string;
     username: string;
     display_name: string;
-    role: 'agent' | 'supervisor' | 'admin';
+    role: 'agent' | 'team_lead' | 'supervisor' | 'admin';
     department_id: string | null;
     password_hash: string;
     disabled: number;

@@ -12,6 +12,7 @@ import {
   type User,
 } from '../../shared';
 import type { AuthService } from '../auth/auth-service';
+import { seesInternalNotes } from '../auth/rights';
 import { inScope, scopeOf } from '../auth/scope';
 import { streamHead } from '../db/change-log';
 import type { Db } from '../db/schema';
@@ -92,7 +93,9 @@ export function createApi(deps: {
     if (!ticket || !inScope(scopeOf(user), ticket.departmentId)) {
       throw new SwitchboardError('not_found', 'No such ticket in your department.');
     }
-    res.json({ ticket, comments: await listComments(db, id), history: await listHistory(db, id) });
+    const notes = await seesInternalNotes(db, user);
+    const comments = (await listComments(db, id)).filter((c) => notes || !c.internal);
+    res.json({ ticket, comments, history: await listHistory(db, id) });
   });
 
   for (const r of deps.routers ?? []) app.use(r);

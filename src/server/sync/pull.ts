@@ -1,4 +1,4 @@
-import { PULL_MAX_BYTES, type Change, type PullResponse } from '../../shared';
+import { PULL_MAX_BYTES, SCOPE_WITHOUT_INTERNAL_NOTES, type Change, type PullResponse } from '../../shared';
 import type { Scope } from '../auth/scope';
 import { streamEnd, streamHead } from '../db/change-log';
 import { idList } from '../db/id-list';
@@ -71,7 +71,11 @@ async function loadEntities(trx: Tx, kind: ChangeKind, ids: string[]): Promise<M
   return out;
 }
 
-export const scopeKey = (scope: Scope): string => (scope.all ? 'all' : `dept:${scope.departmentId}`);
+/** Marks a scope without internal notes: a replica filled with them resets when the right goes, and back. */
+export const WITHOUT_INTERNAL_NOTES = SCOPE_WITHOUT_INTERNAL_NOTES;
+export const scopeKey = (scope: Scope): string =>
+  (scope.all ? 'all' : `dept:${scope.departmentId}`) +
+  (scope.withoutInternalNotes ? WITHOUT_INTERNAL_NOTES : '');
 
 type Row = { version: number; kind: ChangeKind; entity_id: string; op: string };
 type TicketData = Extract<Upsert, { kind: 'ticket' }>['data'];
@@ -264,6 +268,9 @@ export async function pullChanges(
       // Already sent ahead of its children, in the state it has now.
       if (r.kind === 'ticket' && sentEarly.has(r.entity_id)) continue;
       const data = entities.get(r.kind)?.get(r.entity_id);
+      // What a user may not see never reaches their replica (the stream row is passed over, the cursor moves on).
+      if (scope.withoutInternalNotes && r.kind === 'comment' && (data as { internal?: boolean })?.internal)
+        continue;
       if (data) changes.push({ version: r.version, kind: r.kind, op: 'upsert', data } as Change);
     }
     const fit = fittingBytes(changes);

@@ -15,13 +15,14 @@ import {
 } from '../../shared';
 import type { AuthService, Clock } from '../auth/auth-service';
 import type { AccessClaims } from '../auth/tokens';
+import { seesInternalNotes, syncScopeOf } from '../auth/rights';
 import { scopeOf, type Scope } from '../auth/scope';
 import { streamHead } from '../db/change-log';
 import type { Db } from '../db/schema';
 import { errorBody } from '../http/error-body';
 import type { LiveCalls } from '../voice/interaction-mutations';
 import { PokeFeed } from './poke-feed';
-import { pullChanges } from './pull';
+import { pullChanges, scopeKey, WITHOUT_INTERNAL_NOTES } from './pull';
 import { applyPush } from './push';
 
 export interface SocketData {
@@ -40,8 +41,13 @@ const POKE_NODES = 'switchboard:poke';
 /** Pull answers kept for replicas asking the same question (see sharedPull). */
 const SHARED_ANSWERS = 32;
 export const departmentRoom = (id: string) => `dept:${id}`;
-/** A scope's room is named by its scope key, so a poke's `scope` is the room it was sent to. */
-const roomOf = (scope: Scope) => (scope.all ? ALL_ROOM : departmentRoom(scope.departmentId));
+/**
+ * A scope's room is named by its scope key, so a poke's `scope` is the room it was sent to. Users without the
+ * right to internal notes are in a room of their own (`+public`): the pokes it gets carry no internal notes.
+ */
+const roomOf = scopeKey;
+const isScopeRoom = (r: string) =>
+  r === ALL_ROOM || r === ALL_ROOM + WITHOUT_INTERNAL_NOTES || r.startsWith('dept:');
 const socketUser = (s: { data: unknown }) => (s.data as SocketData).user;
 
 function connectError(body: ErrorBody): ExtendedError {
@@ -138,10 +144,10 @@ export function attachSync(
   const handle = socketHandler(auth, log);
 
   /** Pokes follow the user's scope now: a user moved to another department stops hearing the old one. */
-  const joinScope = (socket: Socket, user: User) => {
-    const room = roomOf(scopeOf(user));
+  const joinScope = (socket: Socket, scope: Scope) => {
+    const room = roomOf(scope);
     if (socket.rooms.has(room)) return;
-    for (const r of socket.rooms) if (r === ALL_ROOM || r.startsWith('dept:')) void socket.leave(r);
+    for (const r of socket.rooms) if (isScopeRoom(r)) void socket.leave(r);
     void socket.join(room);
   };
 
@@ -158,7 +164,7 @@ export function attachSync(
   const AHEAD_PAGES = 4;
   let answersHead = -1;
   const pullKey = (scope: Scope, cursor: number, limit: number, held: string | undefined) =>
-    `${scope.all ? '*' : scope.departmentId}:${cursor}:${limit}:${held ?? ''}`;
+    `${scopeKey(scope)}:${cursor}:${limit}:${held ?? ''}`;
   async function sharedPull(
     scope: Scope,
     cursor: number,
@@ -205,15 +211,20 @@ export function attachSync(
   }
 
   io.on('connection', (socket) => {
-    joinScope(socket, (socket.data as SocketData).user);
+    const joined = syncScopeOf(db, (socket.data as SocketData).user).then((scope) =>
+      joinScope(socket, scope),
+    );
+    joined.catch((e: unknown) => log(`joining the sync room failed: ${String(e)}`));
 
     socket.on(
       SocketEvents.pull,
       handle(socket, async (user, input) => {
         const req = parseOrThrow(PullRequest, input, 'pull request');
-        joinScope(socket, user);
+        const scope = await syncScopeOf(db, user);
+        await joined.catch(() => {});
+        joinScope(socket, scope);
         await deps.beforePull?.();
-        return sharedPull(scopeOf(user), req.cursor, req.limit, req.scope);
+        return sharedPull(scope, req.cursor, req.limit, req.scope);
       }),
     );
 
@@ -316,9 +327,11 @@ export function attachSync(
     }
     const rooms = new Map<string, { scope: Scope; sockets: Awaited<ReturnType<typeof io.fetchSockets>> }>();
     const wanted: [string, Scope][] = [
-      [ALL_ROOM, { all: true }],
-      ...departmentIds.map((id): [string, Scope] => [departmentRoom(id), { all: false, departmentId: id }]),
-    ];
+      { all: true } as Scope,
+      ...departmentIds.map((id): Scope => ({ all: false, departmentId: id })),
+    ].flatMap((s) =>
+      [s, { ...s, withoutInternalNotes: true }].map((scope): [string, Scope] => [roomOf(scope), scope]),
+    );
     for (const [room, scope] of wanted) {
       const sockets = await io.local.in(room).fetchSockets();
       if (sockets.length === 0) feed.forget(room);
@@ -331,7 +344,7 @@ export function attachSync(
       (
         await db
           .selectFrom('users')
-          .select(['id', 'department_id', 'disabled'])
+          .select(['id', 'department_id', 'disabled', 'role'])
           .where('id', 'in', [...userIds])
           .execute()
       ).map((r) => [r.id, r]),
@@ -350,6 +363,10 @@ export function attachSync(
       ).map((r) => r.id),
     );
     const nowSeconds = Math.floor(now().getTime() / 1000);
+    // The user's scope now, rights included: one who lost the right to internal notes stops getting them.
+    const seesNotes = new Map<string, boolean>();
+    for (const role of new Set([...users.values()].map((u) => u.role)))
+      seesNotes.set(role, await seesInternalNotes(db, { role }));
     for (const [room, { sockets }] of rooms) {
       const parts = pokes.get(room)!;
       const last = parts.at(-1)!;
@@ -365,7 +382,10 @@ export function attachSync(
           row !== undefined &&
           !row.disabled &&
           live.has(sessionOf(s)) &&
-          roomOf(scopeOf({ departmentId: row.department_id })) === room;
+          roomOf({
+            ...scopeOf({ departmentId: row.department_id }),
+            withoutInternalNotes: !seesNotes.get(row.role),
+          }) === room;
         if (!inScope) void s.leave(room);
         (inScope && (s.data as SocketData).expiresAt > nowSeconds ? trusted : others).push(s.id);
       }

@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { SwitchboardError, type Ticket, type User } from '../../shared';
 import { writeAudit } from '../audit/audit-log';
+import { requireRights } from '../auth/rights';
 import { appendChange } from '../db/change-log';
 import type { Tx } from '../db/schema';
 import { getDepartment } from '../directory/directory-store';
 import { getTicketForChange, insertHistory, publishCustomerTo, saveTicket } from './ticket-store';
 
 /**
- * Moves a ticket to another department (a supervisor's or admin's decision; the sync protocol has no mutation
- * for it yet). The old department's replicas get a `remove`; the new one's get the ticket and, re-published
+ * Moves a ticket to another department (for those with the transfer right; desktops transfer through
+ * ticket.update). The old department's replicas get a `remove`; the new one's get the ticket and, re-published
  * at new versions, its customer, comments and history, which their cursors may already have passed.
  * The assignee is cleared: they belong to the old department. Returns the ticket's new version.
  */
 export async function moveTicket(trx: Tx, actor: User, ticketId: string, toDepartmentId: string, now: Date) {
-  if (actor.role === 'agent')
-    throw new SwitchboardError('forbidden', 'Only supervisors and admins move tickets.');
+  await requireRights(trx, actor, ['transfer']);
   const ticket = await getTicketForChange(trx, ticketId);
   // Another department's ticket is refused exactly as a missing one, so ids cannot be probed.
   if (!ticket || (actor.departmentId !== null && actor.departmentId !== ticket.departmentId)) {

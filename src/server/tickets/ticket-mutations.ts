@@ -3,6 +3,7 @@ import {
   CHANGEABLE_FIELDS,
   customFieldIssues,
   fieldText,
+  rightsForChange,
   SwitchboardError,
   withoutEmpty,
   transferError,
@@ -13,6 +14,7 @@ import {
   type User,
 } from '../../shared';
 import { customFieldsOf } from '../admin/admin-store';
+import { requireRights } from '../auth/rights';
 import { inScope, scopeOf } from '../auth/scope';
 import type { Tx } from '../db/schema';
 import { getDepartment, getUserRow } from '../directory/directory-store';
@@ -82,6 +84,8 @@ export async function updateTicket(
   deviceId: string | null,
 ): Promise<{ version: number; departmentId: string; from?: string }> {
   const ticket = await ticketInScope(trx, user, args.ticketId);
+  // Field-level rights first: a refused change says whom to ask, whatever else it collides with.
+  await requireRights(trx, user, rightsForChange(ticket, args.patch));
   // An empty custom field is absent, whatever the desktop sent for it.
   const patch = args.patch.fields ? { ...args.patch, fields: withoutEmpty(args.patch.fields) } : args.patch;
   const changed = CHANGEABLE_FIELDS.filter(
@@ -213,6 +217,7 @@ export async function commentTicket(
   now: Date,
 ): Promise<{ version: number; departmentId: string }> {
   const ticket = await ticketInScope(trx, user, args.ticketId);
+  if (args.internal) await requireRights(trx, user, ['seeInternalNotes']);
   if (ticket.status === 'closed') {
     throw new SwitchboardError('conflict', 'This ticket is closed; open a follow-up ticket instead.');
   }

@@ -8,6 +8,7 @@ import {
   type InteractionLog,
   type Mutation,
   type User,
+  supervisesAgents,
 } from '../../shared';
 import { inScope, scopeOf } from '../auth/scope';
 import type { Tx } from '../db/schema';
@@ -133,7 +134,7 @@ export async function applyInteractionComplete(
   if (!interaction || !inScope(scopeOf(user), interaction.departmentId)) {
     throw new SwitchboardError('not_found', 'No such call in your department.');
   }
-  if (user.role === 'agent' && interaction.agentId !== user.id) {
+  if (!supervisesAgents(user.role) && interaction.agentId !== user.id) {
     throw new SwitchboardError('forbidden', 'Only the agent who took this call can wrap it up.');
   }
   if (interaction.status === 'ringing') {

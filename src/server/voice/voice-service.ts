@@ -15,6 +15,7 @@ import {
   type SetAgentStateRequest,
   type StateCause,
   type User,
+  supervisesAgents,
 } from '../../shared';
 import { writeAudits, type AuditEntry } from '../audit/audit-log';
 import type { Database, Db, Tx } from '../db/schema';
@@ -387,26 +388,36 @@ export class VoiceService implements LiveCalls {
     return [...this.queues.values()].map((q) => q.queue);
   }
 
-  /** Agent statuses a user may see: their own (agents), their department's (supervisors), all (admins). */
+  /**
+   * Agent statuses a user may see: their own (agents), their department's (team leads and supervisors), all
+   * (admins).
+   */
   visibleStatuses(user: User): AgentStatus[] {
     return [...this.agents.values()]
       .filter((a) =>
         user.role === 'admin'
           ? true
-          : user.role === 'supervisor'
+          : supervisesAgents(user.role)
             ? a.departmentId === user.departmentId
             : a.userId === user.id,
       )
       .map((a) => this.toStatus(a));
   }
 
-  /** The agent a user may act on: oneself, or (supervisors) an agent of their department, (admins) anyone. */
+  /**
+   * The agent a user may act on: oneself, or (team leads, supervisors) an agent of their department, (admins)
+   * anyone.
+   */
   agentFor(user: User, userId: string | undefined): AgentEntry {
     const targetId = userId ?? user.id;
     const a = this.agents.get(targetId);
     if (targetId !== user.id) {
-      if (user.role === 'agent') throw new SwitchboardError('forbidden', 'You can only set your own state.');
-      if (user.role === 'supervisor' && a?.departmentId !== user.departmentId) {
+      if (!supervisesAgents(user.role))
+        throw new SwitchboardError(
+          'forbidden',
+          'You can only set your own state: ask your team lead or supervisor to change a colleague’s.',
+        );
+      if (user.role !== 'admin' && a?.departmentId !== user.departmentId) {
         throw new SwitchboardError('forbidden', 'This agent is not in your department.');
       }
     }
@@ -993,10 +1004,10 @@ export class VoiceService implements LiveCalls {
   }
 }
 
-/** Who may report progress of a call: its agent, a supervisor of its department, an admin. */
+/** Who may report progress of a call: its agent, a team lead or supervisor of its department, an admin. */
 function mayReport(user: User, agentId: string | null, departmentId: string): void {
   const own = agentId === user.id;
-  const sup = user.role === 'admin' || (user.role === 'supervisor' && user.departmentId === departmentId);
+  const sup = user.role === 'admin' || (supervisesAgents(user.role) && user.departmentId === departmentId);
   // Another department's call is refused exactly as one not in progress, so Call-IDs cannot be probed.
   if (!own && !sup && user.departmentId !== departmentId) {
     throw new SwitchboardError('not_found', 'No such call in progress.');

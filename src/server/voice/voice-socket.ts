@@ -10,6 +10,7 @@ import {
   type Ack,
   type AgentStatus,
   type User,
+  supervisesAgents,
 } from '../../shared';
 import express, { type Request } from 'express';
 import { z } from 'zod';
@@ -102,7 +103,8 @@ export async function runVoiceEvent(
       return voice.status(voice.agentFor(u, req.userId).userId);
     }
     case 'list':
-      if (u.role === 'agent') throw new SwitchboardError('forbidden', 'Only supervisors see other agents.');
+      if (!supervisesAgents(u.role))
+        throw new SwitchboardError('forbidden', 'Only team leads, supervisors and admins see other agents.');
       return { agents: voice.visibleStatuses(u) };
     case 'history': {
       const req = parseOrThrow(AgentHistoryRequest, input ?? {}, 'history request');

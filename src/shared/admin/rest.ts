@@ -11,7 +11,7 @@ import {
   UpdateUserRequest,
   WorkflowSettings,
 } from './schemas';
-import { Id } from '../domain';
+import { Id, RolePermissions } from '../domain';
 
 /** The administration API: every route answers administrators only (403 for everyone else). */
 export const ADMIN_REST = {
@@ -33,6 +33,7 @@ export const ADMIN_REST = {
   customFields: '/api/admin/custom-fields',
   customField: (id: string) => `/api/admin/custom-fields/${id}`,
   workflow: '/api/admin/workflow',
+  permissions: '/api/admin/permissions',
 } as const;
 
 /** GET /api/config: SLA policies, calendars, custom fields and workflow settings, for every signed-in user. */
@@ -60,6 +61,7 @@ export const AdminAction = z.discriminatedUnion('op', [
   z.object({ op: z.literal('customField.create'), input: CustomFieldInput }),
   z.object({ op: z.literal('customField.update'), id: Id, input: CustomFieldInput }),
   z.object({ op: z.literal('workflow.update'), input: WorkflowSettings }),
+  z.object({ op: z.literal('permissions.update'), input: RolePermissions }),
 ]);
 export type AdminAction = z.infer<typeof AdminAction>;
 
@@ -101,5 +103,7 @@ export function adminRequest(a: AdminAction): { path: string; body: unknown } {
       return { path: ADMIN_REST.customField(id), body: a.input };
     case 'workflow.update':
       return { path: ADMIN_REST.workflow, body: a.input };
+    case 'permissions.update':
+      return { path: ADMIN_REST.permissions, body: a.input };
   }
 }

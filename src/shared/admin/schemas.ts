@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { Channel, Department, Id, Role, TicketPriority, User } from '../domain';
+import {
+  Channel,
+  DEFAULT_ROLE_PERMISSIONS,
+  Department,
+  Id,
+  Role,
+  RolePermissions,
+  TicketPriority,
+  User,
+} from '../domain';
 import { Queue, Skill } from '../protocol/voice';
 import { BusinessCalendar } from '../sla/calendar';
 import { SlaTargets } from '../sla/clock';
@@ -20,7 +29,7 @@ export const ADMIN_MESSAGES = {
   username:
     'A user name is 2 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.',
   needsDepartment:
-    'Agents and supervisors work in a department: choose one (only administrators may have none).',
+    'Agents, team leads and supervisors work in a department: choose one (only administrators may have none).',
   nothingToChange: 'Nothing to change: give a display name, role, department or disabled.',
   skill:
     'A skill is a lower-case word of up to 32 letters, digits or _, starting with a letter (e.g. billing).',
@@ -297,6 +306,11 @@ export const AdminConfig = z.object({
   slaPolicies: z.array(SlaPolicy),
   customFields: z.array(CustomFieldDefinition),
   workflow: WorkflowSettings,
+  /**
+   * Which rights each role has (shared/domain/permissions.ts). The desktop keeps it for offline checks and to
+   * leave out controls; a config cached before rights existed reads as the defaults.
+   */
+  rolePermissions: RolePermissions.default(DEFAULT_ROLE_PERMISSIONS),
 });
 export type AdminConfig = z.infer<typeof AdminConfig>;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Id } from './ids';
 
-export const Role = z.enum(['agent', 'supervisor', 'admin']);
+export const Role = z.enum(['agent', 'team_lead', 'supervisor', 'admin']);
 export type Role = z.infer<typeof Role>;
 
 export const Department = z.object({

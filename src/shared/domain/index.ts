@@ -3,3 +3,4 @@ export * from './directory';
 export * from './customer';
 export * from './ticket';
 export * from './ticket-rules';
+export * from './permissions';

@@ -79,8 +79,19 @@ export const Change = z.discriminatedUnion('kind', [
 ]);
 export type Change = z.infer<typeof Change>;
 
-/** Whose data a replica holds: 'all' (an admin) or 'dept:<id>'. */
+/**
+ * Whose data a replica holds: 'all' (an admin) or 'dept:<id>', followed by SCOPE_WITHOUT_INTERNAL_NOTES for a
+ * user who may not read internal notes (their replica is filled without them, and refilled when that changes).
+ */
 export const ScopeKey = z.string().min(1).max(100);
+export const SCOPE_WITHOUT_INTERNAL_NOTES = '+public';
+
+/** The department a scope key names; null for 'all'. */
+export function scopeDepartment(key: string): string | null {
+  if (!key.startsWith('dept:')) return null;
+  const id = key.slice('dept:'.length);
+  return id.endsWith(SCOPE_WITHOUT_INTERNAL_NOTES) ? id.slice(0, -SCOPE_WITHOUT_INTERNAL_NOTES.length) : id;
+}
 
 /**
  * The most changes one pull page may carry (PULL_MAX_BYTES bounds its size as well). A first sync commits once a

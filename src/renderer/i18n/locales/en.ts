@@ -132,7 +132,8 @@ export const en = {
     reason: {
       not_found:
         'Not sent: this ticket is no longer in your department (you or it moved), or it was deleted.',
-      forbidden: 'Not sent: you may not do this any more, for example after a move to another department.',
+      forbidden:
+        'Not sent: you may not do this any more (your role’s rights changed, or you moved to another department). Ask your team lead or supervisor.',
       account_disabled:
         'Not sent: your account was disabled before it went. The local copy was removed; your text was kept.',
       parent_refused: 'Not sent: it belonged to a new ticket or customer the server did not take.',
@@ -465,7 +466,7 @@ export const en = {
     waitMinutes_other: '{{count}} minutes',
     waitAWhile: 'a few minutes',
     token_expired: 'Your session has expired. Please sign in again.',
-    forbidden: 'You do not have permission to do this. Ask a supervisor if you need access.',
+    forbidden: 'You do not have permission to do this. Ask your team lead or supervisor if you need access.',
     not_found: 'This item no longer exists or was moved out of your departments. Refresh the list.',
     conflict: 'Someone else changed this at the same time. Review the latest version and try again.',
     unavailable: 'Cannot reach the server. Check the address and your network.',
@@ -594,7 +595,7 @@ export const en = {
       username:
         'A user name is 2 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.',
       needsDepartment:
-        'Agents and supervisors work in a department: choose one (only administrators may have none).',
+        'Agents, team leads and supervisors work in a department: choose one (only administrators may have none).',
       nothingToChange: 'Nothing to change: give a display name, role, department or disabled.',
       skill:
         'A skill is a lower-case word of up to 32 letters, digits or _, starting with a letter (e.g. billing).',
@@ -653,8 +654,25 @@ export const en = {
       sla: 'SLA',
       customFields: 'Custom fields',
       workflow: 'Workflow',
+      permissions: 'Permissions',
     },
-    role: { agent: 'Agent', supervisor: 'Supervisor', admin: 'Administrator' },
+    role: { agent: 'Agent', team_lead: 'Team lead', supervisor: 'Supervisor', admin: 'Administrator' },
+    permissions: {
+      intro:
+        'What each role may do with the tickets of its department. A change applies to everyone of the role at their next action; who loses internal notes has them removed from their desktop.',
+      right: 'Right',
+      adminFixed: 'Administrators always hold every right.',
+      rights: {
+        changePriority: 'Change priority',
+        close: 'Close tickets',
+        reopen: 'Reopen solved tickets',
+        delete: 'Delete tickets',
+        transfer: 'Transfer to another department',
+        seeInternalNotes: 'See and write internal notes',
+        export: 'Export records',
+        bulkEdit: 'Bulk edit',
+      },
+    },
     users: {
       search: 'Search users',
       anyRole: 'Any role',

@@ -1,0 +1,43 @@
+import { AdminConfig } from '../../shared/admin';
+import {
+  can,
+  DEFAULT_ROLE_PERMISSIONS,
+  rightRefusal,
+  type Right,
+  type RolePermissions,
+  type User,
+} from '../../shared/domain';
+import { SwitchboardError } from '../../shared/protocol/errors';
+import type { LocalStore } from '../store';
+
+/**
+ * The last administration config the server gave this replica (meta table), so rights and SLA settings hold
+ * offline. Kept with the replica: it is the server's, the same for every user of it.
+ */
+export const CONFIG_META = 'admin_config';
+
+export function cachedConfig(store: LocalStore): AdminConfig | null {
+  const raw = store.read.meta(CONFIG_META);
+  if (!raw) return null;
+  const parsed = AdminConfig.safeParse(JSON.parse(raw));
+  return parsed.success ? parsed.data : null;
+}
+
+export function cacheConfig(store: LocalStore, config: AdminConfig): void {
+  store.write.setMeta(CONFIG_META, JSON.stringify(config));
+}
+
+/** The rights matrix as last known (the defaults before the first fetch: what the server assumes too). */
+export function cachedPermissions(store: LocalStore): RolePermissions {
+  return cachedConfig(store)?.rolePermissions ?? DEFAULT_ROLE_PERMISSIONS;
+}
+
+/**
+ * Refuses offline what the server would refuse (the same shared `can`): a change queued without the right would
+ * only come back refused later, after the agent has moved on.
+ */
+export function requireRights(store: LocalStore, user: Pick<User, 'role'>, rights: readonly Right[]): void {
+  const permissions = cachedPermissions(store);
+  for (const right of rights)
+    if (!can(user, right, permissions)) throw new SwitchboardError('forbidden', rightRefusal(right));
+}
