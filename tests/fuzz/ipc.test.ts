@@ -113,6 +113,7 @@ beforeAll(async () => {
       ],
     },
     'tickets.get': { id: row.id },
+    'tickets.bulkUpdate': { ids: [row.id], patch: { priority: 'high' } },
     'tickets.update': {
       id: row.id,
       patch: { subject: 'Printer jam', status: 'open', priority: 'high', assigneeId: null },

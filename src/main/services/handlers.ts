@@ -15,6 +15,7 @@ import { formatPhone, normalisePhone } from '../../shared/phone';
 import * as api from '../sync/server-api';
 import { createAdminHandlers } from './admin-handlers';
 import { createAuditHandlers } from './audit-handlers';
+import { bulkUpdate } from './bulk-update';
 import { TOTAL_CAP } from '../store';
 import { createCallHandlers } from './call-handlers';
 import { checkAssignee, departmentOf, retryNotSent } from './not-sent-retry';
@@ -97,6 +98,16 @@ export function createHandlers(
       emit('data.changed', { ticketIds: [id], customerIds: [], interactionIds: [], all: false });
       engine.kick();
       return store.read.getTicketDetail(id)!.ticket;
+    },
+
+    'tickets.bulkUpdate': async (input) => {
+      const { store, engine, info } = sessions.require();
+      const { updated, skipped, touched } = bulkUpdate(store, info.user, input);
+      if (touched.length > 0) {
+        emit('data.changed', { ticketIds: touched, customerIds: [], interactionIds: [], all: false });
+        engine.kick();
+      }
+      return { updated, skipped };
     },
 
     'tickets.transfer': async ({ id, toDepartmentId, reason, handBack }) => {

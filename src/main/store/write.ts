@@ -354,6 +354,7 @@ export class StoreWriter {
     mutationId: string,
     now: string,
     reason?: string,
+    bulk = false,
   ): Ticket {
     return this.db
       .transaction(() => {
@@ -361,7 +362,13 @@ export class StoreWriter {
         if (!row) throw new Error(`ticket ${ticketId} is not in the local store`);
         const current = ticketFromColumns(row);
         const base = row.server_base ?? JSON.stringify(current);
-        const args = { ticketId, patch, baseVersion: current.version, ...(reason ? { reason } : {}) };
+        const args = {
+          ticketId,
+          patch,
+          baseVersion: current.version,
+          ...(reason ? { reason } : {}),
+          ...(bulk ? { bulk: true } : {}),
+        };
         this.queue(mutationId, 'ticket.update', args, { ticketId }, now);
         const next = { ...applyPatch(current, patch), updatedAt: now };
         this.putTicket({ ...ticketToColumns(next), server_base: base }, null);

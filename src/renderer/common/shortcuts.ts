@@ -81,6 +81,8 @@ export const SHORTCUTS: readonly ShortcutEntry[] = [
   { id: 'previous', group: 'lists', keys: ['↑', 'K'] },
   { id: 'open', group: 'lists', keys: ['Enter'] },
   { id: 'leaveSearch', group: 'lists', keys: ['Esc'] },
+  { id: 'check', group: 'lists', keys: ['X'] },
+  { id: 'uncheckAll', group: 'lists', keys: ['Esc'] },
   { id: 'send', group: 'editing', keys: ['Ctrl+Enter'] },
   { id: 'saveDialog', group: 'editing', keys: ['Ctrl+Enter'] },
   { id: 'saveSubject', group: 'editing', keys: ['Enter'] },

@@ -1,4 +1,4 @@
-import { Box, LinearProgress, Typography } from '@mui/material';
+import { Box, Checkbox, LinearProgress, Typography } from '@mui/material';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -17,6 +17,8 @@ export function TicketList({
   openId,
   query,
   onPick,
+  checked,
+  onToggle,
 }: {
   cache: TicketPageCache;
   /** The search text, for marking matches (rows are taller with it). */
@@ -25,6 +27,9 @@ export function TicketList({
   scrollRequest: { index: number } | null;
   openId: string | null;
   onPick: (index: number) => void;
+  /** With bulk edits (team leads, supervisors): the checked tickets, and how to check one. */
+  checked?: ReadonlySet<string>;
+  onToggle?: (id: string) => void;
 }) {
   const { t } = useTranslation();
   const catchingUp = isCatchingUp(useSyncStatus());
@@ -90,14 +95,43 @@ export function TicketList({
                 sx={{ position: 'absolute', top: 0, left: 0, width: '100%', height: item.size }}
                 style={{ transform: `translateY(${item.start}px)` }}
               >
-                <TicketListRow
-                  row={row}
-                  selected={item.index === selectedIndex}
-                  open={!!row && row.id === openId}
-                  now={now}
-                  query={query}
-                  onClick={() => onPick(item.index)}
-                />
+                {onToggle ? (
+                  <Box sx={{ display: 'flex', height: '100%' }}>
+                    <Checkbox
+                      size="small"
+                      disabled={!row}
+                      checked={!!row && !!checked?.has(row.id)}
+                      onChange={() => row && onToggle(row.id)}
+                      sx={{ alignSelf: 'flex-start', mt: 0.5, px: 0.5 }}
+                      slotProps={{
+                        input: {
+                          'aria-label': t('bulk.check'),
+                          // @ts-expect-error data attributes pass through to the input
+                          'data-testid': 'ticket-check',
+                        },
+                      }}
+                    />
+                    <Box sx={{ flex: 1, minWidth: 0 }}>
+                      <TicketListRow
+                        row={row}
+                        selected={item.index === selectedIndex}
+                        open={!!row && row.id === openId}
+                        now={now}
+                        query={query}
+                        onClick={() => onPick(item.index)}
+                      />
+                    </Box>
+                  </Box>
+                ) : (
+                  <TicketListRow
+                    row={row}
+                    selected={item.index === selectedIndex}
+                    open={!!row && row.id === openId}
+                    now={now}
+                    query={query}
+                    onClick={() => onPick(item.index)}
+                  />
+                )}
               </Box>
             );
           })}

@@ -4,6 +4,8 @@ import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent }
 import { useTranslation } from 'react-i18next';
 import type { SessionInfo } from '../../shared';
 import { getApi } from '../api';
+import { useCan } from '../auth/use-rights';
+import { BulkActionsBar } from './BulkActionsBar';
 import { isEditable } from './is-editable';
 import { ListSplit } from './ListSplit';
 import { SavedViewsBar } from './SavedViewsBar';
@@ -58,6 +60,18 @@ export function TicketsPage({
         () => {},
       );
   }, [openId, cache]);
+  // Bulk edits: tickets checked for one change at once, kept across scrolling and new searches.
+  const canBulk = useCan()('bulkEdit');
+  const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
+  const toggle = useCallback(
+    (id: string) =>
+      setChecked((c) => {
+        const next = new Set(c);
+        if (!next.delete(id)) next.add(id);
+        return next;
+      }),
+    [],
+  );
   const total = cache.total ?? 0;
   const located = selection.id ? cache.indexOf(selection.id, selection.index) : -1;
   const selectedIndex = located >= 0 ? located : selection.index;
@@ -111,11 +125,20 @@ export function TicketsPage({
         if (e.target instanceof HTMLElement && e.target.closest('button, a, [role="button"]')) return;
         e.preventDefault();
         openSelected();
+      } else if (e.key === 'x' && canBulk) {
+        // As in Gmail and Zendesk: x checks the highlighted ticket for a bulk change.
+        const row = cache.rowAt(selectedIndex);
+        if (row) {
+          e.preventDefault();
+          toggle(row.id);
+        }
+      } else if (e.key === 'Escape' && checked.size > 0) {
+        setChecked(new Set());
       }
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [active, creating, move, openSelected]);
+  }, [active, creating, move, openSelected, canBulk, cache, selectedIndex, toggle, checked]);
 
   // From the search box the arrows and Enter drive the list, as in a mail client.
   const onSearchKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
@@ -187,8 +210,13 @@ export function TicketsPage({
           </Button>
         </Tooltip>
       </Box>
+      {canBulk && checked.size > 0 && (
+        <BulkActionsBar ids={[...checked]} onClear={() => setChecked(new Set())} />
+      )}
       <TicketList
         cache={cache}
+        checked={checked}
+        onToggle={canBulk ? toggle : undefined}
         selectedIndex={selectedIndex}
         scrollRequest={scrollRequest}
         openId={openId}

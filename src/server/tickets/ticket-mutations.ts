@@ -85,7 +85,10 @@ export async function updateTicket(
 ): Promise<{ version: number; departmentId: string; from?: string }> {
   const ticket = await ticketInScope(trx, user, args.ticketId);
   // Field-level rights first: a refused change says whom to ask, whatever else it collides with.
-  await requireRights(trx, user, rightsForChange(ticket, args.patch));
+  await requireRights(trx, user, [
+    ...rightsForChange(ticket, args.patch),
+    ...(args.bulk ? (['bulkEdit'] as const) : []),
+  ]);
   // An empty custom field is absent, whatever the desktop sent for it.
   const patch = args.patch.fields ? { ...args.patch, fields: withoutEmpty(args.patch.fields) } : args.patch;
   const changed = CHANGEABLE_FIELDS.filter(

@@ -12,6 +12,7 @@ import {
   TicketPatch,
   TicketPriority,
   TicketStatus,
+  Tags,
   User,
 } from '../domain';
 import { AdminAction } from '../admin/rest';
@@ -171,6 +172,9 @@ export const SyncStatus = z.object({
 export type SyncStatus = z.infer<typeof SyncStatus>;
 
 /** A ticket as listed: the row plus what the list shows without another lookup. */
+/** The most tickets one bulk change takes: a screenful of selections, bounded so one call stays quick. */
+export const BULK_MAX = 500;
+
 export const TicketRow = Ticket.extend({
   customerName: z.string(),
   /**
@@ -316,6 +320,37 @@ export const contract = {
   ),
   'tickets.get': method(z.object({ id: Id }), TicketDetail),
   'tickets.update': method(z.object({ id: Id, patch: TicketPatch }), TicketRow),
+  /**
+   * One change to many tickets (team leads and supervisors; the bulkEdit right), queued as one edit per ticket so
+   * it works offline and merges like any other. A ticket the change does not fit (a closed one for a status, an
+   * assignee of another department) is skipped and said why; the rest are changed.
+   */
+  'tickets.bulkUpdate': method(
+    z.object({
+      ids: z.array(Id).min(1).max(BULK_MAX),
+      patch: z
+        .object({
+          status: TicketStatus,
+          priority: TicketPriority,
+          assigneeId: z.union([Id, z.literal('me')]).nullable(),
+          addTags: Tags.refine((t) => t.length > 0),
+        })
+        .partial()
+        .refine((p) => Object.keys(p).length > 0, { message: 'A bulk change must name at least one field.' }),
+    }),
+    z.object({
+      updated: z.number().int().nonnegative(),
+      skipped: z.array(
+        z.object({
+          id: Id,
+          number: z.number().int().positive().nullable(),
+          /** Why, for the agent's language: the list shows a sentence per reason and the message as detail. */
+          reason: z.enum(['notInCopy', 'transition', 'assignee', 'rights', 'tags']),
+          message: z.string(),
+        }),
+      ),
+    }),
+  ),
   /**
    * Move a ticket to another department with a reason the receiving team reads (works offline; the ticket
    * leaves this replica once the server has it). handBack asks for it back when their part is done; a

@@ -135,6 +135,8 @@ export const Mutation = z.discriminatedUnion('name', [
       baseVersion: z.number().int().nonnegative(),
       /** Why: required when the patch moves the ticket to another department (transferError). */
       reason: z.string().trim().max(1000).optional(),
+      /** Part of a bulk edit (a supervisor changing many tickets at once): needs the bulkEdit right too. */
+      bulk: z.literal(true).optional(),
     }),
   }),
   z.object({
