@@ -6,7 +6,7 @@ import type { MethodInput, MethodOutput } from '../../shared/ipc/contract';
 import { SwitchboardError } from '../../shared/protocol/errors';
 import type { LocalStore } from '../store';
 import { checkAssignee } from './not-sent-retry';
-import { requireRights } from './rights';
+import { requireFieldValues, requireRights } from './rights';
 
 type Input = MethodInput<'tickets.bulkUpdate'>;
 type Output = MethodOutput<'tickets.bulkUpdate'>;
@@ -72,6 +72,13 @@ export function bulkUpdate(store: LocalStore, user: User, input: Input): Output 
     } catch (e) {
       if (!(e instanceof SwitchboardError)) throw e;
       skip('rights', e.message);
+      continue;
+    }
+    try {
+      requireFieldValues(store, ticket, change);
+    } catch (e) {
+      if (!(e instanceof SwitchboardError)) throw e;
+      skip('fields', e.message);
       continue;
     }
     // Already as asked: nothing to send, and nothing to skip either.

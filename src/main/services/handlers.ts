@@ -19,7 +19,7 @@ import { bulkUpdate } from './bulk-update';
 import { TOTAL_CAP } from '../store';
 import { createCallHandlers } from './call-handlers';
 import { checkAssignee, departmentOf, retryNotSent } from './not-sent-retry';
-import { requireRights } from './rights';
+import { requireFieldValues, requireRights } from './rights';
 import type { SessionManager } from './session';
 
 const notInCopy = (what: string) =>
@@ -89,6 +89,7 @@ export function createHandlers(
       const ticket = store.read.getTicket(id);
       if (!ticket) throw notInCopy('ticket');
       requireRights(store, info.user, rightsForChange(ticket, patch));
+      requireFieldValues(store, ticket, patch);
       if (patch.status) {
         const why = transitionError(ticket.status, patch.status);
         if (why) throw new SwitchboardError('conflict', why);

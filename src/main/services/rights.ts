@@ -1,10 +1,12 @@
-import { AdminConfig } from '../../shared/admin';
+import { AdminConfig, customFieldIssues, withoutEmpty } from '../../shared/admin';
 import {
   can,
   DEFAULT_ROLE_PERMISSIONS,
   rightRefusal,
   type Right,
   type RolePermissions,
+  type Ticket,
+  type TicketChange,
   type User,
 } from '../../shared/domain';
 import { SwitchboardError } from '../../shared/protocol/errors';
@@ -40,4 +42,33 @@ export function requireRights(store: LocalStore, user: Pick<User, 'role'>, right
   const permissions = cachedPermissions(store);
   for (const right of rights)
     if (!can(user, right, permissions)) throw new SwitchboardError('forbidden', rightRefusal(right));
+}
+
+/**
+ * Refuses offline the custom field values the server would refuse (the same shared check over the kept config):
+ * an unknown field, a value the definition does not take, a required field empty when the change solves or
+ * closes the ticket. Without a kept config the server alone checks.
+ */
+export function requireFieldValues(
+  store: LocalStore,
+  ticket: Pick<Ticket, 'departmentId' | 'status' | 'fields'>,
+  change: Pick<TicketChange, 'status' | 'fields' | 'departmentId'>,
+): void {
+  const config = cachedConfig(store);
+  if (!config) return;
+  const closing =
+    change.status !== undefined &&
+    change.status !== ticket.status &&
+    (change.status === 'solved' || change.status === 'closed')
+      ? change.status
+      : null;
+  if (change.fields === undefined && closing === null) return;
+  const issues = customFieldIssues(
+    config.customFields,
+    change.departmentId ?? ticket.departmentId,
+    ticket.fields,
+    change.fields === undefined ? ticket.fields : withoutEmpty(change.fields),
+    closing,
+  );
+  if (issues.length > 0) throw new SwitchboardError('bad_request', issues.map((i) => i.message).join(' '));
 }

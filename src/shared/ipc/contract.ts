@@ -345,7 +345,7 @@ export const contract = {
           id: Id,
           number: z.number().int().positive().nullable(),
           /** Why, for the agent's language: the list shows a sentence per reason and the message as detail. */
-          reason: z.enum(['notInCopy', 'transition', 'assignee', 'rights', 'tags']),
+          reason: z.enum(['notInCopy', 'transition', 'assignee', 'rights', 'tags', 'fields']),
           message: z.string(),
         }),
       ),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isUnsolved, type TicketRow } from '../../../src/shared';
+import { ADMIN_REST, isUnsolved, type TicketRow } from '../../../src/shared';
 import { connectSocket, pushAll } from '../../server/helpers';
 import { tempDir } from '../fixtures';
 import { apiLogin, desktop, startDemoServer, waitFor, type TestDesktop } from './helpers';
@@ -92,5 +92,52 @@ describe('bulk changes', () => {
     } finally {
       socket.close();
     }
+  });
+
+  it('custom field values the service would refuse are refused offline too, from the kept config', async () => {
+    const admin = await apiLogin(server.url, 'admin');
+    const res = await fetch(`${server.url}${ADMIN_REST.customFields}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.accessToken}` },
+      body: JSON.stringify({
+        departmentId: (await wang.call('session.get', {}))!.user.departmentId,
+        key: 'order_no',
+        labelZh: '订单号',
+        labelEn: 'Order number',
+        type: 'text',
+        required: true,
+      }),
+    });
+    expect(res.status).toBe(201);
+    // The desktop keeps the config it last read; then the network goes.
+    expect((await wang.call('config.get', {})).customFields.map((f) => f.key)).toContain('order_no');
+    const row = (await wang.call('tickets.search', { limit: 50 })).rows.find(
+      (r) => isUnsolved(r.status) && r.syncState === 'synced',
+    )!;
+    await server.close();
+    await waitFor(
+      async () => (await wang.call('sync.status', {})).state !== 'online',
+      'the desktop to go offline',
+    );
+    const before = (await wang.call('sync.status', {})).pending;
+    const solve = await wang.services.invoke('tickets.update', { id: row.id, patch: { status: 'solved' } });
+    expect(!solve.ok && solve.error).toMatchObject({
+      code: 'bad_request',
+      message: 'Fill in Order number before the ticket is solved.',
+    });
+    const unknown = await wang.services.invoke('tickets.update', {
+      id: row.id,
+      patch: { fields: { colour: 'red' } },
+    });
+    expect(!unknown.ok && unknown.error).toMatchObject({
+      message: 'This department has no custom field "colour".',
+    });
+    expect((await wang.call('sync.status', {})).pending).toBe(before);
+    // Filled in, the same solve is queued.
+    await wang.call('tickets.update', {
+      id: row.id,
+      patch: { fields: { order_no: 'A-1' }, status: 'solved' },
+    });
+    expect((await wang.call('sync.status', {})).pending).toBe(before + 1);
   });
 });

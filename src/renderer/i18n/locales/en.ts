@@ -310,6 +310,7 @@ export const en = {
       assignee: 'the assignee is not in its department',
       rights: 'your role may not make this change',
       tags: 'too many tags',
+      fields: 'a required field is empty',
     },
   },
   customers: {

@@ -296,6 +296,7 @@ export const zhCN: Messages = {
       assignee: '处理人不在该工单的部门',
       rights: '您的角色无权进行此修改',
       tags: '标签过多',
+      fields: '有必填字段未填写',
     },
   },
   customers: {
