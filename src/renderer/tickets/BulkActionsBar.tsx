@@ -1,5 +1,5 @@
 import CloseIcon from '@mui/icons-material/Close';
-import { Alert, Box, Button, IconButton, Stack, TextField, Tooltip, Typography } from '@mui/material';
+import { Alert, Box, IconButton, Stack, TextField, Tooltip, Typography } from '@mui/material';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
@@ -17,18 +17,26 @@ import { useDirectory } from '../directory/DirectoryProvider';
 import { ticketNumberText } from './TicketListRow';
 
 type Patch = MethodInput<'tickets.bulkUpdate'>['patch'];
-type Result = MethodOutput<'tickets.bulkUpdate'>;
+export type BulkOutcome = MethodOutput<'tickets.bulkUpdate'>;
 
 /**
  * What a team lead or supervisor does to the checked tickets at once: status, priority, assignee, a tag. Each
  * pick applies at once (offline too) and says how many changed and which were skipped and why.
  */
-export function BulkActionsBar({ ids, onClear }: { ids: string[]; onClear: () => void }) {
+export function BulkActionsBar({
+  ids,
+  onClear,
+  onResult,
+}: {
+  ids: string[];
+  onClear: () => void;
+  /** What the change did; BulkResult shows it, and stays when a change that applied everywhere clears the bar. */
+  onResult: (result: BulkOutcome) => void;
+}) {
   const { t } = useTranslation();
   const directory = useDirectory();
   const { user } = useSessionInfo();
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<Result | null>(null);
   const [error, setError] = useState<ErrorBody | null>(null);
   const [tag, setTag] = useState('');
   const agents = directory.users.filter(
@@ -40,7 +48,7 @@ export function BulkActionsBar({ ids, onClear }: { ids: string[]; onClear: () =>
     setError(null);
     try {
       const r = await getApi().invoke('tickets.bulkUpdate', { ids, patch });
-      setResult(r);
+      onResult(r);
       if (r.skipped.length === 0) onClear();
     } catch (e) {
       setError(errorBodyOf(e));
@@ -133,34 +141,32 @@ export function BulkActionsBar({ ids, onClear }: { ids: string[]; onClear: () =>
           <ErrorAlert error={error} onClose={() => setError(null)} />
         </Box>
       )}
-      {result && (
-        <Alert
-          severity={result.skipped.length ? 'warning' : 'success'}
-          sx={{ mt: 1, py: 0 }}
-          data-testid="bulk-result"
-          onClose={() => setResult(null)}
-          action={
-            result.skipped.length > 0 ? (
-              <Button size="small" color="inherit" onClick={onClear}>
-                {t('bulk.clear')}
-              </Button>
-            ) : undefined
-          }
-        >
-          {t('bulk.updated', { count: result.updated })}
-          {result.skipped.length > 0 && ` ${t('bulk.skipped', { count: result.skipped.length })}`}
-          {result.skipped.length > 0 && (
-            <Box component="ul" sx={{ m: 0, pl: 2 }}>
-              {result.skipped.slice(0, 10).map((s) => (
-                <li key={s.id} data-testid="bulk-skipped" title={s.message}>
-                  {ticketNumberText(s.number, t('tickets.localNumber'))}: {t(`bulk.reason.${s.reason}`)}
-                </li>
-              ))}
-              {result.skipped.length > 10 && <li>{t('bulk.more', { count: result.skipped.length - 10 })}</li>}
-            </Box>
-          )}
-        </Alert>
-      )}
     </Box>
+  );
+}
+
+/** How many tickets a bulk change changed, and each one it skipped with the reason (the detail on hover). */
+export function BulkResult({ result, onClose }: { result: BulkOutcome; onClose: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <Alert
+      severity={result.skipped.length ? 'warning' : 'success'}
+      sx={{ mx: 1.5, my: 0.5, py: 0 }}
+      data-testid="bulk-result"
+      onClose={onClose}
+    >
+      {t('bulk.updated', { count: result.updated })}
+      {result.skipped.length > 0 && ` ${t('bulk.skipped', { count: result.skipped.length })}`}
+      {result.skipped.length > 0 && (
+        <Box component="ul" sx={{ m: 0, pl: 2 }}>
+          {result.skipped.slice(0, 10).map((s) => (
+            <li key={s.id} data-testid="bulk-skipped" title={s.message}>
+              {ticketNumberText(s.number, t('tickets.localNumber'))}: {t(`bulk.reason.${s.reason}`)}
+            </li>
+          ))}
+          {result.skipped.length > 10 && <li>{t('bulk.more', { count: result.skipped.length - 10 })}</li>}
+        </Box>
+      )}
+    </Alert>
   );
 }

@@ -1,5 +1,5 @@
 import { Autocomplete, Chip, TextField } from '@mui/material';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Tags } from '../../shared';
 
@@ -19,6 +19,10 @@ export function TagsField({
   const { t } = useTranslation();
   const [input, setInput] = useState('');
   const [error, setError] = useState<string | null>(null);
+  // What the agent sees at once: a second tag typed before the first save comes back must not drop the first.
+  const [shown, setShown] = useState(tags);
+  const tagsKey = JSON.stringify(tags);
+  useEffect(() => setShown(JSON.parse(tagsKey) as string[]), [tagsKey]);
 
   const commit = (next: string[]) => {
     const parsed = Tags.safeParse(next);
@@ -28,7 +32,10 @@ export function TagsField({
     }
     setError(null);
     setInput('');
-    if (JSON.stringify(parsed.data) !== JSON.stringify(tags)) onChange(parsed.data);
+    if (JSON.stringify(parsed.data) !== JSON.stringify(shown)) {
+      setShown(parsed.data);
+      onChange(parsed.data);
+    }
   };
 
   return (
@@ -37,14 +44,14 @@ export function TagsField({
       freeSolo
       size="small"
       options={[]}
-      value={tags}
+      value={shown}
       disabled={disabled}
       inputValue={input}
       onInputChange={(_e, v, reason) => {
         // A space or comma ends a tag, as in Zendesk: tags are single words.
         if (reason === 'input' && /[\s,;，；]$/.test(v)) {
           const word = v.replace(/[\s,;，；]+$/, '');
-          if (word) commit([...tags, word]);
+          if (word) commit([...shown, word]);
           else setInput('');
           return;
         }
@@ -61,10 +68,10 @@ export function TagsField({
         <TextField
           {...params}
           label={t('tags.label')}
-          placeholder={tags.length === 0 ? t('tags.placeholder') : undefined}
+          placeholder={shown.length === 0 ? t('tags.placeholder') : undefined}
           error={error !== null}
           helperText={error ?? undefined}
-          onBlur={() => input.trim() && commit([...tags, input.trim()])}
+          onBlur={() => input.trim() && commit([...shown, input.trim()])}
           slotProps={{
             ...params.slotProps,
             htmlInput: { ...params.slotProps.htmlInput, 'data-testid': 'ticket-tags-input' },

@@ -78,6 +78,7 @@ export const TicketListRow = memo(function TicketListRow({
       data-ticket-id={row.id}
       data-department-id={row.departmentId}
       data-status={row.status}
+      data-priority={row.priority}
       data-sync-state={row.syncState}
       role="option"
       aria-selected={selected}

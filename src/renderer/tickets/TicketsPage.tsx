@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import type { SessionInfo } from '../../shared';
 import { getApi } from '../api';
 import { useCan } from '../auth/use-rights';
-import { BulkActionsBar } from './BulkActionsBar';
+import { BulkActionsBar, BulkResult, type BulkOutcome } from './BulkActionsBar';
 import { isEditable } from './is-editable';
 import { ListSplit } from './ListSplit';
 import { SavedViewsBar } from './SavedViewsBar';
@@ -63,6 +63,7 @@ export function TicketsPage({
   // Bulk edits: tickets checked for one change at once, kept across scrolling and new searches.
   const canBulk = useCan()('bulkEdit');
   const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
+  const [bulkResult, setBulkResult] = useState<BulkOutcome | null>(null);
   const toggle = useCallback(
     (id: string) =>
       setChecked((c) => {
@@ -211,8 +212,9 @@ export function TicketsPage({
         </Tooltip>
       </Box>
       {canBulk && checked.size > 0 && (
-        <BulkActionsBar ids={[...checked]} onClear={() => setChecked(new Set())} />
+        <BulkActionsBar ids={[...checked]} onClear={() => setChecked(new Set())} onResult={setBulkResult} />
       )}
+      {bulkResult && <BulkResult result={bulkResult} onClose={() => setBulkResult(null)} />}
       <TicketList
         cache={cache}
         checked={checked}
