@@ -197,7 +197,8 @@ export async function updateTicket(
         actorId: user.id,
         actorName: user.displayName,
         at,
-        note: field === 'departmentId' ? (args.reason?.trim() ?? null) : null,
+        note:
+          field === 'departmentId' || field === 'mergedInto' ? args.reason?.trim() || null : null,
       },
       target,
       deviceId,
