@@ -81,7 +81,10 @@ const current = (t: Ticket, r: Replica = mine) => r.tickets.get(t.id)!;
 describe('parent and child', () => {
   it('is stored, pulled and in the history; a parent below the ticket is refused', async () => {
     const [top, middle, bottom] = [pick(), pick(), pick()];
-    const results = await push([update(middle, { parentId: top.id }), update(bottom, { parentId: middle.id })]);
+    const results = await push([
+      update(middle, { parentId: top.id }),
+      update(bottom, { parentId: middle.id }),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['applied', 'applied']);
     await mine.refresh();
     expect(current(middle).parentId).toBe(top.id);
@@ -127,7 +130,10 @@ describe('related', () => {
     expect(current(a).relatedIds).toEqual([b.id, c.id].sort());
     expect(current(b).relatedIds).toEqual([a.id]);
     expect(current(c).relatedIds).toEqual([a.id]);
-    expect(mine.historyOf(b.id, 'relatedIds').at(-1)).toMatchObject({ from: '[]', to: JSON.stringify([a.id]) });
+    expect(mine.historyOf(b.id, 'relatedIds').at(-1)).toMatchObject({
+      from: '[]',
+      to: JSON.stringify([a.id]),
+    });
     // The other ticket's own change: a new version, so replicas that already had it pull it again.
     expect(current(b).version).toBeGreaterThan(b.version);
 
@@ -203,7 +209,10 @@ describe('merge', () => {
         .where('action', '=', 'ticket.merge')
         .execute();
       const audit = [...pending, ...chained].find((a) => a.subject_id === source.id)!;
-      expect(JSON.parse(audit.detail)).toMatchObject({ targetId: target.id, after: { mergedInto: target.id } });
+      expect(JSON.parse(audit.detail)).toMatchObject({
+        targetId: target.id,
+        after: { mergedInto: target.id },
+      });
     } finally {
       await db.destroy();
     }

@@ -110,8 +110,19 @@ export function createHandlers(
       const change: TicketChange = { mergedInto: targetId, status: 'closed' };
       requireRights(store, info.user, rightsForChange(source, change));
       checkMerge(store.read, source, targetId);
-      store.write.updateTicketLocally(sourceId, change, uuidv7(), new Date().toISOString(), note || undefined);
-      emit('data.changed', { ticketIds: [sourceId, targetId], customerIds: [], interactionIds: [], all: false });
+      store.write.updateTicketLocally(
+        sourceId,
+        change,
+        uuidv7(),
+        new Date().toISOString(),
+        note || undefined,
+      );
+      emit('data.changed', {
+        ticketIds: [sourceId, targetId],
+        customerIds: [],
+        interactionIds: [],
+        all: false,
+      });
       engine.kick();
       return store.read.getTicketDetail(sourceId)!.ticket;
     },

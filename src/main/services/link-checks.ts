@@ -31,7 +31,7 @@ export function checkLinkChange(tickets: Tickets, ticket: Ticket, patch: TicketC
     const parent = tickets.getTicket(patch.parentId);
     if (!parent) throw notHere('ticket chosen as parent');
     const seen = new Set<string>();
-    for (let cur = parent.parentId; cur !== null && !seen.has(cur); ) {
+    for (let cur = parent.parentId; cur !== null && !seen.has(cur);) {
       if (cur === ticket.id) throw new SwitchboardError('bad_request', parentCycleError(parent));
       seen.add(cur);
       cur = tickets.getTicket(cur)?.parentId ?? null;

@@ -47,7 +47,10 @@ export interface Database {
   };
   customers: CustomerColumns;
   /** The service numbers every ticket it holds. */
-  tickets: Omit<TicketColumns, 'channel' | 'tags' | 'fields' | 'related_ids' | 'parent_id' | 'merged_into'> & {
+  tickets: Omit<
+    TicketColumns,
+    'channel' | 'tags' | 'fields' | 'related_ids' | 'parent_id' | 'merged_into'
+  > & {
     number: number;
     /** Defaults to web (migration 0013), so a row written without it reads as an older ticket would. */
     channel: ColumnType<Channel, Channel | undefined, Channel>;

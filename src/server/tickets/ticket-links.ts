@@ -78,7 +78,7 @@ export async function checkLinks(
     // Up from the parent: meeting this ticket means the parent is below it. Any department's tickets count,
     // as the cycle would be there whoever can see it; `seen` ends a walk through a cycle already stored.
     const seen = new Set<string>();
-    for (let cur = parent.parentId; cur !== null && !seen.has(cur); ) {
+    for (let cur = parent.parentId; cur !== null && !seen.has(cur);) {
       if (cur === ticket.id) throw new SwitchboardError('bad_request', parentCycleError(parent));
       seen.add(cur);
       const up = await trx.selectFrom('tickets').select('parent_id').where('id', '=', cur).executeTakeFirst();

@@ -197,8 +197,7 @@ export async function updateTicket(
         actorId: user.id,
         actorName: user.displayName,
         at,
-        note:
-          field === 'departmentId' || field === 'mergedInto' ? args.reason?.trim() || null : null,
+        note: field === 'departmentId' || field === 'mergedInto' ? args.reason?.trim() || null : null,
       },
       target,
       deviceId,

@@ -83,8 +83,10 @@ export function mergeError(
   target: Pick<Ticket, 'id' | 'number' | 'status' | 'mergedInto'>,
 ): string | null {
   if (source.id === target.id) return 'A ticket cannot be merged into itself; pick another ticket.';
-  if (source.mergedInto !== null) return 'This ticket was already merged; open the ticket it went to instead.';
-  if (source.status === 'closed') return 'This ticket is closed; only tickets still open or solved can be merged.';
+  if (source.mergedInto !== null)
+    return 'This ticket was already merged; open the ticket it went to instead.';
+  if (source.status === 'closed')
+    return 'This ticket is closed; only tickets still open or solved can be merged.';
   if (target.mergedInto !== null) {
     return `Ticket ${ticketRef(target)} was itself merged into another ticket; merge into that one instead.`;
   }

@@ -232,7 +232,9 @@ export type TicketConflict = z.infer<typeof TicketConflict>;
  */
 export const TicketLink = z.object({
   id: Id,
-  row: z.object({ number: z.number().int().nullable(), subject: z.string(), status: TicketStatus }).nullable(),
+  row: z
+    .object({ number: z.number().int().nullable(), subject: z.string(), status: TicketStatus })
+    .nullable(),
 });
 export type TicketLink = z.infer<typeof TicketLink>;
 

@@ -67,7 +67,10 @@ describe('links on the desktop', () => {
     );
 
     // A cycle is refused before anything is queued.
-    const cycle = await wang.services.invoke('tickets.update', { id: parent.id, patch: { parentId: child.id } });
+    const cycle = await wang.services.invoke('tickets.update', {
+      id: parent.id,
+      patch: { parentId: child.id },
+    });
     expect(cycle).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect((await wang.call('sync.status', {})).pending).toBe(0);
   });
@@ -75,7 +78,10 @@ describe('links on the desktop', () => {
   it('refuses another department’s ticket it does not hold', async () => {
     const mine = await pick(wang);
     const theirs = await pick(liu);
-    const r = await wang.services.invoke('tickets.update', { id: mine.id, patch: { relatedIds: [theirs.id] } });
+    const r = await wang.services.invoke('tickets.update', {
+      id: mine.id,
+      patch: { relatedIds: [theirs.id] },
+    });
     expect(r).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 });
@@ -89,7 +95,11 @@ describe('merge on the desktop', () => {
 
     await server.close();
     await waitFor(async () => (await wang.call('sync.status', {})).state === 'offline', 'offline');
-    const row = await wang.call('tickets.merge', { sourceId: source.id, targetId: target.id, note: '重复工单' });
+    const row = await wang.call('tickets.merge', {
+      sourceId: source.id,
+      targetId: target.id,
+      note: '重复工单',
+    });
     expect(row).toMatchObject({ mergedInto: target.id, status: 'closed', syncState: 'pending' });
     const offline = await wang.call('tickets.get', { id: source.id });
     expect(offline.links.mergedInto).toMatchObject({ id: target.id, row: { number: target.number } });
@@ -105,7 +115,10 @@ describe('merge on the desktop', () => {
     );
     const after = await wang.call('tickets.get', { id: source.id });
     expect(after.ticket).toMatchObject({ mergedInto: target.id, status: 'closed', syncState: 'synced' });
-    expect(after.history.find((h) => h.field === 'mergedInto')).toMatchObject({ to: target.id, note: '重复工单' });
+    expect(after.history.find((h) => h.field === 'mergedInto')).toMatchObject({
+      to: target.id,
+      note: '重复工单',
+    });
     expect((await wang.call('tickets.get', { id: target.id })).links.mergedFrom.map((l) => l.id)).toEqual([
       source.id,
     ]);
