@@ -141,7 +141,7 @@ export function LinksPanel({
 
   return (
     <Box component="section" data-testid="ticket-links" aria-labelledby="ticket-links-title">
-      <Typography variant="overline" color="textSecondary" id="ticket-links-title">
+      <Typography variant="overline" color="textSecondary" component="h3" id="ticket-links-title">
         {t('links.title')}
       </Typography>
       {empty && (
@@ -151,7 +151,7 @@ export function LinksPanel({
       )}
       {links.parent && (
         <>
-          <Typography variant="caption" color="textSecondary">
+          <Typography variant="caption" color="textSecondary" component="div" sx={{ mt: 0.5 }}>
             {t('links.parent')}
           </Typography>
           <LinkLine
@@ -165,7 +165,7 @@ export function LinksPanel({
       )}
       {links.children.length > 0 && (
         <>
-          <Typography variant="caption" color="textSecondary">
+          <Typography variant="caption" color="textSecondary" component="div" sx={{ mt: 0.5 }}>
             {t('links.children', { count: links.children.length })}
           </Typography>
           {links.children.map((l) => (
@@ -182,7 +182,7 @@ export function LinksPanel({
       )}
       {links.related.length > 0 && (
         <>
-          <Typography variant="caption" color="textSecondary">
+          <Typography variant="caption" color="textSecondary" component="div" sx={{ mt: 0.5 }}>
             {t('links.related', { count: links.related.length })}
           </Typography>
           {links.related.map((l) => (
@@ -203,7 +203,7 @@ export function LinksPanel({
       )}
       {links.mergedFrom.length > 0 && (
         <>
-          <Typography variant="caption" color="textSecondary">
+          <Typography variant="caption" color="textSecondary" component="div" sx={{ mt: 0.5 }}>
             {t('links.mergedFrom', { count: links.mergedFrom.length })}
           </Typography>
           {links.mergedFrom.map((l) => (
