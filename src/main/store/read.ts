@@ -35,6 +35,19 @@ import {
   ticketFromColumns,
 } from '../../shared/storage/columns';
 
+/** The ticket ids a ticket's history names in its link entries (parent, related, merge), each once. */
+function linkIdsIn(history: readonly { field: string; from: string | null; to: string | null }[]): string[] {
+  const ids = new Set<string>();
+  for (const h of history) {
+    for (const v of [h.from, h.to]) {
+      if (v === null) continue;
+      if (h.field === 'relatedIds') for (const id of JSON.parse(v) as string[]) ids.add(id);
+      else if (h.field === 'parentId' || h.field === 'mergedInto' || h.field === 'mergedFrom') ids.add(v);
+    }
+  }
+  return [...ids];
+}
+
 const LIST = `SELECT t.*, c.name AS customer_name,
   EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending,
   EXISTS (SELECT 1 FROM ticket_conflicts k WHERE k.ticket_id = t.id) AS conflict
@@ -141,17 +154,20 @@ export class StoreReader {
       byYou: k.changed_by_id !== null && k.changed_by_id === me,
     }));
     const ticket = ticketRowFromDb(r);
-    return { ticket, links: this.ticketLinks(ticket), customer, comments, history, conflicts };
+    const links = this.ticketLinks(ticket, linkIdsIn(history));
+    return { ticket, links, customer, comments, history, conflicts };
   }
 
   /** A ticket's parent, children, related and merge links, each with its row when this replica holds it. */
-  ticketLinks(t: Ticket): TicketLinks {
+  ticketLinks(t: Ticket, mentioned: readonly string[] = []): TicketLinks {
     type LinkDbRow = { id: string; number: number | null; subject: string; status: Ticket['status'] };
     const link = (x: LinkDbRow): TicketLink => ({
       id: x.id,
       row: { number: x.number, subject: x.subject, status: x.status },
     });
-    const asked = [t.parentId, t.mergedInto, ...t.relatedIds].filter((x): x is string => x !== null);
+    const asked = [t.parentId, t.mergedInto, ...t.relatedIds, ...mentioned].filter(
+      (x): x is string => x !== null,
+    );
     const found = new Map(
       asked.length === 0
         ? []
@@ -164,6 +180,7 @@ export class StoreReader {
       related: t.relatedIds.map(byId),
       mergedInto: t.mergedInto === null ? null : byId(t.mergedInto),
       mergedFrom: (this.s.mergedFrom!.all(t.id) as LinkDbRow[]).map(link),
+      mentioned: [...new Set(mentioned)].map(byId),
     };
   }
 

@@ -70,8 +70,9 @@ export function TicketDetailPane({
   const { ticket } = detail;
   // Ticket ids in the history (links, merges) by number where this replica holds the ticket.
   const linkText = (id: string) => {
-    const { parent, children, related, mergedInto, mergedFrom } = detail.links;
-    const row = [parent, mergedInto, ...children, ...related, ...mergedFrom].find((l) => l?.id === id)?.row;
+    const { parent, children, related, mergedInto, mergedFrom, mentioned } = detail.links;
+    const all = [parent, mergedInto, ...children, ...related, ...mergedFrom, ...mentioned];
+    const row = all.find((l) => l?.id === id)?.row;
     return row ? ticketNumberText(row.number, t('tickets.localNumber')) : t('links.notHere');
   };
   // A transfer made here that the server has not taken yet: the ticket is still in this replica.

@@ -245,12 +245,21 @@ export const TicketLinks = z.object({
   mergedInto: TicketLink.nullable(),
   /** Tickets merged into this one (those in this replica). */
   mergedFrom: z.array(TicketLink),
+  /** Every ticket the history's link entries name (links since removed too), so it reads by number. */
+  mentioned: z.array(TicketLink).default([]),
 });
 export type TicketLinks = z.infer<typeof TicketLinks>;
 
 export const TicketDetail = z.object({
   ticket: TicketRow,
-  links: TicketLinks.default({ parent: null, children: [], related: [], mergedInto: null, mergedFrom: [] }),
+  links: TicketLinks.default({
+    parent: null,
+    children: [],
+    related: [],
+    mergedInto: null,
+    mergedFrom: [],
+    mentioned: [],
+  }),
   conflicts: z.array(TicketConflict).default([]),
   customer: Customer.nullable(),
   comments: z.array(TicketComment.extend({ syncState: z.enum(['synced', 'pending']) })),

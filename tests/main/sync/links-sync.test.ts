@@ -66,6 +66,14 @@ describe('links on the desktop', () => {
       'the reverse related link to arrive',
     );
 
+    // Unlinked, the history still names the ticket it pointed to, by its row.
+    await wang.call('tickets.update', { id: child.id, patch: { parentId: null } });
+    const unlinked = await wang.call('tickets.get', { id: child.id });
+    expect(unlinked.links.parent).toBeNull();
+    expect(unlinked.links.mentioned).toMatchObject([{ id: parent.id, row: { number: parent.number } }]);
+    await wang.call('tickets.update', { id: child.id, patch: { parentId: parent.id } });
+    await wang.waitSynced();
+
     // A cycle is refused before anything is queued.
     const cycle = await wang.services.invoke('tickets.update', {
       id: parent.id,
