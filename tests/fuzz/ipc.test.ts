@@ -125,6 +125,8 @@ beforeAll(async () => {
       reason: '需要技术支持',
       handBack: true,
     },
+    // Into itself: refused as such (the fuzzer mutates ids anyway).
+    'tickets.merge': { sourceId: row.id, targetId: row.id, note: '重复工单' },
     'tickets.resolveConflict': { ticketId: row.id, field: 'status', keep: 'mine' },
     'tickets.comment': { ticketId: row.id, body: 'Called back, no answer.', internal: false },
     'tickets.create': {

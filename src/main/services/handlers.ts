@@ -18,6 +18,7 @@ import { createAuditHandlers } from './audit-handlers';
 import { bulkUpdate } from './bulk-update';
 import { TOTAL_CAP } from '../store';
 import { createCallHandlers } from './call-handlers';
+import { checkLinkChange, checkMerge } from './link-checks';
 import { checkAssignee, departmentOf, retryNotSent } from './not-sent-retry';
 import { requireFieldValues, requireRights } from './rights';
 import type { SessionManager } from './session';
@@ -95,6 +96,7 @@ export function createHandlers(
         if (why) throw new SwitchboardError('conflict', why);
       }
       if (patch.assigneeId) checkAssignee(store, patch.assigneeId, ticket.departmentId);
+      checkLinkChange(store.read, ticket, patch);
       store.write.updateTicketLocally(id, patch, uuidv7(), new Date().toISOString());
       emit('data.changed', { ticketIds: [id], customerIds: [], interactionIds: [], all: false });
       engine.kick();
@@ -109,6 +111,32 @@ export function createHandlers(
         engine.kick();
       }
       return { updated, skipped };
+    },
+
+    // A ticket.update of the source (mergedInto and closed), so it queues, merges field by field and is undone
+    // on refusal like any edit; the server adds the notes on both tickets when it applies it (ticket-links.ts).
+    'tickets.merge': async ({ sourceId, targetId, note }) => {
+      const { store, engine, info } = sessions.require();
+      const source = store.read.getTicket(sourceId);
+      if (!source) throw notInCopy('ticket');
+      const change: TicketChange = { mergedInto: targetId, status: 'closed' };
+      requireRights(store, info.user, rightsForChange(source, change));
+      checkMerge(store.read, source, targetId);
+      store.write.updateTicketLocally(
+        sourceId,
+        change,
+        uuidv7(),
+        new Date().toISOString(),
+        note || undefined,
+      );
+      emit('data.changed', {
+        ticketIds: [sourceId, targetId],
+        customerIds: [],
+        interactionIds: [],
+        all: false,
+      });
+      engine.kick();
+      return store.read.getTicketDetail(sourceId)!.ticket;
     },
 
     'tickets.transfer': async ({ id, toDepartmentId, reason, handBack }) => {
@@ -205,6 +233,9 @@ export function createHandlers(
         channel: input.channel ?? (input.interactionId ? 'phone' : 'web'),
         tags: [],
         fields: {},
+        parentId: null,
+        relatedIds: [],
+        mergedInto: null,
         createdAt: now,
         updatedAt: now,
         version: 0,

@@ -7,6 +7,8 @@ import type {
   InteractionRow,
   TicketConflict,
   TicketDetail,
+  TicketLink,
+  TicketLinks,
   TicketPage,
 } from '../../shared/ipc/contract';
 import { ftsQuery } from '../../shared/search/segment';
@@ -32,6 +34,19 @@ import {
   historyFromColumns,
   ticketFromColumns,
 } from '../../shared/storage/columns';
+
+/** The ticket ids a ticket's history names in its link entries (parent, related, merge), each once. */
+function linkIdsIn(history: readonly { field: string; from: string | null; to: string | null }[]): string[] {
+  const ids = new Set<string>();
+  for (const h of history) {
+    for (const v of [h.from, h.to]) {
+      if (v === null) continue;
+      if (h.field === 'relatedIds') for (const id of JSON.parse(v) as string[]) ids.add(id);
+      else if (h.field === 'parentId' || h.field === 'mergedInto' || h.field === 'mergedFrom') ids.add(v);
+    }
+  }
+  return [...ids];
+}
 
 const LIST = `SELECT t.*, c.name AS customer_name,
   EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending,
@@ -74,6 +89,16 @@ export class StoreReader {
       ),
       history: db.prepare('SELECT * FROM history WHERE ticket_id = ? ORDER BY at, id'),
       conflicts: db.prepare('SELECT * FROM ticket_conflicts WHERE ticket_id = ? ORDER BY field'),
+      // Linked tickets: by id (json_each of the ids asked for), by parent_id and merged_into (partial indexes).
+      linkRows: db.prepare(
+        'SELECT id, number, subject, status FROM tickets WHERE id IN (SELECT value FROM json_each(?))',
+      ),
+      children: db.prepare(
+        'SELECT id, number, subject, status FROM tickets WHERE parent_id = ? ORDER BY seq LIMIT 500',
+      ),
+      mergedFrom: db.prepare(
+        'SELECT id, number, subject, status FROM tickets WHERE merged_into = ? ORDER BY seq LIMIT 500',
+      ),
       departments: db.prepare('SELECT * FROM departments ORDER BY code'),
       department: db.prepare('SELECT * FROM departments WHERE id = ?'),
       users: db.prepare('SELECT * FROM users ORDER BY display_name'),
@@ -128,7 +153,35 @@ export class StoreReader {
       changedAt: k.changed_at,
       byYou: k.changed_by_id !== null && k.changed_by_id === me,
     }));
-    return { ticket: ticketRowFromDb(r), customer, comments, history, conflicts };
+    const ticket = ticketRowFromDb(r);
+    const links = this.ticketLinks(ticket, linkIdsIn(history));
+    return { ticket, links, customer, comments, history, conflicts };
+  }
+
+  /** A ticket's parent, children, related and merge links, each with its row when this replica holds it. */
+  ticketLinks(t: Ticket, mentioned: readonly string[] = []): TicketLinks {
+    type LinkDbRow = { id: string; number: number | null; subject: string; status: Ticket['status'] };
+    const link = (x: LinkDbRow): TicketLink => ({
+      id: x.id,
+      row: { number: x.number, subject: x.subject, status: x.status },
+    });
+    const asked = [t.parentId, t.mergedInto, ...t.relatedIds, ...mentioned].filter(
+      (x): x is string => x !== null,
+    );
+    const found = new Map(
+      asked.length === 0
+        ? []
+        : (this.s.linkRows!.all(JSON.stringify(asked)) as LinkDbRow[]).map((x) => [x.id, link(x)]),
+    );
+    const byId = (id: string): TicketLink => found.get(id) ?? { id, row: null };
+    return {
+      parent: t.parentId === null ? null : byId(t.parentId),
+      children: (this.s.children!.all(t.id) as LinkDbRow[]).map(link),
+      related: t.relatedIds.map(byId),
+      mergedInto: t.mergedInto === null ? null : byId(t.mergedInto),
+      mergedFrom: (this.s.mergedFrom!.all(t.id) as LinkDbRow[]).map(link),
+      mentioned: [...new Set(mentioned)].map(byId),
+    };
   }
 
   getCustomer(id: string): Customer | null {

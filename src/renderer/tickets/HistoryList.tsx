@@ -6,7 +6,7 @@ import { useDirectory } from '../directory/DirectoryProvider';
 import { useFormat } from '../i18n';
 
 /** Field values are stored raw (status words, user ids); show them the way the rest of the UI does. */
-export function useValueText() {
+export function useValueText(ticketText: (id: string) => string = (id) => id) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const directory = useDirectory();
@@ -30,6 +30,9 @@ export function useValueText() {
     if (field === 'status') return t(`tickets.status.${value}`, { defaultValue: value });
     if (field === 'priority') return t(`tickets.priority.${value}`, { defaultValue: value });
     if (field === 'assigneeId') return directory.user(value)?.displayName ?? value;
+    if (field === 'parentId' || field === 'mergedInto' || field === 'mergedFrom') return ticketText(value);
+    if (field === 'relatedIds')
+      return (JSON.parse(value) as string[]).map(ticketText).join(', ') || t('detail.empty');
     if (field === 'tags') return (JSON.parse(value) as string[]).join(', ') || t('detail.empty');
     if (field === 'fields') return fieldsText(JSON.parse(value) as CustomFieldValues);
     if (field === 'departmentId' || field === 'handBackTo') {
@@ -40,10 +43,17 @@ export function useValueText() {
   };
 }
 
-export function HistoryList({ history }: { history: TicketHistoryEntry[] }) {
+/** ticketText: a linked ticket's id as the agent knows it (its number), where the detail knows it. */
+export function HistoryList({
+  history,
+  ticketText,
+}: {
+  history: TicketHistoryEntry[];
+  ticketText?: (id: string) => string;
+}) {
   const { t } = useTranslation();
   const fmt = useFormat();
-  const valueText = useValueText();
+  const valueText = useValueText(ticketText);
   if (history.length === 0) {
     return (
       <Typography color="textSecondary" variant="body2">

@@ -14,6 +14,7 @@ import { CommentThread } from './CommentThread';
 import { ConflictAlerts } from './ConflictAlerts';
 import { CustomFieldsPanel } from './CustomFieldsPanel';
 import { HistoryList } from './HistoryList';
+import { LinksPanel, MergedBanner } from './LinksPanel';
 import { SubjectField } from './SubjectField';
 import { SyncStateChip } from './SyncStateChip';
 import { TagsField } from './TagsField';
@@ -27,9 +28,11 @@ type SaveState = 'idle' | 'saving' | 'saved';
 export function TicketDetailPane({
   ticketId,
   onOpenCustomer,
+  onOpenTicket,
 }: {
   ticketId: string;
   onOpenCustomer: (id: string) => void;
+  onOpenTicket: (id: string) => void;
 }) {
   const { t } = useTranslation();
   const fmt = useFormat();
@@ -65,6 +68,13 @@ export function TicketDetailPane({
     );
   }
   const { ticket } = detail;
+  // Ticket ids in the history (links, merges) by number where this replica holds the ticket.
+  const linkText = (id: string) => {
+    const { parent, children, related, mergedInto, mergedFrom, mentioned } = detail.links;
+    const all = [parent, mergedInto, ...children, ...related, ...mergedFrom, ...mentioned];
+    const row = all.find((l) => l?.id === id)?.row;
+    return row ? ticketNumberText(row.number, t('tickets.localNumber')) : t('links.notHere');
+  };
   // A transfer made here that the server has not taken yet: the ticket is still in this replica.
   const leaving = session.user.departmentId !== null && ticket.departmentId !== session.user.departmentId;
   const canHandBack =
@@ -142,7 +152,8 @@ export function TicketDetailPane({
         <TicketFields ticket={ticket} onChange={(patch) => void update(patch)} />
       </Box>
       <ConflictAlerts ticketId={ticket.id} conflicts={detail.conflicts} onResolved={reload} />
-      {ticket.status === 'closed' && (
+      {detail.links.mergedInto && <MergedBanner link={detail.links.mergedInto} onOpen={onOpenTicket} />}
+      {ticket.status === 'closed' && !detail.links.mergedInto && (
         <Alert severity="info" sx={{ mt: 1, py: 0 }}>
           {t('detail.closedHint')}
         </Alert>
@@ -180,7 +191,7 @@ export function TicketDetailPane({
             <Typography variant="overline" color="textSecondary">
               {t('detail.history')}
             </Typography>
-            <HistoryList history={detail.history} />
+            <HistoryList history={detail.history} ticketText={linkText} />
           </section>
         </Stack>
         <Stack spacing={2} sx={{ width: { xs: '100%', md: 240, xl: 300 }, flexShrink: 0 }}>
@@ -194,6 +205,14 @@ export function TicketDetailPane({
             values={ticket.fields}
             disabled={ticket.status === 'closed'}
             onChange={(patch) => void update(patch)}
+          />
+          <LinksPanel
+            ticket={ticket}
+            links={detail.links}
+            disabled={ticket.status === 'closed'}
+            onUpdate={(patch) => void update(patch)}
+            onOpen={onOpenTicket}
+            onChanged={reload}
           />
           <CustomerCard customer={detail.customer} onOpen={onOpenCustomer} />
         </Stack>

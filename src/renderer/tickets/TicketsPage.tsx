@@ -229,7 +229,7 @@ export function TicketsPage({
   );
 
   const detail = openId ? (
-    <TicketDetailPane key={openId} ticketId={openId} onOpenCustomer={onOpenCustomer} />
+    <TicketDetailPane key={openId} ticketId={openId} onOpenCustomer={onOpenCustomer} onOpenTicket={onOpen} />
   ) : (
     <Typography color="textSecondary" sx={{ p: 3 }}>
       {t('tickets.selectPrompt')}

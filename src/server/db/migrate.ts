@@ -12,6 +12,7 @@ import * as m0011 from './migrations/0011-admin-config';
 import * as m0012 from './migrations/0012-ticket-transfer';
 import * as m0013 from './migrations/0013-ticket-channel';
 import * as m0016 from './migrations/0016-ticket-tags-fields';
+import * as m0017 from './migrations/0017-ticket-links';
 import type { Db } from './schema';
 
 /** Every migration, listed statically so bundling and tests see exactly what ships. Never edit a shipped one. */
@@ -31,6 +32,7 @@ export const migrations: Record<string, Migration> = {
   '0013-ticket-channel': m0013,
   // 0014 (SLA) and 0015 (role permissions) are on other branches.
   '0016-ticket-tags-fields': m0016,
+  '0017-ticket-links': m0017,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -47,13 +47,20 @@ export interface Database {
   };
   customers: CustomerColumns;
   /** The service numbers every ticket it holds. */
-  tickets: Omit<TicketColumns, 'channel' | 'tags' | 'fields'> & {
+  tickets: Omit<
+    TicketColumns,
+    'channel' | 'tags' | 'fields' | 'related_ids' | 'parent_id' | 'merged_into'
+  > & {
     number: number;
     /** Defaults to web (migration 0013), so a row written without it reads as an older ticket would. */
     channel: ColumnType<Channel, Channel | undefined, Channel>;
     /** JSON; default none (migration 0016). */
     tags: ColumnType<string, string | undefined, string>;
     fields: ColumnType<string, string | undefined, string>;
+    /** JSON; default none (migration 0017). */
+    related_ids: ColumnType<string, string | undefined, string>;
+    parent_id: ColumnType<string | null, string | null | undefined, string | null>;
+    merged_into: ColumnType<string | null, string | null | undefined, string | null>;
   };
   ticket_comments: CommentColumns & { version: number };
   /** device_id: the installation that made the change (migration 0006); null when unknown or not a desktop's. */

@@ -36,6 +36,8 @@ async function run(
   departmentId: string | undefined;
   /** A department the change took the ticket out of: its replicas pull too (to drop it). */
   left?: string;
+  /** Departments of other tickets the change touched (a reverse related link, a merge's target). */
+  also?: string[];
   detail?: Record<string, unknown>;
 }> {
   switch (m.name) {
@@ -48,8 +50,8 @@ async function run(
       return { version, departmentId, detail: mergedInto ? { mergedInto } : {} };
     }
     case 'ticket.update': {
-      const { version, departmentId, from } = await updateTicket(trx, user, m.args, now, deviceId);
-      return { version, departmentId, ...(from ? { left: from } : {}) };
+      const { version, departmentId, from, also } = await updateTicket(trx, user, m.args, now, deviceId);
+      return { version, departmentId, ...(from ? { left: from } : {}), also };
     }
     case 'ticket.comment':
       return commentTicket(trx, user, m.args, now);
@@ -254,13 +256,14 @@ async function applyOne(
   // A savepoint per mutation, so a refusal undoes only what that mutation had written.
   await openSavepoint(trx, known);
   try {
-    const { version, departmentId, left, detail } = await run(trx, user, m, at, deviceId);
+    const { version, departmentId, left, also, detail } = await run(trx, user, m, at, deviceId);
     const result: MutationResult = { id: m.id, status: 'applied', version };
     // PostgreSQL releases it with the next savepoint or at the end of the transaction's run (closeSavepoint).
     if (dialectOf(trx) === 'sqlite') await closeSavepoint(trx, known);
     known.recorded.add(user, m, result, at, detail);
     if (departmentId) departments.add(departmentId);
     if (left) departments.add(left);
+    for (const d of also ?? []) departments.add(d);
     return result;
   } catch (e) {
     try {
@@ -330,6 +333,13 @@ function touches(m: Mutation): (string | null | undefined)[] {
     case 'customer.create':
       return [m.args.customerId];
     case 'ticket.update':
+      // Linked tickets are changed too (reverse related links, a merge's target).
+      return [
+        m.args.ticketId,
+        m.args.patch.parentId,
+        m.args.patch.mergedInto,
+        ...(m.args.patch.relatedIds ?? []),
+      ];
     case 'ticket.comment':
       return [m.args.ticketId];
     case 'interaction.log':

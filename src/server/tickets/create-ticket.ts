@@ -74,6 +74,9 @@ export async function applyTicketCreate(
     channel: args.channel,
     tags: [],
     fields: {},
+    parentId: null,
+    relatedIds: [],
+    mergedInto: null,
     createdAt: notAfter(args.createdAt, now),
     updatedAt: at,
   });

@@ -18,6 +18,7 @@ import { requireRights } from '../auth/rights';
 import { inScope, scopeOf } from '../auth/scope';
 import type { Tx } from '../db/schema';
 import { getDepartment, getUserRow } from '../directory/directory-store';
+import { applyLinks, checkLinks, refuseRemerge, withMergeClose } from './ticket-links';
 import { republishTo } from './move-ticket';
 import {
   commentExists,
@@ -82,15 +83,18 @@ export async function updateTicket(
   args: UpdateArgs,
   now: Date,
   deviceId: string | null,
-): Promise<{ version: number; departmentId: string; from?: string }> {
+): Promise<{ version: number; departmentId: string; from?: string; also?: string[] }> {
   const ticket = await ticketInScope(trx, user, args.ticketId);
+  await refuseRemerge(trx, user, ticket, args.patch);
+  // An empty custom field is absent, whatever the desktop sent for it.
+  const patch = withMergeClose(
+    args.patch.fields ? { ...args.patch, fields: withoutEmpty(args.patch.fields) } : args.patch,
+  );
   // Field-level rights first: a refused change says whom to ask, whatever else it collides with.
   await requireRights(trx, user, [
-    ...rightsForChange(ticket, args.patch),
+    ...rightsForChange(ticket, patch),
     ...(args.bulk ? (['bulkEdit'] as const) : []),
   ]);
-  // An empty custom field is absent, whatever the desktop sent for it.
-  const patch = args.patch.fields ? { ...args.patch, fields: withoutEmpty(args.patch.fields) } : args.patch;
   const changed = CHANGEABLE_FIELDS.filter(
     (f) => patch[f] !== undefined && fieldText(patch[f]) !== fieldText(ticket[f]),
   );
@@ -150,8 +154,11 @@ export async function updateTicket(
     }
   }
 
+  // A merge closes the ticket whatever fields it lacks: the work goes on in the ticket merged into.
   const closingAs =
-    changed.includes('status') && (patch.status === 'solved' || patch.status === 'closed')
+    changed.includes('status') &&
+    !changed.includes('mergedInto') &&
+    (patch.status === 'solved' || patch.status === 'closed')
       ? patch.status
       : null;
   if (changed.includes('fields') || closingAs) {
@@ -164,6 +171,8 @@ export async function updateTicket(
     );
     if (issues.length > 0) throw new SwitchboardError('bad_request', issues.map((i) => i.message).join(' '));
   }
+
+  const links = await checkLinks(trx, user, ticket, patch, changed);
 
   // Nothing differs from the server's state: the edit is already true, so accept it without a new version.
   if (changed.length === 0) return { version: ticket.version, departmentId: ticket.departmentId };
@@ -191,7 +200,7 @@ export async function updateTicket(
         actorId: user.id,
         actorName: user.displayName,
         at,
-        note: field === 'departmentId' ? (args.reason?.trim() ?? null) : null,
+        note: field === 'departmentId' || field === 'mergedInto' ? args.reason?.trim() || null : null,
       },
       target,
       deviceId,
@@ -200,10 +209,13 @@ export async function updateTicket(
   }
   // The department whose replicas should pull: the new one; the old one's learn of the remove through the
   // change stream (the push pokes it too, see push.ts, where `from` is kept).
+  const version = await saveTicket(trx, next);
+  const also = await applyLinks(trx, user, ticket, next, links, args.reason ?? null, at, deviceId);
   return {
-    version: await saveTicket(trx, next),
+    version,
     departmentId: target,
     ...(moving ? { from: ticket.departmentId } : {}),
+    ...(also.length > 0 ? { also } : {}),
   };
 }
 

@@ -102,6 +102,9 @@ export async function saveTicket(trx: Tx, t: Ticket): Promise<number> {
     hand_back_to: t.handBackTo,
     tags: JSON.stringify(t.tags),
     fields: JSON.stringify(t.fields),
+    parent_id: t.parentId,
+    related_ids: JSON.stringify(t.relatedIds),
+    merged_into: t.mergedInto,
     updated_at: t.updatedAt,
   };
   if (dialectOf(trx) === 'postgres') {

@@ -67,3 +67,48 @@ export function transferError(
   if (ticket.status === 'closed' && moving) return 'This ticket is closed; open a follow-up ticket instead.';
   return null;
 }
+
+/** A ticket as a message names it: its number, or a note that the server has not numbered it yet. */
+export function ticketRef(t: { number: number | null }): string {
+  return t.number === null ? 'a ticket not yet numbered' : `#${t.number}`;
+}
+
+/**
+ * Why merging `source` into `target` is refused, on the desktop (offline) and the server alike; null when fine.
+ * Merging closes the source (a solved one too) and points it at the target, which must stay the open ticket
+ * everyone works on: so neither may be closed already, and the target may not itself be merged away.
+ */
+export function mergeError(
+  source: Pick<Ticket, 'id' | 'number' | 'status' | 'mergedInto'>,
+  target: Pick<Ticket, 'id' | 'number' | 'status' | 'mergedInto'>,
+): string | null {
+  if (source.id === target.id) return 'A ticket cannot be merged into itself; pick another ticket.';
+  if (source.mergedInto !== null)
+    return 'This ticket was already merged; open the ticket it went to instead.';
+  if (source.status === 'closed')
+    return 'This ticket is closed; only tickets still open or solved can be merged.';
+  if (target.mergedInto !== null) {
+    return `Ticket ${ticketRef(target)} was itself merged into another ticket; merge into that one instead.`;
+  }
+  if (target.status === 'closed') {
+    return `Ticket ${ticketRef(target)} is closed, so nothing can be merged into it; pick a ticket still open.`;
+  }
+  return null;
+}
+
+/** Why `parentId` cannot be this ticket's parent, before looking further up; null when fine so far. */
+export function parentError(ticket: Pick<Ticket, 'id'>, parentId: string | null): string | null {
+  if (parentId === ticket.id) return 'A ticket cannot be its own parent; pick another ticket.';
+  return null;
+}
+
+/** The refusal for a parent that sits below the ticket (a cycle), in the words both sides answer with. */
+export function parentCycleError(parent: { number: number | null }): string {
+  return `Ticket ${ticketRef(parent)} is below this ticket (its child, or a child of a child), so it cannot also be its parent. Remove that link first, or pick another parent.`;
+}
+
+/** Why this set of related tickets is refused before looking at the others; null when fine. */
+export function relatedError(ticket: Pick<Ticket, 'id'>, relatedIds: readonly string[]): string | null {
+  if (relatedIds.includes(ticket.id)) return 'A ticket cannot be related to itself; pick another ticket.';
+  return null;
+}

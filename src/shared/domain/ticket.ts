@@ -51,6 +51,15 @@ export const CustomFieldValues = z
   .refine((v) => Object.keys(v).length <= 100, 'At most 100 custom fields on a ticket.');
 export type CustomFieldValues = z.infer<typeof CustomFieldValues>;
 
+/** The most related tickets one ticket holds (each link is kept on both tickets). */
+export const MAX_RELATED = 50;
+/** A ticket's related tickets: each once, sorted, so equal sets read the same (a whole value, as tags). */
+export const RelatedIds = z
+  .array(Id)
+  .max(MAX_RELATED, `At most ${MAX_RELATED} related tickets on a ticket.`)
+  .transform((ids) => [...new Set(ids)].sort());
+export type RelatedIds = z.infer<typeof RelatedIds>;
+
 export const Ticket = z.object({
   id: Id,
   /** Human ticket number, assigned by the server; null while only local. */
@@ -71,6 +80,12 @@ export const Ticket = z.object({
   channel: Channel.default('web'),
   tags: Tags.default([]),
   fields: CustomFieldValues.default({}),
+  /** The ticket this one is part of (a child of it); absent from older servers: none. */
+  parentId: Id.nullable().default(null),
+  /** Related tickets, symmetric: the server keeps the reverse link on each of them. */
+  relatedIds: RelatedIds.default([]),
+  /** Set when the ticket was merged into another (it is then closed, its history and comments kept here). */
+  mergedInto: Id.nullable().default(null),
   createdAt: Instant,
   updatedAt: Instant,
   /** Server change-stream version of the last applied change. */
@@ -112,6 +127,8 @@ const editableFields = {
   tags: Tags,
   /** The whole set of values (a change sends all of them), so a concurrent edit is a conflict, never lost. */
   fields: CustomFieldValues,
+  parentId: Id.nullable(),
+  relatedIds: RelatedIds,
 };
 const named = (p: object) => Object.keys(p).length > 0;
 const nameOne = { message: 'A ticket change must name at least one field.' };
@@ -125,7 +142,7 @@ export type TicketPatch = z.infer<typeof TicketPatch>;
  * travel the same way (offline, merged field by field, undone on refusal) but need a reason (transferError).
  */
 export const TicketChange = z
-  .object({ ...editableFields, departmentId: Id, handBackTo: Id.nullable() })
+  .object({ ...editableFields, departmentId: Id, handBackTo: Id.nullable(), mergedInto: Id.nullable() })
   .partial()
   .refine(named, nameOne);
 export type TicketChange = z.infer<typeof TicketChange>;
@@ -140,6 +157,9 @@ export const CHANGEABLE_FIELDS = [
   'handBackTo',
   'tags',
   'fields',
+  'parentId',
+  'relatedIds',
+  'mergedInto',
 ] as const satisfies readonly (keyof TicketChange)[];
 
 type FieldValue = Ticket[(typeof CHANGEABLE_FIELDS)[number]] | null | undefined;
@@ -160,5 +180,6 @@ export function fieldText(value: FieldValue): string | null {
 export function fieldFromText(field: (typeof CHANGEABLE_FIELDS)[number], text: string | null): TicketChange {
   if (field === 'tags') return { tags: text === null ? [] : (JSON.parse(text) as string[]) };
   if (field === 'fields') return { fields: text === null ? {} : (JSON.parse(text) as CustomFieldValues) };
+  if (field === 'relatedIds') return { relatedIds: text === null ? [] : (JSON.parse(text) as string[]) };
   return { [field]: text } as TicketChange;
 }

@@ -230,8 +230,40 @@ export const TicketConflict = z.object({
 });
 export type TicketConflict = z.infer<typeof TicketConflict>;
 
+/**
+ * A linked ticket as the detail lists it, read from the replica: `row` is null when the ticket is not in this
+ * replica (another department's), so the link still shows, as "not in your department".
+ */
+export const TicketLink = z.object({
+  id: Id,
+  row: z
+    .object({ number: z.number().int().nullable(), subject: z.string(), status: TicketStatus })
+    .nullable(),
+});
+export type TicketLink = z.infer<typeof TicketLink>;
+
+export const TicketLinks = z.object({
+  parent: TicketLink.nullable(),
+  children: z.array(TicketLink),
+  related: z.array(TicketLink),
+  mergedInto: TicketLink.nullable(),
+  /** Tickets merged into this one (those in this replica). */
+  mergedFrom: z.array(TicketLink),
+  /** Every ticket the history's link entries name (links since removed too), so it reads by number. */
+  mentioned: z.array(TicketLink).default([]),
+});
+export type TicketLinks = z.infer<typeof TicketLinks>;
+
 export const TicketDetail = z.object({
   ticket: TicketRow,
+  links: TicketLinks.default({
+    parent: null,
+    children: [],
+    related: [],
+    mergedInto: null,
+    mergedFrom: [],
+    mentioned: [],
+  }),
   conflicts: z.array(TicketConflict).default([]),
   customer: Customer.nullable(),
   comments: z.array(TicketComment.extend({ syncState: z.enum(['synced', 'pending']) })),
@@ -350,6 +382,14 @@ export const contract = {
         }),
       ),
     }),
+  ),
+  /**
+   * Merge ticket `sourceId` into `targetId` (works offline): the source is closed pointing to the target, which
+   * gets the source's description and public replies in an internal note; the source keeps its own history.
+   */
+  'tickets.merge': method(
+    z.object({ sourceId: Id, targetId: Id, note: z.string().trim().max(1000).optional() }),
+    TicketRow,
   ),
   /**
    * Move a ticket to another department with a reason the receiving team reads (works offline; the ticket

@@ -24,6 +24,10 @@ export interface TicketColumns {
   /** JSON arrays/objects: tags are few and custom fields vary by department, so neither earns a table. */
   tags: string;
   fields: string;
+  /** Links (migration 0017 / desktop 013): the parent, related ids as a JSON array, the ticket merged into. */
+  parent_id: string | null;
+  related_ids: string;
+  merged_into: string | null;
   created_at: string;
   updated_at: string;
   version: number;
@@ -43,6 +47,9 @@ export const ticketFromColumns = (r: TicketColumns): Ticket => ({
   channel: r.channel,
   tags: JSON.parse(r.tags) as Ticket['tags'],
   fields: JSON.parse(r.fields) as Ticket['fields'],
+  parentId: r.parent_id ?? null,
+  relatedIds: JSON.parse(r.related_ids ?? '[]') as Ticket['relatedIds'],
+  mergedInto: r.merged_into ?? null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   version: r.version,
@@ -62,6 +69,9 @@ export const ticketToColumns = (t: Ticket): TicketColumns => ({
   channel: t.channel,
   tags: JSON.stringify(t.tags),
   fields: JSON.stringify(t.fields),
+  parent_id: t.parentId,
+  related_ids: JSON.stringify(t.relatedIds),
+  merged_into: t.mergedInto,
   created_at: t.createdAt,
   updated_at: t.updatedAt,
   version: t.version,

@@ -10,6 +10,7 @@ import { m009TicketSeq } from './009-ticket-seq';
 import { m010TicketTransfer } from './010-ticket-transfer';
 import { m011TicketChannel } from './011-ticket-channel';
 import { m012TicketTagsFields } from './012-ticket-tags-fields';
+import { m013TicketLinks } from './013-ticket-links';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -28,4 +29,5 @@ export const migrations: readonly Migration[] = [
   m010TicketTransfer,
   m011TicketChannel,
   m012TicketTagsFields,
+  m013TicketLinks,
 ];
