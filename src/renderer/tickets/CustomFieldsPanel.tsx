@@ -29,12 +29,17 @@ export function CustomFieldsPanel({
 }) {
   const { t } = useTranslation();
   const config = useAdminConfig();
+  // The values as the agent left them: a second field saved before the first save comes back must not drop it.
+  const valuesKey = JSON.stringify(values);
+  const [shown, setShown] = useState(values);
+  useEffect(() => setShown(JSON.parse(valuesKey) as CustomFieldValues), [valuesKey]);
   const defs = config ? fieldsOfDepartment(config.customFields, departmentId) : [];
   if (defs.length === 0) return null;
   const set = (key: string, value: CustomFieldValue | null) => {
-    const next = { ...values };
+    const next = { ...shown };
     if (value === null) delete next[key];
     else next[key] = value;
+    setShown(next);
     onChange({ fields: next });
   };
   return (
@@ -47,7 +52,7 @@ export function CustomFieldsPanel({
           <FieldInput
             key={def.id}
             def={def}
-            value={values[def.key]}
+            value={shown[def.key]}
             disabled={disabled}
             onSave={(v) => set(def.key, v)}
           />
