@@ -1,0 +1,124 @@
+import { sql } from 'kysely';
+import { UNSOLVED_STATUSES } from '../../shared';
+import { configVersion } from '../admin/admin-store';
+import { dialectOf } from '../db/open';
+import type { Db, Tx } from '../db/schema';
+import {
+  evaluateSla,
+  loadSlaInputs,
+  SLA_TICKET_COLUMNS,
+  slaEngine,
+  writeSlaColumns,
+  type SlaColumns,
+} from './sla-store';
+
+/** admin_settings row: the configuration version every unsolved ticket's SLA columns were computed under. */
+export const SLA_VERSION_SETTING = 'sla_version';
+
+export async function slaVersion(trx: Tx): Promise<number | null> {
+  const r = await trx
+    .selectFrom('admin_settings')
+    .select('value')
+    .where('name', '=', SLA_VERSION_SETTING)
+    .executeTakeFirst();
+  return r ? Number(r.value) : null;
+}
+
+async function setSlaVersion(trx: Tx, version: number): Promise<void> {
+  await trx
+    .insertInto('admin_settings')
+    .values({ name: SLA_VERSION_SETTING, value: String(version) })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ value: String(version) }))
+    .execute();
+}
+
+export interface RecomputeOptions {
+  /** Tickets per transaction (default 2,000): a push waits at most one chunk's time for the store. */
+  chunk?: number;
+  log?: (line: string) => void;
+  /** Progress is logged every this many tickets (default 100,000). */
+  logEvery?: number;
+  /** Between chunks: lets the service answer others (default a macrotask turn). */
+  pause?: () => Promise<void>;
+  /** Asked between chunks; true ends the run early (the service is closing). */
+  stopped?: () => boolean;
+}
+
+export interface RecomputeResult {
+  version: number;
+  tickets: number;
+  ms: number;
+  /** Ended early (stopped), so the version was not recorded. */
+  partial: boolean;
+}
+
+/**
+ * Every unsolved ticket's SLA again under the configuration as it is now (after an admin changed a calendar or
+ * policy, or after the migration that added the columns), in chunks in key order, each chunk read, computed
+ * and written in one transaction that holds its tickets (a push of one of them waits for the chunk, then is
+ * computed after it). Solved and closed tickets keep what was computed when they were solved: their clocks
+ * have stopped. Records the version when done; a change made meanwhile leaves the stored version behind the
+ * configuration's, and the service runs again.
+ */
+export async function recomputeSla(
+  db: Db,
+  now: () => Date,
+  opts: RecomputeOptions = {},
+): Promise<RecomputeResult> {
+  const chunk = opts.chunk ?? 2000;
+  const logEvery = opts.logEvery ?? 100_000;
+  const pause = opts.pause ?? (() => new Promise<void>((r) => setImmediate(r)));
+  const started = performance.now();
+  const version = await configVersion(db);
+  let after = '';
+  let tickets = 0;
+  let logged = 0;
+  for (;;) {
+    if (opts.stopped?.()) return { version, tickets, ms: performance.now() - started, partial: true };
+    const at = now().getTime();
+    const n = await db.transaction().execute(async (trx) => {
+      // SQLite: the write lock first (see escalate.ts takeTicket); PostgreSQL: the chunk's rows (FOR UPDATE).
+      if (dialectOf(trx) === 'sqlite')
+        await sql`UPDATE admin_settings SET value = value WHERE name = 'config_version'`.execute(trx);
+      const rows = await trx
+        .selectFrom('tickets')
+        .select(SLA_TICKET_COLUMNS)
+        .where('status', 'in', UNSOLVED_STATUSES)
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(chunk)
+        .$if(dialectOf(trx) === 'postgres', (q) => q.forUpdate())
+        .execute();
+      if (rows.length === 0) return 0;
+      const engine = await slaEngine(db, trx);
+      const inputs = await loadSlaInputs(
+        trx,
+        rows.map((r) => r.id),
+        rows,
+      );
+      const out: SlaColumns[] = [];
+      for (const [id, input] of inputs) {
+        const o = evaluateSla(engine, input, at);
+        out.push([id, o.dueAt, o.state, o.nextCheckAt]);
+      }
+      await writeSlaColumns(trx, out);
+      after = rows[rows.length - 1]!.id;
+      return rows.length;
+    });
+    tickets += n;
+    if (n < chunk) break;
+    if (opts.log && tickets - logged >= logEvery) {
+      logged = tickets;
+      opts.log(
+        `SLA recompute (configuration version ${version}): ${tickets.toLocaleString('en')} tickets so far.`,
+      );
+    }
+    await pause();
+  }
+  await setSlaVersion(db, version);
+  const ms = performance.now() - started;
+  opts.log?.(
+    `SLA recompute (configuration version ${version}) done: ${tickets.toLocaleString('en')} unsolved tickets in ${Math.round(ms)} ms.`,
+  );
+  return { version, tickets, ms, partial: false };
+}

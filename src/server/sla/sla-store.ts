@@ -1,0 +1,207 @@
+import { sql } from 'kysely';
+import {
+  SlaEngine,
+  type SlaComment,
+  type SlaHistory,
+  type SlaTargetKind,
+  type SlaTicket,
+  type TicketSla,
+} from '../../shared';
+import { configVersion, readConfig } from '../admin/admin-store';
+import { idList } from '../db/id-list';
+import { dialectOf } from '../db/open';
+import type { Database, Db, Tx } from '../db/schema';
+
+/**
+ * The service's side of the SLA clock: a ticket's SLA from its row, status history and public comments, with the
+ * same shared SlaEngine the desktops run offline, stored on the ticket (sla_due_at, sla_state,
+ * sla_next_check_at) for the list and for the sweeper (sla-service.ts). Nothing here reads the system clock.
+ */
+
+export type SlaEventKind = 'warning' | 'breach';
+
+/** A warning or breach of one target, keyed as sla_events and SlaAlert key it (by the target's due time). */
+export interface SlaEvent {
+  target: SlaTargetKind;
+  kind: SlaEventKind;
+  dueAt: number;
+  /** The instant it happens: warnAt for a warning, just after dueAt for a breach (breached means now > dueAt). */
+  at: number;
+}
+
+const eventKey = (target: string, kind: string, dueAtIso: string) => `${target}:${kind}:${dueAtIso}`;
+export const keyOf = (e: Pick<SlaEvent, 'target' | 'kind' | 'dueAt'>) =>
+  eventKey(e.target, e.kind, new Date(e.dueAt).toISOString());
+
+/** The columns of a ticket the SLA and its alerts need. */
+export type SlaTicketRow = Pick<
+  Database['tickets'],
+  'id' | 'number' | 'subject' | 'department_id' | 'priority' | 'status' | 'created_at' | 'assignee_id'
+> & { channel: SlaTicket['channel'] };
+
+export interface SlaInputs {
+  row: SlaTicketRow;
+  history: SlaHistory[];
+  comments: SlaComment[];
+  /** Keys (keyOf) of the events already in sla_events. */
+  fired: Set<string>;
+}
+
+export interface SlaOutcome {
+  sla: TicketSla | null;
+  dueAt: string | null;
+  state: string | null;
+  /** When the next event not yet fired happens (may be <= now: the sweeper acts on it); null = none. */
+  nextCheckAt: string | null;
+  /** Events not yet fired whose instant has come, in the order they happened. */
+  due: SlaEvent[];
+}
+
+export const slaTicketOf = (r: SlaTicketRow): SlaTicket => ({
+  departmentId: r.department_id,
+  priority: r.priority,
+  channel: r.channel,
+  status: r.status,
+  createdAt: r.created_at,
+});
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * The ticket's SLA at `now` and the events it still owes. A target that is met or paused owes nothing (a pause
+ * moves its due time; the push that ends the pause computes it again). A warning is skipped once the breach has
+ * come too: one alert for a ticket that went straight past both (a sweep that ran late, a ticket filed late).
+ */
+export function evaluateSla(engine: SlaEngine, inputs: SlaInputs, now: number): SlaOutcome {
+  const sla = engine.ticketSla(slaTicketOf(inputs.row), inputs.history, inputs.comments, now);
+  if (!sla) return { sla: null, dueAt: null, state: null, nextCheckAt: null, due: [] };
+  const { status } = sla;
+  let next: number | null = null;
+  const due: SlaEvent[] = [];
+  for (const t of [status.firstResponse, status.nextResponse, status.resolution]) {
+    if (t === null || t.state === 'met' || t.state === 'paused') continue;
+    const breachAt = t.dueAt + 1;
+    const events: SlaEvent[] = [{ target: t.kind, kind: 'breach', dueAt: t.dueAt, at: breachAt }];
+    if (now < breachAt) events.unshift({ target: t.kind, kind: 'warning', dueAt: t.dueAt, at: t.warnAt });
+    for (const e of events) {
+      if (inputs.fired.has(keyOf(e))) continue;
+      if (next === null || e.at < next) next = e.at;
+      if (e.at <= now) due.push(e);
+    }
+  }
+  due.sort((a, b) => a.at - b.at);
+  return { sla, dueAt: iso(status.nextDueAt), state: status.state, nextCheckAt: iso(next), due };
+}
+
+/** What the SLA of these tickets is computed from, read in four queries whatever their number. */
+export async function loadSlaInputs(
+  trx: Tx,
+  ids: readonly string[],
+  rows?: readonly SlaTicketRow[],
+): Promise<Map<string, SlaInputs>> {
+  const out = new Map<string, SlaInputs>();
+  if (ids.length === 0) return out;
+  const tickets =
+    rows ??
+    (await trx
+      .selectFrom('tickets')
+      .select(SLA_TICKET_COLUMNS)
+      .where('id', 'in', idList(trx, ids))
+      .execute());
+  for (const row of tickets) out.set(row.id, { row, history: [], comments: [], fired: new Set() });
+  const history = await trx
+    .selectFrom('ticket_history')
+    .select(['ticket_id', 'from_value', 'to_value', 'at'])
+    .where('ticket_id', 'in', idList(trx, ids))
+    .where('field', '=', 'status')
+    .execute();
+  for (const h of history)
+    out.get(h.ticket_id)?.history.push({ field: 'status', from: h.from_value, to: h.to_value, at: h.at });
+  // Internal notes never answer the customer: only public comments count.
+  const comments = await trx
+    .selectFrom('ticket_comments')
+    .select(['ticket_id', 'author_id', 'created_at'])
+    .where('ticket_id', 'in', idList(trx, ids))
+    .where('internal', '=', 0)
+    .execute();
+  for (const c of comments)
+    out.get(c.ticket_id)?.comments.push({ authorId: c.author_id, internal: false, createdAt: c.created_at });
+  const events = await trx
+    .selectFrom('sla_events')
+    .select(['ticket_id', 'target', 'kind', 'due_at'])
+    .where('ticket_id', 'in', idList(trx, ids))
+    .execute();
+  for (const e of events) out.get(e.ticket_id)?.fired.add(eventKey(e.target, e.kind, e.due_at));
+  return out;
+}
+
+export const SLA_TICKET_COLUMNS = [
+  'id',
+  'number',
+  'subject',
+  'department_id',
+  'priority',
+  'channel',
+  'status',
+  'created_at',
+  'assignee_id',
+] as const;
+
+export type SlaColumns = [id: string, dueAt: string | null, state: string | null, nextCheckAt: string | null];
+
+/**
+ * Writes the SLA columns of many tickets in one statement. They are the service's own reading (desktops compute
+ * theirs from the same data), so the ticket's version and the change stream stay as they are: no replica pulls.
+ */
+export async function writeSlaColumns(trx: Tx, rows: readonly SlaColumns[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
+    const part = rows.slice(i, i + WRITE_CHUNK);
+    if (dialectOf(trx) === 'postgres') {
+      const col = (k: number) => part.map((r) => r[k] as string | null);
+      await sql`
+        UPDATE tickets AS t SET sla_due_at = u.due, sla_state = u.state, sla_next_check_at = u.next
+        FROM unnest(${col(0)}::text[], ${col(1)}::text[], ${col(2)}::text[], ${col(3)}::text[])
+          AS u(id, due, state, next)
+        WHERE t.id = u.id`.execute(trx);
+    } else {
+      // One JSON text, one prepared statement whatever the count (as db/id-list.ts); UPDATE ... FROM needs
+      // SQLite 3.33, which better-sqlite3 has bundled for years.
+      await sql`
+        UPDATE tickets SET sla_due_at = u.value ->> 1, sla_state = u.value ->> 2, sla_next_check_at = u.value ->> 3
+        FROM json_each(${JSON.stringify(part)}) AS u
+        WHERE tickets.id = u.value ->> 0`.execute(trx);
+    }
+  }
+}
+
+const WRITE_CHUNK = 5000;
+
+/**
+ * One SlaEngine per database and configuration version, so calendar indexes are built once per configuration,
+ * not per ticket. The version is read in the caller's transaction: a change an admin made on any node is seen.
+ */
+const engines = new WeakMap<Db, SlaEngine>();
+
+export async function slaEngine(db: Db, trx: Tx = db): Promise<SlaEngine> {
+  const version = await configVersion(trx);
+  const known = engines.get(db);
+  if (known && known.config.version === version) return known;
+  const engine = new SlaEngine(await readConfig(trx));
+  engines.set(db, engine);
+  return engine;
+}
+
+/** Computes and stores the SLA of these tickets at `now` (a push's, in its transaction). */
+export async function refreshTicketSla(db: Db, trx: Tx, ids: Iterable<string>, now: Date): Promise<void> {
+  const list = [...new Set(ids)];
+  if (list.length === 0) return;
+  const engine = await slaEngine(db, trx);
+  const inputs = await loadSlaInputs(trx, list);
+  const at = now.getTime();
+  const out: SlaColumns[] = [];
+  for (const [id, input] of inputs) {
+    const o = evaluateSla(engine, input, at);
+    out.push([id, o.dueAt, o.state, o.nextCheckAt]);
+  }
+  await writeSlaColumns(trx, out);
+}
