@@ -189,7 +189,7 @@ describe('SLA sweeps and escalations', () => {
   it('fires a first-response breach once: audited, the supervisor alerted, the priority raised once', async () => {
     server.clock.now = T0;
     await editPolicy('aftersales', 'normal', 'phone', {
-      firstResponseMinutes: 60,
+      firstResponseMinutes: 90,
       nextResponseMinutes: null,
       resolutionMinutes: null,
       escalations: [
@@ -206,24 +206,24 @@ describe('SLA sweeps and escalations', () => {
     const supervisor = await signIn('super01');
     const other = await signIn('super02');
     const id = await fileTicket(agent.socket, 'aftersales', 'normal', 'phone');
-    // 60 business minutes from 10:00: due 11:00, warned at 80 % (10:48).
+    // 90 business minutes from 10:00: due 11:30, warned at 80 % (11:12).
     expect(await ticketRow(id)).toMatchObject({
-      sla_due_at: at('11:00').toISOString(),
+      sla_due_at: at('11:30').toISOString(),
       sla_state: 'running',
-      sla_next_check_at: at('10:48').toISOString(),
+      sla_next_check_at: at('11:12').toISOString(),
     });
 
-    server.clock.now = at('10:50');
+    server.clock.now = at('11:15');
     await server.sla.sweep();
     expect((await events(id)).map((e) => e.kind)).toEqual(['warning']);
     expect(await audits(id, 'sla.warning')).toHaveLength(1);
     expect((await ticketRow(id)).priority).toBe('normal');
 
-    server.clock.now = at('11:01');
+    server.clock.now = at('11:31');
     await server.sla.sweep();
     await roundTrip(supervisor.socket);
     const breach = (await events(id)).filter((e) => e.kind === 'breach' && e.carried === 0);
-    expect(breach).toMatchObject([{ target: 'firstResponse', due_at: at('11:00').toISOString() }]);
+    expect(breach).toMatchObject([{ target: 'firstResponse', due_at: at('11:30').toISOString() }]);
     const records = await audits(id, 'sla.breach');
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ actorName: 'SLA', target: 'firstResponse' });
@@ -231,7 +231,7 @@ describe('SLA sweeps and escalations', () => {
       expect.objectContaining({
         kind: 'breach',
         target: 'firstResponse',
-        dueAt: at('11:00').toISOString(),
+        dueAt: at('11:30').toISOString(),
         source: 'service',
         subject: 'SLA test normal phone',
       }),
@@ -242,8 +242,12 @@ describe('SLA sweeps and escalations', () => {
     const raised = await ticketRow(id);
     expect(raised.priority).toBe('high');
 
-    // Under the high policy the first response is long overdue too: that lateness was escalated already.
-    for (const t of ['11:30', '14:00', '17:00']) {
+    // Under the demo's high policy (60 minutes: due 11:00, and a notify rule for any breach) the first response
+    // is overdue too: that lateness was escalated already, and is recorded as carried, not escalated again.
+    expect((await events(id)).filter((e) => e.carried === 1)).toMatchObject([
+      { target: 'firstResponse', kind: 'breach', due_at: at('11:00').toISOString() },
+    ]);
+    for (const t of ['11:45', '14:00', '17:00']) {
       server.clock.now = at(t);
       await server.sla.sweep();
     }
