@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { UNSOLVED_STATUSES } from '../../shared';
 import { configVersion } from '../admin/admin-store';
+import { auditedTransaction } from '../audit/audit-log';
 import { dialectOf } from '../db/open';
 import type { Db, Tx } from '../db/schema';
 import {
@@ -30,6 +31,36 @@ async function setSlaVersion(trx: Tx, version: number): Promise<void> {
     .values({ name: SLA_VERSION_SETTING, value: String(version) })
     .onConflict((oc) => oc.column('name').doUpdateSet({ value: String(version) }))
     .execute();
+}
+
+/** admin_settings row: `<configuration version> <epoch ms>` of the recompute a node started last. */
+const LEASE_SETTING = 'sla_recompute_started';
+/** How long a started recompute is left to its node before another takes it over (it died, say). */
+export const RECOMPUTE_LEASE_MS = 10 * 60_000;
+
+/**
+ * Whether this node should run the recompute for `version`: not when another node started one for it less than
+ * RECOMPUTE_LEASE_MS ago. Read and written under the administrative lock (auditedTransaction), so of several
+ * nodes that notice a new configuration at one sweep, one runs it. `force`: this node's admin made the change,
+ * and runs it whatever another is doing (it may be on an older version).
+ */
+export async function claimRecompute(db: Db, version: number, now: Date, force = false): Promise<boolean> {
+  return auditedTransaction(db, async (trx) => {
+    const r = await trx
+      .selectFrom('admin_settings')
+      .select('value')
+      .where('name', '=', LEASE_SETTING)
+      .executeTakeFirst();
+    const [v, at] = (r?.value ?? '').split(' ').map(Number);
+    if (!force && v === version && now.getTime() - (at ?? 0) < RECOMPUTE_LEASE_MS) return false;
+    const value = `${version} ${now.getTime()}`;
+    await trx
+      .insertInto('admin_settings')
+      .values({ name: LEASE_SETTING, value })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
+      .execute();
+    return true;
+  });
 }
 
 export interface RecomputeOptions {
@@ -82,7 +113,7 @@ export async function recomputeSla(
         await sql`UPDATE admin_settings SET value = value WHERE name = 'config_version'`.execute(trx);
       const rows = await trx
         .selectFrom('tickets')
-        .select(SLA_TICKET_COLUMNS)
+        .select([...SLA_TICKET_COLUMNS, 'sla_due_at', 'sla_state', 'sla_next_check_at'])
         .where('status', 'in', UNSOLVED_STATUSES)
         .where('id', '>', after)
         .orderBy('id')
@@ -97,9 +128,11 @@ export async function recomputeSla(
         rows,
       );
       const out: SlaColumns[] = [];
-      for (const [id, input] of inputs) {
-        const o = evaluateSla(engine, input, at);
-        out.push([id, o.dueAt, o.state, o.nextCheckAt]);
+      for (const r of rows) {
+        const o = evaluateSla(engine, inputs.get(r.id)!, at);
+        // Only what changed is written: a calendar edit moves some tickets' due times, not all.
+        if (o.dueAt !== r.sla_due_at || o.state !== r.sla_state || o.nextCheckAt !== r.sla_next_check_at)
+          out.push([r.id, o.dueAt, o.state, o.nextCheckAt]);
       }
       await writeSlaColumns(trx, out);
       after = rows[rows.length - 1]!.id;

@@ -4,7 +4,7 @@ import { configVersion } from '../admin/admin-store';
 import type { Db } from '../db/schema';
 import type { SocketData } from '../sync/sync-socket';
 import { sweepTicket, type Notice } from './escalate';
-import { recomputeSla, slaVersion, type RecomputeResult } from './recompute';
+import { claimRecompute, recomputeSla, slaVersion, type RecomputeResult } from './recompute';
 import { slaEngine } from './sla-store';
 
 /** The room of one user's sockets on a node, for their SLA alerts. */
@@ -70,21 +70,28 @@ export class SlaService {
 
   /** An admin changed a calendar or policy: every unsolved ticket is computed again, in the background. */
   configChanged(): void {
-    void this.recompute();
+    void this.recompute(true);
   }
 
-  /** Recomputes when the tickets were computed under an older configuration than the current one. */
+  /**
+   * Recomputes when the tickets were computed under an older configuration than the current one (the columns
+   * are new, or an admin's change on another node): unless another node has started on it (claimRecompute).
+   */
   private async catchUp(): Promise<void> {
+    if (this.recomputing) return;
     try {
       const [config, computed] = [await configVersion(this.o.db), await slaVersion(this.o.db)];
-      if (computed === null || computed < config) await this.recompute();
+      if (computed === null || computed < config) await this.recompute(false);
     } catch (e) {
       this.o.log(`SLA recompute check failed: ${String(e)}`);
     }
   }
 
-  /** One recompute at a time; a change during one runs another after it. */
-  recompute(): Promise<RecomputeResult | null> {
+  /**
+   * One recompute at a time; a change during one runs another after it. mine: this node's admin made the
+   * change, so it runs even when another node has claimed the version.
+   */
+  recompute(mine = true): Promise<RecomputeResult | null> {
     if (this.recomputing) {
       this.recomputeAgain = true;
       return this.recomputing;
@@ -93,6 +100,8 @@ export class SlaService {
       let last: RecomputeResult | null = null;
       do {
         this.recomputeAgain = false;
+        const version = await configVersion(this.o.db);
+        if (!(await claimRecompute(this.o.db, version, this.o.now(), mine))) return null;
         last = await recomputeSla(this.o.db, this.o.now, {
           log: this.o.log,
           stopped: () => this.closed,
