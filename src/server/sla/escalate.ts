@@ -4,18 +4,17 @@ import {
   TicketPriority,
   type EscalationRule,
   type SlaAlert,
-  type SlaEngine,
   type SlaPolicy,
   type Ticket,
 } from '../../shared';
 import { writeAudit } from '../audit/audit-log';
 import { inScope, scopeOf } from '../auth/scope';
 import { dialectOf } from '../db/open';
-import type { Tx } from '../db/schema';
+import type { Db, Tx } from '../db/schema';
 import { getDepartment, getUserRow } from '../directory/directory-store';
 import { republishTo } from '../tickets/move-ticket';
 import { getTicketForChange, insertHistory, saveTicket } from '../tickets/ticket-store';
-import { evaluateSla, keyOf, loadSlaInputs, writeSlaColumns, type SlaEvent } from './sla-store';
+import { evaluateSla, keyOf, loadSlaInputs, slaEngine, writeSlaColumns, type SlaEvent } from './sla-store';
 
 /** The name history and audit show for changes the SLA engine makes. */
 export const SLA_ACTOR = 'SLA';
@@ -93,15 +92,12 @@ const TARGET_TEXT = {
  * target just escalated is recorded as carried, not escalated again: raising a priority or moving a ticket
  * cannot set off a chain of further escalations for the same lateness.
  */
-export async function sweepTicket(
-  trx: Tx,
-  engine: SlaEngine,
-  ticketId: string,
-  now: Date,
-): Promise<TicketSweep> {
+export async function sweepTicket(db: Db, trx: Tx, ticketId: string, now: Date): Promise<TicketSweep> {
   const result: TicketSweep = { fired: 0, notices: [], departments: new Set() };
+  // The ticket first, before any read (takeTicket), then the configuration.
   const ticket = await takeTicket(trx, ticketId);
   if (!ticket) return result;
+  const engine = await slaEngine(db, trx);
   const nowMs = now.getTime();
   const at = now.toISOString();
   const inputs = (await loadSlaInputs(trx, [ticketId])).get(ticketId)!;

@@ -5,7 +5,6 @@ import type { Db } from '../db/schema';
 import type { SocketData } from '../sync/sync-socket';
 import { sweepTicket, type Notice } from './escalate';
 import { claimRecompute, recomputeSla, slaVersion, type RecomputeResult } from './recompute';
-import { slaEngine } from './sla-store';
 
 /** The room of one user's sockets on a node, for their SLA alerts. */
 export const slaUserRoom = (userId: string) => `sla:user:${userId}`;
@@ -160,10 +159,7 @@ export class SlaService {
         seen.add(id);
         if (this.closed) return fired;
         try {
-          const r = await db.transaction().execute(async (trx) => {
-            const engine = await slaEngine(db, trx);
-            return sweepTicket(trx, engine, id, now());
-          });
+          const r = await db.transaction().execute((trx) => sweepTicket(db, trx, id, now()));
           fired += r.fired;
           if (r.notices.length > 0) this.deliver(r.notices);
           if (r.departments.size > 0)

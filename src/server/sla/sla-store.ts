@@ -159,22 +159,30 @@ export type SlaColumns = [id: string, dueAt: string | null, state: string | null
 /**
  * Writes the SLA columns of many tickets in one statement. They are the service's own reading (desktops compute
  * theirs from the same data), so the ticket's version and the change stream stay as they are: no replica pulls.
+ * `nextUnchanged`: rows whose sla_next_check_at is as stored, written without it, so its index (scattered over
+ * the whole table in time order) is not rewritten for them: that was most of a million-ticket recompute's writes.
  */
-export async function writeSlaColumns(trx: Tx, rows: readonly SlaColumns[]): Promise<void> {
+export async function writeSlaColumns(
+  trx: Tx,
+  rows: readonly SlaColumns[],
+  nextUnchanged = false,
+): Promise<void> {
   for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
     const part = rows.slice(i, i + WRITE_CHUNK);
     if (dialectOf(trx) === 'postgres') {
       const col = (k: number) => part.map((r) => r[k] as string | null);
+      const next = nextUnchanged ? sql`` : sql`, sla_next_check_at = u.next`;
       await sql`
-        UPDATE tickets AS t SET sla_due_at = u.due, sla_state = u.state, sla_next_check_at = u.next
+        UPDATE tickets AS t SET sla_due_at = u.due, sla_state = u.state ${next}
         FROM unnest(${col(0)}::text[], ${col(1)}::text[], ${col(2)}::text[], ${col(3)}::text[])
           AS u(id, due, state, next)
         WHERE t.id = u.id`.execute(trx);
     } else {
       // One JSON text, one prepared statement whatever the count (as db/id-list.ts); UPDATE ... FROM needs
       // SQLite 3.33, which better-sqlite3 has bundled for years.
+      const next = nextUnchanged ? sql`` : sql`, sla_next_check_at = u.value ->> 3`;
       await sql`
-        UPDATE tickets SET sla_due_at = u.value ->> 1, sla_state = u.value ->> 2, sla_next_check_at = u.value ->> 3
+        UPDATE tickets SET sla_due_at = u.value ->> 1, sla_state = u.value ->> 2 ${next}
         FROM json_each(${JSON.stringify(part)}) AS u
         WHERE tickets.id = u.value ->> 0`.execute(trx);
     }
