@@ -96,9 +96,9 @@ async function editPolicy(
   return id;
 }
 
-async function signIn(username: string) {
-  const r = await login(server.url, username);
-  const socket = await connectSocket(server.url, r.accessToken);
+async function signIn(username: string, url = server.url) {
+  const r = await login(url, username);
+  const socket = await connectSocket(url, r.accessToken);
   sockets.push(socket);
   const alerts: SlaAlert[] = [];
   socket.on(SlaSocketEvents.alert, (a: unknown) => alerts.push(SlaAlert.parse(a)));
@@ -409,12 +409,25 @@ describe('SLA sweeps and escalations', () => {
       firstResponseMinutes: 30,
       nextResponseMinutes: null,
       resolutionMinutes: null,
-      escalations: [{ on: 'breach', target: null, action: { kind: 'raisePriority' } }],
+      escalations: [
+        { on: 'breach', target: null, action: { kind: 'raisePriority' } },
+        { on: 'breach', target: null, action: { kind: 'notify', who: 'supervisors', userId: null } },
+      ],
     });
     await server.sla.idle();
     const id = await fileTicket(agent.socket, 'tech', 'high', 'web');
     const second = await startSecondNode(server);
     try {
+      // PostgreSQL: the supervisor's desktop is on the second node, whichever node fires the event.
+      const watcher = TEST_DIALECT === 'postgres' ? await signIn('super02', second.url) : undefined;
+      const heard =
+        watcher &&
+        new Promise<SlaAlert>((resolve) =>
+          watcher.socket.on(SlaSocketEvents.alert, (a: unknown) => {
+            const alert = SlaAlert.parse(a);
+            if (alert.ticketId === id) resolve(alert);
+          }),
+        );
       server.clock.now = at('10:31');
       if (TEST_DIALECT === 'postgres') {
         await Promise.all([server.sla.sweep(), second.sla.sweep(), server.sla.sweep(), second.sla.sweep()]);
@@ -430,6 +443,7 @@ describe('SLA sweeps and escalations', () => {
       expect((await events(id)).filter((e) => e.carried === 0)).toHaveLength(1);
       expect(await audits(id, 'sla.breach')).toHaveLength(1);
       expect((await ticketRow(id)).priority).toBe('urgent');
+      if (heard) expect(await heard).toMatchObject({ kind: 'breach', target: 'firstResponse' });
     } finally {
       await second.close();
     }
