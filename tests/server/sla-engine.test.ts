@@ -449,3 +449,47 @@ describe('SLA sweeps and escalations', () => {
     }
   });
 });
+
+describe('SLA at first start', () => {
+  it('records the backlog it finds late as carried instead of escalating it (an upgrade, a data load)', async () => {
+    const fresh = await startTestServer({ tickets: 80, customers: 30 });
+    const store = openDatabase(fresh.dbPath);
+    try {
+      await fresh.sla.idle();
+      const before = await store
+        .selectFrom('tickets')
+        .select(['id', 'priority', 'sla_state', 'sla_next_check_at'])
+        .execute();
+      const late = before.filter((t) => t.sla_state === 'breached');
+      expect(late.length).toBeGreaterThan(0);
+      await fresh.sla.sweep();
+      const after = new Map(
+        (await store.selectFrom('tickets').select(['id', 'priority']).execute()).map((t) => [
+          t.id,
+          t.priority,
+        ]),
+      );
+      // Nothing re-prioritised, nothing audited as a breach: the demo's late tickets were late before it ran.
+      for (const t of before) expect(after.get(t.id)).toBe(t.priority);
+      const breaches = await store
+        .selectFrom('audit_pending')
+        .select('id')
+        .where('action', '=', 'sla.breach')
+        .execute();
+      expect(breaches).toEqual([]);
+      const carried = await store.selectFrom('sla_events').select(['ticket_id', 'carried']).execute();
+      expect(carried.length).toBeGreaterThan(0);
+      expect(carried.every((e) => e.carried === 1)).toBe(true);
+      // Nothing is left owed: the next sweep has nothing to do for them either.
+      const owed = await store
+        .selectFrom('tickets')
+        .select('id')
+        .where('sla_next_check_at', '<=', fresh.clock.now.toISOString())
+        .execute();
+      expect(owed).toEqual([]);
+    } finally {
+      await store.destroy();
+      await fresh.stop();
+    }
+  });
+});

@@ -41,6 +41,8 @@ export class SlaService {
   private sweeping: Promise<number> | null = null;
   private recomputing: Promise<RecomputeResult | null> | null = null;
   private recomputeAgain = false;
+  /** A catch-up check under way (catchUp), which may start a recompute. */
+  private checking: Promise<void> | null = null;
   private closed = false;
   private readonly timers: NodeJS.Timeout[] = [];
 
@@ -76,8 +78,15 @@ export class SlaService {
    * Recomputes when the tickets were computed under an older configuration than the current one (the columns
    * are new, or an admin's change on another node): unless another node has started on it (claimRecompute).
    */
-  private async catchUp(): Promise<void> {
-    if (this.recomputing) return;
+  private catchUp(): Promise<void> {
+    if (this.recomputing) return Promise.resolve();
+    this.checking ??= this.check().finally(() => {
+      this.checking = null;
+    });
+    return this.checking;
+  }
+
+  private async check(): Promise<void> {
     try {
       const [config, computed] = [await configVersion(this.o.db), await slaVersion(this.o.db)];
       if (computed === null || computed < config) await this.recompute(false);
@@ -123,7 +132,8 @@ export class SlaService {
 
   /** Resolves when no recompute or sweep is under way (for diagnostics and tests). */
   async idle(): Promise<void> {
-    while (this.recomputing || this.sweeping) {
+    while (this.checking || this.recomputing || this.sweeping) {
+      await this.checking;
       await this.recomputing;
       await this.sweeping?.catch(() => undefined);
     }
@@ -194,6 +204,7 @@ export class SlaService {
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
+    await this.checking;
     await this.sweeping?.catch(() => undefined);
     await this.recomputing;
   }
