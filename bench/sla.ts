@@ -2,7 +2,8 @@
  * SLA recompute after a calendar change (issue 12), through the service's own code: a SQLite store made by the
  * server's migrations holds 1,000,000 open tickets with their status history (pauses while pending customer or
  * on hold) and public comments (first responses), under 16 SLA policies (4 priorities x 4 channels) on the
- * mainland-China calendar. The data set and a first computation are made before any timer starts. Then an
+ * mainland-China calendar. The data set and a first computation (which records the events already due as
+ * carried, as at a first start: half the tickets are late) are made before any timer starts. Then an
  * admin changes the calendar (adds a holiday, shortens Friday) as admin-service.ts does (the calendar's row and
  * the configuration version), and `recomputeSla` (src/server/sla/recompute.ts, what the service runs in the
  * background after such a change) reads every unsolved ticket, its history and comments, recomputes it with
