@@ -170,7 +170,6 @@ export async function sweepTicket(db: Db, trx: Tx, ticketId: string, now: Date):
     ...inputs.row,
     priority: current.priority,
     department_id: current.departmentId,
-    assignee_id: current.assigneeId,
   };
   let after = evaluateSla(engine, { ...inputs, row }, nowMs);
   const newPolicy = after.sla?.policy;
