@@ -240,7 +240,7 @@ async function recipients(
       .selectFrom('users')
       .select(['id', 'department_id', 'disabled'])
       .where('department_id', '=', t.departmentId)
-      .where(sql<string>`role`, 'in', SUPERVISOR_ROLES)
+      .where(sql.ref<string>('role'), 'in', SUPERVISOR_ROLES)
       .orderBy('id')
       .execute();
   } else {

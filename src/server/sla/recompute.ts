@@ -3,6 +3,7 @@ import { UNSOLVED_STATUSES } from '../../shared';
 import { configVersion } from '../admin/admin-store';
 import { auditedTransaction } from '../audit/audit-log';
 import { dialectOf } from '../db/open';
+import { retryConflicts } from '../db/retry';
 import type { Database, Db, Tx } from '../db/schema';
 import {
   evaluateSla,
@@ -123,72 +124,77 @@ export async function recomputeSla(
   for (;;) {
     if (opts.stopped?.()) return { version, tickets, ms: performance.now() - started, partial: true };
     const at = now().getTime();
-    const n = await db.transaction().execute(async (trx) => {
-      // SQLite: the write lock first (see escalate.ts takeTicket); PostgreSQL: the chunk's rows (FOR UPDATE).
-      if (dialectOf(trx) === 'sqlite')
-        await sql`UPDATE admin_settings SET value = value WHERE name = 'config_version'`.execute(trx);
-      const t0 = performance.now();
-      const rows = await trx
-        .selectFrom('tickets')
-        .select([...SLA_TICKET_COLUMNS, 'sla_due_at', 'sla_state', 'sla_next_check_at'])
-        .where('status', 'in', UNSOLVED_STATUSES)
-        .where('id', '>', after)
-        .orderBy('id')
-        .limit(chunk)
-        .$if(dialectOf(trx) === 'postgres', (q) => q.forUpdate())
-        .execute();
-      if (rows.length === 0) return 0;
-      const engine = await slaEngine(db, trx);
-      const inputs = await loadSlaInputs(
-        trx,
-        rows.map((r) => r.id),
-        rows,
-      );
-      const t1 = performance.now();
-      // Only what changed is written: a calendar edit moves some tickets' due times, not all.
-      const out: SlaColumns[] = [];
-      const dueOnly: SlaColumns[] = [];
-      const carried: Insertable<Database['sla_events']>[] = [];
-      for (const r of rows) {
-        const input = inputs.get(r.id)!;
-        let o = evaluateSla(engine, input, at);
-        if (baseline && o.due.length > 0) {
-          for (const e of o.due) {
-            carried.push({
-              ticket_id: r.id,
-              target: e.target,
-              kind: e.kind,
-              due_at: new Date(e.dueAt).toISOString(),
-              at: new Date(at).toISOString(),
-              policy_id: o.sla!.policy.id,
-              carried: 1,
-            });
-            input.fired.add(keyOf(e));
-          }
-          o = evaluateSla(engine, input, at);
-        }
-        if (o.nextCheckAt !== r.sla_next_check_at) out.push([r.id, o.dueAt, o.state, o.nextCheckAt]);
-        else if (o.dueAt !== r.sla_due_at || o.state !== r.sla_state)
-          dueOnly.push([r.id, o.dueAt, o.state, o.nextCheckAt]);
-      }
-      const t2 = performance.now();
-      await writeSlaColumns(trx, out);
-      await writeSlaColumns(trx, dueOnly, true);
-      // 7 columns: 1,000 rows are 7,000 bound values, under either store's limit.
-      for (let i = 0; i < carried.length; i += 1000)
-        await trx
-          .insertInto('sla_events')
-          .values(carried.slice(i, i + 1000))
-          .onConflict((oc) => oc.columns(['ticket_id', 'target', 'kind', 'due_at']).doNothing())
+    // A chunk PostgreSQL ends to break a deadlock with a push (both lock tickets) is run again.
+    const done = await retryConflicts(() =>
+      db.transaction().execute(async (trx) => {
+        // SQLite: the write lock first (see escalate.ts takeTicket); PostgreSQL: the chunk's rows (FOR UPDATE).
+        if (dialectOf(trx) === 'sqlite')
+          await sql`UPDATE admin_settings SET value = value WHERE name = 'config_version'`.execute(trx);
+        const t0 = performance.now();
+        const rows = await trx
+          .selectFrom('tickets')
+          .select([...SLA_TICKET_COLUMNS, 'sla_due_at', 'sla_state', 'sla_next_check_at'])
+          .where('status', 'in', UNSOLVED_STATUSES)
+          .where('id', '>', after)
+          .orderBy('id')
+          .limit(chunk)
+          .$if(dialectOf(trx) === 'postgres', (q) => q.forUpdate())
           .execute();
-      if (opts.timings) {
-        opts.timings.readMs += t1 - t0;
-        opts.timings.computeMs += t2 - t1;
-        opts.timings.writeMs += performance.now() - t2;
-      }
-      after = rows[rows.length - 1]!.id;
-      return rows.length;
-    });
+        if (rows.length === 0) return { n: 0, last: after };
+        const engine = await slaEngine(db, trx);
+        const inputs = await loadSlaInputs(
+          trx,
+          rows.map((r) => r.id),
+          rows,
+        );
+        const t1 = performance.now();
+        // Only what changed is written: a calendar edit moves some tickets' due times, not all.
+        const out: SlaColumns[] = [];
+        const dueOnly: SlaColumns[] = [];
+        const carried: Insertable<Database['sla_events']>[] = [];
+        for (const r of rows) {
+          const input = inputs.get(r.id)!;
+          let o = evaluateSla(engine, input, at);
+          if (baseline && o.due.length > 0) {
+            for (const e of o.due) {
+              carried.push({
+                ticket_id: r.id,
+                target: e.target,
+                kind: e.kind,
+                due_at: new Date(e.dueAt).toISOString(),
+                at: new Date(at).toISOString(),
+                policy_id: o.sla!.policy.id,
+                carried: 1,
+              });
+              input.fired.add(keyOf(e));
+            }
+            o = evaluateSla(engine, input, at);
+          }
+          if (o.nextCheckAt !== r.sla_next_check_at) out.push([r.id, o.dueAt, o.state, o.nextCheckAt]);
+          else if (o.dueAt !== r.sla_due_at || o.state !== r.sla_state)
+            dueOnly.push([r.id, o.dueAt, o.state, o.nextCheckAt]);
+        }
+        const t2 = performance.now();
+        await writeSlaColumns(trx, out);
+        await writeSlaColumns(trx, dueOnly, true);
+        // 7 columns: 1,000 rows are 7,000 bound values, under either store's limit.
+        for (let i = 0; i < carried.length; i += 1000)
+          await trx
+            .insertInto('sla_events')
+            .values(carried.slice(i, i + 1000))
+            .onConflict((oc) => oc.columns(['ticket_id', 'target', 'kind', 'due_at']).doNothing())
+            .execute();
+        if (opts.timings) {
+          opts.timings.readMs += t1 - t0;
+          opts.timings.computeMs += t2 - t1;
+          opts.timings.writeMs += performance.now() - t2;
+        }
+        return { n: rows.length, last: rows[rows.length - 1]!.id };
+      }),
+    );
+    // Moved on only once the chunk committed.
+    const n = done.n;
+    after = done.last;
     tickets += n;
     if (n < chunk) break;
     if (opts.log && tickets - logged >= logEvery) {

@@ -1,6 +1,7 @@
 import type { Server } from 'socket.io';
 import { SlaSocketEvents } from '../../shared';
 import { configVersion } from '../admin/admin-store';
+import { retryConflicts } from '../db/retry';
 import type { Db } from '../db/schema';
 import type { SocketData } from '../sync/sync-socket';
 import { sweepTicket, type Notice } from './escalate';
@@ -169,7 +170,10 @@ export class SlaService {
         seen.add(id);
         if (this.closed) return fired;
         try {
-          const r = await db.transaction().execute((trx) => sweepTicket(db, trx, id, now()));
+          // PostgreSQL may end it to break a deadlock with a push that locks the same tickets: run again.
+          const r = await retryConflicts(() =>
+            db.transaction().execute((trx) => sweepTicket(db, trx, id, now())),
+          );
           fired += r.fired;
           if (r.notices.length > 0) this.deliver(r.notices);
           if (r.departments.size > 0)
