@@ -333,6 +333,42 @@ describe('SLA sweeps and escalations', () => {
     expect((await ticketRow(untouched)).sla_due_at).toBe(before.sla_due_at);
   });
 
+  it('counts a public reply as the first response, not an internal note', async () => {
+    server.clock.now = T0;
+    await editPolicy('tech', 'low', 'phone', {
+      firstResponseMinutes: 60,
+      nextResponseMinutes: null,
+      resolutionMinutes: null,
+    });
+    await server.sla.idle();
+    const agent = await agentOf('tech');
+    const id = await fileTicket(agent.socket, 'tech', 'low', 'phone');
+    const comment = (internal: boolean) =>
+      pushAll(agent.socket, [
+        {
+          id: randomUUID(),
+          name: 'ticket.comment',
+          args: { ticketId: id, commentId: randomUUID(), body: 'Looking into it', internal },
+        },
+      ]);
+    server.clock.now = at('10:30');
+    await comment(true);
+    expect(await ticketRow(id)).toMatchObject({
+      sla_state: 'running',
+      sla_due_at: at('11:00').toISOString(),
+    });
+    server.clock.now = at('10:40');
+    await comment(false);
+    expect(await ticketRow(id)).toMatchObject({
+      sla_state: 'met',
+      sla_due_at: null,
+      sla_next_check_at: null,
+    });
+    server.clock.now = at('12:00');
+    await server.sla.sweep();
+    expect(await events(id)).toEqual([]);
+  });
+
   it('reassigns and moves tickets by escalation rule, as changes every replica pulls', async () => {
     server.clock.now = T0;
     const agent = await agentOf('aftersales');
