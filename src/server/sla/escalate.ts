@@ -14,7 +14,14 @@ import type { Db, Tx } from '../db/schema';
 import { getDepartment, getUserRow } from '../directory/directory-store';
 import { republishTo } from '../tickets/move-ticket';
 import { getTicketForChange, insertHistory, saveTicket } from '../tickets/ticket-store';
-import { evaluateSla, keyOf, loadSlaInputs, slaEngine, writeSlaColumns, type SlaEvent } from './sla-store';
+import {
+  evaluateSla,
+  loadSlaInputs,
+  markFired,
+  slaEngine,
+  writeSlaColumns,
+  type SlaEvent,
+} from './sla-store';
 
 /** The name history and audit show for changes the SLA engine makes. */
 export const SLA_ACTOR = 'SLA';
@@ -108,7 +115,7 @@ export async function sweepTicket(db: Db, trx: Tx, ticketId: string, now: Date):
   let ruleNumber = 0;
   for (const e of policy ? outcome.due : []) {
     const won = await claim(trx, ticketId, e, policy!.id, at, false);
-    inputs.fired.add(keyOf(e));
+    markFired(inputs, e);
     if (!won) continue;
     result.fired++;
     const alert: SlaAlert = {
@@ -177,7 +184,7 @@ export async function sweepTicket(db: Db, trx: Tx, ticketId: string, now: Date):
     const carried = after.due.filter((e) => escalated.has(e.target));
     for (const e of carried) {
       await claim(trx, ticketId, e, newPolicy.id, at, true);
-      inputs.fired.add(keyOf(e));
+      markFired(inputs, e);
     }
     if (carried.length > 0) after = evaluateSla(engine, { ...inputs, row }, nowMs);
   }

@@ -7,8 +7,8 @@ import { retryConflicts } from '../db/retry';
 import type { Database, Db, Tx } from '../db/schema';
 import {
   evaluateSla,
-  keyOf,
   loadSlaInputs,
+  markFired,
   SLA_TICKET_COLUMNS,
   slaEngine,
   writeSlaColumns,
@@ -166,7 +166,7 @@ export async function recomputeSla(
                 policy_id: o.sla!.policy.id,
                 carried: 1,
               });
-              input.fired.add(keyOf(e));
+              markFired(input, e);
             }
             o = evaluateSla(engine, input, at);
           }

@@ -46,8 +46,18 @@ export interface SlaInputs {
   history: SlaHistory[];
   /** Public comments only (internal is left out: every one is public). */
   comments: Omit<SlaComment, 'internal'>[];
-  /** Keys (keyOf) of the events already in sla_events. */
-  fired: Set<string>;
+  /** Keys (keyOf) of the events already in sla_events (add with markFired: an empty one is shared). */
+  fired: ReadonlySet<string>;
+}
+
+/** The fired set of tickets with none: one for all (a recompute reads a million tickets, most with none). */
+const NONE_FIRED: ReadonlySet<string> = new Set();
+
+/** Records in `inputs` that the event is in sla_events now. */
+export function markFired(inputs: SlaInputs, e: Pick<SlaEvent, 'target' | 'kind' | 'dueAt'>): void {
+  const own = inputs.fired === NONE_FIRED ? new Set<string>() : (inputs.fired as Set<string>);
+  own.add(keyOf(e));
+  inputs.fired = own;
 }
 
 export interface SlaOutcome {
@@ -88,17 +98,20 @@ export function evaluateSla(engine: SlaEngine, inputs: SlaInputs, now: number): 
   let next: number | null = null;
   const due: SlaEvent[] = [];
   const fired = inputs.fired;
-  const owe = (e: SlaEvent) => {
-    // Most tickets have fired nothing: no key is made for them (a million are recomputed after an edit).
-    if (fired.size > 0 && fired.has(keyOf(e))) return;
-    if (next === null || e.at < next) next = e.at;
-    if (e.at <= now) due.push(e);
-  };
+  // A loop, not a helper closure: this runs a million times in a recompute.
   for (const t of [status.firstResponse, status.nextResponse, status.resolution]) {
     if (t === null || t.state === 'met' || t.state === 'paused') continue;
     const breachAt = t.dueAt + 1;
-    if (now < breachAt) owe({ target: t.kind, kind: 'warning', dueAt: t.dueAt, at: t.warnAt });
-    owe({ target: t.kind, kind: 'breach', dueAt: t.dueAt, at: breachAt });
+    for (let k = now < breachAt ? 0 : 1; k < 2; k++) {
+      const e: SlaEvent =
+        k === 0
+          ? { target: t.kind, kind: 'warning', dueAt: t.dueAt, at: t.warnAt }
+          : { target: t.kind, kind: 'breach', dueAt: t.dueAt, at: breachAt };
+      // Most tickets have fired nothing: no key is made for them (a million are recomputed after an edit).
+      if (fired.size > 0 && fired.has(keyOf(e))) continue;
+      if (next === null || e.at < next) next = e.at;
+      if (e.at <= now) due.push(e);
+    }
   }
   if (due.length > 1) due.sort((a, b) => a.at - b.at);
   return { sla, dueAt: iso(status.nextDueAt), state: status.state, nextCheckAt: iso(next), due };
@@ -127,7 +140,7 @@ export async function loadSlaInputs(
       .select(SLA_TICKET_COLUMNS)
       .where('id', 'in', idList(trx, ids))
       .execute());
-  for (const row of tickets) out.set(row.id, { row, history: [], comments: [], fired: new Set() });
+  for (const row of tickets) out.set(row.id, { row, history: [], comments: [], fired: NONE_FIRED });
   // Rows are selected in the shape the clock takes and kept as they are: a recompute reads millions.
   const history = await trx
     .selectFrom('ticket_history')
@@ -152,8 +165,10 @@ export async function loadSlaInputs(
     .$if(byRange, (q) => q.where('ticket_id', '>=', first!).where('ticket_id', '<=', last!))
     .$if(!byRange, (q) => q.where('ticket_id', 'in', idList(trx, ids)))
     .execute();
-  for (const e of events)
-    out.get(e.ticket_id)?.fired.add(keyOf({ target: e.target, kind: e.kind, dueAt: Date.parse(e.due_at) }));
+  for (const e of events) {
+    const input = out.get(e.ticket_id);
+    if (input) markFired(input, { target: e.target, kind: e.kind, dueAt: Date.parse(e.due_at) });
+  }
   return out;
 }
 
