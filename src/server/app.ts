@@ -27,6 +27,7 @@ import type { Db } from './db/schema';
 import { describeLocation, isPostgresUrl, openDatabase } from './db/open';
 import { seedDemo } from './demo/seed-demo';
 import { getWorkflow } from './admin/admin-store';
+import { SlaService } from './sla/sla-service';
 import { closeSolvedTickets } from './tickets/auto-close';
 import { bearerUser, createApi } from './http/api';
 import { postgresFanOut } from './sync/fan-out';
@@ -93,6 +94,11 @@ export interface StartServerOptions {
    * 1,000) or `checkpointSeconds` (env SWITCHBOARD_AUDIT_CHECKPOINT_SECONDS, default 10), whichever is first.
    */
   audit?: { keyPath?: string; checkpointEvery?: number; checkpointSeconds?: number };
+  /**
+   * The SLA sweeper (sla/sla-service.ts): every `sweepEveryMs` (default 30 s; 0: only when `sla.sweep()` is
+   * called), the first `firstSweepMs` after start (default 5 s).
+   */
+  sla?: { sweepEveryMs?: number; firstSweepMs?: number };
 }
 
 export interface RunningServer {
@@ -100,6 +106,8 @@ export interface RunningServer {
   port: number;
   /** Agent states and routing (for benchmarks and diagnostics). */
   voice: VoiceService;
+  /** SLA sweeps and recomputes (for tests and diagnostics: sweep now, wait until idle). */
+  sla: SlaService;
   close(): Promise<void>;
 }
 
@@ -221,6 +229,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       reloadRouting: () => voice.reloadDirectory(),
       // Routes run once the server listens, by when `sync` exists.
       pokeAll: () => void sync.poke(null).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
+      configChanged: () => sla.configChanged(),
       pbx: opts.pbx,
     }),
     voiceRouter({
@@ -259,6 +268,16 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   if (fanOut && !(await fanOut.listening(io)))
     log('Not listening to the other nodes yet (LISTEN/NOTIFY): pokes from them reach this one once it does.');
   attachVoice(io, { voice, auth, log, cluster });
+  const sla = new SlaService({
+    db,
+    io,
+    now,
+    log,
+    poke: (departments) => sync.poke(departments),
+    clustered: fanOut !== undefined,
+    sweepEveryMs: opts.sla?.sweepEveryMs,
+    firstSweepMs: opts.sla?.firstSweepMs,
+  });
   answerUnknownEvents(io);
   // Call records change in bursts (ringing, answered, ended): replicas are poked once per burst.
   const pokeDepartments = new Set<string>();
@@ -281,6 +300,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const port = (http.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   await cluster?.start(url);
+  sla.start();
 
   // Failed sign-ins of a quiet name or address reach the audit log as one record (login-throttle.ts) and are
   // forgotten; the sweep also does this for those left from before a restart.
@@ -321,6 +341,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     url,
     port,
     voice,
+    sla,
     close: async () => {
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
       clearTimeout(pokeTimer);
@@ -328,6 +349,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       clearTimeout(firstClose);
       clearInterval(closer);
       watchdog.stop();
+      await sla.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await cluster?.close();
       await fanOut?.close();

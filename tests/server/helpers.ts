@@ -33,6 +33,12 @@ const JWT_SECRET = 'test-secret-test-secret-test-secret';
 export const TEST_PBX_SECRET = 'test-pbx-secret-test-pbx-secret';
 
 /**
+ * Test servers sweep SLA events only when a test calls `server.sla.sweep()`: the demo data's breached tickets
+ * would otherwise be escalated (priorities raised) under other tests' feet.
+ */
+const NO_SLA_TIMER = { sweepEveryMs: 0 };
+
+/**
  * A real server on a free port over a temp database holding a smaller demo data set (same generator and
  * writer as `--seed demo`, fewer rows, so each file stays fast). The clock can be moved to test expiry.
  */
@@ -43,7 +49,7 @@ export async function startTestServer(
     accessTokenTtlSeconds?: number;
     /** Runs on the seeded database before the server opens it. */
     prepare?: (db: Db) => Promise<void>;
-  } & Pick<StartServerOptions, 'pbx' | 'pbxSecret' | 'voice' | 'port' | 'loginThrottle'> = {},
+  } & Pick<StartServerOptions, 'pbx' | 'pbxSecret' | 'voice' | 'port' | 'loginThrottle' | 'sla'> = {},
 ): Promise<TestServer> {
   const store = await freshDatabase();
   const dbPath = store.location;
@@ -63,6 +69,7 @@ export async function startTestServer(
     pbxSecret: opts.pbxSecret ?? TEST_PBX_SECRET,
     loginThrottle: opts.loginThrottle,
     voice: opts.voice,
+    sla: opts.sla ?? NO_SLA_TIMER,
     now: () => clock.now,
     // DEBUG_SERVER_LOG=1 shows the test server's log (what it did, what failed) on stderr.
     log: process.env.DEBUG_SERVER_LOG ? (l: string) => console.error(`[server] ${l}`) : () => {},
@@ -95,6 +102,7 @@ export async function reopenTestServer(
     jwtSecret: JWT_SECRET,
     pbxSecret: TEST_PBX_SECRET,
     voice: opts.voice,
+    sla: NO_SLA_TIMER,
     now: () => closed.clock.now,
     log: () => {},
   });
@@ -122,6 +130,7 @@ export async function startSecondNode(first: TestServer): Promise<RunningServer 
     seed: 'none',
     jwtSecret: JWT_SECRET,
     pbxSecret: TEST_PBX_SECRET,
+    sla: NO_SLA_TIMER,
     now: () => first.clock.now,
     log: () => {},
   });

@@ -33,6 +33,8 @@ export interface AdminApiDeps {
   reloadRouting: () => Promise<void>;
   /** Pokes every desktop: a user or department changed in the sync stream. */
   pokeAll: () => void;
+  /** A calendar or SLA policy changed: the SLA of every unsolved ticket is computed again (sla-service.ts). */
+  configChanged?: () => void;
   pbx?: PbxController;
 }
 
@@ -158,16 +160,19 @@ export function adminRouter(deps: AdminApiDeps): express.Router {
   r.post(ADMIN_REST.calendars, async (req, res) => {
     const body = parseOrThrow(BusinessCalendar, req.body, 'calendar');
     res.status(201).json(await admin.saveCalendar(db, actor(req), null, body, now()));
+    deps.configChanged?.();
   });
   r.post(ADMIN_REST.calendar(':id'), async (req, res) => {
     const calId = parseOrThrow(CalendarId, req.params.id, 'calendar id');
     const body = parseOrThrow(BusinessCalendar, req.body, 'calendar');
     res.json(await admin.saveCalendar(db, actor(req), calId, body, now()));
+    deps.configChanged?.();
   });
   r.post(ADMIN_REST.calendarDelete(':id'), async (req, res) => {
     const calId = parseOrThrow(CalendarId, req.params.id, 'calendar id');
     await admin.deleteCalendar(db, actor(req), calId, now());
     res.json({});
+    deps.configChanged?.();
   });
 
   r.get(ADMIN_REST.slaPolicies, async (_req, res) => {
@@ -176,15 +181,18 @@ export function adminRouter(deps: AdminApiDeps): express.Router {
   r.post(ADMIN_REST.slaPolicies, async (req, res) => {
     const body = parseOrThrow(SlaPolicyInput, req.body, 'SLA policy');
     res.status(201).json(await admin.saveSlaPolicy(db, actor(req), null, body, now()));
+    deps.configChanged?.();
   });
   r.post(ADMIN_REST.slaPolicy(':id'), async (req, res) => {
     const policyId = id(req, 'SLA policy');
     const body = parseOrThrow(SlaPolicyInput, req.body, 'SLA policy');
     res.json(await admin.saveSlaPolicy(db, actor(req), policyId, body, now()));
+    deps.configChanged?.();
   });
   r.post(ADMIN_REST.slaPolicyDelete(':id'), async (req, res) => {
     await admin.deleteSlaPolicy(db, actor(req), id(req, 'SLA policy'), now());
     res.json({});
+    deps.configChanged?.();
   });
 
   r.get(ADMIN_REST.customFields, async (_req, res) => {

@@ -11,6 +11,7 @@ import * as m0010 from './migrations/0010-audit-chain';
 import * as m0011 from './migrations/0011-admin-config';
 import * as m0012 from './migrations/0012-ticket-transfer';
 import * as m0013 from './migrations/0013-ticket-channel';
+import * as m0014 from './migrations/0014-ticket-sla';
 import * as m0016 from './migrations/0016-ticket-tags-fields';
 import * as m0017 from './migrations/0017-ticket-links';
 import type { Db } from './schema';
@@ -30,7 +31,8 @@ export const migrations: Record<string, Migration> = {
   '0011-admin-config': m0011,
   '0012-ticket-transfer': m0012,
   '0013-ticket-channel': m0013,
-  // 0014 (SLA) and 0015 (role permissions) are on other branches.
+  '0014-ticket-sla': m0014,
+  // 0015 was planned for role permissions, which needed no table (they live in admin_settings).
   '0016-ticket-tags-fields': m0016,
   '0017-ticket-links': m0017,
 };

@@ -61,6 +61,22 @@ export interface Database {
     related_ids: ColumnType<string, string | undefined, string>;
     parent_id: ColumnType<string | null, string | null | undefined, string | null>;
     merged_into: ColumnType<string | null, string | null | undefined, string | null>;
+    /** The SLA as the service last computed it (migration 0014, src/server/sla); ISO instants; null = none. */
+    sla_due_at: ColumnType<string | null, string | null | undefined, string | null>;
+    sla_state: ColumnType<string | null, string | null | undefined, string | null>;
+    /** When the SLA state next changes (a warning or breach to act on); indexed for the sweeper. */
+    sla_next_check_at: ColumnType<string | null, string | null | undefined, string | null>;
+  };
+  /** Warnings and breaches the service acted on, once each (migration 0014). */
+  sla_events: {
+    ticket_id: string;
+    target: 'firstResponse' | 'nextResponse' | 'resolution';
+    kind: 'warning' | 'breach';
+    due_at: string;
+    at: string;
+    policy_id: string;
+    /** 1: recorded without escalating, already escalated under the policy before an escalation's change. */
+    carried: ColumnType<number, number | undefined, number>;
   };
   ticket_comments: CommentColumns & { version: number };
   /** device_id: the installation that made the change (migration 0006); null when unknown or not a desktop's. */

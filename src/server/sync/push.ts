@@ -6,6 +6,7 @@ import { idList } from '../db/id-list';
 import { dialectOf } from '../db/open';
 import { isRetryableConflict, retryConflicts } from '../db/retry';
 import type { Database, Db, Tx } from '../db/schema';
+import { refreshTicketSla } from '../sla/sla-store';
 import { applyTicketCreate } from '../tickets/create-ticket';
 import { commentTicket, TicketConflictError, updateTicket } from '../tickets/ticket-mutations';
 import {
@@ -221,6 +222,8 @@ interface Known {
   recorded: Recorder;
   /** The savepoint `mutation` of an applied mutation is still open (PostgreSQL, see openSavepoint). */
   savepoint: boolean;
+  /** Tickets an applied mutation created or changed: their SLA is computed again before the commit. */
+  tickets: Set<string>;
 }
 
 /**
@@ -261,6 +264,8 @@ async function applyOne(
     // PostgreSQL releases it with the next savepoint or at the end of the transaction's run (closeSavepoint).
     if (dialectOf(trx) === 'sqlite') await closeSavepoint(trx, known);
     known.recorded.add(user, m, result, at, detail);
+    if (m.name === 'ticket.create' || m.name === 'ticket.update' || m.name === 'ticket.comment')
+      known.tickets.add(m.args.ticketId);
     if (departmentId) departments.add(departmentId);
     if (left) departments.add(left);
     for (const d of also ?? []) departments.add(d);
@@ -522,9 +527,16 @@ async function inOneTransaction(db: Db, units: Unit[]): Promise<unknown> {
           // A run again starts from where the units stood before the first try.
           restore();
           // One recorder for the whole transaction: a mutation id recorded by an earlier push in it is found there.
-          const known: Known = { rows: new Map(), recorded: new Recorder(), savepoint: false };
+          const known: Known = {
+            rows: new Map(),
+            recorded: new Recorder(),
+            savepoint: false,
+            tickets: new Set(),
+          };
           for (const u of units) await applyRun(trx, u, known);
           if (known.savepoint) await closeSavepoint(trx, known);
+          // The SLA of every ticket changed here (sla/sla-store.ts), in the same transaction.
+          await refreshTicketSla(db, trx, known.tickets, units[0]!.now());
           await known.recorded.flush(trx);
         }),
       5,
