@@ -45,8 +45,9 @@ export const ticketFromColumns = (r: TicketColumns): Ticket => ({
   assigneeId: r.assignee_id,
   handBackTo: r.hand_back_to ?? null,
   channel: r.channel,
-  tags: JSON.parse(r.tags) as Ticket['tags'],
-  fields: JSON.parse(r.fields) as Ticket['fields'],
+  // Rows built without these (the demo's, which the store's column defaults fill) read as none.
+  tags: JSON.parse(r.tags ?? '[]') as Ticket['tags'],
+  fields: JSON.parse(r.fields ?? '{}') as Ticket['fields'],
   parentId: r.parent_id ?? null,
   relatedIds: JSON.parse(r.related_ids ?? '[]') as Ticket['relatedIds'],
   mergedInto: r.merged_into ?? null,
