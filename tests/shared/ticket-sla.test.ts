@@ -148,6 +148,18 @@ describe('a ticket’s SLA from its record', () => {
     expect(reopened.status.resolution!.state).toBe('running');
   });
 
+  it('stops every clock when the ticket is solved, also one never answered', () => {
+    const e = engine([policy()]);
+    const history = [status('2025-06-09T10:30:00', 'open', 'solved')];
+    const solved = e.ticketSla(ticket({ status: 'solved' }), history, [], ms('2025-06-12T12:00:00'))!;
+    expect(solved.status.firstResponse).toMatchObject({ state: 'met', metAt: ms('2025-06-09T10:30:00') });
+    expect(solved.status.state).toBe('met');
+    expect(solved.status.nextDueAt).toBeNull();
+    // Closed with no history at all (a replica holding only the ticket): nothing runs either.
+    const closed = e.ticketSla(ticket({ status: 'closed' }), [], [], ms('2025-06-12T12:00:00'))!;
+    expect(closed.status.state).toBe('met');
+  });
+
   it('follows the department a ticket is transferred to, from the same start', () => {
     const e = engine([
       policy(),

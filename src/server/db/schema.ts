@@ -66,6 +66,8 @@ export interface Database {
     sla_state: ColumnType<string | null, string | null | undefined, string | null>;
     /** When the SLA state next changes (a warning or breach to act on); indexed for the sweeper. */
     sla_next_check_at: ColumnType<string | null, string | null | undefined, string | null>;
+    /** SlaTimeline JSON as of the ticket's last change; null until first computed. */
+    sla_timeline: ColumnType<string | null, string | null | undefined, string | null>;
   };
   /** Warnings and breaches the service acted on, once each (migration 0014). */
   sla_events: {

@@ -188,7 +188,7 @@ export async function sweepTicket(db: Db, trx: Tx, ticketId: string, now: Date):
     }
     if (carried.length > 0) after = evaluateSla(engine, { ...inputs, row }, nowMs);
   }
-  await writeSlaColumns(trx, [[ticketId, after.dueAt, after.state, after.nextCheckAt]]);
+  await writeSlaColumns(trx, [[ticketId, after.dueAt, after.state, after.nextCheckAt, after.timeline]]);
   return result;
 }
 

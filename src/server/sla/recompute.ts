@@ -1,5 +1,5 @@
 import { sql, type Insertable } from 'kysely';
-import { UNSOLVED_STATUSES } from '../../shared';
+import { UNSOLVED_STATUSES, type SlaTimeline } from '../../shared';
 import { configVersion } from '../admin/admin-store';
 import { auditedTransaction } from '../audit/audit-log';
 import { dialectOf } from '../db/open';
@@ -133,7 +133,7 @@ export async function recomputeSla(
         const t0 = performance.now();
         const rows = await trx
           .selectFrom('tickets')
-          .select([...SLA_TICKET_COLUMNS, 'sla_due_at', 'sla_state', 'sla_next_check_at'])
+          .select([...SLA_TICKET_COLUMNS, 'sla_due_at', 'sla_state', 'sla_next_check_at', 'sla_timeline'])
           .where('status', 'in', UNSOLVED_STATUSES)
           .where('id', '>', after)
           .orderBy('id')
@@ -142,11 +142,16 @@ export async function recomputeSla(
           .execute();
         if (rows.length === 0) return { n: 0, last: after };
         const engine = await slaEngine(db, trx);
+        // Tickets keep their timeline with every change: the record is read only for those without one (a first
+        // computation after the upgrade, data loaded before the service ran).
         const inputs = await loadSlaInputs(
           trx,
           rows.map((r) => r.id),
           rows,
+          rows.some((r) => r.sla_timeline === null),
         );
+        for (const r of rows)
+          if (r.sla_timeline !== null) inputs.get(r.id)!.timeline = JSON.parse(r.sla_timeline) as SlaTimeline;
         const t1 = performance.now();
         // Only what changed is written: a calendar edit moves some tickets' due times, not all.
         const out: SlaColumns[] = [];
@@ -170,9 +175,10 @@ export async function recomputeSla(
             }
             o = evaluateSla(engine, input, at);
           }
-          if (o.nextCheckAt !== r.sla_next_check_at) out.push([r.id, o.dueAt, o.state, o.nextCheckAt]);
+          if (o.nextCheckAt !== r.sla_next_check_at || o.timeline !== null)
+            out.push([r.id, o.dueAt, o.state, o.nextCheckAt, o.timeline]);
           else if (o.dueAt !== r.sla_due_at || o.state !== r.sla_state)
-            dueOnly.push([r.id, o.dueAt, o.state, o.nextCheckAt]);
+            dueOnly.push([r.id, o.dueAt, o.state, o.nextCheckAt, null]);
         }
         const t2 = performance.now();
         await writeSlaColumns(trx, out);

@@ -6,6 +6,7 @@ import {
   type SlaHistory,
   type SlaTargetKind,
   type SlaTicket,
+  type SlaTimeline,
   type TicketSla,
 } from '../../shared';
 import { configVersion, readConfig } from '../admin/admin-store';
@@ -48,6 +49,11 @@ export interface SlaInputs {
   comments: Omit<SlaComment, 'internal'>[];
   /** Keys (keyOf) of the events already in sla_events (add with markFired: an empty one is shared). */
   fired: ReadonlySet<string>;
+  /**
+   * The timeline as stored with the ticket's last change (sla_timeline), when the record was not read: a
+   * calendar or policy edit changes due times, not timelines.
+   */
+  timeline?: SlaTimeline;
 }
 
 /** The fired set of tickets with none: one for all (a recompute reads a million tickets, most with none). */
@@ -68,6 +74,8 @@ export interface SlaOutcome {
   nextCheckAt: string | null;
   /** Events not yet fired whose instant has come, in the order they happened. */
   due: SlaEvent[];
+  /** The timeline computed from the record (JSON, to store); null when it came stored. */
+  timeline: string | null;
 }
 
 export const slaTicketOf = (r: SlaTicketRow): SlaTicket => ({
@@ -87,13 +95,13 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  */
 export function evaluateSla(engine: SlaEngine, inputs: SlaInputs, now: number): SlaOutcome {
   const ticket = slaTicketOf(inputs.row);
+  const computed = inputs.timeline
+    ? null
+    : slaTimeline(ticket, inputs.history, inputs.comments as SlaComment[]);
+  const timeline = computed ? JSON.stringify(computed) : null;
   // statusOf, not ticketSla: one policy lookup per ticket instead of two.
-  const sla = engine.statusOf(
-    ticket,
-    slaTimeline(ticket, inputs.history, inputs.comments as SlaComment[]),
-    now,
-  );
-  if (!sla) return { sla: null, dueAt: null, state: null, nextCheckAt: null, due: [] };
+  const sla = engine.statusOf(ticket, inputs.timeline ?? computed!, now);
+  if (!sla) return { sla: null, dueAt: null, state: null, nextCheckAt: null, due: [], timeline };
   const { status } = sla;
   let next: number | null = null;
   const due: SlaEvent[] = [];
@@ -114,7 +122,7 @@ export function evaluateSla(engine: SlaEngine, inputs: SlaInputs, now: number): 
     }
   }
   if (due.length > 1) due.sort((a, b) => a.at - b.at);
-  return { sla, dueAt: iso(status.nextDueAt), state: status.state, nextCheckAt: iso(next), due };
+  return { sla, dueAt: iso(status.nextDueAt), state: status.state, nextCheckAt: iso(next), due, timeline };
 }
 
 /**
@@ -127,6 +135,8 @@ export async function loadSlaInputs(
   trx: Tx,
   ids: readonly string[],
   rows?: readonly SlaTicketRow[],
+  /** false: the caller has every ticket's stored timeline, so history and comments are not read. */
+  record = true,
 ): Promise<Map<string, SlaInputs>> {
   const out = new Map<string, SlaInputs>();
   if (ids.length === 0) return out;
@@ -142,22 +152,26 @@ export async function loadSlaInputs(
       .execute());
   for (const row of tickets) out.set(row.id, { row, history: [], comments: [], fired: NONE_FIRED });
   // Rows are selected in the shape the clock takes and kept as they are: a recompute reads millions.
-  const history = await trx
-    .selectFrom('ticket_history')
-    .select(['ticket_id', 'field', 'from_value as from', 'to_value as to', 'at'])
-    .$if(byRange, (q) => q.where('ticket_id', '>=', first!).where('ticket_id', '<=', last!))
-    .$if(!byRange, (q) => q.where('ticket_id', 'in', idList(trx, ids)))
-    .where('field', '=', 'status')
-    .execute();
+  const history = !record
+    ? []
+    : await trx
+        .selectFrom('ticket_history')
+        .select(['ticket_id', 'field', 'from_value as from', 'to_value as to', 'at'])
+        .$if(byRange, (q) => q.where('ticket_id', '>=', first!).where('ticket_id', '<=', last!))
+        .$if(!byRange, (q) => q.where('ticket_id', 'in', idList(trx, ids)))
+        .where('field', '=', 'status')
+        .execute();
   for (const h of history) out.get(h.ticket_id)?.history.push(h);
   // Internal notes never answer the customer: only public comments count.
-  const comments = await trx
-    .selectFrom('ticket_comments')
-    .select(['ticket_id', 'author_id as authorId', 'created_at as createdAt'])
-    .$if(byRange, (q) => q.where('ticket_id', '>=', first!).where('ticket_id', '<=', last!))
-    .$if(!byRange, (q) => q.where('ticket_id', 'in', idList(trx, ids)))
-    .where('internal', '=', 0)
-    .execute();
+  const comments = !record
+    ? []
+    : await trx
+        .selectFrom('ticket_comments')
+        .select(['ticket_id', 'author_id as authorId', 'created_at as createdAt'])
+        .$if(byRange, (q) => q.where('ticket_id', '>=', first!).where('ticket_id', '<=', last!))
+        .$if(!byRange, (q) => q.where('ticket_id', 'in', idList(trx, ids)))
+        .where('internal', '=', 0)
+        .execute();
   for (const c of comments) out.get(c.ticket_id)?.comments.push(c);
   const events = await trx
     .selectFrom('sla_events')
@@ -181,7 +195,14 @@ export const SLA_TICKET_COLUMNS = [
   'created_at',
 ] as const;
 
-export type SlaColumns = [id: string, dueAt: string | null, state: string | null, nextCheckAt: string | null];
+export type SlaColumns = [
+  id: string,
+  dueAt: string | null,
+  state: string | null,
+  nextCheckAt: string | null,
+  /** The timeline JSON to store, or null to leave the stored one. */
+  timeline: string | null,
+];
 
 /**
  * Writes the SLA columns of many tickets in one statement. They are the service's own reading (desktops compute
@@ -196,20 +217,25 @@ export async function writeSlaColumns(
 ): Promise<void> {
   for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
     const part = rows.slice(i, i + WRITE_CHUNK);
+    // A stored timeline is left as it is (COALESCE): a recompute writes only due times.
     if (dialectOf(trx) === 'postgres') {
       const col = (k: number) => part.map((r) => r[k] as string | null);
       const next = nextUnchanged ? sql`` : sql`, sla_next_check_at = u.next`;
       await sql`
-        UPDATE tickets AS t SET sla_due_at = u.due, sla_state = u.state ${next}
-        FROM unnest(${col(0)}::text[], ${col(1)}::text[], ${col(2)}::text[], ${col(3)}::text[])
-          AS u(id, due, state, next)
+        UPDATE tickets AS t SET sla_due_at = u.due, sla_state = u.state ${next},
+          sla_timeline = COALESCE(u.timeline, t.sla_timeline)
+        FROM unnest(${col(0)}::text[], ${col(1)}::text[], ${col(2)}::text[], ${col(3)}::text[],
+          ${col(4)}::text[]) AS u(id, due, state, next, timeline)
         WHERE t.id = u.id`.execute(trx);
     } else {
       // One JSON text, one prepared statement whatever the count (as db/id-list.ts); UPDATE ... FROM needs
       // SQLite 3.33, which better-sqlite3 has bundled for years.
       const next = nextUnchanged ? sql`` : sql`, sla_next_check_at = u.value ->> 3`;
+      const timeline = part.some((r) => r[4] !== null)
+        ? sql`, sla_timeline = COALESCE(u.value ->> 4, tickets.sla_timeline)`
+        : sql``;
       await sql`
-        UPDATE tickets SET sla_due_at = u.value ->> 1, sla_state = u.value ->> 2 ${next}
+        UPDATE tickets SET sla_due_at = u.value ->> 1, sla_state = u.value ->> 2 ${next} ${timeline}
         FROM json_each(${JSON.stringify(part)}) AS u
         WHERE tickets.id = u.value ->> 0`.execute(trx);
     }
@@ -243,7 +269,7 @@ export async function refreshTicketSla(db: Db, trx: Tx, ids: Iterable<string>, n
   const out: SlaColumns[] = [];
   for (const [id, input] of inputs) {
     const o = evaluateSla(engine, input, at);
-    out.push([id, o.dueAt, o.state, o.nextCheckAt]);
+    out.push([id, o.dueAt, o.state, o.nextCheckAt, o.timeline]);
   }
   await writeSlaColumns(trx, out);
 }

@@ -79,6 +79,12 @@ export function slaTimeline(
     }
   }
   const nextResponse = waitingSince !== null ? { since: waitingSince, respondedAt: null } : lastCycle;
+  // Solving ends every clock: a ticket solved without a reply (a duplicate, spam, a call that settled it) has
+  // nothing left to answer, as Zendesk counts it.
+  if (resolvedAt !== null) {
+    if (firstResponseAt === null) firstResponseAt = resolvedAt;
+    if (nextResponse && nextResponse.respondedAt === null) nextResponse.respondedAt = resolvedAt;
+  }
   return { createdAt, pauses, firstResponseAt, nextResponse, resolvedAt };
 }
 

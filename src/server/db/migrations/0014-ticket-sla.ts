@@ -10,6 +10,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('tickets').addColumn('sla_due_at', 'text').execute();
   await db.schema.alterTable('tickets').addColumn('sla_state', 'text').execute();
   await db.schema.alterTable('tickets').addColumn('sla_next_check_at', 'text').execute();
+  // The clock's inputs from the ticket's record (SlaTimeline JSON: pauses, first response, next response,
+  // resolution), kept with every change: a recompute after a calendar edit then reads only the tickets.
+  await db.schema.alterTable('tickets').addColumn('sla_timeline', 'text').execute();
   await db.schema.createIndex('tickets_sla_next_check').on('tickets').column('sla_next_check_at').execute();
   // One row per warning or breach the service acted on: the key is the event itself (a target's due time), so
   // two sweeps or two nodes that find it due at once fire it once (INSERT ... ON CONFLICT DO NOTHING).
@@ -31,6 +34,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('sla_events').execute();
   await db.schema.dropIndex('tickets_sla_next_check').execute();
+  await db.schema.alterTable('tickets').dropColumn('sla_timeline').execute();
   await db.schema.alterTable('tickets').dropColumn('sla_next_check_at').execute();
   await db.schema.alterTable('tickets').dropColumn('sla_state').execute();
   await db.schema.alterTable('tickets').dropColumn('sla_due_at').execute();
