@@ -13,6 +13,11 @@ export interface ResolvedTicketFilter {
   departmentIds: readonly string[];
   /** User ids and 'unassigned'. */
   assignees: readonly string[];
+  /**
+   * "Breaching soon": only tickets whose SLA clock is not paused and whose earliest open target is due at or
+   * before this instant (epoch ms; the services add the view's window to now). null or absent: no such filter.
+   */
+  slaDueBefore?: number | null;
 }
 
 /** A ticket search with 'me' already resolved to a user id. */
@@ -52,11 +57,11 @@ export const PRIORITY_ORDER: readonly TicketPriority[] = ['urgent', 'high', 'nor
  * - key: the index's own order, so a page costs the same however many tickets match;
  * - groups: one match per group (a facet value, in order), each newest first, so "urgent first, then newest"
  *   also reads one page from the index rather than sorting every match.
- * SLA due (with an sla_due_at column) is the first sort that is not an order of the index: add it to TicketSort
- * and here as a new kind that joins the matches to tickets and orders by the column (its cost then grows with
- * the number of matches, so keep a filter such as "breaching soon" in front of it); the compiler asks for it.
+ * - due: SLA due, the first order that is not one of the index: read from the partial index on tickets.sla_due_at
+ *   (see dueOrder), the text checked per ticket against the index, or few text matches joined and sorted.
  */
 type SortPlan =
+  | { kind: 'due' }
   | { kind: 'rank' }
   | { kind: 'key'; dir: 'ASC' | 'DESC' }
   | {
@@ -84,7 +89,20 @@ const SORTS: Record<TicketSort, SortPlan> = {
       ),
     orderBy: `CASE t.priority ${PRIORITY_ORDER.map((p, i) => `WHEN '${p}' THEN ${i}`).join(' ')} END, t.seq DESC`,
   },
+  slaDue: { kind: 'due' },
 };
+
+/** Each order as an ORDER BY over tickets `t`, for the few tickets a "breaching soon" filter leaves. */
+const ORDER_BY: Record<TicketSort, string> = {
+  relevance: 't.seq DESC',
+  newest: 't.seq DESC',
+  oldest: 't.seq ASC',
+  priority: (SORTS.priority as { orderBy: string }).orderBy,
+  slaDue: 't.sla_due_at IS NULL, t.sla_due_at, t.seq DESC',
+};
+
+/** The "breaching soon" condition over tickets `t`: a running (or overdue) clock due by the bound. */
+const DUE_BY = `t.sla_due_at IS NOT NULL AND t.sla_due_at <= ? AND coalesce(t.sla_state, '') <> 'paused'`;
 
 // Matches join tickets as `m CROSS JOIN tickets t`: with a filter on t, SQLite otherwise walked every ticket of
 // the assignee and probed the matches (100+ ms over a million tickets) instead of looking up the few matches.
@@ -192,6 +210,10 @@ export class TicketSearch {
     let sort = q.sort ?? (text ? 'relevance' : 'newest');
     if (sort === 'relevance' && !text) sort = 'newest';
     const plan = SORTS[sort];
+    if (plan.kind === 'due' || q.slaDueBefore != null) {
+      const page = this.dueOrder(q, expr, sort);
+      return { total: page.total, rows: page.rows.map(ticketRowFromDb) };
+    }
     let rows: TicketListDbRow[];
     let total: number | null = null;
     switch (plan.kind) {
@@ -219,8 +241,96 @@ export class TicketSearch {
   counts(filters: readonly ResolvedTicketFilter[]): number[] {
     return filters.map((f) => {
       const expr = matchOf(f);
-      return expr === null ? 0 : this.countAll(expr);
+      if (expr === null) return 0;
+      if (f.slaDueBefore != null) return this.countDueBy(f);
+      return this.countAll(expr);
     });
+  }
+
+  /**
+   * The "SLA due" order, and any order under a "breaching soon" filter:
+   * - few text matches (up to SMALL_MATCH): joined to their tickets and sorted, as the grouped sorts do;
+   * - a "breaching soon" bound: the tickets in that range of the sla_due_at index (a few hundred, the tickets
+   *   someone must act on now), filtered and sorted;
+   * - otherwise the sla_due_at index in order, each ticket checked against the filters and, for text, probed in
+   *   the search index by its key, until the page is full; then the tickets with no due time, newest first.
+   * Filters on `t` are written with a unary + so SQLite walks the due index rather than a filter's index and
+   * sorts everything.
+   */
+  private dueOrder(
+    q: ResolvedTicketQuery,
+    expr: string,
+    sort: TicketSort,
+  ): { total: number; rows: TicketListDbRow[] } {
+    const text = q.text.trim() ? ftsQuery(q.text.trim()) : null;
+    const filter = filterSql(q);
+    const where = [filter.sql.replace(/\bt\./g, '+t.')];
+    const params: unknown[] = [...filter.params];
+    if (text) {
+      where.push('EXISTS (SELECT 1 FROM ticket_fts f WHERE ticket_fts MATCH ? AND f.rowid = t.seq)');
+      params.push(text);
+    }
+    const bound = q.slaDueBefore ?? null;
+    const orderBy = ORDER_BY[sort];
+    if (text && expr !== '' && bound === null) {
+      const n = this.countUpTo(expr, SMALL_MATCH + 1);
+      if (n <= SMALL_MATCH) return { total: n, rows: this.joined(expr, orderBy, q.offset, q.limit) };
+    }
+    const page = (cond: string, condParams: unknown[], order: string, offset: number, limit: number) =>
+      this.stmt(
+        `SELECT ${LIST_COLUMNS} FROM (SELECT t.seq AS k FROM tickets t WHERE ${cond} AND ${where.join(' AND ')}
+           ORDER BY ${order} LIMIT ? OFFSET ?) p
+         CROSS JOIN tickets t ON t.seq = p.k LEFT JOIN customers c ON c.id = t.customer_id ORDER BY ${order}`,
+      ).all(...condParams, ...params, limit, offset) as TicketListDbRow[];
+    if (bound !== null) {
+      const rows = page(DUE_BY, [bound], orderBy, q.offset, q.limit);
+      const total =
+        q.offset === 0 && rows.length < q.limit
+          ? rows.length
+          : Math.max(this.countDueBy(q), q.offset + rows.length);
+      return { total, rows };
+    }
+    const rows = page('t.sla_due_at IS NOT NULL', [], 't.sla_due_at, t.seq DESC', q.offset, q.limit);
+    if (rows.length < q.limit) {
+      // Past the last ticket with a due time: the others, newest first.
+      const due =
+        rows.length > 0
+          ? q.offset + rows.length
+          : (
+              this.stmt(
+                `SELECT count(*) AS n FROM tickets t WHERE t.sla_due_at IS NOT NULL AND ${where.join(' AND ')}`,
+              ).get(...params) as { n: number }
+            ).n;
+      rows.push(
+        ...page(
+          't.sla_due_at IS NULL',
+          [],
+          't.seq DESC',
+          Math.max(0, q.offset + rows.length - due),
+          q.limit - rows.length,
+        ),
+      );
+    }
+    return {
+      total: expr === '' ? this.countAll('') : this.count(expr, q.offset, q.limit, rows.length),
+      rows,
+    };
+  }
+
+  /** How many tickets a "breaching soon" filter leaves, up to TOTAL_CAP: read from the due index's range. */
+  private countDueBy(q: ResolvedTicketFilter): number {
+    const filter = filterSql(q);
+    const text = q.text.trim() ? ftsQuery(q.text.trim()) : null;
+    if (q.text.trim() && !text) return 0;
+    const probe = text
+      ? ' AND EXISTS (SELECT 1 FROM ticket_fts f WHERE ticket_fts MATCH ? AND f.rowid = t.seq)'
+      : '';
+    return (
+      this.stmt(
+        `SELECT count(*) AS n FROM (SELECT 1 FROM tickets t WHERE ${DUE_BY} AND ${filter.sql.replace(/\bt\./g, '+t.')}${probe}
+         LIMIT ${TOTAL_CAP})`,
+      ).get(q.slaDueBefore, ...filter.params, ...(text ? [text] : [])) as { n: number }
+    ).n;
   }
 
   /** Matches in key order (creation), read from the index one page at a time. */

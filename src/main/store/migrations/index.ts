@@ -9,6 +9,7 @@ import { m008ConflictOrigin } from './008-conflict-origin';
 import { m009TicketSeq } from './009-ticket-seq';
 import { m010TicketTransfer } from './010-ticket-transfer';
 import { m011TicketChannel } from './011-ticket-channel';
+import { m012TicketSla } from './012-ticket-sla';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -26,4 +27,5 @@ export const migrations: readonly Migration[] = [
   m009TicketSeq,
   m010TicketTransfer,
   m011TicketChannel,
+  m012TicketSla,
 ];
