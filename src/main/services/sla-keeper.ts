@@ -126,9 +126,11 @@ export class SlaKeeper {
   refresh(announce = false): void {
     if (this.stopped) return;
     if (this.continuing) return; // a background pass is under way and will pick these up
-    const { more } = this.o.store.write.sla.refreshStale(this.engine, this.now, CHUNK);
+    const { ticketIds, more } = this.o.store.write.sla.refreshStale(this.engine, this.now, CHUNK);
     if (!more) {
+      // A reply, a transfer to this user or a reopen can start a clock that is already late: look at once.
       if (announce) this.announce();
+      else if (ticketIds.length > 0) this.watch();
       return;
     }
     const step = () => {
