@@ -77,6 +77,12 @@ type SortPlan =
  */
 export const SMALL_MATCH = 2000;
 
+/**
+ * Up to this many text matches, the SLA due order joins them to their due times and sorts them (one index seek
+ * each); beyond, walking the due index and probing each ticket's text finds a page sooner.
+ */
+export const JOIN_MATCH = 20_000;
+
 const SORTS: Record<TicketSort, SortPlan> = {
   relevance: { kind: 'rank' },
   newest: { kind: 'key', dir: 'DESC' },
@@ -248,12 +254,12 @@ export class TicketSearch {
   }
 
   /**
-   * The "SLA due" order, and any order under a "breaching soon" filter:
-   * - few text matches (up to SMALL_MATCH): joined to their tickets and sorted, as the grouped sorts do;
-   * - a "breaching soon" bound: the tickets in that range of the sla_due_at index (a few hundred, the tickets
-   *   someone must act on now), filtered and sorted;
-   * - otherwise the sla_due_at index in order, each ticket checked against the filters and, for text, probed in
-   *   the search index by its key, until the page is full; then the tickets with no due time, newest first.
+   * The "SLA due" order, and any order under a "breaching soon" bound:
+   * - text with up to JOIN_MATCH matches (filters are in the MATCH): the matches joined to their due times (an
+   *   index holding seq, sla_due_at and sla_state, so one seek each) and sorted;
+   * - otherwise the partial index on sla_due_at in order (or its range up to the bound), each ticket checked
+   *   against the filters and, for text, probed in the search index by its key, until the page is full; then,
+   *   for the SLA due order, the tickets with no due time, newest first.
    * Filters on `t` are written with a unary + so SQLite walks the due index rather than a filter's index and
    * sorts everything.
    */
@@ -263,22 +269,33 @@ export class TicketSearch {
     sort: TicketSort,
   ): { total: number; rows: TicketListDbRow[] } {
     const text = q.text.trim() ? ftsQuery(q.text.trim()) : null;
-    const filter = filterSql(q);
-    const where = [filter.sql.replace(/\bt\./g, '+t.')];
-    const params: unknown[] = [...filter.params];
-    if (text) {
-      where.push('EXISTS (SELECT 1 FROM ticket_fts f WHERE ticket_fts MATCH ? AND f.rowid = t.seq)');
-      params.push(text);
-    }
     const bound = q.slaDueBefore ?? null;
     const orderBy = ORDER_BY[sort];
-    if (text && expr !== '' && bound === null) {
-      const n = this.countUpTo(expr, SMALL_MATCH + 1);
-      if (n <= SMALL_MATCH) return { total: n, rows: this.joined(expr, orderBy, q.offset, q.limit) };
+    if (text && expr !== '') {
+      const n = this.countUpTo(expr, JOIN_MATCH + 1);
+      if (n <= JOIN_MATCH) {
+        const cond = bound === null ? '1' : DUE_BY;
+        const condParams = bound === null ? [] : [bound];
+        const rows = this.stmt(
+          `SELECT ${LIST_COLUMNS}
+           FROM (SELECT t.seq AS k FROM (SELECT rowid AS k FROM ticket_fts WHERE ticket_fts MATCH ?) m
+                 CROSS JOIN tickets t ON t.seq = m.k WHERE ${cond} ORDER BY ${orderBy} LIMIT ? OFFSET ?) p
+           CROSS JOIN tickets t ON t.seq = p.k LEFT JOIN customers c ON c.id = t.customer_id
+           ORDER BY ${orderBy}`,
+        ).all(expr, ...condParams, q.limit, q.offset) as TicketListDbRow[];
+        const total =
+          bound === null
+            ? n
+            : q.offset === 0 && rows.length < q.limit
+              ? rows.length
+              : this.countJoinedDueBy(expr, bound);
+        return { total, rows };
+      }
     }
+    const { where, params } = this.walkFilter(q, text);
     const page = (cond: string, condParams: unknown[], order: string, offset: number, limit: number) =>
       this.stmt(
-        `SELECT ${LIST_COLUMNS} FROM (SELECT t.seq AS k FROM tickets t WHERE ${cond} AND ${where.join(' AND ')}
+        `SELECT ${LIST_COLUMNS} FROM (SELECT t.seq AS k FROM tickets t WHERE ${cond} AND ${where}
            ORDER BY ${order} LIMIT ? OFFSET ?) p
          CROSS JOIN tickets t ON t.seq = p.k LEFT JOIN customers c ON c.id = t.customer_id ORDER BY ${order}`,
       ).all(...condParams, ...params, limit, offset) as TicketListDbRow[];
@@ -298,7 +315,7 @@ export class TicketSearch {
           ? q.offset + rows.length
           : (
               this.stmt(
-                `SELECT count(*) AS n FROM tickets t WHERE t.sla_due_at IS NOT NULL AND ${where.join(' AND ')}`,
+                `SELECT count(*) AS n FROM tickets t WHERE t.sla_due_at IS NOT NULL AND ${where}`,
               ).get(...params) as { n: number }
             ).n;
       rows.push(
@@ -317,19 +334,40 @@ export class TicketSearch {
     };
   }
 
-  /** How many tickets a "breaching soon" filter leaves, up to TOTAL_CAP: read from the due index's range. */
-  private countDueBy(q: ResolvedTicketFilter): number {
+  /** The filters over tickets `t` for a walk of the due index: + keeps SQLite on that index; text as a probe. */
+  private walkFilter(q: ResolvedTicketFilter, text: string | null): { where: string; params: unknown[] } {
     const filter = filterSql(q);
-    const text = q.text.trim() ? ftsQuery(q.text.trim()) : null;
-    if (q.text.trim() && !text) return 0;
-    const probe = text
-      ? ' AND EXISTS (SELECT 1 FROM ticket_fts f WHERE ticket_fts MATCH ? AND f.rowid = t.seq)'
-      : '';
+    const where = [filter.sql.replace(/\bt\./g, '+t.')];
+    const params: unknown[] = [...filter.params];
+    if (text) {
+      where.push('EXISTS (SELECT 1 FROM ticket_fts f WHERE ticket_fts MATCH ? AND f.rowid = t.seq)');
+      params.push(text);
+    }
+    return { where: where.join(' AND '), params };
+  }
+
+  private countJoinedDueBy(expr: string, bound: number): number {
     return (
       this.stmt(
-        `SELECT count(*) AS n FROM (SELECT 1 FROM tickets t WHERE ${DUE_BY} AND ${filter.sql.replace(/\bt\./g, '+t.')}${probe}
-         LIMIT ${TOTAL_CAP})`,
-      ).get(q.slaDueBefore, ...filter.params, ...(text ? [text] : [])) as { n: number }
+        `SELECT count(*) AS n FROM (SELECT 1 FROM (SELECT rowid AS k FROM ticket_fts WHERE ticket_fts MATCH ?) m
+         CROSS JOIN tickets t ON t.seq = m.k WHERE ${DUE_BY} LIMIT ${TOTAL_CAP})`,
+      ).get(expr, bound) as { n: number }
+    ).n;
+  }
+
+  /** How many tickets a "breaching soon" filter leaves, up to TOTAL_CAP. */
+  private countDueBy(q: ResolvedTicketFilter): number {
+    const expr = matchOf(q);
+    if (expr === null) return 0;
+    const text = q.text.trim() ? ftsQuery(q.text.trim()) : null;
+    if (text && this.countUpTo(expr, JOIN_MATCH + 1) <= JOIN_MATCH) {
+      return this.countJoinedDueBy(expr, q.slaDueBefore!);
+    }
+    const { where, params } = this.walkFilter(q, text);
+    return (
+      this.stmt(
+        `SELECT count(*) AS n FROM (SELECT 1 FROM tickets t WHERE ${DUE_BY} AND ${where} LIMIT ${TOTAL_CAP})`,
+      ).get(q.slaDueBefore, ...params) as { n: number }
     ).n;
   }
 

@@ -13,6 +13,7 @@ import { CommentThread } from './CommentThread';
 import { ConflictAlerts } from './ConflictAlerts';
 import { HistoryList } from './HistoryList';
 import { SubjectField } from './SubjectField';
+import { SlaPanel } from '../sla/SlaPanel';
 import { SyncStateChip } from './SyncStateChip';
 import { TicketFields } from './TicketFields';
 import { TransferDialog } from './TransferDialog';
@@ -178,9 +179,10 @@ export function TicketDetailPane({
             <HistoryList history={detail.history} />
           </section>
         </Stack>
-        <Box sx={{ width: { xs: '100%', md: 240, xl: 300 }, flexShrink: 0 }}>
+        <Stack spacing={2} sx={{ width: { xs: '100%', md: 240, xl: 300 }, flexShrink: 0 }}>
+          <SlaPanel ticket={ticket} />
           <CustomerCard customer={detail.customer} onOpen={onOpenCustomer} />
-        </Box>
+        </Stack>
       </Stack>
     </Box>
   );
