@@ -92,11 +92,11 @@ describe('transfer between departments', () => {
 
   it('asks for a reason, then takes the ticket out of the sender’s list', async () => {
     [wang, liu] = await Promise.all([login('agent01'), login('agent05')]);
-    // A ticket whose clock runs (not paused), so its due times are fixed instants to compare.
+    // A ticket with an SLA whose clock runs (not paused), so its due times are fixed instants to compare.
     const row = wang
       .locator(
         '[data-testid="ticket-row"]:not([data-status="closed"]):not([data-status="solved"])' +
-          ':not([data-status="pending"]):not([data-status="on_hold"])',
+          ':not([data-status="pending"]):not([data-status="on_hold"]):has([data-testid="sla-chip"])',
       )
       .first();
     ticketId = (await row.getAttribute('data-ticket-id'))!;

@@ -300,7 +300,25 @@ export class TicketSearch {
          CROSS JOIN tickets t ON t.seq = p.k LEFT JOIN customers c ON c.id = t.customer_id ORDER BY ${order}`,
       ).all(...condParams, ...params, limit, offset) as TicketListDbRow[];
     if (bound !== null) {
-      const rows = page(DUE_BY, [bound], orderBy, q.offset, q.limit);
+      let rows: TicketListDbRow[];
+      if (sort === 'slaDue') {
+        // The range of the due index in its own order: a page costs the same however many are due.
+        rows = page(DUE_BY, [bound], 't.sla_due_at, t.seq DESC', q.offset, q.limit);
+      } else if (
+        sort === 'priority' ||
+        this.countWhere(`${DUE_BY} AND ${where}`, [bound, ...params], SMALL_MATCH + 1) <= SMALL_MATCH
+      ) {
+        rows = page(DUE_BY, [bound], orderBy, q.offset, q.limit);
+      } else {
+        // Many due: in creation order, each checked (a unary + keeps SQLite off the due index's range).
+        rows = page(
+          DUE_BY.replace(/\bt\.sla_due_at\b/g, '+t.sla_due_at'),
+          [bound],
+          orderBy,
+          q.offset,
+          q.limit,
+        );
+      }
       const total =
         q.offset === 0 && rows.length < q.limit
           ? rows.length
@@ -344,6 +362,14 @@ export class TicketSearch {
       params.push(text);
     }
     return { where: where.join(' AND '), params };
+  }
+
+  private countWhere(where: string, params: unknown[], cap: number): number {
+    return (
+      this.stmt(`SELECT count(*) AS n FROM (SELECT 1 FROM tickets t WHERE ${where} LIMIT ${cap})`).get(
+        ...params,
+      ) as { n: number }
+    ).n;
   }
 
   private countJoinedDueBy(expr: string, bound: number): number {

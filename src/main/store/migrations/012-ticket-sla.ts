@@ -17,7 +17,10 @@ export const m012TicketSla: Migration = {
       ALTER TABLE tickets ADD COLUMN sla_state TEXT;
       ALTER TABLE tickets ADD COLUMN sla_timeline TEXT;
       ALTER TABLE tickets ADD COLUMN sla_stale INTEGER NOT NULL DEFAULT 1;
-      CREATE INDEX tickets_sla_due ON tickets(sla_due_at) WHERE sla_due_at IS NOT NULL;
+      -- The due order and "Breaching soon" read this index alone: it holds what their filters ask.
+      CREATE INDEX tickets_sla_due
+        ON tickets(sla_due_at, sla_state, status, assignee_id, department_id, priority, seq)
+        WHERE sla_due_at IS NOT NULL;
       CREATE INDEX tickets_sla_stale ON tickets(sla_stale) WHERE sla_stale = 1;
       -- Text matches joined to their due times read this index alone (one seek per match, no row).
       CREATE INDEX tickets_seq_sla ON tickets(seq, sla_due_at, sla_state);
