@@ -3,7 +3,7 @@ import type { EventName, EventPayload } from '../../shared/ipc/contract';
 import { slaAlertKey, type SlaAlert } from '../../shared/protocol/sla';
 import { SwitchboardError } from '../../shared/protocol/errors';
 import { SlaEngine, type SlaTargetKind } from '../../shared/sla';
-import { CONFIG_META, type LocalStore } from '../store';
+import { CONFIG_META, META, type LocalStore } from '../store';
 
 /** How often the watcher looks for targets entering warning or breach (offline too). */
 export const WATCH_MS = 30_000;
@@ -126,6 +126,9 @@ export class SlaKeeper {
   refresh(announce = false): void {
     if (this.stopped) return;
     if (this.continuing) return; // a background pass is under way and will pick these up
+    // A first sync loads without the comment and history indexes: recomputing then would scan them per ticket.
+    // Its last page builds them and announces the change, which brings us back here.
+    if (this.loadingInBulk()) return;
     const { ticketIds, more } = this.o.store.write.sla.refreshStale(this.engine, this.now, CHUNK);
     if (!more) {
       // A reply, a transfer to this user or a reopen can start a clock that is already late: look at once.
@@ -135,7 +138,7 @@ export class SlaKeeper {
     }
     const step = () => {
       this.continuing = null;
-      if (this.stopped) return;
+      if (this.stopped || this.loadingInBulk()) return;
       try {
         const r = this.o.store.write.sla.refreshStale(this.engine, this.now, CHUNK);
         if (r.more) this.continuing = setImmediate(step);
@@ -145,6 +148,10 @@ export class SlaKeeper {
       }
     };
     this.continuing = setImmediate(step);
+  }
+
+  private loadingInBulk(): boolean {
+    return this.o.store.read.meta(META.bulkLoad) !== null;
   }
 
   private announce(): void {
