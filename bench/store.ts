@@ -102,6 +102,12 @@ try {
     customFields: [],
     workflow: { autoCloseSolvedAfterDays: 7 },
   };
+  if (reuse) {
+    // A kept database was computed by an earlier run: every ticket again, with this run's code.
+    const db = new Database(store.path);
+    db.exec('UPDATE tickets SET sla_stale = 1');
+    db.close();
+  }
   const slaT0 = performance.now();
   const engine = new SlaEngine(config);
   let recomputed = 0;

@@ -81,7 +81,7 @@ export const SMALL_MATCH = 2000;
  * Up to this many text matches, the SLA due order joins them to their due times and sorts them (one index seek
  * each); beyond, walking the due index and probing each ticket's text finds a page sooner.
  */
-export const JOIN_MATCH = 20_000;
+export const JOIN_MATCH = 40_000;
 
 const SORTS: Record<TicketSort, SortPlan> = {
   relevance: { kind: 'rank' },
@@ -386,10 +386,18 @@ export class TicketSearch {
     const expr = matchOf(q);
     if (expr === null) return 0;
     const text = q.text.trim() ? ftsQuery(q.text.trim()) : null;
-    if (text && this.countUpTo(expr, JOIN_MATCH + 1) <= JOIN_MATCH) {
-      return this.countJoinedDueBy(expr, q.slaDueBefore!);
-    }
     const { where, params } = this.walkFilter(q, text);
+    if (text) {
+      // Probing the text for each due ticket pays when they are few; when many are due, the text's matches are
+      // walked instead (most pass, and the count stops at TOTAL_CAP).
+      const plain = this.walkFilter(q, null);
+      const due = this.countWhere(
+        `${DUE_BY} AND ${plain.where}`,
+        [q.slaDueBefore, ...plain.params],
+        SMALL_MATCH + 1,
+      );
+      if (due > SMALL_MATCH) return this.countJoinedDueBy(expr, q.slaDueBefore!);
+    }
     return (
       this.stmt(
         `SELECT count(*) AS n FROM (SELECT 1 FROM tickets t WHERE ${DUE_BY} AND ${where} LIMIT ${TOTAL_CAP})`,

@@ -49,7 +49,7 @@ export class SlaWriter {
   }
 
   /**
-   * Recompute up to `limit` stale tickets (one transaction); returns their ids and whether more are stale.
+   * Recompute up to `limit` stale tickets (the due time only for unsolved ones) (one transaction); returns their ids and whether more are stale.
    * Without a configuration (never fetched yet) the timeline is still kept and no ticket has a due time.
    */
   refreshStale(engine: SlaEngine | null, now: number, limit: number): { ticketIds: string[]; more: boolean } {
@@ -81,7 +81,8 @@ export class SlaWriter {
           if (Number.isFinite(Date.parse(r.created_at))) {
             timeline = slaTimeline(ticket, history, comments);
             const sla = engine?.statusOf(ticket, timeline, now) ?? null;
-            due = sla?.status.nextDueAt ?? null;
+            // Solved and closed tickets ask nothing of anyone: no place in the due order or "Breaching soon".
+            due = UNSOLVED_STATUSES.includes(r.status) ? (sla?.status.nextDueAt ?? null) : null;
             state = sla?.status.state ?? null;
           }
           this.s.put!.run(timeline ? JSON.stringify(timeline) : null, due, state, r.rid);

@@ -78,9 +78,10 @@ function refresh(cfg: AdminConfig | null) {
   while (store.write.sla.refreshStale(engine, NOW, 500).more);
 }
 
-/** What the shared engine says the ticket is due at, from the replica's own detail. */
+/** What the shared engine says the ticket is due at, from the replica's own detail; none once solved. */
 function expectedDue(cfg: AdminConfig, id: string): number | null {
   const d = store.read.getTicketDetail(id)!;
+  if (d.ticket.status === 'solved' || d.ticket.status === 'closed') return null;
   return new SlaEngine(cfg).ticketSla(d.ticket, d.history, d.comments, NOW)?.status.nextDueAt ?? null;
 }
 
