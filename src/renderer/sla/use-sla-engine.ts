@@ -5,7 +5,8 @@ import { getApi } from '../api';
 /**
  * The SLA engine of the configuration the desktop holds (config.get answers from the replica's copy offline),
  * shared by every timer on screen: one fetch, one calendar index per calendar. Fetched again when the desktop
- * says everything changed (it does so after a new configuration recomputed the due times).
+ * says everything changed (it does so after a new configuration recomputed the due times) and whenever the first
+ * timer mounts again (a new sign-in), keeping the engine when the version is the same.
  */
 let engine: SlaEngine | null = null;
 let loading = false;
@@ -53,9 +54,4 @@ export function useSlaEngine(): SlaEngine | null {
     if (!engine) load();
   }, []);
   return e;
-}
-
-/** Forget the engine (sign-out): the next user's configuration may differ. */
-export function resetSlaEngine(): void {
-  engine = null;
 }
