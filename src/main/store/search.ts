@@ -271,6 +271,23 @@ export class TicketSearch {
     const text = q.text.trim() ? ftsQuery(q.text.trim()) : null;
     const bound = q.slaDueBefore ?? null;
     const orderBy = ORDER_BY[sort];
+    if (text && expr !== '' && bound !== null && sort !== 'slaDue' && sort !== 'priority') {
+      // Text under a "breaching soon" bound in creation order: the text's matches in the index's own order, each
+      // checked against the bound (one seek into the index holding the due times) until the page is full.
+      const dir = sort === 'oldest' ? 'ASC' : 'DESC';
+      const rows = this.stmt(
+        `SELECT ${LIST_COLUMNS}
+         FROM (SELECT m.k FROM (SELECT rowid AS k FROM ticket_fts WHERE ticket_fts MATCH ? ORDER BY rowid ${dir}) m
+               CROSS JOIN tickets t ON t.seq = m.k WHERE ${DUE_BY} ORDER BY m.k ${dir} LIMIT ? OFFSET ?) p
+         CROSS JOIN tickets t ON t.seq = p.k LEFT JOIN customers c ON c.id = t.customer_id
+         ORDER BY t.seq ${dir}`,
+      ).all(expr, bound, q.limit, q.offset) as TicketListDbRow[];
+      const total =
+        q.offset === 0 && rows.length < q.limit
+          ? rows.length
+          : Math.max(this.countDueBy(q), q.offset + rows.length);
+      return { total, rows };
+    }
     if (text && expr !== '') {
       const n = this.countUpTo(expr, JOIN_MATCH + 1);
       if (n <= JOIN_MATCH) {
@@ -306,7 +323,11 @@ export class TicketSearch {
         rows = page(DUE_BY, [bound], 't.sla_due_at, t.seq DESC', q.offset, q.limit);
       } else if (
         sort === 'priority' ||
-        this.countWhere(`${DUE_BY} AND ${where}`, [bound, ...params], SMALL_MATCH + 1) <= SMALL_MATCH
+        this.countWhere(
+          `${DUE_BY} AND ${filterSql(q).sql}`,
+          [bound, ...filterSql(q).params],
+          SMALL_MATCH + 1,
+        ) <= SMALL_MATCH
       ) {
         rows = page(DUE_BY, [bound], orderBy, q.offset, q.limit);
       } else {

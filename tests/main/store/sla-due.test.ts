@@ -191,6 +191,13 @@ describe('SLA due times in the replica', () => {
     // In another order, the same tickets.
     const newest = store.read.searchTickets({ ...q, sort: 'newest' });
     expect(ids(newest.rows)).toEqual(ids([...want].sort((a, b) => b.createdAt.localeCompare(a.createdAt))));
+    const byNewest = (a: Ticket, b: Ticket) => b.createdAt.localeCompare(a.createdAt);
+    const refunds = want.filter((t) => t.subject.startsWith('refund'));
+    const textNewest = store.read.searchTickets({ ...q, text: 'refund', sort: 'newest', limit: 3 });
+    expect(ids(textNewest.rows)).toEqual(ids([...refunds].sort(byNewest).slice(0, 3)));
+    expect(textNewest.total).toBe(refunds.length);
+    const textOldest = store.read.searchTickets({ ...q, text: 'refund', sort: 'oldest', limit: 500 });
+    expect(ids(textOldest.rows)).toEqual(ids([...refunds].sort(byNewest).reverse()));
   });
 
   it('follow a first reply, a pause, a transfer and a new configuration', () => {
