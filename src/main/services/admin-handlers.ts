@@ -1,14 +1,13 @@
 import { z } from 'zod';
-import { AdminConfig, AdminOverview, ADMIN_REST, adminRequest, CONFIG_REST } from '../../shared/admin';
+import { AdminOverview, ADMIN_REST, adminRequest } from '../../shared/admin';
 import type { ServiceHandlers } from '../../shared/ipc/contract';
 import { request } from '../sync/server-api';
-import { SwitchboardError } from '../../shared/protocol/errors';
-import { cacheConfig, cachedConfig } from './rights';
 import type { SessionManager } from './session';
 
 /**
  * The admin screen's calls: straight to the server with the session's token, never through the replica or the
- * outbox (an administrative change needs the server's checks; offline it fails at once and says so).
+ * outbox (an administrative change needs the server's checks; offline it fails at once and says so). config.get
+ * is the exception: any signed-in user's timers need it, so the last answer is kept and serves offline.
  */
 export function createAdminHandlers(
   sessions: SessionManager,
@@ -24,23 +23,11 @@ export function createAdminHandlers(
       const { engine, info } = sessions.require();
       const { path, body } = adminRequest(action);
       await engine.authorized((token) => request(info.serverUrl, path, body, z.unknown(), token));
+      // An SLA policy or calendar may have changed: timers and due times follow at once, not at the next poll.
+      await sessions.current?.sla.refreshConfig().catch(() => undefined);
       return {};
     },
-    // Kept with the replica, and answered from there when the server cannot be reached: rights and SLA
-    // settings must hold offline too.
-    'config.get': async () => {
-      const { engine, info, store } = sessions.require();
-      try {
-        const config = await engine.authorized((token) =>
-          request(info.serverUrl, CONFIG_REST, undefined, AdminConfig, token),
-        );
-        cacheConfig(store, config);
-        return config;
-      } catch (e) {
-        const cached = e instanceof SwitchboardError && e.code === 'unavailable' ? cachedConfig(store) : null;
-        if (cached) return cached;
-        throw e;
-      }
-    },
+    // From the service when it answers (kept in the replica), else the copy kept: timers run offline too.
+    'config.get': async () => sessions.require().sla.refreshConfig(),
   };
 }

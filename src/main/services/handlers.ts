@@ -32,6 +32,16 @@ const notInCopy = (what: string) =>
 /** 'me' in a ticket filter is the signed-in user. */
 const resolveMe = (assignees: readonly string[], me: string) => assignees.map((a) => (a === 'me' ? me : a));
 
+/** A filter as the store takes it: 'me' resolved, "breaching soon" as an instant. */
+const resolveFilter = <F extends { assignees: string[]; slaDueWithinMinutes: number | null }>(
+  f: F,
+  me: string,
+) => ({
+  ...f,
+  assignees: resolveMe(f.assignees, me),
+  slaDueBefore: f.slaDueWithinMinutes === null ? null : Date.now() + f.slaDueWithinMinutes * 60_000,
+});
+
 /** How many of the caller's last calls the screen pop shows. */
 const SCREENPOP_CALLS = 5;
 
@@ -66,15 +76,13 @@ export function createHandlers(
 
     'tickets.search': async (q) => {
       const { store, info } = sessions.require();
-      return store.read.searchTickets({ ...q, assignees: resolveMe(q.assignees, info.user.id) });
+      return store.read.searchTickets(resolveFilter(q, info.user.id));
     },
 
     'tickets.counts': async ({ filters }) => {
       const { store, info } = sessions.require();
       return {
-        counts: store.read.countTickets(
-          filters.map((f) => ({ ...f, assignees: resolveMe(f.assignees, info.user.id) })),
-        ),
+        counts: store.read.countTickets(filters.map((f) => resolveFilter(f, info.user.id))),
         cap: TOTAL_CAP,
       };
     },

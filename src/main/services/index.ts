@@ -70,6 +70,14 @@ export function createDesktopServices(opts: DesktopServicesOptions): DesktopServ
   const ended = new WeakSet<object>();
   const emit: DesktopServicesOptions['emit'] = (event, payload) => {
     if (event === 'session.ended' && sessions.current) ended.add(sessions.current);
+    // Whatever changed tickets (sync, a local edit) changed their SLA inputs: due times first, then the news.
+    if (event === 'data.changed') {
+      try {
+        sessions.current?.sla.refresh();
+      } catch (e) {
+        opts.log?.(`services: SLA due times not recomputed: ${String(e)}`);
+      }
+    }
     opts.emit(event, payload);
   };
   const sessions = new SessionManager({ ...opts, emit, allowedServerUrls });

@@ -10,23 +10,14 @@ import {
   type User,
 } from '../../shared/domain';
 import { SwitchboardError } from '../../shared/protocol/errors';
-import type { LocalStore } from '../store';
+import { CONFIG_META, type LocalStore } from '../store';
 
-/**
- * The last administration config the server gave this replica (meta table), so rights and SLA settings hold
- * offline. Kept with the replica: it is the server's, the same for every user of it.
- */
-export const CONFIG_META = 'admin_config';
-
+/** The last administration config the server gave this replica (kept by the SLA keeper), or null. */
 export function cachedConfig(store: LocalStore): AdminConfig | null {
   const raw = store.read.meta(CONFIG_META);
   if (!raw) return null;
   const parsed = AdminConfig.safeParse(JSON.parse(raw));
   return parsed.success ? parsed.data : null;
-}
-
-export function cacheConfig(store: LocalStore, config: AdminConfig): void {
-  store.write.setMeta(CONFIG_META, JSON.stringify(config));
 }
 
 /** The rights matrix as last known (the defaults before the first fetch: what the server assumes too). */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { AdminConfig, CONFIG_REST } from '../../shared/admin';
 import { Department, User } from '../../shared/domain';
 import type { EventName, EventPayload, OfflineCheck, SessionInfo } from '../../shared/ipc/contract';
 import type { LoginResponse } from '../../shared/protocol/auth';
@@ -12,6 +13,7 @@ import { SyncEngine, type ConnectionFactory } from '../sync';
 import { syncDeviceId } from '../sync/device-id';
 import * as api from '../sync/server-api';
 import type { CredentialVault } from '../vault';
+import { SlaKeeper } from './sla-keeper';
 import { dropReplicaOfDisabledAccount, openNotSentFor, resendUnanswered } from './unsent-work';
 
 /** What the vault keeps for remember-me: enough to reopen the replica offline and to sign in again. */
@@ -44,6 +46,8 @@ export interface ActiveSession {
   check: ServerCheck | null;
   /** The agent's changes that did not go (refused, or saved from a replica that had to go); outlives the replica. */
   notSent: NotSentStore;
+  /** SLA: the cached configuration, the replica's due times and the breach watcher. */
+  sla: SlaKeeper;
 }
 
 /** The server address as the user means it: no trailing slash, so one server is one folder. */
@@ -180,8 +184,16 @@ export class SessionManager {
     const { store, notSent } = this.openReplica(info);
     // An engine that is never started: it reports the outbox, and any call that needs the server says offline.
     const idle = this.engine(info, store, null, '');
-    const session: ActiveSession = { info, store, engine: idle, check: null, notSent };
+    const session: ActiveSession = {
+      info,
+      store,
+      engine: idle,
+      check: null,
+      notSent,
+      sla: this.slaKeeper(info, store),
+    };
     this.active = session;
+    session.sla.start();
     session.check = new ServerCheck({
       serverUrl: info.serverUrl,
       username: entry.username,
@@ -397,6 +409,7 @@ export class SessionManager {
     this.active = null;
     if (!s) return;
     s.check?.stop();
+    s.sla.stop();
     await s.engine.stop();
     s.store.close();
     s.notSent.close();
@@ -451,9 +464,28 @@ export class SessionManager {
       store.write.setMeta(META.sessionUser, JSON.stringify({ user: info.user, department: info.department })),
     );
     const engine = this.engine(info, store, accessToken, refreshToken);
-    this.active = { info, store, engine, check: null, notSent };
+    this.active = { info, store, engine, check: null, notSent, sla: this.slaKeeper(info, store) };
+    this.active.sla.start();
     engine.start();
     return info;
+  }
+
+  private slaKeeper(info: SessionInfo, store: LocalStore): SlaKeeper {
+    const lead = info.user.role === 'supervisor' || (info.user.role as string) === 'team_lead';
+    return new SlaKeeper({
+      store,
+      userId: info.user.id,
+      watchDepartmentId: lead ? info.user.departmentId : null,
+      fetchConfig: () => {
+        const s = this.active;
+        if (!s || s.store !== store) return Promise.reject(api.unreachable(info.serverUrl));
+        return s.engine.authorized((token) =>
+          api.request(info.serverUrl, CONFIG_REST, undefined, AdminConfig, token),
+        );
+      },
+      emit: this.d.emit,
+      log: this.d.log,
+    });
   }
 
   private engine(
@@ -489,6 +521,9 @@ export class SessionManager {
         }
       },
       emit: (event, payload) => {
+        if (event === 'sync.status' && this.active?.store === store) {
+          this.active.sla.syncState((payload as EventPayload<'sync.status'>).state);
+        }
         if (event === 'session.ended') {
           void this.endedByServer((payload as EventPayload<'session.ended'>).accountDisabled);
         }
@@ -510,6 +545,7 @@ export class SessionManager {
     if (!s) return;
     this.active = null;
     s.check?.stop();
+    s.sla.stop();
     await s.engine.stop();
     if (accountDisabled) {
       this.deleteReplica(s.store.path, s);

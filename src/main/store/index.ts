@@ -31,6 +31,7 @@ export {
   type ResolvedTicketQuery,
 } from './search';
 export { META, type OutboxEntry, type SyncMeta } from './types';
+export { CONFIG_META, type WatchedTicket } from './sla';
 export { asStorageError, storageFault } from './faults';
 
 export interface LocalStore {

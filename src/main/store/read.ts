@@ -24,6 +24,7 @@ import {
   type UserDbRow,
 } from './rows';
 import { interactionRowFromDb, type InteractionListDbRow } from './interaction-rows';
+import { SlaReader } from './sla';
 import { TicketSearch, type ResolvedTicketFilter, type ResolvedTicketQuery } from './search';
 import { META, type OutboxEntry, type SyncMeta } from './types';
 import {
@@ -69,10 +70,13 @@ interface ConflictDbRow {
 /** Read-only queries over the replica (its own connection; never writes). */
 export class StoreReader {
   private readonly searcher: TicketSearch;
+  /** The SLA watcher's reads (migration 012). */
+  readonly sla: SlaReader;
   private readonly s: Record<string, Statement>;
 
   constructor(private readonly db: Database) {
     this.searcher = new TicketSearch(db);
+    this.sla = new SlaReader(db);
     this.s = {
       ticketRow: db.prepare(`${LIST} WHERE t.id = ?`),
       ticket: db.prepare('SELECT * FROM tickets WHERE id = ?'),

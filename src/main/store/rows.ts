@@ -1,11 +1,18 @@
 import type { Department, Ticket, TicketChange, User } from '../../shared/domain';
 import type { TicketRow } from '../../shared/ipc/contract';
+import type { SlaTimeline } from '../../shared/sla/clock';
 import { ticketFromColumns, type CustomerColumns, type TicketColumns } from '../../shared/storage/columns';
 
 /** Column shapes as the replica's SQLite returns them; the synced entities' columns are shared with the service. */
 
 /** seq: the ticket's key in order of creation, its rowid in ticket_fts (see ticketSeq). */
-export type TicketDbRow = TicketColumns & { rid: number; seq: number; server_base: string | null };
+export type TicketDbRow = TicketColumns & {
+  rid: number;
+  seq: number;
+  server_base: string | null;
+  /** JSON SlaTimeline (migration 012); absent in queries that do not select it. */
+  sla_timeline?: string | null;
+};
 
 export type TicketListDbRow = TicketDbRow & {
   customer_name: string | null;
@@ -19,6 +26,7 @@ export const ticketRowFromDb = (r: TicketListDbRow): TicketRow => ({
   ...ticketFromColumns(r),
   customerName: r.customer_name ?? '',
   syncState: r.conflict ? 'conflict' : r.pending ? 'pending' : 'synced',
+  sla: r.sla_timeline ? (JSON.parse(r.sla_timeline) as SlaTimeline) : null,
 });
 
 /** The local view of a ticket: the server copy with the agent's unsent edits laid over it, in order. */

@@ -13,6 +13,11 @@ export interface ResolvedTicketFilter {
   departmentIds: readonly string[];
   /** User ids and 'unassigned'. */
   assignees: readonly string[];
+  /**
+   * "Breaching soon": only tickets whose SLA clock is not paused and whose earliest open target is due at or
+   * before this instant (epoch ms; the services add the view's window to now). null or absent: no such filter.
+   */
+  slaDueBefore?: number | null;
 }
 
 /** A ticket search with 'me' already resolved to a user id. */
@@ -52,11 +57,11 @@ export const PRIORITY_ORDER: readonly TicketPriority[] = ['urgent', 'high', 'nor
  * - key: the index's own order, so a page costs the same however many tickets match;
  * - groups: one match per group (a facet value, in order), each newest first, so "urgent first, then newest"
  *   also reads one page from the index rather than sorting every match.
- * SLA due (with an sla_due_at column) is the first sort that is not an order of the index: add it to TicketSort
- * and here as a new kind that joins the matches to tickets and orders by the column (its cost then grows with
- * the number of matches, so keep a filter such as "breaching soon" in front of it); the compiler asks for it.
+ * - due: SLA due, the first order that is not one of the index: read from the partial index on tickets.sla_due_at
+ *   (see dueOrder), the text checked per ticket against the index, or few text matches joined and sorted.
  */
 type SortPlan =
+  | { kind: 'due' }
   | { kind: 'rank' }
   | { kind: 'key'; dir: 'ASC' | 'DESC' }
   | {
@@ -72,6 +77,12 @@ type SortPlan =
  */
 export const SMALL_MATCH = 2000;
 
+/**
+ * Up to this many text matches, the SLA due order joins them to their due times and sorts them (one index seek
+ * each); beyond, walking the due index and probing each ticket's text finds a page sooner.
+ */
+export const JOIN_MATCH = 40_000;
+
 const SORTS: Record<TicketSort, SortPlan> = {
   relevance: { kind: 'rank' },
   newest: { kind: 'key', dir: 'DESC' },
@@ -84,7 +95,20 @@ const SORTS: Record<TicketSort, SortPlan> = {
       ),
     orderBy: `CASE t.priority ${PRIORITY_ORDER.map((p, i) => `WHEN '${p}' THEN ${i}`).join(' ')} END, t.seq DESC`,
   },
+  slaDue: { kind: 'due' },
 };
+
+/** Each order as an ORDER BY over tickets `t`, for the few tickets a "breaching soon" filter leaves. */
+const ORDER_BY: Record<TicketSort, string> = {
+  relevance: 't.seq DESC',
+  newest: 't.seq DESC',
+  oldest: 't.seq ASC',
+  priority: (SORTS.priority as { orderBy: string }).orderBy,
+  slaDue: 't.sla_due_at IS NULL, t.sla_due_at, t.seq DESC',
+};
+
+/** The "breaching soon" condition over tickets `t`: a running (or overdue) clock due by the bound. */
+const DUE_BY = `t.sla_due_at IS NOT NULL AND t.sla_due_at <= ? AND coalesce(t.sla_state, '') <> 'paused'`;
 
 // Matches join tickets as `m CROSS JOIN tickets t`: with a filter on t, SQLite otherwise walked every ticket of
 // the assignee and probed the matches (100+ ms over a million tickets) instead of looking up the few matches.
@@ -192,6 +216,10 @@ export class TicketSearch {
     let sort = q.sort ?? (text ? 'relevance' : 'newest');
     if (sort === 'relevance' && !text) sort = 'newest';
     const plan = SORTS[sort];
+    if (plan.kind === 'due' || q.slaDueBefore != null) {
+      const page = this.dueOrder(q, expr, sort);
+      return { total: page.total, rows: page.rows.map(ticketRowFromDb) };
+    }
     let rows: TicketListDbRow[];
     let total: number | null = null;
     switch (plan.kind) {
@@ -219,8 +247,183 @@ export class TicketSearch {
   counts(filters: readonly ResolvedTicketFilter[]): number[] {
     return filters.map((f) => {
       const expr = matchOf(f);
-      return expr === null ? 0 : this.countAll(expr);
+      if (expr === null) return 0;
+      if (f.slaDueBefore != null) return this.countDueBy(f);
+      return this.countAll(expr);
     });
+  }
+
+  /**
+   * The "SLA due" order, and any order under a "breaching soon" bound:
+   * - text with up to JOIN_MATCH matches (filters are in the MATCH): the matches joined to their due times (an
+   *   index holding seq, sla_due_at and sla_state, so one seek each) and sorted;
+   * - otherwise the partial index on sla_due_at in order (or its range up to the bound), each ticket checked
+   *   against the filters and, for text, probed in the search index by its key, until the page is full; then,
+   *   for the SLA due order, the tickets with no due time, newest first.
+   * Filters on `t` are written with a unary + so SQLite walks the due index rather than a filter's index and
+   * sorts everything.
+   */
+  private dueOrder(
+    q: ResolvedTicketQuery,
+    expr: string,
+    sort: TicketSort,
+  ): { total: number; rows: TicketListDbRow[] } {
+    const text = q.text.trim() ? ftsQuery(q.text.trim()) : null;
+    const bound = q.slaDueBefore ?? null;
+    const orderBy = ORDER_BY[sort];
+    if (text && expr !== '' && bound !== null && sort !== 'slaDue' && sort !== 'priority') {
+      // Text under a "breaching soon" bound in creation order: the text's matches in the index's own order, each
+      // checked against the bound (one seek into the index holding the due times) until the page is full.
+      const dir = sort === 'oldest' ? 'ASC' : 'DESC';
+      const rows = this.stmt(
+        `SELECT ${LIST_COLUMNS}
+         FROM (SELECT m.k FROM (SELECT rowid AS k FROM ticket_fts WHERE ticket_fts MATCH ? ORDER BY rowid ${dir}) m
+               CROSS JOIN tickets t ON t.seq = m.k WHERE ${DUE_BY} ORDER BY m.k ${dir} LIMIT ? OFFSET ?) p
+         CROSS JOIN tickets t ON t.seq = p.k LEFT JOIN customers c ON c.id = t.customer_id
+         ORDER BY t.seq ${dir}`,
+      ).all(expr, bound, q.limit, q.offset) as TicketListDbRow[];
+      const total =
+        q.offset === 0 && rows.length < q.limit
+          ? rows.length
+          : Math.max(this.countDueBy(q), q.offset + rows.length);
+      return { total, rows };
+    }
+    if (text && expr !== '') {
+      const n = this.countUpTo(expr, JOIN_MATCH + 1);
+      if (n <= JOIN_MATCH) {
+        const cond = bound === null ? '1' : DUE_BY;
+        const condParams = bound === null ? [] : [bound];
+        const rows = this.stmt(
+          `SELECT ${LIST_COLUMNS}
+           FROM (SELECT t.seq AS k FROM (SELECT rowid AS k FROM ticket_fts WHERE ticket_fts MATCH ?) m
+                 CROSS JOIN tickets t ON t.seq = m.k WHERE ${cond} ORDER BY ${orderBy} LIMIT ? OFFSET ?) p
+           CROSS JOIN tickets t ON t.seq = p.k LEFT JOIN customers c ON c.id = t.customer_id
+           ORDER BY ${orderBy}`,
+        ).all(expr, ...condParams, q.limit, q.offset) as TicketListDbRow[];
+        const total =
+          bound === null
+            ? n
+            : q.offset === 0 && rows.length < q.limit
+              ? rows.length
+              : this.countJoinedDueBy(expr, bound);
+        return { total, rows };
+      }
+    }
+    const { where, params } = this.walkFilter(q, text);
+    const page = (cond: string, condParams: unknown[], order: string, offset: number, limit: number) =>
+      this.stmt(
+        `SELECT ${LIST_COLUMNS} FROM (SELECT t.seq AS k FROM tickets t WHERE ${cond} AND ${where}
+           ORDER BY ${order} LIMIT ? OFFSET ?) p
+         CROSS JOIN tickets t ON t.seq = p.k LEFT JOIN customers c ON c.id = t.customer_id ORDER BY ${order}`,
+      ).all(...condParams, ...params, limit, offset) as TicketListDbRow[];
+    if (bound !== null) {
+      let rows: TicketListDbRow[];
+      if (sort === 'slaDue') {
+        // The range of the due index in its own order: a page costs the same however many are due.
+        rows = page(DUE_BY, [bound], 't.sla_due_at, t.seq DESC', q.offset, q.limit);
+      } else if (
+        sort === 'priority' ||
+        this.countWhere(
+          `${DUE_BY} AND ${filterSql(q).sql}`,
+          [bound, ...filterSql(q).params],
+          SMALL_MATCH + 1,
+        ) <= SMALL_MATCH
+      ) {
+        rows = page(DUE_BY, [bound], orderBy, q.offset, q.limit);
+      } else {
+        // Many due: in creation order, each checked (a unary + keeps SQLite off the due index's range).
+        rows = page(
+          DUE_BY.replace(/\bt\.sla_due_at\b/g, '+t.sla_due_at'),
+          [bound],
+          orderBy,
+          q.offset,
+          q.limit,
+        );
+      }
+      const total =
+        q.offset === 0 && rows.length < q.limit
+          ? rows.length
+          : Math.max(this.countDueBy(q), q.offset + rows.length);
+      return { total, rows };
+    }
+    const rows = page('t.sla_due_at IS NOT NULL', [], 't.sla_due_at, t.seq DESC', q.offset, q.limit);
+    if (rows.length < q.limit) {
+      // Past the last ticket with a due time: the others, newest first.
+      const due =
+        rows.length > 0
+          ? q.offset + rows.length
+          : (
+              this.stmt(
+                `SELECT count(*) AS n FROM tickets t WHERE t.sla_due_at IS NOT NULL AND ${where}`,
+              ).get(...params) as { n: number }
+            ).n;
+      rows.push(
+        ...page(
+          't.sla_due_at IS NULL',
+          [],
+          't.seq DESC',
+          Math.max(0, q.offset + rows.length - due),
+          q.limit - rows.length,
+        ),
+      );
+    }
+    return {
+      total: expr === '' ? this.countAll('') : this.count(expr, q.offset, q.limit, rows.length),
+      rows,
+    };
+  }
+
+  /** The filters over tickets `t` for a walk of the due index: + keeps SQLite on that index; text as a probe. */
+  private walkFilter(q: ResolvedTicketFilter, text: string | null): { where: string; params: unknown[] } {
+    const filter = filterSql(q);
+    const where = [filter.sql.replace(/\bt\./g, '+t.')];
+    const params: unknown[] = [...filter.params];
+    if (text) {
+      where.push('EXISTS (SELECT 1 FROM ticket_fts f WHERE ticket_fts MATCH ? AND f.rowid = t.seq)');
+      params.push(text);
+    }
+    return { where: where.join(' AND '), params };
+  }
+
+  private countWhere(where: string, params: unknown[], cap: number): number {
+    return (
+      this.stmt(`SELECT count(*) AS n FROM (SELECT 1 FROM tickets t WHERE ${where} LIMIT ${cap})`).get(
+        ...params,
+      ) as { n: number }
+    ).n;
+  }
+
+  private countJoinedDueBy(expr: string, bound: number): number {
+    return (
+      this.stmt(
+        `SELECT count(*) AS n FROM (SELECT 1 FROM (SELECT rowid AS k FROM ticket_fts WHERE ticket_fts MATCH ?) m
+         CROSS JOIN tickets t ON t.seq = m.k WHERE ${DUE_BY} LIMIT ${TOTAL_CAP})`,
+      ).get(expr, bound) as { n: number }
+    ).n;
+  }
+
+  /** How many tickets a "breaching soon" filter leaves, up to TOTAL_CAP. */
+  private countDueBy(q: ResolvedTicketFilter): number {
+    const expr = matchOf(q);
+    if (expr === null) return 0;
+    const text = q.text.trim() ? ftsQuery(q.text.trim()) : null;
+    const { where, params } = this.walkFilter(q, text);
+    if (text) {
+      // Probing the text for each due ticket pays when they are few; when many are due, the text's matches are
+      // walked instead (most pass, and the count stops at TOTAL_CAP).
+      const plain = this.walkFilter(q, null);
+      const due = this.countWhere(
+        `${DUE_BY} AND ${plain.where}`,
+        [q.slaDueBefore, ...plain.params],
+        SMALL_MATCH + 1,
+      );
+      if (due > SMALL_MATCH) return this.countJoinedDueBy(expr, q.slaDueBefore!);
+    }
+    return (
+      this.stmt(
+        `SELECT count(*) AS n FROM (SELECT 1 FROM tickets t WHERE ${DUE_BY} AND ${where} LIMIT ${TOTAL_CAP})`,
+      ).get(q.slaDueBefore, ...params) as { n: number }
+    ).n;
   }
 
   /** Matches in key order (creation), read from the index one page at a time. */

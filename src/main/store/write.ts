@@ -15,6 +15,7 @@ import { FtsIndex, ftsText, SEQ_SLOTS, ticketSeq } from './fts';
 import { InteractionWriter, type LoggedBy } from './interaction-write';
 import type { InteractionDbRow } from './interaction-rows';
 import { applyPatch, type TicketDbRow } from './rows';
+import { SlaWriter } from './sla';
 import { META, type OutboxEntry } from './types';
 import {
   commentToColumns,
@@ -42,6 +43,8 @@ type CustomerCreateArgs = Extract<Mutation, { name: 'customer.create' }>['args']
  */
 export class StoreWriter {
   readonly fts: FtsIndex;
+  /** The SLA columns (migration 012). */
+  readonly sla: SlaWriter;
   private readonly calls: InteractionWriter;
   private readonly s: Record<string, Statement>;
 
@@ -54,6 +57,7 @@ export class StoreWriter {
 
   constructor(private readonly db: Database) {
     this.fts = new FtsIndex(db);
+    this.sla = new SlaWriter(db);
     this.calls = new InteractionWriter(db);
     const ticketCols =
       'number, department_id, customer_id, subject, description, status, priority, assignee_id, hand_back_to, channel, tags, fields, parent_id, related_ids, merged_into, created_at, updated_at, version';

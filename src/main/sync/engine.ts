@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { EventName, EventPayload, SyncStatus } from '../../shared/ipc/contract';
 import type { LoginResponse } from '../../shared/protocol/auth';
 import { Ack, SwitchboardError, type StorageFault } from '../../shared/protocol/errors';
+import { SlaAlert } from '../../shared/protocol/sla';
 import { Poke, PULL_MAX_CHANGES } from '../../shared/protocol/sync';
 import { asStorageError, storageFault, type LocalStore, type Touched } from '../store';
 import { AgentStatusLink, offlineError } from './agent-status';
@@ -219,6 +220,12 @@ export class SyncEngine {
     });
     conn.on('poke', (raw) => this.poked(raw));
     conn.on('agentStatus', (raw) => this.agent.pushed(raw));
+    conn.on('slaAlert', (raw) => {
+      // The service's escalation rules name this user: shown like the desktop's own (once per key).
+      const alert = SlaAlert.safeParse(raw);
+      if (alert.success) this.o.emit('sla.alert', alert.data);
+      else this.o.log?.('sync: an SLA alert from the server could not be read; ignored');
+    });
     conn.connect();
   }
 

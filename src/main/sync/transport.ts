@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import { SocketEvents } from '../../shared/protocol/sync';
+import { SlaSocketEvents } from '../../shared/protocol/sla';
 import { VoiceSocketEvents } from '../../shared/protocol/voice';
 
 /**
@@ -17,6 +18,8 @@ export interface SyncConnection {
   on(event: 'poke', fn: (payload: unknown) => void): void;
   /** The server pushed an agent's status (unvalidated: the listener parses it). */
   on(event: 'agentStatus', fn: (payload: unknown) => void): void;
+  /** The server sent an SLA alert for this user (unvalidated: the listener parses it). */
+  on(event: 'slaAlert', fn: (payload: unknown) => void): void;
   connect(): void;
   close(): void;
 }
@@ -41,6 +44,7 @@ export const socketIoConnection: ConnectionFactory = (serverUrl, token) => {
     on: ((event: string, fn: (...args: unknown[]) => void) => {
       if (event === 'poke') socket.on(SocketEvents.poke, fn);
       else if (event === 'agentStatus') socket.on(VoiceSocketEvents.status, fn);
+      else if (event === 'slaAlert') socket.on(SlaSocketEvents.alert, fn);
       else if (event === 'connect_error') {
         socket.on('connect_error', (err: Error) =>
           // socket.active is false when the server's middleware refused us (no automatic retry then).

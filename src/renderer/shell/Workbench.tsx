@@ -16,6 +16,7 @@ import { PhoneProvider } from '../softphone/PhoneProvider';
 import { ConnectionBanner } from '../sync/ConnectionBanner';
 import { isCatchingUp } from '../sync/catching-up';
 import { useSyncStatus } from '../sync/use-sync-status';
+import { SlaAlerts } from '../sla/SlaAlerts';
 import { TicketsPage } from '../tickets/TicketsPage';
 import { SessionContext } from '../auth/session-context';
 import { HostBanner } from './HostBanner';
@@ -80,6 +81,7 @@ export function Workbench({
               onShowShortcuts={() => setShortcutsOpen(true)}
             />
             <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
+            <SlaAlerts onOpenTicket={openTicket} />
             <HostBanner />
             <OfflineSignInBanner session={session} />
             {/* Sync waits for the password, not the network: the offline sign-in banner says so instead. */}

@@ -16,6 +16,7 @@ import { CustomFieldsPanel } from './CustomFieldsPanel';
 import { HistoryList } from './HistoryList';
 import { LinksPanel, MergedBanner } from './LinksPanel';
 import { SubjectField } from './SubjectField';
+import { SlaPanel } from '../sla/SlaPanel';
 import { SyncStateChip } from './SyncStateChip';
 import { TagsField } from './TagsField';
 import { TicketFields } from './TicketFields';
@@ -195,6 +196,7 @@ export function TicketDetailPane({
           </section>
         </Stack>
         <Stack spacing={2} sx={{ width: { xs: '100%', md: 240, xl: 300 }, flexShrink: 0 }}>
+          <SlaPanel ticket={ticket} />
           <TagsField
             tags={ticket.tags}
             disabled={ticket.status === 'closed'}

@@ -307,11 +307,22 @@ export function TicketFilterBar({
           groups={new Set(['unassigned'])}
         />
       </Box>
-      {chips.length > 0 && (
+      {(chips.length > 0 || filters.slaDueWithinMinutes != null) && (
         <Box
           data-testid="filter-chips"
           sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5, alignItems: 'center' }}
         >
+          {filters.slaDueWithinMinutes != null && (
+            <Chip
+              size="small"
+              color="warning"
+              variant="outlined"
+              label={t('sla.breachingFilter')}
+              onDelete={() => onChange({ ...filters, slaDueWithinMinutes: null })}
+              deleteIcon={<CancelIcon aria-label={t('sla.removeBreachingFilter')} />}
+              data-testid="filter-chip-breaching"
+            />
+          )}
           {chips.map((c) => (
             <Chip
               key={`${c.field}:${c.value}`}
@@ -327,7 +338,14 @@ export function TicketFilterBar({
               size="small"
               disabled={filterCount(filters) === 0}
               onClick={() =>
-                onChange({ ...filters, status: [], priority: [], departmentIds: [], assignees: [] })
+                onChange({
+                  ...filters,
+                  status: [],
+                  priority: [],
+                  departmentIds: [],
+                  assignees: [],
+                  slaDueWithinMinutes: null,
+                })
               }
               data-testid="filter-clear"
               sx={{ px: 0.5, minWidth: 0, whiteSpace: 'nowrap' }}

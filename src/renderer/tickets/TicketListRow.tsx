@@ -7,6 +7,7 @@ import type { TicketRow } from '../../shared';
 import { useDirectory } from '../directory/DirectoryProvider';
 import { useFormat } from '../i18n';
 import { matchRanges, snippet, type Range } from './highlight';
+import { SlaChip } from '../sla/SlaChip';
 import { PriorityLabel, StatusChip } from './TicketLabels';
 
 export const ROW_HEIGHT = 52;
@@ -159,6 +160,7 @@ export const TicketListRow = memo(function TicketListRow({
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, minWidth: 0, fontSize: 12 }}>
         <StatusChip status={row.status} />
         <PriorityLabel priority={row.priority} />
+        <SlaChip row={row} now={now} />
         <Box
           component="span"
           sx={{ flex: 1, minWidth: 0, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { TicketPriority, TicketSort, TicketStatus } from '../../shared';
-import { NO_FILTERS, openStatuses, type TicketFilters } from './ticket-filters';
+import { BREACHING_SOON_MINUTES, NO_FILTERS, openStatuses, type TicketFilters } from './ticket-filters';
 
 /** The views every agent has; their names are `tickets.views.<id>` in the locale files. */
-export type BuiltinViewId = 'myOpen' | 'unassignedMine' | 'allOpen';
+export type BuiltinViewId = 'myOpen' | 'unassignedMine' | 'allOpen' | 'breachingSoon';
 
 export interface SavedView {
   id: string;
@@ -14,7 +14,7 @@ export interface SavedView {
   filters: TicketFilters;
 }
 
-/** "My open", "Unassigned in my department", "All open", for this user. */
+/** "My open", "Unassigned in my department", "All open", "Breaching soon" (earliest due first), for this user. */
 export function builtinViews(user: { departmentId: string | null }): SavedView[] {
   const open = openStatuses();
   const view = (id: BuiltinViewId, f: Partial<TicketFilters>): SavedView => ({
@@ -30,6 +30,7 @@ export function builtinViews(user: { departmentId: string | null }): SavedView[]
       departmentIds: user.departmentId ? [user.departmentId] : [],
     }),
     view('allOpen', {}),
+    view('breachingSoon', { slaDueWithinMinutes: BREACHING_SOON_MINUTES, sort: 'slaDue' }),
   ];
 }
 
@@ -42,7 +43,8 @@ export function sameFilters(a: TicketFilters, b: TicketFilters): boolean {
     set(a.status) === set(b.status) &&
     set(a.priority) === set(b.priority) &&
     set(a.departmentIds) === set(b.departmentIds) &&
-    set(a.assignees) === set(b.assignees)
+    set(a.assignees) === set(b.assignees) &&
+    (a.slaDueWithinMinutes ?? null) === (b.slaDueWithinMinutes ?? null)
   );
 }
 
@@ -56,6 +58,7 @@ const Stored = z.object({
     departmentIds: z.array(z.string()).catch([]),
     assignees: z.array(z.string()).catch([]),
     sort: TicketSort.nullable().catch(null),
+    slaDueWithinMinutes: z.number().int().min(0).max(10_080).nullable().catch(null).default(null),
   }),
 });
 

@@ -16,6 +16,8 @@ export interface TicketFilters {
   assignees: string[];
   /** null: relevance when there is text, newest first otherwise. */
   sort: TicketSort | null;
+  /** "Breaching soon": running SLA clocks due within this many minutes, or overdue; null or absent: any. */
+  slaDueWithinMinutes?: number | null;
 }
 
 export const NO_FILTERS: TicketFilters = {
@@ -25,7 +27,11 @@ export const NO_FILTERS: TicketFilters = {
   departmentIds: [],
   assignees: [],
   sort: null,
+  slaDueWithinMinutes: null,
 };
+
+/** The "Breaching soon" window: due within two hours, or already overdue. */
+export const BREACHING_SOON_MINUTES = 120;
 
 /** Statuses after which a ticket needs nothing more from an agent; every other status is "open". */
 const DONE: ReadonlySet<string> = new Set(['solved', 'closed']);
@@ -42,7 +48,11 @@ export function effectiveSort(f: Pick<TicketFilters, 'text' | 'sort'>): TicketSo
 
 /** How many filter values are set (text and order aside). */
 export const filterCount = (f: TicketFilters) =>
-  f.status.length + f.priority.length + f.departmentIds.length + f.assignees.length;
+  f.status.length +
+  f.priority.length +
+  f.departmentIds.length +
+  f.assignees.length +
+  (f.slaDueWithinMinutes != null ? 1 : 0);
 
 /** One value in or out of a set, keeping the order the values were given in. */
 export function toggle<T>(values: readonly T[], value: T, order?: readonly T[]): T[] {
@@ -57,6 +67,7 @@ export function toFilter(f: TicketFilters): TicketFilter {
     priority: f.priority,
     departmentIds: f.departmentIds,
     assignees: f.assignees,
+    slaDueWithinMinutes: f.slaDueWithinMinutes ?? null,
   };
 }
 

@@ -20,6 +20,7 @@ import { AdminConfig, AdminOverview } from '../admin/schemas';
 import { AuditExportFormat, AuditPage, AuditQuery, AuditVerifyReport } from '../protocol/audit';
 import { ErrorBody, StorageFault } from '../protocol/errors';
 import { SlaAlert } from '../protocol/sla';
+import { SlaTimeline } from '../sla/clock';
 import {
   AgentStatus,
   BreakReason,
@@ -182,14 +183,21 @@ export const TicketRow = Ticket.extend({
    * else changed the same field meanwhile, and the agent has not chosen which value stays.
    */
   syncState: z.enum(['synced', 'pending', 'conflict']),
+  /**
+   * The SLA clock's inputs, derived on this desktop from the replica's ticket, status history and comments: the
+   * renderer computes the live timers from it with the shared engine and the cached configuration, offline too.
+   * null: not computed yet.
+   */
+  sla: SlaTimeline.nullable().default(null),
 });
 export type TicketRow = z.infer<typeof TicketRow>;
 
 /**
  * The orders of the ticket list. relevance: bm25 (needs text); newest / oldest: by creation; priority: urgent
- * first, then newest. A new order needs a plan in src/main/store/search.ts (SORTS) and a label in both languages.
+ * first, then newest; slaDue: the earliest open SLA due time first (tickets without one last, newest first).
+ * A new order needs a plan in src/main/store/search.ts (SORTS) and a label in both languages.
  */
-export const TicketSort = z.enum(['relevance', 'newest', 'oldest', 'priority']);
+export const TicketSort = z.enum(['relevance', 'newest', 'oldest', 'priority', 'slaDue']);
 export type TicketSort = z.infer<typeof TicketSort>;
 
 /** Which tickets: text and filters. Each list holds the values any of which a ticket may have; empty: any. */
@@ -204,6 +212,11 @@ export const TicketFilter = z.object({
     .array(z.union([Id, z.literal('me'), z.literal('unassigned')]))
     .max(100)
     .default([]),
+  /**
+   * "Breaching soon": only tickets whose SLA clock runs and whose earliest open target is due within this many
+   * minutes from now, or already overdue. null: no such filter.
+   */
+  slaDueWithinMinutes: z.number().int().min(0).max(10_080).nullable().default(null),
 });
 export type TicketFilter = z.input<typeof TicketFilter>;
 

@@ -11,6 +11,7 @@ import { m010TicketTransfer } from './010-ticket-transfer';
 import { m011TicketChannel } from './011-ticket-channel';
 import { m012TicketTagsFields } from './012-ticket-tags-fields';
 import { m013TicketLinks } from './013-ticket-links';
+import { m014TicketSla } from './014-ticket-sla';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -30,4 +31,5 @@ export const migrations: readonly Migration[] = [
   m011TicketChannel,
   m012TicketTagsFields,
   m013TicketLinks,
+  m014TicketSla,
 ];
