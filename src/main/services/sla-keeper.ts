@@ -30,6 +30,9 @@ export interface SlaKeeperOptions {
  * config.get work offline), keeps the replica's SLA columns current (sla_due_at for the "SLA due" order and the
  * "Breaching soon" view), and raises 'sla.alert' when a watched ticket's target enters warning or breach.
  */
+/** How old a warning or breach may be and still be popped up (older ones are only in the list). */
+export const ALERT_RECENT_MS = 2 * 60 * 60_000;
+
 export class SlaKeeper {
   private config: AdminConfig | null = null;
   private engine: SlaEngine | null = null;
@@ -178,6 +181,9 @@ export class SlaKeeper {
       for (const target of TARGETS) {
         const s = sla.status[target];
         if (!s || (s.state !== 'warning' && s.state !== 'breached')) continue;
+        // Lateness from before the last couple of hours (a backlog found at sign-in, after a long outage) shows
+        // in the list and in "Breaching soon", not as a stream of pop-ups: an alert is for what happens now.
+        const happened = s.state === 'breached' ? s.dueAt : s.warnAt;
         const alert: SlaAlert = {
           ticketId: t.id,
           ticketNumber: t.number,
@@ -192,6 +198,7 @@ export class SlaKeeper {
         const key = slaAlertKey(alert);
         if (this.alerted.has(key)) continue;
         this.alerted.add(key);
+        if (now - happened > ALERT_RECENT_MS) continue;
         raised.push(alert);
         this.o.emit('sla.alert', alert);
       }

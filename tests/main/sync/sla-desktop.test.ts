@@ -4,8 +4,9 @@ import { UNSOLVED_STATUSES } from '../../../src/shared/domain/ticket-rules';
 import type { AdminConfig } from '../../../src/shared/admin';
 import { slaAlertKey, type SlaAlert } from '../../../src/shared/protocol/sla';
 import { SlaEngine } from '../../../src/shared/sla';
+import { ADMIN_REST } from '../../../src/shared/admin';
 import { tempDir } from '../fixtures';
-import { desktop, startDemoServer, waitFor, type TestDesktop } from './helpers';
+import { apiLogin, desktop, startDemoServer, waitFor, type TestDesktop } from './helpers';
 
 /**
  * The desktop's SLA against the real demo service (48 policies on the mainland-China calendar): the
@@ -33,6 +34,51 @@ const alerts = (d: TestDesktop) =>
 
 describe('SLA on the desktop', () => {
   it('keeps the configuration for offline use; timers, due order, breaching soon and alerts run offline', async () => {
+    // A policy that warns at once (first response within 5 minutes, warned 10 before) on an always-open
+    // calendar, for the api channel the demo leaves without one: a ticket made now is in warning now.
+    const admin = await apiLogin(server.url, 'admin');
+    const post = (path: string, body: unknown) =>
+      fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.accessToken}` },
+        body: JSON.stringify(body),
+      });
+    const always = { start: '00:00', end: '24:00' };
+    expect(
+      (
+        await post(ADMIN_REST.calendars, {
+          id: 'always',
+          name: 'Always open',
+          timeZone: 'Asia/Shanghai',
+          weekly: {
+            mon: [always],
+            tue: [always],
+            wed: [always],
+            thu: [always],
+            fri: [always],
+            sat: [always],
+            sun: [always],
+          },
+          holidays: [],
+          workdays: [],
+        })
+      ).status,
+    ).toBe(201);
+    const me = (await apiLogin(server.url, 'agent01')).user;
+    expect(
+      (
+        await post(ADMIN_REST.slaPolicies, {
+          departmentId: me.departmentId,
+          priority: 'normal',
+          channel: 'api',
+          calendarId: 'always',
+          firstResponseMinutes: 5,
+          nextResponseMinutes: null,
+          resolutionMinutes: null,
+          warning: { kind: 'minutesBefore', minutes: 10 },
+        })
+      ).status,
+    ).toBe(201);
     const online = desktop(join(dir.path, 'wang'), { deviceId: 'wang' });
     open.push(online);
     await online.call('auth.login', {
@@ -43,7 +89,7 @@ describe('SLA on the desktop', () => {
     });
     await online.waitSynced();
     const config = await online.call('config.get', {});
-    expect(config.slaPolicies.length).toBe(48);
+    expect(config.slaPolicies.length).toBe(49);
     const soonOnline = await online.call('tickets.counts', {
       filters: [{ status: unsolved, slaDueWithinMinutes: 120 }],
     });
@@ -90,9 +136,21 @@ describe('SLA on the desktop', () => {
       expect(s.nextDueAt!).toBeLessThanOrEqual(Date.now() + 120 * 60_000);
     }
 
-    // Alerts from the desktop's own clock, for the user's own tickets in warning or breach, each key once.
-    await waitFor(async () => alerts(d).length > 0, 'an SLA alert from the desktop');
+    // Alerts from the desktop's own clock, for the user's own tickets in warning or breach, each key once: a
+    // ticket made now (offline) under the api policy is in warning at once; the demo's backlog, late for
+    // days, stays in the list and pops nothing up.
+    const customerId = page.rows[0]!.customerId;
+    const made = await d.call('tickets.create', {
+      customerId,
+      subject: 'API 对接失败',
+      channel: 'api',
+      assigneeId: 'me',
+    });
+    await waitFor(async () => alerts(d).some((a) => a.ticketId === made.id), 'an SLA alert from the desktop');
     const first = alerts(d);
+    expect(first).toEqual([
+      expect.objectContaining({ ticketId: made.id, target: 'firstResponse', kind: 'warning' }),
+    ]);
     for (const a of first) {
       expect(a.source).toBe('desktop');
       const detail = await d.call('tickets.get', { id: a.ticketId });
