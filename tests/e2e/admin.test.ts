@@ -124,7 +124,7 @@ describe('admin screen', () => {
     for (const right of ['changePriority', 'transfer', 'seeInternalNotes'])
       await page.getByTestId(`admin-permission-agent-${right}`).uncheck();
     await page.getByTestId('admin-permissions-save').click();
-    await expect.poll(() => page.getByText('Saved').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByText('Saved').count(), { timeout: 15_000 }).toBeGreaterThan(0);
     if (screens) await shoot(page, 'admin-permissions-en');
     await signOut(page);
 

@@ -454,6 +454,8 @@ describe('SLA sweeps and escalations', () => {
     const id = await fileTicket(agent.socket, 'tech', 'high', 'web');
     const second = await startSecondNode(server);
     try {
+      // The breach is due; the supervisor signs in now, so their token is current when the alert comes.
+      server.clock.now = at('10:31');
       // PostgreSQL: the supervisor's desktop is on the second node, whichever node fires the event.
       const watcher = TEST_DIALECT === 'postgres' ? await signIn('super02', second.url) : undefined;
       const heard =
@@ -464,7 +466,6 @@ describe('SLA sweeps and escalations', () => {
             if (alert.ticketId === id) resolve(alert);
           }),
         );
-      server.clock.now = at('10:31');
       if (TEST_DIALECT === 'postgres') {
         await Promise.all([server.sla.sweep(), second.sla.sweep(), server.sla.sweep(), second.sla.sweep()]);
       } else {
