@@ -203,3 +203,24 @@ export async function untilTicketsSettled(page: Page): Promise<void> {
     )
     .toBe(true);
 }
+
+/** Ticket rows still being worked on (neither solved nor closed). */
+export const UNSOLVED_ROW =
+  '[data-testid="ticket-row"]:not([data-status="closed"]):not([data-status="solved"])';
+
+/**
+ * With SWITCHBOARD_SCREENS=<folder>: `<name>-en.png` and `<name>-zh.png` of the page as it is, then back to
+ * English. The language switch sits under an open dialog's backdrop: clicked in the page, as a keyboard user's
+ * shortcut would.
+ */
+export async function shootBothLanguages(page: Page, name: string): Promise<void> {
+  const screens = process.env['SWITCHBOARD_SCREENS'];
+  if (!screens) return;
+  const switchLanguage = () => page.getByTestId('lang-switch').evaluate((b) => (b as HTMLElement).click());
+  for (const lang of ['en', 'zh']) {
+    if (lang === 'zh') await switchLanguage();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(screens, `${name}-${lang}.png`) });
+  }
+  await switchLanguage();
+}

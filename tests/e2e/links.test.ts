@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,6 +8,8 @@ import {
   tempDir,
   untilTicketsSettled,
   type Proc,
+  shootBothLanguages,
+  UNSOLVED_ROW,
 } from './harness';
 
 /**
@@ -21,7 +22,6 @@ let dir: ReturnType<typeof tempDir>;
 let server: Proc;
 let host: Proc;
 let browser: Browser;
-const screens = process.env['SWITCHBOARD_SCREENS'];
 
 beforeAll(async () => {
   dir = tempDir('sb-links-e2e-');
@@ -37,19 +37,7 @@ afterAll(async () => {
   dir?.remove();
 });
 
-async function shoot(page: Page, name: string) {
-  if (!screens) return;
-  const switchLanguage = () => page.getByTestId('lang-switch').evaluate((b) => (b as HTMLElement).click());
-  for (const lang of ['en', 'zh']) {
-    if (lang === 'zh') await switchLanguage();
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: join(screens, `${name}-${lang}.png`) });
-  }
-  await switchLanguage();
-}
-
-const openRows = (page: Page) =>
-  page.locator('[data-testid="ticket-row"]:not([data-status="closed"]):not([data-status="solved"])');
+const openRows = (page: Page) => page.locator(UNSOLVED_ROW);
 
 async function open(page: Page, id: string) {
   await page.locator(`[data-testid="ticket-row"][data-ticket-id="${id}"]`).click();
@@ -74,7 +62,7 @@ describe('links and merge in the ticket detail', () => {
     await page.getByTestId('link-search').fill(bNumber);
     const result = page.getByTestId('link-results').getByRole('button').filter({ hasText: bNumber });
     await result.first().click();
-    await shoot(page, 'links-add');
+    await shootBothLanguages(page, 'links-add');
     await page.getByTestId('link-save').click();
     await page.getByTestId('link-dialog').waitFor({ state: 'detached' });
     const related = page.getByTestId('link-related');
@@ -101,12 +89,12 @@ describe('links and merge in the ticket detail', () => {
       .poll(() => page.getByTestId('merge-explain').innerText())
       .toContain(`${bNumber} will be closed`);
     await page.getByTestId('merge-note').fill('同一客户重复报修');
-    await shoot(page, 'links-merge-dialog');
+    await shootBothLanguages(page, 'links-merge-dialog');
     await page.getByTestId('merge-save').click();
     await page.getByTestId('merge-dialog').waitFor({ state: 'detached' });
     const banner = page.getByTestId('ticket-merged-banner');
     await expect.poll(() => banner.innerText()).toContain('This ticket was merged into');
-    await shoot(page, 'links-merged');
+    await shootBothLanguages(page, 'links-merged');
 
     await banner.getByRole('button').click();
     await expect.poll(() => page.getByTestId('ticket-detail').getAttribute('data-ticket-id')).toBe(aId);
@@ -118,7 +106,7 @@ describe('links and merge in the ticket detail', () => {
     await expect
       .poll(() => page.getByTestId('ticket-detail').innerText(), { timeout: 30_000 })
       .toContain('was merged into this ticket');
-    await shoot(page, 'links-target');
+    await shootBothLanguages(page, 'links-target');
     await context.close();
   });
 });

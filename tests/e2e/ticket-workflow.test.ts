@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_REST } from '../../src/shared';
@@ -11,6 +10,8 @@ import {
   tempDir,
   untilTicketsSettled,
   type Proc,
+  shootBothLanguages,
+  UNSOLVED_ROW,
 } from './harness';
 
 /**
@@ -23,7 +24,6 @@ let dir: ReturnType<typeof tempDir>;
 let server: Proc;
 let host: Proc;
 let browser: Browser;
-const screens = process.env['SWITCHBOARD_SCREENS'];
 
 beforeAll(async () => {
   dir = tempDir('sb-workflow-e2e-');
@@ -61,19 +61,6 @@ afterAll(async () => {
   dir?.remove();
 });
 
-async function shoot(page: Page, name: string) {
-  if (!screens) return;
-  const switchLanguage = () => page.getByTestId('lang-switch').evaluate((b) => (b as HTMLElement).click());
-  for (const lang of ['en', 'zh']) {
-    if (lang === 'zh') await switchLanguage();
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: join(screens, `${name}-${lang}.png`) });
-  }
-  await switchLanguage();
-}
-
-const unsolved = '[data-testid="ticket-row"]:not([data-status="closed"]):not([data-status="solved"])';
-
 describe('ticket workflow', () => {
   let page: Page;
 
@@ -82,7 +69,7 @@ describe('ticket workflow', () => {
     page = await context.newPage();
     await signIn(page, { hostUrl: host.url, serverUrl: server.url }, 'super01');
     await untilTicketsSettled(page);
-    const rows = page.locator(unsolved);
+    const rows = page.locator(UNSOLVED_ROW);
     const ids: string[] = [];
     for (const i of [0, 1]) {
       await rows.nth(i).click();
@@ -104,13 +91,13 @@ describe('ticket workflow', () => {
     await rows.nth(3).click();
     await page.keyboard.press('x');
     await page.getByTestId('bulk-bar').waitFor();
-    await shoot(page, 'bulk-bar');
+    await shootBothLanguages(page, 'bulk-bar');
     await page.keyboard.press('Escape');
     await page.getByTestId('bulk-bar').waitFor({ state: 'detached' });
   });
 
   it('adds tags, and will not solve a ticket until its required field is filled', async () => {
-    await page.locator(unsolved).nth(4).click();
+    await page.locator(UNSOLVED_ROW).nth(4).click();
     const detail = page.getByTestId('ticket-detail');
     await detail.getByTestId('ticket-custom-fields').waitFor();
     await detail.getByTestId('ticket-tags-input').fill('VIP');
@@ -126,7 +113,7 @@ describe('ticket workflow', () => {
     await page.keyboard.press('Enter');
     await detail.getByTestId('ticket-field-reason').selectOption('damaged');
     await expect.poll(() => detail.getByTestId('ticket-field-reason').inputValue()).toBe('damaged');
-    await shoot(page, 'ticket-fields');
+    await shootBothLanguages(page, 'ticket-fields');
     await detail.getByTestId('ticket-status').selectOption('solved');
     await expect.poll(() => detail.getByTestId('ticket-status').inputValue()).toBe('solved');
   });

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminConfig, CONFIG_REST } from '../../src/shared/admin';
@@ -14,6 +13,7 @@ import {
   tempDir,
   untilTicketsSettled,
   type Proc,
+  shootBothLanguages,
 } from './harness';
 
 /**
@@ -29,7 +29,6 @@ let dir: ReturnType<typeof tempDir>;
 let server: Proc;
 let host: Proc;
 let browser: Browser;
-const screens = process.env['SWITCHBOARD_SCREENS'];
 
 beforeAll(async () => {
   dir = tempDir('sb-transfer-e2e-');
@@ -73,18 +72,6 @@ async function expectedSla(serverUrl: string, username: string, id: string) {
 
 const rowOf = (page: Page, id: string) => page.locator(`[data-testid="ticket-row"][data-ticket-id="${id}"]`);
 
-async function shoot(page: Page, name: string) {
-  if (!screens) return;
-  // The switch sits under an open dialog's backdrop: clicked in the page, as a keyboard user's shortcut would.
-  const switchLanguage = () => page.getByTestId('lang-switch').evaluate((b) => (b as HTMLElement).click());
-  for (const lang of ['en', 'zh']) {
-    if (lang === 'zh') await switchLanguage();
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: join(screens, `${name}-${lang}.png`) });
-  }
-  await switchLanguage();
-}
-
 describe('transfer between departments', () => {
   let wang: Page;
   let liu: Page;
@@ -114,7 +101,7 @@ describe('transfer between departments', () => {
       .toMatch(/Say why the ticket is transferred/);
     await wang.getByTestId('transfer-reason').fill('路由器升级固件后无法联网，请技术支持排查');
     await wang.getByTestId('transfer-hand-back').check();
-    await shoot(wang, 'transfer-dialog');
+    await shootBothLanguages(wang, 'transfer-dialog');
     await wang.keyboard.press('Control+Enter');
     await wang.getByTestId('transfer-dialog').waitFor({ state: 'detached' });
 
@@ -146,13 +133,13 @@ describe('transfer between departments', () => {
       expect(Number(await shown.getAttribute('data-sla-due'))).toBe(sla.status[k]!.dueAt);
       expect(await shown.getAttribute('data-sla-state')).toBe(sla.status[k]!.state);
     }
-    await shoot(liu, 'sla-list-and-detail');
+    await shootBothLanguages(liu, 'sla-list-and-detail');
     await expect
       .poll(() => liu.getByTestId('history-note').allInnerTexts())
       .toContain('路由器升级固件后无法联网，请技术支持排查');
     const handBack = liu.getByTestId('ticket-hand-back');
     expect(await handBack.innerText()).toMatch(/Hand back to After-sales/);
-    await shoot(liu, 'transfer-received');
+    await shootBothLanguages(liu, 'transfer-received');
 
     await handBack.click();
     await liu.getByTestId('transfer-dialog').waitFor();
