@@ -132,7 +132,9 @@ export function NewTicketDialog({
           if (!live || typedCustomer.current) return;
           setCustomer(d.customer);
           setCustomerText(d.customer.name);
-          requestAnimationFrame(() => subjectRef.current?.focus());
+          // Not if the agent started typing a customer in the meantime: moving the focus would blur the field,
+          // which puts the guessed customer's name back over what they typed.
+          requestAnimationFrame(() => !typedCustomer.current && subjectRef.current?.focus());
         },
         () => {},
       );
