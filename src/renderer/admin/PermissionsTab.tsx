@@ -60,12 +60,15 @@ export function PermissionsTab() {
         <TableHead>
           <TableRow>
             <TableCell>{t('admin.permissions.right')}</TableCell>
+            {/* Role names whole on one line: 管理员 broke into a character per line. */}
             {roles.map((role) => (
-              <TableCell key={role} align="center">
+              <TableCell key={role} align="center" sx={{ whiteSpace: 'nowrap' }}>
                 {t(`admin.role.${role}`)}
               </TableCell>
             ))}
-            <TableCell align="center">{t('admin.role.admin')}</TableCell>
+            <TableCell align="center" sx={{ whiteSpace: 'nowrap' }}>
+              {t('admin.role.admin')}
+            </TableCell>
           </TableRow>
         </TableHead>
         <TableBody>
