@@ -171,10 +171,14 @@ const events = (id: string) =>
 
 /** Audit records of a ticket with this action, chained or still pending. */
 async function audits(ticketId: string, action: string) {
-  const rows = [
-    ...(await db.selectFrom('audit_pending').selectAll().where('subject_id', '=', ticketId).execute()),
-    ...(await db.selectFrom('audit_log').selectAll().where('subject_id', '=', ticketId).execute()),
-  ];
+  // One statement over both tables: the chainer moves records from pending to the log at any moment, and two
+  // reads could see one record in both (PostgreSQL did).
+  const rows = await db
+    .selectFrom('audit_pending')
+    .select(['action', 'detail'])
+    .where('subject_id', '=', ticketId)
+    .unionAll(db.selectFrom('audit_log').select(['action', 'detail']).where('subject_id', '=', ticketId))
+    .execute();
   return rows.filter((r) => r.action === action).map((r) => JSON.parse(r.detail) as Record<string, unknown>);
 }
 
