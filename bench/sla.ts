@@ -7,7 +7,7 @@
  * admin changes the calendar (adds a holiday, shortens Friday) as admin-service.ts does (the calendar's row and
  * the configuration version), and `recomputeSla` (src/server/sla/recompute.ts, what the service runs in the
  * background after such a change) reads every unsolved ticket, its history and comments, recomputes it with
- * the shared SlaEngine and writes sla_due_at / sla_state / sla_next_check_at back, chunk by chunk.
+ * the shared SlaEngine and writes sla_due_ms / sla_state / sla_next_check_ms back, chunk by chunk.
  * `npm run bench:sla`; env BENCH_TICKETS (default 1,000,000), BENCH_SLA_CHUNK (default the service's).
  * Last line: one JSON summary; exit code 1 when the recompute takes more than 10 s.
  */
@@ -173,7 +173,7 @@ try {
   const first = await recomputeSla(db, () => new Date(NOW), { chunk: CHUNK });
   await (
     await import('kysely')
-  ).sql`CREATE TABLE bench_before AS SELECT id, sla_due_at FROM tickets`.execute(db);
+  ).sql`CREATE TABLE bench_before AS SELECT id, sla_due_ms FROM tickets`.execute(db);
   console.log(
     `data set: ${TICKETS.toLocaleString('en')} open tickets (${withPauses.toLocaleString('en')} with pauses, ` +
       `${responded.toLocaleString('en')} answered) in ${fmt(dataMs)}; first computation ${fmt(performance.now() - t1)} (untimed)`,
@@ -229,7 +229,7 @@ try {
       .groupBy('sla_state')
       .execute()
   ).reduce<Record<string, number>>((o, r) => ({ ...o, [r.sla_state ?? 'none']: Number(r.n) }), {});
-  const moved = await count('b.sla_due_at IS NOT t.sla_due_at');
+  const moved = await count('b.sla_due_ms IS NOT t.sla_due_ms');
   const withState = await count('t.sla_state IS NOT NULL');
   const version = (
     await db.selectFrom('admin_settings').select('value').where('name', '=', 'sla_version').executeTakeFirst()

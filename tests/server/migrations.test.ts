@@ -328,6 +328,45 @@ describe('migrations', () => {
     ]);
   });
 
+  it('0019 turns the stored SLA instants into epoch milliseconds, and its down() turns them back', async () => {
+    db = await emptyDb();
+    const pending = Object.entries(migrations);
+    for (let next = pending.shift(); next; next = pending.shift()) {
+      await next[1].up(db);
+      if (next[0] === '0017-ticket-links') break;
+    }
+    await sql`INSERT INTO departments (id, code, name_zh, name_en, version) VALUES ('d', 'd', '部', 'D', 1)`.execute(
+      db,
+    );
+    await sql`INSERT INTO customers (id, name, language, created_at, updated_at, version)
+      VALUES ('c', 'C', 'en', 'x', 'x', 1)`.execute(db);
+    await sql`INSERT INTO tickets (id, number, department_id, customer_id, subject, description, status, priority,
+        created_at, updated_at, version, sla_due_at, sla_state, sla_next_check_at)
+      VALUES ('t1', 1, 'd', 'c', 's', '', 'open', 'high', 'x', 'x', 1,
+        '2025-06-10T07:54:28.489Z', 'running', '2025-06-10T06:18:28.001Z'),
+        ('t2', 2, 'd', 'c', 's', '', 'open', 'high', 'x', 'x', 1, NULL, NULL, NULL)`.execute(db);
+    await migrations['0019-sla-instants']!.up(db);
+    const after = await sql<{
+      id: string;
+      sla_due_ms: number | string | null;
+      sla_next_check_ms: number | string | null;
+    }>`
+      SELECT id, sla_due_ms, sla_next_check_ms FROM tickets ORDER BY id`.execute(db);
+    expect(
+      after.rows.map((r) => [r.id, Number(r.sla_due_ms ?? NaN), Number(r.sla_next_check_ms ?? NaN)]),
+    ).toEqual([
+      ['t1', Date.parse('2025-06-10T07:54:28.489Z'), Date.parse('2025-06-10T06:18:28.001Z')],
+      ['t2', NaN, NaN],
+    ]);
+    await migrations['0019-sla-instants']!.down!(db);
+    const back = await sql<{ sla_due_at: string | null; sla_next_check_at: string | null }>`
+      SELECT sla_due_at, sla_next_check_at FROM tickets ORDER BY id`.execute(db);
+    expect(back.rows).toEqual([
+      { sla_due_at: '2025-06-10T07:54:28.489Z', sla_next_check_at: '2025-06-10T06:18:28.001Z' },
+      { sla_due_at: null, sla_next_check_at: null },
+    ]);
+  });
+
   it.skipIf(TEST_DIALECT !== 'sqlite')('opens files in WAL mode', async () => {
     dir = mkdtempSync(join(tmpdir(), 'switchboard-migrate-'));
     db = openSqlite(join(dir, 'nested', 'server.sqlite'));

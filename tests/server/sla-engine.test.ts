@@ -1,5 +1,5 @@
-// The service's SLA engine (src/server/sla): every push keeps a ticket's sla_due_at / sla_state /
-// sla_next_check_at right; the sweeper fires each warning and breach once (sla_events), audits it, alerts the
+// The service's SLA engine (src/server/sla): every push keeps a ticket's sla_due_ms / sla_state /
+// sla_next_check_ms right; the sweeper fires each warning and breach once (sla_events), audits it, alerts the
 // people a notify rule names on their sockets and applies the policy's escalations as real, synced ticket
 // changes; an admin's policy edit recomputes the tickets it affects. Times are business hours of the demo's
 // mainland-China calendar (Mon-Fri 09:00-12:00 and 13:00-18:00, Asia/Shanghai), on the server's test clock.
@@ -212,9 +212,9 @@ describe('SLA sweeps and escalations', () => {
     const id = await fileTicket(agent.socket, 'aftersales', 'normal', 'phone');
     // 90 business minutes from 10:00: due 11:30, warned at 80 % (11:12).
     expect(await ticketRow(id)).toMatchObject({
-      sla_due_at: at('11:30').toISOString(),
+      sla_due_ms: at('11:30').getTime(),
       sla_state: 'running',
-      sla_next_check_at: at('11:12').toISOString(),
+      sla_next_check_ms: at('11:12').getTime(),
     });
 
     server.clock.now = at('11:15');
@@ -288,7 +288,7 @@ describe('SLA sweeps and escalations', () => {
     const id = await fileTicket(agent.socket, 'tech', 'normal', 'phone');
     server.clock.now = at('10:20');
     await setStatus(agent.socket, id, 'pending');
-    expect(await ticketRow(id)).toMatchObject({ sla_state: 'paused', sla_next_check_at: null });
+    expect(await ticketRow(id)).toMatchObject({ sla_state: 'paused', sla_next_check_ms: null });
 
     // Past the unpaused due time (11:00): nothing fires while the customer is awaited.
     server.clock.now = at('11:30');
@@ -298,9 +298,9 @@ describe('SLA sweeps and escalations', () => {
     // Resumed at 11:30 with 40 minutes left: 30 before lunch, 10 after it; the warning (at 48 minutes) at 11:58.
     await setStatus(agent.socket, id, 'open');
     expect(await ticketRow(id)).toMatchObject({
-      sla_due_at: at('13:10').toISOString(),
+      sla_due_ms: at('13:10').getTime(),
       sla_state: 'running',
-      sla_next_check_at: at('11:58').toISOString(),
+      sla_next_check_ms: at('11:58').getTime(),
     });
     server.clock.now = at('12:59');
     await server.sla.sweep();
@@ -325,16 +325,47 @@ describe('SLA sweeps and escalations', () => {
     const id = await fileTicket(agent.socket, 'aftersales', 'low', 'email');
     const untouched = await fileTicket(agent.socket, 'aftersales', 'low', 'web');
     const before = await ticketRow(untouched);
-    expect((await ticketRow(id)).sla_due_at).toBe(at('10:30').toISOString());
+    expect((await ticketRow(id)).sla_due_ms).toBe(at('10:30').getTime());
 
     await editPolicy('aftersales', 'low', 'email', { firstResponseMinutes: 240 });
     await server.sla.idle();
     // Four business hours from 10:00: 10-12 and 13-15.
     expect(await ticketRow(id)).toMatchObject({
-      sla_due_at: at('15:00').toISOString(),
-      sla_next_check_at: new Date(at('10:00').getTime() + 0.8 * 240 * 60_000 + 60 * 60_000).toISOString(),
+      sla_due_ms: at('15:00').getTime(),
+      sla_next_check_ms: at('10:00').getTime() + 0.8 * 240 * 60_000 + 60 * 60_000,
     });
-    expect((await ticketRow(untouched)).sla_due_at).toBe(before.sla_due_at);
+    expect((await ticketRow(untouched)).sla_due_ms).toBe(before.sla_due_ms);
+  });
+
+  it('keeps the warnings and breaches already fired through a recompute', async () => {
+    server.clock.now = T0;
+    await editPolicy('aftersales', 'low', 'email', {
+      firstResponseMinutes: 240,
+      nextResponseMinutes: null,
+      resolutionMinutes: null,
+    });
+    await server.sla.idle();
+    const agent = await agentOf('aftersales');
+    // Filed at 10:00:00.123: the instants kept for fired events carry milliseconds.
+    server.clock.now = new Date(T0.getTime() + 123);
+    const id = await fileTicket(agent.socket, 'aftersales', 'low', 'email');
+    const due = at('15:00').getTime() + 123;
+    // Due 15:00 (10-12, 13-15); the warning at 80% of it, 14:12.
+    server.clock.now = at('14:30');
+    await server.sla.sweep();
+    expect((await events(id)).map((e) => e.kind)).toEqual(['warning']);
+    expect((await ticketRow(id)).sla_next_check_ms).toBe(due + 1);
+
+    // Another policy's edit recomputes every unsolved ticket, this one too.
+    await editPolicy('aftersales', 'low', 'web', { firstResponseMinutes: 90 });
+    await server.sla.idle();
+    expect(await ticketRow(id)).toMatchObject({
+      sla_due_ms: due,
+      sla_state: 'warning',
+      sla_next_check_ms: due + 1,
+    });
+    await server.sla.sweep();
+    expect((await events(id)).map((e) => e.kind)).toEqual(['warning']);
   });
 
   it('counts a public reply as the first response, not an internal note', async () => {
@@ -359,14 +390,14 @@ describe('SLA sweeps and escalations', () => {
     await comment(true);
     expect(await ticketRow(id)).toMatchObject({
       sla_state: 'running',
-      sla_due_at: at('11:00').toISOString(),
+      sla_due_ms: at('11:00').getTime(),
     });
     server.clock.now = at('10:40');
     await comment(false);
     expect(await ticketRow(id)).toMatchObject({
       sla_state: 'met',
-      sla_due_at: null,
-      sla_next_check_at: null,
+      sla_due_ms: null,
+      sla_next_check_ms: null,
     });
     server.clock.now = at('12:00');
     await server.sla.sweep();
@@ -476,9 +507,9 @@ describe('SLA sweeps and escalations', () => {
         // Two SQLite connections in one process cannot wait for each other's lock (better-sqlite3 blocks the one
         // thread): the nodes sweep one after the other, the second as if it had read the due list before the
         // first committed.
-        const due = (await ticketRow(id)).sla_next_check_at;
+        const due = (await ticketRow(id)).sla_next_check_ms;
         await server.sla.sweep();
-        await db.updateTable('tickets').set({ sla_next_check_at: due }).where('id', '=', id).execute();
+        await db.updateTable('tickets').set({ sla_next_check_ms: due }).where('id', '=', id).execute();
         await second.sla.sweep();
       }
       expect((await events(id)).filter((e) => e.carried === 0)).toHaveLength(1);
@@ -499,7 +530,7 @@ describe('SLA at first start', () => {
       await fresh.sla.idle();
       const before = await store
         .selectFrom('tickets')
-        .select(['id', 'priority', 'sla_state', 'sla_next_check_at'])
+        .select(['id', 'priority', 'sla_state', 'sla_next_check_ms'])
         .execute();
       const late = before.filter((t) => t.sla_state === 'breached');
       expect(late.length).toBeGreaterThan(0);
@@ -525,7 +556,7 @@ describe('SLA at first start', () => {
       const owed = await store
         .selectFrom('tickets')
         .select('id')
-        .where('sla_next_check_at', '<=', fresh.clock.now.toISOString())
+        .where('sla_next_check_ms', '<=', fresh.clock.now.getTime())
         .execute();
       expect(owed).toEqual([]);
     } finally {

@@ -16,9 +16,41 @@ export function openSqlite(path: string): Kysely<Database> {
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   cachePreparedStatements(database);
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  handles.set(db, database);
+  return db;
 }
 
+const handles = new WeakMap<Kysely<Database>, SQLite.Database>();
+
+/**
+ * Bulk access under a SQLite handle, for the one job that walks a million rows (the SLA recompute): rows as
+ * arrays and one prepared statement per row, without Kysely's row objects and a promise per statement.
+ * Kysely's SQLite dialect has one connection, so these run inside a `db.transaction()` in progress. Undefined
+ * for PostgreSQL: callers keep a Kysely path for it.
+ */
+export interface SqliteBulk {
+  /** Every row of a SELECT, each as an array of its columns in order. */
+  rows<Row extends unknown[]>(source: string, params: readonly unknown[]): Row[];
+  /** Runs one statement once per parameter list. */
+  runEach(source: string, paramLists: Iterable<readonly unknown[]>): void;
+}
+
+export function sqliteBulk(db: Kysely<Database>): SqliteBulk | undefined {
+  const database = handles.get(db);
+  if (!database) return undefined;
+  return {
+    rows: <Row extends unknown[]>(source: string, params: readonly unknown[]) =>
+      database
+        .prepare(source)
+        .raw(true)
+        .all(...params) as Row[],
+    runEach: (source, paramLists) => {
+      const statement = database.prepare(source);
+      for (const p of paramLists) statement.run(...p);
+    },
+  };
+}
 const STATEMENT_CACHE_SIZE = 500;
 
 /**

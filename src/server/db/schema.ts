@@ -61,11 +61,14 @@ export interface Database {
     related_ids: ColumnType<string, string | undefined, string>;
     parent_id: ColumnType<string | null, string | null | undefined, string | null>;
     merged_into: ColumnType<string | null, string | null | undefined, string | null>;
-    /** The SLA as the service last computed it (migration 0014, src/server/sla); ISO instants; null = none. */
-    sla_due_at: ColumnType<string | null, string | null | undefined, string | null>;
+    /**
+     * The SLA as the service last computed it (migrations 0014, 0019; src/server/sla); instants in epoch
+     * milliseconds; null = none.
+     */
+    sla_due_ms: ColumnType<number | null, number | null | undefined, number | null>;
     sla_state: ColumnType<string | null, string | null | undefined, string | null>;
     /** When the SLA state next changes (a warning or breach to act on); indexed for the sweeper. */
-    sla_next_check_at: ColumnType<string | null, string | null | undefined, string | null>;
+    sla_next_check_ms: ColumnType<number | null, number | null | undefined, number | null>;
     /** SlaTimeline JSON as of the ticket's last change; null until first computed. */
     sla_timeline: ColumnType<string | null, string | null | undefined, string | null>;
   };

@@ -52,7 +52,7 @@ export interface TicketSweep {
  */
 async function takeTicket(trx: Tx, id: string): Promise<Ticket | undefined> {
   if (dialectOf(trx) === 'sqlite')
-    await sql`UPDATE tickets SET sla_next_check_at = sla_next_check_at WHERE id = ${id}`.execute(trx);
+    await sql`UPDATE tickets SET sla_next_check_ms = sla_next_check_ms WHERE id = ${id}`.execute(trx);
   return getTicketForChange(trx, id);
 }
 

@@ -1,19 +1,10 @@
-import { sql, type Insertable } from 'kysely';
-import { UNSOLVED_STATUSES, type SlaTimeline } from '../../shared';
+import type { Insertable } from 'kysely';
 import { configVersion } from '../admin/admin-store';
 import { auditedTransaction } from '../audit/audit-log';
-import { dialectOf } from '../db/open';
 import { retryConflicts } from '../db/retry';
 import type { Database, Db, Tx } from '../db/schema';
-import {
-  evaluateSla,
-  loadSlaInputs,
-  markFired,
-  SLA_TICKET_COLUMNS,
-  slaEngine,
-  writeSlaColumns,
-  type SlaColumns,
-} from './sla-store';
+import { lockForChunk, readChunk, writeChunk } from './recompute-chunk';
+import { evaluateSla, markFired, slaEngine, type SlaColumns } from './sla-store';
 
 /** admin_settings row: the configuration version every unsolved ticket's SLA columns were computed under. */
 export const SLA_VERSION_SETTING = 'sla_version';
@@ -69,7 +60,7 @@ export interface RecomputeOptions {
   /**
    * Tickets per transaction (default 10,000): a push waits at most one chunk's time for the store (~0.3 s on a
    * loaded 2-core machine). Smaller chunks commit more often, and each commit writes the pages of the
-   * sla_next_check_at index it touched, which are scattered: at 2,000 a million-ticket run spent a third of
+   * sla_next_check_ms index it touched, which are scattered: at 2,000 a million-ticket run spent a third of
    * its time committing.
    */
   chunk?: number;
@@ -112,13 +103,13 @@ export async function recomputeSla(
   now: () => Date,
   opts: RecomputeOptions = {},
 ): Promise<RecomputeResult> {
-  const chunk = opts.chunk ?? 10_000;
+  const chunk = opts.chunk ?? 20_000;
   const logEvery = opts.logEvery ?? 100_000;
   const pause = opts.pause ?? (() => new Promise<void>((r) => setImmediate(r)));
   const started = performance.now();
   const version = await configVersion(db);
   const baseline = opts.baseline ?? (await slaVersion(db)) === null;
-  let after = '';
+  let after: string | number | null = null;
   let tickets = 0;
   let logged = 0;
   for (;;) {
@@ -127,43 +118,23 @@ export async function recomputeSla(
     // A chunk PostgreSQL ends to break a deadlock with a push (both lock tickets) is run again.
     const done = await retryConflicts(() =>
       db.transaction().execute(async (trx) => {
-        // SQLite: the write lock first (see escalate.ts takeTicket); PostgreSQL: the chunk's rows (FOR UPDATE).
-        if (dialectOf(trx) === 'sqlite')
-          await sql`UPDATE admin_settings SET value = value WHERE name = 'config_version'`.execute(trx);
+        await lockForChunk(trx);
         const t0 = performance.now();
-        const rows = await trx
-          .selectFrom('tickets')
-          .select([...SLA_TICKET_COLUMNS, 'sla_due_at', 'sla_state', 'sla_next_check_at', 'sla_timeline'])
-          .where('status', 'in', UNSOLVED_STATUSES)
-          .where('id', '>', after)
-          .orderBy('id')
-          .limit(chunk)
-          .$if(dialectOf(trx) === 'postgres', (q) => q.forUpdate())
-          .execute();
+        const rows = await readChunk(db, trx, after, chunk);
         if (rows.length === 0) return { n: 0, last: after };
         const engine = await slaEngine(db, trx);
-        // Tickets keep their timeline with every change: the record is read only for those without one (a first
-        // computation after the upgrade, data loaded before the service ran).
-        const inputs = await loadSlaInputs(
-          trx,
-          rows.map((r) => r.id),
-          rows,
-          rows.some((r) => r.sla_timeline === null),
-        );
-        for (const r of rows)
-          if (r.sla_timeline !== null) inputs.get(r.id)!.timeline = JSON.parse(r.sla_timeline) as SlaTimeline;
         const t1 = performance.now();
         // Only what changed is written: a calendar edit moves some tickets' due times, not all.
         const out: SlaColumns[] = [];
         const dueOnly: SlaColumns[] = [];
         const carried: Insertable<Database['sla_events']>[] = [];
         for (const r of rows) {
-          const input = inputs.get(r.id)!;
+          const input = r.inputs;
           let o = evaluateSla(engine, input, at);
           if (baseline && o.due.length > 0) {
             for (const e of o.due) {
               carried.push({
-                ticket_id: r.id,
+                ticket_id: input.row.id,
                 target: e.target,
                 kind: e.kind,
                 due_at: new Date(e.dueAt).toISOString(),
@@ -175,14 +146,13 @@ export async function recomputeSla(
             }
             o = evaluateSla(engine, input, at);
           }
-          if (o.nextCheckAt !== r.sla_next_check_at || o.timeline !== null)
-            out.push([r.id, o.dueAt, o.state, o.nextCheckAt, o.timeline]);
-          else if (o.dueAt !== r.sla_due_at || o.state !== r.sla_state)
-            dueOnly.push([r.id, o.dueAt, o.state, o.nextCheckAt, null]);
+          if (o.nextCheckAt !== r.nextMs || o.timeline !== null)
+            out.push([r.key, o.dueAt, o.state, o.nextCheckAt, o.timeline]);
+          else if (o.dueAt !== r.dueMs || o.state !== r.state)
+            dueOnly.push([r.key, o.dueAt, o.state, o.nextCheckAt, null]);
         }
         const t2 = performance.now();
-        await writeSlaColumns(trx, out);
-        await writeSlaColumns(trx, dueOnly, true);
+        await writeChunk(db, trx, out, dueOnly);
         // 7 columns: 1,000 rows are 7,000 bound values, under either store's limit.
         for (let i = 0; i < carried.length; i += 1000)
           await trx
@@ -195,7 +165,7 @@ export async function recomputeSla(
           opts.timings.computeMs += t2 - t1;
           opts.timings.writeMs += performance.now() - t2;
         }
-        return { n: rows.length, last: rows[rows.length - 1]!.id };
+        return { n: rows.length, last: rows[rows.length - 1]!.key };
       }),
     );
     // Moved on only once the chunk committed.

@@ -32,7 +32,7 @@ export interface SlaServiceOptions {
 
 /**
  * The SLA engine's running part on one service node:
- * - the sweeper: every 30 s, the tickets whose sla_next_check_at has come get their warnings and breaches
+ * - the sweeper: every 30 s, the tickets whose sla_next_check_ms has come get their warnings and breaches
  *   fired once (across sweeps and nodes: sla_events' key) with the policy's escalation rules (escalate.ts);
  * - the recompute of every unsolved ticket when the configuration is newer than what the tickets were computed
  *   under (an admin edit on this node, at once; on another node, at the next sweep);
@@ -158,8 +158,8 @@ export class SlaService {
       const due = await db
         .selectFrom('tickets')
         .select('id')
-        .where('sla_next_check_at', '<=', at.toISOString())
-        .orderBy('sla_next_check_at')
+        .where('sla_next_check_ms', '<=', at.getTime())
+        .orderBy('sla_next_check_ms')
         .limit(SWEEP_BATCH)
         .execute();
       // Each ticket once per sweep: one left due (another target's event, found after an escalation) waits

@@ -16,8 +16,8 @@ import type { Database, Db, Tx } from '../db/schema';
 
 /**
  * The service's side of the SLA clock: a ticket's SLA from its row, status history and public comments, with the
- * same shared SlaEngine the desktops run offline, stored on the ticket (sla_due_at, sla_state,
- * sla_next_check_at) for the list and for the sweeper (sla-service.ts). Nothing here reads the system clock.
+ * same shared SlaEngine the desktops run offline, stored on the ticket (sla_due_ms, sla_state,
+ * sla_next_check_ms) for the list and for the sweeper (sla-service.ts). Nothing here reads the system clock.
  */
 
 export type SlaEventKind = 'warning' | 'breach';
@@ -57,7 +57,7 @@ export interface SlaInputs {
 }
 
 /** The fired set of tickets with none: one for all (a recompute reads a million tickets, most with none). */
-const NONE_FIRED: ReadonlySet<string> = new Set();
+export const NONE_FIRED: ReadonlySet<string> = new Set();
 
 /** Records in `inputs` that the event is in sla_events now. */
 export function markFired(inputs: SlaInputs, e: Pick<SlaEvent, 'target' | 'kind' | 'dueAt'>): void {
@@ -68,10 +68,11 @@ export function markFired(inputs: SlaInputs, e: Pick<SlaEvent, 'target' | 'kind'
 
 export interface SlaOutcome {
   sla: TicketSla | null;
-  dueAt: string | null;
+  /** Epoch ms, as stored (sla_due_ms). */
+  dueAt: number | null;
   state: string | null;
   /** When the next event not yet fired happens (may be <= now: the sweeper acts on it); null = none. */
-  nextCheckAt: string | null;
+  nextCheckAt: number | null;
   /** Events not yet fired whose instant has come, in the order they happened. */
   due: SlaEvent[];
   /** The timeline computed from the record (JSON, to store); null when it came stored. */
@@ -85,8 +86,6 @@ export const slaTicketOf = (r: SlaTicketRow): SlaTicket => ({
   status: r.status,
   createdAt: r.created_at,
 });
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
  * The ticket's SLA at `now` and the events it still owes. A target that is met or paused owes nothing (a pause
@@ -122,7 +121,7 @@ export function evaluateSla(engine: SlaEngine, inputs: SlaInputs, now: number): 
     }
   }
   if (due.length > 1) due.sort((a, b) => a.at - b.at);
-  return { sla, dueAt: iso(status.nextDueAt), state: status.state, nextCheckAt: iso(next), due, timeline };
+  return { sla, dueAt: status.nextDueAt, state: status.state, nextCheckAt: next, due, timeline };
 }
 
 /**
@@ -140,8 +139,12 @@ export async function loadSlaInputs(
 ): Promise<Map<string, SlaInputs>> {
   const out = new Map<string, SlaInputs>();
   if (ids.length === 0) return out;
-  const first = rows?.[0]?.id;
-  const last = rows?.at(-1)?.id;
+  let first: string | undefined;
+  let last: string | undefined;
+  for (const r of rows ?? []) {
+    if (first === undefined || r.id < first) first = r.id;
+    if (last === undefined || r.id > last) last = r.id;
+  }
   const byRange = first !== undefined && last !== undefined;
   const tickets =
     rows ??
@@ -196,10 +199,11 @@ export const SLA_TICKET_COLUMNS = [
 ] as const;
 
 export type SlaColumns = [
-  id: string,
-  dueAt: string | null,
+  /** The ticket's id, or in SQLite its rowid (a recompute walks the table in rowid order: no index lookups). */
+  id: string | number,
+  dueAt: number | null,
   state: string | null,
-  nextCheckAt: string | null,
+  nextCheckAt: number | null,
   /** The timeline JSON to store, or null to leave the stored one. */
   timeline: string | null,
 ];
@@ -207,7 +211,7 @@ export type SlaColumns = [
 /**
  * Writes the SLA columns of many tickets in one statement. They are the service's own reading (desktops compute
  * theirs from the same data), so the ticket's version and the change stream stay as they are: no replica pulls.
- * `nextUnchanged`: rows whose sla_next_check_at is as stored, written without it, so its index (scattered over
+ * `nextUnchanged`: rows whose sla_next_check_ms is as stored, written without it, so its index (scattered over
  * the whole table in time order) is not rewritten for them: that was most of a million-ticket recompute's writes.
  */
 export async function writeSlaColumns(
@@ -219,25 +223,26 @@ export async function writeSlaColumns(
     const part = rows.slice(i, i + WRITE_CHUNK);
     // A stored timeline is left as it is (COALESCE): a recompute writes only due times.
     if (dialectOf(trx) === 'postgres') {
-      const col = (k: number) => part.map((r) => r[k] as string | null);
-      const next = nextUnchanged ? sql`` : sql`, sla_next_check_at = u.next`;
+      const col = (k: number) => part.map((r) => r[k]);
+      const next = nextUnchanged ? sql`` : sql`, sla_next_check_ms = u.next`;
       await sql`
-        UPDATE tickets AS t SET sla_due_at = u.due, sla_state = u.state ${next},
+        UPDATE tickets AS t SET sla_due_ms = u.due, sla_state = u.state ${next},
           sla_timeline = COALESCE(u.timeline, t.sla_timeline)
-        FROM unnest(${col(0)}::text[], ${col(1)}::text[], ${col(2)}::text[], ${col(3)}::text[],
+        FROM unnest(${col(0)}::text[], ${col(1)}::bigint[], ${col(2)}::text[], ${col(3)}::bigint[],
           ${col(4)}::text[]) AS u(id, due, state, next, timeline)
         WHERE t.id = u.id`.execute(trx);
     } else {
       // One JSON text, one prepared statement whatever the count (as db/id-list.ts); UPDATE ... FROM needs
       // SQLite 3.33, which better-sqlite3 has bundled for years.
-      const next = nextUnchanged ? sql`` : sql`, sla_next_check_at = u.value ->> 3`;
+      const next = nextUnchanged ? sql`` : sql`, sla_next_check_ms = u.value ->> 3`;
       const timeline = part.some((r) => r[4] !== null)
         ? sql`, sla_timeline = COALESCE(u.value ->> 4, tickets.sla_timeline)`
         : sql``;
+      const key = typeof part[0]![0] === 'number' ? sql`tickets.rowid` : sql`tickets.id`;
       await sql`
-        UPDATE tickets SET sla_due_at = u.value ->> 1, sla_state = u.value ->> 2 ${next} ${timeline}
+        UPDATE tickets SET sla_due_ms = u.value ->> 1, sla_state = u.value ->> 2 ${next} ${timeline}
         FROM json_each(${JSON.stringify(part)}) AS u
-        WHERE tickets.id = u.value ->> 0`.execute(trx);
+        WHERE ${key} = u.value ->> 0`.execute(trx);
     }
   }
 }

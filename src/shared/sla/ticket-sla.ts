@@ -114,9 +114,22 @@ export interface TicketSla {
 export class SlaEngine {
   private readonly calendars: Map<string, BusinessCalendar>;
   private readonly indexes = new Map<string, CalendarIndex>();
+  /**
+   * Active policies by department, priority and channel, the first of each as findSlaPolicy finds it: a
+   * recompute looks one up per ticket, a million times, among what may be hundreds of policies.
+   */
+  private readonly policies = new Map<string, Map<string, Map<string, SlaPolicy>>>();
 
   constructor(readonly config: Pick<AdminConfig, 'version' | 'calendars' | 'slaPolicies'>) {
     this.calendars = new Map(config.calendars.map((c) => [c.id, c]));
+    for (const p of config.slaPolicies) {
+      if (!p.active) continue;
+      let byPriority = this.policies.get(p.departmentId);
+      if (!byPriority) this.policies.set(p.departmentId, (byPriority = new Map()));
+      let byChannel = byPriority.get(p.priority);
+      if (!byChannel) byPriority.set(p.priority, (byChannel = new Map()));
+      if (!byChannel.has(p.channel)) byChannel.set(p.channel, p);
+    }
   }
 
   private indexFor(calendar: BusinessCalendar, now: number): CalendarIndex {
@@ -129,7 +142,7 @@ export class SlaEngine {
   }
 
   policyFor(ticket: SlaTicket): SlaPolicy | null {
-    return findSlaPolicy(this.config.slaPolicies, ticket);
+    return this.policies.get(ticket.departmentId)?.get(ticket.priority)?.get(ticket.channel) ?? null;
   }
 
   /** The ticket's SLA at `now`; null when no policy applies (or its calendar is gone). */
