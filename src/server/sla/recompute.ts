@@ -135,6 +135,7 @@ export async function recomputeSla(
           .selectFrom('tickets')
           .select([...SLA_TICKET_COLUMNS, 'sla_due_at', 'sla_state', 'sla_next_check_at', 'sla_timeline'])
           .where('status', 'in', UNSOLVED_STATUSES)
+          .where('deleted_at', 'is', null)
           .where('id', '>', after)
           .orderBy('id')
           .limit(chunk)
