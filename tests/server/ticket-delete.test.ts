@@ -242,6 +242,38 @@ describe('who may not delete', () => {
     expect(ok).toMatchObject({ status: 'applied' });
   });
 
+  it('takes a ticket made and deleted on one desktop before it was ever sent, in one push', async () => {
+    const made = pick();
+    const ticketId = randomUUID();
+    const results = await push(sunSocket, [
+      {
+        id: randomUUID(),
+        name: 'ticket.create',
+        args: {
+          ticketId,
+          customerId: made.customerId,
+          departmentId: made.departmentId,
+          subject: 'Opened by mistake',
+          description: '',
+          status: 'new',
+          priority: 'normal',
+          assigneeId: null,
+          createdAt: new Date().toISOString(),
+          interactionId: null,
+          channel: 'phone',
+        },
+      },
+      {
+        id: randomUUID(),
+        name: 'ticket.comment',
+        args: { commentId: randomUUID(), ticketId, body: '打错了', internal: true },
+      },
+      del({ id: ticketId, version: 0 }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
+    expect((await getTicket(sun, ticketId)).status).toBe(410);
+  });
+
   it('refuses later changes to a deleted ticket saying it was deleted', async () => {
     const ticket = pick();
     await push(sunSocket, [del(ticket)]);
