@@ -70,7 +70,12 @@ export function DeleteTicketDialog({
       data-testid="delete-ticket-dialog"
       aria-describedby="delete-ticket-text"
     >
-      <DialogTitle sx={{ pb: 1 }}>{t('deleteTicket.title', { count })}</DialogTitle>
+      <DialogTitle sx={{ pb: 1 }}>
+        {
+          // One ticket in words of its own: Chinese has no singular form to pick.
+          count === 1 ? t('deleteTicket.titleOne') : t('deleteTicket.title', { count })
+        }
+      </DialogTitle>
       <DialogContent>
         <Typography id="delete-ticket-text" variant="body2" sx={{ mb: 2 }}>
           {count === 1 && ticketText
@@ -100,7 +105,7 @@ export function DeleteTicketDialog({
           onClick={() => void confirm()}
           data-testid="delete-ticket-confirm"
         >
-          {t('deleteTicket.confirm', { count })}
+          {count === 1 ? t('deleteTicket.confirmAction') : t('deleteTicket.confirm', { count })}
         </Button>
       </DialogActions>
     </Dialog>

@@ -364,16 +364,18 @@ export const en = {
   },
   deleteTicket: {
     open: 'Delete…',
-    title_one: 'Delete this ticket?',
+    titleOne: 'Delete this ticket?',
     title_other: 'Delete {{count, number}} tickets?',
     confirmOne:
       'Ticket {{ticket}} leaves every agent’s list. Its comments and history stay in the audit trail, but nobody can open or change it again.',
-    confirmMany:
+    confirmMany_one:
+      'The checked ticket leaves every agent’s list. Its comments and history stay in the audit trail, but nobody can open or change it again.',
+    confirmMany_other:
       'The {{count, number}} checked tickets leave every agent’s list. Their comments and history stay in the audit trail, but nobody can open or change them again.',
     reason: 'Reason (optional)',
     reasonHint: 'Kept in the audit trail, e.g. “opened twice by mistake”.',
     cancel: 'Cancel',
-    confirm_one: 'Delete ticket',
+    confirmAction: 'Delete ticket',
     confirm_other: 'Delete {{count, number}} tickets',
     pending:
       'Deletion is waiting for the server. If the server refuses it, the ticket comes back and the reason appears in the Not sent list.',

@@ -350,16 +350,18 @@ export const zhCN: Messages = {
   },
   deleteTicket: {
     open: '删除…',
-    title_one: '删除此工单？',
+    titleOne: '删除此工单？',
     title_other: '删除 {{count, number}} 个工单？',
     confirmOne:
       '工单 {{ticket}} 将从所有坐席的列表中移除。其评论和历史记录保留在审计记录中，但任何人都无法再打开或修改它。',
-    confirmMany:
+    confirmMany_one:
+      '选中的 {{count, number}} 个工单将从所有坐席的列表中移除。其评论和历史记录保留在审计记录中，但任何人都无法再打开或修改它们。',
+    confirmMany_other:
       '选中的 {{count, number}} 个工单将从所有坐席的列表中移除。其评论和历史记录保留在审计记录中，但任何人都无法再打开或修改它们。',
     reason: '原因（可选）',
     reasonHint: '将记入审计记录，例如“重复创建”。',
     cancel: '取消',
-    confirm_one: '删除工单',
+    confirmAction: '删除工单',
     confirm_other: '删除 {{count, number}} 个工单',
     pending: '删除正在等待服务器确认。如果服务器拒绝，工单会恢复，原因会显示在“未发送”列表中。',
   },
