@@ -74,6 +74,12 @@ describe('deleting a ticket on the desktop', () => {
     expect(marked.ticket).toMatchObject({ deletePending: true, syncState: 'pending' });
     const listed = (await sun.call('tickets.search', { limit: 200 })).rows.find((r) => r.id === ticket.id);
     expect(listed?.deletePending).toBe(true);
+    // Still found by search meanwhile (struck through): nothing vanishes before the server has it.
+    const found = async () =>
+      (await sun.call('tickets.search', { text: ticket.subject, limit: 200 })).rows.some(
+        (r) => r.id === ticket.id,
+      );
+    expect(await found()).toBe(true);
     expect((await sun.call('sync.status', {})).pending).toBe(1);
     // Nothing more is queued on a ticket being deleted.
     const comment = await sun.services.invoke('tickets.comment', { ticketId: ticket.id, body: 'too late' });
@@ -82,6 +88,7 @@ describe('deleting a ticket on the desktop', () => {
     server = await reopenTestServer(server);
     await sun.waitSynced();
     expect(await inReplica(sun, ticket.id)).toBe(false);
+    expect(await found()).toBe(false);
     expect(await onServer(ticket.id)).toBe(410);
     expect(await sun.call('notSent.list', {})).toEqual([]);
     // The agent's desktop, online throughout the reconnect, drops it too.
