@@ -243,7 +243,16 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       bearerUser: (req) => bearerUser(auth, req),
     }),
   ];
-  const api = createApi({ db, auth, log, routers });
+  const api = createApi({
+    db,
+    auth,
+    log,
+    routers,
+    now,
+    // Routes run once the server listens, by when `sync` exists.
+    poke: (departments) =>
+      void sync.poke(departments).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
+  });
   const routeRequest = routeRequestHandler({ db, voice, pbxSecret, now, log, cluster });
   const http = createServer((req, res) => {
     if (!routeRequest(req, res)) api(req, res);

@@ -127,6 +127,9 @@ beforeAll(async () => {
     },
     // Into itself: refused as such (the fuzzer mutates ids anyway).
     'tickets.merge': { sourceId: row.id, targetId: row.id, note: '重复工单' },
+    // An agent holds no delete right by default: refused on the desktop, nothing queued.
+    'tickets.delete': { id: row.id, reason: '重复工单' },
+    'tickets.bulkDelete': { ids: [row.id], reason: '垃圾工单' },
     'tickets.resolveConflict': { ticketId: row.id, field: 'status', keep: 'mine' },
     'tickets.comment': { ticketId: row.id, body: 'Called back, no answer.', internal: false },
     'tickets.create': {

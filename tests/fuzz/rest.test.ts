@@ -436,6 +436,8 @@ describe('fuzzing every REST route', () => {
         `GET ${VOICE_REST.queues}`,
         `POST ${VOICE_REST.events}`,
         `GET ${REST.ticket(ticketId)}`,
+        // Served (tickets/delete-ticket.ts): an agent's refused delete is recorded and audited, as on the socket.
+        `DELETE ${REST.ticket(ticketId)}`,
       ]);
       const paths = fc.oneof(
         fc.constantFrom<string>(

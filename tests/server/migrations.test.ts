@@ -333,7 +333,7 @@ describe('migrations', () => {
     const pending = Object.entries(migrations);
     for (let next = pending.shift(); next; next = pending.shift()) {
       await next[1].up(db);
-      if (next[0] === '0017-ticket-links') break;
+      if (next[0] === '0018-ticket-delete') break;
     }
     await sql`INSERT INTO departments (id, code, name_zh, name_en, version) VALUES ('d', 'd', '部', 'D', 1)`.execute(
       db,

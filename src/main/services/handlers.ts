@@ -1,7 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { v7 as uuidv7 } from 'uuid';
 import type { Customer, Ticket, TicketChange, TicketComment } from '../../shared/domain';
-import { rightsForChange } from '../../shared/domain/permissions';
+import { rightsForChange, rightsForDelete } from '../../shared/domain/permissions';
 import { transferError, transitionError, UNSOLVED_STATUSES } from '../../shared/domain/ticket-rules';
 import {
   notSentText,
@@ -16,6 +16,7 @@ import * as api from '../sync/server-api';
 import { createAdminHandlers } from './admin-handlers';
 import { createAuditHandlers } from './audit-handlers';
 import { bulkUpdate } from './bulk-update';
+import { bulkDelete, refuseIfDeleting } from './ticket-delete';
 import { TOTAL_CAP } from '../store';
 import { createCallHandlers } from './call-handlers';
 import { checkLinkChange, checkMerge } from './link-checks';
@@ -97,6 +98,7 @@ export function createHandlers(
       const { store, engine, info } = sessions.require();
       const ticket = store.read.getTicket(id);
       if (!ticket) throw notInCopy('ticket');
+      refuseIfDeleting(store, id);
       requireRights(store, info.user, rightsForChange(ticket, patch));
       requireFieldValues(store, ticket, patch);
       if (patch.status) {
@@ -127,6 +129,8 @@ export function createHandlers(
       const { store, engine, info } = sessions.require();
       const source = store.read.getTicket(sourceId);
       if (!source) throw notInCopy('ticket');
+      refuseIfDeleting(store, sourceId);
+      refuseIfDeleting(store, targetId);
       const change: TicketChange = { mergedInto: targetId, status: 'closed' };
       requireRights(store, info.user, rightsForChange(source, change));
       checkMerge(store.read, source, targetId);
@@ -151,6 +155,7 @@ export function createHandlers(
       const { store, engine, info } = sessions.require();
       const ticket = store.read.getTicket(id);
       if (!ticket) throw notInCopy('ticket');
+      refuseIfDeleting(store, id);
       requireRights(store, info.user, ['transfer']);
       if (!store.read.getDepartment(toDepartmentId)) {
         throw new SwitchboardError('bad_request', 'The department to transfer to does not exist.');
@@ -171,10 +176,32 @@ export function createHandlers(
       return store.read.getTicketDetail(id)!.ticket;
     },
 
+    'tickets.delete': async ({ id, reason }) => {
+      const { store, engine, info } = sessions.require();
+      if (!store.read.getTicket(id)) throw notInCopy('ticket');
+      requireRights(store, info.user, rightsForDelete());
+      refuseIfDeleting(store, id);
+      store.write.deleteTicketLocally(id, uuidv7(), new Date().toISOString(), reason || undefined);
+      emit('data.changed', { ticketIds: [id], customerIds: [], interactionIds: [], all: false });
+      engine.kick();
+      return {};
+    },
+
+    'tickets.bulkDelete': async ({ ids, reason }) => {
+      const { store, engine, info } = sessions.require();
+      const { updated, skipped, touched } = bulkDelete(store, info.user, ids, reason);
+      if (touched.length > 0) {
+        emit('data.changed', { ticketIds: touched, customerIds: [], interactionIds: [], all: false });
+        engine.kick();
+      }
+      return { updated, skipped };
+    },
+
     'tickets.resolveConflict': async ({ ticketId, field, keep }) => {
       const { store, engine, info } = sessions.require();
       const before = store.read.getTicketDetail(ticketId);
       if (!before) throw notInCopy('ticket');
+      if (keep === 'mine') refuseIfDeleting(store, ticketId);
       const open = before.conflicts.find((k) => k.field === field);
       if (!open) throw new SwitchboardError('not_found', 'This conflict was already settled.');
       if (keep === 'mine' && open.mine !== null)
@@ -202,6 +229,7 @@ export function createHandlers(
     'tickets.comment': async ({ ticketId, body, internal }) => {
       const { store, engine, info } = sessions.require();
       if (!store.read.getTicket(ticketId)) throw notInCopy('ticket');
+      refuseIfDeleting(store, ticketId);
       if (internal) requireRights(store, info.user, ['seeInternalNotes']);
       const comment: TicketComment = {
         id: uuidv7(),
@@ -357,6 +385,7 @@ export function createHandlers(
       const item = s.notSent.get(id);
       if (!item) throw new SwitchboardError('not_found', 'This change was already retried or dismissed.');
       if (!s.store.read.getTicket(ticketId)) throw notInCopy('ticket');
+      refuseIfDeleting(s.store, ticketId);
       const body = notSentText(item).slice(0, 20000);
       if (!body.trim()) throw new SwitchboardError('bad_request', 'This change has no text to send.');
       const comment: TicketComment = {

@@ -6,6 +6,7 @@ import {
   type TicketChange,
   type TicketComment,
 } from '../../shared/domain';
+import { rightsForDelete } from '../../shared/domain/permissions';
 import { transferError, transitionError } from '../../shared/domain/ticket-rules';
 import type { NotSentItem, SessionInfo } from '../../shared/ipc/contract';
 import { loggedCallError, loggedNumbers } from '../../shared/protocol/call-records';
@@ -14,7 +15,9 @@ import { scopeDepartment } from '../../shared/protocol/sync';
 import type { InteractionLog } from '../../shared/protocol/voice';
 import { formatPhone } from '../../shared/phone';
 import { META, type LocalStore } from '../store';
+import { requireRights } from './rights';
 import type { ActiveSession } from './session';
+import { refuseIfDeleting } from './ticket-delete';
 
 /**
  * New tickets and customers belong to the agent's department; an account without one has nowhere to put them.
@@ -67,6 +70,7 @@ function parentOf(i: NotSentItem, all: readonly NotSentItem[]): NotSentItem | un
   switch (i.kind) {
     case 'ticket.update':
     case 'ticket.comment':
+    case 'ticket.delete':
       return all.find((p) => p.kind === 'ticket.create' && p.ticketId === i.ticketId);
     case 'ticket.create':
       return all.find((p) => p.kind === 'customer.create' && p.customerId === i.customerId);
@@ -85,6 +89,8 @@ const RANK: Record<NotSentItem['kind'], number> = {
   'ticket.update': 2,
   'ticket.comment': 2,
   'interaction.complete': 2,
+  // Last of a ticket's changes: what was typed on it before goes first.
+  'ticket.delete': 3,
 };
 const byTyping = (a: NotSentItem, b: NotSentItem) =>
   a.typedAt < b.typedAt ? -1 : a.typedAt > b.typedAt ? 1 : RANK[a.kind] - RANK[b.kind];
@@ -202,6 +208,7 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
   switch (item.kind) {
     case 'ticket.update': {
       const ticket = ticketOf(String(a.ticketId));
+      refuseIfDeleting(store, ticket.id);
       const patch = a.patch as TicketChange;
       const reason = typeof a.reason === 'string' ? a.reason : undefined;
       if (patch.status && patch.status !== ticket.status) {
@@ -218,6 +225,7 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
     case 'ticket.comment': {
       const ticket = ticketOf(String(a.ticketId));
       if (store.read.isQueued(mutationId)) return { ...none, ticketIds: [ticket.id] };
+      refuseIfDeleting(store, ticket.id);
       const comment: TicketComment = {
         id: retryId(item.id, 'entity'),
         ticketId: ticket.id,
@@ -228,6 +236,16 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
         createdAt: now,
       };
       store.write.addCommentLocally(comment, mutationId);
+      return { ...none, ticketIds: [ticket.id] };
+    }
+    case 'ticket.delete': {
+      // On the version held now: the agent has seen the ticket as it is (a conflict refused the first try).
+      const ticket = ticketOf(String(a.ticketId));
+      requireRights(store, info.user, rightsForDelete());
+      if (store.read.isQueued(mutationId)) return { ...none, ticketIds: [ticket.id] };
+      refuseIfDeleting(store, ticket.id);
+      const reason = typeof a.reason === 'string' && a.reason ? a.reason : undefined;
+      store.write.deleteTicketLocally(ticket.id, mutationId, now, reason);
       return { ...none, ticketIds: [ticket.id] };
     }
     case 'ticket.create': {

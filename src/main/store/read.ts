@@ -51,6 +51,7 @@ function linkIdsIn(history: readonly { field: string; from: string | null; to: s
 
 const LIST = `SELECT t.*, c.name AS customer_name,
   EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id) AS pending,
+  EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id AND o.name = 'ticket.delete') AS deleting,
   EXISTS (SELECT 1 FROM ticket_conflicts k WHERE k.ticket_id = t.id) AS conflict
   FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id`;
 
@@ -110,6 +111,7 @@ export class StoreReader {
       meta: db.prepare('SELECT value FROM meta WHERE key = ?'),
       pendingCount: db.prepare('SELECT count(*) AS n FROM outbox'),
       queued: db.prepare('SELECT 1 FROM outbox WHERE mutation_id = ?'),
+      deleteQueued: db.prepare(`SELECT 1 FROM outbox WHERE ticket_id = ? AND name = 'ticket.delete' LIMIT 1`),
       outbox: db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT ?'),
       interaction: db.prepare(`${CALLS} WHERE i.id = ?`),
       interactionAlias: db.prepare('SELECT interaction_id FROM interaction_aliases WHERE id = ?').pluck(),
@@ -126,7 +128,16 @@ export class StoreReader {
   }
 
   searchTickets(q: ResolvedTicketQuery): TicketPage {
-    return this.searcher.search(q);
+    const page = this.searcher.search(q);
+    // A pending delete is a pending change: only those rows are looked at (a page has few, a look-up each).
+    for (const row of page.rows)
+      if (row.syncState !== 'synced' && this.isDeletePending(row.id)) row.deletePending = true;
+    return page;
+  }
+
+  /** Whether a ticket.delete of this ticket is queued (the ticket shows struck through and takes no edits). */
+  isDeletePending(ticketId: string): boolean {
+    return this.s.deleteQueued!.get(ticketId) !== undefined;
   }
 
   /** How many tickets each filter matches, up to TOTAL_CAP. */

@@ -19,6 +19,8 @@ export type TicketListDbRow = TicketDbRow & {
   pending: number;
   /** Absent in queries that do not ask (a ticket then shows pending or synced). */
   conflict?: number;
+  /** A ticket.delete of it is queued; absent in queries that do not ask. */
+  deleting?: number;
 };
 
 // A conflict outranks pending: it waits on the agent, pending only on the network.
@@ -26,6 +28,7 @@ export const ticketRowFromDb = (r: TicketListDbRow): TicketRow => ({
   ...ticketFromColumns(r),
   customerName: r.customer_name ?? '',
   syncState: r.conflict ? 'conflict' : r.pending ? 'pending' : 'synced',
+  ...(r.deleting ? { deletePending: true } : {}),
   sla: r.sla_timeline ? (JSON.parse(r.sla_timeline) as SlaTimeline) : null,
 });
 

@@ -382,6 +382,23 @@ export class StoreWriter {
       .immediate();
   }
 
+  /**
+   * The agent deletes a ticket: queued as ticket.delete on the server version held here (edits queued before it
+   * are this device's own, which the server does not count as a conflict). The row stays until the server
+   * answers: nothing is lost if it refuses. A ticket the server has never had (made here, still queued) is
+   * deleted in the same order, right after its creation reaches the server.
+   */
+  deleteTicketLocally(ticketId: string, mutationId: string, now: string, reason?: string): void {
+    this.db
+      .transaction(() => {
+        if (!this.s.ticketExists!.get(ticketId))
+          throw new Error(`ticket ${ticketId} is not in the local store`);
+        const args = { ticketId, baseVersion: this.serverVersion(ticketId), ...(reason ? { reason } : {}) };
+        this.queue(mutationId, 'ticket.delete', args, { ticketId }, now);
+      })
+      .immediate();
+  }
+
   addCommentLocally(comment: TicketComment, mutationId: string): void {
     this.db
       .transaction(() => {
@@ -501,6 +518,12 @@ export class StoreWriter {
         for (const id of mutationIds) {
           const entry = this.s.outboxByMutation!.get(id) as OutboxDbEntry | undefined;
           this.s.deleteOutbox!.run(id);
+          // Deleted on the server: out of the replica now, not only when the stream's remove arrives (until
+          // then the row would show as a live ticket again).
+          if (entry?.name === 'ticket.delete' && entry.ticket_id) {
+            this.removeTicket(entry.ticket_id);
+            continue;
+          }
           if (entry?.ticket_id && this.pendingPatches(entry.ticket_id).length === 0) {
             this.settleTicket(entry, versions.get(id));
           }

@@ -33,6 +33,7 @@ const KIND_KEY: Record<NotSentItem['kind'], string> = {
   'customer.create': 'customerCreate',
   'interaction.log': 'interactionLog',
   'interaction.complete': 'interactionComplete',
+  'ticket.delete': 'ticketDelete',
 };
 
 const REASONS = new Set([
@@ -44,6 +45,7 @@ const REASONS = new Set([
   'bad_request',
   'too_large',
   'retry_refused',
+  'deleted',
 ]);
 
 /** Whose words can go to another ticket as a comment: those with text the agent wrote. */

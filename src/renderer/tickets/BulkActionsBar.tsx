@@ -1,5 +1,5 @@
 import CloseIcon from '@mui/icons-material/Close';
-import { Alert, Box, IconButton, Stack, TextField, Tooltip, Typography } from '@mui/material';
+import { Alert, Box, Button, IconButton, Stack, TextField, Tooltip, Typography } from '@mui/material';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
@@ -11,13 +11,16 @@ import {
 } from '../../shared';
 import { errorBodyOf, getApi } from '../api';
 import { useSessionInfo } from '../auth/session-context';
+import { useCan } from '../auth/use-rights';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { NativeSelectField } from '../common/NativeSelectField';
 import { useDirectory } from '../directory/DirectoryProvider';
+import { DeleteTicketDialog } from './DeleteTicketDialog';
 import { ticketNumberText } from './TicketListRow';
 
 type Patch = MethodInput<'tickets.bulkUpdate'>['patch'];
-export type BulkOutcome = MethodOutput<'tickets.bulkUpdate'>;
+/** deleted: the outcome of a bulk delete (`updated` then counts the tickets queued for deletion). */
+export type BulkOutcome = MethodOutput<'tickets.bulkUpdate'> & { deleted?: boolean };
 
 /**
  * What a team lead or supervisor does to the checked tickets at once: status, priority, assignee, a tag. Each
@@ -39,6 +42,8 @@ export function BulkActionsBar({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorBody | null>(null);
   const [tag, setTag] = useState('');
+  const [deleting, setDeleting] = useState(false);
+  const can = useCan();
   const agents = directory.users.filter(
     (u) => user.departmentId === null || u.departmentId === user.departmentId,
   );
@@ -129,6 +134,17 @@ export function BulkActionsBar({
           }}
           slotProps={{ inputLabel: { shrink: true }, htmlInput: { 'data-testid': 'bulk-tag' } }}
         />
+        {can('delete') && (
+          <Button
+            size="small"
+            color="error"
+            disabled={busy}
+            onClick={() => setDeleting(true)}
+            data-testid="bulk-delete"
+          >
+            {t('bulk.delete')}
+          </Button>
+        )}
         <Box sx={{ flex: 1 }} />
         <Tooltip title={t('bulk.clearHint')}>
           <IconButton size="small" onClick={onClear} aria-label={t('bulk.clear')} data-testid="bulk-clear">
@@ -141,6 +157,16 @@ export function BulkActionsBar({
           <ErrorAlert error={error} onClose={() => setError(null)} />
         </Box>
       )}
+      <DeleteTicketDialog
+        open={deleting}
+        count={ids.length}
+        onClose={() => setDeleting(false)}
+        run={async (reason) => {
+          const r = await getApi().invoke('tickets.bulkDelete', { ids, reason });
+          onResult({ ...r, deleted: true });
+          if (r.skipped.length === 0) onClear();
+        }}
+      />
     </Box>
   );
 }
@@ -155,7 +181,9 @@ export function BulkResult({ result, onClose }: { result: BulkOutcome; onClose: 
       data-testid="bulk-result"
       onClose={onClose}
     >
-      {t('bulk.updated', { count: result.updated })}
+      {result.deleted
+        ? t('bulk.deleted', { count: result.updated })
+        : t('bulk.updated', { count: result.updated })}
       {result.skipped.length > 0 && ` ${t('bulk.skipped', { count: result.skipped.length })}`}
       {result.skipped.length > 0 && (
         <Box component="ul" sx={{ m: 0, pl: 2 }}>

@@ -13,6 +13,7 @@ import { CommentComposer } from './CommentComposer';
 import { CommentThread } from './CommentThread';
 import { ConflictAlerts } from './ConflictAlerts';
 import { CustomFieldsPanel } from './CustomFieldsPanel';
+import { DeleteTicketDialog } from './DeleteTicketDialog';
 import { HistoryList } from './HistoryList';
 import { LinksPanel, MergedBanner } from './LinksPanel';
 import { SubjectField } from './SubjectField';
@@ -42,6 +43,7 @@ export function TicketDetailPane({
   const [saveState, setSaveState] = useState<SaveState>('idle');
   const [saveError, setSaveError] = useState<ErrorBody | null>(null);
   const [transfer, setTransfer] = useState<'to' | 'back' | null>(null);
+  const [deleting, setDeleting] = useState(false);
   const session = useSessionInfo();
   const can = useCan();
 
@@ -78,8 +80,15 @@ export function TicketDetailPane({
   };
   // A transfer made here that the server has not taken yet: the ticket is still in this replica.
   const leaving = session.user.departmentId !== null && ticket.departmentId !== session.user.departmentId;
+  // Deleted here, not yet confirmed: read-only until the server answers (a refusal brings it back).
+  const deletePending = ticket.deletePending === true;
   const canHandBack =
-    can('transfer') && ticket.handBackTo !== null && ticket.handBackTo !== ticket.departmentId && !leaving;
+    can('transfer') &&
+    ticket.handBackTo !== null &&
+    ticket.handBackTo !== ticket.departmentId &&
+    !leaving &&
+    !deletePending;
+  const locked = ticket.status === 'closed' || deletePending;
 
   return (
     <Box data-testid="ticket-detail" data-ticket-id={ticket.id} sx={{ p: 2 }}>
@@ -125,12 +134,32 @@ export function TicketDetailPane({
             {t('transfer.handBack', { department: fmt.department(directory.department(ticket.handBackTo)) })}
           </Button>
         )}
-        {ticket.status !== 'closed' && !leaving && can('transfer') && (
+        {ticket.status !== 'closed' && !leaving && !deletePending && can('transfer') && (
           <Button size="small" data-testid="ticket-transfer" onClick={() => setTransfer('to')}>
             {t('transfer.open')}
           </Button>
         )}
+        {!deletePending && !leaving && can('delete') && (
+          <Button size="small" color="error" data-testid="ticket-delete" onClick={() => setDeleting(true)}>
+            {t('deleteTicket.open')}
+          </Button>
+        )}
       </Stack>
+      {deletePending && (
+        <Alert severity="warning" sx={{ py: 0, mb: 1 }} data-testid="ticket-delete-pending">
+          {t('deleteTicket.pending')}
+        </Alert>
+      )}
+      <DeleteTicketDialog
+        open={deleting}
+        count={1}
+        ticketText={`${ticketNumberText(ticket.number, t('tickets.localNumber'))} «${ticket.subject}»`}
+        onClose={() => setDeleting(false)}
+        run={async (reason) => {
+          await getApi().invoke('tickets.delete', { id: ticket.id, reason });
+          reload();
+        }}
+      />
       {leaving && (
         <Alert severity="info" sx={{ py: 0, mb: 1 }} data-testid="ticket-leaving">
           {t('transfer.leaving', { department: fmt.department(directory.department(ticket.departmentId)) })}
@@ -148,9 +177,12 @@ export function TicketDetailPane({
           }}
         />
       )}
-      <SubjectField value={ticket.subject} onSave={(subject) => void update({ subject })} />
-      <Box sx={{ mt: 2 }}>
-        <TicketFields ticket={ticket} onChange={(patch) => void update(patch)} />
+      {/* A fieldset disables every input inside it at once: a ticket being deleted takes no edits. */}
+      <Box component="fieldset" disabled={deletePending} sx={{ border: 0, p: 0, m: 0, minWidth: 0 }}>
+        <SubjectField value={ticket.subject} onSave={(subject) => void update({ subject })} />
+        <Box sx={{ mt: 2 }}>
+          <TicketFields ticket={ticket} onChange={(patch) => void update(patch)} />
+        </Box>
       </Box>
       <ConflictAlerts ticketId={ticket.id} conflicts={detail.conflicts} onResolved={reload} />
       {detail.links.mergedInto && <MergedBanner link={detail.links.mergedInto} onOpen={onOpenTicket} />}
@@ -186,7 +218,7 @@ export function TicketDetailPane({
             </Typography>
             <CommentThread comments={detail.comments} />
           </section>
-          <CommentComposer ticketId={ticket.id} onSent={reload} />
+          {!deletePending && <CommentComposer ticketId={ticket.id} onSent={reload} />}
           <Divider />
           <section>
             <Typography variant="overline" color="textSecondary">
@@ -197,21 +229,17 @@ export function TicketDetailPane({
         </Stack>
         <Stack spacing={2} sx={{ width: { xs: '100%', md: 240, xl: 300 }, flexShrink: 0 }}>
           <SlaPanel ticket={ticket} />
-          <TagsField
-            tags={ticket.tags}
-            disabled={ticket.status === 'closed'}
-            onChange={(tags) => void update({ tags })}
-          />
+          <TagsField tags={ticket.tags} disabled={locked} onChange={(tags) => void update({ tags })} />
           <CustomFieldsPanel
             departmentId={ticket.departmentId}
             values={ticket.fields}
-            disabled={ticket.status === 'closed'}
+            disabled={locked}
             onChange={(patch) => void update(patch)}
           />
           <LinksPanel
             ticket={ticket}
             links={detail.links}
-            disabled={ticket.status === 'closed'}
+            disabled={locked}
             onUpdate={(patch) => void update(patch)}
             onOpen={onOpenTicket}
             onChanged={reload}

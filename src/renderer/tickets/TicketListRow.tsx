@@ -1,4 +1,5 @@
 import CloudUploadIcon from '@mui/icons-material/CloudUploadOutlined';
+import DeleteIcon from '@mui/icons-material/DeleteOutlined';
 import SyncProblemIcon from '@mui/icons-material/SyncProblemOutlined';
 import { Box, Skeleton, Tooltip } from '@mui/material';
 import { memo, type ReactNode } from 'react';
@@ -124,9 +125,12 @@ export const TicketListRow = memo(function TicketListRow({
             overflow: 'hidden',
             textOverflow: 'ellipsis',
             whiteSpace: 'nowrap',
+            // Deleted here, waiting for the server: struck through, still listed until the answer comes.
+            ...(row.deletePending ? { textDecoration: 'line-through', color: 'text.disabled' } : {}),
           }}
-          title={row.subject}
+          title={row.deletePending ? `${row.subject} — ${t('tickets.deletingMark')}` : row.subject}
           data-testid="ticket-row-subject"
+          data-delete-pending={row.deletePending === true}
         >
           <Marked text={row.subject} ranges={query ? matchRanges(row.subject, query) : []} />
         </Box>
@@ -139,12 +143,21 @@ export const TicketListRow = memo(function TicketListRow({
             />
           </Tooltip>
         )}
-        {row.syncState === 'pending' && (
+        {row.syncState === 'pending' && !row.deletePending && (
           <Tooltip title={t('tickets.pendingMark')}>
             <CloudUploadIcon
               data-testid="ticket-row-pending"
               sx={{ fontSize: 14, color: 'warning.main' }}
               aria-label={t('tickets.pendingMark')}
+            />
+          </Tooltip>
+        )}
+        {row.deletePending && (
+          <Tooltip title={t('tickets.deletingMark')}>
+            <DeleteIcon
+              data-testid="ticket-row-deleting"
+              sx={{ fontSize: 14, color: 'warning.main' }}
+              aria-label={t('tickets.deletingMark')}
             />
           </Tooltip>
         )}

@@ -14,6 +14,7 @@ import * as m0013 from './migrations/0013-ticket-channel';
 import * as m0014 from './migrations/0014-ticket-sla';
 import * as m0016 from './migrations/0016-ticket-tags-fields';
 import * as m0017 from './migrations/0017-ticket-links';
+import * as m0018 from './migrations/0018-ticket-delete';
 import * as m0019 from './migrations/0019-sla-instants';
 import type { Db } from './schema';
 
@@ -36,6 +37,7 @@ export const migrations: Record<string, Migration> = {
   // 0015 was planned for role permissions, which needed no table (they live in admin_settings).
   '0016-ticket-tags-fields': m0016,
   '0017-ticket-links': m0017,
+  '0018-ticket-delete': m0018,
   '0019-sla-instants': m0019,
 };
 

@@ -71,6 +71,9 @@ export interface Database {
     sla_next_check_ms: ColumnType<number | null, number | null | undefined, number | null>;
     /** SlaTimeline JSON as of the ticket's last change; null until first computed. */
     sla_timeline: ColumnType<string | null, string | null | undefined, string | null>;
+    /** Soft deletion (migration 0018): when and by whom; every read of tickets leaves such a row out. */
+    deleted_at: ColumnType<string | null, string | null | undefined, string | null>;
+    deleted_by: ColumnType<string | null, string | null | undefined, string | null>;
   };
   /** Warnings and breaches the service acted on, once each (migration 0014). */
   sla_events: {

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import {
   ChangePasswordRequest,
+  ErrorCode,
   Id,
   LoginRequest,
   LogoutRequest,
@@ -8,6 +10,7 @@ import {
   RefreshRequest,
   REST,
   SwitchboardError,
+  TicketDeleteRequest,
   type ErrorBody,
   type User,
 } from '../../shared';
@@ -16,7 +19,8 @@ import { seesInternalNotes } from '../auth/rights';
 import { inScope, scopeOf } from '../auth/scope';
 import { streamHead } from '../db/change-log';
 import type { Db } from '../db/schema';
-import { getTicket, listComments, listHistory } from '../tickets/ticket-store';
+import { applyPush } from '../sync/push';
+import { deletedError, deletedTicket, getTicket, listComments, listHistory } from '../tickets/ticket-store';
 import { errorBody } from './error-body';
 import { httpStatus } from './status';
 
@@ -48,8 +52,12 @@ export function createApi(deps: {
   log: (line: string) => void;
   /** More routes under /api (voice), mounted before the catch-all 404. */
   routers?: express.Router[];
+  now?: () => Date;
+  /** Tells the replicas of these departments to pull (a ticket deleted here). */
+  poke?: (departmentIds: string[]) => void;
 }) {
   const { db, auth, log } = deps;
+  const now = deps.now ?? (() => new Date());
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '256kb' }));
@@ -91,11 +99,38 @@ export function createApi(deps: {
     const ticket = await getTicket(db, id);
     // Out of scope looks exactly like absent, so ids cannot be probed across departments.
     if (!ticket || !inScope(scopeOf(user), ticket.departmentId)) {
+      const deleted = ticket ? undefined : await deletedTicket(db, id);
+      if (deleted && inScope(scopeOf(user), deleted.departmentId)) throw deletedError(deleted);
       throw new SwitchboardError('not_found', 'No such ticket in your department.');
     }
     const notes = await seesInternalNotes(db, user);
     const comments = (await listComments(db, id)).filter((c) => notes || !c.internal);
     res.json({ ticket, comments, history: await listHistory(db, id) });
+  });
+
+  // The same mutation a desktop pushes (one path for rights, scope, conflicts and the audit record), under a
+  // mutation id the caller may give so that a retried request is answered as the first was.
+  app.delete(REST.ticket(':id'), async (req, res) => {
+    const user = await bearerUser(auth, req);
+    const ticketId = parseOrThrow(Id, req.params.id, 'ticket id');
+    const body = parseOrThrow(
+      TicketDeleteRequest.extend({ mutationId: Id.optional() }),
+      req.body ?? {},
+      'ticket deletion',
+    );
+    const { mutationId, ...rest } = body;
+    const { results, departments } = await applyPush(
+      db,
+      user,
+      [{ id: mutationId ?? randomUUID(), name: 'ticket.delete', args: { ticketId, ...rest } }],
+      now,
+    );
+    const r = results[0]!;
+    if (r.status === 'rejected') {
+      throw new SwitchboardError(ErrorCode.catch('internal').parse(r.error?.code), r.error?.message ?? '');
+    }
+    if (departments.size > 0) deps.poke?.([...departments]);
+    res.json({ version: r.version });
   });
 
   for (const r of deps.routers ?? []) app.use(r);

@@ -9,6 +9,7 @@ export const httpStatus: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  deleted: 410,
   unavailable: 503,
   internal: 500,
   // Desktop storage faults: the server never sends them, but every code needs a status.

@@ -45,7 +45,7 @@ export async function readChunk(
     `SELECT rowid, id, department_id, priority, channel,
          CASE WHEN sla_timeline IS NULL THEN status END, CASE WHEN sla_timeline IS NULL THEN created_at END,
          sla_due_ms, sla_state, sla_next_check_ms, sla_timeline
-       FROM tickets WHERE status IN (${statuses}) AND rowid > ? ORDER BY rowid LIMIT ?`,
+       FROM tickets WHERE status IN (${statuses}) AND deleted_at IS NULL AND rowid > ? ORDER BY rowid LIMIT ?`,
     [...UNSOLVED_STATUSES, after ?? 0, limit],
   );
   const out: ChunkTicket[] = [];
@@ -127,6 +127,7 @@ async function readChunkPostgres(
     .selectFrom('tickets')
     .select([...SLA_TICKET_COLUMNS, 'sla_due_ms', 'sla_state', 'sla_next_check_ms', 'sla_timeline'])
     .where('status', 'in', UNSOLVED_STATUSES)
+    .where('deleted_at', 'is', null)
     .$if(after !== null, (q) => q.where('id', '>', String(after)))
     .orderBy('id')
     .limit(limit)

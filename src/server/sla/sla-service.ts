@@ -159,6 +159,8 @@ export class SlaService {
         .selectFrom('tickets')
         .select('id')
         .where('sla_next_check_ms', '<=', at.getTime())
+        // Deletion clears sla_next_check_ms too; this keeps a deleted ticket out should a writer set it again.
+        .where('deleted_at', 'is', null)
         .orderBy('sla_next_check_ms')
         .limit(SWEEP_BATCH)
         .execute();

@@ -152,6 +152,8 @@ export async function loadSlaInputs(
       .selectFrom('tickets')
       .select(SLA_TICKET_COLUMNS)
       .where('id', 'in', idList(trx, ids))
+      // A deleted ticket has no clock (tickets/delete-ticket.ts), whatever changed it earlier in the push.
+      .where('deleted_at', 'is', null)
       .execute());
   for (const row of tickets) out.set(row.id, { row, history: [], comments: [], fired: NONE_FIRED });
   // Rows are selected in the shape the clock takes and kept as they are: a recompute reads millions.

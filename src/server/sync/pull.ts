@@ -41,9 +41,15 @@ async function loadEntities(trx: Tx, kind: ChangeKind, ids: string[]): Promise<M
       break;
     case 'ticket':
       put(
-        (await trx.selectFrom('tickets').selectAll().where('id', 'in', idList(trx, ids)).execute()).map(
-          ticketFromColumns,
-        ),
+        // A deleted ticket is never sent again (its stream row is a remove; this covers any row left behind).
+        (
+          await trx
+            .selectFrom('tickets')
+            .selectAll()
+            .where('id', 'in', idList(trx, ids))
+            .where('deleted_at', 'is', null)
+            .execute()
+        ).map(ticketFromColumns),
       );
       break;
     case 'comment':

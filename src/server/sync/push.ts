@@ -8,6 +8,7 @@ import { isRetryableConflict, retryConflicts } from '../db/retry';
 import type { Database, Db, Tx } from '../db/schema';
 import { refreshTicketSla } from '../sla/sla-store';
 import { applyTicketCreate } from '../tickets/create-ticket';
+import { deleteTicket } from '../tickets/delete-ticket';
 import { commentTicket, TicketConflictError, updateTicket } from '../tickets/ticket-mutations';
 import {
   applyInteractionComplete,
@@ -56,6 +57,11 @@ async function run(
     }
     case 'ticket.comment':
       return commentTicket(trx, user, m.args, now);
+    case 'ticket.delete': {
+      const { version, departmentId, also, before } = await deleteTicket(trx, user, m.args, now, deviceId);
+      // The whole ticket as it was: the audit record is all that says what was deleted.
+      return { version, departmentId, also, detail: { before } };
+    }
     case 'interaction.log':
       return applyInteractionLog(trx, user, m.args);
     case 'interaction.complete':
@@ -97,6 +103,16 @@ function auditOf(
       return {
         subjectId: m.args.ticketId,
         detail: { mutationId: m.id, commentId: m.args.commentId, ...err },
+      };
+    case 'ticket.delete':
+      return {
+        subjectId: m.args.ticketId,
+        detail: {
+          mutationId: m.id,
+          baseVersion: m.args.baseVersion,
+          ...(m.args.reason ? { reason: m.args.reason } : {}),
+          ...err,
+        },
       };
     case 'interaction.log':
       // The call's times, not its numbers: the audit chain keeps who recorded what, not customers' data.
@@ -266,6 +282,8 @@ async function applyOne(
     known.recorded.add(user, m, result, at, detail);
     if (m.name === 'ticket.create' || m.name === 'ticket.update' || m.name === 'ticket.comment')
       known.tickets.add(m.args.ticketId);
+    // A deleted ticket has no SLA to compute (an edit earlier in the transaction may have named it).
+    if (m.name === 'ticket.delete') known.tickets.delete(m.args.ticketId);
     if (departmentId) departments.add(departmentId);
     if (left) departments.add(left);
     for (const d of also ?? []) departments.add(d);
@@ -346,6 +364,7 @@ function touches(m: Mutation): (string | null | undefined)[] {
         ...(m.args.patch.relatedIds ?? []),
       ];
     case 'ticket.comment':
+    case 'ticket.delete':
       return [m.args.ticketId];
     case 'interaction.log':
       return [m.args.interactionId];

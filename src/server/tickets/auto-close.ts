@@ -31,6 +31,7 @@ export async function closeSolvedTickets(
       .selectFrom('tickets as t')
       .select('t.id')
       .where('t.status', '=', 'solved')
+      .where('t.deleted_at', 'is', null)
       .where(
         sql<string>`COALESCE((SELECT MAX(h.at) FROM ticket_history h WHERE h.ticket_id = t.id AND h.field = 'status' AND h.to_value = 'solved'), t.updated_at)`,
         '<=',

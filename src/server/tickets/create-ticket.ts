@@ -6,7 +6,14 @@ import { ensurePublishedTo, resolveCustomerInScope } from '../customers/customer
 import type { Tx } from '../db/schema';
 import { getDepartment, getUserRow } from '../directory/directory-store';
 import { getInteraction, saveInteraction } from '../voice/interaction-store';
-import { getTicket, insertHistory, insertTicket, nextTicketNumber } from './ticket-store';
+import {
+  deletedError,
+  deletedTicket,
+  getTicket,
+  insertHistory,
+  insertTicket,
+  nextTicketNumber,
+} from './ticket-store';
 
 type CreateArgs = Extract<Mutation, { name: 'ticket.create' }>['args'];
 
@@ -22,6 +29,14 @@ export async function applyTicketCreate(
   now: Date,
 ): Promise<{ version: number; departmentId: string; number: number }> {
   const existing = await getTicket(trx, args.ticketId);
+  // Made and then deleted: the id stays taken (the row is kept for the audit trail).
+  const deleted = existing ? undefined : await deletedTicket(trx, args.ticketId);
+  if (deleted) {
+    if (!inScope(scopeOf(user), deleted.departmentId)) {
+      throw new SwitchboardError('conflict', 'A ticket with this id already exists.');
+    }
+    throw deletedError(deleted);
+  }
   if (existing) {
     if (!inScope(scopeOf(user), existing.departmentId)) {
       throw new SwitchboardError('conflict', 'A ticket with this id already exists.');

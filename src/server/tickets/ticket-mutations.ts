@@ -22,6 +22,8 @@ import { applyLinks, checkLinks, refuseRemerge, withMergeClose } from './ticket-
 import { republishTo } from './move-ticket';
 import {
   commentExists,
+  deletedError,
+  deletedTicket,
   getTicketForChange,
   insertComment,
   insertHistory,
@@ -40,6 +42,10 @@ type Field = (typeof CHANGEABLE_FIELDS)[number];
 export async function ticketInScope(trx: Tx, user: User, ticketId: string): Promise<Ticket> {
   const ticket = await getTicketForChange(trx, ticketId);
   if (!ticket || !inScope(scopeOf(user), ticket.departmentId)) {
+    // A deleted ticket of the user's own scope is said to be deleted (a change queued offline meets it
+    // later); another department's stays indistinguishable from a missing one.
+    const deleted = ticket ? undefined : await deletedTicket(trx, ticketId);
+    if (deleted && inScope(scopeOf(user), deleted.departmentId)) throw deletedError(deleted);
     throw new SwitchboardError('not_found', 'No such ticket in your department.');
   }
   return ticket;

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Ticket, TicketComment, TicketHistoryEntry } from '../../shared';
+import { SwitchboardError, type Ticket, type TicketComment, type TicketHistoryEntry } from '../../shared';
 import {
   commentFromColumns,
   commentToColumns,
@@ -13,9 +13,41 @@ import { nextCounter, raiseCounter } from '../db/counters';
 import { dialectOf } from '../db/open';
 import type { Tx } from '../db/schema';
 
+/** A ticket that exists and is not deleted (a deleted one reads as absent everywhere; see deletedTicket). */
 export async function getTicket(trx: Tx, id: string): Promise<Ticket | undefined> {
-  const r = await trx.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
+  const r = await trx
+    .selectFrom('tickets')
+    .selectAll()
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
   return r && ticketFromColumns(r);
+}
+
+/** What is known of a deleted ticket, to say so instead of "no such ticket"; undefined when not deleted. */
+export async function deletedTicket(
+  trx: Tx,
+  id: string,
+): Promise<{ number: number; departmentId: string; at: string; byName: string | null } | undefined> {
+  const r = await trx
+    .selectFrom('tickets as t')
+    .leftJoin('users as u', 'u.id', 't.deleted_by')
+    .select(['t.number', 't.department_id', 't.deleted_at', 'u.display_name'])
+    .where('t.id', '=', id)
+    .where('t.deleted_at', 'is not', null)
+    .executeTakeFirst();
+  return r
+    ? { number: r.number, departmentId: r.department_id, at: r.deleted_at!, byName: r.display_name ?? null }
+    : undefined;
+}
+
+/** The refusal of anything asked of a deleted ticket: what happened, and what the agent can do instead. */
+export function deletedError(d: { number: number; at: string; byName: string | null }): SwitchboardError {
+  const who = d.byName ? ` by ${d.byName}` : '';
+  return new SwitchboardError(
+    'deleted',
+    `Ticket #${d.number} was deleted${who} at ${d.at}, so it can no longer be changed. Open a new ticket if the work must go on.`,
+  );
 }
 
 /**
@@ -28,6 +60,7 @@ export async function getTicketForChange(trx: Tx, id: string): Promise<Ticket | 
     .selectFrom('tickets')
     .selectAll()
     .where('id', '=', id)
+    .where('deleted_at', 'is', null)
     .$if(dialectOf(trx) === 'postgres', (q) => q.forUpdate())
     .executeTakeFirst();
   return r && ticketFromColumns(r);

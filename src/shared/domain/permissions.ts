@@ -80,6 +80,11 @@ export function rightsForChange(
   return out;
 }
 
+/** What deleting a ticket needs beyond scope (one list, as rightsForChange, for the desktop and the service). */
+export function rightsForDelete(): Right[] {
+  return ['delete'];
+}
+
 /** The refusal's sentence for a missing right: what was refused and whom to ask. */
 export function rightRefusal(right: Right): string {
   const what: Record<Right, string> = {

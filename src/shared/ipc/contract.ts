@@ -77,6 +77,7 @@ export const NotSentItem = z.object({
     'ticket.update',
     'ticket.comment',
     'ticket.create',
+    'ticket.delete',
     'customer.create',
     'interaction.log',
     'interaction.complete',
@@ -123,6 +124,8 @@ export function notSentText(item: NotSentItem): string {
   switch (item.kind) {
     case 'ticket.comment':
       return str(a.body);
+    case 'ticket.delete':
+      return str(a.reason);
     case 'ticket.create':
       return [str(a.subject), str(a.description)].filter(Boolean).join('\n\n');
     case 'ticket.update': {
@@ -176,6 +179,21 @@ export type SyncStatus = z.infer<typeof SyncStatus>;
 /** The most tickets one bulk change takes: a screenful of selections, bounded so one call stays quick. */
 export const BULK_MAX = 500;
 
+/** What a bulk change did: how many tickets it changed (or queued for deletion), each skipped one and why. */
+export const BulkOutcome = z.object({
+  updated: z.number().int().nonnegative(),
+  skipped: z.array(
+    z.object({
+      id: Id,
+      number: z.number().int().positive().nullable(),
+      /** Why, for the agent's language: the list shows a sentence per reason and the message as detail. */
+      reason: z.enum(['notInCopy', 'transition', 'assignee', 'rights', 'tags', 'fields', 'deleting']),
+      message: z.string(),
+    }),
+  ),
+});
+export type BulkOutcome = z.infer<typeof BulkOutcome>;
+
 export const TicketRow = Ticket.extend({
   customerName: z.string(),
   /**
@@ -183,6 +201,11 @@ export const TicketRow = Ticket.extend({
    * else changed the same field meanwhile, and the agent has not chosen which value stays.
    */
   syncState: z.enum(['synced', 'pending', 'conflict']),
+  /**
+   * Deleted here and not yet confirmed by the server (a queued ticket.delete): shown struck through and read-only
+   * until the server's answer takes it out of the replica, or a refusal brings it back (and lists why).
+   */
+  deletePending: z.boolean().optional(),
   /**
    * The SLA clock's inputs, derived on this desktop from the replica's ticket, status history and comments: the
    * renderer computes the live timers from it with the shared engine and the cached configuration, offline too.
@@ -383,18 +406,7 @@ export const contract = {
         .partial()
         .refine((p) => Object.keys(p).length > 0, { message: 'A bulk change must name at least one field.' }),
     }),
-    z.object({
-      updated: z.number().int().nonnegative(),
-      skipped: z.array(
-        z.object({
-          id: Id,
-          number: z.number().int().positive().nullable(),
-          /** Why, for the agent's language: the list shows a sentence per reason and the message as detail. */
-          reason: z.enum(['notInCopy', 'transition', 'assignee', 'rights', 'tags', 'fields']),
-          message: z.string(),
-        }),
-      ),
-    }),
+    BulkOutcome,
   ),
   /**
    * Merge ticket `sourceId` into `targetId` (works offline): the source is closed pointing to the target, which
@@ -417,6 +429,24 @@ export const contract = {
       handBack: z.boolean().default(false),
     }),
     TicketRow,
+  ),
+  /**
+   * Delete the checked tickets (bulkEdit and delete rights), each as tickets.delete does; a ticket not here or
+   * already being deleted is skipped and said why. `updated`: how many were queued for deletion.
+   */
+  'tickets.bulkDelete': method(
+    z.object({ ids: z.array(Id).min(1).max(BULK_MAX), reason: z.string().trim().max(1000).optional() }),
+    BulkOutcome,
+  ),
+  /**
+   * Delete a ticket (the delete right; works offline). Queued as ticket.delete on the server version held here:
+   * until the server answers, the ticket stays in the replica marked deletePending (struck through, read-only);
+   * accepted, it leaves the replica; refused (no right any more, changed meanwhile), it is back as it was and the
+   * refusal is in the not-sent list with its reason.
+   */
+  'tickets.delete': method(
+    z.object({ id: Id, reason: z.string().trim().max(1000).optional() }),
+    z.object({}),
   ),
   /**
    * Settle a conflict: 'theirs' accepts the server's value; 'mine' queues the agent's value again on top of the

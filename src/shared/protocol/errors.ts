@@ -12,6 +12,8 @@ export const ErrorCode = z.enum([
   'forbidden',
   'not_found',
   'conflict',
+  /** The ticket was deleted (by someone with the delete right): it can no longer be read or changed. */
+  'deleted',
   'unavailable',
   'internal',
   /** This computer's disk is full (SQLITE_FULL, ENOSPC): nothing queued is lost; it is sent once there is room. */

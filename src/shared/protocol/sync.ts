@@ -125,6 +125,16 @@ export const PullResponse = z.object({
 });
 export type PullResponse = z.infer<typeof PullResponse>;
 
+/**
+ * What deleting a ticket says besides which one (the ticket.delete mutation's args, and the body of REST
+ * `DELETE /api/tickets/:id`): the version the user saw, and why (kept in the audit record).
+ */
+export const TicketDeleteRequest = z.object({
+  baseVersion: z.number().int().nonnegative(),
+  reason: z.string().trim().max(1000).optional(),
+});
+export type TicketDeleteRequest = z.infer<typeof TicketDeleteRequest>;
+
 export const Mutation = z.discriminatedUnion('name', [
   z.object({
     id: Id,
@@ -138,6 +148,16 @@ export const Mutation = z.discriminatedUnion('name', [
       /** Part of a bulk edit (a supervisor changing many tickets at once): needs the bulkEdit right too. */
       bulk: z.literal(true).optional(),
     }),
+  }),
+  /**
+   * Deletes a ticket (the delete right, in scope). baseVersion: the version the user saw; a change someone else
+   * made since refuses it with `conflict`, so nobody deletes what they have not seen. The service keeps the
+   * ticket, its comments and history for the audit trail and takes it out of every replica (`remove`).
+   */
+  z.object({
+    id: Id,
+    name: z.literal('ticket.delete'),
+    args: z.object({ ticketId: Id, ...TicketDeleteRequest.shape }),
   }),
   z.object({
     id: Id,

@@ -124,6 +124,7 @@ export const en = {
       customerCreate: 'New customer',
       interactionLog: 'Call record',
       interactionComplete: 'Call notes',
+      ticketDelete: 'Ticket deletion',
     },
     onTicket: 'on {{ticket}}',
     ticketUnknown: 'a ticket no longer in your copy',
@@ -143,6 +144,7 @@ export const en = {
       conflict: 'Not sent: someone changed the same thing first.',
       bad_request: 'Not sent: the server found something in it that is not valid.',
       too_large: 'Not sent: it is too large to send in one piece; send it in shorter parts.',
+      deleted: 'Not sent: the ticket was deleted. Open a new ticket if the work must go on.',
       other: 'Not sent: the server refused it.',
     },
     serverSaid: 'The server said: {{message}}',
@@ -177,6 +179,7 @@ export const en = {
     localNumber: 'New · syncing',
     unassigned: 'Unassigned',
     pendingMark: 'Not yet synced',
+    deletingMark: 'Being deleted: waiting for the server',
     conflictMark: 'Conflict: someone else changed the same field; open the ticket to choose',
     selectPrompt: 'Select a ticket on the left (↑/↓ or j/k, Enter to open).',
     filters: {
@@ -353,7 +356,29 @@ export const en = {
       rights: 'your role may not make this change',
       tags: 'too many tags',
       fields: 'a required field is empty',
+      deleting: 'already being deleted',
     },
+    delete: 'Delete…',
+    deleted_one: '{{count, number}} ticket will be deleted once the server confirms.',
+    deleted_other: '{{count, number}} tickets will be deleted once the server confirms.',
+  },
+  deleteTicket: {
+    open: 'Delete…',
+    titleOne: 'Delete this ticket?',
+    title_other: 'Delete {{count, number}} tickets?',
+    confirmOne:
+      'Ticket {{ticket}} leaves every agent’s list. Its comments and history stay in the audit trail, but nobody can open or change it again.',
+    confirmMany_one:
+      'The checked ticket leaves every agent’s list. Its comments and history stay in the audit trail, but nobody can open or change it again.',
+    confirmMany_other:
+      'The {{count, number}} checked tickets leave every agent’s list. Their comments and history stay in the audit trail, but nobody can open or change them again.',
+    reason: 'Reason (optional)',
+    reasonHint: 'Kept in the audit trail, e.g. “opened twice by mistake”.',
+    cancel: 'Cancel',
+    confirmAction: 'Delete ticket',
+    confirm_other: 'Delete {{count, number}} tickets',
+    pending:
+      'Deletion is waiting for the server. If the server refuses it, the ticket comes back and the reason appears in the Not sent list.',
   },
   customers: {
     search: 'Search customers by name, phone or email (press /)',
@@ -534,6 +559,8 @@ export const en = {
     forbidden: 'You do not have permission to do this. Ask your team lead or supervisor if you need access.',
     not_found: 'This item no longer exists or was moved out of your departments. Refresh the list.',
     conflict: 'Someone else changed this at the same time. Review the latest version and try again.',
+    deleted:
+      'This ticket was deleted, so it can no longer be opened or changed. Open a new ticket if the work must go on.',
     unavailable: 'Cannot reach the server. Check the address and your network.',
     internal: 'Something went wrong on our side. Try again; if it keeps happening, tell your administrator.',
     disk_full:

@@ -115,6 +115,7 @@ export const zhCN: Messages = {
       customerCreate: '新客户',
       interactionLog: '通话记录',
       interactionComplete: '通话备注',
+      ticketDelete: '删除工单',
     },
     onTicket: '工单 {{ticket}}',
     ticketUnknown: '一张已不在你本地副本中的工单',
@@ -130,6 +131,7 @@ export const zhCN: Messages = {
       conflict: '未发送：有人先修改了同一内容。',
       bad_request: '未发送：服务器认为其中有无效内容。',
       too_large: '未发送：内容太大，无法一次发送；请分成较短的几段。',
+      deleted: '未发送：此工单已被删除。如需继续处理，请新建工单。',
       other: '未发送：服务器拒绝了它。',
     },
     serverSaid: '服务器的说明：{{message}}',
@@ -164,6 +166,7 @@ export const zhCN: Messages = {
     localNumber: '新建 · 待同步',
     unassigned: '未分配',
     pendingMark: '尚未同步',
+    deletingMark: '正在删除：等待服务器确认',
     conflictMark: '有冲突：他人修改了同一字段，请打开工单选择',
     selectPrompt: '在左侧选择一个工单（↑/↓ 或 j/k，回车打开）。',
     filters: {
@@ -339,7 +342,28 @@ export const zhCN: Messages = {
       rights: '您的角色无权进行此修改',
       tags: '标签过多',
       fields: '有必填字段未填写',
+      deleting: '已在删除中',
     },
+    delete: '删除…',
+    deleted_one: '服务器确认后将删除 {{count, number}} 个工单。',
+    deleted_other: '服务器确认后将删除 {{count, number}} 个工单。',
+  },
+  deleteTicket: {
+    open: '删除…',
+    titleOne: '删除此工单？',
+    title_other: '删除 {{count, number}} 个工单？',
+    confirmOne:
+      '工单 {{ticket}} 将从所有坐席的列表中移除。其评论和历史记录保留在审计记录中，但任何人都无法再打开或修改它。',
+    confirmMany_one:
+      '选中的 {{count, number}} 个工单将从所有坐席的列表中移除。其评论和历史记录保留在审计记录中，但任何人都无法再打开或修改它们。',
+    confirmMany_other:
+      '选中的 {{count, number}} 个工单将从所有坐席的列表中移除。其评论和历史记录保留在审计记录中，但任何人都无法再打开或修改它们。',
+    reason: '原因（可选）',
+    reasonHint: '将记入审计记录，例如“重复创建”。',
+    cancel: '取消',
+    confirmAction: '删除工单',
+    confirm_other: '删除 {{count, number}} 个工单',
+    pending: '删除正在等待服务器确认。如果服务器拒绝，工单会恢复，原因会显示在“未发送”列表中。',
   },
   customers: {
     search: '按姓名、电话或邮箱搜索客户（按 / 聚焦）',
@@ -519,6 +543,7 @@ export const zhCN: Messages = {
     forbidden: '你没有执行此操作的权限，如需开通请联系组长或主管。',
     not_found: '该内容已不存在或已移出你的部门，请刷新列表。',
     conflict: '其他人同时修改了这里，请查看最新内容后重试。',
+    deleted: '此工单已被删除，无法再打开或修改。如需继续处理，请新建工单。',
     unavailable: '无法连接服务器，请检查地址和网络',
     internal: '系统出现问题，请重试；如果反复出现，请联系管理员。',
     disk_full:
