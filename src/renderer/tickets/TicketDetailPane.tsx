@@ -153,7 +153,7 @@ export function TicketDetailPane({
       <DeleteTicketDialog
         open={deleting}
         count={1}
-        ticketText={`${ticketNumberText(ticket.number, t('tickets.localNumber'))} «${ticket.subject}»`}
+        ticketText={`${ticketNumberText(ticket.number, t('tickets.localNumber'))} ${t('deleteTicket.subject', { subject: ticket.subject })}`}
         onClose={() => setDeleting(false)}
         run={async (reason) => {
           await getApi().invoke('tickets.delete', { id: ticket.id, reason });

@@ -364,6 +364,8 @@ export const en = {
   },
   deleteTicket: {
     open: 'Delete…',
+    /** A ticket's subject quoted in the confirmation. */
+    subject: '“{{subject}}”',
     titleOne: 'Delete this ticket?',
     title_other: 'Delete {{count, number}} tickets?',
     confirmOne:

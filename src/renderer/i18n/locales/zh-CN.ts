@@ -350,6 +350,8 @@ export const zhCN: Messages = {
   },
   deleteTicket: {
     open: '删除…',
+    /** A ticket's subject quoted in the confirmation. */
+    subject: '“{{subject}}”',
     titleOne: '删除此工单？',
     title_other: '删除 {{count, number}} 个工单？',
     confirmOne:
