@@ -16,9 +16,17 @@ import { CONFIG_META, type LocalStore } from '../store';
 export function cachedConfig(store: LocalStore): AdminConfig | null {
   const raw = store.read.meta(CONFIG_META);
   if (!raw) return null;
+  // Parsed once per text, not per check: a bulk change checks rights ticket by ticket, and the config (every
+  // SLA policy and calendar) takes a millisecond or more to parse and validate.
+  const known = parsedConfigs.get(store);
+  if (known?.raw === raw) return known.config;
   const parsed = AdminConfig.safeParse(JSON.parse(raw));
-  return parsed.success ? parsed.data : null;
+  const config = parsed.success ? parsed.data : null;
+  parsedConfigs.set(store, { raw, config });
+  return config;
 }
+
+const parsedConfigs = new WeakMap<LocalStore, { raw: string; config: AdminConfig | null }>();
 
 /** The rights matrix as last known (the defaults before the first fetch: what the server assumes too). */
 export function cachedPermissions(store: LocalStore): RolePermissions {
