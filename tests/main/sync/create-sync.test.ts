@@ -6,7 +6,7 @@ import { migrateToLatest } from '../../../src/server/db/migrate';
 import { seedDemo } from '../../../src/server/demo/seed-demo';
 import { EncryptorVault } from '../../../src/main/vault';
 import { aesEncryptor, tempDir } from '../fixtures';
-import { apiLogin, desktop, serverTicket, waitFor, type TestDesktop } from './helpers';
+import { apiLogin, desktop, serverTicket, waitFor, type TestDesktop, signIn } from './helpers';
 
 /** Creating customers and tickets on the desktop against the real central service, online and offline. */
 let dir: ReturnType<typeof tempDir>;
@@ -27,11 +27,6 @@ const start = (p = 0) =>
     jwtSecret: 'create-sync-secret-create-sync-secret',
     log: () => undefined,
   });
-
-async function signIn(d: TestDesktop, username: string, remember = false) {
-  await d.call('auth.login', { serverUrl: server.url, username, password: 'switchboard', remember });
-  await d.waitSynced();
-}
 
 async function stopServer() {
   await server.close();
@@ -58,8 +53,8 @@ beforeAll(async () => {
   vault = new EncryptorVault(aesEncryptor(), join(dir.path, 'vault'));
   agent = desktop(join(dir.path, 'a1'), { vault, deviceId: 'agent-device' });
   colleague = desktop(join(dir.path, 'a2'), { deviceId: 'colleague-device' });
-  await signIn(agent, 'agent01', true);
-  await signIn(colleague, 'agent02');
+  await signIn(agent, server.url, 'agent01', true);
+  await signIn(colleague, server.url, 'agent02');
 }, 120_000);
 
 afterAll(async () => {

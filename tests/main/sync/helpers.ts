@@ -44,6 +44,17 @@ export function desktop(
   };
 }
 
+/** Signs the desktop in to the demo server as a demo user (every demo password is the same) and waits for its first sync. */
+export async function signIn(
+  d: TestDesktop,
+  serverUrl: string,
+  username: string,
+  remember = false,
+): Promise<void> {
+  await d.call('auth.login', { serverUrl, username, password: 'switchboard', remember });
+  await d.waitSynced();
+}
+
 export async function apiLogin(serverUrl: string, username: string) {
   const res = await fetch(`${serverUrl}/api/auth/login`, {
     method: 'POST',

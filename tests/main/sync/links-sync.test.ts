@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUnsolved } from '../../../src/shared';
 import type { TicketRow } from '../../../src/shared/ipc/contract';
 import { tempDir } from '../fixtures';
-import { desktop, startDemoServer, waitFor, type TestDesktop } from './helpers';
+import { desktop, startDemoServer, waitFor, type TestDesktop, signIn } from './helpers';
 
 /**
  * Linked tickets and merge through the desktop services: links made here show in the detail from the replica
@@ -17,19 +17,14 @@ const dbPath = () => join(dir.path, 'server.sqlite');
 let wang: TestDesktop;
 let liu: TestDesktop;
 
-async function signIn(d: TestDesktop, username: string) {
-  await d.call('auth.login', { serverUrl: server.url, username, password: 'switchboard', remember: false });
-  await d.waitSynced();
-}
-
 beforeAll(async () => {
   dir = tempDir('sb-links-');
   server = await startDemoServer(dbPath(), 0);
   port = Number(new URL(server.url).port);
   wang = desktop(join(dir.path, 'wang'), { deviceId: 'wang-desk' });
   liu = desktop(join(dir.path, 'liu'), { deviceId: 'liu-desk' });
-  await signIn(wang, 'agent01');
-  await signIn(liu, 'agent05');
+  await signIn(wang, server.url, 'agent01');
+  await signIn(liu, server.url, 'agent05');
 }, 120_000);
 
 afterAll(async () => {

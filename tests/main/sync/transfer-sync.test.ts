@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUnsolved } from '../../../src/shared';
 import { tempDir } from '../fixtures';
-import { desktop, sqlWhileDown, startDemoServer, waitFor, type TestDesktop } from './helpers';
+import { desktop, sqlWhileDown, startDemoServer, waitFor, type TestDesktop, signIn } from './helpers';
 
 /**
  * A ticket transferred from after-sales (售后服务, agent01) to technical support (技术支持, agent05) through the
@@ -16,19 +16,14 @@ const dbPath = () => join(dir.path, 'server.sqlite');
 let wang: TestDesktop;
 let liu: TestDesktop;
 
-async function signIn(d: TestDesktop, username: string) {
-  await d.call('auth.login', { serverUrl: server.url, username, password: 'switchboard', remember: false });
-  await d.waitSynced();
-}
-
 beforeAll(async () => {
   dir = tempDir('sb-transfer-');
   server = await startDemoServer(dbPath(), 0);
   port = Number(new URL(server.url).port);
   wang = desktop(join(dir.path, 'wang'), { deviceId: 'wang-desk' });
   liu = desktop(join(dir.path, 'liu'), { deviceId: 'liu-desk' });
-  await signIn(wang, 'agent01');
-  await signIn(liu, 'agent05');
+  await signIn(wang, server.url, 'agent01');
+  await signIn(liu, server.url, 'agent05');
 }, 120_000);
 
 afterAll(async () => {
