@@ -1,16 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  launchChromium,
-  shootBothLanguages,
-  signIn,
-  startHost,
-  startServer,
-  tempDir,
-  untilTicketsSettled,
-  UNSOLVED_ROW,
-  type Proc,
-} from './harness';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { e2eWorld, shootBothLanguages, signIn, untilTicketsSettled, UNSOLVED_ROW } from './harness';
 
 /**
  * Deleting a ticket in the workbench: an agent (no delete right) has no Delete button; the after-sales supervisor
@@ -18,29 +8,12 @@ import {
  * The deleted ticket leaves the supervisor's list and the agent's.
  * SWITCHBOARD_SCREENS=<folder> also saves screenshots of the dialog in both languages.
  */
-let dir: ReturnType<typeof tempDir>;
-let server: Proc;
-let host: Proc;
-let browser: Browser;
-
-beforeAll(async () => {
-  dir = tempDir('sb-delete-e2e-');
-  server = await startServer(dir.path);
-  host = await startHost(dir.path, { serverUrls: [server.url] });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
-  await server?.stop();
-  dir?.remove();
-});
+const world = e2eWorld('sb-delete-e2e-');
 
 async function login(username: string): Promise<Page> {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
+  const context = await world.browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
-  await signIn(page, { hostUrl: host.url, serverUrl: server.url }, username);
+  await signIn(page, { hostUrl: world.host.url, serverUrl: world.server.url }, username);
   await untilTicketsSettled(page);
   return page;
 }

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -145,6 +145,36 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
       ...extraArgs,
     ],
   });
+}
+
+/** A demo server, a browser-mode host signed to it, and Chromium: what most end-to-end files start with. */
+export interface E2eWorld {
+  dir: ReturnType<typeof tempDir>;
+  server: Proc;
+  host: Proc;
+  browser: Browser;
+}
+
+/**
+ * Starts an E2eWorld before the file's tests and stops it after them. `setup` runs once it is up (an admin's
+ * configuration before anyone signs in, say). Its fields are set when the tests run, not when this returns.
+ */
+export function e2eWorld(prefix: string, setup?: (world: E2eWorld) => Promise<void>): E2eWorld {
+  const world = {} as E2eWorld;
+  beforeAll(async () => {
+    world.dir = tempDir(prefix);
+    world.server = await startServer(world.dir.path);
+    world.host = await startHost(world.dir.path, { serverUrls: [world.server.url] });
+    world.browser = await launchChromium();
+    await setup?.(world);
+  });
+  afterAll(async () => {
+    await world.browser?.close();
+    await world.host?.stop();
+    await world.server?.stop();
+    world.dir?.remove();
+  });
+  return world;
 }
 
 /** Logs in over the REST API, as an integration would, to check what the server holds. */

@@ -1,16 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  launchChromium,
-  signIn,
-  startHost,
-  startServer,
-  tempDir,
-  untilTicketsSettled,
-  type Proc,
-  shootBothLanguages,
-  UNSOLVED_ROW,
-} from './harness';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { e2eWorld, signIn, untilTicketsSettled, shootBothLanguages, UNSOLVED_ROW } from './harness';
 
 /**
  * Linked tickets and merge in the workbench (agent01 王芳): a related link added by ticket number from the
@@ -18,24 +8,7 @@ import {
  * confirmation saying what happens, closes the ticket with a "Merged into" banner leading to the target, and
  * the target lists it. SWITCHBOARD_SCREENS=<folder> also saves screenshots in both languages.
  */
-let dir: ReturnType<typeof tempDir>;
-let server: Proc;
-let host: Proc;
-let browser: Browser;
-
-beforeAll(async () => {
-  dir = tempDir('sb-links-e2e-');
-  server = await startServer(dir.path);
-  host = await startHost(dir.path, { serverUrls: [server.url] });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
-  await server?.stop();
-  dir?.remove();
-});
+const world = e2eWorld('sb-links-e2e-');
 
 const openRows = (page: Page) => page.locator(UNSOLVED_ROW);
 
@@ -46,9 +19,12 @@ async function open(page: Page, id: string) {
 
 describe('links and merge in the ticket detail', () => {
   it('relates two tickets by number, opens the other, then merges with a confirmation', async () => {
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
+    const context = await world.browser.newContext({
+      locale: 'en-US',
+      viewport: { width: 1440, height: 900 },
+    });
     const page = await context.newPage();
-    await signIn(page, { hostUrl: host.url, serverUrl: server.url }, 'agent01');
+    await signIn(page, { hostUrl: world.host.url, serverUrl: world.server.url }, 'agent01');
     await untilTicketsSettled(page);
     const [a, b] = [openRows(page).nth(0), openRows(page).nth(1)];
     const aId = (await a.getAttribute('data-ticket-id'))!;

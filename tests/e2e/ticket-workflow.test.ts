@@ -1,18 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { ADMIN_REST } from '../../src/shared';
-import {
-  apiLogin,
-  launchChromium,
-  signIn,
-  startHost,
-  startServer,
-  tempDir,
-  untilTicketsSettled,
-  type Proc,
-  shootBothLanguages,
-  UNSOLVED_ROW,
-} from './harness';
+import { apiLogin, e2eWorld, signIn, untilTicketsSettled, shootBothLanguages, UNSOLVED_ROW } from './harness';
 
 /**
  * The ticket workflow in the workbench: a supervisor (super01, after-sales) checks tickets with the keyboard and
@@ -20,16 +9,7 @@ import {
  * filled in, and a ticket whose required field is empty is not solved until it is filled.
  * SWITCHBOARD_SCREENS=<folder> also saves screenshots of the bulk bar and of the ticket's fields in both languages.
  */
-let dir: ReturnType<typeof tempDir>;
-let server: Proc;
-let host: Proc;
-let browser: Browser;
-
-beforeAll(async () => {
-  dir = tempDir('sb-workflow-e2e-');
-  server = await startServer(dir.path);
-  host = await startHost(dir.path, { serverUrls: [server.url] });
-  browser = await launchChromium();
+const world = e2eWorld('sb-workflow-e2e-', async ({ server }) => {
   // The admin defines after-sales' fields before anyone signs in (each desktop reads them with its config).
   const admin = await apiLogin(server.url, 'admin');
   const sup = await apiLogin(server.url, 'super01');
@@ -54,20 +34,16 @@ beforeAll(async () => {
     expect((await post({ departmentId, ...f })).status).toBe(201);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
-  await server?.stop();
-  dir?.remove();
-});
-
 describe('ticket workflow', () => {
   let page: Page;
 
   it('checks two tickets with x and raises their priority at once', async () => {
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
+    const context = await world.browser.newContext({
+      locale: 'en-US',
+      viewport: { width: 1440, height: 900 },
+    });
     page = await context.newPage();
-    await signIn(page, { hostUrl: host.url, serverUrl: server.url }, 'super01');
+    await signIn(page, { hostUrl: world.host.url, serverUrl: world.server.url }, 'super01');
     await untilTicketsSettled(page);
     const rows = page.locator(UNSOLVED_ROW);
     const ids: string[] = [];

@@ -1,20 +1,10 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { AdminConfig, CONFIG_REST } from '../../src/shared/admin';
 import type { Ticket, TicketComment, TicketHistoryEntry } from '../../src/shared/domain';
 import { REST } from '../../src/shared/protocol/auth';
 import { SlaEngine, type SlaTargetKind } from '../../src/shared/sla';
-import {
-  apiLogin,
-  launchChromium,
-  signIn,
-  startHost,
-  startServer,
-  tempDir,
-  untilTicketsSettled,
-  type Proc,
-  shootBothLanguages,
-} from './harness';
+import { e2eWorld, apiLogin, signIn, untilTicketsSettled, shootBothLanguages } from './harness';
 
 /**
  * A ticket transferred from after-sales (售后服务, agent01 王芳) to technical support (技术支持, agent05 刘洋) in
@@ -25,29 +15,12 @@ import {
  * SWITCHBOARD_SCREENS=<folder> also saves screenshots of the dialog, the received ticket and the list with its SLA
  * timers in both languages.
  */
-let dir: ReturnType<typeof tempDir>;
-let server: Proc;
-let host: Proc;
-let browser: Browser;
-
-beforeAll(async () => {
-  dir = tempDir('sb-transfer-e2e-');
-  server = await startServer(dir.path);
-  host = await startHost(dir.path, { serverUrls: [server.url] });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
-  await server?.stop();
-  dir?.remove();
-});
+const world = e2eWorld('sb-transfer-e2e-');
 
 async function login(username: string): Promise<Page> {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
+  const context = await world.browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
-  await signIn(page, { hostUrl: host.url, serverUrl: server.url }, username);
+  await signIn(page, { hostUrl: world.host.url, serverUrl: world.server.url }, username);
   await untilTicketsSettled(page);
   return page;
 }
@@ -112,8 +85,8 @@ describe('transfer between departments', () => {
     await rowOf(liu, ticketId).waitFor({ timeout: 30_000 });
 
     // The SLA timer came along, right: the receiving department's policy, from the original creation time.
-    const { ticket, sla } = await expectedSla(server.url, 'agent05', ticketId);
-    const tech = (await apiLogin(server.url, 'agent05')).user.departmentId;
+    const { ticket, sla } = await expectedSla(world.server.url, 'agent05', ticketId);
+    const tech = (await apiLogin(world.server.url, 'agent05')).user.departmentId;
     expect(ticket.departmentId).toBe(tech);
     expect(sla.policy.departmentId).toBe(tech);
     expect(sla.status.state).not.toBe('paused');

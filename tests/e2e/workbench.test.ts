@@ -1,44 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { SHORTCUTS } from '../../src/renderer/common/shortcuts';
-import {
-  apiLogin,
-  launchChromium,
-  startHost,
-  startServer,
-  tempDir,
-  signIn,
-  untilTicketsSettled,
-  type Proc,
-} from './harness';
+import { e2eWorld, apiLogin, signIn, untilTicketsSettled } from './harness';
 
 /**
  * The walking skeleton end to end with real parts: the central service on a temporary database with the
  * demo data, the browser-mode host serving the built renderer, and Debian's Chromium driven by Playwright.
  */
-let dir: ReturnType<typeof tempDir>;
-let server: Proc;
-let host: Proc;
-let browser: Browser;
-
-beforeAll(async () => {
-  dir = tempDir('sb-e2e-');
-  server = await startServer(dir.path);
-  host = await startHost(dir.path, { serverUrls: [server.url] });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
-  await server?.stop();
-  dir?.remove();
-});
+const world = e2eWorld('sb-e2e-');
 
 async function login(username: string): Promise<Page> {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 900 } });
+  const context = await world.browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
-  await signIn(page, { hostUrl: host.url, serverUrl: server.url }, username);
+  await signIn(page, { hostUrl: world.host.url, serverUrl: world.server.url }, username);
   await untilTicketsSettled(page);
   return page;
 }
@@ -68,9 +42,9 @@ describe('agent workbench in browser mode', () => {
       ['en-US', 'The user name or password is not correct', /session/i],
       ['zh-CN', '用户名或密码不正确', /会话/],
     ] as const) {
-      const page = await browser.newPage({ locale });
-      await page.goto(host.url);
-      await page.getByTestId('login-server').fill(server.url);
+      const page = await world.browser.newPage({ locale });
+      await page.goto(world.host.url);
+      await page.getByTestId('login-server').fill(world.server.url);
       await page.getByTestId('login-username').fill('agent01');
       await page.getByTestId('login-password').fill('not-the-password');
       await page.getByTestId('login-submit').click();
@@ -84,9 +58,12 @@ describe('agent workbench in browser mode', () => {
 
   it('says on the sign-in screen that remember-me cannot work here, and not again over the list', async () => {
     // This host has no keychain (no keyring option): remember-me has nowhere safe to keep a token.
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 900 } });
+    const context = await world.browser.newContext({
+      locale: 'en-US',
+      viewport: { width: 1400, height: 900 },
+    });
     const page = await context.newPage();
-    await signIn(page, { hostUrl: host.url, serverUrl: server.url }, 'agent03', async (p) => {
+    await signIn(page, { hostUrl: world.host.url, serverUrl: world.server.url }, 'agent03', async (p) => {
       const remember = p.getByTestId('login-remember');
       await expect.poll(() => remember.isDisabled()).toBe(true);
       expect(await remember.isChecked()).toBe(false);
@@ -102,7 +79,7 @@ describe('agent workbench in browser mode', () => {
   });
 
   it('logs an agent in and shows only tickets of their own department', async () => {
-    departmentId = (await apiLogin(server.url, 'agent01')).user.departmentId!;
+    departmentId = (await apiLogin(world.server.url, 'agent01')).user.departmentId!;
     agent = await login('agent01');
     const total = await ticketCount(agent);
     // The demo has 10,000 tickets over three departments: an agent sees one department's share.
@@ -204,12 +181,12 @@ describe('agent workbench in browser mode', () => {
       .poll(() => agent.getByTestId('comment-item').allInnerTexts())
       .toContainEqual(expect.stringContaining(comment));
 
-    // On the server, through its REST API.
-    const { accessToken } = await apiLogin(server.url, 'agent01');
+    // On the world.server, through its REST API.
+    const { accessToken } = await apiLogin(world.server.url, 'agent01');
     await expect
       .poll(
         async () => {
-          const res = await fetch(`${server.url}/api/tickets/${ticketId}`, {
+          const res = await fetch(`${world.server.url}/api/tickets/${ticketId}`, {
             headers: { authorization: `Bearer ${accessToken}` },
           });
           const body = (await res.json()) as {
