@@ -2,8 +2,21 @@ import { createTheme, type Theme } from '@mui/material/styles';
 
 export type ThemeMode = 'light' | 'dark';
 
-const FONT =
-  '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif';
+/**
+ * Curly quotes and apostrophes from a Latin face: where no Latin font of the stack is installed (a plain Linux
+ * desktop, a VDI image) the CJK font drew them full-width, and English read “ Repair ” and agent’ s. The system
+ * fonts on Windows and macOS draw them narrow in both languages, as this does.
+ */
+const QUOTES_FACE = 'Switchboard Quotes';
+const QUOTES_FONT_FACE = {
+  fontFamily: QUOTES_FACE,
+  src: ['Segoe UI', 'Helvetica Neue', 'Arial', 'Roboto', 'Noto Sans', 'Liberation Sans', 'DejaVu Sans']
+    .map((f) => `local("${f}")`)
+    .join(', '),
+  unicodeRange: 'U+2018-201F',
+};
+
+const FONT = `"${QUOTES_FACE}", -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif`;
 
 /**
  * Compact and calm: agents sit in front of this all day, so small controls, dense lists, 13px text and
@@ -28,7 +41,7 @@ export function buildTheme(mode: ThemeMode): Theme {
       button: { textTransform: 'none', fontWeight: 600 },
     },
     components: {
-      MuiCssBaseline: { styleOverrides: { body: { fontSize: 13 } } },
+      MuiCssBaseline: { styleOverrides: { '@font-face': QUOTES_FONT_FACE, body: { fontSize: 13 } } },
       MuiButton: { defaultProps: { size: 'small', disableElevation: true } },
       MuiIconButton: { defaultProps: { size: 'small' } },
       MuiTextField: { defaultProps: { size: 'small', margin: 'none' } },
