@@ -71,54 +71,35 @@ export function BulkActionsBar({
         <Typography variant="body2" sx={{ fontWeight: 600 }} data-testid="bulk-count">
           {t('bulk.selected', { count: ids.length })}
         </Typography>
-        <NativeSelectField
+        <BulkPick
           label={t('detail.status')}
           testId="bulk-status"
-          value=""
           disabled={busy}
-          sx={{ minWidth: 120 }}
-          onChange={(v) => v && void apply({ status: v as TicketStatus })}
-        >
-          <option value="">{t('bulk.keep')}</option>
-          {TicketStatus.options
+          minWidth={120}
+          options={TicketStatus.options
             .filter((s) => s !== 'new')
-            .map((s) => (
-              <option key={s} value={s}>
-                {t(`tickets.status.${s}`)}
-              </option>
-            ))}
-        </NativeSelectField>
-        <NativeSelectField
+            .map((s) => [s, t(`tickets.status.${s}`)] as const)}
+          onPick={(v) => void apply({ status: v as TicketStatus })}
+        />
+        <BulkPick
           label={t('detail.priority')}
           testId="bulk-priority"
-          value=""
           disabled={busy}
-          sx={{ minWidth: 110 }}
-          onChange={(v) => v && void apply({ priority: v as TicketPriority })}
-        >
-          <option value="">{t('bulk.keep')}</option>
-          {TicketPriority.options.map((p) => (
-            <option key={p} value={p}>
-              {t(`tickets.priority.${p}`)}
-            </option>
-          ))}
-        </NativeSelectField>
-        <NativeSelectField
+          minWidth={110}
+          options={TicketPriority.options.map((p) => [p, t(`tickets.priority.${p}`)] as const)}
+          onPick={(v) => void apply({ priority: v as TicketPriority })}
+        />
+        <BulkPick
           label={t('detail.assignee')}
           testId="bulk-assignee"
-          value=""
           disabled={busy}
-          sx={{ minWidth: 140 }}
-          onChange={(v) => v && void apply({ assigneeId: v === '-' ? null : v })}
-        >
-          <option value="">{t('bulk.keep')}</option>
-          <option value="-">{t('tickets.unassigned')}</option>
-          {agents.map((u) => (
-            <option key={u.id} value={u.id}>
-              {u.displayName}
-            </option>
-          ))}
-        </NativeSelectField>
+          minWidth={140}
+          options={[
+            ['-', t('tickets.unassigned')] as const,
+            ...agents.map((u) => [u.id, u.displayName] as const),
+          ]}
+          onPick={(v) => void apply({ assigneeId: v === '-' ? null : v })}
+        />
         <TextField
           size="small"
           label={t('bulk.addTag')}
@@ -168,6 +149,42 @@ export function BulkActionsBar({
         }}
       />
     </Box>
+  );
+}
+
+/** A select that applies its pick to every checked ticket at once and goes back to "(keep)". */
+function BulkPick({
+  label,
+  testId,
+  disabled,
+  minWidth,
+  options,
+  onPick,
+}: {
+  label: string;
+  testId: string;
+  disabled: boolean;
+  minWidth: number;
+  options: readonly (readonly [value: string, text: string])[];
+  onPick: (value: string) => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <NativeSelectField
+      label={label}
+      testId={testId}
+      value=""
+      disabled={disabled}
+      sx={{ minWidth }}
+      onChange={(v) => v && onPick(v)}
+    >
+      <option value="">{t('bulk.keep')}</option>
+      {options.map(([value, text]) => (
+        <option key={value} value={value}>
+          {text}
+        </option>
+      ))}
+    </NativeSelectField>
   );
 }
 
