@@ -527,6 +527,10 @@ export class SessionManager {
         if (event === 'session.ended') {
           void this.endedByServer((payload as EventPayload<'session.ended'>).accountDisabled);
         }
+        if (event === 'sla.alert' && this.active?.store === store) {
+          this.active.sla.serverAlert(payload as EventPayload<'sla.alert'>);
+          return;
+        }
         this.d.emit(event, payload);
       },
       connect: this.d.connect,

@@ -74,6 +74,18 @@ export class SlaKeeper {
     if (this.continuing) clearImmediate(this.continuing);
   }
 
+  /**
+   * An alert from the service's escalation rules for this user: shown unless this desktop's own clock raised the
+   * same one (same ticket, target, kind and due time) already, and never twice. One set for both sources, here
+   * in the session, so a reloaded window is not alerted again either.
+   */
+  serverAlert(alert: SlaAlert): void {
+    const key = slaAlertKey(alert);
+    if (this.alerted.has(key)) return;
+    this.alerted.add(key);
+    this.o.emit('sla.alert', alert);
+  }
+
   /** The configuration held (the service's last answer, kept in the replica); null: never fetched here. */
   current(): AdminConfig | null {
     return this.config;

@@ -6,14 +6,13 @@ import { getApi } from '../api';
 import { useFormat } from '../i18n';
 
 /**
- * SLA warnings and breaches for this user, from the service's escalation rules or the desktop's own clock: each
- * key shown once, one at a time, as a snackbar whose "Open ticket" is a button (Tab reaches it; Escape or Dismiss
+ * SLA warnings and breaches for this user, from the service's escalation rules or the desktop's own clock (each
+ * key once: the session's SlaKeeper drops repeats from either source), one at a time, as a snackbar whose "Open ticket" is a button (Tab reaches it; Escape or Dismiss
  * closes), and as a system notification when the window is not focused (where the platform allows one).
  */
 export function SlaAlerts({ onOpenTicket }: { onOpenTicket: (id: string) => void }) {
   const { t } = useTranslation();
   const fmt = useFormat();
-  const seen = useRef(new Set<string>());
   const [queue, setQueue] = useState<SlaAlert[]>([]);
   const open = useRef(onOpenTicket);
   useEffect(() => {
@@ -36,9 +35,6 @@ export function SlaAlerts({ onOpenTicket }: { onOpenTicket: (id: string) => void
   useEffect(
     () =>
       getApi().on('sla.alert', (a) => {
-        const key = slaAlertKey(a);
-        if (seen.current.has(key)) return;
-        seen.current.add(key);
         setQueue((q) => [...q, a]);
         notifySystem(a, describeRef.current(a), () => open.current(a.ticketId));
       }),
