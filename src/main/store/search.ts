@@ -87,9 +87,10 @@ export const JOIN_MATCH = 40_000;
 /**
  * How text is read in "SLA due" order (see textByDue): the first round of due days covers `firstSpan` due tickets
  * (or 20 for each ticket up to the end of the page), at most `maxDays` days a round, and after `rounds` rounds
- * every remaining match at once. Tests lower them to read many rounds over a few tickets.
+ * every remaining match at once. Up to `fewDueBy` tickets under a "breaching soon" bound (filters but not text),
+ * each one's text is probed instead, in due order. Tests lower them to take every path over a few tickets.
  */
-export const dueTuning = { firstSpan: 1000, maxDays: 32, rounds: 3 };
+export const dueTuning = { firstSpan: 1000, maxDays: 32, rounds: 3, fewDueBy: SMALL_MATCH };
 
 const SORTS: Record<TicketSort, SortPlan> = {
   relevance: { kind: 'rank' },
@@ -296,7 +297,9 @@ export class TicketSearch {
           : Math.max(this.countDueBy(q), q.offset + rows.length);
       return { total, rows };
     }
-    if (text && expr !== '' && sort === 'slaDue') return this.textByDue(q, expr, bound);
+    // Under a bound few tickets pass, the walk of the due index below probes each one's text sooner.
+    if (text && expr !== '' && sort === 'slaDue' && (bound === null || this.dueByMany(q)))
+      return this.textByDue(q, expr, bound);
     if (text && expr !== '') {
       const n = this.countUpTo(expr, JOIN_MATCH + 1);
       if (n <= JOIN_MATCH) {
@@ -460,11 +463,10 @@ export class TicketSearch {
   /** Tickets by key, in the order of the keys, as the list shows them. */
   private rowsOf(keys: readonly number[]): TicketListDbRow[] {
     if (keys.length === 0) return [];
-    const rows = this.stmt(
+    return this.stmt(
       `SELECT ${LIST_COLUMNS} FROM json_each(?) p CROSS JOIN tickets t ON t.seq = p.value
        LEFT JOIN customers c ON c.id = t.customer_id ORDER BY p.key`,
     ).all(JSON.stringify(keys)) as TicketListDbRow[];
-    return rows;
   }
 
   /**
@@ -519,13 +521,19 @@ export class TicketSearch {
     ).n;
   }
 
-  /** Matches of `expr` due by `bound` with a running clock, up to `cap` (-1: all). */
-  private countJoinedDueBy(expr: string, bound: number, cap = TOTAL_CAP): number {
+  /** More than dueTuning.fewDueBy tickets pass the filters (without the text) and the "breaching soon" bound. */
+  private dueByMany(q: ResolvedTicketFilter): boolean {
+    const plain = this.walkFilter(q, null);
+    const few = dueTuning.fewDueBy;
+    return this.countWhere(`${DUE_BY} AND ${plain.where}`, [q.slaDueBefore, ...plain.params], few + 1) > few;
+  }
+
+  private countJoinedDueBy(expr: string, bound: number): number {
     return (
       this.stmt(
         `SELECT count(*) AS n FROM (SELECT 1 FROM (SELECT rowid AS k FROM ticket_fts WHERE ticket_fts MATCH ?) m
-         CROSS JOIN tickets t ON t.seq = m.k WHERE ${DUE_BY} LIMIT ?)`,
-      ).get(expr, bound, cap) as { n: number }
+         CROSS JOIN tickets t ON t.seq = m.k WHERE ${DUE_BY} LIMIT ${TOTAL_CAP})`,
+      ).get(expr, bound) as { n: number }
     ).n;
   }
 
@@ -534,7 +542,9 @@ export class TicketSearch {
     const expr = matchOf(q);
     if (expr === null) return 0;
     const text = q.text.trim() ? ftsQuery(q.text.trim()) : null;
-    if (text && expr !== '') return this.countJoinedDueBy(expr, q.slaDueBefore!);
+    // Probing the text for each due ticket pays when they are few; when many are due, the text's matches are
+    // walked instead (most pass, and the count stops at TOTAL_CAP).
+    if (text && this.dueByMany(q)) return this.countJoinedDueBy(expr, q.slaDueBefore!);
     const { where, params } = this.walkFilter(q, text);
     return (
       this.stmt(

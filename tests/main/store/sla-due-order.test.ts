@@ -73,9 +73,9 @@ const CONFIG: AdminConfig = {
 
 const TUNINGS = [
   { ...dueTuning },
-  { firstSpan: 1, maxDays: 2, rounds: 3 },
-  { firstSpan: 1, maxDays: 1, rounds: 1000 },
-  { firstSpan: 1, maxDays: 1, rounds: 0 },
+  { firstSpan: 1, maxDays: 2, rounds: 3, fewDueBy: 0 },
+  { firstSpan: 1, maxDays: 1, rounds: 1000, fewDueBy: 0 },
+  { firstSpan: 1, maxDays: 1, rounds: 0, fewDueBy: 0 },
 ];
 const DEFAULT_TUNING = { ...dueTuning };
 
