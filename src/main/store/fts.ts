@@ -24,13 +24,33 @@ export const facet = {
   priority: (p: string) => `zp${p}`,
   department: (id: string) => `zd${id.replaceAll('-', '')}`,
   assignee: (id: string | null) => (id ? `za${id.replaceAll('-', '')}` : 'zanone'),
+  /** Every ticket with an SLA due time (sla_due_at not null); one without has none of the due tokens. */
+  due: 'zqdue',
+  /** The day (UTC, see dueDay) its SLA is due: the "SLA due" order reads matches a day at a time. */
+  dueDay: (day: number) => `zq${day}`,
 };
+
+export const DAY_MS = 86_400_000;
+
+/** The day bucket of a due time (epoch ms); times before 1970 share bucket 0 (a token holds no '-'). */
+export const dueDay = (dueAt: number): number => Math.max(0, Math.floor(dueAt / DAY_MS));
+
+/**
+ * The due tokens of a ticket's sla_due_at. Written with the ticket's other facets and again by the SLA
+ * recomputation whenever these change (src/main/store/sla.ts), so the index always agrees with sla_due_at.
+ */
+export function dueTokens(dueAt: number | null | undefined): string {
+  if (dueAt === null || dueAt === undefined) return '';
+  return `${facet.due} ${facet.dueDay(dueDay(dueAt))}`;
+}
 
 export interface FacetValues {
   status: string;
   priority: string;
   departmentId: string;
   assigneeId: string | null;
+  /** sla_due_at; absent for a ticket not computed yet (a new row has none). */
+  slaDueAt?: number | null;
 }
 
 const facetText = (f: FacetValues) =>
@@ -39,7 +59,10 @@ const facetText = (f: FacetValues) =>
     facet.priority(f.priority),
     facet.department(f.departmentId),
     facet.assignee(f.assigneeId),
-  ].join(' ');
+    dueTokens(f.slaDueAt),
+  ]
+    .filter((t) => t !== '')
+    .join(' ');
 
 const HAN_CHAR = /^\p{Script=Han}$/u;
 const GAP_CHAR = /^[\p{P}\p{Zs}]$/u;
@@ -178,6 +201,7 @@ interface IndexedTicket {
   priority: string;
   department_id: string;
   assignee_id: string | null;
+  sla_due_at: number | null;
   name: string | null;
   phone: string | null;
   email: string | null;
@@ -198,7 +222,13 @@ const ticketText = (t: IndexedTicket, comments: readonly string[]) =>
     t.description,
     comments,
     t.name === null ? null : { name: t.name, phone: t.phone, email: t.email },
-    { status: t.status, priority: t.priority, departmentId: t.department_id, assigneeId: t.assignee_id },
+    {
+      status: t.status,
+      priority: t.priority,
+      departmentId: t.department_id,
+      assigneeId: t.assignee_id,
+      slaDueAt: t.sla_due_at,
+    },
   );
 
 /** Keys per millisecond of creation time (see ticketSeq). */
@@ -225,8 +255,15 @@ function ticketKey(db: Database): 'seq' | 'rid' {
   return columns.some((c) => c.name === 'seq') ? 'seq' : 'rid';
 }
 
+/** The due time as the index reads it: NULL before migration 014 added it (002, 003 and 009 run before). */
+function slaColumns(db: Database): string {
+  const columns = db.pragma('table_info(tickets)') as { name: string }[];
+  return columns.some((c) => c.name === 'sla_due_at') ? 't.sla_due_at' : 'NULL AS sla_due_at';
+}
+
 export class FtsIndex {
   private readonly key: 'seq' | 'rid';
+  private readonly sla: string;
   private readonly ticket: Statement<[string]>;
   private readonly comments: Statement<[string]>;
   private readonly del: Statement<[number]>;
@@ -241,8 +278,9 @@ export class FtsIndex {
 
   constructor(private readonly db: Database) {
     this.key = ticketKey(db);
+    this.sla = slaColumns(db);
     this.ticket = db.prepare(
-      `SELECT t.${this.key} AS rid, t.number, t.subject, t.description, t.status, t.priority, t.department_id, t.assignee_id, c.name, c.phone, c.email
+      `SELECT t.${this.key} AS rid, t.number, t.subject, t.description, t.status, t.priority, t.department_id, t.assignee_id, ${this.sla}, c.name, c.phone, c.email
        FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id WHERE t.id = ?`,
     );
     this.comments = db.prepare('SELECT body FROM comments WHERE ticket_id = ? ORDER BY created_at');
@@ -293,7 +331,7 @@ export class FtsIndex {
     // In key order: FTS5 flushes its pending terms whenever a rowid is lower than the one before.
     const tickets = this.db.prepare(
       `SELECT t.${this.key} AS rid, t.number, t.subject, t.description, t.status, t.priority, t.department_id,
-              t.assignee_id, t.customer_id, NULL AS name, NULL AS phone, NULL AS email,
+              t.assignee_id, ${this.sla}, t.customer_id, NULL AS name, NULL AS phone, NULL AS email,
               (SELECT group_concat(body, char(10) ORDER BY created_at) FROM comments WHERE ticket_id = t.id) AS comments
        FROM tickets t WHERE t.${this.key} > ? ORDER BY t.${this.key} LIMIT 2000`,
     );

@@ -294,7 +294,11 @@ function openReplica(path: string, setAside: SetAside | null, outbox: OutboxRow[
   write.finishBulkLoad();
   const r = new Database(path, { readonly: true });
   r.pragma('busy_timeout = 5000');
-  r.pragma('cache_size = -32000');
+  // The list's queries read a search index and a ticket index of a million rows each: with 32 MB the pages of
+  // one query pushed out the next one's, and text under "Breaching soon" (counting up to 10,000 matches, each
+  // checked against its due time) took p95 34 ms over a million tickets, 26 ms with 128 MB. The cache grows only
+  // with the pages read: a smaller replica never fills it.
+  r.pragma('cache_size = -131072');
   return {
     path,
     read: new StoreReader(r),

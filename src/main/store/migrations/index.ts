@@ -12,6 +12,7 @@ import { m011TicketChannel } from './011-ticket-channel';
 import { m012TicketTagsFields } from './012-ticket-tags-fields';
 import { m013TicketLinks } from './013-ticket-links';
 import { m014TicketSla } from './014-ticket-sla';
+import { m015FtsSlaDue } from './015-fts-sla-due';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -32,4 +33,5 @@ export const migrations: readonly Migration[] = [
   m012TicketTagsFields,
   m013TicketLinks,
   m014TicketSla,
+  m015FtsSlaDue,
 ];
