@@ -244,7 +244,7 @@ try {
   const commitMs = totalMs - timings.readMs - timings.computeMs - timings.writeMs;
   console.log(
     `of which: read ${fmt(timings.readMs)}, compute ${fmt(timings.computeMs)}, write ${fmt(timings.writeMs)}, ` +
-      `transactions and commits (WAL) ${fmt(commitMs)}`,
+      `transactions, commits (WAL) and building the next-check index again ${fmt(commitMs)}`,
   );
   console.log(
     `states after the change: ${JSON.stringify(states)}; due time moved for ${moved.toLocaleString('en')}; rows with a state: ${withState}; sla_version ${version}`,

@@ -4,6 +4,7 @@
 // changes; an admin's policy edit recomputes the tickets it affects. Times are business hours of the demo's
 // mainland-China calendar (Mon-Fri 09:00-12:00 and 13:00-18:00, Asia/Shanghai), on the server's test clock.
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -18,6 +19,7 @@ import {
   type TicketPriority,
 } from '../../src/shared';
 import { openDatabase } from '../../src/server/db/open';
+import { recomputeSla } from '../../src/server/sla/recompute';
 import type { Db } from '../../src/server/db/schema';
 import {
   connectSocket,
@@ -520,6 +522,55 @@ describe('SLA sweeps and escalations', () => {
       await second.close();
     }
   });
+});
+
+describe('the next-check index on SQLite', () => {
+  const indexed = async () =>
+    Number(
+      (
+        await sql<{ n: number }>`SELECT count(*) AS n FROM sqlite_master
+          WHERE type = 'index' AND name = 'tickets_sla_next_check'`.execute(db)
+      ).rows[0]!.n,
+    );
+
+  it.runIf(TEST_DIALECT === 'sqlite')(
+    'is built again after a recompute of many tickets, and at the next start after a run that died',
+    async () => {
+      server.clock.now = T0;
+      await editPolicy('tech', 'low', 'web', {
+        firstResponseMinutes: 60,
+        nextResponseMinutes: null,
+        resolutionMinutes: null,
+      });
+      await server.sla.idle();
+      const agent = await agentOf('tech');
+      const id = await fileTicket(agent.socket, 'tech', 'low', 'web');
+      const before = await ticketRow(id);
+
+      // As many tickets as drop the index: it is there again when the run is done, the columns as before.
+      const r = await recomputeSla(db, () => server.clock.now, { rebuildIndexFrom: 0 });
+      expect(r.partial).toBe(false);
+      expect(await indexed()).toBe(1);
+      expect(await ticketRow(id)).toMatchObject({
+        sla_due_ms: before.sla_due_ms,
+        sla_next_check_ms: before.sla_next_check_ms,
+      });
+      server.clock.now = at('11:05');
+      await server.sla.sweep();
+      expect((await events(id)).map((e) => e.kind)).toContain('breach');
+
+      // A run that died with the index dropped: the next node to start builds it.
+      await sql`DROP INDEX tickets_sla_next_check`.execute(db);
+      expect(await indexed()).toBe(0);
+      const second = await startSecondNode(server);
+      try {
+        await second.sla.idle();
+        expect(await indexed()).toBe(1);
+      } finally {
+        await second.close();
+      }
+    },
+  );
 });
 
 describe('SLA at first start', () => {

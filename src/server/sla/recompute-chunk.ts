@@ -19,6 +19,9 @@ import {
  * JSON text per write and ISO instants made half of the run.
  */
 
+/** What a ticket with a stored timeline has for history and comments (never read, never added to). */
+const NONE_READ = Object.freeze([]) as unknown as never[];
+
 /** A ticket of the chunk: what its SLA is computed from, and the SLA as stored. */
 export interface ChunkTicket {
   /** Where the chunk goes on from, and what writeChunk finds the row by: the rowid in SQLite, else the id. */
@@ -29,30 +32,39 @@ export interface ChunkTicket {
   nextMs: number | null;
 }
 
-/** The unsolved tickets after `after` (null: from the start), up to `limit`, in the chunk's lock. */
+/**
+ * The unsolved tickets after `after` (null: from the start), up to `limit`, in the chunk's lock. `withIds`: every
+ * ticket's id is read (a baseline records carried events by it); otherwise only where the record is read.
+ */
 export async function readChunk(
   db: Db,
   trx: Tx,
   after: string | number | null,
   limit: number,
+  withIds: boolean,
 ): Promise<ChunkTicket[]> {
   const conn = sqliteBulk(db);
   if (!conn) return readChunkPostgres(trx, after, limit);
   const statuses = UNSOLVED_STATUSES.map(() => '?').join(', ');
   // status and created_at only for a ticket with no stored timeline: the clock runs from the timeline and the
-  // policy (department, priority, channel), and the status is the WHERE's. The events already fired come as one
-  // text per ticket, keyed as keyOf keys them, made by SQLite (one seek of their key each: reading them as a
-  // range and matching them to tickets here cost more): due_at is always toISOString's 24 characters, so whole
-  // seconds plus the milliseconds' digits are its epoch ms exactly.
+  // policy (department, priority, channel), and the status is the WHERE's; the id only when something is written
+  // by it (a baseline's carried events) or the record must be read. The events already fired come as one text per
+  // ticket, keyed as keyOf keys them, made by SQLite (one seek of their key each: reading them as a range and
+  // matching them to tickets here cost more): due_at is always toISOString's 24 characters, so whole seconds
+  // plus the milliseconds' digits are its epoch ms exactly. Only a ticket stored in warning or breach has any
+  // that can matter: a fired event counts while its target is neither met nor paused and its due time the same,
+  // and then the stored state is at least a warning. Should it not be (a policy's warning moved later), the
+  // event counts as not fired, and the sweeper's claim of it finds it fired and computes the ticket again.
   const rows = conn.rows<ChunkRow>(
-    `SELECT rowid, id, department_id, priority, channel,
+    `SELECT rowid, CASE WHEN ? OR sla_timeline IS NULL THEN id END, department_id, priority, channel,
          CASE WHEN sla_timeline IS NULL THEN status END, CASE WHEN sla_timeline IS NULL THEN created_at END,
          sla_due_ms, sla_state, sla_next_check_ms, sla_timeline,
-         (SELECT group_concat(e.target || ':' || e.kind || ':' ||
-            (CAST(strftime('%s', e.due_at) AS INTEGER) * 1000 + CAST(substr(e.due_at, 21, 3) AS INTEGER)), ' ')
-          FROM sla_events e WHERE e.ticket_id = tickets.id)
+         CASE WHEN sla_state IN ('warning', 'breached') THEN
+           (SELECT group_concat(e.target || ':' || e.kind || ':' ||
+              (CAST(strftime('%s', e.due_at) AS INTEGER) * 1000 + CAST(substr(e.due_at, 21, 3) AS INTEGER)), ' ')
+            FROM sla_events e WHERE e.ticket_id = tickets.id) END
        FROM tickets WHERE status IN (${statuses}) AND deleted_at IS NULL AND rowid > ? ORDER BY rowid LIMIT ?`,
-    [...UNSOLVED_STATUSES, after ?? 0, limit],
+    [withIds ? 1 : 0, ...UNSOLVED_STATUSES, after ?? 0, limit],
   );
   const out: ChunkTicket[] = [];
   let withoutTimeline = false;
@@ -60,7 +72,7 @@ export async function readChunk(
     const timeline = r[10] === null ? undefined : (JSON.parse(r[10]) as SlaTimeline);
     if (!timeline) withoutTimeline = true;
     const row: SlaTicketRow = {
-      id: r[1],
+      id: r[1] ?? '',
       department_id: r[2],
       priority: r[3] as SlaTicketRow['priority'],
       channel: r[4] as SlaTicketRow['channel'],
@@ -68,7 +80,16 @@ export async function readChunk(
       created_at: r[6] ?? '',
     };
     const fired = r[11] === null ? NONE_FIRED : new Set(r[11].split(' '));
-    const inputs: SlaInputs = { row, history: [], comments: [], fired, timeline };
+    // The record is not read for a ticket with a timeline: one shared empty list, not two new ones per ticket.
+    const inputs: SlaInputs = timeline
+      ? {
+          row,
+          history: NONE_READ,
+          comments: NONE_READ,
+          fired,
+          timeline,
+        }
+      : { row, history: [], comments: [], fired, timeline };
     out.push({ key: r[0], inputs, dueMs: r[7], state: r[8], nextMs: r[9] });
   }
   if (withoutTimeline) {
@@ -90,7 +111,8 @@ export async function readChunk(
 
 type ChunkRow = [
   rowid: number,
-  id: string,
+  /** Null unless asked for (withIds) or the ticket has no stored timeline. */
+  id: string | null,
   departmentId: string,
   priority: string,
   channel: string,
@@ -187,4 +209,33 @@ export async function fewerCheckpoints(db: Db): Promise<() => Promise<void>> {
   return async () => {
     await sql.raw(`PRAGMA wal_autocheckpoint = ${before}`).execute(db);
   };
+}
+
+/**
+ * SQLite, a recompute of many tickets: the next-check index is dropped for the run and built again at its end.
+ * Rows whose next check moves are scattered all over that index, so keeping it current cost a random index
+ * page per moved ticket in every chunk's commit; building it once from the table is one sort. Meanwhile the
+ * sweeper reads the table without it (a scan: slower, still right). `restore` builds it; a run cut short by a
+ * crash is run again at the next start (its version was not recorded), and ensureNextCheckIndex at service
+ * start builds it in any case.
+ */
+export async function withoutNextCheckIndex(
+  db: Db,
+  tickets: number,
+  from = REBUILD_INDEX_FROM,
+): Promise<() => Promise<void>> {
+  if (dialectOf(db) !== 'sqlite' || tickets < from) return async () => {};
+  await sql.raw(`DROP INDEX IF EXISTS ${NEXT_CHECK_INDEX}`).execute(db);
+  return () => ensureNextCheckIndex(db);
+}
+
+/** Below this many unsolved tickets the index is kept current as the rows change (cheap at that size). */
+export const REBUILD_INDEX_FROM = 50_000;
+
+/** The index the sweeper finds due tickets by, as migration 0019 made it. */
+export const NEXT_CHECK_INDEX = 'tickets_sla_next_check';
+
+export async function ensureNextCheckIndex(db: Db): Promise<void> {
+  if (dialectOf(db) !== 'sqlite') return;
+  await sql.raw(`CREATE INDEX IF NOT EXISTS ${NEXT_CHECK_INDEX} ON tickets (sla_next_check_ms)`).execute(db);
 }

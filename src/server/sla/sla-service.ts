@@ -6,6 +6,7 @@ import type { Db } from '../db/schema';
 import type { SocketData } from '../sync/sync-socket';
 import { sweepTicket, type Notice } from './escalate';
 import { claimRecompute, recomputeSla, slaVersion, type RecomputeResult } from './recompute';
+import { ensureNextCheckIndex } from './recompute-chunk';
 
 /** The room of one user's sockets on a node, for their SLA alerts. */
 export const slaUserRoom = (userId: string) => `sla:user:${userId}`;
@@ -42,6 +43,8 @@ export class SlaService {
   private sweeping: Promise<number> | null = null;
   private recomputing: Promise<RecomputeResult | null> | null = null;
   private recomputeAgain = false;
+  /** Whether the next-check index was made sure of since this service started. */
+  private indexChecked = false;
   /** A catch-up check under way (catchUp), which may start a recompute. */
   private checking: Promise<void> | null = null;
   private closed = false;
@@ -89,6 +92,11 @@ export class SlaService {
 
   private async check(): Promise<void> {
     try {
+      // A recompute that died before building the next-check index again (recompute-chunk.ts) left it out.
+      if (!this.indexChecked) {
+        await ensureNextCheckIndex(this.o.db);
+        this.indexChecked = true;
+      }
       const [config, computed] = [await configVersion(this.o.db), await slaVersion(this.o.db)];
       if (computed === null || computed < config) await this.recompute(false);
     } catch (e) {
