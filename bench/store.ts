@@ -312,6 +312,9 @@ try {
   const pass =
     lookup.p95 <= targets.lookupP95Ms &&
     search.p95 <= targets.searchP95Ms &&
+    // The filtered search of the old list (status, department and assignee, text in half the queries) is held
+    // to the new list's target too: it is the 71.8 ms issue 12 set out to bring down.
+    filtered.p95 <= targets.listP95Ms &&
     Object.values(list).every((p95) => p95 <= targets.listP95Ms) &&
     views.p95 <= targets.viewCountsP95Ms;
   console.log(JSON.stringify({ bench: 'store', metrics, targets, pass }));
