@@ -12,6 +12,14 @@ type Input = MethodInput<'tickets.bulkUpdate'>;
 type Output = MethodOutput<'tickets.bulkUpdate'>;
 type Skipped = Output['skipped'][number];
 
+/** A checked ticket the replica no longer holds (it left the department meanwhile, say): skipped. */
+export const notInCopy = (id: string): Skipped => ({
+  id,
+  number: null,
+  reason: 'notInCopy',
+  message: 'This ticket is not in your local copy.',
+});
+
 /**
  * A bulk change over the replica: each ticket gets its own queued edit (offline too), checked exactly as a single
  * edit is. A ticket the change does not fit is skipped with its reason, so a supervisor closing 40 tickets is not
@@ -28,12 +36,7 @@ export function bulkUpdate(store: LocalStore, user: User, input: Input): Output 
   for (const id of new Set(input.ids)) {
     const ticket = store.read.getTicket(id);
     if (!ticket) {
-      skipped.push({
-        id,
-        number: null,
-        reason: 'notInCopy',
-        message: 'This ticket is not in your local copy.',
-      });
+      skipped.push(notInCopy(id));
       continue;
     }
     const skip = (reason: Skipped['reason'], message: string) =>

@@ -4,6 +4,7 @@ import { rightsForDelete } from '../../shared/domain/permissions';
 import type { MethodOutput } from '../../shared/ipc/contract';
 import { SwitchboardError } from '../../shared/protocol/errors';
 import type { LocalStore } from '../store';
+import { notInCopy } from './bulk-update';
 import { requireRights } from './rights';
 
 type Output = MethodOutput<'tickets.bulkDelete'>;
@@ -40,12 +41,7 @@ export function bulkDelete(
   for (const id of new Set(ids)) {
     const ticket = store.read.getTicket(id);
     if (!ticket) {
-      skipped.push({
-        id,
-        number: null,
-        reason: 'notInCopy',
-        message: 'This ticket is not in your local copy.',
-      });
+      skipped.push(notInCopy(id));
       continue;
     }
     if (store.read.isDeletePending(id)) {

@@ -219,12 +219,16 @@ export async function fewerCheckpoints(db: Db): Promise<() => Promise<void>> {
  * crash is run again at the next start (its version was not recorded), and ensureNextCheckIndex at service
  * start builds it in any case.
  */
-export async function withoutNextCheckIndex(
-  db: Db,
-  tickets: number,
-  from = REBUILD_INDEX_FROM,
-): Promise<() => Promise<void>> {
-  if (dialectOf(db) !== 'sqlite' || tickets < from) return async () => {};
+export async function withoutNextCheckIndex(db: Db, from = REBUILD_INDEX_FROM): Promise<() => Promise<void>> {
+  // Counted only where the index is ever dropped: PostgreSQL keeps it whatever the number.
+  if (dialectOf(db) !== 'sqlite') return async () => {};
+  const r = await db
+    .selectFrom('tickets')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', 'in', UNSOLVED_STATUSES)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(r?.n ?? 0) < from) return async () => {};
   await sql.raw(`DROP INDEX IF EXISTS ${NEXT_CHECK_INDEX}`).execute(db);
   return () => ensureNextCheckIndex(db);
 }

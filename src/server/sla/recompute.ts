@@ -1,5 +1,4 @@
 import type { Insertable } from 'kysely';
-import { UNSOLVED_STATUSES } from '../../shared';
 import { configVersion } from '../admin/admin-store';
 import { auditedTransaction } from '../audit/audit-log';
 import { retryConflicts } from '../db/retry';
@@ -120,8 +119,7 @@ export async function recomputeSla(
   const version = await configVersion(db);
   const baseline = opts.baseline ?? (await slaVersion(db)) === null;
   const restore = await fewerCheckpoints(db);
-  const unsolved = await countUnsolved(db);
-  const rebuild = await withoutNextCheckIndex(db, unsolved, opts.rebuildIndexFrom);
+  const rebuild = await withoutNextCheckIndex(db, opts.rebuildIndexFrom);
   let result: RecomputeResult;
   try {
     result = await recomputeChunks(db, now, opts, { version, baseline, started });
@@ -222,14 +220,4 @@ async function recomputeChunks(
   }
   await setSlaVersion(db, version);
   return { version, tickets, ms: performance.now() - started, partial: false };
-}
-
-async function countUnsolved(db: Db): Promise<number> {
-  const r = await db
-    .selectFrom('tickets')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('status', 'in', UNSOLVED_STATUSES)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
-  return Number(r?.n ?? 0);
 }
