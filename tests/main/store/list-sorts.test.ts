@@ -10,6 +10,7 @@ import {
   type ResolvedTicketFilter,
   type ResolvedTicketQuery,
 } from '../../../src/main/store';
+import { ftsText } from '../../../src/main/store/fts';
 import { migrate } from '../../../src/main/store/migrate';
 import { migrations } from '../../../src/main/store/migrations';
 import type { Ticket, TicketPriority, TicketStatus } from '../../../src/shared/domain';
@@ -133,6 +134,24 @@ const FILTERS: Partial<ResolvedTicketFilter>[] = [
   { text: 'case' },
   { departmentIds: [DEPT_A, DEPT_B] },
   { text: 'case', assignees: ['unassigned', AGENT_A1, AGENT_A2, AGENT_B1], status: STATUSES },
+  // Status, department and assignee together: their combined tokens, as many as fit (MAX_COMBINED), the rest apart.
+  { status: ['open', 'pending'], departmentIds: [DEPT_A], assignees: [AGENT_A1] },
+  { text: 'refund', status: ['new', 'open'], departmentIds: [DEPT_B], assignees: ['unassigned'] },
+  { text: 'router', status: ['new', 'open'], assignees: [AGENT_A2, 'unassigned'] },
+  { departmentIds: [DEPT_A], assignees: ['unassigned', AGENT_A1] },
+  {
+    status: STATUSES,
+    departmentIds: [DEPT_A, DEPT_B],
+    assignees: ['unassigned', AGENT_A1, AGENT_A2, AGENT_B1],
+  },
+  { status: STATUSES, assignees: ['unassigned', AGENT_A1, AGENT_A2, AGENT_B1] },
+  {
+    text: 'case',
+    status: ['pending', 'solved'],
+    priority: ['urgent', 'low'],
+    departmentIds: [DEPT_B],
+    assignees: [AGENT_B1],
+  },
 ];
 
 describe('ticket list sorts and filters', () => {
@@ -245,6 +264,86 @@ describe('ticket list sorts and filters', () => {
     );
     expect(ids(found({ limit: 5000 }).rows)).toEqual(before);
     expect(ids(found({ sort: 'priority', priority: ['urgent'], limit: 5000 }).rows)).toContain(victim.id);
+  });
+
+  it('a ticket given another status and assignee here is found under its new queue, not its old one', () => {
+    const victim = all[321]!;
+    const mine = (status: TicketStatus[], assignee: string) =>
+      ids(found({ status, departmentIds: [victim.departmentId], assignees: [assignee], limit: 5000 }).rows);
+    const before = { status: victim.status, assignee: victim.assigneeId ?? 'unassigned' };
+    expect(mine([before.status], before.assignee)).toContain(victim.id);
+    const next = {
+      status: before.status === 'pending' ? 'open' : 'pending',
+      assignee: before.assignee === AGENT_B1 ? AGENT_A2 : AGENT_B1,
+    } as const;
+    store.write.updateTicketLocally(
+      victim.id,
+      { status: next.status, assigneeId: next.assignee },
+      crypto.randomUUID(),
+      new Date().toISOString(),
+    );
+    expect(mine([next.status], next.assignee)).toContain(victim.id);
+    expect(mine([before.status], before.assignee)).not.toContain(victim.id);
+    expect(mine([next.status, 'closed'], next.assignee)).toContain(victim.id);
+  });
+});
+
+describe('migration 016', () => {
+  it('indexes a replica made under 015 with the combined filter tokens, so a queue filter still finds its tickets', () => {
+    const d = tempDir();
+    try {
+      const path = join(d.path, 'm.sqlite');
+      const s = openStore(path);
+      const mine = all.slice(0, 60);
+      s.write.applyPage(
+        [...up.directory(), up.customer(cust), ...mine.map(up.ticket)],
+        1,
+        1,
+        new Date().toISOString(),
+      );
+      s.close();
+      // The index rows as schema 015 wrote them: the same text and facets but for the combined ones.
+      const db = new Database(path);
+      const rows = db.prepare('SELECT id, seq FROM tickets').all() as { id: string; seq: number }[];
+      const t = mine.find((x) => x.assigneeId !== null)!;
+      for (const r of rows) {
+        const x = mine.find((m) => m.id === r.id)!;
+        const text = ftsText(
+          x.number,
+          x.subject,
+          x.description,
+          [],
+          { name: cust.name, phone: cust.phone, email: cust.email },
+          {
+            status: x.status,
+            priority: x.priority,
+            departmentId: x.departmentId,
+            assigneeId: x.assigneeId,
+          },
+        );
+        db.prepare('DELETE FROM ticket_fts WHERE rowid = ?').run(r.seq);
+        db.prepare(
+          'INSERT INTO ticket_fts (rowid, subject, body, customer, facets) VALUES (?, ?, ?, ?, ?)',
+        ).run(r.seq, text.subject, text.body, text.customer, text.facets.replace(/\bz[vwxy]\S+/g, ''));
+      }
+      db.pragma('user_version = 15');
+      const q = { status: [t.status], departmentIds: [t.departmentId], assignees: [t.assigneeId!] };
+      const want = mine.filter(
+        (x) => x.status === t.status && x.departmentId === t.departmentId && x.assigneeId === t.assigneeId,
+      );
+      db.close();
+
+      const upgraded = openStore(path);
+      try {
+        const got = upgraded.read.searchTickets(ticketQuery({ ...q, limit: 100 }));
+        expect(ids(got.rows).sort()).toEqual(ids(want).sort());
+        expect(got.total).toBe(want.length);
+      } finally {
+        upgraded.close();
+      }
+    } finally {
+      d.remove();
+    }
   });
 });
 

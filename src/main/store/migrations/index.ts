@@ -13,6 +13,7 @@ import { m012TicketTagsFields } from './012-ticket-tags-fields';
 import { m013TicketLinks } from './013-ticket-links';
 import { m014TicketSla } from './014-ticket-sla';
 import { m015FtsSlaDue } from './015-fts-sla-due';
+import { m016FtsCombinedFacets } from './016-fts-combined-facets';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -34,4 +35,5 @@ export const migrations: readonly Migration[] = [
   m013TicketLinks,
   m014TicketSla,
   m015FtsSlaDue,
+  m016FtsCombinedFacets,
 ];
