@@ -1,3 +1,4 @@
+import { sql, type RawBuilder } from 'kysely';
 import type { Customer } from '../../shared';
 import { customerFromColumns, customerToColumns } from '../../shared/storage/columns';
 import type { Scope } from '../auth/scope';
@@ -28,15 +29,29 @@ export async function resolveCustomer(trx: Tx, id: string): Promise<Customer | u
  * if (legacy data) several do. Customers only other departments see are never matched: matching one would hand
  * its record to this department (README.md, "Scope").
  */
-export async function customerWithPhone(
+export function customerWithPhone(
   trx: Tx,
   e164: string,
+  departmentId: string,
+): Promise<Customer | undefined> {
+  return seenCustomerWhere(trx, sql<string>`phone`, e164, departmentId);
+}
+
+/** As customerWithPhone, by email address, matched case-folded (`key` is already lower case). */
+export function customerWithEmail(trx: Tx, key: string, departmentId: string): Promise<Customer | undefined> {
+  return seenCustomerWhere(trx, sql<string>`lower(email)`, key, departmentId);
+}
+
+async function seenCustomerWhere(
+  trx: Tx,
+  column: RawBuilder<string>,
+  value: string,
   departmentId: string,
 ): Promise<Customer | undefined> {
   const r = await trx
     .selectFrom('customers')
     .selectAll()
-    .where('phone', '=', e164)
+    .where(column, '=', value)
     .where(({ exists, selectFrom }) =>
       exists(
         selectFrom('change_log')

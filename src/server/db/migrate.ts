@@ -16,6 +16,7 @@ import * as m0016 from './migrations/0016-ticket-tags-fields';
 import * as m0017 from './migrations/0017-ticket-links';
 import * as m0018 from './migrations/0018-ticket-delete';
 import * as m0019 from './migrations/0019-sla-instants';
+import * as m0020 from './migrations/0020-customer-identities';
 import type { Db } from './schema';
 
 /** Every migration, listed statically so bundling and tests see exactly what ships. Never edit a shipped one. */
@@ -39,6 +40,7 @@ export const migrations: Record<string, Migration> = {
   '0017-ticket-links': m0017,
   '0018-ticket-delete': m0018,
   '0019-sla-instants': m0019,
+  '0020-customer-identities': m0020,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

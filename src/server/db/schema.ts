@@ -104,6 +104,14 @@ export interface Database {
     created_by: string | null;
     created_at: string;
   };
+  /** Ids a channel knows a customer by (messaging sender ids, other systems' ids), per department. */
+  customer_external_ids: {
+    channel: string;
+    external_id: string;
+    department_id: string;
+    customer_id: string;
+    created_at: string;
+  };
   applied_mutations: {
     id: string;
     user_id: string;
