@@ -38,6 +38,8 @@ import { routeRequestHandler, voiceRouter } from './voice/voice-api';
 import { VoiceService, type VoiceOptions } from './voice/voice-service';
 import { attachVoice, clusterEventRouter } from './voice/voice-socket';
 import { clusterRouter, loggedCallRouter, VoiceCluster } from './voice/voice-cluster';
+// Intake (issue 13): messaging webhooks, API keys, customer merge.
+import { startIntake, type Intake, type IntakeOptions } from './intake';
 
 export interface StartServerOptions {
   /** 0 picks a free port; default 4000. */
@@ -99,6 +101,8 @@ export interface StartServerOptions {
    * called), the first `firstSweepMs` after start (default 5 s).
    */
   sla?: { sweepEveryMs?: number; firstSweepMs?: number };
+  /** Intake (issue 13): API rate limits and how often queued messaging replies are delivered (src/server/intake). */
+  intake?: IntakeOptions;
 }
 
 export interface RunningServer {
@@ -108,6 +112,8 @@ export interface RunningServer {
   voice: VoiceService;
   /** SLA sweeps and recomputes (for tests and diagnostics: sweep now, wait until idle). */
   sla: SlaService;
+  /** Intake (issue 13): deliver queued messaging replies now (tests, diagnostics). */
+  intake: Pick<Intake, 'deliverDue'>;
   close(): Promise<void>;
 }
 
@@ -212,7 +218,19 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
         lockRetryMs: opts.voiceLockRetryMs,
       })
     : undefined;
+  // Intake (issue 13): its webhooks read raw bodies, so it answers /api/intake/* before the REST API parses them.
+  const intake = startIntake({
+    db,
+    now,
+    log,
+    bearerUser: (req) => bearerUser(auth, req),
+    // Routes run once the server listens, by when `sync` exists.
+    poke: (departments) =>
+      void sync.poke(departments).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
+    options: opts.intake,
+  });
   const routers = [
+    intake.router,
     auditRouter({ db, chainer, signer: auditSigner, bearerUser: (req) => bearerUser(auth, req), now }),
     ...(cluster
       ? [
@@ -255,7 +273,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   });
   const routeRequest = routeRequestHandler({ db, voice, pbxSecret, now, log, cluster });
   const http = createServer((req, res) => {
-    if (!routeRequest(req, res)) api(req, res);
+    if (!routeRequest(req, res) && !intake.handle(req, res)) api(req, res);
   });
   // The cap sits far above what one push may carry, so an oversize push is answered (sync-socket.ts).
   // On PostgreSQL every node may hold sockets of one department: rooms and pokes span the nodes (sync/fan-out.ts).
@@ -351,6 +369,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     port,
     voice,
     sla,
+    intake,
     close: async () => {
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
       clearTimeout(pokeTimer);
@@ -359,6 +378,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       clearInterval(closer);
       watchdog.stop();
       await sla.close();
+      await intake.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await cluster?.close();
       await fanOut?.close();

@@ -217,6 +217,67 @@ export interface Database {
     key_id: string;
     signature: string;
   };
+  // Intake (issue 13, migration 0023): messaging webhooks, API keys, customer merge (src/server/intake).
+  intake_channels: {
+    id: string;
+    kind: 'wecom' | 'json';
+    name: string;
+    department_id: string;
+    secret: string;
+    outbound_url: string | null;
+    enabled: number;
+    created_at: string;
+    updated_at: string;
+  };
+  intake_nonces: { channel_id: string; nonce: string; seen_ms: number };
+  intake_messages: {
+    channel_id: string;
+    message_id: string;
+    ticket_id: string;
+    comment_id: string;
+    received_at: string;
+  };
+  intake_threads: {
+    ticket_id: string;
+    channel_id: string;
+    sender_id: string;
+    customer_id: string;
+    created_at: string;
+  };
+  intake_outbound: {
+    id: string;
+    channel_id: string;
+    ticket_id: string;
+    comment_id: string;
+    recipient: string;
+    body: string;
+    status: 'pending' | 'sent' | 'failed';
+    attempts: number;
+    next_attempt_ms: number;
+    last_error: string | null;
+    created_at: string;
+    sent_at: string | null;
+  };
+  api_keys: {
+    id: string;
+    name: string;
+    prefix: string;
+    key_hash: string;
+    department_id: string;
+    created_by: string;
+    created_at: string;
+    revoked_at: string | null;
+    revoked_by: string | null;
+    last_used_at: string | null;
+  };
+  intake_rate: { key: string; window_ms: number; count: number };
+  customer_merges: {
+    merged_id: string;
+    into_id: string;
+    merged_by: string;
+    merged_at: string;
+    record: string;
+  };
 }
 
 export type ChangeKind =

@@ -18,6 +18,8 @@ import { requireRights } from '../auth/rights';
 import { inScope, scopeOf } from '../auth/scope';
 import type { Tx } from '../db/schema';
 import { getDepartment, getUserRow } from '../directory/directory-store';
+// Intake (issue 13): messaging replies.
+import { queueMessagingReply } from '../intake/outbound';
 import { applyLinks, checkLinks, refuseRemerge, withMergeClose } from './ticket-links';
 import { republishTo } from './move-ticket';
 import {
@@ -257,6 +259,14 @@ export async function commentTicket(
       createdAt: now.toISOString(),
     },
     ticket.departmentId,
+  );
+  // Intake (issue 13): a public reply on a ticket from a messaging channel is queued to go out there, in this
+  // transaction (src/server/intake/outbound.ts).
+  await queueMessagingReply(
+    trx,
+    ticket,
+    { id: args.commentId, body: args.body, internal: args.internal },
+    now,
   );
   return { version, departmentId: ticket.departmentId };
 }
