@@ -189,6 +189,7 @@ describe('customer merge', () => {
             priority: 'normal',
             assigneeId: null,
             channel: 'phone',
+            interactionId: null,
             createdAt: server.clock.now.toISOString(),
           },
         },

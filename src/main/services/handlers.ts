@@ -15,6 +15,8 @@ import { formatPhone, normalisePhone } from '../../shared/phone';
 import * as api from '../sync/server-api';
 import { createAdminHandlers } from './admin-handlers';
 import { createAuditHandlers } from './audit-handlers';
+// Intake (issue 13): API keys, messaging channels, customer merge.
+import { createIntakeHandlers } from './intake-handlers';
 import { bulkUpdate } from './bulk-update';
 import { bulkDelete, refuseIfDeleting } from './ticket-delete';
 import { TOTAL_CAP } from '../store';
@@ -367,6 +369,8 @@ export function createHandlers(
 
     ...createAdminHandlers(sessions),
     ...createAuditHandlers(sessions),
+    // Intake (issue 13).
+    ...createIntakeHandlers(sessions),
 
     'notSent.list': async () => sessions.current?.notSent.list() ?? [],
 

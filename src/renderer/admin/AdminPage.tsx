@@ -11,6 +11,9 @@ import { QueuesTab } from './QueuesTab';
 import { SlaTab } from './SlaTab';
 import { UsersTab } from './UsersTab';
 import { WorkflowTab } from './WorkflowTab';
+// Intake (issue 13): API keys and messaging channels.
+import { ApiKeysTab } from '../intake/ApiKeysTab';
+import { ChannelsTab } from '../intake/ChannelsTab';
 
 /** One tab of the admin screen. More tabs (an audit trail) join by adding to ADMIN_TABS or `extraTabs`. */
 export interface AdminTab {
@@ -28,6 +31,9 @@ export const ADMIN_TABS: readonly AdminTab[] = [
   { id: 'customFields', label: 'admin.tabs.customFields', render: () => <CustomFieldsTab /> },
   { id: 'workflow', label: 'admin.tabs.workflow', render: () => <WorkflowTab /> },
   { id: 'permissions', label: 'admin.tabs.permissions', render: () => <PermissionsTab /> },
+  // Intake (issue 13).
+  { id: 'apiKeys', label: 'intake.tabs.apiKeys', render: () => <ApiKeysTab /> },
+  { id: 'channels', label: 'intake.tabs.channels', render: () => <ChannelsTab /> },
 ];
 
 /**

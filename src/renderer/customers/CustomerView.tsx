@@ -1,7 +1,7 @@
 import AddIcon from '@mui/icons-material/Add';
 import ArrowBackIcon from '@mui/icons-material/ArrowBack';
 import CallIcon from '@mui/icons-material/Call';
-import { Box, Button, LinearProgress, Paper, Stack, Tooltip, Typography } from '@mui/material';
+import { Alert, Box, Button, LinearProgress, Paper, Stack, Tooltip, Typography } from '@mui/material';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CustomerDetail, ErrorBody } from '../../shared';
@@ -16,6 +16,10 @@ import { useNewShortcut } from '../common/use-new-shortcut';
 import { formatPhone } from '../../shared/phone';
 import { CustomerCalls } from '../softphone/CustomerCalls';
 import { usePhoneDial } from '../softphone/use-phone-dial';
+// Intake (issue 13): supervisors merge duplicate customers.
+import { useSessionInfo } from '../auth/session-context';
+import { MergeCustomerDialog } from '../intake/MergeCustomerDialog';
+import type { CustomerMergeResult } from '../../shared/intake';
 
 /** A customer's profile and every ticket of theirs in the agent's scope. */
 export function CustomerView({
@@ -37,6 +41,11 @@ export function CustomerView({
   const [generation, setGeneration] = useState(0);
   const [creating, setCreating] = useState(false);
   useNewShortcut(!creating && detail !== null, () => setCreating(true));
+  // Intake (issue 13): the merge tool, for supervisors and administrators (the server refuses everyone else).
+  const { user } = useSessionInfo();
+  const mayMerge = user.role === 'supervisor' || user.role === 'admin';
+  const [merging, setMerging] = useState(false);
+  const [mergedNote, setMergedNote] = useState<CustomerMergeResult | null>(null);
 
   useDataChanged((c) => {
     if (
@@ -79,9 +88,21 @@ export function CustomerView({
       {c && detail && (
         <Stack spacing={2} sx={{ maxWidth: 900 }}>
           <Paper variant="outlined" sx={{ p: 2 }}>
-            <Typography variant="h6" data-testid="customer-name">
-              {c.name}
-            </Typography>
+            <Stack direction="row" sx={{ alignItems: 'center', gap: 1 }}>
+              <Typography variant="h6" data-testid="customer-name" sx={{ flex: 1 }}>
+                {c.name}
+              </Typography>
+              {mayMerge && (
+                <Button size="small" onClick={() => setMerging(true)} data-testid="customer-merge">
+                  {t('intake.merge.button')}
+                </Button>
+              )}
+            </Stack>
+            {mergedNote && (
+              <Alert severity="success" onClose={() => setMergedNote(null)} data-testid="customer-merged">
+                {t('intake.merge.done', { tickets: mergedNote.tickets, calls: mergedNote.interactions })}
+              </Alert>
+            )}
             {c.company && <Typography color="textSecondary">{c.company}</Typography>}
             <Box
               component="dl"
@@ -208,6 +229,18 @@ export function CustomerView({
           </Paper>
           <CustomerCalls customerId={c.id} />
         </Stack>
+      )}
+      {c && merging && (
+        <MergeCustomerDialog
+          customer={c}
+          onClose={() => setMerging(false)}
+          onMerged={(r) => {
+            setMerging(false);
+            setMergedNote(r);
+            // The replica moves the tickets when it pulls the merge; a merged-away id then opens the kept one.
+            setGeneration((g) => g + 1);
+          }}
+        />
       )}
       {c && (
         <NewTicketDialog

@@ -49,14 +49,10 @@ const OutboundUrl = z
   .string()
   .trim()
   .max(2000)
-  .refine((u) => {
-    try {
-      const p = new URL(u).protocol;
-      return p === 'http:' || p === 'https:';
-    } catch {
-      return false;
-    }
-  }, 'The reply URL must be an http:// or https:// address.');
+  .refine(
+    (u) => /^https?:\/\/[^\s/?#@]+(?:[/?#]\S*)?$/i.test(u),
+    'The reply URL must be an http:// or https:// address.',
+  );
 
 export const MessagingChannelInput = z.object({
   name: z.string().trim().min(1, 'Give the channel a name.').max(100),

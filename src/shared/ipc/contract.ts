@@ -17,6 +17,14 @@ import {
 } from '../domain';
 import { AdminAction } from '../admin/rest';
 import { AdminConfig, AdminOverview } from '../admin/schemas';
+// Intake (issue 13): API keys, messaging channels, customer merge.
+import {
+  CustomerMergeRequest,
+  CustomerMergeResult,
+  IntakeAction,
+  IntakeActionResult,
+  IntakeOverview,
+} from '../intake/schemas';
 import { AuditExportFormat, AuditPage, AuditQuery, AuditVerifyReport } from '../protocol/audit';
 import { ErrorBody, StorageFault } from '../protocol/errors';
 import { SlaAlert } from '../protocol/sla';
@@ -613,6 +621,13 @@ export const contract = {
   'notSent.sendTo': method(z.object({ id: Id, ticketId: Id }), TicketComment),
   /** The agent's explicit choice: forget these, and only these. */
   'notSent.dismiss': method(z.object({ ids: z.array(Id).min(1).max(1000) }), z.object({})),
+  // Intake (issue 13): straight to the server, never queued (they need its checks; offline they fail at once).
+  /** Administrators: messaging channels and API keys (never their secrets). */
+  'intake.overview': method(z.object({}), IntakeOverview),
+  /** Administrators: a channel or key made, changed or revoked; a new secret comes back this once. */
+  'intake.apply': method(IntakeAction, IntakeActionResult),
+  /** Supervisors (their department) and administrators: `mergeId` becomes an alias of `keepId`. */
+  'customers.merge': method(CustomerMergeRequest, CustomerMergeResult),
 } as const;
 
 export type Contract = typeof contract;

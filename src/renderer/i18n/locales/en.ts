@@ -989,6 +989,78 @@ export const en = {
       tones: 'Send tones while the keypad has the focus',
     },
   },
+  // Intake (issue 13): API keys and messaging channels (admin tabs), customer merge.
+  intake: {
+    tabs: { apiKeys: 'API keys', channels: 'Messaging channels' },
+    department: 'Department',
+    status: 'Status',
+    copy: 'Copy',
+    copied: 'Copied',
+    done: 'Done',
+    apiKeys: {
+      new: 'New API key',
+      create: 'Create key',
+      name: 'Name',
+      nameHelp: 'Which app or web form uses it, e.g. “Website contact form”',
+      prefix: 'Key',
+      created: 'Created',
+      lastUsed: 'Last used',
+      never: 'Never',
+      active: 'Active',
+      revoked: 'Revoked',
+      revoke: 'Revoke',
+      revokeTitle: 'Revoke this API key?',
+      revokeBody:
+        'Apps using {{prefix}}… ({{name}}) are refused from now on. This cannot be undone: give them a new key.',
+      empty: 'No API keys yet. Make one for each app or web form that files tickets.',
+      shownOnceTitle: 'Copy the new API key now',
+      shownOnce:
+        'This is the only time the whole key is shown: the server keeps only a hash of it. Put it in the app’s settings; if it is lost, revoke it and make a new one.',
+    },
+    channels: {
+      new: 'New channel',
+      edit: 'Edit channel',
+      name: 'Name',
+      kind: 'Form',
+      kinds: { wecom: 'WeCom / WeChat style', json: 'Generic JSON' },
+      webhook: 'Webhook address',
+      outbound: 'Replies',
+      outboundCounts: '{{sent}} sent, {{pending}} waiting, {{failed}} failed',
+      noOutbound: 'Kept in the ticket',
+      outboundUrl: 'Reply URL',
+      outboundUrlHelp:
+        'Agents’ public replies are sent here, signed, and retried while it is down. Leave empty to keep replies in the ticket.',
+      secret: 'Secret',
+      secretHelp:
+        'The WeCom token or the signing key, at least 16 characters. Leave empty to keep the current one (a new channel gets one made).',
+      enabled: 'Take messages on this channel',
+      on: 'On',
+      off: 'Off',
+      empty: 'No messaging channels yet.',
+      secretTitle: 'Copy the channel secret now',
+      secretBody:
+        'Set it as the token (WeCom) or signing secret (JSON) on the sending side. It is not shown again; to change it, enter a new one.',
+    },
+    merge: {
+      button: 'Merge duplicate…',
+      title: 'Merge a duplicate customer',
+      search: 'Find duplicates by phone, email or name',
+      byPhone: 'Same phone',
+      byEmail: 'Same email',
+      byName: 'Same name',
+      none: 'No other customer matches.',
+      pick: 'Choose the duplicate in the list.',
+      keep: 'Which record stays?',
+      keepThis: 'Keep {{name}} (this one) {{details}}',
+      keepOther: 'Keep {{name}} {{details}}',
+      mergeButton: 'Merge…',
+      confirmTitle: 'Merge these customers?',
+      confirmBody:
+        '{{merged}} becomes part of {{kept}}: every ticket and call moves over with its history, and missing phone, email or company are taken over. This cannot be undone.',
+      confirm: 'Merge',
+      done: 'Merged: {{tickets}} tickets and {{calls}} calls moved to this customer.',
+    },
+  },
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };
