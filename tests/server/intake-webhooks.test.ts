@@ -4,7 +4,14 @@
 // while the receiver is down.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reopenTestServer, connectSocket, pushAll, type TestServer } from './helpers';
+import {
+  connectSocket,
+  pushAll,
+  reopenTestServer,
+  startSecondNode,
+  TEST_DIALECT,
+  type TestServer,
+} from './helpers';
 import { call, closedPort, Receiver, startIntakeServer, tokenOf, until, withDb } from './intake-helpers';
 
 let server: TestServer;
@@ -183,6 +190,39 @@ describe('generic JSON webhook', () => {
     expect((await postJsonMessage(channel, body, headers)).status).toBe(401);
     expect(await commentCount()).toBe(before);
   });
+
+  // Several nodes share one PostgreSQL: a nonce used on one is used on all, even when both get it at once.
+  it.runIf(TEST_DIALECT === 'postgres')(
+    'refuses on a second node a nonce the first took, also at the same moment',
+    async () => {
+      const second = await startSecondNode(server);
+      try {
+        const body = message('m-nodes', 'wx-user-8', 'two nodes');
+        const headers = jsonHeaders(channel.secret, body);
+        expect((await postJsonMessage(channel, body, headers)).status).toBe(201);
+        const there = await call(
+          second.url,
+          'POST',
+          `/api/intake/webhooks/${channel.id}`,
+          null,
+          body,
+          headers,
+        );
+        expect(there.status).toBe(401);
+        const before = await commentCount();
+        const race = message('m-race', 'wx-user-8', 'raced');
+        const raced = jsonHeaders(channel.secret, race);
+        const answers = await Promise.all([
+          call(server.url, 'POST', `/api/intake/webhooks/${channel.id}`, null, race, raced),
+          call(second.url, 'POST', `/api/intake/webhooks/${channel.id}`, null, race, raced),
+        ]);
+        expect(answers.map((a) => a.status).sort()).toEqual([201, 401]);
+        expect(await commentCount()).toBe(before + 1);
+      } finally {
+        await second.close();
+      }
+    },
+  );
 
   it('answers malformed and oversized bodies with a JSON error and changes nothing', async () => {
     const before = await commentCount();
