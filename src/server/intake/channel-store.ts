@@ -1,11 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type {
-  MessagingChannelInput} from '../../shared/intake';
-import {
-  INTAKE_REST,
-  type MessagingChannel,
-  type MessagingKind,
-} from '../../shared/intake';
+import type { MessagingChannelInput } from '../../shared/intake';
+import { INTAKE_REST, type MessagingChannel, type MessagingKind } from '../../shared/intake';
 import { SwitchboardError, type User } from '../../shared';
 import { writeAudit } from '../audit/audit-log';
 import type { Database, Db, Tx } from '../db/schema';

@@ -195,7 +195,6 @@ export function intakeApp(deps: IntakeHttpDeps): express.Express {
     throw new SwitchboardError('not_found', 'No such intake endpoint.');
   });
 
-   
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const body = errorBody(err, log);
     const key = keyLabel(presentedKey(req.headers));
