@@ -508,8 +508,6 @@ export const en = {
       openTickets: 'Open tickets',
       recentTickets: 'Recently solved',
       noTickets: 'No tickets',
-      lastCalls: 'Last calls',
-      noCalls: 'No earlier calls',
       createCustomer: 'Create customer',
       unknownHint: 'No customer has this number.',
       headers: 'Call details',

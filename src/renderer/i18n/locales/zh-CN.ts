@@ -492,8 +492,6 @@ export const zhCN: Messages = {
       openTickets: '未结工单',
       recentTickets: '最近已解决',
       noTickets: '无工单',
-      lastCalls: '最近通话',
-      noCalls: '无通话记录',
       createCustomer: '新建客户',
       unknownHint: '没有客户使用此号码。',
       headers: '通话信息',
