@@ -418,7 +418,7 @@ describe.sequential('a customer calls the queue and the agent takes it in the de
     await a1.getByTestId('nav-customers').click();
     await a1.getByTestId('customer-search').fill(caller.digits);
     await a1.getByTestId('customer-row').first().click();
-    const calls = a1.getByTestId('customer-calls');
+    const calls = a1.getByTestId('customer-timeline');
     await expect
       .poll(() => calls.getByTestId('call-disposition').allInnerTexts(), { timeout: 15_000 })
       .toContain('Escalated');
@@ -520,7 +520,7 @@ describe.sequential('a customer calls the queue and the agent takes it in the de
     await a1.getByTestId('customer-search').fill(stranger.digits);
     await a1.getByTestId('customer-row').first().click();
     await expect
-      .poll(() => a1.getByTestId('customer-calls').getByTestId('call-notes').allInnerTexts(), {
+      .poll(() => a1.getByTestId('customer-timeline').getByTestId('call-notes').allInnerTexts(), {
         timeout: 15_000,
       })
       .toEqual(['First call; customer record made']);

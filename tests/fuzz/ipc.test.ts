@@ -146,6 +146,12 @@ beforeAll(async () => {
       interactionId: null,
     },
     'customers.get': { id: row.customerId },
+    'customers.timeline': {
+      customerId: row.customerId,
+      kinds: ['call', 'message'],
+      after: { at: now, id: row.id },
+      limit: 20,
+    },
     'customers.create': {
       name: '周杰',
       phone: '139 0013 8000',

@@ -45,6 +45,15 @@ describe('the admin audit API', () => {
     );
     expect(first.records).toHaveLength(1);
     expect(first.records[0]).toMatchObject({ actorId: me.id, action: 'auth.login', subjectId: me.id });
+    // Named for the auditor, whoever the actor is (admins are in no department's directory).
+    expect(first.actors).toEqual({ [me.id]: me.displayName });
+    const adminUser = (await login(server.url, 'admin')).user;
+    const adminPage = AuditPage.parse(
+      await (
+        await get(`${AUDIT_REST.records}?actor=${adminUser.id}&action=auth.login&limit=1`, admin)
+      ).json(),
+    );
+    expect(adminPage.actors).toEqual({ [adminUser.id]: adminUser.displayName });
     // From where: the address the sign-in came from.
     expect(first.records[0]!.source).toMatch(/127\.0\.0\.1/);
     const prefix = AuditPage.parse(
@@ -62,7 +71,7 @@ describe('the admin audit API', () => {
     const future = AuditPage.parse(
       await (await get(`${AUDIT_REST.records}?from=2999-01-01T00:00:00Z`, admin)).json(),
     );
-    expect(future).toEqual({ records: [], nextBefore: null });
+    expect(future).toEqual({ records: [], nextBefore: null, actors: {} });
   });
 
   it('exports CSV and JSON, and records each export in the audit trail', async () => {

@@ -47,6 +47,8 @@ const resolveFilter = <F extends { assignees: string[]; slaDueWithinMinutes: num
 
 /** How many of the caller's last calls the screen pop shows. */
 const SCREENPOP_CALLS = 5;
+/** The latest contacts on every channel the pop lists (a glance; the customer page holds the whole timeline). */
+const SCREENPOP_TIMELINE = 6;
 
 const signedOut: SyncStatus = {
   state: 'offline',
@@ -332,6 +334,9 @@ export function createHandlers(
 
     'customers.search': async ({ text, limit }) => sessions.require().store.read.searchCustomers(text, limit),
 
+    'customers.timeline': async ({ customerId, kinds, after, limit }) =>
+      sessions.require().store.read.customerTimeline(customerId, kinds, after, limit),
+
     'screenpop.lookup': async ({ callerId, region }) => {
       const { read } = sessions.require().store;
       const number = normalisePhone(callerId, region as CountryCode);
@@ -350,6 +355,7 @@ export function createHandlers(
         openTickets: tickets.filter((t) => open.has(t.status)),
         recentTickets: tickets.filter((t) => !open.has(t.status)).slice(0, 5),
         interactions,
+        timeline: customer ? read.customerTimeline(customer.id, [], null, SCREENPOP_TIMELINE).entries : [],
       };
     },
 

@@ -10,6 +10,9 @@ import type {
   TicketLink,
   TicketLinks,
   TicketPage,
+  TimelineCursor,
+  TimelineKind,
+  TimelinePage,
 } from '../../shared/ipc/contract';
 import { ftsQuery } from '../../shared/search/segment';
 import type { Mutation } from '../../shared/protocol/sync';
@@ -26,6 +29,7 @@ import {
 import { interactionRowFromDb, type InteractionListDbRow } from './interaction-rows';
 import { SlaReader } from './sla';
 import { TicketSearch, type ResolvedTicketFilter, type ResolvedTicketQuery } from './search';
+import { CustomerTimeline } from './timeline';
 import { META, type OutboxEntry, type SyncMeta } from './types';
 import {
   type CommentColumns,
@@ -71,12 +75,14 @@ interface ConflictDbRow {
 /** Read-only queries over the replica (its own connection; never writes). */
 export class StoreReader {
   private readonly searcher: TicketSearch;
+  private readonly timeline: CustomerTimeline;
   /** The SLA watcher's reads (migration 012). */
   readonly sla: SlaReader;
   private readonly s: Record<string, Statement>;
 
   constructor(private readonly db: Database) {
     this.searcher = new TicketSearch(db);
+    this.timeline = new CustomerTimeline(db);
     this.sla = new SlaReader(db);
     this.s = {
       ticketRow: db.prepare(`${LIST} WHERE t.id = ?`),
@@ -260,6 +266,16 @@ export class StoreReader {
   /** A customer's calls, newest first. */
   customerInteractions(customerId: string, limit: number): InteractionRow[] {
     return (this.s.customerCalls!.all(customerId, limit) as InteractionListDbRow[]).map(interactionRowFromDb);
+  }
+
+  /** A customer's calls, tickets and public messages, newest first, a page at a time. */
+  customerTimeline(
+    customerId: string,
+    kinds: readonly TimelineKind[],
+    after: TimelineCursor | null,
+    limit: number,
+  ): TimelinePage {
+    return this.timeline.page(customerId, kinds, after, limit);
   }
 
   /** Calls from a number no customer has (yet), newest first. */

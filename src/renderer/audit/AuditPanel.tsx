@@ -75,6 +75,7 @@ export function AuditPanel() {
   const [draft, setDraft] = useState<Filters>(noFilters);
   const [applied, setApplied] = useState<{ filters: Filters; before?: number }>({ filters: noFilters });
   const [records, setRecords] = useState<AuditRecord[]>([]);
+  const [actors, setActors] = useState<Record<string, string>>({});
   const [nextBefore, setNextBefore] = useState<number | null>(null);
   const [loading, setLoading] = useState(false);
   const [exporting, setExporting] = useState(false);
@@ -89,6 +90,7 @@ export function AuditPanel() {
       .then(
         (page) => {
           setRecords((rows) => (append ? [...rows, ...page.records] : page.records));
+          setActors((known) => ({ ...known, ...page.actors }));
           setNextBefore(page.nextBefore);
           setError(null);
         },
@@ -134,7 +136,7 @@ export function AuditPanel() {
   const set = (k: keyof Filters) => (e: { target: { value: string } }) =>
     setDraft((d) => ({ ...d, [k]: e.target.value }));
   const actorName = (id: string | null) =>
-    id === null ? t('audit.system') : (directory.user(id)?.displayName ?? id);
+    id === null ? t('audit.system') : (actors[id] ?? directory.user(id)?.displayName ?? id);
 
   return (
     <Box

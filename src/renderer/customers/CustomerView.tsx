@@ -14,8 +14,8 @@ import { ticketNumberText } from '../tickets/TicketListRow';
 import { NewTicketDialog } from '../tickets/NewTicketDialog';
 import { useNewShortcut } from '../common/use-new-shortcut';
 import { formatPhone } from '../../shared/phone';
-import { CustomerCalls } from '../softphone/CustomerCalls';
 import { usePhoneDial } from '../softphone/use-phone-dial';
+import { CustomerTimeline } from './CustomerTimeline';
 // Intake (issue 13): supervisors merge duplicate customers.
 import { useSessionInfo } from '../auth/session-context';
 import { MergeCustomerDialog } from '../intake/MergeCustomerDialog';
@@ -227,7 +227,7 @@ export function CustomerView({
               </Box>
             ))}
           </Paper>
-          <CustomerCalls customerId={c.id} />
+          <CustomerTimeline customerId={c.id} onOpenTicket={onOpenTicket} />
         </Stack>
       )}
       {c && merging && (

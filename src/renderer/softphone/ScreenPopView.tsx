@@ -5,9 +5,9 @@ import { useTranslation } from 'react-i18next';
 import type { ScreenPop, TicketRow } from '../../shared';
 import { formatPhone } from '../../shared/phone';
 import { CustomerCard } from '../customers/CustomerCard';
+import { TimelineList } from '../customers/CustomerTimeline';
 import { StatusChip } from '../tickets/TicketLabels';
 import { ticketNumberText } from '../tickets/TicketListRow';
-import { CallHistoryList } from './CallHistoryList';
 
 function TicketLines({
   rows,
@@ -61,7 +61,7 @@ function Section({ title, children }: { title: string; children: React.ReactNode
   );
 }
 
-/** Who is calling: the profile, open and recent tickets and last calls, all from this computer's cache. */
+/** Who is calling: the profile, open and recent tickets and their latest contacts, all from this computer's cache. */
 export function ScreenPopView({
   pop,
   onOpenTicket,
@@ -109,8 +109,14 @@ export function ScreenPopView({
           <Section title={t('phone.pop.recentTickets')}>
             <TicketLines rows={pop.recentTickets} onOpen={onOpenTicket} testId="pop-recent-tickets" />
           </Section>
-          <Section title={t('phone.pop.lastCalls')}>
-            <CallHistoryList rows={pop.interactions} />
+          <Section title={t('customer.timeline.title')}>
+            {pop.timeline.length === 0 ? (
+              <Typography variant="body2" color="textSecondary" sx={{ px: 1 }}>
+                {t('customer.timeline.empty')}
+              </Typography>
+            ) : (
+              <TimelineList entries={pop.timeline} onOpenTicket={onOpenTicket} dense />
+            )}
           </Section>
         </>
       )}

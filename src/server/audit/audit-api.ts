@@ -59,7 +59,15 @@ export async function searchAudit(db: Db, q: AuditQuery): Promise<AuditPage> {
     .execute();
   const more = rows.length > q.limit;
   const page = rows.slice(0, q.limit);
-  return { records: page.map(toRecord), nextBefore: more ? page.at(-1)!.seq : null };
+  const ids = [...new Set(page.flatMap((r) => (r.actor_id ? [r.actor_id] : [])))];
+  const users = ids.length
+    ? await db.selectFrom('users').select(['id', 'display_name']).where('id', 'in', ids).execute()
+    : [];
+  return {
+    records: page.map(toRecord),
+    nextBefore: more ? page.at(-1)!.seq : null,
+    actors: Object.fromEntries(users.map((u) => [u.id, u.display_name])),
+  };
 }
 
 /** A CSV cell; text a spreadsheet would run as a formula (= + - @) is prefixed with ' (OWASP CSV injection). */

@@ -325,6 +325,50 @@ export type CustomerPage = z.infer<typeof CustomerPage>;
 export const InteractionRow = Interaction.extend({ syncState: z.enum(['synced', 'pending']) });
 export type InteractionRow = z.infer<typeof InteractionRow>;
 
+/**
+ * One customer's history across channels, newest first: calls, tickets opened, and the public messages on their
+ * tickets (mail, messaging and agents' replies). Read from the replica, so it works offline like the rest.
+ */
+export const TimelineKind = z.enum(['call', 'ticket', 'message']);
+export type TimelineKind = z.infer<typeof TimelineKind>;
+
+const TimelineTicket = z.object({
+  id: Id,
+  number: z.number().int().nullable(),
+  subject: z.string(),
+  status: Ticket.shape.status,
+  channel: Channel,
+});
+
+export const TimelineEntry = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('call'), id: Id, at: Instant, call: InteractionRow }),
+  z.object({
+    kind: z.literal('ticket'),
+    id: Id,
+    at: Instant,
+    ticket: TimelineTicket.extend({ priority: Ticket.shape.priority }),
+  }),
+  z.object({
+    kind: z.literal('message'),
+    id: Id,
+    at: Instant,
+    ticket: TimelineTicket,
+    authorName: z.string(),
+    /** Written by the customer (mail, messaging: no author among the users), not by an agent. */
+    fromCustomer: z.boolean(),
+    /** The start of the message, as plain text. */
+    excerpt: z.string(),
+  }),
+]);
+export type TimelineEntry = z.infer<typeof TimelineEntry>;
+
+/** Where the next page of a timeline starts: after this entry. */
+export const TimelineCursor = z.object({ at: Instant, id: Id });
+export type TimelineCursor = z.infer<typeof TimelineCursor>;
+
+export const TimelinePage = z.object({ entries: z.array(TimelineEntry), more: z.boolean() });
+export type TimelinePage = z.infer<typeof TimelinePage>;
+
 /** What pops up while the phone rings: who is calling and what is open for them, from the local replica. */
 export const ScreenPop = z.object({
   /** The caller's number as E.164, or null when what the PBX sent is not a phone number. */
@@ -336,6 +380,8 @@ export const ScreenPop = z.object({
   recentTickets: z.array(TicketRow),
   /** The caller's last calls (any agent of the department), newest first. */
   interactions: z.array(InteractionRow),
+  /** The caller's latest contacts on every channel (see TimelineEntry), newest first. */
+  timeline: z.array(TimelineEntry).default([]),
 });
 export type ScreenPop = z.infer<typeof ScreenPop>;
 
@@ -498,6 +544,16 @@ export const contract = {
     TicketRow,
   ),
   'customers.get': method(z.object({ id: Id }), CustomerDetail),
+  /** A customer's timeline a page at a time; `kinds` empty: every kind. */
+  'customers.timeline': method(
+    z.object({
+      customerId: Id,
+      kinds: z.array(TimelineKind).default([]),
+      after: TimelineCursor.nullable().default(null),
+      limit: z.number().int().min(1).max(200).default(50),
+    }),
+    TimelinePage,
+  ),
   /**
    * A new customer, saved locally at once and synced. phone in any format the agent typed, read in
    * `region` when national, stored as E.164; a number that is not a phone number is refused.

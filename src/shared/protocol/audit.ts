@@ -75,6 +75,11 @@ export const AuditPage = z.object({
   records: z.array(AuditRecord),
   /** Pass as `before` for the next (older) page; null: no more. */
   nextBefore: z.number().int().nullable(),
+  /**
+   * The display names of the page's actors, by id: admins and disabled users are in no department's directory, and
+   * an auditor reads names, not ids. An id missing here names no user (a system actor, or a user since removed).
+   */
+  actors: z.record(z.string(), z.string()).default({}),
 });
 export type AuditPage = z.infer<typeof AuditPage>;
 

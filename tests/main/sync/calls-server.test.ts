@@ -139,6 +139,8 @@ describe('calls on the desktop', () => {
     const pop = await agent.call('screenpop.lookup', { callerId: customer.national });
     expect(pop.customer?.id).toBe(customer.id);
     expect(pop.interactions[0]).toMatchObject({ id: call.id, disposition: 'resolved', syncState: 'synced' });
+    // The pop's timeline leads with that call, its outcome on it.
+    expect(pop.timeline[0]).toMatchObject({ kind: 'call', id: call.id, call: { disposition: 'resolved' } });
     expect((await agent.call('interactions.list', { customerId: customer.id })).map((i) => i.id)).toContain(
       call.id,
     );
