@@ -1074,7 +1074,7 @@ export const en = {
       confirmBody:
         '{{merged}} becomes part of {{kept}}: every ticket and call moves over with its history, and missing phone, email or company are taken over. This cannot be undone.',
       confirm: 'Merge',
-      done: 'Merged: {{tickets}} tickets and {{calls}} calls moved to this customer.',
+      done: 'Merged into this customer. Tickets moved: {{tickets}}; calls moved: {{calls}}.',
     },
   },
 } as const;
