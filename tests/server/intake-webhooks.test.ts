@@ -139,6 +139,36 @@ describe('generic JSON webhook', () => {
     expect((await ticketOf(other.body.ticketId as string)).ticket.customerId).not.toBe(t.ticket.customerId);
   });
 
+  it('opens again a ticket pending on the customer when they write', async () => {
+    const first = await postJsonMessage(channel, message('m-p1', 'wx-user-9', '退款到哪了？'));
+    const ticketId = first.body.ticketId as string;
+    const socket = await connectSocket(server.url, agent.token);
+    try {
+      const t = await call(server.url, 'GET', `/api/tickets/${ticketId}`, agent.token);
+      const version = (t.body as { ticket: { version: number } }).ticket.version;
+      const [r] = await pushAll(socket, [
+        {
+          id: crypto.randomUUID(),
+          name: 'ticket.update',
+          args: { ticketId, baseVersion: version, patch: { status: 'pending' } },
+        },
+      ]);
+      expect(r!.status).toBe('applied');
+    } finally {
+      socket.close();
+    }
+    server.clock.now = new Date(server.clock.now.getTime() + 1000);
+    const answer = await postJsonMessage(channel, message('m-p2', 'wx-user-9', '订单号 5521'));
+    expect(answer.body.ticketId).toBe(ticketId);
+    const t = await call(server.url, 'GET', `/api/tickets/${ticketId}`, agent.token);
+    const body = t.body as {
+      ticket: { status: string };
+      history: { field: string; from: string | null; to: string | null }[];
+    };
+    expect(body.ticket.status).toBe('open');
+    expect(body.history.at(-1)).toMatchObject({ field: 'status', from: 'pending', to: 'open' });
+  });
+
   it('takes a message id once: the platform’s retry (new nonce) is answered alike and adds nothing', async () => {
     const first = await postJsonMessage(channel, message('m-dup', 'wx-user-3', 'once'));
     const before = await commentCount();
@@ -381,6 +411,23 @@ describe('WeCom-style webhook', () => {
       '发票抬头要改',
       '税号 9144',
     ]);
+  });
+
+  it('answers WeCom’s signed URL check with its echostr, and refuses a forged one', async () => {
+    const ts = seconds();
+    const nonce = newNonce();
+    const echostr = 'e' + newNonce();
+    const path = (sig: string) =>
+      `/api/intake/webhooks/${channel.id}?msg_signature=${sig}&timestamp=${ts}&nonce=${nonce}&echostr=${echostr}`;
+    const ok = await call(server.url, 'GET', path(sign(channel.secret, ts, nonce, echostr)), null);
+    expect(ok).toMatchObject({ status: 200, body: { text: echostr } });
+    const forged = await call(
+      server.url,
+      'GET',
+      path(sign('wrong-token-wrong-token', ts, nonce, echostr)),
+      null,
+    );
+    expect(forged.status).toBe(401);
   });
 
   it('refuses a forged signature and a DOCTYPE, and changes nothing', async () => {

@@ -5,7 +5,7 @@ import { writeAudit } from '../audit/audit-log';
 import { dialectOf } from '../db/open';
 import type { Db, Tx } from '../db/schema';
 import { refreshTicketSla } from '../sla/sla-store';
-import { insertComment } from '../tickets/ticket-store';
+import { getTicketForChange, insertComment, insertHistory, saveTicket } from '../tickets/ticket-store';
 import { fileIntakeTicket } from './file-ticket';
 import type { ChannelRow } from './channel-store';
 
@@ -115,6 +115,26 @@ export async function takeMessage(
   if (open) {
     ticketId = open.id;
     departmentId = open.department_id;
+    // The customer answered: a ticket waiting on them is theirs to work again (and its SLA clock runs again).
+    const ticket = await getTicketForChange(trx, open.id);
+    if (ticket?.status === 'pending') {
+      await saveTicket(trx, { ...ticket, status: 'open', updatedAt: at });
+      await insertHistory(
+        trx,
+        {
+          id: randomUUID(),
+          ticketId,
+          field: 'status',
+          from: 'pending',
+          to: 'open',
+          actorId: null,
+          actorName: channel.name,
+          at,
+          note: null,
+        },
+        departmentId,
+      );
+    }
   } else {
     departmentId = channel.department_id;
     const firstLine = msg.text.split('\n')[0]!.trim();
