@@ -135,6 +135,31 @@ describe('customer merge', () => {
     expect(late.body).toEqual({ customerId: kept.customerId, created: false });
   });
 
+  it('leaves a deleted ticket of the duplicate removed for the replicas', async () => {
+    const kept = await customerWithTicket({ name: 'Zhou Min', email: 'zhoumin@example.com' }, 'Invoice');
+    const dup = await customerWithTicket({ name: 'Zhou Min', email: 'zm@example.com' }, 'Spam');
+    const supervisor = await tokenOf(server.url, 'super01');
+    const t = await call(server.url, 'GET', `/api/tickets/${dup.ticketId}`, supervisor.token);
+    const baseVersion = (t.body as { ticket: { version: number } }).ticket.version;
+    const res = await fetch(`${server.url}/api/tickets/${dup.ticketId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${supervisor.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ baseVersion, reason: 'spam' }),
+    });
+    expect(res.status).toBe(200);
+    expect((await merge(supervisor.token, kept.customerId, dup.customerId)).status).toBe(200);
+    const agent = await tokenOf(server.url, 'agent01');
+    const socket = await connectSocket(server.url, agent.token);
+    try {
+      const { changes } = await pullAll(socket);
+      expect(changes).toContainEqual(
+        expect.objectContaining({ kind: 'ticket', op: 'remove', id: dup.ticketId }),
+      );
+    } finally {
+      socket.close();
+    }
+  });
+
   it('is refused to agents and to another department’s supervisor, and changes nothing', async () => {
     const one = await customerWithTicket({ name: 'Li Lei', email: 'lilei@example.com' }, 'Warranty');
     const two = await customerWithTicket({ name: 'Li Lei', email: 'li.lei@example.com' }, 'Warranty again');

@@ -100,10 +100,14 @@ export async function mergeCustomers(
       .execute();
     const departments = new Set([...keepDepartments, ...mergeDepartments]);
     for (const t of tickets) {
+      if (t.deleted_at) {
+        // Kept for the audit trail only: its `remove` in the stream must stay what replicas see of it.
+        await trx.updateTable('tickets').set({ customer_id: keepId }).where('id', '=', t.id).execute();
+        continue;
+      }
       departments.add(t.department_id);
       const version = await appendChange(trx, 'ticket', t.id, t.department_id);
       await trx.updateTable('tickets').set({ customer_id: keepId, version }).where('id', '=', t.id).execute();
-      if (t.deleted_at) continue;
       await insertHistory(
         trx,
         {
