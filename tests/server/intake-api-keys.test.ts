@@ -126,6 +126,25 @@ describe('API keys', () => {
     );
   });
 
+  it('answers a retried request with the same Idempotency-Key once, with the first ticket', async () => {
+    const key = await makeKey('Flaky network form');
+    const idem = { 'idempotency-key': 'form-submit-7f3a' };
+    const first = await fileTicket(key.secret, form('retry@example.com'), idem);
+    expect(first.status).toBe(201);
+    const before = await ticketCount();
+    const again = await fileTicket(key.secret, form('retry@example.com'), idem);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await ticketCount()).toBe(before);
+    const other = await fileTicket(key.secret, form('retry@example.com', 'Another question'), idem);
+    expect(other.status).toBe(409);
+    expect(other.body.message).toMatch(/Idempotency-Key/);
+    const bad = await fileTicket(key.secret, form('retry@example.com'), { 'idempotency-key': 'has space' });
+    expect(bad.status).toBe(400);
+    expect(await ticketCount()).toBe(before);
+  });
+
   it('refuses a revoked key, and a key with a wrong secret, changing nothing', async () => {
     const key = await makeKey('Old app', tech);
     expect((await fileTicket(key.secret, form('a@example.com'))).status).toBe(201);

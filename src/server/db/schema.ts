@@ -271,6 +271,13 @@ export interface Database {
     last_used_at: string | null;
   };
   intake_rate: { key: string; window_ms: number; count: number };
+  intake_requests: {
+    key_id: string;
+    idempotency_key: string;
+    request_hash: string;
+    response: string;
+    created_at: string;
+  };
   customer_merges: {
     merged_id: string;
     into_id: string;

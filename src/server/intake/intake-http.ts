@@ -13,6 +13,7 @@ import { errorBody } from '../http/error-body';
 import { httpStatus } from '../http/status';
 import { refreshTicketSla } from '../sla/sla-store';
 import { fileIntakeTicket } from './file-ticket';
+import { answeredBefore, idempotencyKeyOf, rememberAnswer } from './idempotency';
 import { authenticateKey, keyLabel, presentedKey } from './api-keys';
 import type { RateLimiter, RateRule } from './rate-limit';
 import { deliverMessage, readMessage, verifyWebhook, webhookChannel } from './webhooks';
@@ -41,6 +42,14 @@ export interface IntakeHttpDeps {
   rate: RateLimiter;
   /** Tells the replicas of these departments to pull. */
   poke: (departments: string[]) => void;
+}
+
+/** What POST /api/intake/tickets answers (IntakeTicketResponse). */
+interface IntakeAnswer {
+  ticketId: string;
+  number: number;
+  customerId: string;
+  customerCreated: boolean;
 }
 
 const address = (req: Request) => req.socket.remoteAddress ?? 'unknown';
@@ -130,8 +139,11 @@ export function intakeApp(deps: IntakeHttpDeps): express.Express {
   app.post(INTAKE_REST.tickets, withKey, json, async (req, res) => {
     const key = keyOf(res);
     const body = parseOrThrow(IntakeTicketRequest, req.body, 'ticket');
+    const idempotency = idempotencyKeyOf(req);
     const at = now();
     const out = await db.transaction().execute(async (trx) => {
+      const earlier = idempotency && (await answeredBefore<IntakeAnswer>(trx, key.id, idempotency, body));
+      if (earlier) return { ...earlier, replayed: true };
       const { customer, created } = await customerForContact(
         trx,
         contactOf(body.contact),
@@ -160,10 +172,14 @@ export function intakeApp(deps: IntakeHttpDeps): express.Express {
         subjectId: ticketId,
         detail: { keyId: key.id, customerId: customer.id, customerCreated: created, number },
       });
-      return { ticketId, number, customerId: customer.id, customerCreated: created };
+      const answer: IntakeAnswer = { ticketId, number, customerId: customer.id, customerCreated: created };
+      if (idempotency) await rememberAnswer(trx, key.id, idempotency, body, answer, at);
+      return { ...answer, replayed: false };
     });
-    deps.poke([key.department_id]);
-    res.status(201).json(out);
+    const { replayed, ...answer } = out;
+    if (replayed) res.set('idempotent-replayed', 'true');
+    else deps.poke([key.department_id]);
+    res.status(201).json(answer);
   });
 
   app.post(INTAKE_REST.customers, withKey, json, async (req, res) => {

@@ -100,6 +100,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('intake_rate_pk', ['key', 'window_ms'])
     .execute();
   await db.schema.createIndex('intake_rate_window').on('intake_rate').column('window_ms').execute();
+  // An app's Idempotency-Key per API key: a retried request (a form resubmitted on a flaky network) gets the
+  // first answer instead of a second ticket.
+  await db.schema
+    .createTable('intake_requests')
+    .addColumn('key_id', 'text', (c) => c.notNull())
+    .addColumn('idempotency_key', 'text', (c) => c.notNull())
+    .addColumn('request_hash', 'text', (c) => c.notNull())
+    .addColumn('response', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('intake_requests_pk', ['key_id', 'idempotency_key'])
+    .execute();
   // A customer merged into another by a supervisor: the record as it was (the audit chain keeps no contact data).
   await db.schema
     .createTable('customer_merges')
@@ -115,6 +126,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   for (const t of [
     'customer_merges',
     'intake_rate',
+    'intake_requests',
     'api_keys',
     'intake_outbound',
     'intake_threads',
