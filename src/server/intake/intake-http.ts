@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { parseOrThrow, SwitchboardError } from '../../shared';
+import { parseOrThrow, SwitchboardError, type ErrorBody } from '../../shared';
 import {
   INTAKE_REST,
   IntakeCustomerRequest,
@@ -212,7 +212,14 @@ export function intakeApp(deps: IntakeHttpDeps): express.Express {
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const body = errorBody(err, log);
+    const type = (err as { type?: unknown } | null)?.type;
+    // body-parser's own failures, worded for the caller (errorBody would say only that it could not be read).
+    const body: ErrorBody =
+      type === 'entity.parse.failed'
+        ? { code: 'bad_request', message: 'The request body is not valid JSON.' }
+        : type === 'entity.too.large'
+          ? { code: 'bad_request', message: `The request body is too large (at most ${INTAKE_BODY_LIMIT}).` }
+          : errorBody(err, log);
     const key = keyLabel(presentedKey(req.headers));
     log(
       `intake refused ${req.method} ${req.path} from ${address(req)}${key ? ` (${key})` : ''}: ` +
