@@ -57,7 +57,8 @@ const address = (req: Request) => req.socket.remoteAddress ?? 'unknown';
 /**
  * /api/intake/*: messaging webhooks and the API for apps and web forms. Its own express app, ahead of the REST
  * API's JSON parser: a signature is over the body's exact bytes, which a parsed-and-reserialised body loses.
- * Every refusal answers a JSON error body (code, message) and is logged; nothing is written for it.
+ * Every refusal answers a JSON error body (code, message), is logged, and changes nothing (refused API calls
+ * are audited).
  */
 export function intakeApp(deps: IntakeHttpDeps): express.Express {
   const { db, now, log, rate, limits } = deps;
