@@ -255,10 +255,13 @@ export class ChatService {
     visitor: VisitorRow,
     since: number,
     token?: string,
+    sinceSession?: string,
   ): Promise<Extract<ServerFrame, { type: 'welcome' }>> {
     const { db } = this.deps;
     const session = await latestSession(db, visitor.id);
-    const messages = session ? await messagesAfter(db, session.id, since, CHAT_HISTORY_LIMIT) : [];
+    // A new chat began while the widget was away: its `since` counted in the old one.
+    const from = sinceSession !== undefined && sinceSession !== session?.id ? 0 : since;
+    const messages = session ? await messagesAfter(db, session.id, from, CHAT_HISTORY_LIMIT) : [];
     return {
       type: 'welcome',
       visitorId: visitor.id,

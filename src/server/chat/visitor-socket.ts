@@ -171,7 +171,7 @@ export function attachVisitorSocket(http: Server, chat: ChatService, log: (line:
           clearTimeout(helloTimer);
           disconnect = chat.connect(visitor.id, link);
           send({
-            ...(await chat.welcome(visitor, f.since, got.token)),
+            ...(await chat.welcome(visitor, f.since, got.token, f.sessionId)),
             ...(f.ref !== undefined && { ref: f.ref }),
           });
           return;

@@ -105,6 +105,8 @@ export const VisitorFrame = z.discriminatedUnion('type', [
     token: z.string().min(1).max(128).optional(),
     /** The highest seq the widget already shows (0 after a page load): the replay starts after it. */
     since: Seq.default(0),
+    /** The session `since` counts in; when the visitor's latest session is another one, all of it is replayed. */
+    sessionId: z.string().max(64).optional(),
     language: ChatLanguage.optional(),
   }),
   z.object({
