@@ -2,7 +2,7 @@
 export const STYLE = `
 :host { all: initial; }
 * { box-sizing: border-box; }
-.root { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", sans-serif; color: #1f2933; }
+.root { display: flex; flex-direction: column; align-items: flex-end; position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", sans-serif; color: #1f2933; }
 button, input, textarea { font: inherit; }
 :focus-visible { outline: 3px solid #f5a623; outline-offset: 2px; }
 .launcher { display: flex; align-items: center; gap: 8px; border: 0; border-radius: 999px; padding: 12px 18px; background: #1565c0; color: #fff; font-weight: 600; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); }
@@ -35,6 +35,8 @@ button, input, textarea { font: inherit; }
 .chip[aria-expanded="true"] { background: #e3f2fd; }
 form.details { display: grid; gap: 6px; padding: 8px 10px 0; }
 form.details[hidden] { display: none; }
+.saved { margin: 6px 10px 0; font-size: 12px; color: #1b5e20; }
+.saved[hidden] { display: none; }
 form.details label { display: grid; gap: 2px; font-size: 12px; color: #52606d; }
 form.details input { padding: 6px 8px; border: 1px solid #c4cdd5; border-radius: 6px; }
 form.details .hint { margin: 0; font-size: 12px; color: #52606d; }

@@ -48,6 +48,21 @@ const el = <K extends keyof HTMLElementTagNameMap>(
   return e;
 };
 
+/** A speech bubble drawn, not an emoji: pages and systems without an emoji font show it all the same. */
+function bubbleIcon(): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '20');
+  svg.setAttribute('height', '20');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('fill', 'currentColor');
+  path.setAttribute('d', 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z');
+  svg.append(path);
+  return svg;
+}
+
 const newId = (): string =>
   typeof crypto !== 'undefined' && 'randomUUID' in crypto
     ? crypto.randomUUID()
@@ -92,6 +107,7 @@ export class ChatWidget {
   private readonly personButton: HTMLButtonElement;
   private readonly detailsButton: HTMLButtonElement;
   private readonly detailsForm: HTMLFormElement;
+  private readonly savedLine: HTMLParagraphElement;
   private readonly input: HTMLTextAreaElement;
 
   constructor(
@@ -113,7 +129,7 @@ export class ChatWidget {
       'aria-controls': 'sb-chat-panel',
       'data-testid': 'chat-launcher',
     });
-    this.launcher.append(el('span', { 'aria-hidden': 'true' }, '💬'), t.launcher);
+    this.launcher.append(bubbleIcon(), t.launcher);
 
     this.stateLine = el('span', { class: 'state', 'data-testid': 'chat-state' });
     const close = el(
@@ -176,6 +192,12 @@ export class ChatWidget {
       field('email', 'email', CHAT_MAX_EMAIL, 'email'),
       el('button', { type: 'submit', class: 'chip', 'data-testid': 'chat-details-save' }, t.save),
     );
+    this.savedLine = el('p', {
+      class: 'saved',
+      role: 'status',
+      hidden: '',
+      'data-testid': 'chat-details-saved',
+    });
     this.input = el('textarea', {
       rows: '1',
       maxlength: String(CHAT_MAX_TEXT),
@@ -206,6 +228,7 @@ export class ChatWidget {
       this.typing,
       el('div', { class: 'actions' }, this.personButton, this.detailsButton),
       this.detailsForm,
+      this.savedLine,
       compose,
       this.live,
     );
@@ -249,6 +272,8 @@ export class ChatWidget {
       this.detailsForm.hidden = true;
       this.detailsButton.setAttribute('aria-expanded', 'false');
       this.detailsButton.focus();
+      this.savedLine.textContent = this.t.saved;
+      this.savedLine.hidden = false;
     });
     document.addEventListener('visibilitychange', () => this.markRead());
     this.render();
@@ -639,7 +664,10 @@ export class ChatWidget {
     const s = this.session;
     this.stateLine.textContent = s ? fill(t.states[s.state], { name: s.agentName ?? t.agent }) : t.states.bot;
     this.stateLine.dataset.state = s?.state ?? 'none';
+    const hadFocus = (this.root.getRootNode() as ShadowRoot).activeElement === this.personButton;
     this.personButton.disabled = s?.state === 'waiting' || s?.state === 'agent';
+    // A button disabled under the keyboard's focus would drop it to the page: it goes to the message box.
+    if (hadFocus && this.personButton.disabled) this.input.focus();
     if (this.stopped) {
       this.notice.hidden = true;
     } else if (!this.online) {
