@@ -384,7 +384,7 @@ export class ChatWidget {
           this.saved.token = f.token;
           this.save();
         }
-        if (!f.session || f.session.id !== this.session?.id) this.messages.clear();
+        for (const [id, m] of this.messages) if (m.sessionId !== f.session?.id) this.messages.delete(id);
         this.session = f.session;
         for (const m of f.messages) this.messages.set(m.id, m);
         this.identity = {
@@ -424,7 +424,8 @@ export class ChatWidget {
         break;
       }
       case 'state':
-        if (f.session.id !== this.session?.id) this.messages.clear();
+        // A new chat replaces the old one on screen (as after a reload); its own lines may have come first.
+        for (const [id, m] of this.messages) if (m.sessionId !== f.session.id) this.messages.delete(id);
         this.session = f.session;
         break;
       case 'typing':

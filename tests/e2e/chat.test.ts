@@ -9,6 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer as startService, type RunningServer } from '../../src/server/app';
 import { launchChromium, portOf, startServer, tempDir, type Proc } from './harness';
 
 const root = join(import.meta.dirname, '../..');
@@ -169,4 +170,73 @@ describe('web chat widget', () => {
     await shoot(page, 'chat-widget-zh');
     await context.close();
   });
+
+  it('shows the agent joining, typing, replying and reading, in both languages', async () => {
+    // The service in this process, so the test can act as the agent side through its chat API (the desktop's
+    // chat tabs come in the next round).
+    const local = tempDir('sb-e2e-chat-agent-');
+    let service: RunningServer | undefined;
+    try {
+      service = await startService({
+        port: 0,
+        dbPath: join(local.path, 'server.sqlite'),
+        seed: 'demo',
+        log: () => {},
+      });
+      const chat = service.chat;
+      for (const [lang, query, ask, reply] of [
+        ['en', '', 'I need a human, my card was charged twice', 'Sorry about that! Let me check the charge.'],
+        ['zh', '?lang=zh', '转人工，我的卡被扣了两次款', '很抱歉给您带来不便，我马上为您查询。'],
+      ] as const) {
+        const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+        const page = await context.newPage();
+        await page.goto(`${service.url}/demo/chat.html${query}`);
+        await openWithKeyboard(page);
+        const handoff = new Promise<string>((resolve) => {
+          const off = chat.on('handoff', (s) => {
+            off();
+            resolve(s.id);
+          });
+        });
+        await send(page, ask);
+        const sessionId = await handoff;
+        const agentId = (await chat.waiting()).find((s) => s.id === sessionId) && (await agent01(service));
+        await chat.assign(sessionId, agentId!);
+        await expect.poll(() => page.getByTestId('chat-state').getAttribute('data-state')).toBe('agent');
+        // The hand-off the first message asked for, and the agent joining, are both shown.
+        await expect
+          .poll(() =>
+            page
+              .getByTestId('chat-system')
+              .evaluateAll((els) => els.map((e) => e.getAttribute('data-event'))),
+          )
+          .toEqual(['handoff_requested', 'agent_joined']);
+        await chat.agentTyping(sessionId, true);
+        await expect.poll(() => page.getByTestId('chat-typing').textContent()).not.toBe('');
+        const sent = await chat.agentSend(sessionId, agentId!, { clientId: `r-${lang}`, text: reply });
+        await page.locator('[data-testid="chat-message"][data-sender="agent"]').waitFor();
+        expect(await page.locator('[data-sender="agent"] .bubble').textContent()).toBe(reply);
+        // The widget's panel is open on a visible page: the agent's message is marked read on the server.
+        await expect.poll(async () => (await chat.session(sessionId))!.visitorRead).toBe(sent.seq);
+        // The agent's desktop read the visitor's message: the widget shows it.
+        await chat.agentReceipt(sessionId, { read: sent.seq - 1 });
+        await expect.poll(() => marks(page)).toEqual(['read']);
+        await chat.agentTyping(sessionId, true);
+        await shoot(page, `chat-widget-agent-${lang}`);
+        await context.close();
+      }
+    } finally {
+      await service?.close();
+      local.remove();
+    }
+  });
 });
+
+async function agent01(service: RunningServer): Promise<string> {
+  const res = await fetch(`${service.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'agent01', password: 'switchboard' }),
+  });
+  return ((await res.json()) as { user: { id: string } }).user.id;
+}

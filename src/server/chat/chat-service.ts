@@ -364,6 +364,11 @@ export class ChatService {
     const s = await getSession(this.deps.db, sessionId);
     if (!s) return undefined;
     const summary = await this.summary(this.deps.db, s);
+    // The state first: a widget learns of a new session before the messages in it.
+    if (stateChanged) {
+      this.toVisitor(s.visitor_id, { type: 'state', session: toView(s, summary.agentName) });
+      this.emit('state', summary);
+    }
     for (const m of messages) {
       this.toVisitor(
         s.visitor_id,
@@ -371,10 +376,6 @@ export class ChatService {
         m.sender === 'visitor' ? opts.except : undefined,
       );
       this.emit('message', m, summary);
-    }
-    if (stateChanged) {
-      this.toVisitor(s.visitor_id, { type: 'state', session: toView(s, summary.agentName) });
-      this.emit('state', summary);
     }
     if (opts.handoff) this.emit('handoff', summary);
     return summary;
