@@ -78,6 +78,8 @@ export class ChatWidget {
   private readonly t: Strings;
   private readonly storageKey: string;
   private saved: Saved;
+  /** Client ids this tab saw stored: never taken back into the outbox from another tab's copy. */
+  private readonly done = new Set<string>();
   private ws: WebSocket | null = null;
   private online = false;
   private everOnline = false;
@@ -296,8 +298,18 @@ export class ChatWidget {
     }
   }
 
+  /**
+   * Writes the outbox, merged with what other tabs of the site wrote since: a message another tab queued stays
+   * queued until some tab sees it stored (every tab of a visitor gets the others' messages).
+   */
   private save(): void {
     try {
+      const theirs = this.load();
+      const mine = new Set(this.saved.outbox.map((p) => p.clientId));
+      const stored = new Set([...this.messages.values()].map((m) => m.clientId));
+      for (const p of theirs.outbox)
+        if (!mine.has(p.clientId) && !stored.has(p.clientId) && !this.done.has(p.clientId))
+          this.saved.outbox.push(p);
       localStorage.setItem(this.storageKey, JSON.stringify(this.saved));
     } catch {
       // As above.
@@ -402,11 +414,13 @@ export class ChatWidget {
         break;
       }
       case 'ack':
+        this.done.add(f.clientId);
         this.saved.outbox = this.saved.outbox.filter((p) => p.clientId !== f.clientId);
         this.save();
         this.adopt(f.message);
         break;
       case 'message': {
+        if (f.message.clientId && f.message.sender === 'visitor') this.done.add(f.message.clientId);
         if (f.message.clientId)
           this.saved.outbox = this.saved.outbox.filter(
             (p) => p.clientId !== f.message.clientId || f.message.sender !== 'visitor',

@@ -155,6 +155,9 @@ export function chatRequestHandler(deps: {
     res.json(await chat.putSite(parsed.data, { id: user.id, source: req.socket.remoteAddress ?? null }));
   });
 
+  app.use(() => {
+    throw new SwitchboardError('not_found', 'No such chat endpoint: GET or PUT /api/chat/sites/<id>.');
+  });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const body = errorBody(err, log);
     res.status(httpStatus[body.code]).json(body);
