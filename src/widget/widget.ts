@@ -28,6 +28,8 @@ export interface WidgetConfig {
 interface Pending {
   clientId: string;
   text: string;
+  /** When written (ms): tabs' queues merge in the order the visitor wrote. */
+  at?: number;
   failed?: string;
 }
 
@@ -310,6 +312,7 @@ export class ChatWidget {
       for (const p of theirs.outbox)
         if (!mine.has(p.clientId) && !stored.has(p.clientId) && !this.done.has(p.clientId))
           this.saved.outbox.push(p);
+      this.saved.outbox.sort((x, y) => (x.at ?? 0) - (y.at ?? 0));
       localStorage.setItem(this.storageKey, JSON.stringify(this.saved));
     } catch {
       // As above.
@@ -544,7 +547,7 @@ export class ChatWidget {
     const text = this.input.value.trim();
     if (!text) return;
     if (text.length > CHAT_MAX_TEXT) return this.showError(this.errorText('too_large'));
-    const p: Pending = { clientId: newId(), text };
+    const p: Pending = { clientId: newId(), text, at: Date.now() };
     this.saved.outbox.push(p);
     this.save();
     this.input.value = '';

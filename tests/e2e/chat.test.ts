@@ -150,6 +150,35 @@ describe('web chat widget', () => {
     await context.close();
   });
 
+  it('loses nothing written in two tabs while offline', async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    let blocked = true;
+    await context.routeWebSocket(/\/chat\/visitor/, (ws) => {
+      if (blocked) return void ws.close();
+      ws.connectToServer();
+    });
+    const a = await context.newPage();
+    const b = await context.newPage();
+    for (const page of [a, b]) {
+      await page.goto(`${server.url}/demo/chat.html`);
+      await openWithKeyboard(page);
+    }
+    await send(a, 'written in tab A');
+    await send(b, 'written in tab B');
+    // Tab A is reloaded: what tab B queued after it did not push A's message out of the queue.
+    await a.reload();
+    await openWithKeyboard(a);
+    await expect.poll(() => visitorTexts(a)).toEqual(['written in tab A', 'written in tab B']);
+    blocked = false;
+    await expect.poll(() => marks(a), { timeout: 60_000 }).toEqual(['sent', 'sent']);
+    await a.reload();
+    await openWithKeyboard(a);
+    await expect
+      .poll(() => visitorTexts(a), { timeout: 30_000 })
+      .toEqual(['written in tab A', 'written in tab B']);
+    await context.close();
+  });
+
   it('speaks Chinese on a Chinese page', async () => {
     const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
     const page = await context.newPage();
