@@ -469,18 +469,17 @@ export class ChatWidget {
     const text = this.errorText(f.code, f.retryAfterSeconds);
     if (f.clientId) {
       const p = this.saved.outbox.find((x) => x.clientId === f.clientId);
-      if (p && f.code === 'rate_limited') {
-        // Kept: sent again once the wait is over.
+      if (p && (f.code === 'rate_limited' || f.code === 'internal')) {
+        // Kept: sent again once the wait is over (a server fault: a few seconds later).
         clearTimeout(this.flushTimer);
-        this.flushTimer = setTimeout(() => this.flush(), (f.retryAfterSeconds ?? 2) * 1000);
-      } else if (p && f.code !== 'internal') {
+        this.flushTimer = setTimeout(() => this.flush(), (f.retryAfterSeconds ?? 3) * 1000);
+      } else if (p) {
         // Refused for what it is (too long, empty): sending it again would be refused again.
         p.failed = text;
         this.save();
       }
     }
-    if (f.code === 'unauthenticated' || f.code === 'origin_not_allowed') this.showError(text);
-    else this.showError(text);
+    this.showError(text);
   }
 
   private errorText(code: ChatErrorCode, seconds?: number): string {
@@ -683,7 +682,8 @@ export class ChatWidget {
     this.stateLine.textContent = s ? fill(t.states[s.state], { name: s.agentName ?? t.agent }) : t.states.bot;
     this.stateLine.dataset.state = s?.state ?? 'none';
     const hadFocus = (this.root.getRootNode() as ShadowRoot).activeElement === this.personButton;
-    this.personButton.disabled = s?.state === 'waiting' || s?.state === 'agent';
+    // Offline, the request could not be sent: the button waits for the connection.
+    this.personButton.disabled = !this.online || s?.state === 'waiting' || s?.state === 'agent';
     // A button disabled under the keyboard's focus would drop it to the page: it goes to the message box.
     if (hadFocus && this.personButton.disabled) this.input.focus();
     if (this.stopped) {
