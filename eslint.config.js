@@ -85,4 +85,17 @@ export default tseslint.config(
     },
   },
   boundary('shared', [noElectron, noNode]),
+  {
+    // Web chat (issue 13, chat area): the embeddable widget runs on customers' pages. It imports only
+    // src/shared (part-boundaries.js), no Node modules, and no React/MUI/zod, which would swell its bundle.
+    ...boundary('widget', [
+      noElectron,
+      noNode,
+      {
+        group: ['react', 'react-dom', '@mui/*', '@emotion/*', 'zod', 'socket.io-client'],
+        message: 'The widget stays small: plain DOM only.',
+      },
+    ]),
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );

@@ -168,6 +168,12 @@ if (env.SWITCHBOARD_SKIP_BUILD !== '1') {
   console.log('Building the desktop UI ...');
   const build = spawnSync('node_modules/.bin/electron-vite', ['build'], { stdio: 'inherit', env });
   if (build.status !== 0) process.exit(build.status ?? 1);
+  // Web chat (issue 13, chat area): the widget bundle the service serves at /widget.js.
+  const widget = spawnSync('node_modules/.bin/vite', ['build', '-c', 'vite.widget.config.ts'], {
+    stdio: 'inherit',
+    env,
+  });
+  if (widget.status !== 0) process.exit(widget.status ?? 1);
 }
 
 try {

@@ -1,6 +1,7 @@
 // Type-checks every part against its own runtime (shared: no DOM and no Node; renderer: DOM; the rest: Node).
 import { spawnSync } from 'node:child_process';
-const parts = ['shared', 'server', 'main', 'preload', 'renderer', 'tests'];
+// widget: the web chat widget (issue 13, chat area), DOM without Node.
+const parts = ['shared', 'server', 'main', 'preload', 'renderer', 'tests', 'widget'];
 let failed = [];
 for (const part of parts) {
   const t0 = Date.now();

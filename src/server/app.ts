@@ -40,6 +40,10 @@ import { attachVoice, clusterEventRouter } from './voice/voice-socket';
 import { clusterRouter, loggedCallRouter, VoiceCluster } from './voice/voice-cluster';
 // Intake (issue 13): messaging webhooks, API keys, customer merge.
 import { startIntake, type Intake, type IntakeOptions } from './intake';
+// Web chat (issue 13, chat area).
+import { chatRequestHandler } from './chat/chat-http';
+import { ChatService, type ChatOptions } from './chat/chat-service';
+import { attachVisitorSocket } from './chat/visitor-socket';
 
 export interface StartServerOptions {
   /** 0 picks a free port; default 4000. */
@@ -103,6 +107,8 @@ export interface StartServerOptions {
   sla?: { sweepEveryMs?: number; firstSweepMs?: number };
   /** Intake (issue 13): API rate limits and how often queued messaging replies are delivered (src/server/intake). */
   intake?: IntakeOptions;
+  /** Web chat (issue 13, chat area): rate limits, the demo site, where the widget bundle is (chat/README.md). */
+  chat?: ChatOptions;
 }
 
 export interface RunningServer {
@@ -114,6 +120,8 @@ export interface RunningServer {
   sla: SlaService;
   /** Intake (issue 13): deliver queued messaging replies now (tests, diagnostics). */
   intake: Pick<Intake, 'deliverDue'>;
+  /** Web chat sessions: the agent side's API (chat/README.md). */
+  chat: ChatService;
   close(): Promise<void>;
 }
 
@@ -272,9 +280,22 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       void sync.poke(departments).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
   });
   const routeRequest = routeRequestHandler({ db, voice, pbxSecret, now, log, cluster });
+  // Web chat (issue 13, chat area): /widget.js, the demo page, the site allowlist and the visitors' WebSocket.
+  const chat = new ChatService({ db, now, log, options: opts.chat });
+  try {
+    await chat.start();
+  } catch (e) {
+    chat.close();
+    await voice.close();
+    await chainer.close();
+    await db.destroy();
+    throw e;
+  }
+  const chatHttp = chatRequestHandler({ chat, bearerUser: (req) => bearerUser(auth, req), log });
   const http = createServer((req, res) => {
-    if (!routeRequest(req, res) && !intake.handle(req, res)) api(req, res);
+    if (!routeRequest(req, res) && !intake.handle(req, res) && !chatHttp(req, res)) api(req, res);
   });
+  const visitorSocket = attachVisitorSocket(http, chat, log);
   // The cap sits far above what one push may carry, so an oversize push is answered (sync-socket.ts).
   // On PostgreSQL every node may hold sockets of one department: rooms and pokes span the nodes (sync/fan-out.ts).
   const fanOut = isPostgresUrl(opts.dbPath) ? postgresFanOut(opts.dbPath, log) : undefined;
@@ -370,6 +391,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     voice,
     sla,
     intake,
+    chat,
     close: async () => {
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
       clearTimeout(pokeTimer);
@@ -377,6 +399,9 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       clearTimeout(firstClose);
       clearInterval(closer);
       watchdog.stop();
+      // Web chat (issue 13, chat area): visitor sockets are not socket.io's, so io.close does not end them.
+      visitorSocket.close();
+      chat.close();
       await sla.close();
       await intake.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -19,6 +19,8 @@ import * as m0019 from './migrations/0019-sla-instants';
 import * as m0020 from './migrations/0020-customer-identities';
 // Intake (issue 13: messaging webhooks, API keys, customer merge).
 import * as m0023 from './migrations/0023-intake';
+// Web chat (issue 13, chat area): 0021-0023 belong to the knowledge base, email and intake branches.
+import * as m0024 from './migrations/0024-web-chat';
 import type { Db } from './schema';
 
 /** Every migration, listed statically so bundling and tests see exactly what ships. Never edit a shipped one. */
@@ -45,6 +47,8 @@ export const migrations: Record<string, Migration> = {
   '0020-customer-identities': m0020,
   // Intake (issue 13): messaging webhooks, API keys, customer merge.
   '0023-intake': m0023,
+  // Web chat (issue 13, chat area).
+  '0024-web-chat': m0024,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

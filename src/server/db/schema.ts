@@ -229,6 +229,19 @@ export interface Database {
     created_at: string;
     updated_at: string;
   };
+  // Web chat (issue 13, chat area; migration 0024, chat/README.md).
+  chat_sites: {
+    id: string;
+    name: string;
+    department_id: string;
+    queue_id: string | null;
+    /** JSON array of exact origins. */
+    origins: string;
+    allow_service_origin: number;
+    enabled: number;
+    created_at: string;
+    updated_at: string;
+  };
   intake_nonces: { channel_id: string; nonce: string; seen_ms: number };
   intake_messages: {
     channel_id: string;
@@ -284,6 +297,57 @@ export interface Database {
     merged_by: string;
     merged_at: string;
     record: string;
+  };
+  chat_visitors: {
+    id: string;
+    site_id: string;
+    token_hash: string;
+    name: string | null;
+    phone: string | null;
+    email: string | null;
+    language: string | null;
+    customer_id: string | null;
+    address: string | null;
+    created_at: string;
+    last_seen_at: string;
+  };
+  chat_sessions: {
+    id: string;
+    visitor_id: string;
+    site_id: string;
+    department_id: string;
+    queue_id: string | null;
+    customer_id: string | null;
+    /** ChatState */
+    state: string;
+    agent_id: string | null;
+    last_seq: number;
+    agent_delivered_seq: number;
+    agent_read_seq: number;
+    visitor_delivered_seq: number;
+    visitor_read_seq: number;
+    language: string | null;
+    created_at: string;
+    updated_at: string;
+    handoff_at: string | null;
+    ended_at: string | null;
+  };
+  chat_messages: {
+    id: string;
+    session_id: string;
+    seq: number;
+    /** ChatSender */
+    sender: string;
+    author_id: string | null;
+    client_id: string | null;
+    client_key: string | null;
+    body: string;
+    name: string | null;
+    event: string | null;
+    /** JSON ChatAttachmentRef[], or null for none. */
+    attachments: string | null;
+    article_id: string | null;
+    created_at: string;
   };
 }
 
