@@ -61,7 +61,7 @@ export class SlaKeeper {
     this.watchTimer = setInterval(() => this.watch(), WATCH_MS);
     this.watchTimer.unref();
     this.pollTimer = setInterval(() => {
-      if (this.online) void this.refreshConfig();
+      if (this.online) this.refreshInBackground();
     }, CONFIG_POLL_MS);
     this.pollTimer.unref();
     this.watch();
@@ -95,7 +95,7 @@ export class SlaKeeper {
   syncState(state: EventPayload<'sync.status'>['state']): void {
     const was = this.online;
     this.online = state === 'online' || state === 'syncing';
-    if (this.online && !was) void this.refreshConfig();
+    if (this.online && !was) this.refreshInBackground();
   }
 
   /**
@@ -113,6 +113,14 @@ export class SlaKeeper {
       if (!offline) this.o.log?.(`sla: the configuration could not be fetched: ${String(e)}`);
       throw e;
     }
+  }
+
+  /**
+   * refreshConfig for the poll and a reconnect: nobody waits on it, so a failure ends here (refreshConfig logged
+   * what is not plain unreachability); the next poll or reconnect tries again.
+   */
+  private refreshInBackground(): void {
+    this.refreshConfig().catch(() => {});
   }
 
   /** Keep a configuration from the service; a changed one recomputes every unsolved ticket's due time. */

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SlaKeeper } from '../../../src/main/services/sla-keeper';
 import { openStore, type LocalStore } from '../../../src/main/store';
+import { SwitchboardError } from '../../../src/shared/protocol/errors';
 import type { SlaAlert } from '../../../src/shared/protocol/sla';
 import { tempDir } from '../fixtures';
 
@@ -57,5 +58,37 @@ describe('SLA alerts in a session', () => {
       ['breach', '2026-12-05T08:00:00.000Z'],
       ['warning', '2026-12-05T09:00:00.000Z'],
     ]);
+  });
+});
+
+describe('SLA configuration in the background', () => {
+  it('going online with the service unreachable and nothing cached leaves no unhandled rejection', async () => {
+    dir = tempDir('sb-sla-cfg-');
+    store = openStore(join(dir.path, 'replica.sqlite'));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    const logged: string[] = [];
+    try {
+      const keeper = new SlaKeeper({
+        store,
+        userId: '0190b000-0000-7000-8000-0000000000a1',
+        watchDepartmentId: null,
+        fetchConfig: () => Promise.reject(new SwitchboardError('unavailable', 'Cannot reach the server')),
+        emit: () => {},
+        log: (line) => logged.push(line),
+      });
+      keeper.syncState('online');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled).toEqual([]);
+      // The next try (going online again) is still made.
+      keeper.syncState('offline');
+      keeper.syncState('online');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled).toEqual([]);
+      keeper.stop();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });
