@@ -141,8 +141,18 @@ describe('the host process', () => {
   it('stays up, serving others, after an oversized, a non-UTF-8 and a non-URL request', async () => {
     // As `npm run host` runs it: an uncaught socket error here would end the process and every session on it.
     const child = spawn(
-      join(import.meta.dirname, '../../../node_modules/.bin/tsx'),
-      ['src/main/host/cli.ts', '--port', '0', '--data', join(dir.path, 'cli'), '--renderer', renderer],
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/main/host/cli.ts',
+        '--port',
+        '0',
+        '--data',
+        join(dir.path, 'cli'),
+        '--renderer',
+        renderer,
+      ],
       { cwd: join(import.meta.dirname, '../../..'), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let exited: number | string | null = null;

@@ -232,9 +232,11 @@ describe('browser mode keeps pushing', () => {
 
   it('SIGTERM to `npm run host` in the middle of a push: nothing lost, nothing applied twice', async () => {
     const data = join(dir.path, 'sigterm');
+    // As `npm run host` runs it: node with tsx's loader. Under the tsx command, its wrapper SIGKILLs a child slow to
+    // acknowledge a relayed SIGTERM (a host busy pushing on a loaded machine was: exit 143).
     const child = spawn(
-      join(import.meta.dirname, '../../../node_modules/.bin/tsx'),
-      ['src/main/host/cli.ts', '--port', '0', '--data', data, '--renderer', renderer],
+      process.execPath,
+      ['--import', 'tsx', 'src/main/host/cli.ts', '--port', '0', '--data', data, '--renderer', renderer],
       {
         cwd: join(import.meta.dirname, '../../..'),
         env: { ...process.env, SWITCHBOARD_SERVER_URLS: server.url },
