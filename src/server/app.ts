@@ -38,6 +38,9 @@ import { routeRequestHandler, voiceRouter } from './voice/voice-api';
 import { VoiceService, type VoiceOptions } from './voice/voice-service';
 import { attachVoice, clusterEventRouter } from './voice/voice-socket';
 import { clusterRouter, loggedCallRouter, VoiceCluster } from './voice/voice-cluster';
+// Knowledge base (issue 13, kb helper).
+import { kbRouter } from './kb/kb-api';
+import { KbService } from './kb/kb-service';
 
 export interface StartServerOptions {
   /** 0 picks a free port; default 4000. */
@@ -108,6 +111,8 @@ export interface RunningServer {
   voice: VoiceService;
   /** SLA sweeps and recomputes (for tests and diagnostics: sweep now, wait until idle). */
   sla: SlaService;
+  /** Knowledge base (issue 13, kb helper): kb.searchPublicArticles(query, lang) for the web-chat bot. */
+  kb: KbService;
   close(): Promise<void>;
 }
 
@@ -212,7 +217,10 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
         lockRetryMs: opts.voiceLockRetryMs,
       })
     : undefined;
+  // Knowledge base (issue 13, kb helper): its index catches up with other nodes' changes before each search.
+  const kb = new KbService({ db, now });
   const routers = [
+    kbRouter({ kb, bearerUser: (req) => bearerUser(auth, req) }),
     auditRouter({ db, chainer, signer: auditSigner, bearerUser: (req) => bearerUser(auth, req), now }),
     ...(cluster
       ? [
@@ -351,6 +359,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     port,
     voice,
     sla,
+    kb, // knowledge base (issue 13, kb helper)
     close: async () => {
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
       clearTimeout(pokeTimer);
