@@ -71,7 +71,11 @@ async function create(s: LoginResponse, a: Partial<KbArticleInput>, base = serve
   return KbArticle.parse(r.body);
 }
 async function act(s: LoginResponse, a: KbArticle, action: string, base = server.url) {
-  const r = await postJson(`${base}${KB_REST.action(a.id, action as 'publish')}`, { baseVersion: a.version }, auth(s));
+  const r = await postJson(
+    `${base}${KB_REST.action(a.id, action as 'publish')}`,
+    { baseVersion: a.version },
+    auth(s),
+  );
   expect(r.status, JSON.stringify(r.body)).toBe(200);
   return KbArticle.parse(r.body);
 }
@@ -132,7 +136,11 @@ describe('search quality', () => {
 
 describe('public search', () => {
   it('never returns drafts, articles in review, internal or archived articles', async () => {
-    const draft = await create(super01, { audience: 'public', title: 'Wombatfix draft', body: 'Wombatfix steps.' });
+    const draft = await create(super01, {
+      audience: 'public',
+      title: 'Wombatfix draft',
+      body: 'Wombatfix steps.',
+    });
     expect(await publicSearch('wombatfix', 'en')).toEqual([]);
     const reviewed = await act(super01, draft, 'submit');
     expect(await publicSearch('wombatfix', 'en')).toEqual([]);
@@ -157,7 +165,11 @@ describe('public search', () => {
     const rows = await db
       .selectFrom('knowledge_articles')
       .select(['id', 'audience', 'state'])
-      .where('id', 'in', hits.map((h) => h.id))
+      .where(
+        'id',
+        'in',
+        hits.map((h) => h.id),
+      )
       .execute();
     await db.destroy();
     expect(rows.every((r) => r.audience === 'public' && r.state === 'published')).toBe(true);
@@ -182,22 +194,45 @@ describe('who reads and writes what', () => {
     const a = await create(super01, { title: 'Agent-proof article', body: 'Only supervisors edit this.' });
     const created = await postJson(
       `${server.url}${KB_REST.articles}`,
-      { departmentId: dept('aftersales'), categoryId: null, audience: 'public', language: 'en', title: 'x', body: 'y' },
+      {
+        departmentId: dept('aftersales'),
+        categoryId: null,
+        audience: 'public',
+        language: 'en',
+        title: 'x',
+        body: 'y',
+      },
       auth(agent01),
     );
     expect(created.status).toBe(403);
     const edited = await postJson(
       `${server.url}${KB_REST.article(a.id)}`,
-      { departmentId: dept('aftersales'), categoryId: null, audience: 'public', language: 'en', title: 'x', body: 'y', baseVersion: a.version },
+      {
+        departmentId: dept('aftersales'),
+        categoryId: null,
+        audience: 'public',
+        language: 'en',
+        title: 'x',
+        body: 'y',
+        baseVersion: a.version,
+      },
       auth(agent01),
     );
     expect(edited.status).toBe(403);
     for (const action of ['submit', 'publish', 'archive'] as const) {
-      const r = await postJson(`${server.url}${KB_REST.action(a.id, action)}`, { baseVersion: a.version }, auth(agent01));
+      const r = await postJson(
+        `${server.url}${KB_REST.action(a.id, action)}`,
+        { baseVersion: a.version },
+        auth(agent01),
+      );
       expect(r.status).toBe(403);
     }
     const db = openDatabase(server.dbPath);
-    const row = await db.selectFrom('knowledge_articles').selectAll().where('id', '=', a.id).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('knowledge_articles')
+      .selectAll()
+      .where('id', '=', a.id)
+      .executeTakeFirstOrThrow();
     await db.destroy();
     expect(row).toMatchObject({ title: 'Agent-proof article', state: 'draft', version: a.version });
   });
@@ -205,7 +240,14 @@ describe('who reads and writes what', () => {
   it("keeps supervisors to their own department's articles", async () => {
     const r = await postJson(
       `${server.url}${KB_REST.articles}`,
-      { departmentId: dept('billing'), categoryId: null, audience: 'public', language: 'en', title: 'x', body: 'y' },
+      {
+        departmentId: dept('billing'),
+        categoryId: null,
+        audience: 'public',
+        language: 'en',
+        title: 'x',
+        body: 'y',
+      },
       auth(super01),
     );
     expect(r.status).toBe(403);
@@ -219,7 +261,11 @@ describe('who reads and writes what', () => {
 
   it('shows agents published articles of their department and all departments only', async () => {
     const draft = await create(super01, { title: 'Narwhalogy draft', body: 'Narwhalogy.' });
-    const own = await act(super01, await create(super01, { title: 'Narwhalogy after-sales', body: 'Narwhalogy.' }), 'publish');
+    const own = await act(
+      super01,
+      await create(super01, { title: 'Narwhalogy after-sales', body: 'Narwhalogy.' }),
+      'publish',
+    );
     const everyone = await act(
       admin,
       await create(admin, { departmentId: null, title: 'Narwhalogy for all', body: 'Narwhalogy.' }),
@@ -228,7 +274,9 @@ describe('who reads and writes what', () => {
     const forAgent01 = (await search(agent01, 'narwhalogy')).hits.map((h) => h.id).sort();
     expect(forAgent01).toEqual([own.id, everyone.id].sort());
     // Asking for drafts changes nothing for an agent: published articles only.
-    expect((await search(agent01, 'narwhalogy', '&states=draft')).hits.map((h) => h.id)).not.toContain(draft.id);
+    expect((await search(agent01, 'narwhalogy', '&states=draft')).hits.map((h) => h.id)).not.toContain(
+      draft.id,
+    );
     expect((await search(agent09, 'narwhalogy')).hits.map((h) => h.id)).toEqual([everyone.id]);
     expect((await get(server.url, KB_REST.article(draft.id), agent01)).status).toBe(404);
     expect((await get(server.url, KB_REST.article(own.id), agent09)).status).toBe(404);
@@ -239,9 +287,21 @@ describe('who reads and writes what', () => {
 
   it('refuses an edit made on an older version with a conflict', async () => {
     const a = await create(super01, { title: 'Versioned', body: 'One.' });
-    const edit = { departmentId: a.departmentId, categoryId: null, audience: a.audience, language: a.language, title: 'Versioned', body: 'Two.', baseVersion: a.version };
+    const edit = {
+      departmentId: a.departmentId,
+      categoryId: null,
+      audience: a.audience,
+      language: a.language,
+      title: 'Versioned',
+      body: 'Two.',
+      baseVersion: a.version,
+    };
     expect((await postJson(`${server.url}${KB_REST.article(a.id)}`, edit, auth(super01))).status).toBe(200);
-    const again = await postJson(`${server.url}${KB_REST.article(a.id)}`, { ...edit, body: 'Three.' }, auth(super01));
+    const again = await postJson(
+      `${server.url}${KB_REST.article(a.id)}`,
+      { ...edit, body: 'Three.' },
+      auth(super01),
+    );
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ code: 'conflict' });
   });
@@ -254,7 +314,16 @@ describe('audit', () => {
       (
         await postJson(
           `${server.url}${KB_REST.article(a.id)}`,
-          { departmentId: a.departmentId, categoryId: null, audience: 'public', language: 'en', title: 'Audited article v2', body: 'Second text.', tags: ['audit'], baseVersion: a.version },
+          {
+            departmentId: a.departmentId,
+            categoryId: null,
+            audience: 'public',
+            language: 'en',
+            title: 'Audited article v2',
+            body: 'Second text.',
+            tags: ['audit'],
+            baseVersion: a.version,
+          },
           auth(super01),
         )
       ).body,
@@ -279,30 +348,50 @@ describe('audit', () => {
       'kb.article.archive',
     ]);
     expect(new Set(rows.map((r) => r.actor_id))).toEqual(new Set([super01.user.id]));
-    const update = JSON.parse(rows[1]!.detail) as { before: Record<string, unknown>; after: Record<string, unknown> };
+    const update = JSON.parse(rows[1]!.detail) as {
+      before: Record<string, unknown>;
+      after: Record<string, unknown>;
+    };
     expect(update.before).toMatchObject({ title: 'Audited article', audience: 'internal' });
     expect(update.after).toMatchObject({ title: 'Audited article v2', audience: 'public', tags: ['audit'] });
-    expect(JSON.parse(rows[3]!.detail)).toMatchObject({ before: { state: 'in_review' }, after: { state: 'published' } });
+    expect(JSON.parse(rows[3]!.detail)).toMatchObject({
+      before: { state: 'in_review' },
+      after: { state: 'published' },
+    });
   });
 });
 
 describe('several service nodes on one database', () => {
-  it("finds on one node what another node created and changed, once it is there", async () => {
+  it('finds on one node what another node created and changed, once it is there', async () => {
     const second = await startSecondNode(server);
     try {
       // The second node has built its index before the change is made.
       expect((await search(agent01, 'ocelotine', '', second.url)).hits).toEqual([]);
-      const a = await act(super01, await create(super01, { title: 'Ocelotine pairing', body: 'Pair it.' }), 'publish');
+      const a = await act(
+        super01,
+        await create(super01, { title: 'Ocelotine pairing', body: 'Pair it.' }),
+        'publish',
+      );
       expect((await search(agent01, 'ocelotine', '', second.url)).hits.map((h) => h.id)).toEqual([a.id]);
       // An edit on the first node: the second node answers with the new text, not the old.
       const r = await postJson(
         `${server.url}${KB_REST.article(a.id)}`,
-        { departmentId: a.departmentId, categoryId: null, audience: 'internal', language: 'en', title: 'Margay pairing', body: 'Pair it.', baseVersion: a.version },
+        {
+          departmentId: a.departmentId,
+          categoryId: null,
+          audience: 'internal',
+          language: 'en',
+          title: 'Margay pairing',
+          body: 'Pair it.',
+          baseVersion: a.version,
+        },
         auth(super01),
       );
       expect(r.status).toBe(200);
       expect((await search(agent01, 'ocelotine', '', second.url)).hits).toEqual([]);
-      expect((await search(agent01, 'margay', '', second.url)).hits.map((h) => h.title)).toEqual(['Margay pairing']);
+      expect((await search(agent01, 'margay', '', second.url)).hits.map((h) => h.title)).toEqual([
+        'Margay pairing',
+      ]);
     } finally {
       await second.close();
     }

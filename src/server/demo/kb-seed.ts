@@ -68,7 +68,10 @@ export async function seedKbDemo(
     }
   });
   for (let i = 0; i < articles.length; i += 100)
-    await trx.insertInto('knowledge_articles').values(articles.slice(i, i + 100).map(toRow)).execute();
+    await trx
+      .insertInto('knowledge_articles')
+      .values(articles.slice(i, i + 100).map(toRow))
+      .execute();
   await raiseKbVersion(trx, articles.length);
   return articles.length;
 }

@@ -15,7 +15,10 @@ import type { KbService } from './kb-service';
  * administrators write. GET /api/public/kb/search: no sign-in, published public articles only, rate-limited per
  * client address.
  */
-export function kbRouter(deps: { kb: KbService; bearerUser: (req: Request) => Promise<User> }): express.Router {
+export function kbRouter(deps: {
+  kb: KbService;
+  bearerUser: (req: Request) => Promise<User>;
+}): express.Router {
   const { kb } = deps;
   const r = express.Router();
   const no = (res: express.Response) => res.set('cache-control', 'no-store');

@@ -123,7 +123,9 @@ export class KbIndex {
       },
     });
     return {
-      hits: results.slice(0, limit).map((r) => hit(this.articles.get(r.id as string)!, r.score, r.queryTerms)),
+      hits: results
+        .slice(0, limit)
+        .map((r) => hit(this.articles.get(r.id as string)!, r.score, r.queryTerms)),
       total: results.length,
     };
   }

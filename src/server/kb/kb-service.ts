@@ -158,7 +158,8 @@ export class KbService {
       throw new SwitchboardError('bad_request', 'This department does not exist (any more): choose another.');
     if (input.categoryId !== null) {
       const c = await getCategory(trx, input.categoryId);
-      if (!c) throw new SwitchboardError('bad_request', 'This category does not exist (any more): choose another.');
+      if (!c)
+        throw new SwitchboardError('bad_request', 'This category does not exist (any more): choose another.');
       if (c.departmentId !== null && c.departmentId !== input.departmentId)
         throw new SwitchboardError(
           'bad_request',
@@ -200,7 +201,13 @@ export class KbService {
     });
   }
 
-  async act(user: User, id: string, action: KbAction, baseVersion: number, source?: string): Promise<KbArticle> {
+  async act(
+    user: User,
+    id: string,
+    action: KbAction,
+    baseVersion: number,
+    source?: string,
+  ): Promise<KbArticle> {
     this.requireWriter(user);
     return this.change(user, id, baseVersion, source, async (_trx, before) => {
       const t = KB_TRANSITIONS[action];

@@ -24,7 +24,26 @@ const EN_STOP = new Set(
     'so than that the their then there these this to was we what when where which who why will with you your'
   ).split(' '),
 );
-const ZH_STOP = new Set(['的', '了', '和', '与', '及', '或', '是', '在', '吗', '呢', '吧', '啊', '把', '被', '请', '我', '你', '您']);
+const ZH_STOP = new Set([
+  '的',
+  '了',
+  '和',
+  '与',
+  '及',
+  '或',
+  '是',
+  '在',
+  '吗',
+  '呢',
+  '吧',
+  '啊',
+  '把',
+  '被',
+  '请',
+  '我',
+  '你',
+  '您',
+]);
 
 /** One raw token as an index term, or null when it carries no meaning. */
 function term(raw: string): string | null {

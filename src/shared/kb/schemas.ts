@@ -33,7 +33,10 @@ const text = (max: number, what: string) =>
 export const KbTags = z
   .array(text(KB_TAG_MAX, 'tag'))
   .max(KB_TAGS_MAX, `At most ${KB_TAGS_MAX} tags: remove some.`)
-  .refine((t) => new Set(t.map((x) => x.toLowerCase())).size === t.length, 'A tag is listed twice: keep it once.');
+  .refine(
+    (t) => new Set(t.map((x) => x.toLowerCase())).size === t.length,
+    'A tag is listed twice: keep it once.',
+  );
 
 export const KbCategory = z.object({
   id: Id,

@@ -33,7 +33,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   await add('author_id', 'text', null, false);
   await add('author_name', 'text', '', true);
   await add('updated_at', 'text', '1970-01-01T00:00:00.000Z', true);
-  await db.schema.createIndex('knowledge_articles_version').on('knowledge_articles').column('version').execute();
+  await db.schema
+    .createIndex('knowledge_articles_version')
+    .on('knowledge_articles')
+    .column('version')
+    .execute();
   await sql`INSERT INTO counters (name, value)
     SELECT 'kb_version', COALESCE(MAX(version), 0) FROM knowledge_articles`.execute(db);
 }
