@@ -15,6 +15,7 @@ import { formatPhone, normalisePhone } from '../../shared/phone';
 import * as api from '../sync/server-api';
 import { createAdminHandlers } from './admin-handlers';
 import { createAuditHandlers } from './audit-handlers';
+import { createKbHandlers } from './kb-handlers'; // knowledge base (issue 13, kb helper)
 import { bulkUpdate } from './bulk-update';
 import { bulkDelete, refuseIfDeleting } from './ticket-delete';
 import { TOTAL_CAP } from '../store';
@@ -367,6 +368,7 @@ export function createHandlers(
 
     ...createAdminHandlers(sessions),
     ...createAuditHandlers(sessions),
+    ...createKbHandlers(sessions), // knowledge base (issue 13, kb helper)
 
     'notSent.list': async () => sessions.current?.notSent.list() ?? [],
 
