@@ -157,7 +157,10 @@ export function ArticleEditor({
           <TextField
             label={t('kb.titleField')}
             value={title}
-            onChange={(e) => setTitle(e.target.value)}
+            onChange={(e) => {
+              setTitle(e.target.value);
+              setError(null);
+            }}
             required
             autoFocus
             error={Boolean(issue('title'))}
@@ -167,7 +170,10 @@ export function ArticleEditor({
           <TextField
             label={t('kb.body')}
             value={body}
-            onChange={(e) => setBody(e.target.value)}
+            onChange={(e) => {
+              setBody(e.target.value);
+              setError(null);
+            }}
             required
             multiline
             minRows={8}
@@ -179,7 +185,10 @@ export function ArticleEditor({
           <TextField
             label={t('kb.tags')}
             value={tags}
-            onChange={(e) => setTags(e.target.value)}
+            onChange={(e) => {
+              setTags(e.target.value);
+              setError(null);
+            }}
             error={Boolean(issue('tags'))}
             helperText={issue('tags') ?? t('kb.tagsHint')}
             slotProps={{ htmlInput: { 'data-testid': 'kb-editor-tags' } }}

@@ -57,7 +57,8 @@ export function KnowledgePage() {
   const [openError, setOpenError] = useState<ErrorBody | null>(null);
   const [editing, setEditing] = useState<KbArticle | 'new' | null>(null);
   const [busy, setBusy] = useState(false);
-  const [notice, setNotice] = useState<string | null>(null);
+  // A key, not a sentence: the notice follows a language switch.
+  const [notice, setNotice] = useState<'kb.saved' | `kb.done.${KbAction}` | null>(null);
   const [generation, setGeneration] = useState(0);
   const input = useRef<HTMLInputElement>(null);
   const list = useRef<HTMLUListElement>(null);
@@ -132,7 +133,7 @@ export function KnowledgePage() {
     try {
       const next = await getApi().invoke('kb.act', { id: open.id, action, baseVersion: open.version });
       setOpen(next);
-      setNotice(t(`kb.done.${action}`));
+      setNotice(`kb.done.${action}`);
       setGeneration((g) => g + 1);
     } catch (e) {
       setOpenError(errorBodyOf(e));
@@ -274,7 +275,7 @@ export function KnowledgePage() {
             onClose={() => setNotice(null)}
             data-testid="kb-notice"
           >
-            {notice}
+            {t(notice)}
           </Alert>
         )}
         {openError && (
@@ -305,7 +306,7 @@ export function KnowledgePage() {
           onSaved={(a) => {
             setEditing(null);
             setOpen(a);
-            setNotice(t('kb.saved'));
+            setNotice('kb.saved');
             setGeneration((g) => g + 1);
           }}
         />

@@ -12,7 +12,7 @@ import {
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorBody } from '../../shared';
-import type { KbArticle, KbHit } from '../../shared/kb';
+import type { KbArticle, KbHit, KbLanguage } from '../../shared/kb';
 import { errorBodyOf, getApi } from '../api';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { ArticleView } from './ArticleView';
@@ -20,6 +20,18 @@ import { useKbCategories } from './use-kb-categories';
 
 /** Queries longer than this are cut: a long description adds noise, not precision. */
 const QUERY_CHARS = 200;
+
+/**
+ * The language of the ticket's text: articles in it only (the same article in both languages is one suggestion,
+ * not two); both when the text mixes Chinese with English words.
+ */
+function languageOf(text: string): KbLanguage | undefined {
+  const han = /\p{Script=Han}/u.test(text);
+  const latin = /[A-Za-z]{3,}/.test(text);
+  if (han && !latin) return 'zh-CN';
+  if (latin && !han) return 'en';
+  return undefined;
+}
 
 /**
  * Articles that match a ticket's subject and description, beside the ticket. It never holds the ticket up: the
@@ -45,7 +57,7 @@ export function SuggestedArticles({ subject, description }: { subject: string; d
       return;
     }
     getApi()
-      .invoke('kb.search', { q: query, limit: 5 })
+      .invoke('kb.search', { q: query, limit: 5, ...(languageOf(query) ? { lang: languageOf(query) } : {}) })
       .then(
         (r) => live && setHits(r.hits),
         (e: unknown) => live && setError(errorBodyOf(e)),
