@@ -26,9 +26,10 @@ let departments: { code: string; id: string }[];
 
 beforeAll(async () => {
   server = await startTestServer({ tickets: 20, customers: 10 });
-  [admin, super01, agent01, agent09] = await Promise.all(
-    ['admin', 'super01', 'agent01', 'agent09'].map((u) => login(server.url, u)),
-  );
+  admin = await login(server.url, 'admin');
+  super01 = await login(server.url, 'super01');
+  agent01 = await login(server.url, 'agent01');
+  agent09 = await login(server.url, 'agent09');
   const db = openDatabase(server.dbPath);
   departments = await db.selectFrom('departments').select(['code', 'id']).execute();
   await db.destroy();
@@ -79,6 +80,24 @@ async function act(s: LoginResponse, a: KbArticle, action: string, base = server
   expect(r.status, JSON.stringify(r.body)).toBe(200);
   return KbArticle.parse(r.body);
 }
+
+describe('demo articles', () => {
+  it('has at least 60 published articles per language, in every demo department', async () => {
+    const db = openDatabase(server.dbPath);
+    const rows = await db
+      .selectFrom('knowledge_articles')
+      .select(['language', 'department_id', 'state', 'body'])
+      .execute();
+    await db.destroy();
+    for (const language of ['zh-CN', 'en'] as const) {
+      const mine = rows.filter((r) => r.language === language && r.state === 'published');
+      expect(mine.length).toBeGreaterThanOrEqual(60);
+      expect(new Set(mine.map((r) => r.department_id)).size).toBe(3);
+      // Several sentences with steps, not a placeholder.
+      expect(mine.every((r) => /\n1\. /.test(r.body) && r.body.length > 80)).toBe(true);
+    }
+  });
+});
 
 describe('search quality', () => {
   it('segments Chinese: 退款 is found in 退款到账时间', async () => {
