@@ -219,6 +219,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     : undefined;
   // Knowledge base (issue 13, kb helper): its index catches up with other nodes' changes before each search.
   const kb = new KbService({ db, now });
+  // Built in the background now rather than by the first search (10,000 articles take seconds to segment).
+  kb.index.fresh().catch((e: unknown) => log(`knowledge base index not built yet: ${String(e)}`));
   const routers = [
     kbRouter({ kb, bearerUser: (req) => bearerUser(auth, req) }),
     auditRouter({ db, chainer, signer: auditSigner, bearerUser: (req) => bearerUser(auth, req), now }),
