@@ -18,6 +18,14 @@ export interface KbFilter {
 const BOOST = { title: 3, tags: 2, body: 1 };
 /** Rows loaded per catch-up query, so a node that missed many changes does not hold one huge result. */
 const CATCH_UP_PAGE = 2000;
+/**
+ * Query terms found in more than this share of the articles are left out of a query that has rarer ones: their
+ * BM25 weight is near nothing (IDF ~0.7 against ~8 for a rare term), while scoring their postings (到, 账, 如何 in
+ * thousands of articles) is most of a search's time.
+ */
+const COMMON_SHARE = 0.2;
+/** At most this many terms of a query are scored, the rarest first (a ticket's whole description as a query). */
+const MAX_TERMS = 8;
 
 type Doc = { id: string; title: string; body: string; tags: string };
 
@@ -31,6 +39,10 @@ type Doc = { id: string; title: string; body: string; tags: string };
 export class KbIndex {
   private search$ = this.empty();
   private readonly articles = new Map<string, KbArticle>();
+  /** Document frequency: in how many articles each term occurs (the terms' rarity, for choosing query terms). */
+  private readonly df = new Map<string, number>();
+  /** While an article is added: the terms the index's tokenizer gave, to count in `df`. */
+  private collecting: Set<string> | null = null;
   private seen = -1;
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
@@ -40,7 +52,11 @@ export class KbIndex {
   private empty(): MiniSearch<Doc> {
     return new MiniSearch<Doc>({
       fields: ['title', 'body', 'tags'],
-      tokenize,
+      tokenize: (text) => {
+        const terms = tokenize(text);
+        if (this.collecting) for (const t of terms) this.collecting.add(t);
+        return terms;
+      },
       // The tokenizer already lower-cases and stems; minisearch must not process terms again.
       processTerm: (t) => t,
       searchOptions: { boost: BOOST },
@@ -87,9 +103,43 @@ export class KbIndex {
   put(a: KbArticle): void {
     const old = this.articles.get(a.id);
     if (old && old.version > a.version) return;
-    if (old) this.search$.discard(a.id);
+    if (old) {
+      this.search$.discard(a.id);
+      for (const t of new Set([
+        ...tokenize(old.title),
+        ...tokenize(old.body),
+        ...tokenize(old.tags.join(' ')),
+      ])) {
+        const n = (this.df.get(t) ?? 1) - 1;
+        if (n > 0) this.df.set(t, n);
+        else this.df.delete(t);
+      }
+    }
     this.articles.set(a.id, a);
-    this.search$.add({ id: a.id, title: a.title, body: a.body, tags: a.tags.join(' ') });
+    this.collecting = new Set();
+    try {
+      this.search$.add({ id: a.id, title: a.title, body: a.body, tags: a.tags.join(' ') });
+      for (const t of this.collecting) this.df.set(t, (this.df.get(t) ?? 0) + 1);
+    } finally {
+      this.collecting = null;
+    }
+  }
+
+  /**
+   * The terms of a query worth scoring: each once, the rarest first, at most MAX_TERMS, without those in more
+   * than COMMON_SHARE of the articles when rarer ones remain. Terms no article has stay (an unfinished word
+   * still matches by prefix). `last`: the query's last term, if kept.
+   */
+  private queryTerms(query: string): { terms: string[]; last: string | undefined } {
+    const all = tokenize(query);
+    const unique = [...new Set(all)];
+    const df = (t: string) => this.df.get(t) ?? 0;
+    unique.sort((x, y) => df(x) - df(y));
+    const common = Math.max(1, this.articles.size * COMMON_SHARE);
+    const rare = unique.filter((t) => df(t) <= common);
+    const terms = (rare.length > 0 ? rare : unique.slice(0, 1)).slice(0, MAX_TERMS);
+    const lastTerm = all.at(-1);
+    return { terms, last: lastTerm !== undefined && terms.includes(lastTerm) ? lastTerm : undefined };
   }
 
   get(id: string): KbArticle | undefined {
@@ -107,16 +157,16 @@ export class KbIndex {
       (!filter.language || a.language === filter.language) &&
       (!filter.categoryId || a.categoryId === filter.categoryId) &&
       (!filter.departments || a.departmentId === null || filter.departments.includes(a.departmentId));
-    const terms = tokenize(query);
+    const { terms, last } = this.queryTerms(query);
     if (terms.length === 0) {
       const all = [...this.articles.values()].filter(visible);
       all.sort((x, y) => (x.updatedAt < y.updatedAt ? 1 : x.updatedAt > y.updatedAt ? -1 : 0));
       return { hits: all.slice(0, limit).map((a) => hit(a, 0, [])), total: all.length };
     }
-    const last = terms.length - 1;
     const results = this.search$.search(query, {
+      tokenize: () => terms,
       // Typing as one searches: the last Latin word may be unfinished ("refu" finds refund).
-      prefix: (t, i) => i === last && /^[a-z]{3,}$/.test(t),
+      prefix: (t) => t === last && /^[a-z]{3,}$/.test(t),
       filter: (r) => {
         const a = this.articles.get(r.id as string);
         return a !== undefined && visible(a);
