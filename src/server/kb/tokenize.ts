@@ -21,29 +21,18 @@ const HAS_WORD_CHAR = /[\p{L}\p{N}]/u;
 const EN_STOP = new Set(
   (
     'a an and are as at be but by do does for from has have how i if in into is it its my no not of on or our ' +
-    'so than that the their then there these this to was we what when where which who why will with you your'
+    'so than that the their then there these this to was we what when where which who why will with you your ' +
+    's t me am been were did can please thank thanks'
   ).split(' '),
 );
-const ZH_STOP = new Set([
-  '的',
-  '了',
-  '和',
-  '与',
-  '及',
-  '或',
-  '是',
-  '在',
-  '吗',
-  '呢',
-  '吧',
-  '啊',
-  '把',
-  '被',
-  '请',
-  '我',
-  '你',
-  '您',
-]);
+const ZH_STOP = new Set(
+  (
+    '的 了 和 与 及 或 是 在 吗 呢 吧 啊 把 被 请 我 你 您 已经 一直 还是 这个 那个 什么 怎么 如何 为什么 一下 ' +
+    '是否 能否 请问 谢谢 您好 你好'
+  ).split(' '),
+);
+/** Latin words joined by hyphens ("Wi-Fi", "top-up"): also indexed as one word, so "wifi" finds "Wi-Fi". */
+const HYPHENATED = /[\p{Script=Latin}\d]+(?:-[\p{Script=Latin}\d]+)+/gu;
 
 /** One raw token as an index term, or null when it carries no meaning. */
 function term(raw: string): string | null {
@@ -63,6 +52,10 @@ export function tokenize(text: string): string[] {
   for (const raw of segmenter().cutForSearch(text.normalize('NFKC'), false)) {
     // jieba keeps "wi-fi" or "e-mail" apart at the hyphen already; a token like "5g" stays whole.
     const t = term(raw);
+    if (t !== null) out.push(t);
+  }
+  for (const m of text.normalize('NFKC').matchAll(HYPHENATED)) {
+    const t = term(m[0].replaceAll('-', ''));
     if (t !== null) out.push(t);
   }
   return out;
