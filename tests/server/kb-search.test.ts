@@ -146,6 +146,21 @@ describe('search quality', () => {
     expect(hits[0]!.score).toBeGreaterThan(hits[1]!.score);
   });
 
+  it('finds hyphenated words written either way: wifi finds Wi-Fi', async () => {
+    expect(tokenize('Wi-Fi')).toContain('wifi');
+    const { hits } = await search(admin, 'wifi', '&lang=en'); // a technical-support article
+    expect(hits.map((h) => h.title)).toContain('Choosing a Wi-Fi channel');
+  });
+
+  it("finds the topical article from a whole ticket's subject and description, as suggestions search", async () => {
+    const { hits } = await search(
+      agent01,
+      '退款申请未到账（订单 78372680） 申请退款已经七天，银行卡仍未收到退款。',
+      '&lang=zh-CN&limit=3',
+    );
+    expect(hits.map((h) => h.title)).toContain('退款流程与到账时间');
+  });
+
   it('answers a mixed Chinese and English query from the demo articles of both languages', async () => {
     const { hits } = await search(agent01, '退款 refund');
     const languages = new Set(hits.map((h) => h.language));
