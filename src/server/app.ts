@@ -44,6 +44,9 @@ import { startIntake, type Intake, type IntakeOptions } from './intake';
 import { chatRequestHandler } from './chat/chat-http';
 import { ChatService, type ChatOptions } from './chat/chat-service';
 import { attachVisitorSocket } from './chat/visitor-socket';
+// Knowledge base (issue 13, kb helper).
+import { kbRouter } from './kb/kb-api';
+import { KbService } from './kb/kb-service';
 
 export interface StartServerOptions {
   /** 0 picks a free port; default 4000. */
@@ -122,6 +125,8 @@ export interface RunningServer {
   intake: Pick<Intake, 'deliverDue'>;
   /** Web chat sessions: the agent side's API (chat/README.md). */
   chat: ChatService;
+  /** Knowledge base (issue 13, kb helper): kb.searchPublicArticles(query, lang) for the web-chat bot. */
+  kb: KbService;
   close(): Promise<void>;
 }
 
@@ -237,8 +242,13 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       void sync.poke(departments).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
     options: opts.intake,
   });
+  // Knowledge base (issue 13, kb helper): its index catches up with other nodes' changes before each search.
+  const kb = new KbService({ db, now });
+  // Built in the background now rather than by the first search (10,000 articles take seconds to segment).
+  kb.index.fresh().catch((e: unknown) => log(`knowledge base index not built yet: ${String(e)}`));
   const routers = [
     intake.router,
+    kbRouter({ kb, bearerUser: (req) => bearerUser(auth, req) }),
     auditRouter({ db, chainer, signer: auditSigner, bearerUser: (req) => bearerUser(auth, req), now }),
     ...(cluster
       ? [
@@ -392,6 +402,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     sla,
     intake,
     chat,
+    kb, // knowledge base (issue 13, kb helper)
     close: async () => {
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
       clearTimeout(pokeTimer);

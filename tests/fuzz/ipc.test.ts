@@ -198,6 +198,31 @@ beforeAll(async () => {
     'audit.verify': {},
     'audit.search': { action: 'auth.*', from: now, limit: 50 },
     'audit.export': { format: 'csv', action: 'ticket.update.applied' },
+    // Knowledge base (issue 13, kb helper): agent01 may search and read; every write is refused by the server.
+    'kb.search': { q: '退款 refund', lang: 'zh-CN', limit: 10 },
+    'kb.get': { id: row.id },
+    'kb.categories': {},
+    'kb.create': {
+      departmentId: row.departmentId,
+      categoryId: null,
+      audience: 'public',
+      language: 'zh-CN',
+      title: '退款到账时间',
+      body: '审核通过后一至三个工作日退回。',
+      tags: ['退款'],
+    },
+    'kb.edit': {
+      id: row.id,
+      departmentId: row.departmentId,
+      categoryId: null,
+      audience: 'internal',
+      language: 'en',
+      title: 'Refund timelines',
+      body: 'One to three working days.',
+      tags: [],
+      baseVersion: 0,
+    },
+    'kb.act': { id: row.id, action: 'publish', baseVersion: 0 },
   };
 }, 120_000);
 

@@ -17,6 +17,7 @@ import { createAdminHandlers } from './admin-handlers';
 import { createAuditHandlers } from './audit-handlers';
 // Intake (issue 13): API keys, messaging channels, customer merge.
 import { createIntakeHandlers } from './intake-handlers';
+import { createKbHandlers } from './kb-handlers'; // knowledge base (issue 13, kb helper)
 import { bulkUpdate } from './bulk-update';
 import { bulkDelete, refuseIfDeleting } from './ticket-delete';
 import { TOTAL_CAP } from '../store';
@@ -377,6 +378,7 @@ export function createHandlers(
     ...createAuditHandlers(sessions),
     // Intake (issue 13).
     ...createIntakeHandlers(sessions),
+    ...createKbHandlers(sessions), // knowledge base (issue 13, kb helper)
 
     'notSent.list': async () => sessions.current?.notSent.list() ?? [],
 

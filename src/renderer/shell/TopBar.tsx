@@ -35,16 +35,19 @@ export function TopBar({
   onNavigateTickets,
   onNavigateCustomers,
   onNavigateAdmin,
+  onNavigateKnowledge,
   onLogout,
   onShowShortcuts,
 }: {
   session: SessionInfo;
   status: SyncStatus | null;
-  view: 'tickets' | 'customers' | 'admin';
+  view: 'tickets' | 'customers' | 'admin' | 'knowledge';
   onNavigateTickets: () => void;
   onNavigateCustomers: () => void;
   /** Administrators only: absent, there is no admin entry at all. */
   onNavigateAdmin?: () => void;
+  /** Knowledge base (issue 13, kb helper): every signed-in user reads it. */
+  onNavigateKnowledge?: () => void;
   /** forgetDevice: also remove offline sign-in for this user from this computer. */
   onLogout: (forgetDevice: boolean) => void;
   onShowShortcuts: () => void;
@@ -76,6 +79,17 @@ export function TopBar({
         >
           {t('shell.nav.customers')}
         </Button>
+        {/* Knowledge base (issue 13, kb helper). */}
+        {onNavigateKnowledge && (
+          <Button
+            color={view === 'knowledge' ? 'primary' : 'inherit'}
+            onClick={onNavigateKnowledge}
+            data-testid="nav-knowledge"
+            aria-current={view === 'knowledge' ? 'page' : undefined}
+          >
+            {t('kb.nav')}
+          </Button>
+        )}
         {onNavigateAdmin && (
           <Button
             color={view === 'admin' ? 'primary' : 'inherit'}

@@ -18,6 +18,7 @@ import { isCatchingUp } from '../sync/catching-up';
 import { useSyncStatus } from '../sync/use-sync-status';
 import { SlaAlerts } from '../sla/SlaAlerts';
 import { TicketsPage } from '../tickets/TicketsPage';
+import { KnowledgePage } from '../kb/KnowledgePage'; // knowledge base (issue 13, kb helper)
 import { SessionContext } from '../auth/session-context';
 import { HostBanner } from './HostBanner';
 import { OfflineSignInBanner } from './OfflineSignInBanner';
@@ -28,7 +29,11 @@ import { TopBar } from './TopBar';
 const AUDIT_TAB: readonly AdminTab[] = [{ id: 'audit', label: 'audit.title', render: () => <AuditPanel /> }];
 
 type Section = 'tickets' | 'customers';
-type View = { kind: Section } | { kind: 'admin' } | { kind: 'customer'; id: string; from: Section };
+type View =
+  | { kind: Section }
+  | { kind: 'admin' }
+  | { kind: 'knowledge' } // knowledge base (issue 13, kb helper)
+  | { kind: 'customer'; id: string; from: Section };
 
 /** The signed-in workspace. The ticket page stays mounted under a customer view so its scroll and cache survive. */
 export function Workbench({
@@ -53,7 +58,7 @@ export function Workbench({
     (from: Section) => (id: string) => setView({ kind: 'customer', id, from }),
     [],
   );
-  const section: Section | 'admin' = view.kind === 'customer' ? view.from : view.kind;
+  const section: Section | 'admin' | 'knowledge' = view.kind === 'customer' ? view.from : view.kind;
 
   // Quick-create from a call: a customer for an unknown caller, a ticket prefilled from the call.
   const [newCustomer, setNewCustomer] = useState<{ phone: string; done: (c: Customer) => void } | null>(null);
@@ -77,6 +82,7 @@ export function Workbench({
               onNavigateTickets={() => setView({ kind: 'tickets' })}
               onNavigateCustomers={() => setView({ kind: 'customers' })}
               onNavigateAdmin={session.user.role === 'admin' ? () => setView({ kind: 'admin' }) : undefined}
+              onNavigateKnowledge={() => setView({ kind: 'knowledge' })} // knowledge base (issue 13, kb helper)
               onLogout={onLogout}
               onShowShortcuts={() => setShortcutsOpen(true)}
             />
@@ -105,6 +111,8 @@ export function Workbench({
               />
               {view.kind === 'customers' && <CustomersPage onOpenCustomer={openCustomerFrom('customers')} />}
               {view.kind === 'admin' && session.user.role === 'admin' && <AdminPage extraTabs={AUDIT_TAB} />}
+              {/* Knowledge base (issue 13, kb helper). */}
+              {view.kind === 'knowledge' && <KnowledgePage />}
               {view.kind === 'customer' && (
                 <CustomerView
                   customerId={view.id}
@@ -115,7 +123,9 @@ export function Workbench({
               )}
               <CallPanel
                 onOpenTicket={openTicket}
-                onOpenCustomer={openCustomerFrom(section === 'admin' ? 'tickets' : section)}
+                onOpenCustomer={openCustomerFrom(
+                  section === 'admin' || section === 'knowledge' ? 'tickets' : section,
+                )}
                 onCreateCustomer={(phone, done) => setNewCustomer({ phone, done })}
                 onCreateTicket={(prefill, done) => setNewTicket({ prefill, done })}
               />

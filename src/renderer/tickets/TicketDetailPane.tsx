@@ -24,6 +24,7 @@ import { TicketFields } from './TicketFields';
 import { TransferDialog } from './TransferDialog';
 import { ticketNumberText } from './TicketListRow';
 import { useTicketDetail } from './use-ticket-detail';
+import { SuggestedArticles } from '../kb/SuggestedArticles'; // knowledge base (issue 13, kb helper)
 
 type SaveState = 'idle' | 'saving' | 'saved';
 
@@ -245,6 +246,8 @@ export function TicketDetailPane({
             onChanged={reload}
           />
           <CustomerCard customer={detail.customer} onOpen={onOpenCustomer} />
+          {/* Knowledge base (issue 13, kb helper): articles matching this ticket; never blocks it. */}
+          <SuggestedArticles subject={ticket.subject} description={ticket.description} />
         </Stack>
       </Stack>
     </Box>

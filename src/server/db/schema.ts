@@ -96,7 +96,18 @@ export interface Database {
     language: 'zh-CN' | 'en';
     department_id: string | null;
     version: number;
+    // Knowledge base (issue 13, kb helper; migration 0021): defaults keep rows written without them readable.
+    category_id: ColumnType<string | null, string | null | undefined, string | null>;
+    audience: ColumnType<'public' | 'internal', 'public' | 'internal' | undefined, 'public' | 'internal'>;
+    state: ColumnType<KbStateColumn, KbStateColumn | undefined, KbStateColumn>;
+    /** JSON array of strings. */
+    tags: ColumnType<string, string | undefined, string>;
+    author_id: ColumnType<string | null, string | null | undefined, string | null>;
+    author_name: ColumnType<string, string | undefined, string>;
+    updated_at: ColumnType<string, string | undefined, string>;
   };
+  // Knowledge base (issue 13, kb helper; migration 0021).
+  kb_categories: { id: string; department_id: string | null; name_zh: string; name_en: string };
   /** Desktop-made customer ids that turned out to be an existing customer (same phone). */
   customer_aliases: {
     alias_id: string;
@@ -350,6 +361,9 @@ export interface Database {
     created_at: string;
   };
 }
+
+// Knowledge base (issue 13, kb helper).
+type KbStateColumn = 'draft' | 'in_review' | 'published' | 'archived';
 
 export type ChangeKind =
   'department' | 'user' | 'customer' | 'ticket' | 'comment' | 'history' | 'interaction';

@@ -4,6 +4,7 @@ import { lockAuditChain } from '../audit/audit-log';
 import { hashPassword } from '../auth/passwords';
 import { countersAfterBulkLoad } from '../db/counters';
 import { buildDemoData, DEMO_PASSWORD, type DemoOptions } from './build-demo';
+import { seedKbDemo } from './kb-seed'; // knowledge base (issue 13, kb helper)
 
 /** Rows per INSERT: large enough to be fast, small enough for any database's bound-parameter limit. */
 const CHUNK = 500;
@@ -37,7 +38,9 @@ export async function seedDemo(
     await inChunks(data.tickets, (p) => trx.insertInto('tickets').values(p).execute());
     await inChunks(data.comments, (p) => trx.insertInto('ticket_comments').values(p).execute());
     await inChunks(data.history, (p) => trx.insertInto('ticket_history').values(p).execute());
-    await inChunks(data.articles, (p) => trx.insertInto('knowledge_articles').values(p).execute());
+    // Knowledge base (issue 13, kb helper): the demo's real articles and categories (kb-seed.ts) instead of
+    // build-demo's placeholder titles.
+    await seedKbDemo(trx, { departments: data.departments, users: data.users, now: opts.now ?? new Date() });
     await inChunks(data.changes, (p) => trx.insertInto('change_log').values(p).execute());
     await inChunks(data.queues, (p) => trx.insertInto('queues').values(p).execute());
     await inChunks(data.skills, (p) => trx.insertInto('agent_skills').values(p).execute());

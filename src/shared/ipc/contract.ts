@@ -16,6 +16,18 @@ import {
   User,
 } from '../domain';
 import { AdminAction } from '../admin/rest';
+// Knowledge base (issue 13, kb helper).
+import {
+  KB_QUERY_MAX,
+  KbAction,
+  KbArticle,
+  KbArticleEdit,
+  KbArticleInput,
+  KbCategory,
+  KbLanguage,
+  KbSearchResponse,
+  KbState,
+} from '../kb/schemas';
 import { AdminConfig, AdminOverview } from '../admin/schemas';
 // Intake (issue 13): API keys, messaging channels, customer merge.
 import {
@@ -684,6 +696,26 @@ export const contract = {
   'intake.apply': method(IntakeAction, IntakeActionResult),
   /** Supervisors (their department) and administrators: `mergeId` becomes an alias of `keepId`. */
   'customers.merge': method(CustomerMergeRequest, CustomerMergeResult),
+  // Knowledge base (issue 13, kb helper): straight to the server (never cached or queued; offline they fail
+  // at once with `unavailable`). Writing is for supervisors and administrators; the server refuses the rest.
+  'kb.search': method(
+    z.object({
+      q: z.string().max(KB_QUERY_MAX).default(''),
+      lang: KbLanguage.optional(),
+      categoryId: Id.optional(),
+      states: z.array(KbState).optional(),
+      limit: z.number().int().min(1).max(50).default(20),
+    }),
+    KbSearchResponse,
+  ),
+  'kb.get': method(z.object({ id: Id }), KbArticle),
+  'kb.categories': method(z.object({}), z.array(KbCategory)),
+  'kb.create': method(KbArticleInput, KbArticle),
+  'kb.edit': method(KbArticleEdit.extend({ id: Id }), KbArticle),
+  'kb.act': method(
+    z.object({ id: Id, action: KbAction, baseVersion: z.number().int().nonnegative() }),
+    KbArticle,
+  ),
 } as const;
 
 export type Contract = typeof contract;
