@@ -47,12 +47,12 @@ export const migrations: Record<string, Migration> = {
   '0018-ticket-delete': m0018,
   '0019-sla-instants': m0019,
   '0020-customer-identities': m0020,
+  // Knowledge base (issue 13, kb helper): categories, audience, review state, tags of articles.
+  '0021-kb': m0021,
   // Intake (issue 13): messaging webhooks, API keys, customer merge.
   '0023-intake': m0023,
   // Web chat (issue 13, chat area).
   '0024-web-chat': m0024,
-  // Knowledge base (issue 13, kb helper): categories, audience, review state, tags of articles.
-  '0021-kb': m0021,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
