@@ -1,3 +1,4 @@
 export * from './limits';
 export * from './text';
 export * from './protocol';
+export * from './agent-protocol';
