@@ -138,7 +138,7 @@ export const ChatAgentEvents = {
   message: z.object({ chat: AgentChatSummary, message: ChatMessage }),
   /** A chat's state or watermarks changed. */
   chat: AgentChatSummary,
-  typing: z.object({ chatId: Id, typing: z.boolean() }),
+  visitorTyping: z.object({ chatId: Id, typing: z.boolean() }),
 } as const;
 
 export const ChatSocketEvents = {
