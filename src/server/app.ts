@@ -38,6 +38,9 @@ import { routeRequestHandler, voiceRouter } from './voice/voice-api';
 import { VoiceService, type VoiceOptions } from './voice/voice-service';
 import { attachVoice, clusterEventRouter } from './voice/voice-socket';
 import { clusterRouter, loggedCallRouter, VoiceCluster } from './voice/voice-cluster';
+// email (issue 13)
+import { emailRouters, openAttachments, startEmail, type EmailOptions, type RunningEmail } from './email';
+import { ensureDemoMailboxes } from './email/mailbox-store';
 
 export interface StartServerOptions {
   /** 0 picks a free port; default 4000. */
@@ -99,6 +102,14 @@ export interface StartServerOptions {
    * called), the first `firstSweepMs` after start (default 5 s).
    */
   sla?: { sweepEveryMs?: number; firstSweepMs?: number };
+  // email (issue 13)
+  /**
+   * Support mail (src/server/email): `smtpPort` starts the SMTP listener (off unless given); replies to email
+   * tickets go out through `relay` (or a mailbox's own). Files kept with comments live in `dataDir`/attachments
+   * (default: beside the SQLite file; .data for PostgreSQL).
+   */
+  email?: EmailOptions;
+  dataDir?: string;
 }
 
 export interface RunningServer {
@@ -108,6 +119,8 @@ export interface RunningServer {
   voice: VoiceService;
   /** SLA sweeps and recomputes (for tests and diagnostics: sweep now, wait until idle). */
   sla: SlaService;
+  /** email (issue 13): the SMTP listener's port (null: off) and the reply outbox (send what is due now). */
+  email: RunningEmail;
   close(): Promise<void>;
 }
 
@@ -212,6 +225,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
         lockRetryMs: opts.voiceLockRetryMs,
       })
     : undefined;
+  // email (issue 13): where kept files live, made before the routes that serve them.
+  const attachments = openAttachments(opts.dbPath, opts.email, opts.dataDir);
   const routers = [
     auditRouter({ db, chainer, signer: auditSigner, bearerUser: (req) => bearerUser(auth, req), now }),
     ...(cluster
@@ -232,6 +247,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       configChanged: () => sla.configChanged(),
       pbx: opts.pbx,
     }),
+    // email (issue 13): kept files, and the admins' support mailboxes.
+    ...emailRouters({ db, now, attachments, bearerUser: (req) => bearerUser(auth, req) }),
     voiceRouter({
       cluster,
       db,
@@ -301,6 +318,20 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     }, 25);
   };
 
+  // email (issue 13): the demo's support mailboxes once, the SMTP listener when asked for, the reply sender.
+  if (opts.seed === 'demo') await ensureDemoMailboxes(db, now());
+  const email = await startEmail(
+    {
+      db,
+      now,
+      log,
+      attachments,
+      poke: (departments) =>
+        void sync.poke(departments).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
+    },
+    opts.email,
+  );
+
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -351,6 +382,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     port,
     voice,
     sla,
+    email,
     close: async () => {
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
       clearTimeout(pokeTimer);
@@ -358,6 +390,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       clearTimeout(firstClose);
       clearInterval(closer);
       watchdog.stop();
+      await email.close(); // email (issue 13)
       await sla.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await cluster?.close();

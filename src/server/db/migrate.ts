@@ -17,6 +17,8 @@ import * as m0017 from './migrations/0017-ticket-links';
 import * as m0018 from './migrations/0018-ticket-delete';
 import * as m0019 from './migrations/0019-sla-instants';
 import * as m0020 from './migrations/0020-customer-identities';
+// email (issue 13)
+import * as m0022 from './migrations/0022-email';
 import type { Db } from './schema';
 
 /** Every migration, listed statically so bundling and tests see exactly what ships. Never edit a shipped one. */
@@ -41,6 +43,8 @@ export const migrations: Record<string, Migration> = {
   '0018-ticket-delete': m0018,
   '0019-sla-instants': m0019,
   '0020-customer-identities': m0020,
+  // email (issue 13): mailboxes, mail kept for threading, the reply outbox, attachments.
+  '0022-email': m0022,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
