@@ -65,14 +65,20 @@ function emailOptions(values: Record<string, string | boolean | undefined>) {
     const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(relayText);
     const port = m ? Number(m[2]) : 0;
     if (!m || port < 1 || port > 65535)
-      throw new Error(`--smtp-relay (env SWITCHBOARD_SMTP_RELAY) must be HOST:PORT, e.g. mail.example.com:25, got "${relayText}".`);
+      throw new Error(
+        `--smtp-relay (env SWITCHBOARD_SMTP_RELAY) must be HOST:PORT, e.g. mail.example.com:25, got "${relayText}".`,
+      );
     relay = { host: m[1]!.replace(/^\[|\]$/g, ''), port };
   }
   return {
     smtpPort,
     smtpHost: text('smtp-host', 'SWITCHBOARD_SMTP_HOST') || undefined,
     relay,
-    maxMessageBytes: count('smtp-max-bytes', values['smtp-max-bytes'] as string | undefined, 'SWITCHBOARD_SMTP_MAX_BYTES'),
+    maxMessageBytes: count(
+      'smtp-max-bytes',
+      values['smtp-max-bytes'] as string | undefined,
+      'SWITCHBOARD_SMTP_MAX_BYTES',
+    ),
   };
 }
 

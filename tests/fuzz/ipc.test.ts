@@ -188,6 +188,7 @@ beforeAll(async () => {
     'audit.verify': {},
     'audit.search': { action: 'auth.*', from: now, limit: 50 },
     'audit.export': { format: 'csv', action: 'ticket.update.applied' },
+    'attachments.get': { id: row.id }, // email (issue 13)
   };
 }, 120_000);
 

@@ -80,7 +80,10 @@ async function open(
 }
 
 /** A mail sent to the service's listener with nodemailer, as any mail server would; the SMTP error if refused. */
-export async function sendToService(port: number, mail: Mail.Options): Promise<{ ok: true } | { ok: false; code: number; message: string }> {
+export async function sendToService(
+  port: number,
+  mail: Mail.Options,
+): Promise<{ ok: true } | { ok: false; code: number; message: string }> {
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
   try {
     await transport.sendMail(mail);
@@ -128,7 +131,9 @@ export async function startSink(port = 0): Promise<Sink> {
     port: (server.server.address() as AddressInfo).port,
     mails,
     received: (n) =>
-      mails.length >= n ? Promise.resolve(mails[n - 1]!.parsed) : new Promise((resolve) => waiting.push({ n, resolve })),
+      mails.length >= n
+        ? Promise.resolve(mails[n - 1]!.parsed)
+        : new Promise((resolve) => waiting.push({ n, resolve })),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -19,7 +19,9 @@ describe('email intake', () => {
     server = await startEmailServer({ maxMessageBytes: 200_000, senderWindow: { mails: 4, seconds: 600 } });
     port = server.email.smtpPort!;
     db = openDatabase(server.dbPath);
-    billingId = (await db.selectFrom('departments').select('id').where('code', '=', 'billing').executeTakeFirstOrThrow()).id;
+    billingId = (
+      await db.selectFrom('departments').select('id').where('code', '=', 'billing').executeTakeFirstOrThrow()
+    ).id;
   });
   afterAll(async () => {
     await db.destroy();
@@ -29,12 +31,25 @@ describe('email intake', () => {
   const ticketOfMail = async (messageId: string) =>
     db.selectFrom('email_messages').selectAll().where('message_id', '=', messageId).executeTakeFirst();
   const countOf = async (table: 'tickets' | 'email_messages' | 'ticket_comments' | 'attachments') =>
-    Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const detail = async (ticketId: string, user = 'agent09') => {
     const { accessToken } = await login(server.url, user);
-    const res = await fetch(`${server.url}/api/tickets/${ticketId}`, { headers: { authorization: `Bearer ${accessToken}` } });
+    const res = await fetch(`${server.url}/api/tickets/${ticketId}`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
     const body = (await res.json()) as { ticket: Ticket; comments: unknown[] };
-    return { status: res.status, ticket: body.ticket, comments: body.comments?.map((c) => TicketComment.parse(c)) };
+    return {
+      status: res.status,
+      ticket: body.ticket,
+      comments: body.comments?.map((c) => TicketComment.parse(c)),
+    };
   };
 
   it('makes a ticket on the email channel for the one customer of the sender, in the mailbox department', async () => {
@@ -67,18 +82,40 @@ describe('email intake', () => {
     expect(ticket.description).toContain('charged twice for invoice 2291');
 
     // A new address becomes a new customer of that department, found again by its next mail.
-    await sendToService(port, { from: 'new.person@customer.example', to: BILLING, subject: 'Refund', text: 'Where is my refund?', messageId: '<np-1@customer.example>' });
-    await sendToService(port, { from: 'New.Person@customer.example', to: BILLING, subject: 'Another question', text: 'And a receipt?', messageId: '<np-2@customer.example>' });
+    await sendToService(port, {
+      from: 'new.person@customer.example',
+      to: BILLING,
+      subject: 'Refund',
+      text: 'Where is my refund?',
+      messageId: '<np-1@customer.example>',
+    });
+    await sendToService(port, {
+      from: 'New.Person@customer.example',
+      to: BILLING,
+      subject: 'Another question',
+      text: 'And a receipt?',
+      messageId: '<np-2@customer.example>',
+    });
     const a = await detail((await ticketOfMail('<np-1@customer.example>'))!.ticket_id!);
     const b = await detail((await ticketOfMail('<np-2@customer.example>'))!.ticket_id!);
     expect(a.ticket.id).not.toBe(b.ticket.id);
     expect(a.ticket.customerId).toBe(b.ticket.customerId);
-    const customer = await db.selectFrom('customers').selectAll().where('id', '=', a.ticket.customerId).executeTakeFirstOrThrow();
+    const customer = await db
+      .selectFrom('customers')
+      .selectAll()
+      .where('id', '=', a.ticket.customerId)
+      .executeTakeFirstOrThrow();
     expect(customer.email).toBe('new.person@customer.example');
   });
 
   it('threads a reply by In-Reply-To, and by the subject token from the same customer, as the customer’s comment', async () => {
-    await sendToService(port, { from: 'Li Hua <li.hua@customer.example>', to: BILLING, subject: 'Wrong amount', text: 'The bill is wrong.', messageId: '<lh-1@customer.example>' });
+    await sendToService(port, {
+      from: 'Li Hua <li.hua@customer.example>',
+      to: BILLING,
+      subject: 'Wrong amount',
+      text: 'The bill is wrong.',
+      messageId: '<lh-1@customer.example>',
+    });
     const first = (await ticketOfMail('<lh-1@customer.example>'))!;
     const tickets = await countOf('tickets');
 
@@ -113,7 +150,13 @@ describe('email intake', () => {
     expect(await countOf('tickets')).toBe(tickets);
 
     // The same token from a stranger does not put their mail on Li Hua's ticket.
-    await sendToService(port, { from: 'stranger@elsewhere.example', to: BILLING, subject: `About [#${ticket.number}]`, text: 'Let me in', messageId: '<st-1@elsewhere.example>' });
+    await sendToService(port, {
+      from: 'stranger@elsewhere.example',
+      to: BILLING,
+      subject: `About [#${ticket.number}]`,
+      text: 'Let me in',
+      messageId: '<st-1@elsewhere.example>',
+    });
     const stranger = await ticketOfMail('<st-1@elsewhere.example>');
     expect(stranger?.outcome).toBe('ticket');
     expect(stranger?.ticket_id).not.toBe(first.ticket_id);
@@ -122,44 +165,98 @@ describe('email intake', () => {
   it('drops auto-replies, mailing lists, mail from our own mailboxes and a sender that loops, keeping them on record', async () => {
     const tickets = await countOf('tickets');
     const drop = async (messageId: string, mail: Parameters<typeof sendToService>[1]) => {
-      expect(await sendToService(port, { to: BILLING, subject: 'Out of office', text: 'I am away.', messageId, ...mail })).toEqual({ ok: true });
+      expect(
+        await sendToService(port, {
+          to: BILLING,
+          subject: 'Out of office',
+          text: 'I am away.',
+          messageId,
+          ...mail,
+        }),
+      ).toEqual({ ok: true });
       const row = await ticketOfMail(messageId);
       expect(row).toMatchObject({ outcome: 'dropped', ticket_id: null });
       return row!.reason;
     };
-    expect(await drop('<ooo-1@x.example>', { from: 'a@x.example', headers: { 'Auto-Submitted': 'auto-replied' } })).toMatch(/auto-submitted/);
-    expect(await drop('<ooo-2@x.example>', { from: 'b@x.example', headers: { 'X-Autoreply': 'yes' } })).toMatch(/x-autoreply/);
-    expect(await drop('<ooo-3@x.example>', { from: 'c@x.example', headers: { Precedence: 'bulk' } })).toMatch(/precedence/);
-    expect(await drop('<ooo-4@x.example>', { from: 'd@x.example', headers: { 'List-Id': '<news.x.example>' } })).toMatch(/list/);
+    expect(
+      await drop('<ooo-1@x.example>', { from: 'a@x.example', headers: { 'Auto-Submitted': 'auto-replied' } }),
+    ).toMatch(/auto-submitted/);
+    expect(
+      await drop('<ooo-2@x.example>', { from: 'b@x.example', headers: { 'X-Autoreply': 'yes' } }),
+    ).toMatch(/x-autoreply/);
+    expect(await drop('<ooo-3@x.example>', { from: 'c@x.example', headers: { Precedence: 'bulk' } })).toMatch(
+      /precedence/,
+    );
+    expect(
+      await drop('<ooo-4@x.example>', { from: 'd@x.example', headers: { 'List-Id': '<news.x.example>' } }),
+    ).toMatch(/list/);
     expect(await drop('<ooo-5@x.example>', { from: TECH })).toMatch(/own support mailboxes/);
-    expect(await drop('<ooo-6@x.example>', { from: 'e@x.example', envelope: { from: '', to: BILLING } })).toMatch(/bounce/);
+    expect(
+      await drop('<ooo-6@x.example>', { from: 'e@x.example', envelope: { from: '', to: BILLING } }),
+    ).toMatch(/bounce/);
     expect(await countOf('tickets')).toBe(tickets);
 
     // A responder that answers every mail: the first four of the window are taken, the fifth is a loop.
     for (let i = 1; i <= 4; i++)
-      await sendToService(port, { from: 'robot@loop.example', to: BILLING, subject: `Ticket ${i}`, text: 'Thanks for your mail', messageId: `<loop-${i}@loop.example>` });
+      await sendToService(port, {
+        from: 'robot@loop.example',
+        to: BILLING,
+        subject: `Ticket ${i}`,
+        text: 'Thanks for your mail',
+        messageId: `<loop-${i}@loop.example>`,
+      });
     expect(await countOf('tickets')).toBe(tickets + 4);
-    expect(await drop('<loop-5@loop.example>', { from: 'robot@loop.example' })).toMatch(/more than 4 mails from this sender/);
+    expect(await drop('<loop-5@loop.example>', { from: 'robot@loop.example' })).toMatch(
+      /more than 4 mails from this sender/,
+    );
     expect(await countOf('tickets')).toBe(tickets + 4);
 
-    const audit = await db.selectFrom('audit_pending').select('action').where('action', '=', 'email.dropped').execute();
-    const chained = await db.selectFrom('audit_log').select('action').where('action', '=', 'email.dropped').execute();
+    const audit = await db
+      .selectFrom('audit_pending')
+      .select('action')
+      .where('action', '=', 'email.dropped')
+      .execute();
+    const chained = await db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('action', '=', 'email.dropped')
+      .execute();
     expect(audit.length + chained.length).toBe(7);
   });
 
   it('refuses unknown recipients, oversized and malformed mail with the SMTP error, recording nothing', async () => {
     const before = { tickets: await countOf('tickets'), mails: await countOf('email_messages') };
-    const unknown = await sendToService(port, { from: 'a@customer.example', to: 'nobody@support.switchboard.test', subject: 'x', text: 'x' });
+    const unknown = await sendToService(port, {
+      from: 'a@customer.example',
+      to: 'nobody@support.switchboard.test',
+      subject: 'x',
+      text: 'x',
+    });
     expect(unknown).toMatchObject({ ok: false, code: 550 });
     expect(unknown.ok === false && unknown.message).toMatch(/no such support mailbox/);
     // Not a relay either: another domain's address is refused the same way.
-    expect(await sendToService(port, { from: 'a@customer.example', to: 'someone@gmail.com', subject: 'x', text: 'x' })).toMatchObject({ ok: false, code: 550 });
+    expect(
+      await sendToService(port, {
+        from: 'a@customer.example',
+        to: 'someone@gmail.com',
+        subject: 'x',
+        text: 'x',
+      }),
+    ).toMatchObject({ ok: false, code: 550 });
 
-    const big = await sendToService(port, { from: 'a@customer.example', to: BILLING, subject: 'Big', text: 'x'.repeat(300_000) });
+    const big = await sendToService(port, {
+      from: 'a@customer.example',
+      to: BILLING,
+      subject: 'Big',
+      text: 'x'.repeat(300_000),
+    });
     expect(big).toMatchObject({ ok: false, code: 552 });
     expect(big.ok === false && big.message).toMatch(/too big.*200000 bytes/);
 
-    const noFrom = await sendToService(port, { envelope: { from: 'a@customer.example', to: BILLING }, raw: 'To: billing@support.switchboard.test\r\nSubject: no sender\r\n\r\nwho am I\r\n' });
+    const noFrom = await sendToService(port, {
+      envelope: { from: 'a@customer.example', to: BILLING },
+      raw: 'To: billing@support.switchboard.test\r\nSubject: no sender\r\n\r\nwho am I\r\n',
+    });
     expect(noFrom).toMatchObject({ ok: false, code: 550 });
     expect(noFrom.ok === false && noFrom.message).toMatch(/no valid From address/);
     expect({ tickets: await countOf('tickets'), mails: await countOf('email_messages') }).toEqual(before);
@@ -182,11 +279,15 @@ describe('email intake', () => {
     const { ticket, comments } = await detail(row.ticket_id!);
     expect(ticket.description).toMatch(/setup\.exe was not kept: files of type application\/x-msdownload/);
     const withFiles = comments.find((c) => (c.attachments ?? []).length > 0)!;
-    expect(withFiles.attachments).toEqual([{ id: expect.any(String), fileName: 'statement.pdf', contentType: 'application/pdf', size: pdf.length }]);
+    expect(withFiles.attachments).toEqual([
+      { id: expect.any(String), fileName: 'statement.pdf', contentType: 'application/pdf', size: pdf.length },
+    ]);
     const id = withFiles.attachments![0]!.id;
 
     const get = async (user: string | null) => {
-      const headers: Record<string, string> = user ? { authorization: `Bearer ${(await login(server.url, user)).accessToken}` } : {};
+      const headers: Record<string, string> = user
+        ? { authorization: `Bearer ${(await login(server.url, user)).accessToken}` }
+        : {};
       return fetch(`${server.url}/api/attachments/${id}`, { headers });
     };
     const ok = await get('agent09');
@@ -200,7 +301,13 @@ describe('email intake', () => {
   });
 
   it('takes a repeated delivery of one mail once', async () => {
-    const mail = { from: 'twice@customer.example', to: BILLING, subject: 'Twice', text: 'Sent twice', messageId: '<twice-1@customer.example>' };
+    const mail = {
+      from: 'twice@customer.example',
+      to: BILLING,
+      subject: 'Twice',
+      text: 'Sent twice',
+      messageId: '<twice-1@customer.example>',
+    };
     await sendToService(port, mail);
     const tickets = await countOf('tickets');
     expect(await sendToService(port, mail)).toEqual({ ok: true });

@@ -15,6 +15,7 @@ import { formatPhone, normalisePhone } from '../../shared/phone';
 import * as api from '../sync/server-api';
 import { createAdminHandlers } from './admin-handlers';
 import { createAuditHandlers } from './audit-handlers';
+import { createAttachmentHandlers } from './attachment-handlers'; // email (issue 13)
 import { bulkUpdate } from './bulk-update';
 import { bulkDelete, refuseIfDeleting } from './ticket-delete';
 import { TOTAL_CAP } from '../store';
@@ -367,6 +368,7 @@ export function createHandlers(
 
     ...createAdminHandlers(sessions),
     ...createAuditHandlers(sessions),
+    ...createAttachmentHandlers(sessions), // email (issue 13)
 
     'notSent.list': async () => sessions.current?.notSent.list() ?? [],
 

@@ -53,8 +53,12 @@ export function refusal(f: IncomingFile, limits: AttachmentLimits): string | nul
 /** A file name safe to show and to offer as a download name: no path, no control characters, bounded. */
 export function cleanFileName(name: string | undefined): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
-  const clean = base.replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 200);
+  // Control characters (C0 and DEL) and quotes: exactly what must not reach a header or a file dialog.
+  const clean = [...base]
+    .filter((ch) => ch.charCodeAt(0) > 0x1f && ch.charCodeAt(0) !== 0x7f && ch !== '"')
+    .join('')
+    .trim()
+    .slice(0, 200);
   return clean || 'attachment';
 }
 

@@ -38,7 +38,10 @@ export function emailAdminRouter(deps: {
     const address = parseOrThrow(MailboxAddress, req.params.address, 'mailbox address');
     const input = parseOrThrow(MailboxInput, req.body, 'mailbox');
     if (!(await getDepartment(db, input.departmentId)))
-      throw new SwitchboardError('bad_request', 'That department does not exist; pick one of the departments.');
+      throw new SwitchboardError(
+        'bad_request',
+        'That department does not exist; pick one of the departments.',
+      );
     const at = now().toISOString();
     await db.transaction().execute(async (trx) => {
       await putMailbox(trx, { address, ...input }, at);

@@ -1,7 +1,11 @@
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
-import { AttachmentStore, DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from '../attachments/attachment-store';
+import {
+  AttachmentStore,
+  DEFAULT_ATTACHMENT_LIMITS,
+  type AttachmentLimits,
+} from '../attachments/attachment-store';
 import type { Request, Router } from 'express';
 import type { User } from '../../shared';
 import { attachmentRouter } from '../attachments/attachment-api';
@@ -51,7 +55,10 @@ export function attachmentsFolder(dbPath: string, dataDir?: string): string {
 
 /** The store of kept files, with the email options' limits over the defaults. */
 export function openAttachments(dbPath: string, opts: EmailOptions = {}, dataDir?: string): AttachmentStore {
-  return new AttachmentStore(attachmentsFolder(dbPath, dataDir), { ...DEFAULT_ATTACHMENT_LIMITS, ...opts.attachments });
+  return new AttachmentStore(attachmentsFolder(dbPath, dataDir), {
+    ...DEFAULT_ATTACHMENT_LIMITS,
+    ...opts.attachments,
+  });
 }
 
 /** The routes of this area: kept files (every signed-in user, scope-checked) and the admins' mailboxes. */

@@ -60,12 +60,16 @@ export function firstAddress(a: AddressObject | AddressObject[] | undefined) {
 
 /** Message-IDs this mail answers: In-Reply-To, then References newest first. */
 function answeredIds(mail: ParsedMail): string[] {
-  const refs = mail.references === undefined ? [] : Array.isArray(mail.references) ? mail.references : [mail.references];
-  const ids = [mail.inReplyTo, ...refs.reverse()].filter((x): x is string => typeof x === 'string' && x !== '');
+  const refs =
+    mail.references === undefined ? [] : Array.isArray(mail.references) ? mail.references : [mail.references];
+  const ids = [mail.inReplyTo, ...refs.reverse()].filter(
+    (x): x is string => typeof x === 'string' && x !== '',
+  );
   return [...new Set(ids.map((x) => x.trim()))].slice(0, 50);
 }
 
-const bodyOf = (mail: ParsedMail): string => (mail.text ?? '').replace(/\r\n/g, '\n').trim().slice(0, MAX_BODY);
+const bodyOf = (mail: ParsedMail): string =>
+  (mail.text ?? '').replace(/\r\n/g, '\n').trim().slice(0, MAX_BODY);
 
 /**
  * Takes one mail for `mailbox`: a new ticket (channel email) for the one customer of the sender, or a customer's
@@ -79,7 +83,8 @@ export async function takeMail(
   envelope: { from: string | null; mailbox: Mailbox },
 ): Promise<IntakeOutcome> {
   const from = firstAddress(mail.from);
-  if (!from) throw new RefusedMail(550, '5.6.0 Malformed mail: it has no valid From address. Nothing was recorded.');
+  if (!from)
+    throw new RefusedMail(550, '5.6.0 Malformed mail: it has no valid From address. Nothing was recorded.');
   const { mailbox } = envelope;
   const now = deps.now();
   const at = now.toISOString();
@@ -109,7 +114,10 @@ export async function takeMail(
     (Number(recent?.n ?? 0) >= deps.senderWindow.mails
       ? `more than ${deps.senderWindow.mails} mails from this sender within ${deps.senderWindow.seconds} s`
       : null);
-  const record = (trx: Tx, r: { ticketId: string | null; commentId: string | null; outcome: string; reason: string | null }) =>
+  const record = (
+    trx: Tx,
+    r: { ticketId: string | null; commentId: string | null; outcome: string; reason: string | null },
+  ) =>
     trx
       .insertInto('email_messages')
       .values({

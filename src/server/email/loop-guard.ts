@@ -1,6 +1,5 @@
 import type { ParsedMail } from 'mailparser';
 
-
 /**
  * Why a mail must not become a ticket or a comment: answering it would start or feed a mail loop (an
  * out-of-office answering our reply, which answers it, ...), or nobody wrote it for us to answer. RFC 3834

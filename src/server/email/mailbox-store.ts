@@ -24,7 +24,10 @@ export const MailboxInput = z
     message: 'Give both the relay host and its port, or neither (the default relay).',
   });
 
-export const MailboxAddress = z.email().max(254).transform((a) => a.toLowerCase());
+export const MailboxAddress = z
+  .email()
+  .max(254)
+  .transform((a) => a.toLowerCase());
 
 const fromRow = (r: {
   address: string;
@@ -85,7 +88,10 @@ export async function removeMailbox(trx: Tx, address: string): Promise<boolean> 
 
 /** The demo's support addresses, one per demo department (README: "Email"). */
 export const DEMO_MAILBOXES: Record<string, { address: string; displayName: string }> = {
-  aftersales: { address: 'aftersales@support.switchboard.test', displayName: 'Switchboard After-sales 售后服务' },
+  aftersales: {
+    address: 'aftersales@support.switchboard.test',
+    displayName: 'Switchboard After-sales 售后服务',
+  },
   tech: { address: 'tech@support.switchboard.test', displayName: 'Switchboard Technical support 技术支持' },
   billing: { address: 'billing@support.switchboard.test', displayName: 'Switchboard Billing 账务' },
 };

@@ -50,7 +50,11 @@ export async function queueEmailReply(
     .execute();
   const lastIn = thread.filter((m) => m.direction === 'in').at(-1);
   if (!lastIn)
-    return { state: 'failed', error: 'No mail came in on this ticket, so there is no address to reply to.', at };
+    return {
+      state: 'failed',
+      error: 'No mail came in on this ticket, so there is no address to reply to.',
+      at,
+    };
   const mailbox = await mailboxOf(trx, lastIn.mailbox);
   if (!mailbox)
     return {
@@ -221,7 +225,9 @@ export class EmailSender {
   }): Promise<boolean> {
     const mailbox = await mailboxOf(this.deps.db, row.mailbox);
     const relay =
-      mailbox?.relayHost && mailbox.relayPort ? { host: mailbox.relayHost, port: mailbox.relayPort } : this.deps.relay;
+      mailbox?.relayHost && mailbox.relayPort
+        ? { host: mailbox.relayHost, port: mailbox.relayPort }
+        : this.deps.relay;
     let failure: { message: string; permanent: boolean } | null = null;
     if (!mailbox) failure = { message: `The support mailbox ${row.mailbox} was removed.`, permanent: true };
     else if (!relay)
@@ -311,7 +317,12 @@ export class EmailSender {
           source: 'smtp',
           action: `email.${state === 'queued' ? 'retrying' : state}`,
           subjectId: row.ticket_id,
-          detail: { commentId: row.comment_id, messageId: row.message_id, attempts, error: failure?.message ?? null },
+          detail: {
+            commentId: row.comment_id,
+            messageId: row.message_id,
+            attempts,
+            error: failure?.message ?? null,
+          },
         });
       return ticket?.department_id;
     });

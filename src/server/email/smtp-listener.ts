@@ -29,7 +29,8 @@ export async function startSmtpListener(
 ): Promise<{ port: number; close(): Promise<void> }> {
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const { log } = deps;
-  const who = (s: SMTPServerSession) => `${s.remoteAddress} (${s.envelope.mailFrom ? s.envelope.mailFrom.address || '<>' : '?'})`;
+  const who = (s: SMTPServerSession) =>
+    `${s.remoteAddress} (${s.envelope.mailFrom ? s.envelope.mailFrom.address || '<>' : '?'})`;
   const server = new SMTPServer({
     name: 'switchboard',
     banner: 'Switchboard support mail',
@@ -43,7 +44,9 @@ export async function startSmtpListener(
         (mailbox) => {
           if (mailbox) return callback();
           log(`SMTP: refused mail from ${who(session)} for ${address.address}: not a support mailbox.`);
-          callback(smtpError(550, `5.1.1 <${address.address}>: no such support mailbox here. Check the address.`));
+          callback(
+            smtpError(550, `5.1.1 <${address.address}>: no such support mailbox here. Check the address.`),
+          );
         },
         (e: unknown) => {
           log(`SMTP: mailbox lookup failed: ${String(e)}`);
@@ -64,7 +67,10 @@ export async function startSmtpListener(
         if (stream.sizeExceeded || size > maxBytes) {
           log(`SMTP: refused mail from ${who(session)}: ${size} bytes, over the ${maxBytes} limit.`);
           return callback(
-            smtpError(552, `5.3.4 Message too big: this service takes mail up to ${maxBytes} bytes. Nothing was recorded.`),
+            smtpError(
+              552,
+              `5.3.4 Message too big: this service takes mail up to ${maxBytes} bytes. Nothing was recorded.`,
+            ),
           );
         }
         void receive(Buffer.concat(chunks), session).then(
@@ -87,7 +93,10 @@ export async function startSmtpListener(
     try {
       mail = await simpleParser(raw, { skipHtmlToText: false, maxHtmlLengthToParse: 2_000_000 });
     } catch (e) {
-      throw new RefusedMail(550, `5.6.0 Malformed mail: ${e instanceof Error ? e.message : 'cannot be parsed'}. Nothing was recorded.`);
+      throw new RefusedMail(
+        550,
+        `5.6.0 Malformed mail: ${e instanceof Error ? e.message : 'cannot be parsed'}. Nothing was recorded.`,
+      );
     }
     if (mail.headerLines.length === 0)
       throw new RefusedMail(550, '5.6.0 Malformed mail: it has no header. Nothing was recorded.');

@@ -613,6 +613,12 @@ export const contract = {
   'notSent.sendTo': method(z.object({ id: Id, ticketId: Id }), TicketComment),
   /** The agent's explicit choice: forget these, and only these. */
   'notSent.dismiss': method(z.object({ ids: z.array(Id).min(1).max(1000) }), z.object({})),
+  // email (issue 13): a comment's kept file, fetched from the server (scope-checked there) for the agent to save.
+  /** The file's bytes as base64 (at most the server's attachment limit, 10 MB by default). */
+  'attachments.get': method(
+    z.object({ id: Id }),
+    z.object({ fileName: z.string(), mimeType: z.string(), base64: z.string() }),
+  ),
 } as const;
 
 export type Contract = typeof contract;

@@ -989,6 +989,23 @@ export const en = {
       tones: 'Send tones while the keypad has the focus',
     },
   },
+  // email (issue 13): customers' mails and replies sent by mail on the ticket's conversation.
+  email: {
+    fromCustomer: 'Customer · by email',
+    queued: 'Email queued',
+    queuedRetry: 'Email queued: the mail server could not be reached yet, trying again. Last try: {{reason}}',
+    queuedHint: 'Waiting to be sent to the customer by email.',
+    sent: 'Email sent',
+    sentHint: 'Sent to the customer by email {{time}}.',
+    failed: 'Email not sent',
+    failedHint: 'Not sent: {{reason}}. Reply again, or reach the customer another way.',
+    attachments: 'Attachments',
+    download: 'Download {{name}} ({{size}})',
+    downloadFailed: 'The file could not be downloaded.',
+    bytes: '{{count}} B',
+    kilobytes: '{{count}} KB',
+    megabytes: '{{count}} MB',
+  },
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

@@ -959,4 +959,21 @@ export const zhCN: Messages = {
       tones: '拨号盘获得焦点时发送按键音',
     },
   },
+  // email (issue 13): customers' mails and replies sent by mail on the ticket's conversation.
+  email: {
+    fromCustomer: '客户 · 邮件',
+    queued: '邮件待发送',
+    queuedRetry: '邮件待发送：暂时无法连接邮件服务器，稍后自动重试。上次失败原因：{{reason}}',
+    queuedHint: '正在等待通过邮件发送给客户。',
+    sent: '邮件已发送',
+    sentHint: '已于{{time}}通过邮件发送给客户。',
+    failed: '邮件发送失败',
+    failedHint: '未能发送：{{reason}}。请重新回复，或通过其他方式联系客户。',
+    attachments: '附件',
+    download: '下载 {{name}}（{{size}}）',
+    downloadFailed: '文件下载失败。',
+    bytes: '{{count}} 字节',
+    kilobytes: '{{count}} KB',
+    megabytes: '{{count}} MB',
+  },
 };

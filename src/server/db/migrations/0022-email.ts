@@ -44,13 +44,21 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('reason', 'text')
     .addColumn('at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('email_messages_message_id').on('email_messages').column('message_id').execute();
+  await db.schema
+    .createIndex('email_messages_message_id')
+    .on('email_messages')
+    .column('message_id')
+    .execute();
   await db.schema
     .createIndex('email_messages_sender')
     .on('email_messages')
     .columns(['from_address', 'at'])
     .execute();
-  await db.schema.createIndex('email_messages_ticket').on('email_messages').columns(['ticket_id', 'at']).execute();
+  await db.schema
+    .createIndex('email_messages_ticket')
+    .on('email_messages')
+    .columns(['ticket_id', 'at'])
+    .execute();
 
   // Replies waiting for the relay: kept in the database so a restart or a relay outage loses none.
   await db.schema
