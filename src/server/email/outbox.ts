@@ -17,7 +17,7 @@ export interface RetryPolicy {
   firstMs: number;
   /** Default 15 minutes. */
   maxMs: number;
-  /** Tries before giving up (the comment then says failed, with the last reason). Default 40 (about 9 hours). */
+  /** Tries before giving up (the comment then says failed, with the last reason). Default 40 (about 8 hours). */
   maxAttempts: number;
 }
 
