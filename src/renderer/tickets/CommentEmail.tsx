@@ -61,13 +61,19 @@ export function DeliveryMark({ delivery }: { delivery: CommentDelivery }) {
   );
 }
 
-/** Shown under a failed reply's text, so the reason is read without hovering. */
+/** Shown under a reply's text when it failed, or waits after a failed try: the reason is read without hovering. */
 export function DeliveryFailure({ delivery }: { delivery: CommentDelivery }) {
   const { t } = useTranslation();
-  if (delivery.state !== 'failed') return null;
+  if (delivery.state === 'sent' || delivery.error === null) return null;
+  const failed = delivery.state === 'failed';
   return (
-    <Box sx={{ mt: 0.5, fontSize: 12, color: 'error.main' }} data-testid="comment-delivery-failure">
-      {t('email.failedHint', { reason: delivery.error ?? '' })}
+    <Box
+      sx={{ mt: 0.5, fontSize: 12, color: failed ? 'error.main' : 'warning.dark', wordBreak: 'break-word' }}
+      data-testid="comment-delivery-failure"
+    >
+      {failed
+        ? t('email.failedHint', { reason: delivery.error })
+        : t('email.queuedRetry', { reason: delivery.error })}
     </Box>
   );
 }

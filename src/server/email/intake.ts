@@ -167,7 +167,8 @@ export async function takeMail(
       let ticket = await threadedTicket(trx, mail, subject, customer.id, mailbox.departmentId);
       // A closed ticket takes no more comments (as for agents): the answer opens a new one.
       if (ticket?.status === 'closed') ticket = undefined;
-      const author = from.name || from.address;
+      // The name the mail gives, else the customer's as the service knows them (a bare address says little).
+      const author = from.name || customer.name || from.address;
       const refused: string[] = [];
       const kept: CommentAttachment[] = [];
       const commentId = uuidv7();

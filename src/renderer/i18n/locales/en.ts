@@ -993,7 +993,7 @@ export const en = {
   email: {
     fromCustomer: 'Customer · by email',
     queued: 'Email queued',
-    queuedRetry: 'Email queued: the mail server could not be reached yet, trying again. Last try: {{reason}}',
+    queuedRetry: 'Email queued: not sent yet, trying again by itself. Last try: {{reason}}',
     queuedHint: 'Waiting to be sent to the customer by email.',
     sent: 'Email sent',
     sentHint: 'Sent to the customer by email {{time}}.',

@@ -963,7 +963,7 @@ export const zhCN: Messages = {
   email: {
     fromCustomer: '客户 · 邮件',
     queued: '邮件待发送',
-    queuedRetry: '邮件待发送：暂时无法连接邮件服务器，稍后自动重试。上次失败原因：{{reason}}',
+    queuedRetry: '邮件待发送：尚未发出，将自动重试。上次失败原因：{{reason}}',
     queuedHint: '正在等待通过邮件发送给客户。',
     sent: '邮件已发送',
     sentHint: '已于{{time}}通过邮件发送给客户。',
