@@ -63,12 +63,12 @@ export function cleanFileName(name: string | undefined): string {
 }
 
 export class AttachmentStore {
+  private made = false;
+
   constructor(
     readonly folder: string,
     readonly limits: AttachmentLimits = DEFAULT_ATTACHMENT_LIMITS,
-  ) {
-    mkdirSync(folder, { recursive: true, mode: 0o700 });
-  }
+  ) {}
 
   private pathOf(id: string): string {
     return join(this.folder, id);
@@ -84,6 +84,9 @@ export class AttachmentStore {
     about: { ticketId: string; commentId: string; source: 'email' | 'chat'; at: string },
   ): Promise<CommentAttachment> {
     const id = uuidv7();
+    // Made at the first file, not at start: a service that never takes one leaves no folder behind.
+    if (!this.made) mkdirSync(this.folder, { recursive: true, mode: 0o700 });
+    this.made = true;
     writeFileSync(this.pathOf(id), f.content, { mode: 0o600 });
     const meta: CommentAttachment = {
       id,

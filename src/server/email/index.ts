@@ -1,6 +1,5 @@
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
 import {
   AttachmentStore,
   DEFAULT_ATTACHMENT_LIMITS,
@@ -48,7 +47,7 @@ export interface RunningEmail {
  */
 export function attachmentsFolder(dbPath: string, dataDir?: string): string {
   if (dataDir) return join(dataDir, 'attachments');
-  if (dbPath === ':memory:') return mkdtempSync(join(tmpdir(), 'switchboard-attachments-'));
+  if (dbPath === ':memory:') return join(tmpdir(), `switchboard-attachments-${process.pid}`);
   if (isPostgresUrl(dbPath)) return join('.data', 'attachments');
   return join(dirname(dbPath), 'attachments');
 }

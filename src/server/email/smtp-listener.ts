@@ -36,6 +36,8 @@ export async function startSmtpListener(
     banner: 'Switchboard support mail',
     size: maxBytes,
     authOptional: true,
+    // Mail servers open a handful of connections at most; this bounds what a flood can hold open.
+    maxClients: 50,
     // No certificate is configured: TLS is for the MX in front (README "Email").
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
