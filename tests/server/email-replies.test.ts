@@ -185,6 +185,83 @@ describe('email replies', () => {
     expect((await comment(server, ticketId, commentId)).delivery).toMatchObject({ state: 'sent' });
   });
 
+  it('writes to the customer’s address on an email ticket an agent filed, and says so when there is none', async () => {
+    const sink = await startSink();
+    const server = await startEmailServer({ relay: { host: '127.0.0.1', port: sink.port } });
+    open.push({ server, sink });
+    const db = openDatabase(server.dbPath);
+    open.push({ db });
+    const { accessToken, user } = await login(server.url, 'agent09');
+    const socket = await connectSocket(server.url, accessToken);
+    const withMail = randomUUID();
+    const withoutMail = randomUUID();
+    const created = await pushAll(socket, [
+      {
+        id: randomUUID(),
+        name: 'customer.create',
+        args: {
+          customerId: withMail,
+          name: '周敏',
+          phone: null,
+          email: 'zhou.min@customer.example',
+          company: null,
+          language: 'zh-CN',
+          createdAt: new Date().toISOString(),
+        },
+      },
+      {
+        id: randomUUID(),
+        name: 'customer.create',
+        args: {
+          customerId: withoutMail,
+          name: '吴刚',
+          phone: '+8613900001111',
+          email: null,
+          company: null,
+          language: 'zh-CN',
+          createdAt: new Date().toISOString(),
+        },
+      },
+    ]);
+    expect(created.map((r) => r.status)).toEqual(['applied', 'applied']);
+    const file = async (customerId: string) => {
+      const ticketId = randomUUID();
+      const [r] = await pushAll(socket, [
+        {
+          id: randomUUID(),
+          name: 'ticket.create',
+          args: {
+            ticketId,
+            customerId,
+            departmentId: user.departmentId!,
+            subject: '账单说明',
+            createdAt: new Date().toISOString(),
+            channel: 'email',
+          },
+        },
+      ]);
+      expect(r?.status).toBe('applied');
+      return ticketId;
+    };
+    const a = await file(withMail);
+    const b = await file(withoutMail);
+    socket.close();
+
+    const sent = await reply(server, a, '周女士您好，账单说明见下。');
+    const mail = await sink.received(1);
+    expect(sink.mails[0]!.envelopeTo).toEqual(['zhou.min@customer.example']);
+    expect(mail.from?.value[0]?.address).toBe(BILLING);
+    expect(mail.inReplyTo).toBeUndefined();
+    await server.email.sendDue();
+    expect((await comment(server, a, sent)).delivery).toMatchObject({ state: 'sent' });
+
+    const none = await reply(server, b, '吴先生您好');
+    expect((await comment(server, b, none)).delivery).toMatchObject({
+      state: 'failed',
+      error: expect.stringMatching(/no email address: add one/),
+    });
+  });
+
   it('marks a reply failed, with the relay’s reason, when the relay refuses it for good', async () => {
     const relayPort = await freePort();
     const server = await startEmailServer({ relay: { host: '127.0.0.1', port: relayPort } });

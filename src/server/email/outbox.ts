@@ -4,7 +4,7 @@ import type { CommentDelivery, Ticket } from '../../shared';
 import { writeAudit } from '../audit/audit-log';
 import { appendChange } from '../db/change-log';
 import type { Db, Tx } from '../db/schema';
-import { mailboxOf } from './mailbox-store';
+import { listMailboxes, mailboxOf, type Mailbox } from './mailbox-store';
 
 /** Where replies go out: an SMTP relay (the organisation's mail server, or a local one). */
 export interface Relay {
@@ -31,8 +31,9 @@ const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1
 /**
  * A public comment on an email ticket, queued for the relay in the comment's own transaction (the comment
  * mutation's hook): to the address the customer last wrote from, from the mailbox they wrote to, threaded under
- * every mail of the ticket. Returns the delivery state the comment is stored with; failed when there is nobody
- * to send to (no mail ever came in on the ticket).
+ * every mail of the ticket. A ticket no mail came in on (an agent filed it on the email channel) writes to the
+ * customer's address from its department's mailbox. Returns the delivery state the comment is stored with;
+ * failed, saying what to do, when there is no address or no mailbox.
  */
 export async function queueEmailReply(
   trx: Tx,
@@ -49,19 +50,31 @@ export async function queueEmailReply(
     .orderBy('id')
     .execute();
   const lastIn = thread.filter((m) => m.direction === 'in').at(-1);
-  if (!lastIn)
-    return {
-      state: 'failed',
-      error: 'No mail came in on this ticket, so there is no address to reply to.',
-      at,
-    };
-  const mailbox = await mailboxOf(trx, lastIn.mailbox);
-  if (!mailbox)
-    return {
-      state: 'failed',
-      error: `The support mailbox ${lastIn.mailbox} was removed; an administrator must add it again to reply.`,
-      at,
-    };
+  const failed = (error: string): CommentDelivery => ({ state: 'failed', error, at });
+  let to: string;
+  let mailbox: Mailbox | undefined;
+  if (lastIn) {
+    to = lastIn.from_address;
+    mailbox = await mailboxOf(trx, lastIn.mailbox);
+    if (!mailbox)
+      return failed(
+        `The support mailbox ${lastIn.mailbox} was removed; an administrator must add it again to reply by mail.`,
+      );
+  } else {
+    const customer = await trx
+      .selectFrom('customers')
+      .select('email')
+      .where('id', '=', ticket.customerId)
+      .executeTakeFirst();
+    if (!customer?.email)
+      return failed('The customer has no email address: add one to the customer, then reply again.');
+    to = customer.email;
+    mailbox = (await listMailboxes(trx)).find((m) => m.departmentId === ticket.departmentId);
+    if (!mailbox)
+      return failed(
+        'This department has no support mailbox to send from: an administrator must add one, then reply again.',
+      );
+  }
   const ids = [...new Set(thread.map((m) => m.message_id))];
   const messageId = `<${comment.id}@${domainOf(mailbox.address)}>`;
   const token = ticketToken(ticket.number!);
@@ -74,7 +87,7 @@ export async function queueEmailReply(
       ticket_id: ticket.id,
       department_id: ticket.departmentId,
       mailbox: mailbox.address,
-      to_address: lastIn.from_address,
+      to_address: to,
       subject,
       body: comment.body,
       message_id: messageId,
@@ -95,7 +108,7 @@ export async function queueEmailReply(
       direction: 'out',
       mailbox: mailbox.address,
       from_address: mailbox.address,
-      to_address: lastIn.from_address,
+      to_address: to,
       subject,
       ticket_id: ticket.id,
       comment_id: comment.id,
