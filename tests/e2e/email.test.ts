@@ -146,4 +146,34 @@ describe('email in the workbench', () => {
     await expect.poll(() => last.getAttribute('data-state'), { timeout: 60_000 }).toBe('sent');
     await context.close();
   });
+
+  it('lets the administrator add a support mailbox that then takes mail', async () => {
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    await signIn(page, { hostUrl: host.url, serverUrl: server.url }, 'admin');
+    await page.getByTestId('nav-admin').click();
+    await page.getByTestId('admin-tab-email').click();
+    await expect.poll(() => page.getByTestId('admin-mailbox-row').count()).toBe(3);
+    await page.getByTestId('admin-mailbox-new').click();
+    await page.getByTestId('admin-mailbox-address').fill('VIP@support.switchboard.test');
+    await page.getByTestId('admin-mailbox-name').fill('Switchboard VIP 贵宾服务');
+    await shootBothLanguages(page, 'email-admin-dialog');
+    await page.getByTestId('admin-mailbox-save').click();
+    await page.getByTestId('admin-mailbox-dialog').waitFor({ state: 'detached' });
+    await expect
+      .poll(() =>
+        page
+          .locator('[data-testid="admin-mailbox-row"][data-address="vip@support.switchboard.test"]')
+          .count(),
+      )
+      .toBe(1);
+    await shootBothLanguages(page, 'email-admin');
+    await send({
+      from: 'vip.customer@customer.example',
+      to: 'vip@support.switchboard.test',
+      subject: 'VIP',
+      text: 'Hello',
+    });
+    await context.close();
+  });
 });

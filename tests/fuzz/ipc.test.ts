@@ -188,7 +188,14 @@ beforeAll(async () => {
     'audit.verify': {},
     'audit.search': { action: 'auth.*', from: now, limit: 50 },
     'audit.export': { format: 'csv', action: 'ticket.update.applied' },
-    'attachments.get': { id: row.id }, // email (issue 13)
+    // email (issue 13)
+    'attachments.get': { id: row.id },
+    'email.mailboxes': {},
+    'email.mailboxSave': {
+      address: 'vip@support.switchboard.test',
+      input: { departmentId: row.departmentId, displayName: 'VIP', relayHost: null, relayPort: null },
+    },
+    'email.mailboxRemove': { address: 'vip@support.switchboard.test' },
   };
 }, 120_000);
 

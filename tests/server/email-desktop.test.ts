@@ -86,4 +86,51 @@ describe('email on the desktop', () => {
         ?.state;
     await waitFor(async () => (await delivered()) === 'sent', 'the reply marked sent in the replica');
   }, 60_000);
+
+  it('lets an administrator’s desktop manage the mailboxes, and refuses an agent’s', async () => {
+    const adminDir = tempDir('sb-email-admin-');
+    const admin = desktop(adminDir.path, { deviceId: 'admin-device' });
+    try {
+      await signIn(admin, server.url, 'admin');
+      const before = await admin.call('email.mailboxes', {});
+      const billing = before.mailboxes.find((m) => m.address === BILLING)!;
+      await admin.call('email.mailboxSave', {
+        address: 'Refunds@Support.Switchboard.test',
+        input: {
+          departmentId: billing.departmentId,
+          displayName: '退款 Refunds',
+          relayHost: null,
+          relayPort: null,
+        },
+      });
+      const after = await admin.call('email.mailboxes', {});
+      expect(after.mailboxes.map((m) => m.address)).toContain('refunds@support.switchboard.test');
+      expect(
+        await sendToService(server.email.smtpPort!, {
+          from: 'r@customer.example',
+          to: 'refunds@support.switchboard.test',
+          subject: 'Refund',
+          text: 'Please',
+        }),
+      ).toEqual({ ok: true });
+      await admin.call('email.mailboxRemove', { address: 'refunds@support.switchboard.test' });
+      expect(
+        await sendToService(server.email.smtpPort!, {
+          from: 'r@customer.example',
+          to: 'refunds@support.switchboard.test',
+          subject: 'Refund',
+          text: 'Please',
+        }),
+      ).toMatchObject({ ok: false, code: 550 });
+
+      const refused = await agent.services.invoke('email.mailboxSave', {
+        address: 'x@support.switchboard.test',
+        input: { departmentId: billing.departmentId, displayName: 'X', relayHost: null, relayPort: null },
+      });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    } finally {
+      await admin.services.dispose();
+      adminDir.remove();
+    }
+  }, 60_000);
 });

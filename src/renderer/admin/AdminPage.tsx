@@ -11,6 +11,7 @@ import { QueuesTab } from './QueuesTab';
 import { SlaTab } from './SlaTab';
 import { UsersTab } from './UsersTab';
 import { WorkflowTab } from './WorkflowTab';
+import { EmailTab } from './EmailTab'; // email (issue 13)
 
 /** One tab of the admin screen. More tabs (an audit trail) join by adding to ADMIN_TABS or `extraTabs`. */
 export interface AdminTab {
@@ -28,6 +29,7 @@ export const ADMIN_TABS: readonly AdminTab[] = [
   { id: 'customFields', label: 'admin.tabs.customFields', render: () => <CustomFieldsTab /> },
   { id: 'workflow', label: 'admin.tabs.workflow', render: () => <WorkflowTab /> },
   { id: 'permissions', label: 'admin.tabs.permissions', render: () => <PermissionsTab /> },
+  { id: 'email', label: 'email.admin.tab', render: () => <EmailTab /> }, // email (issue 13)
 ];
 
 /**

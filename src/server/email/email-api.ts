@@ -4,12 +4,8 @@ import { requireAdmin } from '../admin/admin-service';
 import { writeAudit } from '../audit/audit-log';
 import type { Db } from '../db/schema';
 import { getDepartment } from '../directory/directory-store';
-import { listMailboxes, MailboxAddress, MailboxInput, putMailbox, removeMailbox } from './mailbox-store';
-
-export const EMAIL_REST = {
-  mailboxes: '/api/admin/email/mailboxes',
-  mailbox: (address: string) => `/api/admin/email/mailboxes/${address}`,
-} as const;
+import { EMAIL_REST, MailboxAddress, MailboxInput } from '../../shared/protocol/email';
+import { listMailboxes, putMailbox, removeMailbox } from './mailbox-store';
 
 /**
  * Administrators manage the support mailboxes: which addresses take mail, for which department, through which
@@ -33,7 +29,7 @@ export function emailAdminRouter(deps: {
     res.set('cache-control', 'no-store').json({ mailboxes: await listMailboxes(db) });
   });
 
-  r.put(EMAIL_REST.mailbox(':address'), async (req, res) => {
+  r.put(`${EMAIL_REST.mailboxes}/:address`, async (req, res) => {
     const user = await admin(req);
     const address = parseOrThrow(MailboxAddress, req.params.address, 'mailbox address');
     const input = parseOrThrow(MailboxInput, req.body, 'mailbox');
@@ -56,7 +52,7 @@ export function emailAdminRouter(deps: {
     res.json({ mailbox: { address, ...input } });
   });
 
-  r.delete(EMAIL_REST.mailbox(':address'), async (req, res) => {
+  r.delete(`${EMAIL_REST.mailboxes}/:address`, async (req, res) => {
     const user = await admin(req);
     const address = parseOrThrow(MailboxAddress, req.params.address, 'mailbox address');
     const at = now().toISOString();

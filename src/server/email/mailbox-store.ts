@@ -1,33 +1,7 @@
-import { z } from 'zod';
-import { Id } from '../../shared';
+import type { Mailbox } from '../../shared/protocol/email';
 import type { Db, Tx } from '../db/schema';
 
-/** One support address: mail to it becomes tickets of its department; replies go out from it. */
-export interface Mailbox {
-  address: string;
-  departmentId: string;
-  displayName: string;
-  /** The relay its replies go through; null: the service's default (--smtp-relay). */
-  relayHost: string | null;
-  relayPort: number | null;
-}
-
-/** What an admin sends for a mailbox (PUT /api/admin/email/mailboxes/:address). */
-export const MailboxInput = z
-  .object({
-    departmentId: Id,
-    displayName: z.string().trim().min(1).max(100),
-    relayHost: z.string().trim().min(1).max(255).nullable().default(null),
-    relayPort: z.number().int().min(1).max(65535).nullable().default(null),
-  })
-  .refine((m) => (m.relayHost === null) === (m.relayPort === null), {
-    message: 'Give both the relay host and its port, or neither (the default relay).',
-  });
-
-export const MailboxAddress = z
-  .email()
-  .max(254)
-  .transform((a) => a.toLowerCase());
+export { MailboxAddress, MailboxInput, type Mailbox } from '../../shared/protocol/email';
 
 const fromRow = (r: {
   address: string;

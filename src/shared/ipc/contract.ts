@@ -20,6 +20,7 @@ import { AdminConfig, AdminOverview } from '../admin/schemas';
 import { AuditExportFormat, AuditPage, AuditQuery, AuditVerifyReport } from '../protocol/audit';
 import { ErrorBody, StorageFault } from '../protocol/errors';
 import { SlaAlert } from '../protocol/sla';
+import { MailboxAddress, MailboxInput, MailboxList } from '../protocol/email'; // email (issue 13)
 import { SlaTimeline } from '../sla/clock';
 import {
   AgentStatus,
@@ -619,6 +620,11 @@ export const contract = {
     z.object({ id: Id }),
     z.object({ fileName: z.string(), mimeType: z.string(), base64: z.string() }),
   ),
+  /** Administrators: the support mailboxes (the admin screen's Email tab), from the server. */
+  'email.mailboxes': method(z.object({}), MailboxList),
+  /** Administrators: add or change a mailbox (never queued offline: it needs the server's checks). */
+  'email.mailboxSave': method(z.object({ address: MailboxAddress, input: MailboxInput }), z.object({})),
+  'email.mailboxRemove': method(z.object({ address: MailboxAddress }), z.object({})),
 } as const;
 
 export type Contract = typeof contract;

@@ -1005,6 +1005,28 @@ export const en = {
     bytes: '{{count}} B',
     kilobytes: '{{count}} KB',
     megabytes: '{{count}} MB',
+    admin: {
+      tab: 'Email',
+      mailboxes: 'Support mailboxes',
+      help: 'Mail to these addresses becomes tickets of their department; replies go out from them. Changes apply to the next mail.',
+      new: 'New mailbox',
+      edit: 'Edit mailbox',
+      address: 'Address',
+      department: 'Department',
+      displayName: 'Name on replies',
+      displayNameHelp: 'What customers see as the sender of replies.',
+      relay: 'Relay',
+      relayHost: 'Relay host',
+      relayPort: 'Port',
+      relayHelp: 'Leave empty to use the service’s default relay (--smtp-relay).',
+      defaultRelay: 'Default',
+      none: 'No support mailboxes: no mail is taken.',
+      remove: 'Remove',
+      removeConfirm:
+        'Stop taking mail for {{address}}? Mail to it will be refused from now on; its tickets stay.',
+      save: 'Save',
+      cancel: 'Cancel',
+    },
   },
 } as const;
 
