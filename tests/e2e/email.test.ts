@@ -153,7 +153,8 @@ describe('email in the workbench', () => {
     await signIn(page, { hostUrl: host.url, serverUrl: server.url }, 'admin');
     await page.getByTestId('nav-admin').click();
     await page.getByTestId('admin-tab-email').click();
-    await expect.poll(() => page.getByTestId('admin-mailbox-row').count()).toBe(3);
+    // The administrator's first sync (every department) keeps the desktop busy for a while.
+    await expect.poll(() => page.getByTestId('admin-mailbox-row').count(), { timeout: 30_000 }).toBe(3);
     await page.getByTestId('admin-mailbox-new').click();
     await page.getByTestId('admin-mailbox-address').fill('VIP@support.switchboard.test');
     await page.getByTestId('admin-mailbox-name').fill('Switchboard VIP 贵宾服务');
@@ -161,10 +162,12 @@ describe('email in the workbench', () => {
     await page.getByTestId('admin-mailbox-save').click();
     await page.getByTestId('admin-mailbox-dialog').waitFor({ state: 'detached' });
     await expect
-      .poll(() =>
-        page
-          .locator('[data-testid="admin-mailbox-row"][data-address="vip@support.switchboard.test"]')
-          .count(),
+      .poll(
+        () =>
+          page
+            .locator('[data-testid="admin-mailbox-row"][data-address="vip@support.switchboard.test"]')
+            .count(),
+        { timeout: 30_000 },
       )
       .toBe(1);
     await shootBothLanguages(page, 'email-admin');
