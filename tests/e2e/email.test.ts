@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startSink, type Sink } from '../server/email-helpers';
 import {
@@ -61,7 +62,7 @@ describe('email in the workbench', () => {
     dir.remove();
   });
 
-  const send = async (mail: nodemailer.SendMailOptions) => {
+  const send = async (mail: Mail.Options) => {
     const transport = nodemailer.createTransport({
       host: '127.0.0.1',
       port: smtpPort,
