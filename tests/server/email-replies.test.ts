@@ -144,15 +144,15 @@ describe('email replies', () => {
 
     const sink = await startSink(relayPort);
     open.push({ sink });
-    // Not due yet: the next try waits a minute.
-    expect(await server.email.sendDue()).toBe(0);
+    // Not due yet: the next try waits a minute. (Counted at the sink: the sender's own passes may run too.)
+    await server.email.sendDue();
     expect(sink.mails).toHaveLength(0);
     server.clock.now = new Date(server.clock.now.getTime() + 61_000);
-    expect(await server.email.sendDue()).toBe(1);
+    await server.email.sendDue();
     expect(sink.mails).toHaveLength(1);
     expect(sink.mails[0]!.parsed.messageId).toBe(`<${commentId}@support.switchboard.test>`);
     server.clock.now = new Date(server.clock.now.getTime() + 3_600_000);
-    expect(await server.email.sendDue()).toBe(0);
+    await server.email.sendDue();
     expect(sink.mails).toHaveLength(1);
     expect((await comment(server, ticketId, commentId)).delivery).toMatchObject({
       state: 'sent',
@@ -179,8 +179,8 @@ describe('email replies', () => {
     server = await server.restart({ relay: { host: '127.0.0.1', port: relayPort } });
     entry.server = server;
     server.clock.now = new Date(server.clock.now.getTime() + 3_600_000);
-    expect(await server.email.sendDue()).toBe(1);
-    expect(await server.email.sendDue()).toBe(0);
+    await server.email.sendDue();
+    await server.email.sendDue();
     expect(sink.mails.map((m) => m.parsed.messageId)).toEqual([`<${commentId}@support.switchboard.test>`]);
     expect((await comment(server, ticketId, commentId)).delivery).toMatchObject({ state: 'sent' });
   });

@@ -138,6 +138,9 @@ export interface SenderDeps {
   pollMs?: number;
 }
 
+/** When passes follow a nudge (ms after it, each): sooner than the poll, and past a slow commit. */
+const NUDGE_DELAYS_MS = [50, 300, 1_000, 3_000];
+
 /** How long one node holds a reply it is sending; another node takes it over only after that. */
 const LEASE_MS = 120_000;
 
@@ -164,20 +167,35 @@ export class EmailSender {
     senders.add(this);
     const every = this.deps.pollMs ?? 2_000;
     if (every > 0) {
-      this.timer = setInterval(() => this.nudge(0), every);
+      this.timer = setInterval(() => this.pass0(), every);
       this.timer.unref();
     }
     this.nudge();
   }
 
-  /** Soon, not now: a reply queued inside a transaction is sent once that has committed. */
-  nudge(delayMs = 50): void {
-    if (this.closed || this.soon) return;
-    this.soon = setTimeout(() => {
-      this.soon = undefined;
-      void this.sendDue().catch((e: unknown) => this.deps.log(`email sending failed: ${String(e)}`));
-    }, delayMs);
-    this.soon.unref();
+  private pass0(): void {
+    void this.sendDue().catch((e: unknown) => this.deps.log(`email sending failed: ${String(e)}`));
+  }
+
+  private step = 0;
+
+  /**
+   * A reply was queued inside a transaction that commits a moment later (a push commits its group after the
+   * hook ran): passes follow at growing delays until one is past any commit, without waiting for the poll.
+   */
+  nudge(): void {
+    if (this.closed) return;
+    clearTimeout(this.soon);
+    this.step = 0;
+    const next = () => {
+      this.soon = setTimeout(() => {
+        this.soon = undefined;
+        this.pass0();
+        if (++this.step < NUDGE_DELAYS_MS.length && !this.closed) next();
+      }, NUDGE_DELAYS_MS[this.step]);
+      this.soon.unref();
+    };
+    next();
   }
 
   /** One pass over the replies due now; resolves with how many went out. Passes never overlap. */
