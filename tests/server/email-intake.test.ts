@@ -300,6 +300,27 @@ describe('email intake', () => {
     expect((await get(null)).status).toBe(401);
   });
 
+  it('keeps at most the files one comment carries, and names the rest', async () => {
+    const files = Array.from({ length: 52 }, (_, i) => ({
+      filename: `page-${i + 1}.txt`,
+      content: `page ${i + 1}`,
+      contentType: 'text/plain',
+    }));
+    await sendToService(port, {
+      from: 'many@customer.example',
+      to: BILLING,
+      subject: 'Many pages',
+      text: 'All pages attached.',
+      messageId: '<many-1@customer.example>',
+      attachments: files,
+    });
+    const row = (await ticketOfMail('<many-1@customer.example>'))!;
+    const { ticket, comments } = await detail(row.ticket_id!);
+    expect(comments.flatMap((c) => c.attachments ?? [])).toHaveLength(50);
+    expect(ticket.description).toMatch(/page-51\.txt was not kept: at most 50 files/);
+    expect(ticket.description).toMatch(/page-52\.txt was not kept/);
+  });
+
   it('takes a repeated delivery of one mail once', async () => {
     const mail = {
       from: 'twice@customer.example',

@@ -47,6 +47,8 @@ export class RefusedMail extends Error {
 const Address = z.email();
 const TOKEN = /\[#(\d{1,9})\]/;
 const MAX_BODY = 20000;
+/** As many files as a comment carries (TicketComment.attachments). */
+const MAX_FILES = 50;
 
 export function firstAddress(a: AddressObject | AddressObject[] | undefined) {
   const list = Array.isArray(a) ? a : a ? [a] : [];
@@ -174,7 +176,10 @@ export async function takeMail(
       const commentId = uuidv7();
       const keep = async (ticketId: string) => {
         for (const f of files) {
-          const why = refusal(f, deps.attachments.limits);
+          const why =
+            kept.length >= MAX_FILES
+              ? `${f.fileName} was not kept: at most ${MAX_FILES} files are kept from one mail.`
+              : refusal(f, deps.attachments.limits);
           if (why) {
             refused.push(why);
             deps.log(`Email ${messageId}: ${why}`);
