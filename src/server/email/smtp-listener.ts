@@ -38,6 +38,8 @@ export async function startSmtpListener(
     authOptional: true,
     // Mail servers open a handful of connections at most; this bounds what a flood can hold open.
     maxClients: 50,
+    // The sender's address is logged as it is: a reverse DNS lookup per connection only adds a wait.
+    disableReverseLookup: true,
     // No certificate is configured: TLS is for the MX in front (README "Email").
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
