@@ -46,6 +46,8 @@ export class RefusedMail extends Error {
 
 const Address = z.email();
 const TOKEN = /\[#(\d{1,9})\]/;
+/** Text as both stores keep it: PostgreSQL refuses NUL in text, which a mail may carry anywhere. */
+const clean = (s: string): string => s.replaceAll('\u0000', '');
 const MAX_BODY = 20000;
 /** As many files as a comment carries (TicketComment.attachments). */
 const MAX_FILES = 50;
@@ -55,7 +57,7 @@ export function firstAddress(a: AddressObject | AddressObject[] | undefined) {
   for (const o of list)
     for (const v of o.value) {
       const address = v.address?.trim().toLowerCase();
-      if (address && Address.safeParse(address).success) return { address, name: v.name?.trim() ?? '' };
+      if (address && Address.safeParse(address).success) return { address, name: clean(v.name ?? '').trim() };
     }
   return undefined;
 }
@@ -67,11 +69,14 @@ function answeredIds(mail: ParsedMail): string[] {
   const ids = [mail.inReplyTo, ...refs.reverse()].filter(
     (x): x is string => typeof x === 'string' && x !== '',
   );
-  return [...new Set(ids.map((x) => x.trim()))].slice(0, 50);
+  return [...new Set(ids.map((x) => clean(x).trim()))].slice(0, 50);
 }
 
 const bodyOf = (mail: ParsedMail): string =>
-  (mail.text ?? '').replace(/\r\n/g, '\n').trim().slice(0, MAX_BODY);
+  clean(mail.text ?? '')
+    .replace(/\r\n/g, '\n')
+    .trim()
+    .slice(0, MAX_BODY);
 
 /**
  * Takes one mail for `mailbox`: a new ticket (channel email) for the one customer of the sender, or a customer's
@@ -90,8 +95,13 @@ export async function takeMail(
   const { mailbox } = envelope;
   const now = deps.now();
   const at = now.toISOString();
-  const messageId = mail.messageId?.trim() || `<${uuidv7()}@no-message-id.invalid>`;
-  const subject = (mail.subject ?? '').replace(/\s+/g, ' ').trim();
+  const messageId =
+    clean(mail.messageId ?? '')
+      .trim()
+      .slice(0, 998) || `<${uuidv7()}@no-message-id.invalid>`;
+  const subject = clean(mail.subject ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
 
   const seen = await deps.db
     .selectFrom('email_messages')
@@ -100,7 +110,7 @@ export async function takeMail(
     .where('direction', '=', 'in')
     .executeTakeFirst();
   // A sender retrying a delivery we already took (its connection dropped before our answer): taken once.
-  if (seen && mail.messageId) return { outcome: 'duplicate' };
+  if (seen && mail.messageId?.trim()) return { outcome: 'duplicate' };
 
   const since = new Date(now.getTime() - deps.senderWindow.seconds * 1000).toISOString();
   const recent = await deps.db
@@ -156,7 +166,11 @@ export async function takeMail(
 
   const files: IncomingFile[] = mail.attachments
     .filter((a) => a.contentDisposition !== 'inline' || !a.related)
-    .map((a) => ({ fileName: a.filename ?? 'attachment', contentType: a.contentType, content: a.content }));
+    .map((a) => ({
+      fileName: clean(a.filename ?? 'attachment'),
+      contentType: clean(a.contentType),
+      content: a.content,
+    }));
   const written: string[] = [];
   try {
     const result = await deps.db.transaction().execute(async (trx) => {
