@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TicketComment, type Ticket } from '../../src/shared';
 import { openDatabase } from '../../src/server/db/open';
 import type { Db } from '../../src/server/db/schema';
-import { login } from './helpers';
+import { randomUUID } from 'node:crypto';
+import { connectSocket, login, pushAll } from './helpers';
 import { BILLING, sendToService, startEmailServer, TECH, type EmailTestServer } from './email-helpers';
 
 /**
@@ -160,6 +161,58 @@ describe('email intake', () => {
     const stranger = await ticketOfMail('<st-1@elsewhere.example>');
     expect(stranger?.outcome).toBe('ticket');
     expect(stranger?.ticket_id).not.toBe(first.ticket_id);
+  });
+
+  it('opens a ticket waiting on the customer again when they answer, and files an answer to a closed one anew', async () => {
+    await sendToService(port, {
+      from: 'Zhao Yun <zhao.yun@customer.example>',
+      to: BILLING,
+      subject: 'Bank slip',
+      text: 'Which account?',
+      messageId: '<zy-1@customer.example>',
+    });
+    const ticketId = (await ticketOfMail('<zy-1@customer.example>'))!.ticket_id!;
+    const { accessToken } = await login(server.url, 'agent09');
+    const socket = await connectSocket(server.url, accessToken);
+    const setStatus = async (status: 'pending' | 'closed') => {
+      const { ticket } = await detail(ticketId);
+      const [r] = await pushAll(socket, [
+        {
+          id: randomUUID(),
+          name: 'ticket.update',
+          args: { ticketId, baseVersion: ticket.version, patch: { status } },
+        },
+      ]);
+      expect(r?.status).toBe('applied');
+    };
+    try {
+      await setStatus('pending');
+      await sendToService(port, {
+        from: 'zhao.yun@customer.example',
+        to: BILLING,
+        subject: 'Re: Bank slip',
+        text: 'The one ending 8821.',
+        messageId: '<zy-2@customer.example>',
+        inReplyTo: '<zy-1@customer.example>',
+      });
+      expect((await detail(ticketId)).ticket.status).toBe('open');
+
+      await setStatus('closed');
+      await sendToService(port, {
+        from: 'zhao.yun@customer.example',
+        to: BILLING,
+        subject: 'Re: Bank slip',
+        text: 'One more thing.',
+        messageId: '<zy-3@customer.example>',
+        inReplyTo: '<zy-2@customer.example>',
+      });
+      const again = (await ticketOfMail('<zy-3@customer.example>'))!;
+      expect(again.outcome).toBe('ticket');
+      expect(again.ticket_id).not.toBe(ticketId);
+      expect((await detail(ticketId)).ticket.status).toBe('closed');
+    } finally {
+      socket.close();
+    }
   });
 
   it('drops auto-replies, mailing lists, mail from our own mailboxes and a sender that loops, keeping them on record', async () => {
