@@ -21,6 +21,8 @@ const env = {
   SWITCHBOARD_PBX_WS_PORT: '8088',
   SWITCHBOARD_PBX_RPC_PORT: '8089',
   SWITCHBOARD_PBX_RUN_DIR: '.data/pbx',
+  // email (issue 13): support mail for the demo mailboxes (README "Email").
+  SWITCHBOARD_SMTP_PORT: '2525',
   // The PBX proves itself to the service with this on every routing request and call event, so nothing
   // else on the machine can reserve agents or end calls. New each start; both sides get it from here.
   SWITCHBOARD_PBX_SECRET: randomBytes(24).toString('base64url'),

@@ -47,6 +47,9 @@ import { attachVisitorSocket } from './chat/visitor-socket';
 // Knowledge base (issue 13, kb helper).
 import { kbRouter } from './kb/kb-api';
 import { KbService } from './kb/kb-service';
+// email (issue 13)
+import { emailRouters, openAttachments, startEmail, type EmailOptions, type RunningEmail } from './email';
+import { ensureDemoMailboxes } from './email/mailbox-store';
 
 export interface StartServerOptions {
   /** 0 picks a free port; default 4000. */
@@ -112,6 +115,14 @@ export interface StartServerOptions {
   intake?: IntakeOptions;
   /** Web chat (issue 13, chat area): rate limits, the demo site, where the widget bundle is (chat/README.md). */
   chat?: ChatOptions;
+  // email (issue 13)
+  /**
+   * Support mail (src/server/email): `smtpPort` starts the SMTP listener (off unless given); replies to email
+   * tickets go out through `relay` (or a mailbox's own). Files kept with comments live in `dataDir`/attachments
+   * (default: beside the SQLite file; .data for PostgreSQL).
+   */
+  email?: EmailOptions;
+  dataDir?: string;
 }
 
 export interface RunningServer {
@@ -127,6 +138,8 @@ export interface RunningServer {
   chat: ChatService;
   /** Knowledge base (issue 13, kb helper): kb.searchPublicArticles(query, lang) for the web-chat bot. */
   kb: KbService;
+  /** email (issue 13): the SMTP listener's port (null: off) and the reply outbox (send what is due now). */
+  email: RunningEmail;
   close(): Promise<void>;
 }
 
@@ -246,6 +259,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const kb = new KbService({ db, now });
   // Built in the background now rather than by the first search (10,000 articles take seconds to segment).
   kb.index.fresh().catch((e: unknown) => log(`knowledge base index not built yet: ${String(e)}`));
+  // email (issue 13): where kept files live, made before the routes that serve them.
+  const attachments = openAttachments(opts.dbPath, opts.email, opts.dataDir);
   const routers = [
     intake.router,
     kbRouter({ kb, bearerUser: (req) => bearerUser(auth, req) }),
@@ -268,6 +283,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       configChanged: () => sla.configChanged(),
       pbx: opts.pbx,
     }),
+    // email (issue 13): kept files, and the admins' support mailboxes.
+    ...emailRouters({ db, now, attachments, bearerUser: (req) => bearerUser(auth, req) }),
     voiceRouter({
       cluster,
       db,
@@ -350,6 +367,20 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     }, 25);
   };
 
+  // email (issue 13): the demo's support mailboxes once, the SMTP listener when asked for, the reply sender.
+  if (opts.seed === 'demo') await ensureDemoMailboxes(db, now());
+  const email = await startEmail(
+    {
+      db,
+      now,
+      log,
+      attachments,
+      poke: (departments) =>
+        void sync.poke(departments).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
+    },
+    opts.email,
+  );
+
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -403,6 +434,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     intake,
     chat,
     kb, // knowledge base (issue 13, kb helper)
+    email,
     close: async () => {
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
       clearTimeout(pokeTimer);
@@ -413,6 +445,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       // Web chat (issue 13, chat area): visitor sockets are not socket.io's, so io.close does not end them.
       visitorSocket.close();
       chat.close();
+      await email.close(); // email (issue 13)
       await sla.close();
       await intake.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -15,6 +15,12 @@ Usage: npm run server -- [--port N] [--host ADDR] [--db FILE] [--seed demo|none]
              agents' SIP credentials are pushed there at start and on rotation
   --pbx-ws   SIP over WebSocket URL given to softphones (env SWITCHBOARD_PBX_WS_URL, default ws://127.0.0.1:8088)
   --pbx-domain  SIP domain (env SWITCHBOARD_PBX_DOMAIN, default 127.0.0.1)
+Support mail (email, issue 13):
+  --smtp-port N    SMTP listener for the support mailboxes (env SWITCHBOARD_SMTP_PORT; off unless given; npm start: 2525)
+  --smtp-host ADDR its address (env SWITCHBOARD_SMTP_HOST, default 127.0.0.1; put the organisation's MX in front)
+  --smtp-relay HOST:PORT  where agents' replies go out (env SWITCHBOARD_SMTP_RELAY; a mailbox may name its own);
+                   without one, replies wait in the outbox
+  --smtp-max-bytes N  largest mail taken (env SWITCHBOARD_SMTP_MAX_BYTES, default 26214400)
 Sign-in throttling (per user name, and per client address for the --login-address-* ones):
   --login-delay-after N          failures of a name before each try waits, doubling (env SWITCHBOARD_LOGIN_DELAY_AFTER, default 3)
   --login-lockout-after N        failures of a name that lock it (env SWITCHBOARD_LOGIN_LOCKOUT_AFTER, default 10)
@@ -43,6 +49,39 @@ function count(flag: string, value: string | undefined, env: string): number | u
   return n;
 }
 
+// email (issue 13): the --smtp-* options.
+function emailOptions(values: Record<string, string | boolean | undefined>) {
+  const text = (flag: string, env: string) => (values[flag] as string | undefined) ?? process.env[env];
+  const portText = text('smtp-port', 'SWITCHBOARD_SMTP_PORT');
+  let smtpPort: number | undefined;
+  if (portText !== undefined && portText !== '') {
+    smtpPort = Number(portText);
+    if (!Number.isInteger(smtpPort) || smtpPort < 0 || smtpPort > 65535)
+      throw new Error(`--smtp-port (env SWITCHBOARD_SMTP_PORT) must be 0-65535, got "${portText}".`);
+  }
+  const relayText = text('smtp-relay', 'SWITCHBOARD_SMTP_RELAY');
+  let relay: { host: string; port: number } | undefined;
+  if (relayText) {
+    const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(relayText);
+    const port = m ? Number(m[2]) : 0;
+    if (!m || port < 1 || port > 65535)
+      throw new Error(
+        `--smtp-relay (env SWITCHBOARD_SMTP_RELAY) must be HOST:PORT, e.g. mail.example.com:25, got "${relayText}".`,
+      );
+    relay = { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+  }
+  return {
+    smtpPort,
+    smtpHost: text('smtp-host', 'SWITCHBOARD_SMTP_HOST') || undefined,
+    relay,
+    maxMessageBytes: count(
+      'smtp-max-bytes',
+      values['smtp-max-bytes'] as string | undefined,
+      'SWITCHBOARD_SMTP_MAX_BYTES',
+    ),
+  };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -59,6 +98,11 @@ async function main(): Promise<void> {
       'login-address-lockout-after': { type: 'string' },
       'login-delay-seconds': { type: 'string' },
       'login-lockout-minutes': { type: 'string' },
+      // email (issue 13)
+      'smtp-port': { type: 'string' },
+      'smtp-host': { type: 'string' },
+      'smtp-relay': { type: 'string' },
+      'smtp-max-bytes': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -105,6 +149,7 @@ async function main(): Promise<void> {
     host: values.host ?? process.env.SWITCHBOARD_HOST ?? '127.0.0.1',
     dbPath,
     seed,
+    email: emailOptions(values), // email (issue 13)
   });
   console.log(`Switchboard server listening on ${server.url}`);
 

@@ -223,6 +223,14 @@ beforeAll(async () => {
       baseVersion: 0,
     },
     'kb.act': { id: row.id, action: 'publish', baseVersion: 0 },
+    // email (issue 13)
+    'attachments.get': { id: row.id },
+    'email.mailboxes': {},
+    'email.mailboxSave': {
+      address: 'vip@support.switchboard.test',
+      input: { departmentId: row.departmentId, displayName: 'VIP', relayHost: null, relayPort: null },
+    },
+    'email.mailboxRemove': { address: 'vip@support.switchboard.test' },
   };
 }, 120_000);
 

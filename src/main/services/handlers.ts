@@ -18,6 +18,7 @@ import { createAuditHandlers } from './audit-handlers';
 // Intake (issue 13): API keys, messaging channels, customer merge.
 import { createIntakeHandlers } from './intake-handlers';
 import { createKbHandlers } from './kb-handlers'; // knowledge base (issue 13, kb helper)
+import { createAttachmentHandlers } from './attachment-handlers'; // email (issue 13)
 import { bulkUpdate } from './bulk-update';
 import { bulkDelete, refuseIfDeleting } from './ticket-delete';
 import { TOTAL_CAP } from '../store';
@@ -379,6 +380,7 @@ export function createHandlers(
     // Intake (issue 13).
     ...createIntakeHandlers(sessions),
     ...createKbHandlers(sessions), // knowledge base (issue 13, kb helper)
+    ...createAttachmentHandlers(sessions), // email (issue 13)
 
     'notSent.list': async () => sessions.current?.notSent.list() ?? [],
 

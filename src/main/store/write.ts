@@ -72,6 +72,7 @@ export class StoreWriter {
         .map((c) => `@${c}`)
         .join(', ');
     const customerCols = 'name, phone, email, language, company, created_at, updated_at, version';
+    const COMMENT_EMAIL = 'from_customer, delivery, attachments'; // email (issue 13)
     this.s = {
       upsertTicket: db.prepare(
         `INSERT INTO tickets (id, seq, ${ticketCols}, server_base) VALUES (@id, @seq, ${params(ticketCols)}, @server_base)
@@ -81,20 +82,23 @@ export class StoreWriter {
         `INSERT INTO customers (id, ${customerCols}) VALUES (@id, ${params(customerCols)})
          ON CONFLICT(id) DO UPDATE SET ${set(customerCols)}`,
       ),
+      // email (issue 13, migration 017): from_customer, delivery and attachments travel with every comment.
       upsertComment: db.prepare(
-        `INSERT INTO comments (id, ticket_id, author_id, author_name, body, internal, created_at)
-         VALUES (@id, @ticket_id, @author_id, @author_name, @body, @internal, @created_at)
+        `INSERT INTO comments (id, ticket_id, author_id, author_name, body, internal, created_at, ${COMMENT_EMAIL})
+         VALUES (@id, @ticket_id, @author_id, @author_name, @body, @internal, @created_at, ${params(COMMENT_EMAIL)})
          ON CONFLICT(id) DO UPDATE SET body = excluded.body, internal = excluded.internal,
-           author_id = excluded.author_id, author_name = excluded.author_name, created_at = excluded.created_at`,
+           author_id = excluded.author_id, author_name = excluded.author_name, created_at = excluded.created_at,
+           ${set(COMMENT_EMAIL)}`,
       ),
       // The same, only when the ticket is here: a pulled comment or history row can name a ticket outside our
       // scope (it left between pages). One statement instead of a lookup and an insert, 200,000 times a first sync.
       upsertCommentOfKnownTicket: db.prepare(
-        `INSERT INTO comments (id, ticket_id, author_id, author_name, body, internal, created_at)
-         SELECT @id, @ticket_id, @author_id, @author_name, @body, @internal, @created_at
+        `INSERT INTO comments (id, ticket_id, author_id, author_name, body, internal, created_at, ${COMMENT_EMAIL})
+         SELECT @id, @ticket_id, @author_id, @author_name, @body, @internal, @created_at, ${params(COMMENT_EMAIL)}
          WHERE EXISTS (SELECT 1 FROM tickets WHERE id = @ticket_id)
          ON CONFLICT(id) DO UPDATE SET body = excluded.body, internal = excluded.internal,
-           author_id = excluded.author_id, author_name = excluded.author_name, created_at = excluded.created_at`,
+           author_id = excluded.author_id, author_name = excluded.author_name, created_at = excluded.created_at,
+           ${set(COMMENT_EMAIL)}`,
       ),
       upsertHistoryOfKnownTicket: db.prepare(
         `INSERT OR REPLACE INTO history (id, ticket_id, field, from_value, to_value, actor_id, actor_name, at, note)

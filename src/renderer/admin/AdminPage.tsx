@@ -14,6 +14,7 @@ import { WorkflowTab } from './WorkflowTab';
 // Intake (issue 13): API keys and messaging channels.
 import { ApiKeysTab } from '../intake/ApiKeysTab';
 import { ChannelsTab } from '../intake/ChannelsTab';
+import { EmailTab } from './EmailTab'; // email (issue 13)
 
 /** One tab of the admin screen. More tabs (an audit trail) join by adding to ADMIN_TABS or `extraTabs`. */
 export interface AdminTab {
@@ -34,6 +35,7 @@ export const ADMIN_TABS: readonly AdminTab[] = [
   // Intake (issue 13).
   { id: 'apiKeys', label: 'intake.tabs.apiKeys', render: () => <ApiKeysTab /> },
   { id: 'channels', label: 'intake.tabs.channels', render: () => <ChannelsTab /> },
+  { id: 'email', label: 'email.admin.tab', render: () => <EmailTab /> }, // email (issue 13)
 ];
 
 /**

@@ -4,6 +4,7 @@ import { Box, Stack, Tooltip, Typography } from '@mui/material';
 import { useTranslation } from 'react-i18next';
 import type { TicketDetail } from '../../shared';
 import { useFormat } from '../i18n';
+import { AttachmentList, DeliveryFailure, DeliveryMark, FromCustomerMark } from './CommentEmail'; // email (issue 13)
 
 type Comment = TicketDetail['comments'][number];
 
@@ -26,6 +27,7 @@ export function CommentThread({ comments }: { comments: Comment[] }) {
           data-testid="comment-item"
           data-internal={c.internal}
           data-sync-state={c.syncState}
+          data-from-customer={c.fromCustomer === true}
           sx={{
             p: 1.25,
             borderRadius: 1,
@@ -33,6 +35,8 @@ export function CommentThread({ comments }: { comments: Comment[] }) {
             borderStyle: c.internal ? 'dashed' : 'solid',
             borderColor: c.internal ? 'warning.main' : 'divider',
             bgcolor: c.internal ? 'rgba(237, 167, 0, 0.08)' : 'background.paper',
+            // email (issue 13): the customer's own mails sit on the left rule of the thread, agents' replies do not.
+            ...(c.fromCustomer && { borderLeft: 3, borderLeftColor: 'info.main' }),
           }}
         >
           <Stack direction="row" spacing={1} sx={{ alignItems: 'center', mb: 0.5, fontSize: 12 }}>
@@ -48,6 +52,7 @@ export function CommentThread({ comments }: { comments: Comment[] }) {
                 {t('detail.internalNote')}
               </Box>
             )}
+            {c.fromCustomer && <FromCustomerMark /> /* email (issue 13) */}
             <Box component="span" sx={{ color: 'text.secondary' }} title={fmt.absolute(c.createdAt)}>
               {fmt.relative(c.createdAt)}
             </Box>
@@ -59,10 +64,14 @@ export function CommentThread({ comments }: { comments: Comment[] }) {
                 />
               </Tooltip>
             )}
+            {c.delivery && <DeliveryMark delivery={c.delivery} /> /* email (issue 13) */}
           </Stack>
           <Typography variant="body2" sx={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word' }}>
             {c.body}
           </Typography>
+          {/* email (issue 13): the files that came with it, and why a reply could not be mailed */}
+          <AttachmentList attachments={c.attachments ?? []} />
+          {c.delivery && <DeliveryFailure delivery={c.delivery} />}
         </Box>
       ))}
     </Stack>

@@ -23,6 +23,8 @@ import * as m0023 from './migrations/0023-intake';
 import * as m0024 from './migrations/0024-web-chat';
 // Knowledge base (issue 13, kb helper).
 import * as m0021 from './migrations/0021-kb';
+// email (issue 13)
+import * as m0022 from './migrations/0022-email';
 import type { Db } from './schema';
 
 /** Every migration, listed statically so bundling and tests see exactly what ships. Never edit a shipped one. */
@@ -49,6 +51,8 @@ export const migrations: Record<string, Migration> = {
   '0020-customer-identities': m0020,
   // Knowledge base (issue 13, kb helper): categories, audience, review state, tags of articles.
   '0021-kb': m0021,
+  // email (issue 13): mailboxes, mail kept for threading, the reply outbox, attachments.
+  '0022-email': m0022,
   // Intake (issue 13): messaging webhooks, API keys, customer merge.
   '0023-intake': m0023,
   // Web chat (issue 13, chat area).

@@ -218,6 +218,65 @@ export interface Database {
     prev_hash: string;
     hash: string;
   };
+  // email (issue 13, migration 0022): src/server/email and src/server/attachments.
+  /** Support addresses mail is taken for, one department each; relay null: the service's default. */
+  email_mailboxes: {
+    address: string;
+    department_id: string;
+    display_name: string;
+    relay_host: string | null;
+    relay_port: number | null;
+    created_at: string;
+    updated_at: string;
+  };
+  /** Every mail in or out; outcome ticket | threaded | dropped | sent, reason why a mail was dropped. */
+  email_messages: {
+    id: string;
+    message_id: string;
+    direction: 'in' | 'out';
+    mailbox: string;
+    from_address: string;
+    to_address: string;
+    subject: string;
+    ticket_id: string | null;
+    comment_id: string | null;
+    outcome: string;
+    reason: string | null;
+    at: string;
+  };
+  /** Replies waiting for, or given to, the relay; one per public comment on an email ticket. */
+  email_outbox: {
+    comment_id: string;
+    ticket_id: string;
+    department_id: string;
+    mailbox: string;
+    to_address: string;
+    subject: string;
+    body: string;
+    message_id: string;
+    in_reply_to: string | null;
+    /** JSON array of Message-IDs (the References header). */
+    refs: string;
+    state: 'queued' | 'sent' | 'failed';
+    attempts: ColumnType<number, number | undefined, number>;
+    next_attempt_ms: ColumnType<number, number, number>;
+    /** A node sending it holds it until then, so two nodes never send one reply at once. */
+    lease_until_ms: ColumnType<number, number | undefined, number>;
+    last_error: string | null;
+    created_at: string;
+    sent_at: string | null;
+  };
+  attachments: {
+    id: string;
+    ticket_id: string;
+    comment_id: string;
+    file_name: string;
+    content_type: string;
+    size: number;
+    sha256: string;
+    source: 'email' | 'chat';
+    created_at: string;
+  };
   /** Signed heads of the chain; id 0 is the chain's signed start. */
   audit_checkpoints: {
     id: number;

@@ -22,6 +22,7 @@ import { getDepartment, getUserRow } from '../directory/directory-store';
 import { queueMessagingReply } from '../intake/outbound';
 import { applyLinks, checkLinks, refuseRemerge, withMergeClose } from './ticket-links';
 import { republishTo } from './move-ticket';
+import { queueEmailReply } from '../email/outbox'; // email (issue 13)
 import {
   commentExists,
   deletedError,
@@ -247,6 +248,11 @@ export async function commentTicket(
   if (await commentExists(trx, args.commentId)) {
     throw new SwitchboardError('conflict', 'A comment with this id already exists.');
   }
+  // email (issue 13): a public reply on an email ticket goes to the customer by mail (queued, sent after commit).
+  const delivery =
+    ticket.channel === 'email' && !args.internal
+      ? await queueEmailReply(trx, ticket, { id: args.commentId, body: args.body }, now)
+      : null;
   const version = await insertComment(
     trx,
     {
@@ -257,6 +263,7 @@ export async function commentTicket(
       body: args.body,
       internal: args.internal,
       createdAt: now.toISOString(),
+      delivery,
     },
     ticket.departmentId,
   );

@@ -93,6 +93,27 @@ export const Ticket = z.object({
 });
 export type Ticket = z.infer<typeof Ticket>;
 
+// email (issue 13): delivery state and attachments of a comment.
+/**
+ * queued: waiting for the relay (retried with growing waits; `error` says why the last try failed, if it did);
+ * sent: the relay took it; failed: given up (the relay refused it for good, or no address to send to).
+ */
+export const CommentDelivery = z.object({
+  state: z.enum(['queued', 'sent', 'failed']),
+  error: z.string().max(500).nullable(),
+  at: Instant,
+});
+export type CommentDelivery = z.infer<typeof CommentDelivery>;
+
+/** A file kept with a comment; the bytes are fetched from the service by id, with the ticket's scope checks. */
+export const CommentAttachment = z.object({
+  id: Id,
+  fileName: z.string().min(1).max(255),
+  contentType: z.string().min(1).max(255),
+  size: z.number().int().nonnegative(),
+});
+export type CommentAttachment = z.infer<typeof CommentAttachment>;
+
 export const TicketComment = z.object({
   id: Id,
   ticketId: Id,
@@ -102,6 +123,14 @@ export const TicketComment = z.object({
   /** Internal notes are for agents only; public comments go to the customer. */
   internal: z.boolean(),
   createdAt: Instant,
+  // email (issue 13): who wrote it and what became of a reply by mail. Optional, so older servers' and
+  // replicas' comments (and comments made before these existed) read as agents' comments that went nowhere.
+  /** Written by the customer (a mail they sent), not by an agent; authorName is then the sender's name. */
+  fromCustomer: z.boolean().optional(),
+  /** A public reply on a ticket that answers by mail: whether the mail went out; null for every other comment. */
+  delivery: CommentDelivery.nullable().optional(),
+  /** Files that came with it (kept by the service: GET /api/attachments/:id). */
+  attachments: z.array(CommentAttachment).max(50).optional(),
 });
 export type TicketComment = z.infer<typeof TicketComment>;
 

@@ -40,6 +40,7 @@ import {
 import { AuditExportFormat, AuditPage, AuditQuery, AuditVerifyReport } from '../protocol/audit';
 import { ErrorBody, StorageFault } from '../protocol/errors';
 import { SlaAlert } from '../protocol/sla';
+import { MailboxAddress, MailboxInput, MailboxList } from '../protocol/email'; // email (issue 13)
 import { SlaTimeline } from '../sla/clock';
 import {
   AgentStatus,
@@ -716,6 +717,17 @@ export const contract = {
     z.object({ id: Id, action: KbAction, baseVersion: z.number().int().nonnegative() }),
     KbArticle,
   ),
+  // email (issue 13): a comment's kept file, fetched from the server (scope-checked there) for the agent to save.
+  /** The file's bytes as base64 (at most the server's attachment limit, 10 MB by default). */
+  'attachments.get': method(
+    z.object({ id: Id }),
+    z.object({ fileName: z.string(), mimeType: z.string(), base64: z.string() }),
+  ),
+  /** Administrators: the support mailboxes (the admin screen's Email tab), from the server. */
+  'email.mailboxes': method(z.object({}), MailboxList),
+  /** Administrators: add or change a mailbox (never queued offline: it needs the server's checks). */
+  'email.mailboxSave': method(z.object({ address: MailboxAddress, input: MailboxInput }), z.object({})),
+  'email.mailboxRemove': method(z.object({ address: MailboxAddress }), z.object({})),
 } as const;
 
 export type Contract = typeof contract;

@@ -123,6 +123,12 @@ export interface CommentColumns {
   /** SQLite has no boolean: 1 or 0. */
   internal: number;
   created_at: string;
+  // email (issue 13): server migration 0022, desktop 017; absent in rows written before them (read as defaults).
+  from_customer?: number;
+  /** CommentDelivery JSON, or null. */
+  delivery?: string | null;
+  /** CommentAttachment[] JSON. */
+  attachments?: string;
 }
 
 export const commentFromColumns = (r: CommentColumns): TicketComment => ({
@@ -133,6 +139,9 @@ export const commentFromColumns = (r: CommentColumns): TicketComment => ({
   body: r.body,
   internal: r.internal === 1,
   createdAt: r.created_at,
+  fromCustomer: r.from_customer === 1,
+  delivery: r.delivery ? (JSON.parse(r.delivery) as TicketComment['delivery']) : null,
+  attachments: JSON.parse(r.attachments ?? '[]') as TicketComment['attachments'],
 });
 
 export const commentToColumns = (c: TicketComment): CommentColumns => ({
@@ -143,6 +152,9 @@ export const commentToColumns = (c: TicketComment): CommentColumns => ({
   body: c.body,
   internal: c.internal ? 1 : 0,
   created_at: c.createdAt,
+  from_customer: c.fromCustomer ? 1 : 0,
+  delivery: c.delivery ? JSON.stringify(c.delivery) : null,
+  attachments: JSON.stringify(c.attachments ?? []),
 });
 
 export interface HistoryColumns {

@@ -14,6 +14,7 @@ import { m013TicketLinks } from './013-ticket-links';
 import { m014TicketSla } from './014-ticket-sla';
 import { m015FtsSlaDue } from './015-fts-sla-due';
 import { m016FtsCombinedFacets } from './016-fts-combined-facets';
+import { m017CommentEmail } from './017-comment-email'; // email (issue 13)
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -36,4 +37,5 @@ export const migrations: readonly Migration[] = [
   m014TicketSla,
   m015FtsSlaDue,
   m016FtsCombinedFacets,
+  m017CommentEmail, // email (issue 13)
 ];

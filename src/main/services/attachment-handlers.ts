@@ -1,0 +1,76 @@
+import { EMAIL_REST, MailboxList } from '../../shared/protocol/email';
+import type { ServiceHandlers } from '../../shared/ipc/contract';
+import { ErrorBody, SwitchboardError } from '../../shared/protocol/errors';
+import type { SessionManager } from './session';
+
+/**
+ * email (issue 13): comment attachments live on the server (GET /api/attachments/:id), fetched on demand; the
+ * admins' support mailboxes are read and changed on the server, never through the replica or the outbox.
+ */
+const TIMEOUT_MS = 60_000;
+
+type Methods = 'attachments.get' | 'email.mailboxes' | 'email.mailboxSave' | 'email.mailboxRemove';
+
+export function createAttachmentHandlers(sessions: SessionManager): Pick<ServiceHandlers, Methods> {
+  /** One call to the server with the session's token; the server's refusal as it worded it. */
+  const call = (path: string, init: { method: string; body?: unknown }) => {
+    const { engine, info } = sessions.require();
+    return engine.authorized(async (token) => {
+      let res: Response;
+      try {
+        res = await fetch(new URL(path, info.serverUrl), {
+          method: init.method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: init.body === undefined ? undefined : JSON.stringify(init.body),
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+        });
+      } catch {
+        throw new SwitchboardError(
+          'unavailable',
+          `Cannot reach the server at ${info.serverUrl}. Check your network and try again once you are online.`,
+        );
+      }
+      if (!res.ok) {
+        const body = ErrorBody.safeParse(await res.json().catch(() => null));
+        if (body.success) throw SwitchboardError.fromBody(body.data);
+        throw new SwitchboardError(
+          'unavailable',
+          `The server at ${info.serverUrl} could not answer (HTTP ${res.status}); it may need an update.`,
+        );
+      }
+      return res;
+    });
+  };
+  return {
+    'attachments.get': async ({ id }) => {
+      const res = await call(`/api/attachments/${id}`, { method: 'GET' });
+      const named = /filename\*=UTF-8''([^;]+)/.exec(res.headers.get('content-disposition') ?? '')?.[1];
+      return {
+        fileName: named ? decodeURIComponent(named) : 'attachment',
+        mimeType: res.headers.get('content-type') ?? 'application/octet-stream',
+        base64: Buffer.from(await res.arrayBuffer()).toString('base64'),
+      };
+    },
+    'email.mailboxes': async () => {
+      const res = await call(EMAIL_REST.mailboxes, { method: 'GET' });
+      const parsed = MailboxList.safeParse(await res.json().catch(() => null));
+      if (!parsed.success)
+        throw new SwitchboardError(
+          'internal',
+          'The server answered the mailbox list in a form this desktop does not know.',
+        );
+      return parsed.data;
+    },
+    'email.mailboxSave': async ({ address, input }) => {
+      await call(EMAIL_REST.mailbox(address), { method: 'PUT', body: input });
+      return {};
+    },
+    'email.mailboxRemove': async ({ address }) => {
+      await call(EMAIL_REST.mailbox(address), { method: 'DELETE' });
+      return {};
+    },
+  };
+}
