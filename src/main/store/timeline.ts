@@ -28,6 +28,7 @@ interface MessageDbRow {
   author_id: string | null;
   author_name: string;
   body: string;
+  from_customer: number;
   created_at: string;
 }
 
@@ -64,7 +65,7 @@ export class CustomerTimeline {
       'SELECT id, number, subject, status, priority, channel, created_at FROM tickets WHERE id = ?',
     );
     this.message = db.prepare(
-      'SELECT id, ticket_id, author_id, author_name, body, created_at FROM comments WHERE id = ?',
+      'SELECT id, ticket_id, author_id, author_name, body, from_customer, created_at FROM comments WHERE id = ?',
     );
   }
 
@@ -121,7 +122,8 @@ export class CustomerTimeline {
           at: r.at,
           ticket: ticketPart(t),
           authorName: m.author_name,
-          fromCustomer: m.author_id === null,
+          // Mail marks it; messaging webhooks file the customer's messages with no author among the users.
+          fromCustomer: m.from_customer === 1 || m.author_id === null,
           excerpt: text.length > EXCERPT ? `${text.slice(0, EXCERPT - 1)}…` : text,
         };
       }
