@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { SHORTCUTS } from '../../src/renderer/common/shortcuts';
-import { e2eWorld, apiLogin, signIn, untilTicketsSettled } from './harness';
+import { e2eWorld, apiLogin, shootBothLanguages, signIn, untilTicketsSettled } from './harness';
 
 /**
  * The walking skeleton end to end with real parts: the central service on a temporary database with the
@@ -230,6 +230,17 @@ describe('agent workbench in browser mode', () => {
       /\+86 (\d{3}) (\d{4}) (\d{4})/,
     );
     expect(phone).not.toBeNull();
+    // One timeline of every contact: the tickets opened are on it, and the Tickets filter leaves only them.
+    const kinds = () =>
+      agent
+        .getByTestId('customer-timeline')
+        .getByTestId('timeline-entry')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')));
+    await expect.poll(kinds, { timeout: 15_000 }).toContain('ticket');
+    await shootBothLanguages(agent, 'customer-timeline');
+    await agent.getByTestId('timeline-filter-ticket').click();
+    await expect.poll(async () => [...new Set(await kinds())]).toEqual(['ticket']);
+    await agent.getByTestId('timeline-filter-all').click();
 
     await agent.getByTestId('customer-back').click();
     await searchCustomers(phone!.slice(1).join(''));
