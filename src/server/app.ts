@@ -47,6 +47,8 @@ import { attachVisitorSocket } from './chat/visitor-socket';
 // Knowledge base (issue 13, kb helper).
 import { kbRouter } from './kb/kb-api';
 import { KbService } from './kb/kb-service';
+// Chat routing (issue 13, chat-routing helper): offers, the desktops' chat events, transcripts, canned, the bot.
+import { cannedRouter, startChatRouting, type ChatRouting, type ChatRoutingOptions } from './chat-routing';
 
 export interface StartServerOptions {
   /** 0 picks a free port; default 4000. */
@@ -112,6 +114,8 @@ export interface StartServerOptions {
   intake?: IntakeOptions;
   /** Web chat (issue 13, chat area): rate limits, the demo site, where the widget bundle is (chat/README.md). */
   chat?: ChatOptions;
+  /** Chat routing (issue 13, chat-routing helper): capacity, offer timeout, grace period, bot threshold. */
+  chatRouting?: ChatRoutingOptions & { botMinScore?: number };
 }
 
 export interface RunningServer {
@@ -127,6 +131,8 @@ export interface RunningServer {
   chat: ChatService;
   /** Knowledge base (issue 13, kb helper): kb.searchPublicArticles(query, lang) for the web-chat bot. */
   kb: KbService;
+  /** Chat routing (issue 13, chat-routing helper): sweep() handles expired offers and grace periods now. */
+  chatRouting: ChatRouting;
   close(): Promise<void>;
 }
 
@@ -249,6 +255,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const routers = [
     intake.router,
     kbRouter({ kb, bearerUser: (req) => bearerUser(auth, req) }),
+    // Chat routing (issue 13, chat-routing helper): canned responses over REST.
+    cannedRouter({ db, now, bearerUser: (req) => bearerUser(auth, req) }),
     auditRouter({ db, chainer, signer: auditSigner, bearerUser: (req) => bearerUser(auth, req), now }),
     ...(cluster
       ? [
@@ -326,6 +334,21 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   if (fanOut && !(await fanOut.listening(io)))
     log('Not listening to the other nodes yet (LISTEN/NOTIFY): pokes from them reach this one once it does.');
   attachVoice(io, { voice, auth, log, cluster });
+  // Chat routing (issue 13, chat-routing helper): after attachVoice, whose status pushes it follows.
+  const chatRouting = await startChatRouting({
+    db,
+    io,
+    auth,
+    chat,
+    voice,
+    kb,
+    cluster,
+    now,
+    log,
+    poke: (departments) =>
+      void sync.poke(departments).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
+    options: opts.chatRouting,
+  });
   const sla = new SlaService({
     db,
     io,
@@ -403,6 +426,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     intake,
     chat,
     kb, // knowledge base (issue 13, kb helper)
+    chatRouting, // chat routing (issue 13, chat-routing helper)
     close: async () => {
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
       clearTimeout(pokeTimer);
@@ -412,6 +436,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       watchdog.stop();
       // Web chat (issue 13, chat area): visitor sockets are not socket.io's, so io.close does not end them.
       visitorSocket.close();
+      chatRouting.close(); // chat routing (issue 13, chat-routing helper)
       chat.close();
       await sla.close();
       await intake.close();
