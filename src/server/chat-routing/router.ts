@@ -119,6 +119,11 @@ export class ChatRouter {
 
   // ---------------------------------------------------------------- desktops
 
+  /** Desktops of the agent connected to this node (diagnostics, tests). */
+  desktops(userId: string): number {
+    return this.sockets.get(userId) ?? 0;
+  }
+
   connected(userId: string): void {
     this.sockets.set(userId, (this.sockets.get(userId) ?? 0) + 1);
     this.goneAt.delete(userId);
