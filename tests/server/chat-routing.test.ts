@@ -12,7 +12,7 @@ import {
 import type { ChatMessage } from '../../src/shared/chat';
 import type { Ack } from '../../src/shared';
 import { openDatabase } from '../../src/server/db/open';
-import { connectSocket, login, request, startTestServer, type TestServer } from './helpers';
+import { connectSocket, login, reopenTestServer, request, startTestServer, type TestServer } from './helpers';
 import { untilChained } from './audit-wait';
 import { Visitor } from './chat-visitor-client';
 import { callEvent, mustSetState, route, signIn, until, type AgentSession } from './voice-helpers';
@@ -481,5 +481,30 @@ describe('scope', () => {
     // Nothing the outsider sent reached the chat.
     expect((await server.chat.history(chatId)).some((m) => m.text === 'hi')).toBe(false);
     expect((await server.chat.session(chatId))!.state).toBe('agent');
+  });
+});
+
+describe('a restart', () => {
+  it('keeps an open offer and an agent’s chats, and the desktop finds both when it comes back', async () => {
+    const a1 = await desk('agent01', 'Available');
+    const { chatId: held } = await waitingChat();
+    await take(a1, held);
+    const { chatId: offered } = await waitingChat();
+    const offer = await offerFor(a1, offered);
+    a1.socket.close();
+    await server.close();
+    server = await reopenTestServer(server);
+    visitors.splice(0);
+
+    const back = await desk('agent01');
+    const mine = await must(ask<{ chats: AgentChatSummary[]; offers: ChatOffer[] }>(back, 'mine', {}));
+    expect(mine.chats.map((c) => c.id)).toContain(held);
+    expect(mine.offers.map((o) => [o.offerId, o.chat.id])).toEqual([[offer.offerId, offered]]);
+    const accepted = await must(ask<AgentChatSummary>(back, 'accept', { offerId: offer.offerId }));
+    expect(accepted).toMatchObject({ id: offered, state: 'agent', agentId: a1.userId });
+    // The desktop came back within the grace period the restart began: its chat stays.
+    tick(120_000);
+    await server.chatRouting.sweep();
+    expect((await server.chat.session(held))!.state).toBe('agent');
   });
 });
