@@ -47,8 +47,6 @@ const TAKES_CHATS = new Set(['Available', 'OnCall']);
  */
 export class ChatRouter {
   private chain: Promise<unknown> = Promise.resolve();
-  /** Desktops (sync sockets) of each agent on this node. */
-  private readonly sockets = new Map<string, number>();
   /** ms at which an agent's last desktop left; their chats go back after the grace period. */
   private readonly goneAt = new Map<string, number>();
   /** The agent a chat was last offered to: never offered it twice in a row unless they are the only one. */
@@ -82,19 +80,14 @@ export class ChatRouter {
     this.graceMs = o.graceMs ?? CHAT_AGENT_GRACE_MS;
   }
 
-  /** After a restart: open offers are in the table; chats of agents without a desktop get the grace period. */
+  /**
+   * After a restart: open offers are in the table (they expire on the service's clock); chats of agents without
+   * a desktop get the grace period from the first sweep (sweep()).
+   */
   async start(): Promise<void> {
     const { db } = this.deps;
     for (const o of await db.selectFrom('chat_offers').selectAll().where('state', '=', 'open').execute())
       this.lastOffered.set(o.session_id, o.agent_id);
-    const at = this.deps.now().getTime();
-    const held = await db
-      .selectFrom('chat_sessions')
-      .select('agent_id')
-      .distinct()
-      .where('state', '=', 'agent')
-      .execute();
-    for (const h of held) if (h.agent_id && !this.sockets.get(h.agent_id)) this.goneAt.set(h.agent_id, at);
     const every = this.deps.options?.sweepEveryMs ?? 1000;
     if (every > 0) {
       this.timer = setInterval(() => void this.sweep(), every);
@@ -119,25 +112,24 @@ export class ChatRouter {
 
   // ---------------------------------------------------------------- desktops
 
-  /** Desktops of the agent connected to this node (diagnostics, tests). */
+  /**
+   * Desktops of the agent: the VoiceService's count (it counts them for calls; on the routing owner across every
+   * node, voice-cluster.ts), so an agent is at the desk for chats exactly when they are for calls.
+   */
   desktops(userId: string): number {
-    return this.sockets.get(userId) ?? 0;
+    return this.deps.voice.desktops(userId);
   }
 
+  /** A desktop of the agent connected to this node (after the VoiceService counted it). */
   connected(userId: string): void {
-    this.sockets.set(userId, (this.sockets.get(userId) ?? 0) + 1);
     this.goneAt.delete(userId);
     this.kick();
   }
 
+  /** A desktop of the agent left this node: the grace period starts now if it was their last. */
   disconnected(userId: string): void {
-    const n = Math.max(0, (this.sockets.get(userId) ?? 0) - 1);
-    if (n > 0) {
-      this.sockets.set(userId, n);
-      return;
-    }
-    this.sockets.delete(userId);
-    this.goneAt.set(userId, this.deps.now().getTime());
+    if (this.desktops(userId) === 0 && !this.goneAt.has(userId))
+      this.goneAt.set(userId, this.deps.now().getTime());
   }
 
   /** Something changed that may let a waiting chat be offered (an agent's state, a freed slot). */
@@ -210,7 +202,7 @@ export class ChatRouter {
       .execute();
     const out: { id: string; username: string; load: number }[] = [];
     for (const a of agents) {
-      if (!this.sockets.get(a.id)) continue;
+      if (this.desktops(a.id) === 0) continue;
       const state = voice.status(a.id)?.state;
       if (!state || !TAKES_CHATS.has(state)) continue;
       const load = await this.load(a.id);
@@ -231,7 +223,7 @@ export class ChatRouter {
       this.transferTo.delete(sessionId);
       // A transfer names the agent: offered if they are at the desk, whatever their load (they may decline).
       const state = this.deps.voice.status(named)?.state;
-      if (this.sockets.get(named) && state && TAKES_CHATS.has(state)) target = named;
+      if (this.desktops(named) > 0 && state && TAKES_CHATS.has(state)) target = named;
     }
     if (target === undefined) {
       const all = await this.candidates(s);
@@ -402,8 +394,22 @@ export class ChatRouter {
         .where('expires_at', '<=', now.toISOString())
         .execute();
       for (const o of expired) await this.closeOffer(o, 'timeout', 'timeout');
+      // Agents holding chats without a desktop anywhere (after a restart or takeover, or a desktop that left
+      // another node) start their grace period now; one with a desktop again has none.
+      const holders = await db
+        .selectFrom('chat_sessions')
+        .select('agent_id')
+        .distinct()
+        .where('state', '=', 'agent')
+        .execute();
+      for (const { agent_id: id } of holders)
+        if (id && this.desktops(id) === 0 && !this.goneAt.has(id)) this.goneAt.set(id, now.getTime());
       for (const [agentId, at] of [...this.goneAt]) {
-        if (now.getTime() - at < this.graceMs || this.sockets.get(agentId)) continue;
+        if (this.desktops(agentId) > 0) {
+          this.goneAt.delete(agentId);
+          continue;
+        }
+        if (now.getTime() - at < this.graceMs) continue;
         this.goneAt.delete(agentId);
         const held = await db
           .selectFrom('chat_sessions')
