@@ -168,6 +168,16 @@ describe('routing', () => {
     expect((await offersOf(fifth)).map((o) => o.agent_id)).toEqual([a2.userId]);
   });
 
+  it('does not offer a chat to an agent whose desktop has gone, though still Available for calls a while', async () => {
+    const a1 = await desk('agent01', 'Available');
+    a1.socket.close();
+    await until(() => (server.chatRouting.router.desktops(a1.userId) === 0 ? true : undefined));
+    const a2 = await desk('agent02', 'Available');
+    const { chatId } = await waitingChat();
+    await offerFor(a2, chatId);
+    expect((await offersOf(chatId)).map((o) => o.agent_id)).toEqual([a2.userId]);
+  });
+
   it('counts a call in progress as one of the agent’s slots', async () => {
     for (const u of ['agent01', 'agent02', 'agent03']) await desk(u, 'Break');
     const a4 = await desk('agent04', 'Available');
