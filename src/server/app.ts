@@ -115,7 +115,7 @@ export interface StartServerOptions {
   /** Web chat (issue 13, chat area): rate limits, the demo site, where the widget bundle is (chat/README.md). */
   chat?: ChatOptions;
   /** Chat routing (issue 13, chat-routing helper): capacity, offer timeout, grace period, bot threshold. */
-  chatRouting?: ChatRoutingOptions & { botMinScore?: number };
+  chatRouting?: ChatRoutingOptions & { botMinScore?: number; bot?: boolean };
 }
 
 export interface RunningServer {

@@ -34,7 +34,8 @@ export async function startChatRouting(deps: {
   now: () => Date;
   log: (line: string) => void;
   poke: (departments: string[]) => void;
-  options?: ChatRoutingOptions & { botMinScore?: number };
+  /** bot: false leaves chats with the bot unanswered (tests of the visitor protocol alone); default on. */
+  options?: ChatRoutingOptions & { botMinScore?: number; bot?: boolean };
 }): Promise<ChatRouting> {
   const { chat, voice, cluster, log } = deps;
   const router = new ChatRouter({
@@ -50,6 +51,7 @@ export async function startChatRouting(deps: {
   const detach = attachChatAgents(deps.io, { ...deps, router });
   const bot = new KbBot({ chat, kb: deps.kb, log, minScore: deps.options?.botMinScore });
   const offBot = chat.on('message', (m, s) => {
+    if (deps.options?.bot === false) return;
     bot
       .answer(m, s)
       .catch((e: unknown) => log(`chat bot failed: ${e instanceof Error ? e.message : String(e)}`));
