@@ -126,10 +126,13 @@ export class ChatRouter {
     this.kick();
   }
 
-  /** A desktop of the agent left this node: the grace period starts now if it was their last. */
+  /**
+   * A desktop of the agent left this node: the grace period starts now if it was their last. On several nodes
+   * the count reaches the owner a moment later, so the time is kept anyway; a sweep that finds a desktop still
+   * connected drops it.
+   */
   disconnected(userId: string): void {
-    if (this.desktops(userId) === 0 && !this.goneAt.has(userId))
-      this.goneAt.set(userId, this.deps.now().getTime());
+    if (!this.goneAt.has(userId)) this.goneAt.set(userId, this.deps.now().getTime());
   }
 
   /** Something changed that may let a waiting chat be offered (an agent's state, a freed slot). */
