@@ -142,14 +142,33 @@ export class ChatRouter {
 
   /** A chat waits (hand-off, requeue): offer it. */
   route(sessionId: string): Promise<void> {
-    return this.serial(() => this.routeNow(sessionId));
+    return this.serial(async () => void (await this.routeNow(sessionId)));
   }
 
   // ---------------------------------------------------------------- decisions
 
+  /**
+   * Every waiting chat without an open offer, oldest hand-off first. Once a department's queue has no agent
+   * with a free slot its other chats are skipped, so a sweep over many waiting chats costs a few queries.
+   */
   private async routeWaiting(): Promise<void> {
     if (!this.deps.decides()) return;
-    for (const s of await this.deps.chat.waiting()) await this.routeNow(s.id);
+    const { db } = this.deps;
+    const rows = await db
+      .selectFrom('chat_sessions')
+      .select(['id', 'department_id', 'queue_id'])
+      .where('state', '=', 'waiting')
+      .orderBy('handoff_at')
+      .orderBy('id')
+      .execute();
+    if (rows.length === 0) return;
+    const offered = new Set((await this.openOffers({})).map((o) => o.session_id));
+    const full = new Set<string>();
+    for (const r of rows) {
+      const key = `${r.department_id}|${r.queue_id ?? ''}`;
+      if (offered.has(r.id) || full.has(key)) continue;
+      if (!(await this.routeNow(r.id))) full.add(key);
+    }
   }
 
   private async openOffers(where: { sessionId?: string; agentId?: string }): Promise<OfferRow[]> {
@@ -163,18 +182,27 @@ export class ChatRouter {
       .execute();
   }
 
-  /** Chats an agent has or is offered, plus one for a call in progress. */
-  async load(agentId: string): Promise<number> {
-    const { db } = this.deps;
+  /** Chats each agent has or is offered, plus one for a call in progress. */
+  async loads(agentIds: string[]): Promise<Map<string, number>> {
+    const { db, voice } = this.deps;
+    const out = new Map(agentIds.map((id) => [id, voice.status(id)?.state === 'OnCall' ? 1 : 0]));
+    if (agentIds.length === 0) return out;
     const chats = await db
       .selectFrom('chat_sessions')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .select(['agent_id as id', (eb) => eb.fn.countAll<number>().as('n')])
       .where('state', '=', 'agent')
-      .where('agent_id', '=', agentId)
-      .executeTakeFirstOrThrow();
-    const offers = (await this.openOffers({ agentId })).length;
-    const call = this.deps.voice.status(agentId)?.state === 'OnCall' ? 1 : 0;
-    return Number(chats.n) + offers + call;
+      .where('agent_id', 'in', agentIds)
+      .groupBy('agent_id')
+      .execute();
+    const offers = await db
+      .selectFrom('chat_offers')
+      .select(['agent_id as id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('state', '=', 'open')
+      .where('agent_id', 'in', agentIds)
+      .groupBy('agent_id')
+      .execute();
+    for (const r of [...chats, ...offers]) if (r.id) out.set(r.id, (out.get(r.id) ?? 0) + Number(r.n));
+    return out;
   }
 
   /** Agents who may be offered the chat now: its department (and queue skill), at the desk, a slot free. */
@@ -203,23 +231,21 @@ export class ChatRouter {
         ),
       )
       .execute();
-    const out: { id: string; username: string; load: number }[] = [];
-    for (const a of agents) {
-      if (this.desktops(a.id) === 0) continue;
+    const atDesk = agents.filter((a) => {
       const state = voice.status(a.id)?.state;
-      if (!state || !TAKES_CHATS.has(state)) continue;
-      const load = await this.load(a.id);
-      if (load < this.capacity) out.push({ id: a.id, username: a.username, load });
-    }
-    return out;
+      return this.desktops(a.id) > 0 && state !== undefined && TAKES_CHATS.has(state);
+    });
+    const loads = await this.loads(atDesk.map((a) => a.id));
+    return atDesk.map((a) => ({ ...a, load: loads.get(a.id) ?? 0 })).filter((a) => a.load < this.capacity);
   }
 
-  private async routeNow(sessionId: string): Promise<void> {
-    if (!this.deps.decides()) return;
+  /** Offers one waiting chat; false when nobody could take it now. */
+  private async routeNow(sessionId: string): Promise<boolean> {
+    if (!this.deps.decides()) return false;
     const { db } = this.deps;
     const s = await getSession(db, sessionId);
-    if (!s || s.state !== 'waiting') return;
-    if ((await this.openOffers({ sessionId })).length > 0) return;
+    if (!s || s.state !== 'waiting') return true;
+    if ((await this.openOffers({ sessionId })).length > 0) return true;
     let target: string | undefined;
     const named = this.transferTo.get(sessionId);
     if (named !== undefined) {
@@ -240,7 +266,7 @@ export class ChatRouter {
       );
       target = pool[0]?.id;
     }
-    if (target === undefined) return;
+    if (target === undefined) return false;
     const now = this.deps.now();
     const row: OfferRow = {
       id: uuidv7(),
@@ -256,6 +282,7 @@ export class ChatRouter {
     this.lastOfferAt.set(target, now.getTime());
     const chat = await summaryOf(db, s);
     this.push.offer(target, { offerId: row.id, chat, expiresAt: row.expires_at });
+    return true;
   }
 
   private async closeOffer(o: OfferRow, state: string, reason: WithdrawReason | null): Promise<void> {
