@@ -346,6 +346,19 @@ describe('handling a chat', () => {
     expect(rec).toMatchObject({ agent_id: a1.userId, message_count: history.messages.length + 1 });
     expect(rec!.transcript).toContain('My parcel 4711 has not arrived');
     expect(rec!.transcript).toContain('Let me check 4711.');
+
+    // A chat the visitor ends is kept too.
+    const { v: w, chatId: other } = await waitingChat();
+    await take(a1, other);
+    await w.say('w1', 'Thanks, bye');
+    w.send({ type: 'end' });
+    await w.next('message', (f) => f.message.event === 'ended_by_visitor');
+    const kept = await until(() =>
+      stored((db) =>
+        db.selectFrom('chat_interactions').selectAll().where('session_id', '=', other).executeTakeFirst(),
+      ),
+    );
+    expect(kept.transcript).toContain('Thanks, bye');
   });
 
   it('makes a ticket from a chat with its transcript, or links the chat to an existing ticket', async () => {
