@@ -19,12 +19,12 @@ const HAS_HAN = /\p{Script=Han}/u;
 const WORDS = {
   'zh-CN': {
     noAnswer: '抱歉，我没有找到能回答这个问题的文章，正在为您转接人工客服，请稍候。',
-    more: '以上内容来自帮助文章。如需人工服务，请回复“转人工”。',
+    more: '如需人工服务，请回复“转人工”。',
   },
   en: {
     noAnswer:
       'Sorry, I could not find an article that answers this. I am passing you to a person; please wait.',
-    more: 'This is from our help article. Write "agent" to talk to a person.',
+    more: 'Write "agent" to talk to a person.',
   },
 } as const;
 
