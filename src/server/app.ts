@@ -50,6 +50,8 @@ import { KbService } from './kb/kb-service';
 // email (issue 13)
 import { emailRouters, openAttachments, startEmail, type EmailOptions, type RunningEmail } from './email';
 import { ensureDemoMailboxes } from './email/mailbox-store';
+// Chat routing (issue 13, chat-routing helper): offers, the desktops' chat events, transcripts, canned, the bot.
+import { cannedRouter, startChatRouting, type ChatRouting, type ChatRoutingOptions } from './chat-routing';
 
 export interface StartServerOptions {
   /** 0 picks a free port; default 4000. */
@@ -123,6 +125,8 @@ export interface StartServerOptions {
    */
   email?: EmailOptions;
   dataDir?: string;
+  /** Chat routing (issue 13, chat-routing helper): capacity, offer timeout, grace period, bot threshold. */
+  chatRouting?: ChatRoutingOptions & { botMinScore?: number; bot?: boolean };
 }
 
 export interface RunningServer {
@@ -140,6 +144,8 @@ export interface RunningServer {
   kb: KbService;
   /** email (issue 13): the SMTP listener's port (null: off) and the reply outbox (send what is due now). */
   email: RunningEmail;
+  /** Chat routing (issue 13, chat-routing helper): sweep() handles expired offers and grace periods now. */
+  chatRouting: ChatRouting;
   close(): Promise<void>;
 }
 
@@ -264,6 +270,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const routers = [
     intake.router,
     kbRouter({ kb, bearerUser: (req) => bearerUser(auth, req) }),
+    // Chat routing (issue 13, chat-routing helper): canned responses over REST.
+    cannedRouter({ db, now, bearerUser: (req) => bearerUser(auth, req) }),
     auditRouter({ db, chainer, signer: auditSigner, bearerUser: (req) => bearerUser(auth, req), now }),
     ...(cluster
       ? [
@@ -343,6 +351,21 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   if (fanOut && !(await fanOut.listening(io)))
     log('Not listening to the other nodes yet (LISTEN/NOTIFY): pokes from them reach this one once it does.');
   attachVoice(io, { voice, auth, log, cluster });
+  // Chat routing (issue 13, chat-routing helper): after attachVoice, whose status pushes it follows.
+  const chatRouting = await startChatRouting({
+    db,
+    io,
+    auth,
+    chat,
+    voice,
+    kb,
+    cluster,
+    now,
+    log,
+    poke: (departments) =>
+      void sync.poke(departments).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
+    options: opts.chatRouting,
+  });
   const sla = new SlaService({
     db,
     io,
@@ -435,6 +458,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     chat,
     kb, // knowledge base (issue 13, kb helper)
     email,
+    chatRouting, // chat routing (issue 13, chat-routing helper)
     close: async () => {
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
       clearTimeout(pokeTimer);
@@ -444,6 +468,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       watchdog.stop();
       // Web chat (issue 13, chat area): visitor sockets are not socket.io's, so io.close does not end them.
       visitorSocket.close();
+      chatRouting.close(); // chat routing (issue 13, chat-routing helper)
       chat.close();
       await email.close(); // email (issue 13)
       await sla.close();

@@ -28,6 +28,8 @@ export interface Strings {
   events: Record<ChatSystemEvent, string>;
   errors: Record<ChatErrorCode, string>;
   attachment: string;
+  /** Chat routing (issue 13): under a bot answer, the knowledge-base article it came from. */
+  article: string;
   messages: string;
 }
 
@@ -77,6 +79,7 @@ export const en: Strings = {
     internal: 'Something went wrong on our side. We will try again shortly.',
   },
   attachment: 'Attachment',
+  article: 'From the help article: {title}',
   messages: 'Messages',
 };
 
@@ -126,6 +129,7 @@ export const zh: Strings = {
     internal: '服务暂时出错，稍后会自动重试。',
   },
   attachment: '附件',
+  article: '参考文章：{title}',
   messages: '消息',
 };
 

@@ -659,6 +659,8 @@ export class ChatWidget {
       let text = m.text;
       if (m.attachments.length)
         text += `${text ? '\n' : ''}${m.attachments.map((a) => `📎 ${t.attachment}: ${a.name}`).join('\n')}`;
+      // Chat routing (issue 13): the bot's answer names the article it came from (its title is the message's name).
+      if (m.sender === 'bot' && m.articleId && m.name) text += `\n\n${fill(t.article, { title: m.name })}`;
       items.push(
         this.item(mine, this.nameOf(m), text, this.time(m.createdAt), mine ? this.markOf(m) : null, {
           'data-sender': m.sender,

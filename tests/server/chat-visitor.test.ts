@@ -13,7 +13,8 @@ let own: string;
 const open: Visitor[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer({ tickets: 20, customers: 10 });
+  // The visitor protocol alone: the knowledge-base bot (chat-routing) would add its answers and hand-offs.
+  server = await startTestServer({ tickets: 20, customers: 10, chatRouting: { bot: false } });
   own = server.url;
 });
 afterAll(async () => {

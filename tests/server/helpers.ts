@@ -49,7 +49,11 @@ export async function startTestServer(
     accessTokenTtlSeconds?: number;
     /** Runs on the seeded database before the server opens it. */
     prepare?: (db: Db) => Promise<void>;
-  } & Pick<StartServerOptions, 'pbx' | 'pbxSecret' | 'voice' | 'port' | 'loginThrottle' | 'sla'> = {},
+  } & Pick<
+    StartServerOptions,
+    // chatRouting: chat routing (issue 13), e.g. the visitor protocol's tests without the bot.
+    'pbx' | 'pbxSecret' | 'voice' | 'port' | 'loginThrottle' | 'sla' | 'chatRouting'
+  > = {},
 ): Promise<TestServer> {
   const store = await freshDatabase();
   const dbPath = store.location;
@@ -70,6 +74,7 @@ export async function startTestServer(
     loginThrottle: opts.loginThrottle,
     voice: opts.voice,
     sla: opts.sla ?? NO_SLA_TIMER,
+    chatRouting: opts.chatRouting,
     now: () => clock.now,
     // DEBUG_SERVER_LOG=1 shows the test server's log (what it did, what failed) on stderr.
     log: process.env.DEBUG_SERVER_LOG ? (l: string) => console.error(`[server] ${l}`) : () => {},

@@ -675,12 +675,17 @@ export class ChatService {
   }
 
   /** The bot's answer while the chat is with the bot; `articleId` names the article it came from. */
-  async botSend(sessionId: string, input: { text: string; articleId?: string | null }): Promise<ChatMessage> {
+  async botSend(
+    sessionId: string,
+    // Chat routing (issue 13): the article's title rides in the message's name, so the widget shows the source.
+    input: { text: string; articleId?: string | null; articleTitle?: string | null },
+  ): Promise<ChatMessage> {
     const at = this.deps.now().toISOString();
     const msg: NewMessage = {
       sender: 'bot',
       text: cleanText(input.text).slice(0, CHAT_MAX_TEXT),
       articleId: input.articleId ?? null,
+      name: input.articleTitle ? cleanText(input.articleTitle).slice(0, 300) : null,
     };
     const message = await this.deps.db.transaction().execute(async (trx) => {
       const s = await this.mustGet(trx, sessionId);
@@ -689,6 +694,17 @@ export class ChatService {
     });
     await this.publish(sessionId, [message], false);
     return message;
+  }
+
+  // Chat routing (issue 13): the bot hands a chat off by session (no visitor row, no visitor rate limit).
+  /** The bot found no answer good enough, or gives up: the chat waits for an agent as if the visitor asked. */
+  async botHandoff(sessionId: string): Promise<ChatSessionSummary | undefined> {
+    const at = this.deps.now().toISOString();
+    const line = await this.deps.db.transaction().execute(async (trx) => {
+      const s = await this.mustGet(trx, sessionId);
+      return s.state === 'bot' ? (await this.handoffLine(trx, s, at)).line : null;
+    });
+    return this.publish(sessionId, line ? [line] : [], line !== null, { handoff: line !== null });
   }
 
   /** The agent (or the bot) is typing: shown in the widget. */

@@ -21,6 +21,8 @@ import * as m0020 from './migrations/0020-customer-identities';
 import * as m0023 from './migrations/0023-intake';
 // Web chat (issue 13, chat area): 0021-0023 belong to the knowledge base, email and intake branches.
 import * as m0024 from './migrations/0024-web-chat';
+// Chat routing (issue 13, chat-routing helper).
+import * as m0025 from './migrations/0025-chat-routing';
 // Knowledge base (issue 13, kb helper).
 import * as m0021 from './migrations/0021-kb';
 // email (issue 13)
@@ -57,6 +59,8 @@ export const migrations: Record<string, Migration> = {
   '0023-intake': m0023,
   // Web chat (issue 13, chat area).
   '0024-web-chat': m0024,
+  // Chat routing (issue 13, chat-routing helper): offers, ticket links, transcripts, canned responses.
+  '0025-chat-routing': m0025,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

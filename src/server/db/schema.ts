@@ -419,6 +419,40 @@ export interface Database {
     article_id: string | null;
     created_at: string;
   };
+  // Chat routing (issue 13, chat-routing helper; migration 0025).
+  chat_offers: {
+    id: string;
+    session_id: string;
+    agent_id: string;
+    /** open | accepted | declined | timeout | withdrawn */
+    state: string;
+    offered_at: string;
+    expires_at: string;
+    closed_at: string | null;
+  };
+  chat_ticket_links: { session_id: string; ticket_id: string; linked_by: string; linked_at: string };
+  chat_interactions: {
+    id: string;
+    session_id: string;
+    department_id: string;
+    customer_id: string | null;
+    agent_id: string | null;
+    visitor_name: string | null;
+    started_at: string;
+    ended_at: string;
+    message_count: number;
+    transcript: string;
+  };
+  canned_responses: {
+    id: string;
+    /** '' for every department. */
+    department_id: string;
+    language: string;
+    shortcut: string;
+    title: string;
+    body: string;
+    updated_at: string;
+  };
 }
 
 // Knowledge base (issue 13, kb helper).

@@ -300,6 +300,13 @@ export class VoiceService implements LiveCalls {
     this.calls.clear();
   }
 
+  // Chat routing (issue 13, chat-routing helper): chats are offered only to agents with a desktop, counted as
+  // for calls (across nodes on the routing owner), so the chat router reads this count rather than keep its own.
+  /** Desktops of this agent connected now (on the routing owner: across all nodes). */
+  desktops(userId: string): number {
+    return this.agents.get(userId)?.sockets ?? 0;
+  }
+
   /** How many desktops of this agent are connected, across all nodes (the owner's view, voice-cluster.ts). */
   setSockets(userId: string, count: number): void {
     const a = this.agents.get(userId);
