@@ -72,6 +72,13 @@ describe('web chat widget', () => {
     await page.goto(`${server.url}/demo/chat.html`);
     await openWithKeyboard(page);
 
+    // Asking for a person first (the bot answers only chats nobody asked a person for): the chat waits for an
+    // agent, and the button has done its job.
+    await page.getByTestId('chat-person').click();
+    await page.locator('[data-testid="chat-system"][data-event="handoff_requested"]').waitFor();
+    await expect.poll(() => page.getByTestId('chat-state').getAttribute('data-state')).toBe('waiting');
+    expect(await page.getByTestId('chat-person').isDisabled()).toBe(true);
+
     const html = '<img src=x onerror="window.__pwned=1"><b>bold?</b>';
     const sent = ['Hello, my parcel has not arrived', html, 'Order 20931, see https://example.com/track'];
     for (const t of sent) await send(page, t);
@@ -87,11 +94,6 @@ describe('web chat widget', () => {
     expect(await link.getAttribute('href')).toBe('https://example.com/track');
     expect(await link.getAttribute('rel')).toContain('noopener');
 
-    // Asking for a person: the chat waits for an agent, and the button has done its job.
-    await page.getByTestId('chat-person').click();
-    await page.locator('[data-testid="chat-system"][data-event="handoff_requested"]').waitFor();
-    await expect.poll(() => page.getByTestId('chat-state').getAttribute('data-state')).toBe('waiting');
-    expect(await page.getByTestId('chat-person').isDisabled()).toBe(true);
     await shoot(page, 'chat-widget-en');
 
     // Escape closes the panel and gives the focus back to the launcher.
