@@ -42,6 +42,8 @@ describe('knowledge base', () => {
       .poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid')))
       .toBe('kb-search');
     await page.keyboard.type('退款到账');
+    // Typing runs a search per pause: the list answers the whole text before the results are read.
+    await expect.poll(() => page.getByTestId('kb-results').getAttribute('data-query')).toBe('退款到账');
     await expect.poll(() => page.getByTestId('kb-result').first().textContent()).toContain('退款');
     await shootBothLanguages(page, 'kb-search');
     const second = await page.getByTestId('kb-result').nth(1).getAttribute('data-article-id');

@@ -49,7 +49,8 @@ export function KnowledgePage() {
   const [text, setText] = useState('');
   const [lang, setLang] = useState<KbLanguage | ''>('');
   const [state, setState] = useState<KbState | ''>('');
-  const [hits, setHits] = useState<{ list: KbHit[]; total: number } | null>(null);
+  // `q`: the text these hits answer (typing runs several searches; tests wait for the last one's).
+  const [hits, setHits] = useState<{ list: KbHit[]; total: number; q: string } | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<ErrorBody | null>(null);
   const [selected, setSelected] = useState(0);
@@ -77,7 +78,7 @@ export function KnowledgePage() {
         .then(
           (r) => {
             if (!live) return;
-            setHits({ list: r.hits, total: r.total });
+            setHits({ list: r.hits, total: r.total, q: text.trim() });
             setError(null);
             setSelected(0);
           },
@@ -220,7 +221,13 @@ export function KnowledgePage() {
             {hits.list.length === 0 ? t('kb.none') : t('kb.count', { count: hits.total })}
           </Typography>
         )}
-        <List dense ref={list} sx={{ flex: 1, overflowY: 'auto', minHeight: 0 }} data-testid="kb-results">
+        <List
+          dense
+          ref={list}
+          sx={{ flex: 1, overflowY: 'auto', minHeight: 0 }}
+          data-testid="kb-results"
+          data-query={hits?.q}
+        >
           {rows.map((h, i) => (
             <ListItemButton
               key={h.id}

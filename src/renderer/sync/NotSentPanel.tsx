@@ -20,6 +20,7 @@ import {
 } from '@mui/material';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useDataChanged } from './use-data-changed';
 import { notSentText, type Customer, type ErrorBody, type NotSentItem, type TicketRow } from '../../shared';
 import { errorBodyOf, getApi } from '../api';
 import { ErrorAlert } from '../common/ErrorAlert';
@@ -416,6 +417,12 @@ function PickDialog<T extends { id: string }>({
   const { t } = useTranslation();
   const [text, setText] = useState('');
   const [rows, setRows] = useState<T[]>([]);
+  // Asked again when the replica changes: right after a sign-in or a move the records are still arriving, and a
+  // search typed then found nothing for good.
+  const [generation, setGeneration] = useState(0);
+  useDataChanged(() => {
+    if (open) setGeneration((g) => g + 1);
+  });
   useEffect(() => {
     if (!open) return;
     let live = true;
@@ -425,7 +432,7 @@ function PickDialog<T extends { id: string }>({
     return () => {
       live = false;
     };
-  }, [open, text, search]);
+  }, [open, text, search, generation]);
   return (
     <Dialog open={open} onClose={onClose} maxWidth="sm" fullWidth data-testid={`not-sent-${testId}-dialog`}>
       <DialogTitle>{title}</DialogTitle>
