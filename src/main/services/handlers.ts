@@ -18,6 +18,7 @@ import { createAuditHandlers } from './audit-handlers';
 // Intake (issue 13): API keys, messaging channels, customer merge.
 import { createIntakeHandlers } from './intake-handlers';
 import { createKbHandlers } from './kb-handlers'; // knowledge base (issue 13, kb helper)
+import { createChatHandlers } from '../chat/chat-handlers'; // web chat, agent desk (issue 13, chat desk)
 import { bulkUpdate } from './bulk-update';
 import { bulkDelete, refuseIfDeleting } from './ticket-delete';
 import { TOTAL_CAP } from '../store';
@@ -379,6 +380,7 @@ export function createHandlers(
     // Intake (issue 13).
     ...createIntakeHandlers(sessions),
     ...createKbHandlers(sessions), // knowledge base (issue 13, kb helper)
+    ...createChatHandlers(sessions), // web chat, agent desk (issue 13, chat desk)
 
     'notSent.list': async () => sessions.current?.notSent.list() ?? [],
 
