@@ -1,8 +1,9 @@
 import { v7 as uuidv7 } from 'uuid';
-import { z } from 'zod';
+import type { z } from 'zod';
+import type {
+  ChatAgentRequests} from '../../shared/chat/agent-protocol';
 import {
   ChatAgentEvents,
-  ChatAgentRequests,
   ChatAgentResponses,
   ChatSocketEvents,
   type AgentChatSummary,
