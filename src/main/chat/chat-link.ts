@@ -1,7 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
-import type {
-  ChatAgentRequests} from '../../shared/chat/agent-protocol';
+import type { ChatAgentRequests } from '../../shared/chat/agent-protocol';
 import {
   ChatAgentEvents,
   ChatAgentResponses,
@@ -153,7 +152,8 @@ export class ChatLink {
 
   /**
    * Keeps the message, then sends it if connected. Offline (or the answer lost) it stays queued and goes with
-   * the next connection; `clientId` given: the agent sends a failed or queued message again (same id).
+   * the next connection; `clientId` given: the agent sends a failed or queued message again (same id). Throws
+   * only when the message was not kept (a chat this desktop does not have, while offline).
    */
   async send(input: {
     chatId: string;
@@ -180,9 +180,7 @@ export class ChatLink {
     const entry = again ?? this.outbox[this.outbox.length - 1]!;
     this.changed();
     await this.flush();
-    if (entry.state === 'failed' && entry.error) {
-      throw new SwitchboardError(entry.error.code, entry.error.message);
-    }
+    // Refused by the server: it stays in `pending` as failed, with the reason, for the agent to decide.
     const sent = !this.outbox.includes(entry);
     return { clientId: entry.clientId, message: sent ? (this.sent.get(entry.clientId) ?? null) : null };
   }

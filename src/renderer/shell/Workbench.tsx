@@ -19,6 +19,11 @@ import { useSyncStatus } from '../sync/use-sync-status';
 import { SlaAlerts } from '../sla/SlaAlerts';
 import { TicketsPage } from '../tickets/TicketsPage';
 import { KnowledgePage } from '../kb/KnowledgePage'; // knowledge base (issue 13, kb helper)
+// Web chat, agent desk (issue 13, chat desk).
+import { ChatDesk } from '../chat/ChatDesk';
+import { ChatNavButton } from '../chat/ChatNavButton';
+import { ChatProvider } from '../chat/ChatProvider';
+import { OfferBanner } from '../chat/OfferBanner';
 import { SessionContext } from '../auth/session-context';
 import { HostBanner } from './HostBanner';
 import { OfflineSignInBanner } from './OfflineSignInBanner';
@@ -33,6 +38,7 @@ type View =
   | { kind: Section }
   | { kind: 'admin' }
   | { kind: 'knowledge' } // knowledge base (issue 13, kb helper)
+  | { kind: 'chats' } // web chat (issue 13, chat desk)
   | { kind: 'customer'; id: string; from: Section };
 
 /** The signed-in workspace. The ticket page stays mounted under a customer view so its scroll and cache survive. */
@@ -58,7 +64,7 @@ export function Workbench({
     (from: Section) => (id: string) => setView({ kind: 'customer', id, from }),
     [],
   );
-  const section: Section | 'admin' | 'knowledge' = view.kind === 'customer' ? view.from : view.kind;
+  const section: Section | 'admin' | 'knowledge' | 'chats' = view.kind === 'customer' ? view.from : view.kind;
 
   // Quick-create from a call: a customer for an unknown caller, a ticket prefilled from the call.
   const [newCustomer, setNewCustomer] = useState<{ phone: string; done: (c: Customer) => void } | null>(null);
@@ -74,86 +80,100 @@ export function Workbench({
     <SessionContext.Provider value={session}>
       <DirectoryProvider>
         <PhoneProvider agentId={session.user.id}>
-          <Box data-testid="workbench" sx={{ height: '100vh', display: 'flex', flexDirection: 'column' }}>
-            <TopBar
-              session={session}
-              status={status}
-              view={section}
-              onNavigateTickets={() => setView({ kind: 'tickets' })}
-              onNavigateCustomers={() => setView({ kind: 'customers' })}
-              onNavigateAdmin={session.user.role === 'admin' ? () => setView({ kind: 'admin' }) : undefined}
-              onNavigateKnowledge={() => setView({ kind: 'knowledge' })} // knowledge base (issue 13, kb helper)
-              onLogout={onLogout}
-              onShowShortcuts={() => setShortcutsOpen(true)}
-            />
-            <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
-            <SlaAlerts onOpenTicket={openTicket} />
-            <HostBanner />
-            <OfflineSignInBanner session={session} />
-            {/* Sync waits for the password, not the network: the offline sign-in banner says so instead. */}
-            <ConnectionBanner status={session.offline?.check === 'password' ? null : status} />
-            {catchingUp && (
-              <Tooltip title={t('shell.initialSync')}>
-                <LinearProgress
-                  data-testid="initial-sync-progress"
-                  variant={progress === undefined ? 'indeterminate' : 'determinate'}
-                  value={progress}
-                />
-              </Tooltip>
-            )}
-            <Box sx={{ flex: 1, minHeight: 0, display: 'flex', bgcolor: 'background.default' }}>
-              <TicketsPage
+          <ChatProvider>
+            <Box data-testid="workbench" sx={{ height: '100vh', display: 'flex', flexDirection: 'column' }}>
+              <TopBar
                 session={session}
-                active={view.kind === 'tickets'}
-                openId={openTicketId}
-                onOpen={setOpenTicketId}
-                onOpenCustomer={openCustomerFrom('tickets')}
+                status={status}
+                view={section}
+                onNavigateTickets={() => setView({ kind: 'tickets' })}
+                onNavigateCustomers={() => setView({ kind: 'customers' })}
+                onNavigateAdmin={session.user.role === 'admin' ? () => setView({ kind: 'admin' }) : undefined}
+                onNavigateKnowledge={() => setView({ kind: 'knowledge' })} // knowledge base (issue 13, kb helper)
+                chatNav={
+                  <ChatNavButton active={view.kind === 'chats'} onClick={() => setView({ kind: 'chats' })} />
+                }
+                onLogout={onLogout}
+                onShowShortcuts={() => setShortcutsOpen(true)}
               />
-              {view.kind === 'customers' && <CustomersPage onOpenCustomer={openCustomerFrom('customers')} />}
-              {view.kind === 'admin' && session.user.role === 'admin' && <AdminPage extraTabs={AUDIT_TAB} />}
-              {/* Knowledge base (issue 13, kb helper). */}
-              {view.kind === 'knowledge' && <KnowledgePage />}
-              {view.kind === 'customer' && (
-                <CustomerView
-                  customerId={view.id}
-                  onOpenTicket={openTicket}
-                  onBack={() => setView({ kind: view.from })}
-                  backTo={view.from}
-                />
+              <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
+              <SlaAlerts onOpenTicket={openTicket} />
+              <OfferBanner onAccepted={() => setView({ kind: 'chats' })} />
+              <HostBanner />
+              <OfflineSignInBanner session={session} />
+              {/* Sync waits for the password, not the network: the offline sign-in banner says so instead. */}
+              <ConnectionBanner status={session.offline?.check === 'password' ? null : status} />
+              {catchingUp && (
+                <Tooltip title={t('shell.initialSync')}>
+                  <LinearProgress
+                    data-testid="initial-sync-progress"
+                    variant={progress === undefined ? 'indeterminate' : 'determinate'}
+                    value={progress}
+                  />
+                </Tooltip>
               )}
-              <CallPanel
-                onOpenTicket={openTicket}
-                onOpenCustomer={openCustomerFrom(
-                  section === 'admin' || section === 'knowledge' ? 'tickets' : section,
+              <Box sx={{ flex: 1, minHeight: 0, display: 'flex', bgcolor: 'background.default' }}>
+                <TicketsPage
+                  session={session}
+                  active={view.kind === 'tickets'}
+                  openId={openTicketId}
+                  onOpen={setOpenTicketId}
+                  onOpenCustomer={openCustomerFrom('tickets')}
+                />
+                {view.kind === 'customers' && (
+                  <CustomersPage onOpenCustomer={openCustomerFrom('customers')} />
                 )}
-                onCreateCustomer={(phone, done) => setNewCustomer({ phone, done })}
-                onCreateTicket={(prefill, done) => setNewTicket({ prefill, done })}
-              />
-              <NewCustomerDialog
-                open={newCustomer !== null}
-                initial={{ phone: newCustomer?.phone ?? '' }}
-                onClose={() => setNewCustomer(null)}
-                onCreated={(c) => {
-                  newCustomer?.done(c);
-                  setNewCustomer(null);
-                }}
-              />
-              <NewTicketDialog
-                open={newTicket !== null}
-                initial={{
-                  customerId: newTicket?.prefill.customerId ?? undefined,
-                  subject: newTicket?.prefill.subject,
-                  description: newTicket?.prefill.description,
-                  interactionId: newTicket?.prefill.interactionId ?? undefined,
-                }}
-                onClose={() => setNewTicket(null)}
-                onCreated={(t) => {
-                  newTicket?.done(t);
-                  setNewTicket(null);
-                }}
-              />
+                {view.kind === 'admin' && session.user.role === 'admin' && (
+                  <AdminPage extraTabs={AUDIT_TAB} />
+                )}
+                {/* Knowledge base (issue 13, kb helper). */}
+                {view.kind === 'knowledge' && <KnowledgePage />}
+                {/* Web chat (issue 13, chat desk): the chats beside the call panel. */}
+                {view.kind === 'chats' && <ChatDesk onOpenTicket={openTicket} />}
+                {view.kind === 'customer' && (
+                  <CustomerView
+                    customerId={view.id}
+                    onOpenTicket={openTicket}
+                    onBack={() => setView({ kind: view.from })}
+                    backTo={view.from}
+                  />
+                )}
+                <CallPanel
+                  onOpenTicket={openTicket}
+                  onOpenCustomer={openCustomerFrom(
+                    section === 'admin' || section === 'knowledge' || section === 'chats'
+                      ? 'tickets'
+                      : section,
+                  )}
+                  onCreateCustomer={(phone, done) => setNewCustomer({ phone, done })}
+                  onCreateTicket={(prefill, done) => setNewTicket({ prefill, done })}
+                />
+                <NewCustomerDialog
+                  open={newCustomer !== null}
+                  initial={{ phone: newCustomer?.phone ?? '' }}
+                  onClose={() => setNewCustomer(null)}
+                  onCreated={(c) => {
+                    newCustomer?.done(c);
+                    setNewCustomer(null);
+                  }}
+                />
+                <NewTicketDialog
+                  open={newTicket !== null}
+                  initial={{
+                    customerId: newTicket?.prefill.customerId ?? undefined,
+                    subject: newTicket?.prefill.subject,
+                    description: newTicket?.prefill.description,
+                    interactionId: newTicket?.prefill.interactionId ?? undefined,
+                  }}
+                  onClose={() => setNewTicket(null)}
+                  onCreated={(t) => {
+                    newTicket?.done(t);
+                    setNewTicket(null);
+                  }}
+                />
+              </Box>
             </Box>
-          </Box>
+          </ChatProvider>
         </PhoneProvider>
       </DirectoryProvider>
     </SessionContext.Provider>
