@@ -12,13 +12,13 @@ export function ChatNavButton({ active, onClick }: { active: boolean; onClick: (
       color={active ? 'primary' : 'inherit'}
       onClick={onClick}
       data-testid="nav-chats"
+      data-count={openCount}
+      data-offers={offered}
       aria-current={active ? 'page' : undefined}
     >
       <Badge
         badgeContent={openCount + offered}
         color={offered > 0 ? 'warning' : 'primary'}
-        data-testid="nav-chats-count"
-        data-count={openCount}
         sx={{ '& .MuiBadge-badge': { right: -10 } }}
       >
         {t('chat.nav')}

@@ -50,8 +50,14 @@ export function ChatView({
   const ended = chat.state === 'ended';
   const mine = chat.state === 'agent' && chat.agentId === session.user.id;
 
-  useEffect(() => load(chat.id), [chat.id, load, state.online]);
-  useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [list.length, pending.length]);
+  useEffect(() => {
+    load(chat.id);
+  }, [chat.id, load, state.online]);
+  // A block, not an arrow's value: newer Chromium returns a promise from scrollIntoView, and React would
+  // call whatever an effect returns as its cleanup.
+  useEffect(() => {
+    void bottom.current?.scrollIntoView({ block: 'end' });
+  }, [list.length, pending.length]);
 
   // Shown: the visitor's messages up to the last one are read (said once per new message).
   const lastVisitorSeq = list.reduce((n, m) => (m.sender === 'visitor' ? Math.max(n, m.seq) : n), 0);
