@@ -3,7 +3,12 @@
 // agent chat events (chat:*, src/shared/chat/agent-protocol.ts), which this relay answers itself, speaking the
 // contract, because the service's chat:* handlers are built in another branch. The test plays the visitor side
 // through it: offers, visitor messages, typing and read marks, and can take the "service" down and back.
-import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { io as connectUpstream, type Socket as UpstreamSocket } from 'socket.io-client';
 import type { AgentChatSummary, CannedResponse, ChatOffer } from '../../src/shared/chat/agent-protocol';
@@ -52,7 +57,7 @@ export async function startChatRelay(opts: {
   let refusing = false;
 
   const http: HttpServer = createServer((req, res) => void forward(req, res));
-  async function forward(req: IncomingMessage, res: import('node:http').ServerResponse) {
+  async function forward(req: IncomingMessage, res: ServerResponse) {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     if (refusing) {
