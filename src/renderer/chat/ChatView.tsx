@@ -204,7 +204,7 @@ export function ChatView({
         )}
       </Box>
       <Box
-        sx={{ width: 300, flexShrink: 0, borderLeft: 1, borderColor: 'divider', overflow: 'auto', p: 1.5 }}
+        sx={{ width: 340, flexShrink: 0, borderLeft: 1, borderColor: 'divider', overflow: 'auto', p: 1.5 }}
         data-testid="chat-side"
       >
         <Typography variant="overline" color="textSecondary">
