@@ -18,6 +18,8 @@ type Res = typeof ChatAgentResponses;
 type RequestName = keyof Req;
 
 export interface ChatLinkOptions {
+  /** The signed-in user: only their chats are theirs to show and acknowledge (a supervisor hears others'). */
+  userId: string;
   /** A request over the sync socket; throws SwitchboardError('unavailable') at once when not connected. */
   request: (event: string, payload: unknown) => Promise<unknown>;
   connected: () => boolean;
@@ -105,7 +107,7 @@ export class ChatLink {
       case ChatSocketEvents.message: {
         const r = ChatAgentEvents.message.safeParse(raw);
         if (!r.success) return drop();
-        this.keep(r.data.chat);
+        if (!this.keep(r.data.chat)) return;
         this.o.emitMessage(r.data);
         // Delivered means this desktop has it; read is the window's to say (chat.read) when it is shown.
         if (r.data.message.sender === 'visitor') {
@@ -246,7 +248,7 @@ export class ChatLink {
       (r) => {
         // Ended chats stay until the agent closes their tab; the rest is as the server says.
         for (const [id, c] of this.chats) if (c.state !== 'ended') this.chats.delete(id);
-        for (const c of r.chats) this.chats.set(c.id, c);
+        for (const c of r.chats) if (c.agentId === this.o.userId) this.chats.set(c.id, c);
         this.offers.clear();
         for (const o of r.offers) this.offers.set(o.offerId, o);
         this.changed();
@@ -321,9 +323,22 @@ export class ChatLink {
     return a.data;
   }
 
-  private keep(chat: AgentChatSummary): void {
-    this.chats.set(chat.id, chat);
-    this.changed();
+  /**
+   * A chat as the server says it is now: in the tabs while it is this agent's (and once ended, until they close
+   * it); one that went to someone else (transferred, re-offered) leaves them. Whether it is this agent's.
+   */
+  private keep(chat: AgentChatSummary): boolean {
+    const had = this.chats.has(chat.id);
+    if (chat.agentId === this.o.userId || (had && chat.state === 'ended')) {
+      this.chats.set(chat.id, chat);
+      this.changed();
+      return true;
+    }
+    if (had) {
+      this.chats.delete(chat.id);
+      this.changed();
+    }
+    return false;
   }
 
   private changed(): void {

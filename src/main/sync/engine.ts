@@ -104,6 +104,7 @@ export class SyncEngine {
       log: o.log,
     });
     this.chat = new ChatLink({
+      userId: o.userId,
       request: (event, payload) => this.request(event, payload),
       connected: () => this.running && this.conn?.connected === true,
       emitState: (s) => o.emit('chat.state', s),

@@ -205,6 +205,40 @@ describe('chat link over the sync socket', () => {
     });
   });
 
+  it("another agent's chat heard by a supervisor's desktop is neither shown nor marked delivered", async () => {
+    const server = await contractServer();
+    servers.push(server);
+    const { events, lastState } = startEngine(server.url);
+    await waitFor(async () => lastState()?.online === true, 'online');
+    const other = summary({ state: 'agent', agentId: '0190b000-0000-7000-8000-0000000000a2' });
+    const message: ChatMessage = {
+      id: 'v2',
+      sessionId: CHAT,
+      seq: 3,
+      sender: 'visitor',
+      clientId: 'w2',
+      text: 'hello',
+      name: null,
+      event: null,
+      attachments: [],
+      articleId: null,
+      createdAt: now(),
+    };
+    server.io.emit('chat:message', { chat: other, message });
+    server.io.emit('chat:chat', other);
+    // Something this desktop does act on, sent after: once it is seen, the two before it were handled.
+    const offer: ChatOffer = {
+      offerId: OFFER,
+      chat: summary(),
+      expiresAt: new Date(Date.now() + 30_000).toISOString(),
+    };
+    server.io.emit('chat:offer', offer);
+    await waitFor(async () => (lastState()?.offers.length ?? 0) > 0, 'offer shown');
+    expect(lastState()!.chats).toEqual([]);
+    expect(events.some((e) => e.event === 'chat.message')).toBe(false);
+    expect(server.seen.receipts).toEqual([]);
+  });
+
   it('keeps what the agent writes while the server is away and sends it, same clientId, once back', async () => {
     const server = await contractServer();
     servers.push(server);
