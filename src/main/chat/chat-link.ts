@@ -102,7 +102,8 @@ export class ChatLink {
       case ChatSocketEvents.chat: {
         const r = ChatAgentEvents.chat.safeParse(raw);
         if (!r.success) return drop();
-        return this.keep(r.data);
+        this.keep(r.data);
+        return;
       }
       case ChatSocketEvents.message: {
         const r = ChatAgentEvents.message.safeParse(raw);
