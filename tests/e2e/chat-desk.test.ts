@@ -230,4 +230,15 @@ describe('chat desk', () => {
     await expect.poll(() => page.getByTestId('chat-state').first().textContent()).toBe('Ended');
     await expect.poll(chatCount).toBe('1');
   });
+
+  it("Transfer to a queue of the department: the chat leaves the agent's tabs", async () => {
+    await page.getByTestId('chat-tab').filter({ hasText: 'Tom Baker' }).click();
+    await page.getByTestId('chat-transfer').click();
+    await page.getByRole('button', { name: 'To a queue' }).click();
+    await page.getByRole('combobox').last().click();
+    await page.getByRole('option').first().click();
+    await page.getByTestId('chat-transfer-submit').click();
+    await expect.poll(() => page.getByTestId('chat-tab').count()).toBe(1);
+    await expect.poll(chatCount).toBe('0');
+  });
 });
