@@ -172,18 +172,22 @@ describe('chat desk', () => {
     expect(await page.getByTestId('canned-item').count()).toBe(2);
     await shootBothLanguages(page, 'chat-canned');
     await page.keyboard.press('Enter');
+    await expect.poll(() => composer.inputValue()).toContain(ticket.customerName);
     const filled = await composer.inputValue();
     expect(filled).toContain(ticket.customerName);
     expect(filled).toContain(agent.displayName);
     expect(filled).not.toContain('{{');
-    // The agent typed: the visitor is told (debounced: once, not per key).
-    expect(relay.typing.filter((t) => t.chatId === chatId && t.typing).length).toBe(1);
 
     await page.keyboard.press('Shift+Enter');
     await page.keyboard.type('请问订单号是多少？');
     await page.keyboard.press('Enter');
     await expect.poll(() => relay.sends.length).toBe(1);
     expect(relay.sends[0]!.text).toBe(`${filled}\n请问订单号是多少？`);
+    // The agent typed: the visitor was told, debounced (a dozen keys, not a dozen events), and told it stopped.
+    const said = relay.typing.filter((t) => t.chatId === chatId);
+    expect(said.filter((t) => t.typing).length).toBeGreaterThanOrEqual(1);
+    expect(said.filter((t) => t.typing).length).toBeLessThanOrEqual(3);
+    await expect.poll(() => relay.typing.filter((t) => t.chatId === chatId).at(-1)?.typing).toBe(false);
     const mine = page.getByTestId('chat-message').filter({ hasText: '请问订单号是多少' });
     await mine.waitFor();
     expect(await mine.getByTestId('chat-mark').getAttribute('data-mark')).toBe('sent');

@@ -41,8 +41,19 @@ type View =
   | { kind: 'chats' } // web chat (issue 13, chat desk)
   | { kind: 'customer'; id: string; from: Section };
 
+type WorkbenchProps = { session: SessionInfo; onLogout: (forgetDevice: boolean) => void };
+
+/** Web chat (issue 13, chat desk): the agent's chats for the whole workspace, one session's worth. */
+export function Workbench(props: WorkbenchProps) {
+  return (
+    <ChatProvider>
+      <WorkbenchPage {...props} />
+    </ChatProvider>
+  );
+}
+
 /** The signed-in workspace. The ticket page stays mounted under a customer view so its scroll and cache survive. */
-export function Workbench({
+function WorkbenchPage({
   session,
   onLogout,
 }: {
@@ -80,100 +91,92 @@ export function Workbench({
     <SessionContext.Provider value={session}>
       <DirectoryProvider>
         <PhoneProvider agentId={session.user.id}>
-          <ChatProvider>
-            <Box data-testid="workbench" sx={{ height: '100vh', display: 'flex', flexDirection: 'column' }}>
-              <TopBar
+          <Box data-testid="workbench" sx={{ height: '100vh', display: 'flex', flexDirection: 'column' }}>
+            <TopBar
+              session={session}
+              status={status}
+              view={section}
+              onNavigateTickets={() => setView({ kind: 'tickets' })}
+              onNavigateCustomers={() => setView({ kind: 'customers' })}
+              onNavigateAdmin={session.user.role === 'admin' ? () => setView({ kind: 'admin' }) : undefined}
+              onNavigateKnowledge={() => setView({ kind: 'knowledge' })} // knowledge base (issue 13, kb helper)
+              chatNav={
+                <ChatNavButton active={view.kind === 'chats'} onClick={() => setView({ kind: 'chats' })} />
+              }
+              onLogout={onLogout}
+              onShowShortcuts={() => setShortcutsOpen(true)}
+            />
+            <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
+            <SlaAlerts onOpenTicket={openTicket} />
+            <OfferBanner onAccepted={() => setView({ kind: 'chats' })} />
+            <HostBanner />
+            <OfflineSignInBanner session={session} />
+            {/* Sync waits for the password, not the network: the offline sign-in banner says so instead. */}
+            <ConnectionBanner status={session.offline?.check === 'password' ? null : status} />
+            {catchingUp && (
+              <Tooltip title={t('shell.initialSync')}>
+                <LinearProgress
+                  data-testid="initial-sync-progress"
+                  variant={progress === undefined ? 'indeterminate' : 'determinate'}
+                  value={progress}
+                />
+              </Tooltip>
+            )}
+            <Box sx={{ flex: 1, minHeight: 0, display: 'flex', bgcolor: 'background.default' }}>
+              <TicketsPage
                 session={session}
-                status={status}
-                view={section}
-                onNavigateTickets={() => setView({ kind: 'tickets' })}
-                onNavigateCustomers={() => setView({ kind: 'customers' })}
-                onNavigateAdmin={session.user.role === 'admin' ? () => setView({ kind: 'admin' }) : undefined}
-                onNavigateKnowledge={() => setView({ kind: 'knowledge' })} // knowledge base (issue 13, kb helper)
-                chatNav={
-                  <ChatNavButton active={view.kind === 'chats'} onClick={() => setView({ kind: 'chats' })} />
-                }
-                onLogout={onLogout}
-                onShowShortcuts={() => setShortcutsOpen(true)}
+                active={view.kind === 'tickets'}
+                openId={openTicketId}
+                onOpen={setOpenTicketId}
+                onOpenCustomer={openCustomerFrom('tickets')}
               />
-              <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
-              <SlaAlerts onOpenTicket={openTicket} />
-              <OfferBanner onAccepted={() => setView({ kind: 'chats' })} />
-              <HostBanner />
-              <OfflineSignInBanner session={session} />
-              {/* Sync waits for the password, not the network: the offline sign-in banner says so instead. */}
-              <ConnectionBanner status={session.offline?.check === 'password' ? null : status} />
-              {catchingUp && (
-                <Tooltip title={t('shell.initialSync')}>
-                  <LinearProgress
-                    data-testid="initial-sync-progress"
-                    variant={progress === undefined ? 'indeterminate' : 'determinate'}
-                    value={progress}
-                  />
-                </Tooltip>
-              )}
-              <Box sx={{ flex: 1, minHeight: 0, display: 'flex', bgcolor: 'background.default' }}>
-                <TicketsPage
-                  session={session}
-                  active={view.kind === 'tickets'}
-                  openId={openTicketId}
-                  onOpen={setOpenTicketId}
-                  onOpenCustomer={openCustomerFrom('tickets')}
-                />
-                {view.kind === 'customers' && (
-                  <CustomersPage onOpenCustomer={openCustomerFrom('customers')} />
-                )}
-                {view.kind === 'admin' && session.user.role === 'admin' && (
-                  <AdminPage extraTabs={AUDIT_TAB} />
-                )}
-                {/* Knowledge base (issue 13, kb helper). */}
-                {view.kind === 'knowledge' && <KnowledgePage />}
-                {/* Web chat (issue 13, chat desk): the chats beside the call panel. */}
-                {view.kind === 'chats' && <ChatDesk onOpenTicket={openTicket} />}
-                {view.kind === 'customer' && (
-                  <CustomerView
-                    customerId={view.id}
-                    onOpenTicket={openTicket}
-                    onBack={() => setView({ kind: view.from })}
-                    backTo={view.from}
-                  />
-                )}
-                <CallPanel
+              {view.kind === 'customers' && <CustomersPage onOpenCustomer={openCustomerFrom('customers')} />}
+              {view.kind === 'admin' && session.user.role === 'admin' && <AdminPage extraTabs={AUDIT_TAB} />}
+              {/* Knowledge base (issue 13, kb helper). */}
+              {view.kind === 'knowledge' && <KnowledgePage />}
+              {/* Web chat (issue 13, chat desk): the chats beside the call panel. */}
+              {view.kind === 'chats' && <ChatDesk onOpenTicket={openTicket} />}
+              {view.kind === 'customer' && (
+                <CustomerView
+                  customerId={view.id}
                   onOpenTicket={openTicket}
-                  onOpenCustomer={openCustomerFrom(
-                    section === 'admin' || section === 'knowledge' || section === 'chats'
-                      ? 'tickets'
-                      : section,
-                  )}
-                  onCreateCustomer={(phone, done) => setNewCustomer({ phone, done })}
-                  onCreateTicket={(prefill, done) => setNewTicket({ prefill, done })}
+                  onBack={() => setView({ kind: view.from })}
+                  backTo={view.from}
                 />
-                <NewCustomerDialog
-                  open={newCustomer !== null}
-                  initial={{ phone: newCustomer?.phone ?? '' }}
-                  onClose={() => setNewCustomer(null)}
-                  onCreated={(c) => {
-                    newCustomer?.done(c);
-                    setNewCustomer(null);
-                  }}
-                />
-                <NewTicketDialog
-                  open={newTicket !== null}
-                  initial={{
-                    customerId: newTicket?.prefill.customerId ?? undefined,
-                    subject: newTicket?.prefill.subject,
-                    description: newTicket?.prefill.description,
-                    interactionId: newTicket?.prefill.interactionId ?? undefined,
-                  }}
-                  onClose={() => setNewTicket(null)}
-                  onCreated={(t) => {
-                    newTicket?.done(t);
-                    setNewTicket(null);
-                  }}
-                />
-              </Box>
+              )}
+              <CallPanel
+                onOpenTicket={openTicket}
+                onOpenCustomer={openCustomerFrom(
+                  section === 'admin' || section === 'knowledge' || section === 'chats' ? 'tickets' : section,
+                )}
+                onCreateCustomer={(phone, done) => setNewCustomer({ phone, done })}
+                onCreateTicket={(prefill, done) => setNewTicket({ prefill, done })}
+              />
+              <NewCustomerDialog
+                open={newCustomer !== null}
+                initial={{ phone: newCustomer?.phone ?? '' }}
+                onClose={() => setNewCustomer(null)}
+                onCreated={(c) => {
+                  newCustomer?.done(c);
+                  setNewCustomer(null);
+                }}
+              />
+              <NewTicketDialog
+                open={newTicket !== null}
+                initial={{
+                  customerId: newTicket?.prefill.customerId ?? undefined,
+                  subject: newTicket?.prefill.subject,
+                  description: newTicket?.prefill.description,
+                  interactionId: newTicket?.prefill.interactionId ?? undefined,
+                }}
+                onClose={() => setNewTicket(null)}
+                onCreated={(t) => {
+                  newTicket?.done(t);
+                  setNewTicket(null);
+                }}
+              />
             </Box>
-          </ChatProvider>
+          </Box>
         </PhoneProvider>
       </DirectoryProvider>
     </SessionContext.Provider>
