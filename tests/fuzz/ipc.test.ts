@@ -231,6 +231,20 @@ beforeAll(async () => {
       input: { departmentId: row.departmentId, displayName: 'VIP', relayHost: null, relayPort: null },
     },
     'email.mailboxRemove': { address: 'vip@support.switchboard.test' },
+    // Web chat, agent desk (issue 13, chat desk): valid requests about a chat and offer agent01 does not have.
+    'chat.state': {},
+    'chat.history': { chatId: row.id, since: 0 },
+    'chat.accept': { offerId: row.id },
+    'chat.decline': { offerId: row.id },
+    'chat.send': { chatId: row.id, text: '您好 hello' },
+    'chat.discard': { clientId: 'c-1' },
+    'chat.typing': { chatId: row.id, typing: true },
+    'chat.read': { chatId: row.id, seq: 1 },
+    'chat.transfer': { chatId: row.id, toQueueId: row.id },
+    'chat.end': { chatId: row.id },
+    'chat.toTicket': { chatId: row.id, subject: '退款' },
+    'chat.canned': { language: 'zh-CN' },
+    'chat.close': { chatId: row.id },
   };
 }, 120_000);
 

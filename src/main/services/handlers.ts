@@ -19,6 +19,7 @@ import { createAuditHandlers } from './audit-handlers';
 import { createIntakeHandlers } from './intake-handlers';
 import { createKbHandlers } from './kb-handlers'; // knowledge base (issue 13, kb helper)
 import { createAttachmentHandlers } from './attachment-handlers'; // email (issue 13)
+import { createChatHandlers } from '../chat/chat-handlers'; // web chat, agent desk (issue 13, chat desk)
 import { bulkUpdate } from './bulk-update';
 import { bulkDelete, refuseIfDeleting } from './ticket-delete';
 import { TOTAL_CAP } from '../store';
@@ -381,6 +382,7 @@ export function createHandlers(
     ...createIntakeHandlers(sessions),
     ...createKbHandlers(sessions), // knowledge base (issue 13, kb helper)
     ...createAttachmentHandlers(sessions), // email (issue 13)
+    ...createChatHandlers(sessions), // web chat, agent desk (issue 13, chat desk)
 
     'notSent.list': async () => sessions.current?.notSent.list() ?? [],
 

@@ -8,6 +8,8 @@ import { SlaAlert } from '../../shared/protocol/sla';
 import { Poke, PULL_MAX_CHANGES } from '../../shared/protocol/sync';
 import { asStorageError, storageFault, type LocalStore, type Touched } from '../store';
 import { AgentStatusLink, offlineError } from './agent-status';
+// Web chat (issue 13, chat desk): the agent's chats over this socket.
+import { ChatLink } from '../chat/chat-link';
 import { applyPoke, pullAll, type AppliedPage } from './pull';
 import { PUSH_BATCH, pushAll, type Refusal } from './push';
 import { socketIoConnection, type ConnectionFactory, type SyncConnection } from './transport';
@@ -89,6 +91,8 @@ export class SyncEngine {
   private probeResumes = 0;
   /** The agent's state, over the same socket. */
   readonly agent: AgentStatusLink;
+  /** The agent's chats (issue 13), over the same socket. */
+  readonly chat: ChatLink;
 
   constructor(private readonly o: SyncEngineOptions) {
     this.accessToken = o.accessToken;
@@ -97,6 +101,15 @@ export class SyncEngine {
       userId: o.userId,
       request: (event, payload) => this.request(event, payload),
       onStatus: (s) => o.emit('agent.status', s),
+      log: o.log,
+    });
+    this.chat = new ChatLink({
+      userId: o.userId,
+      request: (event, payload) => this.request(event, payload),
+      connected: () => this.running && this.conn?.connected === true,
+      emitState: (s) => o.emit('chat.state', s),
+      emitMessage: (m) => o.emit('chat.message', m),
+      emitTyping: (t) => o.emit('chat.visitorTyping', t),
       log: o.log,
     });
     const meta = o.store.read.syncMeta();
@@ -202,11 +215,13 @@ export class SyncEngine {
       this.requestSync();
       // The state may have moved while we were away (Offline after the grace period, a server restart).
       void this.agent.refresh();
+      this.chat.connected();
     });
     conn.on('disconnect', (reason) => {
       if (!this.running) return;
       this.o.log?.(`sync: disconnected (${reason})`);
       this.setStatus({ state: 'offline' });
+      this.chat.disconnected();
       this.retryLater(() => void this.connect());
     });
     conn.on('connect_error', (err) => {
@@ -220,6 +235,7 @@ export class SyncEngine {
     });
     conn.on('poke', (raw) => this.poked(raw));
     conn.on('agentStatus', (raw) => this.agent.pushed(raw));
+    conn.on('chat', (event, raw) => this.chat.pushed(event, raw));
     conn.on('slaAlert', (raw) => {
       // The service's escalation rules name this user: shown like the desktop's own (once per key).
       const alert = SlaAlert.safeParse(raw);

@@ -2,6 +2,15 @@ import { io, type Socket } from 'socket.io-client';
 import { SocketEvents } from '../../shared/protocol/sync';
 import { SlaSocketEvents } from '../../shared/protocol/sla';
 import { VoiceSocketEvents } from '../../shared/protocol/voice';
+// Web chat (issue 13, chat desk): the chat pushes the chat link hears.
+import { ChatSocketEvents } from '../../shared/chat/agent-protocol';
+const CHAT_PUSHES = [
+  ChatSocketEvents.offer,
+  ChatSocketEvents.offerWithdrawn,
+  ChatSocketEvents.message,
+  ChatSocketEvents.chat,
+  ChatSocketEvents.visitorTyping,
+];
 
 /**
  * What the sync engine needs from a connection, so it can run over socket.io in the product and over
@@ -20,6 +29,8 @@ export interface SyncConnection {
   on(event: 'agentStatus', fn: (payload: unknown) => void): void;
   /** The server sent an SLA alert for this user (unvalidated: the listener parses it). */
   on(event: 'slaAlert', fn: (payload: unknown) => void): void;
+  /** Web chat (issue 13): a chat:* push, by its socket event name (unvalidated: the chat link parses it). */
+  on(event: 'chat', fn: (event: string, payload: unknown) => void): void;
   connect(): void;
   close(): void;
 }
@@ -45,7 +56,9 @@ export const socketIoConnection: ConnectionFactory = (serverUrl, token) => {
       if (event === 'poke') socket.on(SocketEvents.poke, fn);
       else if (event === 'agentStatus') socket.on(VoiceSocketEvents.status, fn);
       else if (event === 'slaAlert') socket.on(SlaSocketEvents.alert, fn);
-      else if (event === 'connect_error') {
+      else if (event === 'chat') {
+        for (const name of CHAT_PUSHES) socket.on(name, (payload: unknown) => fn(name, payload));
+      } else if (event === 'connect_error') {
         socket.on('connect_error', (err: Error) =>
           // socket.active is false when the server's middleware refused us (no automatic retry then).
           (fn as (e: { message: string; serverRefused: boolean }) => void)({

@@ -25,6 +25,9 @@ export const CHORDS = {
   mute: { code: 'KeyM', alt: true },
   keypad: { code: 'KeyK', alt: true },
   dial: { code: 'KeyP', alt: true },
+  // Web chat (issue 13, chat desk): a chat offer's Accept and Decline (Alt+A answers calls; Alt+D is Chromium's).
+  acceptChat: { code: 'KeyC', alt: true },
+  declineChat: { code: 'KeyC', alt: true, shift: true },
 } as const satisfies Record<string, Chord>;
 
 export type ChordId = keyof typeof CHORDS;
@@ -55,8 +58,9 @@ export function matchesChord(
 export type ShortcutGroup = 'general' | 'lists' | 'editing' | 'phone';
 
 export interface ShortcutEntry {
-  /** Its description is `shortcuts.do.<id>` in the locale files. */
+  /** Its description is `shortcuts.do.<id>` in the locale files, unless `text` names another key. */
   id: string;
+  text?: string;
   group: ShortcutGroup;
   /** Each item is one way of pressing it ("↓" or "J"). */
   keys: readonly string[];
@@ -95,6 +99,11 @@ export const SHORTCUTS: readonly ShortcutEntry[] = [
   chord('keypad', 'phone'),
   chord('dial', 'phone'),
   { id: 'tones', group: 'phone', keys: ['0–9', '*', '#'] },
+  // Web chat (issue 13, chat desk).
+  { ...chord('acceptChat', 'general'), text: 'chat.shortcuts.accept' },
+  { ...chord('declineChat', 'general'), text: 'chat.shortcuts.decline' },
+  { id: 'chatSend', group: 'editing', keys: ['Enter'], text: 'chat.shortcuts.send' },
+  { id: 'chatCanned', group: 'editing', keys: ['/'], text: 'chat.shortcuts.canned' },
 ];
 
 export const SHORTCUT_GROUPS: readonly ShortcutGroup[] = ['general', 'lists', 'editing', 'phone'];

@@ -83,7 +83,7 @@ export function ShortcutsDialog({ open, onClose }: { open: boolean; onClose: () 
                     ))}
                   </Box>
                   <Box component="td" sx={{ py: 0.375, fontSize: 14 }}>
-                    {t(`shortcuts.do.${s.id}`)}
+                    {t(s.text ?? `shortcuts.do.${s.id}`)}
                   </Box>
                 </tr>
               ))}

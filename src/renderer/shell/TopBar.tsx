@@ -17,7 +17,7 @@ import {
   Tooltip,
   Typography,
 } from '@mui/material';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionInfo, SyncStatus } from '../../shared';
 import { useFormat } from '../i18n';
@@ -36,18 +36,21 @@ export function TopBar({
   onNavigateCustomers,
   onNavigateAdmin,
   onNavigateKnowledge,
+  chatNav,
   onLogout,
   onShowShortcuts,
 }: {
   session: SessionInfo;
   status: SyncStatus | null;
-  view: 'tickets' | 'customers' | 'admin' | 'knowledge';
+  view: 'tickets' | 'customers' | 'admin' | 'knowledge' | 'chats';
   onNavigateTickets: () => void;
   onNavigateCustomers: () => void;
   /** Administrators only: absent, there is no admin entry at all. */
   onNavigateAdmin?: () => void;
   /** Knowledge base (issue 13, kb helper): every signed-in user reads it. */
   onNavigateKnowledge?: () => void;
+  /** Web chat (issue 13, chat desk): the Chats entry with its count. */
+  chatNav?: ReactNode;
   /** forgetDevice: also remove offline sign-in for this user from this computer. */
   onLogout: (forgetDevice: boolean) => void;
   onShowShortcuts: () => void;
@@ -90,6 +93,7 @@ export function TopBar({
             {t('kb.nav')}
           </Button>
         )}
+        {chatNav /* web chat (issue 13, chat desk) */}
         {onNavigateAdmin && (
           <Button
             color={view === 'admin' ? 'primary' : 'inherit'}

@@ -19,6 +19,11 @@ import { useSyncStatus } from '../sync/use-sync-status';
 import { SlaAlerts } from '../sla/SlaAlerts';
 import { TicketsPage } from '../tickets/TicketsPage';
 import { KnowledgePage } from '../kb/KnowledgePage'; // knowledge base (issue 13, kb helper)
+// Web chat, agent desk (issue 13, chat desk).
+import { ChatDesk } from '../chat/ChatDesk';
+import { ChatNavButton } from '../chat/ChatNavButton';
+import { ChatProvider } from '../chat/ChatProvider';
+import { OfferBanner } from '../chat/OfferBanner';
 import { SessionContext } from '../auth/session-context';
 import { HostBanner } from './HostBanner';
 import { OfflineSignInBanner } from './OfflineSignInBanner';
@@ -33,10 +38,22 @@ type View =
   | { kind: Section }
   | { kind: 'admin' }
   | { kind: 'knowledge' } // knowledge base (issue 13, kb helper)
+  | { kind: 'chats' } // web chat (issue 13, chat desk)
   | { kind: 'customer'; id: string; from: Section };
 
+type WorkbenchProps = { session: SessionInfo; onLogout: (forgetDevice: boolean) => void };
+
+/** Web chat (issue 13, chat desk): the agent's chats for the whole workspace, one session's worth. */
+export function Workbench(props: WorkbenchProps) {
+  return (
+    <ChatProvider>
+      <WorkbenchPage {...props} />
+    </ChatProvider>
+  );
+}
+
 /** The signed-in workspace. The ticket page stays mounted under a customer view so its scroll and cache survive. */
-export function Workbench({
+function WorkbenchPage({
   session,
   onLogout,
 }: {
@@ -58,7 +75,7 @@ export function Workbench({
     (from: Section) => (id: string) => setView({ kind: 'customer', id, from }),
     [],
   );
-  const section: Section | 'admin' | 'knowledge' = view.kind === 'customer' ? view.from : view.kind;
+  const section: Section | 'admin' | 'knowledge' | 'chats' = view.kind === 'customer' ? view.from : view.kind;
 
   // Quick-create from a call: a customer for an unknown caller, a ticket prefilled from the call.
   const [newCustomer, setNewCustomer] = useState<{ phone: string; done: (c: Customer) => void } | null>(null);
@@ -83,11 +100,15 @@ export function Workbench({
               onNavigateCustomers={() => setView({ kind: 'customers' })}
               onNavigateAdmin={session.user.role === 'admin' ? () => setView({ kind: 'admin' }) : undefined}
               onNavigateKnowledge={() => setView({ kind: 'knowledge' })} // knowledge base (issue 13, kb helper)
+              chatNav={
+                <ChatNavButton active={view.kind === 'chats'} onClick={() => setView({ kind: 'chats' })} />
+              }
               onLogout={onLogout}
               onShowShortcuts={() => setShortcutsOpen(true)}
             />
             <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
             <SlaAlerts onOpenTicket={openTicket} />
+            <OfferBanner onAccepted={() => setView({ kind: 'chats' })} />
             <HostBanner />
             <OfflineSignInBanner session={session} />
             {/* Sync waits for the password, not the network: the offline sign-in banner says so instead. */}
@@ -113,6 +134,8 @@ export function Workbench({
               {view.kind === 'admin' && session.user.role === 'admin' && <AdminPage extraTabs={AUDIT_TAB} />}
               {/* Knowledge base (issue 13, kb helper). */}
               {view.kind === 'knowledge' && <KnowledgePage />}
+              {/* Web chat (issue 13, chat desk): the chats beside the call panel. */}
+              {view.kind === 'chats' && <ChatDesk onOpenTicket={openTicket} />}
               {view.kind === 'customer' && (
                 <CustomerView
                   customerId={view.id}
@@ -124,7 +147,7 @@ export function Workbench({
               <CallPanel
                 onOpenTicket={openTicket}
                 onOpenCustomer={openCustomerFrom(
-                  section === 'admin' || section === 'knowledge' ? 'tickets' : section,
+                  section === 'admin' || section === 'knowledge' || section === 'chats' ? 'tickets' : section,
                 )}
                 onCreateCustomer={(phone, done) => setNewCustomer({ phone, done })}
                 onCreateTicket={(prefill, done) => setNewTicket({ prefill, done })}

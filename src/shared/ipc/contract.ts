@@ -16,6 +16,10 @@ import {
   User,
 } from '../domain';
 import { AdminAction } from '../admin/rest';
+// Web chat, agent desk (issue 13, chat desk).
+import { AgentChatSummary, CannedResponse, ChatAgentRequests } from '../chat/agent-protocol';
+import { ChatAttachmentRef, ChatLanguage, ChatMessage } from '../chat/protocol';
+import { ChatDeskState, ChatSendResult } from './chat-desk';
 // Knowledge base (issue 13, kb helper).
 import {
   KB_QUERY_MAX,
@@ -728,6 +732,41 @@ export const contract = {
   /** Administrators: add or change a mailbox (never queued offline: it needs the server's checks). */
   'email.mailboxSave': method(z.object({ address: MailboxAddress, input: MailboxInput }), z.object({})),
   'email.mailboxRemove': method(z.object({ address: MailboxAddress }), z.object({})),
+  // Web chat, agent desk (issue 13, chat desk): over the sync socket (chat:* in src/shared/chat/agent-protocol.ts).
+  // Offline every call fails at once with `unavailable`, except chat.send, which keeps the message and sends it
+  // (same clientId) when the connection is back, and chat.typing, which is then not said.
+  /** The agent's chats, offers and unsent messages, as the desktop holds them (fetched again on reconnect). */
+  'chat.state': method(z.object({}), ChatDeskState),
+  'chat.history': method(ChatAgentRequests.history, z.object({ messages: z.array(ChatMessage) })),
+  'chat.accept': method(ChatAgentRequests.accept, AgentChatSummary),
+  'chat.decline': method(ChatAgentRequests.decline, z.object({})),
+  /** clientId: sending a queued or refused message again under its id (stored once by the server). */
+  'chat.send': method(
+    z.object({
+      chatId: Id,
+      text: z.string().trim().min(1).max(2000),
+      attachments: z.array(ChatAttachmentRef).max(5).default([]),
+      clientId: z.string().min(1).max(64).optional(),
+    }),
+    ChatSendResult,
+  ),
+  /** A message the agent gives up on (refused or waiting): only on their word. */
+  'chat.discard': method(z.object({ clientId: z.string().min(1).max(64) }), z.object({})),
+  'chat.typing': method(ChatAgentRequests.typing, z.object({})),
+  /** The agent has seen the visitor's messages up to seq (the tab is shown). */
+  'chat.read': method(z.object({ chatId: Id, seq: z.number().int().nonnegative() }), AgentChatSummary),
+  'chat.transfer': method(
+    ChatAgentRequests.transfer.refine((t) => (t.toAgentId === undefined) !== (t.toQueueId === undefined), {
+      message: 'Name either an agent or a queue',
+    }),
+    AgentChatSummary,
+  ),
+  'chat.end': method(ChatAgentRequests.end, AgentChatSummary),
+  /** A ticket made from the chat, or the chat linked to ticketId, in one step. */
+  'chat.toTicket': method(ChatAgentRequests.toTicket, z.object({ chat: AgentChatSummary, ticketId: Id })),
+  'chat.canned': method(z.object({ language: ChatLanguage.optional() }), z.array(CannedResponse)),
+  /** An ended chat's tab closed: the desktop forgets it (the server keeps the transcript). */
+  'chat.close': method(z.object({ chatId: Id }), z.object({})),
 } as const;
 
 export type Contract = typeof contract;
@@ -759,6 +798,12 @@ export const events = {
   'notSent.changed': z.object({ count: z.number().int().nonnegative() }),
   /** An SLA warning or breach for this user, from the service or the desktop's own clock (shown once per key). */
   'sla.alert': SlaAlert,
+  // Web chat, agent desk (issue 13, chat desk).
+  /** The chats, offers and unsent messages changed (a push, an answer, the connection). */
+  'chat.state': ChatDeskState,
+  /** A message in one of the agent's chats (the visitor's, the agent's own once stored, the bot's, a system line). */
+  'chat.message': z.object({ chat: AgentChatSummary, message: ChatMessage }),
+  'chat.visitorTyping': z.object({ chatId: Id, typing: z.boolean() }),
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;
