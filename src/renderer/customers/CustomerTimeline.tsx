@@ -177,10 +177,18 @@ export function TimelineList({
             <Box sx={{ pt: 0.25, color: 'text.secondary', display: 'flex' }}>{iconOf(e)}</Box>
             <Box sx={{ flex: 1, minWidth: 0 }}>
               <Box sx={{ display: 'flex', gap: 1, alignItems: 'center', minWidth: 0 }}>
-                <Box component="span" sx={{ fontWeight: 600, whiteSpace: 'nowrap' }}>
+                <Box
+                  component="span"
+                  sx={{ fontWeight: 600, minWidth: 0, ...ellipsis }}
+                  title={headline(e, t, number)}
+                >
                   {headline(e, t, number)}
                 </Box>
-                {e.kind === 'ticket' && <StatusChip status={e.ticket.status} />}
+                {e.kind === 'ticket' && (
+                  <Box component="span" sx={{ flexShrink: 0, display: 'flex' }}>
+                    <StatusChip status={e.ticket.status} />
+                  </Box>
+                )}
                 {e.kind === 'call' && e.call.answerAt && e.call.endAt && (
                   <Box component="span" sx={{ color: 'text.secondary', fontVariantNumeric: 'tabular-nums' }}>
                     {callDuration(Date.parse(e.call.endAt) - Date.parse(e.call.answerAt))}
@@ -189,7 +197,7 @@ export function TimelineList({
                 <Box component="span" sx={{ flex: 1 }} />
                 <Box
                   component="span"
-                  sx={{ color: 'text.secondary', whiteSpace: 'nowrap', fontSize: 12 }}
+                  sx={{ color: 'text.secondary', whiteSpace: 'nowrap', fontSize: 12, flexShrink: 0 }}
                   title={fmt.absolute(e.at)}
                 >
                   {fmt.relative(e.at)}
