@@ -135,6 +135,24 @@ describe('customer merge', () => {
     expect(late.body).toEqual({ customerId: kept.customerId, created: false });
   });
 
+  it("keeps the duplicate's own phone and email finding the kept customer", async () => {
+    const kept = await customerWithTicket(
+      { name: '李娜', email: 'lina@example.cn', phone: '13700001111' },
+      '发票',
+    );
+    const dup = await customerWithTicket(
+      { name: '李娜', email: 'Li.Na@work.example', phone: '13700002222' },
+      '发票抬头',
+    );
+    const supervisor = await tokenOf(server.url, 'super01');
+    expect((await merge(supervisor.token, kept.customerId, dup.customerId)).status).toBe(200);
+    // The next form from the duplicate's address or number files under the kept customer, no new one made.
+    for (const contact of [{ email: 'li.na@WORK.example' }, { phone: '+86 137 0000 2222' }]) {
+      const again = await customerWithTicket(contact, '再次来信');
+      expect(again.customerId).toBe(kept.customerId);
+    }
+  });
+
   it('leaves a deleted ticket of the duplicate removed for the replicas', async () => {
     const kept = await customerWithTicket({ name: 'Zhou Min', email: 'zhoumin@example.com' }, 'Invoice');
     const dup = await customerWithTicket({ name: 'Zhou Min', email: 'zm@example.com' }, 'Spam');

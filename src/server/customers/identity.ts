@@ -88,6 +88,30 @@ async function recordExternalId(
     .execute();
 }
 
+/**
+ * The phone and email a merged duplicate was known by, kept for the customer it became (customers/merge.ts) when
+ * that customer's own record holds others: rows of customer_external_ids under these channel names, which no
+ * intake uses ('=' never starts one), so the next mail or call from the duplicate's address still finds them.
+ */
+const MERGED_KEY = { phone: '=phone', email: '=email' } as const;
+
+export async function keepMergedKeys(
+  trx: Tx,
+  duplicate: { phone: string | null; email: string | null },
+  kept: { id: string; phone: string | null; email: string | null },
+  departmentIds: readonly string[],
+  at: string,
+): Promise<void> {
+  const keys = contactKeys(duplicate);
+  const extra = [
+    ...(keys.phone && keys.phone !== kept.phone ? [{ channel: MERGED_KEY.phone, id: keys.phone }] : []),
+    ...(keys.email && keys.email !== kept.email?.toLowerCase()
+      ? [{ channel: MERGED_KEY.email, id: keys.email }]
+      : []),
+  ];
+  for (const d of departmentIds) for (const e of extra) await recordExternalId(trx, e, d, kept.id, at);
+}
+
 const HAN = /\p{Script=Han}/u;
 
 /**
@@ -115,8 +139,12 @@ export async function customerForContact(
   const at = now.toISOString();
   const found =
     (keys.external && (await customerWithExternalId(trx, keys.external, departmentId))) ||
-    (keys.phone && (await customerWithPhone(trx, keys.phone, departmentId))) ||
-    (keys.email && (await customerWithEmail(trx, keys.email, departmentId))) ||
+    (keys.phone &&
+      ((await customerWithPhone(trx, keys.phone, departmentId)) ||
+        (await customerWithExternalId(trx, { channel: MERGED_KEY.phone, id: keys.phone }, departmentId)))) ||
+    (keys.email &&
+      ((await customerWithEmail(trx, keys.email, departmentId)) ||
+        (await customerWithExternalId(trx, { channel: MERGED_KEY.email, id: keys.email }, departmentId)))) ||
     undefined;
   if (found) {
     await ensurePublishedTo(trx, found.id, departmentId);

@@ -9,6 +9,7 @@ import { dialectOf } from '../db/open';
 import type { Db, Tx } from '../db/schema';
 import { insertHistory } from '../tickets/ticket-store';
 import { getCustomer } from './customer-store';
+import { keepMergedKeys } from './identity';
 
 /** Departments the customer is published to (one `upsert` row per department in the change stream). */
 async function departmentsOf(trx: Tx, customerId: string): Promise<string[]> {
@@ -170,6 +171,8 @@ export async function mergeCustomers(
     for (const d of departments) version = await appendChange(trx, 'customer', keepId, d);
     const { id: _id, ...columns } = customerToColumns({ ...filled, version });
     await trx.updateTable('customers').set(columns).where('id', '=', keepId).execute();
+    // The duplicate's phone and email still find the kept customer where its record holds others.
+    await keepMergedKeys(trx, merged, filled, mergeDepartments, at);
     // The duplicate's rows in the stream become `merge` changes: its replicas move tickets and drop it.
     for (const d of mergeDepartments) await appendChange(trx, 'customer', mergeId, d, 'merge');
 
