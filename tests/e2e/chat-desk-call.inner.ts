@@ -4,7 +4,8 @@
 // person; agent01, on a call through Kamailio, accepts the chat (the call panel stays in view), answers with
 // a canned response (seeded over the canned REST API by the department's supervisor, super01) and turns the
 // chat into a ticket; the customer reloads the page mid-chat and loses nothing. A second customer's chat is
-// accepted beside it. SWITCHBOARD_SCREENS=<folder>: chat-desk-call in both languages (a call and two chats).
+// accepted beside it. SWITCHBOARD_SCREENS=<folder>: chat-desk-call in both languages (a call and two chats), and Emma's widget
+// (chat-widget-bot-en, chat-widget-after-reload-en).
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -140,6 +141,11 @@ afterAll(async () => {
   dir?.remove();
 });
 
+async function shoot(page: Page, name: string): Promise<void> {
+  const screens = process.env['SWITCHBOARD_SCREENS'];
+  if (screens) await page.screenshot({ path: join(screens, `${name}.png`) });
+}
+
 /** The customer's page: the service's plain demo page with its one script tag, the widget opened. */
 async function openWidget(page: Page): Promise<void> {
   await page.getByTestId('chat-launcher').click();
@@ -221,6 +227,7 @@ it('a customer chats with the bot, asks for a person; agent01 on a call accepts,
   await botAnswer.waitFor({ timeout: 20_000 });
   expect(await botAnswer.textContent()).toContain('From the help article: Refund process and timelines');
   expect(await emma.getByTestId('chat-state').getAttribute('data-state')).toBe('bot');
+  await shoot(emma, 'chat-widget-bot-en');
 
   // She asks for a person: agent01, still on the call, gets the offer and takes it from the keyboard.
   await emma.getByTestId('chat-person').click();
@@ -274,6 +281,7 @@ it('a customer chats with the bot, asks for a person; agent01 on a call accepts,
   await expect.poll(() => bubbles(emma), { timeout: 30_000 }).toEqual(before);
   await expect.poll(() => emma.getByTestId('chat-state').getAttribute('data-state')).toBe('agent');
   await say(emma, 'Thanks, I am still here after reloading.');
+  await shoot(emma, 'chat-widget-after-reload-en');
   await page.getByTestId('chat-tab').filter({ hasText: 'Emma Clark' }).click();
   await page.getByTestId('chat-message').filter({ hasText: 'still here after reloading' }).waitFor();
 
