@@ -138,7 +138,13 @@ describe('customer timeline', () => {
         messageCount: 4,
         excerpt: '我的退款 还没到账',
         transcript: chatOnTicket.transcript,
-        ticket: { id: refund.id, number: refund.number, subject: refund.subject, status: refund.status, channel: 'email' },
+        ticket: {
+          id: refund.id,
+          number: refund.number,
+          subject: refund.subject,
+          status: refund.status,
+          channel: 'email',
+        },
       },
     });
     // Answered by the assistant only, no ticket: the desktop shows the transcript instead.
@@ -150,7 +156,12 @@ describe('customer timeline', () => {
     const dupChat = chat(dup.id, 20);
     const s = openStore(join(dir.path, 'merge.sqlite'));
     try {
-      s.write.applyPage([...up.directory(), up.customer(wang), up.customer(dup), upChat(dupChat)], 1, 1, at(30));
+      s.write.applyPage(
+        [...up.directory(), up.customer(wang), up.customer(dup), upChat(dupChat)],
+        1,
+        1,
+        at(30),
+      );
       expect(s.read.customerTimeline(dup.id, [], null, 50).entries.map((e) => e.id)).toEqual([dupChat.id]);
       s.write.applyPage(
         [{ version: ++chatVersion, kind: 'customer', op: 'merge', id: dup.id, into: wang.id }],
