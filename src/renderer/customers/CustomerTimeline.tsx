@@ -300,7 +300,13 @@ export function TimelineList({
           <Box
             component="pre"
             data-testid="chat-transcript"
-            sx={{ m: 0, whiteSpace: 'pre-wrap', wordBreak: 'break-word', fontFamily: 'inherit', fontSize: 13 }}
+            sx={{
+              m: 0,
+              whiteSpace: 'pre-wrap',
+              wordBreak: 'break-word',
+              fontFamily: 'inherit',
+              fontSize: 13,
+            }}
           >
             {transcript?.chat.transcript}
           </Box>

@@ -146,7 +146,11 @@ export async function mergeCustomers(
       .execute();
     for (const c of chats) {
       await appendChange(trx, 'chat', c.id, c.department_id);
-      await trx.updateTable('chat_interactions').set({ customer_id: keepId }).where('id', '=', c.id).execute();
+      await trx
+        .updateTable('chat_interactions')
+        .set({ customer_id: keepId })
+        .where('id', '=', c.id)
+        .execute();
     }
     await trx
       .updateTable('customer_external_ids')

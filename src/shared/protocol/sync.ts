@@ -147,7 +147,10 @@ export const PullRequest = z.object({
   /** The scope the replica was filled for (from an earlier answer); absent on a replica that never pulled. */
   scope: ScopeKey.optional(),
   /** The OPTIONAL_KINDS this client applies; absent (an older desktop): none of them is sent. */
-  accepts: z.array(z.enum(OPTIONAL_KINDS)).max(OPTIONAL_KINDS.length * 2).optional(),
+  accepts: z
+    .array(z.enum(OPTIONAL_KINDS))
+    .max(OPTIONAL_KINDS.length * 2)
+    .optional(),
 });
 export type PullRequest = z.infer<typeof PullRequest>;
 
