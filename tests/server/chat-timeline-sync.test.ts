@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { PullResponse, SocketEvents, type Change } from '../../src/shared';
+import { chatToTicket } from '../../src/server/chat-routing/transcript';
+import { getSession } from '../../src/server/chat/chat-store';
 import { mergeCustomers } from '../../src/server/customers/merge';
 import { openDatabase } from '../../src/server/db/open';
 import { asAdmin, connectSocket, login, request, startTestServer, type TestServer } from './helpers';
@@ -152,5 +154,48 @@ describe('ended chats on the replicas', () => {
     await asAdmin(server.dbPath, (db, admin) => mergeCustomers(db, admin, keep, dup, new Date(), null));
     const after = chatsIn(await pullEverything(socket, ['chat'])).find((c) => c.sessionId === sessionId);
     expect(after?.customerId).toBe(keep);
+  });
+
+  it('sends a chat again with its ticket and customer when a ticket is made from it after it ended', async () => {
+    const v = await Visitor.open(server.url, server.url);
+    visitors.push(v);
+    await v.hello('demo');
+    const ack = await v.say('t-1', 'Invoice 88 is wrong');
+    if (ack.type !== 'ack') throw new Error('refused');
+    const sessionId = ack.message.sessionId;
+    await server.chat.end(sessionId, 'ended_by_agent');
+    const agent = await stored(async (db) => {
+      const d = await db
+        .selectFrom('chat_sessions')
+        .select('department_id')
+        .where('id', '=', sessionId)
+        .executeTakeFirstOrThrow();
+      return (
+        await db
+          .selectFrom('users')
+          .select('username')
+          .where('role', '=', 'agent')
+          .where('department_id', '=', d.department_id)
+          .executeTakeFirstOrThrow()
+      ).username;
+    });
+    const socket = await syncSocket(agent);
+    // A visitor who never said who they are: the record has no customer, so no timeline shows it yet.
+    const before = await until(async () =>
+      chatsIn(await pullEverything(socket, ['chat'])).find((c) => c.sessionId === sessionId),
+    );
+    expect(before).toMatchObject({ customerId: null, ticketId: null });
+    const made = await asAdmin(server.dbPath, async (db, admin) =>
+      chatToTicket(db, admin, (await getSession(db, sessionId))!, {}, new Date()),
+    );
+    const ticket = await stored((db) =>
+      db
+        .selectFrom('tickets')
+        .select('customer_id')
+        .where('id', '=', made.ticketId)
+        .executeTakeFirstOrThrow(),
+    );
+    const after = chatsIn(await pullEverything(socket, ['chat'])).find((c) => c.sessionId === sessionId);
+    expect(after).toMatchObject({ ticketId: made.ticketId, customerId: ticket.customer_id });
   });
 });
