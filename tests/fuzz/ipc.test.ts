@@ -148,7 +148,7 @@ beforeAll(async () => {
     'customers.get': { id: row.customerId },
     'customers.timeline': {
       customerId: row.customerId,
-      kinds: ['call', 'message'],
+      kinds: ['call', 'message', 'chat'],
       after: { at: now, id: row.id },
       limit: 20,
     },

@@ -109,7 +109,10 @@ describe('fuzzing every socket event', () => {
     async () => {
       const now = new Date().toISOString();
       const specs: Record<string, { template: unknown; schema: z.ZodType; code?: string }> = {
-        [SocketEvents.pull]: { template: { cursor: 0, limit: 10, scope: 'dept:x' }, schema: PullRequest },
+        [SocketEvents.pull]: {
+          template: { cursor: 0, limit: 10, scope: 'dept:x', accepts: ['chat'] },
+          schema: PullRequest,
+        },
         [SocketEvents.push]: {
           template: {
             mutations: [

@@ -34,7 +34,7 @@ interface MessageDbRow {
 
 /**
  * A customer's timeline from the replica: the keys of every kind merged in one statement (each from its own index:
- * calls by customer and time, tickets by customer, the public comments of those tickets by ticket and time), the
+ * calls by customer and time, chats by customer and start time, tickets by customer, the public comments of those tickets by ticket and time), the
  * page's entries then read by id. Internal notes are not contacts with the customer and stay out.
  */
 export class CustomerTimeline {
@@ -42,6 +42,7 @@ export class CustomerTimeline {
   private readonly call: Statement;
   private readonly ticket: Statement;
   private readonly message: Statement;
+  private readonly chat: Statement;
 
   constructor(db: Database) {
     // Cursor: entries strictly after (older than) @at/@id in the order at DESC, id DESC.
@@ -53,6 +54,8 @@ export class CustomerTimeline {
         UNION ALL
         SELECT 'message', m.id, m.created_at FROM tickets t CROSS JOIN comments m ON m.ticket_id = t.id
         WHERE t.customer_id = @customer AND m.internal = 0
+        UNION ALL
+        SELECT 'chat', c.id, c.started_at FROM chats c WHERE c.customer_id = @customer
       )
       WHERE kind IN (SELECT value FROM json_each(@kinds))
         AND (@at IS NULL OR at < @at OR (at = @at AND id < @id))
@@ -66,6 +69,9 @@ export class CustomerTimeline {
     );
     this.message = db.prepare(
       'SELECT id, ticket_id, author_id, author_name, body, from_customer, created_at FROM comments WHERE id = ?',
+    );
+    this.chat = db.prepare(
+      `SELECT c.*, u.display_name AS agent_name FROM chats c LEFT JOIN users u ON u.id = c.agent_id WHERE c.id = ?`,
     );
   }
 
@@ -115,7 +121,6 @@ export class CustomerTimeline {
         const m = this.message.get(r.id) as MessageDbRow | undefined;
         const t = m && this.ticketOf(m.ticket_id);
         if (!m || !t) return null;
-        const text = m.body.replace(/\s+/g, ' ').trim();
         return {
           kind: 'message',
           id: r.id,
@@ -124,11 +129,48 @@ export class CustomerTimeline {
           authorName: m.author_name,
           // Mail marks it; messaging webhooks file the customer's messages with no author among the users.
           fromCustomer: m.from_customer === 1 || m.author_id === null,
-          excerpt: text.length > EXCERPT ? `${text.slice(0, EXCERPT - 1)}…` : text,
+          excerpt: excerpt(m.body),
+        };
+      }
+      case 'chat': {
+        const c = this.chat.get(r.id) as ChatDbRow | undefined;
+        if (!c) return null;
+        const t = c.ticket_id ? this.ticketOf(c.ticket_id) : undefined;
+        return {
+          kind: 'chat',
+          id: r.id,
+          at: r.at,
+          chat: {
+            agentName: c.agent_name ?? null,
+            visitorName: c.visitor_name,
+            startedAt: c.started_at,
+            endedAt: c.ended_at,
+            messageCount: c.message_count,
+            excerpt: excerpt(c.first_line),
+            transcript: c.transcript,
+            ticket: t ? ticketPart(t) : null,
+          },
         };
       }
     }
   }
+}
+
+interface ChatDbRow {
+  id: string;
+  agent_name: string | null;
+  visitor_name: string | null;
+  started_at: string;
+  ended_at: string;
+  message_count: number;
+  first_line: string;
+  transcript: string;
+  ticket_id: string | null;
+}
+
+function excerpt(body: string): string {
+  const text = body.replace(/\s+/g, ' ').trim();
+  return text.length > EXCERPT ? `${text.slice(0, EXCERPT - 1)}…` : text;
 }
 
 type TimelineTicket = Extract<TimelineEntry, { kind: 'message' }>['ticket'];

@@ -127,6 +127,14 @@ export class StoreWriter {
          WHERE customer_id = ? AND server_base IS NOT NULL`,
       ),
       moveTickets: db.prepare('UPDATE tickets SET customer_id = ? WHERE customer_id = ?'),
+      // chat-timeline (issue 13): ended chats of the department (migration 018).
+      upsertChat: db.prepare(
+        `INSERT OR REPLACE INTO chats (id, session_id, department_id, customer_id, agent_id, visitor_name,
+           started_at, ended_at, message_count, first_line, transcript, ticket_id)
+         VALUES (@id, @sessionId, @departmentId, @customerId, @agentId, @visitorName,
+           @startedAt, @endedAt, @messageCount, @firstLine, @transcript, @ticketId)`,
+      ),
+      moveChats: db.prepare('UPDATE chats SET customer_id = ? WHERE customer_id = ?'),
       deleteOutboxOfTicket: db.prepare('DELETE FROM outbox WHERE ticket_id = ?'),
       deleteOutboxOfCustomer: db.prepare('DELETE FROM outbox WHERE customer_id = ?'),
       anyTicketEdit: db.prepare(`SELECT 1 FROM outbox WHERE name = 'ticket.update' LIMIT 1`),
@@ -229,6 +237,10 @@ export class StoreWriter {
             case 'interaction':
               for (const id of this.calls.putServer(c.data)) interactions.add(id);
               break;
+            case 'chat':
+              this.s.upsertChat!.run(c.data);
+              if (c.data.customerId) customers.add(c.data.customerId);
+              break;
           }
         }
         if (!deferIndexes) for (const id of tickets) this.fts.refreshTicket(id, newTickets.has(id));
@@ -295,6 +307,7 @@ export class StoreWriter {
       DELETE FROM customer_aliases;
       DELETE FROM interactions;
       DELETE FROM interaction_aliases;
+      DELETE FROM chats;
       INSERT INTO ticket_fts(ticket_fts) VALUES ('delete-all');
       INSERT INTO customer_fts(customer_fts) VALUES ('delete-all');
     `);
@@ -309,6 +322,8 @@ export class StoreWriter {
     for (const r of this.s.ticketsOfCustomer!.all(aliasId) as { id: string }[]) touchedTickets.add(r.id);
     this.s.moveServerBases!.run(into, aliasId);
     this.s.moveTickets!.run(into, aliasId);
+    // The service sends each moved chat again too; moved here as well, so the timeline never shows them apart.
+    this.s.moveChats!.run(into, aliasId);
     this.dropCustomerRow(aliasId);
   }
 

@@ -1,5 +1,5 @@
 import { Ack, SwitchboardError } from '../../shared/protocol/errors';
-import { PullResponse, SocketEvents, type Poke } from '../../shared/protocol/sync';
+import { OPTIONAL_KINDS, PullResponse, SocketEvents, type Poke } from '../../shared/protocol/sync';
 import { META, type LocalStore, type Touched } from '../store';
 import type { SyncConnection } from './transport';
 
@@ -68,7 +68,8 @@ export async function pullAll(
   const ask = (cursor: number, scope: string | null | undefined) =>
     conn.request(
       SocketEvents.pull,
-      { cursor, limit: opts.pageSize, ...(scope ? { scope } : {}) },
+      // Every optional kind this desktop applies (chat-timeline, issue 13): the service sends no others.
+      { cursor, limit: opts.pageSize, ...(scope ? { scope } : {}), accepts: [...OPTIONAL_KINDS] },
       opts.timeoutMs,
     );
   let { cursor } = store.read.syncMeta();

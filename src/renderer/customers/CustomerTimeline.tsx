@@ -6,9 +6,14 @@ import TicketIcon from '@mui/icons-material/ConfirmationNumberOutlined';
 import EmailIcon from '@mui/icons-material/EmailOutlined';
 import WebIcon from '@mui/icons-material/LanguageOutlined';
 import PhoneIcon from '@mui/icons-material/PhoneOutlined';
+import ForumIcon from '@mui/icons-material/ForumOutlined';
 import {
   Box,
   Button,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
   Paper,
   Stack,
   ToggleButton,
@@ -101,9 +106,9 @@ export function CustomerTimeline({
             setPages(1);
           }}
         >
-          {(['all', 'call', 'ticket', 'message'] as const).map((k) => (
+          {(['all', 'call', 'ticket', 'message', 'chat'] as const).map((k) => (
             <ToggleButton key={k} value={k} data-testid={`timeline-filter-${k}`} sx={{ py: 0.25, px: 1 }}>
-              {t(`customer.timeline.${k}`)}
+              {k === 'chat' ? t('chatTimeline.filter') : t(`customer.timeline.${k}`)}
             </ToggleButton>
           ))}
         </ToggleButtonGroup>
@@ -130,7 +135,22 @@ export function CustomerTimeline({
   );
 }
 
-/** The entries as rows; a row about a ticket opens it (click or Enter). */
+/** The ticket a row opens, if any: a chat's is the ticket it was made into or linked to. */
+function ticketOfEntry(e: TimelineEntry): { id: string; number: number | null } | null {
+  switch (e.kind) {
+    case 'call':
+      return e.call.ticketId ? { id: e.call.ticketId, number: null } : null;
+    case 'chat':
+      return e.chat.ticket;
+    default:
+      return e.ticket;
+  }
+}
+
+/**
+ * The entries as rows; a row about a ticket opens it (click or Enter). A chat with no ticket (or one this replica
+ * does not hold) shows its transcript instead.
+ */
 export function TimelineList({
   entries,
   onOpenTicket,
@@ -142,12 +162,24 @@ export function TimelineList({
 }) {
   const { t } = useTranslation();
   const fmt = useFormat();
+  const [transcript, setTranscript] = useState<Extract<TimelineEntry, { kind: 'chat' }> | null>(null);
   return (
     <Box component="ol" sx={{ listStyle: 'none', m: 0, p: 0 }} data-testid="timeline-list">
       {entries.map((e) => {
-        const ticketId = e.kind === 'call' ? e.call.ticketId : e.ticket.id;
-        const number = e.kind === 'call' ? null : ticketNumberText(e.ticket.number, t('tickets.localNumber'));
-        const open = ticketId ? () => onOpenTicket(ticketId) : undefined;
+        const ticket = ticketOfEntry(e);
+        const number =
+          e.kind === 'call' || !ticket ? null : ticketNumberText(ticket.number, t('tickets.localNumber'));
+        const open = ticket
+          ? () => onOpenTicket(ticket.id)
+          : e.kind === 'chat'
+            ? () => setTranscript(e)
+            : undefined;
+        const label =
+          open && number
+            ? t('customer.timeline.openTicket', { number })
+            : open && e.kind === 'chat'
+              ? t('chatTimeline.openTranscript')
+              : undefined;
         return (
           <Box
             component="li"
@@ -156,7 +188,7 @@ export function TimelineList({
             data-kind={e.kind}
             role={open ? 'button' : undefined}
             tabIndex={open ? 0 : undefined}
-            aria-label={open && number ? t('customer.timeline.openTicket', { number }) : undefined}
+            aria-label={label}
             onClick={open}
             onKeyDown={(ev) => {
               if (open && ev.key === 'Enter') open();
@@ -223,7 +255,20 @@ export function TimelineList({
                   )}
                 </Box>
               )}
-              {!dense && e.kind !== 'call' && (
+              {!dense && e.kind === 'chat' && (
+                <Box sx={{ color: 'text.secondary', ...ellipsis }} data-testid="chat-excerpt">
+                  {e.chat.excerpt
+                    ? t('chatTimeline.detail', {
+                        visitor: e.chat.visitorName ?? t('chatTimeline.visitor'),
+                        excerpt: e.chat.excerpt,
+                      })
+                    : t('chatTimeline.span', {
+                        start: fmt.absolute(e.chat.startedAt),
+                        end: fmt.absolute(e.chat.endedAt),
+                      })}
+                </Box>
+              )}
+              {!dense && e.kind !== 'call' && e.kind !== 'chat' && (
                 <Box sx={{ color: 'text.secondary', ...ellipsis }}>
                   {e.kind === 'ticket' ? e.ticket.subject : `${e.ticket.subject} — ${e.excerpt}`}
                 </Box>
@@ -232,6 +277,44 @@ export function TimelineList({
           </Box>
         );
       })}
+      <Dialog
+        open={transcript !== null}
+        onClose={() => setTranscript(null)}
+        maxWidth="md"
+        fullWidth
+        data-testid="chat-transcript-dialog"
+      >
+        <DialogTitle>
+          {t('chatTimeline.transcriptTitle')}
+          {transcript && (
+            <Typography variant="body2" color="textSecondary" component="div">
+              {t('chatTimeline.span', {
+                start: fmt.absolute(transcript.chat.startedAt),
+                end: fmt.absolute(transcript.chat.endedAt),
+              })}
+            </Typography>
+          )}
+        </DialogTitle>
+        <DialogContent dividers>
+          {/* Plain text as the service wrote it: never markup. */}
+          <Box
+            component="pre"
+            data-testid="chat-transcript"
+            sx={{
+              m: 0,
+              whiteSpace: 'pre-wrap',
+              wordBreak: 'break-word',
+              fontFamily: 'inherit',
+              fontSize: 13,
+            }}
+          >
+            {transcript?.chat.transcript}
+          </Box>
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setTranscript(null)}>{t('chatTimeline.close')}</Button>
+        </DialogActions>
+      </Dialog>
     </Box>
   );
 }
@@ -243,6 +326,7 @@ function iconOf(e: TimelineEntry): ReactElement {
   if (e.kind === 'call')
     return e.call.direction === 'inbound' ? <CallReceivedIcon sx={sx} /> : <CallMadeIcon sx={sx} />;
   if (e.kind === 'ticket') return <TicketIcon sx={sx} />;
+  if (e.kind === 'chat') return <ForumIcon sx={{ ...sx, color: 'primary.main' }} />;
   return CHANNEL_ICON[e.ticket.channel]({
     sx: { ...sx, color: e.fromCustomer ? 'primary.main' : 'text.secondary' },
   });
@@ -266,6 +350,13 @@ function headline(e: TimelineEntry, t: T, number: string | null): string {
         number,
         channel: t(`admin.channel.${e.ticket.channel}`),
       });
+    case 'chat': {
+      const line = t('chatTimeline.line', {
+        agent: e.chat.agentName ?? t('chatTimeline.assistant'),
+        count: e.chat.messageCount,
+      });
+      return number ? `${line} · ${t('chatTimeline.linked', { number })}` : line;
+    }
   }
 }
 

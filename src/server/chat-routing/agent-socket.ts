@@ -89,7 +89,8 @@ export function attachChatAgents(
         const c = await agentSummary(db, s.id);
         if (c) toChat(c, ChatSocketEvents.chat, c);
         if (s.state === 'ended') {
-          await saveTranscript(db, s.id);
+          const recorded = await saveTranscript(db, s.id);
+          if (recorded) deps.poke([recorded]);
           await router.ended(s.id);
         }
       })().catch(fail('state'));
@@ -181,7 +182,8 @@ export function attachChatAgents(
         await chatFor(db, u, r.chatId, 'act');
         await chat.end(r.chatId, 'ended_by_agent');
         // Answered once the transcript is kept: the desktop closing the tab means the record exists.
-        await saveTranscript(db, r.chatId);
+        const recorded = await saveTranscript(db, r.chatId);
+        if (recorded) deps.poke([recorded]);
         return (await agentSummary(db, r.chatId))!;
       }
       case 'toTicket': {

@@ -5,6 +5,7 @@ import type { ChatMessage } from '../../shared/chat';
 import { writeAudit } from '../audit/audit-log';
 import { getSession, getVisitor, messagesAfter, type SessionRow } from '../chat/chat-store';
 import { customerForContact } from '../customers/identity';
+import { appendChange } from '../db/change-log';
 import type { Db, Tx } from '../db/schema';
 import { refreshTicketSla } from '../sla/sla-store';
 import { getTicket, insertHistory, insertTicket, nextTicketNumber } from '../tickets/ticket-store';
@@ -59,16 +60,39 @@ async function transcriptOf(
 }
 
 /**
- * An ended chat recorded as an interaction of kind chat (chat_interactions: the customer's timeline entry).
- * Once per chat: a second end, or the visitor's and the agent's ends crossing, keep the first record.
+ * The chat's record, if it has ended, goes to the replicas of its department again (kind chat of the sync
+ * stream: the customer's timeline on the desktops). Its customer is filled in when the chat has one by now.
+ * Returns the department to poke, or null when the chat has no record yet (saveTranscript publishes it).
  */
-export async function saveTranscript(db: Db, sessionId: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+async function publishChat(trx: Tx, sessionId: string, customerId: string | null): Promise<string | null> {
+  const rec = await trx
+    .selectFrom('chat_interactions')
+    .select(['id', 'department_id', 'customer_id'])
+    .where('session_id', '=', sessionId)
+    .executeTakeFirst();
+  if (!rec) return null;
+  if (customerId && rec.customer_id === null)
+    await trx
+      .updateTable('chat_interactions')
+      .set({ customer_id: customerId })
+      .where('id', '=', rec.id)
+      .execute();
+  await appendChange(trx, 'chat', rec.id, rec.department_id);
+  return rec.department_id;
+}
+
+/**
+ * An ended chat recorded as an interaction of kind chat (chat_interactions: the customer's timeline entry), and
+ * sent to the replicas of its department. Once per chat: a second end, or the visitor's and the agent's ends
+ * crossing, keep the first record. Returns the department whose replicas to poke, null if nothing was recorded.
+ */
+export async function saveTranscript(db: Db, sessionId: string): Promise<string | null> {
+  return db.transaction().execute(async (trx) => {
     const s = await getSession(trx, sessionId);
-    if (!s || s.state !== 'ended') return;
+    if (!s || s.state !== 'ended') return null;
     const t = await transcriptOf(trx, s);
     // The agent who last had the chat (an ended chat keeps agent_id).
-    await trx
+    const inserted = await trx
       .insertInto('chat_interactions')
       .values({
         id: uuidv7(),
@@ -83,7 +107,10 @@ export async function saveTranscript(db: Db, sessionId: string): Promise<void> {
         transcript: t.text,
       })
       .onConflict((oc) => oc.column('session_id').doNothing())
-      .execute();
+      .executeTakeFirst();
+    // A second end changes nothing: no new stream row, no poke.
+    if (!inserted.numInsertedOrUpdatedRows) return null;
+    return publishChat(trx, s.id, null);
   });
 }
 
@@ -119,6 +146,7 @@ export async function chatToTicket(
         subjectId: s.id,
         detail: { ticketId: t.id, number: t.number },
       });
+      await publishChat(trx, s.id, s.customer_id);
       return { ticketId: t.id, created: false };
     }
     const linked = await ticketLink(trx, s.id);
@@ -206,6 +234,7 @@ export async function chatToTicket(
       subjectId: s.id,
       detail: { ticketId, number, customerId },
     });
+    await publishChat(trx, s.id, customerId);
     return { ticketId, created: true };
   });
 }

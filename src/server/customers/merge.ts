@@ -138,6 +138,20 @@ export async function mergeCustomers(
         .where('id', '=', i.id)
         .execute();
     }
+    // chat-timeline (issue 13): ended chats move like calls, each sent again to its department's replicas.
+    const chats = await trx
+      .selectFrom('chat_interactions')
+      .select(['id', 'department_id'])
+      .where('customer_id', '=', mergeId)
+      .execute();
+    for (const c of chats) {
+      await appendChange(trx, 'chat', c.id, c.department_id);
+      await trx
+        .updateTable('chat_interactions')
+        .set({ customer_id: keepId })
+        .where('id', '=', c.id)
+        .execute();
+    }
     await trx
       .updateTable('customer_external_ids')
       .set({ customer_id: keepId })

@@ -459,7 +459,7 @@ export interface Database {
 type KbStateColumn = 'draft' | 'in_review' | 'published' | 'archived';
 
 export type ChangeKind =
-  'department' | 'user' | 'customer' | 'ticket' | 'comment' | 'history' | 'interaction';
+  'department' | 'user' | 'customer' | 'ticket' | 'comment' | 'history' | 'interaction' | 'chat';
 
 export type Db = Kysely<Database>;
 /** A database handle or an open transaction: store functions take either. */

@@ -1,4 +1,12 @@
-import { PULL_MAX_BYTES, SCOPE_WITHOUT_INTERNAL_NOTES, type Change, type PullResponse } from '../../shared';
+import {
+  OPTIONAL_KINDS,
+  PULL_MAX_BYTES,
+  SCOPE_WITHOUT_INTERNAL_NOTES,
+  type Change,
+  type ChatRecord,
+  type OptionalKind,
+  type PullResponse,
+} from '../../shared';
 import type { Scope } from '../auth/scope';
 import { streamEnd, streamHead } from '../db/change-log';
 import { idList } from '../db/id-list';
@@ -73,9 +81,53 @@ async function loadEntities(trx: Tx, kind: ChangeKind, ids: string[]): Promise<M
         ),
       );
       break;
+    case 'chat':
+      put((await loadChats(trx, ids)).map(chatFromRow));
+      break;
   }
   return out;
 }
+
+/** Ended chats (chat_interactions) with their linked ticket and the visitor's first message. */
+function loadChats(trx: Tx, ids: string[]) {
+  return trx
+    .selectFrom('chat_interactions as c')
+    .leftJoin('chat_ticket_links as l', 'l.session_id', 'c.session_id')
+    .selectAll('c')
+    .select('l.ticket_id')
+    .select((eb) =>
+      eb
+        .selectFrom('chat_messages as m')
+        .select('m.body')
+        .whereRef('m.session_id', '=', 'c.session_id')
+        .where('m.sender', '=', 'visitor')
+        .orderBy('m.seq')
+        .limit(1)
+        .as('first_line'),
+    )
+    .where('c.id', 'in', idList(trx, ids))
+    .execute();
+}
+
+function chatFromRow(r: Awaited<ReturnType<typeof loadChats>>[number]): ChatRecord {
+  return {
+    id: r.id,
+    sessionId: r.session_id,
+    departmentId: r.department_id,
+    customerId: r.customer_id,
+    agentId: r.agent_id,
+    visitorName: r.visitor_name,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    messageCount: r.message_count,
+    firstLine: r.first_line ?? '',
+    transcript: r.transcript,
+    ticketId: r.ticket_id ?? null,
+  };
+}
+
+/** Every optional kind: what pokes carry (an older desktop fails to parse such a poke and pulls instead). */
+export const ALL_OPTIONAL: ReadonlySet<OptionalKind> = new Set(OPTIONAL_KINDS);
 
 /** Marks a scope without internal notes: a replica filled with them resets when the right goes, and back. */
 export const WITHOUT_INTERNAL_NOTES = SCOPE_WITHOUT_INTERNAL_NOTES;
@@ -183,6 +235,8 @@ export async function pullChanges(
   held?: string,
   /** A safe head the caller has just read (streamHead), so it is not read twice. */
   knownHead?: number,
+  /** The optional kinds the client applies (PullRequest.accepts); rows of the others are passed over. */
+  accepts: ReadonlySet<string> = ALL_OPTIONAL,
 ): Promise<PullResponse> {
   const key = scopeKey(scope);
   const reset = held !== undefined && held !== key;
@@ -225,9 +279,13 @@ export async function pullChanges(
           .sort((a, b) => a.version - b.version)
           .slice(0, limit);
 
+    // A kind the client did not ask for is never sent: an older desktop rejects the whole page for one change
+    // of a kind it does not know. Its cursor still moves past those rows.
+    const skipped = (kind: ChangeKind) =>
+      (OPTIONAL_KINDS as readonly string[]).includes(kind) && !accepts.has(kind);
     const idsByKind = new Map<ChangeKind, string[]>();
     for (const r of rows) {
-      if (r.op !== 'upsert') continue;
+      if (r.op !== 'upsert' || skipped(r.kind)) continue;
       const ids = idsByKind.get(r.kind);
       if (ids) ids.push(r.entity_id);
       else idsByKind.set(r.kind, [r.entity_id]);
@@ -270,7 +328,7 @@ export async function pullChanges(
         if (into) changes.push({ version: r.version, kind: 'customer', op: 'merge', id: r.entity_id, into });
         continue;
       }
-      if (lastUpsert.get(`${r.kind}:${r.entity_id}`) !== r.version) continue;
+      if (lastUpsert.get(`${r.kind}:${r.entity_id}`) !== r.version || skipped(r.kind)) continue;
       // Already sent ahead of its children, in the state it has now.
       if (r.kind === 'ticket' && sentEarly.has(r.entity_id)) continue;
       const data = entities.get(r.kind)?.get(r.entity_id);

@@ -161,15 +161,18 @@ export function attachSync(
    * of 100,000 tickets waited ~2.5 s on the server otherwise). Taken once; a few at most; dropped with the head.
    */
   const ahead = new Map<string, Promise<PullResponse>>();
+  // chat-timeline (issue 13): the optional change kinds a client applies are part of its answer.
+  type Accepts = ReadonlySet<string>;
   const AHEAD_PAGES = 4;
   let answersHead = -1;
-  const pullKey = (scope: Scope, cursor: number, limit: number, held: string | undefined) =>
-    `${scopeKey(scope)}:${cursor}:${limit}:${held ?? ''}`;
+  const pullKey = (scope: Scope, cursor: number, limit: number, held: string | undefined, accepts: Accepts) =>
+    `${scopeKey(scope)}:${cursor}:${limit}:${held ?? ''}:${[...accepts].sort().join(',')}`;
   async function sharedPull(
     scope: Scope,
     cursor: number,
     limit: number,
     held: PullRequest['scope'],
+    accepts: Accepts,
   ): Promise<PullResponse> {
     const head = await streamHead(db);
     if (head !== answersHead) {
@@ -178,22 +181,22 @@ export function attachSync(
       answersHead = head;
     }
     // `held` (the scope the replica says it holds) is part of the key: it decides whether the answer is a reset.
-    const key = pullKey(scope, cursor, limit, held);
+    const key = pullKey(scope, cursor, limit, held, accepts);
     const known = answers.get(key);
     if (known) return known;
     const early = ahead.get(key);
     if (early) {
       ahead.delete(key);
-      void early.then((r) => readAhead(scope, r, limit, head));
+      void early.then((r) => readAhead(scope, r, limit, head, accepts));
       return early;
     }
-    const answer = pullChanges(db, scope, cursor, limit, held, head);
+    const answer = pullChanges(db, scope, cursor, limit, held, head, accepts);
     answers.set(key, answer);
     if (answers.size > SHARED_ANSWERS) answers.delete(answers.keys().next().value as string);
     answer.then(
       (r) => {
         if (r.hasMore && answers.get(key) === answer) answers.delete(key);
-        readAhead(scope, r, limit, head);
+        readAhead(scope, r, limit, head, accepts);
       },
       () => answers.get(key) === answer && answers.delete(key),
     );
@@ -201,11 +204,11 @@ export function attachSync(
   }
 
   /** After a full page, start on the next one, asked as the replica will ask it (holding the page's scope). */
-  function readAhead(scope: Scope, page: PullResponse, limit: number, head: number): void {
+  function readAhead(scope: Scope, page: PullResponse, limit: number, head: number, accepts: Accepts): void {
     if (!page.hasMore || head !== answersHead || ahead.size >= AHEAD_PAGES) return;
-    const key = pullKey(scope, page.cursor, limit, page.scope);
+    const key = pullKey(scope, page.cursor, limit, page.scope, accepts);
     if (ahead.has(key) || answers.has(key)) return;
-    const next = pullChanges(db, scope, page.cursor, limit, page.scope, head);
+    const next = pullChanges(db, scope, page.cursor, limit, page.scope, head, accepts);
     ahead.set(key, next);
     next.catch(() => ahead.get(key) === next && ahead.delete(key));
   }
@@ -224,7 +227,7 @@ export function attachSync(
         await joined.catch(() => {});
         joinScope(socket, scope);
         await deps.beforePull?.();
-        return sharedPull(scope, req.cursor, req.limit, req.scope);
+        return sharedPull(scope, req.cursor, req.limit, req.scope, new Set(req.accepts ?? []));
       }),
     );
 

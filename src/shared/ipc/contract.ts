@@ -346,7 +346,12 @@ export type InteractionRow = z.infer<typeof InteractionRow>;
  * One customer's history across channels, newest first: calls, tickets opened, and the public messages on their
  * tickets (mail, messaging and agents' replies). Read from the replica, so it works offline like the rest.
  */
-export const TimelineKind = z.enum(['call', 'ticket', 'message']);
+export const TimelineKind = z.enum([
+  'call',
+  'ticket',
+  'message',
+  'chat', // chat-timeline (issue 13)
+]);
 export type TimelineKind = z.infer<typeof TimelineKind>;
 
 const TimelineTicket = z.object({
@@ -375,6 +380,26 @@ export const TimelineEntry = z.discriminatedUnion('kind', [
     fromCustomer: z.boolean(),
     /** The start of the message, as plain text. */
     excerpt: z.string(),
+  }),
+  // chat-timeline (issue 13): an ended web chat (at: when it started).
+  z.object({
+    kind: z.literal('chat'),
+    id: Id,
+    at: Instant,
+    chat: z.object({
+      /** The agent who last had it, as the directory names them; null: only the assistant answered. */
+      agentName: z.string().nullable(),
+      visitorName: z.string().nullable(),
+      startedAt: Instant,
+      endedAt: Instant,
+      messageCount: z.number().int().nonnegative(),
+      /** The visitor's first line, as plain text. */
+      excerpt: z.string(),
+      /** The whole chat as plain text (shown when no ticket is linked). */
+      transcript: z.string(),
+      /** The linked ticket, when this replica holds it. */
+      ticket: TimelineTicket.nullable(),
+    }),
   }),
 ]);
 export type TimelineEntry = z.infer<typeof TimelineEntry>;

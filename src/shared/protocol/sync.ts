@@ -16,6 +16,39 @@ import {
 import { Disposition, Interaction, InteractionLog } from './voice';
 
 /**
+ * An ended web chat (the service's chat_interactions): an entry of its customer's timeline on the desktops of the
+ * chat's department (chat-timeline, issue 13). Sent again when its customer or linked ticket changes.
+ */
+export const ChatRecord = z.object({
+  id: Id,
+  sessionId: z.string().min(1).max(100),
+  departmentId: Id,
+  /** null: the visitor never said who they are and no ticket was made from the chat. */
+  customerId: Id.nullable(),
+  /** The agent who last had the chat; null for a chat only the assistant answered. */
+  agentId: Id.nullable(),
+  visitorName: z.string().max(200).nullable(),
+  startedAt: Instant,
+  endedAt: Instant,
+  messageCount: z.number().int().nonnegative(),
+  /** The visitor's first message, as sent (plain text); '' when they wrote nothing. */
+  firstLine: z.string().max(20_000),
+  /** The whole chat as plain text, one line per message (chat-routing/transcript.ts). */
+  transcript: z.string(),
+  /** The ticket the chat was made into or linked to, if any. */
+  ticketId: Id.nullable(),
+});
+export type ChatRecord = z.infer<typeof ChatRecord>;
+
+/**
+ * Kinds of change a replica receives only when its pull names them (PullRequest.accepts): a desktop from before a
+ * kind existed rejects a page holding it (Change is a closed union), so it is never sent one. Such a desktop still
+ * gets pokes carrying them; it fails to parse those and pulls instead, which leaves them out.
+ */
+export const OPTIONAL_KINDS = ['chat'] as const;
+export type OptionalKind = (typeof OPTIONAL_KINDS)[number];
+
+/**
  * The sync protocol between a desktop replica and the central service (socket.io).
  * The server keeps one change stream with a monotonically increasing version; a client pulls
  * everything in its scope after its cursor. Mutations carry client-made ids and are idempotent.
@@ -76,6 +109,13 @@ export const Change = z.discriminatedUnion('kind', [
     op: z.literal('upsert'),
     data: Interaction,
   }),
+  /** An ended chat of the client's department (chat-timeline); only to a client that accepts 'chat'. */
+  z.object({
+    version: z.number().int(),
+    kind: z.literal('chat'),
+    op: z.literal('upsert'),
+    data: ChatRecord,
+  }),
 ]);
 export type Change = z.infer<typeof Change>;
 
@@ -106,6 +146,11 @@ export const PullRequest = z.object({
   limit: z.number().int().min(1).max(PULL_MAX_CHANGES).default(1000),
   /** The scope the replica was filled for (from an earlier answer); absent on a replica that never pulled. */
   scope: ScopeKey.optional(),
+  /** The OPTIONAL_KINDS this client applies; absent (an older desktop): none of them is sent. */
+  accepts: z
+    .array(z.enum(OPTIONAL_KINDS))
+    .max(OPTIONAL_KINDS.length * 2)
+    .optional(),
 });
 export type PullRequest = z.infer<typeof PullRequest>;
 

@@ -1271,6 +1271,19 @@ export const en = {
       linkSubmit: 'Link',
     },
   },
+  // chat-timeline (issue 13): ended web chats on the customer timeline.
+  chatTimeline: {
+    filter: 'Chats',
+    line: 'Chat with {{agent}} · {{count}} messages',
+    assistant: 'the assistant',
+    linked: 'ticket {{number}}',
+    detail: '{{visitor}}: {{excerpt}}',
+    visitor: 'Visitor',
+    span: '{{start}} – {{end}}',
+    openTranscript: 'Show the transcript of this chat',
+    transcriptTitle: 'Chat transcript',
+    close: 'Close',
+  },
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

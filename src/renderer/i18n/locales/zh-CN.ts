@@ -1234,4 +1234,17 @@ export const zhCN: Messages = {
       linkSubmit: '关联',
     },
   },
+  // chat-timeline (issue 13): ended web chats on the customer timeline.
+  chatTimeline: {
+    filter: '会话',
+    line: '与{{agent}}的会话 · {{count}} 条消息',
+    assistant: '智能助手',
+    linked: '工单 {{number}}',
+    detail: '{{visitor}}：{{excerpt}}',
+    visitor: '访客',
+    span: '{{start}} – {{end}}',
+    openTranscript: '查看此会话的记录',
+    transcriptTitle: '会话记录',
+    close: '关闭',
+  },
 };
