@@ -147,7 +147,11 @@ describe('customer merge', () => {
     const supervisor = await tokenOf(server.url, 'super01');
     expect((await merge(supervisor.token, kept.customerId, dup.customerId)).status).toBe(200);
     // The next form from the duplicate's address or number files under the kept customer, no new one made.
-    for (const contact of [{ email: 'li.na@WORK.example' }, { phone: '+86 137 0000 2222' }]) {
+    const contacts: Record<string, string>[] = [
+      { email: 'li.na@WORK.example' },
+      { phone: '+86 137 0000 2222' },
+    ];
+    for (const contact of contacts) {
       const again = await customerWithTicket(contact, '再次来信');
       expect(again.customerId).toBe(kept.customerId);
     }
