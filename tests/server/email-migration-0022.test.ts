@@ -31,7 +31,7 @@ const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migra
 describe('0022-email', () => {
   it('reads earlier comments as agents’ comments without delivery or files; down() removes what it added', async () => {
     db = await emptyDb();
-    await new Migrator({ db, provider }).migrateTo('0020-customer-identities');
+    await new Migrator({ db, provider }).migrateTo('0021-kb');
     await seedDemo(db, { tickets: 10, customers: 5 });
     await migrateToLatest(db);
     const rows = await db.selectFrom('ticket_comments').selectAll().execute();
@@ -42,7 +42,7 @@ describe('0022-email', () => {
       expect.arrayContaining(['email_mailboxes', 'email_messages', 'email_outbox', 'attachments']),
     );
 
-    await new Migrator({ db, provider }).migrateTo('0020-customer-identities');
+    await new Migrator({ db, provider }).migrateTo('0021-kb');
     const after = await tables(db);
     for (const t of ['email_mailboxes', 'email_messages', 'email_outbox', 'attachments'])
       expect(after).not.toContain(t);
