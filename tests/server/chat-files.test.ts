@@ -4,7 +4,7 @@
 // served is always a download; uploads are rate limited per visitor.
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ChatMessage} from '../../src/shared/chat';
+import type { ChatMessage } from '../../src/shared/chat';
 import { CHAT_AGENT_FILES_PATH, CHAT_FILES_PATH, ChatSocketEvents } from '../../src/shared/chat';
 import { openDatabase } from '../../src/server/db/open';
 import { attachmentsFolder } from '../../src/server/email';
@@ -44,7 +44,13 @@ async function visitor() {
   return { v, token: w.token!, sessionId: ack.message.sessionId };
 }
 
-function upload(token: string, name: string, type: string, body: Buffer | string, origin = server.url) {
+function upload(
+  token: string,
+  name: string,
+  type: string,
+  body: Uint8Array<ArrayBuffer> | string,
+  origin = server.url,
+) {
   return fetch(`${server.url}${CHAT_FILES_PATH}?site=demo`, {
     method: 'POST',
     headers: {
@@ -53,7 +59,7 @@ function upload(token: string, name: string, type: string, body: Buffer | string
       'x-file-name': encodeURIComponent(name),
       origin,
     },
-    body,
+    body: typeof body === 'string' ? body : new Blob([body]),
   });
 }
 
@@ -117,7 +123,7 @@ describe('chat files', () => {
         'content-type': 'image/png',
         'x-file-name': 'label.png',
       },
-      body: png,
+      body: new Blob([png]),
     });
     expect(agentUp.status).toBe(201);
     const aref = (await agentUp.json()) as { id: string };
