@@ -48,6 +48,7 @@ textarea { flex: 1; resize: none; min-height: 40px; max-height: 120px; padding: 
 .file { display: block; margin-top: 4px; max-width: 100%; text-align: left; border: 1px solid #90caf9; background: #e3f2fd; color: #0d47a1; border-radius: 8px; padding: 6px 10px; cursor: pointer; overflow-wrap: anywhere; }
 .progress { margin: 6px 10px 0; font-size: 12px; color: #1565c0; }
 .progress[hidden] { display: none; }
+.progress[data-state="lost"] { padding: 6px 8px; border-radius: 6px; background: #fff4e5; color: #663c00; }
 .limits { margin: -4px 10px 8px; font-size: 11px; color: #616e7c; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

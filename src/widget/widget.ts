@@ -130,6 +130,7 @@ export class ChatWidget {
   private readonly fileInput: HTMLInputElement;
   private readonly progress: HTMLParagraphElement;
   private uploadXhr: XMLHttpRequest | null = null;
+  private leaving = false;
 
   constructor(
     private readonly config: WidgetConfig,
@@ -337,9 +338,14 @@ export class ChatWidget {
       if (b) void this.download(b.dataset.fileId!, b.dataset.fileName ?? 'file');
     });
     document.addEventListener('visibilitychange', () => this.markRead());
+    window.addEventListener('pagehide', () => (this.leaving = true));
+    window.addEventListener('pageshow', () => (this.leaving = false));
     if (this.saved.uploading) {
-      // A reload cut an upload off: nothing was sent, and the visitor is told rather than left guessing.
-      this.showError(fill(t.uploadLost, { name: this.saved.uploading }));
+      // A reload cut an upload off: nothing was sent, and the visitor is told rather than left guessing. Said in
+      // the upload line (not the error line, which the connection's welcome clears) until the next upload.
+      this.progress.textContent = fill(t.uploadLost, { name: this.saved.uploading });
+      this.progress.dataset.state = 'lost';
+      this.progress.hidden = false;
       this.saved.uploading = undefined;
       this.save();
     }
@@ -675,12 +681,15 @@ export class ChatWidget {
     this.saved.uploading = file.name;
     this.save();
     const show = (percent: number) => {
+      this.progress.dataset.state = 'uploading';
       this.progress.textContent = fill(t.uploading, { name: file.name, percent });
       this.progress.hidden = false;
     };
     show(0);
     const done = () => {
       this.uploadXhr = null;
+      // The page going away cancels the upload: the mark stays for the next load to tell the visitor.
+      if (this.leaving) return;
       this.saved.uploading = undefined;
       this.save();
       this.progress.hidden = true;

@@ -109,6 +109,21 @@ function serveFile(
     .send(bytes);
 }
 
+/**
+ * The page's origin: Origin, which browsers leave out of a same-origin GET (the demo page's download), then the
+ * Referer's origin. The visitor token is what authenticates; this only keeps other sites' pages out.
+ */
+function pageOrigin(req: Request): string | undefined {
+  const o = req.get('origin');
+  if (o && o !== 'null') return o;
+  try {
+    const r = req.get('referer');
+    return r ? new URL(r).origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const HTTP_OF: Record<ChatErrorCode, number> = {
   bad_request: 400,
   unauthenticated: 401,
@@ -133,7 +148,7 @@ export function visitorFileRoutes(
   async function who(req: Request, res: Response): Promise<VisitorRow> {
     const siteId = typeof req.query.site === 'string' ? req.query.site : '';
     const site = siteId ? await chat.site(siteId) : undefined;
-    const origin = req.get('origin');
+    const origin = pageOrigin(req);
     if (!site || !ChatService.originAllowed(site, origin, serviceOrigins(req)))
       throw new ChatRefusal(
         'origin_not_allowed',
