@@ -17,6 +17,19 @@ const ACCEPT = Object.entries(CHAT_FILE_TYPES)
   .flatMap(([type, ends]) => [type, ...ends])
   .join(',');
 
+const sizeText = (n: number) =>
+  n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${Math.round(n / 1024)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+/** The limits, said under the composer before anything is picked. */
+export function FileLimits() {
+  const { t } = useTranslation();
+  return (
+    <Typography variant="caption" color="textSecondary" component="div" data-testid="chat-file-limits">
+      {t('chatFiles.limits', { mb: MB })}
+    </Typography>
+  );
+}
+
 const base64Of = (file: Blob): Promise<string> =>
   new Promise((resolve, reject) => {
     const r = new FileReader();
@@ -129,7 +142,7 @@ export function FileChips({ files, own }: { files: readonly ChatAttachmentRef[];
           key={f.id}
           size="small"
           icon={<AttachFileIcon />}
-          label={`${f.name} · ${f.size < 1024 * 1024 ? `${Math.ceil(f.size / 1024)} KB` : `${(f.size / 1024 / 1024).toFixed(1)} MB`}`}
+          label={`${f.name} · ${sizeText(f.size)}`}
           onClick={() => void download(f)}
           aria-label={t('chatFiles.download', { name: f.name })}
           data-testid="chat-file"
