@@ -257,4 +257,21 @@ describe('chat files', () => {
     expect(statuses.slice(5)).toEqual([429, 429, 429]);
     expect(retry).toBeGreaterThan(0);
   });
+
+  it('rate limits uploads per address across its visitors', async () => {
+    const visitors = [];
+    for (let i = 0; i < 5; i++) visitors.push(await visitor());
+    const statuses: number[] = [];
+    let message = '';
+    for (const v of visitors)
+      for (let i = 0; i < 5; i++) {
+        const r = await upload(v.token, `f${i}.txt`, 'text/plain', `file ${i}`);
+        statuses.push(r.status);
+        if (r.status === 429) message = ((await r.json()) as { message: string }).message;
+      }
+    // Four visitors' five each fill the address's twenty; the fifth visitor, within its own limit, is refused.
+    expect(statuses.slice(0, 20).every((s) => s === 201)).toBe(true);
+    expect(statuses.slice(20)).toEqual([429, 429, 429, 429, 429]);
+    expect(message).toMatch(/from this address/);
+  });
 });
