@@ -45,7 +45,7 @@ textarea { flex: 1; resize: none; min-height: 40px; max-height: 120px; padding: 
 .send { border: 0; border-radius: 8px; padding: 10px 14px; background: #1565c0; color: #fff; font-weight: 600; cursor: pointer; }
 .attach { border: 1px solid #c4cdd5; background: #fff; color: #1565c0; border-radius: 8px; width: 40px; height: 40px; font-size: 22px; line-height: 1; cursor: pointer; }
 .attach:disabled { opacity: .5; cursor: default; }
-.file { display: block; margin-top: 4px; max-width: 100%; text-align: left; border: 1px solid #90caf9; background: #e3f2fd; color: #0d47a1; border-radius: 8px; padding: 6px 10px; cursor: pointer; overflow-wrap: anywhere; }
+.file { display: flex; align-items: center; gap: 4px; margin-top: 4px; max-width: 100%; text-align: left; border: 1px solid #90caf9; background: #e3f2fd; color: #0d47a1; border-radius: 8px; padding: 6px 10px; cursor: pointer; overflow-wrap: anywhere; }
 .progress { margin: 6px 10px 0; font-size: 12px; color: #1565c0; }
 .progress[hidden] { display: none; }
 .progress[data-state="lost"] { padding: 6px 8px; border-radius: 6px; background: #fff4e5; color: #663c00; }

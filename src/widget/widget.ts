@@ -77,6 +77,24 @@ function bubbleIcon(): SVGSVGElement {
   return svg;
 }
 
+/** A paperclip drawn, like the bubble: no emoji font needed. */
+function clipIcon(): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '16');
+  svg.setAttribute('height', '16');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('fill', 'currentColor');
+  path.setAttribute(
+    'd',
+    'M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z',
+  );
+  svg.append(path);
+  return svg;
+}
+
 const newId = (): string =>
   typeof crypto !== 'undefined' && 'randomUUID' in crypto
     ? crypto.randomUUID()
@@ -811,7 +829,8 @@ export class ChatWidget {
             'aria-label': fill(this.t.download, { name: f.name }),
             'data-testid': 'chat-file',
           },
-          `📎 ${f.name} · ${sizeText(f.size)}`,
+          clipIcon(),
+          `${f.name} · ${sizeText(f.size)}`,
         ),
       );
     const metaLine = el('span', { class: 'meta' }, meta);
