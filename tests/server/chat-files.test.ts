@@ -192,6 +192,23 @@ describe('chat files', () => {
       early.id,
     );
     expect((await download(freshToken, early.id)).status).toBe(200);
+    // An agent of another department does not see it; the after-sales supervisor (the demo site's) does.
+    const assigned = await agent01();
+    await server.chat.assign(a.sessionId, assigned.id);
+    {
+      a.v.send({ type: 'send', clientId: 'a-file', text: '', attachments: [ref.id] });
+      await a.v.next('ack', (f) => f.clientId === 'a-file');
+    }
+    const asAgent = async (username: string) =>
+      (
+        await fetch(`${server.url}${CHAT_AGENT_FILES_PATH}/${ref.id}`, {
+          headers: { authorization: `Bearer ${(await login(server.url, username)).accessToken}` },
+        })
+      ).status;
+    expect(await asAgent('agent05')).toBe(404);
+    expect(await asAgent('super02')).toBe(404);
+    expect(await asAgent('super01')).toBe(200);
+    expect(await asAgent('agent01')).toBe(200);
     // A chat file's id never reads through the tickets' download route.
     const agent = await agent01();
     const viaTickets = await fetch(`${server.url}/api/attachments/${ref.id}`, {
