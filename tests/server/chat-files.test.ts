@@ -173,6 +173,18 @@ describe('chat files', () => {
     expect((await download('not-a-token', ref.id)).status).toBe(401);
     expect((await download(a.token, ref.id, 'https://evil.example')).status).toBe(403);
     expect((await upload(a.token, 'b.txt', 'text/plain', 'x', 'https://evil.example')).status).toBe(403);
+    // A cross-site page's preflight is answered with CORS only for origins on the site's allowlist.
+    const preflight = (origin: string) =>
+      fetch(`${server.url}${CHAT_FILES_PATH}?site=demo`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization, content-type, x-file-name',
+        },
+      });
+    expect((await preflight(server.url)).headers.get('access-control-allow-origin')).toBe(server.url);
+    expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
     // Visitor b cannot send a's file in its own message either.
     b.v.send({ type: 'send', clientId: 'steal', text: 'mine', attachments: [ref.id] });
     expect((await b.v.next('error', (f) => f.clientId === 'steal')).code).toBe('bad_request');
