@@ -326,7 +326,13 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     await db.destroy();
     throw e;
   }
-  const chatHttp = chatRequestHandler({ chat, bearerUser: (req) => bearerUser(auth, req), log });
+  const chatHttp = chatRequestHandler({
+    chat,
+    bearerUser: (req) => bearerUser(auth, req),
+    log,
+    // Chat files (issue 13): kept by the same store as mail's.
+    files: { db, store: attachments, now },
+  });
   const http = createServer((req, res) => {
     if (!routeRequest(req, res) && !intake.handle(req, res) && !chatHttp(req, res)) api(req, res);
   });

@@ -31,6 +31,14 @@ export interface Strings {
   /** Chat routing (issue 13): under a bot answer, the knowledge-base article it came from. */
   article: string;
   messages: string;
+  // Chat files (issue 13).
+  attach: string;
+  fileLimits: string;
+  uploading: string;
+  uploadLost: string;
+  fileTooLarge: string;
+  download: string;
+  downloadFailed: string;
 }
 
 export const en: Strings = {
@@ -76,11 +84,19 @@ export const en: Strings = {
     origin_not_allowed: 'Chat is not available on this site.',
     rate_limited: 'You are sending very fast. Please wait {seconds} s; your message is sent then.',
     too_large: 'That is too long. Please split it into messages of at most {max} characters.',
+    file_type: 'That type of file cannot be sent. Send images, PDF, text, Office documents or zip files.',
     internal: 'Something went wrong on our side. We will try again shortly.',
   },
   attachment: 'Attachment',
   article: 'From the help article: {title}',
   messages: 'Messages',
+  attach: 'Attach a file',
+  fileLimits: 'Files: images, PDF, text, Office or zip, up to {mb} MB.',
+  uploading: 'Uploading {name}… {percent}%',
+  uploadLost: '“{name}” was not sent: the page was reloaded while it was uploading. Please attach it again.',
+  fileTooLarge: '“{name}” is larger than {mb} MB and cannot be sent.',
+  download: 'Download {name}',
+  downloadFailed: 'The file could not be downloaded. Please try again.',
 };
 
 export const zh: Strings = {
@@ -126,11 +142,19 @@ export const zh: Strings = {
     origin_not_allowed: '本网站暂未开通在线客服。',
     rate_limited: '发送太频繁了，请等待 {seconds} 秒，届时会自动发送。',
     too_large: '消息太长了，请分成几条发送（每条最多 {max} 字）。',
+    file_type: '不支持发送这种类型的文件。可以发送图片、PDF、文本、Office 文档或 zip 压缩包。',
     internal: '服务暂时出错，稍后会自动重试。',
   },
   attachment: '附件',
   article: '参考文章：{title}',
   messages: '消息',
+  attach: '发送文件',
+  fileLimits: '可发送图片、PDF、文本、Office 文档或 zip，单个文件不超过 {mb} MB。',
+  uploading: '正在上传 {name}… {percent}%',
+  uploadLost: '“{name}”未发送：上传过程中页面被刷新了。请重新选择文件发送。',
+  fileTooLarge: '“{name}”超过 {mb} MB，无法发送。',
+  download: '下载 {name}',
+  downloadFailed: '文件下载失败，请重试。',
 };
 
 export function fill(template: string, values: Record<string, string | number>): string {

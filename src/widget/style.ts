@@ -43,5 +43,12 @@ form.details .hint { margin: 0; font-size: 12px; color: #52606d; }
 form.compose { display: flex; gap: 8px; padding: 10px; align-items: flex-end; }
 textarea { flex: 1; resize: none; min-height: 40px; max-height: 120px; padding: 8px 10px; border: 1px solid #c4cdd5; border-radius: 8px; }
 .send { border: 0; border-radius: 8px; padding: 10px 14px; background: #1565c0; color: #fff; font-weight: 600; cursor: pointer; }
+.attach { border: 1px solid #c4cdd5; background: #fff; color: #1565c0; border-radius: 8px; width: 40px; height: 40px; font-size: 22px; line-height: 1; cursor: pointer; }
+.attach:disabled { opacity: .5; cursor: default; }
+.file { display: flex; align-items: center; gap: 4px; margin-top: 4px; max-width: 100%; text-align: left; border: 1px solid #90caf9; background: #e3f2fd; color: #0d47a1; border-radius: 8px; padding: 6px 10px; cursor: pointer; overflow-wrap: anywhere; }
+.progress { margin: 6px 10px 0; font-size: 12px; color: #1565c0; }
+.progress[hidden] { display: none; }
+.progress[data-state="lost"] { padding: 6px 8px; border-radius: 6px; background: #fff4e5; color: #663c00; }
+.limits { margin: -4px 10px 8px; font-size: 11px; color: #616e7c; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

@@ -3,10 +3,14 @@ import {
   CHAT_MAX_NAME,
   CHAT_MAX_PHONE,
   CHAT_MAX_TEXT,
+  CHAT_FILE_MAX_BYTES,
+  CHAT_FILE_TYPES,
+  CHAT_FILES_PATH,
   CHAT_VISITOR_SOCKET_PATH,
   ChatCloseCode,
 } from '../shared/chat/limits';
 import type {
+  ChatAttachmentRef,
   ChatErrorCode,
   ChatMessage,
   ChatSessionView,
@@ -31,12 +35,20 @@ interface Pending {
   /** When written (ms): tabs' queues merge in the order the visitor wrote. */
   at?: number;
   failed?: string;
+  /** Files already uploaded (the server keeps them); the message carries their ids. */
+  files?: ChatAttachmentRef[];
 }
 
 interface Saved {
   token?: string;
   outbox: Pending[];
+  /** The name of a file being uploaded: found at the next load, it was cut off by a reload and is said so. */
+  uploading?: string;
 }
+
+const MB = Math.round(CHAT_FILE_MAX_BYTES / 1024 / 1024);
+const sizeText = (n: number) =>
+  n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${Math.round(n / 1024)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 const el = <K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -61,6 +73,24 @@ function bubbleIcon(): SVGSVGElement {
   const path = document.createElementNS(ns, 'path');
   path.setAttribute('fill', 'currentColor');
   path.setAttribute('d', 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z');
+  svg.append(path);
+  return svg;
+}
+
+/** A paperclip drawn, like the bubble: no emoji font needed. */
+function clipIcon(): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '16');
+  svg.setAttribute('height', '16');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('fill', 'currentColor');
+  path.setAttribute(
+    'd',
+    'M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z',
+  );
   svg.append(path);
   return svg;
 }
@@ -113,6 +143,12 @@ export class ChatWidget {
   private readonly detailsForm: HTMLFormElement;
   private readonly savedLine: HTMLParagraphElement;
   private readonly input: HTMLTextAreaElement;
+  // Chat files.
+  private readonly attachButton: HTMLButtonElement;
+  private readonly fileInput: HTMLInputElement;
+  private readonly progress: HTMLParagraphElement;
+  private uploadXhr: XMLHttpRequest | null = null;
+  private leaving = false;
 
   constructor(
     private readonly config: WidgetConfig,
@@ -209,11 +245,39 @@ export class ChatWidget {
       'aria-label': t.placeholder,
       'data-testid': 'chat-input',
     });
+    // Chat files: a real button (keyboard reachable) opening a hidden file input; the limits are shown up front.
+    this.fileInput = el('input', {
+      type: 'file',
+      hidden: '',
+      accept: Object.entries(CHAT_FILE_TYPES)
+        .flatMap(([type, ends]) => [type, ...ends])
+        .join(','),
+      'data-testid': 'chat-file-input',
+    });
+    this.attachButton = el(
+      'button',
+      {
+        type: 'button',
+        class: 'attach',
+        'aria-label': t.attach,
+        title: t.attach,
+        'data-testid': 'chat-attach',
+      },
+      '+',
+    );
+    this.progress = el('p', { class: 'progress', role: 'status', hidden: '', 'data-testid': 'chat-upload' });
     const compose = el(
       'form',
       { class: 'compose' },
+      this.attachButton,
+      this.fileInput,
       this.input,
       el('button', { type: 'submit', class: 'send', 'data-testid': 'chat-send' }, t.send),
+    );
+    const limits = el(
+      'p',
+      { class: 'limits', 'data-testid': 'chat-file-limits' },
+      fill(t.fileLimits, { mb: MB }),
     );
     this.panel = el(
       'div',
@@ -233,7 +297,9 @@ export class ChatWidget {
       el('div', { class: 'actions' }, this.personButton, this.detailsButton),
       this.detailsForm,
       this.savedLine,
+      this.progress,
       compose,
+      limits,
       this.live,
     );
     this.root.append(this.panel, this.launcher);
@@ -279,7 +345,28 @@ export class ChatWidget {
       this.savedLine.textContent = this.t.saved;
       this.savedLine.hidden = false;
     });
+    this.attachButton.addEventListener('click', () => this.fileInput.click());
+    this.fileInput.addEventListener('change', () => {
+      const f = this.fileInput.files?.[0];
+      this.fileInput.value = '';
+      if (f) this.upload(f);
+    });
+    this.list.addEventListener('click', (e) => {
+      const b = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-file-id]');
+      if (b) void this.download(b.dataset.fileId!, b.dataset.fileName ?? 'file');
+    });
     document.addEventListener('visibilitychange', () => this.markRead());
+    window.addEventListener('pagehide', () => (this.leaving = true));
+    window.addEventListener('pageshow', () => (this.leaving = false));
+    if (this.saved.uploading) {
+      // A reload cut an upload off: nothing was sent, and the visitor is told rather than left guessing. Said in
+      // the upload line (not the error line, which the connection's welcome clears) until the next upload.
+      this.progress.textContent = fill(t.uploadLost, { name: this.saved.uploading });
+      this.progress.dataset.state = 'lost';
+      this.progress.hidden = false;
+      this.saved.uploading = undefined;
+      this.save();
+    }
     this.render();
     this.connect();
   }
@@ -293,6 +380,7 @@ export class ChatWidget {
       return {
         token: typeof s.token === 'string' ? s.token : undefined,
         outbox: Array.isArray(s.outbox) ? s.outbox : [],
+        uploading: typeof s.uploading === 'string' ? s.uploading : undefined,
       };
     } catch {
       // Storage off (private mode, blocked): the chat still works for this page's life.
@@ -499,7 +587,13 @@ export class ChatWidget {
   private flush(): void {
     if (!this.online) return;
     for (const p of this.saved.outbox)
-      if (!p.failed) this.send({ type: 'send', clientId: p.clientId, text: p.text });
+      if (!p.failed)
+        this.send({
+          type: 'send',
+          clientId: p.clientId,
+          text: p.text,
+          ...(p.files?.length && { attachments: p.files.map((f) => f.id) }),
+        });
   }
 
   private lastSeq(): number {
@@ -582,6 +676,101 @@ export class ChatWidget {
     if (on) this.theirTyping = setTimeout(() => this.showTyping(false), 8000);
   }
 
+  // ------------------------------------------------------------ files
+
+  private filesUrl(id?: string): string {
+    return `${this.config.server}${CHAT_FILES_PATH}${id ? `/${encodeURIComponent(id)}` : ''}?site=${encodeURIComponent(this.config.site)}`;
+  }
+
+  /**
+   * Uploads a picked file (the server keeps it), then sends it as a message through the outbox like text. The
+   * limits are checked here first so a refused file is not sent at all; the server checks them again.
+   */
+  private upload(file: File): void {
+    const t = this.t;
+    const type = (file.type || '').toLowerCase();
+    if (!CHAT_FILE_TYPES[type]) return this.showError(t.errors.file_type);
+    if (file.size > CHAT_FILE_MAX_BYTES)
+      return this.showError(fill(t.fileTooLarge, { name: file.name, mb: MB }));
+    if (!this.online || !this.saved.token || this.uploadXhr) return;
+    this.hideError();
+    const xhr = new XMLHttpRequest();
+    this.uploadXhr = xhr;
+    this.saved.uploading = file.name;
+    this.save();
+    const show = (percent: number) => {
+      this.progress.dataset.state = 'uploading';
+      this.progress.textContent = fill(t.uploading, { name: file.name, percent });
+      this.progress.hidden = false;
+    };
+    show(0);
+    const done = () => {
+      this.uploadXhr = null;
+      // The page going away cancels the upload: the mark stays for the next load to tell the visitor.
+      if (this.leaving) return;
+      this.saved.uploading = undefined;
+      this.save();
+      this.progress.hidden = true;
+      this.render();
+    };
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) show(Math.floor((e.loaded / e.total) * 100));
+    };
+    xhr.onload = () => {
+      done();
+      let body: { code?: ChatErrorCode; retryAfterSeconds?: number } & Partial<ChatAttachmentRef> = {};
+      try {
+        body = JSON.parse(xhr.responseText) as typeof body;
+      } catch {
+        // Not ours (a proxy's page): said as a fault below.
+      }
+      if (xhr.status !== 201 || !body.id) {
+        const code = body.code ?? 'internal';
+        return this.showError(
+          code === 'too_large'
+            ? fill(t.fileTooLarge, { name: file.name, mb: MB })
+            : this.errorText(code, body.retryAfterSeconds),
+        );
+      }
+      const ref: ChatAttachmentRef = { id: body.id, name: body.name!, size: body.size!, type: body.type! };
+      const p: Pending = { clientId: newId(), text: '', at: Date.now(), files: [ref] };
+      this.saved.outbox.push(p);
+      this.save();
+      this.send({ type: 'send', clientId: p.clientId, text: '', attachments: [ref.id] });
+      this.render();
+    };
+    xhr.onerror = () => {
+      done();
+      this.showError(t.errors.internal);
+    };
+    xhr.open('POST', this.filesUrl());
+    xhr.setRequestHeader('authorization', `Bearer ${this.saved.token}`);
+    xhr.setRequestHeader('content-type', type);
+    xhr.setRequestHeader('x-file-name', encodeURIComponent(file.name));
+    xhr.send(file);
+    this.render();
+  }
+
+  /** Fetches a file of this chat with the visitor's token and saves it: never opened in the page. */
+  private async download(id: string, name: string): Promise<void> {
+    try {
+      const res = await fetch(this.filesUrl(id), {
+        headers: { authorization: `Bearer ${this.saved.token ?? ''}` },
+      });
+      if (!res.ok) throw new Error(String(res.status));
+      // As bytes of no type: the browser saves it instead of showing it, whatever it claims to be.
+      const blob = new Blob([await res.arrayBuffer()], { type: 'application/octet-stream' });
+      const url = URL.createObjectURL(blob);
+      const a = el('a', { href: url, download: name, hidden: '' });
+      this.root.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch {
+      this.showError(this.t.downloadFailed);
+    }
+  }
+
   // ------------------------------------------------------------ rendering
 
   private nameOf(m: ChatMessage): string {
@@ -623,9 +812,27 @@ export class ChatWidget {
     meta: string,
     mark: string | null,
     attrs: Record<string, string>,
+    files: readonly ChatAttachmentRef[] = [],
   ): HTMLLIElement {
     const li = el('li', { class: mine ? 'msg mine' : 'msg', 'data-testid': 'chat-message', ...attrs });
-    li.append(el('span', { class: 'who' }, who), this.bubble(text));
+    li.append(el('span', { class: 'who' }, who));
+    if (text) li.append(this.bubble(text));
+    for (const f of files)
+      li.append(
+        el(
+          'button',
+          {
+            type: 'button',
+            class: 'file',
+            'data-file-id': f.id,
+            'data-file-name': f.name,
+            'aria-label': fill(this.t.download, { name: f.name }),
+            'data-testid': 'chat-file',
+          },
+          clipIcon(),
+          `${f.name} · ${sizeText(f.size)}`,
+        ),
+      );
     const metaLine = el('span', { class: 'meta' }, meta);
     if (mark) {
       metaLine.append(
@@ -657,24 +864,38 @@ export class ChatWidget {
       }
       const mine = m.sender === 'visitor';
       let text = m.text;
-      if (m.attachments.length)
-        text += `${text ? '\n' : ''}${m.attachments.map((a) => `📎 ${t.attachment}: ${a.name}`).join('\n')}`;
       // Chat routing (issue 13): the bot's answer names the article it came from (its title is the message's name).
       if (m.sender === 'bot' && m.articleId && m.name) text += `\n\n${fill(t.article, { title: m.name })}`;
       items.push(
-        this.item(mine, this.nameOf(m), text, this.time(m.createdAt), mine ? this.markOf(m) : null, {
-          'data-sender': m.sender,
-          'data-seq': String(m.seq),
-        }),
+        this.item(
+          mine,
+          this.nameOf(m),
+          text,
+          this.time(m.createdAt),
+          mine ? this.markOf(m) : null,
+          {
+            'data-sender': m.sender,
+            'data-seq': String(m.seq),
+          },
+          m.attachments,
+        ),
       );
     }
     for (const p of this.saved.outbox) {
       if (acked.has(p.clientId)) continue;
       items.push(
-        this.item(true, t.you, p.text, p.failed ?? '', p.failed ? 'failed' : 'sending', {
-          'data-sender': 'visitor',
-          'data-pending': 'true',
-        }),
+        this.item(
+          true,
+          t.you,
+          p.text,
+          p.failed ?? '',
+          p.failed ? 'failed' : 'sending',
+          {
+            'data-sender': 'visitor',
+            'data-pending': 'true',
+          },
+          p.files ?? [],
+        ),
       );
     }
     this.list.replaceChildren(...items);
@@ -695,6 +916,7 @@ export class ChatWidget {
       this.notice.hidden = false;
     } else this.notice.hidden = true;
     this.root.dataset.online = String(this.online);
+    this.attachButton.disabled = !this.online || this.uploadXhr !== null;
   }
 
   private scrollDown(): void {

@@ -245,6 +245,9 @@ beforeAll(async () => {
     'chat.toTicket': { chatId: row.id, subject: '退款' },
     'chat.canned': { language: 'zh-CN' },
     'chat.close': { chatId: row.id },
+    // Chat files (issue 13): an upload to, and a file of, a chat agent01 does not have.
+    'chat.upload': { chatId: row.id, name: 'receipt.pdf', type: 'application/pdf', base64: 'JVBERi0xLjQK' },
+    'chat.file': { id: row.id },
   };
 }, 120_000);
 

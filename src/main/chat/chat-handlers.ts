@@ -1,5 +1,6 @@
 import type { ServiceHandlers } from '../../shared/ipc/contract';
 import type { SessionManager } from '../services/session';
+import { chatFiles } from './chat-files';
 
 type ChatMethods = Extract<keyof ServiceHandlers, `chat.${string}`>;
 
@@ -10,7 +11,11 @@ type ChatMethods = Extract<keyof ServiceHandlers, `chat.${string}`>;
  */
 export function createChatHandlers(sessions: SessionManager): Pick<ServiceHandlers, ChatMethods> {
   const link = () => sessions.require().engine.chat;
+  const files = chatFiles(sessions);
   return {
+    // Chat files (issue 13).
+    'chat.upload': (input) => files.upload(input),
+    'chat.file': ({ id }) => files.get(id),
     'chat.state': () => link().state(),
     'chat.history': async ({ chatId, since }) => ({ messages: await link().history(chatId, since) }),
     'chat.accept': ({ offerId }) => link().accept(offerId),

@@ -18,6 +18,7 @@ import { ticketNumberText } from '../tickets/TicketListRow';
 import type { CannedValues } from './canned';
 import { ChatTicketDialog, TransferDialog } from './ChatDialogs';
 import { useChats } from './ChatProvider';
+import { FileChips } from './ChatFiles';
 import { Composer } from './Composer';
 import { MessageText } from './MessageText';
 
@@ -308,11 +309,7 @@ function MessageLine({ m, chat }: { m: ChatMessage; chat: AgentChatSummary }) {
           </Typography>
         )}
         <MessageText text={m.text} />
-        {m.attachments.map((a) => (
-          <Typography key={a.id} variant="caption" component="div" sx={{ opacity: 0.85 }}>
-            📎 {a.name} ({Math.ceil(a.size / 1024)} KB)
-          </Typography>
-        ))}
+        <FileChips files={m.attachments} own={own} />
         <Typography
           variant="caption"
           component="div"
@@ -376,6 +373,7 @@ function PendingLine({ p }: { p: PendingChatMessage }) {
         }}
       >
         <MessageText text={p.text} />
+        <FileChips files={p.attachments} own />
         <Typography variant="caption" component="div" color={failed ? 'error' : 'textSecondary'}>
           {failed ? t('chat.pending.failed', { reason }) : t(`chat.pending.${p.state}`)}
         </Typography>
@@ -385,7 +383,12 @@ function PendingLine({ p }: { p: PendingChatMessage }) {
               size="small"
               onClick={() =>
                 void getApi()
-                  .invoke('chat.send', { chatId: p.chatId, text: p.text, clientId: p.clientId })
+                  .invoke('chat.send', {
+                    chatId: p.chatId,
+                    text: p.text,
+                    attachments: p.attachments,
+                    clientId: p.clientId,
+                  })
                   .catch(() => undefined)
               }
             >

@@ -16,6 +16,7 @@ import { CHAT_MAX_TEXT } from '../../shared/chat/limits';
 import type { ErrorBody } from '../../shared';
 import { errorBodyOf, getApi } from '../api';
 import { ErrorAlert } from '../common/ErrorAlert';
+import { AttachButton, FileLimits } from './ChatFiles';
 import { cannedQuery, fillCanned, filterCanned, type CannedValues } from './canned';
 
 /** Typing is said again at most this often while the agent keeps typing, and stopped after this long idle. */
@@ -182,6 +183,7 @@ export function Composer({
       )}
       {error && <ErrorAlert error={error} onClose={() => setError(null)} testId="chat-send-error" />}
       <Box sx={{ display: 'flex', alignItems: 'flex-end', gap: 1 }}>
+        <AttachButton chatId={chatId} disabled={disabled} />
         <TextField
           inputRef={input}
           multiline
@@ -215,6 +217,7 @@ export function Composer({
       <Typography variant="caption" color="textSecondary">
         {t('chat.composer.hint')}
       </Typography>
+      <FileLimits />
     </Box>
   );
 }

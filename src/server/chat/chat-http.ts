@@ -4,9 +4,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { SwitchboardError, type User } from '../../shared';
-import { CHAT_DEMO_PATH, CHAT_WIDGET_PATH, ChatSite } from '../../shared/chat';
+import {
+  CHAT_AGENT_FILES_PATH,
+  CHAT_DEMO_PATH,
+  CHAT_FILES_PATH,
+  CHAT_WIDGET_PATH,
+  ChatSite,
+} from '../../shared/chat';
+import type { AttachmentStore } from '../attachments/attachment-store';
+import type { Db } from '../db/schema';
 import { errorBody } from '../http/error-body';
 import { httpStatus } from '../http/status';
+import { agentFileRouter, visitorFileRoutes } from './chat-files';
 import { ChatService } from './chat-service';
 import { serviceOrigins } from './visitor-socket';
 
@@ -66,6 +75,8 @@ export function chatRequestHandler(deps: {
   chat: ChatService;
   bearerUser: (req: Request) => Promise<User>;
   log: (line: string) => void;
+  /** Chat files (issue 13): the one attachment store, and the database and clock it records in. */
+  files?: { db: Db; store: AttachmentStore; now: () => Date };
 }): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { chat, log } = deps;
   const app = express();
@@ -155,6 +166,12 @@ export function chatRequestHandler(deps: {
     res.json(await chat.putSite(parsed.data, { id: user.id, source: req.socket.remoteAddress ?? null }));
   });
 
+  // Chat files (issue 13): visitors' uploads and downloads, and the agent side's.
+  if (deps.files) {
+    visitorFileRoutes(app, { chat, log, ...deps.files });
+    app.use(agentFileRouter({ chat, bearerUser: deps.bearerUser, ...deps.files }));
+  }
+
   app.use(() => {
     throw new SwitchboardError('not_found', 'No such chat endpoint: GET or PUT /api/chat/sites/<id>.');
   });
@@ -169,7 +186,12 @@ export function chatRequestHandler(deps: {
       path === CHAT_WIDGET_PATH ||
       path === CHAT_DEMO_PATH ||
       path === CHAT_SITES_PATH ||
-      path.startsWith(`${CHAT_SITES_PATH}/`)
+      path.startsWith(`${CHAT_SITES_PATH}/`) ||
+      (deps.files !== undefined &&
+        (path === CHAT_FILES_PATH ||
+          path.startsWith(`${CHAT_FILES_PATH}/`) ||
+          path.startsWith(`${CHAT_AGENT_FILES_PATH}/`) ||
+          /^\/api\/chat\/sessions\/[^/]+\/files$/.test(path)))
     );
   };
   return (req, res) => {

@@ -40,6 +40,7 @@ import {
   type SessionRow,
   type VisitorRow,
 } from './chat-store';
+import { claimFiles } from './chat-file-claims';
 import { DEFAULT_CHAT_RATE_LIMITS, RateLimiter, type ChatRateLimits } from './rate-limit';
 
 export interface ChatOptions {
@@ -83,7 +84,7 @@ export interface ChatEventMap {
   visitorReceipt: [{ sessionId: string; delivered: number; read: number }];
 }
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 /**
  * Web chat sessions: the visitor side (called by visitor-socket.ts) and the agent side's API (routing, the
@@ -206,6 +207,18 @@ export class ChatService {
     const wait = this.limiter.take(`${rule}:${key}`, this.limits[rule]);
     if (wait !== null)
       throw new ChatRefusal('rate_limited', `Too many ${what}; try again in ${wait} s.`, wait);
+  }
+
+  /** Counts a file upload by a visitor and from its address (chat-files.ts). */
+  takeFile(visitorId: string, address: string): void {
+    this.take(visitorId, 'visitorFiles', 'files');
+    this.take(address, 'addressFiles', 'files from this address');
+  }
+
+  /** The visitor's open session, if any: an upload belongs to it (or to the next message's session). */
+  async openSessionId(visitorId: string): Promise<string | undefined> {
+    const s = await latestSession(this.deps.db, visitorId);
+    return s && s.state !== 'ended' ? s.id : undefined;
   }
 
   /** Counts a socket connection from an address (visitor-socket.ts refuses the socket when over). */
@@ -404,8 +417,9 @@ export class ChatService {
     visitor: VisitorRow,
     clientId: string,
     rawText: string,
-    ctx: { address: string; except?: VisitorLink },
+    ctx: { address: string; except?: VisitorLink; attachments?: readonly string[] },
   ): Promise<{ message: ChatMessage; duplicate: boolean }> {
+    const fileIds = ctx.attachments ?? [];
     const { db } = this.deps;
     if (rawText.length > CHAT_MAX_TEXT)
       throw new ChatRefusal(
@@ -417,7 +431,7 @@ export class ChatService {
     const stored = await messageByClientKey(db, clientKey);
     if (stored) return { message: stored, duplicate: true };
     const text = cleanText(rawText);
-    if (!text) throw new ChatRefusal('bad_request', 'The message is empty.');
+    if (!text && fileIds.length === 0) throw new ChatRefusal('bad_request', 'The message is empty.');
     this.take(visitor.id, 'visitorMessages', 'messages');
     this.take(ctx.address, 'addressMessages', 'messages from this address');
     const at = this.deps.now().toISOString();
@@ -433,7 +447,13 @@ export class ChatService {
         let s = await this.openSession(trx, visitor);
         const created = !s;
         s ??= await this.newSession(trx, visitor, at);
-        const message = await appendMessage(trx, s.id, { sender: 'visitor', clientId, clientKey, text }, at);
+        const attachments = await claimFiles(trx, fileIds, s.id, { visitorId: visitor.id });
+        const message = await appendMessage(
+          trx,
+          s.id,
+          { sender: 'visitor', clientId, clientKey, text, attachments },
+          at,
+        );
         const lines: ChatMessage[] = [];
         let handoff = false;
         if (s.state === 'bot' && asksForPerson(text)) {
@@ -663,10 +683,25 @@ export class ChatService {
           'This chat is not yours (any more): it was ended or passed on.',
         );
       const name = await this.agentName(trx, agentId);
+      // The refs the desktop sends name files; what they are comes from the store, and only the agent's own.
+      const files = await claimFiles(
+        trx,
+        attachments.map((a) => a.id),
+        s.id,
+        { agentId },
+      );
       return appendMessage(
         trx,
         s.id,
-        { sender: 'agent', authorId: agentId, clientId: input.clientId, clientKey, text, name, attachments },
+        {
+          sender: 'agent',
+          authorId: agentId,
+          clientId: input.clientId,
+          clientKey,
+          text,
+          name,
+          attachments: files,
+        },
         at,
       );
     });

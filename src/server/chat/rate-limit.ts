@@ -15,6 +15,9 @@ export interface ChatRateLimits {
   addressNewVisitors: BucketRule;
   /** Socket connections per client address. */
   addressConnections: BucketRule;
+  /** File uploads per visitor and per client address (chat files). */
+  visitorFiles: BucketRule;
+  addressFiles: BucketRule;
 }
 
 export const DEFAULT_CHAT_RATE_LIMITS: ChatRateLimits = {
@@ -23,6 +26,8 @@ export const DEFAULT_CHAT_RATE_LIMITS: ChatRateLimits = {
   addressMessages: { burst: 60, perSecond: 10 },
   addressNewVisitors: { burst: 20, perSecond: 0.2 },
   addressConnections: { burst: 40, perSecond: 1 },
+  visitorFiles: { burst: 5, perSecond: 0.1 },
+  addressFiles: { burst: 20, perSecond: 0.5 },
 };
 
 interface Bucket {

@@ -182,6 +182,7 @@ export function attachVisitorSocket(http: Server, chat: ChatService, log: (line:
             const { message } = await chat.visitorSend(visitor, f.clientId, f.text, {
               address,
               except: link,
+              attachments: f.attachments,
             });
             send({ type: 'ack', ...(f.ref !== undefined && { ref: f.ref }), clientId: f.clientId, message });
             return;

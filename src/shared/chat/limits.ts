@@ -31,3 +31,29 @@ export const ChatCloseCode = {
   /** No hello within the time allowed, or a frame that is not JSON. */
   protocol: 4002,
 } as const;
+
+// Chat files (issue 13, chat files): what the widget says before a file is sent, and where it goes. The server's
+// attachment store (src/server/attachments) holds the same limits and is what refuses.
+/** The largest file a visitor or agent may attach. */
+export const CHAT_FILE_MAX_BYTES = 10 * 1024 * 1024;
+/** Files one message may carry. */
+export const CHAT_MAX_FILES_PER_MESSAGE = 5;
+/** Accepted content types, each with the file name endings that belong to it (the first is added when missing). */
+export const CHAT_FILE_TYPES: Readonly<Record<string, readonly string[]>> = {
+  'image/png': ['.png'],
+  'image/jpeg': ['.jpg', '.jpeg'],
+  'image/gif': ['.gif'],
+  'image/webp': ['.webp'],
+  'application/pdf': ['.pdf'],
+  'text/plain': ['.txt', '.log'],
+  'text/csv': ['.csv'],
+  'application/msword': ['.doc'],
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': ['.docx'],
+  'application/vnd.ms-excel': ['.xls'],
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': ['.xlsx'],
+  'application/zip': ['.zip'],
+};
+/** Visitors upload here (POST, the visitor token as bearer, ?site=) and read their session's files (GET /<id>). */
+export const CHAT_FILES_PATH = '/chat/files';
+/** The agent side: POST /api/chat/sessions/<id>/files uploads to a chat one has; GET /api/chat/files/<id> reads. */
+export const CHAT_AGENT_FILES_PATH = '/api/chat/files';

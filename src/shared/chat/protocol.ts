@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { CHAT_MAX_CLIENT_ID, CHAT_MAX_EMAIL, CHAT_MAX_NAME, CHAT_MAX_PHONE } from './limits';
+import {
+  CHAT_MAX_CLIENT_ID,
+  CHAT_MAX_FILES_PER_MESSAGE,
+  CHAT_MAX_EMAIL,
+  CHAT_MAX_NAME,
+  CHAT_MAX_PHONE,
+} from './limits';
 import { parseUrl } from './url';
 
 /*
@@ -115,6 +121,8 @@ export const VisitorFrame = z.discriminatedUnion('type', [
     clientId: ClientId,
     // Checked against CHAT_MAX_TEXT by the server so the refusal is a too_large event, not a bad_request.
     text: z.string(),
+    /** Ids of files this visitor uploaded (POST CHAT_FILES_PATH) that the message carries. */
+    attachments: z.array(z.string().min(1).max(64)).max(CHAT_MAX_FILES_PER_MESSAGE).default([]),
   }),
   z.object({ type: z.literal('typing'), ref: Ref, typing: z.boolean() }),
   /** The widget got / showed the other side's messages up to these seq. */
@@ -136,8 +144,10 @@ export const ChatErrorCode = z.enum([
   'origin_not_allowed',
   /** Too many messages, connections or new visitors; retryAfterSeconds says when to try again. */
   'rate_limited',
-  /** A message, name or frame above the size limits. */
+  /** A message, name, frame or file above the size limits. */
   'too_large',
+  /** A file of a type chat does not accept (CHAT_FILE_TYPES). */
+  'file_type',
   'internal',
 ]);
 export type ChatErrorCode = z.infer<typeof ChatErrorCode>;

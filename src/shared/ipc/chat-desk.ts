@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AgentChatSummary, ChatOffer } from '../chat/agent-protocol';
+import { CHAT_FILE_MAX_BYTES, CHAT_FILE_TYPES } from '../chat/limits';
 import { ChatAttachmentRef, ChatMessage } from '../chat/protocol';
 import { Id, Instant } from '../domain/ids';
 import { ErrorBody } from '../protocol/errors';
@@ -41,3 +42,29 @@ export const ChatSendResult = z.object({
   message: ChatMessage.nullable(),
 });
 export type ChatSendResult = z.infer<typeof ChatSendResult>;
+
+/**
+ * Chat files (issue 13): a file the agent picked in the composer, read by the window and carried to the desktop
+ * services as base64 (the same in Electron and in browser mode, where the host forwards it), which upload it to
+ * the chat on the server. The type must be one chat accepts and the size within the limit, here already, so a
+ * refused file never leaves the window's process.
+ */
+export const ChatFileUpload = z.object({
+  chatId: Id,
+  name: z.string().trim().min(1).max(255),
+  type: z.string().refine((t) => Object.hasOwn(CHAT_FILE_TYPES, t), {
+    message: 'Files of this type cannot be sent in a chat (images, PDF, text, Office documents, zip).',
+  }),
+  base64: z
+    .string()
+    .min(1)
+    .max(Math.ceil(CHAT_FILE_MAX_BYTES / 3) * 4, {
+      message: `The file is larger than the ${CHAT_FILE_MAX_BYTES / 1024 / 1024} MB a chat file may be.`,
+    })
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64'),
+});
+export type ChatFileUpload = z.infer<typeof ChatFileUpload>;
+
+/** A chat file fetched for the agent to save (the server's download name and type). */
+export const ChatFileContent = z.object({ fileName: z.string(), mimeType: z.string(), base64: z.string() });
+export type ChatFileContent = z.infer<typeof ChatFileContent>;

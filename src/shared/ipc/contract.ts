@@ -19,7 +19,7 @@ import { AdminAction } from '../admin/rest';
 // Web chat, agent desk (issue 13, chat desk).
 import { AgentChatSummary, CannedResponse, ChatAgentRequests } from '../chat/agent-protocol';
 import { ChatAttachmentRef, ChatLanguage, ChatMessage } from '../chat/protocol';
-import { ChatDeskState, ChatSendResult } from './chat-desk';
+import { ChatDeskState, ChatFileContent, ChatFileUpload, ChatSendResult } from './chat-desk';
 // Knowledge base (issue 13, kb helper).
 import {
   KB_QUERY_MAX,
@@ -767,14 +767,23 @@ export const contract = {
   'chat.decline': method(ChatAgentRequests.decline, z.object({})),
   /** clientId: sending a queued or refused message again under its id (stored once by the server). */
   'chat.send': method(
-    z.object({
-      chatId: Id,
-      text: z.string().trim().min(1).max(2000),
-      attachments: z.array(ChatAttachmentRef).max(5).default([]),
-      clientId: z.string().min(1).max(64).optional(),
-    }),
+    z
+      .object({
+        chatId: Id,
+        text: z.string().trim().max(2000),
+        attachments: z.array(ChatAttachmentRef).max(5).default([]),
+        clientId: z.string().min(1).max(64).optional(),
+      })
+      // Chat files (issue 13): a file alone is a message.
+      .refine((m) => m.text.length > 0 || m.attachments.length > 0, {
+        message: 'Write a message or attach a file',
+      }),
     ChatSendResult,
   ),
+  // Chat files (issue 13): the composer's file, uploaded to the chat on the server (a ref for chat.send), and a
+  // chat file fetched for the agent to save (the server checks the chat is theirs or in their department).
+  'chat.upload': method(ChatFileUpload, ChatAttachmentRef),
+  'chat.file': method(z.object({ id: Id }), ChatFileContent),
   /** A message the agent gives up on (refused or waiting): only on their word. */
   'chat.discard': method(z.object({ clientId: z.string().min(1).max(64) }), z.object({})),
   'chat.typing': method(ChatAgentRequests.typing, z.object({})),

@@ -1284,6 +1284,17 @@ export const en = {
     transcriptTitle: 'Chat transcript',
     close: 'Close',
   },
+  // Chat files (issue 13): the composer's attach control and the file chips on chat messages.
+  chatFiles: {
+    attach: 'Attach a file',
+    limits: 'Files: images, PDF, text, Office or zip, up to {{mb}} MB.',
+    uploading: 'Uploading {{name}}…',
+    tooLarge: '“{{name}}” is larger than {{mb}} MB and cannot be sent.',
+    wrongType: '“{{name}}” cannot be sent: only images, PDF, text, Office documents and zip files can.',
+    uploadFailed: '“{{name}}” was not sent.',
+    download: 'Download {{name}}',
+    downloadFailed: 'The file could not be downloaded.',
+  },
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

@@ -1247,4 +1247,15 @@ export const zhCN: Messages = {
     transcriptTitle: '会话记录',
     close: '关闭',
   },
+  // Chat files (issue 13): the composer's attach control and the file chips on chat messages.
+  chatFiles: {
+    attach: '发送文件',
+    limits: '可发送图片、PDF、文本、Office 文档或 zip，单个文件不超过 {{mb}} MB。',
+    uploading: '正在上传 {{name}}…',
+    tooLarge: '“{{name}}”超过 {{mb}} MB，无法发送。',
+    wrongType: '“{{name}}”无法发送：只能发送图片、PDF、文本、Office 文档和 zip 文件。',
+    uploadFailed: '“{{name}}”未发送。',
+    download: '下载 {{name}}',
+    downloadFailed: '文件下载失败。',
+  },
 };
