@@ -15,7 +15,7 @@ import { useDirectory } from '../directory/DirectoryProvider';
 import { errorText, useFormat } from '../i18n';
 import { SuggestedArticles } from '../kb/SuggestedArticles';
 import { ticketNumberText } from '../tickets/TicketListRow';
-import type { CannedValues } from './canned';
+import { departmentName, type CannedValues } from './canned';
 import { ChatTicketDialog, TransferDialog } from './ChatDialogs';
 import { useChats } from './ChatProvider';
 import { FileChips } from './ChatFiles';
@@ -35,7 +35,7 @@ export function ChatView({
   canned: readonly CannedResponse[];
   onOpenTicket: (id: string) => void;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const fmt = useFormat();
   const session = useSessionInfo();
   const directory = useDirectory();
@@ -105,7 +105,13 @@ export function ChatView({
     'customer.name': customerName ?? chat.visitor.name,
     'agent.name': session.user.displayName,
     'ticket.number': ticketNumber === null ? null : String(ticketNumber),
-    'department.name': fmt.department(directory.department(chat.departmentId)) || null,
+    // In the customer's language where the chat has one: the text goes to them, not to the agent.
+    'department.name':
+      departmentName(
+        directory.department(chat.departmentId),
+        chat.visitor.language,
+        i18n.language === 'zh-CN' ? 'zh-CN' : 'en',
+      ) || null,
   };
 
   const suggestFrom = useMemo(
@@ -201,7 +207,13 @@ export function ChatView({
             {t('chat.endedNote')}
           </Alert>
         ) : (
-          <Composer chatId={chat.id} disabled={!mine} canned={canned} values={values} />
+          <Composer
+            chatId={chat.id}
+            disabled={!mine}
+            canned={canned}
+            values={values}
+            language={chat.visitor.language}
+          />
         )}
       </Box>
       <Box
@@ -305,7 +317,11 @@ function MessageLine({ m, chat }: { m: ChatMessage; chat: AgentChatSummary }) {
       >
         {m.sender === 'bot' && (
           <Typography variant="caption" component="div" sx={{ opacity: 0.75 }}>
-            {m.articleId ? t('chat.botFromArticle') : t('chat.bot')}
+            {m.articleId
+              ? m.name
+                ? t('chat.botFromNamedArticle', { title: m.name })
+                : t('chat.botFromArticle')
+              : t('chat.bot')}
           </Typography>
         )}
         <MessageText text={m.text} />

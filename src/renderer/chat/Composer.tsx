@@ -33,11 +33,14 @@ export function Composer({
   disabled,
   canned,
   values,
+  language,
 }: {
   chatId: string;
   disabled: boolean;
   canned: readonly CannedResponse[];
   values: CannedValues;
+  /** The chat's language, when known: its canned responses come first. */
+  language: CannedResponse['language'] | null;
 }) {
   const { t } = useTranslation();
   const [text, setText] = useState('');
@@ -52,7 +55,7 @@ export function Composer({
   });
 
   const q = cannedQuery(text, caret);
-  const matches = q && closedAt !== text ? filterCanned(canned, q.query) : [];
+  const matches = q && closedAt !== text ? filterCanned(canned, q.query, language) : [];
   const picking = matches.length > 0;
 
   const sayTyping = (on: boolean) => {

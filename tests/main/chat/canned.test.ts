@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cannedQuery, fillCanned, filterCanned } from '../../../src/renderer/chat/canned';
+import { cannedQuery, departmentName, fillCanned, filterCanned } from '../../../src/renderer/chat/canned';
 import type { CannedResponse } from '../../../src/shared/chat/agent-protocol';
 
 // The composer's canned responses (src/renderer/chat/canned.ts): what the agent gets when picking one.
@@ -41,5 +41,24 @@ describe('canned responses', () => {
     expect(filterCanned(list, 'gre').map((x) => x.shortcut)).toEqual(['greet', 'greet-en', 'thanks']);
     const many = Array.from({ length: 12 }, (_, i) => c(`a${i}`, 't'));
     expect(filterCanned(many, 'a')).toHaveLength(8);
+  });
+});
+
+describe('canned responses in the chat’s language', () => {
+  const greetEn = { ...c('greet', 'Greeting'), language: 'en' as const };
+  const greetZh = { ...c('greet', '问候'), language: 'zh-CN' as const };
+  it('offers the one in the customer’s language first, whichever was made first', () => {
+    expect(filterCanned([greetEn, greetZh], 'gr', 'zh-CN').map((x) => x.title)).toEqual(['问候', 'Greeting']);
+    expect(filterCanned([greetZh, greetEn], 'gr', 'en').map((x) => x.title)).toEqual(['Greeting', '问候']);
+    // Unknown language: as stored.
+    expect(filterCanned([greetEn, greetZh], 'gr').map((x) => x.title)).toEqual(['Greeting', '问候']);
+  });
+
+  it('names the department in the customer’s language, else the agent’s', () => {
+    const d = { nameZh: '售后服务', nameEn: 'After-sales' };
+    expect(departmentName(d, 'zh-CN', 'en')).toBe('售后服务');
+    expect(departmentName(d, 'en', 'zh-CN')).toBe('After-sales');
+    expect(departmentName(d, null, 'en')).toBe('After-sales');
+    expect(departmentName(null, 'en')).toBe('');
   });
 });

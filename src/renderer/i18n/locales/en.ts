@@ -1243,6 +1243,7 @@ export const en = {
     },
     bot: 'Bot',
     botFromArticle: 'Bot, from a knowledge-base article',
+    botFromNamedArticle: 'Bot, from the article “{{title}}”',
     marks: { sent: 'Sent', delivered: 'Delivered', read: 'Read' },
     pending: {
       queued: 'Waiting for the connection; it will be sent when it is back',

@@ -1206,6 +1206,7 @@ export const zhCN: Messages = {
     },
     bot: '机器人',
     botFromArticle: '机器人（来自知识库文章）',
+    botFromNamedArticle: '机器人（来自文章《{{title}}》）',
     marks: { sent: '已发送', delivered: '已送达', read: '已读' },
     pending: {
       queued: '等待连接，恢复后自动发送',
