@@ -26,8 +26,20 @@ export interface ChatLinkOptions {
   emitState: (s: ChatDeskState) => void;
   emitMessage: (m: { chat: AgentChatSummary; message: ChatMessage }) => void;
   emitTyping: (t: { chatId: string; typing: boolean }) => void;
+  /**
+   * Where the outbox is kept across restarts (the session's replica, migration 019): read once here, written
+   * before a send is tried, cleared when the server has stored the message or the agent discards it.
+   */
+  outbox?: ChatOutboxKeeper;
   log?: (line: string) => void;
   now?: () => Date;
+}
+
+/** The replica's chat outbox (src/main/store/chat-outbox.ts), oldest first. */
+export interface ChatOutboxKeeper {
+  all(): PendingChatMessage[];
+  put(p: PendingChatMessage): void;
+  remove(clientId: string): void;
 }
 
 /** Said when a chat call needs the server and there is no connection: nothing but unsent messages waits. */
@@ -51,7 +63,14 @@ export class ChatLink {
   private flushing: Promise<void> | null = null;
   private loaded: Promise<void> | null = null;
 
-  constructor(private readonly o: ChatLinkOptions) {}
+  constructor(private readonly o: ChatLinkOptions) {
+    // What the agent wrote before the desktop stopped (crash, quit, host restart) goes with the next connection.
+    try {
+      this.outbox.push(...(o.outbox?.all() ?? []));
+    } catch (e) {
+      o.log?.(`chat: the kept chat messages could not be read from the replica: ${String(e)}`);
+    }
+  }
 
   /** The socket (re)connected: the server may have moved on (offers timed out, chats re-offered). */
   connected(): void {
@@ -166,11 +185,12 @@ export class ChatLink {
   }): Promise<ChatSendResult> {
     const again = input.clientId ? this.outbox.find((p) => p.clientId === input.clientId) : undefined;
     if (again) {
+      this.o.outbox?.put({ ...again, state: 'queued', error: null });
       again.state = 'queued';
       again.error = null;
     } else {
       if (!this.chats.has(input.chatId) && !this.o.connected()) throw chatOffline();
-      this.outbox.push({
+      const entry: PendingChatMessage = {
         chatId: input.chatId,
         clientId: input.clientId ?? uuidv7(),
         text: input.text,
@@ -178,7 +198,10 @@ export class ChatLink {
         queuedAt: (this.o.now?.() ?? new Date()).toISOString(),
         state: 'queued',
         error: null,
-      });
+      };
+      // Kept on disk before it is tried: if this throws (disk full) the agent is told it was not kept.
+      this.o.outbox?.put(entry);
+      this.outbox.push(entry);
     }
     const entry = again ?? this.outbox[this.outbox.length - 1]!;
     this.changed();
@@ -192,6 +215,7 @@ export class ChatLink {
   discard(clientId: string): void {
     const i = this.outbox.findIndex((p) => p.clientId === clientId);
     if (i >= 0 && this.outbox[i]!.state !== 'sending') {
+      this.o.outbox?.remove(clientId);
       this.outbox.splice(i, 1);
       this.changed();
     }
@@ -281,6 +305,7 @@ export class ChatLink {
           attachments: next.attachments,
         });
         this.outbox.splice(this.outbox.indexOf(next), 1);
+        this.keptOnDisk(() => this.o.outbox?.remove(next.clientId));
         this.sent.set(next.clientId, message);
         if (this.sent.size > 200) this.sent.delete(this.sent.keys().next().value!);
         const chat = this.chats.get(next.chatId);
@@ -294,6 +319,7 @@ export class ChatLink {
         if (e instanceof SwitchboardError && e.code !== 'unavailable' && e.code !== 'internal') {
           next.state = 'failed';
           next.error = e.toBody();
+          this.keptOnDisk(() => this.o.outbox?.put(next));
           this.changed();
           continue;
         }
@@ -340,6 +366,19 @@ export class ChatLink {
       this.changed();
     }
     return false;
+  }
+
+  /**
+   * After the server answered, the replica only follows it: a write that fails here (disk full, store closed
+   * while quitting) is logged, and at worst the message is sent again after a restart, which the server stores
+   * once (same clientId), or shows as refused again.
+   */
+  private keptOnDisk(write: () => void): void {
+    try {
+      write();
+    } catch (e) {
+      this.o.log?.(`chat: the replica's chat outbox could not be updated: ${String(e)}`);
+    }
   }
 
   private changed(): void {

@@ -16,6 +16,7 @@ import { InteractionWriter, type LoggedBy } from './interaction-write';
 import type { InteractionDbRow } from './interaction-rows';
 import { applyPatch, type TicketDbRow } from './rows';
 import { SlaWriter } from './sla';
+import { ChatOutboxStore } from './chat-outbox'; // chat-outbox (issue 13)
 import { META, type OutboxEntry } from './types';
 import {
   commentToColumns,
@@ -45,6 +46,8 @@ export class StoreWriter {
   readonly fts: FtsIndex;
   /** The SLA columns (migration 012). */
   readonly sla: SlaWriter;
+  /** The web-chat outbox (migration 019, chat-outbox, issue 13). */
+  readonly chatOutbox: ChatOutboxStore;
   private readonly calls: InteractionWriter;
   private readonly s: Record<string, Statement>;
 
@@ -58,6 +61,7 @@ export class StoreWriter {
   constructor(private readonly db: Database) {
     this.fts = new FtsIndex(db);
     this.sla = new SlaWriter(db);
+    this.chatOutbox = new ChatOutboxStore(db);
     this.calls = new InteractionWriter(db);
     const ticketCols =
       'number, department_id, customer_id, subject, description, status, priority, assignee_id, hand_back_to, channel, tags, fields, parent_id, related_ids, merged_into, created_at, updated_at, version';

@@ -110,6 +110,7 @@ export class SyncEngine {
       emitState: (s) => o.emit('chat.state', s),
       emitMessage: (m) => o.emit('chat.message', m),
       emitTyping: (t) => o.emit('chat.visitorTyping', t),
+      outbox: o.store.write.chatOutbox, // chat-outbox (issue 13): kept in the replica across restarts
       log: o.log,
     });
     const meta = o.store.read.syncMeta();

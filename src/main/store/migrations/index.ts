@@ -16,6 +16,7 @@ import { m015FtsSlaDue } from './015-fts-sla-due';
 import { m016FtsCombinedFacets } from './016-fts-combined-facets';
 import { m017CommentEmail } from './017-comment-email'; // email (issue 13)
 import { m018Chats } from './018-chats'; // chat-timeline (issue 13)
+import { m019ChatOutbox } from './019-chat-outbox'; // chat-outbox (issue 13)
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -40,4 +41,5 @@ export const migrations: readonly Migration[] = [
   m016FtsCombinedFacets,
   m017CommentEmail, // email (issue 13)
   m018Chats, // chat-timeline (issue 13)
+  m019ChatOutbox, // chat-outbox (issue 13)
 ];
