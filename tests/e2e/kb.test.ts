@@ -144,6 +144,9 @@ describe('knowledge base', () => {
     await expect
       .poll(() => page.getByTestId('kb-categories-error').textContent())
       .toMatch(/\d+ articles? (is|are) filed under "Refunds"/);
+    expect(await page.getByTestId('kb-categories-error').textContent()).toContain(
+      'Articles are still filed under this category',
+    );
     expect(await refunds.count()).toBe(1);
     await shootBothLanguages(page, 'kb-categories-in-use');
     await page.context().close();

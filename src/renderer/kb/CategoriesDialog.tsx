@@ -21,7 +21,7 @@ import { DepartmentOptions } from '../common/DepartmentOptions';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { NativeSelectField } from '../common/NativeSelectField';
 import { useDirectory } from '../directory/DirectoryProvider';
-import { useFormat } from '../i18n';
+import { errorText, useFormat } from '../i18n';
 import { categoryName } from './use-kb-categories';
 
 const ALL = '';
@@ -51,14 +51,15 @@ export function CategoriesDialog({
   const [renaming, setRenaming] = useState<{ id: string; nameZh: string; nameEn: string } | null>(null);
   const [deleting, setDeleting] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ErrorBody | null>(null);
+  // `inUse`: a delete refused because articles are filed under the category (the server's detail says how many).
+  const [error, setError] = useState<{ body: ErrorBody; inUse: boolean } | null>(null);
 
   const mine = (c: KbCategory) => admin || (c.departmentId !== null && c.departmentId === user.departmentId);
   const shown = categories.filter(
     (c) => admin || c.departmentId === null || c.departmentId === user.departmentId,
   );
 
-  const run = async (work: () => Promise<unknown>, after?: () => void) => {
+  const run = async (work: () => Promise<unknown>, after?: () => void, deleting = false) => {
     setBusy(true);
     setError(null);
     try {
@@ -66,7 +67,9 @@ export function CategoriesDialog({
       after?.();
       onChanged();
     } catch (e) {
-      setError(errorBodyOf(e));
+      const body = errorBodyOf(e);
+      setError({ body, inUse: deleting && body.code === 'conflict' });
+      setDeleting(null);
     } finally {
       setBusy(false);
     }
@@ -96,7 +99,19 @@ export function CategoriesDialog({
     <Dialog open onClose={busy ? undefined : onClose} fullWidth maxWidth="sm" data-testid="kb-categories">
       <DialogTitle>{t('kb.categories.title')}</DialogTitle>
       <DialogContent>
-        {error && <ErrorAlert error={error} testId="kb-categories-error" onClose={() => setError(null)} />}
+        {error && (
+          <ErrorAlert
+            error={error.body}
+            testId="kb-categories-error"
+            onClose={() => setError(null)}
+            // The generic conflict sentence ("someone changed this") would mislead here.
+            describe={
+              error.inUse
+                ? (tt, body) => ({ ...errorText(tt, body), headline: tt('kb.categories.inUse') })
+                : undefined
+            }
+          />
+        )}
         <List dense data-testid="kb-categories-list">
           {shown.length === 0 && (
             <Typography color="textSecondary" variant="body2">
@@ -164,6 +179,7 @@ export function CategoriesDialog({
                           void run(
                             () => getApi().invoke('kb.categoryDelete', { id: c.id }),
                             () => setDeleting(null),
+                            true,
                           )
                         }
                       >

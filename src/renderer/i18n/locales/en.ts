@@ -1153,6 +1153,8 @@ export const en = {
       rename: 'Rename',
       delete: 'Delete',
       confirmDelete: 'Delete this category?',
+      inUse:
+        'Articles are still filed under this category: move them to another category first, then delete it.',
     },
   },
   // email (issue 13): customers' mails and replies sent by mail on the ticket's conversation.
