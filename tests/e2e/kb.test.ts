@@ -33,6 +33,7 @@ describe('knowledge base', () => {
     // Nothing typed: the department's published articles, newest first.
     await page.getByTestId('kb-result').first().waitFor();
     expect(await page.getByTestId('kb-new').count()).toBe(0);
+    expect(await page.getByTestId('kb-manage-categories').count()).toBe(0);
     expect(await page.getByTestId('kb-filter-state').count()).toBe(0);
 
     // "/" goes to the search box from anywhere on the page.
@@ -110,6 +111,45 @@ describe('knowledge base', () => {
       `${world.server.url}${KB_REST.publicSearch}?q=${encodeURIComponent('补贴')}&lang=zh-CN`,
     );
     expect(((await pub.json()) as { hits: { id: string }[] }).hits.map((h) => h.id)).toContain(id);
+  });
+
+  it('a supervisor adds, renames and deletes a category of their department in the categories dialog', async () => {
+    const page = await login('super01');
+    await page.getByTestId('nav-knowledge').click();
+    await page.getByTestId('kb-manage-categories').click();
+    const dialog = page.getByTestId('kb-categories');
+    await dialog.waitFor();
+    await page.getByTestId('kb-category-new-zh').fill('以旧换新');
+    await page.getByTestId('kb-category-new-en').fill('Trade-in');
+    await page.getByTestId('kb-category-add').click();
+    const row = dialog.getByTestId('kb-category').filter({ hasText: 'Trade-in' });
+    await row.waitFor();
+    await row.getByTestId('kb-category-rename').click();
+    await page.getByTestId('kb-category-rename-en').fill('Trade-in subsidies');
+    await page.getByTestId('kb-category-rename-zh').fill('以旧换新补贴');
+    await page.getByTestId('kb-category-rename-save').click();
+    const renamed = dialog.getByTestId('kb-category').filter({ hasText: 'Trade-in subsidies' });
+    await renamed.waitFor();
+    await shootBothLanguages(page, 'kb-categories');
+    const id = (await renamed.getAttribute('data-category-id'))!;
+    await renamed.getByTestId('kb-category-delete').click();
+    await shootBothLanguages(page, 'kb-categories-delete');
+    await page.getByTestId('kb-category-delete-confirm').click();
+    await expect.poll(() => dialog.locator(`[data-category-id="${id}"]`).count()).toBe(0);
+
+    // A category articles are filed under stays, and the refusal says how many.
+    const refunds = dialog.getByTestId('kb-category').filter({ hasText: /^Refunds/ });
+    await refunds.getByTestId('kb-category-delete').click();
+    await page.getByTestId('kb-category-delete-confirm').click();
+    await expect
+      .poll(() => page.getByTestId('kb-categories-error').textContent())
+      .toMatch(/\d+ articles? (is|are) filed under "Refunds"/);
+    expect(await page.getByTestId('kb-categories-error').textContent()).toContain(
+      'Articles are still filed under this category',
+    );
+    expect(await refunds.count()).toBe(1);
+    await shootBothLanguages(page, 'kb-categories-in-use');
+    await page.context().close();
   });
 
   it('suggests articles beside a ticket, and says so without blocking it when the server is gone', async () => {

@@ -223,6 +223,9 @@ beforeAll(async () => {
       baseVersion: 0,
     },
     'kb.act': { id: row.id, action: 'publish', baseVersion: 0 },
+    'kb.categoryCreate': { nameZh: '发票', nameEn: 'Invoices', departmentId: row.departmentId },
+    'kb.categoryRename': { id: row.id, nameZh: '发票', nameEn: 'Invoices' },
+    'kb.categoryDelete': { id: row.id },
     // email (issue 13)
     'attachments.get': { id: row.id },
     'email.mailboxes': {},

@@ -4,7 +4,16 @@ import { KB_REST, KbArticle, KbCategory, KbSearchResponse } from '../../shared/k
 import { request } from '../sync/server-api';
 import type { SessionManager } from './session';
 
-type KbMethods = 'kb.search' | 'kb.get' | 'kb.categories' | 'kb.create' | 'kb.edit' | 'kb.act';
+type KbMethods =
+  | 'kb.search'
+  | 'kb.get'
+  | 'kb.categories'
+  | 'kb.create'
+  | 'kb.edit'
+  | 'kb.act'
+  | 'kb.categoryCreate'
+  | 'kb.categoryRename'
+  | 'kb.categoryDelete';
 
 /**
  * The knowledge base's calls: straight to the server with the session's token. Articles are not kept in the
@@ -30,5 +39,8 @@ export function createKbHandlers(sessions: SessionManager): Pick<ServiceHandlers
     'kb.edit': async ({ id, ...edit }) => call(KB_REST.article(id), edit, KbArticle),
     'kb.act': async ({ id, action, baseVersion }) =>
       call(KB_REST.action(id, action), { baseVersion }, KbArticle),
+    'kb.categoryCreate': async (input) => call(KB_REST.categories, input, KbCategory),
+    'kb.categoryRename': async ({ id, ...names }) => call(KB_REST.category(id), names, KbCategory),
+    'kb.categoryDelete': async ({ id }) => call(KB_REST.categoryDelete(id), {}, z.object({})),
   };
 }

@@ -1,4 +1,5 @@
 import AddIcon from '@mui/icons-material/Add';
+import CategoryIcon from '@mui/icons-material/Category';
 import SearchIcon from '@mui/icons-material/Search';
 import {
   Alert,
@@ -31,6 +32,7 @@ import { ErrorAlert } from '../common/ErrorAlert';
 import { NativeSelectField } from '../common/NativeSelectField';
 import { ArticleEditor } from './ArticleEditor';
 import { ArticleView } from './ArticleView';
+import { CategoriesDialog } from './CategoriesDialog';
 import { useKbCategories } from './use-kb-categories';
 
 const DEBOUNCE_MS = 150;
@@ -45,7 +47,9 @@ export function KnowledgePage() {
   const { t } = useTranslation();
   const { user } = useSessionInfo();
   const editor = mayEditKb(user);
-  const categories = useKbCategories();
+  const [categoriesGeneration, setCategoriesGeneration] = useState(0);
+  const categories = useKbCategories(categoriesGeneration);
+  const [managingCategories, setManagingCategories] = useState(false);
   const [text, setText] = useState('');
   const [lang, setLang] = useState<KbLanguage | ''>('');
   const [state, setState] = useState<KbState | ''>('');
@@ -153,6 +157,16 @@ export function KnowledgePage() {
           <Typography variant="h6" component="h1" sx={{ flex: 1 }}>
             {t('kb.title')}
           </Typography>
+          {editor && (
+            <Button
+              size="small"
+              startIcon={<CategoryIcon />}
+              onClick={() => setManagingCategories(true)}
+              data-testid="kb-manage-categories"
+            >
+              {t('kb.categories.open')}
+            </Button>
+          )}
           {editor && (
             <Button
               size="small"
@@ -305,6 +319,13 @@ export function KnowledgePage() {
           <Typography color="textSecondary">{t('kb.pick')}</Typography>
         )}
       </Box>
+      {managingCategories && (
+        <CategoriesDialog
+          categories={categories}
+          onClose={() => setManagingCategories(false)}
+          onChanged={() => setCategoriesGeneration((g) => g + 1)}
+        />
+      )}
       {editing && (
         <ArticleEditor
           article={editing === 'new' ? null : editing}

@@ -2,8 +2,11 @@ import { useEffect, useState } from 'react';
 import type { KbCategory } from '../../shared/kb';
 import { getApi } from '../api';
 
-/** The categories, fetched once per screen; none while the server cannot be reached (the lists still work). */
-export function useKbCategories(): KbCategory[] {
+/**
+ * The categories, fetched once per screen and again when `generation` changes (after the categories dialog
+ * changed some); none while the server cannot be reached (the lists still work).
+ */
+export function useKbCategories(generation = 0): KbCategory[] {
   const [categories, setCategories] = useState<KbCategory[]>([]);
   useEffect(() => {
     let live = true;
@@ -14,7 +17,7 @@ export function useKbCategories(): KbCategory[] {
     return () => {
       live = false;
     };
-  }, []);
+  }, [generation]);
   return categories;
 }
 

@@ -30,6 +30,21 @@ export function kbRouter(deps: {
     no(res).json(await kb.categories());
   });
 
+  const categoryId = (req: Request) => parseOrThrow(Id, req.params.id, 'category id');
+  r.post(KB_REST.categories, async (req, res) => {
+    const user = await deps.bearerUser(req);
+    res.status(201).json(await kb.createCategory(user, req.body, source(req)));
+  });
+  r.post(KB_REST.category(':id'), async (req, res) => {
+    const user = await deps.bearerUser(req);
+    res.json(await kb.renameCategory(user, categoryId(req), req.body, source(req)));
+  });
+  r.post(KB_REST.categoryDelete(':id'), async (req, res) => {
+    const user = await deps.bearerUser(req);
+    await kb.deleteCategory(user, categoryId(req), source(req));
+    res.json({});
+  });
+
   r.get(KB_REST.search, async (req, res) => {
     const user = await deps.bearerUser(req);
     const q = parseOrThrow(KbSearchRequest, req.query, 'knowledge-base search');

@@ -4,6 +4,8 @@ import {
   KB_TRANSITIONS,
   KbArticleEdit,
   KbArticleInput,
+  KbCategoryInput,
+  KbCategoryNames,
   mayEditKb,
   type KbAction,
   type KbArticle,
@@ -19,11 +21,15 @@ import { getDepartment } from '../directory/directory-store';
 import type { Db, Tx } from '../db/schema';
 import { KbIndex, type KbFilter } from './kb-index';
 import {
+  articlesInCategory,
+  deleteCategory,
   getArticle,
   getArticleForChange,
   getCategory,
   insertArticle,
+  insertCategory,
   listCategories,
+  renameCategory,
   nextKbVersion,
   replaceArticle,
 } from './kb-store';
@@ -98,6 +104,124 @@ export class KbService {
 
   async categories(): Promise<KbCategory[]> {
     return listCategories(this.db);
+  }
+
+  /** Categories are written by whoever may write their department's articles (admins: shared ones too). */
+  private requireCategoryWriter(user: User): void {
+    if (!mayEditKb(user))
+      throw new SwitchboardError(
+        'forbidden',
+        'Only supervisors and administrators may change knowledge-base categories. Ask your supervisor.',
+      );
+  }
+
+  private requireCategoryEditor(user: User, departmentId: string | null): void {
+    this.requireCategoryWriter(user);
+    if (user.role === 'admin') return;
+    if (departmentId === null)
+      throw new SwitchboardError(
+        'forbidden',
+        'Only administrators may change categories shared by all departments: use one of your department.',
+      );
+    if (departmentId !== user.departmentId)
+      throw new SwitchboardError('forbidden', "You may only change your own department's categories.");
+  }
+
+  /** Two categories a reader could confuse (same name in either language, for the same department) are refused. */
+  private async checkNames(trx: Tx, c: KbCategory): Promise<void> {
+    const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+    const clash = (await listCategories(trx)).find(
+      (o) =>
+        o.id !== c.id &&
+        o.departmentId === c.departmentId &&
+        (same(o.nameZh, c.nameZh) || same(o.nameEn, c.nameEn)),
+    );
+    if (clash)
+      throw new SwitchboardError(
+        'conflict',
+        `A category named "${clash.nameEn}" / "${clash.nameZh}" already exists there: choose another name or use it.`,
+      );
+  }
+
+  private async categoryForChange(trx: Tx, user: User, id: string): Promise<KbCategory> {
+    this.requireCategoryWriter(user);
+    const c = await getCategory(trx, id);
+    if (!c)
+      throw new SwitchboardError(
+        'not_found',
+        'No such category (it may have been deleted): reload the list.',
+      );
+    this.requireCategoryEditor(user, c.departmentId);
+    return c;
+  }
+
+  async createCategory(user: User, raw: unknown, source?: string): Promise<KbCategory> {
+    this.requireCategoryWriter(user);
+    const input = parseOrThrow(KbCategoryInput, raw, 'category');
+    return this.db.transaction().execute(async (trx) => {
+      // The version first: its lock orders this change after any other knowledge-base change in flight.
+      await nextKbVersion(trx);
+      this.requireCategoryEditor(user, input.departmentId);
+      if (input.departmentId !== null && !(await getDepartment(trx, input.departmentId)))
+        throw new SwitchboardError(
+          'bad_request',
+          'This department does not exist (any more): choose another.',
+        );
+      const c: KbCategory = { id: uuidv7(), ...input };
+      await this.checkNames(trx, c);
+      await insertCategory(trx, c);
+      await this.auditCategory(trx, user, 'kb.category.create', c.id, null, c, source);
+      return c;
+    });
+  }
+
+  async renameCategory(user: User, id: string, raw: unknown, source?: string): Promise<KbCategory> {
+    this.requireCategoryWriter(user);
+    const names = parseOrThrow(KbCategoryNames, raw, 'category');
+    return this.db.transaction().execute(async (trx) => {
+      await nextKbVersion(trx);
+      const before = await this.categoryForChange(trx, user, id);
+      const after: KbCategory = { ...before, ...names };
+      await this.checkNames(trx, after);
+      await renameCategory(trx, after);
+      await this.auditCategory(trx, user, 'kb.category.rename', id, before, after, source);
+      return after;
+    });
+  }
+
+  /** Refused while any article (in any state) is filed under it: nothing is left pointing at nothing. */
+  async deleteCategory(user: User, id: string, source?: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await nextKbVersion(trx);
+      const before = await this.categoryForChange(trx, user, id);
+      const n = await articlesInCategory(trx, id);
+      if (n > 0)
+        throw new SwitchboardError(
+          'conflict',
+          `${n} article${n === 1 ? ' is' : 's are'} filed under "${before.nameEn}": move ${n === 1 ? 'it' : 'them'} to another category (or archive and recategorise ${n === 1 ? 'it' : 'them'}) before deleting it.`,
+        );
+      await deleteCategory(trx, id);
+      await this.auditCategory(trx, user, 'kb.category.delete', id, before, null, source);
+    });
+  }
+
+  private async auditCategory(
+    trx: Tx,
+    user: User,
+    action: string,
+    subjectId: string,
+    before: KbCategory | null,
+    after: KbCategory | null,
+    source?: string,
+  ): Promise<void> {
+    await writeAudit(trx, {
+      at: this.now().toISOString(),
+      actorId: user.id,
+      action,
+      subjectId,
+      detail: { before, after },
+      source: source ?? null,
+    });
   }
 
   async search(user: User, req: KbSearchQuery): Promise<KbSearchResponse> {

@@ -128,3 +128,32 @@ export async function getCategory(trx: Tx, id: string): Promise<KbCategory | und
   const r = await trx.selectFrom('kb_categories').selectAll().where('id', '=', id).executeTakeFirst();
   return r && { id: r.id, departmentId: r.department_id, nameZh: r.name_zh, nameEn: r.name_en };
 }
+
+export async function insertCategory(trx: Tx, c: KbCategory): Promise<void> {
+  await trx
+    .insertInto('kb_categories')
+    .values({ id: c.id, department_id: c.departmentId, name_zh: c.nameZh, name_en: c.nameEn })
+    .execute();
+}
+
+export async function renameCategory(trx: Tx, c: KbCategory): Promise<void> {
+  await trx
+    .updateTable('kb_categories')
+    .set({ name_zh: c.nameZh, name_en: c.nameEn })
+    .where('id', '=', c.id)
+    .execute();
+}
+
+export async function deleteCategory(trx: Tx, id: string): Promise<void> {
+  await trx.deleteFrom('kb_categories').where('id', '=', id).execute();
+}
+
+/** Articles filed under the category, in every state (archived ones would lose their category too). */
+export async function articlesInCategory(trx: Tx, id: string): Promise<number> {
+  const r = await trx
+    .selectFrom('knowledge_articles')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('category_id', '=', id)
+    .executeTakeFirst();
+  return Number(r?.n ?? 0);
+}

@@ -28,6 +28,8 @@ import {
   KbArticleEdit,
   KbArticleInput,
   KbCategory,
+  KbCategoryInput,
+  KbCategoryNames,
   KbLanguage,
   KbSearchResponse,
   KbState,
@@ -746,6 +748,11 @@ export const contract = {
     z.object({ id: Id, action: KbAction, baseVersion: z.number().int().nonnegative() }),
     KbArticle,
   ),
+  /** Supervisors (their department's) and administrators (any): a category made, renamed or deleted. */
+  'kb.categoryCreate': method(KbCategoryInput, KbCategory),
+  'kb.categoryRename': method(KbCategoryNames.extend({ id: Id }), KbCategory),
+  /** Refused (conflict, with the count) while articles are filed under it. */
+  'kb.categoryDelete': method(z.object({ id: Id }), z.object({})),
   // email (issue 13): a comment's kept file, fetched from the server (scope-checked there) for the agent to save.
   /** The file's bytes as base64 (at most the server's attachment limit, 10 MB by default). */
   'attachments.get': method(

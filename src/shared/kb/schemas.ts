@@ -47,6 +47,19 @@ export const KbCategory = z.object({
 });
 export type KbCategory = z.infer<typeof KbCategory>;
 
+export const KB_CATEGORY_NAME_MAX = 60;
+
+/** A category's names, both required: the editor and the lists show the one in the reader's language. */
+export const KbCategoryNames = z.object({
+  nameZh: text(KB_CATEGORY_NAME_MAX, 'Chinese name'),
+  nameEn: text(KB_CATEGORY_NAME_MAX, 'English name'),
+});
+export type KbCategoryNames = z.input<typeof KbCategoryNames>;
+
+/** A new category: supervisors make their department's, administrators any (null: every department's). */
+export const KbCategoryInput = KbCategoryNames.extend({ departmentId: Id.nullable().default(null) });
+export type KbCategoryInput = z.input<typeof KbCategoryInput>;
+
 export const KbArticle = z.object({
   id: Id,
   /** null: for every department. */
@@ -145,6 +158,8 @@ export type KbPublicSearchResponse = z.infer<typeof KbPublicSearchResponse>;
 export const KB_REST = {
   search: '/api/kb/search',
   categories: '/api/kb/categories',
+  category: (id: string) => `/api/kb/categories/${id}`,
+  categoryDelete: (id: string) => `/api/kb/categories/${id}/delete`,
   articles: '/api/kb/articles',
   article: (id: string) => `/api/kb/articles/${id}`,
   action: (id: string, action: KbAction | ':action') => `/api/kb/articles/${id}/${action}`,

@@ -1141,6 +1141,21 @@ export const en = {
       'The knowledge base cannot be reached: the server is not answering. Everything else works; try again later.',
     retry: 'Try again',
     readOnlyHint: 'Only supervisors and administrators write articles.',
+    // kb categories (issue 13, kb-categories helper): the categories dialog.
+    categories: {
+      open: 'Categories',
+      title: 'Knowledge-base categories',
+      none: 'No categories yet: add one below.',
+      nameZh: 'Chinese name',
+      nameEn: 'English name',
+      add: 'New category',
+      addButton: 'Add',
+      rename: 'Rename',
+      delete: 'Delete',
+      confirmDelete: 'Delete this category?',
+      inUse:
+        'Articles are still filed under this category: move them to another category first, then delete it.',
+    },
   },
   // email (issue 13): customers' mails and replies sent by mail on the ticket's conversation.
   email: {

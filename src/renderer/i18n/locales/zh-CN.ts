@@ -1106,6 +1106,20 @@ export const zhCN: Messages = {
     unreachable: '无法连接知识库：服务器没有响应。其他功能不受影响，请稍后再试。',
     retry: '重试',
     readOnlyHint: '只有主管和管理员可以编写文章。',
+    // kb categories (issue 13, kb-categories helper): the categories dialog.
+    categories: {
+      open: '分类',
+      title: '知识库分类',
+      none: '还没有分类：在下面添加一个。',
+      nameZh: '中文名称',
+      nameEn: '英文名称',
+      add: '新建分类',
+      addButton: '添加',
+      rename: '重命名',
+      delete: '删除',
+      confirmDelete: '删除这个分类？',
+      inUse: '仍有文章归在这个分类下：请先把它们移到其他分类，再删除。',
+    },
   },
   // email (issue 13): customers' mails and replies sent by mail on the ticket's conversation.
   email: {
