@@ -141,12 +141,10 @@ describe('knowledge base', () => {
     const refunds = dialog.getByTestId('kb-category').filter({ hasText: /^Refunds/ });
     await refunds.getByTestId('kb-category-delete').click();
     await page.getByTestId('kb-category-delete-confirm').click();
+    // Said in the reader's language, with the count the service gave.
     await expect
       .poll(() => page.getByTestId('kb-categories-error').textContent())
-      .toMatch(/\d+ articles? (is|are) filed under "Refunds"/);
-    expect(await page.getByTestId('kb-categories-error').textContent()).toContain(
-      'Articles are still filed under this category',
-    );
+      .toMatch(/^\d+ articles? (is|are) still filed under this category/);
     expect(await refunds.count()).toBe(1);
     await shootBothLanguages(page, 'kb-categories-in-use');
     await page.context().close();

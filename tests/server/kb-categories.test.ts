@@ -168,6 +168,8 @@ describe('knowledge-base categories', () => {
     expect((refused.body as { message: string }).message).toMatch(
       /^2 articles are filed under "After-sales"/,
     );
+    // The count as data, for a desktop to say in its own language.
+    expect(refused.body).toMatchObject({ issues: [{ path: 'articles', message: '2' }] });
     expect((await list(super01)).map((x) => x.id)).toContain(c.id);
 
     // Moved out of it, the category may go.

@@ -51,8 +51,9 @@ export function CategoriesDialog({
   const [renaming, setRenaming] = useState<{ id: string; nameZh: string; nameEn: string } | null>(null);
   const [deleting, setDeleting] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  // `inUse`: a delete refused because articles are filed under the category (the server's detail says how many).
-  const [error, setError] = useState<{ body: ErrorBody; inUse: boolean } | null>(null);
+  // `inUse`: a delete refused because articles are filed under the category; `count`: how many, as the service
+  // gave it (issue 'articles'), said in the reader's language instead of the service's English sentence.
+  const [error, setError] = useState<{ body: ErrorBody; inUse: boolean; count: number | null } | null>(null);
 
   const mine = (c: KbCategory) => admin || (c.departmentId !== null && c.departmentId === user.departmentId);
   const shown = categories.filter(
@@ -68,7 +69,13 @@ export function CategoriesDialog({
       onChanged();
     } catch (e) {
       const body = errorBodyOf(e);
-      setError({ body, inUse: deleting && body.code === 'conflict' });
+      const inUse = deleting && body.code === 'conflict';
+      const count = Number(body.issues?.find((i) => i.path === 'articles')?.message);
+      setError(
+        inUse && Number.isInteger(count) && count > 0
+          ? { body: { ...body, issues: undefined }, inUse, count }
+          : { body, inUse, count: null },
+      );
       setDeleting(null);
     } finally {
       setBusy(false);
@@ -107,7 +114,10 @@ export function CategoriesDialog({
             // The generic conflict sentence ("someone changed this") would mislead here.
             describe={
               error.inUse
-                ? (tt, body) => ({ ...errorText(tt, body), headline: tt('kb.categories.inUse') })
+                ? (tt, body) =>
+                    error.count !== null
+                      ? { headline: tt('kb.categories.inUseCount', { count: error.count }), detail: null }
+                      : { ...errorText(tt, body), headline: tt('kb.categories.inUse') }
                 : undefined
             }
           />

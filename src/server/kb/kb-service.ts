@@ -199,6 +199,8 @@ export class KbService {
         throw new SwitchboardError(
           'conflict',
           `${n} article${n === 1 ? ' is' : 's are'} filed under "${before.nameEn}": move ${n === 1 ? 'it' : 'them'} to another category (or archive and recategorise ${n === 1 ? 'it' : 'them'}) before deleting it.`,
+          // The count as data too, so a desktop says it in its own language.
+          [{ path: 'articles', message: String(n) }],
         );
       await deleteCategory(trx, id);
       await this.auditCategory(trx, user, 'kb.category.delete', id, before, null, source);

@@ -1155,6 +1155,10 @@ export const en = {
       confirmDelete: 'Delete this category?',
       inUse:
         'Articles are still filed under this category: move them to another category first, then delete it.',
+      inUseCount_one:
+        '{{count, number}} article is still filed under this category: move it to another category first, then delete it.',
+      inUseCount_other:
+        '{{count, number}} articles are still filed under this category: move them to another category first, then delete it.',
     },
   },
   // email (issue 13): customers' mails and replies sent by mail on the ticket's conversation.

@@ -1119,6 +1119,8 @@ export const zhCN: Messages = {
       delete: '删除',
       confirmDelete: '删除这个分类？',
       inUse: '仍有文章归在这个分类下：请先把它们移到其他分类，再删除。',
+      inUseCount_one: '还有 {{count, number}} 篇文章归在这个分类下：请先把它移到其他分类，再删除。',
+      inUseCount_other: '还有 {{count, number}} 篇文章归在这个分类下：请先把它们移到其他分类，再删除。',
     },
   },
   // email (issue 13): customers' mails and replies sent by mail on the ticket's conversation.
