@@ -152,6 +152,7 @@ export class ChatWidget {
   private leaving = false;
   private readonly chatBody: HTMLDivElement;
   private readonly kbButton: HTMLButtonElement;
+  private readonly kb: KbView;
 
   constructor(
     private readonly config: WidgetConfig,
@@ -310,10 +311,10 @@ export class ChatWidget {
       compose,
       limits,
     );
-    const kb = new KbView(t.kb, config.server, config.language, el, () => {
+    const kb = (this.kb = new KbView(t.kb, config.server, config.language, el, () => {
       this.chatBody.hidden = false;
       this.kbButton.focus();
-    });
+    }));
     this.panel.append(this.chatBody, kb.node, this.live);
     this.kbButton.addEventListener('click', () => {
       this.chatBody.hidden = true;
@@ -647,7 +648,9 @@ export class ChatWidget {
     this.panel.hidden = !open;
     this.launcher.setAttribute('aria-expanded', String(open));
     if (open) {
-      this.input.focus();
+      // Reopened on the help articles: their search box takes the focus (the message box is hidden).
+      if (this.chatBody.hidden) this.kb.show();
+      else this.input.focus();
       this.scrollDown();
       this.markRead();
     } else this.launcher.focus();

@@ -242,6 +242,21 @@ describe('web chat widget', () => {
       await page.getByTestId('chat-input').waitFor();
       await context.close();
     }
+    // Past the public search's rate limit (30 per 10 s per address) the visitor is told to wait, in their language.
+    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/demo/chat.html?lang=zh`);
+    await openWithKeyboard(page);
+    await page.evaluate(async () => {
+      for (let i = 0; i < 31; i++) await fetch('/api/public/kb/search?q=x');
+    });
+    await page.getByTestId('kb-open').click();
+    await page.getByTestId('kb-search').fill('退款');
+    await expect
+      .poll(() => page.getByTestId('kb-status').textContent())
+      .toMatch(/^搜索过于频繁，请 \d+ 秒后再试。$/);
+    expect(await page.getByTestId('kb-hit').count()).toBe(0);
+    await context.close();
   });
 
   it('shows the agent joining, typing, replying and reading, in both languages', async () => {
