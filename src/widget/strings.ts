@@ -38,6 +38,19 @@ export interface Strings {
   uploadLost: string;
   fileTooLarge: string;
   download: string;
+  /** Help articles (issue 13 part 1): the public knowledge-base search in the panel. */
+  kb: {
+    open: string;
+    title: string;
+    placeholder: string;
+    back: string;
+    searching: string;
+    found: string;
+    none: string;
+    rateLimited: string;
+    unreachable: string;
+    failed: string;
+  };
   downloadFailed: string;
 }
 
@@ -97,6 +110,19 @@ export const en: Strings = {
   fileTooLarge: '“{name}” is larger than {mb} MB and cannot be sent.',
   download: 'Download {name}',
   downloadFailed: 'The file could not be downloaded. Please try again.',
+  kb: {
+    open: 'Help articles',
+    title: 'Help articles',
+    placeholder: 'Search help articles',
+    back: 'Back',
+    searching: 'Searching…',
+    found: '{n} articles found',
+    none: 'No articles found. Try other words, or ask us in the chat.',
+    rateLimited: 'Too many searches. Please wait {seconds} seconds and try again.',
+    unreachable:
+      'The help articles cannot be reached right now. Check your connection, or ask us in the chat.',
+    failed: 'The search did not work. Please try again.',
+  },
 };
 
 export const zh: Strings = {
@@ -155,6 +181,18 @@ export const zh: Strings = {
   fileTooLarge: '“{name}”超过 {mb} MB，无法发送。',
   download: '下载 {name}',
   downloadFailed: '文件下载失败，请重试。',
+  kb: {
+    open: '帮助文章',
+    title: '帮助文章',
+    placeholder: '搜索帮助文章',
+    back: '返回',
+    searching: '正在搜索…',
+    found: '找到 {n} 篇文章',
+    none: '没有找到相关文章。请换个说法，或在对话中问我们。',
+    rateLimited: '搜索过于频繁，请 {seconds} 秒后再试。',
+    unreachable: '暂时无法连接帮助文章。请检查网络，或在对话中问我们。',
+    failed: '搜索失败，请重试。',
+  },
 };
 
 export function fill(template: string, values: Record<string, string | number>): string {

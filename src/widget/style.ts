@@ -50,5 +50,19 @@ textarea { flex: 1; resize: none; min-height: 40px; max-height: 120px; padding: 
 .progress[hidden] { display: none; }
 .progress[data-state="lost"] { padding: 6px 8px; border-radius: 6px; background: #fff4e5; color: #663c00; }
 .limits { margin: -4px 10px 8px; font-size: 11px; color: #616e7c; }
+.body, .kb { flex: 1; min-height: 0; display: flex; flex-direction: column; }
+.body[hidden], .kb[hidden], .kb [hidden] { display: none; }
+.kb-bar { display: flex; gap: 8px; align-items: center; padding: 10px; }
+.kb-bar input { flex: 1; min-width: 0; padding: 6px 8px; border: 1px solid #c4cdd5; border-radius: 6px; }
+.kb-status { margin: 0 12px 6px; font-size: 12px; color: #52606d; }
+.kb-status[data-state="error"] { padding: 6px 8px; border-radius: 6px; background: #fdecea; color: #611a15; }
+.kb-results { flex: 1; overflow-y: auto; margin: 0; padding: 0 10px 10px; list-style: none; }
+.kb-hit { display: grid; gap: 2px; width: 100%; margin-bottom: 6px; text-align: left; border: 1px solid #dde3ea; background: #fff; border-radius: 8px; padding: 8px 10px; cursor: pointer; color: inherit; }
+.kb-hit:hover { border-color: #1565c0; }
+.kb-hit strong { color: #0d47a1; }
+.kb-hit span { font-size: 12px; color: #52606d; }
+.kb-article { flex: 1; overflow-y: auto; padding: 0 14px 14px; }
+.kb-article h3 { margin: 4px 0 8px; font-size: 15px; }
+.kb-body { white-space: pre-wrap; overflow-wrap: anywhere; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

@@ -19,6 +19,7 @@ import type {
 } from '../shared/chat/protocol';
 import { textSegments } from '../shared/chat/text';
 import { en, fill, zh, type Strings } from './strings';
+import { KbView } from './kb';
 import { STYLE } from './style';
 
 export interface WidgetConfig {
@@ -149,6 +150,9 @@ export class ChatWidget {
   private readonly progress: HTMLParagraphElement;
   private uploadXhr: XMLHttpRequest | null = null;
   private leaving = false;
+  private readonly chatBody: HTMLDivElement;
+  private readonly kbButton: HTMLButtonElement;
+  private readonly kb: KbView;
 
   constructor(
     private readonly config: WidgetConfig,
@@ -216,6 +220,7 @@ export class ChatWidget {
       },
       t.details,
     );
+    this.kbButton = el('button', { type: 'button', class: 'chip', 'data-testid': 'kb-open' }, t.kb.open);
     const field = (name: 'name' | 'phone' | 'email', type: string, max: number, autocomplete: string) =>
       el(
         'label',
@@ -292,16 +297,29 @@ export class ChatWidget {
       el('div', { class: 'head' }, title, close),
       this.notice,
       this.errorLine,
+    );
+    // The chat and the help articles share the panel: one is shown at a time, the chat keeps running.
+    this.chatBody = el(
+      'div',
+      { class: 'body' },
       this.list,
       this.typing,
-      el('div', { class: 'actions' }, this.personButton, this.detailsButton),
+      el('div', { class: 'actions' }, this.personButton, this.kbButton, this.detailsButton),
       this.detailsForm,
       this.savedLine,
       this.progress,
       compose,
       limits,
-      this.live,
     );
+    const kb = (this.kb = new KbView(t.kb, config.server, config.language, el, () => {
+      this.chatBody.hidden = false;
+      this.kbButton.focus();
+    }));
+    this.panel.append(this.chatBody, kb.node, this.live);
+    this.kbButton.addEventListener('click', () => {
+      this.chatBody.hidden = true;
+      kb.show();
+    });
     this.root.append(this.panel, this.launcher);
     shadow.append(this.root);
 
@@ -630,7 +648,9 @@ export class ChatWidget {
     this.panel.hidden = !open;
     this.launcher.setAttribute('aria-expanded', String(open));
     if (open) {
-      this.input.focus();
+      // Reopened on the help articles: their search box takes the focus (the message box is hidden).
+      if (this.chatBody.hidden) this.kb.show();
+      else this.input.focus();
       this.scrollDown();
       this.markRead();
     } else this.launcher.focus();

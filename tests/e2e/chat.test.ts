@@ -202,6 +202,63 @@ describe('web chat widget', () => {
     await context.close();
   });
 
+  it('finds and opens help articles, as text, in both languages', async () => {
+    for (const [lang, query, q, title, line] of [
+      [
+        'en',
+        '',
+        'refund',
+        'Refund process and timelines',
+        'Once a refund is approved, the money goes back the way it was paid.',
+      ],
+      ['zh', '?lang=zh', '退款', '退款流程与到账时间', '退款审核通过后，款项按原支付方式退回。'],
+    ] as const) {
+      const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+      const page = await context.newPage();
+      await page.goto(`${server.url}/demo/chat.html${query}`);
+      await openWithKeyboard(page);
+      // Reached with the keyboard: the button beside "talk to a person", then the search box has the focus.
+      await page.getByTestId('kb-open').focus();
+      await page.keyboard.press('Enter');
+      expect(await page.getByTestId('kb-open').textContent()).toBe(
+        lang === 'zh' ? '帮助文章' : 'Help articles',
+      );
+      await page.keyboard.type(q);
+      const hit = page.getByTestId('kb-hit').filter({ hasText: title });
+      await hit.waitFor();
+      expect(await hit.locator('span').textContent()).toContain(line.slice(0, 12));
+      await hit.focus();
+      await page.keyboard.press('Enter');
+      expect(await page.getByTestId('kb-article-title').textContent()).toBe(title);
+      const body = page.getByTestId('kb-article-body');
+      expect(await body.textContent()).toContain(line);
+      // Plain text: the body's lines are text nodes, no element was made from it.
+      expect(await body.evaluate((e) => e.children.length)).toBe(0);
+      await shoot(page, `widget-kb-${lang}`);
+      // Back: to the results, the article's entry focused; back again: to the chat.
+      await page.getByTestId('kb-back').click();
+      await hit.waitFor();
+      await page.getByTestId('kb-back').click();
+      await page.getByTestId('chat-input').waitFor();
+      await context.close();
+    }
+    // Past the public search's rate limit (30 per 10 s per address) the visitor is told to wait, in their language.
+    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/demo/chat.html?lang=zh`);
+    await openWithKeyboard(page);
+    await page.evaluate(async () => {
+      for (let i = 0; i < 31; i++) await fetch('/api/public/kb/search?q=x');
+    });
+    await page.getByTestId('kb-open').click();
+    await page.getByTestId('kb-search').fill('退款');
+    await expect
+      .poll(() => page.getByTestId('kb-status').textContent())
+      .toMatch(/^搜索过于频繁，请 \d+ 秒后再试。$/);
+    expect(await page.getByTestId('kb-hit').count()).toBe(0);
+    await context.close();
+  });
+
   it('shows the agent joining, typing, replying and reading, in both languages', async () => {
     // The service in this process, so the test can act as the agent side through its chat API (the desktop's
     // chat tabs come in the next round).
