@@ -192,6 +192,20 @@ describe('public search', () => {
     expect(await publicSearch('wombatfix', 'en')).toEqual([]);
   });
 
+  it('answers a widget on any customer site: public articles, readable across origins', async () => {
+    const res = await fetch(`${server.url}${KB_REST.publicSearch}?q=refund&lang=en`, {
+      headers: { origin: 'https://shop.example' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(KbPublicSearchResponse.parse(await res.json()).hits.length).toBeGreaterThan(0);
+    // Only the public search: the agents' search stays same-origin.
+    const agents = await fetch(`${server.url}${KB_REST.search}?q=refund`, {
+      headers: { origin: 'https://shop.example', ...auth(agent01) },
+    });
+    expect(agents.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('is exported for the web-chat bot with the same rule', async () => {
     const hits = await server.kb.searchPublicArticles('退款', 'zh-CN');
     expect(hits.length).toBeGreaterThan(0);

@@ -81,7 +81,9 @@ export function kbRouter(deps: {
       limit: q.limit,
     });
     const body: KbPublicSearchResponse = { hits };
-    no(res).json(body);
+    // Published public articles, no credentials: readable by the widget on any customer's site (a simple GET, so
+    // no preflight). The rate limit, not the origin, is what guards it.
+    no(res).set('access-control-allow-origin', '*').json(body);
   });
 
   return r;
