@@ -40,10 +40,11 @@ console.log(`node-lts: Node ${version} (${node})`);
 // 2. The project copy: sources copied (so that modules resolve inside it), packages linked but for the addons.
 rmSync(tree, { recursive: true, force: true });
 mkdirSync(join(tree, 'node_modules'), { recursive: true });
-for (const entry of ['src', 'tests', 'scripts', 'resources'])
+// eslint-rules and eslint.config.js: a server suite lints the chat widget's imports (chat-widget-boundaries).
+for (const entry of ['src', 'tests', 'scripts', 'resources', 'eslint-rules'])
   cpSync(join(root, entry), join(tree, entry), { recursive: true });
 for (const file of readdirSync(root)) {
-  if (/^(package\.json|\.npmrc|tsconfig.*\.json|vitest\.config\.ts)$/.test(file))
+  if (/^(package\.json|\.npmrc|tsconfig.*\.json|vitest\.config\.ts|eslint\.config\.js)$/.test(file))
     cpSync(join(root, file), join(tree, file));
 }
 if (!existsSync(join(root, 'out', 'renderer', 'index.html')))
