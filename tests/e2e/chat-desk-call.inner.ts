@@ -242,7 +242,7 @@ it('a customer chats with the bot, asks for a person; agent01 on a call accepts,
   // The agent sees what the bot told her, marked as a knowledge-base answer.
   await page
     .locator('[data-testid="chat-message"][data-sender="bot"]')
-    .filter({ hasText: 'Bot, from a knowledge-base article' })
+    .filter({ hasText: 'Bot, from the article “Refund process and timelines”' })
     .waitFor();
   expect(await page.getByTestId('call-panel').isVisible()).toBe(true);
 
