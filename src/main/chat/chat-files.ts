@@ -1,8 +1,9 @@
 import { CHAT_AGENT_FILES_PATH } from '../../shared/chat/limits';
 import { ChatAttachmentRef } from '../../shared/chat/protocol';
 import type { ChatFileContent, ChatFileUpload } from '../../shared/ipc/chat-desk';
-import { ErrorBody, SwitchboardError } from '../../shared/protocol/errors';
+import { SwitchboardError } from '../../shared/protocol/errors';
 import type { SessionManager } from '../services/session';
+import { fetchWithToken } from '../sync/server-api';
 
 /*
  * Chat files (issue 13): uploads to a chat the agent has and downloads of a chat's files, over the server's REST
@@ -12,32 +13,12 @@ import type { SessionManager } from '../services/session';
 const TIMEOUT_MS = 120_000;
 
 export function chatFiles(sessions: SessionManager) {
-  const call = (path: string, init: RequestInit) => {
+  const call = (
+    path: string,
+    init: { method: string; headers?: Record<string, string>; body?: RequestInit['body'] },
+  ) => {
     const { engine, info } = sessions.require();
-    return engine.authorized(async (token) => {
-      let res: Response;
-      try {
-        res = await fetch(new URL(path, info.serverUrl), {
-          ...init,
-          headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
-          signal: AbortSignal.timeout(TIMEOUT_MS),
-        });
-      } catch {
-        throw new SwitchboardError(
-          'unavailable',
-          `Cannot reach the server at ${info.serverUrl}. Check your network and try again once you are online.`,
-        );
-      }
-      if (!res.ok) {
-        const body = ErrorBody.safeParse(await res.json().catch(() => null));
-        if (body.success) throw SwitchboardError.fromBody(body.data);
-        throw new SwitchboardError(
-          'unavailable',
-          `The server at ${info.serverUrl} could not answer (HTTP ${res.status}); it may need an update.`,
-        );
-      }
-      return res;
-    });
+    return engine.authorized((token) => fetchWithToken(info.serverUrl, token, path, init, TIMEOUT_MS));
   };
   return {
     async upload(f: ChatFileUpload): Promise<ChatAttachmentRef> {

@@ -1,6 +1,7 @@
 import { EMAIL_REST, MailboxList } from '../../shared/protocol/email';
 import type { ServiceHandlers } from '../../shared/ipc/contract';
-import { ErrorBody, SwitchboardError } from '../../shared/protocol/errors';
+import { SwitchboardError } from '../../shared/protocol/errors';
+import { fetchWithToken } from '../sync/server-api';
 import type { SessionManager } from './session';
 
 /**
@@ -15,34 +16,21 @@ export function createAttachmentHandlers(sessions: SessionManager): Pick<Service
   /** One call to the server with the session's token; the server's refusal as it worded it. */
   const call = (path: string, init: { method: string; body?: unknown }) => {
     const { engine, info } = sessions.require();
-    return engine.authorized(async (token) => {
-      let res: Response;
-      try {
-        res = await fetch(new URL(path, info.serverUrl), {
-          method: init.method,
-          headers: {
-            authorization: `Bearer ${token}`,
-            ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          body: init.body === undefined ? undefined : JSON.stringify(init.body),
-          signal: AbortSignal.timeout(TIMEOUT_MS),
-        });
-      } catch {
-        throw new SwitchboardError(
-          'unavailable',
-          `Cannot reach the server at ${info.serverUrl}. Check your network and try again once you are online.`,
-        );
-      }
-      if (!res.ok) {
-        const body = ErrorBody.safeParse(await res.json().catch(() => null));
-        if (body.success) throw SwitchboardError.fromBody(body.data);
-        throw new SwitchboardError(
-          'unavailable',
-          `The server at ${info.serverUrl} could not answer (HTTP ${res.status}); it may need an update.`,
-        );
-      }
-      return res;
-    });
+    return engine.authorized((token) =>
+      fetchWithToken(
+        info.serverUrl,
+        token,
+        path,
+        init.body === undefined
+          ? { method: init.method }
+          : {
+              method: init.method,
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(init.body),
+            },
+        TIMEOUT_MS,
+      ),
+    );
   };
   return {
     'attachments.get': async ({ id }) => {

@@ -14,6 +14,42 @@ export function unreachable(serverUrl: string): SwitchboardError {
   );
 }
 
+/**
+ * One request with the session's token whose answer the caller reads itself (files, or nothing): unreachable and
+ * timed out say so, a refusal is the server's own error as it worded it.
+ */
+export async function fetchWithToken(
+  serverUrl: string,
+  token: string,
+  path: string,
+  init: { method: string; headers?: Record<string, string>; body?: RequestInit['body'] },
+  timeoutMs: number,
+): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, serverUrl), {
+      method: init.method,
+      headers: { ...init.headers, authorization: `Bearer ${token}` },
+      body: init.body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch {
+    throw new SwitchboardError(
+      'unavailable',
+      `Cannot reach the server at ${serverUrl}. Check your network and try again once you are online.`,
+    );
+  }
+  if (!res.ok) {
+    const body = ErrorBody.safeParse(await res.json().catch(() => null));
+    if (body.success) throw SwitchboardError.fromBody(body.data);
+    throw new SwitchboardError(
+      'unavailable',
+      `The server at ${serverUrl} could not answer (HTTP ${res.status}); it may need an update.`,
+    );
+  }
+  return res;
+}
+
 /** POST a JSON body, or GET when body is undefined; with a bearer token when one is given. */
 export async function request<T extends z.ZodType>(
   serverUrl: string,
