@@ -146,6 +146,7 @@ export class OutboundSender {
   private timer: NodeJS.Timeout | undefined;
   private soon: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  private again: Promise<number> | undefined;
   private closed = false;
   private readonly nudge = () => {
     if (this.closed || this.soon) return;
@@ -171,10 +172,21 @@ export class OutboundSender {
     }
   }
 
-  /** Delivers every reply due now; returns how many were sent. One run at a time per node. */
+  /**
+   * Delivers every reply due now; returns how many were sent. One run at a time per node. A call made while a
+   * run is under way waits for one more run after it: the running one may have looked before the caller's reply
+   * was committed (the nudge fires inside the queuing transaction), and a caller must not get its answer.
+   */
   deliverDue(): Promise<number> {
-    this.running ??= this.run().finally(() => (this.running = undefined));
-    return this.running;
+    if (!this.running) {
+      this.running = this.run().finally(() => (this.running = undefined));
+      return this.running;
+    }
+    this.again ??= this.running.then(() => {
+      this.again = undefined;
+      return this.deliverDue();
+    });
+    return this.again;
   }
 
   private async run(): Promise<number> {
