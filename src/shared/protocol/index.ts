@@ -5,3 +5,4 @@ export * from './voice';
 export * from './call-records';
 export * from './audit';
 export * from './sla';
+export * from './supervisor';
