@@ -53,7 +53,7 @@ import { ensureDemoMailboxes } from './email/mailbox-store';
 // Chat routing (issue 13, chat-routing helper): offers, the desktops' chat events, transcripts, canned, the bot.
 import { cannedRouter, startChatRouting, type ChatRouting, type ChatRoutingOptions } from './chat-routing';
 // Supervisors (issue 14, monitor helper): the live view, wallboards, messages.
-import { startSupervisor, type Supervisor, type SupervisorOptions } from './supervisor';
+import { startSupervisor, wallboardRouter, type Supervisor, type SupervisorOptions } from './supervisor';
 
 export interface StartServerOptions {
   /** 0 picks a free port; default 4000. */
@@ -278,6 +278,13 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     kbRouter({ kb, bearerUser: (req) => bearerUser(auth, req) }),
     // Chat routing (issue 13, chat-routing helper): canned responses over REST.
     cannedRouter({ db, now, bearerUser: (req) => bearerUser(auth, req) }),
+    // Supervisors (issue 14): wallboard tokens and the board's config. Routes run once `supervisor` exists.
+    wallboardRouter({
+      db,
+      now,
+      bearerUser: (req) => bearerUser(auth, req),
+      disconnect: (id) => supervisor.disconnectWallboard(id),
+    }),
     auditRouter({ db, chainer, signer: auditSigner, bearerUser: (req) => bearerUser(auth, req), now }),
     ...(cluster
       ? [

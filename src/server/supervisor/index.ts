@@ -5,9 +5,11 @@ import type { ChatService } from '../chat/chat-service';
 import type { Db } from '../db/schema';
 import { LiveModel } from './live-model';
 import { attachSupervisorSocket, LiveHub, type WaitingSource } from './supervisor-socket';
+import { attachWallboards } from './wallboard';
 
 export { LiveModel } from './live-model';
 export { LiveHub } from './supervisor-socket';
+export { wallboardRouter } from './wallboard';
 
 export interface SupervisorOptions {
   /** The service's time zone for "today" (IANA); default SWITCHBOARD_TIME_ZONE, else the first SLA calendar's, else UTC. */
@@ -25,6 +27,8 @@ export interface Supervisor {
   interactionsChanged(): void;
   /** An administrator changed queues, skills or agents. */
   directoryChanged(): void;
+  /** Disconnects the boards of a revoked wallboard token, on every node. */
+  disconnectWallboard(tokenId: string): void;
   close(): void;
 }
 
@@ -57,6 +61,7 @@ export async function startSupervisor(deps: {
     log,
     waiting: deps.waiting,
   });
+  const boards = attachWallboards(deps.io, { db, hub, now: deps.now, log });
   const fail = (what: string) => (e: unknown) =>
     log(`live view: ${what} failed: ${e instanceof Error ? e.message : String(e)}`);
   // The stream is read a few times a second whatever happens here: call records another node wrote, tickets.
@@ -81,7 +86,9 @@ export async function startSupervisor(deps: {
     status: (s) => model.applyStatus(s),
     interactionsChanged: () => void model.tail(),
     directoryChanged: () => void model.loadDirectory().catch(fail('reading the directory')),
+    disconnectWallboard: (id) => boards.disconnect(id),
     close: () => {
+      boards.close();
       clearInterval(tail);
       clearInterval(chats);
       clearInterval(slow);
