@@ -27,6 +27,8 @@ import * as m0025 from './migrations/0025-chat-routing';
 import * as m0021 from './migrations/0021-kb';
 // email (issue 13)
 import * as m0022 from './migrations/0022-email';
+// Voice of the customer (issue 14, voc helper).
+import * as m0030 from './migrations/0030-voc';
 import type { Db } from './schema';
 
 /** Every migration, listed statically so bundling and tests see exactly what ships. Never edit a shipped one. */
@@ -61,6 +63,8 @@ export const migrations: Record<string, Migration> = {
   '0024-web-chat': m0024,
   // Chat routing (issue 13, chat-routing helper): offers, ticket links, transcripts, canned responses.
   '0025-chat-routing': m0025,
+  // Voice of the customer (issue 14, voc helper): the change-log follower's cursor, contacts, postings, daily counts.
+  '0030-voc': m0030,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
