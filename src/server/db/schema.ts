@@ -470,6 +470,8 @@ export interface Database {
   };
   voc_postings: { term: string; day: number; contact: number };
   voc_daily: { department_id: string; day: number; term: string; contacts: number };
+  /** week: voc-text.ts weekOf (Monday-based weeks since 1970). */
+  voc_weekly: { department_id: string; week: number; term: string; contacts: number };
   voc_daily_totals: {
     department_id: string;
     day: number;

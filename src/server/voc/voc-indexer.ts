@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { streamHead } from '../db/change-log';
-import { dialectOf } from '../db/open';
+import { dialectOf, sqliteBulk, type SqliteBulk } from '../db/open';
 import type { Db, Tx } from '../db/schema';
-import { analyseContact, dayOf, type ContactText } from './voc-text';
+import { analyseContact, dayOf, weekOf, type ContactText } from './voc-text';
 
 /** Change-log rows read per transaction: big enough for a bulk load, small enough to keep writers moving. */
-const BATCH = 2000;
+const BATCH = 5000;
 /** Rows per multi-row INSERT (4 or 5 values each: well under either store's limit of bound values). */
 const CHUNK = 500;
 
@@ -47,7 +47,12 @@ export class VocIndexer {
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
 
-  constructor(private readonly db: Db) {}
+  /** SQLite: the bulk writes go through prepared statements, without Kysely's per-row work. */
+  private readonly bulk: SqliteBulk | undefined;
+
+  constructor(private readonly db: Db) {
+    this.bulk = sqliteBulk(db);
+  }
 
   /**
    * Resolves once every change committed before the call is in the index. Callers during a run share the one
@@ -118,7 +123,7 @@ export class VocIndexer {
       for (const r of rows) tickets.add(r.ticket_id);
     }
     const now = [...(await readTickets(trx, [...tickets])), ...(await readCalls(trx, [...calls]))];
-    await applyContacts(trx, [...tickets, ...calls], now);
+    await applyContacts(trx, [...tickets, ...calls], now, this.bulk);
     await trx.updateTable('voc_state').set({ value: next }).where('name', '=', 'cursor').execute();
     return more;
   }
@@ -202,7 +207,12 @@ const totalsOf = (c: Pick<ContactText, 'sentiment' | 'zh'>, sign: 1 | -1): Total
  * Brings the index's rows of `ids` to `now` (contacts that exist and say something; the others are removed):
  * contact rows, postings and the daily counts, as differences from what each contact contributed before.
  */
-async function applyContacts(trx: Tx, ids: string[], now: Indexed[]): Promise<void> {
+async function applyContacts(
+  trx: Tx,
+  ids: string[],
+  now: Indexed[],
+  bulk: SqliteBulk | undefined,
+): Promise<void> {
   const old = new Map<
     string,
     { seq: number; department_id: string; day: number; terms: string; sentiment: number | null; zh: number }
@@ -321,29 +331,84 @@ async function applyContacts(trx: Tx, ids: string[], now: Indexed[]): Promise<vo
       .where('day', '=', day)
       .where('contact', '=', contact)
       .execute();
-  for (const part of chunks(postingsAdd))
-    await trx
-      .insertInto('voc_postings')
-      .values(part.map(([term, day, contact]) => ({ term, day, contact })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+  // In key order: neighbouring rows go to the same B-tree pages (several times faster on a bulk load).
+  const byKey = (x: [string, number, number], y: [string, number, number]) =>
+    x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] - y[1] || x[2] - y[2];
+  postingsAdd.sort(byKey);
+  if (bulk)
+    bulk.runEach('INSERT OR IGNORE INTO voc_postings (term, day, contact) VALUES (?, ?, ?)', postingsAdd);
+  else
+    for (const part of chunks(postingsAdd))
+      await trx
+        .insertInto('voc_postings')
+        .values(part.map(([term, day, contact]) => ({ term, day, contact })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
 
   const dailyRows = [...daily]
     .filter(([, n]) => n !== 0)
     .map(([key, n]) => {
       const [department_id, day, term] = key.split('\u0000') as [string, string, string];
       return { department_id, day: Number(day), term, contacts: n };
-    });
-  for (const part of chunks(dailyRows))
+    })
+    .sort((x, y) =>
+      x.department_id < y.department_id
+        ? -1
+        : x.department_id > y.department_id
+          ? 1
+          : x.day - y.day || (x.term < y.term ? -1 : x.term > y.term ? 1 : 0),
+    );
+  const weekly = new Map<string, { department_id: string; week: number; term: string; contacts: number }>();
+  for (const r of dailyRows) {
+    const week = weekOf(r.day);
+    const key = `${r.department_id}\u0000${week}\u0000${r.term}`;
+    const w = weekly.get(key);
+    if (w) w.contacts += r.contacts;
+    else weekly.set(key, { department_id: r.department_id, week, term: r.term, contacts: r.contacts });
+  }
+  const weeklyRows = [...weekly.values()].filter((r) => r.contacts !== 0);
+  if (bulk)
+    bulk.runEach(
+      `INSERT INTO voc_weekly (department_id, week, term, contacts) VALUES (?, ?, ?, ?)
+       ON CONFLICT (department_id, week, term) DO UPDATE SET contacts = voc_weekly.contacts + excluded.contacts`,
+      weeklyRows.map((r) => [r.department_id, r.week, r.term, r.contacts]),
+    );
+  else
+    for (const part of chunks(weeklyRows))
+      await trx
+        .insertInto('voc_weekly')
+        .values(part)
+        .onConflict((oc) =>
+          oc
+            .columns(['department_id', 'week', 'term'])
+            .doUpdateSet({ contacts: sql<number>`voc_weekly.contacts + excluded.contacts` }),
+        )
+        .execute();
+  for (const r of weeklyRows.filter((w) => w.contacts < 0))
     await trx
-      .insertInto('voc_daily')
-      .values(part)
-      .onConflict((oc) =>
-        oc
-          .columns(['department_id', 'day', 'term'])
-          .doUpdateSet({ contacts: sql<number>`voc_daily.contacts + excluded.contacts` }),
-      )
+      .deleteFrom('voc_weekly')
+      .where('department_id', '=', r.department_id)
+      .where('week', '=', r.week)
+      .where('term', '=', r.term)
+      .where('contacts', '<=', 0)
       .execute();
+  if (bulk)
+    bulk.runEach(
+      `INSERT INTO voc_daily (department_id, day, term, contacts) VALUES (?, ?, ?, ?)
+       ON CONFLICT (department_id, day, term) DO UPDATE SET contacts = voc_daily.contacts + excluded.contacts`,
+      dailyRows.map((r) => [r.department_id, r.day, r.term, r.contacts]),
+    );
+  else
+    for (const part of chunks(dailyRows))
+      await trx
+        .insertInto('voc_daily')
+        .values(part)
+        .onConflict((oc) =>
+          oc
+            .columns(['department_id', 'day', 'term'])
+            .doUpdateSet({ contacts: sql<number>`voc_daily.contacts + excluded.contacts` }),
+        )
+        .execute();
   const emptied = dailyRows.filter((r) => r.contacts < 0);
   for (const r of emptied)
     await trx

@@ -12,13 +12,24 @@ import type {
 import type { Db } from '../db/schema';
 import { VocIndexer } from './voc-indexer';
 import { chiSquare1Critical, chiSquare1Tail, logLikelihood } from './voc-stats';
-import { dayNumber, dayText } from './voc-text';
+import { dayNumber, dayText, weekOf, weekStart } from './voc-text';
 
 /** A term must be mentioned by this many contacts of the period to be tested at all (few contacts prove nothing). */
 export const MIN_SUPPORT = 5;
 /** The family-wise significance level, divided among the terms tested (Bonferroni). */
 export const ALPHA = 0.05;
 const TOP = 20;
+
+/** A range of days as the whole weeks inside it and the days around them. */
+export function segments(a: number, b: number): { days: [number, number][]; weeks: [number, number] | null } {
+  const first = weekStart(weekOf(a)) === a ? weekOf(a) : weekOf(a) + 1;
+  const last = weekStart(weekOf(b)) + 6 === b ? weekOf(b) : weekOf(b) - 1;
+  if (first > last) return { days: [[a, b]], weeks: null };
+  const days: [number, number][] = [];
+  if (weekStart(first) > a) days.push([a, weekStart(first) - 1]);
+  if (weekStart(last) + 6 < b) days.push([weekStart(last) + 7, b]);
+  return { days, weeks: [first, last] };
+}
 
 /**
  * The VOC report (issue 14, item 7) over the index voc-indexer.ts keeps: supervisors and team leads see their
@@ -97,20 +108,42 @@ export class VocService {
     sentiment.negative = Number(totals?.negative ?? 0);
     sentiment.measured = sentiment.positive + sentiment.neutral + sentiment.negative;
     sentiment.notMeasured = n - sentiment.measured;
-    // Every term of the period with its count now and before: the daily rows of both periods, added up.
-    const rows = await this.db
-      .selectFrom('voc_daily')
-      .select([
-        'term',
-        sql<number>`SUM(CASE WHEN day >= ${from} THEN contacts ELSE 0 END)`.as('cur'),
-        sql<number>`SUM(CASE WHEN day < ${from} THEN contacts ELSE 0 END)`.as('prev'),
-      ])
-      .where('department_id', 'in', departments)
-      .where('day', '>=', previousFrom)
-      .where('day', '<=', to)
-      .groupBy('term')
-      .having(sql<number>`SUM(CASE WHEN day >= ${from} THEN contacts ELSE 0 END)`, '>', 0)
-      .execute();
+    // Every term of both periods with its count in each: weekly rows for the whole weeks inside a period,
+    // daily rows for the days around them, added up per term.
+    const counts = new Map<string, { cur: number; prev: number }>();
+    const addUp = async (lo: number, hi: number, into: 'cur' | 'prev') => {
+      const { days, weeks } = segments(lo, hi);
+      const parts = days.map(([a, b]) =>
+        this.db
+          .selectFrom('voc_daily')
+          .select(['term', sql<number>`SUM(contacts)`.as('n')])
+          .where('department_id', 'in', departments)
+          .where('day', '>=', a)
+          .where('day', '<=', b)
+          .groupBy('term')
+          .execute(),
+      );
+      if (weeks)
+        parts.push(
+          this.db
+            .selectFrom('voc_weekly')
+            .select(['term', sql<number>`SUM(contacts)`.as('n')])
+            .where('department_id', 'in', departments)
+            .where('week', '>=', weeks[0])
+            .where('week', '<=', weeks[1])
+            .groupBy('term')
+            .execute(),
+        );
+      for (const rows of await Promise.all(parts))
+        for (const r of rows) {
+          const c = counts.get(r.term);
+          if (c) c[into] += Number(r.n);
+          else counts.set(r.term, { cur: 0, prev: 0, [into]: Number(r.n) });
+        }
+    };
+    await addUp(from, to, 'cur');
+    await addUp(previousFrom, from - 1, 'prev');
+    const rows = [...counts].filter(([, c]) => c.cur > 0).map(([term, c]) => ({ term, ...c }));
     const words: VocTerm[] = [];
     const phrases: VocTerm[] = [];
     const candidates: { term: string; a: number; b: number }[] = [];

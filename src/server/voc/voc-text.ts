@@ -26,6 +26,7 @@ const MAX_TERMS = 400;
 const MAX_TERM_CHARS = 40;
 
 const HAN = /\p{Script=Han}/gu;
+const SINGLE_HAN = /^\p{Script=Han}$/u;
 const LATIN = /\p{Script=Latin}/gu;
 
 export interface ContactText {
@@ -50,7 +51,8 @@ export function analyseContact(parts: readonly (string | null | undefined)[]): C
     for (const run of termRuns(text)) {
       let prev: string | null = null;
       for (const t of run) {
-        if (EXTRA_STOP.has(t) || t.length > MAX_TERM_CHARS || /^\d+$/.test(t)) {
+        // A single Han character (打, 后, 网) is mostly grammar, rarely a topic; digits are order numbers.
+        if (EXTRA_STOP.has(t) || t.length > MAX_TERM_CHARS || /^\d+$/.test(t) || SINGLE_HAN.test(t)) {
           prev = null;
           continue;
         }
@@ -71,6 +73,10 @@ export function analyseContact(parts: readonly (string | null | undefined)[]): C
 
 /** UTC days since 1970-01-01 of an ISO instant. */
 export const dayOf = (iso: string): number => Math.floor(Date.parse(iso) / 86_400_000);
+/** The week of a day number: weeks run Monday to Sunday (day 4, 1970-01-05, was a Monday). */
+export const weekOf = (day: number): number => Math.floor((day + 3) / 7);
+/** The first day (a Monday) of a week. */
+export const weekStart = (week: number): number => week * 7 - 3;
 /** A day number as YYYY-MM-DD. */
 export const dayText = (day: number): string => new Date(day * 86_400_000).toISOString().slice(0, 10);
 /** YYYY-MM-DD as a day number. */

@@ -10,6 +10,7 @@ import { dialectOf } from '../open';
  *   (a comment, a move, a deletion) is applied as a difference; seq numbers it compactly for the postings.
  * - voc_postings: term -> the contacts mentioning it, by day (the tickets behind a topic, paged).
  * - voc_daily: per department, UTC day and term, the number of contacts mentioning it (the report adds these).
+ * - voc_weekly: the same per week (Monday to Sunday, UTC): a 30-day period adds 4 weeks and a few days.
  * - voc_daily_totals: per department and day, the contacts, and their sentiment where it was measured.
  */
 export async function up(db: Kysely<any>): Promise<void> {
@@ -49,6 +50,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('contacts', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('voc_daily_pk', ['department_id', 'day', 'term']);
   await (pg ? daily : daily.modifyEnd(sql`WITHOUT ROWID`)).execute();
+  const weekly = db.schema
+    .createTable('voc_weekly')
+    .addColumn('department_id', 'text', (c) => c.notNull())
+    .addColumn('week', 'integer', (c) => c.notNull())
+    .addColumn('term', 'text', (c) => c.notNull())
+    .addColumn('contacts', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('voc_weekly_pk', ['department_id', 'week', 'term']);
+  await (pg ? weekly : weekly.modifyEnd(sql`WITHOUT ROWID`)).execute();
   await db.schema
     .createTable('voc_daily_totals')
     .addColumn('department_id', 'text', (c) => c.notNull())
@@ -63,6 +72,13 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['voc_daily_totals', 'voc_daily', 'voc_postings', 'voc_contacts', 'voc_state'])
+  for (const t of [
+    'voc_daily_totals',
+    'voc_weekly',
+    'voc_daily',
+    'voc_postings',
+    'voc_contacts',
+    'voc_state',
+  ])
     await db.schema.dropTable(t).execute();
 }
