@@ -120,7 +120,7 @@ export function VocTab({ onOpenTicket }: { onOpenTicket?: (ticketId: string) => 
 
   return (
     <Stack spacing={1.5} sx={{ p: 1.5 }} data-testid="voc-tab">
-      <Stack direction="row" spacing={1} alignItems="center" flexWrap="wrap" useFlexGap>
+      <Stack direction="row" spacing={1} useFlexGap sx={{ alignItems: 'center', flexWrap: 'wrap' }}>
         <TextField
           select
           size="small"
@@ -128,7 +128,7 @@ export function VocTab({ onOpenTicket }: { onOpenTicket?: (ticketId: string) => 
           value={preset}
           onChange={(e) => setPreset(e.target.value as Preset)}
           sx={{ minWidth: 160 }}
-          inputProps={{ 'data-testid': 'voc-period' }}
+          slotProps={{ htmlInput: { 'data-testid': 'voc-period' } }}
         >
           <MenuItem value="7">{t('voc.last', { count: 7 })}</MenuItem>
           <MenuItem value="30">{t('voc.last', { count: 30 })}</MenuItem>
@@ -302,9 +302,8 @@ function Sentiment({
     <Stack
       direction="row"
       spacing={1}
-      alignItems="center"
-      flexWrap="wrap"
       useFlexGap
+      sx={{ alignItems: 'center', flexWrap: 'wrap' }}
       data-testid="voc-sentiment"
     >
       <Typography variant="body2">{t('voc.sentiment')}</Typography>
