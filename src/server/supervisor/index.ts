@@ -52,6 +52,9 @@ export async function startSupervisor(deps: {
   const model = new LiveModel({ db, now: deps.now, log, timeZone, windowMs: deps.options?.windowMs });
   const hub = new LiveHub(model);
   await model.start();
+  // Callers waiting in the queues (the voice service's list, on every node): counts and the longest wait.
+  const offWaiting = deps.waiting?.onWaitingChange((calls) => model.applyWaiting(calls));
+  if (deps.waiting) model.applyWaiting(deps.waiting.waitingCalls());
   attachSupervisorSocket(deps.io, {
     db,
     auth: deps.auth,
@@ -94,6 +97,7 @@ export async function startSupervisor(deps: {
       clearInterval(slow);
       clearTimeout(chatTimer);
       offChat();
+      offWaiting?.();
       model.close();
     },
   };

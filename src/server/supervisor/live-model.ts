@@ -26,9 +26,9 @@ export interface LiveChanges {
   departments: DepartmentLive[];
 }
 
-/** A caller waiting in a queue now (the voice service's waiting list, by queue number). */
+/** A caller waiting in a queue now (the voice service's waiting list). */
 export interface WaitingEntry {
-  queueNumber: string;
+  queueId: string;
   since: string;
 }
 
@@ -366,11 +366,14 @@ export class LiveModel {
   /** Everyone waiting in every queue now (replaces what was known). */
   applyWaiting(entries: WaitingEntry[]): void {
     const next = new Map<string, { count: number; oldest: string | null }>();
+    const numbers = new Map([...this.queues.values()].map((q) => [q.id, q.number]));
     for (const e of entries) {
-      const w = next.get(e.queueNumber) ?? { count: 0, oldest: null };
+      const n = numbers.get(e.queueId);
+      if (n === undefined) continue;
+      const w = next.get(n) ?? { count: 0, oldest: null };
       w.count++;
       if (w.oldest === null || e.since < w.oldest) w.oldest = e.since;
-      next.set(e.queueNumber, w);
+      next.set(n, w);
     }
     for (const n of new Set([...next.keys(), ...this.waiting.keys()])) {
       const a = this.waiting.get(n);
@@ -719,13 +722,10 @@ export class LiveModel {
     };
   }
 
-  /** Queue numbers and departments (authorising waiting-call requests). */
-  queueDepartment(queueNumber: string): string | undefined {
-    return this.queues.get(queueNumber)?.departmentId;
-  }
-
-  queueIdOf(queueNumber: string): string | undefined {
-    return this.queues.get(queueNumber)?.id;
+  /** The department of a queue (authorising waiting-call requests). */
+  queueDepartment(queueId: string): string | undefined {
+    for (const q of this.queues.values()) if (q.id === queueId) return q.departmentId;
+    return undefined;
   }
 
   private queueRow(q: QueueMeta): QueueLive {

@@ -12,6 +12,7 @@ import {
   type SupervisorMessage,
   type SupervisorSnapshot,
   type User,
+  type WaitingCall,
   type WaitingCallList,
 } from '../../shared';
 import { writeAudit } from '../audit/audit-log';
@@ -123,16 +124,14 @@ export function watchableDepartments(user: User, requested: string[] | undefined
   return new Set([user.departmentId]);
 }
 
-/** Waiting callers and the hand-over of one to an agent, as the voice service provides them. */
+/**
+ * Waiting callers and the hand-over of one to an agent, as the voice service gives them (voice/README.md,
+ * "API for the live view"; on several nodes its waitingApi, the same on every node).
+ */
 export interface WaitingSource {
-  list(): {
-    callId: string;
-    queueNumber: string;
-    callerNumber: string;
-    customerName: string | null;
-    since: string;
-  }[];
-  assign(callId: string, userId: string, actorId: string): Promise<void>;
+  waitingCalls(): WaitingCall[];
+  onWaitingChange(listener: (calls: WaitingCall[]) => void): () => void;
+  assignWaiting(callId: string, userId: string, actorId: string): Promise<unknown> | unknown;
 }
 
 /**
@@ -186,25 +185,11 @@ export function attachSupervisorSocket(
       SupervisorSocketEvents.waiting,
       handle(socket, async (u): Promise<WaitingCallList> => {
         const sees = watchableDepartments(u, undefined);
-        const calls = (deps.waiting?.list() ?? []).filter((c) => {
-          const d = model.queueDepartment(c.queueNumber);
+        const calls = (deps.waiting?.waitingCalls() ?? []).filter((c) => {
+          const d = model.queueDepartment(c.queueId);
           return d !== undefined && (sees === null || sees.has(d));
         });
-        const position = new Map<string, number>();
-        return {
-          calls: calls.map((c) => {
-            const n = (position.get(c.queueNumber) ?? 0) + 1;
-            position.set(c.queueNumber, n);
-            return {
-              callId: c.callId,
-              queueId: model.queueIdOf(c.queueNumber)!,
-              callerNumber: c.callerNumber,
-              customerName: c.customerName,
-              since: c.since,
-              position: n,
-            };
-          }),
-        };
+        return { calls };
       }),
     );
     socket.on(
@@ -212,12 +197,12 @@ export function attachSupervisorSocket(
       handle(socket, async (u, input) => {
         const req = parseOrThrow(AssignWaitingCallRequest, input, 'call assignment');
         const sees = watchableDepartments(u, undefined);
-        const call = deps.waiting?.list().find((c) => c.callId === req.callId);
-        const department = call && model.queueDepartment(call.queueNumber);
+        const call = deps.waiting?.waitingCalls().find((c) => c.callId === req.callId);
+        const department = call && model.queueDepartment(call.queueId);
         // Another department's call is refused as one not waiting, so Call-IDs cannot be probed.
         if (!department || (sees !== null && !sees.has(department)))
           throw new SwitchboardError('not_found', 'No such call waiting.');
-        await deps.waiting!.assign(req.callId, req.userId, u.id);
+        await deps.waiting!.assignWaiting(req.callId, req.userId, u.id);
         return {};
       }),
     );
