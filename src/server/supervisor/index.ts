@@ -4,7 +4,8 @@ import type { AuthService } from '../auth/auth-service';
 import type { ChatService } from '../chat/chat-service';
 import type { Db } from '../db/schema';
 import { LiveModel } from './live-model';
-import { attachSupervisorSocket, LiveHub, type WaitingSource } from './supervisor-socket';
+import type { WaitingApi } from '../voice/waiting-api';
+import { attachSupervisorSocket, LiveHub } from './supervisor-socket';
 import { attachWallboards } from './wallboard';
 
 export { LiveModel } from './live-model';
@@ -44,7 +45,8 @@ export async function startSupervisor(deps: {
   chat: ChatService;
   now: () => Date;
   log: (line: string) => void;
-  waiting?: WaitingSource;
+  /** Callers waiting in queues (the queue helper's API, the same on every node). */
+  waiting?: WaitingApi;
   options?: SupervisorOptions;
 }): Promise<Supervisor> {
   const { db, log } = deps;
@@ -53,8 +55,12 @@ export async function startSupervisor(deps: {
   const hub = new LiveHub(model);
   await model.start();
   // Callers waiting in the queues (the voice service's list, on every node): counts and the longest wait.
-  const offWaiting = deps.waiting?.onWaitingChange((calls) => model.applyWaiting(calls));
-  if (deps.waiting) model.applyWaiting(deps.waiting.waitingCalls());
+  const offWaiting = deps.waiting?.onChange((calls) => model.applyWaiting(calls));
+  if (deps.waiting)
+    await deps.waiting
+      .waitingCalls()
+      .then((calls) => model.applyWaiting(calls))
+      .catch((e: unknown) => log(`live view: waiting calls not read yet: ${String(e)}`));
   attachSupervisorSocket(deps.io, {
     db,
     auth: deps.auth,

@@ -69,6 +69,8 @@ interface CallFacts {
   status: Database['interactions']['status'];
   direction: Database['interactions']['direction'];
   ringAt: string;
+  /** Entry to the first queue (the queue's clock for speed of answer and service level); null: ringAt. */
+  queuedAt: string | null;
   answerAt: string | null;
   endAt: string | null;
 }
@@ -188,10 +190,6 @@ export class LiveModel {
     const queueRows = await db.selectFrom('queues').selectAll().orderBy('number').execute();
     const seen = new Set<string>();
     for (const r of queueRows) {
-      const settings = r as typeof r & {
-        service_level_seconds?: number | null;
-        service_level_target?: number | null;
-      };
       this.queues.set(r.number, {
         id: r.id,
         number: r.number,
@@ -199,8 +197,8 @@ export class LiveModel {
         nameEn: r.name_en,
         departmentId: r.department_id,
         skill: r.skill,
-        slSeconds: settings.service_level_seconds ?? DEFAULT_SL_SECONDS,
-        slTarget: settings.service_level_target ?? DEFAULT_SL_TARGET,
+        slSeconds: r.service_level_seconds ?? DEFAULT_SL_SECONDS,
+        slTarget: r.service_level_target ?? DEFAULT_SL_TARGET,
       });
       if (!this.counts.has(r.number)) this.counts.set(r.number, zero());
       seen.add(r.number);
@@ -317,6 +315,7 @@ export class LiveModel {
         'status',
         'direction',
         'ring_at',
+        'queued_at',
         'answer_at',
         'end_at',
       ])
@@ -437,6 +436,7 @@ export class LiveModel {
           'status',
           'direction',
           'ring_at',
+          'queued_at',
           'answer_at',
           'end_at',
         ])
@@ -466,6 +466,7 @@ export class LiveModel {
       status: CallFacts['status'];
       direction: CallFacts['direction'];
       ring_at: string;
+      queued_at?: string | null;
       answer_at: string | null;
       end_at: string | null;
     }[],
@@ -492,6 +493,7 @@ export class LiveModel {
         status: r.status,
         direction: r.direction,
         ringAt: r.ring_at,
+        queuedAt: r.queued_at ?? null,
         answerAt: r.answer_at,
         endAt: r.end_at,
       };
@@ -538,7 +540,7 @@ export class LiveModel {
     if (ring < this.dayStartMs || ring >= this.dayEndMs) return null;
     const k: Contribution = { queue: q.number, ...zero(), offered: 1 };
     if (c.answerAt !== null) {
-      const asa = Math.max(0, Date.parse(c.answerAt) - ring);
+      const asa = Math.max(0, Date.parse(c.answerAt) - Date.parse(c.queuedAt ?? c.ringAt));
       k.answered = 1;
       k.asaMs = asa;
       k.within = asa <= q.slSeconds * 1000 ? 1 : 0;

@@ -12,13 +12,13 @@ import {
   type SupervisorMessage,
   type SupervisorSnapshot,
   type User,
-  type WaitingCall,
   type WaitingCallList,
 } from '../../shared';
 import { writeAudit } from '../audit/audit-log';
 import type { AuthService } from '../auth/auth-service';
 import type { Db } from '../db/schema';
 import { socketHandler, type SocketData } from '../sync/sync-socket';
+import type { WaitingApi } from '../voice/waiting-api';
 import type { LiveChanges, LiveModel } from './live-model';
 
 /** Rooms every sync socket joins for supervisors' messages (the cluster adapter delivers them on every node). */
@@ -125,16 +125,6 @@ export function watchableDepartments(user: User, requested: string[] | undefined
 }
 
 /**
- * Waiting callers and the hand-over of one to an agent, as the voice service gives them (voice/README.md,
- * "API for the live view"; on several nodes its waitingApi, the same on every node).
- */
-export interface WaitingSource {
-  waitingCalls(): WaitingCall[];
-  onWaitingChange(listener: (calls: WaitingCall[]) => void): () => void;
-  assignWaiting(callId: string, userId: string, actorId: string): Promise<unknown> | unknown;
-}
-
-/**
  * The supervisor events on the sync socket (SupervisorSocketEvents), each authorised afresh as every socket
  * event is (socketHandler: token expiry, session, account, role and department read again).
  */
@@ -147,7 +137,7 @@ export function attachSupervisorSocket(
     model: LiveModel;
     now: () => Date;
     log: (line: string) => void;
-    waiting?: WaitingSource;
+    waiting?: WaitingApi;
   },
 ): void {
   const { db, auth, hub, model, now, log } = deps;
@@ -185,7 +175,7 @@ export function attachSupervisorSocket(
       SupervisorSocketEvents.waiting,
       handle(socket, async (u): Promise<WaitingCallList> => {
         const sees = watchableDepartments(u, undefined);
-        const calls = (deps.waiting?.waitingCalls() ?? []).filter((c) => {
+        const calls = ((await deps.waiting?.waitingCalls()) ?? []).filter((c) => {
           const d = model.queueDepartment(c.queueId);
           return d !== undefined && (sees === null || sees.has(d));
         });
@@ -196,13 +186,11 @@ export function attachSupervisorSocket(
       SupervisorSocketEvents.assignCall,
       handle(socket, async (u, input) => {
         const req = parseOrThrow(AssignWaitingCallRequest, input, 'call assignment');
-        const sees = watchableDepartments(u, undefined);
-        const call = deps.waiting?.waitingCalls().find((c) => c.callId === req.callId);
-        const department = call && model.queueDepartment(call.queueId);
-        // Another department's call is refused as one not waiting, so Call-IDs cannot be probed.
-        if (!department || (sees !== null && !sees.has(department)))
-          throw new SwitchboardError('not_found', 'No such call waiting.');
-        await deps.waiting!.assignWaiting(req.callId, req.userId, u.id);
+        watchableDepartments(u, undefined);
+        if (!deps.waiting) throw new SwitchboardError('not_found', 'No such call waiting in a queue.');
+        // The routing owner checks the call's department against the supervisor's again (another department's
+        // call is not_found, as one not waiting), and the agent (Available, with a phone, of that department).
+        await deps.waiting.assignWaiting(u, req.callId, req.userId);
         return {};
       }),
     );
