@@ -287,7 +287,8 @@ async function main() {
     for (const sup of store.supervisors) {
       const s = await socketFor(url, sup);
       sockets.push(s);
-      supervisorsOf.set(sup.departmentId!, [...(supervisorsOf.get(sup.departmentId!) ?? []), s.id!]);
+      const sid = s.id ?? '';
+      supervisorsOf.set(sup.departmentId!, [...(supervisorsOf.get(sup.departmentId!) ?? []), sid]);
       const view = new Map<string, AgentLive>();
       const queues = new Map<string, number>();
       let seq = 0;
@@ -300,7 +301,7 @@ async function main() {
         for (const q of d.queues) queues.set(q.number, q.answered);
         for (const e of open) {
           if (e.departmentId !== sup.departmentId) continue;
-          const mine = e.waiting.get(s.id);
+          const mine = e.waiting.get(sid);
           if (!mine) continue;
           const row = view.get(e.agentId);
           if (!mine.agent && row && d.agents.includes(row) && e.agent(row)) mine.agent = true;
@@ -308,7 +309,7 @@ async function main() {
             mine.queue = true;
           if (mine.agent && mine.queue) {
             latencies.push(t - e.t0);
-            e.waiting.delete(s.id);
+            e.waiting.delete(sid);
             if (e.waiting.size === 0) open.delete(e);
           }
         }

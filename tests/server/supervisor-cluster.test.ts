@@ -3,13 +3,21 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  PBX_SECRET_HEADER,
   SupervisorDelta,
   SupervisorSnapshot,
   SupervisorSocketEvents,
   type QueueLive,
 } from '../../src/shared';
 import type { RunningServer } from '../../src/server/app';
-import { request, startSecondNode, startTestServer, TEST_DIALECT, type TestServer } from './helpers';
+import {
+  request,
+  startSecondNode,
+  startTestServer,
+  TEST_DIALECT,
+  TEST_PBX_SECRET,
+  type TestServer,
+} from './helpers';
 import { callEvent, mustSetState, route, signIn, until, type AgentSession } from './voice-helpers';
 
 async function watch(socket: Socket) {
@@ -92,5 +100,20 @@ describe.runIf(TEST_DIALECT === 'postgres')('live view on two nodes', () => {
     const wrapping = both.agents.find((x) => x.state === 'WrapUp');
     expect(wrapping?.call?.callerNumber).toBe('+8613800138011');
     expect(both.agents.filter((x) => x.state === 'Available')).toHaveLength(1);
+
+    // A caller waiting (the queue's list lives on the routing owner, A) shows on both nodes' views.
+    expect((await route(b.url, '8001', 'cl-3@test', '13800138013')).status).toBe(200); // agent02 rings
+    const res = await fetch(`${b.url}/api/voice/route?queue=8001&caller=13800138014&callid=cl-4&wait=1`, {
+      headers: { [PBX_SECRET_HEADER]: TEST_PBX_SECRET },
+    });
+    expect(await res.text()).toMatch(/^wait\n/);
+    await until(() => (viewA.get('8001')?.waiting === 1 ? true : undefined));
+    await until(() => (viewB.get('8001')?.waiting === 1 ? true : undefined));
+    expect(viewB.get('8001')!.oldestWaitingSince).toBe(viewA.get('8001')!.oldestWaitingSince);
+    await callEvent(a.url, 'cl-4', 'abandoned');
+    await until(() =>
+      viewB.get('8001')?.waiting === 0 && viewB.get('8001')?.abandoned === 2 ? true : undefined,
+    );
+    await callEvent(a.url, 'cl-3@test', 'abandoned');
   });
 });

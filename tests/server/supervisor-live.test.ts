@@ -8,6 +8,7 @@ import {
   SupervisorSnapshot,
   SupervisorSocketEvents,
   PBX_SECRET_HEADER,
+  REST,
   WaitingCallList,
   type AgentLive,
   type QueueLive,
@@ -106,6 +107,26 @@ describe('supervisor live view', () => {
       expect(d.queues.map((q) => q.number)).not.toContain('8001');
       expect(d.agents.map((a) => a.userId)).not.toContain(a1.session.user.id);
     }
+  });
+
+  it('stops pushing to a supervisor whose session ended', async () => {
+    const sup = await session('super01');
+    const w = await watch(sup.socket);
+    const a4 = await session('agent04');
+    await mustSetState(a4, 'Break', { reason: 'lunch' });
+    await until(() => (w.agents.get(a4.session.user.id)?.state === 'Break' ? true : undefined));
+    const out = await fetch(`${server.url}${REST.logout}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: sup.session.refreshToken }),
+    });
+    expect(out.ok).toBe(true);
+    await server.supervisor.hub.recheck();
+    const seen = w.deltas.length;
+    await mustSetState(a4, 'Offline');
+    await new Promise((r) => setTimeout(r, 400));
+    expect(w.deltas.length).toBe(seen);
+    expect(w.agents.get(a4.session.user.id)?.state).toBe('Break');
   });
 
   it('counts routed calls answered within and after the threshold and abandoned ones, in seq order', async () => {

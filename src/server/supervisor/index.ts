@@ -5,7 +5,7 @@ import type { ChatService } from '../chat/chat-service';
 import type { Db } from '../db/schema';
 import { LiveModel } from './live-model';
 import type { WaitingApi } from '../voice/waiting-api';
-import { attachSupervisorSocket, LiveHub } from './supervisor-socket';
+import { attachSupervisorSocket, LiveHub, RECHECK_MS } from './supervisor-socket';
 import { attachWallboards } from './wallboard';
 
 export { LiveModel } from './live-model';
@@ -81,7 +81,9 @@ export async function startSupervisor(deps: {
     void model.refreshTickets(null).catch(fail('reading tickets'));
     void model.checkDay().catch(fail('starting a new day'));
   }, 15_000);
-  for (const t of [tail, chats, slow]) t.unref();
+  // Subscribers' rights read again (a supervisor disabled, moved or signed out stops getting deltas).
+  const recheck = setInterval(() => void hub.recheck(), RECHECK_MS);
+  for (const t of [tail, chats, slow, recheck]) t.unref();
   let chatTimer: NodeJS.Timeout | undefined;
   const offChat = deps.chat.on('state', () => {
     chatTimer ??= setTimeout(() => {
@@ -101,6 +103,7 @@ export async function startSupervisor(deps: {
       clearInterval(tail);
       clearInterval(chats);
       clearInterval(slow);
+      clearInterval(recheck);
       clearTimeout(chatTimer);
       offChat();
       offWaiting?.();

@@ -35,7 +35,15 @@ export interface Subscriber {
   event: string;
   /** Checked before each delta (a supervisor's access token may expire; a board's token may be revoked). */
   allowed: () => boolean;
+  /**
+   * Checked every RECHECK_MS against the database (session ended, account disabled, role or department
+   * changed): false ends the subscription (the view stops; subscribing again is refused or narrowed).
+   */
+  recheck?: () => Promise<boolean>;
 }
+
+/** How often subscribers' rights are read again from the database. */
+export const RECHECK_MS = 15_000;
 
 /**
  * Sends each window's changed rows to every subscriber, filtered by the departments it sees, with its own seq
@@ -74,6 +82,15 @@ export class LiveHub {
 
   all(): Subscriber[] {
     return [...this.subscribers.values()];
+  }
+
+  /** Reads every subscriber's rights again; those who lost them stop getting deltas. */
+  async recheck(): Promise<void> {
+    for (const sub of [...this.subscribers.values()]) {
+      if (!sub.recheck) continue;
+      const ok = await sub.recheck().catch(() => false);
+      if (!ok && this.subscribers.get(sub.socket.id) === sub) this.subscribers.delete(sub.socket.id);
+    }
   }
 
   private send(c: LiveChanges): void {
@@ -155,12 +172,22 @@ export function attachSupervisorSocket(
       handle(socket, async (u, input) => {
         const req = parseOrThrow(SupervisorSubscribeRequest, input ?? {}, 'live view subscription');
         const departments = watchableDepartments(u, req.departmentIds);
+        const same = (d: Set<string> | null) =>
+          d === null || departments === null
+            ? d === departments
+            : d.size === departments.size && [...d].every((x) => departments.has(x));
         return hub.subscribe({
           socket,
           departments,
           event: SupervisorSocketEvents.delta,
           // Pushes go only while the socket's access token is valid (a refreshed one is checked on its events).
           allowed: () => data.expiresAt * 1000 > now().getTime(),
+          recheck: async () => {
+            const claims =
+              data.verified?.token === data.token ? data.verified.claims : await auth.verify(data.token);
+            const user = await auth.userFor(claims);
+            return same(watchableDepartments(user, req.departmentIds));
+          },
         });
       }),
     );
