@@ -405,7 +405,17 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     options: opts.chatRouting,
   });
   // Supervisors (issue 14, monitor helper): after chat routing, whose status hook it follows.
-  const supervisor = await startSupervisor({ db, io, auth, chat, now, log, options: opts.supervisor });
+  const waiting = waitingApi(voice, cluster);
+  const supervisor = await startSupervisor({
+    db,
+    io,
+    auth,
+    chat,
+    now,
+    log,
+    waiting,
+    options: opts.supervisor,
+  });
   {
     const before = voice.onStatus;
     voice.onStatus = (s) => {
@@ -508,7 +518,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     url,
     port,
     voice,
-    waiting: waitingApi(voice, cluster),
+    waiting,
     sla,
     intake,
     chat,
