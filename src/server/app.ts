@@ -52,6 +52,8 @@ import { emailRouters, openAttachments, startEmail, type EmailOptions, type Runn
 import { ensureDemoMailboxes } from './email/mailbox-store';
 // Chat routing (issue 13, chat-routing helper): offers, the desktops' chat events, transcripts, canned, the bot.
 import { cannedRouter, startChatRouting, type ChatRouting, type ChatRoutingOptions } from './chat-routing';
+// Wallboard page (issue 14, wallboard helper): the TV page at /wallboard.
+import { wallboardPageHandler } from './wallboard-page/wallboard-page';
 
 export interface StartServerOptions {
   /** 0 picks a free port; default 4000. */
@@ -333,8 +335,15 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     // Chat files (issue 13): kept by the same store as mail's.
     files: { db, store: attachments, now },
   });
+  const wallboardPage = wallboardPageHandler({ log }); // wallboard page (issue 14)
   const http = createServer((req, res) => {
-    if (!routeRequest(req, res) && !intake.handle(req, res) && !chatHttp(req, res)) api(req, res);
+    if (
+      !routeRequest(req, res) &&
+      !intake.handle(req, res) &&
+      !chatHttp(req, res) &&
+      !wallboardPage(req, res)
+    )
+      api(req, res);
   });
   const visitorSocket = attachVisitorSocket(http, chat, log);
   // The cap sits far above what one push may carry, so an oversize push is answered (sync-socket.ts).
