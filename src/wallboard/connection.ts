@@ -75,16 +75,19 @@ export class WallboardConnection {
     });
     this.socket.on(WallboardSocketEvents.snapshot, (raw: unknown) => this.onSnapshot(raw));
     this.socket.on(WallboardSocketEvents.delta, (raw: unknown) => this.onDelta(raw));
-    this.socket.on('disconnect', () => this.set({ phase: this.view.data ? 'stale' : 'connecting' }));
+    this.socket.on('disconnect', (reason) => {
+      this.set({ phase: this.view.data ? 'stale' : 'connecting' });
+      // Closed by the service (a restart, a revoked token): socket.io leaves that to the page. Try again; a
+      // refused token then shows as such.
+      if (reason === 'io server disconnect') this.retryLater();
+    });
     this.socket.io.on('ping', () => this.heard());
     this.socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
       this.set({ phase: this.view.data ? 'stale' : 'connecting' });
       // Transport failures are retried by socket.io itself; a refusal by the service is not.
       if (this.socket.active) return;
       if (REFUSALS.has(err.data?.code ?? '')) return this.refused();
-      const delay = Math.min(10_000, 1000 * 2 ** this.retries++) * (0.5 + Math.random());
-      clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => this.socket.connect(), delay);
+      this.retryLater();
     });
   }
 
@@ -104,6 +107,13 @@ export class WallboardConnection {
   private set(patch: Partial<BoardView>): void {
     this.view = { ...this.view, ...patch };
     for (const l of this.listeners) l();
+  }
+
+  /** The same backoff as socket.io's own (1 s doubling to 10 s, jittered), for the reconnects it leaves to us. */
+  private retryLater(): void {
+    const delay = Math.min(10_000, 1000 * 2 ** this.retries++) * (0.5 + Math.random());
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.socket.connect(), delay);
   }
 
   private refused(): void {

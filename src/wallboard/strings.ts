@@ -111,7 +111,7 @@ const en: Strings = {
   },
   noToken: 'This wallboard has no access link.',
   noTokenHint:
-    'Open the wallboard from the desktop (Queue monitor → Wallboard), or use the full link a supervisor made for this screen.',
+    'Open the wallboard from a supervisor’s desktop, or use the full link (ending in #token=…) a supervisor made for this screen.',
   refused: 'This wallboard link is no longer valid.',
   refusedHint: 'It was revoked or mistyped. Ask a supervisor for a new wallboard link.',
   unknownDepartment: 'Department',
@@ -169,7 +169,7 @@ const zh: Strings = {
     hours: (n) => ` ${n} 小时前`,
   },
   noToken: '此看板没有访问链接。',
-  noTokenHint: '请从桌面端打开大屏看板（队列监控 → 大屏看板），或使用主管为此屏幕生成的完整链接。',
+  noTokenHint: '请从主管的桌面端打开大屏看板，或使用主管为此屏幕生成的完整链接（以 #token=… 结尾）。',
   refused: '此看板链接已失效。',
   refusedHint: '链接已被撤销或输入有误。请向主管索取新的看板链接。',
   unknownDepartment: '部门',
