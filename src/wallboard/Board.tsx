@@ -30,7 +30,14 @@ export function Board(props: { conn: WallboardConnection; t: Strings; lang: Lang
   const { conn, t, lang } = props;
   const view = useSyncExternalStore(conn.subscribe, conn.getView);
   const now = useNow();
-  const order = useMemo(() => rotation(view.config?.departmentIds, view.data), [view.config, view.data]);
+  const order = useMemo(
+    () =>
+      rotation(
+        view.config?.departments.map((d) => d.id),
+        view.data,
+      ),
+    [view.config, view.data],
+  );
   const rotateSeconds = view.config?.rotateSeconds ?? 15;
   const [index, setIndex] = useState(0);
   const [paused, setPaused] = useState(false);
@@ -77,6 +84,7 @@ export function Board(props: { conn: WallboardConnection; t: Strings; lang: Lang
   const data = view.data;
   const departmentId = order[Math.min(index, order.length - 1)] ?? '';
   const department = data.departments.get(departmentId);
+  const named = department ?? view.config?.departments.find((d) => d.id === departmentId);
   const queues = [...data.queues.values()]
     .filter((q) => q.departmentId === departmentId)
     .sort((a, b) => a.number.localeCompare(b.number));
@@ -103,7 +111,7 @@ export function Board(props: { conn: WallboardConnection; t: Strings; lang: Lang
       )}
       <header className="top">
         <div className="dept">
-          <h1 data-testid="wallboard-department">{name(department)}</h1>
+          <h1 data-testid="wallboard-department">{name(named)}</h1>
           {order.length > 1 && (
             <span className="rot" data-testid="wallboard-rotation" data-paused={paused}>
               {t.department(index + 1, order.length)} ·{' '}

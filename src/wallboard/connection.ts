@@ -2,18 +2,10 @@ import { io, type Socket } from 'socket.io-client';
 import {
   WALLBOARD_NAMESPACE,
   WALLBOARD_REST,
+  WallboardConfig,
   WallboardSocketEvents,
-  WallboardTokenInfo,
 } from '../shared/protocol/supervisor';
 import { applyDelta, fromSnapshot, type BoardData } from './board-state';
-
-/** The board's own settings from GET /api/wallboard/config (the token's name, departments and rotation). */
-export const WallboardConfig = WallboardTokenInfo.pick({
-  name: true,
-  departmentIds: true,
-  rotateSeconds: true,
-});
-export type WallboardConfig = ReturnType<typeof WallboardConfig.parse>;
 
 export type Phase =
   /** Nothing shown yet: the first snapshot has not come. */
