@@ -1,13 +1,19 @@
 // Wallboard (issue 14): the TV page opened with a wallboard token made through the real REST API shows live
 // numbers that move with a real state change, the token opens nothing else, and the board says how old its
 // numbers are while the service is down and recovers by itself when it is back.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REST } from '../../src/shared/protocol/auth';
 import { WALLBOARD_REST, WallboardTokenCreated } from '../../src/shared/protocol/supervisor';
-import { VOICE_REST, VoiceSocketEvents, type AgentStatus } from '../../src/shared/protocol/voice';
+import {
+  PBX_SECRET_HEADER,
+  VOICE_REST,
+  VoiceSocketEvents,
+  type AgentStatus,
+} from '../../src/shared/protocol/voice';
 import type { Ack } from '../../src/shared/protocol/errors';
 import { apiLogin, launchChromium, portOf, startServer, tempDir, type Proc } from './harness';
 
@@ -111,6 +117,35 @@ describe('wallboard', () => {
     }
     await expect.poll(() => count(page, 'agents-Break'), { timeout: 10_000 }).toBe(breaks + 1);
     expect(await page.getByTestId('agents-Break').textContent()).toContain('王芳');
+
+    // A call routed by the service as the PBX asks for it, then answered: offered, answered and the service
+    // level move on the board, and the agent shows On call.
+    const pbxSecret = readFileSync(join(dir.path, 'server.sqlite.pbx-secret'), 'utf8').trim();
+    const agent2 = await apiLogin(server.url, 'agent02');
+    const socket2 = await connect(server.url, agent2.accessToken);
+    const offered = await count(page, 'queue-offered');
+    const answered = await count(page, 'queue-answered');
+    const status2 = await emit<AgentStatus>(socket2, VoiceSocketEvents.getStatus, {});
+    await emit<AgentStatus>(socket2, VoiceSocketEvents.setState, {
+      state: 'Available',
+      version: status2.version,
+    });
+    await expect.poll(() => count(page, 'queue-available'), { timeout: 10_000 }).toBeGreaterThan(0);
+    const routed = await fetch(
+      `${server.url}${VOICE_REST.route}?queue=8001&caller=13800138000&callid=wallboard-call-1`,
+      { headers: { [PBX_SECRET_HEADER]: pbxSecret } },
+    );
+    expect(routed.status, await routed.clone().text()).toBe(200);
+    await expect.poll(() => count(page, 'queue-offered'), { timeout: 10_000 }).toBe(offered + 1);
+    const answer = await fetch(`${server.url}${VOICE_REST.events}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [PBX_SECRET_HEADER]: pbxSecret },
+      body: JSON.stringify({ callId: 'wallboard-call-1', event: 'answered' }),
+    });
+    expect(answer.status).toBeLessThan(300);
+    await expect.poll(() => count(page, 'queue-answered'), { timeout: 10_000 }).toBe(answered + 1);
+    expect(await page.getByTestId('queue-sl').locator('.value').textContent()).toMatch(/^\d+%$/);
+    expect(await page.getByTestId('agents-OnCall').textContent()).toContain('李娜');
     if (screens) await page.screenshot({ path: join(screens, 'wallboard-en.png') });
 
     // The token grants nothing else: not the REST API, not the desktops' sync socket.
@@ -147,6 +182,7 @@ describe('wallboard', () => {
       true,
     );
     expect(problems).toEqual([]);
+    socket2.close();
     await context.close();
   });
 
