@@ -204,6 +204,7 @@ function QueueCard(props: { q: QueueLive; t: Strings; lang: Lang; nowMs: number 
           testId="queue-sl"
           level={a.belowTarget ? 'warn' : 'ok'}
           flag={q.serviceLevel === null ? t.noCallsYet : a.belowTarget ? t.belowTarget : t.onTarget}
+          icon={q.serviceLevel === null ? '' : undefined}
           sub={t.target(pct(q.serviceLevelTarget), q.serviceLevelSeconds)}
         />
       </div>
@@ -228,6 +229,8 @@ function QueueCard(props: { q: QueueLive; t: Strings; lang: Lang; nowMs: number 
 }
 
 function Metric(props: {
+  /** The flag's symbol; default the level's. */
+  icon?: string;
   label: string;
   value: string;
   testId: string;
@@ -241,7 +244,7 @@ function Metric(props: {
       <div className="value">{props.value}</div>
       {props.flag && (
         <div className="mflag">
-          <span aria-hidden>{LEVEL_ICON[props.level]} </span>
+          {props.icon !== '' && <span aria-hidden>{props.icon ?? LEVEL_ICON[props.level]} </span>}
           {props.flag}
         </div>
       )}

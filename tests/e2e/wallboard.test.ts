@@ -192,6 +192,11 @@ describe('wallboard', () => {
     );
     const created = await createToken(server.url, 'admin', depts, 5);
     const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'en-US' });
+    // Without its token the page says where to get one.
+    const bare = await context.newPage();
+    await bare.goto(`${server.url}${WALLBOARD_REST.page}?lang=zh-CN`);
+    expect(await bare.getByTestId('wallboard-no-token').textContent()).toContain('此看板没有访问链接');
+    await bare.close();
     const page = await context.newPage();
     await page.goto(boardUrl(server.url, created, '?lang=zh-CN&theme=light'));
     await expect.poll(() => phase(page), { timeout: 30_000 }).toBe('live');
