@@ -117,7 +117,7 @@ export function Board(props: { conn: WallboardConnection; t: Strings; lang: Lang
               {t.department(index + 1, order.length)} ·{' '}
               {paused ? (
                 <>
-                  <span aria-hidden>⏸ </span>
+                  <span aria-hidden>Ⅱ </span>
                   {t.paused}
                 </>
               ) : (

@@ -161,6 +161,11 @@ describe('wallboard', () => {
     }
     await expect(connect(server.url, created.token)).rejects.toThrow();
 
+    // A second board, in Chinese, watches the same outage.
+    const zhPage = await context.newPage();
+    await zhPage.goto(boardUrl(server.url, created, '?lang=zh-CN&theme=light'));
+    await expect.poll(() => phase(zhPage), { timeout: 30_000 }).toBe('live');
+
     // The service stops: the board keeps its numbers, dimmed, and says how old they are.
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
     const port = portOf(server.url);
@@ -173,11 +178,15 @@ describe('wallboard', () => {
     expect(await stale.textContent()).toMatch(/Numbers from \d+ s ago/);
     expect(await count(page, 'agents-Break')).toBe(breaks + 1);
     if (screens) await page.screenshot({ path: join(screens, 'wallboard-stale-en.png') });
+    await expect.poll(() => phase(zhPage), { timeout: 30_000 }).toBe('stale');
+    expect(await zhPage.getByTestId('wallboard-stale').textContent()).toMatch(/数据来自 \d+ 秒前/);
+    if (screens) await zhPage.screenshot({ path: join(screens, 'wallboard-stale-zh.png') });
 
     // It comes back: the board recovers by itself, without a reload.
     server = await startServer(dir.path, { port });
     await expect.poll(() => phase(page), { timeout: 60_000 }).toBe('live');
     expect(await stale.count()).toBe(0);
+    await expect.poll(() => phase(zhPage), { timeout: 60_000 }).toBe('live');
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
       true,
     );
