@@ -188,6 +188,7 @@ function QueueCard(props: { q: QueueLive; t: Strings; lang: Lang; nowMs: number 
         <Metric
           label={t.waiting}
           value={String(q.waiting)}
+          count={q.waiting}
           testId="queue-waiting"
           level={a.noAgent ? 'alert' : q.waiting > 0 ? 'warn' : 'ok'}
         />
@@ -233,13 +234,20 @@ function Metric(props: {
   icon?: string;
   label: string;
   value: string;
+  /** The number behind the value, for tests and tools reading the page. */
+  count?: number;
   testId: string;
   level: Level;
   flag?: string;
   sub?: string;
 }) {
   return (
-    <div className={`metric level-${props.level}`} data-testid={props.testId} data-level={props.level}>
+    <div
+      className={`metric level-${props.level}`}
+      data-testid={props.testId}
+      data-level={props.level}
+      data-count={props.count}
+    >
       <div className="label">{props.label}</div>
       <div className="value">{props.value}</div>
       {props.flag && (
