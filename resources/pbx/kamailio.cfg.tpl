@@ -10,9 +10,10 @@
 #   {{ROUTING_URL}} queue routing service (GET ?queue=&caller=&callid=[&retry=1] -> body: agent SIP user on
 #                   the first line, ring timeout in seconds on the second)
 #   {{EVENTS_URL}}  call events of the routing service (POST {callId, event}), told when a caller gives up
+#   {{RTPENGINE_SOCK}} rtpengine's ng control socket (udp:127.0.0.1:PORT): media bridging WebRTC <-> plain RTP
 #
 # Packages: kamailio kamailio-websocket-modules kamailio-utils-modules (http_client),
-#           kamailio-tls-modules (only for wss).
+#           kamailio-tls-modules (only for wss), rtpengine-daemon (media, started beside Kamailio).
 # Runtime folder {{RUN_DIR}} holds the rendered configuration, pid file and control socket.
 
 ####### Defines #######
@@ -30,6 +31,9 @@
 #!define WITH_CALL_EVENTS
 #!define SB_EVENTS_URL "{{EVENTS_URL}}"
 {{/EVENTS}}
+{{#MEDIA}}
+#!define WITH_MEDIA
+{{/MEDIA}}
 {{#WSS}}
 #!define WITH_WSS
 #!define SB_WSS_PORT {{WSS_PORT}}
@@ -100,6 +104,9 @@ loadmodule "websocket.so"
 #!ifdef WITH_QUEUE_ROUTING
 loadmodule "http_client.so"
 #!endif
+#!ifdef WITH_MEDIA
+loadmodule "rtpengine.so"
+#!endif
 
 ####### Module parameters #######
 # kamcmd -s unix:{{RUN_DIR}}/kamailio_ctl ... works for debugging.
@@ -148,6 +155,15 @@ modparam("http_client", "keep_connections", 1)
 modparam("http_client", "query_result", 0)
 #!endif
 
+#!ifdef WITH_MEDIA
+modparam("rtpengine", "rtpengine_sock", "{{RTPENGINE_SOCK}}")
+modparam("rtpengine", "rtpengine_tout_ms", 2000)
+# SDP in and out through variables, not the message body: the same code then serves a relayed request, a
+# relayed reply and the 183 Kamailio itself sends to a waiting caller (route MEDIA_OFFER / MEDIA_ANSWER).
+modparam("rtpengine", "read_sdp_pv", "$var(sb_sdp_in)")
+modparam("rtpengine", "write_sdp_pv", "$var(sb_sdp_out)")
+#!endif
+
 ####### Routing logic #######
 
 request_route {
@@ -167,6 +183,9 @@ request_route {
 
 	if (is_method("CANCEL")) {
 		if (t_check_trans()) {
+#!ifdef WITH_MEDIA
+			rtpengine_delete();
+#!endif
 			route(RELAY);
 		}
 		exit;
@@ -231,6 +250,21 @@ route[WITHINDLG] {
 		if (!isdsturiset()) {
 			handle_ruri_alias();
 		}
+#!ifdef WITH_MEDIA
+		# The dialog's media goes through rtpengine (Record-Route parameter set on the initial INVITE).
+		if (check_route_param("sbm=1")) {
+			if (is_method("BYE")) {
+				rtpengine_delete();
+			} else if (is_method("INVITE|UPDATE")) {
+				# A re-INVITE (hold, resume): the same bridging, by who sends it and to whom.
+				$avp(sb_anchored) = 1;
+				route(MEDIA_DIRECTION);
+				if (has_body("application/sdp")) {
+					route(MEDIA_OFFER);
+				}
+			}
+		}
+#!endif
 		route(RELAY);
 		exit;
 	}
@@ -310,6 +344,16 @@ route[LOCATION] {
 		send_reply("480", "Temporarily Unavailable");
 		exit;
 	}
+#!ifdef WITH_MEDIA
+	# A WebRTC phone and a plain-RTP endpoint cannot talk directly: rtpengine bridges them. Two WebRTC
+	# phones (or two plain SIP phones) keep their media to themselves.
+	if (is_method("INVITE")) {
+		route(MEDIA_DIRECTION);
+		if ($avp(sb_src_ws) != $avp(sb_dst_ws)) {
+			route(MEDIA_ANCHOR);
+		}
+	}
+#!endif
 	route(RELAY);
 }
 
@@ -337,6 +381,12 @@ route[QUEUE] {
 	# 180 s for a whole INVITE transaction would cut the later ones short.
 	t_set_max_lifetime(3600000, 0);
 	append_hf("X-Switchboard-Queue: $rU\r\n");
+#!ifdef WITH_MEDIA
+	# Queue calls always go through rtpengine, whatever the agent's phone: it plays to a waiting caller and
+	# bridges the caller with whichever agent takes the call.
+	route(MEDIA_SRC);
+	route(MEDIA_ANCHOR);
+#!endif
 	$var(sb_retry) = "";
 	route(QUEUE_OFFER);
 	exit;
@@ -373,11 +423,13 @@ route[QUEUE_OFFER] {
 		}
 		if ($var(sb_code) == 204 || $var(sb_code) == 404 || ($var(sb_code) == 200 && $var(sb_agent) == "")) {
 			xlog("L_INFO", "queue $avp(sb_queue): no agent available\n");
+			route(MEDIA_END);
 			t_reply("480", "No Agent Available");
 			exit;
 		}
 		if ($var(sb_code) != 200 || !($var(sb_agent) =~ "^[A-Za-z0-9._-]+$")) {
 			xlog("L_ERR", "queue $avp(sb_queue): routing service answered $var(sb_code)\n");
+			route(MEDIA_END);
 			t_reply("503", "Queue Routing Unavailable");
 			exit;
 		}
@@ -385,6 +437,7 @@ route[QUEUE_OFFER] {
 		$var(sb_retry) = "&retry=1";
 		if (t_is_canceled()) {
 			route(QUEUE_ABANDONED);
+			route(MEDIA_END);
 			t_reply("487", "Request Terminated");
 			exit;
 		}
@@ -403,6 +456,9 @@ route[QUEUE_OFFER] {
 			t_set_fr($var(sb_ring) * 1000, $var(sb_ring) * 1000);
 			t_on_failure("QUEUE_FAILOVER");
 			t_on_reply("REPLY");
+#!ifdef WITH_MEDIA
+			t_on_branch("MEDIA_BRANCH");
+#!endif
 			if (t_relay()) {
 				return;
 			}
@@ -411,6 +467,7 @@ route[QUEUE_OFFER] {
 			xlog("L_INFO", "queue $avp(sb_queue): agent $var(sb_agent) has no registered phone\n");
 		}
 	}
+	route(MEDIA_END);
 	t_reply("480", "No Agent Available");
 	exit;
 }
@@ -418,6 +475,7 @@ route[QUEUE_OFFER] {
 failure_route[QUEUE_FAILOVER] {
 	if (t_is_canceled()) {
 		route(QUEUE_ABANDONED);
+		route(MEDIA_END);
 		exit;
 	}
 	# Timed out (408), refused or unreachable: the next agent. Any other failure goes to the caller as is.
@@ -425,7 +483,9 @@ failure_route[QUEUE_FAILOVER] {
 		xlog("L_INFO", "queue $avp(sb_queue): agent did not take the call ($T_reply_code), asking for the next\n");
 		$var(sb_retry) = "&retry=1";
 		route(QUEUE_OFFER);
+		return;
 	}
+	route(MEDIA_END);
 }
 
 # The caller gave up before an agent answered: the service frees the ringing agent at once instead of
@@ -458,6 +518,14 @@ route[RELAY] {
 	if (is_method("INVITE|BYE|UPDATE|CANCEL|ACK")) {
 		t_on_reply("REPLY");
 	}
+#!ifdef WITH_MEDIA
+	if (is_method("INVITE") && $avp(sb_anchored) == 1) {
+		if (!has_totag()) {
+			t_on_branch("MEDIA_BRANCH");
+			t_on_failure("MEDIA_FAILURE");
+		}
+	}
+#!endif
 	if (!t_relay()) {
 		sl_reply_error();
 	}
@@ -468,6 +536,110 @@ onreply_route[REPLY] {
 	if (nat_uac_test("64")) {
 		add_contact_alias();
 	}
+#!ifdef WITH_MEDIA
+	# The callee's answer (early media or the final one) goes back through rtpengine to the offerer.
+	if ($avp(sb_anchored) == 1 && is_method("INVITE|UPDATE") && status =~ "^(18[03]|2[0-9][0-9])$"
+			&& has_body("application/sdp")) {
+		$avp(sb_dst_ws) = 0;
+		if ($pr == "ws" || $pr == "wss") $avp(sb_dst_ws) = 1;
+		route(MEDIA_ANSWER);
+	}
+#!endif
+}
+
+#!ifdef WITH_MEDIA
+# $avp(sb_src_ws): the request came over a WebSocket (a WebRTC phone); $avp(sb_dst_ws): it goes to one
+# ($du or the Request-URI of the branch says transport=ws/wss).
+route[MEDIA_DIRECTION] {
+	route(MEDIA_SRC);
+	route(MEDIA_DST);
+}
+
+route[MEDIA_SRC] {
+	$avp(sb_src_ws) = 0;
+	if ($pr == "ws" || $pr == "wss") $avp(sb_src_ws) = 1;
+}
+
+route[MEDIA_DST] {
+	$avp(sb_dst_ws) = 0;
+	if (isdsturiset()) {
+		if ($du =~ ";transport=wss?") $avp(sb_dst_ws) = 1;
+	} else if ($ru =~ ";transport=wss?") {
+		$avp(sb_dst_ws) = 1;
+	}
+}
+
+# The dialog's media goes through rtpengine: in-dialog requests carry the mark in their Route header.
+route[MEDIA_ANCHOR] {
+	$avp(sb_anchored) = 1;
+	add_rr_param(";sbm=1");
+}
+
+# Flags by direction. A WebRTC side needs ICE, DTLS-SRTP (rtpengine passive: the browser starts the
+# handshake), RTP/SAVPF and rtcp-mux; a plain SIP side gets RTP/AVP without ICE or crypto, and G.711 added
+# to what a browser offers (rtpengine transcodes opus when the other side picks PCMU/PCMA).
+route[MEDIA_FLAGS] {
+	$var(sb_common) = "replace-origin replace-session-connection SDES-off";
+	if ($var(sb_to_ws) == 1) {
+		$var(sb_flags) = $var(sb_common) + " ICE=force RTP/SAVPF DTLS=passive rtcp-mux-offer rtcp-mux-require generate-mid";
+	} else {
+		$var(sb_flags) = $var(sb_common) + " ICE=remove RTP/AVP DTLS=off rtcp-mux-demux";
+	}
+	if ($var(sb_to_ws) == 0 && $var(sb_from_ws) == 1) {
+		$var(sb_flags) = $var(sb_flags) + " codec-transcode-PCMU codec-transcode-PCMA";
+	}
+}
+
+# Offer: from the request's sender to its destination. The request's own SDP in, rtpengine's out.
+route[MEDIA_OFFER] {
+	$var(sb_from_ws) = $avp(sb_src_ws);
+	$var(sb_to_ws) = $avp(sb_dst_ws);
+	route(MEDIA_FLAGS);
+	$var(sb_sdp_in) = $rb;
+	$var(sb_sdp_out) = "";
+	if (!rtpengine_offer("$var(sb_flags)")) {
+		xlog("L_ERR", "rtpengine refused the offer ($var(sb_flags))\n");
+		return -1;
+	}
+	set_body("$var(sb_sdp_out)", "application/sdp");
+	return 1;
+}
+
+# Answer: from the reply's sender (the request's destination) back to the offerer.
+route[MEDIA_ANSWER] {
+	$var(sb_from_ws) = $avp(sb_dst_ws);
+	$var(sb_to_ws) = $avp(sb_src_ws);
+	route(MEDIA_FLAGS);
+	$var(sb_sdp_in) = $rb;
+	$var(sb_sdp_out) = "";
+	if (!rtpengine_answer("$var(sb_flags)")) {
+		xlog("L_ERR", "rtpengine refused the answer ($var(sb_flags))\n");
+		return -1;
+	}
+	set_body("$var(sb_sdp_out)", "application/sdp");
+	return 1;
+}
+
+# Each branch of an anchored initial INVITE: its destination decides the flags.
+branch_route[MEDIA_BRANCH] {
+	if ($avp(sb_anchored) != 1 || !has_body("application/sdp")) return;
+	route(MEDIA_DST);
+	route(MEDIA_OFFER);
+}
+
+failure_route[MEDIA_FAILURE] {
+	route(MEDIA_END);
+}
+#!endif
+
+# The call ends before it was answered: rtpengine forgets it (with media only).
+route[MEDIA_END] {
+#!ifdef WITH_MEDIA
+	if ($avp(sb_anchored) == 1) {
+		rtpengine_delete();
+	}
+#!endif
+	return;
 }
 
 event_route[xhttp:request] {

@@ -115,10 +115,15 @@ it('starts Kamailio with the product: ws address in the ready message, issued ac
     SWITCHBOARD_PBX_RPC_PORT: String(rpcPort),
   });
   const wsUrl = `ws://127.0.0.1:${wsPort}`;
-  expect(run.stdout).toContain(`Phone: softphones register at ${wsUrl} (Kamailio, sip:127.0.0.1:${sipPort})`);
+  // rtpengine is started beside Kamailio for the media (WebRTC <-> plain RTP, waiting callers).
+  expect(run.stdout).toContain(
+    `Phone: softphones register at ${wsUrl} (Kamailio, sip:127.0.0.1:${sipPort}; media: rtpengine udp:127.0.0.1:`,
+  );
   expect(run.stdout).not.toContain('Phone off');
   const kamailioPid = Number(readFileSync(join(dir, 'pbx', 'kamailio.pid'), 'utf8').trim());
   expect(alive(kamailioPid)).toBe(true);
+  const rtpenginePid = Number(readFileSync(join(dir, 'pbx', 'rtpengine.pid'), 'utf8').trim());
+  expect(alive(rtpenginePid)).toBe(true);
 
   const creds = await credentials(run.serverUrl, 'agent01');
   expect(creds).toMatchObject({ extension: '1001', wsUrl, domain: '127.0.0.1' });
@@ -145,6 +150,7 @@ it('starts Kamailio with the product: ws address in the ready message, issued ac
   process.kill(-(run.child.pid as number), 'SIGINT');
   expect(await run.exited).toBe(0);
   expect(alive(kamailioPid)).toBe(false);
+  expect(alive(rtpenginePid)).toBe(false);
   // Kamailio's worker processes end a moment after its main process; none may be left behind.
   await expect.poll(() => groupMembers(kamailioPid), { timeout: 10_000 }).toEqual([]);
   await expect.poll(() => groupMembers(run.child.pid as number), { timeout: 10_000 }).toEqual([]);

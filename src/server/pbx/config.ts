@@ -37,6 +37,12 @@ export interface KamailioConfigOptions {
   serviceSecret?: string;
   /** Secure WebSocket; rendered only when given. */
   wss?: WssOptions;
+  /**
+   * rtpengine's ng control socket (`udp:127.0.0.1:PORT`, see startRtpengine): calls between a WebRTC phone
+   * and a plain-RTP endpoint, and all queue calls, get their media through it. Without it, media goes
+   * end to end (WebRTC phones then reach only other WebRTC phones).
+   */
+  rtpengineSocket?: string;
   /** Path of the rendered TLS configuration file (required with wss). */
   tlsConfigFile?: string;
   modulesDir?: string;
@@ -165,7 +171,14 @@ export function renderKamailioConfig(template: string, opts: KamailioConfigOptio
     SECRET_HEADER: '',
     WSS_PORT: '',
     TLS_CONFIG: '',
+    RTPENGINE_SOCK: '',
   };
+  if (opts.rtpengineSocket !== undefined) {
+    if (!/^udp6?:[0-9A-Za-z.:[\]-]+:[0-9]{1,5}$/.test(opts.rtpengineSocket)) {
+      throw new Error(`rtpengineSocket must look like udp:127.0.0.1:22222, got ${opts.rtpengineSocket}`);
+    }
+    values.RTPENGINE_SOCK = opts.rtpengineSocket;
+  }
   if (opts.serviceSecret !== undefined) {
     if (opts.routingUrl === undefined)
       throw new Error('serviceSecret needs routingUrl (it is sent to the service)');
@@ -187,6 +200,7 @@ export function renderKamailioConfig(template: string, opts: KamailioConfigOptio
     EVENTS: opts.eventsUrl !== undefined,
     SECRET: opts.serviceSecret !== undefined,
     WSS: opts.wss !== undefined,
+    MEDIA: opts.rtpengineSocket !== undefined,
   });
 }
 

@@ -1,3 +1,4 @@
 export * from './config';
 export * from './kamailio';
 export * from './ports';
+export * from './rtpengine';
