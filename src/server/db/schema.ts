@@ -453,6 +453,28 @@ export interface Database {
     body: string;
     updated_at: string;
   };
+  // Supervisors (issue 14, monitor helper; migration 0028).
+  /** A wallboard's token, kept as its SHA-256 (base64url); department_ids is a JSON array. */
+  wallboard_tokens: {
+    id: string;
+    token_hash: string;
+    name: string;
+    department_ids: string;
+    rotate_seconds: number;
+    created_by: string;
+    created_at: string;
+    last_seen_at: string | null;
+    revoked_at: string | null;
+  };
+  /** What a supervisor sent to one agent (to_user_id) or a department's desktops (to_department_id). */
+  supervisor_messages: {
+    id: string;
+    from_user_id: string;
+    to_user_id: string | null;
+    to_department_id: string | null;
+    text: string;
+    at: string;
+  };
 }
 
 // Knowledge base (issue 13, kb helper).
