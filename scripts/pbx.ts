@@ -16,6 +16,7 @@ import { resolve } from 'node:path';
 import { loadPbxSecret } from '../src/server/auth/signing-secret';
 import { isPostgresUrl } from '../src/server/db/open';
 import {
+  ensureQueuePrompts,
   KAMAILIO_MISSING,
   rtpengineInstalled,
   serviceCallUrls,
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   let media: RunningRtpengine | undefined;
+  let promptsDir: string | undefined;
   let mediaNote = 'media: off (SWITCHBOARD_PBX_MEDIA=off)';
   if (process.env.SWITCHBOARD_PBX_MEDIA !== 'off') {
     if (rtpengineInstalled()) {
@@ -100,6 +102,15 @@ async function main(): Promise<void> {
       started.push(media);
       if (stopping) media.stop().catch(() => {});
       mediaNote = `media: rtpengine ${media.ngSocket}`;
+      // Waiting callers hear music and announcements made here once (espeak-ng, sox); without those
+      // packages, queue calls are refused when nobody is free, as before.
+      try {
+        promptsDir = await ensureQueuePrompts(resolve(runDir, 'prompts'));
+      } catch (e) {
+        process.stderr.write(
+          `${e instanceof Error ? e.message : String(e)}: callers do not wait in queues.\n`,
+        );
+      }
     } else {
       mediaNote = 'media: off (rtpengine is not installed: apt-get install rtpengine-daemon)';
       process.stderr.write(
@@ -110,6 +121,7 @@ async function main(): Promise<void> {
   const pbx = await startKamailio({
     runDir,
     rtpengineSocket: media?.ngSocket,
+    promptsDir,
     sipPort: portFromEnv('SWITCHBOARD_PBX_SIP_PORT', 5060),
     wsPort: portFromEnv('SWITCHBOARD_PBX_WS_PORT', 8088),
     rpcPort: portFromEnv('SWITCHBOARD_PBX_RPC_PORT', 8089),

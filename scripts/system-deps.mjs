@@ -19,7 +19,7 @@ const PACKAGES = [
   'haproxy', // npm run cluster and tests/cluster: one address in front of several service nodes
   'rtpengine-daemon', // media beside Kamailio: WebRTC <-> plain RTP bridging, music and prompts to waiting callers
   'baresip', // a plain-RTP SIP endpoint for the media tests (tests/pbx/baresip.ts)
-  'espeak-ng', // the queue's spoken prompts, English and Chinese (scripts/pbx-prompts.ts)
+  'espeak-ng', // the queue's spoken prompts, English and Chinese (src/server/pbx/prompts.ts, npm run pbx)
   'sox', // hold music synthesised, prompts resampled; test tones
 ];
 

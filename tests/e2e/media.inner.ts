@@ -5,10 +5,12 @@
 // microphone. What a user would notice is measured on both ends: Chromium receives audio with a level, and
 // baresip's recording is not silence.
 import { spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import {
+  ensureQueuePrompts,
   startKamailio,
   startRtpengine,
   type RunningKamailio,
@@ -27,6 +29,21 @@ import { launchChromium, tempDir } from './harness';
 
 const AGENT = { user: '1001', password: 'agent-media-secret' };
 const CALLER = { user: '13912345678', password: 'caller-media-secret' };
+const CALLER2 = { user: '13800000002', password: 'caller2-media-secret' };
+const QUEUE = '8001';
+
+/**
+ * Stand-in for the central service's routing endpoint and call events (as tests/pbx/kamailio.test.ts has),
+ * answering as resources/pbx/README.md "Waiting in the queue" specifies: while no agent is free, `wait` with
+ * the caller's position and expected wait; once the test frees the agent, the agent to the longest waiting.
+ */
+const routing = {
+  agentFree: false,
+  requests: [] as URL[],
+  events: [] as { callId: string; event: string }[],
+  waiting: [] as string[],
+};
+let routingServer: Server;
 
 let dir: ReturnType<typeof tempDir>;
 let rtpengine: RunningRtpengine;
@@ -34,14 +51,15 @@ let pbx: RunningKamailio;
 let fixture: FixtureServer;
 let browser: Browser;
 let baresip: Baresip;
+let baresip2: Baresip;
 /** Kamailio's and rtpengine's logs, printed when a test fails. */
 const logs: string[] = [];
 const keep = (who: string) => (line: string) => {
   logs.push(`[${who}] ${line}`);
   if (logs.length > 600) logs.shift();
 };
-const printLogsOnFailure = () =>
-  onTestFailed(() => console.error(`${logs.join('\n')}\n[baresip]\n${baresip?.log.join('\n')}`));
+const printLogsOnFailure = (caller: () => Baresip) =>
+  onTestFailed(() => console.error(`${logs.join('\n')}\n[baresip]\n${caller()?.log.join('\n')}`));
 
 beforeAll(async () => {
   assertInNetns('tests/e2e/media.test.ts');
@@ -65,6 +83,38 @@ beforeAll(async () => {
     '0.5',
   ]);
   expect(sox.status, String(sox.stderr)).toBe(0);
+  routingServer = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method === 'POST') {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += String(c)));
+      req.on('end', () => {
+        routing.events.push(JSON.parse(body) as { callId: string; event: string });
+        res.writeHead(200).end('{}');
+      });
+      return;
+    }
+    routing.requests.push(url);
+    const callId = url.searchParams.get('callid') ?? '';
+    if (url.searchParams.get('wait') !== '1') {
+      res.writeHead(404).end();
+      return;
+    }
+    if (!routing.waiting.includes(callId)) routing.waiting.push(callId);
+    if (routing.agentFree && routing.waiting[0] === callId) {
+      routing.agentFree = false;
+      routing.waiting.shift();
+      res.writeHead(200).end(`${AGENT.user}\n20\n`);
+      return;
+    }
+    const position = routing.waiting.indexOf(callId) + 1;
+    res.writeHead(200).end(`wait\n${position}\n${position * 45}\n`);
+  });
+  await new Promise<void>((r) => routingServer.listen(0, '127.0.0.1', () => r()));
+  const address = routingServer.address();
+  const routingPort = typeof address === 'object' && address ? address.port : 0;
+  // Announcements (espeak-ng, en and cmn) and hold music (sox), made as npm run pbx makes them.
+  const promptsDir = await ensureQueuePrompts(join(dir.path, 'prompts'));
   rtpengine = await startRtpengine({
     runDir: join(dir.path, 'rtpengine'),
     portMin: 30000,
@@ -74,6 +124,9 @@ beforeAll(async () => {
   pbx = await startKamailio({
     runDir: join(dir.path, 'pbx'),
     rtpengineSocket: rtpengine.ngSocket,
+    promptsDir,
+    routingUrl: `http://127.0.0.1:${routingPort}/api/voice/route`,
+    eventsUrl: `http://127.0.0.1:${routingPort}/api/voice/events`,
     sharedMemoryMb: 64,
     children: 2,
     logLevel: 2,
@@ -81,6 +134,7 @@ beforeAll(async () => {
   });
   await pbx.setSipUser(AGENT.user, AGENT.password);
   await pbx.setSipUser(CALLER.user, CALLER.password);
+  await pbx.setSipUser(CALLER2.user, CALLER2.password);
   fixture = await serveFixture(join(dir.path, 'www'));
   browser = await launchChromium(CALL_FLAGS);
   baresip = await startBaresip({
@@ -91,10 +145,20 @@ beforeAll(async () => {
     micWav: mic,
     rtpPortMin: 31000,
   });
-}, 60_000);
+  baresip2 = await startBaresip({
+    dir: join(dir.path, 'baresip2'),
+    pbxPort: pbx.sipPort,
+    user: CALLER2.user,
+    password: CALLER2.password,
+    micWav: mic,
+    rtpPortMin: 31020,
+  });
+}, 120_000);
 
 afterAll(async () => {
   await baresip?.stop();
+  await baresip2?.stop();
+  await new Promise((r) => routingServer?.close(r));
   await browser?.close();
   await fixture?.close();
   await pbx?.stop();
@@ -131,8 +195,8 @@ function inboundAudio(page: Page) {
   });
 }
 
-it('baresip calls the agent WebRTC phone through Kamailio and rtpengine; audio flows both ways', async () => {
-  printLogsOnFailure();
+/** The agent's WebRTC phone: the desktop's phone engine in a Chromium page, registered as 1001. */
+async function agentPhone(): Promise<{ context: BrowserContext; agent: Page }> {
   const context = await browser.newContext();
   await context.addInitScript(() => {
     const w = window as unknown as {
@@ -160,6 +224,12 @@ it('baresip calls the agent WebRTC phone through Kamailio and rtpengine; audio f
     () => fixtureState(agent),
     (s) => s.registration.status === 'registered',
   );
+  return { context, agent };
+}
+
+it('baresip calls the agent WebRTC phone through Kamailio and rtpengine; audio flows both ways', async () => {
+  printLogsOnFailure(() => baresip);
+  const { context, agent } = await agentPhone();
 
   await baresip.dial(`sip:${AGENT.user}@127.0.0.1:${pbx.sipPort}`);
   await until(
@@ -188,7 +258,21 @@ it('baresip calls the agent WebRTC phone through Kamailio and rtpengine; audio f
     () => fixtureState(agent),
     (s) => s.call?.state === 'held',
   );
-  await agent.evaluate(() => (window as unknown as TestPhone).phone.resume());
+  // The hold's re-INVITE must complete before the resume can be sent.
+  await until(
+    'agent resumes',
+    () =>
+      agent.evaluate(() => {
+        try {
+          (window as unknown as TestPhone).phone.resume();
+          return true;
+        } catch {
+          return false;
+        }
+      }),
+    (ok) => ok,
+    10_000,
+  );
   await until(
     'agent resumed',
     () => fixtureState(agent),
@@ -218,4 +302,98 @@ it('baresip calls the agent WebRTC phone through Kamailio and rtpengine; audio f
   console.log(
     `agent heard ${heard?.packets} packets (level ${heard?.level}); caller recorded ${seconds.toFixed(1)} s, RMS ${rms.toFixed(0)}`,
   );
+});
+
+/** The recordings of a baresip caller: total seconds and RMS over all of them. */
+function heardBy(caller: Baresip): { seconds: number; rms: number } {
+  const recordings = caller.recordings().map((file) => wavRms(file));
+  const seconds = recordings.reduce((sum, r) => sum + r.seconds, 0);
+  const rms =
+    seconds === 0
+      ? 0
+      : Math.sqrt(recordings.reduce((sum, r) => sum + r.rms * r.rms * r.seconds, 0) / seconds);
+  return { seconds, rms };
+}
+
+const callIdsOf = (user: string) => [
+  ...new Set(
+    routing.requests
+      .filter((u) => u.searchParams.get('caller') === user)
+      .map((u) => u.searchParams.get('callid')),
+  ),
+];
+
+it('nobody is free: a baresip caller waits with music and announcements (early media), then an agent takes the call', async () => {
+  printLogsOnFailure(() => baresip);
+  const { context, agent } = await agentPhone();
+  routing.agentFree = false;
+  await baresip.dial(`sip:${QUEUE}@127.0.0.1:${pbx.sipPort}`);
+  // 183 Session Progress with rtpengine's SDP: the caller's media starts before anyone answers.
+  await baresip.waitFor('CALL_PROGRESS');
+  // Kamailio polls the service with wait=1, about once a second, without holding the call.
+  await until(
+    'polls while waiting',
+    async () => routing.requests.filter((u) => u.searchParams.get('caller') === CALLER.user).length,
+    (n) => n >= 4,
+    10_000,
+  );
+  expect(
+    routing.requests
+      .filter((u) => u.searchParams.get('caller') === CALLER.user)
+      .every((u) => u.searchParams.get('wait') === '1'),
+  ).toBe(true);
+  const waited = heardBy(baresip);
+  // The announcements and music: far from silence, and more than a second of it.
+  expect(waited.seconds).toBeGreaterThan(2);
+  expect(waited.rms).toBeGreaterThan(300);
+  expect(fixtureState(agent).then((s) => s.call)).resolves.toBeNull();
+
+  // An agent becomes free: the next poll names them, their phone rings, they answer, audio flows.
+  routing.agentFree = true;
+  await until(
+    'agent rings',
+    () => fixtureState(agent),
+    (s) => s.call?.state === 'ringing',
+    10_000,
+  );
+  await agent.evaluate(() => (window as unknown as { phone: { answer(): void } }).phone.answer());
+  await baresip.waitFor('CALL_ESTABLISHED');
+  const heard = await until(
+    'agent hears the waiting caller',
+    () => inboundAudio(agent),
+    (m) => m !== null && m.state === 'connected' && m.packets > 50 && m.level > 0.01,
+    15_000,
+  );
+  expect(heard?.sent).toBeGreaterThan(0);
+  await agent.evaluate(() => (window as unknown as { phone: { hangup(): void } }).phone.hangup());
+  await context.close();
+  console.log(`waiting caller heard ${waited.seconds.toFixed(1)} s, RMS ${waited.rms.toFixed(0)}`);
+});
+
+it('a caller who hangs up while waiting is reported abandoned at once', async () => {
+  printLogsOnFailure(() => baresip2);
+  routing.agentFree = false;
+  await baresip2.dial(`sip:${QUEUE}@127.0.0.1:${pbx.sipPort}`);
+  await baresip2.waitFor('CALL_PROGRESS');
+  await until(
+    'caller 2 is waiting',
+    async () => routing.requests.filter((u) => u.searchParams.get('caller') === CALLER2.user).length,
+    (n) => n >= 2,
+    10_000,
+  );
+  const [callId] = callIdsOf(CALLER2.user);
+  expect(routing.events.filter((e) => e.callId === callId)).toEqual([]);
+  await baresip2.hangup();
+  await baresip2.waitFor('CALL_CLOSED');
+  await until(
+    'abandoned event',
+    async () => routing.events.filter((e) => e.callId === callId),
+    (e) => e.length > 0,
+    5_000,
+  );
+  expect(routing.events.filter((e) => e.callId === callId)).toEqual([{ callId, event: 'abandoned' }]);
+  // And Kamailio stops asking for it.
+  const polls = routing.requests.length;
+  await new Promise((r) => setTimeout(r, 2500));
+  expect(routing.requests.slice(polls).filter((u) => u.searchParams.get('callid') === callId)).toEqual([]);
 });

@@ -132,7 +132,11 @@ export async function startBaresip(opts: BaresipOptions): Promise<Baresip> {
   return {
     events,
     log,
-    dial: (uri) => command('dial', uri),
+    dial: (uri) => {
+      // Events belong to one call at a time: waitFor() then sees only this call's.
+      events.length = 0;
+      return command('dial', uri);
+    },
     hangup: () => command('hangup'),
     waitFor(type, ms = 15_000) {
       const seen = events.find((e) => e.type === type);

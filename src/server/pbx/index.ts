@@ -2,3 +2,4 @@ export * from './config';
 export * from './kamailio';
 export * from './ports';
 export * from './rtpengine';
+export * from './prompts';

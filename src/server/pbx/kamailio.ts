@@ -28,6 +28,8 @@ export interface StartKamailioOptions {
   routingUrl?: string;
   /** rtpengine's ng socket, e.g. RunningRtpengine.ngSocket (see KamailioConfigOptions.rtpengineSocket). */
   rtpengineSocket?: string;
+  /** Waiting callers' media (see KamailioConfigOptions.promptsDir). */
+  promptsDir?: string;
   /** Call events of the routing service (see KamailioConfigOptions.eventsUrl). */
   eventsUrl?: string;
   /** The service's PBX secret, sent with routing requests and call events (see KamailioConfigOptions). */
@@ -135,6 +137,7 @@ export async function startKamailio(opts: StartKamailioOptions): Promise<Running
       eventsUrl: opts.eventsUrl,
       serviceSecret: opts.serviceSecret,
       rtpengineSocket: opts.rtpengineSocket,
+      promptsDir: opts.promptsDir,
       wss,
       tlsConfigFile: wss ? tlsConfigFile : undefined,
       children: opts.children,
