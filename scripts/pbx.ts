@@ -9,7 +9,8 @@
 // SWITCHBOARD_KAMAILIO_BIN (the kamailio binary, when not Debian's).
 // Media: rtpengine (Debian's rtpengine-daemon) is started first, beside Kamailio, when installed: it bridges
 // WebRTC phones with plain-RTP SIP endpoints and plays to waiting callers. SWITCHBOARD_PBX_MEDIA=off runs
-// without it; SWITCHBOARD_RTPENGINE_NG_PORT (a free one) and SWITCHBOARD_RTP_PORTS (30000-30999) move it.
+// without it; SWITCHBOARD_PBX_PROMPTS_DIR (.data/prompts): the queue's music and announcements;
+// SWITCHBOARD_RTPENGINE_NG_PORT (a free one) and SWITCHBOARD_RTP_PORTS (30000-30999) move it.
 // Exit codes: 0 stopped by SIGINT/SIGTERM, 3 Kamailio is not installed (npm start then runs without a phone),
 // 1 anything else.
 import { resolve } from 'node:path';
@@ -18,6 +19,8 @@ import { isPostgresUrl } from '../src/server/db/open';
 import {
   ensureQueuePrompts,
   KAMAILIO_MISSING,
+  PROMPTS_MISSING,
+  promptToolsInstalled,
   rtpengineInstalled,
   serviceCallUrls,
   startKamailio,
@@ -102,14 +105,17 @@ async function main(): Promise<void> {
       started.push(media);
       if (stopping) media.stop().catch(() => {});
       mediaNote = `media: rtpengine ${media.ngSocket}`;
-      // Waiting callers hear music and announcements made here once (espeak-ng, sox); without those
-      // packages, queue calls are refused when nobody is free, as before.
-      try {
-        promptsDir = await ensureQueuePrompts(resolve(runDir, 'prompts'));
-      } catch (e) {
-        process.stderr.write(
-          `${e instanceof Error ? e.message : String(e)}: callers do not wait in queues.\n`,
+      // Waiting callers hear music and announcements made once (espeak-ng, sox) into a folder kept between
+      // starts (SWITCHBOARD_PBX_PROMPTS_DIR, default .data/prompts). Kamailio needs only its path: a first
+      // start makes them in the background instead of delaying the PBX. Without those packages, queue calls
+      // are refused when nobody is free, as before.
+      if (promptToolsInstalled()) {
+        promptsDir = resolve(process.env.SWITCHBOARD_PBX_PROMPTS_DIR || '.data/prompts');
+        ensureQueuePrompts(promptsDir).catch((e: unknown) =>
+          process.stderr.write(`queue prompts: ${e instanceof Error ? e.message : String(e)}\n`),
         );
+      } else {
+        process.stderr.write(`${PROMPTS_MISSING}: callers do not wait in queues.\n`);
       }
     } else {
       mediaNote = 'media: off (rtpengine is not installed: apt-get install rtpengine-daemon)';

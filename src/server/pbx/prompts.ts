@@ -3,7 +3,7 @@
 // espeak-ng in English (voice en) and Mandarin (voice cmn). Kamailio has rtpengine play them (play_media),
 // one file at a time, choosing the file by the number the routing service gave. Generated once into a folder
 // (the PBX's runtime folder, never committed) and reused while the texts stay the same.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -75,6 +75,14 @@ function run(cmd: string, args: string[]): Promise<void> {
     child.once('exit', (code) =>
       code === 0 ? resolvePromise() : reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.trim()}`)),
     );
+  });
+}
+
+/** Whether espeak-ng and sox are there (checked before the PBX relies on the prompts). */
+export function promptToolsInstalled(): boolean {
+  return ['espeak-ng', 'sox'].every((cmd) => {
+    const probe = spawnSync(cmd, ['--version'], { stdio: 'ignore', timeout: 10_000 });
+    return !probe.error && probe.status === 0;
   });
 }
 
