@@ -37,7 +37,8 @@ import { watchPbx } from './voice/pbx-watchdog';
 import { routeRequestHandler, voiceRouter } from './voice/voice-api';
 import { VoiceService, type VoiceOptions } from './voice/voice-service';
 import { attachVoice, clusterEventRouter } from './voice/voice-socket';
-import { clusterRouter, loggedCallRouter, VoiceCluster } from './voice/voice-cluster';
+import { clusterRouter, loggedCallRouter, VoiceCluster, waitingRouter } from './voice/voice-cluster';
+import { waitingApi, type WaitingApi } from './voice/waiting-api';
 // Intake (issue 13): messaging webhooks, API keys, customer merge.
 import { startIntake, type Intake, type IntakeOptions } from './intake';
 // Web chat (issue 13, chat area).
@@ -138,6 +139,8 @@ export interface RunningServer {
   port: number;
   /** Agent states and routing (for benchmarks and diagnostics). */
   voice: VoiceService;
+  /** Callers waiting in queues (issue 14, queue helper): the live view's API, the same on every node. */
+  waiting: WaitingApi;
   /** SLA sweeps and recomputes (for tests and diagnostics: sweep now, wait until idle). */
   sla: SlaService;
   /** Intake (issue 13): deliver queued messaging replies now (tests, diagnostics). */
@@ -290,6 +293,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       ? [
           clusterRouter(cluster, pbxSecret),
           loggedCallRouter(cluster, voice, db, pbxSecret),
+          waitingRouter(cluster, voice, db, pbxSecret),
           clusterEventRouter({ voice, cluster, log, bearerUser: (req) => bearerUser(auth, req) }),
         ]
       : []),
@@ -492,6 +496,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     url,
     port,
     voice,
+    waiting: waitingApi(voice, cluster),
     sla,
     intake,
     chat,

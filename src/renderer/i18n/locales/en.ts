@@ -1315,6 +1315,37 @@ export const en = {
     download: 'Download {{name}}',
     downloadFailed: 'The file could not be downloaded.',
   },
+  // Waiting in the queue (issue 14, queue helper): the admin's queue settings.
+  queueWait: {
+    section: 'Callers waiting in this queue',
+    priority: 'Priority',
+    priorityHelp: 'Higher first: waiting calls of a higher-priority queue are offered first',
+    maxWait: 'Maximum wait (s)',
+    maxWaitHelp: 'Empty: callers wait as long as it takes',
+    overflow: 'At the maximum wait, move to queue',
+    noOverflow: 'No overflow',
+    callbackOnMaxWait: 'At the maximum wait, make a callback ticket and end the call',
+    slSeconds: 'Service level: answered within (s)',
+    slTarget: 'Service level target (%)',
+    slHelp: 'Share of calls answered within the threshold (80/20 by default)',
+    serviceLevel: 'Service level',
+    slValue: '{{percent}}% in {{seconds}} s',
+    noLimit: 'No limit',
+    atMaxWait: 'After {{seconds}} s: {{then}}',
+    thenOverflow: 'to {{queue}}',
+    thenCallback: 'callback ticket',
+    thenRelease: 'caller let go',
+    msg: {
+      priority: 'Priority is a whole number from -100 to 100.',
+      maxWait: 'The maximum wait is 10 to 7200 seconds, or empty for no limit.',
+      needsMaxWait: 'Overflow and callback happen at the maximum wait: give a maximum wait.',
+      overflowOrCallback: 'At the maximum wait a call overflows or gets a callback, not both: choose one.',
+      overflowSelf: 'A queue cannot overflow to itself.',
+      noSuchQueue: 'No such queue.',
+      slSeconds: 'The service level threshold is 1 to 3600 seconds.',
+      slTarget: 'The service level target is a percentage from 0 to 100.',
+    },
+  },
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };
