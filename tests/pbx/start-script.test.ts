@@ -5,11 +5,15 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { VoiceCredentials } from '../../src/shared';
 import { freeTcpPort, freeUdpTcpPort } from '../../src/server/pbx';
 import { login } from '../server/helpers';
 import { invite, register, SipEndpoint } from './sip-client';
+
+// A whole product start (seeding a fresh database, the service, Kamailio with rtpengine, the host) took up to
+// 66 s on a shared 2-core machine under load: each test may take that plus its own steps.
+vi.setConfig({ testTimeout: 150_000 });
 
 let dir: string;
 const started: ChildProcess[] = [];
@@ -78,8 +82,8 @@ async function npmStart(extraEnv: Record<string, string>): Promise<Started> {
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`not ready in 60 s; stdout: ${stdout}; stderr: ${stderr}`)),
-      60_000,
+      () => reject(new Error(`not ready in 120 s; stdout: ${stdout}; stderr: ${stderr}`)),
+      120_000,
     );
     child.stdout?.on('data', (d: Buffer) => {
       stdout += d.toString();
