@@ -158,7 +158,11 @@ export async function startRtpengine(opts: StartRtpengineOptions): Promise<Runni
     // No system configuration file (/etc/rtpengine/rtpengine.conf): everything is on this command line.
     '--config-file=none',
   ];
-  const child = spawn(bin, args, { cwd: runDir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // setpriv (util-linux) execs rtpengine with a parent-death signal: if the process that started it dies
+  // without stopping it (SIGKILL, a crash), rtpengine gets SIGTERM instead of living on with its ports.
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+  const [cmd, cmdArgs] = setpriv ? [setpriv, ['--pdeathsig', 'TERM', '--', bin, ...args]] : [bin, args];
+  const child = spawn(cmd, cmdArgs, { cwd: runDir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const tail: string[] = [];
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const exitPromise = new Promise<void>((res) => {
