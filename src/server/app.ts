@@ -46,6 +46,7 @@ import { ChatService, type ChatOptions } from './chat/chat-service';
 import { attachVisitorSocket } from './chat/visitor-socket';
 // Knowledge base (issue 13, kb helper).
 import { kbRouter } from './kb/kb-api';
+import { ReportAggregator, reportsRouter, serviceTimeZone } from './reports'; // reports (issue 14)
 import { KbService } from './kb/kb-service';
 // email (issue 13)
 import { emailRouters, openAttachments, startEmail, type EmailOptions, type RunningEmail } from './email';
@@ -127,6 +128,11 @@ export interface StartServerOptions {
   dataDir?: string;
   /** Chat routing (issue 13, chat-routing helper): capacity, offer timeout, grace period, bot threshold. */
   chatRouting?: ChatRoutingOptions & { botMinScore?: number; bot?: boolean };
+  /**
+   * Reports (issue 14, src/server/reports): the service's time zone (default SWITCHBOARD_TIME_ZONE, else
+   * Asia/Shanghai) and how often the aggregates catch up in the background (default 5 s; 0: before reports only).
+   */
+  reports?: { timeZone?: string; catchUpEveryMs?: number };
 }
 
 export interface RunningServer {
@@ -146,6 +152,8 @@ export interface RunningServer {
   email: RunningEmail;
   /** Chat routing (issue 13, chat-routing helper): sweep() handles expired offers and grace periods now. */
   chatRouting: ChatRouting;
+  /** Reports (issue 14): catchUp() brings the aggregates up to date now. */
+  reports: ReportAggregator;
   close(): Promise<void>;
 }
 
@@ -267,8 +275,21 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   kb.index.fresh().catch((e: unknown) => log(`knowledge base index not built yet: ${String(e)}`));
   // email (issue 13): where kept files live, made before the routes that serve them.
   const attachments = openAttachments(opts.dbPath, opts.email, opts.dataDir);
+  // Reports (issue 14): the aggregates follow change_log and the agent state log (reports/README.md).
+  const reports = new ReportAggregator({ db, now, log });
+  reports.start(opts.reports?.catchUpEveryMs);
   const routers = [
     intake.router,
+    reportsRouter({
+      db,
+      aggregator: reports,
+      bearerUser: (req) => bearerUser(auth, req),
+      now,
+      timeZone: serviceTimeZone(opts.reports?.timeZone),
+      // Routes run once the server listens, by when `sync` exists.
+      poke: (departments) =>
+        void sync.poke(departments).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
+    }),
     kbRouter({ kb, bearerUser: (req) => bearerUser(auth, req) }),
     // Chat routing (issue 13, chat-routing helper): canned responses over REST.
     cannedRouter({ db, now, bearerUser: (req) => bearerUser(auth, req) }),
@@ -465,6 +486,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     kb, // knowledge base (issue 13, kb helper)
     email,
     chatRouting, // chat routing (issue 13, chat-routing helper)
+    reports, // reports (issue 14)
     close: async () => {
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
       clearTimeout(pokeTimer);
@@ -485,6 +507,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       await voice.close();
       await sweeping;
       await closing;
+      await reports.close(); // reports (issue 14)
       await chainer.close();
       await db.destroy();
     },

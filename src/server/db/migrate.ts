@@ -23,6 +23,8 @@ import * as m0023 from './migrations/0023-intake';
 import * as m0024 from './migrations/0024-web-chat';
 // Chat routing (issue 13, chat-routing helper).
 import * as m0025 from './migrations/0025-chat-routing';
+// Reports (issue 14, reports helper).
+import * as m0029 from './migrations/0029-reports';
 // Knowledge base (issue 13, kb helper).
 import * as m0021 from './migrations/0021-kb';
 // email (issue 13)
@@ -61,6 +63,8 @@ export const migrations: Record<string, Migration> = {
   '0024-web-chat': m0024,
   // Chat routing (issue 13, chat-routing helper): offers, ticket links, transcripts, canned responses.
   '0025-chat-routing': m0025,
+  // Reports (issue 14, reports helper): aggregates, their cursors, customer satisfaction.
+  '0029-reports': m0029,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
