@@ -276,7 +276,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   // email (issue 13): where kept files live, made before the routes that serve them.
   const attachments = openAttachments(opts.dbPath, opts.email, opts.dataDir);
   // Reports (issue 14): the aggregates follow change_log and the agent state log (reports/README.md).
-  const reports = new ReportAggregator({ db, now, log });
+  const reportZone = serviceTimeZone(opts.reports?.timeZone);
+  const reports = new ReportAggregator({ db, now, log, timeZone: reportZone });
   reports.start(opts.reports?.catchUpEveryMs);
   const routers = [
     intake.router,
@@ -285,7 +286,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       aggregator: reports,
       bearerUser: (req) => bearerUser(auth, req),
       now,
-      timeZone: serviceTimeZone(opts.reports?.timeZone),
+      timeZone: reportZone,
       // Routes run once the server listens, by when `sync` exists.
       poke: (departments) =>
         void sync.poke(departments).catch((e: unknown) => log(`poke failed: ${String(e)}`)),

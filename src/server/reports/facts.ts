@@ -1,4 +1,5 @@
 import type { ReportChannel } from '../../shared/protocol/reports';
+import { idList } from '../db/id-list';
 import type { Database, ReportMeasures, Tx } from '../db/schema';
 
 export type FactRow = Database['report_facts'];
@@ -77,7 +78,8 @@ export function ticketCategory(fields: string, tags: string): string {
   return '';
 }
 
-const chunk = <T>(xs: readonly T[], n = 400): T[][] => {
+/** Ids per query: bound as one parameter (id-list.ts), so long lists cost no more to prepare than short. */
+const chunk = <T>(xs: readonly T[], n = 5000): T[][] => {
   const out: T[][] = [];
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
   return out;
@@ -100,7 +102,7 @@ export async function ticketFacts(trx: Tx, ids: readonly string[]): Promise<Fact
         'tags',
         'sla_state',
       ])
-      .where('id', 'in', part)
+      .where('id', 'in', idList(trx, part))
       .where('deleted_at', 'is', null)
       .execute();
     if (tickets.length === 0) continue;
@@ -109,7 +111,7 @@ export async function ticketFacts(trx: Tx, ids: readonly string[]): Promise<Fact
     const replies = await trx
       .selectFrom('ticket_comments')
       .select(['ticket_id', (eb) => eb.fn.min('created_at').as('first')])
-      .where('ticket_id', 'in', live)
+      .where('ticket_id', 'in', idList(trx, live))
       .where('internal', '=', 0)
       .where('author_id', 'is not', null)
       .where((eb) => eb.or([eb('from_customer', 'is', null), eb('from_customer', '=', 0)]))
@@ -118,14 +120,14 @@ export async function ticketFacts(trx: Tx, ids: readonly string[]): Promise<Fact
     const history = await trx
       .selectFrom('ticket_history')
       .select(['ticket_id', 'field', 'to_value', 'at'])
-      .where('ticket_id', 'in', live)
+      .where('ticket_id', 'in', idList(trx, live))
       .where('field', 'in', ['status', 'departmentId'])
       .execute();
     const breached = await trx
       .selectFrom('sla_events')
       .select('ticket_id')
       .distinct()
-      .where('ticket_id', 'in', live)
+      .where('ticket_id', 'in', idList(trx, live))
       .where('kind', '=', 'breach')
       .execute();
     const firstReply = new Map(replies.map((r) => [r.ticket_id, r.first as string | null]));
@@ -206,7 +208,7 @@ export async function callFacts(trx: Tx, ids: readonly string[]): Promise<FactRo
         'disposition',
         'csat',
       ])
-      .where('id', 'in', part)
+      .where('id', 'in', idList(trx, part))
       .execute();
     for (const c of calls) {
       const ring = ms(c.ring_at);
@@ -267,7 +269,7 @@ export async function chatFacts(trx: Tx, ids: readonly string[]): Promise<FactRo
         's.created_at as created_at',
         's.handoff_at as handoff_at',
       ])
-      .where('ci.id', 'in', part)
+      .where('ci.id', 'in', idList(trx, part))
       .execute();
     if (chats.length === 0) continue;
     const firsts = await trx
@@ -276,7 +278,10 @@ export async function chatFacts(trx: Tx, ids: readonly string[]): Promise<FactRo
       .where(
         'session_id',
         'in',
-        chats.map((c) => c.session_id),
+        idList(
+          trx,
+          chats.map((c) => c.session_id),
+        ),
       )
       .where('sender', '=', 'agent')
       .groupBy('session_id')

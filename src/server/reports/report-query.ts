@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { SwitchboardError, type User } from '../../shared';
 import type { ReportFigures, ReportQuery, ReportResult, ReportRow } from '../../shared/protocol/reports';
 import type { Db } from '../db/schema';
+import { DAY_ROWS } from './aggregator';
 import { MEASURES, zeroMeasures } from './facts';
 
 type Sums = ReturnType<typeof zeroMeasures> & { busy_sec: number; staffed_sec: number };
@@ -66,9 +67,10 @@ export function rangeOf(
 const UNIT = { hour: 'hour', day: 'day', week: 'week' } as const;
 
 /**
- * One report from the bucket rows: summed per 15-minute bucket and key by the database (a few thousand rows
- * for a month), then folded into hours, days or weeks of the zone here (a day of the zone is not a fixed
- * number of buckets: summer time, and zones 30 or 45 minutes off the hour, which 15 minutes still divide).
+ * One report from the bucket rows: summed per bucket and key by the database (day rows for days and weeks, a
+ * few hundred for a month; 15-minute rows for hours and quarters), then folded into the zone's hours or weeks
+ * here (a day of the zone is not a fixed number of buckets: summer time, and zones 30 or 45 minutes off the
+ * hour, which 15 minutes still divide).
  */
 export async function runReport(
   db: Db,
@@ -77,6 +79,8 @@ export async function runReport(
   zone: string,
 ): Promise<Omit<ReportResult, 'asOf'>> {
   const { startMs, endMs } = rangeOf(q, zone);
+  // Days and weeks read the rows kept per day of the zone; hours and quarters the 15-minute ones.
+  const daily = q.interval === 'day' || q.interval === 'week';
   const rows =
     departments.length === 0
       ? []
@@ -84,7 +88,7 @@ export async function runReport(
           .selectFrom('report_buckets')
           .select(['bucket_ms', 'dim_key'])
           .select((eb) => COLUMNS.map((c) => eb.fn.sum<number>(c).as(c)))
-          .where('dim', '=', q.dimension)
+          .where('dim', '=', daily ? `${q.dimension}${DAY_ROWS}` : q.dimension)
           .where('department_id', 'in', departments)
           .where('bucket_ms', '>=', startMs)
           .where('bucket_ms', '<', endMs)
