@@ -960,7 +960,7 @@ export class ChatWidget {
     // Reports (issue 14): the rating prompt while the chat is ended and not rated; the thanks stay a moment.
     const asking = s?.state === 'ended' && this.saved.rated !== s.id;
     this.rating.hidden = !asking && !(s?.state === 'ended' && this.ratingLine.textContent);
-    for (const b of this.rating.querySelectorAll('button')) b.disabled = !asking || this.ratingSending;
+    this.rating.querySelectorAll('button').forEach((b) => (b.disabled = !asking || this.ratingSending));
     this.stateLine.textContent = s ? fill(t.states[s.state], { name: s.agentName ?? t.agent }) : t.states.bot;
     this.stateLine.dataset.state = s?.state ?? 'none';
     const hadFocus = (this.root.getRootNode() as ShadowRoot).activeElement === this.personButton;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Page } from 'playwright-core';
 import { apiLogin, e2eWorld, shootBothLanguages, signIn } from './harness';
 
@@ -11,6 +11,8 @@ import { apiLogin, e2eWorld, shootBothLanguages, signIn } from './harness';
  * test counts in the service's database itself, and exports them as CSV, which the audit log records.
  * Agents have no Reports entry. SWITCHBOARD_SCREENS=<folder>: reports-en.png and reports-zh.png.
  */
+// The demo service seeds 10,000 tickets before it listens: on a busy machine that outlasts the default hook time.
+vi.setConfig({ hookTimeout: 420_000 });
 const world = e2eWorld('sb-e2e-reports-');
 
 async function open(locale = 'en-US'): Promise<Page> {
