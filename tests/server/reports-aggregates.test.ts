@@ -127,6 +127,13 @@ describe('reports over the demo data', () => {
     expect(new Set(channels.totals.map((t) => t.key))).toEqual(
       new Set(['voice', 'chat', 'email', 'web', 'api']),
     );
+    // Hours and quarters (15-minute rows) and days (day rows) count the same week alike.
+    const week = { dimension: 'department', from: daysAgo(6), to: today() };
+    const sum = (r: ReportResult) => r.totals.reduce((n, t) => n + t.figures.volume, 0);
+    const days = await report(admin.accessToken, { ...week, interval: 'day' });
+    expect(sum(days)).toBeGreaterThan(0);
+    expect(sum(await report(admin.accessToken, { ...week, interval: 'hour' }))).toBe(sum(days));
+    expect(sum(await report(admin.accessToken, { ...week, interval: '15m' }))).toBe(sum(days));
   });
 
   it('move a ticket to its new department and count its solving when that happens after the fact', async () => {

@@ -20,7 +20,7 @@ import {
 } from '@mui/material';
 import { BarChart } from '@mui/x-charts/BarChart';
 import { LineChart } from '@mui/x-charts/LineChart';
-import { useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorBody } from '../../shared';
 import {
@@ -132,15 +132,18 @@ export function ReportsPage() {
           ? t('reports.errors.quarterRange', { days: MAX_15M_DAYS })
           : null;
 
+  // Only the latest request's answer is shown: answers to earlier choices may arrive after it.
+  const latest = useRef(0);
   const load = useCallback(() => {
     if (invalid) return;
+    const seq = ++latest.current;
     setLoading(true);
     setError(null);
     getApi()
       .invoke('reports.get', query)
-      .then((r) => setResult(r))
-      .catch((e: unknown) => setError(errorBodyOf(e)))
-      .finally(() => setLoading(false));
+      .then((r) => seq === latest.current && setResult(r))
+      .catch((e: unknown) => seq === latest.current && setError(errorBodyOf(e)))
+      .finally(() => seq === latest.current && setLoading(false));
   }, [query, invalid]);
   useEffect(load, [load]);
 
@@ -220,6 +223,9 @@ export function ReportsPage() {
   return (
     <Box
       data-testid="reports-page"
+      data-interval={result?.interval}
+      data-dimension={result?.dimension}
+      data-from={result?.from}
       sx={{
         flex: 1,
         minWidth: 0,
