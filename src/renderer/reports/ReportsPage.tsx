@@ -364,14 +364,27 @@ export function ReportsPage() {
           ) : COUNTS.has(metric) ? (
             <BarChart
               height={300}
-              xAxis={[{ scaleType: 'band', data: chart.labels }]}
+              xAxis={[
+                {
+                  scaleType: 'band',
+                  data: chart.labels,
+                  height: 28,
+                  tickLabelInterval: every(chart.labels.length),
+                },
+              ]}
               series={chart.series.map((s) => ({ data: s.data, label: nameOf(s.key), stack: 'all' }))}
-              margin={{ left: 8, right: 8, top: 8, bottom: 8 }}
             />
           ) : (
             <LineChart
               height={300}
-              xAxis={[{ scaleType: 'point', data: chart.labels }]}
+              xAxis={[
+                {
+                  scaleType: 'point',
+                  data: chart.labels,
+                  height: 28,
+                  tickLabelInterval: every(chart.labels.length),
+                },
+              ]}
               yAxis={[{ valueFormatter: yFormat }]}
               series={chart.series.map((s) => ({
                 data: s.data,
@@ -379,7 +392,6 @@ export function ReportsPage() {
                 connectNulls: true,
                 valueFormatter: yFormat,
               }))}
-              margin={{ left: 8, right: 8, top: 8, bottom: 8 }}
             />
           )}
         </Paper>
@@ -441,6 +453,9 @@ export function ReportsPage() {
     </Box>
   );
 }
+
+/** At most about 16 interval labels under a chart, evenly spread. */
+const every = (n: number) => (_: unknown, i: number) => i % Math.max(1, Math.ceil(n / 16)) === 0;
 
 /** Seconds as the largest two units: "2 h 5 min", "3 min 20 s", "45 s". */
 function duration(seconds: number, t: (k: string, o?: Record<string, unknown>) => string): string {
