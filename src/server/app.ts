@@ -47,6 +47,7 @@ import { ChatService, type ChatOptions } from './chat/chat-service';
 import { attachVisitorSocket } from './chat/visitor-socket';
 // Knowledge base (issue 13, kb helper).
 import { kbRouter } from './kb/kb-api';
+import { ReportAggregator, reportsRouter, serviceTimeZone } from './reports'; // reports (issue 14)
 import { KbService } from './kb/kb-service';
 // Voice of the customer (issue 14, voc helper).
 import { vocRouter } from './voc/voc-api';
@@ -137,6 +138,11 @@ export interface StartServerOptions {
   chatRouting?: ChatRoutingOptions & { botMinScore?: number; bot?: boolean };
   /** Supervisors (issue 14, monitor helper): the live view's time zone and push window. */
   supervisor?: SupervisorOptions;
+  /**
+   * Reports (issue 14, src/server/reports): the service's time zone (default SWITCHBOARD_TIME_ZONE, else
+   * Asia/Shanghai) and how often the aggregates catch up in the background (default 5 s; 0: before reports only).
+   */
+  reports?: { timeZone?: string; catchUpEveryMs?: number };
 }
 
 export interface RunningServer {
@@ -160,6 +166,8 @@ export interface RunningServer {
   chatRouting: ChatRouting;
   /** Supervisors (issue 14, monitor helper): this node's live view. */
   supervisor: Supervisor;
+  /** Reports (issue 14): catchUp() brings the aggregates up to date now. */
+  reports: ReportAggregator;
   close(): Promise<void>;
 }
 
@@ -289,8 +297,22 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   vocTimer.unref();
   // email (issue 13): where kept files live, made before the routes that serve them.
   const attachments = openAttachments(opts.dbPath, opts.email, opts.dataDir);
+  // Reports (issue 14): the aggregates follow change_log and the agent state log (reports/README.md).
+  const reportZone = serviceTimeZone(opts.reports?.timeZone);
+  const reports = new ReportAggregator({ db, now, log, timeZone: reportZone });
+  reports.start(opts.reports?.catchUpEveryMs);
   const routers = [
     intake.router,
+    reportsRouter({
+      db,
+      aggregator: reports,
+      bearerUser: (req) => bearerUser(auth, req),
+      now,
+      timeZone: reportZone,
+      // Routes run once the server listens, by when `sync` exists.
+      poke: (departments) =>
+        void sync.poke(departments).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
+    }),
     kbRouter({ kb, bearerUser: (req) => bearerUser(auth, req) }),
     vocRouter({ voc, bearerUser: (req) => bearerUser(auth, req) }), // voice of the customer (issue 14)
     // Chat routing (issue 13, chat-routing helper): canned responses over REST.
@@ -535,6 +557,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     email,
     chatRouting, // chat routing (issue 13, chat-routing helper)
     supervisor, // supervisors (issue 14, monitor helper)
+    reports, // reports (issue 14)
     close: async () => {
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
       clearTimeout(pokeTimer);
@@ -558,6 +581,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       await closing;
       clearInterval(vocTimer); // voice of the customer (issue 14)
       await voc.index.settled();
+      await reports.close(); // reports (issue 14)
       await chainer.close();
       await db.destroy();
     },

@@ -2,6 +2,8 @@ import type { ChatErrorCode, ChatState, ChatSystemEvent } from '../shared/chat/p
 
 /** Every sentence the widget shows, in both languages (zh-CN is first-class). `{name}` etc. are filled in. */
 export interface Strings {
+  /** Reports (issue 14): the satisfaction rating asked when a chat has ended. */
+  rate: { ask: string; score: string; hint: string; thanks: string; failed: string };
   launcher: string;
   title: string;
   close: string;
@@ -55,6 +57,13 @@ export interface Strings {
 }
 
 export const en: Strings = {
+  rate: {
+    ask: 'How satisfied were you with this chat?',
+    score: '{n} out of 5',
+    hint: '1 = very dissatisfied, 5 = very satisfied',
+    thanks: 'Thank you for your rating!',
+    failed: 'Your rating was not sent. Try again.',
+  },
   launcher: 'Chat with us',
   title: 'Chat with us',
   close: 'Close chat',
@@ -126,6 +135,13 @@ export const en: Strings = {
 };
 
 export const zh: Strings = {
+  rate: {
+    ask: '您对本次对话满意吗？',
+    score: '{n} 分（满分 5 分）',
+    hint: '1 = 非常不满意，5 = 非常满意',
+    thanks: '感谢您的评价！',
+    failed: '评价未能发送，请重试。',
+  },
   launcher: '在线咨询',
   title: '在线咨询',
   close: '关闭对话',

@@ -64,5 +64,15 @@ textarea { flex: 1; resize: none; min-height: 40px; max-height: 120px; padding: 
 .kb-article { flex: 1; overflow-y: auto; padding: 0 14px 14px; }
 .kb-article h3 { margin: 4px 0 8px; font-size: 15px; }
 .kb-body { white-space: pre-wrap; overflow-wrap: anywhere; }
+.rating { padding: 8px 12px; background: #f5f7fa; border-top: 1px solid #dde3ea; }
+.rating[hidden] { display: none; }
+.rating-ask { margin: 0 0 6px; font-weight: 600; }
+.rating-scores { display: flex; gap: 6px; }
+.score { min-width: 40px; min-height: 36px; border: 1px solid #1565c0; background: #fff; color: #1565c0; border-radius: 8px; font-weight: 600; cursor: pointer; }
+.score:hover:not(:disabled) { background: #1565c0; color: #fff; }
+.score:disabled { opacity: .5; cursor: default; }
+.rating-hint { margin: 4px 0 0; font-size: 11px; color: #616e7c; }
+.rating-line { margin: 4px 0 0; font-size: 12px; color: #1b5e20; }
+.rating-line:empty { display: none; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

@@ -45,6 +45,8 @@ interface Saved {
   outbox: Pending[];
   /** The name of a file being uploaded: found at the next load, it was cut off by a reload and is said so. */
   uploading?: string;
+  /** Reports (issue 14): the ended chat the visitor rated (the prompt is not shown for it again). */
+  rated?: string;
 }
 
 const MB = Math.round(CHAT_FILE_MAX_BYTES / 1024 / 1024);
@@ -153,6 +155,10 @@ export class ChatWidget {
   private readonly chatBody: HTMLDivElement;
   private readonly kbButton: HTMLButtonElement;
   private readonly kb: KbView;
+  // Reports (issue 14): the 1-5 rating asked when a chat has ended.
+  private readonly rating: HTMLDivElement;
+  private readonly ratingLine: HTMLParagraphElement;
+  private ratingSending = false;
 
   constructor(
     private readonly config: WidgetConfig,
@@ -298,12 +304,40 @@ export class ChatWidget {
       this.notice,
       this.errorLine,
     );
+    // Reports (issue 14): once the chat has ended, how satisfied the visitor was (1-5), asked once per chat.
+    this.ratingLine = el('p', { class: 'rating-line', role: 'status', 'data-testid': 'chat-rating-status' });
+    this.rating = el(
+      'div',
+      { class: 'rating', hidden: '', 'data-testid': 'chat-rating' },
+      el('p', { class: 'rating-ask', id: 'sb-chat-rate' }, t.rate.ask),
+      el(
+        'div',
+        { class: 'rating-scores', role: 'group', 'aria-labelledby': 'sb-chat-rate' },
+        ...[1, 2, 3, 4, 5].map((n) => {
+          const b = el(
+            'button',
+            {
+              type: 'button',
+              class: 'score',
+              'aria-label': fill(t.rate.score, { n }),
+              'data-score': String(n),
+            },
+            String(n),
+          );
+          b.addEventListener('click', () => this.rate(n));
+          return b;
+        }),
+      ),
+      el('p', { class: 'rating-hint' }, t.rate.hint),
+      this.ratingLine,
+    );
     // The chat and the help articles share the panel: one is shown at a time, the chat keeps running.
     this.chatBody = el(
       'div',
       { class: 'body' },
       this.list,
       this.typing,
+      this.rating,
       el('div', { class: 'actions' }, this.personButton, this.kbButton, this.detailsButton),
       this.detailsForm,
       this.savedLine,
@@ -399,6 +433,7 @@ export class ChatWidget {
         token: typeof s.token === 'string' ? s.token : undefined,
         outbox: Array.isArray(s.outbox) ? s.outbox : [],
         uploading: typeof s.uploading === 'string' ? s.uploading : undefined,
+        rated: typeof s.rated === 'string' ? s.rated : undefined,
       };
     } catch {
       // Storage off (private mode, blocked): the chat still works for this page's life.
@@ -922,6 +957,10 @@ export class ChatWidget {
     if (atBottom) this.scrollDown();
 
     const s = this.session;
+    // Reports (issue 14): the rating prompt while the chat is ended and not rated; the thanks stay a moment.
+    const asking = s?.state === 'ended' && this.saved.rated !== s.id;
+    this.rating.hidden = !asking && !(s?.state === 'ended' && this.ratingLine.textContent);
+    this.rating.querySelectorAll('button').forEach((b) => (b.disabled = !asking || this.ratingSending));
     this.stateLine.textContent = s ? fill(t.states[s.state], { name: s.agentName ?? t.agent }) : t.states.bot;
     this.stateLine.dataset.state = s?.state ?? 'none';
     const hadFocus = (this.root.getRootNode() as ShadowRoot).activeElement === this.personButton;
@@ -941,5 +980,33 @@ export class ChatWidget {
 
   private scrollDown(): void {
     this.list.scrollTop = this.list.scrollHeight;
+  }
+
+  /** Reports (issue 14): the visitor's rating of the chat that ended, sent with the visitor's token. */
+  private rate(score: number): void {
+    const s = this.session;
+    if (!s || s.state !== 'ended' || !this.saved.token || this.ratingSending) return;
+    this.ratingSending = true;
+    this.ratingLine.textContent = '';
+    const url = `${this.config.server}/api/chat/rating?site=${encodeURIComponent(this.config.site)}`;
+    fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.saved.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ score }),
+    })
+      .then((res) => {
+        // 409: rated already (another tab): the same as done.
+        if (!res.ok && res.status !== 409) throw new Error(String(res.status));
+        this.saved.rated = s.id;
+        this.save();
+        this.ratingLine.textContent = this.t.rate.thanks;
+      })
+      .catch(() => {
+        this.ratingLine.textContent = this.t.rate.failed;
+      })
+      .finally(() => {
+        this.ratingSending = false;
+        this.render();
+      });
   }
 }

@@ -198,6 +198,12 @@ beforeAll(async () => {
     'audit.verify': {},
     'audit.search': { action: 'auth.*', from: now, limit: 50 },
     'audit.export': { format: 'csv', action: 'ticket.update.applied' },
+    // Reports (issue 14): an agent is refused by the server (supervisors and admins only); nothing recorded.
+    'reports.get': { interval: 'day', dimension: 'department', from: '2026-11-01', to: '2026-11-30' },
+    'reports.export': {
+      query: { interval: 'day', dimension: 'department', from: '2026-11-01', to: '2026-11-30' },
+      language: 'en',
+    },
     // Knowledge base (issue 13, kb helper): agent01 may search and read; every write is refused by the server.
     'kb.search': { q: '退款 refund', lang: 'zh-CN', limit: 10 },
     'kb.get': { id: row.id },

@@ -16,6 +16,7 @@ import * as api from '../sync/server-api';
 import { createAdminHandlers } from './admin-handlers';
 import { createAuditHandlers } from './audit-handlers';
 import { createVocHandlers } from './voc-handlers';
+import { createReportHandlers } from './report-handlers'; // reports (issue 14)
 // Intake (issue 13): API keys, messaging channels, customer merge.
 import { createIntakeHandlers } from './intake-handlers';
 import { createKbHandlers } from './kb-handlers'; // knowledge base (issue 13, kb helper)
@@ -379,6 +380,7 @@ export function createHandlers(
 
     ...createAdminHandlers(sessions),
     ...createAuditHandlers(sessions),
+    ...createReportHandlers(sessions), // reports (issue 14)
     // Intake (issue 13).
     ...createIntakeHandlers(sessions),
     ...createKbHandlers(sessions), // knowledge base (issue 13, kb helper)

@@ -42,7 +42,7 @@ export function TopBar({
 }: {
   session: SessionInfo;
   status: SyncStatus | null;
-  view: 'tickets' | 'customers' | 'admin' | 'knowledge' | 'chats';
+  view: 'tickets' | 'customers' | 'admin' | 'knowledge' | 'chats' | 'reports';
   onNavigateTickets: () => void;
   onNavigateCustomers: () => void;
   /** Administrators only: absent, there is no admin entry at all. */

@@ -29,6 +29,8 @@ import { HostBanner } from './HostBanner';
 import { OfflineSignInBanner } from './OfflineSignInBanner';
 import { ShortcutsDialog } from './ShortcutsDialog';
 import { TopBar } from './TopBar';
+import { ReportsPage } from '../reports/ReportsPage'; // reports (issue 14)
+import { Button } from '@mui/material';
 
 /** The audit trail (verify, search, export) as the admin screen's last tab. */
 const AUDIT_TAB: readonly AdminTab[] = [{ id: 'audit', label: 'audit.title', render: () => <AuditPanel /> }];
@@ -39,6 +41,7 @@ type View =
   | { kind: 'admin' }
   | { kind: 'knowledge' } // knowledge base (issue 13, kb helper)
   | { kind: 'chats' } // web chat (issue 13, chat desk)
+  | { kind: 'reports' } // reports (issue 14): supervisors, team leads and administrators
   | { kind: 'customer'; id: string; from: Section };
 
 type WorkbenchProps = { session: SessionInfo; onLogout: (forgetDevice: boolean) => void };
@@ -75,7 +78,10 @@ function WorkbenchPage({
     (from: Section) => (id: string) => setView({ kind: 'customer', id, from }),
     [],
   );
-  const section: Section | 'admin' | 'knowledge' | 'chats' = view.kind === 'customer' ? view.from : view.kind;
+  const section: Section | 'admin' | 'knowledge' | 'chats' | 'reports' =
+    view.kind === 'customer' ? view.from : view.kind;
+  // Reports (issue 14): agents have none (the server refuses them too).
+  const seesReports = session.user.role !== 'agent';
 
   // Quick-create from a call: a customer for an unknown caller, a ticket prefilled from the call.
   const [newCustomer, setNewCustomer] = useState<{ phone: string; done: (c: Customer) => void } | null>(null);
@@ -101,7 +107,19 @@ function WorkbenchPage({
               onNavigateAdmin={session.user.role === 'admin' ? () => setView({ kind: 'admin' }) : undefined}
               onNavigateKnowledge={() => setView({ kind: 'knowledge' })} // knowledge base (issue 13, kb helper)
               chatNav={
-                <ChatNavButton active={view.kind === 'chats'} onClick={() => setView({ kind: 'chats' })} />
+                <>
+                  <ChatNavButton active={view.kind === 'chats'} onClick={() => setView({ kind: 'chats' })} />
+                  {seesReports && (
+                    <Button
+                      color={view.kind === 'reports' ? 'primary' : 'inherit'}
+                      onClick={() => setView({ kind: 'reports' })}
+                      data-testid="nav-reports"
+                      aria-current={view.kind === 'reports' ? 'page' : undefined}
+                    >
+                      {t('reports.nav')}
+                    </Button>
+                  )}
+                </>
               }
               onLogout={onLogout}
               onShowShortcuts={() => setShortcutsOpen(true)}
@@ -136,6 +154,7 @@ function WorkbenchPage({
               {view.kind === 'knowledge' && <KnowledgePage />}
               {/* Web chat (issue 13, chat desk): the chats beside the call panel. */}
               {view.kind === 'chats' && <ChatDesk onOpenTicket={openTicket} />}
+              {view.kind === 'reports' && seesReports && <ReportsPage onOpenTicket={openTicket} />}
               {view.kind === 'customer' && (
                 <CustomerView
                   customerId={view.id}
@@ -147,7 +166,12 @@ function WorkbenchPage({
               <CallPanel
                 onOpenTicket={openTicket}
                 onOpenCustomer={openCustomerFrom(
-                  section === 'admin' || section === 'knowledge' || section === 'chats' ? 'tickets' : section,
+                  section === 'admin' ||
+                    section === 'knowledge' ||
+                    section === 'chats' ||
+                    section === 'reports'
+                    ? 'tickets'
+                    : section,
                 )}
                 onCreateCustomer={(phone, done) => setNewCustomer({ phone, done })}
                 onCreateTicket={(prefill, done) => setNewTicket({ prefill, done })}

@@ -26,6 +26,8 @@ import * as m0025 from './migrations/0025-chat-routing';
 import * as m0026 from './migrations/0026-call-queue';
 // Supervisors (issue 14, monitor helper): wallboard tokens, supervisor messages.
 import * as m0028 from './migrations/0028-supervisor';
+// Reports (issue 14, reports helper).
+import * as m0029 from './migrations/0029-reports';
 // Knowledge base (issue 13, kb helper).
 import * as m0021 from './migrations/0021-kb';
 // email (issue 13)
@@ -69,6 +71,8 @@ export const migrations: Record<string, Migration> = {
   '0026-call-queue': m0026,
   // Supervisors (issue 14, monitor helper): wallboard tokens, supervisor messages.
   '0028-supervisor': m0028,
+  // Reports (issue 14, reports helper): aggregates, their cursors, customer satisfaction.
+  '0029-reports': m0029,
   // Voice of the customer (issue 14, voc helper): the change-log follower's cursor, contacts, postings, daily counts.
   '0030-voc': m0030,
 };

@@ -460,6 +460,37 @@ export interface Database {
     ended_at: string;
     message_count: number;
     transcript: string;
+    // Reports (issue 14, migration 0029): the visitor's 1-5 rating after the chat ended.
+    csat: ColumnType<number | null, number | null | undefined, number | null>;
+    csat_at: ColumnType<string | null, string | null | undefined, string | null>;
+  };
+  // Reports (issue 14, reports helper; migration 0029): reports/README.md.
+  report_facts: ReportMeasures & {
+    kind: 'ticket' | 'call' | 'chat';
+    entity_id: string;
+    bucket_ms: number;
+    department_id: string;
+    queue_key: string;
+    agent_key: string;
+    channel: string;
+    category: string;
+  };
+  report_buckets: ReportMeasures & {
+    dim: string;
+    department_id: string;
+    bucket_ms: number;
+    dim_key: string;
+    busy_sec: ColumnType<number, number | undefined, number>;
+    staffed_sec: ColumnType<number, number | undefined, number>;
+  };
+  report_cursors: { name: string; position: string };
+  report_rating_links: {
+    token_hash: string;
+    interaction_id: string;
+    created_by: string;
+    created_at: string;
+    expires_at: string;
+    used_at: string | null;
   };
   canned_responses: {
     id: string;
@@ -521,6 +552,24 @@ export interface Database {
     negative: number;
     zh: number;
   };
+}
+
+/** The summable figures of a fact or bucket (reports, migration 0029). */
+export interface ReportMeasures {
+  volume: number;
+  answered: number;
+  abandoned: number;
+  fr_count: number;
+  fr_sec: number;
+  resolved: number;
+  res_sec: number;
+  sla_met: number;
+  sla_total: number;
+  handled: number;
+  handle_sec: number;
+  transfers: number;
+  csat_count: number;
+  csat_sum: number;
 }
 
 // Knowledge base (issue 13, kb helper).

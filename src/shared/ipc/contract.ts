@@ -46,6 +46,7 @@ import {
 import { AuditExportFormat, AuditPage, AuditQuery, AuditVerifyReport } from '../protocol/audit';
 // Voice of the customer (issue 14, voc helper).
 import { VocContactsPage, VocContactsQuery, VocQuery, VocSummary } from '../protocol/voc';
+import { ReportQuery, ReportResult } from '../protocol/reports'; // reports (issue 14)
 import { ErrorBody, StorageFault } from '../protocol/errors';
 import { SlaAlert } from '../protocol/sla';
 import { MailboxAddress, MailboxInput, MailboxList } from '../protocol/email'; // email (issue 13)
@@ -701,6 +702,14 @@ export const contract = {
    */
   'audit.export': method(
     AuditQuery.omit({ before: true, limit: true }).extend({ format: AuditExportFormat }),
+    z.object({ fileName: z.string(), mimeType: z.string(), text: z.string() }),
+  ),
+  // Reports (issue 14, reports helper): straight to the server, which decides whose figures the user sees.
+  /** Supervisors (their department) and administrators: one report by interval and dimension. */
+  'reports.get': method(ReportQuery, ReportResult),
+  /** The same report as a CSV file's text (UTF-8 with BOM for Excel); the server records the export. */
+  'reports.export': method(
+    z.object({ query: ReportQuery, language: z.enum(['zh', 'en']) }),
     z.object({ fileName: z.string(), mimeType: z.string(), text: z.string() }),
   ),
   'sync.status': method(z.object({}), SyncStatus),
