@@ -23,6 +23,7 @@ import * as m0023 from './migrations/0023-intake';
 import * as m0024 from './migrations/0024-web-chat';
 // Chat routing (issue 13, chat-routing helper).
 import * as m0025 from './migrations/0025-chat-routing';
+import * as m0027 from './migrations/0027-agent-state-truth';
 // Knowledge base (issue 13, kb helper).
 import * as m0021 from './migrations/0021-kb';
 // email (issue 13)
@@ -61,6 +62,8 @@ export const migrations: Record<string, Migration> = {
   '0024-web-chat': m0024,
   // Chat routing (issue 13, chat-routing helper): offers, ticket links, transcripts, canned responses.
   '0025-chat-routing': m0025,
+  // One truthful agent state (issue 14, state helper): supervisor notes, phone readiness.
+  '0027-agent-state-truth': m0027,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -163,6 +163,8 @@ export interface Database {
     idle_since: string | null;
     interaction_id: string | null;
     version: number;
+    /** 1 / 0 as the agent's desktop last said; NULL: never said (migration 0027). */
+    phone_registered?: number | null;
   };
   agent_state_log: {
     id: string;
@@ -174,6 +176,8 @@ export interface Database {
     actor_id: string | null;
     interaction_id: string | null;
     at: string;
+    /** A supervisor's note (migration 0027). */
+    note?: string | null;
   };
   interactions: InteractionColumns;
   /** A desktop's id for a call it logged, merged into the record the service already had. */
