@@ -100,7 +100,7 @@ describe('one truthful agent state', () => {
     await available.click();
     await expect.poll(() => agentState().getAttribute('data-state')).toBe('Available');
     expect(await agentState().getAttribute('data-chat-only')).toBe('true');
-    expect(await label()).toBe('Available for chat and tickets only');
+    expect(await label()).toBe('Available · chat & tickets only');
     // agent01 is the only Available agent of the queue, and their phone cannot ring: nobody is offered the call.
     expect(await routeCall('e2e-state-1')).toBe(404);
   });

@@ -46,7 +46,7 @@ export function AgentStateMenu() {
   const label = !agent
     ? t('agentState.unknown')
     : view.chatOnly
-      ? t('agentState.availableNoPhone')
+      ? t('agentState.availableNoPhoneShort')
       : stateLabel(agent.state, agent.reason);
   const age = view.staleMs === null ? null : fmt.relative(new Date(now - view.staleMs).toISOString(), now);
   const pending = agent?.pending
@@ -78,7 +78,7 @@ export function AgentStateMenu() {
           data-stale={view.staleMs === null ? 'false' : 'true'}
           aria-haspopup="menu"
           onClick={(e) => setAnchor(e.currentTarget)}
-          sx={{ textTransform: 'none', gap: 0.75 }}
+          sx={{ textTransform: 'none', gap: 0.75, whiteSpace: 'nowrap', flexShrink: 0 }}
         >
           <Box
             component="span"
@@ -117,7 +117,7 @@ export function AgentStateMenu() {
         onClose={() => setAnchor(null)}
         slotProps={{ list: { 'aria-label': t('agentState.menuTitle'), dense: true } }}
       >
-        <ListSubheader sx={{ lineHeight: 2.5, maxWidth: 360, whiteSpace: 'normal' }}>
+        <ListSubheader sx={{ lineHeight: 1.5, py: 1, maxWidth: 360, whiteSpace: 'normal' }}>
           {view.canChange ? t('agentState.menuTitle') : t('agentState.unreachable')}
         </ListSubheader>
         <MenuItem

@@ -27,7 +27,7 @@ export function AgentStateNotice() {
       : t(`agentState.notice.${n.kind}`, { state });
   const offerWork = n.state === 'Offline' || n.state === 'Break';
   return (
-    <Snackbar open anchorOrigin={{ vertical: 'top', horizontal: 'center' }} sx={{ mt: 6 }}>
+    <Snackbar open anchorOrigin={{ vertical: 'top', horizontal: 'center' }} sx={{ top: { xs: 56, sm: 56 } }}>
       <Alert
         severity={n.kind === 'supervisor' ? 'info' : 'warning'}
         variant="filled"

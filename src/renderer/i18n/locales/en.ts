@@ -1327,12 +1327,13 @@ export const en = {
       Offline: 'Not taking work',
     },
     availableNoPhone: 'Available for chat and tickets only',
+    availableNoPhoneShort: 'Available · chat & tickets only',
     availableNoPhoneHint:
       'Your phone is not registered, so the service offers you no calls. Chats and tickets still come.',
     availableHint: 'Calls, chats and tickets are offered to you.',
     offlineHint: 'The service offers you no work.',
     breakHint: 'The service offers you no work until you choose Available.',
-    lastKnown: 'last known {{age}}',
+    lastKnown: 'last known, {{age}}',
     lastKnownHint:
       'The service cannot be reached: this is your state as it last said, {{age}}. It may have changed since.',
     unreachable: 'The service cannot be reached: your state can change once the connection is back.',
@@ -1355,7 +1356,7 @@ export const en = {
       disconnect:
         'This desktop was disconnected from the service for too long, so it set you to Not taking work.',
       supervisor: '{{name}} set your state to {{state}}.',
-      supervisorNote: '{{name}} set your state to {{state}}: “{{note}}”',
+      supervisorNote: '{{name}} set your state to {{state}}: “{{note}}”.',
       server_start: 'The service restarted: everyone starts as Not taking work.',
       wrapup_limit: 'The wrap-up time ran out, so the service set you to {{state}}.',
       next: 'Choose Available when you are ready to take work.',
