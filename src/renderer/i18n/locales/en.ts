@@ -1362,6 +1362,8 @@ export const en = {
       next: 'Choose Available when you are ready to take work.',
       at: 'At {{time}}',
       dismiss: 'OK',
+    },
+  },
   // Waiting in the queue (issue 14, queue helper): the admin's queue settings.
   queueWait: {
     section: 'Callers waiting in this queue',

@@ -1317,6 +1317,8 @@ export const zhCN: Messages = {
       next: '准备好接待时请选择“空闲”。',
       at: '时间 {{time}}',
       dismiss: '知道了',
+    },
+  },
   // Waiting in the queue (issue 14, queue helper): the admin's queue settings.
   queueWait: {
     section: '在此队列中等待的来电',
