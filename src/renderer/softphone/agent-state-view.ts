@@ -32,8 +32,10 @@ export function serverChangeNotice(
   if (prev.change && prev.change.at === c.at && prev.change.cause === c.cause) return null;
   if (prev.state === next.state && prev.reason === next.reason) return null;
   let kind: ServerChangeKind | null = null;
-  if (c.actorId !== null && c.actorId !== selfId) kind = 'supervisor';
-  else if (c.cause === 'no_answer') kind = 'missed_call';
+  if (c.actorId !== null && c.actorId !== selfId) {
+    // Someone else moved the agent; a call a supervisor handed them is the call flow, seen as it rings.
+    if (c.cause === 'supervisor' || c.cause === 'wrapup_ended') kind = 'supervisor';
+  } else if (c.cause === 'no_answer') kind = 'missed_call';
   else if (c.cause === 'disconnect') kind = 'disconnect';
   else if (c.cause === 'server_start') kind = 'server_start';
   else if (c.cause === 'wrapup_ended' && c.actorId === null) kind = 'wrapup_limit';

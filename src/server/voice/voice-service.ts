@@ -1118,12 +1118,14 @@ export class VoiceService implements LiveCalls {
     const agent = this.agents.get(userId);
     if (!agent || agent.departmentId !== c.queue.queue.departmentId)
       throw new SwitchboardError('forbidden', 'This agent is not in the call’s department.');
-    if (agent.state !== 'Available' || agent.extension === null)
+    if (agent.state !== 'Available' || !takesCalls(agent))
       throw new SwitchboardError(
         'conflict',
         agent.extension === null
           ? 'This agent has no phone extension.'
-          : `This agent is ${agent.state}, not Available: they cannot be offered a call now.`,
+          : agent.state !== 'Available'
+            ? `This agent is ${agent.state}, not Available: they cannot be offered a call now.`
+            : 'This agent’s phone is not registered: they take chats and tickets only.',
       );
     this.callAudits.push({
       at: this.now().toISOString(),

@@ -47,8 +47,8 @@ export const StateNote = z.string().trim().min(1).max(500);
  */
 export const LastStateChange = z.object({
   cause: StateCause,
-  /** Who asked; null for the server's own changes. */
-  actorId: Id.nullable(),
+  /** Who asked (a user id); null for the server's own changes. */
+  actorId: z.string().max(64).nullable(),
   /** The asker's display name, as the agent should read it. */
   actorName: z.string().nullable(),
   note: z.string().nullable(),
@@ -76,10 +76,11 @@ export const AgentStatus = z.object({
   /**
    * Whether the agent's desktop says its phone is registered. false: calls are not offered (Available then
    * means chat and tickets only); null: no desktop has said (one from before issue 14), routed as before.
+   * Optional: statuses read back from storage by other parts (the supervisors' live view) may not carry it.
    */
-  phoneRegistered: z.boolean().nullable().default(null),
+  phoneRegistered: z.boolean().nullable().optional(),
   /** What made the current state (see LastStateChange). */
-  change: LastStateChange.nullable().default(null),
+  change: LastStateChange.nullable().optional(),
 });
 export type AgentStatus = z.infer<typeof AgentStatus>;
 
