@@ -183,6 +183,7 @@ beforeAll(async () => {
     },
     'agent.status': {},
     'agent.setState': { state: 'Break', reason: 'lunch', version: 0 },
+    'agent.reportPhone': { registered: false },
     'voice.callEvent': { callId: 'call-3@pbx', event: 'answered' },
     'customers.search': { text: '王', limit: 10 },
     'screenpop.lookup': { callerId: '13800138000', region: 'CN' },

@@ -12,6 +12,7 @@ type CallMethods =
   | 'interactions.complete'
   | 'agent.status'
   | 'agent.setState'
+  | 'agent.reportPhone'
   | 'voice.callEvent';
 
 /**
@@ -108,6 +109,8 @@ export function createCallHandlers(
     },
 
     'agent.setState': async (req): Promise<AgentStatus> => sessions.require().engine.agent.setState(req),
+
+    'agent.reportPhone': async ({ registered }) => sessions.require().engine.agent.reportPhone(registered),
 
     'voice.callEvent': async (req) => sessions.require().engine.agent.callEvent(req),
   };

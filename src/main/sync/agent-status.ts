@@ -21,6 +21,8 @@ export type SocketRequest = (event: string, payload: unknown) => Promise<unknown
  */
 export class AgentStatusLink {
   private last: AgentStatus | null = null;
+  /** What the softphone last said of its registration; told to the server again after every reconnect. */
+  private phone: boolean | null = null;
 
   constructor(
     private readonly o: {
@@ -51,6 +53,12 @@ export class AgentStatusLink {
   /** After a (re)connect; a user without a phone has no agent state, which is not worth more than a log line. */
   async refresh(): Promise<void> {
     try {
+      // The server forgets nothing of it, but a restarted one (or a new routing owner) may not know it yet.
+      if (this.phone !== null) {
+        await this.sendPhone(this.phone).catch((e: unknown) => {
+          this.o.log?.(`agent phone: ${e instanceof Error ? e.message : String(e)}`);
+        });
+      }
       await this.fetch(true);
     } catch (e) {
       this.o.log?.(`agent status: ${e instanceof Error ? e.message : String(e)}`);
@@ -65,6 +73,27 @@ export class AgentStatusLink {
       return;
     }
     if (r.data.userId === this.o.userId) this.accept(r.data, false);
+  }
+
+  /**
+   * The softphone's registration (issue 14): the server offers calls only while it is registered, and says
+   * "chat and tickets only" otherwise. Remembered and sent again on reconnect; offline this resolves null (it
+   * goes with the reconnect), since only the current registration matters, never a queue of old ones.
+   */
+  async reportPhone(registered: boolean): Promise<AgentStatus | null> {
+    this.phone = registered;
+    try {
+      return await this.sendPhone(registered);
+    } catch (e) {
+      if (e instanceof SwitchboardError && e.code === 'unavailable') return null;
+      throw e;
+    }
+  }
+
+  private async sendPhone(registered: boolean): Promise<AgentStatus> {
+    const s = ackData<AgentStatus>(StatusAck, await this.o.request(VoiceSocketEvents.phone, { registered }));
+    this.accept(s, false);
+    return s;
   }
 
   async setState(req: {

@@ -1,8 +1,12 @@
-import { Box, Button, Divider, ListItemText, Menu, MenuItem, Tooltip } from '@mui/material';
+import { Box, Button, Divider, ListItemText, ListSubheader, Menu, MenuItem, Tooltip } from '@mui/material';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AgentState, BreakReason } from '../../shared/protocol/voice';
 import { StateWord } from '../common/StateWord';
+import { useFormat } from '../i18n';
+import { useNow } from '../i18n/use-now';
+import { useSyncStatus } from '../sync/use-sync-status';
+import { agentStateView } from './agent-state-view';
 import { usePhoneSession, usePhoneState } from './PhoneProvider';
 
 const DOT: Record<AgentState, string> = {
@@ -14,19 +18,37 @@ const DOT: Record<AgentState, string> = {
 };
 const BREAKS: BreakReason[] = ['lunch', 'training', 'meeting', 'personal'];
 
-/** The agent's routing state, owned by the server; a change asked during a call becomes the pending one. */
+/**
+ * The agent's routing state as the server last said it (never a local guess). While the service is unreachable
+ * it is marked as the last known state with its age and no change can be asked: a state is only worth
+ * delivering now (a queued "Available" arriving later would route work to someone who may have left), so the
+ * menu refuses rather than queue. Available is qualified when the phone is not registered. A change asked
+ * during a call becomes the pending one.
+ */
 export function AgentStateMenu() {
   const { t } = useTranslation();
+  const fmt = useFormat();
   const session = usePhoneSession();
-  const { agent, agentError } = usePhoneState();
+  const { agent, agentError, phone, account, linkDownSince } = usePhoneState();
+  const sync = useSyncStatus();
+  const now = useNow(15_000);
   const [anchor, setAnchor] = useState<HTMLElement | null>(null);
+
+  const linkUp = sync?.state === 'online' || sync?.state === 'syncing';
+  const phoneRegistered = account.status === 'ready' && phone?.registration.status === 'registered';
+  const view = agentStateView({ status: agent, linkUp, linkDownSince, now, phoneRegistered });
 
   const stateLabel = (state: AgentState, reason: BreakReason | null) =>
     state === 'Break' && reason
-      ? `${t('phone.agent.state.Break')} · ${t(`phone.agent.reasons.${reason}`)}`
-      : t(`phone.agent.state.${state}`);
+      ? `${t('agentState.state.Break')} · ${t(`phone.agent.reasons.${reason}`)}`
+      : t(`agentState.state.${state}`);
 
-  const label = agent ? stateLabel(agent.state, agent.reason) : t('phone.agent.unknown');
+  const label = !agent
+    ? t('agentState.unknown')
+    : view.chatOnly
+      ? t('agentState.availableNoPhoneShort')
+      : stateLabel(agent.state, agent.reason);
+  const age = view.staleMs === null ? null : fmt.relative(new Date(now - view.staleMs).toISOString(), now);
   const pending = agent?.pending
     ? t('phone.agent.pending', { state: stateLabel(agent.pending.state, agent.pending.reason) })
     : null;
@@ -35,7 +57,8 @@ export function AgentStateMenu() {
     void session?.setAgentState(state, reason).catch(() => {});
   };
   const tooltip = [
-    t('phone.agent.change'),
+    age ? t('agentState.lastKnownHint', { age }) : t('agentState.tooltip'),
+    view.chatOnly ? t('agentState.availableNoPhoneHint') : null,
     pending ? t('phone.agent.pendingHint') : null,
     !agent ? t('phone.agent.unknownHint') : null,
     agentError?.message ?? null,
@@ -51,9 +74,11 @@ export function AgentStateMenu() {
           size="small"
           data-testid="agent-state"
           data-state={agent?.state ?? 'unknown'}
+          data-chat-only={view.chatOnly ? 'true' : 'false'}
+          data-stale={view.staleMs === null ? 'false' : 'true'}
           aria-haspopup="menu"
           onClick={(e) => setAnchor(e.currentTarget)}
-          sx={{ textTransform: 'none', gap: 0.75 }}
+          sx={{ textTransform: 'none', gap: 0.75, whiteSpace: 'nowrap', flexShrink: 0 }}
         >
           <Box
             component="span"
@@ -62,10 +87,23 @@ export function AgentStateMenu() {
               height: 10,
               borderRadius: '50%',
               bgcolor: agent ? DOT[agent.state] : 'grey.500',
+              // The last known state is not the current one: a hollow dot.
+              ...(age ? { bgcolor: 'transparent', border: 2, borderColor: DOT[agent!.state] } : {}),
             }}
           />
-          {label}
+          <Box component="span" data-testid="agent-state-label" sx={age ? { color: 'text.secondary' } : {}}>
+            {label}
+          </Box>
           <StateWord word={agent?.state ?? 'unknown'} label={label} />
+          {age && (
+            <Box
+              component="span"
+              data-testid="agent-state-age"
+              sx={{ color: 'text.secondary', fontSize: 12 }}
+            >
+              ({t('agentState.lastKnown', { age })})
+            </Box>
+          )}
           {pending && (
             <Box component="span" data-testid="agent-pending" sx={{ color: 'text.secondary', fontSize: 12 }}>
               ({pending})
@@ -73,23 +111,44 @@ export function AgentStateMenu() {
           )}
         </Button>
       </Tooltip>
-      <Menu anchorEl={anchor} open={anchor !== null} onClose={() => setAnchor(null)}>
-        <MenuItem data-testid="agent-state-Available" onClick={() => choose('Available')}>
-          <ListItemText>{t('phone.agent.state.Available')}</ListItemText>
+      <Menu
+        anchorEl={anchor}
+        open={anchor !== null}
+        onClose={() => setAnchor(null)}
+        slotProps={{ list: { 'aria-label': t('agentState.menuTitle'), dense: true } }}
+      >
+        <ListSubheader sx={{ lineHeight: 1.5, py: 1, maxWidth: 360, whiteSpace: 'normal' }}>
+          {view.canChange ? t('agentState.menuTitle') : t('agentState.unreachable')}
+        </ListSubheader>
+        <MenuItem
+          data-testid="agent-state-Available"
+          disabled={!view.canChange}
+          onClick={() => choose('Available')}
+        >
+          <ListItemText
+            primary={phoneRegistered ? t('agentState.state.Available') : t('agentState.availableNoPhone')}
+            secondary={phoneRegistered ? t('agentState.availableHint') : t('agentState.availableNoPhoneHint')}
+            slotProps={{ secondary: { sx: { whiteSpace: 'normal', maxWidth: 320 } } }}
+          />
         </MenuItem>
         <Divider />
         {BREAKS.map((reason) => (
           <MenuItem
             key={reason}
             data-testid={`agent-state-Break-${reason}`}
+            disabled={!view.canChange}
             onClick={() => choose('Break', reason)}
           >
             <ListItemText>{stateLabel('Break', reason)}</ListItemText>
           </MenuItem>
         ))}
         <Divider />
-        <MenuItem data-testid="agent-state-Offline" onClick={() => choose('Offline')}>
-          <ListItemText>{t('phone.agent.state.Offline')}</ListItemText>
+        <MenuItem
+          data-testid="agent-state-Offline"
+          disabled={!view.canChange}
+          onClick={() => choose('Offline')}
+        >
+          <ListItemText primary={t('agentState.state.Offline')} secondary={t('agentState.offlineHint')} />
         </MenuItem>
       </Menu>
     </>

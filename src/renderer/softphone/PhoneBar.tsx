@@ -4,6 +4,8 @@ import { IconButton, Stack, Tooltip } from '@mui/material';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AgentStateMenu } from './AgentStateMenu';
+import { AgentStateNotice } from './AgentStateNotice';
+import { IndicatorLegend } from './IndicatorLegend';
 import { AudioSettingsDialog } from './AudioSettingsDialog';
 import { DialDialog } from './DialDialog';
 import { usePhoneDial } from './use-phone-dial';
@@ -25,6 +27,8 @@ export function PhoneBar() {
     <Stack direction="row" spacing={0.5} sx={{ alignItems: 'center' }}>
       <AgentStateMenu />
       <PhoneStatusChip />
+      <IndicatorLegend />
+      <AgentStateNotice />
       <Tooltip title={`${t('phone.call.dial')} (${SHORTCUT_KEYS.dial})`}>
         <span>
           <IconButton

@@ -27,6 +27,8 @@ const EMPTY: PhoneSessionState = {
   agent: null,
   agentError: null,
   wrapUp: null,
+  agentNotice: null,
+  linkDownSince: null,
 };
 
 export function usePhoneState(): PhoneSessionState {

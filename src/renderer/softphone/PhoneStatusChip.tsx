@@ -64,7 +64,11 @@ export function PhoneStatusChip() {
         ? account.reason
         : '';
   return (
-    <Tooltip title={[hint, retryable ? t('phone.reason.retry') : null].filter(Boolean).join(' ')}>
+    <Tooltip
+      title={[`${t('agentState.phoneTooltip')}: ${label}.`, hint, retryable ? t('phone.reason.retry') : null]
+        .filter(Boolean)
+        .join(' ')}
+    >
       <Chip
         data-testid="phone-status"
         data-state={word}

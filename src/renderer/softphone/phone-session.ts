@@ -7,6 +7,7 @@ import type { AgentStatus, ErrorBody, InteractionRow, SwitchboardApi } from '../
 import { SwitchboardError } from '../../shared';
 import type { BreakReason, CallEventKind, Queue, RequestableState } from '../../shared/protocol/voice';
 import { errorBodyOf } from '../api/api-error';
+import { serverChangeNotice, type AgentNotice } from './agent-state-view';
 import { createAudioDeviceManager, type AudioDeviceManager } from './audio-devices';
 import { createPhone } from './phone';
 import { lookupScreenPop } from './screen-pop-lookup';
@@ -45,6 +46,10 @@ export interface PhoneSessionState {
   agent: AgentStatus | null;
   agentError: ErrorBody | null;
   wrapUp: WrapUp | null;
+  /** The last change the server made to the agent's state unasked (issue 14), until the agent dismisses it. */
+  agentNotice: AgentNotice | null;
+  /** When the sync link went down (ms); null while it is up: the state shown is then the last known one. */
+  linkDownSince: number | null;
 }
 
 export interface WrapUpInput {
@@ -64,6 +69,7 @@ export interface PhoneSession {
   /** Try again now: fetch the account if that failed, or register again after a final refusal. */
   retry(): void;
   setAgentState(state: RequestableState, reason?: BreakReason): Promise<void>;
+  dismissAgentNotice(): void;
   completeWrapUp(input: WrapUpInput): Promise<void>;
   /** Drop the wrap-up form without saving (direct calls only; a queue call's wrap-up must be completed). */
   dismissWrapUp(): void;
@@ -85,6 +91,8 @@ export function createPhoneSession(api: SwitchboardApi, opts: { agentId: string 
     agent: null,
     agentError: null,
     wrapUp: null,
+    agentNotice: null,
+    linkDownSince: null,
   };
   const listeners = new Set<(s: PhoneSessionState) => void>();
   let phone: Phone | null = null;
@@ -112,6 +120,7 @@ export function createPhoneSession(api: SwitchboardApi, opts: { agentId: string 
       if (disposed) return;
       if (!creds.wsUrl || !creds.domain) {
         set({ account: { status: 'none', reason: 'no_pbx', error: null, retryAt: null } });
+        reportPhone(false);
         return;
       }
       accountAttempts = 0;
@@ -130,6 +139,7 @@ export function createPhoneSession(api: SwitchboardApi, opts: { agentId: string 
       const error = errorBodyOf(e);
       if (error.code === 'not_found') {
         set({ account: { status: 'none', reason: 'no_phone', error, retryAt: null } });
+        reportPhone(false);
         return;
       }
       // The service is unreachable or busy: ask again with backoff, so the phone comes up by itself.
@@ -162,6 +172,20 @@ export function createPhoneSession(api: SwitchboardApi, opts: { agentId: string 
       if (call) onCall(call);
     }
     set({ phone: ps });
+    reportPhone(ps.registration.status === 'registered');
+  }
+
+  // ---- phone registration -> central service (issue 14: calls only to a phone that can ring) ----
+
+  let reportedPhone: boolean | null = null;
+  function reportPhone(registered: boolean): void {
+    if (reportedPhone === registered) return;
+    reportedPhone = registered;
+    // Offline the desktop services keep it and send it on reconnect (agent-status.ts).
+    api.invoke('agent.reportPhone', { registered }).then(
+      (status) => status && onAgent(status),
+      (e: unknown) => console.warn('phone registration not told to the service', errorBodyOf(e)),
+    );
   }
 
   function onCall(call: CallState): void {
@@ -258,12 +282,20 @@ export function createPhoneSession(api: SwitchboardApi, opts: { agentId: string 
     if (status.userId !== opts.agentId) return;
     const current = state.agent;
     if (current && current.version > status.version) return;
+    // The server moved the agent unasked (missed call, disconnect, supervisor, restart, wrap-up limit): say so.
+    const notice = serverChangeNotice(current, status, opts.agentId);
+    const agentNotice = notice ?? state.agentNotice;
     const w = state.wrapUp;
     if (w && w.routed && w.interactionId === null && status.interactionId) {
-      set({ agent: status, agentError: null, wrapUp: { ...w, interactionId: status.interactionId } });
+      set({
+        agent: status,
+        agentError: null,
+        agentNotice,
+        wrapUp: { ...w, interactionId: status.interactionId },
+      });
       return;
     }
-    set({ agent: status, agentError: null });
+    set({ agent: status, agentError: null, agentNotice });
   }
 
   async function loadAgent(): Promise<void> {
@@ -281,7 +313,10 @@ export function createPhoneSession(api: SwitchboardApi, opts: { agentId: string 
     api.on('sync.status', (s) => {
       // Back online after an outage: the state may have changed meanwhile (grace period, supervisor), and
       // the account may now be fetchable.
-      if (s.state === 'offline' || s.state === 'connecting') wasDown = true;
+      if (s.state === 'offline' || s.state === 'connecting') {
+        wasDown = true;
+        if (state.linkDownSince === null) set({ linkDownSince: Date.now() });
+      } else if (state.linkDownSince !== null) set({ linkDownSince: null });
       if (s.state === 'online' && wasDown) {
         wasDown = false;
         void loadAgent();
@@ -349,6 +384,9 @@ export function createPhoneSession(api: SwitchboardApi, opts: { agentId: string 
         const current = state.wrapUp;
         if (current) set({ wrapUp: { ...current, saving: false, error: errorBodyOf(e) } });
       }
+    },
+    dismissAgentNotice() {
+      set({ agentNotice: null });
     },
     dismissWrapUp() {
       if (state.wrapUp && !state.wrapUp.routed) set({ wrapUp: null });

@@ -42,6 +42,8 @@ export function SyncStatusChip({
       ? ` ${t('sync.progress', { cursor: status.cursor, head: status.head })}`
       : '';
   const tooltip = [
+    // Issue 14: says which link this is, beside the agent's state and the phone (see the bar's legend).
+    `${t('agentState.syncTooltip')}: ${t(`sync.state.${state}`)}`,
     status?.lastSyncedAt
       ? t('sync.lastSynced', { time: fmt.absolute(status.lastSyncedAt) })
       : t('sync.neverSynced'),

@@ -25,6 +25,7 @@ import * as m0024 from './migrations/0024-web-chat';
 import * as m0025 from './migrations/0025-chat-routing';
 import * as m0026 from './migrations/0026-call-queue';
 // Supervisors (issue 14, monitor helper): wallboard tokens, supervisor messages.
+import * as m0027 from './migrations/0027-agent-state-truth';
 import * as m0028 from './migrations/0028-supervisor';
 // Reports (issue 14, reports helper).
 import * as m0029 from './migrations/0029-reports';
@@ -69,6 +70,8 @@ export const migrations: Record<string, Migration> = {
   // Chat routing (issue 13, chat-routing helper): offers, ticket links, transcripts, canned responses.
   '0025-chat-routing': m0025,
   '0026-call-queue': m0026,
+  // One truthful agent state (issue 14, state helper): supervisor notes, phone readiness.
+  '0027-agent-state-truth': m0027,
   // Supervisors (issue 14, monitor helper): wallboard tokens, supervisor messages.
   '0028-supervisor': m0028,
   // Reports (issue 14, reports helper): aggregates, their cursors, customer satisfaction.

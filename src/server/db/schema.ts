@@ -171,6 +171,8 @@ export interface Database {
     idle_since: string | null;
     interaction_id: string | null;
     version: number;
+    /** 1 / 0 as the agent's desktop last said; NULL: never said (migration 0027). */
+    phone_registered?: number | null;
   };
   agent_state_log: {
     id: string;
@@ -182,6 +184,8 @@ export interface Database {
     actor_id: string | null;
     interaction_id: string | null;
     at: string;
+    /** A supervisor's note (migration 0027). */
+    note?: string | null;
   };
   /**
    * Call records; the queue columns (migration 0026) are the service's own, not synced to desktops: when the

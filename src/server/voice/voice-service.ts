@@ -10,6 +10,7 @@ import {
   type CallEventKind,
   type Interaction,
   type InteractionLog,
+  type LastStateChange,
   type PendingState,
   type Queue,
   type QueueResult,
@@ -57,6 +58,10 @@ interface AgentEntry {
   interactionId: string | null;
   version: number;
   sockets: number;
+  /** What the agent's desktop last said of its phone (null: never said); see takesCalls. */
+  phoneRegistered: boolean | null;
+  /** What made the current state, told to the agent with every status (issue 14). */
+  lastChange: LastStateChange | null;
   offlineTimer?: NodeJS.Timeout;
   wrapTimer?: NodeJS.Timeout;
   /** Queue waiting: the queue call this agent was offered and since when (its handle time, once it ends). */
@@ -223,6 +228,8 @@ export class VoiceService implements LiveCalls {
           interactionId: null,
           version: 0,
           sockets: 0,
+          phoneRegistered: null,
+          lastChange: null,
           busy: null,
         };
         this.agents.set(u.id, a);
@@ -294,6 +301,8 @@ export class VoiceService implements LiveCalls {
       a.idleSince = r.idle_since === null ? new Date(r.since).getTime() : new Date(r.idle_since).getTime();
       a.interactionId = r.interaction_id;
       a.version = r.version;
+      a.phoneRegistered =
+        r.phone_registered === null || r.phone_registered === undefined ? null : r.phone_registered === 1;
       if (a.state === 'Available') for (const q of a.queues) q.available.add(a);
     }
     const live = await this.db
@@ -426,6 +435,8 @@ export class VoiceService implements LiveCalls {
         interactionId: null,
         version: u.version ?? 0,
         sockets: 0,
+        phoneRegistered: null,
+        lastChange: null,
         busy: null,
       };
       for (const q of this.queues.values()) {
@@ -440,7 +451,9 @@ export class VoiceService implements LiveCalls {
         this.persist(entry, null);
       } else if (u.state !== 'Offline') {
         entry.version++;
-        this.persist(entry, this.changeRow(entry, u.state, 'server_start', null));
+        const row = this.changeRow(entry, u.state, 'server_start', null);
+        entry.lastChange = { cause: 'server_start', actorId: null, actorName: null, note: null, at: row.at };
+        this.persist(entry, row);
       }
     }
     await this.flush();
@@ -526,9 +539,11 @@ export class VoiceService implements LiveCalls {
     await this.flush();
     const rows = await this.db
       .selectFrom('agent_state_log')
-      .selectAll()
-      .where('user_id', '=', a.userId)
-      .orderBy('id', 'desc')
+      .leftJoin('users', 'users.id', 'agent_state_log.actor_id')
+      .selectAll('agent_state_log')
+      .select('users.display_name as actor_name')
+      .where('agent_state_log.user_id', '=', a.userId)
+      .orderBy('agent_state_log.id', 'desc')
       .limit(limit)
       .execute();
     return rows.map((r) => ({
@@ -541,6 +556,8 @@ export class VoiceService implements LiveCalls {
       actorId: r.actor_id,
       interactionId: r.interaction_id,
       at: r.at,
+      actorName: r.actor_name ?? null,
+      note: r.note ?? null,
     }));
   }
 
@@ -589,6 +606,7 @@ export class VoiceService implements LiveCalls {
     }
     const reason = req.state === 'Break' ? (req.reason ?? null) : null;
     const cause: StateCause = user.id === a.userId ? 'agent' : 'supervisor';
+    const by = { actorName: user.displayName, note: req.note ?? null };
     if (req.state === 'Available' && a.sockets === 0) {
       throw new SwitchboardError('conflict', 'This agent has no desktop connected and cannot take calls.');
     }
@@ -598,13 +616,37 @@ export class VoiceService implements LiveCalls {
         this.setPending(a, req.state === 'Available' ? null : { state: req.state, reason });
         break;
       case 'WrapUp':
-        if (req.state === 'Available') this.endWrapUp(a, 'wrapup_ended', user.id);
-        else this.transition(a, req.state, reason, 'wrapup_ended', user.id);
+        if (req.state === 'Available') this.endWrapUp(a, 'wrapup_ended', user.id, by);
+        else this.transition(a, req.state, reason, 'wrapup_ended', user.id, null, by);
         break;
       default:
         if (a.state === req.state && a.reason === reason && a.pending === null) break;
-        this.transition(a, req.state, reason, cause, user.id);
+        this.transition(a, req.state, reason, cause, user.id, null, by);
     }
+    return this.toStatus(a);
+  }
+
+  /**
+   * `agent:phone`: the agent's own desktop says whether its phone is registered (issue 14). A change is a new
+   * status version (pushed to the agent and their supervisors, audited), not a state change: Available stays
+   * Available, but calls are offered only while the phone can ring (takesCalls).
+   */
+  reportPhone(user: User, registered: boolean): AgentStatus {
+    const a = this.agentFor(user, undefined);
+    if (a.phoneRegistered === registered) return this.toStatus(a);
+    a.phoneRegistered = registered;
+    a.version++;
+    this.callAudits.push({
+      at: this.now().toISOString(),
+      actorId: user.id,
+      action: 'agent.phone',
+      subjectId: a.userId,
+      detail: { registered, state: a.state },
+    });
+    this.persist(a, null);
+    this.onStatus(this.toStatus(a));
+    // An Available agent whose phone came back can take a call waiting in their queues now.
+    if (registered && a.state === 'Available' && this.waiting.size > 0) this.scheduleDispatch();
     return this.toStatus(a);
   }
 
@@ -756,7 +798,7 @@ export class VoiceService implements LiveCalls {
   private pick(q: QueueEntry, tried: Set<string> | undefined): AgentEntry | null {
     let best: AgentEntry | null = null;
     for (const a of q.available) {
-      if (a.extension === null || tried?.has(a.userId)) continue;
+      if (!takesCalls(a) || tried?.has(a.userId)) continue;
       if (
         !best ||
         a.idleSince < best.idleSince ||
@@ -1083,12 +1125,14 @@ export class VoiceService implements LiveCalls {
     const agent = this.agents.get(userId);
     if (!agent || agent.departmentId !== c.queue.queue.departmentId)
       throw new SwitchboardError('forbidden', 'This agent is not in the call’s department.');
-    if (agent.state !== 'Available' || agent.extension === null)
+    if (agent.state !== 'Available' || !takesCalls(agent))
       throw new SwitchboardError(
         'conflict',
         agent.extension === null
           ? 'This agent has no phone extension.'
-          : `This agent is ${agent.state}, not Available: they cannot be offered a call now.`,
+          : agent.state !== 'Available'
+            ? `This agent is ${agent.state}, not Available: they cannot be offered a call now.`
+            : 'This agent’s phone is not registered: they take chats and tickets only.',
       );
     this.callAudits.push({
       at: this.now().toISOString(),
@@ -1265,12 +1309,12 @@ export class VoiceService implements LiveCalls {
     }
   }
 
-  private endWrapUp(a: AgentEntry, cause: StateCause, actorId: string | null): void {
-    this.afterWork(a, cause, actorId);
+  private endWrapUp(a: AgentEntry, cause: StateCause, actorId: string | null, by?: ChangeBy): void {
+    this.afterWork(a, cause, actorId, by);
   }
 
   /** The call (and wrap-up) is over: the pending state applies, else Available (Offline if no desktop). */
-  private afterWork(a: AgentEntry, cause: StateCause, actorId: string | null): void {
+  private afterWork(a: AgentEntry, cause: StateCause, actorId: string | null, by?: ChangeBy): void {
     const next = a.pending ?? {
       state: a.sockets > 0 ? ('Available' as const) : ('Offline' as const),
       reason: null,
@@ -1278,7 +1322,7 @@ export class VoiceService implements LiveCalls {
     a.pending = null;
     const interactionId = a.interactionId;
     a.interactionId = null;
-    this.transition(a, next.state, next.reason, cause, actorId, interactionId);
+    this.transition(a, next.state, next.reason, cause, actorId, interactionId, by);
   }
 
   // ---------------------------------------------------------------- state changes and persistence
@@ -1297,6 +1341,7 @@ export class VoiceService implements LiveCalls {
     cause: StateCause,
     actorId: string | null,
     interactionId: string | null = null,
+    by: ChangeBy = { actorName: null, note: null },
   ): void {
     const from = a.state;
     const at = this.now();
@@ -1337,7 +1382,9 @@ export class VoiceService implements LiveCalls {
       actor_id: actorId,
       interaction_id: interactionId,
       at: a.since,
+      note: by.note,
     });
+    a.lastChange = { cause, actorId, actorName: by.actorName, note: by.note, at: a.since };
     this.onStatus(this.toStatus(a));
   }
 
@@ -1363,7 +1410,9 @@ export class VoiceService implements LiveCalls {
 
   /** A log row without a state change (the agent stays OnCall when they answer). */
   private persistChangeOnly(a: AgentEntry, cause: StateCause, interactionId: string): void {
-    this.persist(a, this.changeRow(a, a.state, cause, interactionId));
+    const row = this.changeRow(a, a.state, cause, interactionId);
+    a.lastChange = { cause, actorId: null, actorName: null, note: null, at: row.at };
+    this.persist(a, row);
   }
 
   /** Marks the agent's state row for writing, with a log row when the state changed. */
@@ -1429,6 +1478,7 @@ export class VoiceService implements LiveCalls {
         idle_since: a.state === 'Available' ? new Date(a.idleSince).toISOString() : null,
         interaction_id: a.interactionId,
         version: a.version,
+        phone_registered: a.phoneRegistered === null ? null : a.phoneRegistered ? 1 : 0,
       }));
       try {
         // A deadlock with another node's or a push's transaction (PostgreSQL) is retried, not dropped: these
@@ -1462,6 +1512,7 @@ export class VoiceService implements LiveCalls {
                   after: { state: r.to_state, reason: r.reason },
                   cause: r.cause,
                   interactionId: r.interaction_id,
+                  ...(r.note ? { note: r.note } : {}),
                 },
               })),
             );
@@ -1520,8 +1571,24 @@ export class VoiceService implements LiveCalls {
       since: a.since,
       version: a.version,
       interactionId: a.interactionId,
+      phoneRegistered: a.phoneRegistered,
+      change: a.lastChange,
     };
   }
+}
+
+/** Who asked for a change, as the agent is told (issue 14). */
+interface ChangeBy {
+  actorName: string | null;
+  note: string | null;
+}
+
+/**
+ * Whether routing may offer this agent a call (issue 14): they have an extension, and their desktop has not
+ * said their phone is unregistered. A desktop that never said (from before issue 14) is routed as before.
+ */
+function takesCalls(a: AgentEntry): boolean {
+  return a.extension !== null && a.phoneRegistered !== false;
 }
 
 /** Who may report progress of a call: its agent, a team lead or supervisor of its department, an admin. */

@@ -4,6 +4,7 @@ import {
   CallEvent,
   GetAgentStatusRequest,
   parseOrThrow,
+  PhoneReadiness,
   SetAgentStateRequest,
   SwitchboardError,
   VoiceSocketEvents,
@@ -85,6 +86,7 @@ const VOICE_EVENTS = {
   list: VoiceSocketEvents.list,
   history: VoiceSocketEvents.history,
   callEvent: VoiceSocketEvents.callEvent,
+  phone: VoiceSocketEvents.phone,
 } as const;
 type VoiceEvent = keyof typeof VOICE_EVENTS;
 
@@ -114,6 +116,8 @@ export async function runVoiceEvent(
       const req = parseOrThrow(CallEvent, input, 'call event');
       return voice.callEvent(req.callId, req.event, u);
     }
+    case 'phone':
+      return voice.reportPhone(u, parseOrThrow(PhoneReadiness, input, 'phone readiness').registered);
   }
 }
 

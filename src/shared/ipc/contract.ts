@@ -656,6 +656,11 @@ export const contract = {
     }),
     AgentStatus,
   ),
+  /**
+   * The softphone's registration, told to the server (issue 14: calls only to a registered phone). Offline:
+   * null, and it is sent when the connection is back.
+   */
+  'agent.reportPhone': method(z.object({ registered: z.boolean() }), AgentStatus.nullable()),
   /** Call progress from the softphone (answered, hold, ended ...) for the call the server routed here. */
   'voice.callEvent': method(
     z.object({ callId: z.string().min(1).max(256), event: CallEventKind }),

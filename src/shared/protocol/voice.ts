@@ -35,6 +35,31 @@ export type RequestableState = z.infer<typeof RequestableState>;
 export const PendingState = z.object({ state: RequestableState, reason: BreakReason.nullable() });
 export type PendingState = z.infer<typeof PendingState>;
 
+// ---- One truthful agent state (issue 14, state helper) ----
+
+/** A supervisor's free-text note on a state change they made (kept in the agent's history). */
+export const StateNote = z.string().trim().min(1).max(500);
+
+/**
+ * The change that brought an agent to their current state, so a desktop can say when and why the server moved
+ * them (a missed call, a disconnect, a supervisor with their note, a restart, the wrap-up limit). null when the
+ * server does not know it any more (a status carried over by another node taking routing over).
+ */
+export const LastStateChange = z.object({
+  cause: StateCause,
+  /** Who asked (a user id); null for the server's own changes. */
+  actorId: z.string().max(64).nullable(),
+  /** The asker's display name, as the agent should read it. */
+  actorName: z.string().nullable(),
+  note: z.string().nullable(),
+  at: Instant,
+});
+export type LastStateChange = z.infer<typeof LastStateChange>;
+
+/** `agent:phone`: the desktop says whether its phone is registered (sent on every change and reconnect). */
+export const PhoneReadiness = z.object({ registered: z.boolean() });
+export type PhoneReadiness = z.infer<typeof PhoneReadiness>;
+
 export const AgentStatus = z.object({
   userId: Id,
   departmentId: Id,
@@ -48,6 +73,14 @@ export const AgentStatus = z.object({
   version: z.number().int().nonnegative(),
   /** The call this agent is ringing with, talking on or wrapping up; null otherwise. */
   interactionId: Id.nullable(),
+  /**
+   * Whether the agent's desktop says its phone is registered. false: calls are not offered (Available then
+   * means chat and tickets only); null: no desktop has said (one from before issue 14), routed as before.
+   * Optional: statuses read back from storage by other parts (the supervisors' live view) may not carry it.
+   */
+  phoneRegistered: z.boolean().nullable().optional(),
+  /** What made the current state (see LastStateChange). */
+  change: LastStateChange.nullable().optional(),
 });
 export type AgentStatus = z.infer<typeof AgentStatus>;
 
@@ -63,6 +96,8 @@ export const SetAgentStateRequest = z
     reason: BreakReason.optional(),
     /** The status version the requester last saw. */
     version: z.number().int().nonnegative(),
+    /** Why (a supervisor's words to the agent); kept in the history and shown to the agent. */
+    note: StateNote.optional(),
   })
   .refine((r) => (r.state === 'Break') === (r.reason !== undefined), {
     message: 'A Break needs a reason, and only a Break has one.',
@@ -93,6 +128,10 @@ export const AgentStateChange = z.object({
   actorId: Id.nullable(),
   interactionId: Id.nullable(),
   at: Instant,
+  /** The asker's display name (null for the server's own changes). */
+  actorName: z.string().nullable().default(null),
+  /** The note given with the change (a supervisor's reason). */
+  note: z.string().nullable().default(null),
 });
 export type AgentStateChange = z.infer<typeof AgentStateChange>;
 
@@ -265,4 +304,6 @@ export const VoiceSocketEvents = {
   callEvent: 'voice:callEvent',
   /** server -> the agent and the supervisors of the department: AgentStatus. */
   status: 'agent:status',
+  /** client -> server (the agent's desktop): PhoneReadiness, ack Ack<AgentStatus>. */
+  phone: 'agent:phone',
 } as const;

@@ -1315,6 +1315,55 @@ export const en = {
     download: 'Download {{name}}',
     downloadFailed: 'The file could not be downloaded.',
   },
+  // One truthful agent state (issue 14, state helper): the state menu, the legend of the bar's indicators and
+  // the notices of changes the service made.
+  agentState: {
+    unknown: 'State unknown',
+    state: {
+      Available: 'Available',
+      OnCall: 'On call',
+      WrapUp: 'Wrap-up',
+      Break: 'Break',
+      Offline: 'Not taking work',
+    },
+    availableNoPhone: 'Available for chat and tickets only',
+    availableNoPhoneShort: 'Available · chat & tickets only',
+    availableNoPhoneHint:
+      'Your phone is not registered, so the service offers you no calls. Chats and tickets still come.',
+    availableHint: 'Calls, chats and tickets are offered to you.',
+    offlineHint: 'The service offers you no work.',
+    breakHint: 'The service offers you no work until you choose Available.',
+    lastKnown: 'last known, {{age}}',
+    lastKnownHint:
+      'The service cannot be reached: this is your state as it last said, {{age}}. It may have changed since.',
+    unreachable: 'The service cannot be reached: your state can change once the connection is back.',
+    menuTitle: 'Your state: what the service sends you',
+    tooltip: 'Your state with the service (it decides; a choice here is a request). Click to change.',
+    legend: {
+      open: 'What do these indicators mean?',
+      title: 'The indicators in this bar',
+      agent:
+        'Your state (coloured dot): whether the service sends you work. Available: calls, chats and tickets (without a registered phone: chats and tickets only). On call and Wrap-up: set by your calls. Break and Not taking work: nothing is sent to you. Only the service changes it, and it tells you when it does.',
+      phone:
+        'Phone (handset): whether your softphone is registered with the phone system, so calls can ring here.',
+      sync: 'Link to the service (cloud): whether this desktop is connected. Online: your tickets and customers are up to date. Offline: you keep working here and changes are sent once it is back; your state cannot change meanwhile.',
+      close: 'Close',
+    },
+    phoneTooltip: 'Phone registration',
+    syncTooltip: 'Link to the service',
+    notice: {
+      missed_call: 'You did not answer an offered call, so the service put you on Break.',
+      disconnect:
+        'This desktop was disconnected from the service for too long, so it set you to Not taking work.',
+      supervisor: '{{name}} set your state to {{state}}.',
+      supervisorNote: '{{name}} set your state to {{state}}: “{{note}}”.',
+      server_start: 'The service restarted: everyone starts as Not taking work.',
+      wrapup_limit: 'The wrap-up time ran out, so the service set you to {{state}}.',
+      next: 'Choose Available when you are ready to take work.',
+      at: 'At {{time}}',
+      dismiss: 'OK',
+    },
+  },
   // Waiting in the queue (issue 14, queue helper): the admin's queue settings.
   queueWait: {
     section: 'Callers waiting in this queue',
