@@ -197,6 +197,9 @@ export interface Database {
     queue_since?: string | null;
     wait_seconds?: number | null;
     queue_result?: string | null;
+    /** csat, csat_at: the customer's 1-5 rating and when (reports, migration 0029). */
+    csat: ColumnType<number | null, number | null | undefined, number | null>;
+    csat_at: ColumnType<string | null, string | null | undefined, string | null>;
   };
   /** A desktop's id for a call it logged, merged into the record the service already had. */
   interaction_aliases: { id: string; interaction_id: string };
