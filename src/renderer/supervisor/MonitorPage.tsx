@@ -34,11 +34,11 @@ import {
   since,
   sortRows,
   STATE_COLOR,
-  useSupervisorView,
   waitTone,
   type Sort,
   type Tone,
 } from './live';
+import { useSupervisorView } from './use-supervisor-view';
 import { MessageDialog, WaitingCallsDialog } from './MonitorDialogs';
 import { WallboardDialog } from './WallboardDialog';
 

@@ -1,32 +1,5 @@
-import { useEffect, useState } from 'react';
 import type { SupervisorView } from '../../shared/ipc/supervisor';
 import type { AgentLive, QueueLive } from '../../shared/protocol/supervisor';
-import { getApi, errorBodyOf } from '../api';
-
-const NONE: SupervisorView = { watching: false, live: false, view: null, receivedAt: null, error: null };
-
-/**
- * The live view while the monitor is shown: the desktop services subscribe once and push every change
- * (supervisor.view); nothing here asks again on a timer. Leaving the monitor stops the subscription.
- */
-export function useSupervisorView(): SupervisorView {
-  const [view, setView] = useState<SupervisorView>(NONE);
-  useEffect(() => {
-    const api = getApi();
-    let live = true;
-    const off = api.on('supervisor.view', (v) => live && setView(v));
-    api.invoke('supervisor.watch', {}).then(
-      (v) => live && setView(v),
-      (e: unknown) => live && setView({ ...NONE, error: errorBodyOf(e) }),
-    );
-    return () => {
-      live = false;
-      off();
-      void api.invoke('supervisor.unwatch', {}).catch(() => undefined);
-    };
-  }, []);
-  return view;
-}
 
 /** The service's clock now, from this desktop's, by how far apart they were when the view last changed. */
 export function serviceNow(v: SupervisorView, now: number): number {
