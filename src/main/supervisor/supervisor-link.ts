@@ -216,7 +216,9 @@ export class SupervisorLink {
       const early = this.early.sort((a, b) => a.seq - b.seq);
       this.early = [];
       this.changed(true);
-      for (const d of early) this.apply(d);
+      // Heard before the snapshot: those that follow it on, in order. The rest belonged to the subscription this
+      // one replaced (the service numbers each subscription from the snapshot): not a gap, just old news.
+      for (const d of early) if (d.seq === this.view.seq + 1) this.apply(d);
     } catch (e) {
       this.live = false;
       this.error =

@@ -318,7 +318,7 @@ export function AgentPanel({
                   }
                   secondary={
                     <Box component="span">
-                      {t(`supervisor.cause.${h.cause}`)} · {nameOf(h.actorId)}
+                      {t(`supervisor.cause.${h.cause}`)} · {h.actorName ?? nameOf(h.actorId)}
                       {h.note && (
                         <Box
                           component="span"

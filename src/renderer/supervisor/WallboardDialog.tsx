@@ -156,7 +156,14 @@ export function WallboardDialog({
               {t('supervisor.wallboard.opened')}{' '}
               <a href={opened} target="_blank" rel="noopener noreferrer">
                 {opened.replace(/#.*$/, '#…')}
-              </a>
+              </a>{' '}
+              <Button
+                size="small"
+                onClick={() => void navigator.clipboard?.writeText(opened).catch(() => undefined)}
+                data-testid="wallboard-copy"
+              >
+                {t('supervisor.wallboard.copy')}
+              </Button>
             </Typography>
           )}
           <Table size="small" data-testid="wallboard-tokens">

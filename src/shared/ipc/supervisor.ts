@@ -41,8 +41,11 @@ export const SupervisorSetAgentState = z
   });
 export type SupervisorSetAgentState = z.infer<typeof SupervisorSetAgentState>;
 
-/** One recorded state change, with the words that came with it (null where none were given). */
-export const AgentHistoryEntry = AgentStateChange.extend({ note: z.string().nullable().default(null) });
+/** One recorded state change, with who asked (by name) and the words that came with it (null where none). */
+export const AgentHistoryEntry = AgentStateChange.extend({
+  actorName: z.string().nullable().default(null),
+  note: z.string().nullable().default(null),
+});
 export type AgentHistoryEntry = z.infer<typeof AgentHistoryEntry>;
 
 /** Notices from supervisors shown on this desktop until the user dismisses them, oldest first. */

@@ -190,6 +190,19 @@ describe('the supervisor link', () => {
     expect(r.last().view!.queues[0]!.waiting).toBe(2);
   });
 
+  it('takes deltas of the subscription a new one replaced, heard before its snapshot, as old news, not a gap', async () => {
+    const r = rig([snapshot(10), snapshot(0, { queues: [queue({ offered: 8 })] })]);
+    await r.link.watch();
+    r.link.pushed('supervisor:delta', delta(12)); // a gap: subscribe again (numbered from 0 by the service)
+    r.link.pushed('supervisor:delta', delta(13, { queues: [queue({ offered: 99 })] })); // old subscription
+    await settle();
+    await settle();
+    expect(r.subscribes()).toBe(2);
+    expect(r.last().view!.queues[0]!.offered).toBe(8);
+    r.link.pushed('supervisor:delta', delta(1, { queues: [queue({ offered: 9 })] }));
+    expect(r.last().view!.queues[0]!.offered).toBe(9);
+  });
+
   it('keeps the numbers but says they are not live while the socket is away, and resubscribes when it is back', async () => {
     const r = rig([
       snapshot(10, { queues: [queue({ offered: 3 })] }),

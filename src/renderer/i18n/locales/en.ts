@@ -1427,6 +1427,7 @@ export const en = {
       departments: 'Departments',
       create: 'Create and open',
       opened: 'Opened in a new window:',
+      copy: 'Copy the link (it holds the token)',
       created: 'Created',
       lastSeen: 'Last seen',
       revoke: 'Revoke',

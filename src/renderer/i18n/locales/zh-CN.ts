@@ -1387,6 +1387,7 @@ export const zhCN: Messages = {
       departments: '部门',
       create: '创建并打开',
       opened: '已在新窗口打开：',
+      copy: '复制链接（含令牌）',
       created: '创建时间',
       lastSeen: '最近访问',
       revoke: '吊销',
