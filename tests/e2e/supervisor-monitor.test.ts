@@ -8,6 +8,6 @@ it('super01 watches a real call on the queue monitor, puts agent02 on a break wi
   const { code, output, ms } = await runInNetns('tests/e2e/supervisor-monitor.vitest.config.ts', 300_000);
   if (code !== 0) console.error(output);
   expect(code, 'inner suite in the network namespace failed (output above)').toBe(0);
-  expect(output).toMatch(/Tests\s+1 passed \(1\)/);
+  expect(output).toMatch(/Tests\s+4 passed \(4\)/);
   console.log(`supervisor monitor in its namespace: ${ms} ms\n${testLines(output)}`);
 }, 330_000);
