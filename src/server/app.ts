@@ -37,7 +37,8 @@ import { watchPbx } from './voice/pbx-watchdog';
 import { routeRequestHandler, voiceRouter } from './voice/voice-api';
 import { VoiceService, type VoiceOptions } from './voice/voice-service';
 import { attachVoice, clusterEventRouter } from './voice/voice-socket';
-import { clusterRouter, loggedCallRouter, VoiceCluster } from './voice/voice-cluster';
+import { clusterRouter, loggedCallRouter, VoiceCluster, waitingRouter } from './voice/voice-cluster';
+import { waitingApi, type WaitingApi } from './voice/waiting-api';
 // Intake (issue 13): messaging webhooks, API keys, customer merge.
 import { startIntake, type Intake, type IntakeOptions } from './intake';
 // Web chat (issue 13, chat area).
@@ -52,6 +53,8 @@ import { emailRouters, openAttachments, startEmail, type EmailOptions, type Runn
 import { ensureDemoMailboxes } from './email/mailbox-store';
 // Chat routing (issue 13, chat-routing helper): offers, the desktops' chat events, transcripts, canned, the bot.
 import { cannedRouter, startChatRouting, type ChatRouting, type ChatRoutingOptions } from './chat-routing';
+// Supervisors (issue 14, monitor helper): the live view, wallboards, messages.
+import { startSupervisor, wallboardRouter, type Supervisor, type SupervisorOptions } from './supervisor';
 
 export interface StartServerOptions {
   /** 0 picks a free port; default 4000. */
@@ -127,6 +130,8 @@ export interface StartServerOptions {
   dataDir?: string;
   /** Chat routing (issue 13, chat-routing helper): capacity, offer timeout, grace period, bot threshold. */
   chatRouting?: ChatRoutingOptions & { botMinScore?: number; bot?: boolean };
+  /** Supervisors (issue 14, monitor helper): the live view's time zone and push window. */
+  supervisor?: SupervisorOptions;
 }
 
 export interface RunningServer {
@@ -134,6 +139,8 @@ export interface RunningServer {
   port: number;
   /** Agent states and routing (for benchmarks and diagnostics). */
   voice: VoiceService;
+  /** Callers waiting in queues (issue 14, queue helper): the live view's API, the same on every node. */
+  waiting: WaitingApi;
   /** SLA sweeps and recomputes (for tests and diagnostics: sweep now, wait until idle). */
   sla: SlaService;
   /** Intake (issue 13): deliver queued messaging replies now (tests, diagnostics). */
@@ -146,6 +153,8 @@ export interface RunningServer {
   email: RunningEmail;
   /** Chat routing (issue 13, chat-routing helper): sweep() handles expired offers and grace periods now. */
   chatRouting: ChatRouting;
+  /** Supervisors (issue 14, monitor helper): this node's live view. */
+  supervisor: Supervisor;
   close(): Promise<void>;
 }
 
@@ -272,11 +281,19 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     kbRouter({ kb, bearerUser: (req) => bearerUser(auth, req) }),
     // Chat routing (issue 13, chat-routing helper): canned responses over REST.
     cannedRouter({ db, now, bearerUser: (req) => bearerUser(auth, req) }),
+    // Supervisors (issue 14): wallboard tokens and the board's config. Routes run once `supervisor` exists.
+    wallboardRouter({
+      db,
+      now,
+      bearerUser: (req) => bearerUser(auth, req),
+      disconnect: (id) => supervisor.disconnectWallboard(id),
+    }),
     auditRouter({ db, chainer, signer: auditSigner, bearerUser: (req) => bearerUser(auth, req), now }),
     ...(cluster
       ? [
           clusterRouter(cluster, pbxSecret),
           loggedCallRouter(cluster, voice, db, pbxSecret),
+          waitingRouter(cluster, voice, db, pbxSecret),
           clusterEventRouter({ voice, cluster, log, bearerUser: (req) => bearerUser(auth, req) }),
         ]
       : []),
@@ -285,7 +302,10 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       now,
       log,
       bearerUser: (req) => bearerUser(auth, req),
-      reloadRouting: () => voice.reloadDirectory(),
+      reloadRouting: async () => {
+        await voice.reloadDirectory();
+        supervisor.directoryChanged(); // supervisors (issue 14)
+      },
       // Routes run once the server listens, by when `sync` exists.
       pokeAll: () => void sync.poke(null).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
       configChanged: () => sla.configChanged(),
@@ -372,6 +392,22 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       void sync.poke(departments).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
     options: opts.chatRouting,
   });
+  // Supervisors (issue 14, monitor helper): after chat routing, whose status hook it follows.
+  const supervisor = await startSupervisor({ db, io, auth, chat, now, log, options: opts.supervisor });
+  {
+    const before = voice.onStatus;
+    voice.onStatus = (s) => {
+      before(s);
+      supervisor.status(s);
+    };
+    if (cluster) {
+      const remote = cluster.onRemoteStatus;
+      cluster.onRemoteStatus = (s) => {
+        remote(s);
+        supervisor.status(s);
+      };
+    }
+  }
   const sla = new SlaService({
     db,
     io,
@@ -387,6 +423,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const pokeDepartments = new Set<string>();
   let pokeTimer: NodeJS.Timeout | undefined;
   voice.onInteractions = (departmentId) => {
+    supervisor.interactionsChanged(); // supervisors (issue 14)
     pokeDepartments.add(departmentId);
     pokeTimer ??= setTimeout(() => {
       pokeTimer = undefined;
@@ -459,12 +496,14 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     url,
     port,
     voice,
+    waiting: waitingApi(voice, cluster),
     sla,
     intake,
     chat,
     kb, // knowledge base (issue 13, kb helper)
     email,
     chatRouting, // chat routing (issue 13, chat-routing helper)
+    supervisor, // supervisors (issue 14, monitor helper)
     close: async () => {
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
       clearTimeout(pokeTimer);
@@ -475,6 +514,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       // Web chat (issue 13, chat area): visitor sockets are not socket.io's, so io.close does not end them.
       visitorSocket.close();
       chatRouting.close(); // chat routing (issue 13, chat-routing helper)
+      supervisor.close(); // supervisors (issue 14)
       chat.close();
       await email.close(); // email (issue 13)
       await sla.close();

@@ -1,4 +1,13 @@
-import { Button, Stack, TableCell, TableRow, TextField, Typography } from '@mui/material';
+import {
+  Button,
+  Checkbox,
+  FormControlLabel,
+  Stack,
+  TableCell,
+  TableRow,
+  TextField,
+  Typography,
+} from '@mui/material';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AdminUser, Queue } from '../../shared';
@@ -34,6 +43,9 @@ export function QueuesTab() {
             t('admin.queues.department'),
             t('admin.queues.skill'),
             t('admin.queues.ringTimeout'),
+            t('queueWait.priority'),
+            t('queueWait.maxWait'),
+            t('queueWait.serviceLevel'),
             '',
           ]}
         >
@@ -45,6 +57,28 @@ export function QueuesTab() {
               <TableCell>{fmt.department(department(q.departmentId))}</TableCell>
               <TableCell sx={{ fontFamily: 'monospace' }}>{q.skill}</TableCell>
               <TableCell>{q.ringTimeoutSeconds}</TableCell>
+              <TableCell>{q.priority}</TableCell>
+              <TableCell>
+                {q.maxWaitSeconds === null
+                  ? t('queueWait.noLimit')
+                  : t('queueWait.atMaxWait', {
+                      seconds: q.maxWaitSeconds,
+                      then:
+                        q.overflowQueueId !== null
+                          ? t('queueWait.thenOverflow', {
+                              queue: overview.queues.find((o) => o.id === q.overflowQueueId)?.number ?? '?',
+                            })
+                          : q.callbackOnMaxWait
+                            ? t('queueWait.thenCallback')
+                            : t('queueWait.thenRelease'),
+                    })}
+              </TableCell>
+              <TableCell>
+                {t('queueWait.slValue', {
+                  percent: Math.round(q.serviceLevelTarget * 100),
+                  seconds: q.serviceLevelSeconds,
+                })}
+              </TableCell>
               <TableCell align="right">
                 <Button onClick={() => setQueue({ queue: q })}>{t('admin.edit')}</Button>
               </TableCell>
@@ -83,7 +117,23 @@ export function QueuesTab() {
   );
 }
 
-const QUEUE_FIELDS = ['number', 'nameZh', 'nameEn', 'departmentId', 'skill', 'ringTimeoutSeconds'] as const;
+const QUEUE_FIELDS = [
+  'number',
+  'nameZh',
+  'nameEn',
+  'departmentId',
+  'skill',
+  'ringTimeoutSeconds',
+  'priority',
+  'maxWaitSeconds',
+  'overflowQueueId',
+  'callbackOnMaxWait',
+  'serviceLevelSeconds',
+  'serviceLevelTarget',
+] as const;
+
+/** A number field's text as the API takes it: empty is null (no limit), anything else a number (checked there). */
+const numberOrNull = (text: string): number | null => (text.trim() === '' ? null : Number(text));
 
 function QueueDialog({ queue, onClose }: { queue: Queue | null; onClose: () => void }) {
   const { t } = useTranslation();
@@ -94,7 +144,28 @@ function QueueDialog({ queue, onClose }: { queue: Queue | null; onClose: () => v
   const [departmentId, setDepartmentId] = useState(queue?.departmentId ?? overview.departments[0]?.id ?? '');
   const [skill, setSkill] = useState(queue?.skill ?? '');
   const [ring, setRing] = useState(String(queue?.ringTimeoutSeconds ?? 20));
-  const input = { number, nameZh, nameEn, departmentId, skill, ringTimeoutSeconds: Number(ring) };
+  const [priority, setPriority] = useState(String(queue?.priority ?? 0));
+  const [maxWait, setMaxWait] = useState(queue?.maxWaitSeconds == null ? '' : String(queue.maxWaitSeconds));
+  const [overflow, setOverflow] = useState(queue?.overflowQueueId ?? '');
+  const [callback, setCallback] = useState(queue?.callbackOnMaxWait ?? false);
+  const [slSeconds, setSlSeconds] = useState(String(queue?.serviceLevelSeconds ?? 20));
+  const [slPercent, setSlPercent] = useState(String(Math.round((queue?.serviceLevelTarget ?? 0.8) * 100)));
+  const input = {
+    number,
+    nameZh,
+    nameEn,
+    departmentId,
+    skill,
+    ringTimeoutSeconds: Number(ring),
+    priority: Number(priority),
+    maxWaitSeconds: numberOrNull(maxWait),
+    overflowQueueId: overflow === '' ? null : overflow,
+    callbackOnMaxWait: callback,
+    serviceLevelSeconds: Number(slSeconds),
+    // The form speaks percent; the service keeps a share (0..1).
+    serviceLevelTarget: Number(slPercent) / 100,
+  };
+  const others = overview.queues.filter((o) => o.id !== queue?.id);
   return (
     <AdminDialog
       open
@@ -157,6 +228,80 @@ function QueueDialog({ queue, onClose }: { queue: Queue | null; onClose: () => v
             helperText={err('skill') ?? t('admin.queues.skillHelp')}
             required
           />
+          <Typography variant="subtitle2" sx={{ pt: 1 }}>
+            {t('queueWait.section')}
+          </Typography>
+          <Stack direction="row" spacing={1}>
+            <TextField
+              label={t('queueWait.priority')}
+              type="number"
+              value={priority}
+              onChange={(e) => setPriority(e.target.value)}
+              error={!!err('priority')}
+              helperText={err('priority') ?? t('queueWait.priorityHelp')}
+              slotProps={{ htmlInput: { 'data-testid': 'admin-queue-priority' } }}
+            />
+            <TextField
+              label={t('queueWait.maxWait')}
+              type="number"
+              value={maxWait}
+              onChange={(e) => setMaxWait(e.target.value)}
+              error={!!err('maxWaitSeconds')}
+              helperText={err('maxWaitSeconds') ?? t('queueWait.maxWaitHelp')}
+              slotProps={{ htmlInput: { 'data-testid': 'admin-queue-max-wait' } }}
+            />
+          </Stack>
+          <NativeSelectField
+            label={t('queueWait.overflow')}
+            value={overflow}
+            onChange={setOverflow}
+            testId="admin-queue-overflow"
+          >
+            <option value="">{t('queueWait.noOverflow')}</option>
+            {others.map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.number} · {o.nameEn} / {o.nameZh}
+              </option>
+            ))}
+          </NativeSelectField>
+          {err('overflowQueueId') && (
+            <Typography variant="caption" color="error">
+              {err('overflowQueueId')}
+            </Typography>
+          )}
+          <FormControlLabel
+            control={
+              <Checkbox
+                checked={callback}
+                onChange={(e) => setCallback(e.target.checked)}
+                slotProps={{ input: { 'data-testid': 'admin-queue-callback' } as object }}
+              />
+            }
+            label={t('queueWait.callbackOnMaxWait')}
+          />
+          {err('callbackOnMaxWait') && (
+            <Typography variant="caption" color="error">
+              {err('callbackOnMaxWait')}
+            </Typography>
+          )}
+          <Stack direction="row" spacing={1}>
+            <TextField
+              label={t('queueWait.slSeconds')}
+              type="number"
+              value={slSeconds}
+              onChange={(e) => setSlSeconds(e.target.value)}
+              error={!!err('serviceLevelSeconds')}
+              helperText={err('serviceLevelSeconds')}
+            />
+            <TextField
+              label={t('queueWait.slTarget')}
+              type="number"
+              value={slPercent}
+              onChange={(e) => setSlPercent(e.target.value)}
+              error={!!err('serviceLevelTarget')}
+              helperText={err('serviceLevelTarget') ?? t('queueWait.slHelp')}
+            />
+          </Stack>
         </>
       )}
     </AdminDialog>

@@ -1,15 +1,19 @@
 import type { TFunction } from 'i18next';
-import { ADMIN_MESSAGES, type AdminMessageKey, type ErrorBody } from '../../shared';
+import { ADMIN_MESSAGES, QUEUE_ADMIN_MESSAGES, type AdminMessageKey, type ErrorBody } from '../../shared';
 import { errorText } from '../i18n';
 
-const KEYS = new Map(
-  (Object.entries(ADMIN_MESSAGES) as [AdminMessageKey, string][]).map(([k, v]) => [v as string, k]),
-);
+const KEYS = new Map<string, string>([
+  ...(Object.entries(ADMIN_MESSAGES) as [AdminMessageKey, string][]).map(
+    ([k, v]) => [v as string, `admin.msg.${k}`] as const,
+  ),
+  // Queue settings (issue 14, queue helper): their own block of the locales.
+  ...Object.entries(QUEUE_ADMIN_MESSAGES).map(([k, v]) => [v as string, `queueWait.msg.${k}`] as const),
+]);
 
 /** A field message of src/shared/admin in the admin's language; any other message as it came. */
 export const adminMessage = (t: TFunction, message: string): string => {
   const key = KEYS.get(message);
-  return key ? t(`admin.msg.${key}`) : message;
+  return key ? t(key) : message;
 };
 
 /**

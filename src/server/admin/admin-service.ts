@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import {
   ADMIN_MESSAGES,
+  QUEUE_ADMIN_MESSAGES,
   SwitchboardError,
   type AdminUser,
   type BusinessCalendar,
@@ -323,6 +324,21 @@ async function checkQueue(trx: Tx, input: QueueInput, except: string | null): Pr
       { path: 'number', message: ADMIN_MESSAGES.numberTaken },
     ]);
   await needDepartment(trx, input.departmentId);
+  if (input.overflowQueueId !== null) {
+    if (except !== null && input.overflowQueueId === except)
+      throw new SwitchboardError('bad_request', QUEUE_ADMIN_MESSAGES.overflowSelf, [
+        { path: 'overflowQueueId', message: QUEUE_ADMIN_MESSAGES.overflowSelf },
+      ]);
+    const over = await trx
+      .selectFrom('queues')
+      .select('id')
+      .where('id', '=', input.overflowQueueId)
+      .executeTakeFirst();
+    if (!over)
+      throw new SwitchboardError('bad_request', QUEUE_ADMIN_MESSAGES.noSuchQueue, [
+        { path: 'overflowQueueId', message: QUEUE_ADMIN_MESSAGES.noSuchQueue },
+      ]);
+  }
 }
 
 const queueColumns = (q: QueueInput) => ({
@@ -332,6 +348,12 @@ const queueColumns = (q: QueueInput) => ({
   department_id: q.departmentId,
   skill: q.skill,
   ring_timeout_seconds: q.ringTimeoutSeconds,
+  priority: q.priority,
+  max_wait_seconds: q.maxWaitSeconds,
+  overflow_queue_id: q.overflowQueueId,
+  callback_on_max_wait: q.callbackOnMaxWait ? 1 : 0,
+  service_level_seconds: q.serviceLevelSeconds,
+  service_level_target: q.serviceLevelTarget,
 });
 
 export async function createQueue(db: Db, actor: User, input: QueueInput, now: Date): Promise<Queue> {

@@ -23,6 +23,9 @@ import * as m0023 from './migrations/0023-intake';
 import * as m0024 from './migrations/0024-web-chat';
 // Chat routing (issue 13, chat-routing helper).
 import * as m0025 from './migrations/0025-chat-routing';
+import * as m0026 from './migrations/0026-call-queue';
+// Supervisors (issue 14, monitor helper): wallboard tokens, supervisor messages.
+import * as m0028 from './migrations/0028-supervisor';
 // Knowledge base (issue 13, kb helper).
 import * as m0021 from './migrations/0021-kb';
 // email (issue 13)
@@ -61,6 +64,9 @@ export const migrations: Record<string, Migration> = {
   '0024-web-chat': m0024,
   // Chat routing (issue 13, chat-routing helper): offers, ticket links, transcripts, canned responses.
   '0025-chat-routing': m0025,
+  '0026-call-queue': m0026,
+  // Supervisors (issue 14, monitor helper): wallboard tokens, supervisor messages.
+  '0028-supervisor': m0028,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -151,6 +151,14 @@ export interface Database {
     department_id: string;
     skill: string;
     ring_timeout_seconds: number;
+    /** Waiting in the queue (migration 0026). */
+    priority: Generated<number>;
+    max_wait_seconds: Generated<number | null>;
+    overflow_queue_id: Generated<string | null>;
+    /** 0 | 1 */
+    callback_on_max_wait: Generated<number>;
+    service_level_seconds: Generated<number>;
+    service_level_target: Generated<number>;
   };
   agent_skills: { user_id: string; skill: string };
   agent_states: {
@@ -175,7 +183,17 @@ export interface Database {
     interaction_id: string | null;
     at: string;
   };
-  interactions: InteractionColumns;
+  /**
+   * Call records; the queue columns (migration 0026) are the service's own, not synced to desktops: when the
+   * call entered its first queue, when it entered the queue it is in now (overflow), its seconds in the queue
+   * (to the answer, or to the caller's hang-up, callback or maximum wait) and how it left (QueueResult).
+   */
+  interactions: InteractionColumns & {
+    queued_at?: string | null;
+    queue_since?: string | null;
+    wait_seconds?: number | null;
+    queue_result?: string | null;
+  };
   /** A desktop's id for a call it logged, merged into the record the service already had. */
   interaction_aliases: { id: string; interaction_id: string };
   /** Values handed out under a row lock (db/counters.ts, migration 0008). */
@@ -452,6 +470,28 @@ export interface Database {
     title: string;
     body: string;
     updated_at: string;
+  };
+  // Supervisors (issue 14, monitor helper; migration 0028).
+  /** A wallboard's token, kept as its SHA-256 (base64url); department_ids is a JSON array. */
+  wallboard_tokens: {
+    id: string;
+    token_hash: string;
+    name: string;
+    department_ids: string;
+    rotate_seconds: number;
+    created_by: string;
+    created_at: string;
+    last_seen_at: string | null;
+    revoked_at: string | null;
+  };
+  /** What a supervisor sent to one agent (to_user_id) or a department's desktops (to_department_id). */
+  supervisor_messages: {
+    id: string;
+    from_user_id: string;
+    to_user_id: string | null;
+    to_department_id: string | null;
+    text: string;
+    at: string;
   };
 }
 

@@ -1,8 +1,9 @@
 import type { Queue } from '../../shared';
+import type { Selectable } from 'kysely';
 import type { Database, Db, Tx } from '../db/schema';
 
 /** A queue as routing and the admin screen see it. */
-export const queueFromRow = (q: Database['queues']): Queue => ({
+export const queueFromRow = (q: Selectable<Database['queues']>): Queue => ({
   id: q.id,
   number: q.number,
   nameZh: q.name_zh,
@@ -10,6 +11,12 @@ export const queueFromRow = (q: Database['queues']): Queue => ({
   departmentId: q.department_id,
   skill: q.skill,
   ringTimeoutSeconds: q.ring_timeout_seconds,
+  priority: q.priority,
+  maxWaitSeconds: q.max_wait_seconds,
+  overflowQueueId: q.overflow_queue_id,
+  callbackOnMaxWait: q.callback_on_max_wait === 1,
+  serviceLevelSeconds: q.service_level_seconds,
+  serviceLevelTarget: Number(q.service_level_target),
 });
 
 /**

@@ -2,6 +2,7 @@ import express, { type Request } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  CallbackRequest,
   CallEvent,
   Id,
   parseOrThrow,
@@ -141,15 +142,17 @@ export function routeRequestHandler(deps: {
         throw pbxRefusal(deps.pbxSecret);
       }
       const q = new URLSearchParams(req.url.slice(VOICE_REST.route.length + 1));
-      const [queue, caller, callId, retry] = [
+      const [queue, caller, callId, retry, wait] = [
         routeParam(q, 'queue'),
         routeParam(q, 'caller'),
         routeParam(q, 'callid'),
         q.get('retry') === '1',
+        // The PBX can keep this caller waiting (README "Waiting calls"): it may be answered `wait`.
+        q.get('wait') === '1',
       ] as const;
       const url = req.url;
       const decide = () =>
-        deps.voice.route(queue, caller, callId, retry).then((result): Answer => {
+        deps.voice.route(queue, caller, callId, retry, wait).then((result): Answer => {
           // The caller's number is in the call record already; the audit says who decided what. A request
           // about no queue of ours made no call and decided nothing: logged by the PBX, not audited here.
           if (result.interactionId !== null) {
@@ -159,12 +162,23 @@ export function routeRequestHandler(deps: {
               retry,
               extension: result.kind === 'agent' ? result.extension : null,
               interactionId: result.interactionId,
+              ...(wait ? { wait: true } : {}),
+              ...(result.kind === 'wait'
+                ? { waiting: { position: result.position, expectedWaitSeconds: result.expectedWaitSeconds } }
+                : {}),
+              ...(result.kind === 'none' && result.result ? { result: result.result } : {}),
             });
           }
           // Plain lines, not JSON: Kamailio reads them with string transformations, without a JSON module.
           return result.kind === 'agent'
             ? { status: 200, type: 'text/plain', body: `${result.extension}\n${result.ringTimeoutSeconds}\n` }
-            : { status: 404, type: 'text/plain', body: '' };
+            : result.kind === 'wait'
+              ? {
+                  status: 200,
+                  type: 'text/plain',
+                  body: `wait\n${result.position}\n${result.expectedWaitSeconds}\n`,
+                }
+              : { status: 404, type: 'text/plain', body: '' };
         });
       const answer = deps.cluster
         ? deps.cluster.via(req, decide, url, { method: 'GET' }, async (r) => ({
@@ -264,6 +278,31 @@ export function voiceRouter(deps: {
       audit(now(), 'pbx.call_event', status?.userId ?? null, { callId: body.callId, event: body.event });
     }
     res.json({ status });
+  });
+
+  // The PBX: a waiting caller asked for a callback (README "Waiting calls"). Its secret only.
+  router.post(VOICE_REST.callback, async (req, res) => {
+    if (!pbxAllowed(req, pbxSecret)) {
+      refused(req, pbxSecret);
+      throw pbxRefusal(pbxSecret);
+    }
+    const body = parseOrThrow(CallbackRequest, req.body, 'callback request');
+    if (cluster && !(await cluster.decidesHere(req))) {
+      const answer = await cluster.via(
+        req,
+        async () => ({ status: 0, text: '' }),
+        VOICE_REST.callback,
+        { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } },
+        async (r) => ({ status: r.status, text: await r.text() }),
+      );
+      if (answer.status !== 0) {
+        res.status(answer.status).type('application/json').send(answer.text);
+        return;
+      }
+    }
+    const apply = () => voice.requestCallback(body.callId);
+    const ticketId = await (cluster ? cluster.decide(apply) : apply());
+    res.json({ ticketId });
   });
 
   router.get(VOICE_REST.interaction(':id'), async (req, res) => {

@@ -9,6 +9,7 @@ import {
   SwitchboardError,
   type AgentStatus,
   type User,
+  type WaitingCall,
 } from '../../shared';
 import type { Db } from '../db/schema';
 import { getUserRow, toUser } from '../directory/directory-store';
@@ -46,7 +47,18 @@ const PresenceBody = z.object({
     .max(100_000),
 });
 
-type Message = { from: string } & ({ kind: 'status'; status: AgentStatus } | { kind: 'owner' });
+type Message = { from: string } & (
+  | { kind: 'status'; status: AgentStatus }
+  | { kind: 'owner' }
+  // The waiting list changed: the list itself, or null when it is too long for a notification (ask the owner).
+  | { kind: 'waiting'; calls: WaitingCall[] | null }
+);
+
+/** Node to node: the owner's waiting list (GET), a supervisor's choice of agent for a waiting call (POST). */
+export const WAITING_PATH = '/api/voice/cluster/waiting';
+export const WAITING_ASSIGN_PATH = '/api/voice/cluster/waiting/assign';
+/** PostgreSQL's limit on a notification's payload is 8000 bytes. */
+const NOTIFY_MAX = 7000;
 
 export interface VoiceClusterDeps {
   dbUrl: string;
@@ -73,8 +85,15 @@ export class VoiceCluster {
   private readonly presence = new Map<string, Map<string, { count: number; seq: number }>>();
   /** Followers: statuses the owner published, pushed to this node's sockets. */
   onRemoteStatus: (s: AgentStatus) => void = () => {};
+  /** Followers: told of the owner's waiting list after each change (waiting-api.ts). */
+  private readonly remoteWaiting = new Set<(calls: WaitingCall[]) => void>();
 
-  constructor(private readonly deps: VoiceClusterDeps) {}
+  constructor(private readonly deps: VoiceClusterDeps) {
+    // The owner tells every other node of each change of the waiting list.
+    deps.voice.onWaitingChange((calls) => {
+      if (this.owning) this.publishWaiting(calls);
+    });
+  }
 
   get isOwner(): boolean {
     return this.owning;
@@ -173,6 +192,8 @@ export class VoiceCluster {
       this.cachedOwner = null;
       this.deps.log(`voice: this node (${this.nodeId}) now owns call routing.`);
       await this.publish({ from: this.nodeId, kind: 'owner' });
+      // The callers it carried on with (VoiceService.resume) wait on here.
+      this.publishWaiting(this.deps.voice.waitingCalls());
     })();
     try {
       await this.takingOver;
@@ -210,6 +231,7 @@ export class VoiceCluster {
     }
     if (m.from === this.nodeId) return;
     if (m.kind === 'status') this.onRemoteStatus(m.status);
+    else if (m.kind === 'waiting') void this.remoteWaitingChanged(m.calls);
     else {
       // A new owner: it knows nothing of this node's desktops yet.
       this.cachedOwner = null;
@@ -225,6 +247,79 @@ export class VoiceCluster {
   publishStatus(s: AgentStatus): void {
     this.publish({ from: this.nodeId, kind: 'status', status: s }).catch((e: unknown) =>
       this.deps.log(`voice: publishing a status failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  }
+
+  // ---------------------------------------------------------------- waiting calls (README "API for the live view")
+
+  private publishWaiting(calls: WaitingCall[]): void {
+    const whole = JSON.stringify({ from: this.nodeId, kind: 'waiting', calls });
+    const m: Message =
+      Buffer.byteLength(whole) <= NOTIFY_MAX
+        ? { from: this.nodeId, kind: 'waiting', calls }
+        : { from: this.nodeId, kind: 'waiting', calls: null };
+    this.publish(m).catch((e: unknown) =>
+      this.deps.log(
+        `voice: publishing the waiting list failed: ${e instanceof Error ? e.message : String(e)}`,
+      ),
+    );
+  }
+
+  private async remoteWaitingChanged(calls: WaitingCall[] | null): Promise<void> {
+    if (this.remoteWaiting.size === 0) return;
+    let list = calls;
+    if (list === null) {
+      try {
+        list = await this.waitingCalls();
+      } catch (e) {
+        this.deps.log(
+          `voice: reading the waiting list failed: ${e instanceof Error ? e.message : String(e)}`,
+        );
+        return;
+      }
+    }
+    for (const l of this.remoteWaiting) l(list);
+  }
+
+  /** Followers: a listener of the owner's waiting list; returns the way to stop listening. */
+  onRemoteWaitingChange(listener: (calls: WaitingCall[]) => void): () => void {
+    this.remoteWaiting.add(listener);
+    return () => this.remoteWaiting.delete(listener);
+  }
+
+  /** The waiting list of the routing owner (this node's own when it owns routing). */
+  waitingCalls(): Promise<WaitingCall[]> {
+    return this.via(
+      undefined,
+      async () => this.deps.voice.waitingCalls(),
+      WAITING_PATH,
+      { method: 'GET' },
+      async (r) => {
+        if (!r.ok) throw new SwitchboardError('unavailable', `The routing node answered ${r.status}.`);
+        return ((await r.json()) as { calls: WaitingCall[] }).calls;
+      },
+    );
+  }
+
+  /** VoiceService.assignWaiting on the owner; the actor is read again there (their rights checked). */
+  assignWaiting(callId: string, userId: string, actor: User): Promise<void> {
+    return this.via(
+      undefined,
+      async () => this.deps.voice.assignWaiting(callId, userId, actor.id, actor),
+      WAITING_ASSIGN_PATH,
+      {
+        method: 'POST',
+        body: JSON.stringify({ callId, userId, actorId: actor.id }),
+        headers: { 'content-type': 'application/json' },
+      },
+      async (r) => {
+        if (r.ok) return;
+        const body = (await r.json().catch(() => null)) as { code?: string; message?: string } | null;
+        throw new SwitchboardError(
+          (body?.code as ConstructorParameters<typeof SwitchboardError>[0] | undefined) ?? 'unavailable',
+          body?.message ?? `The routing node answered ${r.status}.`,
+        );
+      },
     );
   }
 
@@ -429,6 +524,38 @@ export function clusterRouter(cluster: VoiceCluster, secret: string | undefined)
     if (!(await cluster.decidesHere(req))) throw noOwner();
     const body = PresenceBody.parse(req.body);
     cluster.applyPresence(body.node, body.entries);
+    res.json({ ok: true });
+  });
+  return router;
+}
+
+/**
+ * Node to node (the cluster's secret): the owner's waiting list, and a supervisor's choice of agent for a
+ * waiting call that reached another node (VoiceCluster.assignWaiting). That node checked the user's token; the
+ * user is read again here and their rights checked by VoiceService.assignWaiting.
+ */
+export function waitingRouter(
+  cluster: VoiceCluster,
+  voice: VoiceService,
+  db: Db,
+  secret: string | undefined,
+) {
+  const router = express.Router();
+  router.get(WAITING_PATH, async (req, res) => {
+    if (!pbxAllowed(req, secret)) throw new SwitchboardError('forbidden', 'Only another node may call this.');
+    if (!(await cluster.decidesHere(req))) throw noOwner();
+    res.json({ calls: voice.waitingCalls() });
+  });
+  router.post(WAITING_ASSIGN_PATH, async (req, res) => {
+    if (!pbxAllowed(req, secret)) throw new SwitchboardError('forbidden', 'Only another node may call this.');
+    if (!(await cluster.decidesHere(req))) throw noOwner();
+    const body = z
+      .object({ callId: z.string().min(1).max(256), userId: z.string().max(64), actorId: z.string().max(64) })
+      .parse(req.body);
+    const row = await getUserRow(db, body.actorId);
+    if (!row) throw new SwitchboardError('forbidden', 'No such user.');
+    const actor = toUser(row);
+    await cluster.decide(async () => voice.assignWaiting(body.callId, body.userId, actor.id, actor));
     res.json({ ok: true });
   });
   return router;

@@ -12,16 +12,20 @@ import {
   type InteractionLog,
   type PendingState,
   type Queue,
+  type QueueResult,
   type SetAgentStateRequest,
   type StateCause,
   type User,
+  type WaitingCall,
   supervisesAgents,
 } from '../../shared';
 import { writeAudits, type AuditEntry } from '../audit/audit-log';
 import type { Database, Db, Tx } from '../db/schema';
 import type { LiveCalls } from './interaction-mutations';
-import { customerIdByPhone, getInteraction, saveInteraction } from './interaction-store';
+import { getInteraction, saveInteraction } from './interaction-store';
+import { customerWithPhone } from '../customers/customer-store';
 import { readRoutingDirectory } from './routing-directory';
+import { callbackTicketMaker } from './callback-ticket';
 import { retryConflicts } from '../db/retry';
 import { normalisePhone } from '../../shared/phone';
 import { interactionFromColumns } from '../../shared/storage/columns';
@@ -33,6 +37,8 @@ export interface VoiceOptions {
   wrapUpLimitMs?: number;
   /** An offered call not reported answered within the queue's ring timeout plus this counts as not answered. Default 2 s. */
   ringSlackMs?: number;
+  /** A waiting call nobody polls for this long (the PBX lost it) is recorded abandoned. Default 10 s. */
+  waitPollTimeoutMs?: number;
 }
 
 interface AgentEntry {
@@ -53,12 +59,16 @@ interface AgentEntry {
   sockets: number;
   offlineTimer?: NodeJS.Timeout;
   wrapTimer?: NodeJS.Timeout;
+  /** Queue waiting: the queue call this agent was offered and since when (its handle time, once it ends). */
+  busy: { since: number; queue: QueueEntry; answered: boolean } | null;
 }
 
 interface QueueEntry {
   queue: Queue;
   /** Agents of the queue's department with its skill, currently Available. */
   available: Set<AgentEntry>;
+  /** Handle times (s, offer to the end of wrap-up) of the queue's last answered calls: the expected wait. */
+  recentHandle: number[];
 }
 
 interface CallEntry {
@@ -70,6 +80,22 @@ interface CallEntry {
   holdStartedAt: number | null;
   customerLooked: boolean;
   ringTimer?: NodeJS.Timeout;
+  // Waiting in the queue (README "Waiting calls").
+  /** ms: when the call entered its first queue (the order; kept through overflow); null: not a queue call. */
+  queuedAt: number | null;
+  /** ms: when it entered the queue it is in now (its maximum wait counts from here). */
+  queueSince: number;
+  /** In the waiting list (no agent reserved). */
+  waiting: boolean;
+  /** The reserved agent was told to the PBX (a waiting call's agent is told on its next poll). */
+  handedOut: boolean;
+  /** Queues the call has been in (an overflow never goes back to one). */
+  visited: Set<string>;
+  result: QueueResult | null;
+  waitSeconds: number | null;
+  /** A waiting call nobody polls for (waitPollTimeoutMs) is recorded abandoned. */
+  waitTimer?: NodeJS.Timeout;
+  customerName: string | null;
 }
 
 export type RouteResult =
@@ -81,7 +107,14 @@ export type RouteResult =
       /** How long the PBX lets the agent's phone ring before it asks again with retry (the queue's). */
       ringTimeoutSeconds: number;
     }
-  | { kind: 'none'; interactionId: string | null };
+  | {
+      kind: 'wait';
+      interactionId: string;
+      /** 1: the next to be offered an agent of its queue. */
+      position: number;
+      expectedWaitSeconds: number;
+    }
+  | { kind: 'none'; interactionId: string | null; result?: QueueResult };
 
 /**
  * Agent states, queues and routing. The state of every agent lives in memory (the routing decision reads only
@@ -104,6 +137,16 @@ export class VoiceService implements LiveCalls {
   private readonly offlineGraceMs: number;
   private readonly wrapUpLimitMs: number;
   private readonly ringSlackMs: number;
+  private readonly waitPollTimeoutMs: number;
+  /** Calls waiting in a queue with no agent reserved (README "Waiting calls"). */
+  private readonly waiting = new Set<CallEntry>();
+  private readonly waitingListeners = new Set<(calls: WaitingCall[]) => void>();
+  private waitingFire = false;
+  private dispatchPending = false;
+  /** Whether two queues share an agent ("q1|q2" -> yes), for positions; cleared when the directory changes. */
+  private readonly overlap = new Map<string, boolean>();
+  /** Call-IDs that left the queue without an agent (ms): a late poll for one is answered 404, not queued again. */
+  private readonly leftQueue = new Map<string, number>();
   private closed = false;
   /** Whether this node writes agent states (false on a node that does not own routing: loadPassive, suspend). */
   private writesStates = true;
@@ -121,6 +164,8 @@ export class VoiceService implements LiveCalls {
     this.offlineGraceMs = opts.offlineGraceMs ?? 30_000;
     this.wrapUpLimitMs = opts.wrapUpLimitMs ?? 120_000;
     this.ringSlackMs = opts.ringSlackMs ?? 2_000;
+    this.waitPollTimeoutMs = opts.waitPollTimeoutMs ?? 10_000;
+    this.callbacks = callbackTicketMaker(db);
   }
 
   /** Loads agents, skills, queues and states. Agents are Offline at start: no desktop is connected yet. */
@@ -150,7 +195,7 @@ export class VoiceService implements LiveCalls {
     for (const queue of queues) {
       const entry = this.queues.get(queue.number);
       if (entry) entry.queue = queue;
-      else this.queues.set(queue.number, { queue, available: new Set() });
+      else this.queues.set(queue.number, { queue, available: new Set(), recentHandle: [] });
     }
     const routable = new Set<string>();
     const at = this.now();
@@ -174,6 +219,7 @@ export class VoiceService implements LiveCalls {
           interactionId: null,
           version: 0,
           sockets: 0,
+          busy: null,
         };
         this.agents.set(u.id, a);
         if (this.writesStates && (u.state === null || u.state === undefined)) {
@@ -198,6 +244,13 @@ export class VoiceService implements LiveCalls {
           );
       if (a.state === 'Available') for (const q of a.queues) q.available.add(a);
     }
+    // Waiting calls in a queue that is gone stay where they are (their polls keep them); priorities may have
+    // changed the order, and agents new to a queue may take a waiting call now.
+    this.overlap.clear();
+    for (const c of this.calls.values())
+      if (c.queue && c.record.queueNumber) c.queue = this.queues.get(c.record.queueNumber) ?? c.queue;
+    this.waitingDirty();
+    this.scheduleDispatch();
     await this.flush();
   }
 
@@ -218,8 +271,12 @@ export class VoiceService implements LiveCalls {
   async resume(): Promise<void> {
     this.writesStates = true;
     // A node that owned routing before, lost its connection and takes over again: the database is the truth.
-    for (const c of this.calls.values()) clearTimeout(c.ringTimer);
+    for (const c of this.calls.values()) {
+      clearTimeout(c.ringTimer);
+      clearTimeout(c.waitTimer);
+    }
     this.calls.clear();
+    this.waiting.clear();
     await this.flush();
     const rows = await this.db.selectFrom('agent_states').selectAll().execute();
     for (const r of rows) {
@@ -244,6 +301,7 @@ export class VoiceService implements LiveCalls {
       const { version: _v, ...record } = interactionFromColumns(row);
       if (this.calls.has(record.callId) || record.queueNumber === null) continue;
       const agent = [...this.agents.values()].find((a) => a.interactionId === record.id) ?? null;
+      const queuedAt = row.queued_at ? Date.parse(row.queued_at) : null;
       const c: CallEntry = {
         record,
         queue: this.queues.get(record.queueNumber) ?? null,
@@ -251,8 +309,24 @@ export class VoiceService implements LiveCalls {
         tried: new Set(agent ? [agent.userId] : []),
         holdStartedAt: null,
         customerLooked: true,
+        queuedAt,
+        queueSince: row.queue_since ? Date.parse(row.queue_since) : (queuedAt ?? Date.parse(record.ringAt)),
+        waiting: false,
+        handedOut: true,
+        visited: new Set([record.queueNumber]),
+        result: (row.queue_result as QueueResult | null | undefined) ?? null,
+        waitSeconds: row.wait_seconds ?? null,
+        customerName: null,
       };
       this.calls.set(record.callId, c);
+      if (record.status === 'ringing' && !agent && queuedAt !== null && c.queue) {
+        // A caller waiting in the queue: it goes on waiting here, in its place (its entry time), while the PBX
+        // polls this node; one nobody polls for is given up as on the previous owner.
+        c.waiting = true;
+        this.waiting.add(c);
+        this.armWaitWatch(c);
+        continue;
+      }
       if (record.status === 'ringing') {
         const ms = (c.queue?.queue.ringTimeoutSeconds ?? 20) * 1000 + this.ringSlackMs;
         c.ringTimer = setTimeout(() => {
@@ -285,6 +359,8 @@ export class VoiceService implements LiveCalls {
       if (a.state === 'WrapUp') this.armWrapUp(a);
       if (a.state !== 'Offline' && a.sockets === 0) this.armOffline(a);
     }
+    this.waitingDirty();
+    this.scheduleDispatch();
   }
 
   /** This node stopped owning routing: nothing it still has in memory may decide any more (resume() reloads). */
@@ -296,8 +372,12 @@ export class VoiceService implements LiveCalls {
       a.offlineTimer = undefined;
       a.wrapTimer = undefined;
     }
-    for (const c of this.calls.values()) clearTimeout(c.ringTimer);
+    for (const c of this.calls.values()) {
+      clearTimeout(c.ringTimer);
+      clearTimeout(c.waitTimer);
+    }
     this.calls.clear();
+    this.waiting.clear();
   }
 
   // Chat routing (issue 13, chat-routing helper): chats are offered only to agents with a desktop, counted as
@@ -322,7 +402,8 @@ export class VoiceService implements LiveCalls {
   private async loadDirectory(write: boolean): Promise<void> {
     this.writesStates = write;
     const { queues, agents: users, skills } = await readRoutingDirectory(this.db);
-    for (const queue of queues) this.queues.set(queue.number, { queue, available: new Set() });
+    for (const queue of queues)
+      this.queues.set(queue.number, { queue, available: new Set(), recentHandle: [] });
     const at = this.now();
     for (const u of users) {
       if (u.department_id === null) continue;
@@ -341,6 +422,7 @@ export class VoiceService implements LiveCalls {
         interactionId: null,
         version: u.version ?? 0,
         sockets: 0,
+        busy: null,
       };
       for (const q of this.queues.values()) {
         if (q.queue.departmentId === entry.departmentId && entry.skills.has(q.queue.skill))
@@ -371,7 +453,10 @@ export class VoiceService implements LiveCalls {
       clearTimeout(a.offlineTimer);
       clearTimeout(a.wrapTimer);
     }
-    for (const c of this.calls.values()) clearTimeout(c.ringTimer);
+    for (const c of this.calls.values()) {
+      clearTimeout(c.ringTimer);
+      clearTimeout(c.waitTimer);
+    }
     await this.flush();
   }
 
@@ -531,21 +616,31 @@ export class VoiceService implements LiveCalls {
    * after the offer failed: a no_answer event, the ring timeout, or `retry` (the PBX's failure route saying
    * the previous agent did not take it).
    */
-  async route(queueNumber: string, caller: string, callId: string, retry = false): Promise<RouteResult> {
-    const q = this.queues.get(queueNumber);
+  async route(
+    queueNumber: string,
+    caller: string,
+    callId: string,
+    retry = false,
+    wait = false,
+  ): Promise<RouteResult> {
+    let call = this.calls.get(callId);
+    if (!call && this.leftQueue.has(callId)) return { kind: 'none', interactionId: null };
+    const asked = this.queues.get(queueNumber);
+    // A call keeps the queue it is in (an overflow moved it); the PBX goes on asking with the number it dialled.
+    const q = call?.queue ?? asked;
     if (!q) return { kind: 'none', interactionId: null };
     const nowDate = this.now();
     const at = nowDate.toISOString();
-    let call = this.calls.get(callId);
     if (call?.agent && call.record.status === 'ringing' && retry) this.noAnswer(call);
-    if (call?.agent?.extension && call.agent.interactionId === call.record.id) {
-      return {
-        kind: 'agent',
-        extension: call.agent.extension,
-        userId: call.agent.userId,
-        interactionId: call.record.id,
-        ringTimeoutSeconds: q.queue.ringTimeoutSeconds,
-      };
+    if (call?.agent?.extension && call.agent.interactionId === call.record.id) return this.handOut(call);
+
+    if (call?.waiting) {
+      // A poll: the caller waits on, unless the queue's maximum wait is reached.
+      const ended = await this.atMaxWait(call);
+      if (ended) return ended;
+      if (call.agent?.extension && call.agent.interactionId === call.record.id) return this.handOut(call);
+      this.armWaitWatch(call);
+      return this.waitAnswer(call);
     }
 
     const agent = this.pick(q, call?.tried);
@@ -557,7 +652,7 @@ export class VoiceService implements LiveCalls {
           direction: 'inbound',
           callerNumber: normalisePhone(caller) ?? caller,
           calleeNumber: queueNumber,
-          queueNumber,
+          queueNumber: q.queue.number,
           departmentId: q.queue.departmentId,
           agentId: null,
           customerId: null,
@@ -576,28 +671,35 @@ export class VoiceService implements LiveCalls {
         tried: new Set(),
         holdStartedAt: null,
         customerLooked: false,
+        queuedAt: nowDate.getTime(),
+        queueSince: nowDate.getTime(),
+        waiting: false,
+        handedOut: true,
+        visited: new Set([q.queue.number]),
+        result: null,
+        waitSeconds: null,
+        customerName: null,
       };
       this.calls.set(callId, call);
     }
     const c = call;
     if (!agent) {
+      // The PBX can keep the caller (wait=1) and someone of the queue is signed in: the caller waits.
+      if (wait && this.serving(q) > 0) {
+        this.enqueue(c);
+        void this.saveCall(c);
+        return this.waitAnswer(c);
+      }
+      clearTimeout(c.waitTimer);
       c.record = { ...c.record, agentId: null, status: 'abandoned', endAt: at };
+      this.setQueueResult(c, 'abandoned', nowDate.getTime());
       this.calls.delete(callId);
       void this.saveCall(c);
-      return { kind: 'none', interactionId: c.record.id };
+      return { kind: 'none', interactionId: c.record.id, result: 'abandoned' };
     }
-    c.agent = agent;
-    c.tried.add(agent.userId);
-    c.record = { ...c.record, agentId: agent.userId, status: 'ringing' };
-    this.transition(agent, 'OnCall', null, 'call_offered', null, c.record.id);
-    clearTimeout(c.ringTimer);
-    c.ringTimer = setTimeout(
-      () => {
-        if (c.agent === agent && c.record.status === 'ringing') void this.noAnswerAndSave(c);
-      },
-      q.queue.ringTimeoutSeconds * 1000 + this.ringSlackMs,
-    );
-    c.ringTimer.unref();
+    this.offer(c, agent, null);
+    c.handedOut = true;
+    this.armRing(c, agent);
     // The decision is answered from memory; its records are written behind it, in order (see flush()).
     void this.saveCall(c);
     return {
@@ -607,6 +709,43 @@ export class VoiceService implements LiveCalls {
       interactionId: c.record.id,
       ringTimeoutSeconds: q.queue.ringTimeoutSeconds,
     };
+  }
+
+  /** The agent offered this call, told to the PBX: a waiting call's reserved agent rings from this poll on. */
+  private handOut(c: CallEntry): RouteResult {
+    const agent = c.agent!;
+    if (!c.handedOut) {
+      c.handedOut = true;
+      clearTimeout(c.waitTimer);
+      this.armRing(c, agent);
+    }
+    return {
+      kind: 'agent',
+      extension: agent.extension ?? '',
+      userId: agent.userId,
+      interactionId: c.record.id,
+      ringTimeoutSeconds: c.queue?.queue.ringTimeoutSeconds ?? 20,
+    };
+  }
+
+  /** Reserves the agent for the call (OnCall, call_offered; a supervisor's choice: cause supervisor). */
+  private offer(c: CallEntry, agent: AgentEntry, actorId: string | null): void {
+    c.agent = agent;
+    c.tried.add(agent.userId);
+    c.record = { ...c.record, agentId: agent.userId, status: 'ringing' };
+    this.transition(agent, 'OnCall', null, actorId ? 'supervisor' : 'call_offered', actorId, c.record.id);
+    if (c.queue) agent.busy = { since: this.now().getTime(), queue: c.queue, answered: false };
+  }
+
+  private armRing(c: CallEntry, agent: AgentEntry): void {
+    clearTimeout(c.ringTimer);
+    c.ringTimer = setTimeout(
+      () => {
+        if (c.agent === agent && c.record.status === 'ringing') void this.noAnswerAndSave(c);
+      },
+      (c.queue?.queue.ringTimeoutSeconds ?? 20) * 1000 + this.ringSlackMs,
+    );
+    c.ringTimer.unref();
   }
 
   /** Longest idle Available agent of the queue not yet tried for this call (ties: user name order). */
@@ -623,6 +762,335 @@ export class VoiceService implements LiveCalls {
       }
     }
     return best;
+  }
+
+  // ---------------------------------------------------------------- waiting calls (README "Waiting calls")
+
+  /** Agents of the queue who are signed in (not Offline): someone a waiting caller may get. */
+  private serving(q: QueueEntry): number {
+    let n = 0;
+    for (const a of this.agents.values()) if (a.state !== 'Offline' && a.queues.includes(q)) n++;
+    return n;
+  }
+
+  private enqueue(c: CallEntry): void {
+    clearTimeout(c.ringTimer);
+    c.agent = null;
+    c.record = { ...c.record, agentId: null, status: 'ringing' };
+    c.waiting = true;
+    this.waiting.add(c);
+    this.armWaitWatch(c);
+    this.waitingDirty();
+  }
+
+  private armWaitWatch(c: CallEntry): void {
+    clearTimeout(c.waitTimer);
+    c.waitTimer = setTimeout(() => {
+      if (this.calls.get(c.record.callId) !== c || !(c.waiting || (c.agent && !c.handedOut))) return;
+      this.log(`call ${c.record.callId}: no poll from the PBX while waiting; recorded abandoned`);
+      this.leaveQueue(c, 'abandoned', 'abandoned', null);
+    }, this.waitPollTimeoutMs);
+    c.waitTimer.unref();
+  }
+
+  /** Order of offer: higher queue priority first, then the longest waiting (then Call-ID, for a stable order). */
+  private static before(a: CallEntry, b: CallEntry): number {
+    return (
+      (b.queue?.queue.priority ?? 0) - (a.queue?.queue.priority ?? 0) ||
+      (a.queuedAt ?? 0) - (b.queuedAt ?? 0) ||
+      (a.record.callId < b.record.callId ? -1 : a.record.callId > b.record.callId ? 1 : 0)
+    );
+  }
+
+  private orderedWaiting(): CallEntry[] {
+    return [...this.waiting].sort(VoiceService.before);
+  }
+
+  /** Whether an agent could take calls of both queues (the same queue; or one department and an agent with both). */
+  private shares(a: QueueEntry, b: QueueEntry): boolean {
+    if (a === b) return true;
+    if (a.queue.departmentId !== b.queue.departmentId) return false;
+    const key = `${a.queue.number}|${b.queue.number}`;
+    let yes = this.overlap.get(key);
+    if (yes === undefined) {
+      yes = [...this.agents.values()].some((x) => x.queues.includes(a) && x.queues.includes(b));
+      this.overlap.set(key, yes);
+    }
+    return yes;
+  }
+
+  private position(c: CallEntry, ordered: CallEntry[]): number {
+    let n = 1;
+    for (const w of ordered) {
+      if (w === c) break;
+      if (c.queue && w.queue && this.shares(w.queue, c.queue)) n++;
+    }
+    return n;
+  }
+
+  /** ceil(position x average handle time / agents serving): README "Waiting calls". */
+  private expectedWait(c: CallEntry, position: number): number {
+    const q = c.queue;
+    if (!q) return 0;
+    const aht =
+      q.recentHandle.length > 0 ? q.recentHandle.reduce((x, y) => x + y, 0) / q.recentHandle.length : 120;
+    return Math.ceil((position * aht) / Math.max(1, this.serving(q)));
+  }
+
+  private waitAnswer(c: CallEntry): RouteResult {
+    const position = this.position(c, this.orderedWaiting());
+    return {
+      kind: 'wait',
+      interactionId: c.record.id,
+      position,
+      expectedWaitSeconds: this.expectedWait(c, position),
+    };
+  }
+
+  private setQueueResult(c: CallEntry, result: QueueResult, atMs: number): void {
+    if (c.queuedAt === null || c.result !== null) return;
+    c.result = result;
+    c.waitSeconds = Math.max(0, Math.round((atMs - c.queuedAt) / 1000));
+  }
+
+  /**
+   * The call leaves the queue without an agent taking it: the caller hung up (or nobody polls for it), asked
+   * for a callback, or reached the maximum wait. A reserved agent not yet told to the PBX is free again.
+   */
+  private leaveQueue(
+    c: CallEntry,
+    result: QueueResult,
+    status: 'abandoned' | 'ended',
+    ticketId: string | null,
+  ): void {
+    const nowMs = this.now().getTime();
+    clearTimeout(c.waitTimer);
+    clearTimeout(c.ringTimer);
+    if (this.waiting.delete(c)) this.waitingDirty();
+    c.waiting = false;
+    this.setQueueResult(c, result, nowMs);
+    c.record = {
+      ...c.record,
+      status,
+      endAt: new Date(nowMs).toISOString(),
+      ticketId: ticketId ?? c.record.ticketId,
+    };
+    if (this.calls.get(c.record.callId) === c) this.calls.delete(c.record.callId);
+    this.leftQueue.set(c.record.callId, nowMs);
+    for (const [id, t] of this.leftQueue) {
+      if (nowMs - t < 120_000 && this.leftQueue.size < 10_000) break;
+      this.leftQueue.delete(id);
+    }
+    const agent = c.agent;
+    if (agent && agent.interactionId === c.record.id) this.afterWork(agent, 'call_ended', null);
+    this.callAudits.push({
+      at: c.record.endAt!,
+      actorId: null,
+      action:
+        result === 'abandoned'
+          ? 'queue.abandoned'
+          : result === 'max_wait'
+            ? 'queue.max_wait'
+            : 'queue.callback',
+      subjectId: c.record.id,
+      detail: {
+        callId: c.record.callId,
+        queue: c.record.queueNumber,
+        waitSeconds: c.waitSeconds,
+        ...(ticketId ? { ticketId } : {}),
+        ...(result === 'max_wait_callback' ? { maxWait: true } : {}),
+      },
+    });
+    void this.saveCall(c);
+  }
+
+  /**
+   * A poll of a waiting call at its queue's maximum wait: it moves to the overflow queue (keeping its entry
+   * time), or gets a callback ticket and is let go, or is let go. Null: it waits on.
+   */
+  private async atMaxWait(c: CallEntry): Promise<RouteResult | null> {
+    const q = c.queue;
+    if (!q || q.queue.maxWaitSeconds === null) return null;
+    const nowMs = this.now().getTime();
+    if (nowMs - c.queueSince < q.queue.maxWaitSeconds * 1000) return null;
+    const over = q.queue.overflowQueueId
+      ? [...this.queues.values()].find((x) => x.queue.id === q.queue.overflowQueueId)
+      : undefined;
+    if (over && !c.visited.has(over.queue.number)) {
+      c.visited.add(over.queue.number);
+      c.queue = over;
+      c.queueSince = nowMs;
+      c.record = { ...c.record, queueNumber: over.queue.number, departmentId: over.queue.departmentId };
+      this.callAudits.push({
+        at: new Date(nowMs).toISOString(),
+        actorId: null,
+        action: 'queue.overflow',
+        subjectId: c.record.id,
+        detail: { callId: c.record.callId, from: q.queue.number, to: over.queue.number },
+      });
+      this.log(
+        `call ${c.record.callId} waited ${q.queue.maxWaitSeconds} s in ${q.queue.number}: to ${over.queue.number}`,
+      );
+      this.waitingDirty();
+      const agent = this.pick(over, undefined);
+      if (agent) this.reserve(c, agent, null);
+      void this.saveCall(c);
+      return null;
+    }
+    if (q.queue.callbackOnMaxWait && this.callbacks) {
+      // Out of the queue before the ticket is made: nobody may be offered it meanwhile.
+      if (this.waiting.delete(c)) this.waitingDirty();
+      c.waiting = false;
+      clearTimeout(c.waitTimer);
+      const ticketId = await this.callbacks(c.record, this.now());
+      this.leaveQueue(c, 'max_wait_callback', 'ended', ticketId);
+      return { kind: 'none', interactionId: c.record.id, result: 'max_wait_callback' };
+    }
+    this.leaveQueue(c, 'max_wait', 'abandoned', null);
+    return { kind: 'none', interactionId: c.record.id, result: 'max_wait' };
+  }
+
+  /**
+   * Makes the callback ticket for a waiting caller (wired by the app: customers/identity.ts and the ticket
+   * store, in one transaction); resolves to the ticket's id.
+   */
+  callbacks: ((call: Omit<Interaction, 'version'>, now: Date) => Promise<string>) | null;
+
+  /** POST /api/voice/callback: the waiting caller asked to be called back. Resolves to the ticket's id. */
+  async requestCallback(callId: string): Promise<string> {
+    const c = this.calls.get(callId);
+    if (!c || !c.waiting) throw new SwitchboardError('not_found', 'No such call waiting in a queue.');
+    if (!this.callbacks)
+      throw new SwitchboardError('unavailable', 'Callbacks are not set up on this service.');
+    if (this.waiting.delete(c)) this.waitingDirty();
+    c.waiting = false;
+    clearTimeout(c.waitTimer);
+    let ticketId: string;
+    try {
+      ticketId = await this.callbacks(c.record, this.now());
+    } catch (e) {
+      // The ticket could not be made: the caller waits on, in their place.
+      if (this.calls.get(callId) === c && !c.agent) {
+        c.waiting = true;
+        this.waiting.add(c);
+        this.armWaitWatch(c);
+        this.waitingDirty();
+      }
+      throw e;
+    }
+    this.leaveQueue(c, 'callback', 'ended', ticketId);
+    return ticketId;
+  }
+
+  /** Reserves a waiting call for an agent: it leaves the list, and the caller's next poll gets the agent. */
+  private reserve(c: CallEntry, agent: AgentEntry, actorId: string | null): void {
+    if (this.waiting.delete(c)) this.waitingDirty();
+    c.waiting = false;
+    c.handedOut = false;
+    this.offer(c, agent, actorId);
+    // The watchdog runs on until the poll: a caller gone meanwhile frees the agent again.
+    this.armWaitWatch(c);
+    void this.saveCall(c);
+  }
+
+  private scheduleDispatch(): void {
+    if (this.dispatchPending) return;
+    this.dispatchPending = true;
+    queueMicrotask(() => {
+      this.dispatchPending = false;
+      this.dispatch();
+    });
+  }
+
+  /** Every waiting call, in order, gets a free agent of its queue if there is one. */
+  private dispatch(): void {
+    if (!this.writesStates || this.closed || this.waiting.size === 0) return;
+    for (const c of this.orderedWaiting()) {
+      if (!c.queue) continue;
+      const agent = this.pick(c.queue, undefined);
+      if (agent) this.reserve(c, agent, null);
+    }
+  }
+
+  private waitingDirty(): void {
+    if (this.waitingFire || this.waitingListeners.size === 0) return;
+    this.waitingFire = true;
+    queueMicrotask(() => {
+      this.waitingFire = false;
+      const list = this.waitingCalls();
+      for (const l of this.waitingListeners) {
+        try {
+          l(list);
+        } catch (e) {
+          this.log(`voice: a waiting-list listener failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+    });
+  }
+
+  /** The calls waiting in queues now, in the order they will be offered (README "API for the live view"). */
+  waitingCalls(): WaitingCall[] {
+    const ordered = this.orderedWaiting();
+    return ordered.flatMap((c) =>
+      c.queue && c.queuedAt !== null
+        ? [
+            {
+              callId: c.record.callId,
+              queueId: c.queue.queue.id,
+              callerNumber: c.record.callerNumber,
+              customerName: c.customerName,
+              since: new Date(c.queuedAt).toISOString(),
+              position: this.position(c, ordered),
+            },
+          ]
+        : [],
+    );
+  }
+
+  /** Told of the waiting list (whole) after each change; returns the way to stop listening. */
+  onWaitingChange(listener: (calls: WaitingCall[]) => void): () => void {
+    this.waitingListeners.add(listener);
+    return () => this.waitingListeners.delete(listener);
+  }
+
+  /**
+   * A supervisor offers a waiting call to this agent next: the agent must be Available with a phone, of the
+   * call's department. With `actor`, their rights are checked here (supervisors and team leads of the call's
+   * department, admins); without, the caller has checked them.
+   */
+  assignWaiting(callId: string, userId: string, actorId: string, actor?: User): void {
+    const c = this.calls.get(callId);
+    if (!c || !c.waiting || !c.queue)
+      throw new SwitchboardError('not_found', 'No such call waiting in a queue.');
+    if (actor) {
+      const dept = c.queue.queue.departmentId;
+      // Another department's call is refused as one not waiting, so Call-IDs cannot be probed.
+      if (actor.role !== 'admin' && actor.departmentId !== dept)
+        throw new SwitchboardError('not_found', 'No such call waiting in a queue.');
+      if (actor.role !== 'admin' && !supervisesAgents(actor.role))
+        throw new SwitchboardError(
+          'forbidden',
+          'Only supervisors and admins choose the agent for a waiting call.',
+        );
+    }
+    const agent = this.agents.get(userId);
+    if (!agent || agent.departmentId !== c.queue.queue.departmentId)
+      throw new SwitchboardError('forbidden', 'This agent is not in the call’s department.');
+    if (agent.state !== 'Available' || agent.extension === null)
+      throw new SwitchboardError(
+        'conflict',
+        agent.extension === null
+          ? 'This agent has no phone extension.'
+          : `This agent is ${agent.state}, not Available: they cannot be offered a call now.`,
+      );
+    this.callAudits.push({
+      at: this.now().toISOString(),
+      actorId,
+      action: 'queue.assign',
+      subjectId: c.record.id,
+      detail: { callId, queue: c.queue.queue.number, agentId: userId },
+    });
+    this.reserve(c, agent, actorId);
   }
 
   // ---------------------------------------------------------------- call progress
@@ -644,6 +1112,8 @@ export class VoiceService implements LiveCalls {
         if (c.record.status !== 'ringing' || !agent) break;
         clearTimeout(c.ringTimer);
         c.record = { ...c.record, status: 'answered', answerAt: at };
+        this.setQueueResult(c, 'answered', nowMs);
+        if (agent.busy) agent.busy.answered = true;
         this.log(`call ${callId} answered by ${agent.username}`);
         this.persistChangeOnly(agent, 'call_answered', c.record.id);
         break;
@@ -660,9 +1130,22 @@ export class VoiceService implements LiveCalls {
       case 'ended':
       case 'abandoned': {
         clearTimeout(c.ringTimer);
+        clearTimeout(c.waitTimer);
+        if (this.waiting.delete(c)) this.waitingDirty();
+        c.waiting = false;
         this.addHold(c, nowMs);
         const wasAnswered = c.record.status === 'answered';
         c.record = { ...c.record, status: wasAnswered ? 'ended' : 'abandoned', endAt: at };
+        if (!wasAnswered && c.queuedAt !== null && c.result === null) {
+          this.setQueueResult(c, 'abandoned', nowMs);
+          this.callAudits.push({
+            at,
+            actorId: user?.id ?? null,
+            action: 'queue.abandoned',
+            subjectId: c.record.id,
+            detail: { callId, queue: c.record.queueNumber, waitSeconds: c.waitSeconds },
+          });
+        }
         this.calls.delete(callId);
         if (agent && agent.interactionId === c.record.id) {
           if (wasAnswered) this.startWrapUp(agent);
@@ -823,6 +1306,17 @@ export class VoiceService implements LiveCalls {
     if (to === 'Available') {
       a.idleSince = at.getTime();
       for (const q of a.queues) q.available.add(a);
+      // The head waiting call this agent can take is theirs at once (after this change is told).
+      if (this.waiting.size > 0) this.scheduleDispatch();
+    }
+    if (to !== 'OnCall' && to !== 'WrapUp' && a.busy) {
+      // The queue call and its wrap-up are over: its handle time feeds the queue's expected wait.
+      if (a.busy.answered) {
+        const recent = a.busy.queue.recentHandle;
+        recent.push(Math.max(1, (at.getTime() - a.busy.since) / 1000));
+        if (recent.length > 20) recent.shift();
+      }
+      a.busy = null;
     }
     if (to !== 'OnCall' && to !== 'WrapUp') a.pending = null;
     a.version++;
@@ -914,7 +1408,7 @@ export class VoiceService implements LiveCalls {
       // Each call as it is now, beside the agents as they are now: a record read later, during the transaction,
       // could be newer than the agent rows written with it (an event arriving meanwhile), and a node killed
       // before the next batch left an agent OnCall for a call the database said was over.
-      const calls = [...this.dirtyCalls].map((c) => ({ c, record: c.record }));
+      const calls = [...this.dirtyCalls].map((c) => ({ c, record: c.record, queued: queueColumns(c) }));
       this.dirtyCalls.clear();
       const waiters = this.waiters.splice(0);
       let ok = true;
@@ -965,7 +1459,15 @@ export class VoiceService implements LiveCalls {
               })),
             );
             await writeAudits(trx, callAudits);
-            for (const call of calls) await this.writeCall(trx, call.c, call.record);
+            for (const call of calls) {
+              await this.writeCall(trx, call.c, call.record);
+              if (call.queued)
+                await trx
+                  .updateTable('interactions')
+                  .set(call.queued)
+                  .where('id', '=', call.record.id)
+                  .execute();
+            }
           }),
         );
       } catch (e) {
@@ -983,7 +1485,11 @@ export class VoiceService implements LiveCalls {
   private async writeCall(trx: Tx, c: CallEntry, record: CallEntry['record']): Promise<void> {
     if (!c.customerLooked && c.record.callerNumber.startsWith('+')) {
       // Only a customer the call's department sees: the record goes to its agents' screen pops.
-      const customerId = await customerIdByPhone(trx, c.record.callerNumber, c.record.departmentId);
+      const customer = await customerWithPhone(trx, c.record.callerNumber, c.record.departmentId);
+      const customerId = customer?.id ?? null;
+      // The waiting list names the caller (the monitor's drill-down).
+      c.customerName = customer?.name ?? null;
+      if (c.waiting) this.waitingDirty();
       // Read the record after the query, not before: while it ran (a real wait on PostgreSQL) the call may
       // have moved on (refused, abandoned), and `{ ...c.record, customerId: await ... }` put the old one back.
       c.record = { ...c.record, customerId };
@@ -1020,4 +1526,15 @@ function mayReport(user: User, agentId: string | null, departmentId: string): vo
     throw new SwitchboardError('not_found', 'No such call in progress.');
   }
   if (!own && !sup) throw new SwitchboardError('forbidden', 'This call is not yours.');
+}
+
+/** The server's queue columns of a call record (migration 0026), as the call is now; null for a call of no queue. */
+function queueColumns(c: CallEntry) {
+  if (c.queuedAt === null) return null;
+  return {
+    queued_at: new Date(c.queuedAt).toISOString(),
+    queue_since: new Date(c.queueSince).toISOString(),
+    wait_seconds: c.waitSeconds,
+    queue_result: c.result,
+  };
 }

@@ -20,6 +20,23 @@ import { SlaTargets } from '../sla/clock';
  */
 
 /**
+ * The queue settings' messages (issue 14, queue helper), shown like ADMIN_MESSAGES (queueWait.msg.<key> in the
+ * renderer's locales).
+ */
+export const QUEUE_ADMIN_MESSAGES = {
+  priority: 'Priority is a whole number from -100 to 100.',
+  maxWait: 'The maximum wait is 10 to 7200 seconds, or empty for no limit.',
+  needsMaxWait: 'Overflow and callback happen at the maximum wait: give a maximum wait.',
+  overflowOrCallback: 'At the maximum wait a call overflows or gets a callback, not both: choose one.',
+  overflowSelf: 'A queue cannot overflow to itself.',
+  noSuchQueue: 'No such queue.',
+  slSeconds: 'The service level threshold is 1 to 3600 seconds.',
+  slTarget: 'The service level target is a percentage from 0 to 100.',
+} as const;
+export type QueueAdminMessageKey = keyof typeof QUEUE_ADMIN_MESSAGES;
+const Q = QUEUE_ADMIN_MESSAGES;
+
+/**
  * Every message a field of these forms (and the admin service's checks) may carry, by key: the admin screen
  * shows each in the admin's language (admin.msg.<key> in the renderer's locales), the API in English.
  */
@@ -153,17 +170,39 @@ export const DepartmentInput = z.object({
 });
 export type DepartmentInput = z.infer<typeof DepartmentInput>;
 
-export const QueueInput = z.object({
-  number: z
-    .string()
-    .trim()
-    .regex(/^8\d{3}$/, M.queueNumber),
-  nameZh: Name(),
-  nameEn: Name(),
-  departmentId: Id,
-  skill: SkillName,
-  ringTimeoutSeconds: z.number().int().min(5, M.ringMin).max(300, M.ringMax),
-});
+export const QueueInput = z
+  .object({
+    number: z
+      .string()
+      .trim()
+      .regex(/^8\d{3}$/, M.queueNumber),
+    nameZh: Name(),
+    nameEn: Name(),
+    departmentId: Id,
+    skill: SkillName,
+    ringTimeoutSeconds: z.number().int().min(5, M.ringMin).max(300, M.ringMax),
+    // Waiting in the queue (issue 14; src/server/voice/README.md "Waiting calls").
+    priority: z.number().int(Q.priority).min(-100, Q.priority).max(100, Q.priority).default(0),
+    maxWaitSeconds: z
+      .number()
+      .int(Q.maxWait)
+      .min(10, Q.maxWait)
+      .max(7200, Q.maxWait)
+      .nullable()
+      .default(null),
+    overflowQueueId: Id.nullable().default(null),
+    callbackOnMaxWait: z.boolean().default(false),
+    serviceLevelSeconds: z.number().int(Q.slSeconds).min(1, Q.slSeconds).max(3600, Q.slSeconds).default(20),
+    serviceLevelTarget: z.number().min(0, Q.slTarget).max(1, Q.slTarget).default(0.8),
+  })
+  .superRefine((q, ctx) => {
+    if (q.maxWaitSeconds === null && q.overflowQueueId !== null)
+      ctx.addIssue({ code: 'custom', path: ['maxWaitSeconds'], message: Q.needsMaxWait });
+    if (q.maxWaitSeconds === null && q.callbackOnMaxWait)
+      ctx.addIssue({ code: 'custom', path: ['maxWaitSeconds'], message: Q.needsMaxWait });
+    if (q.overflowQueueId !== null && q.callbackOnMaxWait)
+      ctx.addIssue({ code: 'custom', path: ['callbackOnMaxWait'], message: Q.overflowOrCallback });
+  });
 export type QueueInput = z.infer<typeof QueueInput>;
 
 // ---------------------------------------------------------------- SLA

@@ -220,6 +220,16 @@ export const WallboardTokenCreated = z.object({
 });
 export type WallboardTokenCreated = z.infer<typeof WallboardTokenCreated>;
 
+/** GET /api/wallboard/config (with the wallboard token): what the board shows and how it rotates. */
+export const WallboardConfig = z.object({
+  id: Id,
+  name: z.string(),
+  rotateSeconds: z.number().int(),
+  /** The token's departments, in its order, with their names. */
+  departments: z.array(z.object({ id: Id, nameZh: z.string(), nameEn: z.string() })),
+});
+export type WallboardConfig = z.infer<typeof WallboardConfig>;
+
 export const WALLBOARD_REST = {
   tokens: '/api/wallboard/tokens',
   token: (id: string) => `/api/wallboard/tokens/${id}`,

@@ -119,8 +119,29 @@ export const Queue = z.object({
   skill: Skill,
   /** How long an offered call rings at one agent before it counts as not answered. */
   ringTimeoutSeconds: z.number().int().min(5).max(300),
+  // Waiting in the queue (issue 14, src/server/voice/README.md "Waiting calls").
+  /** Waiting calls of a queue with a higher priority are offered first (then the longest waiting). */
+  priority: z.number().int().min(-100).max(100).default(0),
+  /** A caller waits at most this long in this queue; null: no limit. */
+  maxWaitSeconds: z.number().int().min(10).max(7200).nullable().default(null),
+  /** At the maximum wait the call moves to this queue (keeping its entry time for the order). */
+  overflowQueueId: Id.nullable().default(null),
+  /** At the maximum wait with no overflow: a callback ticket is made and the caller let go. */
+  callbackOnMaxWait: z.boolean().default(false),
+  /** Service level: answered within this many seconds of entering the queue ... */
+  serviceLevelSeconds: z.number().int().min(1).max(3600).default(20),
+  /** ... for at least this share of offered calls (0..1). */
+  serviceLevelTarget: z.number().min(0).max(1).default(0.8),
 });
 export type Queue = z.infer<typeof Queue>;
+
+/** How a queue call left the queue (server column interactions.queue_result). */
+export const QueueResult = z.enum(['answered', 'abandoned', 'callback', 'max_wait_callback', 'max_wait']);
+export type QueueResult = z.infer<typeof QueueResult>;
+
+/** POST /api/voice/callback (the PBX): the waiting caller asked to be called back. */
+export const CallbackRequest = z.object({ callId: z.string().min(1).max(256) });
+export type CallbackRequest = z.infer<typeof CallbackRequest>;
 
 /** GET /api/voice/credentials: the signed-in agent's own SIP account. */
 export const VoiceCredentials = z.object({
@@ -223,6 +244,8 @@ export const VOICE_REST = {
   queues: '/api/voice/queues',
   route: '/api/voice/route',
   events: '/api/voice/events',
+  /** The PBX: a waiting caller asked for a callback (CallbackRequest). */
+  callback: '/api/voice/callback',
   interaction: (id: string) => `/api/voice/interactions/${id}`,
 } as const;
 

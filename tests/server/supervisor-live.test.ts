@@ -1,0 +1,212 @@
+// The supervisors' live view on the sync socket: counts from real routed calls, who sees what, seq and snapshots,
+// and supervisors' messages to desktops.
+import type { Socket } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  SupervisorDelta,
+  SupervisorMessage,
+  SupervisorSnapshot,
+  SupervisorSocketEvents,
+  type AgentLive,
+  type QueueLive,
+} from '../../src/shared';
+import { request, startTestServer, type TestServer } from './helpers';
+import { agentSessions, callEvent, mustSetState, route, until } from './voice-helpers';
+
+let server: TestServer;
+const { session, closeAll, tick } = agentSessions(() => server);
+
+beforeAll(async () => {
+  server = await startTestServer({ tickets: 60, customers: 40, voice: { offlineGraceMs: 200 } });
+});
+afterEach(() => closeAll());
+afterAll(async () => {
+  await server.stop();
+});
+
+/** A subscribed socket: its snapshot, and the view kept up from every delta it was pushed. */
+interface Watcher {
+  snapshot: SupervisorSnapshot;
+  deltas: SupervisorDelta[];
+  queues: Map<string, QueueLive>;
+  agents: Map<string, AgentLive>;
+}
+
+async function watch(socket: Socket, departmentIds?: string[]): Promise<Watcher> {
+  const deltas: SupervisorDelta[] = [];
+  const w: Watcher = { snapshot: undefined!, deltas, queues: new Map(), agents: new Map() };
+  socket.on(SupervisorSocketEvents.delta, (d: unknown) => {
+    const delta = SupervisorDelta.parse(d);
+    deltas.push(delta);
+    for (const q of delta.queues) w.queues.set(q.number, q);
+    for (const a of delta.agents) w.agents.set(a.userId, a);
+  });
+  const ack = await request<unknown>(
+    socket,
+    SupervisorSocketEvents.subscribe,
+    departmentIds ? { departmentIds } : {},
+  );
+  if (!ack.ok) throw new Error(`subscribe failed: ${ack.error.code} ${ack.error.message}`);
+  w.snapshot = SupervisorSnapshot.parse(ack.data);
+  for (const q of w.snapshot.queues) w.queues.set(q.number, q);
+  for (const a of w.snapshot.agents) w.agents.set(a.userId, a);
+  return w;
+}
+
+describe('supervisor live view', () => {
+  it('refuses an agent, and shows a supervisor only their own department', async () => {
+    const agent = await session('agent01');
+    const ack = await request<unknown>(agent.socket, SupervisorSocketEvents.subscribe, {});
+    expect(ack.ok).toBe(false);
+    if (!ack.ok) expect(ack.error.code).toBe('forbidden');
+
+    const sup2 = await session('super02'); // technical support
+    const w = await watch(sup2.socket);
+    expect(w.snapshot.queues.map((q) => q.number)).toEqual(['8002']);
+    expect(new Set(w.snapshot.agents.map((a) => a.departmentId))).toEqual(
+      new Set([sup2.session.user.departmentId]),
+    );
+    expect(w.snapshot.departments.map((d) => d.departmentId)).toEqual([sup2.session.user.departmentId]);
+    // Asking for another department is refused, not quietly narrowed.
+    const sup1 = await session('super01');
+    const other = await request<unknown>(sup2.socket, SupervisorSocketEvents.subscribe, {
+      departmentIds: [sup1.session.user.departmentId],
+    });
+    expect(other.ok).toBe(false);
+
+    // An after-sales call and agent change reach super01's view, never super02's.
+    const a1 = await session('agent01');
+    await mustSetState(a1, 'Available');
+    expect((await route(server.url, '8001', 'iso-call-1')).status).toBe(200);
+    const w1 = await watch(sup1.socket);
+    await until(() => (w1.queues.get('8001')!.offered >= 1 ? true : undefined));
+    await callEvent(server.url, 'iso-call-1', 'abandoned');
+    await until(() => (w1.queues.get('8001')!.abandoned >= 1 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    for (const d of w.deltas) {
+      expect(d.queues.map((q) => q.number)).not.toContain('8001');
+      expect(d.agents.map((a) => a.userId)).not.toContain(a1.session.user.id);
+    }
+  });
+
+  it('counts routed calls answered within and after the threshold and abandoned ones, in seq order', async () => {
+    const sup = await session('super01');
+    const w = await watch(sup.socket);
+    const base = w.queues.get('8001')!;
+    const a2 = await session('agent02');
+    const a3 = await session('agent03');
+    const a4 = await session('agent04');
+    await mustSetState(a2, 'Available');
+    await mustSetState(a3, 'Available');
+    await mustSetState(a4, 'Available');
+
+    // Answered after 5 s, talked 60 s, wrapped up 10 s.
+    expect((await route(server.url, '8001', 'sl-call-1', '13800138001')).status).toBe(200);
+    tick(5000);
+    await callEvent(server.url, 'sl-call-1', 'answered');
+    // While ringing/talking the agent's row carries the call with its caller.
+    const onCall = await until(() =>
+      [...w.agents.values()].find((a) => a.call?.interactionId && a.call.answeredAt !== null),
+    );
+    expect(onCall.state).toBe('OnCall');
+    expect(onCall.call!.callerNumber).toBe('+8613800138001');
+    tick(60_000);
+    await callEvent(server.url, 'sl-call-1', 'ended');
+    tick(10_000);
+    const s1 = [a2, a3, a4].find((s) => s.session.user.id === onCall.userId)!;
+    await mustSetState(s1, 'Available');
+
+    // Answered after 30 s (outside 20 s), talked 20 s, wrapped up 5 s.
+    expect((await route(server.url, '8001', 'sl-call-2', '13800138002')).status).toBe(200);
+    tick(30_000);
+    await callEvent(server.url, 'sl-call-2', 'answered');
+    tick(20_000);
+    await callEvent(server.url, 'sl-call-2', 'ended');
+    tick(5000);
+    const second = await until(() =>
+      [...w.agents.values()].find((a) => a.state === 'WrapUp' && a.call?.callerNumber === '+8613800138002'),
+    );
+    await mustSetState(
+      [a2, a3, a4].find((s) => s.session.user.id === second.userId)!,
+      'Available',
+    );
+
+    // The caller hangs up after 3 s of ringing.
+    expect((await route(server.url, '8001', 'sl-call-3', '13800138003')).status).toBe(200);
+    tick(3000);
+    await callEvent(server.url, 'sl-call-3', 'abandoned');
+
+    const q = await until(() => {
+      const v = w.queues.get('8001')!;
+      return v.offered === base.offered + 3 &&
+        v.abandoned === base.abandoned + 1 &&
+        v.avgHandleSeconds !== null
+        ? v
+        : undefined;
+    });
+    expect(q.answered).toBe(base.answered + 2);
+    expect(q.answeredWithinThreshold).toBe(base.answeredWithinThreshold + 1);
+    expect(q.serviceLevelSeconds).toBe(20);
+    // The first test's abandoned call is in this queue's day too: the base counts it.
+    expect(q.serviceLevel).toBeCloseTo(q.answeredWithinThreshold / q.offered, 6);
+    expect(q.avgSpeedOfAnswerSeconds).toBeCloseTo((5 + 30) / 2, 3);
+    expect(q.avgHandleSeconds).toBeCloseTo((70 + 25) / 2, 3);
+    expect(q.agents.available).toBe(3);
+
+    // Deltas numbered 1, 2, 3... without a gap.
+    expect(w.deltas.map((d) => d.seq)).toEqual(w.deltas.map((_, i) => i + 1));
+
+    // A reconnect gets a fresh snapshot with the same counts, numbered from 0 again.
+    sup.socket.close();
+    const again = await session('super01');
+    const w2 = await watch(again.socket);
+    expect(w2.snapshot.seq).toBe(0);
+    expect(w2.queues.get('8001')).toEqual(q);
+  });
+
+  it('delivers a supervisor message to the agent it names, or to the whole department, and nobody else', async () => {
+    const sup = await session('super01');
+    const a1 = await session('agent01');
+    const a2 = await session('agent02');
+    const a5 = await session('agent05'); // technical support
+    const got = new Map<string, SupervisorMessage[]>();
+    for (const s of [a1, a2, a5]) {
+      const list: SupervisorMessage[] = [];
+      got.set(s.session.user.username, list);
+      s.socket.on(SupervisorSocketEvents.notice, (m: unknown) => list.push(SupervisorMessage.parse(m)));
+    }
+    const one = await request<unknown>(sup.socket, SupervisorSocketEvents.message, {
+      toUserId: a2.session.user.id,
+      text: 'Please take the next escalation.',
+    });
+    expect(one.ok).toBe(true);
+    const all = await request<unknown>(sup.socket, SupervisorSocketEvents.message, {
+      toDepartmentId: sup.session.user.departmentId,
+      text: 'Team meeting at 3.',
+    });
+    expect(all.ok).toBe(true);
+    await until(() =>
+      got.get('agent01')!.length === 1 && got.get('agent02')!.length === 2 ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(got.get('agent01')!.map((m) => m.text)).toEqual(['Team meeting at 3.']);
+    expect(got.get('agent02')!.map((m) => m.text)).toEqual([
+      'Please take the next escalation.',
+      'Team meeting at 3.',
+    ]);
+    expect(got.get('agent05')).toEqual([]);
+
+    // Another department's agent is not found for this supervisor; agents cannot send.
+    const refused = await request<unknown>(sup.socket, SupervisorSocketEvents.message, {
+      toUserId: a5.session.user.id,
+      text: 'hello',
+    });
+    expect(refused.ok).toBe(false);
+    const byAgent = await request<unknown>(a1.socket, SupervisorSocketEvents.message, {
+      toDepartmentId: a1.session.user.departmentId,
+      text: 'hi all',
+    });
+    expect(byAgent.ok).toBe(false);
+    expect(got.get('agent05')).toEqual([]);
+  });
+});
