@@ -1441,6 +1441,8 @@ export const en = {
       offline: 'Monitor: set the agent offline',
       available: 'Monitor: set the agent available',
       message: 'Monitor: message the agent',
+    },
+  },
   // Waiting in the queue (issue 14, queue helper): the admin's queue settings.
   queueWait: {
     section: 'Callers waiting in this queue',

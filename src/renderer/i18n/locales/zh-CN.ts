@@ -1401,6 +1401,8 @@ export const zhCN: Messages = {
       offline: '监控：将坐席设为离线',
       available: '监控：将坐席设为空闲',
       message: '监控：给坐席发消息',
+    },
+  },
   // Waiting in the queue (issue 14, queue helper): the admin's queue settings.
   queueWait: {
     section: '在此队列中等待的来电',
