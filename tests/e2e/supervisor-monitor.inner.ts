@@ -139,7 +139,7 @@ describe.sequential('super01 runs the floor from the queue monitor', () => {
       answered: Number(await queueCell('queue-answered')),
       level: await queueCell('queue-level'),
     };
-  }, 150_000);
+  }, 240_000);
 
   it('agents becoming Available show on the monitor as they change (pushed)', async () => {
     for (const page of [a1, a2]) {

@@ -5,9 +5,9 @@ import { expect, it } from 'vitest';
 import { runInNetns, testLines } from '../netns/run-in-netns';
 
 it('super01 watches a real call on the queue monitor, puts agent02 on a break with a note and messages them', async () => {
-  const { code, output, ms } = await runInNetns('tests/e2e/supervisor-monitor.vitest.config.ts', 300_000);
+  const { code, output, ms } = await runInNetns('tests/e2e/supervisor-monitor.vitest.config.ts', 420_000);
   if (code !== 0) console.error(output);
   expect(code, 'inner suite in the network namespace failed (output above)').toBe(0);
   expect(output).toMatch(/Tests\s+4 passed \(4\)/);
   console.log(`supervisor monitor in its namespace: ${ms} ms\n${testLines(output)}`);
-}, 330_000);
+}, 450_000);
