@@ -48,6 +48,9 @@ import { attachVisitorSocket } from './chat/visitor-socket';
 // Knowledge base (issue 13, kb helper).
 import { kbRouter } from './kb/kb-api';
 import { KbService } from './kb/kb-service';
+// Voice of the customer (issue 14, voc helper).
+import { vocRouter } from './voc/voc-api';
+import { VocService } from './voc/voc-service';
 // email (issue 13)
 import { emailRouters, openAttachments, startEmail, type EmailOptions, type RunningEmail } from './email';
 import { ensureDemoMailboxes } from './email/mailbox-store';
@@ -274,11 +277,20 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const kb = new KbService({ db, now });
   // Built in the background now rather than by the first search (10,000 articles take seconds to segment).
   kb.index.fresh().catch((e: unknown) => log(`knowledge base index not built yet: ${String(e)}`));
+  // Voice of the customer (issue 14, voc helper): its index follows the change log; requests catch up first, and
+  // a timer keeps it close behind so they find little to do (a first start indexes what is already there).
+  const voc = new VocService(db);
+  const vocCatchUp = () =>
+    void voc.index.fresh().catch((e: unknown) => log(`voice-of-the-customer index behind: ${String(e)}`));
+  vocCatchUp();
+  const vocTimer = setInterval(vocCatchUp, 10_000);
+  vocTimer.unref();
   // email (issue 13): where kept files live, made before the routes that serve them.
   const attachments = openAttachments(opts.dbPath, opts.email, opts.dataDir);
   const routers = [
     intake.router,
     kbRouter({ kb, bearerUser: (req) => bearerUser(auth, req) }),
+    vocRouter({ voc, bearerUser: (req) => bearerUser(auth, req) }), // voice of the customer (issue 14)
     // Chat routing (issue 13, chat-routing helper): canned responses over REST.
     cannedRouter({ db, now, bearerUser: (req) => bearerUser(auth, req) }),
     // Supervisors (issue 14): wallboard tokens and the board's config. Routes run once `supervisor` exists.
@@ -525,6 +537,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       await voice.close();
       await sweeping;
       await closing;
+      clearInterval(vocTimer); // voice of the customer (issue 14)
+      await voc.index.settled();
       await chainer.close();
       await db.destroy();
     },

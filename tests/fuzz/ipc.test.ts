@@ -226,6 +226,8 @@ beforeAll(async () => {
     'kb.categoryCreate': { nameZh: '发票', nameEn: 'Invoices', departmentId: row.departmentId },
     'kb.categoryRename': { id: row.id, nameZh: '发票', nameEn: 'Invoices' },
     'kb.categoryDelete': { id: row.id },
+    'voc.summary': { from: '2026-01-01', to: '2026-01-07' },
+    'voc.contacts': { from: '2026-01-01', to: '2026-01-07', term: '退款', limit: 25 },
     // email (issue 13)
     'attachments.get': { id: row.id },
     'email.mailboxes': {},

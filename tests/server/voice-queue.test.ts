@@ -1,10 +1,10 @@
 // Callers wait in the queue (src/server/voice/README.md, "Waiting calls"): against a real server over HTTP, as
 // Kamailio asks (wait=1 on every routing request, polls for the same Call-ID), with agents on the sync socket.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PBX_SECRET_HEADER, type WaitingCall } from '../../src/shared';
+import { ADMIN_REST, PBX_SECRET_HEADER, Queue, type WaitingCall } from '../../src/shared';
 import { openDatabase } from '../../src/server/db/open';
 import type { Db } from '../../src/server/db/schema';
-import { startTestServer, TEST_PBX_SECRET, type TestServer } from './helpers';
+import { login, postJson, startTestServer, TEST_PBX_SECRET, type TestServer } from './helpers';
 import { agentSessions, callEvent, mustSetState, setState, statusOf, until } from './voice-helpers';
 
 let server: TestServer;
@@ -297,5 +297,44 @@ describe('waiting in the queue', () => {
     await hangUp('as-0');
     expect((await setState(a3, 'Offline')).ok).toBe(true);
     await mustSetState(a1, 'Offline');
+  });
+
+  it('takes the queue settings from the admin, checked, and routes by them at once', async () => {
+    const admin = await login(server.url, 'admin');
+    const queues = server.voice.listQueues();
+    const billing = queues.find((q) => q.number === '8003')!;
+    const vip = queues.find((q) => q.number === '8011')!;
+    const save = (input: Record<string, unknown>) =>
+      postJson(
+        `${server.url}${ADMIN_REST.queue(billing.id)}`,
+        { ...billing, ...input },
+        {
+          authorization: `Bearer ${admin.accessToken}`,
+        },
+      );
+    const self = await save({ maxWaitSeconds: 60, overflowQueueId: billing.id, callbackOnMaxWait: false });
+    expect(self.status).toBe(400);
+    expect(JSON.stringify(self.body.issues)).toMatch(/cannot overflow to itself/);
+    const noMax = await save({ maxWaitSeconds: null, callbackOnMaxWait: true });
+    expect(noMax.status).toBe(400);
+    expect(JSON.stringify(noMax.body.issues)).toMatch(/give a maximum wait/);
+    const badTarget = await save({ serviceLevelTarget: 1.5 });
+    expect(badTarget.status).toBe(400);
+
+    const ok = await save({
+      priority: 7,
+      maxWaitSeconds: 90,
+      overflowQueueId: vip.id,
+      callbackOnMaxWait: false,
+      serviceLevelSeconds: 30,
+      serviceLevelTarget: 0.9,
+    });
+    expect(ok.status).toBe(200);
+    expect(Queue.parse(ok.body)).toMatchObject({ priority: 7, maxWaitSeconds: 90, overflowQueueId: vip.id });
+    await until(() => {
+      const q = server.voice.listQueues().find((x) => x.number === '8003');
+      return q?.priority === 7 && q.serviceLevelTarget === 0.9 ? q : undefined;
+    });
+    expect((await audits('queue.update', billing.id)).length).toBeGreaterThan(0);
   });
 });

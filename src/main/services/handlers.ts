@@ -15,6 +15,7 @@ import { formatPhone, normalisePhone } from '../../shared/phone';
 import * as api from '../sync/server-api';
 import { createAdminHandlers } from './admin-handlers';
 import { createAuditHandlers } from './audit-handlers';
+import { createVocHandlers } from './voc-handlers';
 // Intake (issue 13): API keys, messaging channels, customer merge.
 import { createIntakeHandlers } from './intake-handlers';
 import { createKbHandlers } from './kb-handlers'; // knowledge base (issue 13, kb helper)
@@ -382,6 +383,7 @@ export function createHandlers(
     // Intake (issue 13).
     ...createIntakeHandlers(sessions),
     ...createKbHandlers(sessions), // knowledge base (issue 13, kb helper)
+    ...createVocHandlers(sessions), // voice of the customer (issue 14, voc helper)
     ...createAttachmentHandlers(sessions), // email (issue 13)
     ...createChatHandlers(sessions), // web chat, agent desk (issue 13, chat desk)
     ...createSupervisorHandlers(sessions), // supervisors (issue 14, desk)

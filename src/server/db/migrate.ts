@@ -30,6 +30,8 @@ import * as m0028 from './migrations/0028-supervisor';
 import * as m0021 from './migrations/0021-kb';
 // email (issue 13)
 import * as m0022 from './migrations/0022-email';
+// Voice of the customer (issue 14, voc helper).
+import * as m0030 from './migrations/0030-voc';
 import type { Db } from './schema';
 
 /** Every migration, listed statically so bundling and tests see exactly what ships. Never edit a shipped one. */
@@ -67,6 +69,8 @@ export const migrations: Record<string, Migration> = {
   '0026-call-queue': m0026,
   // Supervisors (issue 14, monitor helper): wallboard tokens, supervisor messages.
   '0028-supervisor': m0028,
+  // Voice of the customer (issue 14, voc helper): the change-log follower's cursor, contacts, postings, daily counts.
+  '0030-voc': m0030,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

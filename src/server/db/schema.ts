@@ -493,6 +493,34 @@ export interface Database {
     text: string;
     at: string;
   };
+  // Voice of the customer (issue 14, voc helper; migration 0030, src/server/voc).
+  voc_state: { name: string; value: number };
+  voc_contacts: {
+    seq: Generated<number>;
+    contact_id: string;
+    kind: 'ticket' | 'call';
+    department_id: string;
+    /** UTC days since 1970-01-01. */
+    day: number;
+    ticket_id: string | null;
+    /** JSON array of the terms and phrases it mentions. */
+    terms: string;
+    sentiment: number | null;
+    zh: number;
+  };
+  voc_postings: { term: string; day: number; contact: number };
+  voc_daily: { department_id: string; day: number; term: string; contacts: number };
+  /** week: voc-text.ts weekOf (Monday-based weeks since 1970). */
+  voc_weekly: { department_id: string; week: number; term: string; contacts: number };
+  voc_daily_totals: {
+    department_id: string;
+    day: number;
+    contacts: number;
+    positive: number;
+    neutral: number;
+    negative: number;
+    zh: number;
+  };
 }
 
 // Knowledge base (issue 13, kb helper).

@@ -60,3 +60,26 @@ export function tokenize(text: string): string[] {
   }
   return out;
 }
+
+const SPACE_ONLY = /^\s+$/u;
+
+/**
+ * Voice of the customer (issue 14, src/server/voc): the same terms as tokenize(), in text order, from jieba's
+ * precise mode (one segmentation, no overlapping parts, so neighbours are real neighbours), split into runs
+ * wherever punctuation or a stop word stood: adjacent terms of one run form the phrases the VOC report counts.
+ */
+export function termRuns(text: string): string[][] {
+  const runs: string[][] = [];
+  let run: string[] = [];
+  for (const raw of segmenter().cut(text.normalize('NFKC'), false)) {
+    if (SPACE_ONLY.test(raw)) continue;
+    const t = term(raw);
+    if (t !== null) run.push(t);
+    else if (run.length) {
+      runs.push(run);
+      run = [];
+    }
+  }
+  if (run.length) runs.push(run);
+  return runs;
+}

@@ -155,7 +155,8 @@ export function routeRequestHandler(deps: {
         deps.voice.route(queue, caller, callId, retry, wait).then((result): Answer => {
           // The caller's number is in the call record already; the audit says who decided what. A request
           // about no queue of ours made no call and decided nothing: logged by the PBX, not audited here.
-          if (result.interactionId !== null) {
+          // A poll of a waiting call that changes nothing (same position) is not audited: one a second per caller.
+          if (result.interactionId !== null && (result.kind !== 'wait' || result.changed)) {
             audit(deps.now(), 'pbx.route', result.kind === 'agent' ? result.userId : null, {
               queue,
               callId,

@@ -96,6 +96,8 @@ interface CallEntry {
   /** A waiting call nobody polls for (waitPollTimeoutMs) is recorded abandoned. */
   waitTimer?: NodeJS.Timeout;
   customerName: string | null;
+  /** The position the last `wait` answer gave (null: none yet). */
+  lastPosition?: number | null;
 }
 
 export type RouteResult =
@@ -113,6 +115,8 @@ export type RouteResult =
       /** 1: the next to be offered an agent of its queue. */
       position: number;
       expectedWaitSeconds: number;
+      /** Whether the position differs from the last answer to this call (polls that change nothing are not audited). */
+      changed: boolean;
     }
   | { kind: 'none'; interactionId: string | null; result?: QueueResult };
 
@@ -839,11 +843,14 @@ export class VoiceService implements LiveCalls {
 
   private waitAnswer(c: CallEntry): RouteResult {
     const position = this.position(c, this.orderedWaiting());
+    const changed = c.lastPosition !== position;
+    c.lastPosition = position;
     return {
       kind: 'wait',
       interactionId: c.record.id,
       position,
       expectedWaitSeconds: this.expectedWait(c, position),
+      changed,
     };
   }
 

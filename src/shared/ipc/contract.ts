@@ -55,6 +55,8 @@ import {
   IntakeOverview,
 } from '../intake/schemas';
 import { AuditExportFormat, AuditPage, AuditQuery, AuditVerifyReport } from '../protocol/audit';
+// Voice of the customer (issue 14, voc helper).
+import { VocContactsPage, VocContactsQuery, VocQuery, VocSummary } from '../protocol/voc';
 import { ErrorBody, StorageFault } from '../protocol/errors';
 import { SlaAlert } from '../protocol/sla';
 import { MailboxAddress, MailboxInput, MailboxList } from '../protocol/email'; // email (issue 13)
@@ -764,6 +766,11 @@ export const contract = {
   'kb.categoryRename': method(KbCategoryNames.extend({ id: Id }), KbCategory),
   /** Refused (conflict, with the count) while articles are filed under it. */
   'kb.categoryDelete': method(z.object({ id: Id }), z.object({})),
+  // Voice of the customer (issue 14, voc helper): straight to the server (supervisors, team leads, admins).
+  /** Top terms and phrases, rising topics and sentiment of a period against the one before it. */
+  'voc.summary': method(VocQuery, VocSummary),
+  /** The tickets and calls of a period that mention one topic, a page at a time. */
+  'voc.contacts': method(VocContactsQuery, VocContactsPage),
   // email (issue 13): a comment's kept file, fetched from the server (scope-checked there) for the agent to save.
   /** The file's bytes as base64 (at most the server's attachment limit, 10 MB by default). */
   'attachments.get': method(
