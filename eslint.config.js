@@ -37,6 +37,15 @@ const noElectron = {
 };
 const noNode = { group: nodeOnly, message: 'Node-only modules are not allowed in this part.' };
 
+const wallboard = boundary('wallboard', [
+  noElectron,
+  noNode,
+  {
+    group: ['@mui/*', '@emotion/*'],
+    message: 'The wallboard runs under a strict CSP (no inline styles): plain CSS files only.',
+  },
+]);
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', '.data/**', '.cache/**'] },
   js.configs.recommended,
@@ -97,5 +106,17 @@ export default tseslint.config(
       },
     ]),
     languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    // Wallboard (issue 14): the TV page imports only src/shared (part-boundaries.js) and no Node modules. React
+    // without MUI/Emotion: Emotion's injected <style> tags would need 'unsafe-inline' in the page's strict CSP.
+    ...wallboard,
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...wallboard.rules,
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'warn',
+    },
   },
 );

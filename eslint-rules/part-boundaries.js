@@ -6,7 +6,8 @@ import { dirname, relative, resolve, sep } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 // widget: the web chat widget (issue 13, chat area), which like the others imports only src/shared.
-const PARTS = ['shared', 'main', 'preload', 'renderer', 'server', 'widget'];
+// wallboard: the TV page (issue 14), likewise.
+const PARTS = ['shared', 'main', 'preload', 'renderer', 'server', 'widget', 'wallboard'];
 
 function partOf(file) {
   const rel = relative(root, file).split(sep);

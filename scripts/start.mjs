@@ -86,12 +86,14 @@ function startPbx() {
     let ready = false;
     child.stdout.on('data', (chunk) => {
       out += String(chunk);
-      const m = /ready: (ws:\/\/\S+) (sip:\S+)/.exec(out);
+      const m = /ready: (ws:\/\/\S+) (sip:\S+)(?: \((media: .*)\))?\n/.exec(out);
       if (!ready && m) {
         ready = true;
         resolve({
           wsUrl: m[1],
           sipUri: m[2],
+          // rtpengine beside Kamailio (scripts/pbx.ts): WebRTC <-> plain-RTP bridging, media to waiting callers.
+          media: m[3] ?? 'media: off',
           rpcUrl: `http://127.0.0.1:${env.SWITCHBOARD_PBX_RPC_PORT}/RPC`,
         });
       }
@@ -189,7 +191,7 @@ try {
   }
   const phone =
     'wsUrl' in pbx
-      ? `Phone: softphones register at ${pbx.wsUrl} (Kamailio, ${pbx.sipUri}); queues 8001-8003 ring Available agents.`
+      ? `Phone: softphones register at ${pbx.wsUrl} (Kamailio, ${pbx.sipUri}; ${pbx.media}); queues 8001-8003 ring Available agents.`
       : pbx.off;
   await run(...tsNode('src/server/cli.ts'), /listening on/);
   const electron = electronRuntime();

@@ -17,6 +17,10 @@ const PACKAGES = [
   'openssl',
   'postgresql-15', // npm run test:pg: initdb/pg_ctl for a throwaway cluster (scripts/postgres.mjs)
   'haproxy', // npm run cluster and tests/cluster: one address in front of several service nodes
+  'rtpengine-daemon', // media beside Kamailio: WebRTC <-> plain RTP bridging, music and prompts to waiting callers
+  'baresip', // a plain-RTP SIP endpoint for the media tests (tests/pbx/baresip.ts)
+  'espeak-ng', // the queue's spoken prompts, English and Chinese (src/server/pbx/prompts.ts, npm run pbx)
+  'sox', // hold music synthesised, prompts resampled; test tones
 ];
 
 const installed = (name) =>

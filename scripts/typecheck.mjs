@@ -1,7 +1,8 @@
 // Type-checks every part against its own runtime (shared: no DOM and no Node; renderer: DOM; the rest: Node).
 import { spawnSync } from 'node:child_process';
 // widget: the web chat widget (issue 13, chat area), DOM without Node.
-const parts = ['shared', 'server', 'main', 'preload', 'renderer', 'tests', 'widget'];
+// wallboard: the TV page (issue 14), DOM and React without Node.
+const parts = ['shared', 'server', 'main', 'preload', 'renderer', 'tests', 'widget', 'wallboard'];
 let failed = [];
 for (const part of parts) {
   const t0 = Date.now();

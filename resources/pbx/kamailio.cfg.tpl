@@ -10,9 +10,11 @@
 #   {{ROUTING_URL}} queue routing service (GET ?queue=&caller=&callid=[&retry=1] -> body: agent SIP user on
 #                   the first line, ring timeout in seconds on the second)
 #   {{EVENTS_URL}}  call events of the routing service (POST {callId, event}), told when a caller gives up
+#   {{RTPENGINE_SOCK}} rtpengine's ng control socket (udp:127.0.0.1:PORT): media bridging WebRTC <-> plain RTP
+#   {{PROMPTS_DIR}} hold music and announcements for waiting callers (src/server/pbx/prompts.ts)
 #
 # Packages: kamailio kamailio-websocket-modules kamailio-utils-modules (http_client),
-#           kamailio-tls-modules (only for wss).
+#           kamailio-tls-modules (only for wss), rtpengine-daemon (media, started beside Kamailio).
 # Runtime folder {{RUN_DIR}} holds the rendered configuration, pid file and control socket.
 
 ####### Defines #######
@@ -30,6 +32,13 @@
 #!define WITH_CALL_EVENTS
 #!define SB_EVENTS_URL "{{EVENTS_URL}}"
 {{/EVENTS}}
+{{#MEDIA}}
+#!define WITH_MEDIA
+{{/MEDIA}}
+{{#QUEUE_WAIT}}
+#!define WITH_QUEUE_WAIT
+#!define SB_PROMPTS "{{PROMPTS_DIR}}"
+{{/QUEUE_WAIT}}
 {{#WSS}}
 #!define WITH_WSS
 #!define SB_WSS_PORT {{WSS_PORT}}
@@ -49,6 +58,11 @@ rev_dns=no
 use_dns_cache=no
 server_header="Server: Switchboard PBX"
 user_agent_header="User-Agent: Switchboard PBX"
+
+#!ifdef WITH_QUEUE_WAIT
+# Async workers: the resumed routes of waiting callers' polls (async_ms_route) run there.
+async_workers=2
+#!endif
 
 # Loopback only: this process never listens on another address.
 listen=udp:127.0.0.1:{{SIP_PORT}}
@@ -100,6 +114,12 @@ loadmodule "websocket.so"
 #!ifdef WITH_QUEUE_ROUTING
 loadmodule "http_client.so"
 #!endif
+#!ifdef WITH_MEDIA
+loadmodule "rtpengine.so"
+#!endif
+#!ifdef WITH_QUEUE_WAIT
+loadmodule "async.so"
+#!endif
 
 ####### Module parameters #######
 # kamcmd -s unix:{{RUN_DIR}}/kamailio_ctl ... works for debugging.
@@ -148,6 +168,23 @@ modparam("http_client", "keep_connections", 1)
 modparam("http_client", "query_result", 0)
 #!endif
 
+#!ifdef WITH_MEDIA
+modparam("rtpengine", "rtpengine_sock", "{{RTPENGINE_SOCK}}")
+modparam("rtpengine", "rtpengine_tout_ms", 2000)
+# SDP in and out through variables, not the message body: the same code then serves a relayed request, a
+# relayed reply and the 183 Kamailio itself sends to a waiting caller (route MEDIA_OFFER / MEDIA_ANSWER).
+modparam("rtpengine", "read_sdp_pv", "$var(sb_sdp_in)")
+modparam("rtpengine", "write_sdp_pv", "$var(sb_sdp_out)")
+#!endif
+
+#!ifdef WITH_QUEUE_WAIT
+# Waiting callers: the poll every second runs in async timer processes (async_ms_route suspends the INVITE
+# transaction), never holding a SIP worker while the caller waits.
+modparam("async", "workers", 2)
+modparam("async", "ms_timer", 10)
+modparam("rtpengine", "media_duration", "$avp(sb_media_ms)")
+#!endif
+
 ####### Routing logic #######
 
 request_route {
@@ -167,10 +204,22 @@ request_route {
 
 	if (is_method("CANCEL")) {
 		if (t_check_trans()) {
+#!ifdef WITH_MEDIA
+			rtpengine_delete();
+#!endif
 			route(RELAY);
 		}
 		exit;
 	}
+
+#!ifdef WITH_QUEUE_WAIT
+	# The hold leg of a waiting caller: Kamailio's own INVITE to itself (route QUEUE_HOLD).
+	if (is_method("INVITE") && !has_totag() && $rU =~ "^hold-8[0-9]{3}$" && $si == "127.0.0.1"
+			&& $sp == {{SIP_PORT}} && $pr == "udp") {
+		route(HOLD_LEG);
+		exit;
+	}
+#!endif
 
 	route(WITHINDLG);
 
@@ -231,6 +280,22 @@ route[WITHINDLG] {
 		if (!isdsturiset()) {
 			handle_ruri_alias();
 		}
+#!ifdef WITH_MEDIA
+		# The dialog's media goes through rtpengine (Record-Route parameter set on the initial INVITE).
+		if (check_route_param("sbm=1")) {
+			if (is_method("BYE")) {
+				rtpengine_delete();
+			} else if (is_method("INVITE|UPDATE")) {
+				# A re-INVITE (hold, resume): the same bridging, by who sends it and to whom.
+				$avp(sb_anchored) = 1;
+				route(MEDIA_DIRECTION);
+				$var(sb_branch_flags) = "";
+				if (has_body("application/sdp")) {
+					route(MEDIA_OFFER);
+				}
+			}
+		}
+#!endif
 		route(RELAY);
 		exit;
 	}
@@ -310,6 +375,16 @@ route[LOCATION] {
 		send_reply("480", "Temporarily Unavailable");
 		exit;
 	}
+#!ifdef WITH_MEDIA
+	# A WebRTC phone and a plain-RTP endpoint cannot talk directly: rtpengine bridges them. Two WebRTC
+	# phones (or two plain SIP phones) keep their media to themselves.
+	if (is_method("INVITE")) {
+		route(MEDIA_DIRECTION);
+		if ($avp(sb_src_ws) != $avp(sb_dst_ws)) {
+			route(MEDIA_ANCHOR);
+		}
+	}
+#!endif
 	route(RELAY);
 }
 
@@ -337,7 +412,14 @@ route[QUEUE] {
 	# 180 s for a whole INVITE transaction would cut the later ones short.
 	t_set_max_lifetime(3600000, 0);
 	append_hf("X-Switchboard-Queue: $rU\r\n");
+#!ifdef WITH_MEDIA
+	# Queue calls always go through rtpengine, whatever the agent's phone: it plays to a waiting caller and
+	# bridges the caller with whichever agent takes the call.
+	route(MEDIA_SRC);
+	route(MEDIA_ANCHOR);
+#!endif
 	$var(sb_retry) = "";
+	$var(sb_prefetched) = 0;
 	route(QUEUE_OFFER);
 	exit;
 #!else
@@ -362,22 +444,42 @@ route[SERVICE_HEADERS] {
 # again; the service never offers a call twice to the same agent, so it ends with an agent or with none.
 route[QUEUE_OFFER] {
 	$var(sb_asks) = 0;
+#!ifdef WITH_QUEUE_WAIT
+	# This Kamailio keeps callers waiting when nobody is free (the service then answers "wait").
+	$var(sb_waitp) = "&wait=1";
+#!else
+	$var(sb_waitp) = "";
+#!endif
 	while ($var(sb_asks) < 50) {
 		$var(sb_asks) = $var(sb_asks) + 1;
+		if ($var(sb_prefetched) == 1) {
+			# The hold leg got the agent from the service (route HOLD_ASK): ring them.
+			$var(sb_prefetched) = 0;
+			$var(sb_code) = 200;
+		} else {
 		$var(sb_body) = "";
 		route(SERVICE_HEADERS);
-		$var(sb_code) = http_client_query(SB_ROUTING_URL + "?queue=$(avp(sb_queue){s.escape.param})&caller=$(avp(sb_caller){s.escape.param})&callid=$(ci{s.escape.param})" + $var(sb_retry), "", "$var(sb_hdrs)", "$var(sb_body)");
+		$var(sb_code) = http_client_query(SB_ROUTING_URL + "?queue=$(avp(sb_queue){s.escape.param})&caller=$(avp(sb_caller){s.escape.param})&callid=$(ci{s.escape.param})" + $var(sb_retry) + $var(sb_waitp), "", "$var(sb_hdrs)", "$var(sb_body)");
+		}
 		$var(sb_agent) = "";
 		if ($var(sb_code) == 200 && $(var(sb_body){line.count}) > 0) {
 			$var(sb_agent) = $(var(sb_body){line.at,0}{s.trim});
 		}
+#!ifdef WITH_QUEUE_WAIT
+		if ($var(sb_code) == 200 && $var(sb_agent) == "wait") {
+			route(QUEUE_HOLD);
+			exit;
+		}
+#!endif
 		if ($var(sb_code) == 204 || $var(sb_code) == 404 || ($var(sb_code) == 200 && $var(sb_agent) == "")) {
 			xlog("L_INFO", "queue $avp(sb_queue): no agent available\n");
+			route(MEDIA_END);
 			t_reply("480", "No Agent Available");
 			exit;
 		}
 		if ($var(sb_code) != 200 || !($var(sb_agent) =~ "^[A-Za-z0-9._-]+$")) {
 			xlog("L_ERR", "queue $avp(sb_queue): routing service answered $var(sb_code)\n");
+			route(MEDIA_END);
 			t_reply("503", "Queue Routing Unavailable");
 			exit;
 		}
@@ -385,6 +487,7 @@ route[QUEUE_OFFER] {
 		$var(sb_retry) = "&retry=1";
 		if (t_is_canceled()) {
 			route(QUEUE_ABANDONED);
+			route(MEDIA_END);
 			t_reply("487", "Request Terminated");
 			exit;
 		}
@@ -403,6 +506,9 @@ route[QUEUE_OFFER] {
 			t_set_fr($var(sb_ring) * 1000, $var(sb_ring) * 1000);
 			t_on_failure("QUEUE_FAILOVER");
 			t_on_reply("REPLY");
+#!ifdef WITH_MEDIA
+			t_on_branch("MEDIA_BRANCH");
+#!endif
 			if (t_relay()) {
 				return;
 			}
@@ -411,6 +517,7 @@ route[QUEUE_OFFER] {
 			xlog("L_INFO", "queue $avp(sb_queue): agent $var(sb_agent) has no registered phone\n");
 		}
 	}
+	route(MEDIA_END);
 	t_reply("480", "No Agent Available");
 	exit;
 }
@@ -418,15 +525,150 @@ route[QUEUE_OFFER] {
 failure_route[QUEUE_FAILOVER] {
 	if (t_is_canceled()) {
 		route(QUEUE_ABANDONED);
+		route(MEDIA_END);
 		exit;
 	}
+#!ifdef WITH_QUEUE_WAIT
+	# The hold leg ended: the service named an agent (ring them), or ended the wait (its reply goes on).
+	if ($T_rpl($hdr(X-Switchboard-Agent)) != $null) {
+		$var(sb_body) = $T_rpl($hdr(X-Switchboard-Agent)) + "\n" + $T_rpl($hdr(X-Switchboard-Ring)) + "\n";
+		$var(sb_prefetched) = 1;
+		$var(sb_retry) = "";
+		route(QUEUE_OFFER);
+		return;
+	}
+	if ($T_rpl($hdr(X-Switchboard-Wait)) != $null) {
+		route(MEDIA_END);
+		return;
+	}
+#!endif
 	# Timed out (408), refused or unreachable: the next agent. Any other failure goes to the caller as is.
 	if (t_branch_timeout() || t_check_status("^(404|408|410|477|480|486|500|503|600|603)$")) {
 		xlog("L_INFO", "queue $avp(sb_queue): agent did not take the call ($T_reply_code), asking for the next\n");
 		$var(sb_retry) = "&retry=1";
 		route(QUEUE_OFFER);
+		return;
+	}
+	route(MEDIA_END);
+}
+
+#!ifdef WITH_QUEUE_WAIT
+# Nobody is free: the caller waits. rtpengine cannot answer a call by itself (and Kamailio's rtpengine module
+# refuses rtpengine_answer() on an INVITE), so the caller's INVITE gets a branch to a callee that exists only
+# for the wait: Kamailio itself, at sip:hold-<queue>@ this address (route HOLD_LEG). That leg answers with
+# 183 Session Progress and a plain-RTP SDP that takes G.711 and sends nothing (port 9, discard); the caller's
+# transaction puts rtpengine in between both ways as for any branch (branch_route MEDIA_BRANCH, onreply_route
+# REPLY), so the caller gets early media from rtpengine and play_media can play to them. The hold leg polls
+# the service every second in async timer processes (async_ms_route; no SIP worker is held) and ends with a
+# final reply the caller's failure route reads: X-Switchboard-Agent (ring that agent) or X-Switchboard-Wait
+# (the service ended the wait: 480, or 503 when it failed). A CANCEL of the caller cancels the hold leg too
+# (its 487 reaches failure_route[QUEUE_FAILOVER], which reports the abandoned call).
+route[QUEUE_HOLD] {
+	xlog("L_INFO", "queue $avp(sb_queue): nobody free, the caller waits\n");
+	$ru = "sip:hold-" + $avp(sb_queue) + "@127.0.0.1:{{SIP_PORT}}";
+	$du = "sip:127.0.0.1:{{SIP_PORT}};transport=udp";
+	# fr: the hold leg's 183 comes at once; fr_inv: the wait itself, up to the transaction's hour.
+	t_set_fr(3600000, 5000);
+	t_on_failure("QUEUE_FAILOVER");
+	t_on_reply("REPLY");
+	t_on_branch("MEDIA_BRANCH");
+	if (!t_relay()) {
+		route(MEDIA_END);
+		t_reply("500", "Cannot Keep The Caller Waiting");
 	}
 }
+
+route[HOLD_LEG] {
+	if (!t_newtran()) {
+		sl_reply_error();
+		exit;
+	}
+	t_set_max_lifetime(3600000, 0);
+	$avp(sb_queue) = $(rU{s.substr,5,0});
+	$avp(sb_caller) = $fU;
+	set_reply_body("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=sendrecv\r\n", "application/sdp");
+	t_reply("183", "Session Progress");
+	$avp(sb_early) = 1;
+	route(HOLD_ASK);
+}
+
+# Ask the service about the waiting call (a poll: wait=1); again in a second while it says wait.
+route[HOLD_ASK] {
+	if (t_is_canceled()) exit;
+	$var(sb_body) = "";
+	route(SERVICE_HEADERS);
+	$var(sb_code) = http_client_query(SB_ROUTING_URL + "?queue=$(avp(sb_queue){s.escape.param})&caller=$(avp(sb_caller){s.escape.param})&callid=$(ci{s.escape.param})&wait=1", "", "$var(sb_hdrs)", "$var(sb_body)");
+	$var(sb_agent) = "";
+	if ($var(sb_code) == 200 && $(var(sb_body){line.count}) > 0) {
+		$var(sb_agent) = $(var(sb_body){line.at,0}{s.trim});
+	}
+	if ($var(sb_code) == 200 && $var(sb_agent) == "wait") {
+		$avp(sb_pos) = $(var(sb_body){line.at,1}{s.trim}{s.int});
+		$avp(sb_eta) = $(var(sb_body){line.at,2}{s.trim}{s.int});
+		route(QUEUE_PLAY);
+		if (!async_ms_route("HOLD_ASK", 1000)) {
+			append_to_reply("X-Switchboard-Wait: failed\r\n");
+			t_reply("500", "Cannot Keep The Caller Waiting");
+		}
+		exit;
+	}
+	stop_media("from-tag=$ft");
+	if ($var(sb_code) == 204 || $var(sb_code) == 404 || ($var(sb_code) == 200 && $var(sb_agent) == "")) {
+		append_to_reply("X-Switchboard-Wait: ended\r\n");
+		t_reply("480", "No Agent Available");
+		exit;
+	}
+	if ($var(sb_code) != 200 || !($var(sb_agent) =~ "^[A-Za-z0-9._-]+$")) {
+		xlog("L_ERR", "queue $avp(sb_queue): routing service answered $var(sb_code) to a waiting call\n");
+		append_to_reply("X-Switchboard-Wait: failed\r\n");
+		t_reply("503", "Queue Routing Unavailable");
+		exit;
+	}
+	$var(sb_ring) = 0;
+	if ($(var(sb_body){line.count}) > 1) {
+		$var(sb_ring) = $(var(sb_body){line.at,1}{s.trim}{s.int});
+	}
+	append_to_reply("X-Switchboard-Agent: $var(sb_agent)\r\nX-Switchboard-Ring: $var(sb_ring)\r\n");
+	t_reply("480", "Agent Found");
+	exit;
+}
+
+# The next thing to hear, when the last one has ended: position (English), expected wait (English), the same
+# in Mandarin, then music; again from the position. A new position interrupts the music.
+route[QUEUE_PLAY] {
+	if ($avp(sb_early) != 1) return;
+	if ($avp(sb_play_step) == $null) $avp(sb_play_step) = 0;
+	if ($avp(sb_play_until) != $null && $TV(s) < $avp(sb_play_until)) {
+		if (!($avp(sb_play_step) == 0 && $avp(sb_pos) != $avp(sb_pos_said))) return;
+		stop_media("from-tag=$ft");
+	}
+	$var(sb_step) = $avp(sb_play_step);
+	$var(sb_lang) = "en";
+	if ($var(sb_step) == 2 || $var(sb_step) == 3) $var(sb_lang) = "zh";
+	if ($var(sb_step) == 0 || $var(sb_step) == 2) {
+		$avp(sb_pos_said) = $avp(sb_pos);
+		$var(sb_name) = "pos-more";
+		if ($avp(sb_pos) >= 1 && $avp(sb_pos) <= {{MAX_POSITION}}) $var(sb_name) = "pos-" + $avp(sb_pos);
+		$var(sb_file) = SB_PROMPTS + "/" + $var(sb_lang) + "/" + $var(sb_name) + ".wav";
+	} else if ($var(sb_step) == 1 || $var(sb_step) == 3) {
+		$var(sb_min) = ($avp(sb_eta) + 59) / 60;
+		$var(sb_name) = "wait-more";
+		if ($var(sb_min) >= 0 && $var(sb_min) <= {{MAX_WAIT_MINUTES}}) $var(sb_name) = "wait-" + $var(sb_min);
+		$var(sb_file) = SB_PROMPTS + "/" + $var(sb_lang) + "/" + $var(sb_name) + ".wav";
+	} else {
+		$var(sb_file) = SB_PROMPTS + "/music-hold.wav";
+	}
+	$avp(sb_media_ms) = -1;
+	if (!play_media("from-tag=$ft file=$var(sb_file)")) {
+		xlog("L_WARN", "queue $avp(sb_queue): rtpengine cannot play $var(sb_file)\n");
+	}
+	$var(sb_secs) = 5;
+	if ($avp(sb_media_ms) > 0) $var(sb_secs) = ($avp(sb_media_ms) + 999) / 1000;
+	$avp(sb_play_until) = $TV(s) + $var(sb_secs);
+	$avp(sb_play_step) = $var(sb_step) + 1;
+	if ($avp(sb_play_step) > 4) $avp(sb_play_step) = 0;
+}
+#!endif
 
 # The caller gave up before an agent answered: the service frees the ringing agent at once instead of
 # waiting for its ring timeout.
@@ -458,6 +700,14 @@ route[RELAY] {
 	if (is_method("INVITE|BYE|UPDATE|CANCEL|ACK")) {
 		t_on_reply("REPLY");
 	}
+#!ifdef WITH_MEDIA
+	if (is_method("INVITE") && $avp(sb_anchored) == 1) {
+		if (!has_totag()) {
+			t_on_branch("MEDIA_BRANCH");
+			t_on_failure("MEDIA_FAILURE");
+		}
+	}
+#!endif
 	if (!t_relay()) {
 		sl_reply_error();
 	}
@@ -468,6 +718,123 @@ onreply_route[REPLY] {
 	if (nat_uac_test("64")) {
 		add_contact_alias();
 	}
+#!ifdef WITH_MEDIA
+	# The callee's answer (early media or the final one) goes back through rtpengine to the offerer.
+	if ($avp(sb_anchored) == 1 && is_method("INVITE|UPDATE") && status =~ "^(18[03]|2[0-9][0-9])$"
+			&& has_body("application/sdp")) {
+		$avp(sb_dst_ws) = 0;
+		if ($pr == "ws" || $pr == "wss") $avp(sb_dst_ws) = 1;
+		route(MEDIA_ANSWER);
+	}
+#!endif
+}
+
+#!ifdef WITH_MEDIA
+# $avp(sb_src_ws): the request came over a WebSocket (a WebRTC phone); $avp(sb_dst_ws): it goes to one
+# ($du or the Request-URI of the branch says transport=ws/wss).
+route[MEDIA_DIRECTION] {
+	route(MEDIA_SRC);
+	route(MEDIA_DST);
+}
+
+route[MEDIA_SRC] {
+	$avp(sb_src_ws) = 0;
+	if ($pr == "ws" || $pr == "wss") $avp(sb_src_ws) = 1;
+}
+
+route[MEDIA_DST] {
+	$avp(sb_dst_ws) = 0;
+	if (isdsturiset()) {
+		if ($du =~ ";transport=wss?") $avp(sb_dst_ws) = 1;
+	} else if ($ru =~ ";transport=wss?") {
+		$avp(sb_dst_ws) = 1;
+	}
+}
+
+# The dialog's media goes through rtpengine: in-dialog requests carry the mark in their Route header.
+route[MEDIA_ANCHOR] {
+	$avp(sb_anchored) = 1;
+	add_rr_param(";sbm=1");
+}
+
+# Flags by direction. A WebRTC side needs ICE, DTLS-SRTP (rtpengine passive: the browser starts the
+# handshake), RTP/SAVPF and rtcp-mux; a plain SIP side gets RTP/AVP without ICE or crypto, and G.711 added
+# to what a browser offers (rtpengine transcodes opus when the other side picks PCMU/PCMA).
+route[MEDIA_FLAGS] {
+	$var(sb_common) = "replace-origin replace-session-connection SDES-off";
+	if ($var(sb_to_ws) == 1) {
+		$var(sb_flags) = $var(sb_common) + " ICE=force RTP/SAVPF DTLS=passive rtcp-mux-offer rtcp-mux-require generate-mid";
+	} else {
+		$var(sb_flags) = $var(sb_common) + " ICE=remove RTP/AVP DTLS=off rtcp-mux-demux";
+	}
+	if ($var(sb_to_ws) == 0 && $var(sb_from_ws) == 1) {
+		$var(sb_flags) = $var(sb_flags) + " codec-transcode-PCMU codec-transcode-PCMA";
+	}
+}
+
+# Offer: from the request's sender to its destination. The request's own SDP in, rtpengine's out.
+# $var(sb_branch_flags): " via-branch=auto-next" for the branches of an initial INVITE (below).
+route[MEDIA_OFFER] {
+	$var(sb_from_ws) = $avp(sb_src_ws);
+	$var(sb_to_ws) = $avp(sb_dst_ws);
+	route(MEDIA_FLAGS);
+	$var(sb_flags) = $var(sb_flags) + $var(sb_branch_flags);
+	$var(sb_branch_flags) = "";
+	$var(sb_sdp_in) = $rb;
+	$var(sb_sdp_out) = "";
+	xlog("L_INFO", "media offer to $ru via $du: $var(sb_flags)\n");
+	if (!rtpengine_offer("$var(sb_flags)")) {
+		xlog("L_ERR", "rtpengine refused the offer ($var(sb_flags))\n");
+		return -1;
+	}
+	set_body("$var(sb_sdp_out)", "application/sdp");
+	return 1;
+}
+
+# Answer: from the reply's sender (the request's destination) back to the offerer.
+route[MEDIA_ANSWER] {
+	$var(sb_from_ws) = $avp(sb_dst_ws);
+	$var(sb_to_ws) = $avp(sb_src_ws);
+	route(MEDIA_FLAGS);
+	# The answer of one branch of an initial INVITE: its media session (see branch_route MEDIA_BRANCH).
+	if ($avp(sb_per_branch) == 1 && !has_totag()) {
+		$var(sb_flags) = $var(sb_flags) + " via-branch=1";
+	}
+	$var(sb_sdp_in) = $rb;
+	$var(sb_sdp_out) = "";
+	xlog("L_INFO", "media answer $rs from $si:$sp: $var(sb_flags)\n");
+	if (!rtpengine_answer("$var(sb_flags)")) {
+		xlog("L_ERR", "rtpengine refused the answer ($var(sb_flags))\n");
+		return -1;
+	}
+	set_body("$var(sb_sdp_out)", "application/sdp");
+	return 1;
+}
+
+# Each branch of an anchored initial INVITE: its destination decides the flags, and it has a media session
+# of its own in rtpengine (via-branch): a queue call's branches follow one another (the hold leg of a waiting
+# caller, plain RTP; then a WebRTC agent, ICE and DTLS; then maybe the next agent) and must not share ports.
+branch_route[MEDIA_BRANCH] {
+	if ($avp(sb_anchored) != 1 || !has_body("application/sdp")) return;
+	route(MEDIA_DST);
+	$avp(sb_per_branch) = 1;
+	$var(sb_branch_flags) = " via-branch=auto-next";
+	route(MEDIA_OFFER);
+}
+
+failure_route[MEDIA_FAILURE] {
+	route(MEDIA_END);
+}
+#!endif
+
+# The call ends before it was answered: rtpengine forgets it (with media only).
+route[MEDIA_END] {
+#!ifdef WITH_MEDIA
+	if ($avp(sb_anchored) == 1) {
+		rtpengine_delete();
+	}
+#!endif
+	return;
 }
 
 event_route[xhttp:request] {

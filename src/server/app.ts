@@ -58,6 +58,8 @@ import { ensureDemoMailboxes } from './email/mailbox-store';
 import { cannedRouter, startChatRouting, type ChatRouting, type ChatRoutingOptions } from './chat-routing';
 // Supervisors (issue 14, monitor helper): the live view, wallboards, messages.
 import { startSupervisor, wallboardRouter, type Supervisor, type SupervisorOptions } from './supervisor';
+// Wallboard page (issue 14, wallboard helper): the TV page at /wallboard.
+import { wallboardPageHandler } from './wallboard-page/wallboard-page';
 
 export interface StartServerOptions {
   /** 0 picks a free port; default 4000. */
@@ -365,8 +367,15 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     // Chat files (issue 13): kept by the same store as mail's.
     files: { db, store: attachments, now },
   });
+  const wallboardPage = wallboardPageHandler({ log }); // wallboard page (issue 14)
   const http = createServer((req, res) => {
-    if (!routeRequest(req, res) && !intake.handle(req, res) && !chatHttp(req, res)) api(req, res);
+    if (
+      !routeRequest(req, res) &&
+      !intake.handle(req, res) &&
+      !chatHttp(req, res) &&
+      !wallboardPage(req, res)
+    )
+      api(req, res);
   });
   const visitorSocket = attachVisitorSocket(http, chat, log);
   // The cap sits far above what one push may carry, so an oversize push is answered (sync-socket.ts).
@@ -405,7 +414,17 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     options: opts.chatRouting,
   });
   // Supervisors (issue 14, monitor helper): after chat routing, whose status hook it follows.
-  const supervisor = await startSupervisor({ db, io, auth, chat, now, log, options: opts.supervisor });
+  const waiting = waitingApi(voice, cluster);
+  const supervisor = await startSupervisor({
+    db,
+    io,
+    auth,
+    chat,
+    now,
+    log,
+    waiting,
+    options: opts.supervisor,
+  });
   {
     const before = voice.onStatus;
     voice.onStatus = (s) => {
@@ -508,7 +527,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     url,
     port,
     voice,
-    waiting: waitingApi(voice, cluster),
+    waiting,
     sla,
     intake,
     chat,

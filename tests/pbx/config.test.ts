@@ -88,6 +88,35 @@ describe('renderKamailioConfig', () => {
     expect(cfg).not.toContain('#!define WITH_CALL_EVENTS');
   });
 
+  it('bridges media through rtpengine and keeps callers waiting only with rtpengine, prompts and routing', () => {
+    const plain = renderKamailioConfig(template, { ...base, routingUrl: 'http://127.0.0.1:3000/pbx/route' });
+    expect(plain).not.toContain('#!define WITH_MEDIA');
+    expect(plain).not.toContain('#!define WITH_QUEUE_WAIT');
+    const media = renderKamailioConfig(template, { ...base, rtpengineSocket: 'udp:127.0.0.1:22222' });
+    expect(media).toContain('modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:22222")');
+    // Without a routing service there is no queue to wait in.
+    expect(media).not.toContain('#!define WITH_QUEUE_WAIT');
+    expect(kamailioCheck(media).ok).toBe(true);
+    const waiting = renderKamailioConfig(template, {
+      ...base,
+      routingUrl: 'http://127.0.0.1:3000/pbx/route',
+      rtpengineSocket: 'udp:127.0.0.1:22222',
+      promptsDir: join(dir, 'prompts'),
+    });
+    expect(waiting).toContain('#!define WITH_QUEUE_WAIT');
+    expect(waiting).toContain(`#!define SB_PROMPTS "${join(dir, 'prompts')}"`);
+    expect(waiting).toContain('loadmodule "async.so"');
+    const check = kamailioCheck(waiting);
+    expect(check.output).toContain('config file ok');
+    expect(check.ok).toBe(true);
+    expect(() => renderKamailioConfig(template, { ...base, promptsDir: join(dir, 'prompts') })).toThrow(
+      /needs rtpengineSocket/,
+    );
+    expect(() =>
+      renderKamailioConfig(template, { ...base, rtpengineSocket: 'udp:127.0.0.1:22222"' }),
+    ).toThrow(/rtpengineSocket/);
+  });
+
   it('posts call events to the central service when its events address is given', () => {
     const urls = serviceCallUrls('http://127.0.0.1:4000/');
     expect(urls).toEqual({

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freeTcpPort, freeUdpTcpPort } from '../../src/server/pbx';
+import { freeTcpPort, freeUdpTcpPort, ngCommand } from '../../src/server/pbx';
 import { invite, register, SipEndpoint } from './sip-client';
 
 let runDir: string;
@@ -51,7 +51,7 @@ it('npm run pbx: ready line, demo agents register with the demo password, SIGTER
   proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const ready = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line in 20 s; stderr: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`no ready line in 45 s; stderr: ${stderr}`)), 45_000);
     proc.stdout?.on('data', (d: Buffer) => {
       stdout += d.toString();
       const line = stdout.split('\n').find((l) => l.startsWith('Switchboard PBX'));
@@ -62,9 +62,18 @@ it('npm run pbx: ready line, demo agents register with the demo password, SIGTER
     });
     proc.once('exit', () => reject(new Error(`exited before ready; stderr: ${stderr}`)));
   });
-  expect(ready).toBe(`Switchboard PBX (Kamailio) ready: ws://127.0.0.1:${wsPort} sip:127.0.0.1:${sipPort}`);
+  expect(ready).toMatch(
+    new RegExp(
+      `^Switchboard PBX \\(Kamailio\\) ready: ws://127\\.0\\.0\\.1:${wsPort} sip:127\\.0\\.0\\.1:${sipPort} \\(media: rtpengine udp:127\\.0\\.0\\.1:\\d+\\)$`,
+    ),
+  );
   const kamailioPid = Number(readFileSync(join(runDir, 'kamailio.pid'), 'utf8').trim());
   expect(alive(kamailioPid)).toBe(true);
+  // rtpengine beside it, answering its control protocol.
+  const rtpenginePid = Number(readFileSync(join(runDir, 'rtpengine.pid'), 'utf8').trim());
+  expect(alive(rtpenginePid)).toBe(true);
+  const ngPort = Number(/udp:127\.0\.0\.1:(\d+)/.exec(ready)?.[1]);
+  expect((await ngCommand(ngPort, { command: 'ping' })).result).toBe('pong');
 
   const account = (user: string, password: string) => ({
     user,
@@ -87,7 +96,8 @@ it('npm run pbx: ready line, demo agents register with the demo password, SIGTER
   proc.kill('SIGTERM');
   expect(await exited).toBe(0);
   expect(alive(kamailioPid)).toBe(false);
-});
+  expect(alive(rtpenginePid)).toBe(false);
+}, 90_000);
 
 /** A child's stdout until `ready` matches; rejects when it exits first or takes longer than 45 s. */
 function readyLine(proc: ChildProcess, ready: RegExp): Promise<RegExpExecArray> {
@@ -170,4 +180,4 @@ it('npm run server and npm run pbx on one database pair up through the secret ke
     }
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}, 90_000);

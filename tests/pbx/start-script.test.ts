@@ -5,11 +5,15 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { VoiceCredentials } from '../../src/shared';
 import { freeTcpPort, freeUdpTcpPort } from '../../src/server/pbx';
 import { login } from '../server/helpers';
 import { invite, register, SipEndpoint } from './sip-client';
+
+// A whole product start (seeding a fresh database, the service, Kamailio with rtpengine, the host) took up to
+// 66 s on a shared 2-core machine under load: each test may take that plus its own steps.
+vi.setConfig({ testTimeout: 150_000 });
 
 let dir: string;
 const started: ChildProcess[] = [];
@@ -78,8 +82,8 @@ async function npmStart(extraEnv: Record<string, string>): Promise<Started> {
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`not ready in 60 s; stdout: ${stdout}; stderr: ${stderr}`)),
-      60_000,
+      () => reject(new Error(`not ready in 120 s; stdout: ${stdout}; stderr: ${stderr}`)),
+      120_000,
     );
     child.stdout?.on('data', (d: Buffer) => {
       stdout += d.toString();
@@ -115,10 +119,15 @@ it('starts Kamailio with the product: ws address in the ready message, issued ac
     SWITCHBOARD_PBX_RPC_PORT: String(rpcPort),
   });
   const wsUrl = `ws://127.0.0.1:${wsPort}`;
-  expect(run.stdout).toContain(`Phone: softphones register at ${wsUrl} (Kamailio, sip:127.0.0.1:${sipPort})`);
+  // rtpengine is started beside Kamailio for the media (WebRTC <-> plain RTP, waiting callers).
+  expect(run.stdout).toContain(
+    `Phone: softphones register at ${wsUrl} (Kamailio, sip:127.0.0.1:${sipPort}; media: rtpengine udp:127.0.0.1:`,
+  );
   expect(run.stdout).not.toContain('Phone off');
   const kamailioPid = Number(readFileSync(join(dir, 'pbx', 'kamailio.pid'), 'utf8').trim());
   expect(alive(kamailioPid)).toBe(true);
+  const rtpenginePid = Number(readFileSync(join(dir, 'pbx', 'rtpengine.pid'), 'utf8').trim());
+  expect(alive(rtpenginePid)).toBe(true);
 
   const creds = await credentials(run.serverUrl, 'agent01');
   expect(creds).toMatchObject({ extension: '1001', wsUrl, domain: '127.0.0.1' });
@@ -145,6 +154,7 @@ it('starts Kamailio with the product: ws address in the ready message, issued ac
   process.kill(-(run.child.pid as number), 'SIGINT');
   expect(await run.exited).toBe(0);
   expect(alive(kamailioPid)).toBe(false);
+  expect(alive(rtpenginePid)).toBe(false);
   // Kamailio's worker processes end a moment after its main process; none may be left behind.
   await expect.poll(() => groupMembers(kamailioPid), { timeout: 10_000 }).toEqual([]);
   await expect.poll(() => groupMembers(run.child.pid as number), { timeout: 10_000 }).toEqual([]);

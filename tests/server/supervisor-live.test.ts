@@ -7,17 +7,37 @@ import {
   SupervisorMessage,
   SupervisorSnapshot,
   SupervisorSocketEvents,
+  PBX_SECRET_HEADER,
+  REST,
+  WaitingCallList,
   type AgentLive,
   type QueueLive,
 } from '../../src/shared';
-import { request, startTestServer, type TestServer } from './helpers';
+import { request, startTestServer, TEST_PBX_SECRET, type TestServer } from './helpers';
 import { agentSessions, callEvent, mustSetState, route, until } from './voice-helpers';
 
 let server: TestServer;
 const { session, closeAll, tick } = agentSessions(() => server);
 
 beforeAll(async () => {
-  server = await startTestServer({ tickets: 60, customers: 40, voice: { offlineGraceMs: 200 } });
+  server = await startTestServer({
+    tickets: 60,
+    customers: 40,
+    voice: { offlineGraceMs: 200 },
+    // agent03 of after-sales lacks its skill: routing never offers them a queue call, a supervisor may.
+    prepare: async (db) => {
+      const u = await db
+        .selectFrom('users')
+        .select('id')
+        .where('username', '=', 'agent03')
+        .executeTakeFirstOrThrow();
+      await db
+        .deleteFrom('agent_skills')
+        .where('user_id', '=', u.id)
+        .where('skill', '=', 'aftersales')
+        .execute();
+    },
+  });
 });
 afterEach(() => closeAll());
 afterAll(async () => {
@@ -89,16 +109,36 @@ describe('supervisor live view', () => {
     }
   });
 
+  it('stops pushing to a supervisor whose session ended', async () => {
+    const sup = await session('super01');
+    const w = await watch(sup.socket);
+    const a4 = await session('agent04');
+    await mustSetState(a4, 'Break', { reason: 'lunch' });
+    await until(() => (w.agents.get(a4.session.user.id)?.state === 'Break' ? true : undefined));
+    const out = await fetch(`${server.url}${REST.logout}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: sup.session.refreshToken }),
+    });
+    expect(out.ok).toBe(true);
+    await server.supervisor.hub.recheck();
+    const seen = w.deltas.length;
+    await mustSetState(a4, 'Offline');
+    await new Promise((r) => setTimeout(r, 400));
+    expect(w.deltas.length).toBe(seen);
+    expect(w.agents.get(a4.session.user.id)?.state).toBe('Break');
+  });
+
   it('counts routed calls answered within and after the threshold and abandoned ones, in seq order', async () => {
     const sup = await session('super01');
     const w = await watch(sup.socket);
     const base = w.queues.get('8001')!;
     const a2 = await session('agent02');
-    const a3 = await session('agent03');
     const a4 = await session('agent04');
+    const a1 = await session('agent01');
     await mustSetState(a2, 'Available');
-    await mustSetState(a3, 'Available');
     await mustSetState(a4, 'Available');
+    await mustSetState(a1, 'Available');
 
     // Answered after 5 s, talked 60 s, wrapped up 10 s.
     expect((await route(server.url, '8001', 'sl-call-1', '13800138001')).status).toBe(200);
@@ -113,7 +153,7 @@ describe('supervisor live view', () => {
     tick(60_000);
     await callEvent(server.url, 'sl-call-1', 'ended');
     tick(10_000);
-    const s1 = [a2, a3, a4].find((s) => s.session.user.id === onCall.userId)!;
+    const s1 = [a1, a2, a4].find((s) => s.session.user.id === onCall.userId)!;
     await mustSetState(s1, 'Available');
 
     // Answered after 30 s (outside 20 s), talked 20 s, wrapped up 5 s.
@@ -127,7 +167,7 @@ describe('supervisor live view', () => {
       [...w.agents.values()].find((a) => a.state === 'WrapUp' && a.call?.callerNumber === '+8613800138002'),
     );
     await mustSetState(
-      [a2, a3, a4].find((s) => s.session.user.id === second.userId)!,
+      [a1, a2, a4].find((s) => s.session.user.id === second.userId)!,
       'Available',
     );
 
@@ -152,6 +192,8 @@ describe('supervisor live view', () => {
     expect(q.avgSpeedOfAnswerSeconds).toBeCloseTo((5 + 30) / 2, 3);
     expect(q.avgHandleSeconds).toBeCloseTo((70 + 25) / 2, 3);
     expect(q.agents.available).toBe(3);
+    // The queue's threshold and target are its settings (migration 0026), 20 s / 80 % unless changed.
+    expect(q.serviceLevelTarget).toBe(0.8);
 
     // Deltas numbered 1, 2, 3... without a gap.
     expect(w.deltas.map((d) => d.seq)).toEqual(w.deltas.map((_, i) => i + 1));
@@ -162,6 +204,63 @@ describe('supervisor live view', () => {
     const w2 = await watch(again.socket);
     expect(w2.snapshot.seq).toBe(0);
     expect(w2.queues.get('8001')).toEqual(q);
+  });
+
+  it('shows callers waiting, lists them, lets a supervisor hand one to an agent, and counts one who hangs up', async () => {
+    const wait = async (callId: string) => {
+      const res = await fetch(
+        `${server.url}/api/voice/route?queue=8001&caller=13800138009&callid=${callId}&wait=1`,
+        { headers: { [PBX_SECRET_HEADER]: TEST_PBX_SECRET } },
+      );
+      return res.text();
+    };
+    const sup = await session('super01');
+    const w = await watch(sup.socket);
+    const base = w.queues.get('8001')!;
+    const a1 = await session('agent01');
+    await mustSetState(a1, 'Available');
+    expect(await wait('wq-1')).toMatch(/^\d+\n/); // agent01 rings
+    expect(await wait('wq-2')).toMatch(/^wait\n1\n/); // nobody else: the caller waits
+    const waiting = await until(() =>
+      w.queues.get('8001')!.waiting === 1 ? w.queues.get('8001') : undefined,
+    );
+    expect(waiting.oldestWaitingSince).not.toBeNull();
+    const listed = await request<unknown>(sup.socket, SupervisorSocketEvents.waiting, {});
+    expect(listed.ok && WaitingCallList.parse(listed.data).calls.map((c) => c.callId)).toEqual(['wq-2']);
+
+    // Another department's supervisor neither sees nor moves it.
+    const sup2 = await session('super02');
+    const theirs = await request<unknown>(sup2.socket, SupervisorSocketEvents.waiting, {});
+    expect(theirs.ok && WaitingCallList.parse(theirs.data).calls).toEqual([]);
+    const a3 = await session('agent03');
+    await mustSetState(a3, 'Available');
+    const stolen = await request<unknown>(sup2.socket, SupervisorSocketEvents.assignCall, {
+      callId: 'wq-2',
+      userId: a3.session.user.id,
+    });
+    expect(stolen.ok).toBe(false);
+
+    // super01 gives it to agent03 (no queue skill, so routing would not): the caller's next poll rings them.
+    const assigned = await request<unknown>(sup.socket, SupervisorSocketEvents.assignCall, {
+      callId: 'wq-2',
+      userId: a3.session.user.id,
+    });
+    expect(assigned.ok).toBe(true);
+    const ext = w.agents.get(a3.session.user.id)!.extension!;
+    expect(await wait('wq-2')).toMatch(new RegExp(`^${ext}\n`));
+    await until(() => (w.queues.get('8001')!.waiting === 0 ? true : undefined));
+    await until(() => (w.agents.get(a3.session.user.id)?.state === 'OnCall' ? true : undefined));
+
+    // A third caller waits and hangs up: abandoned, and nobody waits any more.
+    expect(await wait('wq-3')).toMatch(/^wait\n/);
+    await until(() => (w.queues.get('8001')!.waiting === 1 ? true : undefined));
+    await callEvent(server.url, 'wq-3', 'abandoned');
+    const q = await until(() => {
+      const v = w.queues.get('8001')!;
+      return v.waiting === 0 && v.abandoned === base.abandoned + 1 ? v : undefined;
+    });
+    expect(q.offered).toBe(base.offered + 3);
+    for (const id of ['wq-1', 'wq-2']) await callEvent(server.url, id, 'abandoned');
   });
 
   it('delivers a supervisor message to the agent it names, or to the whole department, and nobody else', async () => {

@@ -3,6 +3,7 @@
 // Template syntax: `{{NAME}}` is replaced by a value; `{{#NAME}}` ... `{{/NAME}}` (each on its own line)
 // keeps its lines only when the section is enabled. Every placeholder must be known: a typo fails loudly.
 import { PBX_SECRET_HEADER, VOICE_REST } from '../../shared';
+import { MAX_POSITION, MAX_WAIT_MINUTES } from './prompts';
 
 export const DEFAULT_MODULES_DIR = '/usr/lib/x86_64-linux-gnu/kamailio/modules';
 export const DEFAULT_DOMAIN = '127.0.0.1';
@@ -37,6 +38,17 @@ export interface KamailioConfigOptions {
   serviceSecret?: string;
   /** Secure WebSocket; rendered only when given. */
   wss?: WssOptions;
+  /**
+   * rtpengine's ng control socket (`udp:127.0.0.1:PORT`, see startRtpengine): calls between a WebRTC phone
+   * and a plain-RTP endpoint, and all queue calls, get their media through it. Without it, media goes
+   * end to end (WebRTC phones then reach only other WebRTC phones).
+   */
+  rtpengineSocket?: string;
+  /**
+   * Hold music and announcements (ensureQueuePrompts). With rtpengineSocket and routingUrl, callers wait in
+   * the queue when nobody is free (routing requests carry wait=1); without, such calls are refused (480).
+   */
+  promptsDir?: string;
   /** Path of the rendered TLS configuration file (required with wss). */
   tlsConfigFile?: string;
   modulesDir?: string;
@@ -165,7 +177,22 @@ export function renderKamailioConfig(template: string, opts: KamailioConfigOptio
     SECRET_HEADER: '',
     WSS_PORT: '',
     TLS_CONFIG: '',
+    RTPENGINE_SOCK: '',
+    PROMPTS_DIR: '',
+    MAX_POSITION: String(MAX_POSITION),
+    MAX_WAIT_MINUTES: String(MAX_WAIT_MINUTES),
   };
+  if (opts.promptsDir !== undefined) {
+    if (opts.rtpengineSocket === undefined)
+      throw new Error('promptsDir needs rtpengineSocket (rtpengine plays them)');
+    values.PROMPTS_DIR = checkPath('promptsDir', opts.promptsDir);
+  }
+  if (opts.rtpengineSocket !== undefined) {
+    if (!/^udp6?:[0-9A-Za-z.:[\]-]+:[0-9]{1,5}$/.test(opts.rtpengineSocket)) {
+      throw new Error(`rtpengineSocket must look like udp:127.0.0.1:22222, got ${opts.rtpengineSocket}`);
+    }
+    values.RTPENGINE_SOCK = opts.rtpengineSocket;
+  }
   if (opts.serviceSecret !== undefined) {
     if (opts.routingUrl === undefined)
       throw new Error('serviceSecret needs routingUrl (it is sent to the service)');
@@ -187,6 +214,8 @@ export function renderKamailioConfig(template: string, opts: KamailioConfigOptio
     EVENTS: opts.eventsUrl !== undefined,
     SECRET: opts.serviceSecret !== undefined,
     WSS: opts.wss !== undefined,
+    MEDIA: opts.rtpengineSocket !== undefined,
+    QUEUE_WAIT: opts.promptsDir !== undefined && opts.routingUrl !== undefined,
   });
 }
 

@@ -1,3 +1,5 @@
 export * from './config';
 export * from './kamailio';
 export * from './ports';
+export * from './rtpengine';
+export * from './prompts';

@@ -26,6 +26,10 @@ export interface StartKamailioOptions {
   /** Secure WebSocket: rendered only when given (needs Debian's kamailio-tls-modules). */
   wss?: { port?: number; certFile: string; keyFile: string };
   routingUrl?: string;
+  /** rtpengine's ng socket, e.g. RunningRtpengine.ngSocket (see KamailioConfigOptions.rtpengineSocket). */
+  rtpengineSocket?: string;
+  /** Waiting callers' media (see KamailioConfigOptions.promptsDir). */
+  promptsDir?: string;
   /** Call events of the routing service (see KamailioConfigOptions.eventsUrl). */
   eventsUrl?: string;
   /** The service's PBX secret, sent with routing requests and call events (see KamailioConfigOptions). */
@@ -132,6 +136,8 @@ export async function startKamailio(opts: StartKamailioOptions): Promise<Running
       routingUrl: opts.routingUrl,
       eventsUrl: opts.eventsUrl,
       serviceSecret: opts.serviceSecret,
+      rtpengineSocket: opts.rtpengineSocket,
+      promptsDir: opts.promptsDir,
       wss,
       tlsConfigFile: wss ? tlsConfigFile : undefined,
       children: opts.children,

@@ -4,7 +4,8 @@ import type { AuthService } from '../auth/auth-service';
 import type { ChatService } from '../chat/chat-service';
 import type { Db } from '../db/schema';
 import { LiveModel } from './live-model';
-import { attachSupervisorSocket, LiveHub, type WaitingSource } from './supervisor-socket';
+import type { WaitingApi } from '../voice/waiting-api';
+import { attachSupervisorSocket, LiveHub, RECHECK_MS } from './supervisor-socket';
 import { attachWallboards } from './wallboard';
 
 export { LiveModel } from './live-model';
@@ -44,7 +45,8 @@ export async function startSupervisor(deps: {
   chat: ChatService;
   now: () => Date;
   log: (line: string) => void;
-  waiting?: WaitingSource;
+  /** Callers waiting in queues (the queue helper's API, the same on every node). */
+  waiting?: WaitingApi;
   options?: SupervisorOptions;
 }): Promise<Supervisor> {
   const { db, log } = deps;
@@ -52,6 +54,13 @@ export async function startSupervisor(deps: {
   const model = new LiveModel({ db, now: deps.now, log, timeZone, windowMs: deps.options?.windowMs });
   const hub = new LiveHub(model);
   await model.start();
+  // Callers waiting in the queues (the voice service's list, on every node): counts and the longest wait.
+  const offWaiting = deps.waiting?.onChange((calls) => model.applyWaiting(calls));
+  if (deps.waiting)
+    await deps.waiting
+      .waitingCalls()
+      .then((calls) => model.applyWaiting(calls))
+      .catch((e: unknown) => log(`live view: waiting calls not read yet: ${String(e)}`));
   attachSupervisorSocket(deps.io, {
     db,
     auth: deps.auth,
@@ -72,7 +81,9 @@ export async function startSupervisor(deps: {
     void model.refreshTickets(null).catch(fail('reading tickets'));
     void model.checkDay().catch(fail('starting a new day'));
   }, 15_000);
-  for (const t of [tail, chats, slow]) t.unref();
+  // Subscribers' rights read again (a supervisor disabled, moved or signed out stops getting deltas).
+  const recheck = setInterval(() => void hub.recheck(), RECHECK_MS);
+  for (const t of [tail, chats, slow, recheck]) t.unref();
   let chatTimer: NodeJS.Timeout | undefined;
   const offChat = deps.chat.on('state', () => {
     chatTimer ??= setTimeout(() => {
@@ -92,8 +103,10 @@ export async function startSupervisor(deps: {
       clearInterval(tail);
       clearInterval(chats);
       clearInterval(slow);
+      clearInterval(recheck);
       clearTimeout(chatTimer);
       offChat();
+      offWaiting?.();
       model.close();
     },
   };

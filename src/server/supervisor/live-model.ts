@@ -26,9 +26,9 @@ export interface LiveChanges {
   departments: DepartmentLive[];
 }
 
-/** A caller waiting in a queue now (the voice service's waiting list, by queue number). */
+/** A caller waiting in a queue now (the voice service's waiting list). */
 export interface WaitingEntry {
-  queueNumber: string;
+  queueId: string;
   since: string;
 }
 
@@ -69,6 +69,8 @@ interface CallFacts {
   status: Database['interactions']['status'];
   direction: Database['interactions']['direction'];
   ringAt: string;
+  /** Entry to the first queue (the queue's clock for speed of answer and service level); null: ringAt. */
+  queuedAt: string | null;
   answerAt: string | null;
   endAt: string | null;
 }
@@ -188,10 +190,6 @@ export class LiveModel {
     const queueRows = await db.selectFrom('queues').selectAll().orderBy('number').execute();
     const seen = new Set<string>();
     for (const r of queueRows) {
-      const settings = r as typeof r & {
-        service_level_seconds?: number | null;
-        service_level_target?: number | null;
-      };
       this.queues.set(r.number, {
         id: r.id,
         number: r.number,
@@ -199,8 +197,8 @@ export class LiveModel {
         nameEn: r.name_en,
         departmentId: r.department_id,
         skill: r.skill,
-        slSeconds: settings.service_level_seconds ?? DEFAULT_SL_SECONDS,
-        slTarget: settings.service_level_target ?? DEFAULT_SL_TARGET,
+        slSeconds: r.service_level_seconds ?? DEFAULT_SL_SECONDS,
+        slTarget: r.service_level_target ?? DEFAULT_SL_TARGET,
       });
       if (!this.counts.has(r.number)) this.counts.set(r.number, zero());
       seen.add(r.number);
@@ -317,6 +315,7 @@ export class LiveModel {
         'status',
         'direction',
         'ring_at',
+        'queued_at',
         'answer_at',
         'end_at',
       ])
@@ -366,11 +365,14 @@ export class LiveModel {
   /** Everyone waiting in every queue now (replaces what was known). */
   applyWaiting(entries: WaitingEntry[]): void {
     const next = new Map<string, { count: number; oldest: string | null }>();
+    const numbers = new Map([...this.queues.values()].map((q) => [q.id, q.number]));
     for (const e of entries) {
-      const w = next.get(e.queueNumber) ?? { count: 0, oldest: null };
+      const n = numbers.get(e.queueId);
+      if (n === undefined) continue;
+      const w = next.get(n) ?? { count: 0, oldest: null };
       w.count++;
       if (w.oldest === null || e.since < w.oldest) w.oldest = e.since;
-      next.set(e.queueNumber, w);
+      next.set(n, w);
     }
     for (const n of new Set([...next.keys(), ...this.waiting.keys()])) {
       const a = this.waiting.get(n);
@@ -434,6 +436,7 @@ export class LiveModel {
           'status',
           'direction',
           'ring_at',
+          'queued_at',
           'answer_at',
           'end_at',
         ])
@@ -463,6 +466,7 @@ export class LiveModel {
       status: CallFacts['status'];
       direction: CallFacts['direction'];
       ring_at: string;
+      queued_at?: string | null;
       answer_at: string | null;
       end_at: string | null;
     }[],
@@ -489,6 +493,7 @@ export class LiveModel {
         status: r.status,
         direction: r.direction,
         ringAt: r.ring_at,
+        queuedAt: r.queued_at ?? null,
         answerAt: r.answer_at,
         endAt: r.end_at,
       };
@@ -535,7 +540,7 @@ export class LiveModel {
     if (ring < this.dayStartMs || ring >= this.dayEndMs) return null;
     const k: Contribution = { queue: q.number, ...zero(), offered: 1 };
     if (c.answerAt !== null) {
-      const asa = Math.max(0, Date.parse(c.answerAt) - ring);
+      const asa = Math.max(0, Date.parse(c.answerAt) - Date.parse(c.queuedAt ?? c.ringAt));
       k.answered = 1;
       k.asaMs = asa;
       k.within = asa <= q.slSeconds * 1000 ? 1 : 0;
@@ -719,13 +724,10 @@ export class LiveModel {
     };
   }
 
-  /** Queue numbers and departments (authorising waiting-call requests). */
-  queueDepartment(queueNumber: string): string | undefined {
-    return this.queues.get(queueNumber)?.departmentId;
-  }
-
-  queueIdOf(queueNumber: string): string | undefined {
-    return this.queues.get(queueNumber)?.id;
+  /** The department of a queue (authorising waiting-call requests). */
+  queueDepartment(queueId: string): string | undefined {
+    for (const q of this.queues.values()) if (q.id === queueId) return q.departmentId;
+    return undefined;
   }
 
   private queueRow(q: QueueMeta): QueueLive {

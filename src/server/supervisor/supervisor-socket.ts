@@ -18,6 +18,7 @@ import { writeAudit } from '../audit/audit-log';
 import type { AuthService } from '../auth/auth-service';
 import type { Db } from '../db/schema';
 import { socketHandler, type SocketData } from '../sync/sync-socket';
+import type { WaitingApi } from '../voice/waiting-api';
 import type { LiveChanges, LiveModel } from './live-model';
 
 /** Rooms every sync socket joins for supervisors' messages (the cluster adapter delivers them on every node). */
@@ -34,7 +35,15 @@ export interface Subscriber {
   event: string;
   /** Checked before each delta (a supervisor's access token may expire; a board's token may be revoked). */
   allowed: () => boolean;
+  /**
+   * Checked every RECHECK_MS against the database (session ended, account disabled, role or department
+   * changed): false ends the subscription (the view stops; subscribing again is refused or narrowed).
+   */
+  recheck?: () => Promise<boolean>;
 }
+
+/** How often subscribers' rights are read again from the database. */
+export const RECHECK_MS = 15_000;
 
 /**
  * Sends each window's changed rows to every subscriber, filtered by the departments it sees, with its own seq
@@ -73,6 +82,15 @@ export class LiveHub {
 
   all(): Subscriber[] {
     return [...this.subscribers.values()];
+  }
+
+  /** Reads every subscriber's rights again; those who lost them stop getting deltas. */
+  async recheck(): Promise<void> {
+    for (const sub of [...this.subscribers.values()]) {
+      if (!sub.recheck) continue;
+      const ok = await sub.recheck().catch(() => false);
+      if (!ok && this.subscribers.get(sub.socket.id) === sub) this.subscribers.delete(sub.socket.id);
+    }
   }
 
   private send(c: LiveChanges): void {
@@ -123,18 +141,6 @@ export function watchableDepartments(user: User, requested: string[] | undefined
   return new Set([user.departmentId]);
 }
 
-/** Waiting callers and the hand-over of one to an agent, as the voice service provides them. */
-export interface WaitingSource {
-  list(): {
-    callId: string;
-    queueNumber: string;
-    callerNumber: string;
-    customerName: string | null;
-    since: string;
-  }[];
-  assign(callId: string, userId: string, actorId: string): Promise<void>;
-}
-
 /**
  * The supervisor events on the sync socket (SupervisorSocketEvents), each authorised afresh as every socket
  * event is (socketHandler: token expiry, session, account, role and department read again).
@@ -148,7 +154,7 @@ export function attachSupervisorSocket(
     model: LiveModel;
     now: () => Date;
     log: (line: string) => void;
-    waiting?: WaitingSource;
+    waiting?: WaitingApi;
   },
 ): void {
   const { db, auth, hub, model, now, log } = deps;
@@ -166,12 +172,22 @@ export function attachSupervisorSocket(
       handle(socket, async (u, input) => {
         const req = parseOrThrow(SupervisorSubscribeRequest, input ?? {}, 'live view subscription');
         const departments = watchableDepartments(u, req.departmentIds);
+        const same = (d: Set<string> | null) =>
+          d === null || departments === null
+            ? d === departments
+            : d.size === departments.size && [...d].every((x) => departments.has(x));
         return hub.subscribe({
           socket,
           departments,
           event: SupervisorSocketEvents.delta,
           // Pushes go only while the socket's access token is valid (a refreshed one is checked on its events).
           allowed: () => data.expiresAt * 1000 > now().getTime(),
+          recheck: async () => {
+            const claims =
+              data.verified?.token === data.token ? data.verified.claims : await auth.verify(data.token);
+            const user = await auth.userFor(claims);
+            return same(watchableDepartments(user, req.departmentIds));
+          },
         });
       }),
     );
@@ -186,38 +202,22 @@ export function attachSupervisorSocket(
       SupervisorSocketEvents.waiting,
       handle(socket, async (u): Promise<WaitingCallList> => {
         const sees = watchableDepartments(u, undefined);
-        const calls = (deps.waiting?.list() ?? []).filter((c) => {
-          const d = model.queueDepartment(c.queueNumber);
+        const calls = ((await deps.waiting?.waitingCalls()) ?? []).filter((c) => {
+          const d = model.queueDepartment(c.queueId);
           return d !== undefined && (sees === null || sees.has(d));
         });
-        const position = new Map<string, number>();
-        return {
-          calls: calls.map((c) => {
-            const n = (position.get(c.queueNumber) ?? 0) + 1;
-            position.set(c.queueNumber, n);
-            return {
-              callId: c.callId,
-              queueId: model.queueIdOf(c.queueNumber)!,
-              callerNumber: c.callerNumber,
-              customerName: c.customerName,
-              since: c.since,
-              position: n,
-            };
-          }),
-        };
+        return { calls };
       }),
     );
     socket.on(
       SupervisorSocketEvents.assignCall,
       handle(socket, async (u, input) => {
         const req = parseOrThrow(AssignWaitingCallRequest, input, 'call assignment');
-        const sees = watchableDepartments(u, undefined);
-        const call = deps.waiting?.list().find((c) => c.callId === req.callId);
-        const department = call && model.queueDepartment(call.queueNumber);
-        // Another department's call is refused as one not waiting, so Call-IDs cannot be probed.
-        if (!department || (sees !== null && !sees.has(department)))
-          throw new SwitchboardError('not_found', 'No such call waiting.');
-        await deps.waiting!.assign(req.callId, req.userId, u.id);
+        watchableDepartments(u, undefined);
+        if (!deps.waiting) throw new SwitchboardError('not_found', 'No such call waiting in a queue.');
+        // The routing owner checks the call's department against the supervisor's again (another department's
+        // call is not_found, as one not waiting), and the agent (Available, with a phone, of that department).
+        await deps.waiting.assignWaiting(u, req.callId, req.userId);
         return {};
       }),
     );

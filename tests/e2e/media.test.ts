@@ -1,0 +1,13 @@
+// The media bridge end to end: rtpengine and Kamailio started by the project's own code, a plain-RTP
+// baresip caller and a WebRTC phone in Chromium, in a loopback-only network namespace
+// (tests/netns/run-in-netns.ts explains why). The scenario is media.inner.ts.
+import { expect, it } from 'vitest';
+import { runInNetns, testLines } from '../netns/run-in-netns';
+
+it('a baresip caller (plain RTP) and a WebRTC phone talk through rtpengine, audio both ways', async () => {
+  const { code, output, ms } = await runInNetns('tests/e2e/media.vitest.config.ts', 200_000);
+  if (code !== 0) console.error(output);
+  expect(code, 'inner suite in the network namespace failed (output above)').toBe(0);
+  expect(output).toMatch(/Tests\s+3 passed \(3\)/);
+  console.log(`media suite in its namespace: ${ms} ms\n${testLines(output)}`);
+}, 220_000);
