@@ -260,6 +260,20 @@ beforeAll(async () => {
     // Chat files (issue 13): an upload to, and a file of, a chat agent01 does not have.
     'chat.upload': { chatId: row.id, name: 'receipt.pdf', type: 'application/pdf', base64: 'JVBERi0xLjQK' },
     'chat.file': { id: row.id },
+    // Supervisors (issue 14, desk): agent01 is refused by the server (supervisors and admins only).
+    'supervisor.watch': { departmentIds: [row.id] },
+    'supervisor.unwatch': {},
+    'supervisor.view': {},
+    'supervisor.waiting': {},
+    'supervisor.assignCall': { callId: 'call-1@pbx', userId: row.id },
+    'supervisor.message': { toUserId: row.id, text: '请接听 please answer' },
+    'supervisor.setAgentState': { userId: row.id, state: 'Break', reason: 'meeting', note: '会议 huddle' },
+    'supervisor.agentHistory': { userId: row.id, limit: 20 },
+    'supervisor.notices': {},
+    'supervisor.dismissNotice': { id: row.id },
+    'wallboard.tokens': {},
+    'wallboard.create': { name: 'Floor TV', departmentIds: [row.id], rotateSeconds: 15 },
+    'wallboard.revoke': { id: row.id },
   };
 }, 120_000);
 

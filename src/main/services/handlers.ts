@@ -22,6 +22,7 @@ import { createIntakeHandlers } from './intake-handlers';
 import { createKbHandlers } from './kb-handlers'; // knowledge base (issue 13, kb helper)
 import { createAttachmentHandlers } from './attachment-handlers'; // email (issue 13)
 import { createChatHandlers } from '../chat/chat-handlers'; // web chat, agent desk (issue 13, chat desk)
+import { createSupervisorHandlers } from '../supervisor/supervisor-handlers'; // supervisors (issue 14, desk)
 import { bulkUpdate } from './bulk-update';
 import { bulkDelete, refuseIfDeleting } from './ticket-delete';
 import { TOTAL_CAP } from '../store';
@@ -387,6 +388,7 @@ export function createHandlers(
     ...createVocHandlers(sessions), // voice of the customer (issue 14, voc helper)
     ...createAttachmentHandlers(sessions), // email (issue 13)
     ...createChatHandlers(sessions), // web chat, agent desk (issue 13, chat desk)
+    ...createSupervisorHandlers(sessions), // supervisors (issue 14, desk)
 
     'notSent.list': async () => sessions.current?.notSent.list() ?? [],
 

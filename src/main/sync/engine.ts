@@ -10,6 +10,8 @@ import { asStorageError, storageFault, type LocalStore, type Touched } from '../
 import { AgentStatusLink, offlineError } from './agent-status';
 // Web chat (issue 13, chat desk): the agent's chats over this socket.
 import { ChatLink } from '../chat/chat-link';
+// Supervisors (issue 14, desk): the live view and the notices supervisors send, over this socket.
+import { SupervisorLink } from '../supervisor/supervisor-link';
 import { applyPoke, pullAll, type AppliedPage } from './pull';
 import { PUSH_BATCH, pushAll, type Refusal } from './push';
 import { socketIoConnection, type ConnectionFactory, type SyncConnection } from './transport';
@@ -93,6 +95,8 @@ export class SyncEngine {
   readonly agent: AgentStatusLink;
   /** The agent's chats (issue 13), over the same socket. */
   readonly chat: ChatLink;
+  /** The supervisor's live view and the notices sent to this user (issue 14), over the same socket. */
+  readonly supervisor: SupervisorLink;
 
   constructor(private readonly o: SyncEngineOptions) {
     this.accessToken = o.accessToken;
@@ -111,6 +115,13 @@ export class SyncEngine {
       emitMessage: (m) => o.emit('chat.message', m),
       emitTyping: (t) => o.emit('chat.visitorTyping', t),
       outbox: o.store.write.chatOutbox, // chat-outbox (issue 13): kept in the replica across restarts
+      log: o.log,
+    });
+    this.supervisor = new SupervisorLink({
+      request: (event, payload) => this.request(event, payload),
+      connected: () => this.running && this.conn?.connected === true,
+      emitView: (v) => o.emit('supervisor.view', v),
+      emitNotices: (n) => o.emit('supervisor.notices', n),
       log: o.log,
     });
     const meta = o.store.read.syncMeta();
@@ -217,12 +228,14 @@ export class SyncEngine {
       // The state may have moved while we were away (Offline after the grace period, a server restart).
       void this.agent.refresh();
       this.chat.connected();
+      this.supervisor.connected();
     });
     conn.on('disconnect', (reason) => {
       if (!this.running) return;
       this.o.log?.(`sync: disconnected (${reason})`);
       this.setStatus({ state: 'offline' });
       this.chat.disconnected();
+      this.supervisor.disconnected();
       this.retryLater(() => void this.connect());
     });
     conn.on('connect_error', (err) => {
@@ -237,6 +250,7 @@ export class SyncEngine {
     conn.on('poke', (raw) => this.poked(raw));
     conn.on('agentStatus', (raw) => this.agent.pushed(raw));
     conn.on('chat', (event, raw) => this.chat.pushed(event, raw));
+    conn.on('supervisor', (event, raw) => this.supervisor.pushed(event, raw));
     conn.on('slaAlert', (raw) => {
       // The service's escalation rules name this user: shown like the desktop's own (once per key).
       const alert = SlaAlert.safeParse(raw);

@@ -11,6 +11,9 @@ const CHAT_PUSHES = [
   ChatSocketEvents.chat,
   ChatSocketEvents.visitorTyping,
 ];
+// Supervisors (issue 14, desk): the live view's deltas and supervisors' notices.
+import { SupervisorSocketEvents } from '../../shared/protocol/supervisor';
+const SUPERVISOR_PUSHES = [SupervisorSocketEvents.delta, SupervisorSocketEvents.notice];
 
 /**
  * What the sync engine needs from a connection, so it can run over socket.io in the product and over
@@ -31,6 +34,8 @@ export interface SyncConnection {
   on(event: 'slaAlert', fn: (payload: unknown) => void): void;
   /** Web chat (issue 13): a chat:* push, by its socket event name (unvalidated: the chat link parses it). */
   on(event: 'chat', fn: (event: string, payload: unknown) => void): void;
+  /** Supervisors (issue 14): a supervisor:delta or supervisor:notice push (unvalidated: the link parses it). */
+  on(event: 'supervisor', fn: (event: string, payload: unknown) => void): void;
   connect(): void;
   close(): void;
 }
@@ -58,6 +63,8 @@ export const socketIoConnection: ConnectionFactory = (serverUrl, token) => {
       else if (event === 'slaAlert') socket.on(SlaSocketEvents.alert, fn);
       else if (event === 'chat') {
         for (const name of CHAT_PUSHES) socket.on(name, (payload: unknown) => fn(name, payload));
+      } else if (event === 'supervisor') {
+        for (const name of SUPERVISOR_PUSHES) socket.on(name, (payload: unknown) => fn(name, payload));
       } else if (event === 'connect_error') {
         socket.on('connect_error', (err: Error) =>
           // socket.active is false when the server's middleware refused us (no automatic retry then).

@@ -28,6 +28,8 @@ export const CHORDS = {
   // Web chat (issue 13, chat desk): a chat offer's Accept and Decline (Alt+A answers calls; Alt+D is Chromium's).
   acceptChat: { code: 'KeyC', alt: true },
   declineChat: { code: 'KeyC', alt: true, shift: true },
+  // Supervisors (issue 14, desk): the queue monitor.
+  monitor: { code: 'KeyQ', alt: true },
 } as const satisfies Record<string, Chord>;
 
 export type ChordId = keyof typeof CHORDS;
@@ -104,6 +106,13 @@ export const SHORTCUTS: readonly ShortcutEntry[] = [
   { ...chord('declineChat', 'general'), text: 'chat.shortcuts.decline' },
   { id: 'chatSend', group: 'editing', keys: ['Enter'], text: 'chat.shortcuts.send' },
   { id: 'chatCanned', group: 'editing', keys: ['/'], text: 'chat.shortcuts.canned' },
+  // Supervisors (issue 14, desk): the monitor, and the keys of its agents table.
+  { ...chord('monitor', 'general'), text: 'supervisor.shortcuts.open' },
+  { id: 'monitorAgent', group: 'lists', keys: ['Enter'], text: 'supervisor.shortcuts.agent' },
+  { id: 'monitorBreak', group: 'lists', keys: ['B'], text: 'supervisor.shortcuts.break' },
+  { id: 'monitorOffline', group: 'lists', keys: ['O'], text: 'supervisor.shortcuts.offline' },
+  { id: 'monitorAvailable', group: 'lists', keys: ['V'], text: 'supervisor.shortcuts.available' },
+  { id: 'monitorMessage', group: 'lists', keys: ['M'], text: 'supervisor.shortcuts.message' },
 ];
 
 export const SHORTCUT_GROUPS: readonly ShortcutGroup[] = ['general', 'lists', 'editing', 'phone'];

@@ -36,19 +36,22 @@ export function TopBar({
   onNavigateCustomers,
   onNavigateAdmin,
   onNavigateKnowledge,
+  onNavigateMonitor,
   chatNav,
   onLogout,
   onShowShortcuts,
 }: {
   session: SessionInfo;
   status: SyncStatus | null;
-  view: 'tickets' | 'customers' | 'admin' | 'knowledge' | 'chats' | 'reports';
+  view: 'tickets' | 'customers' | 'admin' | 'knowledge' | 'chats' | 'reports' | 'monitor';
   onNavigateTickets: () => void;
   onNavigateCustomers: () => void;
   /** Administrators only: absent, there is no admin entry at all. */
   onNavigateAdmin?: () => void;
   /** Knowledge base (issue 13, kb helper): every signed-in user reads it. */
   onNavigateKnowledge?: () => void;
+  /** Supervisors and administrators only (issue 14, desk): the queue monitor; absent, no entry at all. */
+  onNavigateMonitor?: () => void;
   /** Web chat (issue 13, chat desk): the Chats entry with its count. */
   chatNav?: ReactNode;
   /** forgetDevice: also remove offline sign-in for this user from this computer. */
@@ -94,6 +97,19 @@ export function TopBar({
           </Button>
         )}
         {chatNav /* web chat (issue 13, chat desk) */}
+        {/* Supervisors (issue 14, desk). */}
+        {onNavigateMonitor && (
+          <Tooltip title={t('supervisor.navHint')}>
+            <Button
+              color={view === 'monitor' ? 'primary' : 'inherit'}
+              onClick={onNavigateMonitor}
+              data-testid="nav-monitor"
+              aria-current={view === 'monitor' ? 'page' : undefined}
+            >
+              {t('supervisor.nav')}
+            </Button>
+          </Tooltip>
+        )}
         {onNavigateAdmin && (
           <Button
             color={view === 'admin' ? 'primary' : 'inherit'}

@@ -25,6 +25,10 @@ import { ChatNavButton } from '../chat/ChatNavButton';
 import { ChatProvider } from '../chat/ChatProvider';
 import { OfferBanner } from '../chat/OfferBanner';
 import { SessionContext } from '../auth/session-context';
+// Supervisors (issue 14, desk): the queue monitor, and supervisors' notices on every desktop.
+import { MonitorPage } from '../supervisor/MonitorPage';
+import { NoticeStack } from '../supervisor/NoticeStack';
+import { useMonitorShortcut } from '../supervisor/use-monitor-shortcut';
 import { HostBanner } from './HostBanner';
 import { OfflineSignInBanner } from './OfflineSignInBanner';
 import { ShortcutsDialog } from './ShortcutsDialog';
@@ -42,6 +46,7 @@ type View =
   | { kind: 'knowledge' } // knowledge base (issue 13, kb helper)
   | { kind: 'chats' } // web chat (issue 13, chat desk)
   | { kind: 'reports' } // reports (issue 14): supervisors, team leads and administrators
+  | { kind: 'monitor' } // supervisors (issue 14, desk)
   | { kind: 'customer'; id: string; from: Section };
 
 type WorkbenchProps = { session: SessionInfo; onLogout: (forgetDevice: boolean) => void };
@@ -68,7 +73,10 @@ function WorkbenchPage({
   const [view, setView] = useState<View>({ kind: 'tickets' });
   const [openTicketId, setOpenTicketId] = useState<string | null>(null);
   const [shortcutsOpen, setShortcutsOpen] = useState(false);
+  const [assigneeFilter, setAssigneeFilter] = useState<{ userId: string; at: number } | null>(null);
   useHelpShortcut(() => setShortcutsOpen(true));
+  const supervises = session.user.role === 'supervisor' || session.user.role === 'admin';
+  useMonitorShortcut(supervises ? () => setView({ kind: 'monitor' }) : null);
 
   const openTicket = useCallback((id: string) => {
     setOpenTicketId(id);
@@ -78,7 +86,7 @@ function WorkbenchPage({
     (from: Section) => (id: string) => setView({ kind: 'customer', id, from }),
     [],
   );
-  const section: Section | 'admin' | 'knowledge' | 'chats' | 'reports' =
+  const section: Section | 'admin' | 'knowledge' | 'chats' | 'reports' | 'monitor' =
     view.kind === 'customer' ? view.from : view.kind;
   // Reports (issue 14): agents have none (the server refuses them too).
   const seesReports = session.user.role !== 'agent';
@@ -106,6 +114,7 @@ function WorkbenchPage({
               onNavigateCustomers={() => setView({ kind: 'customers' })}
               onNavigateAdmin={session.user.role === 'admin' ? () => setView({ kind: 'admin' }) : undefined}
               onNavigateKnowledge={() => setView({ kind: 'knowledge' })} // knowledge base (issue 13, kb helper)
+              onNavigateMonitor={supervises ? () => setView({ kind: 'monitor' }) : undefined} // issue 14, desk
               chatNav={
                 <>
                   <ChatNavButton active={view.kind === 'chats'} onClick={() => setView({ kind: 'chats' })} />
@@ -126,6 +135,7 @@ function WorkbenchPage({
             />
             <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
             <SlaAlerts onOpenTicket={openTicket} />
+            <NoticeStack />
             <OfferBanner onAccepted={() => setView({ kind: 'chats' })} />
             <HostBanner />
             <OfflineSignInBanner session={session} />
@@ -147,6 +157,7 @@ function WorkbenchPage({
                 openId={openTicketId}
                 onOpen={setOpenTicketId}
                 onOpenCustomer={openCustomerFrom('tickets')}
+                assigneeFilter={assigneeFilter}
               />
               {view.kind === 'customers' && <CustomersPage onOpenCustomer={openCustomerFrom('customers')} />}
               {view.kind === 'admin' && session.user.role === 'admin' && <AdminPage extraTabs={AUDIT_TAB} />}
@@ -155,6 +166,15 @@ function WorkbenchPage({
               {/* Web chat (issue 13, chat desk): the chats beside the call panel. */}
               {view.kind === 'chats' && <ChatDesk onOpenTicket={openTicket} />}
               {view.kind === 'reports' && seesReports && <ReportsPage onOpenTicket={openTicket} />}
+              {/* Supervisors (issue 14, desk): the live queue monitor. */}
+              {view.kind === 'monitor' && supervises && (
+                <MonitorPage
+                  onOpenTickets={(userId) => {
+                    setAssigneeFilter({ userId, at: Date.now() });
+                    setView({ kind: 'tickets' });
+                  }}
+                />
+              )}
               {view.kind === 'customer' && (
                 <CustomerView
                   customerId={view.id}
@@ -169,7 +189,8 @@ function WorkbenchPage({
                   section === 'admin' ||
                     section === 'knowledge' ||
                     section === 'chats' ||
-                    section === 'reports'
+                    section === 'reports' ||
+                    section === 'monitor'
                     ? 'tickets'
                     : section,
                 )}

@@ -27,15 +27,21 @@ export function TicketsPage({
   openId,
   onOpen,
   onOpenCustomer,
+  assigneeFilter,
 }: {
   session: SessionInfo;
   active: boolean;
   openId: string | null;
   onOpen: (id: string) => void;
   onOpenCustomer: (id: string) => void;
+  /** Supervisors (issue 14, desk): the monitor's "this agent's tickets" shows the list filtered to them. */
+  assigneeFilter?: { userId: string; at: number } | null;
 }) {
   const { t } = useTranslation();
   const [filters, setFilters] = useState<TicketFilters>(NO_FILTERS);
+  useEffect(() => {
+    if (assigneeFilter) setFilters({ ...NO_FILTERS, assignees: [assigneeFilter.userId] });
+  }, [assigneeFilter]);
   const query = useMemo(() => toQuery(filters), [filters]);
   const cache = useTicketPages(query);
   // The selection follows its ticket when edits and sync reorder the list; the index is only a hint.

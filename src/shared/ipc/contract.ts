@@ -20,6 +20,17 @@ import { AdminAction } from '../admin/rest';
 import { AgentChatSummary, CannedResponse, ChatAgentRequests } from '../chat/agent-protocol';
 import { ChatAttachmentRef, ChatLanguage, ChatMessage } from '../chat/protocol';
 import { ChatDeskState, ChatFileContent, ChatFileUpload, ChatSendResult } from './chat-desk';
+// Supervisors (issue 14, desk): the live queue monitor, agent control, notices, wallboard tokens.
+import { AgentHistoryEntry, SupervisorNotices, SupervisorSetAgentState, SupervisorView } from './supervisor';
+import {
+  AssignWaitingCallRequest,
+  SupervisorMessage,
+  SupervisorMessageRequest,
+  WaitingCallList,
+  WallboardTokenCreate,
+  WallboardTokenCreated,
+  WallboardTokenInfo,
+} from '../protocol/supervisor';
 // Knowledge base (issue 13, kb helper).
 import {
   KB_QUERY_MAX,
@@ -829,6 +840,29 @@ export const contract = {
   'chat.canned': method(z.object({ language: ChatLanguage.optional() }), z.array(CannedResponse)),
   /** An ended chat's tab closed: the desktop forgets it (the server keeps the transcript). */
   'chat.close': method(z.object({ chatId: Id }), z.object({})),
+  // Supervisors (issue 14, desk): over the sync socket (supervisor:* and agent:* in src/shared/protocol), the
+  // wallboard tokens over REST. Straight to the server; offline they fail at once with `unavailable`.
+  /** Start (or keep) following the live view; deltas then arrive as the supervisor.view event. */
+  'supervisor.watch': method(z.object({ departmentIds: z.array(Id).max(100).optional() }), SupervisorView),
+  'supervisor.unwatch': method(z.object({}), z.object({})),
+  /** The view as the desktop holds it now (no request to the server). */
+  'supervisor.view': method(z.object({}), SupervisorView),
+  'supervisor.waiting': method(z.object({}), WaitingCallList),
+  'supervisor.assignCall': method(AssignWaitingCallRequest, z.object({})),
+  'supervisor.message': method(SupervisorMessageRequest, SupervisorMessage),
+  /** Supervisors (their department) and administrators: another agent's state, with a reason and words. */
+  'supervisor.setAgentState': method(SupervisorSetAgentState, AgentStatus),
+  'supervisor.agentHistory': method(
+    z.object({ userId: Id, limit: z.number().int().min(1).max(1000).default(50) }),
+    z.object({ changes: z.array(AgentHistoryEntry) }),
+  ),
+  /** Every user: the supervisors' notices this desktop shows until dismissed. */
+  'supervisor.notices': method(z.object({}), SupervisorNotices),
+  'supervisor.dismissNotice': method(z.object({ id: Id }), SupervisorNotices),
+  'wallboard.tokens': method(z.object({}), z.array(WallboardTokenInfo)),
+  /** The token comes back this once, with the board's URL. */
+  'wallboard.create': method(WallboardTokenCreate, WallboardTokenCreated),
+  'wallboard.revoke': method(z.object({ id: Id }), z.object({})),
 } as const;
 
 export type Contract = typeof contract;
@@ -866,6 +900,11 @@ export const events = {
   /** A message in one of the agent's chats (the visitor's, the agent's own once stored, the bot's, a system line). */
   'chat.message': z.object({ chat: AgentChatSummary, message: ChatMessage }),
   'chat.visitorTyping': z.object({ chatId: Id, typing: z.boolean() }),
+  // Supervisors (issue 14, desk).
+  /** The live view changed (a delta, a new snapshot, the link went down or came back). */
+  'supervisor.view': SupervisorView,
+  /** A supervisor's notice arrived, or one was dismissed. */
+  'supervisor.notices': SupervisorNotices,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

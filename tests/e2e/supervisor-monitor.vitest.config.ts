@@ -1,0 +1,15 @@
+// Config of the inner vitest run that supervisor-monitor.test.ts starts inside a loopback-only network namespace.
+import { join } from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  root: join(import.meta.dirname, '../..'),
+  test: {
+    include: ['tests/e2e/supervisor-monitor.inner.ts'],
+    environment: 'node',
+    pool: 'forks',
+    fileParallelism: false,
+    testTimeout: 90_000,
+    hookTimeout: 180_000,
+  },
+});
