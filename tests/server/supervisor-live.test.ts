@@ -9,12 +9,13 @@ import {
   SupervisorSocketEvents,
   PBX_SECRET_HEADER,
   REST,
+  VoiceSocketEvents,
   WaitingCallList,
   type AgentLive,
   type QueueLive,
 } from '../../src/shared';
 import { request, startTestServer, TEST_PBX_SECRET, type TestServer } from './helpers';
-import { agentSessions, callEvent, mustSetState, route, until } from './voice-helpers';
+import { agentSessions, callEvent, mustSetState, route, statusOf, until } from './voice-helpers';
 
 let server: TestServer;
 const { session, closeAll, tick } = agentSessions(() => server);
@@ -107,6 +108,36 @@ describe('supervisor live view', () => {
       expect(d.queues.map((q) => q.number)).not.toContain('8001');
       expect(d.agents.map((a) => a.userId)).not.toContain(a1.session.user.id);
     }
+  });
+
+  it("shows a supervisor's note with the state they set, and an agent whose phone is not registered", async () => {
+    const sup = await session('super01');
+    const w = await watch(sup.socket);
+    const a5 = await session('agent04');
+    const id = a5.session.user.id;
+    await mustSetState(a5, 'Available');
+    const version = (await statusOf(sup, id)).version;
+    const ack = await request<unknown>(sup.socket, VoiceSocketEvents.setState, {
+      userId: id,
+      state: 'Break',
+      reason: 'training',
+      note: 'Coaching with Li at 3 pm',
+      version,
+    });
+    expect(ack.ok).toBe(true);
+    await until(() => (w.agents.get(id)?.state === 'Break' ? true : undefined));
+    expect(w.agents.get(id)).toMatchObject({ reason: 'training', note: 'Coaching with Li at 3 pm' });
+
+    // Back to Available with no phone: the row says the agent takes no calls (chat and tickets only).
+    expect((await request<unknown>(a5.socket, VoiceSocketEvents.phone, { registered: false })).ok).toBe(true);
+    await mustSetState(a5, 'Available');
+    await until(() =>
+      w.agents.get(id)?.state === 'Available' && w.agents.get(id)?.phoneRegistered === false
+        ? true
+        : undefined,
+    );
+    expect(w.agents.get(id)?.note).toBeNull();
+    await mustSetState(a5, 'Offline');
   });
 
   it('stops pushing to a supervisor whose session ended', async () => {

@@ -556,10 +556,13 @@ function AgentRow({
   onOpen: () => void;
 }) {
   const { t } = useTranslation();
+  // Available without a registered phone takes chats and tickets but no calls: say so, as the agent's bar does.
   const stateLabel =
     a.state === 'Break' && a.reason
       ? `${t('phone.agent.state.Break')} · ${t(`phone.agent.reasons.${a.reason}`)}`
-      : t(`phone.agent.state.${a.state}`);
+      : a.state === 'Available' && a.phoneRegistered === false
+        ? t('agentState.availableNoPhoneShort')
+        : t(`phone.agent.state.${a.state}`);
   const call = a.call;
   return (
     <TableRow

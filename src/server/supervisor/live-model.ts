@@ -85,6 +85,7 @@ interface AgentRow {
   reason: AgentStatus['reason'];
   pending: AgentStatus['pending'];
   note: string | null;
+  phoneRegistered: boolean | null;
   since: string;
   version: number;
   interactionId: string | null;
@@ -257,6 +258,7 @@ export class LiveModel {
           reason: null,
           pending: null,
           note: null,
+          phoneRegistered: null,
           since: at,
           version: -1,
           interactionId: null,
@@ -356,7 +358,12 @@ export class LiveModel {
     a.since = s.since;
     a.version = s.version;
     a.interactionId = s.interactionId;
+    // The state helper's statuses carry the change behind them (cause, actor, note); a status without one (a
+    // takeover's carried-over status) keeps the note already known.
     if (s.note !== undefined) a.note = s.note;
+    else if (s.change) a.note = s.change.note;
+    else if (s.change === null) a.note = null;
+    if (s.phoneRegistered !== undefined) a.phoneRegistered = s.phoneRegistered;
     this.dirtyAgents.add(a.userId);
     if (before !== s.state) this.queuesOfAgent(a);
     this.schedule();
@@ -773,6 +780,7 @@ export class LiveModel {
       state: a.state,
       reason: a.reason,
       note: a.note,
+      phoneRegistered: a.phoneRegistered,
       since: a.since,
       pending: a.pending,
       call: c

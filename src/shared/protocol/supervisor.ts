@@ -67,6 +67,8 @@ export const AgentLive = z.object({
   /** The supervisor's or agent's words with the last change, if any. */
   note: z.string().nullable(),
   since: Instant,
+  /** Whether the agent's phone is registered, as their desktop last said; null when it never said. */
+  phoneRegistered: z.boolean().nullable().optional(),
   pending: PendingState.nullable(),
   call: AgentCallLive.nullable(),
   /** Web chats this agent holds now. */
