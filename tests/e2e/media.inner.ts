@@ -1,23 +1,44 @@
 // Runs inside the loopback-only namespace media.test.ts makes. rtpengine and Kamailio are started by the
-// project's own code (startRtpengine, startKamailio with its rtpengine socket); the caller is baresip, a
-// plain SIP endpoint (RTP/AVP, PCMU/PCMA, no ICE, no DTLS) playing a tone as its microphone and recording
-// what it hears; the agent is the desktop's phone engine (JsSIP, WebRTC) in Chromium with its fake
-// microphone. What a user would notice is measured on both ends: Chromium receives audio with a level, and
-// baresip's recording is not silence.
+// project's own code (startRtpengine, startKamailio with its rtpengine socket), and the central service
+// (startServer, on a small demo data set) answers Kamailio's routing requests and call events with its PBX
+// secret and gives agent01 their SIP account; the caller is baresip, a plain SIP endpoint (RTP/AVP, PCMU/PCMA,
+// no ICE, no DTLS) playing a tone as its microphone and recording what it hears; the agent is the desktop's
+// phone engine (JsSIP, WebRTC) in Chromium with its fake microphone, and agent01's and super01's desktops are
+// stood for by their sync sockets (agent:setState, voice:callEvent as the desktop sends them;
+// supervisor:subscribe and supervisor:waiting). What a user would notice is measured on both ends: Chromium
+// receives audio with a level, baresip's recording is not silence, and the service's records and the
+// supervisor's live view show the wait, the answer and the abandoned call.
 import { spawnSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import {
   ensureQueuePrompts,
+  freeTcpPort,
+  serviceCallUrls,
   startKamailio,
   startRtpengine,
   type RunningKamailio,
   type RunningRtpengine,
 } from '../../src/server/pbx';
+import { startServer, type RunningServer } from '../../src/server/app';
+import { migrateToLatest } from '../../src/server/db/migrate';
+import { openDatabase } from '../../src/server/db/open';
+import { seedDemo } from '../../src/server/demo/seed-demo';
+import { rpcPbxController } from '../../src/server/voice/credentials';
+import {
+  SupervisorDelta,
+  SupervisorSnapshot,
+  SupervisorSocketEvents,
+  VoiceCredentials,
+  VoiceSocketEvents,
+  WaitingCallList,
+  type QueueLive,
+} from '../../src/shared';
 import { startBaresip, wavRms, type Baresip } from '../pbx/baresip';
 import { assertInNetns, CALL_FLAGS } from '../netns/run-in-netns';
+import { request } from '../server/helpers';
+import { mustSetState, signIn, statusOf, type AgentSession } from '../server/voice-helpers';
 import {
   fixtureState,
   openFixturePhone,
@@ -27,23 +48,24 @@ import {
 } from '../softphone/fixture-server';
 import { launchChromium, tempDir } from './harness';
 
-const AGENT = { user: '1001', password: 'agent-media-secret' };
 const CALLER = { user: '13912345678', password: 'caller-media-secret' };
 const CALLER2 = { user: '13800000002', password: 'caller2-media-secret' };
+/** The demo data's after-sales queue: agent01 takes it, super01 supervises its department. */
 const QUEUE = '8001';
+/** Kamailio proves itself to the service with this (the PBX endpoints never answer without one). */
+const PBX_SECRET = 'e2e-media-pbx-secret-e2e-media-pbx-secret';
 
 /**
- * Stand-in for the central service's routing endpoint and call events (as tests/pbx/kamailio.test.ts has),
- * answering as resources/pbx/README.md "Waiting in the queue" specifies: while no agent is free, `wait` with
- * the caller's position and expected wait; once the test frees the agent, the agent to the longest waiting.
+ * The real central service (startServer, in this process) on the demo data: Kamailio asks it where queue calls
+ * go and tells it when a waiting caller gives up; it gives agent01 a SIP account in Kamailio (rpc), and agent01
+ * (the agent) and super01 (their supervisor) are signed in on its sync socket as their desktops would be.
  */
-const routing = {
-  agentFree: false,
-  requests: [] as URL[],
-  events: [] as { callId: string; event: string }[],
-  waiting: [] as string[],
-};
-let routingServer: Server;
+let server: RunningServer;
+let dbPath: string;
+let agentSession: AgentSession;
+let supervisor: AgentSession;
+/** super01's live view of the queue: the snapshot's row, then every pushed delta's. */
+const queueRows: QueueLive[] = [];
 
 let dir: ReturnType<typeof tempDir>;
 let rtpengine: RunningRtpengine;
@@ -83,36 +105,8 @@ beforeAll(async () => {
     '0.5',
   ]);
   expect(sox.status, String(sox.stderr)).toBe(0);
-  routingServer = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method === 'POST') {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += String(c)));
-      req.on('end', () => {
-        routing.events.push(JSON.parse(body) as { callId: string; event: string });
-        res.writeHead(200).end('{}');
-      });
-      return;
-    }
-    routing.requests.push(url);
-    const callId = url.searchParams.get('callid') ?? '';
-    if (url.searchParams.get('wait') !== '1') {
-      res.writeHead(404).end();
-      return;
-    }
-    if (!routing.waiting.includes(callId)) routing.waiting.push(callId);
-    if (routing.agentFree && routing.waiting[0] === callId) {
-      routing.agentFree = false;
-      routing.waiting.shift();
-      res.writeHead(200).end(`${AGENT.user}\n20\n`);
-      return;
-    }
-    const position = routing.waiting.indexOf(callId) + 1;
-    res.writeHead(200).end(`wait\n${position}\n${position * 45}\n`);
-  });
-  await new Promise<void>((r) => routingServer.listen(0, '127.0.0.1', () => r()));
-  const address = routingServer.address();
-  const routingPort = typeof address === 'object' && address ? address.port : 0;
+  // Kamailio needs the routing address at start, the service the PBX at start: fix the service's port first.
+  const port = await freeTcpPort();
   // Announcements (espeak-ng, en and cmn) and hold music (sox), made as npm run pbx makes them.
   const promptsDir = await ensureQueuePrompts(join(dir.path, 'prompts'));
   rtpengine = await startRtpengine({
@@ -125,14 +119,40 @@ beforeAll(async () => {
     runDir: join(dir.path, 'pbx'),
     rtpengineSocket: rtpengine.ngSocket,
     promptsDir,
-    routingUrl: `http://127.0.0.1:${routingPort}/api/voice/route`,
-    eventsUrl: `http://127.0.0.1:${routingPort}/api/voice/events`,
+    ...serviceCallUrls(`http://127.0.0.1:${port}`),
+    serviceSecret: PBX_SECRET,
     sharedMemoryMb: 64,
     children: 2,
     logLevel: 2,
     log: keep('kamailio'),
   });
-  await pbx.setSipUser(AGENT.user, AGENT.password);
+  // A small demo data set (the same generator as --seed demo), then the service on it with the real clock.
+  dbPath = join(dir.path, 'server.sqlite');
+  const db = openDatabase(dbPath);
+  await migrateToLatest(db);
+  await seedDemo(db, { tickets: 30, customers: 20 });
+  await db.destroy();
+  server = await startServer({
+    port,
+    dbPath,
+    seed: 'none',
+    jwtSecret: 'e2e-media-jwt-secret-e2e-media-jwt-secret',
+    pbx: rpcPbxController({ rpcUrl: pbx.rpcUrl, wsUrl: pbx.wsUrl, domain: pbx.domain }),
+    pbxSecret: PBX_SECRET,
+    sla: { sweepEveryMs: 0 },
+    log: keep('service'),
+  });
+  agentSession = await signIn(server.url, 'agent01');
+  supervisor = await signIn(server.url, 'super01');
+  supervisor.socket.on(SupervisorSocketEvents.delta, (d: unknown) => {
+    const row = SupervisorDelta.parse(d).queues.find((q) => q.number === QUEUE);
+    if (row) queueRows.push(row);
+  });
+  const subscribed = await request<unknown>(supervisor.socket, SupervisorSocketEvents.subscribe, {});
+  if (!subscribed.ok) throw new Error(`supervisor:subscribe: ${subscribed.error.message}`);
+  const row = SupervisorSnapshot.parse(subscribed.data).queues.find((q) => q.number === QUEUE);
+  expect(row, `super01 does not see queue ${QUEUE}`).toBeDefined();
+  queueRows.unshift(row!);
   await pbx.setSipUser(CALLER.user, CALLER.password);
   await pbx.setSipUser(CALLER2.user, CALLER2.password);
   fixture = await serveFixture(join(dir.path, 'www'));
@@ -158,7 +178,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await baresip?.stop();
   await baresip2?.stop();
-  await new Promise((r) => routingServer?.close(r));
+  agentSession?.socket.close();
+  supervisor?.socket.close();
+  await server?.close();
   await browser?.close();
   await fixture?.close();
   await pbx?.stop();
@@ -195,8 +217,18 @@ function inboundAudio(page: Page) {
   });
 }
 
-/** The agent's WebRTC phone: the desktop's phone engine in a Chromium page, registered as 1001. */
-async function agentPhone(): Promise<{ context: BrowserContext; agent: Page }> {
+/** agent01's SIP account, as their desktop asks the service for it. */
+async function agentCredentials(): Promise<VoiceCredentials> {
+  const res = await fetch(`${server.url}/api/voice/credentials`, {
+    headers: { authorization: `Bearer ${agentSession.session.accessToken}` },
+  });
+  expect(res.status).toBe(200);
+  return VoiceCredentials.parse(await res.json());
+}
+
+/** The agent's WebRTC phone: the desktop's phone engine in a Chromium page, registered with agent01's account. */
+async function agentPhone(): Promise<{ context: BrowserContext; agent: Page; extension: string }> {
+  const creds = await agentCredentials();
   const context = await browser.newContext();
   await context.addInitScript(() => {
     const w = window as unknown as {
@@ -215,8 +247,8 @@ async function agentPhone(): Promise<{ context: BrowserContext; agent: Page }> {
   const agent = await context.newPage();
   await openFixturePhone(agent, fixture.url, {
     wsUrl: pbx.wsUrl,
-    sipUri: `sip:${AGENT.user}@${pbx.domain}`,
-    password: AGENT.password,
+    sipUri: `sip:${creds.extension}@${pbx.domain}`,
+    password: creds.password,
     iceGatheringTimeoutMs: 500,
   });
   await until(
@@ -224,14 +256,14 @@ async function agentPhone(): Promise<{ context: BrowserContext; agent: Page }> {
     () => fixtureState(agent),
     (s) => s.registration.status === 'registered',
   );
-  return { context, agent };
+  return { context, agent, extension: creds.extension };
 }
 
 it('baresip calls the agent WebRTC phone through Kamailio and rtpengine; audio flows both ways', async () => {
   printLogsOnFailure(() => baresip);
-  const { context, agent } = await agentPhone();
+  const { context, agent, extension } = await agentPhone();
 
-  await baresip.dial(`sip:${AGENT.user}@127.0.0.1:${pbx.sipPort}`);
+  await baresip.dial(`sip:${extension}@127.0.0.1:${pbx.sipPort}`);
   await until(
     'agent rings',
     () => fixtureState(agent),
@@ -304,9 +336,12 @@ it('baresip calls the agent WebRTC phone through Kamailio and rtpengine; audio f
   );
 });
 
-/** The recordings of a baresip caller: total seconds and RMS over all of them. */
-function heardBy(caller: Baresip): { seconds: number; rms: number } {
-  const recordings = caller.recordings().map((file) => wavRms(file));
+/** What a baresip caller recorded, except the files given (earlier calls'): total seconds and RMS. */
+function heardBy(caller: Baresip, earlier: readonly string[] = []): { seconds: number; rms: number } {
+  const recordings = caller
+    .recordings()
+    .filter((file) => !earlier.includes(file))
+    .map((file) => wavRms(file));
   const seconds = recordings.reduce((sum, r) => sum + r.seconds, 0);
   const rms =
     seconds === 0
@@ -315,41 +350,76 @@ function heardBy(caller: Baresip): { seconds: number; rms: number } {
   return { seconds, rms };
 }
 
-const callIdsOf = (user: string) => [
-  ...new Set(
-    routing.requests
-      .filter((u) => u.searchParams.get('caller') === user)
-      .map((u) => u.searchParams.get('callid')),
-  ),
-];
+/** The callers super01 sees waiting (supervisor:waiting on their socket). */
+async function waitingSeenBySupervisor() {
+  const ack = await request<unknown>(supervisor.socket, SupervisorSocketEvents.waiting, {});
+  if (!ack.ok) throw new Error(`supervisor:waiting: ${ack.error.message}`);
+  return WaitingCallList.parse(ack.data).calls;
+}
 
-it('nobody is free: a baresip caller waits with music and announcements (early media), then an agent takes the call', async () => {
+/** The service's record of a call (its interactions row), once its written-behind records are flushed. */
+async function interactionOf(callId: string) {
+  await server.voice.flush();
+  const db = openDatabase(dbPath);
+  try {
+    return await db.selectFrom('interactions').selectAll().where('call_id', '=', callId).executeTakeFirst();
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** A call progress report on the agent's socket, as the desktop sends when its phone answers or hangs up. */
+async function reportCall(callId: string, event: 'answered' | 'ended') {
+  const ack = await request<unknown>(agentSession.socket, VoiceSocketEvents.callEvent, { callId, event });
+  if (!ack.ok) throw new Error(`voice:callEvent ${event}: ${ack.error.message}`);
+}
+
+const queueNow = () => queueRows[queueRows.length - 1]!;
+
+it('every agent busy: a baresip caller waits in the service queue with music and announcements, then the freed agent takes the call', async () => {
   printLogsOnFailure(() => baresip);
   const { context, agent } = await agentPhone();
-  routing.agentFree = false;
+  // The only agent of the queue is on a break (set through the service, as their desktop does).
+  expect((await mustSetState(agentSession, 'Break', { reason: 'meeting' })).state).toBe('Break');
+  const offeredBefore = queueNow().offered;
+  // This caller's recordings of the first test's call are not what they hear now.
+  const earlier = baresip.recordings();
+
   await baresip.dial(`sip:${QUEUE}@127.0.0.1:${pbx.sipPort}`);
   // 183 Session Progress with rtpengine's SDP: the caller's media starts before anyone answers.
   await baresip.waitFor('CALL_PROGRESS');
-  // Kamailio polls the service with wait=1, about once a second, without holding the call.
+  // The service holds the caller in its waiting list, and super01 sees them there and in the queue's row.
+  const waiting = (
+    await until(
+      'the service lists the caller as waiting',
+      () => waitingSeenBySupervisor(),
+      (calls) => calls.some((c) => c.callerNumber.endsWith(CALLER.user)),
+      10_000,
+    )
+  ).find((c) => c.callerNumber.endsWith(CALLER.user));
+  const callId = waiting!.callId;
+  expect(waiting!.position).toBe(1);
+  expect((await server.waiting.waitingCalls()).map((c) => c.callId)).toEqual([callId]);
   await until(
-    'polls while waiting',
-    async () => routing.requests.filter((u) => u.searchParams.get('caller') === CALLER.user).length,
-    (n) => n >= 4,
-    10_000,
+    'super01 sees one caller waiting',
+    async () => queueNow(),
+    (q) => q.waiting === 1 && q.oldestWaitingSince !== null,
+    5_000,
   );
-  expect(
-    routing.requests
-      .filter((u) => u.searchParams.get('caller') === CALLER.user)
-      .every((u) => u.searchParams.get('wait') === '1'),
-  ).toBe(true);
-  const waited = heardBy(baresip);
-  // The announcements and music: far from silence, and more than a second of it.
-  expect(waited.seconds).toBeGreaterThan(2);
+  // The announcements and music: far from silence, and more than a couple of seconds of it.
+  const waited = await until(
+    'the waiting caller hears hold media',
+    async () => heardBy(baresip, earlier),
+    (h) => h.seconds > 3,
+    15_000,
+  );
   expect(waited.rms).toBeGreaterThan(300);
-  expect(fixtureState(agent).then((s) => s.call)).resolves.toBeNull();
+  // Nobody was offered the call while the agent was on their break.
+  expect((await fixtureState(agent)).call).toBeNull();
+  expect((await statusOf(agentSession)).state).toBe('Break');
 
-  // An agent becomes free: the next poll names them, their phone rings, they answer, audio flows.
-  routing.agentFree = true;
+  // The agent becomes Available: the service offers them the waiting call, their phone rings, they answer.
+  await mustSetState(agentSession, 'Available');
   await until(
     'agent rings',
     () => fixtureState(agent),
@@ -357,6 +427,7 @@ it('nobody is free: a baresip caller waits with music and announcements (early m
     10_000,
   );
   await agent.evaluate(() => (window as unknown as { phone: { answer(): void } }).phone.answer());
+  await reportCall(callId, 'answered');
   await baresip.waitFor('CALL_ESTABLISHED');
   const heard = await until(
     'agent hears the waiting caller',
@@ -365,35 +436,68 @@ it('nobody is free: a baresip caller waits with music and announcements (early m
     15_000,
   );
   expect(heard?.sent).toBeGreaterThan(0);
+  expect((await server.waiting.waitingCalls()).map((c) => c.callId)).toEqual([]);
   await agent.evaluate(() => (window as unknown as { phone: { hangup(): void } }).phone.hangup());
+  await baresip.waitFor('CALL_CLOSED');
+  await reportCall(callId, 'ended');
   await context.close();
-  console.log(`waiting caller heard ${waited.seconds.toFixed(1)} s, RMS ${waited.rms.toFixed(0)}`);
-});
 
-it('a caller who hangs up while waiting is reported abandoned at once', async () => {
-  printLogsOnFailure(() => baresip2);
-  routing.agentFree = false;
-  await baresip2.dial(`sip:${QUEUE}@127.0.0.1:${pbx.sipPort}`);
-  await baresip2.waitFor('CALL_PROGRESS');
+  // The record keeps the wait: from the entry to the queue to the agent's answer.
+  const row = await interactionOf(callId);
+  expect(row).toMatchObject({ agent_id: agentSession.session.user.id, queue_result: 'answered' });
+  expect(row?.queued_at).toBeTruthy();
+  expect(row?.wait_seconds ?? 0).toBeGreaterThanOrEqual(Math.floor(waited.seconds));
+  // super01's view: the call was offered and answered, nobody waits now.
   await until(
-    'caller 2 is waiting',
-    async () => routing.requests.filter((u) => u.searchParams.get('caller') === CALLER2.user).length,
-    (n) => n >= 2,
-    10_000,
-  );
-  const [callId] = callIdsOf(CALLER2.user);
-  expect(routing.events.filter((e) => e.callId === callId)).toEqual([]);
-  await baresip2.hangup();
-  await baresip2.waitFor('CALL_CLOSED');
-  await until(
-    'abandoned event',
-    async () => routing.events.filter((e) => e.callId === callId),
-    (e) => e.length > 0,
+    'super01 sees the call answered',
+    async () => queueNow(),
+    (q) => q.waiting === 0 && q.offered === offeredBefore + 1 && q.answered >= 1,
     5_000,
   );
-  expect(routing.events.filter((e) => e.callId === callId)).toEqual([{ callId, event: 'abandoned' }]);
-  // And Kamailio stops asking for it.
-  const polls = routing.requests.length;
-  await new Promise((r) => setTimeout(r, 2500));
-  expect(routing.requests.slice(polls).filter((u) => u.searchParams.get('callid') === callId)).toEqual([]);
+  console.log(
+    `waiting caller heard ${waited.seconds.toFixed(1)} s, RMS ${waited.rms.toFixed(0)}; recorded wait ${row?.wait_seconds} s`,
+  );
+});
+
+it('a caller who hangs up while waiting is recorded abandoned with the wait, and super01 counts it', async () => {
+  printLogsOnFailure(() => baresip2);
+  // The agent is not free (wrap-up of the last call, then a break).
+  await mustSetState(agentSession, 'Break', { reason: 'meeting' });
+  const status = await statusOf(agentSession);
+  expect(status.state).not.toBe('Available');
+  const { abandoned: abandonedBefore, waiting: waitingBefore } = queueNow();
+
+  await baresip2.dial(`sip:${QUEUE}@127.0.0.1:${pbx.sipPort}`);
+  await baresip2.waitFor('CALL_PROGRESS');
+  const waiting = (
+    await until(
+      'caller 2 is waiting',
+      () => waitingSeenBySupervisor(),
+      (calls) => calls.some((c) => c.callerNumber.endsWith(CALLER2.user)),
+      10_000,
+    )
+  ).find((c) => c.callerNumber.endsWith(CALLER2.user));
+  const callId = waiting!.callId;
+  // Long enough to count a whole second of waiting.
+  await new Promise((r) => setTimeout(r, 2000));
+  expect((await interactionOf(callId))?.queue_result ?? null).toBeNull();
+  await baresip2.hangup();
+  await baresip2.waitFor('CALL_CLOSED');
+  // Kamailio reports the CANCEL at once: no 10 s lost-caller timeout.
+  const row = await until(
+    'the service records the call abandoned',
+    () => interactionOf(callId),
+    (r) => r?.queue_result === 'abandoned',
+    5_000,
+  );
+  expect(row).toMatchObject({ status: 'abandoned', agent_id: null });
+  expect(row?.queued_at).toBeTruthy();
+  expect(row?.wait_seconds ?? 0).toBeGreaterThanOrEqual(2);
+  expect((await waitingSeenBySupervisor()).map((c) => c.callId)).not.toContain(callId);
+  await until(
+    'super01 counts the call abandoned',
+    async () => queueNow(),
+    (q) => q.abandoned === abandonedBefore + 1 && q.waiting === waitingBefore,
+    5_000,
+  );
 });
