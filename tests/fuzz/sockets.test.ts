@@ -7,14 +7,19 @@ import WebSocket from 'ws';
 import { z } from 'zod';
 import {
   AgentHistoryRequest,
+  AssignWaitingCallRequest,
   CallEvent,
   ErrorBody,
   GetAgentStatusRequest,
+  PhoneReadiness,
   PullRequest,
   PushRequest,
   PushResponse,
   SetAgentStateRequest,
   SocketEvents,
+  SupervisorMessageRequest,
+  SupervisorSocketEvents,
+  SupervisorSubscribeRequest,
   VoiceSocketEvents,
   type LoginResponse,
 } from '../../src/shared';
@@ -99,6 +104,13 @@ async function ack(event: string, payload: unknown, on: Socket = socket): Promis
 const clientEvents = [
   ...Object.values(SocketEvents).filter((e) => e !== SocketEvents.poke),
   ...Object.values(VoiceSocketEvents).filter((e) => e !== VoiceSocketEvents.status),
+  // delta and notice go from the server only; unsubscribe reads no payload (any answer is {}, idempotent).
+  ...Object.values(SupervisorSocketEvents).filter(
+    (e) =>
+      e !== SupervisorSocketEvents.delta &&
+      e !== SupervisorSocketEvents.notice &&
+      e !== SupervisorSocketEvents.unsubscribe,
+  ),
 ];
 
 const uuid = '0190b000-0000-7000-8000-0000000000c1';
@@ -152,6 +164,22 @@ describe('fuzzing every socket event', () => {
         [VoiceSocketEvents.callEvent]: {
           template: { callId: 'call-1@pbx', event: 'answered' },
           schema: CallEvent,
+        },
+        [VoiceSocketEvents.phone]: { template: { registered: true }, schema: PhoneReadiness },
+        // The live view is the supervisors': a well-formed request from an agent is refused, a malformed one
+        // is bad_request before that.
+        [SupervisorSocketEvents.subscribe]: {
+          template: { departmentIds: [agent.user.departmentId] },
+          schema: SupervisorSubscribeRequest,
+        },
+        [SupervisorSocketEvents.waiting]: { template: {}, schema: z.never(), code: 'forbidden' },
+        [SupervisorSocketEvents.assignCall]: {
+          template: { callId: 'call-1@pbx', userId: agent.user.id },
+          schema: AssignWaitingCallRequest,
+        },
+        [SupervisorSocketEvents.message]: {
+          template: { toUserId: agent.user.id, text: '请回电' },
+          schema: SupervisorMessageRequest,
         },
       };
       expect(Object.keys(specs).sort()).toEqual([...clientEvents].sort());
