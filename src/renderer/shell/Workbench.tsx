@@ -12,6 +12,7 @@ import { NewCustomerDialog } from '../customers/NewCustomerDialog';
 import { useHelpShortcut } from '../common/use-help-shortcut';
 import { CallPanel, type CallPanelActions } from '../softphone/CallPanel';
 import { NewTicketDialog } from '../tickets/NewTicketDialog';
+import { AgentStateNotice } from '../softphone/AgentStateNotice';
 import { PhoneProvider } from '../softphone/PhoneProvider';
 import { ConnectionBanner } from '../sync/ConnectionBanner';
 import { isCatchingUp } from '../sync/catching-up';
@@ -136,6 +137,7 @@ function WorkbenchPage({
             <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
             <SlaAlerts onOpenTicket={openTicket} />
             <NoticeStack />
+            <AgentStateNotice />
             <OfferBanner onAccepted={() => setView({ kind: 'chats' })} />
             <HostBanner />
             <OfflineSignInBanner session={session} />

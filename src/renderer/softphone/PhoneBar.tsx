@@ -4,7 +4,6 @@ import { IconButton, Stack, Tooltip } from '@mui/material';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AgentStateMenu } from './AgentStateMenu';
-import { AgentStateNotice } from './AgentStateNotice';
 import { IndicatorLegend } from './IndicatorLegend';
 import { AudioSettingsDialog } from './AudioSettingsDialog';
 import { DialDialog } from './DialDialog';
@@ -28,7 +27,6 @@ export function PhoneBar() {
       <AgentStateMenu />
       <PhoneStatusChip />
       <IndicatorLegend />
-      <AgentStateNotice />
       <Tooltip title={`${t('phone.call.dial')} (${SHORTCUT_KEYS.dial})`}>
         <span>
           <IconButton

@@ -283,12 +283,8 @@ export function buildDemoData(opts: DemoOptions = {}): DemoData {
     department_id: deptId(q.code),
     skill: q.code,
     ring_timeout_seconds: QUEUE_RING_TIMEOUT_SECONDS,
-    priority: 0,
-    max_wait_seconds: null,
-    overflow_queue_id: null,
-    callback_on_max_wait: 0,
-    service_level_seconds: 20,
-    service_level_target: 0.8,
+    // Waiting settings (migration 0026) take the columns' defaults, so the demo also seeds an older schema
+    // (migration tests seed one, then migrate).
   }));
   // Every agent has their department's skill; those with English names also take English callers.
   const skills: Row<'agent_skills'>[] = [];
