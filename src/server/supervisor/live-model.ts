@@ -451,12 +451,15 @@ export class LiveModel {
         .execute();
       await this.applyRecords(rows);
     }
-    if (this.ticketDepts.size > 0 && !this.ticketTimer) {
+    // A read still running when the model closed must not arm a timer that outlives the database.
+    if (this.ticketDepts.size > 0 && !this.ticketTimer && !this.closed) {
       this.ticketTimer = setTimeout(() => {
         this.ticketTimer = undefined;
         const depts = [...this.ticketDepts];
         this.ticketDepts.clear();
-        void this.refreshTickets(depts);
+        this.refreshTickets(depts).catch((e: unknown) => {
+          if (!this.closed) this.deps.log(`live view: reading tickets failed: ${String(e)}`);
+        });
       }, 1000);
       this.ticketTimer.unref();
     }
