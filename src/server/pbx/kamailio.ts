@@ -1,11 +1,12 @@
 // Starts Kamailio (Debian package) in the foreground with its own runtime folder, and manages SIP users
 // over its JSON-RPC HTTP endpoint. Self-contained: imports nothing else of src/server.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startDaemon } from './daemon';
 import { DEFAULT_DOMAIN, renderKamailioConfig, renderTlsConfig, type WssOptions } from './config';
 import { freeTcpPort, freeUdpTcpPort } from './ports';
 
@@ -160,64 +161,22 @@ export async function startKamailio(opts: StartKamailioOptions): Promise<Running
   const pidFile = resolve(runDir, 'kamailio.pid');
   const args = ['-f', cfgFile, '-DD', '-E', '-m', String(opts.sharedMemoryMb ?? 256), '-M', '8'];
   args.push('-P', pidFile, '-Y', runDir);
-  // Own process group, so stop() can end Kamailio's workers too if the main process fails to.
-  const child = spawn(bin, args, { cwd: runDir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const tail: string[] = [];
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const exitPromise = new Promise<void>((res) => {
-    child.once('exit', (code, signal) => {
-      exited = { code, signal };
-      res();
-    });
-  });
-  const onLine = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      tail.push(line);
-      if (tail.length > 40) tail.shift();
-      log(line);
-    }
-  };
-  child.stdout?.on('data', onLine);
-  child.stderr?.on('data', onLine);
-  const killGroup = () => killProcessGroup(child);
-  process.once('exit', killGroup);
-
   const rpcUrl = `http://127.0.0.1:${rpcPort}/RPC`;
   const users = kamailioUsers(rpcUrl, domain);
   const rpc = users.rpc;
-
-  const stop = async (): Promise<void> => {
-    process.removeListener('exit', killGroup);
-    if (exited) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => killGroup(), 5_000);
-    await exitPromise;
-    clearTimeout(timer);
-    // Workers follow the main process; make sure none is left in the group.
-    killGroup();
-  };
-
-  const deadline = Date.now() + (opts.startTimeoutMs ?? 15_000);
-  for (;;) {
-    if (exited) {
-      process.removeListener('exit', killGroup);
-      throw new Error(
-        `Kamailio exited during start (code ${exited.code}, signal ${exited.signal}):\n${tail.join('\n')}`,
-      );
-    }
-    try {
+  const daemon = await startDaemon({
+    name: 'Kamailio',
+    cmd: bin,
+    args,
+    cwd: runDir,
+    log,
+    startTimeoutMs: opts.startTimeoutMs ?? 15_000,
+    ready: async () => {
       const version = await rpc('core.version');
-      if (typeof version === 'string' && version.includes('kamailio')) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`Kamailio did not answer JSON-RPC at ${rpcUrl} in time:\n${tail.join('\n')}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+      return typeof version === 'string' && version.includes('kamailio');
+    },
+    readyWhat: `JSON-RPC at ${rpcUrl} in time`,
+  });
 
   return {
     sipPort,
@@ -226,22 +185,13 @@ export async function startKamailio(opts: StartKamailioOptions): Promise<Running
     wssUrl: wss ? `wss://127.0.0.1:${wss.port}` : undefined,
     rpcUrl,
     domain,
-    pid: child.pid as number,
+    pid: daemon.pid,
     rpc,
     setSipUser: users.setSipUser,
     removeSipUser: users.removeSipUser,
     hasSipUser: users.hasSipUser,
-    stop,
+    stop: daemon.stop,
   };
-}
-
-function killProcessGroup(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
 }
 
 /**

@@ -2,11 +2,12 @@
 // Kamailio's rtpengine module drives it over the ng control protocol (bencode over UDP): it bridges WebRTC
 // phones (ICE, DTLS-SRTP, opus) with plain-RTP SIP endpoints (RTP/AVP, PCMU/PCMA), and plays hold music and
 // announcements to waiting callers. Self-contained: imports nothing else of src/server.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { startDaemon } from './daemon';
 import { freeUdpTcpPort } from './ports';
 
 export const RTPENGINE_MISSING = 'rtpengine is not installed: apt-get install rtpengine-daemon';
@@ -162,72 +163,21 @@ export async function startRtpengine(opts: StartRtpengineOptions): Promise<Runni
   // without stopping it (SIGKILL, a crash), rtpengine gets SIGTERM instead of living on with its ports.
   const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
   const [cmd, cmdArgs] = setpriv ? [setpriv, ['--pdeathsig', 'TERM', '--', bin, ...args]] : [bin, args];
-  const child = spawn(cmd, cmdArgs, { cwd: runDir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const tail: string[] = [];
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const exitPromise = new Promise<void>((res) => {
-    child.once('exit', (code, signal) => {
-      exited = { code, signal };
-      res();
-    });
+  const daemon = await startDaemon({
+    name: 'rtpengine',
+    cmd,
+    args: cmdArgs,
+    cwd: runDir,
+    log,
+    startTimeoutMs: opts.startTimeoutMs ?? 10_000,
+    ready: async () => (await ngCommand(ngPort, { command: 'ping' }, 300)).result === 'pong',
+    readyWhat: `an ng ping on 127.0.0.1:${ngPort}`,
   });
-  const onLine = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      tail.push(line);
-      if (tail.length > 40) tail.shift();
-      log(line);
-    }
-  };
-  child.stdout?.on('data', onLine);
-  child.stderr?.on('data', onLine);
-  const killGroup = () => killProcessGroup(child);
-  process.once('exit', killGroup);
-
-  const stop = async (): Promise<void> => {
-    process.removeListener('exit', killGroup);
-    if (exited) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => killGroup(), 5_000);
-    await exitPromise;
-    clearTimeout(timer);
-    killGroup();
-  };
-
-  const deadline = Date.now() + (opts.startTimeoutMs ?? 10_000);
-  for (;;) {
-    if (exited) {
-      process.removeListener('exit', killGroup);
-      throw new Error(
-        `rtpengine exited during start (code ${exited.code}, signal ${exited.signal}):\n${tail.join('\n')}`,
-      );
-    }
-    try {
-      const answer = await ngCommand(ngPort, { command: 'ping' }, 300);
-      if (answer.result === 'pong') break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`rtpengine did not answer an ng ping on 127.0.0.1:${ngPort}:\n${tail.join('\n')}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
   return {
     ngPort,
     ngSocket: `udp:127.0.0.1:${ngPort}`,
-    pid: child.pid as number,
+    pid: daemon.pid,
     ng: (command) => ngCommand(ngPort, command),
-    stop,
+    stop: daemon.stop,
   };
-}
-
-function killProcessGroup(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
 }
