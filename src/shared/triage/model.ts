@@ -91,8 +91,8 @@ type Settings = Omit<Required<TrainTriageOptions>, 'cut' | 'features' | 'balance
  */
 const DEFAULTS: Settings = {
   seed: 15,
-  epochs: 25,
-  learningRate: 0.5,
+  epochs: 15,
+  learningRate: 0.3,
   l2: 1e-5,
   minDf: 2,
   prune: 0.05,
