@@ -262,6 +262,11 @@ async function main(): Promise<void> {
   const test = readLabelled(testFiles);
   if (test.length === 0) throw new Error(`No labelled lines in ${testFiles.join(', ')}`);
 
+  const trained = new Set(train.map((l) => l.text.trim()));
+  const overlap = test.filter((l) => trained.has(l.text.trim())).length;
+  if (overlap > 0)
+    console.log(`warning: ${overlap} evaluated lines also appear, word for word, in the training lines`);
+
   const run = trainAndEvaluate(train, test, cut);
   console.log(
     `trained on ${train.length} lines of ${trainFiles.map((f) => basename(f)).join(', ')} in ` +
