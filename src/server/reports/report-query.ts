@@ -1,12 +1,30 @@
 import { DateTime } from 'luxon';
 import { SwitchboardError, type User } from '../../shared';
 import type { ReportFigures, ReportQuery, ReportResult, ReportRow } from '../../shared/protocol/reports';
-import type { Db } from '../db/schema';
+import type { Db, ReportMeasures } from '../db/schema';
 import { DAY_ROWS } from './aggregator';
-import { MEASURES, zeroMeasures } from './facts';
+import { MEASURES } from './facts';
 
-type Sums = ReturnType<typeof zeroMeasures> & { busy_sec: number; staffed_sec: number };
-const zero = (): Sums => ({ ...zeroMeasures(), busy_sec: 0, staffed_sec: 0 });
+type Sums = ReportMeasures & { busy_sec: number; staffed_sec: number };
+/** Written out, not spread from zeroMeasures(): a spread object is a slow one to add to, per row and column. */
+const zero = (): Sums => ({
+  volume: 0,
+  answered: 0,
+  abandoned: 0,
+  fr_count: 0,
+  fr_sec: 0,
+  resolved: 0,
+  res_sec: 0,
+  sla_met: 0,
+  sla_total: 0,
+  handled: 0,
+  handle_sec: 0,
+  transfers: 0,
+  csat_count: 0,
+  csat_sum: 0,
+  busy_sec: 0,
+  staffed_sec: 0,
+});
 const COLUMNS = [...MEASURES, 'busy_sec', 'staffed_sec'] as const;
 
 /**
@@ -127,9 +145,12 @@ export async function runReport(
     if (s === undefined) isoCache.set(ms, (s = DateTime.fromMillis(ms, { zone }).toISO()!));
     return s;
   };
+  // Keys ranked once (a few hundred collator comparisons), rows sorted by rank: comparing keys with the
+  // collator in the sort of thousands of rows (240 agents × 31 days) was most of a report's time.
+  const rank = new Map([...totals.keys()].sort(byKey).map((k, i) => [k, i]));
   const out: ReportRow[] = [...cells.values()]
     .filter((c) => COLUMNS.some((col) => c.sums[col] !== 0))
-    .sort((a, b) => a.start - b.start || byKey(a.key, b.key))
+    .sort((a, b) => a.start - b.start || rank.get(a.key)! - rank.get(b.key)!)
     .map((c) => ({
       start: isoOf(c.start),
       key: c.key,
