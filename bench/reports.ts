@@ -1,16 +1,22 @@
 /**
- * Reports (issue 14): the daily report over 1,000,000 tickets and 2,000,000 calls, through the service's own
- * code. A SQLite file made by the server's migrations gets a year of tickets (first replies, solves, transfers)
- * and calls (answered, abandoned, rated) in 8 departments, 24 queues and 240 agents, bulk-inserted with one
- * prepared statement per table, and their change-log rows as the service writes them. The reports follower
- * (src/server/reports/aggregator.ts) then builds the 15-minute aggregates from the change log exactly as it
- * does in the service (reused by later runs: BENCH_REPORTS_DB, default in the temp folder).
+ * Reports (issue 14): the daily report and the rising-topics query over 1,000,000 tickets and 2,000,000 calls,
+ * through the service's own code. A SQLite file made by the server's migrations gets a year of tickets (first
+ * replies, solves, transfers, categories) and calls (answered, abandoned, rated) in 8 departments, 24 queues and
+ * 240 agents, written by SQLite itself (INSERT ... SELECT over a counter), with their change-log rows as the
+ * service writes them. The reports follower (src/server/reports/aggregator.ts) then finds aggregates never
+ * built and builds them from the records as the service does on a first start over existing history (facts,
+ * then one GROUP BY per bucket table). The file is reused by later runs (BENCH_REPORTS_DB, default in the temp
+ * folder).
  *
- * Measured: what GET /api/reports does (catch up, then the report) for a month of days by department and by
- * queue, for every department (an administrator) and for one (a supervisor), months spread over the year;
- * p95 target <= 500 ms. SQLite only: the aggregates are the same rows on PostgreSQL (tests run there), but
- * this machine's throwaway cluster is not fast enough to load 3,000,000 rows in a bench run.
- * `npm run bench:reports`; env BENCH_TICKETS (default 1,000,000), BENCH_CALLS (2,000,000), BENCH_RUNS (40).
+ * Measured: what GET /api/reports does (catch up, then the report) for a month of days by department, queue,
+ * agent, channel and category, for every department (an administrator; "all queues") and for one (a
+ * supervisor), months spread over the year; then the rising-topics report (measureRisingTopics in
+ * bench/voc-topics.ts) over as many tickets with customers' words, in its own file (BENCH_VOC_DB), whose VOC
+ * index the follower builds once. p95 target <= 500 ms for each. SQLite only: the aggregates are the same rows
+ * on PostgreSQL (tests run there), but this machine's throwaway cluster is not fast enough to load 3,000,000
+ * rows in a bench run.
+ * `npm run bench:reports` (the issue's size); `npm run bench:reports -- --quick` (or BENCH_QUICK=1): 100,000
+ * tickets and 200,000 calls. Env BENCH_TICKETS, BENCH_CALLS, BENCH_RUNS (22 months per case), BENCH_VOC_RUNS (60).
  * Last line: one JSON summary; exit code 1 on a miss.
  */
 import { existsSync } from 'node:fs';
