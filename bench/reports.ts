@@ -329,8 +329,14 @@ async function main() {
     runs: Number(process.env.BENCH_VOC_RUNS ?? 60),
     log,
   });
-  const { tickets: vocTickets, runs: vocRuns, index_s: vocIndexSeconds, ...vocMetrics } = voc.metrics;
-  parts.push({ ...voc, metrics: { vocTickets, vocRuns, vocIndexSeconds, ...vocMetrics } });
+  // Its ticket count, runs and index time under names of their own beside the reports' figures.
+  const rename: Record<string, string> = {
+    tickets: 'vocTickets',
+    runs: 'vocRuns',
+    index_s: 'vocIndexSeconds',
+  };
+  const vocMetrics = Object.fromEntries(Object.entries(voc.metrics).map(([k, v]) => [rename[k] ?? k, v]));
+  parts.push({ ...voc, metrics: vocMetrics });
   const pass = parts.length > 0 && parts.every((p) => p.pass);
   console.log(
     JSON.stringify({
