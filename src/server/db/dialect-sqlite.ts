@@ -15,9 +15,6 @@ export function openSqlite(path: string): Kysely<Database> {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  // 64 MiB of page cache (the default is 2 MiB): the followers' upserts into big indexes (report buckets, VOC
-  // postings) and reports' range reads otherwise go to the OS for most pages once the file passes a few GB.
-  database.pragma('cache_size = -65536');
   cachePreparedStatements(database);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   handles.set(db, database);
