@@ -116,6 +116,15 @@ async function readTicket(trx: Tx, id: string): Promise<ContactInput | null> {
     .select('name')
     .where('id', '=', t.customer_id)
     .executeTakeFirst();
+  // Breached: as the service last computed it, or any breach the SLA sweeper recorded for it.
+  const breach =
+    t.sla_state === 'breached' ||
+    !!(await trx
+      .selectFrom('sla_events')
+      .select('ticket_id')
+      .where('ticket_id', '=', id)
+      .where('kind', '=', 'breach')
+      .executeTakeFirst());
   const parts: QualityPart[] = [
     {
       id: 'description',
@@ -148,7 +157,7 @@ async function readTicket(trx: Tx, id: string): Promise<ContactInput | null> {
     at: comments.at(-1)?.created_at ?? t.created_at,
     parts,
     call: null,
-    slaBreached: t.sla_state === 'breached',
+    slaBreached: breach,
   };
 }
 

@@ -40,6 +40,8 @@ import type { RuleSet } from './rules';
 const BATCH = 1000;
 /** Contacts checked per transaction when a period is run again. */
 const RECHECK_CHUNK = 200;
+/** SLA breaches are read again this far back (a sweep that commits late may carry an earlier instant). */
+const SLA_OVERLAP_MS = 60_000;
 
 const reviewer = (u: User) => u.role === 'supervisor' || u.role === 'admin';
 
@@ -52,6 +54,8 @@ const reviewer = (u: User) => u.role === 'supervisor' || u.role === 'admin';
 export class QualityService {
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
+  /** Breaches already acted on within the overlap window (ticket|at -> ms). */
+  private readonly seenBreaches = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -95,7 +99,6 @@ export class QualityService {
       .$if(pg, (q) => q.forUpdate())
       .executeTakeFirstOrThrow();
     const cursor = Number(state.value);
-    if (cursor >= head) return false;
     const changes = await trx
       .selectFrom('change_log')
       .select(['version', 'kind', 'entity_id'])
@@ -106,7 +109,7 @@ export class QualityService {
       .limit(BATCH)
       .execute();
     const more = changes.length === BATCH;
-    const next = more ? Number(changes.at(-1)!.version) : head;
+    const next = more ? Number(changes.at(-1)!.version) : Math.max(head, cursor);
     const refs = new Map<string, { kind: QualityContactKind; id: string }>();
     const comments: string[] = [];
     for (const c of changes) {
@@ -116,6 +119,29 @@ export class QualityService {
         refs.set(`${kind}:${c.entity_id}`, { kind, id: c.entity_id });
       }
     }
+    // SLA breaches: the sweeper records them in sla_events without a change of the ticket (sla/README.md).
+    // They are read by time with an overlap (a sweep committing late may carry an earlier instant); a ticket
+    // checked twice is the same check.
+    const slaCursor = await this.slaCursor(trx, pg);
+    const breaches = await trx
+      .selectFrom('sla_events')
+      .select(['ticket_id', 'at'])
+      .where('kind', '=', 'breach')
+      .where('at', '>', new Date(slaCursor - SLA_OVERLAP_MS).toISOString())
+      .orderBy('at')
+      .limit(BATCH)
+      .execute();
+    for (const b of breaches) {
+      const key = `${b.ticket_id}|${b.at}`;
+      if (this.seenBreaches.has(key)) continue;
+      this.seenBreaches.set(key, Date.parse(b.at));
+      refs.set(`ticket:${b.ticket_id}`, { kind: 'ticket', id: b.ticket_id });
+    }
+    for (const [key, at] of this.seenBreaches)
+      if (at < slaCursor - 2 * SLA_OVERLAP_MS) this.seenBreaches.delete(key);
+    const slaNext = Math.max(slaCursor, ...breaches.map((b) => Date.parse(b.at)));
+    if (slaNext !== slaCursor)
+      await trx.updateTable('quality_state').set({ value: slaNext }).where('name', '=', 'sla_at').execute();
     for (let i = 0; i < comments.length; i += 500) {
       const rows = await trx
         .selectFrom('ticket_comments')
@@ -125,8 +151,25 @@ export class QualityService {
       for (const r of rows) refs.set(`ticket:${r.ticket_id}`, { kind: 'ticket', id: r.ticket_id });
     }
     await checkContacts(trx, [...refs.values()], this.now());
-    await trx.updateTable('quality_state').set({ value: next }).where('name', '=', 'cursor').execute();
+    if (next !== cursor)
+      await trx.updateTable('quality_state').set({ value: next }).where('name', '=', 'cursor').execute();
     return more;
+  }
+
+  /** The instant (ms) of the last SLA breach read; from the first run on, breaches after it. */
+  private async slaCursor(trx: Tx, pg: boolean): Promise<number> {
+    await trx
+      .insertInto('quality_state')
+      .values({ name: 'sla_at', value: this.now().getTime() })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    const row = await trx
+      .selectFrom('quality_state')
+      .select('value')
+      .where('name', '=', 'sla_at')
+      .$if(pg, (q) => q.forUpdate())
+      .executeTakeFirstOrThrow();
+    return Number(row.value);
   }
 
   // ---- who sees what ---------------------------------------------------------------------------------

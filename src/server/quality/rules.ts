@@ -1,6 +1,6 @@
+import type { QualityRuleKind } from '../../shared/quality';
 import {
   DEFAULT_RULES,
-  QualityRuleKind,
   type QualityContactKind,
   type QualityPart,
   type QualityRule,
