@@ -205,6 +205,8 @@ export function ReviewScreen({ departmentId }: { departmentId?: string }) {
               selected={i === index}
               onClick={() => setIndex(i)}
               data-testid="quality-queue-item"
+              data-kind={q.kind}
+              data-contact={q.contactId}
             >
               <ListItemText
                 primary={
