@@ -16,11 +16,13 @@ import { apiLogin, e2eWorld, shootBothLanguages, signIn } from './harness';
  */
 vi.setConfig({ hookTimeout: 420_000, testTimeout: 180_000 });
 let chatId = '';
+let agentId = '';
 const world = e2eWorld('sb-e2e-quality-', async (w) => {
   const db = openDatabase(join(w.dir.path, 'server.sqlite'));
   try {
     const users = await db.selectFrom('users').select(['id', 'username', 'department_id']).execute();
     const agent = users.find((u) => u.username === 'agent01')!;
+    agentId = agent.id;
     const sessionId = randomUUID();
     const at = (s: number) => new Date(Date.now() - 900_000 + s * 1000).toISOString();
     await db
@@ -138,6 +140,15 @@ describe('quality review', () => {
     await sup.getByTestId('quality-tab-rules').click();
     await sup.locator('[data-testid="quality-rule"][data-kind="promise"]').waitFor();
     await shootBothLanguages(sup, 'quality-rules');
+    // The score is in the supervisor's report, beside the department's other figures.
+    await sup.getByTestId('nav-reports').click();
+    await sup.getByTestId('reports-page').waitFor();
+    const score = sup.locator(
+      `[data-testid="reports-row"][data-key="${agentId}"] [data-column="qualityScore"]`,
+    );
+    await score.waitFor({ timeout: 120_000 });
+    await expect.poll(() => score.textContent()).toBe('51.4 (1)');
+    await shootBothLanguages(sup, 'quality-report');
     await sup.context().close();
 
     const agent = await open();

@@ -67,7 +67,7 @@ async function socketOf(who: string): Promise<Socket> {
 async function ticketWithReply(
   agent: string,
   department: string,
-  opts: { description: string; reply: string; channel?: string },
+  opts: { description: string; reply: string; channel?: 'web' | 'email' },
 ): Promise<{ ticketId: string; commentId: string }> {
   const socket = await socketOf(agent);
   const customer = await db.selectFrom('customers').select('id').limit(1).executeTakeFirstOrThrow();
@@ -80,12 +80,12 @@ async function ticketWithReply(
       args: {
         ticketId,
         customerId: customer.id,
-        departmentId: departments[department],
+        departmentId: departments[department]!,
         subject: 'Quality test',
         description: opts.description,
         status: 'open',
         priority: 'normal',
-        assigneeId: ids[agent],
+        assigneeId: ids[agent]!,
         createdAt: server.clock.now.toISOString(),
         interactionId: null,
         channel: opts.channel ?? 'web',

@@ -33,7 +33,7 @@ export function MyReviews({
           <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
             <Chip size="small" label={t(`quality.kind.${r.kind}`)} />
             <Typography variant="subtitle2" sx={{ flex: 1 }} noWrap>
-              {r.title}
+              {[r.title, fmt.absolute(r.contactAt)].filter(Boolean).join(' · ')}
             </Typography>
             <Typography variant="h6" data-testid="quality-mine-total">
               {r.total}

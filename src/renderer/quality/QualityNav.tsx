@@ -46,6 +46,7 @@ function AgentNav({ active, onOpen }: { active: boolean; onOpen: () => void }) {
         onClick={onOpen}
         data-testid="nav-quality"
         aria-current={active ? 'page' : undefined}
+        sx={{ pr: count > 0 ? 2 : undefined }}
       >
         <Badge color="error" badgeContent={count} data-testid="quality-badge">
           {t('quality.myNav')}

@@ -253,7 +253,9 @@ export function ReviewScreen({ departmentId }: { departmentId?: string }) {
           <>
             <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
               <Typography variant="h6" sx={{ flex: 1 }} noWrap>
-                {t(`quality.kind.${detail.item.kind}`)} · {detail.item.title} · {detail.item.agentName}
+                {[t(`quality.kind.${detail.item.kind}`), detail.item.title, detail.item.agentName]
+                  .filter(Boolean)
+                  .join(' · ')}
               </Typography>
               <Button size="small" onClick={() => move(-1)} disabled={index === 0}>
                 {t('quality.previous')}
