@@ -143,6 +143,8 @@ describe('quality review', () => {
     // The score is in the supervisor's report, beside the department's other figures.
     await sup.getByTestId('nav-reports').click();
     await sup.getByTestId('reports-page').waitFor();
+    // The service counts days in its own zone (Asia/Shanghai by default), which may be a day ahead of UTC.
+    await sup.getByTestId('reports-to').fill(new Date(Date.now() + 86_400_000).toISOString().slice(0, 10));
     const score = sup.locator(
       `[data-testid="reports-row"][data-key="${agentId}"] [data-column="qualityScore"]`,
     );
