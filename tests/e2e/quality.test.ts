@@ -156,9 +156,14 @@ describe('quality review', () => {
     const agent = await open();
     await signIn(agent, { hostUrl: world.host.url, serverUrl: world.server.url }, 'agent01');
     await agent.getByTestId('quality-notice').waitFor({ timeout: 30_000 });
+    const problems: string[] = [];
+    agent.on('pageerror', (e) => problems.push(String(e)));
     await agent.getByTestId('nav-quality').click();
     const review = agent.getByTestId('quality-mine-review').first();
-    await review.waitFor();
+    await review.waitFor().catch(async (e: unknown) => {
+      await agent.screenshot({ path: '/tmp/quality-e2e-agent.png' });
+      throw new Error(`${String(e)}; page errors: ${problems.join(' | ')}`);
+    });
     expect(await review.getByTestId('quality-mine-total').textContent()).toBe('51.4');
     expect(await review.getByTestId('quality-mine-comment').textContent()).toBe(
       'Greet the customer, and never promise a refund date.',

@@ -49,13 +49,20 @@ export function createQualityHandlers(sessions: SessionManager): Pick<ServiceHan
         for (const [k, v] of Object.entries(input)) if (v !== undefined) params.set(k, String(v));
         target = `${path}?${params.toString()}`;
       } else body = JSON.stringify(input);
-      const res = await fetchWithToken(
-        info.serverUrl,
-        token,
-        target,
-        { method, headers: body ? { 'content-type': 'application/json' } : undefined, body },
-        TIMEOUT_MS,
-      );
+      const send = () =>
+        fetchWithToken(
+          info.serverUrl,
+          token,
+          target,
+          { method, headers: body ? { 'content-type': 'application/json' } : undefined, body },
+          TIMEOUT_MS,
+        );
+      // A read that could not reach the server is tried once more at once: a kept-alive connection the server
+      // had just closed fails the first try (seen from the desktop's periodic "My reviews" check).
+      const res = await send().catch((e: unknown) => {
+        if (method === 'GET' && e instanceof SwitchboardError && e.code === 'unavailable') return send();
+        throw e;
+      });
       const parsed = schema.safeParse(await res.json().catch(() => null));
       if (!parsed.success)
         throw new SwitchboardError(
