@@ -64,7 +64,8 @@ export function ReviewScreen({ departmentId }: { departmentId?: string }) {
   const [item, setItem] = useState(0);
   const [finding, setFinding] = useState<string | null>(null);
   const [error, setError] = useState<ErrorBody | null>(null);
-  const [info, setInfo] = useState<string | null>(null);
+  // Kept as a key and values, so a language switch re-words it.
+  const [info, setInfo] = useState<[string, Record<string, unknown>?] | null>(null);
   const [busy, setBusy] = useState(false);
   const root = useRef<HTMLDivElement>(null);
 
@@ -122,7 +123,7 @@ export function ReviewScreen({ departmentId }: { departmentId?: string }) {
       })
       .then((r) => {
         setDetail({ ...detail, review: r, item: { ...detail.item, reviewed: true, total: r.total } });
-        setInfo(returnToAgent ? t('quality.sentBack', { name: detail.item.agentName }) : t('quality.saved'));
+        setInfo(returnToAgent ? ['quality.sentBack', { name: detail.item.agentName }] : ['quality.saved']);
         setQueue((q) => q?.map((x) => (x === current ? { ...x, reviewed: true, total: r.total } : x)) ?? q);
       })
       .catch((e: unknown) => setError(errorBodyOf(e)))
@@ -134,7 +135,7 @@ export function ReviewScreen({ departmentId }: { departmentId?: string }) {
     getApi()
       .invoke('quality.sample', { departmentId })
       .then((r) => {
-        setInfo(t('quality.sampled', { count: r.contacts }));
+        setInfo(['quality.sampled', { count: r.contacts }]);
         load();
       })
       .catch((e: unknown) => setError(errorBodyOf(e)))
@@ -243,7 +244,7 @@ export function ReviewScreen({ departmentId }: { departmentId?: string }) {
         {error && <ErrorAlert error={error} onClose={() => setError(null)} />}
         {info && (
           <Alert severity="success" onClose={() => setInfo(null)} sx={{ py: 0 }}>
-            {info}
+            {t(info[0], info[1])}
           </Alert>
         )}
         {!detail && queue && queue.length > 0 && (

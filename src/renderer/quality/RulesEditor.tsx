@@ -153,7 +153,8 @@ export function RulesEditor({ departmentId }: { departmentId: string }) {
   const [rubric, setRubric] = useState<Rubric>([]);
   const [sampling, setSampling] = useState<SamplingSettings | null>(null);
   const [error, setError] = useState<ErrorBody | null>(null);
-  const [info, setInfo] = useState<string | null>(null);
+  // Kept as a key and values, so a language switch re-words it.
+  const [info, setInfo] = useState<[string, Record<string, unknown>?] | null>(null);
   const [busy, setBusy] = useState(false);
 
   const apply = (c: QualityConfig) => {
@@ -169,7 +170,7 @@ export function RulesEditor({ departmentId }: { departmentId: string }) {
       .catch((e: unknown) => setError(errorBodyOf(e)));
   }, [departmentId]);
 
-  const run = <T,>(work: Promise<T>, done: (r: T) => string) => {
+  const run = <T,>(work: Promise<T>, done: (r: T) => [string, Record<string, unknown>?]) => {
     setBusy(true);
     setError(null);
     work
@@ -180,21 +181,21 @@ export function RulesEditor({ departmentId }: { departmentId: string }) {
   const saveRule = (rule: QualityRule) =>
     run(getApi().invoke('quality.saveRule', { departmentId, rule }), (c) => {
       apply(c);
-      return t('quality.rules.savedRule');
+      return ['quality.rules.savedRule'];
     });
   const recheck = () => {
     const today = Date.parse(new Date().toISOString().slice(0, 10));
     const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
     run(
       getApi().invoke('quality.recheck', { departmentId, from: day(today - 6 * DAY), to: day(today) }),
-      (r) => t('quality.rules.rechecked', { count: r.contacts }),
+      (r) => ['quality.rules.rechecked', { count: r.contacts }],
     );
   };
   const saveSettings = () =>
     sampling &&
     run(getApi().invoke('quality.saveSettings', { departmentId, rubric, sampling }), (c) => {
       apply(c);
-      return t('quality.rules.savedSettings');
+      return ['quality.rules.savedSettings'];
     });
   const setItem = (i: number, patch: Partial<Rubric[number]>) =>
     setRubric((r) => r.map((x, j) => (j === i ? { ...x, ...patch } : x)));
@@ -207,7 +208,7 @@ export function RulesEditor({ departmentId }: { departmentId: string }) {
       {error && <ErrorAlert error={error} onClose={() => setError(null)} />}
       {info && (
         <Alert severity="success" onClose={() => setInfo(null)} sx={{ py: 0 }}>
-          {info}
+          {t(info[0], info[1])}
         </Alert>
       )}
       <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
