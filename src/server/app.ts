@@ -61,6 +61,8 @@ import { cannedRouter, startChatRouting, type ChatRouting, type ChatRoutingOptio
 import { startSupervisor, wallboardRouter, type Supervisor, type SupervisorOptions } from './supervisor';
 // Wallboard page (issue 14, wallboard helper): the TV page at /wallboard.
 import { wallboardPageHandler } from './wallboard-page/wallboard-page';
+// Quality review (issue 15, quality helper): automatic checks, samples, reviews.
+import { startQuality, type QualityService } from './quality';
 
 export interface StartServerOptions {
   /** 0 picks a free port; default 4000. */
@@ -143,6 +145,8 @@ export interface StartServerOptions {
    * Asia/Shanghai) and how often the aggregates catch up in the background (default 5 s; 0: before reports only).
    */
   reports?: { timeZone?: string; catchUpEveryMs?: number };
+  /** Quality review (issue 15): how often the checks follow the change log and the sample is topped up. */
+  quality?: { followEveryMs?: number; sampleEveryMs?: number };
 }
 
 export interface RunningServer {
@@ -168,6 +172,8 @@ export interface RunningServer {
   supervisor: Supervisor;
   /** Reports (issue 14): catchUp() brings the aggregates up to date now. */
   reports: ReportAggregator;
+  /** Quality review (issue 15): fresh() checks what ended since; sample() draws now. */
+  quality: QualityService;
   close(): Promise<void>;
 }
 
@@ -301,7 +307,16 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const reportZone = serviceTimeZone(opts.reports?.timeZone);
   const reports = new ReportAggregator({ db, now, log, timeZone: reportZone });
   reports.start(opts.reports?.catchUpEveryMs);
+  // Quality review (issue 15, quality helper): follows the change log like the VOC index.
+  const quality = startQuality({
+    db,
+    now,
+    log,
+    bearerUser: (req) => bearerUser(auth, req),
+    ...opts.quality,
+  });
   const routers = [
+    quality.router, // quality review (issue 15)
     intake.router,
     reportsRouter({
       db,
@@ -558,6 +573,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     chatRouting, // chat routing (issue 13, chat-routing helper)
     supervisor, // supervisors (issue 14, monitor helper)
     reports, // reports (issue 14)
+    quality: quality.service, // quality review (issue 15)
     close: async () => {
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
       clearTimeout(pokeTimer);
@@ -582,6 +598,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       clearInterval(vocTimer); // voice of the customer (issue 14)
       await voc.index.settled();
       await reports.close(); // reports (issue 14)
+      await quality.close(); // quality review (issue 15)
       await chainer.close();
       await db.destroy();
     },

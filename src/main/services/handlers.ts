@@ -16,6 +16,7 @@ import * as api from '../sync/server-api';
 import { createAdminHandlers } from './admin-handlers';
 import { createAuditHandlers } from './audit-handlers';
 import { createVocHandlers } from './voc-handlers';
+import { createQualityHandlers } from './quality-handlers'; // quality review (issue 15)
 import { createReportHandlers } from './report-handlers'; // reports (issue 14)
 // Intake (issue 13): API keys, messaging channels, customer merge.
 import { createIntakeHandlers } from './intake-handlers';
@@ -386,6 +387,7 @@ export function createHandlers(
     ...createIntakeHandlers(sessions),
     ...createKbHandlers(sessions), // knowledge base (issue 13, kb helper)
     ...createVocHandlers(sessions), // voice of the customer (issue 14, voc helper)
+    ...createQualityHandlers(sessions), // quality review (issue 15, quality helper)
     ...createAttachmentHandlers(sessions), // email (issue 13)
     ...createChatHandlers(sessions), // web chat, agent desk (issue 13, chat desk)
     ...createSupervisorHandlers(sessions), // supervisors (issue 14, desk)

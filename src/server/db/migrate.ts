@@ -35,6 +35,8 @@ import * as m0021 from './migrations/0021-kb';
 import * as m0022 from './migrations/0022-email';
 // Voice of the customer (issue 14, voc helper).
 import * as m0030 from './migrations/0030-voc';
+// Quality review (issue 15, quality helper).
+import * as m0032 from './migrations/0032-quality';
 import type { Db } from './schema';
 
 /** Every migration, listed statically so bundling and tests see exactly what ships. Never edit a shipped one. */
@@ -78,6 +80,8 @@ export const migrations: Record<string, Migration> = {
   '0029-reports': m0029,
   // Voice of the customer (issue 14, voc helper): the change-log follower's cursor, contacts, postings, daily counts.
   '0030-voc': m0030,
+  // Quality review (issue 15, quality helper): rules, findings, samples, reviews.
+  '0032-quality': m0032,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

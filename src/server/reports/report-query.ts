@@ -172,7 +172,7 @@ export async function runReport(
   };
 }
 
-async function labelsOf(
+export async function labelsOf(
   db: Db,
   dimension: ReportQuery['dimension'],
   keys: string[],

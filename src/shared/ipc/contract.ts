@@ -57,6 +57,23 @@ import {
 import { AuditExportFormat, AuditPage, AuditQuery, AuditVerifyReport } from '../protocol/audit';
 // Voice of the customer (issue 14, voc helper).
 import { VocContactsPage, VocContactsQuery, VocQuery, VocSummary } from '../protocol/voc';
+// Quality review (issue 15, quality helper).
+import {
+  QualityAcknowledgeInput,
+  QualityConfig,
+  QualityConfigQuery,
+  QualityContactDetail,
+  QualityContactRef,
+  QualityMine,
+  QualityPeriod,
+  QualityQueueItem,
+  QualityQueueQuery,
+  QualityReview,
+  QualityReviewInput,
+  QualityRuleInput,
+  QualityRunResult,
+  QualitySettingsInput,
+} from '../quality/schemas';
 import { ReportQuery, ReportResult } from '../protocol/reports'; // reports (issue 14)
 import { ErrorBody, StorageFault } from '../protocol/errors';
 import { SlaAlert } from '../protocol/sla';
@@ -785,6 +802,18 @@ export const contract = {
   'voc.summary': method(VocQuery, VocSummary),
   /** The tickets and calls of a period that mention one topic, a page at a time. */
   'voc.contacts': method(VocContactsQuery, VocContactsPage),
+  // Quality review (issue 15, quality helper): straight to the server (supervisors their department, admins all;
+  // agents only their own returned reviews). Offline each fails at once with `unavailable`.
+  'quality.config': method(QualityConfigQuery, QualityConfig),
+  'quality.saveRule': method(QualityRuleInput, QualityConfig),
+  'quality.saveSettings': method(QualitySettingsInput, QualityConfig),
+  'quality.recheck': method(QualityPeriod, QualityRunResult),
+  'quality.sample': method(z.object({ departmentId: Id.optional() }), QualityRunResult),
+  'quality.queue': method(QualityQueueQuery, z.array(QualityQueueItem)),
+  'quality.contact': method(QualityContactRef, QualityContactDetail),
+  'quality.review': method(QualityReviewInput, QualityReview),
+  'quality.mine': method(z.object({}), QualityMine),
+  'quality.acknowledge': method(QualityAcknowledgeInput, QualityMine),
   // email (issue 13): a comment's kept file, fetched from the server (scope-checked there) for the agent to save.
   /** The file's bytes as base64 (at most the server's attachment limit, 10 MB by default). */
   'attachments.get': method(
