@@ -131,6 +131,8 @@ try {
     mrr: all.mrr,
     recallAt3Zh: summary(rows.filter((r) => r.q.lang === 'zh')).recallAt3,
     recallAt3En: summary(rows.filter((r) => r.q.lang === 'en')).recallAt3,
+    // The split retrieval was not tuned on.
+    recallAt3Test: summary(rows.filter((r) => r.q.split === 'test')).recallAt3,
     p95Ms,
     draftsCited,
   };

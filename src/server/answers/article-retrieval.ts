@@ -1,6 +1,7 @@
 import type { KbArticle, KbAudience, KbLanguage } from '../../shared/kb';
 import type { KbIndex } from '../kb/kb-index';
 import type { KbService } from '../kb/kb-service';
+import { expandQuery } from './expand';
 import { fuse } from './fuse';
 import { NgramIndex } from './ngram';
 
@@ -64,6 +65,7 @@ export async function rankArticles(
   opts: { limit?: number; rateKey?: string } = {},
 ): Promise<RankedArticle[]> {
   const limit = opts.limit ?? 5;
+  query = expandQuery(query);
   const first = await rankIn(kb, query, scope, scope.language, opts.rateKey);
   const ranked =
     first.length > 0 || scope.language === undefined
