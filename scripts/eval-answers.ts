@@ -79,12 +79,7 @@ try {
   for (const q of questions) {
     const t0 = performance.now();
     const language = languageOf(q.q);
-    const ranked = await rankArticles(
-      kb,
-      q.q,
-      { audiences: ['public', 'internal'], language },
-      { limit: 5 },
-    );
+    const ranked = await rankArticles(kb, q.q, { audiences: ['public', 'internal'], language }, { limit: 5 });
     const draft = buildDraft(q.q, language, ranked.slice(0, 3));
     const ms = performance.now() - t0;
     const topics = ranked.map((r) => topicOf.get(r.article.id));
@@ -119,7 +114,12 @@ try {
     console.log(`  not in the top 3 (${misses.length}):`);
     for (const r of misses) console.log(`    ${r.q.id} [${r.q.split}] rank ${r.rank || '-'}: ${r.q.q}`);
   }
-  const p95Ms = r3(pct(rows.map((r) => r.ms), 95));
+  const p95Ms = r3(
+    pct(
+      rows.map((r) => r.ms),
+      95,
+    ),
+  );
   const draftsCited = r3(rows.filter((r) => r.cited).length / rows.length);
   console.log(`  retrieval + draft p95 ${p95Ms} ms; drafts citing their sources ${draftsCited}`);
 

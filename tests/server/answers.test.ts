@@ -32,11 +32,19 @@ beforeAll(async () => {
     login(server.url, 'agent01'),
     login(server.url, 'agent09'),
   ]);
-  tech = (await db.selectFrom('departments').select('id').where('code', '=', 'tech').executeTakeFirstOrThrow()).id;
+  tech = (
+    await db.selectFrom('departments').select('id').where('code', '=', 'tech').executeTakeFirstOrThrow()
+  ).id;
   // A solved technical ticket with the public reply that solved it, made after the service started.
   const customer = await db.selectFrom('customers').select('id').executeTakeFirstOrThrow();
-  const top = await db.selectFrom('tickets').select((e) => e.fn.max('version').as('v')).executeTakeFirstOrThrow();
-  const number = await db.selectFrom('tickets').select((e) => e.fn.max('number').as('n')).executeTakeFirstOrThrow();
+  const top = await db
+    .selectFrom('tickets')
+    .select((e) => e.fn.max('version').as('v'))
+    .executeTakeFirstOrThrow();
+  const number = await db
+    .selectFrom('tickets')
+    .select((e) => e.fn.max('number').as('n'))
+    .executeTakeFirstOrThrow();
   const at = new Date().toISOString();
   solvedId = uuidv4();
   await db
@@ -78,7 +86,8 @@ afterAll(async () => {
 
 const bearer = (s: LoginResponse) => ({ authorization: `Bearer ${s.accessToken}` });
 const titleOf = async (id: string) =>
-  (await db.selectFrom('knowledge_articles').select('title').where('id', '=', id).executeTakeFirstOrThrow()).title;
+  (await db.selectFrom('knowledge_articles').select('title').where('id', '=', id).executeTakeFirstOrThrow())
+    .title;
 
 describe('retrieval and the draft', () => {
   it.each([
@@ -94,7 +103,8 @@ describe('retrieval and the draft', () => {
     expect(d.citations[0]).toMatchObject({ n: 1, kind: 'article', id: s.articles[0]!.id, title });
     expect(d.text).toContain('[1]');
     // Every [n] in the text is a listed citation.
-    for (const m of d.text.matchAll(/\[(\d+)\]/g)) expect(d.citations.map((c) => c.n)).toContain(Number(m[1]));
+    for (const m of d.text.matchAll(/\[(\d+)\]/g))
+      expect(d.citations.map((c) => c.n)).toContain(Number(m[1]));
     expect(/\p{Script=Han}/u.test(d.text)).toBe(/\p{Script=Han}/u.test(q));
   });
 
@@ -130,7 +140,11 @@ describe('REST', () => {
     expect(s.draft!.citations[0]!.id).toBe(s.articles[0]!.id);
     for (const x of s.tickets) {
       expect(x.id).not.toBe(t.id);
-      const row = await db.selectFrom('tickets').select(['department_id', 'status']).where('id', '=', x.id).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('tickets')
+        .select(['department_id', 'status'])
+        .where('id', '=', x.id)
+        .executeTakeFirstOrThrow();
       expect(row.department_id).toBe(t.department_id);
       expect(['solved', 'closed']).toContain(row.status);
     }
@@ -169,7 +183,11 @@ beforeAll(async () => {
       setTimeout(() => {
         if (res.destroyed) return;
         res.writeHead(r.status ?? 200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ choices: [{ index: 0, message: { role: 'assistant', content: r.content ?? '' } }] }));
+        res.end(
+          JSON.stringify({
+            choices: [{ index: 0, message: { role: 'assistant', content: r.content ?? '' } }],
+          }),
+        );
       }, r.delayMs ?? 0);
     });
   });
@@ -190,11 +208,15 @@ describe('the optional LLM stage', () => {
   const Q = '密码忘了 怎么重新设置一个';
 
   it('drafts from the given sources only, citing them, when the model answers well', async () => {
-    reply = () => ({ content: '您好！请在登录页点击“忘记密码”，按短信验证码重设密码即可 [1]。如仍有问题请回复我们。' });
+    reply = () => ({
+      content: '您好！请在登录页点击“忘记密码”，按短信验证码重设密码即可 [1]。如仍有问题请回复我们。',
+    });
     const s = await answers().suggest(admin.user, Q, undefined);
     expect(s.llm).toBe('used');
     expect(s.draft!.text).toContain('忘记密码');
-    expect(s.draft!.citations).toEqual([{ n: 1, kind: 'article', id: s.articles[0]!.id, title: '如何重置账号密码' }]);
+    expect(s.draft!.citations).toEqual([
+      { n: 1, kind: 'article', id: s.articles[0]!.id, title: '如何重置账号密码' },
+    ]);
     const sent = seen.at(-1)!;
     expect(sent.auth).toBe('Bearer sk-test-secret');
     const user = sent.body.messages.at(-1)!.content;
@@ -226,7 +248,9 @@ describe('the optional LLM stage', () => {
     } as const;
     reply = () => ({ content: '{"verdict":"agree"}' });
     expect(await checkTriage(config(), input)).toEqual({ llm: 'used', verdict: 'agree', suggestion: null });
-    reply = () => ({ content: '```json\n{"verdict":"disagree","category":"wrong_charge","priority":"high"}\n```' });
+    reply = () => ({
+      content: '```json\n{"verdict":"disagree","category":"wrong_charge","priority":"high"}\n```',
+    });
     expect(await checkTriage(config(), input)).toEqual({
       llm: 'used',
       verdict: 'disagree',

@@ -12,7 +12,8 @@ export function answersRouter(deps: {
   bearerUser: (req: Request) => Promise<User>;
 }): express.Router {
   const r = express.Router();
-  const reply = (res: express.Response, body: AnswerSuggestions) => res.set('cache-control', 'no-store').json(body);
+  const reply = (res: express.Response, body: AnswerSuggestions) =>
+    res.set('cache-control', 'no-store').json(body);
   r.get(ANSWERS_REST.ticket(':id'), async (req, res) => {
     const user = await deps.bearerUser(req);
     reply(res, await deps.answers.forTicket(user, parseOrThrow(Id, req.params.id, 'ticket id')));

@@ -91,8 +91,7 @@ export class AnswersService {
     }));
     const local = buildDraft(question, language, ranked.slice(0, 2));
     const config = this.opts.llm();
-    if (!config || ranked.length === 0)
-      return { articles, tickets: suggested, draft: local, llm: 'off' };
+    if (!config || ranked.length === 0) return { articles, tickets: suggested, draft: local, llm: 'off' };
     const sources: LlmSource[] = [
       ...ranked.slice(0, LLM_ARTICLES).map((r) => ({
         kind: 'article' as const,
@@ -124,4 +123,3 @@ export class AnswersService {
     };
   }
 }
-

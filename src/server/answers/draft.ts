@@ -40,7 +40,8 @@ export function passages(body: string): { text: string; step: boolean }[] {
     }
     for (const s of l.match(/[^。！？!?]+[。！？!?]?|[^.]+(?:\.(?=\s|$))?/gu) ?? [l]) {
       // English sentences end at ". " (not inside "1.5" or "e.g."); Chinese at 。！？.
-      for (const part of s.split(/(?<=[a-z0-9)]\.)\s+(?=[A-Z])/u)) if (part.trim()) out.push({ text: part.trim(), step: false });
+      for (const part of s.split(/(?<=[a-z0-9)]\.)\s+(?=[A-Z])/u))
+        if (part.trim()) out.push({ text: part.trim(), step: false });
     }
   }
   return out;

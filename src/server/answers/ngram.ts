@@ -93,7 +93,11 @@ export class NgramIndex {
   }
 
   /** Documents by cosine similarity to `query`, best first, those `accept` lets through, at most `limit`. */
-  search(query: string, limit: number, accept: (id: string) => boolean = () => true): { id: string; score: number }[] {
+  search(
+    query: string,
+    limit: number,
+    accept: (id: string) => boolean = () => true,
+  ): { id: string; score: number }[] {
     this.refresh();
     const q = grams(query);
     const dots = new Map<string, number>();

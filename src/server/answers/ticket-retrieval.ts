@@ -92,7 +92,16 @@ export class SolvedTicketIndex {
   private async load(ids: string[]): Promise<void> {
     const rows = await this.db
       .selectFrom('tickets')
-      .select(['id', 'number', 'department_id', 'subject', 'description', 'status', 'deleted_at', 'merged_into'])
+      .select([
+        'id',
+        'number',
+        'department_id',
+        'subject',
+        'description',
+        'status',
+        'deleted_at',
+        'merged_into',
+      ])
       .where('id', 'in', ids)
       .execute();
     const solved = rows.filter(

@@ -18,9 +18,7 @@ export interface LlmMessage {
 
 /** The part of an OpenAI-compatible chat completion we read. */
 const Completion = z.object({
-  choices: z
-    .array(z.object({ message: z.object({ content: z.string().nullable() }) }))
-    .min(1),
+  choices: z.array(z.object({ message: z.object({ content: z.string().nullable() }) })).min(1),
 });
 
 /** {base}/v1/chat/completions, without doubling a /v1 the base already has. */
@@ -62,7 +60,10 @@ export async function chatCompletion(
   } catch (e) {
     if (e instanceof LlmFailure) throw e;
     if (signal.aborted) throw new LlmFailure('timeout', `no answer within ${c.timeoutMs} ms`);
-    throw new LlmFailure('failed', `the LLM server could not be used: ${e instanceof Error ? e.message : String(e)}`);
+    throw new LlmFailure(
+      'failed',
+      `the LLM server could not be used: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   const parsed = Completion.safeParse(body);
   const text = parsed.success ? parsed.data.choices[0]!.message.content : null;
