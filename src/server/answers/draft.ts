@@ -26,6 +26,8 @@ const WORDS = {
 const STEP = /^\s*(\d+[.、)]|[-•])\s*/u;
 /** A second article is quoted only when it scored at least this share of the best one. */
 const SECOND_SHARE = 0.6;
+/** ... and only its passage that shares a fair part of the question's words (relevance() below). */
+const SECOND_RELEVANCE = 0.35;
 const MAX_STEPS = 6;
 
 /** An article body's passages: each numbered step or bullet whole, other paragraphs cut into sentences. */
@@ -118,7 +120,7 @@ export function buildDraft(
   const second = articles[1];
   if (second && second.score >= best.score * SECOND_SHARE) {
     const extra = answerPassages(question, second.article.body, 1).find((p) => !STEP.test(p));
-    if (extra) {
+    if (extra && relevance(question, extra) >= SECOND_RELEVANCE) {
       const n2 = cite(second.article);
       parts.push('', `${w.more}${language === 'en' ? ' ' : ''}${extra} [${n2}]`);
     }

@@ -1626,7 +1626,7 @@ export const en = {
     title: 'Suggested answer',
     loading: 'Looking for an answer…',
     none: 'No article or solved ticket matches this yet.',
-    offline: 'Suggested answers need the server: they come back when you are online again.',
+    offline: 'Suggested answers need the server: retry once you are online again.',
     retry: 'Retry',
     insert: 'Insert into reply',
     insertHint: 'Puts the draft into the reply box for you to edit ({{keys}}). Nothing is sent.',

@@ -1574,7 +1574,7 @@ export const zhCN: Messages = {
     title: '推荐回复',
     loading: '正在查找答案…',
     none: '暂无匹配的知识库文章或已解决工单。',
-    offline: '推荐回复需要连接服务器，恢复联网后会自动可用。',
+    offline: '推荐回复需要连接服务器，恢复联网后请点击重试。',
     retry: '重试',
     insert: '插入回复框',
     insertHint: '把草稿放入回复框供您修改（{{keys}}），不会自动发送。',
