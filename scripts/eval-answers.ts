@@ -129,13 +129,16 @@ try {
     recallAt3: all.recallAt3,
     recallAt5: all.recallAt5,
     mrr: all.mrr,
-    recallAt3Zh: summary(rows.filter((r) => r.q.lang === 'zh')).recallAt3,
-    recallAt3En: summary(rows.filter((r) => r.q.lang === 'en')).recallAt3,
-    // The split retrieval was not tuned on.
-    recallAt3Test: summary(rows.filter((r) => r.q.split === 'test')).recallAt3,
-    p95Ms,
-    draftsCited,
   };
+  // Per language, and on the split retrieval was not tuned on (groups with no question are left out).
+  for (const [key, rs] of [
+    ['recallAt3Zh', rows.filter((r) => r.q.lang === 'zh')],
+    ['recallAt3En', rows.filter((r) => r.q.lang === 'en')],
+    ['recallAt3Test', rows.filter((r) => r.q.split === 'test')],
+  ] as const)
+    if (rs.length) metrics[key] = summary(rs).recallAt3;
+  metrics.p95Ms = p95Ms;
+  metrics.draftsCited = draftsCited;
 
   const llm = llmConfigFromEnv(process.env);
   if (llm) {
