@@ -14,6 +14,7 @@ import { openDatabase } from '../../src/server/db/open';
 import type { Db } from '../../src/server/db/schema';
 import type { LlmConfig } from '../../src/server/llm/config';
 import { checkTriage } from '../../src/server/llm/triage-check';
+import { Visitor } from './chat-visitor-client';
 import { login, startTestServer, type TestServer } from './helpers';
 
 let server: TestServer;
@@ -154,6 +155,26 @@ describe('REST', () => {
   });
 });
 
+describe('REST for a chat', () => {
+  it('suggests from the visitor’s words for an agent of the chat’s department, 404 for another', async () => {
+    const v = await Visitor.open(server.url, server.url);
+    try {
+      await v.hello('demo');
+      const ack = await v.say('q1', '快递显示已签收 但我根本没收到东西');
+      if (ack.type !== 'ack') throw new Error(`refused: ${ack.message}`);
+      const url = `${server.url}${ANSWERS_REST.chat(ack.message.sessionId)}`;
+      const res = await fetch(url, { headers: bearer(agent01) });
+      expect(res.status).toBe(200);
+      const s = AnswerSuggestions.parse(await res.json());
+      expect(s.articles[0]!.title).toBe('快递显示签收但未收到');
+      expect(s.draft!.text).toContain('[1]');
+      expect((await fetch(url, { headers: bearer(agent09) })).status).toBe(404);
+    } finally {
+      v.close();
+    }
+  });
+});
+
 // ------------------------------------------------------------------- the LLM stage, against a local fake
 type Reply = (body: { messages: { role: string; content: string }[] }) => {
   status?: number;
@@ -199,7 +220,7 @@ const config = (): LlmConfig => ({
   baseUrl: `http://127.0.0.1:${(fake.address() as AddressInfo).port}`,
   model: 'local-test',
   apiKey: 'sk-test-secret',
-  timeoutMs: 300,
+  timeoutMs: 1000,
 });
 
 describe('the optional LLM stage', () => {
@@ -225,7 +246,7 @@ describe('the optional LLM stage', () => {
   });
 
   it.each([
-    ['time-out', 'timeout', () => ({ delayMs: 1500, content: '太慢了 [1]' })],
+    ['time-out', 'timeout', () => ({ delayMs: 4000, content: '太慢了 [1]' })],
     ['HTTP 500', 'failed', () => ({ status: 500 })],
     ['a source it was not given', 'failed', () => ({ content: '您好，请参考 [1] 和 [7]。' })],
     ['no citation at all', 'failed', () => ({ content: '您好，请重置密码。' })],
@@ -234,7 +255,7 @@ describe('the optional LLM stage', () => {
     const local = await server.answers.suggest(admin.user, Q, undefined);
     const t0 = Date.now();
     const s = await answers().suggest(admin.user, Q, undefined);
-    expect(Date.now() - t0).toBeLessThan(1200);
+    expect(Date.now() - t0).toBeLessThan(3000);
     expect(s.llm).toBe(mark);
     expect(s.draft).toEqual(local.draft);
     expect(s.articles).toEqual(local.articles);
@@ -258,7 +279,7 @@ describe('the optional LLM stage', () => {
     });
     reply = () => ({ content: '{"verdict":"disagree","category":"free_money"}' });
     expect((await checkTriage(config(), input)).llm).toBe('failed');
-    reply = () => ({ delayMs: 1500 });
+    reply = () => ({ delayMs: 4000 });
     expect(await checkTriage(config(), input)).toEqual({ llm: 'timeout', verdict: null, suggestion: null });
     expect((await checkTriage(null, input)).llm).toBe('off');
   });
