@@ -297,6 +297,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const llm = opts.llm !== undefined ? opts.llm : llmConfigFromEnv(process.env);
   log(describeLlm(llm));
   const answers = new AnswersService({ db, kb, llm: () => llm, log });
+  // The solved tickets' index is built in the background now, a hundred tickets per turn of the event loop.
+  answers.tickets.fresh().catch((e: unknown) => log(`solved-ticket index not built yet: ${String(e)}`));
   // Voice of the customer (issue 14, voc helper): its index follows the change log; requests catch up first, and
   // a timer keeps it close behind so they find little to do (a first start indexes what is already there).
   const voc = new VocService(db);

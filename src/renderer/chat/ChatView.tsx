@@ -134,7 +134,11 @@ export function ChatView({
 
   const v = chat.visitor;
   return (
-    <Box sx={{ flex: 1, minWidth: 0, display: 'flex' }} data-testid="chat-view" data-chat={chat.id}>
+    <Box
+      sx={{ flex: 1, minWidth: 0, minHeight: 0, display: 'flex' }}
+      data-testid="chat-view"
+      data-chat={chat.id}
+    >
       <Box sx={{ flex: 1, minWidth: 0, display: 'flex', flexDirection: 'column' }}>
         <Stack
           direction="row"

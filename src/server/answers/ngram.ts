@@ -8,6 +8,9 @@
 /** Repeated grams count less than linearly (1 + ln c). */
 const sublinear = (c: number) => (c > 1 ? 1 + Math.log(c) : c);
 
+/** Share of the collection that may change before the weights are computed again. */
+const DRIFT = 0.1;
+
 const HAN_RUN = /\p{Script=Han}+/gu;
 const WORD = /[\p{Script=Latin}\d]+/gu;
 
@@ -44,6 +47,8 @@ export class NgramIndex {
   private readonly docs = new Map<string, Doc>();
   private readonly postings = new Map<string, Map<string, number>>();
   private idf = new Map<string, number>();
+  private maxIdf = 1;
+  private sizeAtRefresh = 0;
   private dirty = true;
 
   get size(): number {
@@ -58,13 +63,17 @@ export class NgramIndex {
     this.remove(id);
     const tf = new Map<string, number>();
     for (const [g, c] of grams(text)) tf.set(g, sublinear(c));
-    this.docs.set(id, { tf, norm: 0 });
+    const doc: Doc = { tf, norm: 0 };
+    this.docs.set(id, doc);
     for (const [g, c] of tf) {
       let p = this.postings.get(g);
       if (!p) this.postings.set(g, (p = new Map()));
       p.set(id, c);
     }
-    this.dirty = true;
+    // The weights of the last full refresh serve until the collection has changed by a tenth: one ticket
+    // solved among thousands does not recompute every document's norm.
+    if (Math.abs(this.docs.size - this.sizeAtRefresh) > this.sizeAtRefresh * DRIFT) this.dirty = true;
+    if (!this.dirty) doc.norm = this.norm(tf);
   }
 
   remove(id: string): void {
@@ -76,19 +85,29 @@ export class NgramIndex {
       if (p && p.size === 0) this.postings.delete(g);
     }
     this.docs.delete(id);
-    this.dirty = true;
+    if (Math.abs(this.docs.size - this.sizeAtRefresh) > this.sizeAtRefresh * DRIFT) this.dirty = true;
   }
 
-  private refresh(): void {
+  /** A gram's weight; one no document had at the last refresh counts as the rarest. */
+  private idfOf(g: string): number {
+    return this.idf.get(g) ?? this.maxIdf;
+  }
+
+  private norm(tf: Map<string, number>): number {
+    let sum = 0;
+    for (const [g, c] of tf) sum += (c * this.idfOf(g)) ** 2;
+    return Math.sqrt(sum) || 1;
+  }
+
+  /** Computes the weights now (after a bulk load), rather than in the first search. */
+  refresh(): void {
     if (!this.dirty) return;
     const n = this.docs.size;
     this.idf = new Map();
     for (const [g, p] of this.postings) this.idf.set(g, Math.log((n + 1) / (p.size + 1)) + 1);
-    for (const d of this.docs.values()) {
-      let sum = 0;
-      for (const [g, c] of d.tf) sum += (c * this.idf.get(g)!) ** 2;
-      d.norm = Math.sqrt(sum) || 1;
-    }
+    this.maxIdf = Math.log(n + 1) + 1;
+    for (const d of this.docs.values()) d.norm = this.norm(d.tf);
+    this.sizeAtRefresh = n;
     this.dirty = false;
   }
 
@@ -103,11 +122,12 @@ export class NgramIndex {
     const dots = new Map<string, number>();
     let qNorm = 0;
     for (const [g, c] of q) {
-      const idf = this.idf.get(g);
-      if (idf === undefined) continue;
+      const p = this.postings.get(g);
+      if (!p) continue;
+      const idf = this.idfOf(g);
       const w = sublinear(c) * idf;
       qNorm += w * w;
-      for (const [id, dc] of this.postings.get(g)!) dots.set(id, (dots.get(id) ?? 0) + w * dc * idf);
+      for (const [id, dc] of p) dots.set(id, (dots.get(id) ?? 0) + w * dc * idf);
     }
     if (qNorm === 0) return [];
     qNorm = Math.sqrt(qNorm);

@@ -23,6 +23,8 @@ export interface RankedTicket {
 const SOLVED = ['solved', 'closed'] as const;
 const DEPTH = 20;
 const MIN_COSINE = 0.2;
+/** Tickets indexed between two turns of the event loop. */
+const YIELD_EVERY = 100;
 /** Tickets loaded per catch-up query. */
 const PAGE = 2000;
 
@@ -86,6 +88,7 @@ export class SolvedTicketIndex {
       changed.add(r.ticket_id);
     const ids = [...changed];
     for (let i = 0; i < ids.length; i += PAGE) await this.load(ids.slice(i, i + PAGE));
+    this.ngram.refresh();
     this.seen = top;
   }
 
@@ -124,7 +127,10 @@ export class SolvedTicketIndex {
         if (!was || was.at < c.created_at) replies.set(c.ticket_id, { at: c.created_at, body: c.body });
       }
     for (const id of ids) this.drop(id);
+    let n = 0;
     for (const r of solved) {
+      // Segmenting thousands of tickets takes seconds: let the service answer other requests meanwhile.
+      if (++n % YIELD_EVERY === 0) await new Promise((ok) => setImmediate(ok));
       const t: SolvedTicket = {
         id: r.id,
         number: r.number,
