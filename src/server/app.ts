@@ -49,6 +49,8 @@ import { attachVisitorSocket } from './chat/visitor-socket';
 import { kbRouter } from './kb/kb-api';
 import { ReportAggregator, reportsRouter, serviceTimeZone } from './reports'; // reports (issue 14)
 import { KbService } from './kb/kb-service';
+import { answersRouter, AnswersService } from './answers'; // suggested answers (issue 15, answers helper)
+import { describeLlm, llmConfigFromEnv, type LlmConfig } from './llm/config'; // optional LLM stage (issue 15)
 // Voice of the customer (issue 14, voc helper).
 import { vocRouter } from './voc/voc-api';
 import { VocService } from './voc/voc-service';
@@ -147,6 +149,8 @@ export interface StartServerOptions {
   reports?: { timeZone?: string; catchUpEveryMs?: number };
   /** Quality review (issue 15): how often the checks follow the change log and the sample is topped up. */
   quality?: { followEveryMs?: number; sampleEveryMs?: number };
+  /** The optional LLM stage (issue 15, src/server/llm): default from SWITCHBOARD_LLM_* (off without a URL). */
+  llm?: LlmConfig | null;
 }
 
 export interface RunningServer {
@@ -164,6 +168,8 @@ export interface RunningServer {
   chat: ChatService;
   /** Knowledge base (issue 13, kb helper): kb.searchPublicArticles(query, lang) for the web-chat bot. */
   kb: KbService;
+  /** Suggested answers (issue 15, answers helper): beside tickets and chats. */
+  answers: AnswersService;
   /** email (issue 13): the SMTP listener's port (null: off) and the reply outbox (send what is due now). */
   email: RunningEmail;
   /** Chat routing (issue 13, chat-routing helper): sweep() handles expired offers and grace periods now. */
@@ -293,6 +299,12 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const kb = new KbService({ db, now });
   // Built in the background now rather than by the first search (10,000 articles take seconds to segment).
   kb.index.fresh().catch((e: unknown) => log(`knowledge base index not built yet: ${String(e)}`));
+  // Suggested answers (issue 15, answers helper) and the optional LLM stage (never required, key never logged).
+  const llm = opts.llm !== undefined ? opts.llm : llmConfigFromEnv(process.env);
+  log(describeLlm(llm));
+  const answers = new AnswersService({ db, kb, llm: () => llm, log });
+  // The solved tickets' index is built in the background now, a hundred tickets per turn of the event loop.
+  answers.tickets.fresh().catch((e: unknown) => log(`solved-ticket index not built yet: ${String(e)}`));
   // Voice of the customer (issue 14, voc helper): its index follows the change log; requests catch up first, and
   // a timer keeps it close behind so they find little to do (a first start indexes what is already there).
   const voc = new VocService(db);
@@ -329,6 +341,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
         void sync.poke(departments).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
     }),
     kbRouter({ kb, bearerUser: (req) => bearerUser(auth, req) }),
+    answersRouter({ answers, bearerUser: (req) => bearerUser(auth, req) }), // suggested answers (issue 15)
     vocRouter({ voc, bearerUser: (req) => bearerUser(auth, req) }), // voice of the customer (issue 14)
     // Chat routing (issue 13, chat-routing helper): canned responses over REST.
     cannedRouter({ db, now, bearerUser: (req) => bearerUser(auth, req) }),
@@ -569,6 +582,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     intake,
     chat,
     kb, // knowledge base (issue 13, kb helper)
+    answers, // suggested answers (issue 15, answers helper)
     email,
     chatRouting, // chat routing (issue 13, chat-routing helper)
     supervisor, // supervisors (issue 14, monitor helper)

@@ -207,6 +207,9 @@ beforeAll(async () => {
     },
     // Knowledge base (issue 13, kb helper): agent01 may search and read; every write is refused by the server.
     'kb.search': { q: '退款 refund', lang: 'zh-CN', limit: 10 },
+    // Suggested answers (issue 15, answers helper): reads only, scope-checked by the server.
+    'answers.ticket': { id: row.id },
+    'answers.chat': { id: row.id },
     'kb.get': { id: row.id },
     'kb.categories': {},
     'kb.create': {

@@ -75,6 +75,7 @@ import {
   QualitySettingsInput,
 } from '../quality/schemas';
 import { ReportQuery, ReportResult } from '../protocol/reports'; // reports (issue 14)
+import { AnswerSuggestions } from '../answers/schemas'; // suggested answers (issue 15, answers helper)
 import { ErrorBody, StorageFault } from '../protocol/errors';
 import { SlaAlert } from '../protocol/sla';
 import { MailboxAddress, MailboxInput, MailboxList } from '../protocol/email'; // email (issue 13)
@@ -797,6 +798,12 @@ export const contract = {
   'kb.categoryRename': method(KbCategoryNames.extend({ id: Id }), KbCategory),
   /** Refused (conflict, with the count) while articles are filed under it. */
   'kb.categoryDelete': method(z.object({ id: Id }), z.object({})),
+  // Suggested answers (issue 15, answers helper): straight to the server (its indexes and the optional LLM);
+  // offline they fail at once with `unavailable` and the panel says so.
+  /** Articles, similar solved tickets and a draft reply with citations for a ticket in the agent's scope. */
+  'answers.ticket': method(z.object({ id: Id }), AnswerSuggestions),
+  /** The same for a chat session of the agent's department (from the visitor's latest messages). */
+  'answers.chat': method(z.object({ id: Id }), AnswerSuggestions),
   // Voice of the customer (issue 14, voc helper): straight to the server (supervisors, team leads, admins).
   /** Top terms and phrases, rising topics and sentiment of a period against the one before it. */
   'voc.summary': method(VocQuery, VocSummary),

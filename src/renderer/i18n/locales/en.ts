@@ -1719,6 +1719,29 @@ export const en = {
     },
     report: { score: 'Quality score', findings: 'QA findings' },
   },
+  // Suggested answers (issue 15, answers helper).
+  answers: {
+    title: 'Suggested answer',
+    loading: 'Looking for an answer…',
+    none: 'No article or solved ticket matches this yet.',
+    offline: 'Suggested answers need the server: retry once you are online again.',
+    retry: 'Retry',
+    insert: 'Insert into reply',
+    insertHint: 'Puts the draft into the reply box for you to edit ({{keys}}). Nothing is sent.',
+    inserted: 'In the reply box: edit it before sending.',
+    noEditor: 'No reply box is open here to insert into.',
+    articles: 'More articles',
+    tickets: 'Similar solved tickets',
+    ticketSource: 'Ticket: {{title}}',
+    close: 'Close',
+    shortcut: 'Insert the suggested answer into the reply',
+    llm: {
+      local: 'local draft',
+      timeout: 'The language model did not answer in time; this draft was made from the articles directly.',
+      failed:
+        'The language model’s answer could not be used; this draft was made from the articles directly.',
+    },
+  },
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

@@ -1667,4 +1667,26 @@ export const zhCN: Messages = {
     },
     report: { score: '质检得分', findings: '质检发现' },
   },
+  // Suggested answers (issue 15, answers helper).
+  answers: {
+    title: '推荐回复',
+    loading: '正在查找答案…',
+    none: '暂无匹配的知识库文章或已解决工单。',
+    offline: '推荐回复需要连接服务器，恢复联网后请点击重试。',
+    retry: '重试',
+    insert: '插入回复框',
+    insertHint: '把草稿放入回复框供您修改（{{keys}}），不会自动发送。',
+    inserted: '已放入回复框：请修改后再发送。',
+    noEditor: '当前没有可插入的回复框。',
+    articles: '更多文章',
+    tickets: '相似的已解决工单',
+    ticketSource: '工单：{{title}}',
+    close: '关闭',
+    shortcut: '把推荐回复插入回复框',
+    llm: {
+      local: '本地草稿',
+      timeout: '大模型未能及时响应，此草稿直接由知识库文章生成。',
+      failed: '大模型的回答无法使用，此草稿直接由知识库文章生成。',
+    },
+  },
 };
