@@ -31,6 +31,8 @@ import {
 import { TRIAGE_CATEGORIES, TRIAGE_DEPARTMENTS } from '../src/shared/triage/taxonomy';
 import { loadTriageModel, trainTriageModel } from '../src/shared/triage/model';
 import type { TrainTriageOptions, TriagePredictor } from '../src/shared/triage/model';
+import { describeLlm, llmConfigFromEnv } from '../src/server/llm/config';
+import { checkTriage } from '../src/server/llm/triage-check';
 
 /** The shipped labelled set; TRIAGE_DATA_DIR points elsewhere (another deployment's own labelled lines). */
 export const TRIAGE_DATA_DIR = resolve(
@@ -192,12 +194,35 @@ export interface LlmTriageStage {
 }
 
 /**
- * LLM STAGE HOOK: the stage eval:triage measures when SWITCHBOARD_LLM_URL is set. Nothing is wired here yet:
- * the lead returns the src/server/llm triage check for `url` once it has landed; until then the figures are
- * not printed and the script says so.
+ * The LLM stage eval:triage measures when SWITCHBOARD_LLM_URL is set: the service's own check
+ * (src/server/llm/triage-check.ts) of each local prediction. Where it disagrees its labels are taken; where it
+ * agrees, or fails (time-out, error, an answer outside the taxonomy), the local prediction stands, and a failure
+ * is counted. Self-service is not among what it checks, so the local value stays.
  */
-async function llmTriageStageFor(_url: string): Promise<LlmTriageStage | null> {
-  return null;
+async function llmTriageStageFor(): Promise<LlmTriageStage | null> {
+  const config = llmConfigFromEnv(process.env);
+  if (!config) return null;
+  return {
+    name: describeLlm(config),
+    async check(line, local) {
+      const r = await checkTriage(config, {
+        text: line.text,
+        prediction: {
+          department: local.department.value,
+          category: local.category.value,
+          priority: local.priority.value,
+        },
+      });
+      if (r.llm !== 'used') return null;
+      const s = r.suggestion ?? {};
+      return {
+        department: s.department ?? local.department.value,
+        category: s.category ?? local.category.value,
+        priority: s.priority ?? local.priority.value,
+        selfService: local.selfService.value,
+      };
+    },
+  };
 }
 
 /** The LLM stage's figures on the same lines, with the local prediction standing in wherever it failed. */
@@ -280,9 +305,8 @@ async function main(): Promise<void> {
 
   const llmUrl = process.env.SWITCHBOARD_LLM_URL;
   if (llmUrl) {
-    const stage = await llmTriageStageFor(llmUrl);
+    const stage = await llmTriageStageFor();
     if (stage) await printLlmStageFigures(stage, test, run);
-    else console.log('\nSWITCHBOARD_LLM_URL is set, but no LLM triage stage is wired into eval:triage yet.');
   }
 
   const e = run.evaluation;
