@@ -501,6 +501,9 @@ export class StoreWriter {
           createdAt: ticket.createdAt,
           interactionId,
           channel: ticket.channel,
+          // Triage (issue 15): the category and the desktop's own prediction, when it triaged offline.
+          category: ticket.category,
+          triage: ticket.triage,
         };
         this.queue(
           mutationId,
