@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   departmentOfCategory,
@@ -12,6 +14,7 @@ import { evaluateTriage, parseLabelledLines } from '../../shared/triage/evaluate
 import {
   loadTriageModel,
   trainTriageModel,
+  TRIAGE_MODEL_FORMAT_VERSION,
   type TrainingLine,
   type TriageModelJson,
 } from '../../shared/triage/model';
@@ -136,8 +139,13 @@ export function train(dir: string, corrections: TrainingLine[]): Trained {
   if (lines.length === 0) {
     throw new Error(`No labelled lines to train the triage model on (no *.train.jsonl in ${dir}).`);
   }
-  const key = corrections.length === 0 ? JSON.stringify(shipped) : null;
-  const memo = key === null ? undefined : shippedOnly.get(key);
+  const key =
+    corrections.length === 0
+      ? createHash('sha256')
+          .update(`${TRIAGE_MODEL_FORMAT_VERSION}:${TRIAGE_TRAIN_SEED}:${JSON.stringify(shipped)}`)
+          .digest('hex')
+      : null;
+  const memo = key === null ? undefined : (shippedOnly.get(key) ?? readCached(key));
   if (memo) return memo;
   const model = trainTriageModel(lines, { cut: triageCut, seed: TRIAGE_TRAIN_SEED });
   const out: Trained = {
@@ -146,6 +154,35 @@ export function train(dir: string, corrections: TrainingLine[]): Trained {
     correctionsUsed: corrections.length,
     metrics: metricsOf(model, readSplit(dir, 'test')),
   };
-  if (key !== null) shippedOnly.set(key, out);
+  if (key !== null) {
+    shippedOnly.set(key, out);
+    writeCached(key, out);
+  }
   return out;
+}
+
+/**
+ * Version 1 of the shipped data, kept in the machine's temp folder by the hash of the lines, format and seed:
+ * every service started on this machine (a test server, a second node) stores the same model without training
+ * it again (seconds each). A missing or unreadable file is trained anew.
+ */
+const cacheFile = (key: string) => join(tmpdir(), 'switchboard-triage', `${key}.json`);
+function readCached(key: string): Trained | undefined {
+  try {
+    const t = JSON.parse(readFileSync(cacheFile(key), 'utf8')) as Trained;
+    shippedOnly.set(key, t);
+    return t;
+  } catch {
+    return undefined;
+  }
+}
+function writeCached(key: string, t: Trained): void {
+  try {
+    mkdirSync(join(tmpdir(), 'switchboard-triage'), { recursive: true });
+    const tmp = `${cacheFile(key)}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(t));
+    renameSync(tmp, cacheFile(key));
+  } catch {
+    // A cache only: the next start trains again.
+  }
 }
