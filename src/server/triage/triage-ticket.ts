@@ -47,6 +47,8 @@ export async function triageDraft(
     return { ...t, category: decided.category ?? triage.category.value, triage };
   }
   const predictor = await currentPredictor(trx);
+  // A threshold of 1 means a person decides everything: triage only suggests (even a rounded confidence of 1).
+  const sure = (confidence: number) => threshold < 1 && confidence >= threshold;
   if (!predictor) return { ...t, category: decided.category ?? null, triage: null };
   const triage = predictor.predict(triageText(t), t.channel, {
     reviewBelow: threshold,
@@ -55,11 +57,10 @@ export async function triageDraft(
   const out = {
     ...t,
     category: decided.category ?? triage.category.value,
-    priority:
-      decided.priority || triage.priority.confidence < threshold ? t.priority : triage.priority.value,
+    priority: decided.priority || !sure(triage.priority.confidence) ? t.priority : triage.priority.value,
     triage,
   };
-  if (!decided.department && triage.department.confidence >= threshold) {
+  if (!decided.department && sure(triage.department.confidence)) {
     const dept = await trx
       .selectFrom('departments')
       .select('id')
