@@ -151,7 +151,10 @@ describe('triage', () => {
     expect(await queue(admin)).not.toContain(low.id);
     // The change of the threshold is the administrator's, audited with before and after.
     const changes = await audits('triage.settings');
-    expect(changes.at(-1)?.detail).toMatchObject({ before: { threshold: 0.99 }, after: { threshold: 0.01 } });
+    expect(changes.map((c) => c.detail)).toContainEqual({
+      before: { threshold: 0.99, retrainEveryHours: 24 },
+      after: { threshold: 0.01, retrainEveryHours: 24 },
+    });
 
     // An agent of its department confirms the doubtful one: it leaves the queue.
     const confirmed = await call(
