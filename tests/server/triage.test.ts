@@ -261,6 +261,68 @@ describe('triage', () => {
     expect(cat?.accuracy).toBeCloseTo(1 - 1 / cat!.predictions, 5);
   });
 
+  it('keeps the prediction a desktop made offline, judging its review by the service’s threshold', async () => {
+    await setThreshold(0.5);
+    const agent = await db
+      .selectFrom('users')
+      .select(['username', 'department_id'])
+      .where('department_id', '=', depts.billing!)
+      .where('role', '=', 'agent')
+      .orderBy('username')
+      .executeTakeFirstOrThrow();
+    const customer = await db
+      .selectFrom('tickets')
+      .select('customer_id')
+      .where('department_id', '=', depts.billing!)
+      .executeTakeFirstOrThrow();
+    const offline = {
+      modelVersion: 1,
+      at: '2026-12-05T08:00:00.000Z',
+      department: { value: 'billing', confidence: 0.95 },
+      category: { value: 'invoice_request', confidence: 0.41 },
+      priority: { value: 'normal', confidence: 0.8 },
+      selfService: { value: true, confidence: 0.7 },
+      why: { department: [{ term: 'invoice', weight: 1.5 }], category: [], priority: [], selfService: [] },
+      article: null,
+      needsReview: false,
+      source: 'desktop',
+    } as const;
+    const { token } = await tokenOf(server.url, agent.username);
+    const socket = await connectSocket(server.url, token);
+    const ticketId = randomUUID();
+    try {
+      const [r] = await pushAll(socket, [
+        {
+          id: randomUUID(),
+          name: 'ticket.create',
+          args: {
+            ticketId,
+            customerId: customer.customer_id,
+            departmentId: depts.billing!,
+            subject: 'Need an invoice',
+            description: 'Please send the VAT invoice for November.',
+            status: 'new',
+            priority: 'high',
+            assigneeId: null,
+            createdAt: '2026-12-05T08:00:00.000Z',
+            interactionId: null,
+            channel: 'phone',
+            category: null,
+            triage: offline,
+          },
+        },
+      ]);
+      expect(r).toMatchObject({ status: 'applied' });
+    } finally {
+      socket.close();
+    }
+    const made = await ticket(ticketId);
+    // The agent's own choices stand; the offline prediction is kept, and 0.41 < 0.5 puts it in the queue.
+    expect(made.priority).toBe('high');
+    expect(made.category).toBe('invoice_request');
+    expect(made.triage).toMatchObject({ source: 'desktop', modelVersion: 1, needsReview: true });
+  });
+
   it.skipIf(TEST_DIALECT !== 'postgres')(
     'a second node triages with the newest model stored by the first',
     async () => {
