@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ticket } from '../../src/shared';
+import type { TriagePrediction } from '../../src/shared/triage';
 import { ticketFromColumns } from '../../src/shared/storage/columns';
 import {
   TRIAGE_REST,
@@ -286,7 +287,7 @@ describe('triage', () => {
       article: null,
       needsReview: false,
       source: 'desktop',
-    } as const;
+    } satisfies TriagePrediction;
     const { token } = await tokenOf(server.url, agent.username);
     const socket = await connectSocket(server.url, token);
     const ticketId = randomUUID();
