@@ -54,6 +54,8 @@ import { describeLlm, llmConfigFromEnv, type LlmConfig } from './llm/config'; //
 // Voice of the customer (issue 14, voc helper).
 import { vocRouter } from './voc/voc-api';
 import { VocService } from './voc/voc-service';
+// Triage (issue 15, triage helper).
+import { TriageService, triageRouter } from './triage';
 // email (issue 13)
 import { emailRouters, openAttachments, startEmail, type EmailOptions, type RunningEmail } from './email';
 import { ensureDemoMailboxes } from './email/mailbox-store';
@@ -151,6 +153,11 @@ export interface StartServerOptions {
   quality?: { followEveryMs?: number; sampleEveryMs?: number };
   /** The optional LLM stage (issue 15, src/server/llm): default from SWITCHBOARD_LLM_* (off without a URL). */
   llm?: LlmConfig | null;
+  /**
+   * Triage (issue 15, src/server/triage): the shipped labelled set (default data/triage or TRIAGE_DATA_DIR) and
+   * how often a node looks whether a scheduled retraining is due (default 10 minutes; 0: never).
+   */
+  triage?: { dataDir?: string; checkEveryMs?: number };
 }
 
 export interface RunningServer {
@@ -327,8 +334,26 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     bearerUser: (req) => bearerUser(auth, req),
     ...opts.quality,
   });
+  // Triage (issue 15): the first start of an installation trains model version 1 before tickets arrive.
+  const triage = new TriageService({
+    db,
+    now,
+    log,
+    dataDir: opts.triage?.dataDir,
+    checkEveryMs: opts.triage?.checkEveryMs,
+  });
+  await triage.start();
   const routers = [
     quality.router, // quality review (issue 15)
+    // Triage (issue 15): the model for offline triage, settings, retraining, accuracy, the queue, confirmation.
+    triageRouter({
+      db,
+      now,
+      triage,
+      bearerUser: (req) => bearerUser(auth, req),
+      poke: (departments) =>
+        void sync.poke(departments).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
+    }),
     intake.router,
     reportsRouter({
       db,
@@ -613,6 +638,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       await voc.index.settled();
       await reports.close(); // reports (issue 14)
       await quality.close(); // quality review (issue 15)
+      await triage.close(); // triage (issue 15)
       await chainer.close();
       await db.destroy();
     },

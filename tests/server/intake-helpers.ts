@@ -15,6 +15,12 @@ export async function startIntakeServer(intake: StartServerOptions['intake'] = {
   const db = openDatabase(store.location);
   await migrateToLatest(db);
   await seedDemo(db, { tickets: 60, customers: 40 });
+  // Triage (issue 15): intake tests are about intake, so a ticket stays in its key's or channel's department at
+  // its priority (no prediction reaches a threshold of 1); tests/server/triage.test.ts routes.
+  await db
+    .insertInto('admin_settings')
+    .values({ name: 'triage', value: JSON.stringify({ threshold: 1, retrainEveryHours: 24 }) })
+    .execute();
   await db.destroy();
   const clock = { now: new Date() };
   const server = await startServer({

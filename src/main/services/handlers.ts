@@ -284,6 +284,9 @@ export function createHandlers(
         parentId: null,
         relatedIds: [],
         mergedInto: null,
+        // Triage (issue 15): the service triages it when it arrives, unless the desktop triaged it here.
+        category: null,
+        triage: null,
         createdAt: now,
         updatedAt: now,
         version: 0,

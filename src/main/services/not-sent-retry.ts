@@ -14,6 +14,7 @@ import { SwitchboardError } from '../../shared/protocol/errors';
 import { scopeDepartment } from '../../shared/protocol/sync';
 import type { InteractionLog } from '../../shared/protocol/voice';
 import { formatPhone } from '../../shared/phone';
+import { TicketCategory, TriagePrediction } from '../../shared/triage';
 import { META, type LocalStore } from '../store';
 import { requireRights } from './rights';
 import type { ActiveSession } from './session';
@@ -282,6 +283,9 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
         parentId: null,
         relatedIds: [],
         mergedInto: null,
+        // Triage (issue 15): what the first try carried, when it is still valid.
+        category: TicketCategory.safeParse(a.category).data ?? null,
+        triage: TriagePrediction.safeParse(a.triage).data ?? null,
         createdAt: now,
         updatedAt: now,
         version: 0,

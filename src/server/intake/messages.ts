@@ -150,6 +150,9 @@ export async function takeMessage(
         by: channel.name,
       },
       now,
+      // Triage (issue 15): the channel's department stays (its agents answer the thread); priority and
+      // category are the prediction's, and a doubtful one waits in the triage queue.
+      { department: true, priority: false },
     ));
     await trx
       .insertInto('intake_threads')
