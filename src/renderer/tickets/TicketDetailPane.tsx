@@ -25,6 +25,7 @@ import { TransferDialog } from './TransferDialog';
 import { ticketNumberText } from './TicketListRow';
 import { useTicketDetail } from './use-ticket-detail';
 import { SuggestedArticles } from '../kb/SuggestedArticles'; // knowledge base (issue 13, kb helper)
+import { TriageSection } from '../triage/TriageSection'; // triage (issue 15, desk)
 
 type SaveState = 'idle' | 'saving' | 'saved';
 
@@ -229,6 +230,13 @@ export function TicketDetailPane({
           </section>
         </Stack>
         <Stack spacing={2} sx={{ width: { xs: '100%', md: 240, xl: 300 }, flexShrink: 0 }}>
+          <TriageSection
+            ticket={ticket}
+            disabled={locked || leaving}
+            onPatch={(patch) => void update(patch)}
+            onChanged={reload}
+            onRow={applyRow}
+          />
           <SlaPanel ticket={ticket} />
           <TagsField tags={ticket.tags} disabled={locked} onChange={(tags) => void update({ tags })} />
           <CustomFieldsPanel
