@@ -64,7 +64,7 @@ export class StoreWriter {
     this.chatOutbox = new ChatOutboxStore(db);
     this.calls = new InteractionWriter(db);
     const ticketCols =
-      'number, department_id, customer_id, subject, description, status, priority, assignee_id, hand_back_to, channel, tags, fields, parent_id, related_ids, merged_into, created_at, updated_at, version';
+      'number, department_id, customer_id, subject, description, status, priority, assignee_id, hand_back_to, channel, tags, fields, parent_id, related_ids, merged_into, category, triage, created_at, updated_at, version';
     const set = (cols: string) =>
       cols
         .split(', ')

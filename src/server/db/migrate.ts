@@ -35,6 +35,8 @@ import * as m0021 from './migrations/0021-kb';
 import * as m0022 from './migrations/0022-email';
 // Voice of the customer (issue 14, voc helper).
 import * as m0030 from './migrations/0030-voc';
+// Triage (issue 15, triage helper).
+import * as m0031 from './migrations/0031-triage';
 import type { Db } from './schema';
 
 /** Every migration, listed statically so bundling and tests see exactly what ships. Never edit a shipped one. */
@@ -78,6 +80,8 @@ export const migrations: Record<string, Migration> = {
   '0029-reports': m0029,
   // Voice of the customer (issue 14, voc helper): the change-log follower's cursor, contacts, postings, daily counts.
   '0030-voc': m0030,
+  // Triage (issue 15, triage helper): ticket category and prediction, model versions, corrections.
+  '0031-triage': m0031,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -10,7 +10,15 @@ import type {
 
 /** Table types of the central store. Every entity row carries `version`: the change_log version of its last change. */
 export interface Database {
-  departments: { id: string; code: string; name_zh: string; name_en: string; version: number };
+  departments: {
+    id: string;
+    code: string;
+    name_zh: string;
+    name_en: string;
+    version: number;
+    /** Triage (migration 0031): the taxonomy department this one stands for; null: triage never routes here. */
+    triage_label: ColumnType<string | null, string | null | undefined, string | null>;
+  };
   users: {
     id: string;
     username: string;
@@ -49,8 +57,14 @@ export interface Database {
   /** The service numbers every ticket it holds. */
   tickets: Omit<
     TicketColumns,
-    'channel' | 'tags' | 'fields' | 'related_ids' | 'parent_id' | 'merged_into'
+    'channel' | 'tags' | 'fields' | 'related_ids' | 'parent_id' | 'merged_into' | 'category' | 'triage'
   > & {
+    /** Triage (migration 0031): the category and the prediction (JSON); none on rows written without them. */
+    category: ColumnType<string | null, string | null | undefined, string | null>;
+    triage: ColumnType<string | null, string | null | undefined, string | null>;
+    /** 1 while the ticket waits in the triage queue; the predicting model's version (service-only columns). */
+    triage_review: ColumnType<number, number | undefined, number>;
+    triage_version: ColumnType<number | null, number | null | undefined, number | null>;
     number: number;
     /** Defaults to web (migration 0013), so a row written without it reads as an older ticket would. */
     channel: ColumnType<Channel, Channel | undefined, Channel>;
@@ -550,6 +564,29 @@ export interface Database {
   voc_daily: { department_id: string; day: number; term: string; contacts: number };
   /** week: voc-text.ts weekOf (Monday-based weeks since 1970). */
   voc_weekly: { department_id: string; week: number; term: string; contacts: number };
+  /** Triage (migration 0031, src/server/triage): the model's versions and agents' corrections. */
+  triage_models: {
+    version: number;
+    created_at: string;
+    trained_lines: number;
+    corrections_used: number;
+    /** TriageMetrics JSON (src/shared/triage/api.ts). */
+    metrics: string;
+    trained_by: string | null;
+    /** The serialised model (loadTriageModel reads it). */
+    model: string;
+  };
+  triage_corrections: {
+    id: string;
+    ticket_id: string;
+    department_id: string;
+    field: string;
+    from_value: string | null;
+    to_value: string | null;
+    model_version: number;
+    actor_id: string | null;
+    at: string;
+  };
   voc_daily_totals: {
     department_id: string;
     day: number;

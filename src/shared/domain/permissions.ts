@@ -15,6 +15,8 @@ export const Right = z.enum([
   'seeInternalNotes',
   'export',
   'bulkEdit',
+  /** Triage (issue 15): set or correct a ticket's category. */
+  'changeCategory',
 ]);
 export type Right = z.infer<typeof Right>;
 
@@ -42,9 +44,18 @@ export type RolePermissions = z.infer<typeof RolePermissions>;
  * Admins can take any of these away from a role on the Permissions tab.
  */
 export const DEFAULT_ROLE_PERMISSIONS: RolePermissions = {
-  agent: ['changePriority', 'close', 'reopen', 'transfer', 'seeInternalNotes'],
-  team_lead: ['changePriority', 'close', 'reopen', 'transfer', 'seeInternalNotes', 'bulkEdit'],
-  supervisor: ['changePriority', 'close', 'reopen', 'transfer', 'seeInternalNotes', 'bulkEdit', 'delete'],
+  agent: ['changePriority', 'close', 'reopen', 'transfer', 'seeInternalNotes', 'changeCategory'],
+  team_lead: ['changePriority', 'close', 'reopen', 'transfer', 'seeInternalNotes', 'bulkEdit', 'changeCategory'],
+  supervisor: [
+    'changePriority',
+    'close',
+    'reopen',
+    'transfer',
+    'seeInternalNotes',
+    'bulkEdit',
+    'delete',
+    'changeCategory',
+  ],
 };
 
 /** Whether `user` holds `right` under the configured matrix (the defaults when none is configured). */
@@ -67,11 +78,12 @@ export function supervisesAgents(role: Role): boolean {
 
 /** What a ticket patch needs beyond scope: each right it uses, for a refusal that names the missing one. */
 export function rightsForChange(
-  before: { status: string; priority: string; departmentId: string },
-  patch: { status?: string; priority?: string; departmentId?: string },
+  before: { status: string; priority: string; departmentId: string; category?: string | null },
+  patch: { status?: string; priority?: string; departmentId?: string; category?: string | null },
 ): Right[] {
   const out: Right[] = [];
   if (patch.priority !== undefined && patch.priority !== before.priority) out.push('changePriority');
+  if (patch.category !== undefined && patch.category !== (before.category ?? null)) out.push('changeCategory');
   if (patch.status !== undefined && patch.status !== before.status) {
     if (patch.status === 'closed') out.push('close');
     if (patch.status === 'reopened') out.push('reopen');
@@ -96,6 +108,7 @@ export function rightRefusal(right: Right): string {
     seeInternalNotes: 'read or write internal notes',
     export: 'export records',
     bulkEdit: 'edit tickets in bulk',
+    changeCategory: 'change the category of tickets',
   };
   return `Your role may not ${what[right]}. Ask your team lead or supervisor to do it, or an administrator to grant the right.`;
 }

@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import { Id, Instant } from './ids';
+import { TicketPriority } from './priority';
+import { TicketCategory } from '../triage/taxonomy';
+import { TriagePrediction } from '../triage/schemas';
+
+export { TicketPriority } from './priority';
 
 /**
  * The workflow's states, in the order lists show them. `pending` is "pending customer" (waiting on the
@@ -9,8 +14,6 @@ import { Id, Instant } from './ids';
 export const TicketStatus = z.enum(['new', 'open', 'reopened', 'pending', 'on_hold', 'solved', 'closed']);
 export type TicketStatus = z.infer<typeof TicketStatus>;
 
-export const TicketPriority = z.enum(['low', 'normal', 'high', 'urgent']);
-export type TicketPriority = z.infer<typeof TicketPriority>;
 
 /**
  * Where a ticket came in. Each SLA policy is for one department, priority and channel, and a public reply goes
@@ -86,6 +89,10 @@ export const Ticket = z.object({
   relatedIds: RelatedIds.default([]),
   /** Set when the ticket was merged into another (it is then closed, its history and comments kept here). */
   mergedInto: Id.nullable().default(null),
+  /** Triage (issue 15): the taxonomy category, predicted or set by a person; absent from older servers: none. */
+  category: TicketCategory.nullable().default(null),
+  /** The triage model's prediction when the ticket was made (with its model version); null: not triaged. */
+  triage: TriagePrediction.nullable().default(null),
   createdAt: Instant,
   updatedAt: Instant,
   /** Server change-stream version of the last applied change. */
@@ -152,6 +159,8 @@ const editableFields = {
   subject: z.string().trim().min(1).max(300),
   status: TicketStatus,
   priority: TicketPriority,
+  /** Triage (issue 15): correcting a prediction is a change like any other, recorded as a correction too. */
+  category: TicketCategory.nullable(),
   assigneeId: Id.nullable(),
   tags: Tags,
   /** The whole set of values (a change sends all of them), so a concurrent edit is a conflict, never lost. */
@@ -181,6 +190,7 @@ export const CHANGEABLE_FIELDS = [
   'subject',
   'status',
   'priority',
+  'category',
   'assigneeId',
   'departmentId',
   'handBackTo',

@@ -28,6 +28,9 @@ export interface TicketColumns {
   parent_id: string | null;
   related_ids: string;
   merged_into: string | null;
+  /** Triage (server migration 0031 / desktop 020): the category, and the prediction as JSON (null: none). */
+  category: Ticket['category'];
+  triage: string | null;
   created_at: string;
   updated_at: string;
   version: number;
@@ -51,6 +54,8 @@ export const ticketFromColumns = (r: TicketColumns): Ticket => ({
   parentId: r.parent_id ?? null,
   relatedIds: JSON.parse(r.related_ids ?? '[]') as Ticket['relatedIds'],
   mergedInto: r.merged_into ?? null,
+  category: r.category ?? null,
+  triage: r.triage ? (JSON.parse(r.triage) as Ticket['triage']) : null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   version: r.version,
@@ -73,6 +78,8 @@ export const ticketToColumns = (t: Ticket): TicketColumns => ({
   parent_id: t.parentId,
   related_ids: JSON.stringify(t.relatedIds),
   merged_into: t.mergedInto,
+  category: t.category,
+  triage: t.triage ? JSON.stringify(t.triage) : null,
   created_at: t.createdAt,
   updated_at: t.updatedAt,
   version: t.version,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Id, Instant } from '../domain/ids';
-import { TicketPriority } from '../domain/ticket';
+import { TicketPriority } from '../domain/priority';
 import { TicketCategory, TriageDepartment } from './taxonomy';
 
 /**

@@ -17,6 +17,7 @@ import { m016FtsCombinedFacets } from './016-fts-combined-facets';
 import { m017CommentEmail } from './017-comment-email'; // email (issue 13)
 import { m018Chats } from './018-chats'; // chat-timeline (issue 13)
 import { m019ChatOutbox } from './019-chat-outbox'; // chat-outbox (issue 13)
+import { m020TicketTriage } from './020-ticket-triage'; // triage (issue 15)
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -42,4 +43,5 @@ export const migrations: readonly Migration[] = [
   m017CommentEmail, // email (issue 13)
   m018Chats, // chat-timeline (issue 13)
   m019ChatOutbox, // chat-outbox (issue 13)
+  m020TicketTriage, // triage (issue 15)
 ];

@@ -823,6 +823,7 @@ export const en = {
         seeInternalNotes: 'See and write internal notes',
         export: 'Export records',
         bulkEdit: 'Bulk edit',
+        changeCategory: 'Change category',
       },
     },
     users: {

@@ -795,6 +795,7 @@ export const zhCN: Messages = {
         seeInternalNotes: '查看和撰写内部备注',
         export: '导出记录',
         bulkEdit: '批量编辑',
+        changeCategory: '修改分类',
       },
     },
     users: {
