@@ -25,7 +25,7 @@ export async function fetchServiceModel(
   serverUrl: string,
   token: string,
   have: number | null,
-): Promise<ServiceModel | null> {
+): Promise<ServiceModel> {
   const settingsRes = await fetchWithToken(
     serverUrl,
     token,

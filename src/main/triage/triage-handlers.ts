@@ -18,8 +18,7 @@ type TriageMethods =
   | 'triage.models'
   | 'triage.retrain'
   | 'triage.settings'
-  | 'triage.saveSettings'
-  | 'triage.confirm';
+  | 'triage.saveSettings';
 
 /** A retraining over the shipped data and every correction takes a while on a busy 2-core service. */
 const RETRAIN_TIMEOUT_MS = 5 * 60_000;
@@ -96,11 +95,6 @@ export function createTriageHandlers(sessions: TriageSessionAccess): Pick<Servic
         .triage.refresh()
         .catch(() => undefined);
       return saved;
-    },
-    'triage.confirm': async ({ ticketId }) => {
-      const path = TRIAGE_REST.confirm.replace(':ticketId', encodeURIComponent(ticketId));
-      await call(path, { method: 'POST', body: {} }, z.object({ ticket: z.unknown() }));
-      return {};
     },
   };
 }

@@ -1,13 +1,8 @@
 import type { Channel, TicketPriority } from '../../shared/domain';
 import type { TriageModelStatus } from '../../shared/ipc/triage';
 import { SwitchboardError } from '../../shared/protocol/errors';
-import {
-  DEFAULT_TRIAGE_THRESHOLD,
-  loadTriageModel,
-  type TicketCategory,
-  type TriagePrediction,
-  type TriagePredictor,
-} from '../../shared/triage';
+import { DEFAULT_TRIAGE_THRESHOLD, type TicketCategory, type TriagePrediction } from '../../shared/triage';
+import { loadTriageModel, type TriagePredictor } from '../../shared/triage/model';
 import { jiebaCut } from './jieba-cut';
 import type { TriageModelCache, CachedTriageModel } from './model-cache';
 

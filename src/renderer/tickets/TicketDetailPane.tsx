@@ -234,7 +234,6 @@ export function TicketDetailPane({
             ticket={ticket}
             disabled={locked || leaving}
             onPatch={(patch) => void update(patch)}
-            onChanged={reload}
             onRow={applyRow}
           />
           <SlaPanel ticket={ticket} />

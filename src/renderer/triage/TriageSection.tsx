@@ -42,7 +42,6 @@ export function TriageSection({
   ticket,
   disabled,
   onPatch,
-  onChanged,
   onRow,
 }: {
   ticket: TicketRow;
@@ -50,8 +49,6 @@ export function TriageSection({
   disabled: boolean;
   /** An ordinary edit of the ticket (the detail's own save, with its saving state and errors). */
   onPatch: (patch: TicketPatch) => void;
-  /** Something changed the ticket outside onPatch (a confirm): read it again. */
-  onChanged: () => void;
   /** The ticket as a transfer left it. */
   onRow: (row: TicketRow) => void;
 }) {
@@ -62,7 +59,6 @@ export function TriageSection({
   const session = useSessionInfo();
   const model = useTriageModel();
   const [error, setError] = useState<ErrorBody | null>(null);
-  const [confirming, setConfirming] = useState(false);
   const threshold = model?.threshold ?? 0;
   const p: TriagePrediction | null = ticket.triage;
 
@@ -86,18 +82,9 @@ export function TriageSection({
       setError(errorBodyOf(e));
     }
   };
-  const confirm = async () => {
-    setConfirming(true);
-    setError(null);
-    try {
-      await getApi().invoke('triage.confirm', { ticketId: ticket.id });
-      onChanged();
-    } catch (e) {
-      setError(errorBodyOf(e));
-    } finally {
-      setConfirming(false);
-    }
-  };
+  // The prediction stands: the category named as it is, an ordinary edit (offline too) that ends the review.
+  const confirm = (prediction: TriagePrediction) =>
+    onPatch({ category: ticket.category ?? prediction.category.value });
 
   // Only the departments this deployment has (a correction moves the ticket there).
   const departments = TRIAGE_DEPARTMENTS.filter((d) => serviceDepartmentOf(d, directory.departments));
@@ -168,7 +155,7 @@ export function TriageSection({
           corrected={!!p && ticket.category !== null && ticket.category !== p.category.value}
           threshold={threshold}
           menu={
-            !disabled
+            can('changeCategory') && !disabled
               ? {
                   groups: TRIAGE_DEPARTMENTS.map((d) => ({
                     label: name(d),
@@ -185,9 +172,7 @@ export function TriageSection({
           label={t('triage.field.priority')}
           value={t(`tickets.priority.${ticket.priority}`)}
           predicted={
-            p
-              ? { text: t(`tickets.priority.${p.priority.value}`), confidence: p.priority.confidence }
-              : null
+            p ? { text: t(`tickets.priority.${p.priority.value}`), confidence: p.priority.confidence } : null
           }
           corrected={!!p && ticket.priority !== p.priority.value}
           threshold={threshold}
@@ -222,8 +207,7 @@ export function TriageSection({
           size="small"
           variant="contained"
           sx={{ mt: 1 }}
-          disabled={confirming}
-          onClick={() => void confirm()}
+          onClick={() => confirm(p)}
           data-testid="triage-confirm"
         >
           {t('triage.confirm')}
@@ -309,9 +293,18 @@ function FieldRow({
               aria-label={t('triage.correct', { field: label, value })}
               onClick={(e) => setAnchor(e.currentTarget)}
               data-testid={`triage-correct-${field}`}
-              sx={{ textTransform: 'none', justifyContent: 'flex-start', px: 0.5, minWidth: 0, maxWidth: '100%' }}
+              sx={{
+                textTransform: 'none',
+                justifyContent: 'flex-start',
+                px: 0.5,
+                minWidth: 0,
+                maxWidth: '100%',
+              }}
             >
-              <Box component="span" sx={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>
+              <Box
+                component="span"
+                sx={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
+              >
                 {value}
               </Box>
             </Button>
@@ -327,7 +320,12 @@ function FieldRow({
       </Box>
       {predicted ? (
         corrected ? (
-          <Tooltip title={t('triage.predictedWas', { value: predicted.text, confidence: percent(predicted.confidence) })}>
+          <Tooltip
+            title={t('triage.predictedWas', {
+              value: predicted.text,
+              confidence: percent(predicted.confidence),
+            })}
+          >
             <Chip
               size="small"
               variant="outlined"

@@ -61,6 +61,7 @@ import { ReportQuery, ReportResult } from '../protocol/reports'; // reports (iss
 import { ErrorBody, StorageFault } from '../protocol/errors';
 // Triage (issue 15, desk): the desktop's model, the supervisor's accuracy, retraining and threshold.
 import { TriageModelStatus } from './triage';
+import { TicketCategory, TRIAGE_CATEGORIES } from '../triage/taxonomy';
 import {
   TriageAccuracy,
   TriageAccuracyQuery,
@@ -290,6 +291,10 @@ export const TicketFilter = z.object({
    * minutes from now, or already overdue. null: no such filter.
    */
   slaDueWithinMinutes: z.number().int().min(0).max(10_080).nullable().default(null),
+  /** Triage (issue 15, desk): any of these categories; empty: any. */
+  categories: z.array(TicketCategory).max(TRIAGE_CATEGORIES.length).default([]),
+  /** Triage (issue 15, desk): only tickets whose prediction waits for a person ("Needs triage"). */
+  needsTriage: z.boolean().default(false),
 });
 export type TicketFilter = z.input<typeof TicketFilter>;
 
@@ -892,8 +897,6 @@ export const contract = {
   'triage.settings': method(z.object({}), TriageSettings),
   /** Administrators: the confidence below which a contact goes to the triage queue, and the schedule. */
   'triage.saveSettings': method(TriageSettings, TriageSettings),
-  /** The prediction of a ticket in the triage queue is right as it stands (online only: the service decides). */
-  'triage.confirm': method(z.object({ ticketId: Id }), z.object({})),
 } as const;
 
 export type Contract = typeof contract;
