@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { ServiceHandlers } from '../../shared/ipc/contract';
 import { SwitchboardError } from '../../shared/protocol/errors';
 import {
