@@ -284,6 +284,16 @@ async function main() {
     const latencies: number[] = [];
     const deltasSeen = { n: 0, bytes: 0 };
     const supervisorsOf = new Map<string, string[]>();
+    // Each supervisor's view, with when each agent row and queue count arrived: a delta can reach a supervisor
+    // before the HTTP answer that tells this process which agent a call went to, so an expectation made after
+    // it is checked against what the view already holds (and timed by that row's arrival), not left open.
+    const views = new Map<
+      string,
+      {
+        agents: Map<string, { row: AgentLive; at: number }>;
+        queues: Map<string, { answered: number; at: number }>;
+      }
+    >();
     for (const sup of store.supervisors) {
       const s = await socketFor(url, sup);
       sockets.push(s);
@@ -291,14 +301,25 @@ async function main() {
       supervisorsOf.set(sup.departmentId!, [...(supervisorsOf.get(sup.departmentId!) ?? []), sid]);
       const view = new Map<string, AgentLive>();
       const queues = new Map<string, number>();
+      const arrived = {
+        agents: new Map<string, { row: AgentLive; at: number }>(),
+        queues: new Map<string, { answered: number; at: number }>(),
+      };
+      views.set(sid, arrived);
       let seq = 0;
       s.on(SupervisorSocketEvents.delta, (d: SupervisorDelta) => {
         const t = performance.now();
         deltasSeen.n++;
         if (d.seq !== seq + 1) throw new Error(`supervisor ${sup.username}: seq ${d.seq} after ${seq}`);
         seq = d.seq;
-        for (const a of d.agents) view.set(a.userId, a);
-        for (const q of d.queues) queues.set(q.number, q.answered);
+        for (const a of d.agents) {
+          view.set(a.userId, a);
+          arrived.agents.set(a.userId, { row: a, at: t });
+        }
+        for (const q of d.queues) {
+          queues.set(q.number, q.answered);
+          arrived.queues.set(q.number, { answered: q.answered, at: t });
+        }
         for (const e of open) {
           if (e.departmentId !== sup.departmentId) continue;
           const mine = e.waiting.get(sid);
@@ -340,6 +361,24 @@ async function main() {
       open.add(e);
       return e;
     };
+    /** Settles what each supervisor's view already shows, timed by when that row arrived after the event. */
+    const settleSeen = (e: Expectation) => {
+      for (const [sid, mine] of e.waiting) {
+        const v = views.get(sid)!;
+        const row = v.agents.get(e.agentId);
+        const agentAt = row && row.at >= e.t0 && e.agent(row.row) ? row.at : undefined;
+        const q = e.answered ? v.queues.get(e.answered.queue) : undefined;
+        const queueAt = !e.answered
+          ? e.t0
+          : q && q.at >= e.t0 && q.answered >= e.answered.count
+            ? q.at
+            : undefined;
+        if (agentAt === undefined || queueAt === undefined || mine.agent) continue;
+        latencies.push(Math.max(agentAt, queueAt) - e.t0);
+        e.waiting.delete(sid);
+      }
+      if (e.waiting.size === 0) open.delete(e);
+    };
     const pbx = { [PBX_SECRET_HEADER]: PBX_SECRET };
     const setState = async (agentId: string, state: 'Available' | 'Break') => {
       const s = agentSockets.get(agentId)!;
@@ -379,6 +418,7 @@ async function main() {
         (a) => a.state === 'OnCall' && a.call !== null && a.call.answeredAt === null,
       );
       e.t0 = t0;
+      settleSeen(e);
       const now = performance.now();
       later.push({
         at: now + 800 + int(1500),
