@@ -52,6 +52,8 @@ import { KbService } from './kb/kb-service';
 // Voice of the customer (issue 14, voc helper).
 import { vocRouter } from './voc/voc-api';
 import { VocService } from './voc/voc-service';
+// Triage (issue 15, triage helper).
+import { TriageService, triageRouter } from './triage';
 // email (issue 13)
 import { emailRouters, openAttachments, startEmail, type EmailOptions, type RunningEmail } from './email';
 import { ensureDemoMailboxes } from './email/mailbox-store';
@@ -143,6 +145,11 @@ export interface StartServerOptions {
    * Asia/Shanghai) and how often the aggregates catch up in the background (default 5 s; 0: before reports only).
    */
   reports?: { timeZone?: string; catchUpEveryMs?: number };
+  /**
+   * Triage (issue 15, src/server/triage): the shipped labelled set (default data/triage or TRIAGE_DATA_DIR) and
+   * how often a node looks whether a scheduled retraining is due (default 10 minutes; 0: never).
+   */
+  triage?: { dataDir?: string; checkEveryMs?: number };
 }
 
 export interface RunningServer {
@@ -301,7 +308,25 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const reportZone = serviceTimeZone(opts.reports?.timeZone);
   const reports = new ReportAggregator({ db, now, log, timeZone: reportZone });
   reports.start(opts.reports?.catchUpEveryMs);
+  // Triage (issue 15): the first start of an installation trains model version 1 before tickets arrive.
+  const triage = new TriageService({
+    db,
+    now,
+    log,
+    dataDir: opts.triage?.dataDir,
+    checkEveryMs: opts.triage?.checkEveryMs,
+  });
+  await triage.start();
   const routers = [
+    // Triage (issue 15): the model for offline triage, settings, retraining, accuracy, the queue, confirmation.
+    triageRouter({
+      db,
+      now,
+      triage,
+      bearerUser: (req) => bearerUser(auth, req),
+      poke: (departments) =>
+        void sync.poke(departments).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
+    }),
     intake.router,
     reportsRouter({
       db,
@@ -582,6 +607,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       clearInterval(vocTimer); // voice of the customer (issue 14)
       await voc.index.settled();
       await reports.close(); // reports (issue 14)
+      await triage.close(); // triage (issue 15)
       await chainer.close();
       await db.destroy();
     },

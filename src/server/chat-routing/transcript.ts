@@ -9,6 +9,7 @@ import { appendChange } from '../db/change-log';
 import type { Db, Tx } from '../db/schema';
 import { refreshTicketSla } from '../sla/sla-store';
 import { getTicket, insertHistory, insertTicket, nextTicketNumber } from '../tickets/ticket-store';
+import { triageDraft, type TicketDraft } from '../triage/triage-ticket';
 import { ticketLink } from './agent-summary';
 
 /** Every message of a chat (a transcript is whole, not the latest 500). */
@@ -187,7 +188,8 @@ export async function chatToTicket(
     const subject =
       req.subject ??
       (en ? `Web chat with ${v?.name ?? 'a visitor'}` : `网页会话：${v?.name ?? '访客'}`).slice(0, 300);
-    await insertTicket(trx, {
+    // Triage (issue 15): the chat's queue decided the department; the priority and the category are triage's.
+    const draft: TicketDraft = {
       id: ticketId,
       number,
       departmentId: s.department_id,
@@ -206,7 +208,8 @@ export async function chatToTicket(
       mergedInto: null,
       createdAt: at,
       updatedAt: at,
-    });
+    };
+    await insertTicket(trx, await triageDraft(trx, draft, { department: true, priority: false }, now));
     await insertHistory(
       trx,
       {

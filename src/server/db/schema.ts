@@ -17,7 +17,7 @@ export interface Database {
     name_en: string;
     version: number;
     /** Triage (migration 0031): the taxonomy department this one stands for; null: triage never routes here. */
-    triage_label: ColumnType<string | null, string | null | undefined, string | null>;
+    triage_label: string | null;
   };
   users: {
     id: string;
@@ -57,14 +57,12 @@ export interface Database {
   /** The service numbers every ticket it holds. */
   tickets: Omit<
     TicketColumns,
-    'channel' | 'tags' | 'fields' | 'related_ids' | 'parent_id' | 'merged_into' | 'category' | 'triage'
+    'channel' | 'tags' | 'fields' | 'related_ids' | 'parent_id' | 'merged_into'
   > & {
-    /** Triage (migration 0031): the category and the prediction (JSON); none on rows written without them. */
-    category: ColumnType<string | null, string | null | undefined, string | null>;
-    triage: ColumnType<string | null, string | null | undefined, string | null>;
+    /** Triage (migration 0031): category and triage (JSON) are nullable, so rows may be written without them. */
     /** 1 while the ticket waits in the triage queue; the predicting model's version (service-only columns). */
     triage_review: ColumnType<number, number | undefined, number>;
-    triage_version: ColumnType<number | null, number | null | undefined, number | null>;
+    triage_version: number | null;
     number: number;
     /** Defaults to web (migration 0013), so a row written without it reads as an older ticket would. */
     channel: ColumnType<Channel, Channel | undefined, Channel>;
@@ -567,6 +565,7 @@ export interface Database {
   /** Triage (migration 0031, src/server/triage): the model's versions and agents' corrections. */
   triage_models: {
     version: number;
+    id: string;
     created_at: string;
     trained_lines: number;
     corrections_used: number;

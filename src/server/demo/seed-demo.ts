@@ -1,5 +1,7 @@
 import { CHINA_MAINLAND_CALENDAR } from '../../shared';
-import type { Db } from '../db/schema';
+import { sql } from 'kysely';
+import type { Db, Tx } from '../db/schema';
+import { DEMO_LABELS } from '../db/migrations/0031-triage';
 import { lockAuditChain } from '../audit/audit-log';
 import { hashPassword } from '../auth/passwords';
 import { countersAfterBulkLoad } from '../db/counters';
@@ -56,7 +58,21 @@ export async function seedDemo(
       .where('name', '=', 'config_version')
       .execute();
     await countersAfterBulkLoad(trx); // the rows above carry their own versions and ticket numbers
+    await labelDemoDepartments(trx);
     return true;
   });
   return loaded ? { ms: Date.now() - started, tickets: data.tickets.length } : null;
+}
+
+/**
+ * Triage (issue 15): the demo's departments stand for the taxonomy's (aftersales -> after_sales, tech ->
+ * tech_support, billing -> billing), so triage routes to them. Only on a schema that has the column (tests
+ * seed schemas of earlier migrations too).
+ */
+async function labelDemoDepartments(trx: Tx): Promise<void> {
+  const migrated = await sql<{ name: string }>`
+    SELECT name FROM kysely_migration WHERE name = '0031-triage'`.execute(trx);
+  if (migrated.rows.length === 0) return;
+  for (const [code, label] of DEMO_LABELS)
+    await trx.updateTable('departments').set({ triage_label: label }).where('code', '=', code).execute();
 }

@@ -16,6 +16,7 @@ import {
   nextTicketNumber,
   saveTicket,
 } from '../tickets/ticket-store';
+import { triageDraft, type TicketDraft } from '../triage/triage-ticket';
 import { automaticMailReason } from './loop-guard';
 import { mailboxOf, type Mailbox } from './mailbox-store';
 
@@ -254,7 +255,7 @@ export async function takeMail(
         const id = uuidv7();
         const number = await nextTicketNumber(trx);
         await keep(id);
-        const t: Omit<Ticket, 'version'> & { number: number } = {
+        const t: TicketDraft = {
           id,
           number,
           departmentId: mailbox.departmentId,
@@ -274,7 +275,9 @@ export async function takeMail(
           createdAt: at,
           updatedAt: at,
         };
-        await insertTicket(trx, t);
+        // Triage (issue 15): a mail arrives with no department, priority or category decided by a person.
+        const triaged = await triageDraft(trx, t, { department: false, priority: false }, now);
+        await insertTicket(trx, triaged);
         await insertHistory(
           trx,
           {
@@ -288,7 +291,7 @@ export async function takeMail(
             at,
             note: null,
           },
-          mailbox.departmentId,
+          triaged.departmentId,
         );
         // The first mail is the description; its files hang on a customer's comment that names them.
         if (kept.length > 0) {
@@ -306,11 +309,11 @@ export async function takeMail(
               delivery: null,
               attachments: kept,
             },
-            mailbox.departmentId,
+            triaged.departmentId,
           );
           comment = commentId;
         }
-        ticket = { ...t, version: 0 };
+        ticket = { ...triaged, version: 0 };
       }
       await record(trx, { ticketId: ticket.id, commentId: comment, outcome, reason: null });
       // Contact details stay out of the append-only audit chain: the message id and mailbox say which mail.

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Channel, TicketPriority } from '../../shared';
 import type { Tx } from '../db/schema';
 import { insertHistory, insertTicket, nextTicketNumber } from '../tickets/ticket-store';
+import { triageDraft, type Decided } from '../triage/triage-ticket';
 
 /**
  * A ticket that came in from outside (a messaging channel, an API key): numbered, with its `created` history
@@ -21,30 +22,41 @@ export async function fileIntakeTicket(
     by: string;
   },
   now: Date,
-): Promise<{ ticketId: string; number: number }> {
+  /**
+   * Triage (issue 15): what was decided before triage. Default: nothing (a message or an API call is routed,
+   * given its priority and category by the prediction).
+   */
+  decided: Decided = { department: false, priority: false },
+): Promise<{ ticketId: string; number: number; departmentId: string }> {
   const ticketId = randomUUID();
   const at = now.toISOString();
   const number = await nextTicketNumber(trx);
-  await insertTicket(trx, {
-    id: ticketId,
-    number,
-    departmentId: t.departmentId,
-    customerId: t.customerId,
-    subject: t.subject,
-    description: t.description,
-    status: 'new',
-    priority: t.priority,
-    assigneeId: null,
-    handBackTo: null,
-    channel: t.channel,
-    tags: [],
-    fields: {},
-    parentId: null,
-    relatedIds: [],
-    mergedInto: null,
-    createdAt: at,
-    updatedAt: at,
-  });
+  const ticket = await triageDraft(
+    trx,
+    {
+      id: ticketId,
+      number,
+      departmentId: t.departmentId,
+      customerId: t.customerId,
+      subject: t.subject,
+      description: t.description,
+      status: 'new',
+      priority: t.priority,
+      assigneeId: null,
+      handBackTo: null,
+      channel: t.channel,
+      tags: [],
+      fields: {},
+      parentId: null,
+      relatedIds: [],
+      mergedInto: null,
+      createdAt: at,
+      updatedAt: at,
+    },
+    decided,
+    now,
+  );
+  await insertTicket(trx, ticket);
   await insertHistory(
     trx,
     {
@@ -58,7 +70,7 @@ export async function fileIntakeTicket(
       at,
       note: null,
     },
-    t.departmentId,
+    ticket.departmentId,
   );
-  return { ticketId, number };
+  return { ticketId, number, departmentId: ticket.departmentId };
 }

@@ -142,6 +142,8 @@ export function intakeApp(deps: IntakeHttpDeps): express.Express {
     const body = parseOrThrow(IntakeTicketRequest, req.body, 'ticket');
     const idempotency = idempotencyKeyOf(req);
     const at = now();
+    // Triage (issue 15) may file the ticket in another department than the key's.
+    let routedTo = key.department_id;
     const out = await db.transaction().execute(async (trx) => {
       const earlier = idempotency && (await answeredBefore<IntakeAnswer>(trx, key.id, idempotency, body));
       if (earlier) return { ...earlier, replayed: true };
@@ -151,7 +153,7 @@ export function intakeApp(deps: IntakeHttpDeps): express.Express {
         key.department_id,
         at,
       );
-      const { ticketId, number } = await fileIntakeTicket(
+      const { ticketId, number, departmentId } = await fileIntakeTicket(
         trx,
         {
           departmentId: key.department_id,
@@ -163,6 +165,8 @@ export function intakeApp(deps: IntakeHttpDeps): express.Express {
           by: `API: ${key.name}`,
         },
         at,
+        // Triage (issue 15): routed and categorised by the prediction; the priority too unless the caller sent one.
+        { department: false, priority: (req.body as { priority?: unknown }).priority !== undefined },
       );
       await refreshTicketSla(db, trx, [ticketId], at);
       await writeAudit(trx, {
@@ -175,11 +179,12 @@ export function intakeApp(deps: IntakeHttpDeps): express.Express {
       });
       const answer: IntakeAnswer = { ticketId, number, customerId: customer.id, customerCreated: created };
       if (idempotency) await rememberAnswer(trx, key.id, idempotency, body, answer, at);
+      routedTo = departmentId;
       return { ...answer, replayed: false };
     });
     const { replayed, ...answer } = out;
     if (replayed) res.set('idempotent-replayed', 'true');
-    else deps.poke([key.department_id]);
+    else deps.poke([routedTo]);
     res.status(201).json(answer);
   });
 

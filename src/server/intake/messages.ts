@@ -138,7 +138,8 @@ export async function takeMessage(
   } else {
     departmentId = channel.department_id;
     const firstLine = msg.text.split('\n')[0]!.trim();
-    ({ ticketId } = await fileIntakeTicket(
+    // Triage (issue 15) may route it to another department than the channel's.
+    ({ ticketId, departmentId } = await fileIntakeTicket(
       trx,
       {
         departmentId,

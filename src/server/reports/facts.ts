@@ -57,10 +57,12 @@ const TICKET_CHANNEL: Record<string, ReportChannel> = {
 };
 
 /**
- * The category a ticket is reported under: its `category` custom field when it has one, else its first tag,
- * else none (''). Calls: their disposition (what the wrap-up said the call was). Chats: none.
+ * The category a ticket is reported under: its triage category (issue 15: predicted or set by a person) when
+ * it has one, else its `category` custom field, else its first tag, else none (''). Calls: their disposition
+ * (what the wrap-up said the call was). Chats: none.
  */
-export function ticketCategory(fields: string, tags: string): string {
+export function ticketCategory(fields: string, tags: string, category: string | null = null): string {
+  if (category) return category;
   try {
     const f = JSON.parse(fields) as Record<string, unknown>;
     const c = f.category;
@@ -100,6 +102,7 @@ export async function ticketFacts(trx: Tx, ids: readonly string[]): Promise<Fact
         'created_at',
         'fields',
         'tags',
+        'category',
         'sla_state',
       ])
       .where('id', 'in', idList(trx, part))
@@ -172,7 +175,7 @@ export async function ticketFacts(trx: Tx, ids: readonly string[]): Promise<Fact
         queue_key: '',
         agent_key: t.assignee_id ?? '',
         channel: TICKET_CHANNEL[t.channel] ?? 'web',
-        category: ticketCategory(t.fields, t.tags),
+        category: ticketCategory(t.fields, t.tags, t.category),
         ...m,
       });
     }

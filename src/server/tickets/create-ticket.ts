@@ -6,6 +6,7 @@ import { ensurePublishedTo, resolveCustomerInScope } from '../customers/customer
 import type { Tx } from '../db/schema';
 import { getDepartment, getUserRow } from '../directory/directory-store';
 import { getInteraction, saveInteraction } from '../voice/interaction-store';
+import { triageDraft } from '../triage/triage-ticket';
 import {
   deletedError,
   deletedTicket,
@@ -75,7 +76,7 @@ export async function applyTicketCreate(
   // an admin files a ticket for a customer of another department).
   await ensurePublishedTo(trx, customer.id, args.departmentId);
   const number = await nextTicketNumber(trx);
-  const version = await insertTicket(trx, {
+  const draft = {
     id: args.ticketId,
     number,
     departmentId: args.departmentId,
@@ -94,7 +95,18 @@ export async function applyTicketCreate(
     mergedInto: null,
     createdAt: notAfter(args.createdAt, now),
     updatedAt: at,
-  });
+  };
+  // Triage (issue 15): the agent chose department and priority; the category and the prediction are triage's
+  // (the desktop's own when it triaged offline).
+  const version = await insertTicket(
+    trx,
+    await triageDraft(
+      trx,
+      draft,
+      { department: true, priority: true, category: args.category, prediction: args.triage },
+      now,
+    ),
+  );
   await insertHistory(
     trx,
     {

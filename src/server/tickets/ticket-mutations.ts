@@ -23,6 +23,7 @@ import { queueMessagingReply } from '../intake/outbound';
 import { applyLinks, checkLinks, refuseRemerge, withMergeClose } from './ticket-links';
 import { republishTo } from './move-ticket';
 import { queueEmailReply } from '../email/outbox'; // email (issue 13)
+import { reviewByChange } from '../triage/corrections'; // triage (issue 15)
 import {
   commentExists,
   deletedError,
@@ -183,11 +184,16 @@ export async function updateTicket(
 
   const links = await checkLinks(trx, user, ticket, patch, changed);
 
+  // Triage (issue 15): a person changing (or restating) category, department or priority reviews the prediction.
+  const triage = await reviewByChange(trx, user, ticket, patch, changed, now, deviceId);
+
   // Nothing differs from the server's state: the edit is already true, so accept it without a new version.
-  if (changed.length === 0) return { version: ticket.version, departmentId: ticket.departmentId };
+  if (changed.length === 0 && triage === ticket.triage) {
+    return { version: ticket.version, departmentId: ticket.departmentId };
+  }
 
   const at = now.toISOString();
-  const next: Ticket = { ...ticket, updatedAt: at };
+  const next: Ticket = { ...ticket, triage, updatedAt: at };
   const moving = target !== ticket.departmentId;
   // A transfer clears the assignee (they belong to the old department) unless the patch names a new one,
   // and a hand-back request left over from an earlier transfer, unless the patch sets one.

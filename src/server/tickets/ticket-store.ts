@@ -138,6 +138,10 @@ export async function saveTicket(trx: Tx, t: Ticket): Promise<number> {
     parent_id: t.parentId,
     related_ids: JSON.stringify(t.relatedIds),
     merged_into: t.mergedInto,
+    // Triage (issue 15): a correction or a confirmation changes these with the fields.
+    category: t.category,
+    triage: t.triage ? JSON.stringify(t.triage) : null,
+    triage_review: t.triage?.needsReview ? 1 : 0,
     updated_at: t.updatedAt,
   };
   if (dialectOf(trx) === 'postgres') {
@@ -177,15 +181,25 @@ export async function nextTicketNumber(trx: Tx): Promise<number> {
   return last + 1;
 }
 
-/** A new ticket, published to its department; returns its version. */
+/**
+ * A new ticket, published to its department; returns its version. Category and triage (issue 15) default to
+ * none: every creation path triages first (src/server/triage/triage-ticket.ts triageDraft).
+ */
 export async function insertTicket(
   trx: Tx,
-  t: Omit<Ticket, 'version'> & { number: number },
+  t: Omit<Ticket, 'version' | 'category' | 'triage'> &
+    Partial<Pick<Ticket, 'category' | 'triage'>> & { number: number },
 ): Promise<number> {
   const version = await appendChange(trx, 'ticket', t.id, t.departmentId);
+  const triage = t.triage ?? null;
   await trx
     .insertInto('tickets')
-    .values({ ...ticketToColumns({ ...t, version }), number: t.number })
+    .values({
+      ...ticketToColumns({ ...t, category: t.category ?? null, triage, version }),
+      number: t.number,
+      triage_review: triage?.needsReview ? 1 : 0,
+      triage_version: triage?.modelVersion ?? null,
+    })
     .execute();
   return version;
 }

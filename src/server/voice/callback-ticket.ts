@@ -36,6 +36,8 @@ export function callbackTicketMaker(db: Db) {
             by: 'Call queue',
           },
           now,
+          // Triage (issue 15): the call's queue decided the department; priority and category are triage's.
+          { department: true, priority: false },
         );
         return ticketId;
       }),

@@ -14,6 +14,8 @@ import {
   Instant,
 } from '../domain';
 import { Disposition, Interaction, InteractionLog } from './voice';
+import { TicketCategory } from '../triage/taxonomy';
+import { TriagePrediction } from '../triage/schemas';
 
 /**
  * An ended web chat (the service's chat_interactions): an entry of its customer's timeline on the desktops of the
@@ -234,6 +236,10 @@ export const Mutation = z.discriminatedUnion('name', [
       interactionId: Id.nullable().default(null),
       /** Absent from older desktops: web, as every ticket was filed before channels. */
       channel: Channel.default('web'),
+      /** Triage (issue 15): a category the agent chose; absent: the service's prediction sets it. */
+      category: TicketCategory.nullable().default(null),
+      /** The desktop's own prediction, made offline (source 'desktop'); absent: the service predicts. */
+      triage: TriagePrediction.nullable().default(null),
     }),
   }),
   /** A customer made on a desktop (quick-create from an unknown caller, or by hand), possibly offline. */

@@ -9,11 +9,11 @@ export const m020TicketTriage: Migration = {
   version: 20,
   name: 'ticket-triage',
   up: (db) => {
-    db.exec(`
-      ALTER TABLE tickets ADD COLUMN category TEXT;
-      ALTER TABLE tickets ADD COLUMN triage TEXT;
-      CREATE INDEX tickets_needs_triage ON tickets(seq)
-        WHERE json_extract(triage, '$.needsReview') = 1;
-    `);
+    // Harmless when run again (a replica set back to 019).
+    const has = new Set((db.pragma('table_info(tickets)') as { name: string }[]).map((c) => c.name));
+    if (!has.has('category')) db.exec('ALTER TABLE tickets ADD COLUMN category TEXT');
+    if (!has.has('triage')) db.exec('ALTER TABLE tickets ADD COLUMN triage TEXT');
+    db.exec(`CREATE INDEX IF NOT EXISTS tickets_needs_triage ON tickets(seq)
+      WHERE json_extract(triage, '$.needsReview') = 1`);
   },
 };

@@ -34,6 +34,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('triage_models')
     .addColumn('version', 'integer', (c) => c.primaryKey())
+    // A random id per trained model: nodes (and test servers in one process) cache predictors by it.
+    .addColumn('id', 'text', (c) => c.notNull().unique())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('trained_lines', 'integer', (c) => c.notNull())
     .addColumn('corrections_used', 'integer', (c) => c.notNull())
