@@ -17,6 +17,7 @@ import { formatPhone } from '../../shared/phone';
 import { META, type LocalStore } from '../store';
 import { requireRights } from './rights';
 import type { ActiveSession } from './session';
+import { TicketCategory, TriagePrediction } from '../../shared/triage'; // triage (issue 15)
 import { refuseIfDeleting } from './ticket-delete';
 
 /**
@@ -282,6 +283,9 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
         parentId: null,
         relatedIds: [],
         mergedInto: null,
+        // Triage (issue 15): the category and prediction it was made with go again with it.
+        category: TicketCategory.safeParse(a.category).data ?? null,
+        triage: TriagePrediction.safeParse(a.triage).data ?? null,
         createdAt: now,
         updatedAt: now,
         version: 0,

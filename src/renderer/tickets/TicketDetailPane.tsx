@@ -205,6 +205,12 @@ export function TicketDetailPane({
       )}
       <Stack direction={{ xs: 'column', md: 'row' }} spacing={2} sx={{ mt: 2, alignItems: 'flex-start' }}>
         <Stack spacing={2} sx={{ flex: 1, minWidth: 0, width: '100%' }}>
+          <TriageSection
+            ticket={ticket}
+            disabled={locked || leaving}
+            onPatch={(patch) => void update(patch)}
+            onRow={applyRow}
+          />
           <section>
             <Typography variant="overline" color="textSecondary">
               {t('detail.description')}
@@ -230,12 +236,6 @@ export function TicketDetailPane({
           </section>
         </Stack>
         <Stack spacing={2} sx={{ width: { xs: '100%', md: 240, xl: 300 }, flexShrink: 0 }}>
-          <TriageSection
-            ticket={ticket}
-            disabled={locked || leaving}
-            onPatch={(patch) => void update(patch)}
-            onRow={applyRow}
-          />
           <SlaPanel ticket={ticket} />
           <TagsField tags={ticket.tags} disabled={locked} onChange={(tags) => void update({ tags })} />
           <CustomFieldsPanel

@@ -174,7 +174,7 @@ export function TriageAccuracyTab() {
       {error && <ErrorAlert error={error} testId="triage-accuracy-error" onClose={() => setError(null)} />}
       {accuracy && byDay && byVersion && (
         <Stack direction={{ xs: 'column', lg: 'row' }} spacing={1.5}>
-          <Paper variant="outlined" sx={{ p: 1, flex: 2, minWidth: 0 }}>
+          <Paper variant="outlined" sx={{ p: 1, flex: 2, minWidth: 0 }} data-testid="triage-accuracy-chart">
             <Typography variant="subtitle2">{t('triage.accuracy.byDay')}</Typography>
             {byDay.days.length === 0 ? (
               <Typography sx={{ p: 2 }} color="textSecondary" data-testid="triage-accuracy-empty">
@@ -189,6 +189,7 @@ export function TriageAccuracyTab() {
                   data: s.data,
                   label: fieldName(s.field),
                   connectNulls: true,
+                  showMark: true,
                   valueFormatter: pct,
                 }))}
               />
@@ -218,6 +219,33 @@ export function TriageAccuracyTab() {
                 }))}
               />
             )}
+            {/* The figures behind the bars, for reading and for screen readers. */}
+            <Table size="small" aria-label={t('triage.accuracy.byVersion')}>
+              <TableHead>
+                <TableRow>
+                  <TableCell>{t('triage.accuracy.version')}</TableCell>
+                  <TableCell>{t('triage.accuracy.field')}</TableCell>
+                  <TableCell align="right">{t('triage.accuracy.predictions')}</TableCell>
+                  <TableCell align="right">{t('triage.accuracy.corrections')}</TableCell>
+                  <TableCell align="right">{t('triage.accuracy.accuracy')}</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {accuracy.versions.map((v) => (
+                  <TableRow
+                    key={`${v.modelVersion}-${v.field}`}
+                    data-testid={`triage-version-${v.modelVersion}-${v.field}`}
+                    data-corrections={v.corrections}
+                  >
+                    <TableCell>{t('triage.accuracy.versionShort', { version: v.modelVersion })}</TableCell>
+                    <TableCell>{fieldName(v.field)}</TableCell>
+                    <TableCell align="right">{v.predictions}</TableCell>
+                    <TableCell align="right">{v.corrections}</TableCell>
+                    <TableCell align="right">{pct(v.accuracy)}</TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
           </Paper>
         </Stack>
       )}

@@ -124,10 +124,9 @@ export function TriageSection({
       <Box
         sx={{
           display: 'grid',
-          gridTemplateColumns: 'auto minmax(0, 1fr) auto',
-          columnGap: 1,
-          rowGap: 0.25,
-          alignItems: 'center',
+          gridTemplateColumns: 'repeat(auto-fill, minmax(170px, 1fr))',
+          columnGap: 2,
+          rowGap: 0.5,
         }}
       >
         <FieldRow
@@ -276,84 +275,87 @@ function FieldRow({
     : (menu?.items ?? []).map(item);
 
   return (
-    <>
-      <Typography variant="body2" color="textSecondary" component="span">
+    <Box sx={{ minWidth: 0 }}>
+      <Typography variant="caption" color="textSecondary" component="div">
         {label}
       </Typography>
-      <Box sx={{ minWidth: 0 }} data-testid={`triage-${field}`} data-value={value}>
-        {menu ? (
-          <>
-            <Button
-              size="small"
-              color="inherit"
-              endIcon={<ArrowDropDownIcon />}
-              aria-haspopup="menu"
-              aria-expanded={anchor ? 'true' : undefined}
-              aria-controls={anchor ? menuId : undefined}
-              aria-label={t('triage.correct', { field: label, value })}
-              onClick={(e) => setAnchor(e.currentTarget)}
-              data-testid={`triage-correct-${field}`}
-              sx={{
-                textTransform: 'none',
-                justifyContent: 'flex-start',
-                px: 0.5,
-                minWidth: 0,
-                maxWidth: '100%',
-              }}
-            >
-              <Box
-                component="span"
-                sx={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
+      <Stack direction="row" spacing={0.75} sx={{ alignItems: 'center', minWidth: 0 }}>
+        <Box sx={{ minWidth: 0 }} data-testid={`triage-${field}`} data-value={value}>
+          {menu ? (
+            <>
+              <Button
+                size="small"
+                color="inherit"
+                endIcon={<ArrowDropDownIcon />}
+                aria-haspopup="menu"
+                aria-expanded={anchor ? 'true' : undefined}
+                aria-controls={anchor ? menuId : undefined}
+                aria-label={t('triage.correct', { field: label, value })}
+                onClick={(e) => setAnchor(e.currentTarget)}
+                data-testid={`triage-correct-${field}`}
+                sx={{
+                  textTransform: 'none',
+                  justifyContent: 'flex-start',
+                  px: 0.5,
+                  py: 0,
+                  ml: -0.5,
+                  minWidth: 0,
+                  maxWidth: '100%',
+                  fontWeight: 600,
+                }}
               >
-                {value}
-              </Box>
-            </Button>
-            <Menu id={menuId} anchorEl={anchor} open={anchor !== null} onClose={() => setAnchor(null)}>
-              {items}
-            </Menu>
-          </>
-        ) : (
-          <Typography variant="body2" component="span" sx={{ px: 0.5 }}>
-            {value}
-          </Typography>
-        )}
-      </Box>
-      {predicted ? (
-        corrected ? (
-          <Tooltip
-            title={t('triage.predictedWas', {
-              value: predicted.text,
-              confidence: percent(predicted.confidence),
-            })}
-          >
-            <Chip
-              size="small"
-              variant="outlined"
-              label={t('triage.corrected')}
-              data-testid={`triage-corrected-${field}`}
-              sx={{ height: 20 }}
-            />
-          </Tooltip>
-        ) : (
-          <Tooltip title={low ? t('triage.lowConfidence') : t('triage.confidence')}>
-            <Typography
-              variant="caption"
-              data-testid={`triage-confidence-${field}`}
-              data-low={low}
-              sx={{
-                fontVariantNumeric: 'tabular-nums',
-                fontWeight: 600,
-                color: low ? 'warning.main' : 'success.main',
-              }}
-            >
-              {percent(predicted.confidence)}
+                <Box
+                  component="span"
+                  sx={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
+                >
+                  {value}
+                </Box>
+              </Button>
+              <Menu id={menuId} anchorEl={anchor} open={anchor !== null} onClose={() => setAnchor(null)}>
+                {items}
+              </Menu>
+            </>
+          ) : (
+            <Typography variant="body2" component="span" sx={{ fontWeight: 600 }}>
+              {value}
             </Typography>
-          </Tooltip>
-        )
-      ) : (
-        <span />
-      )}
-    </>
+          )}
+        </Box>
+        {predicted &&
+          (corrected ? (
+            <Tooltip
+              title={t('triage.predictedWas', {
+                value: predicted.text,
+                confidence: percent(predicted.confidence),
+              })}
+            >
+              <Chip
+                size="small"
+                variant="outlined"
+                label={t('triage.corrected')}
+                data-testid={`triage-corrected-${field}`}
+                sx={{ height: 20, flexShrink: 0 }}
+              />
+            </Tooltip>
+          ) : (
+            <Tooltip title={low ? t('triage.lowConfidence') : t('triage.confidence')}>
+              <Typography
+                variant="caption"
+                data-testid={`triage-confidence-${field}`}
+                data-low={low}
+                sx={{
+                  fontVariantNumeric: 'tabular-nums',
+                  fontWeight: 600,
+                  flexShrink: 0,
+                  color: low ? 'warning.main' : 'success.main',
+                }}
+              >
+                {percent(predicted.confidence)}
+              </Typography>
+            </Tooltip>
+          ))}
+      </Stack>
+    </Box>
   );
 }
 

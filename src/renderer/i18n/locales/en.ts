@@ -1662,6 +1662,7 @@ export const en = {
       byDay: 'Accuracy per day',
       byVersion: 'Accuracy per model version',
       version: 'Version',
+      field: 'Field',
       versionShort: 'v{{version}}',
       predictions: 'Predictions',
       corrections: 'Corrections',

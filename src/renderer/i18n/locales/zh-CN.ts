@@ -1610,6 +1610,7 @@ export const zhCN: Messages = {
       byDay: '每日准确率',
       byVersion: '各模型版本准确率',
       version: '版本',
+      field: '字段',
       versionShort: 'v{{version}}',
       predictions: '预测数',
       corrections: '更正数',
