@@ -280,7 +280,7 @@ function FieldRow({
         {label}
       </Typography>
       <Stack direction="row" spacing={0.75} sx={{ alignItems: 'center', minWidth: 0 }}>
-        <Box sx={{ minWidth: 0 }} data-testid={`triage-${field}`} data-value={value}>
+        <Box sx={{ minWidth: 0, display: 'flex' }} data-testid={`triage-${field}`} data-value={value}>
           {menu ? (
             <>
               <Button
@@ -300,7 +300,6 @@ function FieldRow({
                   py: 0,
                   ml: -0.5,
                   minWidth: 0,
-                  maxWidth: '100%',
                   fontWeight: 600,
                 }}
               >
