@@ -14,6 +14,9 @@ import { stemmer } from 'stemmer';
  * - `ch:` the channel (a phone line is an agent's note, an email is longer and calmer);
  * - `s:` the shape of the text: exclamation marks, repeated question marks, words in capitals, its length.
  *   These are cues of urgency the lower-casing would otherwise erase.
+ * - `c:` cue families of urgency (danger, legal threat, time pressure, business hit, repeated contact, anger,
+ *   fraud, a plain question): each family one feature, so a cue word the training lines never used still counts
+ *   as its family's words do (the lists are general wording, written apart from any data).
  *
  * Each feature names the words of the text it came from (`sources`), so a prediction can say which words of
  * the contact pushed it ("why"): a character n-gram counts for the word it starts in.
@@ -68,6 +71,48 @@ const WORD_CHAR = /[\p{L}\p{N}]/u;
 const CLAUSE_BREAK = /[.,;:!?。，、；：！？\n\r()[\]{}"“”'‘’…~～—-]/u;
 /** A shouted word (four capitals or more: APP or VAT alone is not shouting). */
 const CAPS_WORD = /\b[A-Z]{4,}\b/;
+
+/** Urgency cue families: English stems (Porter) and Chinese strings. */
+const CUES: Record<string, { en: string[]; zh: string[] }> = {
+  danger: {
+    en: 'fire smoke burn spark shock electrocut explod explos swell swollen leak gas hazard danger danger injur hurt overheat melt'.split(
+      ' ',
+    ),
+    zh: '着火 起火 冒烟 烧焦 火花 触电 被电 漏电 爆炸 鼓包 漏水 漏气 危险 受伤 烫 发烫 烧了'.split(' '),
+  },
+  legal: {
+    en: 'lawyer attorney court sue lawsuit legal regul ombudsman media journalist press news complaint'.split(
+      ' ',
+    ),
+    zh: '律师 法院 起诉 诉讼 法律 工信部 12315 消协 消费者协会 媒体 曝光 记者 投诉 举报 监管'.split(' '),
+  },
+  deadline: {
+    en: 'urgent urgentli asap immedi now today tonight deadlin hour minut tomorrow emerg'.split(' '),
+    zh: '紧急 急 马上 立刻 立即 今天 今晚 尽快 赶紧 赶快 明天 小时 火速 十万火急 刻不容缓'.split(' '),
+  },
+  business: {
+    en: 'busi shop restaur store custom office meet client compani clinic hospit patient'.split(' '),
+    zh: '公司 门店 店里 营业 生意 客户 会议 上班 办公 医院 病人 收银 开店'.split(' '),
+  },
+  repeat: {
+    en: 'again third second still week nobodi never repeatedli multipl'.split(' '),
+    zh: '又 再次 第三次 第二次 还是 好几次 多次 几次 一个星期 一周 几天了 没人'.split(' '),
+  },
+  anger: {
+    en: 'ridicul unaccept terribl worst angri scam cheat disgust useless furiou joke'.split(' '),
+    zh: '骗 垃圾 气死 离谱 坑 无语 忍无可忍 太差 恶心 什么破 搞什么'.split(' '),
+  },
+  fraud: {
+    en: 'fraud unauthor stolen hack scam suspici'.split(' '),
+    zh: '盗刷 被盗 盗号 诈骗 陌生 异地登录 被扣光'.split(' '),
+  },
+  question: {
+    en: 'how can could possibl what which wonder'.split(' '),
+    zh: '怎么 如何 能不能 可以吗 请问 多少钱 哪里 是否 有没有 想问 想了解 咨询'.split(' '),
+  },
+};
+const CUE_BY_STEM = new Map<string, string>();
+for (const [family, { en }] of Object.entries(CUES)) for (const stem of en) CUE_BY_STEM.set(stem, family);
 
 interface Word {
   surface: string;
@@ -150,6 +195,22 @@ export function makeTriageTokenizer(
           const gram = run.slice(k, k + n);
           if (n === 1 && ZH_STOP.has(gram)) continue;
           add(`h:${gram}`, [owner(base + k)]);
+        }
+      }
+    }
+
+    // Cue families: an English word by its stem, Chinese by the string anywhere in the text.
+    for (const w of words) {
+      if (w.han || !ALPHA.test(w.surface)) continue;
+      const family = CUE_BY_STEM.get(stemmer(w.surface));
+      if (family) add(`c:${family}`, [w.surface]);
+    }
+    for (const [family, { zh }] of Object.entries(CUES)) {
+      for (const cue of zh) {
+        let at = s.indexOf(cue);
+        while (at >= 0) {
+          add(`c:${family}`, [cue]);
+          at = s.indexOf(cue, at + cue.length);
         }
       }
     }

@@ -25,16 +25,26 @@ import type { TicketCategory, TriageDepartment } from './taxonomy';
 export const TRIAGE_MODEL_FORMAT = 'switchboard-triage-model';
 export const TRIAGE_MODEL_FORMAT_VERSION = 1;
 
+/** Weights are saved as integers up to this (8 bits with sign): short numbers in the JSON, and enough. */
+const QUANT = 127;
+
 const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const satisfies readonly TicketPriority[];
 const SELF_SERVICE = ['false', 'true'] as const;
 
-type ModelField = 'department' | 'category' | 'priority' | 'selfService';
-const FIELDS: readonly ModelField[] = ['department', 'category', 'priority', 'selfService'];
+/**
+ * The classifiers: one per predicted field, and `urgency`, priority and self-service together (a question a
+ * knowledge article answers is seldom urgent): it ties the two as the joint distribution ties department and
+ * category.
+ */
+type ModelField = 'department' | 'category' | 'priority' | 'selfService' | 'urgency';
+const FIELDS: readonly ModelField[] = ['department', 'category', 'priority', 'selfService', 'urgency'];
+const URGENCY = PRIORITIES.flatMap((p) => SELF_SERVICE.map((s) => `${p}|${s}`));
 const LABELS: Record<ModelField, readonly string[]> = {
   department: TRIAGE_DEPARTMENTS,
   category: TRIAGE_CATEGORIES,
   priority: PRIORITIES,
   selfService: SELF_SERVICE,
+  urgency: URGENCY,
 };
 
 /** A line to learn from: a labelled contact, or an agent's corrected one (lang is not needed). */
@@ -54,8 +64,9 @@ export interface TrainTriageOptions {
   epochs?: number;
   /** AdaGrad's step size. */
   learningRate?: number;
-  /** L2 penalty per step on the weights a line touches. */
+  /** L2 penalty per step on the weights a line touches; a field may have its own. */
   l2?: number;
+  fieldL2?: Partial<Record<ModelField, number>>;
   /** Features seen in fewer lines than this are left out. */
   minDf?: number;
   /** Weights smaller than this share of the field's largest are dropped from the saved model. */
@@ -63,20 +74,44 @@ export interface TrainTriageOptions {
   /** Weigh each class by the inverse of its frequency in the training lines (per field). */
   balanced?: Partial<Record<ModelField, boolean>>;
   features?: Partial<TriageFeatureOptions>;
+  /** How much each feature group counts for each field (saved with the model, so prediction does the same). */
+  groups?: Partial<Record<ModelField, GroupWeights>>;
+  /** How much the joint priority and self-service classifier counts against the two separate ones (0: not). */
+  urgencyCoupling?: number;
 }
 
-const DEFAULTS = {
+type Settings = Omit<Required<TrainTriageOptions>, 'cut' | 'features' | 'balanced'> & {
+  balanced: Record<ModelField, boolean>;
+};
+
+/**
+ * Chosen by 5-fold cross-validation on the training split (`npm run eval:triage -- --cv 5`), never on the test
+ * split. Priority and self-service read words, the shape of the text and the channel, not character n-grams:
+ * n-grams tell the topic, which says little about how urgent a contact is.
+ */
+const DEFAULTS: Settings = {
   seed: 15,
   epochs: 25,
   learningRate: 0.5,
   l2: 1e-5,
   minDf: 2,
   prune: 0.004,
-  balanced: { department: false, category: true, priority: false, selfService: false },
-} satisfies Omit<Required<TrainTriageOptions>, 'cut' | 'features'>;
+  balanced: { department: false, category: true, priority: false, selfService: false, urgency: false },
+  urgencyCoupling: 1,
+  fieldL2: {},
+  groups: {
+    department: { c: 0 },
+    category: { c: 0 },
+    priority: { h: 0, g: 0, b: 0, w: 0.5, s: 2, ch: 2, c: 3 },
+    selfService: { h: 0, g: 0, ch: 2 },
+    urgency: { h: 0, g: 0, b: 0, w: 0.5, s: 2, ch: 2, c: 3 },
+  },
+};
 
 interface FieldJson {
   labels: string[];
+  /** The feature groups' factors for this field. */
+  groups: GroupWeights;
   bias: number[];
   /** Quantised weights: value = q · scale. */
   scale: number;
@@ -87,13 +122,14 @@ interface FieldJson {
   weights: number[];
 }
 
-/** The saved model: JSON, versioned, compact (near-zero weights pruned, the rest quantised to 16 bits). */
+/** The saved model: JSON, versioned, compact (near-zero weights pruned, the rest quantised to 8 bits). */
 export interface TriageModelJson {
   format: typeof TRIAGE_MODEL_FORMAT;
   formatVersion: typeof TRIAGE_MODEL_FORMAT_VERSION;
   seed: number;
   trainedOn: number;
   features: TriageFeatureOptions;
+  urgencyCoupling: number;
   vocabulary: string[];
   /** Inverse document frequency per vocabulary entry, rounded. */
   idf: number[];
@@ -117,19 +153,37 @@ interface SparseVector {
   val: Float64Array;
 }
 
-/** Sublinear tf · idf, L2-normalised. */
-function vectorise(features: string[], index: Map<string, number>, idf: ArrayLike<number>): SparseVector {
+/** A feature's group: its prefix (w, b, h, g, ch, s; see ./features.ts). */
+function groupOf(feature: string): string {
+  return feature.slice(0, feature.indexOf(':'));
+}
+
+/** Per field, a factor for each feature group (missing: 1; 0 leaves the group out of that field). */
+export type GroupWeights = Partial<Record<string, number>>;
+
+/** Sublinear tf · idf · the group's factor, L2-normalised. */
+function vectorise(
+  features: string[],
+  index: Map<string, number>,
+  idf: ArrayLike<number>,
+  groups: GroupWeights = {},
+): SparseVector {
   const tf = new Map<number, number>();
+  const factor = new Map<number, number>();
   for (const f of features) {
     const i = index.get(f);
-    if (i !== undefined) tf.set(i, (tf.get(i) ?? 0) + 1);
+    if (i === undefined) continue;
+    const g = groups[groupOf(f)] ?? 1;
+    if (g === 0) continue;
+    tf.set(i, (tf.get(i) ?? 0) + 1);
+    factor.set(i, g);
   }
   const idx = new Int32Array(tf.size);
   const val = new Float64Array(tf.size);
   let k = 0;
   let norm = 0;
   for (const [i, n] of tf) {
-    const v = (1 + Math.log(n)) * idf[i]!;
+    const v = (1 + Math.log(n)) * idf[i]! * factor.get(i)!;
     idx[k] = i;
     val[k] = v;
     norm += v * v;
@@ -164,6 +218,8 @@ function labelOf(line: TrainingLine, field: ModelField): string {
       return line.priority;
     case 'selfService':
       return String(line.self_service);
+    case 'urgency':
+      return `${line.priority}|${String(line.self_service)}`;
   }
 }
 
@@ -175,7 +231,12 @@ export function trainTriageModel(
   lines: readonly TrainingLine[],
   options: TrainTriageOptions,
 ): TriageModelJson {
-  const o = { ...DEFAULTS, ...options, balanced: { ...DEFAULTS.balanced, ...options.balanced } };
+  const o: Settings = {
+    ...DEFAULTS,
+    ...options,
+    balanced: { ...DEFAULTS.balanced, ...options.balanced },
+    groups: { ...DEFAULTS.groups, ...options.groups },
+  };
   const featureOptions = { ...DEFAULT_FEATURE_OPTIONS, ...options.features };
   const tokenize = makeTriageTokenizer(options.cut, featureOptions);
 
@@ -195,7 +256,6 @@ export function trainTriageModel(
   const index = new Map(vocabulary.map((f, i) => [f, i]));
   const n = data.length;
   const idf = vocabulary.map((f) => round(Math.log((1 + n) / (1 + df.get(f)!)) + 1, 4));
-  const vectors = docs.map((d) => vectorise(d, index, idf));
 
   const fields = {} as Record<ModelField, FieldJson>;
   for (const field of FIELDS) {
@@ -210,7 +270,10 @@ export function trainTriageModel(
         classWeight[k] = counts[k]! > 0 ? n / (present * counts[k]!) : 1;
     }
     const weights = data.map((l, i) => (l.weight ?? 1) * classWeight[y[i]!]!);
-    fields[field] = trainField(vectors, y, weights, labels, vocabulary.length, o);
+    const groups = o.groups[field] ?? {};
+    const vectors = docs.map((d) => vectorise(d, index, idf, groups));
+    const l2 = o.fieldL2[field] ?? o.l2;
+    fields[field] = { ...trainField(vectors, y, weights, labels, vocabulary.length, { ...o, l2 }), groups };
   }
 
   return {
@@ -219,6 +282,7 @@ export function trainTriageModel(
     seed: o.seed,
     trainedOn: n,
     features: featureOptions,
+    urgencyCoupling: o.urgencyCoupling,
     vocabulary,
     idf,
     fields,
@@ -236,8 +300,8 @@ function trainField(
   sampleWeight: number[],
   labels: readonly string[],
   features: number,
-  o: typeof DEFAULTS,
-): FieldJson {
+  o: Settings,
+): Omit<FieldJson, 'groups'> {
   const K = labels.length;
   const W = new Float64Array(features * K);
   const G = new Float64Array(features * K);
@@ -278,7 +342,7 @@ function trainField(
 
   let maxAbs = 0;
   for (const w of W) maxAbs = Math.max(maxAbs, Math.abs(w));
-  const scale = maxAbs / 32767 || 1;
+  const scale = maxAbs / QUANT || 1;
   const cut = maxAbs * o.prune;
   const triples: number[] = [];
   let last = 0;
@@ -331,6 +395,7 @@ export interface TriagePredictor {
 
 interface LoadedField {
   labels: string[];
+  groups: GroupWeights;
   K: number;
   bias: Float64Array;
   W: Float32Array;
@@ -368,22 +433,28 @@ export function loadTriageModel(json: unknown, options: LoadTriageOptions): Tria
         throw new Error(`Triage model is damaged: a ${field} weight is out of range`);
       W[feature * K + k] = f.weights[t + 2]! * f.scale;
     }
-    loaded[field] = { labels: f.labels, K, bias: Float64Array.from(f.bias), W };
+    loaded[field] = { labels: f.labels, groups: f.groups ?? {}, K, bias: Float64Array.from(f.bias), W };
   }
   const tokenize = makeTriageTokenizer(options.cut, { ...DEFAULT_FEATURE_OPTIONS, ...features });
   const trainedOn = (m as TriageModelJson).trainedOn;
+  const coupling = (m as TriageModelJson).urgencyCoupling;
+  if (typeof coupling !== 'number' || !(coupling >= 0))
+    throw new Error('Triage model is damaged: no urgency coupling');
 
   interface Analysed {
-    vector: SparseVector;
-    /** For each vector entry, the words it came from and their share. */
+    /** Each field's vector (fields may weigh the feature groups differently). */
+    vector: Record<ModelField, SparseVector>;
+    /** For each vocabulary entry of the text, the words it came from and their share. */
     credit: Map<number, Map<string, number>>;
     p: Record<ModelField, Float64Array>;
     joint: Float64Array;
+    /** Priority's and self-service's probabilities, each weighed by the other through the urgency classifier. */
+    priority: Float64Array;
+    selfService: Float64Array;
   }
 
   function analyse(text: string, channel: TriageChannel): Analysed {
     const { features: fs, sources } = tokenize(text, channel);
-    const vector = vectorise(fs, index, idf);
     const credit = new Map<number, Map<string, number>>();
     fs.forEach((f, i) => {
       const at = index.get(f);
@@ -394,12 +465,18 @@ export function loadTriageModel(json: unknown, options: LoadTriageOptions): Tria
       for (const w of src) words.set(w, (words.get(w) ?? 0) + 1 / src.length);
     });
     const p = {} as Record<ModelField, Float64Array>;
+    const vector = {} as Record<ModelField, SparseVector>;
+    const byGroups = new Map<string, SparseVector>();
     for (const field of FIELDS) {
-      const { K, bias, W } = loaded[field];
+      const { K, bias, W, groups } = loaded[field];
+      const key = JSON.stringify(groups);
+      let v = byGroups.get(key);
+      if (!v) byGroups.set(key, (v = vectorise(fs, index, idf, groups)));
+      vector[field] = v;
       const z = Float64Array.from(bias);
-      for (let j = 0; j < vector.idx.length; j++) {
-        const base = vector.idx[j]! * K;
-        const x = vector.val[j]!;
+      for (let j = 0; j < v.idx.length; j++) {
+        const base = v.idx[j]! * K;
+        const x = v.val[j]!;
         for (let k = 0; k < K; k++) z[k]! += x * W[base + k]!;
       }
       p[field] = softmax(z);
@@ -412,7 +489,21 @@ export function loadTriageModel(json: unknown, options: LoadTriageOptions): Tria
       sum += joint[k]!;
     });
     for (let k = 0; k < joint.length; k++) joint[k]! /= sum || 1;
-    return { vector, credit, p, joint };
+    // Priority and self-service likewise: p(pr, ss) ∝ p_pr(pr) · p_ss(ss) · p_urgency(pr, ss)^coupling.
+    const priority = new Float64Array(PRIORITIES.length);
+    const selfService = new Float64Array(SELF_SERVICE.length);
+    let total = 0;
+    for (let i = 0; i < PRIORITIES.length; i++) {
+      for (let j = 0; j < SELF_SERVICE.length; j++) {
+        const q = p.priority[i]! * p.selfService[j]! * p.urgency[i * SELF_SERVICE.length + j]! ** coupling;
+        priority[i]! += q;
+        selfService[j]! += q;
+        total += q;
+      }
+    }
+    for (let i = 0; i < priority.length; i++) priority[i]! /= total || 1;
+    for (let j = 0; j < selfService.length; j++) selfService[j]! /= total || 1;
+    return { vector, credit, p, joint, priority, selfService };
   }
 
   function departmentShares(joint: Float64Array): number[] {
@@ -425,15 +516,16 @@ export function loadTriageModel(json: unknown, options: LoadTriageOptions): Tria
   function why(a: Analysed, field: ModelField, k: number): TriageTerm[] {
     const { K, W } = loaded[field];
     const byWord = new Map<string, number>();
-    for (let j = 0; j < a.vector.idx.length; j++) {
-      const f = a.vector.idx[j]!;
+    const v = a.vector[field];
+    for (let j = 0; j < v.idx.length; j++) {
+      const f = v.idx[j]!;
       const words = a.credit.get(f);
       if (!words) continue;
       let mean = 0;
       for (let c = 0; c < K; c++) mean += W[f * K + c]!;
       mean /= K;
       // Softmax ignores what all classes share: a feature counts by how much more it favours k than the rest.
-      const push = a.vector.val[j]! * (W[f * K + k]! - mean);
+      const push = v.val[j]! * (W[f * K + k]! - mean);
       let shares = 0;
       for (const s of words.values()) shares += s;
       for (const [w, s] of words) byWord.set(w, (byWord.get(w) ?? 0) + (push * s) / shares);
@@ -465,8 +557,8 @@ export function loadTriageModel(json: unknown, options: LoadTriageOptions): Tria
       return {
         department: toRecord(TRIAGE_DEPARTMENTS, departmentShares(a.joint)),
         category: toRecord(TRIAGE_CATEGORIES, a.joint),
-        priority: toRecord(PRIORITIES, a.p.priority),
-        selfService: { false: a.p.selfService[0]!, true: a.p.selfService[1]! },
+        priority: toRecord(PRIORITIES, a.priority),
+        selfService: { false: a.selfService[0]!, true: a.selfService[1]! },
       };
     },
     predict(text, channel, predictOptions = {}) {
@@ -481,13 +573,13 @@ export function loadTriageModel(json: unknown, options: LoadTriageOptions): Tria
           category = c;
       }
       const c = TRIAGE_CATEGORIES.indexOf(category);
-      const pr = argmax(a.p.priority);
-      const ss = argmax(a.p.selfService);
+      const pr = argmax(a.priority);
+      const ss = argmax(a.selfService);
       const confidence = {
         department: clamp01(shares[d]!),
         category: clamp01(a.joint[c]!),
-        priority: clamp01(a.p.priority[pr]!),
-        selfService: clamp01(a.p.selfService[ss]!),
+        priority: clamp01(a.priority[pr]!),
+        selfService: clamp01(a.selfService[ss]!),
       };
       const threshold = predictOptions.reviewBelow ?? options.reviewBelow ?? 0;
       return {
