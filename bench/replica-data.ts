@@ -164,6 +164,8 @@ function ticket(i: number, customerId: string, departmentIds: readonly string[])
     parentId: null,
     relatedIds: [],
     mergedInto: null,
+    category: null,
+    triage: null,
     createdAt: at(i),
     updatedAt: at(i + int(5000)),
     version: i + 1,

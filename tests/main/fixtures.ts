@@ -71,6 +71,8 @@ export function ticket(customerId: string, over: Partial<Ticket> = {}): Ticket {
     parentId: null,
     relatedIds: [],
     mergedInto: null,
+    category: null,
+    triage: null,
     createdAt: t,
     updatedAt: t,
     version: 1,

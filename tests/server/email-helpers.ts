@@ -38,6 +38,12 @@ export async function startEmailServer(email: EmailOptions = {}): Promise<EmailT
   await migrateToLatest(db);
   await seedDemo(db, { tickets: 60, customers: 40 });
   await ensureDemoMailboxes(db, new Date());
+  // Triage (issue 15): mail tests are about mail, so a mail stays in its mailbox's department at normal priority
+  // (no prediction reaches a threshold of 1); tests/server/triage.test.ts sets its own threshold and routes.
+  await db
+    .insertInto('admin_settings')
+    .values({ name: 'triage', value: JSON.stringify({ threshold: 1, retrainEveryHours: 24 }) })
+    .execute();
   await db.destroy();
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-email-data-'));
   return open(store, dataDir, { now: new Date() }, email);

@@ -24,7 +24,8 @@ async function emptyDb(): Promise<Db> {
   return openDatabase(store.location);
 }
 
-const migrator = (d: Db) => new Migrator({ db: d, provider: { getMigrations: () => Promise.resolve(migrations) } });
+const migrator = (d: Db) =>
+  new Migrator({ db: d, provider: { getMigrations: () => Promise.resolve(migrations) } });
 const tables = async (d: Db) => (await d.introspection.getTables()).map((t) => t.name);
 const columns = async (d: Db, table: string) =>
   (await d.introspection.getTables()).find((t) => t.name === table)!.columns.map((c) => c.name);
@@ -53,7 +54,11 @@ describe('0031-triage', () => {
     expect(new Set(tickets.map((t) => JSON.stringify(t)))).toEqual(
       new Set([JSON.stringify({ category: null, triage: null, triage_review: 0 })]),
     );
-    const labels = await db.selectFrom('departments').select(['code', 'triage_label']).orderBy('code').execute();
+    const labels = await db
+      .selectFrom('departments')
+      .select(['code', 'triage_label'])
+      .orderBy('code')
+      .execute();
     expect(labels).toEqual([
       { code: 'aftersales', triage_label: 'after_sales' },
       { code: 'billing', triage_label: 'billing' },

@@ -48,7 +48,9 @@ describe('triage', () => {
   });
 
   const ticket = async (id: string): Promise<Ticket> =>
-    ticketFromColumns(await db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+    ticketFromColumns(
+      await db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
+    );
   const fileByApi = async (subject: string, description: string) => {
     const r = await call(server.url, 'POST', '/api/intake/tickets', apiKey, {
       subject,
@@ -61,7 +63,10 @@ describe('triage', () => {
   const audits = async (action: string) => {
     const pending = await db.selectFrom('audit_pending').selectAll().where('action', '=', action).execute();
     const chained = await db.selectFrom('audit_log').selectAll().where('action', '=', action).execute();
-    return [...pending, ...chained].map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+    return [...pending, ...chained].map((r) => ({
+      ...r,
+      detail: JSON.parse(r.detail) as Record<string, unknown>,
+    }));
   };
   const setThreshold = async (threshold: number) => {
     const r = await fetch(`${server.url}${TRIAGE_REST.settings}`, {
@@ -73,8 +78,12 @@ describe('triage', () => {
   };
   const newestVersion = async () =>
     Number(
-      (await db.selectFrom('triage_models').select((eb) => eb.fn.max('version').as('v')).executeTakeFirst())
-        ?.v ?? 0,
+      (
+        await db
+          .selectFrom('triage_models')
+          .select((eb) => eb.fn.max('version').as('v'))
+          .executeTakeFirst()
+      )?.v ?? 0,
     );
 
   it('routes, categorises and prioritises a ticket from the API and one from email, naming the model version', async () => {
@@ -127,7 +136,10 @@ describe('triage', () => {
       expect(r.status).toBe(200);
       return TriageQueue.parse(r.body).tickets.map((t) => t.id);
     };
-    const text = ['Question about my order', 'Hi, I have a question about my order from last week, can someone call me?'];
+    const text = [
+      'Question about my order',
+      'Hi, I have a question about my order from last week, can someone call me?',
+    ];
     await setThreshold(0.99);
     const high = await fileByApi(text[0]!, text[1]!);
     expect(high.triage?.needsReview).toBe(true);
@@ -198,7 +210,11 @@ describe('triage', () => {
     const corrected = await ticket(before.id);
     expect(corrected.category).toBe(better);
     expect(corrected.triage?.needsReview).toBe(false);
-    const rows = await db.selectFrom('triage_corrections').selectAll().where('ticket_id', '=', before.id).execute();
+    const rows = await db
+      .selectFrom('triage_corrections')
+      .selectAll()
+      .where('ticket_id', '=', before.id)
+      .execute();
     expect(rows).toMatchObject([
       {
         field: 'category',
@@ -212,7 +228,13 @@ describe('triage', () => {
 
     // Agents may not retrain; a supervisor may, and gets the new version with its figures.
     expect((await call(server.url, 'POST', TRIAGE_REST.retrain, token, {})).status).toBe(403);
-    const retrained = await call(server.url, 'POST', TRIAGE_REST.retrain, await userOf(depts.tech!, 'supervisor'), {});
+    const retrained = await call(
+      server.url,
+      'POST',
+      TRIAGE_REST.retrain,
+      await userOf(depts.tech!, 'supervisor'),
+      {},
+    );
     expect(retrained.status).toBe(201);
     const info = TriageModelInfo.parse(retrained.body);
     expect(info.version).toBe(before.triage!.modelVersion + 1);
@@ -226,46 +248,46 @@ describe('triage', () => {
 
     // Accuracy from the corrections: today, the category was corrected once among the predictions.
     const today = server.clock.now.toISOString().slice(0, 10);
-    const acc = await call(
-      server.url,
-      'GET',
-      `${TRIAGE_REST.accuracy}?from=${today}&to=${today}`,
-      admin,
-    );
+    const acc = await call(server.url, 'GET', `${TRIAGE_REST.accuracy}?from=${today}&to=${today}`, admin);
     expect(acc.status).toBe(200);
     const report = TriageAccuracy.parse(acc.body);
-    const cat = report.versions.find((v) => v.modelVersion === before.triage!.modelVersion && v.field === 'category');
+    const cat = report.versions.find(
+      (v) => v.modelVersion === before.triage!.modelVersion && v.field === 'category',
+    );
     expect(cat?.corrections).toBe(1);
     expect(cat?.accuracy).toBeCloseTo(1 - 1 / cat!.predictions, 5);
   });
 
-  it.skipIf(TEST_DIALECT !== 'postgres')('a second node triages with the newest model stored by the first', async () => {
-    const second = await startSecondNode(server as never);
-    try {
-      const model = await call(second.url, 'GET', TRIAGE_REST.model, admin);
-      expect(model.status).toBe(200);
-      const first = TriageModelResponse.parse(model.body);
-      expect(model.headers.get('etag')).toBe(`"triage-v${first.version}"`);
-      // The first node trains a newer version; the second uses it for its next ticket without a restart.
-      const retrained = await call(server.url, 'POST', TRIAGE_REST.retrain, admin, {});
-      const info = TriageModelInfo.parse(retrained.body);
-      const r = await call(second.url, 'POST', '/api/intake/tickets', apiKey, {
-        subject: SUBJECT,
-        description: BODY,
-        contact: { name: 'Ada Lovelace', email: 'ada.second@example.com' },
-      });
-      expect(r.status).toBe(201);
-      const made = await ticket(r.body.ticketId as string);
-      expect(made.triage?.modelVersion).toBe(info.version);
-      expect(made.category).toBe(
-        (await db.selectFrom('triage_corrections').select('to_value').executeTakeFirstOrThrow()).to_value,
-      );
-      const again = await call(second.url, 'GET', TRIAGE_REST.model, admin, undefined, {
-        'if-none-match': `"triage-v${info.version}"`,
-      });
-      expect(again.status).toBe(304);
-    } finally {
-      await second.close();
-    }
-  });
+  it.skipIf(TEST_DIALECT !== 'postgres')(
+    'a second node triages with the newest model stored by the first',
+    async () => {
+      const second = await startSecondNode(server as never);
+      try {
+        const model = await call(second.url, 'GET', TRIAGE_REST.model, admin);
+        expect(model.status).toBe(200);
+        const first = TriageModelResponse.parse(model.body);
+        expect(model.headers.get('etag')).toBe(`"triage-v${first.version}"`);
+        // The first node trains a newer version; the second uses it for its next ticket without a restart.
+        const retrained = await call(server.url, 'POST', TRIAGE_REST.retrain, admin, {});
+        const info = TriageModelInfo.parse(retrained.body);
+        const r = await call(second.url, 'POST', '/api/intake/tickets', apiKey, {
+          subject: SUBJECT,
+          description: BODY,
+          contact: { name: 'Ada Lovelace', email: 'ada.second@example.com' },
+        });
+        expect(r.status).toBe(201);
+        const made = await ticket(r.body.ticketId as string);
+        expect(made.triage?.modelVersion).toBe(info.version);
+        expect(made.category).toBe(
+          (await db.selectFrom('triage_corrections').select('to_value').executeTakeFirstOrThrow()).to_value,
+        );
+        const again = await call(second.url, 'GET', TRIAGE_REST.model, admin, undefined, {
+          'if-none-match': `"triage-v${info.version}"`,
+        });
+        expect(again.status).toBe(304);
+      } finally {
+        await second.close();
+      }
+    },
+  );
 });

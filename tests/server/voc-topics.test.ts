@@ -67,6 +67,8 @@ async function plant(db: Db): Promise<void> {
       parentId: null,
       relatedIds: [],
       mergedInto: null,
+      category: null,
+      triage: null,
       createdAt: at,
       updatedAt: at,
     };

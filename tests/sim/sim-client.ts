@@ -445,6 +445,8 @@ export class SimDevice {
         parentId: null,
         relatedIds: [],
         mergedInto: null,
+        category: null,
+        triage: null,
         createdAt: now,
         updatedAt: now,
         version: 0,

@@ -14,6 +14,7 @@ import { SwitchboardError } from '../../shared/protocol/errors';
 import { scopeDepartment } from '../../shared/protocol/sync';
 import type { InteractionLog } from '../../shared/protocol/voice';
 import { formatPhone } from '../../shared/phone';
+import { TicketCategory, TriagePrediction } from '../../shared/triage';
 import { META, type LocalStore } from '../store';
 import { requireRights } from './rights';
 import type { ActiveSession } from './session';

@@ -383,7 +383,8 @@ async function threadedTicket(
     .selectFrom('tickets')
     .select('id')
     .where('number', '=', Number(token[1]))
-    .where('department_id', '=', departmentId)
+    // Triage (issue 15) may have filed the ticket in another department than the mailbox's.
+    .where((eb) => eb.or([eb('department_id', '=', departmentId), eb('triage', 'is not', null)]))
     .where('customer_id', '=', customerId)
     .where('deleted_at', 'is', null)
     .executeTakeFirst();

@@ -138,8 +138,7 @@ export async function takeMessage(
   } else {
     departmentId = channel.department_id;
     const firstLine = msg.text.split('\n')[0]!.trim();
-    // Triage (issue 15) may route it to another department than the channel's.
-    ({ ticketId, departmentId } = await fileIntakeTicket(
+    ({ ticketId } = await fileIntakeTicket(
       trx,
       {
         departmentId,
@@ -151,6 +150,9 @@ export async function takeMessage(
         by: channel.name,
       },
       now,
+      // Triage (issue 15): the channel's department stays (its agents answer the thread); priority and
+      // category are the prediction's, and a doubtful one waits in the triage queue.
+      { department: true, priority: false },
     ));
     await trx
       .insertInto('intake_threads')

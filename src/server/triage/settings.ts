@@ -14,7 +14,11 @@ export const DEFAULT_TRIAGE_SETTINGS: TriageSettings = {
 };
 
 export async function getTriageSettings(trx: Tx): Promise<TriageSettings> {
-  const r = await trx.selectFrom('admin_settings').select('value').where('name', '=', NAME).executeTakeFirst();
+  const r = await trx
+    .selectFrom('admin_settings')
+    .select('value')
+    .where('name', '=', NAME)
+    .executeTakeFirst();
   if (!r) return DEFAULT_TRIAGE_SETTINGS;
   const parsed = TriageSettings.safeParse(JSON.parse(r.value));
   return parsed.success ? parsed.data : DEFAULT_TRIAGE_SETTINGS;

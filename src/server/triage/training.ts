@@ -49,7 +49,15 @@ export async function correctedLines(trx: Tx): Promise<TrainingLine[]> {
   const rows = await trx
     .selectFrom('tickets as t')
     .innerJoin('departments as d', 'd.id', 't.department_id')
-    .select(['t.subject', 't.description', 't.channel', 't.category', 't.priority', 't.triage', 'd.triage_label'])
+    .select([
+      't.subject',
+      't.description',
+      't.channel',
+      't.category',
+      't.priority',
+      't.triage',
+      'd.triage_label',
+    ])
     .where('t.deleted_at', 'is', null)
     .where('t.triage', 'is not', null)
     .where((eb) =>

@@ -25,7 +25,10 @@ const FIELDS = ['department', 'category', 'priority'] as const;
 /** Team leads and supervisors see their own department, administrators every one (or the one they ask for). */
 function departmentsOf(user: User, asked: string | undefined): string[] | null {
   if (user.role === 'agent') {
-    throw new SwitchboardError('forbidden', 'Triage accuracy is for team leads, supervisors and administrators.');
+    throw new SwitchboardError(
+      'forbidden',
+      'Triage accuracy is for team leads, supervisors and administrators.',
+    );
   }
   if (user.role === 'admin') return asked ? [asked] : null;
   if (!user.departmentId) throw new SwitchboardError('forbidden', 'You belong to no department.');
@@ -73,7 +76,10 @@ export function triageRouter(deps: {
   r.post(TRIAGE_REST.retrain, async (req, res) => {
     const user = await deps.bearerUser(req);
     if (user.role !== 'supervisor' && user.role !== 'admin') {
-      throw new SwitchboardError('forbidden', 'Retraining the triage model is for supervisors and administrators.');
+      throw new SwitchboardError(
+        'forbidden',
+        'Retraining the triage model is for supervisors and administrators.',
+      );
     }
     const info = await deps.triage.retrain(user);
     if (!info) {

@@ -39,7 +39,9 @@ export class TriageService {
         const info = await this.retrain(null);
         if (info) this.o.log(`triage: trained model version ${info.version} from ${info.trainedLines} lines`);
       } catch (e) {
-        this.o.log(`triage: no model (${e instanceof Error ? e.message : String(e)}); tickets go in untriaged`);
+        this.o.log(
+          `triage: no model (${e instanceof Error ? e.message : String(e)}); tickets go in untriaged`,
+        );
       }
     }
     const every = this.o.checkEveryMs ?? 10 * 60_000;
@@ -70,11 +72,7 @@ export class TriageService {
     const trained = train(this.dataDir, corrections);
     const at = this.o.now().toISOString();
     return db.transaction().execute(async (trx) => {
-      const info = await storeModel(
-        trx,
-        { ...trained, trainedBy: by?.id ?? null, at },
-        basedOn,
-      );
+      const info = await storeModel(trx, { ...trained, trainedBy: by?.id ?? null, at }, basedOn);
       if (info) {
         await writeAudit(trx, {
           at,
@@ -104,7 +102,8 @@ export class TriageService {
     if (retrainEveryHours === 0) return undefined;
     const head = await newestModelHead(db);
     if (!head) return this.retrain(null);
-    if (Date.parse(head.created_at) + retrainEveryHours * 3_600_000 > this.o.now().getTime()) return undefined;
+    if (Date.parse(head.created_at) + retrainEveryHours * 3_600_000 > this.o.now().getTime())
+      return undefined;
     const newer = await db
       .selectFrom('triage_corrections')
       .select('id')

@@ -30,8 +30,9 @@ const lowestConfidence = (p: TriagePrediction) =>
 /**
  * Triages a ticket inside the transaction that inserts it (src/server/triage/README.md): predicts from subject
  * and description with the newest stored model, sets the category, the priority and the department where no
- * person decided them, and records the prediction. The department follows the prediction only when its
- * confidence reaches the threshold (a doubtful guess stays where the channel put it, in the triage queue).
+ * person decided them, and records the prediction. The department and the priority follow the prediction only
+ * when that field's confidence reaches the threshold: a doubtful guess leaves the ticket where its channel put it
+ * (normal priority, the channel's department), in the triage queue for a person.
  * Without a stored model the ticket goes in untriaged.
  */
 export async function triageDraft(
@@ -54,7 +55,8 @@ export async function triageDraft(
   const out = {
     ...t,
     category: decided.category ?? triage.category.value,
-    priority: decided.priority ? t.priority : triage.priority.value,
+    priority:
+      decided.priority || triage.priority.confidence < threshold ? t.priority : triage.priority.value,
     triage,
   };
   if (!decided.department && triage.department.confidence >= threshold) {

@@ -45,7 +45,15 @@ export type RolePermissions = z.infer<typeof RolePermissions>;
  */
 export const DEFAULT_ROLE_PERMISSIONS: RolePermissions = {
   agent: ['changePriority', 'close', 'reopen', 'transfer', 'seeInternalNotes', 'changeCategory'],
-  team_lead: ['changePriority', 'close', 'reopen', 'transfer', 'seeInternalNotes', 'bulkEdit', 'changeCategory'],
+  team_lead: [
+    'changePriority',
+    'close',
+    'reopen',
+    'transfer',
+    'seeInternalNotes',
+    'bulkEdit',
+    'changeCategory',
+  ],
   supervisor: [
     'changePriority',
     'close',
@@ -83,7 +91,8 @@ export function rightsForChange(
 ): Right[] {
   const out: Right[] = [];
   if (patch.priority !== undefined && patch.priority !== before.priority) out.push('changePriority');
-  if (patch.category !== undefined && patch.category !== (before.category ?? null)) out.push('changeCategory');
+  if (patch.category !== undefined && patch.category !== (before.category ?? null))
+    out.push('changeCategory');
   if (patch.status !== undefined && patch.status !== before.status) {
     if (patch.status === 'closed') out.push('close');
     if (patch.status === 'reopened') out.push('reopen');

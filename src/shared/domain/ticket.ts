@@ -14,7 +14,6 @@ export { TicketPriority } from './priority';
 export const TicketStatus = z.enum(['new', 'open', 'reopened', 'pending', 'on_hold', 'solved', 'closed']);
 export type TicketStatus = z.infer<typeof TicketStatus>;
 
-
 /**
  * Where a ticket came in. Each SLA policy is for one department, priority and channel, and a public reply goes
  * out on the ticket's channel.

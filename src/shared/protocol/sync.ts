@@ -237,9 +237,9 @@ export const Mutation = z.discriminatedUnion('name', [
       /** Absent from older desktops: web, as every ticket was filed before channels. */
       channel: Channel.default('web'),
       /** Triage (issue 15): a category the agent chose; absent: the service's prediction sets it. */
-      category: TicketCategory.nullable().default(null),
+      category: TicketCategory.nullable().optional(),
       /** The desktop's own prediction, made offline (source 'desktop'); absent: the service predicts. */
-      triage: TriagePrediction.nullable().default(null),
+      triage: TriagePrediction.nullable().optional(),
     }),
   }),
   /** A customer made on a desktop (quick-create from an unknown caller, or by hand), possibly offline. */

@@ -42,7 +42,9 @@ describe('migration 020', () => {
     const triaged = { ...ticketFromColumns(old), category: 'wrong_charge' as const, triage: PREDICTION };
     const cols = ticketToColumns(triaged);
     db.prepare("UPDATE tickets SET category = ?, triage = ? WHERE id = 't1'").run(cols.category, cols.triage);
-    const back = ticketFromColumns(db.prepare("SELECT * FROM tickets WHERE id = 't1'").get() as TicketColumns);
+    const back = ticketFromColumns(
+      db.prepare("SELECT * FROM tickets WHERE id = 't1'").get() as TicketColumns,
+    );
     expect(back.category).toBe('wrong_charge');
     expect(back.triage).toEqual(PREDICTION);
     const plan = db
