@@ -18,7 +18,6 @@ import { TicketCategory, TriagePrediction } from '../../shared/triage';
 import { META, type LocalStore } from '../store';
 import { requireRights } from './rights';
 import type { ActiveSession } from './session';
-import { TicketCategory, TriagePrediction } from '../../shared/triage'; // triage (issue 15)
 import { refuseIfDeleting } from './ticket-delete';
 
 /**
@@ -284,7 +283,7 @@ function requeue(s: ActiveSession, item: NotSentItem, moved: Moved, customerId: 
         parentId: null,
         relatedIds: [],
         mergedInto: null,
-        // Triage (issue 15): the category and prediction it was made with go again with it.
+        // Triage (issue 15): what the first try carried, when it is still valid.
         category: TicketCategory.safeParse(a.category).data ?? null,
         triage: TriagePrediction.safeParse(a.triage).data ?? null,
         createdAt: now,

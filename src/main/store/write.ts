@@ -501,7 +501,7 @@ export class StoreWriter {
           createdAt: ticket.createdAt,
           interactionId,
           channel: ticket.channel,
-          // Triage (issue 15, desk): made here with the kept model, online or offline; the service keeps it.
+          // Triage (issue 15): the category and the desktop's own prediction, when it triaged offline.
           category: ticket.category,
           triage: ticket.triage,
         };
