@@ -36,7 +36,7 @@ beforeAll(async () => {
   const res = await fetch(`${server.url}/api/triage/settings`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ threshold: 0.99, retrainEveryHours: 0 }),
+    body: JSON.stringify({ threshold: 0.9, retrainEveryHours: 0 }),
   });
   if (!res.ok) throw new Error(`triage settings: ${res.status} ${await res.text()}`);
   host = await startHost(dir.path, { serverUrls: [server.url] });
@@ -51,7 +51,7 @@ afterAll(async () => {
 });
 
 const suffix = String(Date.now()).slice(-6);
-const subject = `收到的鞋子尺码不对，我要退货换一双大一码的 ${suffix}`;
+const subject = `买的鞋子不合适，能换吗 ${suffix}`;
 
 async function login(username: string): Promise<Page> {
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 900 } });
@@ -130,7 +130,6 @@ describe('triage of a ticket created offline on the desktop', () => {
     await agent.getByTestId('new-ticket-customer').fill('王');
     await agent.getByTestId('new-ticket-customer-option').first().click();
     await agent.getByTestId('new-ticket-subject').fill(subject);
-    await agent.getByTestId('new-ticket-description').fill('上周买的运动鞋，想退货或者换货，怎么寄回？');
     await agent.keyboard.press('Control+Enter');
     await agent.getByTestId('new-ticket-dialog').waitFor({ state: 'hidden' });
 
@@ -151,7 +150,7 @@ describe('triage of a ticket created offline on the desktop', () => {
     for (const f of ['department', 'category', 'priority', 'selfService']) {
       expect(await section.getByTestId(`triage-confidence-${f}`).innerText()).toMatch(/^\d+%$/);
     }
-    expect(await section.getByTestId('triage-why').innerText()).toMatch(/退货|换/);
+    expect(await section.getByTestId('triage-why').innerText()).toMatch(/鞋子|换|合适/);
     // Below the threshold kept with the model: it waits for a person, offline too.
     await section.getByTestId('triage-needs-review').waitFor();
     await section.getByTestId('triage-confirm').waitFor();
