@@ -174,7 +174,7 @@ export function TriageAccuracyTab() {
       {error && <ErrorAlert error={error} testId="triage-accuracy-error" onClose={() => setError(null)} />}
       {accuracy && byDay && byVersion && (
         <Stack direction={{ xs: 'column', lg: 'row' }} spacing={1.5}>
-          <Paper variant="outlined" sx={{ p: 1, flex: 2, minWidth: 0 }} data-testid="triage-accuracy-chart">
+          <Paper variant="outlined" sx={{ p: 1, flex: 3, minWidth: 0 }} data-testid="triage-accuracy-chart">
             <Typography variant="subtitle2">{t('triage.accuracy.byDay')}</Typography>
             {byDay.days.length === 0 ? (
               <Typography sx={{ p: 2 }} color="textSecondary" data-testid="triage-accuracy-empty">
@@ -195,7 +195,7 @@ export function TriageAccuracyTab() {
               />
             )}
           </Paper>
-          <Paper variant="outlined" sx={{ p: 1, flex: 1, minWidth: 0 }}>
+          <Paper variant="outlined" sx={{ p: 1, flex: 2, minWidth: 0, overflowX: 'auto' }}>
             <Typography variant="subtitle2">{t('triage.accuracy.byVersion')}</Typography>
             {byVersion.versions.length === 0 ? (
               <Typography sx={{ p: 2 }} color="textSecondary">
