@@ -13,6 +13,7 @@
  * tune the model by, without looking at the test split.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -24,11 +25,14 @@ import {
   TRIAGE_TARGETS,
   evaluateTriage,
   meetsTriageTargets,
+  quantile,
   parseLabelledLines,
 } from '../src/shared/triage/evaluate';
 import { TRIAGE_CATEGORIES, TRIAGE_DEPARTMENTS } from '../src/shared/triage/taxonomy';
 import { loadTriageModel, trainTriageModel } from '../src/shared/triage/model';
 import type { TrainTriageOptions, TriagePredictor } from '../src/shared/triage/model';
+import { describeLlm, llmConfigFromEnv } from '../src/server/llm/config';
+import { checkTriage } from '../src/server/llm/triage-check';
 
 /** The shipped labelled set; TRIAGE_DATA_DIR points elsewhere (another deployment's own labelled lines). */
 export const TRIAGE_DATA_DIR = resolve(
@@ -65,7 +69,11 @@ export function readLabelled(
 }
 
 export interface TriageRun {
+  /** Its latency: each line's first prediction, wall clock (what a contact waits). */
   evaluation: TriageEvaluation;
+  /** The p95 of each line's quickest of three predictions, and of its first one's CPU time (diagnostics). */
+  quickestP95Ms: number;
+  cpuP95Ms: number;
   guesses: TriageGuess[];
   predictions: TriagePrediction[];
   trainMs: number;
@@ -89,12 +97,30 @@ export function trainAndEvaluate(
   const predictor = loadTriageModel(JSON.parse(text), { cut, modelVersion: 1, source: 'service' });
   // Warm up (the JIT, the cutter's first calls) on the training lines, so latency is that of a running service.
   for (const l of train.slice(0, 50)) predictor.predict(l.text, l.channel);
-  const latencies: number[] = [];
+  // Each line is predicted three times. Its latency is the first call's wall time, as a contact would wait;
+  // on a shared machine the scheduler's pauses land in it, so the quickest of three (nothing is cached between
+  // them) and the first call's CPU time are printed beside it to tell the model's cost from the neighbours'.
+  const quickest: number[] = [];
+  const firstCall: number[] = [];
+  const cpu: number[] = [];
   const predictions = test.map((l) => {
-    const s = performance.now();
-    const p = predictor.predict(l.text, l.channel);
-    latencies.push(performance.now() - s);
-    return p;
+    let best = Infinity;
+    let first: TriagePrediction | undefined;
+    for (let r = 0; r < 3; r++) {
+      const c = process.cpuUsage();
+      const s = performance.now();
+      const p = predictor.predict(l.text, l.channel);
+      const ms = performance.now() - s;
+      if (r === 0) {
+        const used = process.cpuUsage(c);
+        cpu.push((used.user + used.system) / 1000);
+        firstCall.push(ms);
+        first = p;
+      }
+      best = Math.min(best, ms);
+    }
+    quickest.push(best);
+    return first!;
   });
   const guesses = predictions.map((p) => ({
     department: p.department.value,
@@ -103,7 +129,9 @@ export function trainAndEvaluate(
     selfService: p.selfService.value,
   }));
   return {
-    evaluation: evaluateTriage(test, guesses, latencies),
+    evaluation: evaluateTriage(test, guesses, firstCall),
+    quickestP95Ms: quantile(quickest, 0.95),
+    cpuP95Ms: quantile(cpu, 0.95),
     guesses,
     predictions,
     trainMs,
@@ -166,12 +194,35 @@ export interface LlmTriageStage {
 }
 
 /**
- * LLM STAGE HOOK: the stage eval:triage measures when SWITCHBOARD_LLM_URL is set. Nothing is wired here yet:
- * the lead returns the src/server/llm triage check for `url` once it has landed; until then the figures are
- * not printed and the script says so.
+ * The LLM stage eval:triage measures when SWITCHBOARD_LLM_URL is set: the service's own check
+ * (src/server/llm/triage-check.ts) of each local prediction. Where it disagrees its labels are taken; where it
+ * agrees, or fails (time-out, error, an answer outside the taxonomy), the local prediction stands, and a failure
+ * is counted. Self-service is not among what it checks, so the local value stays.
  */
-async function llmTriageStageFor(_url: string): Promise<LlmTriageStage | null> {
-  return null;
+async function llmTriageStageFor(): Promise<LlmTriageStage | null> {
+  const config = llmConfigFromEnv(process.env);
+  if (!config) return null;
+  return {
+    name: describeLlm(config),
+    async check(line, local) {
+      const r = await checkTriage(config, {
+        text: line.text,
+        prediction: {
+          department: local.department.value,
+          category: local.category.value,
+          priority: local.priority.value,
+        },
+      });
+      if (r.llm !== 'used') return null;
+      const s = r.suggestion ?? {};
+      return {
+        department: s.department ?? local.department.value,
+        category: s.category ?? local.category.value,
+        priority: s.priority ?? local.priority.value,
+        selfService: local.selfService.value,
+      };
+    },
+  };
 }
 
 /** The LLM stage's figures on the same lines, with the local prediction standing in wherever it failed. */
@@ -235,6 +286,11 @@ async function main(): Promise<void> {
   const test = readLabelled(testFiles);
   if (test.length === 0) throw new Error(`No labelled lines in ${testFiles.join(', ')}`);
 
+  const trained = new Set(train.map((l) => l.text.trim()));
+  const overlap = test.filter((l) => trained.has(l.text.trim())).length;
+  if (overlap > 0)
+    console.log(`warning: ${overlap} evaluated lines also appear, word for word, in the training lines`);
+
   const run = trainAndEvaluate(train, test, cut);
   console.log(
     `trained on ${train.length} lines of ${trainFiles.map((f) => basename(f)).join(', ')} in ` +
@@ -242,12 +298,15 @@ async function main(): Promise<void> {
       `${run.features} features, ${run.weights} weights kept`,
   );
   printEvaluation(run.evaluation, `local model on ${testFiles.map((f) => basename(f)).join(', ')}`);
+  console.log(
+    `latency above is each line's first prediction, wall clock (load average ${loadavg()[0]!.toFixed(1)}); ` +
+      `quickest of 3 p95 ${run.quickestP95Ms.toFixed(2)} ms, CPU time p95 ${run.cpuP95Ms.toFixed(2)} ms`,
+  );
 
   const llmUrl = process.env.SWITCHBOARD_LLM_URL;
   if (llmUrl) {
-    const stage = await llmTriageStageFor(llmUrl);
+    const stage = await llmTriageStageFor();
     if (stage) await printLlmStageFigures(stage, test, run);
-    else console.log('\nSWITCHBOARD_LLM_URL is set, but no LLM triage stage is wired into eval:triage yet.');
   }
 
   const e = run.evaluation;

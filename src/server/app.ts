@@ -49,6 +49,8 @@ import { attachVisitorSocket } from './chat/visitor-socket';
 import { kbRouter } from './kb/kb-api';
 import { ReportAggregator, reportsRouter, serviceTimeZone } from './reports'; // reports (issue 14)
 import { KbService } from './kb/kb-service';
+import { answersRouter, AnswersService } from './answers'; // suggested answers (issue 15, answers helper)
+import { describeLlm, llmConfigFromEnv, type LlmConfig } from './llm/config'; // optional LLM stage (issue 15)
 // Voice of the customer (issue 14, voc helper).
 import { vocRouter } from './voc/voc-api';
 import { VocService } from './voc/voc-service';
@@ -63,6 +65,8 @@ import { cannedRouter, startChatRouting, type ChatRouting, type ChatRoutingOptio
 import { startSupervisor, wallboardRouter, type Supervisor, type SupervisorOptions } from './supervisor';
 // Wallboard page (issue 14, wallboard helper): the TV page at /wallboard.
 import { wallboardPageHandler } from './wallboard-page/wallboard-page';
+// Quality review (issue 15, quality helper): automatic checks, samples, reviews.
+import { startQuality, type QualityService } from './quality';
 
 export interface StartServerOptions {
   /** 0 picks a free port; default 4000. */
@@ -150,6 +154,10 @@ export interface StartServerOptions {
    * how often a node looks whether a scheduled retraining is due (default 10 minutes; 0: never).
    */
   triage?: { dataDir?: string; checkEveryMs?: number };
+  /** Quality review (issue 15): how often the checks follow the change log and the sample is topped up. */
+  quality?: { followEveryMs?: number; sampleEveryMs?: number };
+  /** The optional LLM stage (issue 15, src/server/llm): default from SWITCHBOARD_LLM_* (off without a URL). */
+  llm?: LlmConfig | null;
 }
 
 export interface RunningServer {
@@ -167,6 +175,8 @@ export interface RunningServer {
   chat: ChatService;
   /** Knowledge base (issue 13, kb helper): kb.searchPublicArticles(query, lang) for the web-chat bot. */
   kb: KbService;
+  /** Suggested answers (issue 15, answers helper): beside tickets and chats. */
+  answers: AnswersService;
   /** email (issue 13): the SMTP listener's port (null: off) and the reply outbox (send what is due now). */
   email: RunningEmail;
   /** Chat routing (issue 13, chat-routing helper): sweep() handles expired offers and grace periods now. */
@@ -175,6 +185,8 @@ export interface RunningServer {
   supervisor: Supervisor;
   /** Reports (issue 14): catchUp() brings the aggregates up to date now. */
   reports: ReportAggregator;
+  /** Quality review (issue 15): fresh() checks what ended since; sample() draws now. */
+  quality: QualityService;
   close(): Promise<void>;
 }
 
@@ -294,6 +306,12 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const kb = new KbService({ db, now });
   // Built in the background now rather than by the first search (10,000 articles take seconds to segment).
   kb.index.fresh().catch((e: unknown) => log(`knowledge base index not built yet: ${String(e)}`));
+  // Suggested answers (issue 15, answers helper) and the optional LLM stage (never required, key never logged).
+  const llm = opts.llm !== undefined ? opts.llm : llmConfigFromEnv(process.env);
+  log(describeLlm(llm));
+  const answers = new AnswersService({ db, kb, llm: () => llm, log });
+  // The solved tickets' index is built in the background now, a hundred tickets per turn of the event loop.
+  answers.tickets.fresh().catch((e: unknown) => log(`solved-ticket index not built yet: ${String(e)}`));
   // Voice of the customer (issue 14, voc helper): its index follows the change log; requests catch up first, and
   // a timer keeps it close behind so they find little to do (a first start indexes what is already there).
   const voc = new VocService(db);
@@ -317,7 +335,16 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     checkEveryMs: opts.triage?.checkEveryMs,
   });
   await triage.start();
+  // Quality review (issue 15, quality helper): follows the change log like the VOC index.
+  const quality = startQuality({
+    db,
+    now,
+    log,
+    bearerUser: (req) => bearerUser(auth, req),
+    ...opts.quality,
+  });
   const routers = [
+    quality.router, // quality review (issue 15)
     // Triage (issue 15): the model for offline triage, settings, retraining, accuracy, the queue, confirmation.
     triageRouter({
       db,
@@ -339,6 +366,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
         void sync.poke(departments).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
     }),
     kbRouter({ kb, bearerUser: (req) => bearerUser(auth, req) }),
+    answersRouter({ answers, bearerUser: (req) => bearerUser(auth, req) }), // suggested answers (issue 15)
     vocRouter({ voc, bearerUser: (req) => bearerUser(auth, req) }), // voice of the customer (issue 14)
     // Chat routing (issue 13, chat-routing helper): canned responses over REST.
     cannedRouter({ db, now, bearerUser: (req) => bearerUser(auth, req) }),
@@ -579,10 +607,12 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     intake,
     chat,
     kb, // knowledge base (issue 13, kb helper)
+    answers, // suggested answers (issue 15, answers helper)
     email,
     chatRouting, // chat routing (issue 13, chat-routing helper)
     supervisor, // supervisors (issue 14, monitor helper)
     reports, // reports (issue 14)
+    quality: quality.service, // quality review (issue 15)
     close: async () => {
       // io.close closes the HTTP server too; only then is it safe to close the database under it.
       clearTimeout(pokeTimer);
@@ -608,6 +638,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       await voc.index.settled();
       await reports.close(); // reports (issue 14)
       await triage.close(); // triage (issue 15)
+      await quality.close(); // quality review (issue 15)
       await chainer.close();
       await db.destroy();
     },

@@ -29,8 +29,11 @@ export function fingerprinter(
     .map((r) => r.name)
     // Full-text index shadow tables mirror their content tables; the content tables are fingerprinted. The
     // reports' and the voice of the customer's tables are derived from change_log (fingerprinted) by followers
-    // on their own timers, and occupancy is read 60 s behind the clock: they move with no request at all.
-    .filter((t) => !/_fts($|_)/.test(t) && !/^(report|voc)_/.test(t) && !(opts.skip ?? []).includes(t));
+    // on their own timers, and occupancy is read 60 s behind the clock: they move with no request at all. So
+    // are quality review's checks (quality_contacts, quality_findings, its cursor: issue 15).
+    .filter(
+      (t) => !/_fts($|_)/.test(t) && !/^(report|voc|quality)_/.test(t) && !(opts.skip ?? []).includes(t),
+    );
   const columns = (t: string) =>
     (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(t) as { name: string }[]).map((c) => c.name);
   const quickSql = tables.map((t) => {

@@ -207,6 +207,9 @@ beforeAll(async () => {
     },
     // Knowledge base (issue 13, kb helper): agent01 may search and read; every write is refused by the server.
     'kb.search': { q: '退款 refund', lang: 'zh-CN', limit: 10 },
+    // Suggested answers (issue 15, answers helper): reads only, scope-checked by the server.
+    'answers.ticket': { id: row.id },
+    'answers.chat': { id: row.id },
     'kb.get': { id: row.id },
     'kb.categories': {},
     'kb.create': {
@@ -235,6 +238,37 @@ beforeAll(async () => {
     'kb.categoryDelete': { id: row.id },
     'voc.summary': { from: '2026-01-01', to: '2026-01-07' },
     'voc.contacts': { from: '2026-01-01', to: '2026-01-07', term: '退款', limit: 25 },
+    // Quality review (issue 15): agent01 is refused reviewing and rules; their own reviews they may read.
+    'quality.config': { departmentId: row.departmentId },
+    'quality.saveRule': {
+      departmentId: row.departmentId,
+      rule: {
+        kind: 'forbidden',
+        enabled: true,
+        severity: 'major',
+        phrases: ['不归我管'],
+        patterns: [],
+        threshold: null,
+      },
+    },
+    'quality.saveSettings': {
+      departmentId: row.departmentId,
+      rubric: [{ key: 'tone', labelEn: 'Tone', labelZh: '语气', weight: 1, max: 5 }],
+      sampling: { perAgent: 5, periodDays: 7, findingsWeight: 3 },
+    },
+    'quality.recheck': { from: '2026-01-01', to: '2026-01-07' },
+    'quality.sample': {},
+    'quality.queue': { state: 'pending' },
+    'quality.contact': { kind: 'ticket', id: row.id },
+    'quality.review': {
+      kind: 'ticket',
+      contactId: row.id,
+      scores: { tone: 4 },
+      comment: '好',
+      returnToAgent: true,
+    },
+    'quality.mine': {},
+    'quality.acknowledge': { reviewId: row.id },
     // email (issue 13)
     'attachments.get': { id: row.id },
     'email.mailboxes': {},

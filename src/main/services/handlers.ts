@@ -16,10 +16,12 @@ import * as api from '../sync/server-api';
 import { createAdminHandlers } from './admin-handlers';
 import { createAuditHandlers } from './audit-handlers';
 import { createVocHandlers } from './voc-handlers';
+import { createQualityHandlers } from './quality-handlers'; // quality review (issue 15)
 import { createReportHandlers } from './report-handlers'; // reports (issue 14)
 // Intake (issue 13): API keys, messaging channels, customer merge.
 import { createIntakeHandlers } from './intake-handlers';
 import { createKbHandlers } from './kb-handlers'; // knowledge base (issue 13, kb helper)
+import { createAnswersHandlers } from './answers-handlers'; // suggested answers (issue 15, answers helper)
 import { createAttachmentHandlers } from './attachment-handlers'; // email (issue 13)
 import { createChatHandlers } from '../chat/chat-handlers'; // web chat, agent desk (issue 13, chat desk)
 import { createSupervisorHandlers } from '../supervisor/supervisor-handlers'; // supervisors (issue 14, desk)
@@ -397,7 +399,9 @@ export function createHandlers(
     // Intake (issue 13).
     ...createIntakeHandlers(sessions),
     ...createKbHandlers(sessions), // knowledge base (issue 13, kb helper)
+    ...createAnswersHandlers(sessions), // suggested answers (issue 15, answers helper)
     ...createVocHandlers(sessions), // voice of the customer (issue 14, voc helper)
+    ...createQualityHandlers(sessions), // quality review (issue 15, quality helper)
     ...createAttachmentHandlers(sessions), // email (issue 13)
     ...createChatHandlers(sessions), // web chat, agent desk (issue 13, chat desk)
     ...createSupervisorHandlers(sessions), // supervisors (issue 14, desk)

@@ -14,6 +14,7 @@ import { CustomerTimeline } from '../customers/CustomerTimeline';
 import { useDirectory } from '../directory/DirectoryProvider';
 import { errorText, useFormat } from '../i18n';
 import { SuggestedArticles } from '../kb/SuggestedArticles';
+import { SuggestedAnswer } from '../answers/SuggestedAnswer'; // suggested answers (issue 15, answers helper)
 import { ticketNumberText } from '../tickets/TicketListRow';
 import { departmentName, type CannedValues } from './canned';
 import { ChatTicketDialog, TransferDialog } from './ChatDialogs';
@@ -133,7 +134,11 @@ export function ChatView({
 
   const v = chat.visitor;
   return (
-    <Box sx={{ flex: 1, minWidth: 0, display: 'flex' }} data-testid="chat-view" data-chat={chat.id}>
+    <Box
+      sx={{ flex: 1, minWidth: 0, minHeight: 0, display: 'flex' }}
+      data-testid="chat-view"
+      data-chat={chat.id}
+    >
       <Box sx={{ flex: 1, minWidth: 0, display: 'flex', flexDirection: 'column' }}>
         <Stack
           direction="row"
@@ -240,6 +245,14 @@ export function ChatView({
           <dt>{t('chat.side.started')}</dt>
           <dd>{fmt.absolute(chat.createdAt)}</dd>
         </Box>
+        <Divider sx={{ my: 1 }} />
+        <SuggestedAnswer
+          kind="chat"
+          id={chat.id}
+          refreshKey={suggestFrom}
+          replyTestId="chat-composer"
+          onOpenTicket={onOpenTicket}
+        />
         <Divider sx={{ my: 1 }} />
         <SuggestedArticles subject={suggestFrom} description="" />
         <Divider sx={{ my: 1 }} />

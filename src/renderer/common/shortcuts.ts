@@ -30,6 +30,8 @@ export const CHORDS = {
   declineChat: { code: 'KeyC', alt: true, shift: true },
   // Supervisors (issue 14, desk): the queue monitor.
   monitor: { code: 'KeyQ', alt: true },
+  // Suggested answers (issue 15, answers helper): the draft into the reply editor.
+  insertAnswer: { code: 'KeyI', alt: true },
 } as const satisfies Record<string, Chord>;
 
 export type ChordId = keyof typeof CHORDS;
@@ -113,6 +115,8 @@ export const SHORTCUTS: readonly ShortcutEntry[] = [
   { id: 'monitorOffline', group: 'lists', keys: ['O'], text: 'supervisor.shortcuts.offline' },
   { id: 'monitorAvailable', group: 'lists', keys: ['V'], text: 'supervisor.shortcuts.available' },
   { id: 'monitorMessage', group: 'lists', keys: ['M'], text: 'supervisor.shortcuts.message' },
+  // Suggested answers (issue 15, answers helper).
+  { ...chord('insertAnswer', 'editing'), text: 'answers.shortcut' },
 ];
 
 export const SHORTCUT_GROUPS: readonly ShortcutGroup[] = ['general', 'lists', 'editing', 'phone'];

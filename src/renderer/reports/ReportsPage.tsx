@@ -266,6 +266,11 @@ function FiguresTab() {
     return rows;
   }, [result, sort, nameOf]);
 
+  const quality = useMemo(
+    () => (result?.quality ? new Map(result.quality.map((q) => [q.key, q])) : null),
+    [result],
+  );
+
   const set = <K extends keyof ReportQuery>(k: K, v: ReportQuery[K]) => setQuery((q) => ({ ...q, [k]: v }));
   const yFormat = (v: number | null) => (v === null ? '' : SECONDS.has(metric) ? duration(v, t) : String(v));
 
@@ -458,6 +463,9 @@ function FiguresTab() {
                     {t(`reports.dimensions.${result.dimension}`)}
                   </TableSortLabel>
                 </TableCell>
+                {/* Quality review (issue 15): reviews' average score and findings, agent and department reports. */}
+                {quality && <TableCell align="right">{t('quality.report.score')}</TableCell>}
+                {quality && <TableCell align="right">{t('quality.report.findings')}</TableCell>}
                 {COLUMNS.map((c) => (
                   <TableCell key={c.id} align="right">
                     <TableSortLabel
@@ -474,7 +482,7 @@ function FiguresTab() {
             <TableBody>
               {totals.length === 0 && (
                 <TableRow>
-                  <TableCell colSpan={COLUMNS.length + 1}>{t('reports.empty')}</TableCell>
+                  <TableCell colSpan={COLUMNS.length + 3}>{t('reports.empty')}</TableCell>
                 </TableRow>
               )}
               {totals.map((row) => (
@@ -482,6 +490,21 @@ function FiguresTab() {
                   <TableCell component="th" scope="row">
                     {nameOf(row.key)}
                   </TableCell>
+                  {quality && (
+                    <TableCell align="right" data-column="qualityScore">
+                      {quality.get(row.key)?.scoreAverage ?? '–'}
+                      {!!quality.get(row.key)?.reviews && (
+                        <Typography component="span" variant="caption" color="text.secondary">
+                          {` (${quality.get(row.key)!.reviews})`}
+                        </Typography>
+                      )}
+                    </TableCell>
+                  )}
+                  {quality && (
+                    <TableCell align="right" data-column="qualityFindings">
+                      {quality.get(row.key)?.findings ?? 0}
+                    </TableCell>
+                  )}
                   {COLUMNS.map((c) => (
                     <TableCell key={c.id} align="right" data-column={c.id}>
                       {cell(c.value(row.figures), c.format)}

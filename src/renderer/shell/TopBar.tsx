@@ -43,7 +43,7 @@ export function TopBar({
 }: {
   session: SessionInfo;
   status: SyncStatus | null;
-  view: 'tickets' | 'customers' | 'admin' | 'knowledge' | 'chats' | 'reports' | 'monitor';
+  view: 'tickets' | 'customers' | 'admin' | 'knowledge' | 'chats' | 'reports' | 'monitor' | 'quality';
   onNavigateTickets: () => void;
   onNavigateCustomers: () => void;
   /** Administrators only: absent, there is no admin entry at all. */

@@ -35,6 +35,9 @@ import { OfflineSignInBanner } from './OfflineSignInBanner';
 import { ShortcutsDialog } from './ShortcutsDialog';
 import { TopBar } from './TopBar';
 import { ReportsPage } from '../reports/ReportsPage'; // reports (issue 14)
+// Quality review (issue 15, quality helper): the review screen, rules, and the agent's own reviews.
+import { QualityNav } from '../quality/QualityNav';
+import { QualityPage } from '../quality/QualityPage';
 import { Button } from '@mui/material';
 
 /** The audit trail (verify, search, export) as the admin screen's last tab. */
@@ -48,6 +51,7 @@ type View =
   | { kind: 'chats' } // web chat (issue 13, chat desk)
   | { kind: 'reports' } // reports (issue 14): supervisors, team leads and administrators
   | { kind: 'monitor' } // supervisors (issue 14, desk)
+  | { kind: 'quality' } // quality review (issue 15)
   | { kind: 'customer'; id: string; from: Section };
 
 type WorkbenchProps = { session: SessionInfo; onLogout: (forgetDevice: boolean) => void };
@@ -87,7 +91,7 @@ function WorkbenchPage({
     (from: Section) => (id: string) => setView({ kind: 'customer', id, from }),
     [],
   );
-  const section: Section | 'admin' | 'knowledge' | 'chats' | 'reports' | 'monitor' =
+  const section: Section | 'admin' | 'knowledge' | 'chats' | 'reports' | 'monitor' | 'quality' =
     view.kind === 'customer' ? view.from : view.kind;
   // Reports (issue 14): agents have none (the server refuses them too).
   const seesReports = session.user.role !== 'agent';
@@ -129,6 +133,7 @@ function WorkbenchPage({
                       {t('reports.nav')}
                     </Button>
                   )}
+                  <QualityNav active={view.kind === 'quality'} onOpen={() => setView({ kind: 'quality' })} />
                 </>
               }
               onLogout={onLogout}
@@ -168,6 +173,7 @@ function WorkbenchPage({
               {/* Web chat (issue 13, chat desk): the chats beside the call panel. */}
               {view.kind === 'chats' && <ChatDesk onOpenTicket={openTicket} />}
               {view.kind === 'reports' && seesReports && <ReportsPage onOpenTicket={openTicket} />}
+              {view.kind === 'quality' && <QualityPage />}
               {/* Supervisors (issue 14, desk): the live queue monitor. */}
               {view.kind === 'monitor' && supervises && (
                 <MonitorPage
@@ -192,7 +198,8 @@ function WorkbenchPage({
                     section === 'knowledge' ||
                     section === 'chats' ||
                     section === 'reports' ||
-                    section === 'monitor'
+                    section === 'monitor' ||
+                    section === 'quality'
                     ? 'tickets'
                     : section,
                 )}

@@ -26,6 +26,7 @@ import { ticketNumberText } from './TicketListRow';
 import { useTicketDetail } from './use-ticket-detail';
 import { SuggestedArticles } from '../kb/SuggestedArticles'; // knowledge base (issue 13, kb helper)
 import { TriageSection } from '../triage/TriageSection'; // triage (issue 15, desk)
+import { SuggestedAnswer } from '../answers/SuggestedAnswer'; // suggested answers (issue 15, answers helper)
 
 type SaveState = 'idle' | 'saving' | 'saved';
 
@@ -253,6 +254,13 @@ export function TicketDetailPane({
             onChanged={reload}
           />
           <CustomerCard customer={detail.customer} onOpen={onOpenCustomer} />
+          {/* Suggested answers (issue 15, answers helper): sources and a draft for the reply box; never blocks. */}
+          <SuggestedAnswer
+            kind="ticket"
+            id={ticket.id}
+            replyTestId="comment-input"
+            onOpenTicket={onOpenTicket}
+          />
           {/* Knowledge base (issue 13, kb helper): articles matching this ticket; never blocks it. */}
           <SuggestedArticles subject={ticket.subject} description={ticket.description} />
         </Stack>

@@ -37,6 +37,8 @@ import * as m0022 from './migrations/0022-email';
 import * as m0030 from './migrations/0030-voc';
 // Triage (issue 15, triage helper).
 import * as m0031 from './migrations/0031-triage';
+// Quality review (issue 15, quality helper).
+import * as m0032 from './migrations/0032-quality';
 import type { Db } from './schema';
 
 /** Every migration, listed statically so bundling and tests see exactly what ships. Never edit a shipped one. */
@@ -82,6 +84,8 @@ export const migrations: Record<string, Migration> = {
   '0030-voc': m0030,
   // Triage (issue 15, triage helper): ticket category and prediction, model versions, corrections.
   '0031-triage': m0031,
+  // Quality review (issue 15, quality helper): rules, findings, samples, reviews.
+  '0032-quality': m0032,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -544,6 +544,73 @@ export interface Database {
     at: string;
   };
   // Voice of the customer (issue 14, voc helper; migration 0030, src/server/voc).
+  // Quality review (issue 15, quality helper; migration 0032, src/server/quality).
+  quality_rules: {
+    department_id: string;
+    kind: string;
+    body: string;
+    updated_at: string;
+    updated_by: string | null;
+  };
+  quality_settings: {
+    department_id: string;
+    rubric: string;
+    sampling: string;
+    updated_at: string;
+    updated_by: string | null;
+  };
+  quality_state: { name: string; value: number };
+  quality_contacts: {
+    kind: string;
+    contact_id: string;
+    department_id: string;
+    agent_id: string | null;
+    channel: string;
+    title: string;
+    at: string;
+    findings: number;
+    /** SEVERITY_RANK of the worst finding; -1 none. */
+    worst: number;
+    checked_at: string;
+  };
+  quality_findings: {
+    id: string;
+    kind: string;
+    contact_id: string;
+    department_id: string;
+    agent_id: string | null;
+    rule: string;
+    severity: string;
+    part_id: string | null;
+    span_start: number | null;
+    span_end: number | null;
+    excerpt: string;
+    at: string;
+  };
+  quality_samples: {
+    kind: string;
+    contact_id: string;
+    department_id: string;
+    agent_id: string;
+    period_start: string;
+    sampled_at: string;
+  };
+  quality_reviews: {
+    id: string;
+    kind: string;
+    contact_id: string;
+    department_id: string;
+    agent_id: string;
+    reviewer_id: string;
+    scores: string;
+    rubric: string;
+    total: number;
+    comment: string;
+    contact_at: string;
+    created_at: string;
+    returned_at: string | null;
+    acknowledged_at: string | null;
+  };
   voc_state: { name: string; value: number };
   voc_contacts: {
     seq: Generated<number>;

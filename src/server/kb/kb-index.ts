@@ -146,6 +146,11 @@ export class KbIndex {
     return this.articles.get(id);
   }
 
+  /** Every article held (every state), for indexes built beside this one (suggested answers, issue 15). */
+  all(): IterableIterator<KbArticle> {
+    return this.articles.values();
+  }
+
   /**
    * BM25+ ranked articles matching `query` under `filter` (call fresh() first). An empty query lists the
    * visible articles, most recently changed first.

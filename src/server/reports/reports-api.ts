@@ -18,7 +18,8 @@ import { appendChange } from '../db/change-log';
 import type { Db } from '../db/schema';
 import type { ReportAggregator } from './aggregator';
 import { ratePage, rateThanks } from './rate-page';
-import { reportCsv, reportDepartments, runReport } from './report-query';
+import { labelsOf, rangeOf, reportCsv, reportDepartments, runReport } from './report-query';
+import { qualityTotals } from '../quality'; // quality review (issue 15)
 
 /** How long a call's rating link stays usable. */
 export const RATING_LINK_DAYS = 7;
@@ -52,6 +53,23 @@ export function reportsRouter(deps: ReportsDeps): express.Router {
     const departments = await reportDepartments(db, user, q.departmentId);
     await aggregator.catchUp();
     const result = await runReport(db, q, departments, deps.timeZone);
+    // Quality review (issue 15): scores and findings per agent or department of the same period.
+    if (q.dimension === 'agent' || q.dimension === 'department') {
+      const { startMs, endMs } = rangeOf(q, deps.timeZone);
+      const quality = await qualityTotals(
+        db,
+        departments,
+        new Date(startMs).toISOString(),
+        new Date(endMs).toISOString(),
+        q.dimension,
+      );
+      const missing = quality.map((x) => x.key).filter((k) => !result.labels[k]);
+      if (missing.length > 0) Object.assign(result.labels, await labelsOf(db, q.dimension, missing));
+      return {
+        user,
+        result: { ...result, quality, asOf: (aggregator.lastCaughtUp ?? deps.now()).toISOString() },
+      };
+    }
     return { user, result: { ...result, asOf: (aggregator.lastCaughtUp ?? deps.now()).toISOString() } };
   }
 

@@ -57,7 +57,25 @@ import {
 import { AuditExportFormat, AuditPage, AuditQuery, AuditVerifyReport } from '../protocol/audit';
 // Voice of the customer (issue 14, voc helper).
 import { VocContactsPage, VocContactsQuery, VocQuery, VocSummary } from '../protocol/voc';
+// Quality review (issue 15, quality helper).
+import {
+  QualityAcknowledgeInput,
+  QualityConfig,
+  QualityConfigQuery,
+  QualityContactDetail,
+  QualityContactRef,
+  QualityMine,
+  QualityPeriod,
+  QualityQueueItem,
+  QualityQueueQuery,
+  QualityReview,
+  QualityReviewInput,
+  QualityRuleInput,
+  QualityRunResult,
+  QualitySettingsInput,
+} from '../quality/schemas';
 import { ReportQuery, ReportResult } from '../protocol/reports'; // reports (issue 14)
+import { AnswerSuggestions } from '../answers/schemas'; // suggested answers (issue 15, answers helper)
 import { ErrorBody, StorageFault } from '../protocol/errors';
 // Triage (issue 15, desk): the desktop's model, the supervisor's accuracy, retraining and threshold.
 import { TriageModelStatus } from './triage';
@@ -799,11 +817,29 @@ export const contract = {
   'kb.categoryRename': method(KbCategoryNames.extend({ id: Id }), KbCategory),
   /** Refused (conflict, with the count) while articles are filed under it. */
   'kb.categoryDelete': method(z.object({ id: Id }), z.object({})),
+  // Suggested answers (issue 15, answers helper): straight to the server (its indexes and the optional LLM);
+  // offline they fail at once with `unavailable` and the panel says so.
+  /** Articles, similar solved tickets and a draft reply with citations for a ticket in the agent's scope. */
+  'answers.ticket': method(z.object({ id: Id }), AnswerSuggestions),
+  /** The same for a chat session of the agent's department (from the visitor's latest messages). */
+  'answers.chat': method(z.object({ id: Id }), AnswerSuggestions),
   // Voice of the customer (issue 14, voc helper): straight to the server (supervisors, team leads, admins).
   /** Top terms and phrases, rising topics and sentiment of a period against the one before it. */
   'voc.summary': method(VocQuery, VocSummary),
   /** The tickets and calls of a period that mention one topic, a page at a time. */
   'voc.contacts': method(VocContactsQuery, VocContactsPage),
+  // Quality review (issue 15, quality helper): straight to the server (supervisors their department, admins all;
+  // agents only their own returned reviews). Offline each fails at once with `unavailable`.
+  'quality.config': method(QualityConfigQuery, QualityConfig),
+  'quality.saveRule': method(QualityRuleInput, QualityConfig),
+  'quality.saveSettings': method(QualitySettingsInput, QualityConfig),
+  'quality.recheck': method(QualityPeriod, QualityRunResult),
+  'quality.sample': method(z.object({ departmentId: Id.optional() }), QualityRunResult),
+  'quality.queue': method(QualityQueueQuery, z.array(QualityQueueItem)),
+  'quality.contact': method(QualityContactRef, QualityContactDetail),
+  'quality.review': method(QualityReviewInput, QualityReview),
+  'quality.mine': method(z.object({}), QualityMine),
+  'quality.acknowledge': method(QualityAcknowledgeInput, QualityMine),
   // email (issue 13): a comment's kept file, fetched from the server (scope-checked there) for the agent to save.
   /** The file's bytes as base64 (at most the server's attachment limit, 10 MB by default). */
   'attachments.get': method(

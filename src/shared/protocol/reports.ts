@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id } from '../domain/ids';
+import { QualityReportRow } from '../quality/schemas';
 
 /**
  * Reports (issue 14): the central service's figures per interval and dimension, computed from its incremental
@@ -118,6 +119,8 @@ export const ReportResult = z.object({
   totals: z.array(z.object({ key: z.string(), figures: ReportFigures })),
   /** When the aggregates were last brought up to date (they are caught up before every report). */
   asOf: z.string(),
+  /** Quality review (issue 15): reviews, average score and findings per key of the period (agent and department reports). */
+  quality: z.array(QualityReportRow).optional(),
 });
 export type ReportResult = z.infer<typeof ReportResult>;
 

@@ -75,44 +75,51 @@ const CAPS_WORD = /\b[A-Z]{4,}\b/;
 /** Urgency cue families: English stems (Porter) and Chinese strings. */
 const CUES: Record<string, { en: string[]; zh: string[] }> = {
   danger: {
-    en: 'fire smoke burn spark shock electrocut explod explos swell swollen leak gas hazard danger danger injur hurt overheat melt'.split(
+    en: 'fire smoke burning spark shock electrocuted exploded explosion swelling swollen leaking gas hazard dangerous injured hurt overheating melted'.split(
       ' ',
     ),
     zh: '着火 起火 冒烟 烧焦 火花 触电 被电 漏电 爆炸 鼓包 漏水 漏气 危险 受伤 烫 发烫 烧了'.split(' '),
   },
   legal: {
-    en: 'lawyer attorney court sue lawsuit legal regul ombudsman media journalist press news complaint'.split(
+    en: 'lawyer attorney court sue lawsuit legal regulator ombudsman media journalist press complaint'.split(
       ' ',
     ),
     zh: '律师 法院 起诉 诉讼 法律 工信部 12315 消协 消费者协会 媒体 曝光 记者 投诉 举报 监管'.split(' '),
   },
   deadline: {
-    en: 'urgent urgentli asap immedi now today tonight deadlin hour minut tomorrow emerg'.split(' '),
+    en: 'urgent urgently asap immediately now today tonight deadline hours minutes tomorrow emergency'.split(
+      ' ',
+    ),
     zh: '紧急 急 马上 立刻 立即 今天 今晚 尽快 赶紧 赶快 明天 小时 火速 十万火急 刻不容缓'.split(' '),
   },
   business: {
-    en: 'busi shop restaur store custom office meet client compani clinic hospit patient'.split(' '),
+    en: 'business shop restaurant store customers office meeting client company clinic hospital patient'.split(
+      ' ',
+    ),
     zh: '公司 门店 店里 营业 生意 客户 会议 上班 办公 医院 病人 收银 开店'.split(' '),
   },
   repeat: {
-    en: 'again third second still week nobodi never repeatedli multipl'.split(' '),
+    en: 'again third second still week nobody never repeatedly multiple'.split(' '),
     zh: '又 再次 第三次 第二次 还是 好几次 多次 几次 一个星期 一周 几天了 没人'.split(' '),
   },
   anger: {
-    en: 'ridicul unaccept terribl worst angri scam cheat disgust useless furiou joke'.split(' '),
+    en: 'ridiculous unacceptable terrible worst angry scam cheated disgusting useless furious joke'.split(
+      ' ',
+    ),
     zh: '骗 垃圾 气死 离谱 坑 无语 忍无可忍 太差 恶心 什么破 搞什么'.split(' '),
   },
   fraud: {
-    en: 'fraud unauthor stolen hack scam suspici'.split(' '),
+    en: 'fraud unauthorized stolen hacked scam suspicious'.split(' '),
     zh: '盗刷 被盗 盗号 诈骗 陌生 异地登录 被扣光'.split(' '),
   },
   question: {
-    en: 'how can could possibl what which wonder'.split(' '),
+    en: 'how can could possible what which wondering'.split(' '),
     zh: '怎么 如何 能不能 可以吗 请问 多少钱 哪里 是否 有没有 想问 想了解 咨询'.split(' '),
   },
 };
 const CUE_BY_STEM = new Map<string, string>();
-for (const [family, { en }] of Object.entries(CUES)) for (const stem of en) CUE_BY_STEM.set(stem, family);
+for (const [family, { en }] of Object.entries(CUES))
+  for (const word of en) CUE_BY_STEM.set(stemmer(word), family);
 
 interface Word {
   surface: string;
@@ -121,6 +128,8 @@ interface Word {
   start: number;
   end: number;
   han: boolean;
+  /** The Porter stem of a Latin word of letters. */
+  stem?: string;
 }
 
 /** The tokenizer; `cut` segments Chinese (and returns the other characters too, as jieba does). */
@@ -153,12 +162,12 @@ export function makeTriageTokenizer(
         continue;
       }
       const han = HAN.test(piece);
+      const stem = !han && ALPHA.test(piece) ? stemmer(piece) : undefined;
       let term: string | null;
       if (han) term = ZH_STOP.has(piece) ? null : piece;
-      else if (LATIN_WORD.test(piece))
-        term = EN_STOP.has(piece) ? null : ALPHA.test(piece) ? stemmer(piece) : piece;
+      else if (LATIN_WORD.test(piece)) term = EN_STOP.has(piece) ? null : (stem ?? piece);
       else term = piece;
-      words.push({ surface: piece, term, start: at, end: at + raw.length, han });
+      words.push({ surface: piece, term, start: at, end: at + raw.length, han, stem });
     }
 
     const breakSet = new Set(breaks);
@@ -183,10 +192,9 @@ export function makeTriageTokenizer(
     }
 
     // Han n-grams over whole runs of Chinese, each credited to the word it starts in.
-    const owner = (pos: number): string => {
-      for (const w of words) if (pos >= w.start && pos < w.end) return w.surface;
-      return s.charAt(pos);
-    };
+    const ownerAt: (string | undefined)[] = new Array<string | undefined>(s.length);
+    for (const w of words) for (let i = w.start; i < w.end; i++) ownerAt[i] = w.surface;
+    const owner = (pos: number): string => ownerAt[pos] ?? s.charAt(pos);
     for (const m of s.matchAll(HAN_RUN)) {
       const run = m[0];
       const base = m.index;
@@ -201,8 +209,8 @@ export function makeTriageTokenizer(
 
     // Cue families: an English word by its stem, Chinese by the string anywhere in the text.
     for (const w of words) {
-      if (w.han || !ALPHA.test(w.surface)) continue;
-      const family = CUE_BY_STEM.get(stemmer(w.surface));
+      if (w.stem === undefined) continue;
+      const family = CUE_BY_STEM.get(w.stem);
       if (family) add(`c:${family}`, [w.surface]);
     }
     for (const [family, { zh }] of Object.entries(CUES)) {

@@ -91,11 +91,11 @@ type Settings = Omit<Required<TrainTriageOptions>, 'cut' | 'features' | 'balance
  */
 const DEFAULTS: Settings = {
   seed: 15,
-  epochs: 25,
-  learningRate: 0.5,
+  epochs: 15,
+  learningRate: 0.3,
   l2: 1e-5,
   minDf: 2,
-  prune: 0.004,
+  prune: 0.05,
   balanced: { department: false, category: true, priority: false, selfService: false, urgency: false },
   urgencyCoupling: 1,
   fieldL2: {},
@@ -340,6 +340,15 @@ function trainField(
     }
   }
 
+  // Softmax ignores what all classes of a feature share: take each feature's median off its weights, so the
+  // many classes a feature says nothing about sit at zero and are pruned.
+  const row = new Float64Array(K);
+  for (let f = 0; f < features; f++) {
+    for (let k = 0; k < K; k++) row[k] = W[f * K + k]!;
+    row.sort();
+    const median = K % 2 ? row[(K - 1) / 2]! : (row[K / 2 - 1]! + row[K / 2]!) / 2;
+    for (let k = 0; k < K; k++) W[f * K + k]! -= median;
+  }
   let maxAbs = 0;
   for (const w of W) maxAbs = Math.max(maxAbs, Math.abs(w));
   const scale = maxAbs / QUANT || 1;
