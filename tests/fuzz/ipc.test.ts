@@ -308,6 +308,14 @@ beforeAll(async () => {
     'wallboard.tokens': {},
     'wallboard.create': { name: 'Floor TV', departmentIds: [row.id], rotateSeconds: 15 },
     'wallboard.revoke': { id: row.id },
+    // Triage (issue 15, desk).
+    'triage.model': {},
+    'triage.refresh': {},
+    'triage.accuracy': { from: '2026-11-01', to: '2026-11-30' },
+    'triage.models': {},
+    'triage.retrain': {},
+    'triage.settings': {},
+    'triage.saveSettings': { threshold: 0.6, retrainEveryHours: 24 },
   };
 }, 120_000);
 

@@ -46,7 +46,7 @@ describe('ticket list wording', () => {
         ...TicketStatus.options.map((s) => `tickets.status.${s}`),
         ...TicketPriority.options.map((p) => `tickets.priority.${p}`),
         ...TicketSort.options.map((s) => `tickets.sort.${s}`),
-        ...builtinViews({ departmentId: null }).map((v) => `tickets.views.${v.builtin}`),
+        ...builtinViews({ departmentId: null }).map((v) => v.labelKey ?? `tickets.views.${v.builtin}`),
       ];
       for (const key of keys) {
         const label = t(key);

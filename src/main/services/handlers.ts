@@ -25,6 +25,7 @@ import { createAnswersHandlers } from './answers-handlers'; // suggested answers
 import { createAttachmentHandlers } from './attachment-handlers'; // email (issue 13)
 import { createChatHandlers } from '../chat/chat-handlers'; // web chat, agent desk (issue 13, chat desk)
 import { createSupervisorHandlers } from '../supervisor/supervisor-handlers'; // supervisors (issue 14, desk)
+import { createTriageHandlers } from '../triage'; // triage (issue 15, desk)
 import { bulkUpdate } from './bulk-update';
 import { bulkDelete, refuseIfDeleting } from './ticket-delete';
 import { TOTAL_CAP } from '../store';
@@ -259,13 +260,22 @@ export function createHandlers(
     },
 
     'tickets.create': async (input) => {
-      const { store, engine, info } = sessions.require();
+      const { store, engine, info, triage } = sessions.require();
       const departmentId = departmentOf(store, info, 'ticket');
       const customer = store.read.getCustomer(input.customerId);
       if (!customer) throw notInCopy('customer');
       const assigneeId = input.assigneeId === 'me' ? info.user.id : input.assigneeId;
       if (assigneeId && assigneeId !== info.user.id) checkAssignee(store, assigneeId, departmentId);
       const now = new Date().toISOString();
+      const channel = input.channel ?? (input.interactionId ? 'phone' : 'web');
+      // Triage (issue 15): with the model kept here, online or offline; none yet: the service triages it.
+      const triaged = triage.triageNewTicket({
+        subject: input.subject,
+        description: input.description,
+        channel,
+        priority: input.priority,
+        priorityChosen: input.priorityChosen === true,
+      });
       const ticket: Ticket = {
         id: uuidv7(),
         number: null,
@@ -275,18 +285,17 @@ export function createHandlers(
         subject: input.subject,
         description: input.description,
         status: input.status,
-        priority: input.priority,
+        priority: triaged?.priority ?? input.priority,
         assigneeId,
         handBackTo: null,
-        channel: input.channel ?? (input.interactionId ? 'phone' : 'web'),
+        channel,
         tags: [],
         fields: {},
         parentId: null,
         relatedIds: [],
         mergedInto: null,
-        // Triage (issue 15): the service triages it when it arrives, unless the desktop triaged it here.
-        category: null,
-        triage: null,
+        category: triaged?.category ?? null,
+        triage: triaged?.triage ?? null,
         createdAt: now,
         updatedAt: now,
         version: 0,
@@ -396,6 +405,17 @@ export function createHandlers(
     ...createAttachmentHandlers(sessions), // email (issue 13)
     ...createChatHandlers(sessions), // web chat, agent desk (issue 13, chat desk)
     ...createSupervisorHandlers(sessions), // supervisors (issue 14, desk)
+    // triage (issue 15, desk)
+    ...createTriageHandlers({
+      require: () => {
+        const s = sessions.require();
+        return {
+          triage: s.triage,
+          serverUrl: s.info.serverUrl,
+          authorized: (work) => s.engine.authorized(work),
+        };
+      },
+    }),
 
     'notSent.list': async () => sessions.current?.notSent.list() ?? [],
 

@@ -14,6 +14,7 @@ import { syncDeviceId } from '../sync/device-id';
 import * as api from '../sync/server-api';
 import type { CredentialVault } from '../vault';
 import { SlaKeeper } from './sla-keeper';
+import { fetchServiceModel, modelCachePath, TriageKeeper, TriageModelCache } from '../triage'; // triage (issue 15)
 import { dropReplicaOfDisabledAccount, openNotSentFor, resendUnanswered } from './unsent-work';
 
 /** What the vault keeps for remember-me: enough to reopen the replica offline and to sign in again. */
@@ -48,6 +49,8 @@ export interface ActiveSession {
   notSent: NotSentStore;
   /** SLA: the cached configuration, the replica's due times and the breach watcher. */
   sla: SlaKeeper;
+  /** Triage (issue 15): the service's model kept for offline use; triages the tickets made here. */
+  triage: TriageKeeper;
 }
 
 /** The server address as the user means it: no trailing slash, so one server is one folder. */
@@ -191,9 +194,11 @@ export class SessionManager {
       check: null,
       notSent,
       sla: this.slaKeeper(info, store),
+      triage: this.triageKeeper(info, store),
     };
     this.active = session;
     session.sla.start();
+    session.triage.start();
     session.check = new ServerCheck({
       serverUrl: info.serverUrl,
       username: entry.username,
@@ -410,6 +415,7 @@ export class SessionManager {
     if (!s) return;
     s.check?.stop();
     s.sla.stop();
+    s.triage.stop();
     await s.engine.stop();
     s.store.close();
     s.notSent.close();
@@ -464,8 +470,17 @@ export class SessionManager {
       store.write.setMeta(META.sessionUser, JSON.stringify({ user: info.user, department: info.department })),
     );
     const engine = this.engine(info, store, accessToken, refreshToken);
-    this.active = { info, store, engine, check: null, notSent, sla: this.slaKeeper(info, store) };
+    this.active = {
+      info,
+      store,
+      engine,
+      check: null,
+      notSent,
+      sla: this.slaKeeper(info, store),
+      triage: this.triageKeeper(info, store),
+    };
     this.active.sla.start();
+    this.active.triage.start();
     engine.start();
     return info;
   }
@@ -484,6 +499,18 @@ export class SessionManager {
         );
       },
       emit: this.d.emit,
+      log: this.d.log,
+    });
+  }
+
+  private triageKeeper(info: SessionInfo, store: LocalStore): TriageKeeper {
+    return new TriageKeeper({
+      cache: new TriageModelCache(modelCachePath(store.path)),
+      fetchModel: (have) => {
+        const s = this.active;
+        if (!s || s.store !== store) return Promise.reject(api.unreachable(info.serverUrl));
+        return s.engine.authorized((token) => fetchServiceModel(info.serverUrl, token, have));
+      },
       log: this.d.log,
     });
   }
@@ -523,6 +550,7 @@ export class SessionManager {
       emit: (event, payload) => {
         if (event === 'sync.status' && this.active?.store === store) {
           this.active.sla.syncState((payload as EventPayload<'sync.status'>).state);
+          this.active.triage.syncState((payload as EventPayload<'sync.status'>).state);
         }
         if (event === 'session.ended') {
           void this.endedByServer((payload as EventPayload<'session.ended'>).accountDisabled);
@@ -550,6 +578,7 @@ export class SessionManager {
     this.active = null;
     s.check?.stop();
     s.sla.stop();
+    s.triage.stop();
     await s.engine.stop();
     if (accountDisabled) {
       this.deleteReplica(s.store.path, s);

@@ -41,6 +41,9 @@ export const facet = {
   due: 'zqdue',
   /** The day (UTC, see dueDay) its SLA is due: the "SLA due" order reads matches a day at a time. */
   dueDay: (day: number) => `zq${day}`,
+  /** Triage (issue 15): the ticket's taxonomy category, and whether its prediction waits for a person. */
+  category: (c: string) => `zc${bare(c)}`,
+  needsTriage: 'ztreview',
 };
 
 export const DAY_MS = 86_400_000;
@@ -64,6 +67,9 @@ export interface FacetValues {
   assigneeId: string | null;
   /** sla_due_at; absent for a ticket not computed yet (a new row has none). */
   slaDueAt?: number | null;
+  /** Triage (issue 15): absent before store migration 020 (no category, nothing to review). */
+  category?: string | null;
+  needsTriage?: boolean;
 }
 
 const facetText = (f: FacetValues) =>
@@ -77,6 +83,8 @@ const facetText = (f: FacetValues) =>
     facet.departmentAssignee(f.departmentId, f.assigneeId),
     facet.queue(f.status, f.departmentId, f.assigneeId),
     dueTokens(f.slaDueAt),
+    f.category ? facet.category(f.category) : '',
+    f.needsTriage ? facet.needsTriage : '',
   ]
     .filter((t) => t !== '')
     .join(' ');
@@ -219,6 +227,9 @@ interface IndexedTicket {
   department_id: string;
   assignee_id: string | null;
   sla_due_at: number | null;
+  category: string | null;
+  /** json_extract(triage, '$.needsReview'): 1 while the prediction waits for a person. */
+  needs_triage: number | null;
   name: string | null;
   phone: string | null;
   email: string | null;
@@ -245,6 +256,8 @@ const ticketText = (t: IndexedTicket, comments: readonly string[]) =>
       departmentId: t.department_id,
       assigneeId: t.assignee_id,
       slaDueAt: t.sla_due_at,
+      category: t.category,
+      needsTriage: t.needs_triage === 1,
     },
   );
 
@@ -272,10 +285,18 @@ function ticketKey(db: Database): 'seq' | 'rid' {
   return columns.some((c) => c.name === 'seq') ? 'seq' : 'rid';
 }
 
-/** The due time as the index reads it: NULL before migration 014 added it (002, 003 and 009 run before). */
+/**
+ * The due time as the index reads it: NULL before migration 014 added it (002, 003 and 009 run before); and
+ * triage's category and review (issue 15): NULL before migration 020 added them.
+ */
 function slaColumns(db: Database): string {
   const columns = db.pragma('table_info(tickets)') as { name: string }[];
-  return columns.some((c) => c.name === 'sla_due_at') ? 't.sla_due_at' : 'NULL AS sla_due_at';
+  const has = (name: string) => columns.some((c) => c.name === name);
+  return [
+    has('sla_due_at') ? 't.sla_due_at' : 'NULL AS sla_due_at',
+    has('category') ? 't.category' : 'NULL AS category',
+    has('triage') ? "json_extract(t.triage, '$.needsReview') AS needs_triage" : 'NULL AS needs_triage',
+  ].join(', ');
 }
 
 export class FtsIndex {

@@ -34,8 +34,15 @@ export const ticketRowFromDb = (r: TicketListDbRow): TicketRow => ({
 
 /** The local view of a ticket: the server copy with the agent's unsent edits laid over it, in order. */
 export function applyPatch(t: Ticket, patch: TicketChange): Ticket {
-  return { ...t, ...patch };
+  const next = { ...t, ...patch };
+  // Triage (issue 15): naming a triage field (a correction, or its value as it stands: a confirmation) ends the
+  // prediction's review, as the service does when the edit reaches it; a refusal undoes it with the edit.
+  if (t.triage?.needsReview && TRIAGE_PATCH_FIELDS.some((f) => patch[f] !== undefined)) {
+    next.triage = { ...t.triage, needsReview: false };
+  }
+  return next;
 }
+const TRIAGE_PATCH_FIELDS = ['category', 'priority', 'departmentId'] as const;
 
 export type CustomerDbRow = CustomerColumns & { rid: number };
 

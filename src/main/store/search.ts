@@ -18,6 +18,10 @@ export interface ResolvedTicketFilter {
    * before this instant (epoch ms; the services add the view's window to now). null or absent: no such filter.
    */
   slaDueBefore?: number | null;
+  /** Triage (issue 15): any of these categories; empty or absent: any. */
+  categories?: readonly string[];
+  /** Triage (issue 15): only tickets whose prediction waits for a person (the "Needs triage" view). */
+  needsTriage?: boolean;
 }
 
 /** A ticket search with 'me' already resolved to a user id. */
@@ -202,6 +206,9 @@ function facetTerms(q: ResolvedTicketFilter): { all: string[]; not: string[]; an
   enumTerm(q.priority, TicketPriority.options, facet.priority);
   if (department) all.push(`facets : ${any(q.departmentIds.map(facet.department))}`);
   if (assignee) all.push(`facets : ${any(people.map(facet.assignee))}`);
+  // Triage (issue 15): few tickets wait for a person, so this token is a short list; it goes first.
+  if (q.needsTriage) all.unshift(`facets : ${facet.needsTriage}`);
+  if (q.categories && q.categories.length > 0) all.push(`facets : ${any(q.categories.map(facet.category))}`);
   return { all, not, anyOf };
 }
 
@@ -217,6 +224,8 @@ function filterSql(q: ResolvedTicketFilter): { sql: string; params: unknown[] } 
   among('t.status', q.status);
   among('t.priority', q.priority);
   among('t.department_id', q.departmentIds);
+  among('t.category', q.categories ?? []);
+  if (q.needsTriage) where.push(`json_extract(t.triage, '$.needsReview') = 1`);
   const users = q.assignees.filter((a) => a !== 'unassigned');
   const unassigned = q.assignees.includes('unassigned');
   if (q.assignees.length) {

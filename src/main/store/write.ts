@@ -1024,7 +1024,13 @@ export class StoreWriter {
   loadTicket(t: Ticket, customer: { name: string; phone: string | null; email: string | null } | null): void {
     const seq = this.seqFor(t.createdAt);
     this.putTicket({ ...ticketToColumns(t), server_base: null }, seq);
-    this.fts.insertNew(seq, ftsText(t.number, t.subject, t.description, [], customer, t));
+    this.fts.insertNew(
+      seq,
+      ftsText(t.number, t.subject, t.description, [], customer, {
+        ...t,
+        needsTriage: t.triage?.needsReview === true,
+      }),
+    );
   }
 
   /**

@@ -39,6 +39,7 @@ import { ErrorAlert } from '../common/ErrorAlert';
 import { useDirectory } from '../directory/DirectoryProvider';
 import { useFormat } from '../i18n/use-format';
 import { VocTab } from './VocTab';
+import { TriageAccuracyTab } from '../triage/TriageAccuracyTab'; // triage (issue 15, desk)
 
 /** The figures a chart can show; counts stack as bars, rates and averages are lines. */
 const METRICS = [
@@ -109,12 +110,12 @@ function download(fileName: string, mimeType: string, text: string): void {
  */
 export function ReportsPage({ onOpenTicket }: { onOpenTicket?: (ticketId: string) => void }) {
   const { t } = useTranslation();
-  const [tab, setTab] = useState<'figures' | 'voc'>('figures');
+  const [tab, setTab] = useState<'figures' | 'voc' | 'triage'>('figures');
   return (
     <Box sx={{ flex: 1, minWidth: 0, display: 'flex', flexDirection: 'column' }}>
       <Tabs
         value={tab}
-        onChange={(_e, v: 'figures' | 'voc') => setTab(v)}
+        onChange={(_e, v: 'figures' | 'voc' | 'triage') => setTab(v)}
         sx={{ px: 2, minHeight: 36, borderBottom: 1, borderColor: 'divider' }}
       >
         <Tab
@@ -124,6 +125,12 @@ export function ReportsPage({ onOpenTicket }: { onOpenTicket?: (ticketId: string
           data-testid="reports-tab-figures"
         />
         <Tab value="voc" label={t('reports.tabVoc')} sx={{ minHeight: 36 }} data-testid="reports-tab-voc" />
+        <Tab
+          value="triage"
+          label={t('triage.accuracy.tab')}
+          sx={{ minHeight: 36 }}
+          data-testid="reports-tab-triage"
+        />
       </Tabs>
       {/* Both stay mounted so each keeps its filters and loaded figures while the other is shown. */}
       <Box sx={{ flex: 1, minHeight: 0, display: tab === 'figures' ? 'flex' : 'none' }}>
@@ -132,6 +139,12 @@ export function ReportsPage({ onOpenTicket }: { onOpenTicket?: (ticketId: string
       <Box sx={{ flex: 1, minHeight: 0, overflow: 'auto', display: tab === 'voc' ? 'block' : 'none' }}>
         <VocTab onOpenTicket={onOpenTicket} />
       </Box>
+      {/* Triage (issue 15, desk): mounted when first shown (it asks the service for its figures). */}
+      {tab === 'triage' && (
+        <Box sx={{ flex: 1, minHeight: 0, overflow: 'auto' }}>
+          <TriageAccuracyTab />
+        </Box>
+      )}
     </Box>
   );
 }

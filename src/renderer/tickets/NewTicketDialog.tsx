@@ -92,6 +92,8 @@ export function NewTicketDialog({
   const [subject, setSubject] = useState('');
   const [description, setDescription] = useState('');
   const [priority, setPriority] = useState<TicketPriority>('normal');
+  // Triage (issue 15): a priority the agent picked is theirs; left alone, the triage model sets it.
+  const [priorityChosen, setPriorityChosen] = useState(false);
   const [assignMe, setAssignMe] = useState(true);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorBody | null>(null);
@@ -115,6 +117,7 @@ export function NewTicketDialog({
     setSubject(initial?.subject ?? '');
     setDescription(initial?.description ?? '');
     setPriority('normal');
+    setPriorityChosen(false);
     setAssignMe(true);
     setError(null);
     setBusy(false);
@@ -178,6 +181,7 @@ export function NewTicketDialog({
         subject: subject.trim(),
         description,
         priority,
+        priorityChosen,
         assigneeId: assignMe ? 'me' : null,
         interactionId: initial?.interactionId ?? null,
       });
@@ -321,7 +325,10 @@ export function NewTicketDialog({
           label={t('create.priority')}
           testId="new-ticket-priority"
           value={priority}
-          onChange={(v) => setPriority(v as TicketPriority)}
+          onChange={(v) => {
+            setPriority(v as TicketPriority);
+            setPriorityChosen(true);
+          }}
           sx={{ minWidth: 120 }}
         >
           {TicketPriority.options.map((p) => (

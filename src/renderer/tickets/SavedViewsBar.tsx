@@ -105,7 +105,7 @@ export function SavedViewsBar({
       sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5, alignItems: 'center' }}
     >
       {views.map((v, i) => {
-        const label = v.builtin ? t(`tickets.views.${v.builtin}`) : v.name;
+        const label = v.builtin ? t(v.labelKey ?? `tickets.views.${v.builtin}`) : v.name;
         const n = counts[i] ?? null;
         const active = sameFilters(v.filters, filters);
         return (

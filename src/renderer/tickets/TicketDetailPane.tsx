@@ -25,6 +25,7 @@ import { TransferDialog } from './TransferDialog';
 import { ticketNumberText } from './TicketListRow';
 import { useTicketDetail } from './use-ticket-detail';
 import { SuggestedArticles } from '../kb/SuggestedArticles'; // knowledge base (issue 13, kb helper)
+import { TriageSection } from '../triage/TriageSection'; // triage (issue 15, desk)
 import { SuggestedAnswer } from '../answers/SuggestedAnswer'; // suggested answers (issue 15, answers helper)
 
 type SaveState = 'idle' | 'saving' | 'saved';
@@ -205,6 +206,12 @@ export function TicketDetailPane({
       )}
       <Stack direction={{ xs: 'column', md: 'row' }} spacing={2} sx={{ mt: 2, alignItems: 'flex-start' }}>
         <Stack spacing={2} sx={{ flex: 1, minWidth: 0, width: '100%' }}>
+          <TriageSection
+            ticket={ticket}
+            disabled={locked || leaving}
+            onPatch={(patch) => void update(patch)}
+            onRow={applyRow}
+          />
           <section>
             <Typography variant="overline" color="textSecondary">
               {t('detail.description')}

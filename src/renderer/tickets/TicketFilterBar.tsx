@@ -23,6 +23,7 @@ import { useTranslation } from 'react-i18next';
 import { TicketPriority, TicketSort, TicketStatus } from '../../shared';
 import { useDirectory } from '../directory/DirectoryProvider';
 import { useFormat } from '../i18n';
+import { TriageFilters } from '../triage/TriageFilters'; // triage (issue 15, desk)
 import { effectiveSort, filterCount, toggle, type TicketFilters } from './ticket-filters';
 
 const SEARCH_DEBOUNCE_MS = 150;
@@ -306,6 +307,7 @@ export function TicketFilterBar({
           onToggle={(v) => set('assignees', v)}
           groups={new Set(['unassigned'])}
         />
+        <TriageFilters filters={filters} onChange={onChange} Menu={FilterMenu} />
       </Box>
       {(chips.length > 0 || filters.slaDueWithinMinutes != null) && (
         <Box
@@ -345,6 +347,8 @@ export function TicketFilterBar({
                   departmentIds: [],
                   assignees: [],
                   slaDueWithinMinutes: null,
+                  categories: [],
+                  needsTriage: false,
                 })
               }
               data-testid="filter-clear"

@@ -9,6 +9,7 @@ import { useDirectory } from '../directory/DirectoryProvider';
 import { useFormat } from '../i18n';
 import { matchRanges, snippet, type Range } from './highlight';
 import { SlaChip } from '../sla/SlaChip';
+import { CategoryChip } from '../triage/CategoryChip'; // triage (issue 15, desk)
 import { PriorityLabel, StatusChip } from './TicketLabels';
 
 export const ROW_HEIGHT = 52;
@@ -174,6 +175,7 @@ export const TicketListRow = memo(function TicketListRow({
         <StatusChip status={row.status} />
         <PriorityLabel priority={row.priority} />
         <SlaChip row={row} now={now} />
+        <CategoryChip row={row} />
         <Box
           component="span"
           sx={{ flex: 1, minWidth: 0, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { TicketPriority, TicketSort, TicketStatus } from '../../shared';
+import { TRIAGE_CATEGORIES } from '../../shared/triage/taxonomy';
 import { BREACHING_SOON_MINUTES, NO_FILTERS, openStatuses, type TicketFilters } from './ticket-filters';
 
 /** The views every agent has; their names are `tickets.views.<id>` in the locale files. */
-export type BuiltinViewId = 'myOpen' | 'unassignedMine' | 'allOpen' | 'breachingSoon';
+export type BuiltinViewId = 'myOpen' | 'unassignedMine' | 'allOpen' | 'breachingSoon' | 'needsTriage';
 
 export interface SavedView {
   id: string;
@@ -12,6 +13,8 @@ export interface SavedView {
   /** The agent's own name for it; '' for a built-in view. */
   name: string;
   filters: TicketFilters;
+  /** The name's key when it is not `tickets.views.<id>` (a view another part adds). */
+  labelKey?: string;
 }
 
 /** "My open", "Unassigned in my department", "All open", "Breaching soon" (earliest due first), for this user. */
@@ -31,6 +34,8 @@ export function builtinViews(user: { departmentId: string | null }): SavedView[]
     }),
     view('allOpen', {}),
     view('breachingSoon', { slaDueWithinMinutes: BREACHING_SOON_MINUTES, sort: 'slaDue' }),
+    // Triage (issue 15): what waits for a person to check its prediction, longest waiting first.
+    { ...view('needsTriage', { needsTriage: true, sort: 'oldest' }), labelKey: 'triage.view' },
   ];
 }
 
@@ -44,7 +49,9 @@ export function sameFilters(a: TicketFilters, b: TicketFilters): boolean {
     set(a.priority) === set(b.priority) &&
     set(a.departmentIds) === set(b.departmentIds) &&
     set(a.assignees) === set(b.assignees) &&
-    (a.slaDueWithinMinutes ?? null) === (b.slaDueWithinMinutes ?? null)
+    (a.slaDueWithinMinutes ?? null) === (b.slaDueWithinMinutes ?? null) &&
+    set(a.categories ?? []) === set(b.categories ?? []) &&
+    (a.needsTriage ?? false) === (b.needsTriage ?? false)
   );
 }
 
@@ -59,6 +66,8 @@ const Stored = z.object({
     assignees: z.array(z.string()).catch([]),
     sort: TicketSort.nullable().catch(null),
     slaDueWithinMinutes: z.number().int().min(0).max(10_080).nullable().catch(null).default(null),
+    categories: z.array(z.string()).catch([]).default([]),
+    needsTriage: z.boolean().catch(false).default(false),
   }),
 });
 
@@ -100,6 +109,7 @@ export class ViewStore {
             ...f,
             status: known(f.status, TicketStatus.options),
             priority: known(f.priority, TicketPriority.options),
+            categories: known(f.categories, TRIAGE_CATEGORIES),
           },
         },
       ];

@@ -5,6 +5,7 @@ import {
   type TicketQuery,
   type TicketSort,
 } from '../../shared';
+import type { TicketCategory } from '../../shared/triage/taxonomy';
 
 /** What the list shows: text, filters (each a set of values, empty: any) and the order. */
 export interface TicketFilters {
@@ -18,6 +19,9 @@ export interface TicketFilters {
   sort: TicketSort | null;
   /** "Breaching soon": running SLA clocks due within this many minutes, or overdue; null or absent: any. */
   slaDueWithinMinutes?: number | null;
+  /** Triage (issue 15): any of these categories (empty or absent: any); only those waiting for a person. */
+  categories?: TicketCategory[];
+  needsTriage?: boolean;
 }
 
 export const NO_FILTERS: TicketFilters = {
@@ -28,6 +32,8 @@ export const NO_FILTERS: TicketFilters = {
   assignees: [],
   sort: null,
   slaDueWithinMinutes: null,
+  categories: [],
+  needsTriage: false,
 };
 
 /** The "Breaching soon" window: due within two hours, or already overdue. */
@@ -52,7 +58,9 @@ export const filterCount = (f: TicketFilters) =>
   f.priority.length +
   f.departmentIds.length +
   f.assignees.length +
-  (f.slaDueWithinMinutes != null ? 1 : 0);
+  (f.slaDueWithinMinutes != null ? 1 : 0) +
+  (f.categories?.length ?? 0) +
+  (f.needsTriage ? 1 : 0);
 
 /** One value in or out of a set, keeping the order the values were given in. */
 export function toggle<T>(values: readonly T[], value: T, order?: readonly T[]): T[] {
@@ -68,6 +76,8 @@ export function toFilter(f: TicketFilters): TicketFilter {
     departmentIds: f.departmentIds,
     assignees: f.assignees,
     slaDueWithinMinutes: f.slaDueWithinMinutes ?? null,
+    categories: f.categories ?? [],
+    needsTriage: f.needsTriage ?? false,
   };
 }
 

@@ -77,6 +77,16 @@ import {
 import { ReportQuery, ReportResult } from '../protocol/reports'; // reports (issue 14)
 import { AnswerSuggestions } from '../answers/schemas'; // suggested answers (issue 15, answers helper)
 import { ErrorBody, StorageFault } from '../protocol/errors';
+// Triage (issue 15, desk): the desktop's model, the supervisor's accuracy, retraining and threshold.
+import { TriageModelStatus } from './triage';
+import { TicketCategory, TRIAGE_CATEGORIES } from '../triage/taxonomy';
+import {
+  TriageAccuracy,
+  TriageAccuracyQuery,
+  TriageModelInfo,
+  TriageModelList,
+  TriageSettings,
+} from '../triage/api';
 import { SlaAlert } from '../protocol/sla';
 import { MailboxAddress, MailboxInput, MailboxList } from '../protocol/email'; // email (issue 13)
 import { SlaTimeline } from '../sla/clock';
@@ -299,6 +309,10 @@ export const TicketFilter = z.object({
    * minutes from now, or already overdue. null: no such filter.
    */
   slaDueWithinMinutes: z.number().int().min(0).max(10_080).nullable().default(null),
+  /** Triage (issue 15, desk): any of these categories; empty: any. */
+  categories: z.array(TicketCategory).max(TRIAGE_CATEGORIES.length).default([]),
+  /** Triage (issue 15, desk): only tickets whose prediction waits for a person ("Needs triage"). */
+  needsTriage: z.boolean().default(false),
 });
 export type TicketFilter = z.input<typeof TicketFilter>;
 
@@ -616,6 +630,11 @@ export const contract = {
       interactionId: Id.nullable().default(null),
       /** Where the customer reached us; by default phone for a ticket made from a call, web otherwise. */
       channel: Channel.optional(),
+      /**
+       * Triage (issue 15, desk): the agent picked the priority themselves. Left out or false, a priority of
+       * `normal` (the default) is the triage model's to set.
+       */
+      priorityChosen: z.boolean().optional(),
     }),
     TicketRow,
   ),
@@ -899,6 +918,21 @@ export const contract = {
   /** The token comes back this once, with the board's URL. */
   'wallboard.create': method(WallboardTokenCreate, WallboardTokenCreated),
   'wallboard.revoke': method(z.object({ id: Id }), z.object({})),
+  // Triage (issue 15, desk). The model is fetched from the service when online and kept beside the replica,
+  // so tickets made offline are triaged too; the rest goes straight to the service (offline: `unavailable`).
+  /** The model this desktop triages with (no request to the server). */
+  'triage.model': method(z.object({}), TriageModelStatus),
+  /** Fetch the service's current model now (it is also fetched on every reconnect). */
+  'triage.refresh': method(z.object({}), TriageModelStatus),
+  /** Team leads, supervisors (their department) and administrators: accuracy per field, day and model version. */
+  'triage.accuracy': method(TriageAccuracyQuery, TriageAccuracy),
+  /** Team leads, supervisors and administrators: every model version with its held-out figures, newest first. */
+  'triage.models': method(z.object({}), TriageModelList),
+  /** Supervisors and administrators: train a new version now from the shipped data and the corrections. */
+  'triage.retrain': method(z.object({}), TriageModelInfo),
+  'triage.settings': method(z.object({}), TriageSettings),
+  /** Administrators: the confidence below which a contact goes to the triage queue, and the schedule. */
+  'triage.saveSettings': method(TriageSettings, TriageSettings),
 } as const;
 
 export type Contract = typeof contract;

@@ -18,6 +18,7 @@ import { m017CommentEmail } from './017-comment-email'; // email (issue 13)
 import { m018Chats } from './018-chats'; // chat-timeline (issue 13)
 import { m019ChatOutbox } from './019-chat-outbox'; // chat-outbox (issue 13)
 import { m020TicketTriage } from './020-ticket-triage'; // triage (issue 15)
+import { m021FtsTriage } from './021-fts-triage'; // triage (issue 15, desk)
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -44,4 +45,5 @@ export const migrations: readonly Migration[] = [
   m018Chats, // chat-timeline (issue 13)
   m019ChatOutbox, // chat-outbox (issue 13)
   m020TicketTriage, // triage (issue 15)
+  m021FtsTriage, // triage (issue 15, desk)
 ];
