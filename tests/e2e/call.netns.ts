@@ -436,6 +436,33 @@ describe.sequential('a customer calls the queue and the agent takes it in the de
     );
     await a2.getByTestId('wrap-up').waitFor();
     await a2.getByTestId('wrap-up-disposition').selectOption('resolved');
+    // Customer satisfaction: the wrap-up asks the service for the call's one-time rating link; the customer
+    // opens it and gives 4 of 5, which lands on agent02's call record; the link works once.
+    await a2.getByTestId('wrap-up-rating-link').click();
+    const link = await a2.getByTestId('wrap-up-rating-url').inputValue();
+    expect(link).toMatch(/\/rate\/[A-Za-z0-9_-]{20,}$/);
+    expect((await fetch(link)).status).toBe(200);
+    const rate = () =>
+      fetch(link, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'score=4',
+      });
+    expect((await rate()).ok).toBe(true);
+    expect((await rate()).ok).toBe(false);
+    const db = serverDb();
+    try {
+      const rated = db
+        .prepare(
+          `SELECT i.csat FROM interactions i JOIN users u ON u.id = i.agent_id
+            WHERE u.username = 'agent02' AND i.csat IS NOT NULL`,
+        )
+        .pluck()
+        .all();
+      expect(rated).toEqual([4]);
+    } finally {
+      db.close();
+    }
     await a2.getByTestId('wrap-up-done').click();
     await a2.getByTestId('wrap-up').waitFor({ state: 'detached' });
   });

@@ -205,6 +205,8 @@ beforeAll(async () => {
       query: { interval: 'day', dimension: 'department', from: '2026-11-01', to: '2026-11-30' },
       language: 'en',
     },
+    // A rating link for a call the agent does not have: refused, nothing recorded.
+    'reports.callRatingLink': { interactionId: row.id },
     // Knowledge base (issue 13, kb helper): agent01 may search and read; every write is refused by the server.
     'kb.search': { q: '退款 refund', lang: 'zh-CN', limit: 10 },
     // Suggested answers (issue 15, answers helper): reads only, scope-checked by the server.

@@ -1,10 +1,10 @@
 import type { ServiceHandlers } from '../../shared/ipc/contract';
 import { SwitchboardError } from '../../shared/protocol/errors';
-import { REPORTS_REST, ReportResult, type ReportQuery } from '../../shared/protocol/reports';
-import { fetchWithToken } from '../sync/server-api';
+import { CallRatingLink, REPORTS_REST, ReportResult, type ReportQuery } from '../../shared/protocol/reports';
+import { fetchWithToken, request } from '../sync/server-api';
 import type { SessionManager } from './session';
 
-type ReportMethods = 'reports.get' | 'reports.export';
+type ReportMethods = 'reports.get' | 'reports.export' | 'reports.callRatingLink';
 
 /** A year of 15-minute rows is refused by the schema; a year of days still takes a moment on a busy server. */
 const TIMEOUT_MS = 60_000;
@@ -28,6 +28,11 @@ export function createReportHandlers(sessions: SessionManager): Pick<ServiceHand
     return engine.authorized((token) => work(info.serverUrl, token));
   };
   return {
+    // The agent's own call: the server checks it is theirs (or in their scope) and records the link.
+    'reports.callRatingLink': ({ interactionId }) =>
+      call((url, token) =>
+        request(url, REPORTS_REST.callRatingLink, { interactionId }, CallRatingLink, token),
+      ),
     'reports.get': (q) =>
       call(async (url, token) => {
         const res = await fetchWithToken(

@@ -9,6 +9,7 @@ import { NativeSelectField } from '../common/NativeSelectField';
 import { useNow } from '../i18n/use-now';
 import { ticketNumberText } from '../tickets/TicketListRow';
 import { callDuration } from './call-time';
+import { RatingLink } from './RatingLink';
 import type { WrapUp, WrapUpInput } from './phone-session';
 
 /**
@@ -113,6 +114,9 @@ export function WrapUpForm({
         onChange={(e) => setNotes(e.target.value)}
         slotProps={{ htmlInput: { 'data-testid': 'wrap-up-notes', maxLength: 20000 } }}
       />
+      {wrapUp.interactionId && wrapUp.call.answeredAt !== null && (
+        <RatingLink interactionId={wrapUp.interactionId} />
+      )}
       {wrapUp.error && <ErrorAlert error={wrapUp.error} testId="wrap-up-error" />}
       <Stack direction="row" spacing={1} sx={{ justifyContent: 'flex-end' }}>
         {onDismiss && (

@@ -74,7 +74,7 @@ import {
   QualityRunResult,
   QualitySettingsInput,
 } from '../quality/schemas';
-import { ReportQuery, ReportResult } from '../protocol/reports'; // reports (issue 14)
+import { CallRatingLink, CallRatingLinkInput, ReportQuery, ReportResult } from '../protocol/reports'; // reports (issue 14)
 import { AnswerSuggestions } from '../answers/schemas'; // suggested answers (issue 15, answers helper)
 import { ErrorBody, StorageFault } from '../protocol/errors';
 // Triage (issue 15, desk): the desktop's model, the supervisor's accuracy, retraining and threshold.
@@ -765,6 +765,11 @@ export const contract = {
     z.object({ query: ReportQuery, language: z.enum(['zh', 'en']) }),
     z.object({ fileName: z.string(), mimeType: z.string(), text: z.string() }),
   ),
+  /**
+   * A one-time link (7 days) asking the customer of a call to rate it 1-5: the wrap-up shows it to copy into a
+   * message or mail (a phone call has no IVR after the agent hangs up to ask in). The server records the link.
+   */
+  'reports.callRatingLink': method(CallRatingLinkInput, CallRatingLink),
   'sync.status': method(z.object({}), SyncStatus),
   /** Offline: try to reach the server now instead of waiting for the next scheduled retry. */
   'sync.retryNow': method(z.object({}), SyncStatus),

@@ -524,6 +524,12 @@ export const en = {
       dismiss: 'Discard',
       elapsed: 'Wrap-up {{time}}',
       saving: 'Saving…',
+      rating: 'Ask for a rating',
+      ratingHint:
+        'A one-time link (valid 7 days) where the customer rates this call 1-5: copy it into a message or mail.',
+      ratingLink: 'Rating link (valid 7 days)',
+      copy: 'Copy',
+      copied: 'Copied',
       dispositions: {
         resolved: 'Resolved',
         follow_up: 'Follow-up needed',

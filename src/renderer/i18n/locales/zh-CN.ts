@@ -508,6 +508,11 @@ export const zhCN: Messages = {
       dismiss: '放弃',
       elapsed: '话后处理 {{time}}',
       saving: '正在保存…',
+      rating: '请客户评分',
+      ratingHint: '一次性评分链接（7 天内有效），客户可为本次通话打 1-5 分：复制后通过短信或邮件发给客户。',
+      ratingLink: '评分链接（7 天内有效）',
+      copy: '复制',
+      copied: '已复制',
       dispositions: {
         resolved: '已解决',
         follow_up: '需跟进',
