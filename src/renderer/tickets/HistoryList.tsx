@@ -4,6 +4,7 @@ import type { CustomFieldValue, CustomFieldValues, TicketHistoryEntry } from '..
 import { useAdminConfig } from '../config/use-admin-config';
 import { useDirectory } from '../directory/DirectoryProvider';
 import { useFormat } from '../i18n';
+import { TAXONOMY_NAMES, TicketCategory } from '../../shared/triage';
 
 /** Field values are stored raw (status words, user ids); show them the way the rest of the UI does. */
 export function useValueText(ticketText: (id: string) => string = (id) => id) {
@@ -22,6 +23,10 @@ export function useValueText(ticketText: (id: string) => string = (id) => id) {
     if (field === 'status') return t(`tickets.status.${value}`, { defaultValue: value });
     if (field === 'priority') return t(`tickets.priority.${value}`, { defaultValue: value });
     if (field === 'assigneeId') return directory.user(value)?.displayName ?? value;
+    if (field === 'category') {
+      const c = TicketCategory.safeParse(value);
+      return c.success ? TAXONOMY_NAMES[c.data][zh ? 'zh' : 'en'] : value;
+    }
     if (field === 'parentId' || field === 'mergedInto' || field === 'mergedFrom') return ticketText(value);
     if (field === 'relatedIds')
       return (JSON.parse(value) as string[]).map(ticketText).join(', ') || t('detail.empty');

@@ -287,6 +287,7 @@ export const en = {
       relatedIds: 'related tickets',
       mergedInto: 'merged into',
       mergedFrom: 'merged from',
+      category: 'category',
     },
   },
   tags: {

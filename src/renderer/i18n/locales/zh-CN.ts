@@ -273,6 +273,7 @@ export const zhCN: Messages = {
       relatedIds: '关联工单',
       mergedInto: '合并到',
       mergedFrom: '合并自',
+      category: '分类',
     },
   },
   tags: {
