@@ -157,7 +157,7 @@ export interface StartServerOptions {
    * Triage (issue 15, src/server/triage): the shipped labelled set (default data/triage or TRIAGE_DATA_DIR) and
    * how often a node looks whether a scheduled retraining is due (default 10 minutes; 0: never).
    */
-  triage?: { dataDir?: string; checkEveryMs?: number };
+  triage?: { dataDir?: string; checkEveryMs?: number; llmCheckEveryMs?: number };
 }
 
 export interface RunningServer {
@@ -341,6 +341,11 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     log,
     dataDir: opts.triage?.dataDir,
     checkEveryMs: opts.triage?.checkEveryMs,
+    llm: () => llm,
+    // Called on timers once the server listens, by when `sync` exists.
+    poke: (departments) =>
+      void sync.poke(departments).catch((e: unknown) => log(`poke failed: ${String(e)}`)),
+    llmCheckEveryMs: opts.triage?.llmCheckEveryMs,
   });
   await triage.start();
   const routers = [

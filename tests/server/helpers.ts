@@ -52,7 +52,7 @@ export async function startTestServer(
   } & Pick<
     StartServerOptions,
     // chatRouting: chat routing (issue 13), e.g. the visitor protocol's tests without the bot.
-    'pbx' | 'pbxSecret' | 'voice' | 'port' | 'loginThrottle' | 'sla' | 'chatRouting'
+    'pbx' | 'pbxSecret' | 'voice' | 'port' | 'loginThrottle' | 'sla' | 'chatRouting' | 'llm' | 'triage'
   > = {},
 ): Promise<TestServer> {
   const store = await freshDatabase();
@@ -75,6 +75,9 @@ export async function startTestServer(
     voice: opts.voice,
     sla: opts.sla ?? NO_SLA_TIMER,
     chatRouting: opts.chatRouting,
+    // The optional LLM stage is off in tests unless one asks for it (a developer's SWITCHBOARD_LLM_URL too).
+    llm: opts.llm ?? null,
+    triage: opts.triage,
     now: () => clock.now,
     // DEBUG_SERVER_LOG=1 shows the test server's log (what it did, what failed) on stderr.
     log: process.env.DEBUG_SERVER_LOG ? (l: string) => console.error(`[server] ${l}`) : () => {},

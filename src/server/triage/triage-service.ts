@@ -2,6 +2,8 @@ import type { User } from '../../shared';
 import type { TriageModelInfo } from '../../shared/triage/api';
 import { writeAudit } from '../audit/audit-log';
 import type { Db } from '../db/schema';
+import type { LlmConfig } from '../llm/config';
+import { TriageLlmCheck } from './llm-check';
 import { newestModelHead, storeModel } from './model-store';
 import { getTriageSettings } from './settings';
 import { correctedLines, defaultTriageDataDir, train } from './training';
@@ -14,6 +16,12 @@ export interface TriageServiceOptions {
   dataDir?: string;
   /** How often a node looks whether a scheduled retraining is due (default 10 minutes; 0: never). */
   checkEveryMs?: number;
+  /** The optional LLM stage: when configured, it checks the service's predictions after their commit. */
+  llm?: () => LlmConfig | null;
+  /** Tells a department's desktops to pull (the LLM check changed a ticket). */
+  poke?: (departments: string[]) => void;
+  /** How often the LLM check looks for new predictions (default 2 s; 0: never). */
+  llmCheckEveryMs?: number;
 }
 
 /**
@@ -27,9 +35,16 @@ export class TriageService {
   readonly dataDir: string;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
+  private llmTimer: NodeJS.Timeout | null = null;
+  private llmRunning: Promise<unknown> = Promise.resolve();
+  /** The optional LLM check of predictions (null without an LLM stage). */
+  readonly llmCheck: TriageLlmCheck | null;
 
   constructor(private readonly o: TriageServiceOptions) {
     this.dataDir = o.dataDir ?? defaultTriageDataDir();
+    this.llmCheck = o.llm
+      ? new TriageLlmCheck({ db: o.db, now: o.now, log: o.log, llm: o.llm, poke: o.poke ?? (() => {}) })
+      : null;
   }
 
   /** Trains and stores version 1 when no model is stored; then keeps the schedule. */
@@ -53,11 +68,24 @@ export class TriageService {
       }, every);
       this.timer.unref();
     }
+    const llmEvery = this.o.llmCheckEveryMs ?? 2000;
+    const check = this.llmCheck;
+    if (check && llmEvery > 0 && this.o.llm?.()) {
+      this.llmTimer = setInterval(() => {
+        // One pass at a time: a slow model server makes the next pass wait, not pile up.
+        this.llmRunning = this.llmRunning.then(() =>
+          check.checkRecent().catch((e: unknown) => this.o.log(`triage: LLM check failed: ${String(e)}`)),
+        );
+      }, llmEvery);
+      this.llmTimer.unref();
+    }
   }
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.llmTimer) clearInterval(this.llmTimer);
     await this.running;
+    await this.llmRunning;
   }
 
   /**
