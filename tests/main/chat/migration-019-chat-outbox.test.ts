@@ -54,7 +54,7 @@ describe('migration 019: the chat outbox in the replica', () => {
 
     const s2 = openStore(path);
     const reread = new Database(path, { readonly: true });
-    expect(reread.pragma('user_version', { simple: true })).toBe(19);
+    expect(reread.pragma('user_version', { simple: true })).toBe(migrations.length);
     reread.close();
     expect(
       s2.write.chatOutbox.all().map((p) => [p.clientId, p.text, p.state, p.error?.code ?? null]),
