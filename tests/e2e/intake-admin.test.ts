@@ -106,6 +106,14 @@ describe('customer merge on the desktop', () => {
       })
     ).json()) as { departments: { id: string; code: string }[] };
     const aftersales = departments.departments.find((d) => d.code === 'aftersales')!.id;
+    // This is about merging: the forms' tickets stay in the key's department, whatever triage would guess from
+    // a bare "Contact form" (a threshold of 1 lets triage suggest, never move; tests/server/triage.test.ts routes).
+    const triage = await fetch(`${world.server.url}/api/triage/settings`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${admin.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ threshold: 1, retrainEveryHours: 24 }),
+    });
+    expect(triage.status).toBe(200);
     const made = await fetch(`${world.server.url}/api/admin/intake/api-keys`, {
       method: 'POST',
       headers: { authorization: `Bearer ${admin.accessToken}`, 'content-type': 'application/json' },
