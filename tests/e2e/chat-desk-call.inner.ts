@@ -186,7 +186,9 @@ it('a customer chats with the bot, asks for a person; agent01 on a call accepts,
     .toBe('registered');
   await page.getByTestId('agent-state').click();
   await page.getByTestId('agent-state-Available').click();
-  await expect.poll(() => page.getByTestId('agent-state').getAttribute('data-state')).toBe('Available');
+  await expect
+    .poll(() => page.getByTestId('agent-state').getAttribute('data-state'), { timeout: 20_000 })
+    .toBe('Available');
 
   // A customer calls the department's queue through Kamailio; agent01 answers.
   const phone = await (await browser.newContext()).newPage();

@@ -40,7 +40,8 @@ const audits = (action: string, subjectId?: string) =>
         .where('action', '=', action)
         .$if(subjectId !== undefined, (b) => b.where('subject_id', '=', subjectId!))
         .execute();
-    return [...(await q('audit_log')), ...(await q('audit_pending'))];
+    // Pending first: the chainer moves a record from pending to the log, never back, so this order cannot miss it.
+    return [...(await q('audit_pending')), ...(await q('audit_log'))];
   });
 
 const record = (callId: string) =>
