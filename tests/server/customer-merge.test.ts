@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSocket, pullAll, pushAll, type TestServer } from './helpers';
 import { call, startIntakeServer, tokenOf, withDb } from './intake-helpers';
+import { auditRecords } from './audit-wait';
 
 let server: TestServer;
 let adminToken: string;
@@ -111,14 +112,7 @@ describe('customer merge', () => {
         .where('merged_id', '=', dup.customerId)
         .executeTakeFirstOrThrow();
       expect(JSON.parse(kept_.record)).toMatchObject({ id: dup.customerId, phone: '+8613912345678' });
-      const audit = [
-        ...(await db
-          .selectFrom('audit_pending')
-          .selectAll()
-          .where('action', '=', 'customer.merge')
-          .execute()),
-        ...(await db.selectFrom('audit_log').selectAll().where('action', '=', 'customer.merge').execute()),
-      ];
+      const audit = await auditRecords(db, { action: 'customer.merge' });
       expect(audit).toHaveLength(1);
       expect(audit[0]).toMatchObject({ actor_id: supervisor.user.id, subject_id: kept.customerId });
       expect(JSON.parse(audit[0]!.detail)).toMatchObject({

@@ -5,6 +5,7 @@ import type { Db } from '../../src/server/db/schema';
 import { randomUUID } from 'node:crypto';
 import { connectSocket, login, pushAll } from './helpers';
 import { BILLING, sendToService, startEmailServer, TECH, type EmailTestServer } from './email-helpers';
+import { auditRecords } from './audit-wait';
 
 /**
  * Support mail in, through the service's own SMTP listener on loopback, sent with nodemailer as a mail server
@@ -264,17 +265,7 @@ describe('email intake', () => {
     );
     expect(await countOf('tickets')).toBe(tickets + 4);
 
-    const audit = await db
-      .selectFrom('audit_pending')
-      .select('action')
-      .where('action', '=', 'email.dropped')
-      .execute();
-    const chained = await db
-      .selectFrom('audit_log')
-      .select('action')
-      .where('action', '=', 'email.dropped')
-      .execute();
-    expect(audit.length + chained.length).toBe(7);
+    expect(await auditRecords(db, { action: 'email.dropped' })).toHaveLength(7);
   });
 
   it('refuses unknown recipients, oversized and malformed mail with the SMTP error, recording nothing', async () => {

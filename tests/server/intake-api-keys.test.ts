@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from './helpers';
 import { call, startIntakeServer, tokenOf, withDb } from './intake-helpers';
+import { auditRecords } from './audit-wait';
 
 let server: TestServer;
 let adminToken: string;
@@ -43,9 +44,7 @@ const form = (email: string, subject = 'Refund not received') => ({
 
 const audits = (action: string) =>
   withDb(server, async (db) => {
-    const pending = await db.selectFrom('audit_pending').selectAll().where('action', '=', action).execute();
-    const chained = await db.selectFrom('audit_log').selectAll().where('action', '=', action).execute();
-    return [...pending, ...chained].map((r) => ({
+    return (await auditRecords(db, { action })).map((r) => ({
       ...r,
       detail: JSON.parse(r.detail) as Record<string, unknown>,
     }));

@@ -16,6 +16,7 @@ import { appendChange } from '../../src/server/db/change-log';
 import { openDatabase } from '../../src/server/db/open';
 import type { Db } from '../../src/server/db/schema';
 import { connectSocket, login, pushAll, startTestServer, type TestServer } from './helpers';
+import { auditRecords } from './audit-wait';
 
 /**
  * Quality review on a real server: contacts made the way the product makes them (tickets and comments pushed
@@ -316,20 +317,7 @@ describe('quality review', () => {
     );
     // Billing's rules are its own: the same kind of promise is still found there.
     expect((await detail('admin', 'ticket', billingTicket)).findings.map((f) => f.rule)).toContain('promise');
-    const audit = await db
-      .selectFrom('audit_log')
-      .select(['action', 'actor_id', 'detail'])
-      .where('action', '=', 'quality.rule')
-      .execute()
-      .then(async (rows) =>
-        rows.length > 0
-          ? rows
-          : db
-              .selectFrom('audit_pending')
-              .select(['action', 'actor_id', 'detail'])
-              .where('action', '=', 'quality.rule')
-              .execute(),
-      );
+    const audit = await auditRecords(db, { action: 'quality.rule' });
     expect(audit).toHaveLength(1);
     expect(audit[0]!.actor_id).toBe(ids.super01);
     expect(JSON.parse(audit[0]!.detail)).toMatchObject({

@@ -18,6 +18,7 @@ import {
 } from '../../src/shared';
 import { openDatabase } from '../../src/server/db/open';
 import { connectSocket, login, pullAll, pushAll, startTestServer, type TestServer } from './helpers';
+import { auditRecords } from './audit-wait';
 
 let server: TestServer;
 let wang: LoginResponse; // agent01, after-sales
@@ -198,17 +199,9 @@ describe('merge', () => {
 
     const db = openDatabase(server.dbPath);
     try {
-      const pending = await db
-        .selectFrom('audit_pending')
-        .select(['action', 'subject_id', 'detail'])
-        .where('action', '=', 'ticket.merge')
-        .execute();
-      const chained = await db
-        .selectFrom('audit_log')
-        .select(['action', 'subject_id', 'detail'])
-        .where('action', '=', 'ticket.merge')
-        .execute();
-      const audit = [...pending, ...chained].find((a) => a.subject_id === source.id)!;
+      const audit = (await auditRecords(db, { action: 'ticket.merge' })).find(
+        (a) => a.subject_id === source.id,
+      )!;
       expect(JSON.parse(audit.detail)).toMatchObject({
         targetId: target.id,
         after: { mergedInto: target.id },

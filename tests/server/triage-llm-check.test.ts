@@ -9,6 +9,7 @@ import { openDatabase } from '../../src/server/db/open';
 import type { Db } from '../../src/server/db/schema';
 import { startTestServer, type TestServer } from './helpers';
 import { call, tokenOf } from './intake-helpers';
+import { auditRecords } from './audit-wait';
 
 /**
  * The optional LLM stage checks the service's triage after the ticket is committed (issue 15): against a small
@@ -100,13 +101,7 @@ async function waitFor<T>(what: string, get: () => Promise<T>, ok: (v: T) => boo
   throw new Error(`gave up waiting: ${what}`);
 }
 const audits = async (subjectId: string) => {
-  const pending = await db
-    .selectFrom('audit_pending')
-    .selectAll()
-    .where('subject_id', '=', subjectId)
-    .execute();
-  const chained = await db.selectFrom('audit_log').selectAll().where('subject_id', '=', subjectId).execute();
-  return [...pending, ...chained].filter((r) => r.action === 'triage.llm_check');
+  return auditRecords(db, { action: 'triage.llm_check', subjectId });
 };
 
 describe('the LLM check of triage', () => {

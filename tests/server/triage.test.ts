@@ -15,6 +15,7 @@ import type { Db } from '../../src/server/db/schema';
 import { BILLING, sendToService, startEmailServer, type EmailTestServer } from './email-helpers';
 import { connectSocket, pushAll, startSecondNode, TEST_DIALECT } from './helpers';
 import { call, tokenOf, until } from './intake-helpers';
+import { auditRecords } from './audit-wait';
 
 /**
  * Triage in the central service (issue 15, src/server/triage/README.md), on a real server trained from the
@@ -62,9 +63,7 @@ describe('triage', () => {
     return ticket(r.body.ticketId as string);
   };
   const audits = async (action: string) => {
-    const pending = await db.selectFrom('audit_pending').selectAll().where('action', '=', action).execute();
-    const chained = await db.selectFrom('audit_log').selectAll().where('action', '=', action).execute();
-    return [...pending, ...chained].map((r) => ({
+    return (await auditRecords(db, { action })).map((r) => ({
       ...r,
       detail: JSON.parse(r.detail) as Record<string, unknown>,
     }));

@@ -6,6 +6,7 @@ import { openDatabase } from '../../src/server/db/open';
 import type { Db } from '../../src/server/db/schema';
 import { login, postJson, startTestServer, TEST_PBX_SECRET, type TestServer } from './helpers';
 import { agentSessions, callEvent, mustSetState, setState, statusOf, until } from './voice-helpers';
+import { auditRecords } from './audit-wait';
 
 let server: TestServer;
 const { session, closeAll, tick } = agentSessions(() => server);
@@ -33,15 +34,7 @@ async function withDb<T>(f: (db: Db) => Promise<T>): Promise<T> {
 const audits = (action: string, subjectId?: string) =>
   withDb(async (db) => {
     await server.voice.flush();
-    const q = (table: 'audit_log' | 'audit_pending') =>
-      db
-        .selectFrom(table)
-        .select(['action', 'actor_id', 'detail'])
-        .where('action', '=', action)
-        .$if(subjectId !== undefined, (b) => b.where('subject_id', '=', subjectId!))
-        .execute();
-    // Pending first: the chainer moves a record from pending to the log, never back, so this order cannot miss it.
-    return [...(await q('audit_pending')), ...(await q('audit_log'))];
+    return auditRecords(db, { action, subjectId });
   });
 
 const record = (callId: string) =>
