@@ -9,7 +9,8 @@
 // SWITCHBOARD_KAMAILIO_BIN (the kamailio binary, when not Debian's).
 // Media: rtpengine (Debian's rtpengine-daemon) is started first, beside Kamailio, when installed: it bridges
 // WebRTC phones with plain-RTP SIP endpoints and plays to waiting callers. SWITCHBOARD_PBX_MEDIA=off runs
-// without it; SWITCHBOARD_PBX_PROMPTS_DIR (.data/prompts): the queue's music and announcements;
+// without it; with the service's URL it also reads a waiting caller's callback key (1) and books the callback
+// there (src/server/pbx/dtmf-callback.ts); SWITCHBOARD_PBX_PROMPTS_DIR (.data/prompts): the queue's music and announcements;
 // SWITCHBOARD_RTPENGINE_NG_PORT (a free one) and SWITCHBOARD_RTP_PORTS (30000-30999) move it.
 // Exit codes: 0 stopped by SIGINT/SIGTERM, 3 Kamailio is not installed (npm start then runs without a phone),
 // 1 anything else.
@@ -39,11 +40,16 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
-function serviceUrls(): { routingUrl?: string; eventsUrl?: string; serviceSecret?: string } {
+function serviceUrls(): {
+  routingUrl?: string;
+  eventsUrl?: string;
+  callbackUrl?: string;
+  serviceSecret?: string;
+} {
   const service = process.env.SWITCHBOARD_PBX_SERVICE_URL || undefined;
   const urls = service ? serviceCallUrls(service) : {};
   const routingUrl = process.env.SWITCHBOARD_PBX_ROUTING_URL || undefined;
-  const withRouting: { routingUrl?: string; eventsUrl?: string } = routingUrl
+  const withRouting: { routingUrl?: string; eventsUrl?: string; callbackUrl?: string } = routingUrl
     ? { ...urls, routingUrl }
     : urls;
   // The secret goes only where Kamailio talks to the service. Unset, it is the one `npm run server` keeps
@@ -84,6 +90,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  const service = serviceUrls();
   let media: RunningRtpengine | undefined;
   let promptsDir: string | undefined;
   let mediaNote = 'media: off (SWITCHBOARD_PBX_MEDIA=off)';
@@ -98,6 +105,14 @@ async function main(): Promise<void> {
           : undefined,
         portMin,
         portMax,
+        // A waiting caller's callback key goes to the service's callback endpoint (with its PBX secret).
+        callbacks: service.callbackUrl
+          ? {
+              callbackUrl: service.callbackUrl,
+              serviceSecret: service.serviceSecret,
+              log: (line) => process.stderr.write(`[callback key] ${line}\n`),
+            }
+          : undefined,
         log: (line) => {
           if (verbose || /ERR|CRIT|ALERT/.test(line)) process.stderr.write(`[rtpengine] ${line}\n`);
         },
@@ -128,10 +143,11 @@ async function main(): Promise<void> {
     runDir,
     rtpengineSocket: media?.ngSocket,
     promptsDir,
+    callbacks: media?.callbacks,
     sipPort: portFromEnv('SWITCHBOARD_PBX_SIP_PORT', 5060),
     wsPort: portFromEnv('SWITCHBOARD_PBX_WS_PORT', 8088),
     rpcPort: portFromEnv('SWITCHBOARD_PBX_RPC_PORT', 8089),
-    ...serviceUrls(),
+    ...service,
     kamailioBin: process.env.SWITCHBOARD_KAMAILIO_BIN || undefined,
     logLevel: verbose ? 2 : 1,
     log: (line) => {

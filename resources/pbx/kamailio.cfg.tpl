@@ -12,6 +12,8 @@
 #   {{EVENTS_URL}}  call events of the routing service (POST {callId, event}), told when a caller gives up
 #   {{RTPENGINE_SOCK}} rtpengine's ng control socket (udp:127.0.0.1:PORT): media bridging WebRTC <-> plain RTP
 #   {{PROMPTS_DIR}} hold music and announcements for waiting callers (src/server/pbx/prompts.ts)
+#   WITH_CALLBACK   waiting callers are offered the callback key: rtpengine reports their keys to a relay
+#                   beside it (src/server/pbx/dtmf-callback.ts) that books the callback with the service
 #
 # Packages: kamailio kamailio-websocket-modules kamailio-utils-modules (http_client),
 #           kamailio-tls-modules (only for wss), rtpengine-daemon (media, started beside Kamailio).
@@ -39,6 +41,9 @@
 #!define WITH_QUEUE_WAIT
 #!define SB_PROMPTS "{{PROMPTS_DIR}}"
 {{/QUEUE_WAIT}}
+{{#CALLBACK}}
+#!define WITH_CALLBACK
+{{/CALLBACK}}
 {{#WSS}}
 #!define WITH_WSS
 #!define SB_WSS_PORT {{WSS_PORT}}
@@ -58,11 +63,6 @@ rev_dns=no
 use_dns_cache=no
 server_header="Server: Switchboard PBX"
 user_agent_header="User-Agent: Switchboard PBX"
-
-#!ifdef WITH_QUEUE_WAIT
-# Async workers: the resumed routes of waiting callers' polls (async_ms_route) run there.
-async_workers=2
-#!endif
 
 # Loopback only: this process never listens on another address.
 listen=udp:127.0.0.1:{{SIP_PORT}}
@@ -118,7 +118,7 @@ loadmodule "http_client.so"
 loadmodule "rtpengine.so"
 #!endif
 #!ifdef WITH_QUEUE_WAIT
-loadmodule "async.so"
+loadmodule "rtimer.so"
 #!endif
 
 ####### Module parameters #######
@@ -178,10 +178,13 @@ modparam("rtpengine", "write_sdp_pv", "$var(sb_sdp_out)")
 #!endif
 
 #!ifdef WITH_QUEUE_WAIT
-# Waiting callers: the poll every second runs in async timer processes (async_ms_route suspends the INVITE
-# transaction), never holding a SIP worker while the caller waits.
-modparam("async", "workers", 2)
-modparam("async", "ms_timer", 10)
+# Waiting callers (route HOLD_LEG): sbwait holds each suspended hold leg (Call-ID -> "index:label" of its
+# transaction), sbhold its state (Call-ID::field). One timer process asks the service about all of them every
+# second (route HOLD_TICK), never holding a SIP worker while a caller waits.
+modparam("htable", "htable", "sbwait=>size=8;autoexpire=3700;")
+modparam("htable", "htable", "sbhold=>size=10;autoexpire=3700;")
+modparam("rtimer", "timer", "name=sbhold;interval=1;mode=1;")
+modparam("rtimer", "exec", "timer=sbhold;route=HOLD_TICK")
 modparam("rtpengine", "media_duration", "$avp(sb_media_ms)")
 #!endif
 
@@ -453,7 +456,7 @@ route[QUEUE_OFFER] {
 	while ($var(sb_asks) < 50) {
 		$var(sb_asks) = $var(sb_asks) + 1;
 		if ($var(sb_prefetched) == 1) {
-			# The hold leg got the agent from the service (route HOLD_ASK): ring them.
+			# The hold leg got the agent from the service (route HOLD_POLL): ring them.
 			$var(sb_prefetched) = 0;
 			$var(sb_code) = 200;
 		} else {
@@ -558,9 +561,9 @@ failure_route[QUEUE_FAILOVER] {
 # for the wait: Kamailio itself, at sip:hold-<queue>@ this address (route HOLD_LEG). That leg answers with
 # 183 Session Progress and a plain-RTP SDP that takes G.711 and sends nothing (port 9, discard); the caller's
 # transaction puts rtpengine in between both ways as for any branch (branch_route MEDIA_BRANCH, onreply_route
-# REPLY), so the caller gets early media from rtpengine and play_media can play to them. The hold leg polls
-# the service every second in async timer processes (async_ms_route; no SIP worker is held) and ends with a
-# final reply the caller's failure route reads: X-Switchboard-Agent (ring that agent) or X-Switchboard-Wait
+# REPLY), so the caller gets early media from rtpengine and play_media can play to them. The hold leg is
+# suspended once; a timer process polls the service for every waiting call each second (route HOLD_TICK; no
+# SIP worker is held) and ends the leg with a final reply the caller's failure route reads: X-Switchboard-Agent (ring that agent) or X-Switchboard-Wait
 # (the service ended the wait: 480, or 503 when it failed). A CANCEL of the caller cancels the hold leg too
 # (its 487 reaches failure_route[QUEUE_FAILOVER], which reports the abandoned call).
 route[QUEUE_HOLD] {
@@ -584,89 +587,208 @@ route[HOLD_LEG] {
 		exit;
 	}
 	t_set_max_lifetime(3600000, 0);
-	$avp(sb_queue) = $(rU{s.substr,5,0});
-	$avp(sb_caller) = $fU;
-	set_reply_body("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=sendrecv\r\n", "application/sdp");
+	set_reply_body("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=sendrecv\r\n", "application/sdp");
 	t_reply("183", "Session Progress");
-	$avp(sb_early) = 1;
-	route(HOLD_ASK);
+	# Suspended once for the whole wait: every suspension adds a blind branch to the transaction and tm allows
+	# max_branches (12) of them, so a suspension per poll would end every wait after about ten seconds. The
+	# blind branch times out like any other (fr 30 s by default): up to the transaction's hour instead.
+	t_set_fr(3600000, 3600000);
+	if (!t_suspend()) {
+		xlog("L_ERR", "queue: cannot suspend the hold leg\n");
+		append_to_reply("X-Switchboard-Wait: failed\r\n");
+		t_reply("500", "Cannot Keep The Caller Waiting");
+		exit;
+	}
+	$sht(sbhold=>$ci::q) = $(rU{s.substr,5,0});
+	$sht(sbhold=>$ci::c) = $fU;
+	$sht(sbhold=>$ci::f) = $ft;
+	$sht(sbhold=>$ci::step) = 0;
+	$sht(sbhold=>$ci::until) = 0;
+	$sht(sbhold=>$ci::said) = 0;
+	$sht(sbhold=>$ci::cb) = 0;
+	$sht(sbhold=>$ci::end) = 0;
+	$sht(sbhold=>$ci::ti) = $T(id_index);
+	$sht(sbhold=>$ci::tl) = $T(id_label);
+	# Last: the timer takes up a call only once all of its state is there.
+	$sht(sbwait=>$ci) = 1;
+	exit;
 }
 
-# Ask the service about the waiting call (a poll: wait=1); again in a second while it says wait.
-route[HOLD_ASK] {
-	if (t_is_canceled()) exit;
+# Every second, in the timer process: each waiting call is asked about (a poll: wait=1) and hears what comes
+# next. The Call-IDs are read first and handled after the iterator ends (it holds the table's locks).
+route[HOLD_TICK] {
+	$var(sb_list) = "";
+	$var(sb_n) = 0;
+	sht_iterator_start("sbw", "sbwait");
+	while (sht_iterator_next("sbw")) {
+		if ($var(sb_n) < 200) {
+			if ($var(sb_n) > 0) $var(sb_list) = $var(sb_list) + "|";
+			$var(sb_list) = $var(sb_list) + $shtitkey(sbw);
+			$var(sb_n) = $var(sb_n) + 1;
+		}
+	}
+	sht_iterator_end("sbw");
+	$var(sb_i) = 0;
+	while ($var(sb_i) < $var(sb_n)) {
+		$var(sb_ci) = $(var(sb_list){s.select,$var(sb_i),|});
+		route(HOLD_POLL);
+		$var(sb_i) = $var(sb_i) + 1;
+	}
+}
+
+# One waiting call ($var(sb_ci)): ask the service, then play or end the hold leg.
+route[HOLD_POLL] {
+	$var(sb_q) = $sht(sbhold=>$var(sb_ci)::q);
+	$var(sb_ft) = $sht(sbhold=>$var(sb_ci)::f);
+	if ($sht(sbwait=>$var(sb_ci)) == $null || $var(sb_q) == $null || $var(sb_ft) == $null) return;
+#!ifdef WITH_CALLBACK
+	# A callback was booked: the confirmation is playing; the leg ends when it is over.
+	if ($sht(sbhold=>$var(sb_ci)::end) > 0) {
+		if ($TV(s) >= $sht(sbhold=>$var(sb_ci)::end)) {
+			$sht(sbhold=>$var(sb_ci)::res) = "booked";
+			route(HOLD_FINISH);
+		}
+		return;
+	}
+#!endif
 	$var(sb_body) = "";
 	route(SERVICE_HEADERS);
-	$var(sb_code) = http_client_query(SB_ROUTING_URL + "?queue=$(avp(sb_queue){s.escape.param})&caller=$(avp(sb_caller){s.escape.param})&callid=$(ci{s.escape.param})&wait=1", "", "$var(sb_hdrs)", "$var(sb_body)");
+	$var(sb_code) = http_client_query(SB_ROUTING_URL + "?queue=$(var(sb_q){s.escape.param})&caller=$(sht(sbhold=>$var(sb_ci)::c){s.escape.param})&callid=$(var(sb_ci){s.escape.param})&wait=1", "", "$var(sb_hdrs)", "$var(sb_body)");
 	$var(sb_agent) = "";
 	if ($var(sb_code) == 200 && $(var(sb_body){line.count}) > 0) {
 		$var(sb_agent) = $(var(sb_body){line.at,0}{s.trim});
 	}
 	if ($var(sb_code) == 200 && $var(sb_agent) == "wait") {
-		$avp(sb_pos) = $(var(sb_body){line.at,1}{s.trim}{s.int});
-		$avp(sb_eta) = $(var(sb_body){line.at,2}{s.trim}{s.int});
-		route(QUEUE_PLAY);
-		if (!async_ms_route("HOLD_ASK", 1000)) {
-			append_to_reply("X-Switchboard-Wait: failed\r\n");
-			t_reply("500", "Cannot Keep The Caller Waiting");
+		$sht(sbhold=>$var(sb_ci)::pos) = $(var(sb_body){line.at,1}{s.trim}{s.int});
+		$sht(sbhold=>$var(sb_ci)::eta) = $(var(sb_body){line.at,2}{s.trim}{s.int});
+		# A fourth line "1": the service makes callback tickets, so the caller may be offered the key.
+		$sht(sbhold=>$var(sb_ci)::cb) = 0;
+#!ifdef WITH_CALLBACK
+		if ($(var(sb_body){line.count}) > 3) {
+			$sht(sbhold=>$var(sb_ci)::cb) = $(var(sb_body){line.at,3}{s.trim}{s.int});
 		}
-		exit;
+#!endif
+		route(HOLD_PLAY);
+		return;
 	}
-	stop_media("from-tag=$ft");
+	stop_media("call-id=$var(sb_ci) from-tag=$var(sb_ft)");
+#!ifdef WITH_CALLBACK
+	# Let go with a callback booked (the caller's key, or the queue's maximum wait): say so, then end.
+	if ($var(sb_code) == 404 && $(var(sb_body){line.count}) > 0) {
+		if ($(var(sb_body){line.at,0}{s.trim}) == "callback") {
+			xlog("L_INFO", "queue $var(sb_q): callback booked for $var(sb_ci), the caller is told and let go\n");
+			$var(sb_file) = SB_PROMPTS + "/callback-booked.wav";
+			$avp(sb_media_ms) = -1;
+			$var(sb_secs) = 0;
+			if (play_media("call-id=$var(sb_ci) from-tag=$var(sb_ft) file=$var(sb_file)")) {
+				if ($avp(sb_media_ms) > 0) $var(sb_secs) = ($avp(sb_media_ms) + 999) / 1000;
+			}
+			$sht(sbhold=>$var(sb_ci)::end) = $TV(s) + $var(sb_secs) + 1;
+			return;
+		}
+	}
+#!endif
 	if ($var(sb_code) == 204 || $var(sb_code) == 404 || ($var(sb_code) == 200 && $var(sb_agent) == "")) {
+		$sht(sbhold=>$var(sb_ci)::res) = "ended";
+	} else if ($var(sb_code) != 200 || !($var(sb_agent) =~ "^[A-Za-z0-9._-]+$")) {
+		xlog("L_ERR", "queue $var(sb_q): routing service answered $var(sb_code) to a waiting call\n");
+		$sht(sbhold=>$var(sb_ci)::res) = "failed";
+	} else {
+		$sht(sbhold=>$var(sb_ci)::res) = "agent";
+		$sht(sbhold=>$var(sb_ci)::ext) = $var(sb_agent);
+		$sht(sbhold=>$var(sb_ci)::ring) = 0;
+		if ($(var(sb_body){line.count}) > 1) {
+			$sht(sbhold=>$var(sb_ci)::ring) = $(var(sb_body){line.at,1}{s.trim}{s.int});
+		}
+	}
+	route(HOLD_FINISH);
+}
+
+# Resume the hold leg's transaction to send its final reply (route HOLD_END), and forget the call. A leg
+# cancelled meanwhile (the caller hung up) is not resumed; it is forgotten all the same.
+route[HOLD_FINISH] {
+	$var(sb_idx) = $sht(sbhold=>$var(sb_ci)::ti);
+	$var(sb_lbl) = $sht(sbhold=>$var(sb_ci)::tl);
+	if (!t_continue("$var(sb_idx)", "$var(sb_lbl)", "HOLD_END")) {
+		xlog("L_INFO", "queue: the hold leg of $var(sb_ci) is gone\n");
+	}
+	$sht(sbwait=>$var(sb_ci)) = $null;
+	$sht(sbhold=>$var(sb_ci)::q) = $null;
+	$sht(sbhold=>$var(sb_ci)::ti) = $null;
+	$sht(sbhold=>$var(sb_ci)::tl) = $null;
+	$sht(sbhold=>$var(sb_ci)::c) = $null;
+	$sht(sbhold=>$var(sb_ci)::f) = $null;
+	$sht(sbhold=>$var(sb_ci)::step) = $null;
+	$sht(sbhold=>$var(sb_ci)::until) = $null;
+	$sht(sbhold=>$var(sb_ci)::said) = $null;
+	$sht(sbhold=>$var(sb_ci)::cb) = $null;
+	$sht(sbhold=>$var(sb_ci)::end) = $null;
+	$sht(sbhold=>$var(sb_ci)::pos) = $null;
+	$sht(sbhold=>$var(sb_ci)::eta) = $null;
+	$sht(sbhold=>$var(sb_ci)::res) = $null;
+	$sht(sbhold=>$var(sb_ci)::ext) = $null;
+	$sht(sbhold=>$var(sb_ci)::ring) = $null;
+}
+
+# In the hold leg's transaction: the final reply the caller's failure_route[QUEUE_FAILOVER] reads:
+# X-Switchboard-Agent (ring that agent) or X-Switchboard-Wait (the service ended the wait: 480; failed: 503).
+route[HOLD_END] {
+	$var(sb_res) = $sht(sbhold=>$ci::res);
+	if ($var(sb_res) == "agent") {
+		append_to_reply("X-Switchboard-Agent: $sht(sbhold=>$ci::ext)\r\nX-Switchboard-Ring: $sht(sbhold=>$ci::ring)\r\n");
+		t_reply("480", "Agent Found");
+	} else if ($var(sb_res) == "booked") {
+		append_to_reply("X-Switchboard-Wait: ended\r\n");
+		t_reply("480", "Callback Booked");
+	} else if ($var(sb_res) == "ended") {
 		append_to_reply("X-Switchboard-Wait: ended\r\n");
 		t_reply("480", "No Agent Available");
-		exit;
-	}
-	if ($var(sb_code) != 200 || !($var(sb_agent) =~ "^[A-Za-z0-9._-]+$")) {
-		xlog("L_ERR", "queue $avp(sb_queue): routing service answered $var(sb_code) to a waiting call\n");
+	} else {
 		append_to_reply("X-Switchboard-Wait: failed\r\n");
 		t_reply("503", "Queue Routing Unavailable");
-		exit;
 	}
-	$var(sb_ring) = 0;
-	if ($(var(sb_body){line.count}) > 1) {
-		$var(sb_ring) = $(var(sb_body){line.at,1}{s.trim}{s.int});
-	}
-	append_to_reply("X-Switchboard-Agent: $var(sb_agent)\r\nX-Switchboard-Ring: $var(sb_ring)\r\n");
-	t_reply("480", "Agent Found");
 	exit;
 }
 
-# The next thing to hear, when the last one has ended: position (English), expected wait (English), the same
-# in Mandarin, then music; again from the position. A new position interrupts the music.
-route[QUEUE_PLAY] {
-	if ($avp(sb_early) != 1) return;
-	if ($avp(sb_play_step) == $null) $avp(sb_play_step) = 0;
-	if ($avp(sb_play_until) != $null && $TV(s) < $avp(sb_play_until)) {
-		if (!($avp(sb_play_step) == 0 && $avp(sb_pos) != $avp(sb_pos_said))) return;
-		stop_media("from-tag=$ft");
+# The next thing to hear, when the last one has ended: position, expected wait and the callback key when it
+# is offered (English), the same in Mandarin, then music; again from the position. A new position interrupts
+# the music. State in sbhold ($var(sb_ci)::step, ::until, ::said, ::pos, ::eta, ::cb).
+route[HOLD_PLAY] {
+	$var(sb_step) = $sht(sbhold=>$var(sb_ci)::step);
+	$var(sb_pos) = $sht(sbhold=>$var(sb_ci)::pos);
+	if ($TV(s) < $sht(sbhold=>$var(sb_ci)::until)) {
+		if (!($var(sb_step) == 0 && $var(sb_pos) != $sht(sbhold=>$var(sb_ci)::said))) return;
+		stop_media("call-id=$var(sb_ci) from-tag=$var(sb_ft)");
 	}
-	$var(sb_step) = $avp(sb_play_step);
+	# Steps: 0 position, 1 wait, 2 callback key (English); 3, 4, 5 the same in Mandarin; 6 music.
+	if (($var(sb_step) == 2 || $var(sb_step) == 5) && $sht(sbhold=>$var(sb_ci)::cb) != 1) $var(sb_step) = $var(sb_step) + 1;
 	$var(sb_lang) = "en";
-	if ($var(sb_step) == 2 || $var(sb_step) == 3) $var(sb_lang) = "zh";
-	if ($var(sb_step) == 0 || $var(sb_step) == 2) {
-		$avp(sb_pos_said) = $avp(sb_pos);
+	if ($var(sb_step) >= 3 && $var(sb_step) <= 5) $var(sb_lang) = "zh";
+	if ($var(sb_step) == 0 || $var(sb_step) == 3) {
+		$sht(sbhold=>$var(sb_ci)::said) = $var(sb_pos);
 		$var(sb_name) = "pos-more";
-		if ($avp(sb_pos) >= 1 && $avp(sb_pos) <= {{MAX_POSITION}}) $var(sb_name) = "pos-" + $avp(sb_pos);
+		if ($var(sb_pos) >= 1 && $var(sb_pos) <= {{MAX_POSITION}}) $var(sb_name) = "pos-" + $var(sb_pos);
 		$var(sb_file) = SB_PROMPTS + "/" + $var(sb_lang) + "/" + $var(sb_name) + ".wav";
-	} else if ($var(sb_step) == 1 || $var(sb_step) == 3) {
-		$var(sb_min) = ($avp(sb_eta) + 59) / 60;
+	} else if ($var(sb_step) == 1 || $var(sb_step) == 4) {
+		$var(sb_min) = ($sht(sbhold=>$var(sb_ci)::eta) + 59) / 60;
 		$var(sb_name) = "wait-more";
 		if ($var(sb_min) >= 0 && $var(sb_min) <= {{MAX_WAIT_MINUTES}}) $var(sb_name) = "wait-" + $var(sb_min);
 		$var(sb_file) = SB_PROMPTS + "/" + $var(sb_lang) + "/" + $var(sb_name) + ".wav";
+	} else if ($var(sb_step) == 2 || $var(sb_step) == 5) {
+		$var(sb_file) = SB_PROMPTS + "/" + $var(sb_lang) + "/callback-offer.wav";
 	} else {
 		$var(sb_file) = SB_PROMPTS + "/music-hold.wav";
 	}
 	$avp(sb_media_ms) = -1;
-	if (!play_media("from-tag=$ft file=$var(sb_file)")) {
-		xlog("L_WARN", "queue $avp(sb_queue): rtpengine cannot play $var(sb_file)\n");
+	if (!play_media("call-id=$var(sb_ci) from-tag=$var(sb_ft) file=$var(sb_file)")) {
+		xlog("L_WARN", "queue $var(sb_q): rtpengine cannot play $var(sb_file)\n");
 	}
 	$var(sb_secs) = 5;
 	if ($avp(sb_media_ms) > 0) $var(sb_secs) = ($avp(sb_media_ms) + 999) / 1000;
-	$avp(sb_play_until) = $TV(s) + $var(sb_secs);
-	$avp(sb_play_step) = $var(sb_step) + 1;
-	if ($avp(sb_play_step) > 4) $avp(sb_play_step) = 0;
+	$sht(sbhold=>$var(sb_ci)::until) = $TV(s) + $var(sb_secs);
+	$var(sb_step) = $var(sb_step) + 1;
+	if ($var(sb_step) > 6) $var(sb_step) = 0;
+	$sht(sbhold=>$var(sb_ci)::step) = $var(sb_step);
 }
 #!endif
 

@@ -109,17 +109,21 @@ beforeAll(async () => {
   const port = await freeTcpPort();
   // Announcements (espeak-ng, en and cmn) and hold music (sox), made as npm run pbx makes them.
   const promptsDir = await ensureQueuePrompts(join(dir.path, 'prompts'));
+  const urls = serviceCallUrls(`http://127.0.0.1:${port}`);
   rtpengine = await startRtpengine({
     runDir: join(dir.path, 'rtpengine'),
     portMin: 30000,
     portMax: 30199,
+    // A waiting caller's callback key, read by rtpengine, booked with the service (as npm run pbx does).
+    callbacks: { callbackUrl: urls.callbackUrl, serviceSecret: PBX_SECRET, log: keep('callback key') },
     log: keep('rtpengine'),
   });
   pbx = await startKamailio({
     runDir: join(dir.path, 'pbx'),
     rtpengineSocket: rtpengine.ngSocket,
     promptsDir,
-    ...serviceCallUrls(`http://127.0.0.1:${port}`),
+    callbacks: rtpengine.callbacks,
+    ...urls,
     serviceSecret: PBX_SECRET,
     sharedMemoryMb: 64,
     children: 2,
@@ -358,15 +362,21 @@ async function waitingSeenBySupervisor() {
 }
 
 /** The service's record of a call (its interactions row), once its written-behind records are flushed. */
-async function interactionOf(callId: string) {
+/** A read of the service's database, after its call records are written. */
+async function withServerDb<T>(read: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
   await server.voice.flush();
   const db = openDatabase(dbPath);
   try {
-    return await db.selectFrom('interactions').selectAll().where('call_id', '=', callId).executeTakeFirst();
+    return await read(db);
   } finally {
     await db.destroy();
   }
 }
+
+const interactionOf = (callId: string) =>
+  withServerDb((db) =>
+    db.selectFrom('interactions').selectAll().where('call_id', '=', callId).executeTakeFirst(),
+  );
 
 /** A call progress report on the agent's socket, as the desktop sends when its phone answers or hangs up. */
 async function reportCall(callId: string, event: 'answered' | 'ended') {
@@ -500,4 +510,70 @@ it('a caller who hangs up while waiting is recorded abandoned with the wait, and
     (q) => q.abandoned === abandonedBefore + 1 && q.waiting === waitingBefore,
     5_000,
   );
+});
+
+it('a waiting caller presses 1 for a callback: the service files the callback ticket, the caller is told and let go', async () => {
+  printLogsOnFailure(() => baresip2);
+  await mustSetState(agentSession, 'Break', { reason: 'meeting' });
+  const { waiting: waitingBefore } = queueNow();
+  const earlier = baresip2.recordings();
+
+  await baresip2.dial(`sip:${QUEUE}@127.0.0.1:${pbx.sipPort}`);
+  await baresip2.waitFor('CALL_PROGRESS');
+  const waiting = (
+    await until(
+      'caller 2 waits again',
+      () => waitingSeenBySupervisor(),
+      (calls) => calls.some((c) => c.callerNumber.endsWith(CALLER2.user)),
+      10_000,
+    )
+  ).find((c) => c.callerNumber.endsWith(CALLER2.user));
+  const callId = waiting!.callId;
+  // Position, expected wait and the offer of the key in English, then in Mandarin: a wait longer than the
+  // dozen seconds a hold leg suspended once per poll used to survive (tm's branch limit).
+  await until(
+    'caller 2 hears the announcements in both languages',
+    async () => heardBy(baresip2, earlier),
+    (h) => h.seconds > 15,
+    30_000,
+  );
+  expect((await interactionOf(callId))?.queue_result ?? null).toBeNull();
+
+  const pressedAt = Date.now();
+  await baresip2.sendDigits('1');
+  // rtpengine reads the key from the caller's RTP, the relay books the callback with the service.
+  const row = await until(
+    'the service books the callback',
+    () => interactionOf(callId),
+    (r) => r?.queue_result === 'callback',
+    10_000,
+  );
+  expect(row).toMatchObject({ status: 'ended', agent_id: null });
+  expect(row?.ticket_id).toBeTruthy();
+  const ticket = await withServerDb((db) =>
+    db
+      .selectFrom('tickets')
+      .innerJoin('customers', 'customers.id', 'tickets.customer_id')
+      .select(['tickets.subject', 'tickets.channel', 'tickets.department_id', 'customers.phone'])
+      .where('tickets.id', '=', row!.ticket_id!)
+      .executeTakeFirstOrThrow(),
+  );
+  expect(ticket).toMatchObject({ channel: 'phone', department_id: row!.department_id });
+  expect(ticket.subject).toMatch(/Callback requested/);
+  expect(ticket.subject.replace(/\s/g, '')).toContain(CALLER2.user);
+  expect(ticket.phone).toBe(`+86${CALLER2.user}`);
+
+  // The caller hears the confirmation (English, then Mandarin, several seconds), then the PBX ends the call.
+  const closed = await baresip2.waitFor('CALL_CLOSED', 30_000);
+  const confirmedMs = Date.now() - pressedAt;
+  expect(closed.param ?? '').toMatch(/Callback Booked/);
+  expect(confirmedMs).toBeGreaterThan(4_000);
+  expect((await waitingSeenBySupervisor()).map((c) => c.callId)).not.toContain(callId);
+  await until(
+    'super01 sees nobody waiting',
+    async () => queueNow(),
+    (q) => q.waiting === waitingBefore,
+    5_000,
+  );
+  console.log(`callback booked; the caller was told for ${(confirmedMs / 1000).toFixed(1)} s, then let go`);
 });

@@ -38,6 +38,10 @@ describe('reports', () => {
   it("show a supervisor their department's figures, which match the tickets, and export them audited", async () => {
     const page = await open();
     await signIn(page, { hostUrl: world.host.url, serverUrl: world.server.url }, 'super01');
+    // super01 has no phone extension, so no routing state: the bar shows no state menu (never a "State
+    // unknown" that reads like an outage), only the phone chip saying there is no phone.
+    await page.locator('[data-testid="phone-status"][data-reason="no_phone"]').waitFor();
+    await expect.poll(() => page.getByTestId('agent-state').count(), { timeout: 10_000 }).toBe(0);
     await page.getByTestId('nav-reports').click();
     await page.getByTestId('reports-page').waitFor();
     // The demo's tickets go back 90 days; a day either side for the zones.

@@ -30,6 +30,8 @@ export interface Baresip {
   events: BaresipEvent[];
   dial(uri: string): Promise<void>;
   hangup(): Promise<void>;
+  /** Keys pressed in the current call (menu's sndcode: RFC 4733 telephone-events when the call has them). */
+  sendDigits(digits: string): Promise<void>;
   /** Resolves with the first event of this type (seen before or after the call). */
   waitFor(type: string, ms?: number): Promise<BaresipEvent>;
   /** The WAV files of what it heard (sndfile's decoded stream), newest last. */
@@ -138,6 +140,7 @@ export async function startBaresip(opts: BaresipOptions): Promise<Baresip> {
       return command('dial', uri);
     },
     hangup: () => command('hangup'),
+    sendDigits: (digits) => command('sndcode', digits),
     waitFor(type, ms = 15_000) {
       const seen = events.find((e) => e.type === type);
       if (seen) return Promise.resolve(seen);

@@ -105,10 +105,27 @@ describe('renderKamailioConfig', () => {
     });
     expect(waiting).toContain('#!define WITH_QUEUE_WAIT');
     expect(waiting).toContain(`#!define SB_PROMPTS "${join(dir, 'prompts')}"`);
-    expect(waiting).toContain('loadmodule "async.so"');
+    expect(waiting).toContain('loadmodule "rtimer.so"');
+    // The callback key is offered only when rtpengine reports the keys to the relay.
+    expect(waiting).not.toContain('#!define WITH_CALLBACK');
     const check = kamailioCheck(waiting);
     expect(check.output).toContain('config file ok');
     expect(check.ok).toBe(true);
+    const withKey = renderKamailioConfig(template, {
+      ...base,
+      routingUrl: 'http://127.0.0.1:3000/pbx/route',
+      rtpengineSocket: 'udp:127.0.0.1:22222',
+      promptsDir: join(dir, 'prompts'),
+      callbacks: true,
+    });
+    expect(withKey).toContain('#!define WITH_CALLBACK');
+    const keyCheck = kamailioCheck(withKey);
+    expect(keyCheck.output).toContain('config file ok');
+    expect(keyCheck.ok).toBe(true);
+    // Without prompts nobody waits, so there is nothing to offer.
+    expect(
+      renderKamailioConfig(template, { ...base, rtpengineSocket: 'udp:127.0.0.1:22222', callbacks: true }),
+    ).not.toContain('#!define WITH_CALLBACK');
     expect(() => renderKamailioConfig(template, { ...base, promptsDir: join(dir, 'prompts') })).toThrow(
       /needs rtpengineSocket/,
     );
@@ -122,6 +139,7 @@ describe('renderKamailioConfig', () => {
     expect(urls).toEqual({
       routingUrl: 'http://127.0.0.1:4000/api/voice/route',
       eventsUrl: 'http://127.0.0.1:4000/api/voice/events',
+      callbackUrl: 'http://127.0.0.1:4000/api/voice/callback',
     });
     const cfg = renderKamailioConfig(template, { ...base, ...urls });
     expect(cfg).toContain('#!define SB_EVENTS_URL "http://127.0.0.1:4000/api/voice/events"');

@@ -121,7 +121,8 @@ describe('waiting in the queue', () => {
     // agent01 is on that call; nobody else of after-sales is signed in: the next caller waits, first in line.
     const waiting = await ask('8001', 'w-2');
     expect(waiting.status).toBe(200);
-    expect(waiting.body).toMatch(/^wait\n1\n\d+\n$/);
+    // Position, expected wait, and a callback on request offered (this service makes callback tickets).
+    expect(waiting.body).toMatch(/^wait\n1\n\d+\n1\n$/);
     expect(server.voice.waitingCalls().map((w) => w.callId)).toEqual(['w-2']);
     // Without wait=1 (a PBX that cannot hold callers) the answer stays a refusal.
     const old = await fetch(`${server.url}/api/voice/route?queue=8001&caller=1&callid=w-old`, {
@@ -195,6 +196,8 @@ describe('waiting in the queue', () => {
     const audit = await audits('queue.abandoned', r.id);
     expect(audit).toHaveLength(1);
     expect(JSON.parse(audit[0]!.detail)).toMatchObject({ callId: 'ab-1', waitSeconds: 42 });
+    // A late poll is let go without a word of a callback: none was booked.
+    expect(await ask('8001', 'ab-1')).toEqual({ status: 404, body: '' });
     await hangUp('ab-0');
     // agent01 gets nothing from the abandoned call when they are free again.
     expect((await mustSetState(a1, 'Available')).state).toBe('Available');
@@ -226,7 +229,8 @@ describe('waiting in the queue', () => {
     expect((await ask('8003', 'cb-1', { caller: '13912345678' })).body).toMatch(/^wait\n1\n/);
     expect((await ask('8003', 'cb-2', { caller: '13912345679' })).body).toMatch(/^wait\n2\n/);
     tick(31_000);
-    expect((await ask('8003', 'cb-1')).status).toBe(404);
+    // Let go with a callback booked: the PBX tells the caller so before it ends the call.
+    expect(await ask('8003', 'cb-1')).toEqual({ status: 404, body: 'callback\n' });
     const r1 = await record('cb-1');
     expect(r1).toMatchObject({ status: 'ended', queue_result: 'max_wait_callback', wait_seconds: 31 });
     expect(r1.ticket_id).not.toBeNull();
@@ -259,7 +263,7 @@ describe('waiting in the queue', () => {
       ticket_id: ticketId,
     });
     expect((await post(TEST_PBX_SECRET)).status).toBe(404);
-    expect((await ask('8003', 'cb-2')).status).toBe(404);
+    expect(await ask('8003', 'cb-2')).toEqual({ status: 404, body: 'callback\n' });
     expect(await audits('queue.callback')).toHaveLength(2);
     await hangUp('cb-0');
     await mustSetState(a9, 'Offline');

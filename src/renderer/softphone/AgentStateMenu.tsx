@@ -66,6 +66,12 @@ export function AgentStateMenu() {
     .filter(Boolean)
     .join(' · ');
 
+  // A user without a phone extension (a supervisor, an administrator) has no routing state on the server:
+  // no menu, rather than a "State unknown" that reads like an outage.
+  if (!agent && !agentError && linkUp && account.status === 'none' && account.reason === 'no_phone') {
+    return null;
+  }
+
   return (
     <>
       <Tooltip title={tooltip}>

@@ -49,6 +49,11 @@ export interface KamailioConfigOptions {
    * the queue when nobody is free (routing requests carry wait=1); without, such calls are refused (480).
    */
   promptsDir?: string;
+  /**
+   * Waiting callers' callback key reaches the service (rtpengine started with `callbacks`, see
+   * RunningRtpengine.callbacks): the announcements then offer it, when the service says it makes callbacks.
+   */
+  callbacks?: boolean;
   /** Path of the rendered TLS configuration file (required with wss). */
   tlsConfigFile?: string;
   modulesDir?: string;
@@ -107,10 +112,21 @@ function checkUrl(name: string, value: string): string {
   return value;
 }
 
-/** The central service's routing and call event endpoints, for Kamailio, from the service's base URL. */
-export function serviceCallUrls(serviceUrl: string): { routingUrl: string; eventsUrl: string } {
+/**
+ * The central service's routing and call event endpoints, for Kamailio, and its callback endpoint, for the
+ * DTMF relay (dtmf-callback.ts), from the service's base URL.
+ */
+export function serviceCallUrls(serviceUrl: string): {
+  routingUrl: string;
+  eventsUrl: string;
+  callbackUrl: string;
+} {
   const base = serviceUrl.replace(/\/+$/, '');
-  return { routingUrl: `${base}${VOICE_REST.route}`, eventsUrl: `${base}${VOICE_REST.events}` };
+  return {
+    routingUrl: `${base}${VOICE_REST.route}`,
+    eventsUrl: `${base}${VOICE_REST.events}`,
+    callbackUrl: `${base}${VOICE_REST.callback}`,
+  };
 }
 
 /** Fill a template: sections first, then values. Throws on unknown or unbalanced placeholders. */
@@ -216,6 +232,7 @@ export function renderKamailioConfig(template: string, opts: KamailioConfigOptio
     WSS: opts.wss !== undefined,
     MEDIA: opts.rtpengineSocket !== undefined,
     QUEUE_WAIT: opts.promptsDir !== undefined && opts.routingUrl !== undefined,
+    CALLBACK: opts.callbacks === true && opts.promptsDir !== undefined && opts.routingUrl !== undefined,
   });
 }
 

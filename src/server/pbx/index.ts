@@ -1,4 +1,5 @@
 export * from './config';
+export * from './dtmf-callback';
 export * from './kamailio';
 export * from './ports';
 export * from './rtpengine';

@@ -31,6 +31,8 @@ export interface StartKamailioOptions {
   rtpengineSocket?: string;
   /** Waiting callers' media (see KamailioConfigOptions.promptsDir). */
   promptsDir?: string;
+  /** Offer waiting callers the callback key (see KamailioConfigOptions.callbacks). */
+  callbacks?: boolean;
   /** Call events of the routing service (see KamailioConfigOptions.eventsUrl). */
   eventsUrl?: string;
   /** The service's PBX secret, sent with routing requests and call events (see KamailioConfigOptions). */
@@ -139,6 +141,7 @@ export async function startKamailio(opts: StartKamailioOptions): Promise<Running
       serviceSecret: opts.serviceSecret,
       rtpengineSocket: opts.rtpengineSocket,
       promptsDir: opts.promptsDir,
+      callbacks: opts.callbacks,
       wss,
       tlsConfigFile: wss ? tlsConfigFile : undefined,
       children: opts.children,

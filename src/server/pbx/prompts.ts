@@ -14,6 +14,8 @@ export const PROMPTS_MISSING =
 export const MAX_POSITION = 10;
 /** Expected waits 0..MAX_WAIT_MINUTES (0: less than a minute) have their own; longer, "more than 15". */
 export const MAX_WAIT_MINUTES = 15;
+/** The key a waiting caller presses to be called back instead (named in the announcements). */
+export const CALLBACK_KEY = '1';
 
 const ZH_DIGITS = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
 function zhNumber(n: number): string {
@@ -53,6 +55,11 @@ export function promptTexts(): Record<string, [string, string]> {
   }
   texts['en/wait-more'] = ['en', `The expected wait is more than ${MAX_WAIT_MINUTES} minutes.`];
   texts['zh/wait-more'] = ['cmn', `预计等待时间超过${zhNumber(MAX_WAIT_MINUTES)}分钟。`];
+  const key = Number(CALLBACK_KEY);
+  texts['en/callback-offer'] = ['en', `To be called back instead of waiting, press ${key}.`];
+  texts['zh/callback-offer'] = ['cmn', `如果不想等待，希望我们给您回电，请按${zhNumber(key)}。`];
+  texts['en/callback-booked'] = ['en', 'Thank you. We will call you back at this number. Goodbye.'];
+  texts['zh/callback-booked'] = ['cmn', '谢谢，我们会按这个号码给您回电。再见。'];
   return texts;
 }
 
@@ -90,7 +97,7 @@ export function promptToolsInstalled(): boolean {
 export async function ensureQueuePrompts(dir: string): Promise<string> {
   const root = resolve(dir);
   const texts = promptTexts();
-  const stamp = JSON.stringify({ texts, music: MUSIC_CHORDS, version: 1 });
+  const stamp = JSON.stringify({ texts, music: MUSIC_CHORDS, version: 2 });
   const stampFile = join(root, 'prompts.json');
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return root;
   mkdirSync(join(root, 'en'), { recursive: true });
@@ -130,6 +137,13 @@ export async function ensureQueuePrompts(dir: string): Promise<string> {
         ),
     );
   }
+  // The confirmation of a booked callback is one file (English, then Mandarin): the PBX plays it once and
+  // ends the call when it is over.
+  await run('sox', [
+    join(root, 'en', 'callback-booked.wav'),
+    join(root, 'zh', 'callback-booked.wav'),
+    join(root, 'callback-booked.wav'),
+  ]);
   writeFileSync(stampFile, stamp);
   return root;
 }

@@ -8,6 +8,7 @@ import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startDaemon } from './daemon';
+import { startDtmfCallback, type DtmfCallbackOptions } from './dtmf-callback';
 import { freeUdpTcpPort } from './ports';
 
 export const RTPENGINE_MISSING = 'rtpengine is not installed: apt-get install rtpengine-daemon';
@@ -27,6 +28,11 @@ export interface StartRtpengineOptions {
   log?: (line: string) => void;
   /** How long to wait for rtpengine to answer an ng ping. Default 10 s. */
   startTimeoutMs?: number;
+  /**
+   * A waiting caller's callback key (CALLBACK_KEY) becomes a callback request to the service: rtpengine logs
+   * the keys it carries to a relay (dtmf-callback.ts) that posts them. Without it, keys are not read.
+   */
+  callbacks?: DtmfCallbackOptions;
 }
 
 export interface RunningRtpengine {
@@ -34,6 +40,8 @@ export interface RunningRtpengine {
   /** The ng address in Kamailio's notation (modparam rtpengine_sock). */
   ngSocket: string;
   pid: number;
+  /** Whether waiting callers' callback key reaches the service (options.callbacks): Kamailio offers it then. */
+  callbacks: boolean;
   /** One ng command (bencode dictionary of strings, numbers and lists) and its answer, decoded. */
   ng(command: Record<string, BencodeValue>): Promise<Record<string, BencodeValue>>;
   stop(): Promise<void>;
@@ -159,6 +167,8 @@ export async function startRtpengine(opts: StartRtpengineOptions): Promise<Runni
     // No system configuration file (/etc/rtpengine/rtpengine.conf): everything is on this command line.
     '--config-file=none',
   ];
+  const relay = opts.callbacks ? await startDtmfCallback(opts.callbacks) : undefined;
+  if (relay) args.push(`--dtmf-log-dest=${relay.dest}`);
   // setpriv (util-linux) execs rtpengine with a parent-death signal: if the process that started it dies
   // without stopping it (SIGKILL, a crash), rtpengine gets SIGTERM instead of living on with its ports.
   const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
@@ -172,12 +182,19 @@ export async function startRtpengine(opts: StartRtpengineOptions): Promise<Runni
     startTimeoutMs: opts.startTimeoutMs ?? 10_000,
     ready: async () => (await ngCommand(ngPort, { command: 'ping' }, 300)).result === 'pong',
     readyWhat: `an ng ping on 127.0.0.1:${ngPort}`,
+  }).catch(async (e: unknown) => {
+    await relay?.stop();
+    throw e;
   });
   return {
     ngPort,
     ngSocket: `udp:127.0.0.1:${ngPort}`,
     pid: daemon.pid,
+    callbacks: relay !== undefined,
     ng: (command) => ngCommand(ngPort, command),
-    stop: daemon.stop,
+    stop: async () => {
+      await daemon.stop();
+      await relay?.stop();
+    },
   };
 }

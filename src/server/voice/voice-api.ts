@@ -171,15 +171,22 @@ export function routeRequestHandler(deps: {
             });
           }
           // Plain lines, not JSON: Kamailio reads them with string transformations, without a JSON module.
+          // A fourth wait line and a 404's body are read only by a configuration that knows them; an older one
+          // reads the first lines and the status as before.
           return result.kind === 'agent'
             ? { status: 200, type: 'text/plain', body: `${result.extension}\n${result.ringTimeoutSeconds}\n` }
             : result.kind === 'wait'
               ? {
                   status: 200,
                   type: 'text/plain',
-                  body: `wait\n${result.position}\n${result.expectedWaitSeconds}\n`,
+                  body: `wait\n${result.position}\n${result.expectedWaitSeconds}\n${result.callbackOffered ? 1 : 0}\n`,
                 }
-              : { status: 404, type: 'text/plain', body: '' };
+              : {
+                  status: 404,
+                  type: 'text/plain',
+                  body:
+                    result.result === 'callback' || result.result === 'max_wait_callback' ? 'callback\n' : '',
+                };
         });
       const answer = deps.cluster
         ? deps.cluster.via(req, decide, url, { method: 'GET' }, async (r) => ({

@@ -122,6 +122,8 @@ export type RouteResult =
       expectedWaitSeconds: number;
       /** Whether the position differs from the last answer to this call (polls that change nothing are not audited). */
       changed: boolean;
+      /** Whether the caller may ask for a callback now (this service makes callback tickets). */
+      callbackOffered: boolean;
     }
   | { kind: 'none'; interactionId: string | null; result?: QueueResult };
 
@@ -154,8 +156,11 @@ export class VoiceService implements LiveCalls {
   private dispatchPending = false;
   /** Whether two queues share an agent ("q1|q2" -> yes), for positions; cleared when the directory changes. */
   private readonly overlap = new Map<string, boolean>();
-  /** Call-IDs that left the queue without an agent (ms): a late poll for one is answered 404, not queued again. */
-  private readonly leftQueue = new Map<string, number>();
+  /**
+   * Call-IDs that left the queue without an agent (when, in ms, and how): a late poll for one is answered 404,
+   * not queued again, and says whether a callback was booked (the PBX then tells the caller so).
+   */
+  private readonly leftQueue = new Map<string, { at: number; result: QueueResult }>();
   private closed = false;
   /** Whether this node writes agent states (false on a node that does not own routing: loadPassive, suspend). */
   private writesStates = true;
@@ -670,7 +675,8 @@ export class VoiceService implements LiveCalls {
     wait = false,
   ): Promise<RouteResult> {
     let call = this.calls.get(callId);
-    if (!call && this.leftQueue.has(callId)) return { kind: 'none', interactionId: null };
+    const left = call ? undefined : this.leftQueue.get(callId);
+    if (left) return { kind: 'none', interactionId: null, result: left.result };
     const asked = this.queues.get(queueNumber);
     // A call keeps the queue it is in (an overflow moved it); the PBX goes on asking with the number it dialled.
     const q = call?.queue ?? asked;
@@ -893,7 +899,17 @@ export class VoiceService implements LiveCalls {
       position,
       expectedWaitSeconds: this.expectedWait(c, position),
       changed,
+      callbackOffered: this.callbacks !== null,
     };
+  }
+
+  /** A late poll for this Call-ID (a retransmission, a poll already on its way) must not queue it anew. */
+  private rememberLeft(callId: string, result: QueueResult, nowMs: number): void {
+    this.leftQueue.set(callId, { at: nowMs, result });
+    for (const [id, { at: t }] of this.leftQueue) {
+      if (nowMs - t < 120_000 && this.leftQueue.size < 10_000) break;
+      this.leftQueue.delete(id);
+    }
   }
 
   private setQueueResult(c: CallEntry, result: QueueResult, atMs: number): void {
@@ -925,11 +941,7 @@ export class VoiceService implements LiveCalls {
       ticketId: ticketId ?? c.record.ticketId,
     };
     if (this.calls.get(c.record.callId) === c) this.calls.delete(c.record.callId);
-    this.leftQueue.set(c.record.callId, nowMs);
-    for (const [id, t] of this.leftQueue) {
-      if (nowMs - t < 120_000 && this.leftQueue.size < 10_000) break;
-      this.leftQueue.delete(id);
-    }
+    this.rememberLeft(c.record.callId, result, nowMs);
     const agent = c.agent;
     if (agent && agent.interactionId === c.record.id) this.afterWork(agent, 'call_ended', null);
     this.callAudits.push({
@@ -1198,6 +1210,7 @@ export class VoiceService implements LiveCalls {
           });
         }
         this.calls.delete(callId);
+        if (c.queuedAt !== null && c.result !== null) this.rememberLeft(callId, c.result, nowMs);
         if (agent && agent.interactionId === c.record.id) {
           if (wasAnswered) this.startWrapUp(agent);
           else this.afterWork(agent, 'call_ended', null);
