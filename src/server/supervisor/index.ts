@@ -55,11 +55,20 @@ export async function startSupervisor(deps: {
   const hub = new LiveHub(model);
   await model.start();
   // Callers waiting in the queues (the voice service's list, on every node): counts and the longest wait.
-  const offWaiting = deps.waiting?.onChange((calls) => model.applyWaiting(calls));
+  let changed = false;
+  const offWaiting = deps.waiting?.onChange((calls) => {
+    changed = true;
+    model.applyWaiting(calls);
+  });
+  // Not awaited: on PostgreSQL the list comes from the node that owns routing, and at a cluster's start that
+  // is decided only after this (cluster.start); waiting for it held every node's start for seconds. A change
+  // heard meanwhile is newer than this first read, which then is dropped.
   if (deps.waiting)
-    await deps.waiting
+    void deps.waiting
       .waitingCalls()
-      .then((calls) => model.applyWaiting(calls))
+      .then((calls) => {
+        if (!changed) model.applyWaiting(calls);
+      })
       .catch((e: unknown) => log(`live view: waiting calls not read yet: ${String(e)}`));
   attachSupervisorSocket(deps.io, {
     db,
