@@ -125,10 +125,12 @@ console.log(
   `node-lts: npm start on Node ${version}: rebuilt better-sqlite3, signed in, stopped cleanly (${seconds()})`,
 );
 
-// 4. The store and sync suites under that Node, and the server suites that lean on what changes between Node
-// versions: native addons (better-sqlite3, jieba), crypto and password hashing, http, sockets, SMTP. The whole
-// server suite already runs on Node 20 and again on PostgreSQL; running all of it a third time here cost CI
-// minutes and tested business rules, not the runtime. SWITCHBOARD_LTS_FULL=1 runs every server suite.
+// 4. The store suites under that Node, the sync suites that cover the desktop's round trips (sign-in, pull,
+// push, conflict, the outbox kept across a restart), and the server suites that lean on what changes between
+// Node versions: native addons (better-sqlite3, jieba), crypto and password hashing, http, sockets, SMTP. Every
+// suite already runs on Node 20 (and the server's again on PostgreSQL); running them all a third time here cost
+// CI minutes and tested business rules, not the runtime. SWITCHBOARD_LTS_FULL=1 runs every server and sync
+// suite.
 const serverSuites = [
   'store-dialect',
   'migrations',
@@ -143,10 +145,14 @@ const serverSuites = [
   'voice-routing',
   'reports-aggregates',
 ].map((name) => `tests/server/${name}.test.ts`);
+const syncSuites = ['sync-server', 'create-sync', 'conflict-server', 'not-sent-store', 'poke-apply'].map(
+  (name) => `tests/main/sync/${name}.test.ts`,
+);
+const full = process.env.SWITCHBOARD_LTS_FULL === '1';
 const suites = [
-  ...(process.env.SWITCHBOARD_LTS_FULL === '1' ? ['tests/server'] : serverSuites),
+  ...(full ? ['tests/server'] : serverSuites),
   'tests/main/store',
-  'tests/main/sync',
+  ...(full ? ['tests/main/sync'] : syncSuites),
 ];
 const vitest = spawnSync(node, ['node_modules/vitest/vitest.mjs', 'run', ...suites], {
   cwd: tree,

@@ -620,14 +620,20 @@ route[HOLD_TICK] {
 	$var(sb_list) = "";
 	$var(sb_n) = 0;
 	sht_iterator_start("sbw", "sbwait");
+	$var(sb_over) = 0;
 	while (sht_iterator_next("sbw")) {
-		if ($var(sb_n) < 200) {
+		if ($var(sb_n) < 500) {
 			if ($var(sb_n) > 0) $var(sb_list) = $var(sb_list) + "|";
 			$var(sb_list) = $var(sb_list) + $shtitkey(sbw);
 			$var(sb_n) = $var(sb_n) + 1;
+		} else {
+			$var(sb_over) = $var(sb_over) + 1;
 		}
 	}
 	sht_iterator_end("sbw");
+	# One timer process serves at most 500 waiting callers a second; the service lets go of a caller it has not
+	# heard about for 10 s, so more than that needs a second PBX (resources/pbx/README.md).
+	if ($var(sb_over) > 0) xlog("L_WARN", "queue: $var(sb_over) waiting callers over the 500 polled each second\n");
 	$var(sb_i) = 0;
 	while ($var(sb_i) < $var(sb_n)) {
 		$var(sb_ci) = $(var(sb_list){s.select,$var(sb_i),|});
