@@ -386,6 +386,22 @@ async function reportCall(callId: string, event: 'answered' | 'ended') {
 
 const queueNow = () => queueRows[queueRows.length - 1]!;
 
+/**
+ * A baresip caller dials the queue and waits: 183 Session Progress with rtpengine's SDP (their media starts
+ * before anyone answers), and super01 sees them in the waiting list. Returns that entry.
+ */
+async function callAndWait(caller: Baresip, user: string) {
+  await caller.dial(`sip:${QUEUE}@127.0.0.1:${pbx.sipPort}`);
+  await caller.waitFor('CALL_PROGRESS');
+  const calls = await until(
+    `caller ${user} is listed as waiting`,
+    () => waitingSeenBySupervisor(),
+    (list) => list.some((c) => c.callerNumber.endsWith(user)),
+    10_000,
+  );
+  return calls.find((c) => c.callerNumber.endsWith(user))!;
+}
+
 it('every agent busy: a baresip caller waits in the service queue with music and announcements, then the freed agent takes the call', async () => {
   printLogsOnFailure(() => baresip);
   const { context, agent } = await agentPhone();
@@ -395,20 +411,10 @@ it('every agent busy: a baresip caller waits in the service queue with music and
   // This caller's recordings of the first test's call are not what they hear now.
   const earlier = baresip.recordings();
 
-  await baresip.dial(`sip:${QUEUE}@127.0.0.1:${pbx.sipPort}`);
-  // 183 Session Progress with rtpengine's SDP: the caller's media starts before anyone answers.
-  await baresip.waitFor('CALL_PROGRESS');
   // The service holds the caller in its waiting list, and super01 sees them there and in the queue's row.
-  const waiting = (
-    await until(
-      'the service lists the caller as waiting',
-      () => waitingSeenBySupervisor(),
-      (calls) => calls.some((c) => c.callerNumber.endsWith(CALLER.user)),
-      10_000,
-    )
-  ).find((c) => c.callerNumber.endsWith(CALLER.user));
-  const callId = waiting!.callId;
-  expect(waiting!.position).toBe(1);
+  const waiting = await callAndWait(baresip, CALLER.user);
+  const callId = waiting.callId;
+  expect(waiting.position).toBe(1);
   expect((await server.waiting.waitingCalls()).map((c) => c.callId)).toEqual([callId]);
   await until(
     'super01 sees one caller waiting',
@@ -477,17 +483,7 @@ it('a caller who hangs up while waiting is recorded abandoned with the wait, and
   expect(status.state).not.toBe('Available');
   const { abandoned: abandonedBefore, waiting: waitingBefore } = queueNow();
 
-  await baresip2.dial(`sip:${QUEUE}@127.0.0.1:${pbx.sipPort}`);
-  await baresip2.waitFor('CALL_PROGRESS');
-  const waiting = (
-    await until(
-      'caller 2 is waiting',
-      () => waitingSeenBySupervisor(),
-      (calls) => calls.some((c) => c.callerNumber.endsWith(CALLER2.user)),
-      10_000,
-    )
-  ).find((c) => c.callerNumber.endsWith(CALLER2.user));
-  const callId = waiting!.callId;
+  const { callId } = await callAndWait(baresip2, CALLER2.user);
   // Long enough to count a whole second of waiting.
   await new Promise((r) => setTimeout(r, 2000));
   expect((await interactionOf(callId))?.queue_result ?? null).toBeNull();
@@ -518,17 +514,7 @@ it('a waiting caller presses 1 for a callback: the service files the callback ti
   const { waiting: waitingBefore } = queueNow();
   const earlier = baresip2.recordings();
 
-  await baresip2.dial(`sip:${QUEUE}@127.0.0.1:${pbx.sipPort}`);
-  await baresip2.waitFor('CALL_PROGRESS');
-  const waiting = (
-    await until(
-      'caller 2 waits again',
-      () => waitingSeenBySupervisor(),
-      (calls) => calls.some((c) => c.callerNumber.endsWith(CALLER2.user)),
-      10_000,
-    )
-  ).find((c) => c.callerNumber.endsWith(CALLER2.user));
-  const callId = waiting!.callId;
+  const { callId } = await callAndWait(baresip2, CALLER2.user);
   // Position, expected wait and the offer of the key in English, then in Mandarin: a wait longer than the
   // dozen seconds a hold leg suspended once per poll used to survive (tm's branch limit).
   await until(
