@@ -9,5 +9,8 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    // A UI change goes through the host, the service and back: on a 2-core machine running another suite
+    // beside this one (npm test's lanes) that can outlast vitest's 1 s default for expect.poll.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

@@ -11,5 +11,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 150_000,
     hookTimeout: 180_000,
+    // As vitest.e2e.config.ts: the default 1 s of expect.poll is short beside another suite.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

@@ -111,7 +111,12 @@ describe('chat files', () => {
     });
     const theirs = web.locator('[data-testid="chat-message"][data-sender="agent"]').getByTestId('chat-file');
     await theirs.waitFor({ timeout: 30_000 });
-    await desk.getByTestId('chat-file').filter({ hasText: 'return-label.txt' }).waitFor();
+    // In the conversation, sent (for a moment it may also still be listed as sending below it).
+    await desk
+      .locator('[data-testid="chat-message"]')
+      .getByTestId('chat-file')
+      .filter({ hasText: 'return-label.txt' })
+      .waitFor();
     await shootBothLanguages(desk, 'chat-files-desk');
     const [back] = await Promise.all([web.waitForEvent('download'), theirs.click()]);
     expect(back.suggestedFilename()).toBe('return-label.txt');

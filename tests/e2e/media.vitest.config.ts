@@ -11,5 +11,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // As vitest.e2e.config.ts: the default 1 s of expect.poll is short beside another suite.
+    expect: { poll: { timeout: 10_000 } },
   },
 });
