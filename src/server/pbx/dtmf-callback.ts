@@ -5,8 +5,6 @@
 // hence a small process-local relay rather than a route in kamailio.cfg. The service decides: a key pressed
 // in a call that is not waiting in a queue is answered 404 and changes nothing.
 import { createSocket, type Socket } from 'node:dgram';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { z } from 'zod';
 import { PBX_SECRET_HEADER } from '../../shared';
 import { CALLBACK_KEY } from './prompts';
@@ -52,29 +50,19 @@ export async function startDtmfCallback(opts: DtmfCallbackOptions): Promise<Runn
   const recent = new Map<string, number>();
   const socket: Socket = createSocket('udp4');
 
-  const post = (callId: string) =>
-    new Promise<number>((resolve, reject) => {
-      const body = JSON.stringify({ callId });
-      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
-        url,
-        {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-            ...(opts.serviceSecret ? { [PBX_SECRET_HEADER]: opts.serviceSecret } : {}),
-          },
-          timeout: 5000,
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error('no answer in 5 s')));
-      req.on('error', reject);
-      req.end(body);
+  const post = async (callId: string): Promise<number> => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(opts.serviceSecret ? { [PBX_SECRET_HEADER]: opts.serviceSecret } : {}),
+      },
+      body: JSON.stringify({ callId }),
+      signal: AbortSignal.timeout(5000),
     });
+    await res.body?.cancel();
+    return res.status;
+  };
 
   socket.on('message', (msg) => {
     let record: z.infer<typeof DtmfRecord>;
