@@ -22,6 +22,7 @@ import { useChats } from './ChatProvider';
 import { FileChips } from './ChatFiles';
 import { Composer } from './Composer';
 import { MessageText } from './MessageText';
+import { unsentLines } from './unsent';
 
 /** How many of the visitor's latest messages the suggested articles search with. */
 const SUGGEST_FROM = 3;
@@ -42,7 +43,7 @@ export function ChatView({
   const directory = useDirectory();
   const { state, messages, load, visitorTyping } = useChats();
   const list = messages(chat.id);
-  const pending = state.pending.filter((p) => p.chatId === chat.id);
+  const pending = unsentLines(state.pending, list, chat.id);
   const [dialog, setDialog] = useState<'transfer' | 'ticket' | null>(null);
   const [error, setError] = useState<ErrorBody | null>(null);
   const [customerName, setCustomerName] = useState<string | null>(null);
