@@ -255,6 +255,37 @@ function matchOf(q: ResolvedTicketFilter): string | null {
 }
 
 /**
+ * A total from a count capped at TOTAL_CAP and the matches a page proves: the count when it is exact (below the
+ * cap, also for a page past the end, which proves nothing), else at least as many as the page reaches.
+ */
+const atLeast = (counted: number, reached: number): number =>
+  counted < TOTAL_CAP ? counted : Math.max(counted, reached);
+
+/**
+ * Text matches joined one by one to tickets_seq_sla, which holds each ticket's status beside its due time (desktop
+ * migration 022), check a status filter there. As facet tokens, "new, open or pending" is a NOT of two lists of a
+ * fifth of the tickets each, which FTS5 steps through for every match: a third of the cost of counting a common
+ * word under "breaching soon" over a million tickets. Only when status is the one filter besides the text;
+ * otherwise every filter stays in the MATCH (matchOf).
+ */
+function joinParts(q: ResolvedTicketFilter): { expr: string | null; where: string; params: unknown[] } {
+  const statusOnly =
+    q.status.length > 0 &&
+    q.status.length < TicketStatus.options.length &&
+    q.priority.length === 0 &&
+    q.departmentIds.length === 0 &&
+    q.assignees.length === 0 &&
+    (q.categories ?? []).length === 0 &&
+    !q.needsTriage;
+  if (!statusOnly) return { expr: matchOf(q), where: '1', params: [] };
+  return {
+    expr: matchOf({ ...q, status: [] }),
+    where: `t.status IN (${q.status.map(() => '?').join(', ')})`,
+    params: [...q.status],
+  };
+}
+
+/**
  * Ticket search over the replica: text (FTS5, Chinese and English) and filters, in the order asked for. Every
  * order is read from the index a page at a time (see SORTS), so the cost of a page does not grow with the
  * number of matches; totals are counted up to TOTAL_CAP.
@@ -339,17 +370,19 @@ export class TicketSearch {
       // Text under a "breaching soon" bound in creation order: the text's matches in the index's own order, each
       // checked against the bound (one seek into the index holding the due times) until the page is full.
       const dir = sort === 'oldest' ? 'ASC' : 'DESC';
+      const parts = joinParts(q);
       const rows = this.stmt(
         `SELECT ${LIST_COLUMNS}
          FROM (SELECT m.k FROM (SELECT rowid AS k FROM ticket_fts WHERE ticket_fts MATCH ? ORDER BY rowid ${dir}) m
-               CROSS JOIN tickets t ON t.seq = m.k WHERE ${DUE_BY} ORDER BY m.k ${dir} LIMIT ? OFFSET ?) p
+               CROSS JOIN tickets t ON t.seq = m.k WHERE ${DUE_BY} AND ${parts.where}
+               ORDER BY m.k ${dir} LIMIT ? OFFSET ?) p
          CROSS JOIN tickets t ON t.seq = p.k LEFT JOIN customers c ON c.id = t.customer_id
          ORDER BY t.seq ${dir}`,
-      ).all(expr, bound, q.limit, q.offset) as TicketListDbRow[];
+      ).all(parts.expr, bound, ...parts.params, q.limit, q.offset) as TicketListDbRow[];
       const total =
         q.offset === 0 && rows.length < q.limit
           ? rows.length
-          : Math.max(this.countDueBy(q), q.offset + rows.length);
+          : atLeast(this.countDueBy(q), q.offset + rows.length);
       return { total, rows };
     }
     // Under a bound few tickets pass, the walk of the due index below probes each one's text sooner.
@@ -372,7 +405,7 @@ export class TicketSearch {
             ? n
             : q.offset === 0 && rows.length < q.limit
               ? rows.length
-              : this.countJoinedDueBy(expr, bound);
+              : this.countJoinedDueBy(q, bound);
         return { total, rows };
       }
     }
@@ -398,19 +431,19 @@ export class TicketSearch {
       ) {
         rows = page(DUE_BY, [bound], orderBy, q.offset, q.limit);
       } else {
-        // Many due: in creation order, each checked (a unary + keeps SQLite off the due index's range).
-        rows = page(
-          DUE_BY.replace(/\bt\.sla_due_at\b/g, '+t.sla_due_at'),
-          [bound],
-          orderBy,
-          q.offset,
-          q.limit,
-        );
+        // Many due: in creation order, each checked (a unary + keeps SQLite off the due indexes' ranges).
+        const walk = this.walkFilter(q, text, false);
+        rows = this.stmt(
+          `SELECT ${LIST_COLUMNS} FROM (SELECT t.seq AS k FROM tickets t
+             WHERE ${DUE_BY.replace(/\bt\.sla_due_at\b/g, '+t.sla_due_at')} AND ${walk.where}
+             ORDER BY ${orderBy} LIMIT ? OFFSET ?) p
+           CROSS JOIN tickets t ON t.seq = p.k LEFT JOIN customers c ON c.id = t.customer_id ORDER BY ${orderBy}`,
+        ).all(bound, ...walk.params, q.limit, q.offset) as TicketListDbRow[];
       }
       const total =
         q.offset === 0 && rows.length < q.limit
           ? rows.length
-          : Math.max(this.countDueBy(q), q.offset + rows.length);
+          : atLeast(this.countDueBy(q), q.offset + rows.length);
       return { total, rows };
     }
     const rows = page('t.sla_due_at IS NOT NULL', [], 't.sla_due_at, t.seq DESC', q.offset, q.limit);
@@ -462,8 +495,10 @@ export class TicketSearch {
     bound: number | null,
   ): { total: number; rows: TicketListDbRow[] } {
     const edge = bound === null ? null : dueDay(bound);
-    const cond = bound === null ? '1' : DUE_BY;
-    const condParams = bound === null ? [] : [bound];
+    const parts = joinParts(q);
+    const matchExpr = parts.expr ?? expr;
+    const cond = `${bound === null ? '1' : DUE_BY} AND ${parts.where}`;
+    const condParams = [...(bound === null ? [] : [bound]), ...parts.params];
     const keys: number[] = [];
     // What is left of the offset once the page starts past the matches read so far.
     let skip = q.offset;
@@ -480,7 +515,12 @@ export class TicketSearch {
            ORDER BY t.sla_due_at, t.seq DESC LIMIT ?`,
         )
           .pluck()
-          .all(expr, from === 0 ? Number.MIN_SAFE_INTEGER : from * DAY_MS, ...condParams, want) as number[];
+          .all(
+            matchExpr,
+            from === 0 ? Number.MIN_SAFE_INTEGER : from * DAY_MS,
+            ...condParams,
+            want,
+          ) as number[];
         from = null;
       } else {
         const days = this.dueDays(from, span, edge);
@@ -490,7 +530,7 @@ export class TicketSearch {
            CROSS JOIN tickets t ON t.seq = m.k WHERE ${cond} ORDER BY t.sla_due_at, t.seq DESC LIMIT ?`,
         )
           .pluck()
-          .all(`(${expr}) AND facets : ${any(days.map(facet.dueDay))}`, ...condParams, want) as number[];
+          .all(`(${matchExpr}) AND facets : ${any(days.map(facet.dueDay))}`, ...condParams, want) as number[];
         const last = days[days.length - 1]!;
         from = edge !== null && last >= edge ? null : last + 1;
         // The next round covers as many more due tickets as this one fell short, at least twice as many.
@@ -507,12 +547,12 @@ export class TicketSearch {
     // Past the last match with a due time: the others, newest first.
     if (bound === null && rows.length < q.limit)
       rows.push(...this.byKey(`(${expr}) NOT facets : ${facet.due}`, 'DESC', skip, q.limit - rows.length));
-    const count = () => (bound === null ? this.countAll(expr) : this.countJoinedDueBy(expr, bound));
+    const count = () => (bound === null ? this.countAll(expr) : this.countJoinedDueBy(q, bound));
     if (rows.length === q.limit) return { total: Math.max(count(), q.offset + rows.length), rows };
     if (q.offset === 0) return { total: rows.length, rows };
     // The last page, or past it: the count, exact below TOTAL_CAP, even when the page starts past the end.
     const n = count();
-    return { total: n < TOTAL_CAP ? n : Math.max(n, q.offset + rows.length), rows };
+    return { total: atLeast(n, q.offset + rows.length), rows };
   }
 
   /** Tickets by key, in the order of the keys, as the list shows them. */
@@ -556,11 +596,25 @@ export class TicketSearch {
     return d === undefined ? null : dueDay(d);
   }
 
-  /** The filters over tickets `t` for a walk of the due index: + keeps SQLite on that index; text as a probe. */
-  private walkFilter(q: ResolvedTicketFilter, text: string | null): { where: string; params: unknown[] } {
-    const filter = filterSql(q);
+  /**
+   * The filters over tickets `t` for a walk of the due index: + keeps SQLite on that index; text as a probe. One
+   * assignee stays a plain equality (`assigneeRange`), so their due times are read as a range of
+   * tickets_assignee_due, already in due order, rather than picked out of everyone's.
+   */
+  private walkFilter(
+    q: ResolvedTicketFilter,
+    text: string | null,
+    assigneeRange = true,
+  ): { where: string; params: unknown[] } {
+    const one = assigneeRange && q.assignees.length === 1 ? q.assignees[0]! : null;
+    const filter = filterSql(one === null ? q : { ...q, assignees: [] });
     const where = [filter.sql.replace(/\bt\./g, '+t.')];
     const params: unknown[] = [...filter.params];
+    if (one === 'unassigned') where.push('t.assignee_id IS NULL');
+    else if (one !== null) {
+      where.push('t.assignee_id = ?');
+      params.push(one);
+    }
     if (text) {
       where.push('EXISTS (SELECT 1 FROM ticket_fts f WHERE ticket_fts MATCH ? AND f.rowid = t.seq)');
       params.push(text);
@@ -583,12 +637,15 @@ export class TicketSearch {
     return this.countWhere(`${DUE_BY} AND ${plain.where}`, [q.slaDueBefore, ...plain.params], few + 1) > few;
   }
 
-  private countJoinedDueBy(expr: string, bound: number): number {
+  /** How many text matches (q holds text) pass the filters and the "breaching soon" bound, up to TOTAL_CAP. */
+  private countJoinedDueBy(q: ResolvedTicketFilter, bound: number): number {
+    const parts = joinParts(q);
+    if (parts.expr === null) return 0;
     return (
       this.stmt(
         `SELECT count(*) AS n FROM (SELECT 1 FROM (SELECT rowid AS k FROM ticket_fts WHERE ticket_fts MATCH ?) m
-         CROSS JOIN tickets t ON t.seq = m.k WHERE ${DUE_BY} LIMIT ${TOTAL_CAP})`,
-      ).get(expr, bound) as { n: number }
+         CROSS JOIN tickets t ON t.seq = m.k WHERE ${DUE_BY} AND ${parts.where} LIMIT ${TOTAL_CAP})`,
+      ).get(parts.expr, bound, ...parts.params) as { n: number }
     ).n;
   }
 
@@ -599,7 +656,7 @@ export class TicketSearch {
     const text = q.text.trim() ? ftsQuery(q.text.trim()) : null;
     // Probing the text for each due ticket pays when they are few; when many are due, the text's matches are
     // walked instead (most pass, and the count stops at TOTAL_CAP).
-    if (text && this.dueByMany(q)) return this.countJoinedDueBy(expr, q.slaDueBefore!);
+    if (text && this.dueByMany(q)) return this.countJoinedDueBy(q, q.slaDueBefore!);
     const { where, params } = this.walkFilter(q, text);
     return (
       this.stmt(
@@ -724,10 +781,13 @@ export class TicketSearch {
     return rows;
   }
 
-  /** Exact up to TOTAL_CAP, and never less than what this page proves exists. */
+  /**
+   * Exact up to TOTAL_CAP, and beyond it never less than what this page proves exists (a page past the end
+   * proves nothing: its total is the count).
+   */
   private count(expr: string, offset: number, limit: number, got: number): number {
     if (offset === 0 && got < limit) return got;
-    return Math.max(this.countAll(expr), offset + got);
+    return atLeast(this.countAll(expr), offset + got);
   }
 
   private countAll(expr: string): number {

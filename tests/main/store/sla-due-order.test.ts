@@ -252,13 +252,45 @@ describe('text in SLA due order', () => {
       { slaDueBefore: soon },
       { slaDueBefore: soon, status: ['new', 'open', 'pending'] },
       { slaDueBefore: soon, assignees: [AGENT_A1] },
+      // One assignee under the bound: a range of tickets_assignee_due (desktop migration 022).
+      { slaDueBefore: soon, assignees: ['unassigned'] },
+      { slaDueBefore: soon, status: ['new', 'open', 'pending'], assignees: [AGENT_A2] },
+      { assignees: [AGENT_A2] },
       { slaDueBefore: NOW - 2 * 24 * HOUR },
       { slaDueBefore: NOW + 30 * 24 * HOUR, departmentIds: [DEPT_A] },
     ];
     let lengths = 0;
-    for (const text of ['refund', 'router', '退款', 'invoice copy'])
+    for (const text of ['', 'refund', 'router', '退款', 'invoice copy'])
       for (const f of filters) lengths += expectBruteForceOrder(ticketQuery({ text, ...f })).length;
     expect(lengths).toBeGreaterThan(1000);
+  });
+
+  it('lists text under "breaching soon" in creation order too, newest or oldest first, with its total', () => {
+    const soon = NOW + 2 * HOUR;
+    for (const text of ['refund', 'router', '退款'])
+      for (const f of [
+        { status: ['new', 'open', 'pending'] as const },
+        { status: ['open'] as const },
+        { assignees: [AGENT_A1] },
+      ]) {
+        const q = ticketQuery({ text, ...f, slaDueBefore: soon });
+        const due = bruteForce(q);
+        const seq = new Map(stored().map((t) => [t.id, t.seq]));
+        const newest = [...due].sort((a, b) => seq.get(b)! - seq.get(a)!);
+        expect(due.length, text).toBeGreaterThan(0);
+        for (const sort of ['newest', 'oldest'] as const) {
+          const want = sort === 'newest' ? newest : [...newest].reverse();
+          const got = store.read.searchTickets({ ...q, sort, offset: 0, limit: 1000 });
+          expect(
+            got.rows.map((r) => r.id),
+            `${text} ${sort}`,
+          ).toEqual(want);
+          expect(got.total).toBe(want.length);
+          const first = store.read.searchTickets({ ...q, sort, offset: 0, limit: 3 });
+          expect(first.rows.map((r) => r.id)).toEqual(want.slice(0, 3));
+          expect(first.total).toBe(want.length);
+        }
+      }
   });
 
   it('moves a ticket to its new place when its due time changes: a reply, pending, solved', () => {

@@ -19,6 +19,7 @@ import { m018Chats } from './018-chats'; // chat-timeline (issue 13)
 import { m019ChatOutbox } from './019-chat-outbox'; // chat-outbox (issue 13)
 import { m020TicketTriage } from './020-ticket-triage'; // triage (issue 15)
 import { m021FtsTriage } from './021-fts-triage'; // triage (issue 15, desk)
+import { m022SlaIndexStatus } from './022-sla-index-status';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -46,4 +47,5 @@ export const migrations: readonly Migration[] = [
   m019ChatOutbox, // chat-outbox (issue 13)
   m020TicketTriage, // triage (issue 15)
   m021FtsTriage, // triage (issue 15, desk)
+  m022SlaIndexStatus,
 ];
