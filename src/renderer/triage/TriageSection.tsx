@@ -118,7 +118,8 @@ export function TriageSection({
       </Stack>
       {!p && (
         <Typography variant="body2" color="textSecondary" data-testid="triage-none" sx={{ mb: 0.5 }}>
-          {t('triage.notTriaged')}
+          {/* On the service with no prediction: it came in before triage; it will not be triaged later. */}
+          {t(ticket.syncState === 'synced' ? 'triage.noPrediction' : 'triage.notTriaged')}
         </Typography>
       )}
       <Box

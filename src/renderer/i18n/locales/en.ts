@@ -1636,6 +1636,8 @@ export const en = {
     modelLine: 'Model v{{version}} · {{source}}',
     source: { service: 'by the service', desktop: 'on this desktop', llm_checked: 'checked by the LLM' },
     notTriaged: 'Not triaged yet: the service triages it when it arrives.',
+    noPrediction:
+      'No prediction: this ticket came in before triage was on. Set its category yourself if it needs one.',
     field: {
       department: 'Department',
       category: 'Category',

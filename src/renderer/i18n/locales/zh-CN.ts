@@ -1583,6 +1583,7 @@ export const zhCN: Messages = {
     modelLine: '模型 v{{version}} · {{source}}',
     source: { service: '由服务端', desktop: '在本机', llm_checked: '经大模型复核' },
     notTriaged: '尚未分类：工单到达服务端后将自动分类。',
+    noPrediction: '无预测：该工单早于智能分类启用，如需分类请手动设置。',
     field: {
       department: '部门',
       category: '类别',
