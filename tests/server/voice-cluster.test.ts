@@ -146,12 +146,15 @@ describe.runIf(TEST_DIALECT === 'postgres')('voice on two nodes', () => {
   it('moves routing to node B when node A loses its database connection; A then passes requests on to B', async () => {
     const agent = await session(a.url, 'agent04');
     await mustSetState(agent, 'Available');
-    // What a network cut between node A and PostgreSQL does to A's lock: its session ends.
+    // What a network cut between node A and PostgreSQL does to A's lock: its session ends. pg_locks lists the
+    // whole server's locks: only this database's, or a test file running beside this one loses its owner too
+    // (CI saw two rows, and the other file's node cut off).
     const db = openDatabase(a.dbPath);
     try {
       const killed = await sql<{ pid: number }>`
         SELECT pg_terminate_backend(l.pid) AS done, l.pid FROM pg_locks l
-        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1`.execute(db);
+        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`.execute(db);
       expect(killed.rows).toHaveLength(1);
     } finally {
       await db.destroy();
