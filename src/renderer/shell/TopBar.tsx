@@ -65,7 +65,15 @@ export function TopBar({
   const [notSentOpen, setNotSentOpen] = useState(false);
   return (
     <AppBar position="static" sx={{ borderBottom: 1, borderColor: 'divider', bgcolor: 'background.paper' }}>
-      <Toolbar sx={{ gap: 1.5, minHeight: 44 }}>
+      <Toolbar
+        sx={{
+          gap: 1.5,
+          minHeight: 44,
+          // Up to nine places for an administrator: as wide as their words, so the bar stays one line at 1440 px
+          // in both languages (MUI's 64 px minimum left the sign-out button cut off and "last synced" in pieces).
+          '& [data-testid^="nav-"]': { minWidth: 0, px: 1, whiteSpace: 'nowrap' },
+        }}
+      >
         <HeadsetMicIcon color="primary" fontSize="small" />
         <Typography sx={{ fontWeight: 700 }}>{t('app.name')}</Typography>
         <Divider orientation="vertical" flexItem />

@@ -107,7 +107,12 @@ export function SyncStatusChip({
       {status?.lastSyncedAt && (
         <Box
           component="span"
-          sx={{ color: 'text.secondary', fontSize: 12, display: { xs: 'none', md: 'inline' } }}
+          sx={{
+            color: 'text.secondary',
+            fontSize: 12,
+            whiteSpace: 'nowrap',
+            display: { xs: 'none', lg: 'inline' },
+          }}
           title={fmt.absolute(status.lastSyncedAt)}
         >
           {t('sync.lastSynced', { time: fmt.relative(status.lastSyncedAt) })}
