@@ -255,11 +255,16 @@ function matchOf(q: ResolvedTicketFilter): string | null {
 }
 
 /**
- * A total from a count capped at TOTAL_CAP and the matches a page proves: the count when it is exact (below the
- * cap, also for a page past the end, which proves nothing), else at least as many as the page reaches.
+ * A page's total, from `got` rows at `offset` (of `limit` asked) and a count capped at TOTAL_CAP, made only when
+ * needed: a first page that is not full holds every match; a full page proves at least as many as it reaches;
+ * past the last full page the count when it is exact (below the cap; a page past the end proves nothing), else
+ * at least as many as the page reaches.
  */
-const atLeast = (counted: number, reached: number): number =>
-  counted < TOTAL_CAP ? counted : Math.max(counted, reached);
+function pageTotal(offset: number, limit: number, got: number, counted: () => number): number {
+  if (offset === 0 && got < limit) return got;
+  const n = counted();
+  return got === limit || n >= TOTAL_CAP ? Math.max(n, offset + got) : n;
+}
 
 /**
  * Text matches joined one by one to tickets_seq_sla, which holds each ticket's status beside its due time (desktop
@@ -334,7 +339,7 @@ export class TicketSearch {
         break;
       }
     }
-    total ??= this.count(expr, q.offset, q.limit, rows.length);
+    total ??= pageTotal(q.offset, q.limit, rows.length, () => this.countAll(expr));
     return { total, rows: rows.map(ticketRowFromDb) };
   }
 
@@ -379,11 +384,7 @@ export class TicketSearch {
          CROSS JOIN tickets t ON t.seq = p.k LEFT JOIN customers c ON c.id = t.customer_id
          ORDER BY t.seq ${dir}`,
       ).all(parts.expr, bound, ...parts.params, q.limit, q.offset) as TicketListDbRow[];
-      const total =
-        q.offset === 0 && rows.length < q.limit
-          ? rows.length
-          : atLeast(this.countDueBy(q), q.offset + rows.length);
-      return { total, rows };
+      return { total: pageTotal(q.offset, q.limit, rows.length, () => this.countDueBy(q)), rows };
     }
     // Under a bound few tickets pass, the walk of the due index below probes each one's text sooner.
     if (text && expr !== '' && sort === 'slaDue' && (bound === null || this.dueByMany(q)))
@@ -410,12 +411,19 @@ export class TicketSearch {
       }
     }
     const { where, params } = this.walkFilter(q, text);
-    const page = (cond: string, condParams: unknown[], order: string, offset: number, limit: number) =>
+    const page = (
+      cond: string,
+      condParams: unknown[],
+      order: string,
+      offset: number,
+      limit: number,
+      walk = { where, params },
+    ) =>
       this.stmt(
-        `SELECT ${LIST_COLUMNS} FROM (SELECT t.seq AS k FROM tickets t WHERE ${cond} AND ${where}
+        `SELECT ${LIST_COLUMNS} FROM (SELECT t.seq AS k FROM tickets t WHERE ${cond} AND ${walk.where}
            ORDER BY ${order} LIMIT ? OFFSET ?) p
          CROSS JOIN tickets t ON t.seq = p.k LEFT JOIN customers c ON c.id = t.customer_id ORDER BY ${order}`,
-      ).all(...condParams, ...params, limit, offset) as TicketListDbRow[];
+      ).all(...condParams, ...walk.params, limit, offset) as TicketListDbRow[];
     if (bound !== null) {
       let rows: TicketListDbRow[];
       if (sort === 'slaDue') {
@@ -432,19 +440,16 @@ export class TicketSearch {
         rows = page(DUE_BY, [bound], orderBy, q.offset, q.limit);
       } else {
         // Many due: in creation order, each checked (a unary + keeps SQLite off the due indexes' ranges).
-        const walk = this.walkFilter(q, text, false);
-        rows = this.stmt(
-          `SELECT ${LIST_COLUMNS} FROM (SELECT t.seq AS k FROM tickets t
-             WHERE ${DUE_BY.replace(/\bt\.sla_due_at\b/g, '+t.sla_due_at')} AND ${walk.where}
-             ORDER BY ${orderBy} LIMIT ? OFFSET ?) p
-           CROSS JOIN tickets t ON t.seq = p.k LEFT JOIN customers c ON c.id = t.customer_id ORDER BY ${orderBy}`,
-        ).all(bound, ...walk.params, q.limit, q.offset) as TicketListDbRow[];
+        rows = page(
+          DUE_BY.replace(/\bt\.sla_due_at\b/g, '+t.sla_due_at'),
+          [bound],
+          orderBy,
+          q.offset,
+          q.limit,
+          this.walkFilter(q, text, false),
+        );
       }
-      const total =
-        q.offset === 0 && rows.length < q.limit
-          ? rows.length
-          : atLeast(this.countDueBy(q), q.offset + rows.length);
-      return { total, rows };
+      return { total: pageTotal(q.offset, q.limit, rows.length, () => this.countDueBy(q)), rows };
     }
     const rows = page('t.sla_due_at IS NOT NULL', [], 't.sla_due_at, t.seq DESC', q.offset, q.limit);
     if (rows.length < q.limit) {
@@ -468,7 +473,10 @@ export class TicketSearch {
       );
     }
     return {
-      total: expr === '' ? this.countAll('') : this.count(expr, q.offset, q.limit, rows.length),
+      total:
+        expr === ''
+          ? this.countAll('')
+          : pageTotal(q.offset, q.limit, rows.length, () => this.countAll(expr)),
       rows,
     };
   }
@@ -548,11 +556,7 @@ export class TicketSearch {
     if (bound === null && rows.length < q.limit)
       rows.push(...this.byKey(`(${expr}) NOT facets : ${facet.due}`, 'DESC', skip, q.limit - rows.length));
     const count = () => (bound === null ? this.countAll(expr) : this.countJoinedDueBy(q, bound));
-    if (rows.length === q.limit) return { total: Math.max(count(), q.offset + rows.length), rows };
-    if (q.offset === 0) return { total: rows.length, rows };
-    // The last page, or past it: the count, exact below TOTAL_CAP, even when the page starts past the end.
-    const n = count();
-    return { total: atLeast(n, q.offset + rows.length), rows };
+    return { total: pageTotal(q.offset, q.limit, rows.length, count), rows };
   }
 
   /** Tickets by key, in the order of the keys, as the list shows them. */
@@ -779,15 +783,6 @@ export class TicketSearch {
           ).n;
     rows.push(...this.byKey(expr, 'DESC', offset + rows.length - ranked, limit - rows.length, edge.lo));
     return rows;
-  }
-
-  /**
-   * Exact up to TOTAL_CAP, and beyond it never less than what this page proves exists (a page past the end
-   * proves nothing: its total is the count).
-   */
-  private count(expr: string, offset: number, limit: number, got: number): number {
-    if (offset === 0 && got < limit) return got;
-    return atLeast(this.countAll(expr), offset + got);
   }
 
   private countAll(expr: string): number {
