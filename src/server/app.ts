@@ -27,6 +27,7 @@ import type { Db } from './db/schema';
 import { describeLocation, isPostgresUrl, openDatabase } from './db/open';
 import { seedDemo } from './demo/seed-demo';
 import { getWorkflow } from './admin/admin-store';
+import type { RecomputeTuning } from './sla/recompute';
 import { SlaService } from './sla/sla-service';
 import { closeSolvedTickets } from './tickets/auto-close';
 import { bearerUser, createApi } from './http/api';
@@ -127,7 +128,7 @@ export interface StartServerOptions {
    * The SLA sweeper (sla/sla-service.ts): every `sweepEveryMs` (default 30 s; 0: only when `sla.sweep()` is
    * called), the first `firstSweepMs` after start (default 5 s).
    */
-  sla?: { sweepEveryMs?: number; firstSweepMs?: number };
+  sla?: { sweepEveryMs?: number; firstSweepMs?: number; recompute?: RecomputeTuning };
   /** Intake (issue 13): API rate limits and how often queued messaging replies are delivered (src/server/intake). */
   intake?: IntakeOptions;
   /** Web chat (issue 13, chat area): rate limits, the demo site, where the widget bundle is (chat/README.md). */
@@ -528,6 +529,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     clustered: fanOut !== undefined,
     sweepEveryMs: opts.sla?.sweepEveryMs,
     firstSweepMs: opts.sla?.firstSweepMs,
+    recompute: opts.sla?.recompute,
   });
   answerUnknownEvents(io);
   // Call records change in bursts (ringing, answered, ended): replicas are poked once per burst.

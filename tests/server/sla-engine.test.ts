@@ -616,3 +616,101 @@ describe('SLA at first start', () => {
     }
   });
 });
+
+describe('a recompute on two threads (SQLite)', () => {
+  it.runIf(TEST_DIALECT === 'sqlite')(
+    'writes what one thread would, and keeps what a push computed for a ticket it changed after the worker read it',
+    async () => {
+      // Tiny ranges and the worker from the first ticket; the hook changes tickets once the worker has handed
+      // over ranges this thread has not written yet.
+      let onPause: ((run: { readonly queued: number }) => Promise<void>) | null = null;
+      const fresh = await startTestServer({
+        tickets: 160,
+        customers: 40,
+        accessTokenTtlSeconds: 30 * 86_400,
+        sla: {
+          sweepEveryMs: 0,
+          recompute: { pipelineFrom: 0, chunk: 4, pause: async (run) => onPause?.(run) },
+        },
+      });
+      const store = openDatabase(fresh.dbPath);
+      const unsolved = () =>
+        store
+          .selectFrom('tickets')
+          .select(['id', 'version', 'priority', 'sla_due_ms', 'sla_state', 'sla_next_check_ms'])
+          .where('status', 'not in', ['solved', 'closed'])
+          .where('deleted_at', 'is', null)
+          .orderBy('id')
+          .execute();
+      try {
+        fresh.clock.now = T0;
+        await fresh.sla.idle();
+        const admin = await login(fresh.url, 'admin');
+        const socket = await connectSocket(fresh.url, admin.accessToken);
+        sockets.push(socket);
+        /** The priority each ticket was pushed to mid-run. */
+        const changed = new Map<string, TicketPriority>();
+        onPause = async (run) => {
+          if (changed.size > 0) return;
+          // This thread waits here (at its first range) until the worker has handed over one of its own.
+          const deadline = Date.now() + 30_000;
+          while (run.queued === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+          // Every unsolved ticket to another priority, in one push: those in the ranges handed over were read
+          // by the worker before this.
+          const rows = await unsolved();
+          for (const t of rows) changed.set(t.id, t.priority === 'urgent' ? 'low' : 'urgent');
+          const results = await pushAll(
+            socket,
+            rows.map((t) => ({
+              id: randomUUID(),
+              name: 'ticket.update',
+              args: { ticketId: t.id, patch: { priority: changed.get(t.id) }, baseVersion: t.version },
+            })),
+          );
+          expect(results.every((r) => r.status === 'applied')).toBe(true);
+        };
+
+        // An admin shortens Friday and adds a holiday: every unsolved ticket is computed again.
+        const calendar = (
+          await fetch(`${fresh.url}${CONFIG_REST}`, {
+            headers: { authorization: `Bearer ${admin.accessToken}` },
+          }).then(async (r) => AdminConfig.parse(await r.json()))
+        ).calendars[0]!;
+        const res = await postJson(
+          `${fresh.url}${ADMIN_REST.calendar(calendar.id)}`,
+          {
+            ...calendar,
+            weekly: { ...calendar.weekly, fri: [{ start: '09:00', end: '12:00' }] },
+            holidays: [...calendar.holidays, { date: '2026-12-09', name: 'company day' }],
+          },
+          { authorization: `Bearer ${admin.accessToken}` },
+        );
+        expect(res.status).toBe(200);
+        await fresh.sla.idle();
+        const result = fresh.sla.lastRecompute;
+        onPause = null;
+        expect(result).toMatchObject({ partial: false });
+        expect(result!.worker!.ranges).toBeGreaterThan(0);
+        expect(changed.size).toBeGreaterThan(0);
+        // Some of what the worker computed was from rows changed since: left as the push computed them.
+        expect(result!.worker!.dropped).toBeGreaterThan(0);
+
+        // The same store computed again on one thread, under the same configuration and clock, changes nothing:
+        // neither the worker's results nor the pushes' were overwritten with something else.
+        const after = await unsolved();
+        for (const t of after) expect(t.priority).toBe(changed.get(t.id));
+        const again = await recomputeSla(store, () => fresh.clock.now, {
+          pipelineFrom: Number.POSITIVE_INFINITY,
+          rebuildIndexFrom: Number.POSITIVE_INFINITY,
+        });
+        expect(again.worker).toBeNull();
+        expect(await unsolved()).toEqual(after);
+        expect(after.some((t) => t.sla_due_ms !== null)).toBe(true);
+      } finally {
+        await store.destroy();
+        await fresh.stop();
+      }
+    },
+    60_000,
+  );
+});

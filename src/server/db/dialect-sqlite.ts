@@ -24,6 +24,19 @@ export function openSqlite(path: string): Kysely<Database> {
 const handles = new WeakMap<Kysely<Database>, SQLite.Database>();
 
 /**
+ * A second, read-only handle on a server store file, for a worker thread that reads while the service's own
+ * connection writes (WAL: the reader sees the last commit, never blocks the writer). Nothing is set that writes.
+ */
+export function openSqliteReader(path: string): Kysely<Database> {
+  const database = new SQLite(path, { readonly: true, fileMustExist: true });
+  database.pragma('busy_timeout = 5000');
+  cachePreparedStatements(database);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  handles.set(db, database);
+  return db;
+}
+
+/**
  * Bulk access under a SQLite handle, for the one job that walks a million rows (the SLA recompute): rows as
  * arrays and one prepared statement per row, without Kysely's row objects and a promise per statement.
  * Kysely's SQLite dialect has one connection, so these run inside a `db.transaction()` in progress. Undefined
@@ -34,6 +47,10 @@ export interface SqliteBulk {
   rows<Row extends unknown[]>(source: string, params: readonly unknown[]): Row[];
   /** Runs one statement once per parameter list. */
   runEach(source: string, paramLists: Iterable<readonly unknown[]>): void;
+  /** One statement prepared, run with each call's parameters (a million rows need no list of them first). */
+  statement(source: string): (...params: unknown[]) => void;
+  /** The database file, or null for an in-memory store (which no other connection can open). */
+  file: string | null;
 }
 
 export function sqliteBulk(db: Kysely<Database>): SqliteBulk | undefined {
@@ -49,6 +66,11 @@ export function sqliteBulk(db: Kysely<Database>): SqliteBulk | undefined {
       const statement = database.prepare(source);
       for (const p of paramLists) statement.run(...p);
     },
+    statement: (source) => {
+      const statement = database.prepare(source);
+      return (...params) => void statement.run(...params);
+    },
+    file: database.memory || database.name === '' ? null : database.name,
   };
 }
 const STATEMENT_CACHE_SIZE = 500;

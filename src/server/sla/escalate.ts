@@ -14,14 +14,8 @@ import type { Db, Tx } from '../db/schema';
 import { getDepartment, getUserRow } from '../directory/directory-store';
 import { republishTo } from '../tickets/move-ticket';
 import { getTicketForChange, insertHistory, saveTicket } from '../tickets/ticket-store';
-import {
-  evaluateSla,
-  loadSlaInputs,
-  markFired,
-  slaEngine,
-  writeSlaColumns,
-  type SlaEvent,
-} from './sla-store';
+import { evaluateSla, markFired, type SlaEvent } from './sla-evaluate';
+import { loadSlaInputs, slaEngine, writeSlaColumns } from './sla-store';
 
 /** The name history and audit show for changes the SLA engine makes. */
 export const SLA_ACTOR = 'SLA';

@@ -5,7 +5,13 @@ import { retryConflicts } from '../db/retry';
 import type { Db } from '../db/schema';
 import type { SocketData } from '../sync/sync-socket';
 import { sweepTicket, type Notice } from './escalate';
-import { claimRecompute, recomputeSla, slaVersion, type RecomputeResult } from './recompute';
+import {
+  claimRecompute,
+  recomputeSla,
+  slaVersion,
+  type RecomputeResult,
+  type RecomputeTuning,
+} from './recompute';
 import { ensureNextCheckIndex } from './recompute-chunk';
 
 /** The room of one user's sockets on a node, for their SLA alerts. */
@@ -29,6 +35,8 @@ export interface SlaServiceOptions {
   sweepEveryMs?: number;
   /** Delay of the first sweep after start; default 5 s (a restart loop does not churn). */
   firstSweepMs?: number;
+  /** How recomputes run (tests: small chunks, the worker thread from a few tickets, a hook between chunks). */
+  recompute?: RecomputeTuning;
 }
 
 /**
@@ -43,6 +51,8 @@ export class SlaService {
   private sweeping: Promise<number> | null = null;
   private recomputing: Promise<RecomputeResult | null> | null = null;
   private recomputeAgain = false;
+  /** The last recompute this node ran to its end or stop (diagnostics, tests). */
+  lastRecompute: RecomputeResult | null = null;
   /** Whether the next-check index was made sure of since this service started. */
   private indexChecked = false;
   /** A catch-up check under way (catchUp), which may start a recompute. */
@@ -120,9 +130,11 @@ export class SlaService {
         const version = await configVersion(this.o.db);
         if (!(await claimRecompute(this.o.db, version, this.o.now(), mine))) return null;
         last = await recomputeSla(this.o.db, this.o.now, {
+          ...this.o.recompute,
           log: this.o.log,
           stopped: () => this.closed,
         });
+        this.lastRecompute = last;
         const config = await configVersion(this.o.db);
         if (config > last.version) this.recomputeAgain = true;
       } while (this.recomputeAgain && !this.closed);

@@ -50,7 +50,9 @@ export const SlaTimeline = z.object({
 });
 export type SlaTimeline = z.infer<typeof SlaTimeline>;
 
-export type SlaState = 'running' | 'paused' | 'warning' | 'breached' | 'met';
+/** Every state a ticket's SLA (or one target of it) can be in. */
+export const SLA_STATES = ['running', 'paused', 'warning', 'breached', 'met'] as const;
+export type SlaState = (typeof SLA_STATES)[number];
 export type SlaTargetKind = 'firstResponse' | 'nextResponse' | 'resolution';
 
 export interface SlaTargetStatus {
