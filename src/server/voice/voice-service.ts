@@ -128,6 +128,12 @@ export type RouteResult =
   | { kind: 'none'; interactionId: string | null; result?: QueueResult };
 
 /**
+ * How long after taking routing over a node looks up each new call id in the store first: the PBX asks again
+ * within seconds when an answer is lost.
+ */
+const RETRY_AFTER_TAKEOVER_MS = 60_000;
+
+/**
  * Agent states, queues and routing. The state of every agent lives in memory (the routing decision reads only
  * memory: one index of Available agents per queue) and is written through to the database in order: the
  * current state row and one log row per change. Node runs this single-threaded, so two routing requests can
@@ -164,6 +170,8 @@ export class VoiceService implements LiveCalls {
   private closed = false;
   /** Whether this node writes agent states (false on a node that does not own routing: loadPassive, suspend). */
   private writesStates = true;
+  /** When this node took routing over from another (resume), on its clock; null: it never did. */
+  private tookOverAt: number | null = null;
   /** Told of every status change (the socket layer pushes it). */
   onStatus: (s: AgentStatus) => void = () => {};
   /** Told when call records of a department changed (the socket layer pokes replicas). */
@@ -286,6 +294,7 @@ export class VoiceService implements LiveCalls {
    */
   async resume(): Promise<void> {
     this.writesStates = true;
+    this.tookOverAt = this.now().getTime();
     // A node that owned routing before, lost its connection and takes over again: the database is the truth.
     for (const c of this.calls.values()) {
       clearTimeout(c.ringTimer);
@@ -675,6 +684,14 @@ export class VoiceService implements LiveCalls {
     wait = false,
   ): Promise<RouteResult> {
     let call = this.calls.get(callId);
+    // Soon after a takeover, a new call may be the PBX asking again for one the previous owner decided (it
+    // died before its answer went out): that call's record is carried on, not written beside it (the call id
+    // is unique, and the whole batch of writes with it failed).
+    const recorded =
+      !call && this.tookOverAt !== null && this.now().getTime() - this.tookOverAt < RETRY_AFTER_TAKEOVER_MS
+        ? await this.recordedCall(callId)
+        : null;
+    call ??= this.calls.get(callId);
     const left = call ? undefined : this.leftQueue.get(callId);
     if (left) return { kind: 'none', interactionId: null, result: left.result };
     const asked = this.queues.get(queueNumber);
@@ -699,7 +716,7 @@ export class VoiceService implements LiveCalls {
     if (!call) {
       call = {
         record: {
-          id: randomUUID(),
+          id: recorded ?? randomUUID(),
           callId,
           direction: 'inbound',
           callerNumber: normalisePhone(caller) ?? caller,
@@ -761,6 +778,16 @@ export class VoiceService implements LiveCalls {
       interactionId: c.record.id,
       ringTimeoutSeconds: q.queue.ringTimeoutSeconds,
     };
+  }
+
+  /** The id of the record a call already has in the store, if any. */
+  private async recordedCall(callId: string): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('interactions')
+      .select('id')
+      .where('call_id', '=', callId)
+      .executeTakeFirst();
+    return row?.id ?? null;
   }
 
   /** The agent offered this call, told to the PBX: a waiting call's reserved agent rings from this poll on. */
