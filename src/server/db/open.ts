@@ -1,7 +1,7 @@
 import { PostgresAdapter, type Kysely } from 'kysely';
 import { openPostgres } from './dialect-postgres';
 import { openSqlite } from './dialect-sqlite';
-export { openSqliteReader, sqliteBulk, type SqliteBulk } from './dialect-sqlite';
+export { sqliteBulk, type SqliteBulk } from './dialect-sqlite';
 import type { Database, Tx } from './schema';
 
 export type DialectName = 'sqlite' | 'postgres';

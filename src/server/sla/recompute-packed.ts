@@ -41,6 +41,12 @@ export interface RowidRanges {
   last: number;
 }
 
+/** The rowids of range `k`: after `after`, up to `upTo` (both threads read and write by this). */
+export function spanOf(ranges: RowidRanges, k: number): { after: number; upTo: number } {
+  const after = ranges.after + k * ranges.width;
+  return { after, upTo: Math.min(ranges.last, after + ranges.width) };
+}
+
 export interface WorkerInput {
   file: string;
   /** The configuration the run computes under (the service thread's engine's). */

@@ -5,6 +5,7 @@ import type { Db } from '../db/schema';
 import { startModuleWorker } from '../runtime/module-worker';
 import { lockForChunk, readChunk, recomputeRows, sqliteSlaWriter } from './recompute-chunk';
 import {
+  spanOf,
   stateOf,
   type FromWorker,
   type PackedChunk,
@@ -182,12 +183,6 @@ export class RecomputePipeline {
     this.worker.postMessage(m);
   }
 
-  /** The span of range `k`. */
-  private span(k: number): { after: number; upTo: number } {
-    const after = this.ranges.after + k * this.ranges.width;
-    return { after, upTo: Math.min(this.ranges.last, after + this.ranges.width) };
-  }
-
   /** Every range computed and written, or 'stopped' between two of them. */
   async run(now: () => Date, hooks: PipelineHooks): Promise<'done' | 'stopped'> {
     const { count } = this.ranges;
@@ -234,7 +229,7 @@ export class RecomputePipeline {
 
   /** A range read, computed and written here, in one transaction. */
   private async computeRange(k: number, at: number, timings?: PipelineTimings): Promise<void> {
-    const span = this.span(k);
+    const span = spanOf(this.ranges, k);
     await this.db.transaction().execute(async (trx) => {
       await lockForChunk(trx);
       const t0 = performance.now();
@@ -248,7 +243,7 @@ export class RecomputePipeline {
   /** The worker's changes of one range, but for tickets someone else changed since the recompute began. */
   private async writeChunk(c: PackedChunk, timings?: PipelineTimings): Promise<void> {
     const t0 = performance.now();
-    const { after, upTo } = this.span(c.range);
+    const { after, upTo } = spanOf(this.ranges, c.range);
     await this.db.transaction().execute(async (trx) => {
       await lockForChunk(trx);
       const changed = new Set(

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SlaEngine } from '../../shared/sla';
 import { openSqliteCheckpointer, openSqliteRows } from '../db/dialect-sqlite-rows';
-import { ChunkPacker, type FromWorker, type ToWorker, type WorkerInput } from './recompute-packed';
+import { ChunkPacker, spanOf, type FromWorker, type ToWorker, type WorkerInput } from './recompute-packed';
 import { changeOf, readSqliteChunk, type ChunkTicket } from './recompute-read';
 import { evaluateSla } from './sla-evaluate';
 
@@ -42,12 +42,7 @@ async function run(): Promise<void> {
     if (k >= ranges.count) return;
     credits--;
     const t0 = performance.now();
-    const after = ranges.after + k * ranges.width;
-    const rows = readSqliteChunk(
-      store.rows,
-      { after, upTo: Math.min(ranges.last, after + ranges.width), limit: null },
-      false,
-    );
+    const rows = readSqliteChunk(store.rows, { ...spanOf(ranges, k), limit: null }, false);
     await readRecords(rows);
     const t1 = performance.now();
     packer.reserve(rows.length);
