@@ -17,6 +17,7 @@ import { asStorageError, storageFault } from './faults';
 import { migrate } from './migrate';
 import { migrations } from './migrations';
 import { StoreReader } from './read';
+import { TicketClocks } from './ticket-clocks';
 import { StoreWriter } from './write';
 
 export { StoreReader } from './read';
@@ -301,7 +302,7 @@ function openReplica(path: string, setAside: SetAside | null, outbox: OutboxRow[
   r.pragma('cache_size = -131072');
   return {
     path,
-    read: new StoreReader(r),
+    read: new StoreReader(r, new TicketClocks(w, r)),
     write,
     setAside,
     markDamaged(reason) {

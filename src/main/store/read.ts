@@ -29,6 +29,7 @@ import {
 import { interactionRowFromDb, type InteractionListDbRow } from './interaction-rows';
 import { SlaReader } from './sla';
 import { TicketSearch, type ResolvedTicketFilter, type ResolvedTicketQuery } from './search';
+import type { TicketClocks } from './ticket-clocks';
 import { CustomerTimeline } from './timeline';
 import { META, type OutboxEntry, type SyncMeta } from './types';
 import {
@@ -80,8 +81,11 @@ export class StoreReader {
   readonly sla: SlaReader;
   private readonly s: Record<string, Statement>;
 
-  constructor(private readonly db: Database) {
-    this.searcher = new TicketSearch(db);
+  constructor(
+    private readonly db: Database,
+    clocks: TicketClocks | null = null,
+  ) {
+    this.searcher = new TicketSearch(db, clocks);
     this.timeline = new CustomerTimeline(db);
     this.sla = new SlaReader(db);
     this.s = {

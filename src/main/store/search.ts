@@ -4,6 +4,7 @@ import type { TicketPage, TicketSort } from '../../shared/ipc/contract';
 import { ftsQuery } from '../../shared/search/segment';
 import { dueDay, DAY_MS, facet } from './fts';
 import { ticketRowFromDb, type TicketListDbRow } from './rows';
+import type { TicketClocks } from './ticket-clocks';
 
 /** Which tickets: text and filters, with 'me' already resolved to a user id. Empty lists: no filter. */
 export interface ResolvedTicketFilter {
@@ -273,7 +274,13 @@ function pageTotal(offset: number, limit: number, got: number, counted: () => nu
  * word under "breaching soon" over a million tickets. Only when status is the one filter besides the text;
  * otherwise every filter stays in the MATCH (matchOf).
  */
-function joinParts(q: ResolvedTicketFilter): { expr: string | null; where: string; params: unknown[] } {
+function joinParts(q: ResolvedTicketFilter): {
+  expr: string | null;
+  where: string;
+  params: unknown[];
+  /** The status filter checked in `where`, null when none is. */
+  statuses: readonly string[] | null;
+} {
   const statusOnly =
     q.status.length > 0 &&
     q.status.length < TicketStatus.options.length &&
@@ -282,11 +289,12 @@ function joinParts(q: ResolvedTicketFilter): { expr: string | null; where: strin
     q.assignees.length === 0 &&
     (q.categories ?? []).length === 0 &&
     !q.needsTriage;
-  if (!statusOnly) return { expr: matchOf(q), where: '1', params: [] };
+  if (!statusOnly) return { expr: matchOf(q), where: '1', params: [], statuses: null };
   return {
     expr: matchOf({ ...q, status: [] }),
     where: `t.status IN (${q.status.map(() => '?').join(', ')})`,
     params: [...q.status],
+    statuses: q.status,
   };
 }
 
@@ -298,7 +306,11 @@ function joinParts(q: ResolvedTicketFilter): { expr: string | null; where: strin
 export class TicketSearch {
   private readonly cache = new Map<string, Statement>();
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** The clocks in memory for counting text under "Breaching soon"; without them, counted in SQL. */
+    private readonly clocks: TicketClocks | null = null,
+  ) {}
 
   private stmt(sql: string): Statement {
     let s = this.cache.get(sql);
@@ -644,7 +656,18 @@ export class TicketSearch {
   /** How many text matches (q holds text) pass the filters and the "breaching soon" bound, up to TOTAL_CAP. */
   private countJoinedDueBy(q: ResolvedTicketFilter, bound: number): number {
     const parts = joinParts(q);
-    if (parts.expr === null) return 0;
+    const expr = parts.expr;
+    if (expr === null) return 0;
+    const matches = this.stmt(
+      'SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ? AND rowid > ? ORDER BY rowid LIMIT ?',
+    ).pluck();
+    const counted = this.clocks?.countDueBy(
+      (after, limit) => matches.all(expr, after, limit) as number[],
+      bound,
+      parts.statuses,
+      TOTAL_CAP,
+    );
+    if (counted != null) return counted;
     return (
       this.stmt(
         `SELECT count(*) AS n FROM (SELECT 1 FROM (SELECT rowid AS k FROM ticket_fts WHERE ticket_fts MATCH ?) m
