@@ -11,8 +11,8 @@ import { calendar24x7, SlaEngine } from '../../../src/shared/sla';
 import { customer, DEPT_A, tempDir, ticket, ticketQuery, up } from '../fixtures';
 
 /**
- * The total of text under "Breaching soon" is counted against the SLA clocks held in memory (ticket-clocks.ts),
- * built on the first such count. Every way a ticket's clock can change after that build (an edit here, a synced
+ * The total of text under "Breaching soon", or under a status filter alone, is counted against the SLA clocks held
+ * in memory (ticket-clocks.ts), built on the first such count. Every way a ticket's clock can change after that build (an edit here, a synced
  * change, a new ticket older or newer than all the others, a deletion, a write that rolls back, a write by
  * another connection) must show in the next total: each is checked against a count made beside the store.
  */
@@ -74,9 +74,8 @@ function counted(q: ResolvedTicketQuery): number {
       (t) =>
         t.subject.includes(q.text) &&
         (q.status.length === 0 || q.status.includes(t.status)) &&
-        t.sla_due_at !== null &&
-        t.sla_due_at <= q.slaDueBefore! &&
-        t.sla_state !== 'paused',
+        (q.slaDueBefore == null ||
+          (t.sla_due_at !== null && t.sla_due_at <= q.slaDueBefore && t.sla_state !== 'paused')),
     ).length;
   } finally {
     db.close();
@@ -87,6 +86,9 @@ const QUERIES = [
   ticketQuery({ text: 'refund', slaDueBefore: SOON, sort: 'slaDue' }),
   ticketQuery({ text: 'refund', slaDueBefore: SOON, status: ['new', 'open', 'pending'], sort: 'slaDue' }),
   ticketQuery({ text: 'refund', slaDueBefore: SOON, status: ['open'], sort: 'newest' }),
+  // A status filter alone is counted against the clocks too.
+  ticketQuery({ text: 'refund', status: ['new', 'open', 'pending'], sort: 'relevance' }),
+  ticketQuery({ text: 'refund', status: ['solved'], sort: 'oldest' }),
 ];
 
 /** Every query's total against the count beside the store; returns the first query's. */
