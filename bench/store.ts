@@ -198,6 +198,15 @@ try {
     relevance: 't.created_at DESC',
     slaDue: 't.sla_due_at IS NULL, t.sla_due_at, t.created_at DESC',
   };
+  // The first total of text with a status filter (or under "Breaching soon") builds the SLA clocks in memory
+  // (src/main/store/ticket-clocks.ts): once per open replica, then kept in step with every write.
+  const common = enIssues[0]!.split(' ').find((w) => w.length > 3)!;
+  const firstT0 = performance.now();
+  store.read.searchTickets({ ...all, text: common, status: [...open], sort: 'newest' });
+  const firstStatusTextMs = performance.now() - firstT0;
+  console.log(
+    `first text search with a status filter ("${common}", builds the SLA clocks in memory): ${firstStatusTextMs.toFixed(0)} ms`,
+  );
   const raw = new Database(store.path, { readonly: true });
   const list: Record<string, number> = {};
   const like: Record<string, number> = {};
@@ -259,20 +268,6 @@ try {
         .all({ bound: soonBound, ...(i % 2 ? { agent: agents[i % agents.length]! } : {}) }),
     1,
   ).p95;
-  // The first count of text under "Breaching soon" builds the SLA clocks in memory (src/main/store/ticket-clocks.ts):
-  // once per open replica, then kept in step with every write.
-  const firstT0 = performance.now();
-  store.read.searchTickets({
-    ...all,
-    text: texts[0]!,
-    status: [...open],
-    slaDueBefore: soonBound,
-    sort: 'slaDue',
-  });
-  const firstSoonTextMs = performance.now() - firstT0;
-  console.log(
-    `first text + "Breaching soon" search (builds the SLA clocks in memory): ${firstSoonTextMs.toFixed(0)} ms`,
-  );
   for (const sort of ['slaDue', 'newest'] as const) {
     const key = `${sort}_textBreachingSoon`;
     list[key] = measure(`list: text + "Breaching soon" filter, ${sort}`, QUERIES, (i) =>
@@ -321,7 +316,7 @@ try {
     ...Object.fromEntries(Object.entries(list).map(([k, v]) => [`list_${k}_P95Ms`, Number(v.toFixed(3))])),
     ...Object.fromEntries(Object.entries(like).map(([k, v]) => [`like_${k}_P95Ms`, Number(v.toFixed(1))])),
     viewCountsP95Ms: Number(views.p95.toFixed(3)),
-    firstSoonTextMs: Math.round(firstSoonTextMs),
+    firstStatusTextMs: Math.round(firstStatusTextMs),
     totalCap: TOTAL_CAP,
   };
   const pass =
