@@ -19,8 +19,9 @@ import { TicketStatus } from '../../shared/domain';
  *   inserted, changed or deleted; before a count, those are read again from the reading connection (committed
  *   values), so a rolled-back write leaves nothing behind.
  * - A count asked while the writer is inside a transaction, or after another connection committed to the file
- *   (PRAGMA data_version on the writer), or with a match this copy does not hold, is not answered here: the
- *   caller counts in SQL, and the copy is built again (the last two) on its next use.
+ *   (PRAGMA data_version on the writer), or with a match this copy does not hold (but for a search-index row with
+ *   no ticket, which a copy just built shows to be one), is not answered here: the caller counts in SQL, and the
+ *   copy is built again (the last two) on its next use.
  */
 export class TicketClocks {
   /** Ticket keys, ascending; [0, size) in use. */
@@ -34,6 +35,8 @@ export class TicketClocks {
   private watching = false;
   /** Keys touched by the writer since the last count. */
   private readonly touched = new Set<number>();
+  /** Search-index keys with no ticket, met since the last build. */
+  private readonly orphans = new Set<number>();
   private version = 0;
   private readonly read: { all: Statement; some: Statement };
   private readonly writerVersion: Statement;
@@ -67,7 +70,8 @@ export class TicketClocks {
     filter: { dueBy: number | null; statuses: readonly string[] | null },
     cap: number,
   ): number | null {
-    if (!this.current()) return null;
+    const state = this.current();
+    if (state === null) return null;
     const { statuses } = filter;
     const mask = statuses === null ? ANY_STATUS : statuses.reduce((m, s) => m | statusBit(s), 0);
     // No bound: every clock passes (a ticket with none holds +Infinity, which is not above it).
@@ -84,7 +88,12 @@ export class TicketClocks {
       for (const key of got) {
         at = seek(keys, size, at, key);
         if (at >= size || keys[at] !== key) {
-          // A match this copy does not hold: it is not what is committed after all.
+          // A match with no ticket: an index row left behind, which the join of a count in SQL drops too. Unknown
+          // to a copy just built, it is one; otherwise the copy may have missed a change, and is built again.
+          if (state === 'built' || this.orphans.has(key)) {
+            this.orphans.add(key);
+            continue;
+          }
           this.built = false;
           return null;
         }
@@ -100,21 +109,26 @@ export class TicketClocks {
     }
   }
 
-  /** Brings the copy up to what is committed; false when it cannot be known now (the writer is mid-transaction). */
-  private current(): boolean {
-    if (this.writer.inTransaction) return false;
+  /**
+   * Brings the copy up to what is committed: 'built' when it was built again for it, null when that cannot be
+   * known now (the writer is mid-transaction).
+   */
+  private current(): 'built' | 'kept' | null {
+    if (this.writer.inTransaction) return null;
     const version = this.writerVersion.get() as number;
     if (version !== this.version || this.touched.size > REBUILD_AT) this.built = false;
     this.version = version;
     if (!this.built) {
       this.touched.clear();
       this.build();
-    } else if (this.touched.size > 0) {
+      return 'built';
+    }
+    if (this.touched.size > 0) {
       const keys = [...this.touched];
       this.touched.clear();
       this.update(keys);
     }
-    return true;
+    return 'kept';
   }
 
   private build(): void {
@@ -133,6 +147,7 @@ export class TicketClocks {
       `);
       this.watching = true;
     }
+    this.orphans.clear();
     let size = 0;
     let capacity = 1024;
     let keys = new Float64Array(capacity);
