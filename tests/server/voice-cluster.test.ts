@@ -25,6 +25,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { openDatabase } from '../../src/server/db/open';
+import { ROUTING_LOCK_KEY } from '../../src/server/voice/voice-cluster';
 
 describe.runIf(TEST_DIALECT === 'postgres')('voice on two nodes', () => {
   let a: TestServer;
@@ -148,12 +149,14 @@ describe.runIf(TEST_DIALECT === 'postgres')('voice on two nodes', () => {
     await mustSetState(agent, 'Available');
     // What a network cut between node A and PostgreSQL does to A's lock: its session ends. pg_locks lists the
     // whole server's locks: only this database's, or a test file running beside this one loses its owner too
-    // (CI saw two rows, and the other file's node cut off).
+    // (CI saw two rows, and the other file's node cut off); and only the routing lock, not another advisory lock
+    // held at that moment (the audit chainer's, on either node: CI saw two rows again).
     const db = openDatabase(a.dbPath);
     try {
       const killed = await sql<{ pid: number }>`
         SELECT pg_terminate_backend(l.pid) AS done, l.pid FROM pg_locks l
-        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = ${ROUTING_LOCK_KEY}
+          AND l.objsubid = 1
           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`.execute(db);
       expect(killed.rows).toHaveLength(1);
     } finally {

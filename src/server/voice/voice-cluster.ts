@@ -25,7 +25,8 @@ import { pbxAllowed } from './voice-api';
  * closes, and another node's next attempt (every `lockRetryMs`) takes it. Every node names itself on that
  * connection (`application_name`), which is how the others find the owner's address and see which nodes live.
  */
-const LOCK_KEY = 0x5357_4256; // "SWBV"
+/** The session-level advisory lock of the routing owner ("SWBV"); tests cut its owner off by it. */
+export const ROUTING_LOCK_KEY = 0x5357_4256;
 const CHANNEL = 'switchboard_voice';
 const APP_PREFIX = 'switchboard-voice ';
 /** Marks a request one node passed to another: a node that is not (or no longer) the owner refuses it. */
@@ -179,7 +180,7 @@ export class VoiceCluster {
   private async tryOwn(atStart: boolean): Promise<void> {
     const c = this.client;
     if (!c) return;
-    const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LOCK_KEY]);
+    const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [ROUTING_LOCK_KEY]);
     if (!r.rows[0]?.ok) return;
     this.takingOver = (async () => {
       const others = (await this.liveNodes()).filter((n) => n !== this.nodeId);
@@ -429,7 +430,7 @@ export class VoiceCluster {
     const r = await c.query<{ name: string }>(
       `SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1`,
-      [LOCK_KEY],
+      [ROUTING_LOCK_KEY],
     );
     const url = r.rows[0]?.name.slice(APP_PREFIX.length).split(' ')[1];
     // Nobody holds it (between an owner's death and the takeover), or this node does and is still loading.
