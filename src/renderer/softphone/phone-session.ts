@@ -346,13 +346,24 @@ export function createPhoneSession(api: SwitchboardApi, opts: { agentId: string 
     async setAgentState(next, reason) {
       // The version names the state the agent saw; right after sign-in it may not be here yet.
       if (!state.agent) await loadAgent();
-      const version = state.agent?.version ?? 0;
+      const seen = state.agent;
+      const send = (version: number) =>
+        api.invoke('agent.setState', { state: next, ...(reason ? { reason } : {}), version });
       try {
-        const status = await api.invoke('agent.setState', {
-          state: next,
-          ...(reason ? { reason } : {}),
-          version,
-        });
+        let status: AgentStatus;
+        try {
+          status = await send(seen?.version ?? 0);
+        } catch (e) {
+          // The version moved but not the state the agent chose from (this desktop's own phone report right
+          // after sign-in bumps it): sent once more with the new version. A changed state (a supervisor's break)
+          // is shown instead, as below.
+          if (errorBodyOf(e).code !== 'conflict' || !seen) throw e;
+          await loadAgent();
+          const now = state.agent;
+          if (!now || now.version === seen.version || now.state !== seen.state || now.reason !== seen.reason)
+            throw e;
+          status = await send(now.version);
+        }
         onAgent(status);
       } catch (e) {
         const error = errorBodyOf(e);
